@@ -1,0 +1,70 @@
+"""Write findings into a copy of a workbook: a Findings sheet, highlighted cells, notes.
+
+The original is never touched: :func:`annotate_copy` writes a new file (by default
+``PLAN.checked.xlsx``) so that a manager can click through the problems in Excel.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .findings import ERROR, WARNING, Finding
+
+FINDINGS_SHEET = "Findings"
+HIGHLIGHT = {ERROR: "F4A582", WARNING: "FFE08A"}
+
+
+def default_annotated_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(f"{path.stem}.checked{path.suffix}")
+
+
+def annotate_copy(path: str | Path, findings: list[Finding],
+                  output: str | Path | None = None) -> Path:
+    """Copy ``path`` to ``output`` with the findings written in; return ``output``."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    from .filecheck import open_workbook
+    from .safe_save import atomic_save
+
+    output = Path(output) if output else default_annotated_path(path)
+    wb = open_workbook(path)
+    if FINDINGS_SHEET in wb.sheetnames:
+        del wb[FINDINGS_SHEET]
+    ws = wb.create_sheet(FINDINGS_SHEET, 0)
+    headers = ("Severity", "Code", "Where", "Ref", "Finding")
+    for column, header in enumerate(headers, start=1):
+        ws.cell(1, column, header).font = Font(bold=True)
+    for column, width in zip("ABCDE", (10, 22, 24, 8, 100)):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "A2"
+    notes: dict[tuple[str, str], list[str]] = {}
+    for row, finding in enumerate(findings, start=2):
+        where = f"{finding.sheet}!{finding.cell}" if finding.sheet and finding.cell else \
+            (finding.sheet or "")
+        ws.cell(row, 1, finding.severity)
+        ws.cell(row, 2, finding.code)
+        place = ws.cell(row, 3, where)
+        ws.cell(row, 4, finding.ref)
+        ws.cell(row, 5, finding.message)
+        if finding.sheet in wb.sheetnames and finding.cell:
+            place.hyperlink = Hyperlink(ref=place.coordinate,
+                                        location=f"'{finding.sheet}'!{finding.cell}")
+            place.font = Font(color="0563C1", underline="single")
+            notes.setdefault((finding.sheet, finding.cell), []).append(
+                f"{finding.severity}: {finding.message}")
+            colour = HIGHLIGHT.get(finding.severity)
+            if colour:
+                target = wb[finding.sheet][finding.cell]
+                if finding.severity == ERROR or target.fill.fgColor.rgb != \
+                        "00" + HIGHLIGHT[ERROR]:
+                    target.fill = PatternFill("solid", fgColor=colour)
+    ws.auto_filter.ref = f"A1:E{max(2, len(findings) + 1)}"
+    for (sheet, cell), lines in notes.items():
+        comment = Comment("\n".join(lines), "cip-xl")
+        comment.width, comment.height = 320, 40 + 30 * len(lines)
+        wb[sheet][cell].comment = comment
+    wb.active = 0
+    atomic_save(wb, output)
+    return output

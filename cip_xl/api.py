@@ -1,0 +1,134 @@
+"""The library's front door: one function per job, each the twin of a CLI command.
+
+``cip-xl new`` is :func:`new_plan_file`, ``cip-xl validate`` is :func:`validate` (and
+:func:`annotate` for ``--annotate``), ``cip-xl demo`` is :func:`run_demo`. The CLI and the
+Excel add-in call these and nothing deeper, so the two faces cannot drift apart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .findings import ERROR, Finding, PlanFileError
+from .model import Plan
+from .profile import contract_for
+from .validate import ValidationReport, validate_file
+
+#: fixed document properties for the shipped workbooks, so regenerating them is stable
+SHIPPED_TIMESTAMP = datetime(2026, 1, 1)
+
+
+def load_plan(path: str | Path, profile: str | Path | None = None) -> Plan:
+    """Read the master plan at ``path`` (reading findings are dropped; see :func:`validate`)."""
+    from .plan_read import read_plan
+
+    return read_plan(path, contract_for(path, profile)).plan
+
+
+def save_plan(plan: Plan, path: str | Path, profile: str | Path | None = None, *,
+              allow_loss: bool = False) -> Path | None:
+    """Save ``plan`` to ``path`` atomically, backing up an existing file first.
+
+    Returns the backup's path (``None`` for a new file).
+    """
+    from .plan_write import save_plan as write
+
+    return write(plan, path, contract_for(path, profile), allow_loss=allow_loss)
+
+
+def new_plan_file(path: str | Path, *, council: str = "",
+                  title: str = "Corporate Improvement Plan",
+                  reporting_date: date | None = None,
+                  profile: str | Path | None = None, overwrite: bool = False) -> Path:
+    """Write a blank plan workbook to ``path``; refuses to replace a file unless ``overwrite``."""
+    from .example import blank_plan
+    from .plan_write import new_workbook
+    from .safe_save import atomic_save
+
+    path = Path(path)
+    _check_target(path, overwrite)
+    wb = new_workbook(blank_plan(council, title, reporting_date), contract_for(path, profile))
+    atomic_save(wb, path)
+    return path
+
+
+def _check_target(path: Path, overwrite: bool) -> None:
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise PlanFileError(Finding("file-name", ERROR,
+                                    f"{path.name}: a plan must be saved as .xlsx.",
+                                    file=str(path)))
+    if path.exists() and not overwrite:
+        raise PlanFileError(Finding("file-exists", ERROR,
+                                    f"{path} already exists; choose another name or "
+                                    "pass --overwrite.", file=str(path)))
+    if not path.parent.exists():
+        raise PlanFileError(Finding("folder-missing", ERROR,
+                                    f"The folder {path.parent} does not exist.",
+                                    file=str(path)))
+
+
+def validate(path: str | Path, profile: str | Path | None = None) -> ValidationReport:
+    """Read the plan at ``path`` and check every rule; see :mod:`cip_xl.validate`."""
+    return validate_file(path, contract_for(path, profile))
+
+
+def annotate(path: str | Path, findings: list[Finding],
+             output: str | Path | None = None) -> Path:
+    """Write ``findings`` into a copy of ``path`` (Findings sheet, highlights, notes)."""
+    from .annotate import annotate_copy
+
+    return annotate_copy(path, findings, output)
+
+
+def write_shipped_workbooks(folder: str | Path) -> list[Path]:
+    """(Re)generate the blank template and the example plan in ``folder``.
+
+    These are the files in the repository's ``workbook/`` folder; a test checks that
+    they match what this function writes.
+    """
+    from .example import blank_plan, example_plan
+    from .plan_write import new_workbook
+    from .resources import EXAMPLE_WORKBOOK, TEMPLATE_WORKBOOK
+    from .safe_save import atomic_save
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, plan in ((TEMPLATE_WORKBOOK, blank_plan()), (EXAMPLE_WORKBOOK, example_plan())):
+        if name == TEMPLATE_WORKBOOK:
+            plan.settings.plan_id = ""  # each plan made from the template gets its own
+        wb = new_workbook(plan)
+        wb.properties.creator = "cip-xl"
+        wb.properties.title = plan.settings.plan_title
+        wb.properties.language = "en-GB"
+        wb.properties.created = wb.properties.modified = SHIPPED_TIMESTAMP
+        atomic_save(wb, folder / name)
+        written.append(folder / name)
+    return written
+
+
+@dataclass
+class DemoResult:
+    """What ``cip-xl demo`` made: the folder, the files in it and the validation."""
+
+    folder: Path
+    outputs: dict[str, Path] = field(default_factory=dict)
+    report: ValidationReport | None = None
+
+
+def run_demo(folder: str | Path) -> DemoResult:
+    """Run the quarterly cycle on the built-in example plan, writing into ``folder``."""
+    from .example import example_plan
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    plan_path = folder / "example-plan.xlsx"
+    if plan_path.exists():
+        plan_path.unlink()  # the demo's own output from an earlier run
+    result = DemoResult(folder)
+    save_plan(example_plan(), plan_path)
+    result.outputs["plan"] = plan_path
+    result.report = validate(plan_path)
+    result.outputs["checked plan"] = annotate(plan_path, result.report.findings)
+    return result

@@ -1,0 +1,181 @@
+"""The ``cip-xl`` command line: a thin face over :mod:`cip_xl.api`.
+
+Each command parses its options, makes one library call and prints the result. Errors
+that are findings print as one line and exit 2 (unusable file) or 1 (plan has errors);
+nothing prints a traceback unless ``CIP_XL_DEBUG=1`` is set.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from .findings import ERROR, PlanFileError
+
+EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 1, 2, 3
+
+
+def _date(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise click.BadParameter(f"'{value}' is not a date; write e.g. 30/09/2026")
+
+
+profile_option = click.option(
+    "--profile", type=click.Path(dir_okay=False, exists=True),
+    help="Council profile (INI) renaming sheets/headers; default: cip-xl.ini beside the plan.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="cip-xl", prog_name="cip-xl")
+def cli() -> None:
+    """Automate a council improvement plan kept in Excel.
+
+    \b
+    The quarterly cycle:
+      cip-xl new PLAN.xlsx          start a blank plan
+      cip-xl validate PLAN.xlsx     check it, cell by cell
+      cip-xl demo                   run everything on a built-in example plan
+    """
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.option("--council", default="", help="Council name for the Settings sheet.")
+@click.option("--title", default="Corporate Improvement Plan", show_default=True,
+              help="Plan title.")
+@click.option("--reporting-date", callback=_date, help="Quarter end, e.g. 30/09/2026.")
+@click.option("--overwrite", is_flag=True, help="Replace PLAN if it exists.")
+@profile_option
+def new(plan, council, title, reporting_date, overwrite, profile) -> None:
+    """Write a blank plan workbook PLAN.xlsx with every sheet, dropdown and header."""
+    from . import api
+
+    path = api.new_plan_file(plan, council=council, title=title,
+                             reporting_date=reporting_date, profile=profile,
+                             overwrite=overwrite)
+    click.echo(f"Wrote a blank plan to {path}. Add officers and themes on their sheets, "
+               "then one row per key action on the Plan sheet.")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="How to print the findings.")
+@click.option("--annotate", "annotate_", is_flag=True,
+              help="Also write a copy with a Findings sheet and the problem cells "
+                   "highlighted (PLAN.checked.xlsx, or --output).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Where --annotate writes its copy.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@profile_option
+def validate(plan, fmt, annotate_, output, strict, profile) -> None:
+    """Check PLAN against the workbook contract and report every problem by cell.
+
+    Exits 0 when there are no errors, 1 when there are, 2 when the file cannot be read
+    at all (corrupt, password-protected, .xls, not a plan).
+    """
+    from . import api
+
+    report = api.validate(plan, profile)
+    findings = report.findings
+    if fmt == "json":
+        click.echo(json.dumps({"file": str(plan), "ok": report.ok,
+                               "findings": [f.as_dict() for f in findings]}, indent=2,
+                              default=str))
+    else:
+        _print_findings(findings, title=f"{Path(plan).name}: {len(report.plan.actions)} "
+                        "actions checked")
+    if annotate_:
+        out = api.annotate(plan, findings, output)
+        click.echo(f"Annotated copy: {out}", err=fmt == "json")
+    if report.errors or (strict and findings and
+                         any(f.severity == "warning" for f in findings)):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _print_findings(findings, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not findings:
+        console.print(f"{title}: no problems found.")
+        return
+    table = Table(title=title, show_lines=False, expand=False)
+    for header in ("Severity", "Where", "Finding", "Code"):
+        table.add_column(header, overflow="fold")
+    style = {"error": "bold red", "warning": "yellow", "info": "dim"}
+    for finding in findings:
+        where = f"{finding.sheet}!{finding.cell}" if finding.cell else (finding.sheet or "")
+        table.add_row(f"[{style.get(finding.severity, '')}]{finding.severity}[/]", where,
+                      finding.message, finding.code)
+    console.print(table)
+    counts = {s: sum(1 for f in findings if f.severity == s)
+              for s in ("error", "warning", "info")}
+    console.print(", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items()))
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False), default="cip-xl-demo",
+              show_default=True, help="Folder to write the demo's files into.")
+def demo(output) -> None:
+    """Run the quarterly cycle on a fictional council's plan and write what it makes."""
+    from . import api
+
+    result = api.run_demo(output)
+    click.echo(f"cip-xl demo: Wrenfield District Council, "
+               f"{len(result.report.plan.actions)} actions, wrote into {result.folder}/")
+    for label, path in result.outputs.items():
+        click.echo(f"  {label:<14} {path}")
+    errors = len(result.report.errors)
+    click.echo(f"Validation: {errors} errors, {len(result.report.findings) - errors} "
+               "warnings and notes.")
+
+
+@cli.command("make-workbooks", hidden=True)
+@click.argument("folder", type=click.Path(file_okay=False), required=False)
+def make_workbooks(folder) -> None:
+    """Regenerate workbook/ (the blank template and the example plan) from the code."""
+    from . import api
+    from .resources import resource_folder
+
+    for path in api.write_shipped_workbooks(folder or resource_folder("workbook")):
+        click.echo(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning failures into one clear line."""
+    try:
+        cli.main(args=argv, prog_name="cip-xl", standalone_mode=False)
+    except PlanFileError as exc:
+        finding = exc.finding
+        click.echo(f"cip-xl: {finding.where + ': ' if finding.where else ''}"
+                   f"{finding.message}", err=True)
+        sys.exit(EXIT_UNUSABLE if finding.severity == ERROR else EXIT_FINDINGS)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing was half-written.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug of ours: one line, details on request
+        if os.environ.get("CIP_XL_DEBUG"):
+            raise
+        click.echo(f"cip-xl: internal error: {type(exc).__name__}: {exc}. Set "
+                   "CIP_XL_DEBUG=1 to see the details and please report it.", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,292 @@
+"""Council date phrases → due dates, keeping the words as written.
+
+Plans say "Dec 2010", "Feb/March 09", "Sept 2010 March 2011", "Q3 2010/11",
+"Summer 2007", "April annually", "Ongoing" or "TBC" as often as 31/12/2010. This module
+reads them all into a :class:`DueDate` and never raises: a phrase it cannot read comes
+back with ``kind == "unreadable"`` and a ``problem`` sentence for a finding.
+
+Conventions (a council's, not a calendar's):
+
+* a month means its last day ("Dec 2010" → 31 Dec 2010);
+* "Feb/March 09" means the later month; several dates in one cell are milestones and the
+  last is the final due date;
+* quarters are UK financial-year quarters when written with a year pair ("Q3 2010/11"
+  ends 31 Dec 2010), calendar quarters otherwise ("Q1 2011" ends 31 Mar 2011);
+* seasons end with their last month: spring May, summer August, autumn November, winter
+  February of the following year;
+* two-digit years are 20xx; day-first dates (UK): 3/4/2010 is 3 April.
+"""
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3,
+    "apr": 4, "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7,
+    "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10,
+    "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}
+SEASON_END = {"spring": (5, 0), "summer": (8, 0), "autumn": (11, 0), "fall": (11, 0),
+              "winter": (2, 1)}
+ONGOING = {"ongoing", "on-going", "on going", "continuous", "continual", "rolling",
+           "throughout the year", "as required", "business as usual"}
+TBC = {"tbc", "tba", "to be confirmed", "to be agreed", "tbd", "to be determined",
+       "n/a", "na", "not applicable", "-", "?"}
+RECURRING = {"annually": 12, "annual": 12, "yearly": 12, "each year": 12,
+             "every year": 12, "quarterly": 3, "each quarter": 3, "monthly": 1,
+             "each month": 1, "biannually": 6, "six monthly": 6, "six-monthly": 6}
+FILLER = re.compile(r"\b(by|due|end of|end|before|from|the|in|of|deadline|target|"
+                    r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|w/e)\b",
+                    re.IGNORECASE)
+
+#: Excel's serial-number epoch (the 1900 system, with its fictional 29 Feb 1900)
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """What a date cell means.
+
+    ``text`` is the phrase exactly as written (a real date is written as dd/mm/yyyy).
+    ``kind`` is one of ``date``, ``month``, ``period`` (quarter, season, year),
+    ``milestones``, ``recurring``, ``ongoing``, ``tbc``, ``blank`` or ``unreadable``.
+    ``due`` is the final due date (``None`` for ongoing, tbc, blank, unreadable and
+    recurring phrases read without an ``as_of`` date). ``milestones`` holds every date
+    read, in the order written. ``problem`` explains an unreadable phrase.
+    """
+
+    text: str
+    kind: str
+    due: date | None = None
+    milestones: tuple[date, ...] = ()
+    problem: str | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.kind != "unreadable"
+
+    def next_milestone(self, as_of: date) -> date | None:
+        """The first milestone on or after ``as_of``; the final due date if all passed."""
+        if not self.milestones:
+            return self.due
+        later = sorted(d for d in self.milestones if d >= as_of)
+        return later[0] if later else max(self.milestones)
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _year(text: str) -> int:
+    value = int(text)
+    return 2000 + value if value < 100 else value
+
+
+def from_excel_serial(serial: float) -> date:
+    """An Excel serial day number (1900 date system) as a date."""
+    return EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def _month(word: str) -> int | None:
+    return MONTHS.get(word.lower().rstrip("."))
+
+
+_NUMERIC = re.compile(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_DAY_MONTH_YEAR = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4}|\d{2})\b", re.IGNORECASE)
+_MONTH_DAY_YEAR = re.compile(
+    r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,\s*(\d{4})\b", re.IGNORECASE)
+_MONTHS_YEAR = re.compile(
+    r"\b([a-z]{3,9}\.?(?:\s*(?:/|-|–|to|or|&)\s*[a-z]{3,9}\.?)*)[\s\-']*'?(\d{4}|\d{2})\b",
+    re.IGNORECASE)
+_QUARTER = re.compile(
+    r"\b(?:q|qtr|quarter)\s*([1-4])\s*(?:of\s+)?(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|"
+    r"(\d{4}))\b", re.IGNORECASE)
+_SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4}|\d{2})\b",
+                     re.IGNORECASE)
+_FIN_YEAR = re.compile(r"^(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_RECURRING = re.compile(r"^(?:([a-z]+)\s+)?(" + "|".join(map(re.escape, RECURRING)) +
+                        r")(?:\s+in\s+([a-z]+))?$", re.IGNORECASE)
+
+
+def _scan(text: str) -> list[tuple[int, int, date]]:
+    """Every date found in ``text`` with its span, in the order written."""
+    found: list[tuple[int, int, date]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match) -> bool:
+        return all(m.end() <= a or m.start() >= b for a, b in taken)
+
+    def add(m: re.Match, value: date) -> None:
+        found.append((m.start(), m.end(), value))
+        taken.append((m.start(), m.end()))
+
+    for m in _ISO.finditer(text):
+        try:
+            add(m, date(int(m[1]), int(m[2]), int(m[3])))
+        except ValueError:
+            continue
+    for m in _NUMERIC.finditer(text):
+        if not free(m):
+            continue
+        try:
+            add(m, date(_year(m[3]), int(m[2]), int(m[1])))
+        except ValueError:
+            continue
+    for m in _DAY_MONTH_YEAR.finditer(text):
+        month = _month(m[2])
+        before = re.search(r"([a-z]{3,9})\.?\s*$", text[:m.start()], re.IGNORECASE)
+        if before and _month(before[1]):
+            continue  # "Apr 09 July 09": two month-years, not the 9th of July
+        if month and free(m):
+            try:
+                add(m, date(_year(m[3]), month, int(m[1])))
+            except ValueError:
+                continue
+    for m in _MONTH_DAY_YEAR.finditer(text):
+        month = _month(m[1])
+        if month and free(m):
+            try:
+                add(m, date(int(m[3]), month, int(m[2])))
+            except ValueError:
+                continue
+    for m in _QUARTER.finditer(text):
+        if not free(m):
+            continue
+        quarter = int(m[1])
+        if m[2]:  # financial year: Q1 = Apr-Jun of the first year
+            start = _year(m[2])
+            month = (3 + 3 * quarter - 1) % 12 + 1
+            year = start + (1 if quarter == 4 else 0)
+        else:
+            year, month = int(m[4]), 3 * quarter
+        add(m, month_end(year, month))
+    for m in _SEASON.finditer(text):
+        if free(m):
+            month, offset = SEASON_END[m[1].lower()]
+            add(m, month_end(_year(m[2]) + offset, month))
+    for m in _MONTHS_YEAR.finditer(text):
+        if not free(m):
+            continue
+        words = re.split(r"\s*(?:/|-|–|\bto\b|\bor\b|&)\s*", m[1].strip())
+        months = [_month(w) for w in words]
+        if not months or any(x is None for x in months):
+            continue
+        add(m, month_end(_year(m[2]), max(months)))  # "Feb/March 09": the later month
+    found.sort()
+    return found
+
+
+def _leftover(text: str, found: list[tuple[int, int, date]]) -> str:
+    """What is left of ``text`` once the dates found and filler words are taken out."""
+    rest = text
+    for begin, finish, _ in sorted(found, reverse=True):
+        rest = rest[:begin] + " " + rest[finish:]
+    rest = FILLER.sub(" ", rest)
+    return re.sub(r"[\s,;:.()\-–/&']+", " ", rest).strip()
+
+
+def _suggest(text: str) -> str:
+    """A correction for a misspelt month ("Dcember 2010" → "Dec 2010"), or ''."""
+    for word in re.findall(r"[A-Za-z]{3,}", text):
+        if _month(word):
+            continue
+        close = difflib.get_close_matches(word.lower(), MONTHS, n=1, cutoff=0.75)
+        if close:
+            fixed = text.replace(word, close[0][:3].title())
+            if _scan(fixed):
+                return fixed
+    return ""
+
+
+def parse_due(value: object, as_of: date | None = None) -> DueDate:
+    """Read a date cell as written in a plan; never raises.
+
+    ``value`` may be a :class:`date`/:class:`datetime`, an Excel serial number, or
+    text. ``as_of`` lets recurring phrases ("April annually") resolve to their next
+    occurrence on or after that date.
+    """
+    if value is None:
+        return DueDate("", "blank")
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return DueDate(value.strftime("%d/%m/%Y"), "date", value, (value,))
+    if isinstance(value, bool):
+        return DueDate(str(value), "unreadable",
+                       problem=f"'{value}' is not a date")
+    if isinstance(value, (int, float)):
+        if 1 <= value < 2958466:  # Excel's range of serial dates
+            day = from_excel_serial(value)
+            return DueDate(day.strftime("%d/%m/%Y"), "date", day, (day,))
+        return DueDate(str(value), "unreadable",
+                       problem=f"the number {value} is not a date")
+    text = " ".join(str(value).split())
+    if not text:
+        return DueDate("", "blank")
+    low = text.lower().rstrip(".")
+    if low in ONGOING:
+        return DueDate(text, "ongoing")
+    if low in TBC:
+        return DueDate(text, "tbc")
+    recurring = _RECURRING.match(low)
+    if recurring:
+        month_word = recurring[1] or recurring[3]
+        month = _month(month_word) if month_word else None
+        if month_word and month is None:
+            return _unreadable(text)
+        every = RECURRING[recurring[2]]
+        due = _next_occurrence(month, every, as_of) if as_of else None
+        return DueDate(text, "recurring", due, (due,) if due else ())
+    if isinstance(value, str) and re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return parse_due(float(text), as_of)  # a serial number stored as text
+    fin = _FIN_YEAR.match(text)
+    if fin and (_year(fin[2]) % 100) == (_year(fin[1]) + 1) % 100:
+        end = month_end(_year(fin[1]) + 1, 3)
+        return DueDate(text, "period", end, (end,))
+    year = _YEAR.match(text)
+    if year:
+        end = date(int(year[1]), 12, 31)
+        return DueDate(text, "period", end, (end,))
+    found = _scan(text)
+    if not found or _leftover(text, found):
+        return _unreadable(text)
+    dates = tuple(d for _, _, d in found)
+    if len(dates) > 1:
+        return DueDate(text, "milestones", max(dates), dates)
+    kind = "date" if (_NUMERIC.search(text) or _ISO.search(text)
+                      or _DAY_MONTH_YEAR.search(text)
+                      or _MONTH_DAY_YEAR.search(text)) else (
+        "period" if (_QUARTER.search(text) or _SEASON.search(text)) else "month")
+    return DueDate(text, kind, dates[0], dates)
+
+
+def _next_occurrence(month: int | None, every: int, as_of: date) -> date:
+    if month is None:  # "Quarterly", "Annually": the end of the current period
+        if every == 12:
+            return date(as_of.year, 12, 31)
+        if every == 1:
+            return month_end(as_of.year, as_of.month)
+        end_month = ((as_of.month - 1) // every + 1) * every
+        return month_end(as_of.year, end_month)
+    candidate = month_end(as_of.year, month)
+    return candidate if candidate >= as_of else month_end(as_of.year + 1, month)
+
+
+def _unreadable(text: str) -> DueDate:
+    hint = _suggest(text)
+    advice = (f"did you mean '{hint}'? " if hint else "") + \
+        "write e.g. 'Dec 2010' or 31/12/2010"
+    return DueDate(text, "unreadable",
+                   problem=f"'{text}' is not a date I can read; {advice}")
+
+
+def describe(due: date | None) -> str:
+    """A date as a committee reads it: ``31 Dec 2010``."""
+    return due.strftime("%d %b %Y").lstrip("0") if due else "no date"

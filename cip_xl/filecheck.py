@@ -1,0 +1,164 @@
+"""Opening workbooks safely: recognise what a file really is before parsing it.
+
+:func:`open_workbook` turns every way a file can be unusable — missing, empty, a CSV or
+legacy .xls renamed, password-protected, a zip bomb, an XML entity bomb, a Word file,
+plain corruption — into a :class:`~cip_xl.findings.PlanFileError` with one clear
+sentence. :func:`features_openpyxl_drops` lists what saving through openpyxl would lose.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from .findings import ERROR, Finding, PlanFileError
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+#: refuse workbooks whose parts unpack to more than this (a zip bomb guard)
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 200
+
+
+def _fail(path: Path, code: str, message: str) -> PlanFileError:
+    return PlanFileError(Finding(code, ERROR, message, file=str(path)))
+
+
+def sniff(path: str | Path) -> str:
+    """Check that ``path`` looks like an xlsx/xlsm package; return its suffix.
+
+    Raises :class:`PlanFileError` naming the problem otherwise. Does not parse XML.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise _fail(path, "file-missing", f"There is no file called {path}.")
+    if path.is_dir():
+        raise _fail(path, "file-is-folder", f"{path} is a folder, not a workbook.")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except PermissionError:
+        raise _fail(path, "file-locked",
+                    f"{path.name} cannot be read: it is locked or you lack permission. "
+                    "Close it in Excel and try again.") from None
+    except OSError as exc:
+        raise _fail(path, "file-unreadable",
+                    f"{path.name} cannot be read ({exc.strerror}).") from None
+    if not head:
+        raise _fail(path, "file-empty", f"{path.name} is empty (0 bytes).")
+    if head.startswith(OLE_MAGIC):
+        raw = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in raw:
+            raise _fail(path, "file-encrypted",
+                        f"{path.name} is password-protected. Open it in Excel, remove the "
+                        "password (File > Info > Protect Workbook) and save it again.")
+        raise _fail(path, "file-old-format",
+                    f"{path.name} is an old Excel 97-2003 (.xls) file. Open it in Excel "
+                    "and save it as an Excel Workbook (.xlsx).")
+    if not head.startswith(ZIP_MAGIC):
+        kind = "a text or CSV file" if _looks_textual(path) else "not an Excel workbook"
+        raise _fail(path, "file-not-xlsx",
+                    f"{path.name} is {kind}, not an .xlsx workbook (whatever its name "
+                    "says). Open it in Excel and save it as an Excel Workbook (.xlsx).")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            total = 0
+            for info in archive.infolist():
+                total += info.file_size
+                if info.compress_size and info.file_size / info.compress_size > MAX_RATIO \
+                        and info.file_size > 10 * 1024 * 1024:
+                    raise _fail(path, "file-zip-bomb",
+                                f"{path.name} unpacks to far more than it stores "
+                                f"({info.filename}); refused as a possible zip bomb.")
+            if total > MAX_UNPACKED_BYTES:
+                raise _fail(path, "file-too-large",
+                            f"{path.name} unpacks to {total // (1024 * 1024)} MB, more than "
+                            f"the {MAX_UNPACKED_BYTES // (1024 * 1024)} MB cip-xl accepts.")
+    except zipfile.BadZipFile:
+        raise _fail(path, "file-corrupt",
+                    f"{path.name} is damaged (the zip package cannot be read). Restore it "
+                    "from a backup or ask the sender for a fresh copy.") from None
+    if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
+        what = "a Word document" if "word/document.xml" in names else (
+            "a PowerPoint file" if "ppt/presentation.xml" in names else (
+                "an OpenDocument file" if "content.xml" in names else
+                "a zip file that is not a workbook"))
+        raise _fail(path, "file-foreign",
+                    f"{path.name} is {what}, not an Excel workbook.")
+    return path.suffix.lower()
+
+
+def _looks_textual(path: Path) -> bool:
+    with path.open("rb") as handle:
+        sample = handle.read(2048)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in sample
+
+
+def open_workbook(path: str | Path, *, read_only: bool = False, data_only: bool = False):
+    """Open a workbook with openpyxl after :func:`sniff`; never raises anything else.
+
+    ``.xlsm`` files are opened with ``keep_vba`` so their macros survive a save (they
+    are never run). XML with entity declarations is refused by defusedxml.
+    """
+    import openpyxl
+
+    path = Path(path)
+    suffix = sniff(path)
+    try:
+        return openpyxl.load_workbook(path, read_only=read_only, data_only=data_only,
+                                      keep_vba=suffix == ".xlsm", keep_links=True)
+    except Exception as exc:  # openpyxl raises many types on bad input
+        name = type(exc).__name__
+        if "Entities" in name or "DTD" in name or "External" in name:
+            raise _fail(path, "file-xml-entities",
+                        f"{path.name} contains XML entity declarations, which Excel never "
+                        "writes; refused as possibly malicious.") from None
+        raise _fail(path, "file-corrupt",
+                    f"{path.name} is damaged or not a workbook Excel wrote "
+                    f"({name}: {str(exc)[:120]}). Open it in Excel, save a fresh copy and "
+                    "try again.") from None
+
+
+#: parts of an xlsx that openpyxl drops or rewrites on save, and how to say so
+_DROPPED_PARTS = (
+    (re.compile(r"^xl/slicers/"), "slicers"),
+    (re.compile(r"^xl/slicerCaches/"), "slicers"),
+    (re.compile(r"^xl/timelines/"), "timelines"),
+    (re.compile(r"^xl/ctrlProps/"), "form controls (buttons, check boxes)"),
+    (re.compile(r"^xl/activeX/"), "ActiveX controls"),
+    (re.compile(r"^xl/pivotTables/"), "pivot tables"),
+)
+_DROPPED_XML = (
+    (b"<x14:sparklineGroups", "sparklines"),
+    (b"<x14:dataValidations", "drop-down lists that point at another sheet (x14)"),
+    (b"<x14:conditionalFormattings", "newer conditional formats (x14)"),
+)
+
+
+def features_openpyxl_drops(path: str | Path) -> list[str]:
+    """What a user put in ``path`` that saving it with openpyxl would lose.
+
+    Empty when the workbook holds only what openpyxl keeps. cip-xl refuses to save over
+    a workbook with any of these rather than lose them silently.
+    """
+    found: list[str] = []
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            for pattern, what in _DROPPED_PARTS:
+                if pattern.match(name) and what not in found:
+                    found.append(what)
+            if re.match(r"^xl/worksheets/sheet\d+\.xml$", name):
+                data = archive.read(name)
+                for marker, what in _DROPPED_XML:
+                    if marker in data and what not in found:
+                        found.append(what)
+            if re.match(r"^xl/drawings/drawing\d+\.xml$", name):
+                if b"<xdr:sp>" in archive.read(name) or b"<xdr:sp " in archive.read(name):
+                    if "shapes and text boxes" not in found:
+                        found.append("shapes and text boxes")
+    return found

@@ -1,0 +1,73 @@
+"""Findings: problems reported to people, never tracebacks.
+
+A :class:`Finding` has a stable code, a severity, a place (file, sheet, cell) and a
+sentence a non-programmer understands. :class:`PlanFileError` carries one finding for a
+file that cannot be used at all (corrupt, foreign, password-protected...).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, with where it is and what to do about it.
+
+    ``code`` is stable (tests and scripts may rely on it); ``cell`` is an A1
+    reference such as ``G14`` or ``None`` when the finding is about a whole sheet or
+    file; ``ref`` is the action's Ref when the finding is about one action.
+    """
+
+    code: str
+    severity: str
+    message: str
+    file: str = ""
+    sheet: str | None = None
+    cell: str | None = None
+    ref: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``file: Sheet!G14`` — the place as a person would type it."""
+        place = Path(self.file).name if self.file else ""
+        if self.sheet:
+            sheet = f"'{self.sheet}'" if " " in self.sheet else self.sheet
+            inner = f"{sheet}!{self.cell}" if self.cell else sheet
+            place = f"{place}: {inner}" if place else inner
+        return place
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["where"] = self.where
+        return data
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.severity}: {self.message} [{self.code}]"
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Errors first, then in sheet and cell order."""
+    def key(f: Finding):
+        from openpyxl.utils.cell import coordinate_from_string
+        try:
+            col, row = coordinate_from_string(f.cell) if f.cell else ("", 0)
+        except ValueError:
+            col, row = f.cell or "", 0
+        return (SEVERITY_ORDER.get(f.severity, 9), f.sheet or "", row, len(col), col)
+    return sorted(findings, key=key)
+
+
+class PlanFileError(Exception):
+    """A file cip-xl cannot use at all; ``finding`` says which and why."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(str(finding))
+        self.finding = finding

@@ -1,0 +1,201 @@
+"""The plan as plain dataclasses: what the master workbook holds, without Excel.
+
+Target and revised dates are kept as written (a real date, or a phrase such as
+"Dec 2010"); :func:`cip_xl.dates.parse_due` reads them when a due date is needed.
+``row`` attributes record where a thing was read from, for findings; they are ``None``
+for things made in code.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+def new_action_id() -> str:
+    """A fresh stable Action ID: 'A' and eight hex digits, e.g. ``A3F09C21B``."""
+    return "A" + secrets.token_hex(4).upper()
+
+
+@dataclass
+class Action:
+    """One key action: one row of the Plan sheet.
+
+    ``action_id`` is stable across renumbering; ``ref`` is the text the council uses
+    ("3.10", never 3.1). ``status`` is the officer's own word (see
+    :data:`cip_xl.schema.STATUS_WORDS`); ``rag`` is computed and never typed.
+    ``extra`` holds the values of a council's own columns by header.
+    """
+
+    ref: str = ""
+    theme: str = ""
+    objective: str = ""
+    key_action: str = ""
+    lead_officer: str = ""
+    target_date: date | str | None = None
+    revised_date: date | str | None = None
+    target_outcomes: str = ""
+    resources: str = ""
+    status: str = ""
+    percent_complete: float | str | None = None
+    progress_update: str = ""
+    last_updated: date | str | None = None
+    due_date: date | None = None
+    rag: str = ""
+    funded_by: str = ""
+    ict_requirement: str = ""
+    risk: str = ""
+    linked_pi: str = ""
+    action_id: str = field(default_factory=new_action_id)
+    extra: dict[str, object] = field(default_factory=dict)
+    row: int | None = field(default=None, compare=False)
+
+    @property
+    def lead_officers(self) -> list[str]:
+        """The officer codes in the lead officer cell ("CEX/ CPPU" → CEX, CPPU)."""
+        return [c for c in re.split(r"[\s/,;&+]+", self.lead_officer or "") if c]
+
+
+@dataclass
+class Officer:
+    """A row of the Officers sheet (the plan's key or legend)."""
+
+    code: str
+    title: str = ""
+    name: str = ""
+    email: str = ""
+    directorate: str = ""
+    row: int | None = field(default=None, compare=False)
+
+
+@dataclass
+class Theme:
+    """A theme or section of the plan, in report order."""
+
+    name: str
+    order: int = 0
+    description: str = ""
+    row: int | None = field(default=None, compare=False)
+
+
+@dataclass
+class Settings:
+    """The Settings sheet: who the plan belongs to and when it reports.
+
+    ``reporting_date`` is the quarter end the statuses are judged at;
+    ``amber_window_days`` how close to its due date an unfinished action turns amber.
+    ``plan_id`` identifies this plan (returns carry it); ``revision`` counts the
+    returns issued from it.
+    """
+
+    council: str = ""
+    plan_title: str = "Corporate Improvement Plan"
+    reporting_date: date | None = None
+    amber_window_days: int = 30
+    committee: str = ""
+    meeting_date: date | None = None
+    report_author: str = ""
+    contact: str = ""
+    plan_id: str = field(default_factory=lambda: "P" + secrets.token_hex(6).upper())
+    revision: int = 1
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class ReviewEntry:
+    """A row of the Record of Review & Amendment."""
+
+    version: str = ""
+    review_date: date | str | None = None
+    issues: str = ""
+    amended: str = ""
+    approved_by: str = ""
+    amendment_date: date | str | None = None
+
+
+@dataclass
+class AuditEntry:
+    """A row of the append-only Audit sheet."""
+
+    when: datetime
+    who: str
+    action_id: str
+    ref: str
+    field: str
+    old: object
+    new: object
+    source: str = ""
+
+
+@dataclass
+class ChangeRequest:
+    """A proposed revised date or new action awaiting the manager's decision."""
+
+    request_id: str
+    received: datetime | None
+    from_return: str
+    action_id: str
+    ref: str
+    kind: str
+    proposed: object
+    reason: str = ""
+    decision: str = ""
+    decided_by: str = ""
+    decided_on: date | None = None
+
+
+@dataclass
+class PlanSource:
+    """Where a plan was read from, so findings can name file, sheet and cell.
+
+    ``columns`` maps column keys to their letters in the Plan sheet as found;
+    ``extra_columns`` maps a council's own headers to theirs.
+    """
+
+    file: str
+    plan_sheet: str
+    columns: dict[str, str]
+    extra_columns: dict[str, str] = field(default_factory=dict)
+    sheets: dict[str, str] = field(default_factory=dict)
+
+    def cell(self, key: str, row: int | None) -> str | None:
+        """The A1 address of column ``key`` in ``row``, or ``None`` if unknown."""
+        letter = self.columns.get(key)
+        return f"{letter}{row}" if letter and row else None
+
+
+@dataclass
+class Plan:
+    """A whole improvement plan: the master workbook's content."""
+
+    actions: list[Action] = field(default_factory=list)
+    officers: list[Officer] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    review_log: list[ReviewEntry] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+    change_requests: list[ChangeRequest] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    source: PlanSource | None = field(default=None, compare=False, repr=False)
+
+    def officer(self, code: str) -> Officer | None:
+        """The officer with ``code`` (case-insensitive), or ``None``."""
+        wanted = code.strip().upper()
+        for officer in self.officers:
+            if officer.code.strip().upper() == wanted:
+                return officer
+        return None
+
+    def action(self, action_id: str) -> Action | None:
+        for action in self.actions:
+            if action.action_id == action_id:
+                return action
+        return None
+
+    def theme_names(self) -> list[str]:
+        """Theme names in report order; themes used by actions but not listed last."""
+        names = [t.name for t in sorted(self.themes, key=lambda t: t.order)]
+        for action in self.actions:
+            if action.theme and action.theme not in names:
+                names.append(action.theme)
+        return names

@@ -1,0 +1,338 @@
+"""Read a master plan workbook into a :class:`~cip_xl.model.Plan`.
+
+Reading is tolerant: what is odd about a cell (a Ref stored as a number, a formula in a
+text column, an Excel error value, a heading row where actions belong) becomes a finding
+with its cell, and the value is kept as written so that saving loses nothing. Files that
+cannot be used at all raise :class:`~cip_xl.findings.PlanFileError`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from . import schema
+from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
+from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
+                    ReviewEntry, Settings, Theme, new_action_id)
+from .schema import Contract
+
+EXCEL_ERRORS = ("#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!",
+                "#SPILL!", "#CALC!", "#GETTING_DATA")
+
+
+@dataclass
+class PlanReading:
+    """A plan read from a file, with the findings reading it raised."""
+
+    plan: Plan
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _day(value: object) -> object:
+    """Dates come back from openpyxl as datetimes; keep plain dates."""
+    if isinstance(value, datetime):
+        return value.date() if value.time() == datetime.min.time() else value.date()
+    return value
+
+
+def find_header_row(ws, contract: Contract, search_rows: int = 10) -> tuple[int, dict[int, object]]:
+    """The row (1-based) whose cells match the most Plan headers, and that row's cells."""
+    best_row, best_hits, best_cells = 1, -1, {}
+    for index, row in enumerate(ws.iter_rows(min_row=1, max_row=search_rows), start=1):
+        cells = {cell.column: cell.value for cell in row if cell.value is not None}
+        hits = sum(1 for v in cells.values() if contract.match_header(v))
+        if hits > best_hits:
+            best_row, best_hits, best_cells = index, hits, cells
+    return best_row, best_cells
+
+
+def read_plan(path: str | Path, contract: Contract | None = None, workbook=None) -> PlanReading:
+    """Read the master plan at ``path``.
+
+    ``workbook`` may be an already-open openpyxl workbook of that file (formulas not
+    evaluated). Raises :class:`PlanFileError` for an unusable file or one with no Plan
+    sheet; everything else is a finding in the returned :class:`PlanReading`.
+    """
+    from openpyxl.utils import get_column_letter
+
+    from .filecheck import open_workbook
+
+    contract = contract or schema.DEFAULT_CONTRACT
+    path = Path(path)
+    wb = workbook if workbook is not None else open_workbook(path)
+    file = str(path)
+    findings: list[Finding] = []
+    plan_sheet = _find_sheet(wb, contract.plan_sheet)
+    if plan_sheet is None:
+        raise PlanFileError(Finding(
+            "sheet-missing", ERROR,
+            f"{path.name} has no '{contract.plan_sheet}' sheet, so it is not a cip-xl "
+            f"plan (its sheets are: {', '.join(wb.sheetnames)}). Use 'cip-xl import' to "
+            "bring in a plan kept in another layout.", file=file))
+    ws = wb[plan_sheet]
+    header_row, header_cells = find_header_row(ws, contract)
+    columns: dict[str, str] = {}
+    extras: dict[str, str] = {}
+    for col_index, header in sorted(header_cells.items()):
+        letter = get_column_letter(col_index)
+        column = contract.match_header(header)
+        if column is None:
+            extras[_text(header)] = letter
+        elif column.key in columns:
+            findings.append(Finding(
+                "column-duplicate", ERROR,
+                f"Two columns are headed as '{column.header}' ({columns[column.key]} and "
+                f"{letter}); cip-xl reads {columns[column.key]}. Rename or remove one.",
+                file, plan_sheet, f"{letter}{header_row}"))
+        else:
+            columns[column.key] = letter
+    for column in contract.columns:
+        if column.required and column.key not in columns:
+            findings.append(Finding(
+                "column-missing", ERROR,
+                f"The Plan sheet has no '{column.header}' column. Add a column headed "
+                f"'{column.header}' in row {header_row}.", file, plan_sheet,
+                f"A{header_row}"))
+    source = PlanSource(file=file, plan_sheet=plan_sheet, columns=columns,
+                        extra_columns=extras)
+    plan = Plan(source=source, extra_columns=list(extras))
+    letter_to_key = {v: k for k, v in columns.items()}
+    from openpyxl.utils import column_index_from_string
+    index_to_key = {column_index_from_string(v): k for v, k in letter_to_key.items()}
+    index_to_extra = {column_index_from_string(v): h for h, v in extras.items()}
+
+    for row in ws.iter_rows(min_row=header_row + 1):
+        values: dict[str, object] = {}
+        extra: dict[str, object] = {}
+        row_number = row[0].row if row else 0
+        for cell in row:
+            if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
+                continue
+            key = index_to_key.get(cell.column)
+            if key is not None:
+                values[key] = cell
+            elif cell.column in index_to_extra:
+                extra[index_to_extra[cell.column]] = cell.value
+        if not values and not extra:
+            continue
+        meaningful = {k: c for k, c in values.items()
+                      if k not in ("action_id", "rag", "due_date")}
+        if len(meaningful) == 1 and not extra:
+            (key, cell), = meaningful.items()
+            if key in ("ref", "theme", "objective", "key_action") and isinstance(cell.value, str):
+                findings.append(Finding(
+                    "heading-row", ERROR,
+                    f"Row {row_number} holds only '{_text(cell.value)[:60]}'. Themes and "
+                    "headings belong in the Theme column of each action, not in rows of "
+                    "their own; delete the row or complete it as an action.",
+                    file, plan_sheet, cell.coordinate))
+                continue
+        action = _read_action(values, extra, row_number, file, plan_sheet, findings)
+        plan.actions.append(action)
+
+    plan.officers = _read_officers(wb, contract, file, findings)
+    plan.themes = _read_themes(wb, contract, file, findings)
+    plan.settings = _read_settings(wb, contract, file, findings)
+    plan.review_log = [ReviewEntry(*(_day(v) if v is not None else "" for v in r[:6]))
+                       for r in _rows(wb, contract.sheet("review_log"))]
+    plan.audit = [AuditEntry(*r[:8]) for r in _rows(wb, contract.sheet("audit"))]
+    plan.change_requests = [
+        ChangeRequest(*[(_text(v) if i in (0, 2, 3, 4, 5, 7, 8, 9) else _day(v))
+                        for i, v in enumerate(r[:11])])
+        for r in _rows(wb, contract.sheet("change_requests"))]
+    source.sheets = {key: _find_sheet(wb, contract.sheet(key)) or ""
+                     for key in contract.sheet_names}
+    return PlanReading(plan, findings)
+
+
+def _find_sheet(wb, name: str) -> str | None:
+    """The sheet called ``name``, ignoring case and surrounding spaces."""
+    for title in wb.sheetnames:
+        if title.strip().lower() == name.strip().lower():
+            return title
+    return None
+
+
+def _rows(wb, name: str, width: int = 11) -> list[tuple]:
+    title = _find_sheet(wb, name)
+    if title is None:
+        return []
+    rows = []
+    for row in wb[title].iter_rows(min_row=2, values_only=True):
+        if any(v is not None and str(v).strip() for v in row):
+            rows.append(tuple(row) + (None,) * (width - len(row)))
+    return rows
+
+
+def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
+                 findings: list[Finding]) -> Action:
+    action = Action(row=row, action_id="")
+    for key, cell in values.items():
+        value = cell.value
+        column = schema.COLUMNS_BY_KEY[key]
+        if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+            findings.append(Finding(
+                "excel-error", ERROR,
+                f"{column.header} shows the Excel error {value.strip()}; replace it with "
+                "the value it should hold.", file, sheet, cell.coordinate))
+        if cell.data_type == "f" and column.kind not in (schema.COMPUTED,):
+            findings.append(Finding(
+                "formula-in-cell", WARNING,
+                f"{column.header} holds the formula {str(value)[:60]}; cip-xl keeps it as "
+                "text. Type the value itself instead.", file, sheet, cell.coordinate))
+        if key == "ref":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                text = _text(value)
+                if isinstance(value, float) and not value.is_integer():
+                    findings.append(Finding(
+                        "ref-as-number", WARNING,
+                        f"Ref {text} is stored as a number, so a ref like 3.10 turns into "
+                        "3.1. Format the Ref column as Text and retype it.",
+                        file, sheet, cell.coordinate, text))
+                action.ref = text
+            else:
+                action.ref = _text(value)
+        elif column.kind in (schema.DATE_PHRASE, schema.DATE):
+            value = _day(value)
+            setattr(action, key, value.strip() if isinstance(value, str) else value)
+        elif column.kind == schema.PERCENT:
+            action.percent_complete = _percent(cell)
+        elif column.kind == schema.COMPUTED:
+            setattr(action, key, _day(value) if key == "due_date" else _text(value))
+        else:
+            setattr(action, key, _text(value))
+    action.extra = extra
+    if not action.action_id:
+        action.action_id = new_action_id()
+        findings.append(Finding(
+            "action-id-new", INFO,
+            f"Row {row} had no Action ID; it gets {action.action_id} when the plan is "
+            "next saved.", file, sheet, None, action.ref or None))
+    return action
+
+
+def _percent(cell) -> float | str | None:
+    value = cell.value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        if "%" in (cell.number_format or "") and 0 <= value <= 1.0:
+            return round(value * 100, 6)
+        return float(value)
+    text = _text(value).rstrip("%").strip()
+    try:
+        return float(text)
+    except ValueError:
+        return _text(value)
+
+
+def _header_map(ws, headers: tuple[str, ...]) -> dict[str, int]:
+    """Column indexes (0-based) of ``headers`` in row 1, matched loosely."""
+    found: dict[str, int] = {}
+    first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    for index, value in enumerate(first):
+        for header in headers:
+            if schema.header_key(value) == schema.header_key(header) and header not in found:
+                found[header] = index
+    return found
+
+
+def _read_officers(wb, contract: Contract, file: str, findings: list[Finding]) -> list[Officer]:
+    title = _find_sheet(wb, contract.sheet("officers"))
+    if title is None:
+        findings.append(Finding("sheet-missing", ERROR,
+                                f"There is no '{contract.sheet('officers')}' sheet listing "
+                                "lead officer codes.", file, contract.sheet("officers")))
+        return []
+    ws = wb[title]
+    where = _header_map(ws, schema.OFFICERS.headers)
+    officers = []
+    for row_number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        def get(header: str) -> str:
+            index = where.get(header)
+            return _text(row[index]) if index is not None and index < len(row) else ""
+        if not any(get(h) for h in schema.OFFICERS.headers):
+            continue
+        officers.append(Officer(get("Code"), get("Title"), get("Name"), get("Email"),
+                                get("Directorate"), row=row_number))
+    return officers
+
+
+def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> list[Theme]:
+    title = _find_sheet(wb, contract.sheet("themes"))
+    if title is None:
+        return []
+    ws = wb[title]
+    where = _header_map(ws, schema.THEMES.headers)
+    themes = []
+    for row_number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        def get(header: str) -> object:
+            index = where.get(header)
+            return row[index] if index is not None and index < len(row) else None
+        name = _text(get("Theme"))
+        if not name:
+            continue
+        order = get("Order")
+        themes.append(Theme(name, int(order) if isinstance(order, (int, float)) else
+                            len(themes) + 1, _text(get("Description")), row=row_number))
+    return themes
+
+
+def _read_settings(wb, contract: Contract, file: str, findings: list[Finding]) -> Settings:
+    settings = Settings(plan_id="")
+    title = _find_sheet(wb, contract.sheet("settings"))
+    if title is None:
+        findings.append(Finding("sheet-missing", WARNING,
+                                f"There is no '{contract.sheet('settings')}' sheet; defaults "
+                                "are used.", file, contract.sheet("settings")))
+        return Settings()
+    labels = {schema.header_key(label): key for key, label in schema.SETTINGS_ROWS}
+    for row_number, row in enumerate(wb[title].iter_rows(min_row=2, max_col=2,
+                                                         values_only=True), start=2):
+        label, value = (tuple(row) + (None, None))[:2]
+        key = labels.get(schema.header_key(label))
+        if key is None:
+            if label is not None:
+                settings.extra[_text(label)] = value
+            continue
+        value = _day(value)
+        if key in ("reporting_date", "meeting_date"):
+            if value is not None and not isinstance(value, date):
+                from .dates import parse_due
+                parsed = parse_due(value)
+                if parsed.kind == "date":
+                    value = parsed.due
+                else:
+                    findings.append(Finding(
+                        "setting-not-date", ERROR,
+                        f"{label} '{_text(value)}' is not a date; type a date such as "
+                        "31/12/2026.", file, title, f"B{row_number}"))
+                    value = None
+            setattr(settings, key, value)
+        elif key in ("amber_window_days", "revision"):
+            try:
+                setattr(settings, key, int(value) if value is not None else
+                        getattr(Settings, key, 0))
+            except (TypeError, ValueError):
+                findings.append(Finding(
+                    "setting-not-number", ERROR,
+                    f"{label} '{_text(value)}' is not a whole number.", file, title,
+                    f"B{row_number}"))
+        else:
+            setattr(settings, key, _text(value))
+    if not settings.plan_id:
+        settings.plan_id = Settings().plan_id
+    return settings

@@ -1,0 +1,332 @@
+"""Write a :class:`~cip_xl.model.Plan` into a master workbook.
+
+A new plan gets every sheet of the contract, dropdowns fed from named lists on a hidden
+sheet, a frozen header, filters, widths and print titles. An existing workbook is
+updated in place: cip-xl rewrites only the cells it owns and keeps everything a user
+added (other sheets, their widths, comments, macros in .xlsm). A workbook holding things
+openpyxl would drop (slicers, sparklines...) is refused rather than damaged.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from . import schema
+from .findings import ERROR, Finding, PlanFileError
+from .model import Plan
+from .schema import Contract
+
+HEADER_FILL = "1F4E79"
+COMPUTED_FILL = "F2F2F2"
+DATE_FORMAT = "dd/mm/yyyy"
+#: rows below the last action that still get dropdowns and validation
+SPARE_ROWS = 500
+
+
+def set_text(cell, value: object) -> None:
+    """Store ``value`` as text, even when it starts with = + - or @.
+
+    Officers type "=see note" or "-10% on budget"; written plainly, openpyxl would make
+    that a formula. Text is what they typed, so text is what is stored.
+    """
+    cell.value = "" if value is None else str(value)
+    if cell.value == "":
+        cell.value = None
+        return
+    cell.data_type = "s"
+    if cell.value[:1] in "=+-@":
+        cell.quotePrefix = True
+
+
+def set_value(cell, value: object, kind: str) -> None:
+    """Write a model value into a cell the way its column kind needs."""
+    if value is None or value == "":
+        cell.value = None
+    elif isinstance(value, (date, datetime)):
+        cell.value = value
+        cell.number_format = DATE_FORMAT
+    elif kind == schema.PERCENT and isinstance(value, (int, float)):
+        cell.value = value
+        cell.number_format = "0"
+    elif isinstance(value, (int, float)) and kind not in (schema.TEXT, schema.REF):
+        cell.value = value
+    else:
+        set_text(cell, value)
+
+
+def new_workbook(plan: Plan, contract: Contract | None = None):
+    """A fresh openpyxl workbook holding ``plan`` with every sheet of the contract."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    write_into(wb, plan, contract or schema.DEFAULT_CONTRACT)
+    return wb
+
+
+def write_into(wb, plan: Plan, contract: Contract) -> None:
+    """Write ``plan`` into workbook ``wb``, creating any sheet of the contract it lacks."""
+    plan_ws = _sheet(wb, contract.plan_sheet, 0)
+    _write_plan_sheet(plan_ws, plan, contract)
+    _write_table(_sheet(wb, contract.sheet("officers")), schema.OFFICERS,
+                 [(o.code, o.title, o.name, o.email, o.directorate) for o in plan.officers])
+    _write_table(_sheet(wb, contract.sheet("themes")), schema.THEMES,
+                 [(t.order or i, t.name, t.description)
+                  for i, t in enumerate(sorted(plan.themes, key=lambda t: t.order), 1)])
+    _write_settings(_sheet(wb, contract.sheet("settings")), plan)
+    _write_table(_sheet(wb, contract.sheet("review_log")), schema.REVIEW_LOG,
+                 [(e.version, e.review_date, e.issues, e.amended, e.approved_by,
+                   e.amendment_date) for e in plan.review_log])
+    _write_table(_sheet(wb, contract.sheet("audit")), schema.AUDIT,
+                 [(e.when, e.who, e.action_id, e.ref, e.field, e.old, e.new, e.source)
+                  for e in plan.audit])
+    _write_table(_sheet(wb, contract.sheet("change_requests")), schema.CHANGE_REQUESTS,
+                 [(c.request_id, c.received, c.from_return, c.action_id, c.ref, c.kind,
+                   c.proposed, c.reason, c.decision, c.decided_by, c.decided_on)
+                  for c in plan.change_requests])
+    lists = _sheet(wb, contract.sheet("lists"))
+    _write_lists(wb, lists, plan)
+    _validate_plan_sheet(plan_ws, plan, contract)
+    wb.active = wb.sheetnames.index(plan_ws.title)
+
+
+def _sheet(wb, name: str, index: int | None = None):
+    for title in wb.sheetnames:
+        if title.strip().lower() == name.strip().lower():
+            return wb[title]
+    return wb.create_sheet(name, index)
+
+
+def plan_layout(ws, plan: Plan, contract: Contract) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Header row, column index by key and by extra header for the Plan sheet ``ws``.
+
+    Columns already in the sheet keep their place; columns the contract needs and the
+    sheet lacks are added at the right, the hidden Action ID last.
+    """
+    from .plan_read import find_header_row
+
+    header_row, cells = find_header_row(ws, contract) if ws.max_row > 1 or ws["A1"].value \
+        else (1, {})
+    by_key: dict[str, int] = {}
+    by_extra: dict[str, int] = {}
+    for index, header in cells.items():
+        column = contract.match_header(header)
+        if column is not None and column.key not in by_key:
+            by_key[column.key] = index
+        elif column is None:
+            by_extra[str(header).strip()] = index
+    next_index = max(cells, default=0) + 1
+    wanted = [c for c in contract.columns if c.key != "action_id"]
+    wanted += [c for c in schema.PLAN_COLUMNS
+               if c.optional and c not in wanted and any(
+                   getattr(a, c.key) for a in plan.actions)]
+    for column in wanted:
+        if column.key not in by_key:
+            by_key[column.key] = next_index
+            next_index += 1
+    for header in list(contract.extra_columns) + list(plan.extra_columns):
+        if header not in by_extra:
+            by_extra[header] = next_index
+            next_index += 1
+    if "action_id" not in by_key:
+        by_key["action_id"] = next_index
+    return header_row, by_key, by_extra
+
+
+def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_row, by_key, by_extra = plan_layout(ws, plan, contract)
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+    computed_fill = PatternFill("solid", fgColor=COMPUTED_FILL)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    columns = {key: contract.column(key) for key in by_key}
+    for key, index in by_key.items():
+        cell = ws.cell(header_row, index)
+        if cell.value is None or contract.match_header(cell.value) is None:
+            cell.value = columns[key].header
+        letter = get_column_letter(index)
+        dim = ws.column_dimensions[letter]
+        if dim.width is None or dim.width == 13 or not dim.customWidth:
+            dim.width = columns[key].width
+        dim.hidden = columns[key].hidden
+    for header, index in by_extra.items():
+        if ws.cell(header_row, index).value is None:
+            ws.cell(header_row, index).value = header
+    for index in list(by_key.values()) + list(by_extra.values()):
+        cell = ws.cell(header_row, index)
+        cell.font, cell.fill = header_font, header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+    last_row = header_row
+    for offset, action in enumerate(plan.actions, start=1):
+        row = header_row + offset
+        last_row = row
+        for key, index in by_key.items():
+            column = columns[key]
+            cell = ws.cell(row, index)
+            set_value(cell, getattr(action, key), column.kind)
+            cell.alignment = wrap if column.kind == schema.TEXT else top
+            if column.kind == schema.COMPUTED:
+                cell.fill = computed_fill
+        for header, index in by_extra.items():
+            cell = ws.cell(row, index)
+            set_value(cell, action.extra.get(header), schema.TEXT)
+        action.row = row
+    for row in range(last_row + 1, ws.max_row + 1):  # actions removed since last save
+        for index in list(by_key.values()) + list(by_extra.values()):
+            ws.cell(row, index).value = None
+
+    ws.freeze_panes = ws.cell(header_row + 1, 2)
+    last_col = get_column_letter(max(list(by_key.values()) + list(by_extra.values())))
+    ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row + 1)}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.row_dimensions[header_row].height = 32
+
+
+def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    for index, header in enumerate(spec.headers, start=1):
+        cell = ws.cell(1, index)
+        cell.value = header
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+    for index, width in enumerate(spec.widths, start=1):
+        from openpyxl.utils import get_column_letter
+        ws.column_dimensions[get_column_letter(index)].width = width
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=1):
+            set_value(ws.cell(r, c), value, schema.TEXT)
+    for r in range(len(rows) + 2, ws.max_row + 1):
+        for c in range(1, len(spec.headers) + 1):
+            ws.cell(r, c).value = None
+    ws.freeze_panes = "A2"
+
+
+def _write_settings(ws, plan: Plan) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    settings = plan.settings
+    rows = [(label, getattr(settings, key)) for key, label in schema.SETTINGS_ROWS]
+    rows += list(settings.extra.items())
+    _write_table(ws, schema.SETTINGS, rows)
+    for r, (key, _) in enumerate(schema.SETTINGS_ROWS, start=2):
+        if key in ("amber_window_days", "revision"):
+            ws.cell(r, 2).value = int(getattr(settings, key))
+        if key == "reporting_date":
+            ws.cell(r, 2).number_format = DATE_FORMAT
+            ref = f"{_quote(ws.title)}!$B${r}"
+            ws.parent.defined_names[schema.REPORT_DATE_NAME] = DefinedName(
+                schema.REPORT_DATE_NAME, attr_text=ref)
+
+
+def _quote(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _write_lists(wb, ws, plan: Plan) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    columns = (
+        (schema.STATUS_LIST_NAME, list(schema.STATUS_WORDS)),
+        (schema.OFFICER_LIST_NAME, [o.code for o in plan.officers if o.code] or ["-"]),
+        (schema.THEME_LIST_NAME, plan.theme_names() or ["-"]),
+        ("YesNoList", ["Yes", "No"]),
+    )
+    ws.delete_rows(1, ws.max_row)
+    for c, (name, values) in enumerate(columns, start=1):
+        ws.cell(1, c).value = schema.LISTS.headers[c - 1]
+        for r, value in enumerate(values, start=2):
+            set_text(ws.cell(r, c), value)
+        from openpyxl.utils import get_column_letter
+        letter = get_column_letter(c)
+        wb.defined_names[name] = DefinedName(
+            name, attr_text=f"{_quote(ws.title)}!${letter}$2:${letter}${len(values) + 1}")
+    ws.sheet_state = "hidden"
+
+
+def _validate_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
+    """Dropdowns and checks on the Plan sheet, replacing any cip-xl set before."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    header_row, by_key, _ = plan_layout(ws, plan, contract)
+    first, last = header_row + 1, header_row + len(plan.actions) + SPARE_ROWS
+    ws.data_validations.dataValidation = [
+        dv for dv in ws.data_validations.dataValidation
+        if not (dv.promptTitle or "").startswith("cip-xl")]
+
+    def add(key: str, dv: DataValidation) -> None:
+        if key not in by_key:
+            return
+        letter = get_column_letter(by_key[key])
+        dv.promptTitle = f"cip-xl: {contract.column(key).header}"[:32]
+        dv.showErrorMessage = True
+        dv.showInputMessage = bool(dv.prompt)
+        dv.add(f"{letter}{first}:{letter}{last}")
+        ws.add_data_validation(dv)
+
+    add("status", DataValidation(
+        type="list", formula1=schema.STATUS_LIST_NAME, allow_blank=True,
+        errorTitle="Choose a status", error="Pick a status from the list.",
+        prompt="Pick from the list: " + ", ".join(schema.STATUS_WORDS)))
+    add("lead_officer", DataValidation(
+        type="list", formula1=schema.OFFICER_LIST_NAME, allow_blank=True,
+        errorStyle="warning", errorTitle="Unknown officer code",
+        error="That code is not on the Officers sheet. Add it there, or pick from the "
+              "list. (Two codes such as CEX/SMT are allowed.)"))
+    add("theme", DataValidation(
+        type="list", formula1=schema.THEME_LIST_NAME, allow_blank=True,
+        errorTitle="Choose a theme", error="Pick a theme from the Themes sheet."))
+    add("percent_complete", DataValidation(
+        type="decimal", operator="between", formula1="0", formula2="100",
+        allow_blank=True, errorTitle="% complete",
+        error="Type a number from 0 to 100.", prompt="A number from 0 to 100."))
+    add("last_updated", DataValidation(
+        type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+        errorTitle="Last updated", error="Type a date, e.g. 30/09/2026."))
+    for key in ("target_date", "revised_date"):
+        add(key, DataValidation(
+            type="custom", formula1="TRUE", allow_blank=True,
+            prompt="A date (31/12/2026) or a phrase such as 'Dec 2026', "
+                   "'Q3 2026/27', 'Ongoing' or 'TBC'."))
+
+
+def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
+              allow_loss: bool = False, backup: bool = True) -> Path | None:
+    """Save ``plan`` to ``path`` atomically; return the backup made, if any.
+
+    If ``path`` exists it is updated in place (keeping what cip-xl does not own) after a
+    timestamped backup; a workbook holding features openpyxl would drop is refused with
+    a :class:`PlanFileError` unless ``allow_loss``.
+    """
+    from .filecheck import features_openpyxl_drops, open_workbook
+    from .safe_save import atomic_save, make_backup
+
+    contract = contract or schema.DEFAULT_CONTRACT
+    path = Path(path)
+    backup_path = None
+    if path.exists():
+        wb = open_workbook(path)
+        lost = features_openpyxl_drops(path)
+        if lost and not allow_loss:
+            raise PlanFileError(Finding(
+                "save-would-lose", ERROR,
+                f"{path.name} holds {', '.join(lost)}, which cip-xl cannot keep when it "
+                "saves. Remove them or keep them in another workbook; nothing was "
+                "changed.", file=str(path)))
+        write_into(wb, plan, contract)
+        if backup:
+            backup_path = make_backup(path)
+    else:
+        wb = new_workbook(plan, contract)
+    atomic_save(wb, path)
+    return backup_path

@@ -1,0 +1,112 @@
+"""Council profiles: rename sheets and headers, add aliases and columns, without code.
+
+A profile is a small INI file, by default ``cip-xl.ini`` beside the plan::
+
+    [sheets]
+    plan = Action plan
+    officers = Key
+
+    [headers]
+    key_action = Key task
+    lead_officer = Accountable officer
+
+    [aliases]
+    progress_update = Position at quarter end; Latest position
+
+    [columns]
+    optional = funded_by, ict_requirement
+    extra = Portfolio holder, Budget code
+
+Keys are the column keys of :data:`cip_xl.schema.PLAN_COLUMNS` and the sheet keys of
+:data:`cip_xl.schema.FIXED_SHEETS`. Unknown keys are refused with a message naming them.
+"""
+from __future__ import annotations
+
+import configparser
+from dataclasses import replace
+from pathlib import Path
+
+from .findings import ERROR, Finding, PlanFileError
+from .schema import COLUMNS_BY_KEY, DEFAULT_CONTRACT, FIXED_SHEETS, PLAN_COLUMNS, Contract
+
+PROFILE_NAME = "cip-xl.ini"
+
+
+def _problem(path: Path, message: str) -> PlanFileError:
+    return PlanFileError(Finding("profile-invalid", ERROR, message, file=str(path)))
+
+
+def load_profile(path: str | Path) -> Contract:
+    """Read a profile file into a :class:`~cip_xl.schema.Contract`.
+
+    Raises :class:`~cip_xl.findings.PlanFileError` for a file that cannot be read or
+    names a column or sheet cip-xl does not know.
+    """
+    path = Path(path)
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # keep "Portfolio holder" as written
+    try:
+        with path.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise _problem(path, f"The profile {path.name} cannot be read: {exc}") from None
+
+    sheet_keys = {s.key for s in FIXED_SHEETS}
+    names = dict(DEFAULT_CONTRACT.sheet_names)
+    plan_sheet = DEFAULT_CONTRACT.plan_sheet
+    if parser.has_section("sheets"):
+        for key, value in parser.items("sheets"):
+            key = key.strip().lower().replace(" ", "_")
+            if key == "plan":
+                plan_sheet = value.strip()
+            elif key in sheet_keys:
+                names[key] = value.strip()
+            else:
+                raise _problem(path, f"[sheets] in {path.name} names '{key}', which is not "
+                               f"a sheet; use one of: plan, {', '.join(sorted(sheet_keys))}.")
+
+    def known(section: str, key: str) -> str:
+        key = key.strip().lower()
+        if key not in COLUMNS_BY_KEY:
+            raise _problem(path, f"[{section}] in {path.name} names '{key}', which is not "
+                           f"a column; use one of: {', '.join(COLUMNS_BY_KEY)}.")
+        return key
+
+    headers = {known("headers", k): v.strip() for k, v in parser.items("headers")} \
+        if parser.has_section("headers") else {}
+    aliases = {known("aliases", k): tuple(a.strip() for a in v.split(";") if a.strip())
+               for k, v in parser.items("aliases")} if parser.has_section("aliases") else {}
+    optional: set[str] = set()
+    extra: tuple[str, ...] = ()
+    if parser.has_section("columns"):
+        for key, value in parser.items("columns"):
+            items = [v.strip() for v in value.split(",") if v.strip()]
+            if key.lower() == "optional":
+                optional = {known("columns", v) for v in items}
+            elif key.lower() == "extra":
+                extra = tuple(items)
+            else:
+                raise _problem(path, f"[columns] in {path.name} has '{key}'; only "
+                               "'optional' and 'extra' are understood.")
+
+    columns = []
+    for col in PLAN_COLUMNS:
+        if col.optional and col.key not in optional:
+            continue
+        columns.append(replace(col, header=headers.get(col.key, col.header),
+                               aliases=col.aliases + aliases.get(col.key, ())))
+    # the hidden Action ID stays last, after optional columns
+    columns.sort(key=lambda c: c.key == "action_id")
+    return Contract(plan_sheet=plan_sheet, sheet_names=names, columns=tuple(columns),
+                    extra_columns=extra)
+
+
+def contract_for(plan_path: str | Path | None, profile: str | Path | None = None) -> Contract:
+    """The contract for a plan: ``profile`` if given, else ``cip-xl.ini`` beside it."""
+    if profile:
+        return load_profile(profile)
+    if plan_path is not None:
+        beside = Path(plan_path).with_name(PROFILE_NAME)
+        if beside.is_file():
+            return load_profile(beside)
+    return DEFAULT_CONTRACT

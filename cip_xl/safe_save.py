@@ -1,0 +1,71 @@
+"""Saving without losing work: atomic replace, timestamped backups.
+
+:func:`atomic_save` writes to a temporary file in the same folder, flushes it to disk and
+renames it over the target, so a crash at any point leaves either the old file or the new
+one, never half of either. :func:`make_backup` copies the current file into a
+``backups`` folder beside it first.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+BACKUP_FOLDER = "backups"
+
+
+def atomic_save(workbook, path: str | Path) -> None:
+    """Save an openpyxl ``workbook`` to ``path`` atomically."""
+    _atomic(path, workbook.save)
+
+
+def atomic_write_bytes(data: bytes, path: str | Path) -> None:
+    """Write ``data`` to ``path`` atomically (same guarantees as :func:`atomic_save`)."""
+    _atomic(path, lambda stream: stream.write(data))
+
+
+def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
+    path = Path(path)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp",
+                                    dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+        _fsync_folder(path.parent)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open folders; the rename is durable enough there
+        return
+    try:
+        with contextlib.suppress(OSError):  # some file systems refuse it on folders
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_backup(path: str | Path, when: datetime | None = None) -> Path:
+    """Copy ``path`` to ``backups/NAME.YYYYmmdd-HHMMSS.ext`` beside it; return the copy."""
+    path = Path(path)
+    folder = path.parent / BACKUP_FOLDER
+    folder.mkdir(exist_ok=True)
+    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = folder / f"{path.stem}.{stamp}-{counter}{path.suffix}"
+    shutil.copy2(path, target)
+    return target

@@ -1,0 +1,315 @@
+"""The workbook contract: sheets, columns, the status vocabulary and the palette.
+
+Everything else in cip-xl reads the shape of a plan workbook from here. This module
+imports nothing of ours. A council can rename sheets and headers, add aliases and switch
+on optional columns through a profile (see :mod:`cip_xl.profile`), which produces a
+:class:`Contract` — never by editing this file.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+# --------------------------------------------------------------------------- columns
+
+#: kinds of column value, used by the reader, the writer and validation
+TEXT, REF, CODE, THEME, DATE_PHRASE, DATE, STATUS, PERCENT, COMPUTED, ACTION_ID = (
+    "text", "ref", "officer-code", "theme", "date-phrase", "date", "status",
+    "percent", "computed", "action-id",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the Plan sheet.
+
+    ``key`` is the stable internal name (also the :class:`cip_xl.model.Action`
+    attribute); ``header`` the text written in row 1; ``aliases`` other headers that
+    mean the same column in real plans. ``officer_editable`` marks the columns a lead
+    officer may change in a return; ``computed`` columns are written by cip-xl and
+    never typed by people.
+    """
+
+    key: str
+    header: str
+    kind: str = TEXT
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    officer_editable: bool = False
+    width: float = 14
+    hidden: bool = False
+    optional: bool = False
+
+    @property
+    def computed(self) -> bool:
+        return self.kind in (COMPUTED,)
+
+
+#: the Plan sheet's columns in their default order
+PLAN_COLUMNS: tuple[Column, ...] = (
+    Column("ref", "Ref", REF, ("ref no", "ref no.", "reference", "no", "no.", "item"),
+           required=True, width=7),
+    Column("theme", "Theme", THEME, ("section", "priority", "key area", "area",
+                                      "corporate priority"), required=True, width=18),
+    Column("objective", "Objective", TEXT,
+           ("service objective", "objectives", "improvement objective", "aim",
+            "service objective (referenced to use of resources or 2009/10 strategic "
+            "improvement plan)"), width=30),
+    Column("key_action", "Key action", TEXT,
+           ("key actions", "action", "actions", "task", "tasks", "key tasks",
+            "project", "milestone"), required=True, width=40),
+    Column("lead_officer", "Lead officer", CODE,
+           ("lead", "lead officer(s)", "responsible officer", "accountability",
+            "accountable officer", "owner", "responsibility"), required=True, width=12),
+    Column("target_date", "Target date", DATE_PHRASE,
+           ("completion date", "comp letion date", "completio n date", "due date",
+            "deadline", "target completion date", "timescale", "by when", "date due"),
+           required=True, width=14),
+    Column("revised_date", "Revised date", DATE_PHRASE,
+           ("revised target date", "revised completion date", "new date"), width=14),
+    Column("target_outcomes", "Target / outcomes", TEXT,
+           ("target/outcomes", "target/ outcomes", "outcomes", "outcome",
+            "success measure", "measure of success", "progress measure", "targets"),
+           width=30),
+    Column("resources", "Resource implications", TEXT,
+           ("resources", "resource", "resource implication", "cost"), width=20),
+    Column("status", "Status", STATUS,
+           ("progress status", "on target", "on target?", "rag status", "state"),
+           officer_editable=True, width=13),
+    Column("percent_complete", "% complete", PERCENT,
+           ("percent complete", "% done", "percentage complete", "complete %"),
+           officer_editable=True, width=10),
+    Column("progress_update", "Progress update", TEXT,
+           ("progress", "update", "comments", "progress to date", "latest update",
+            "commentary", "progress/comments"), officer_editable=True, width=45),
+    Column("last_updated", "Last updated", DATE,
+           ("date updated", "updated", "update date", "date of update"), width=12),
+    Column("due_date", "Due date (as read)", COMPUTED, width=12),
+    Column("rag", "RAG", COMPUTED, ("rag rating", "traffic light"), width=14),
+    # optional columns seen in real plans, switched on by a profile
+    Column("funded_by", "Funded by", TEXT, ("funding", "funding source"),
+           optional=True, width=18),
+    Column("ict_requirement", "ICT requirement", TEXT,
+           ("ict require ment yes/no", "ict requirement yes/no", "ict", "it requirement"),
+           optional=True, width=12),
+    Column("risk", "Risk", TEXT, ("risks", "risk implications", "key risks"),
+           optional=True, width=20),
+    Column("linked_pi", "Linked PI", TEXT, ("pi", "performance indicator", "linked pis",
+                                             "linked indicator"), optional=True, width=14),
+    Column("action_id", "Action ID", ACTION_ID, ("id",), hidden=True, width=12),
+)
+
+COLUMNS_BY_KEY = {c.key: c for c in PLAN_COLUMNS}
+
+#: the columns a lead officer may edit in a return
+OFFICER_COLUMNS = tuple(c.key for c in PLAN_COLUMNS if c.officer_editable)
+
+
+# ---------------------------------------------------------------------- other sheets
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """A fixed-layout sheet: its default name and its header row."""
+
+    key: str
+    name: str
+    headers: tuple[str, ...]
+    widths: tuple[float, ...] = ()
+    hidden: bool = False
+
+
+OFFICERS = SheetSpec("officers", "Officers",
+                     ("Code", "Title", "Name", "Email", "Directorate"),
+                     (10, 40, 24, 34, 28))
+THEMES = SheetSpec("themes", "Themes", ("Order", "Theme", "Description"), (8, 40, 60))
+SETTINGS = SheetSpec("settings", "Settings", ("Setting", "Value"), (28, 60))
+REVIEW_LOG = SheetSpec("review_log", "Review log",
+                       ("Version", "Review date", "Issues/actions arising from review",
+                        "Plan amended Y/N", "Amendment approved by", "Date of amendment"),
+                       (10, 14, 50, 12, 24, 16))
+AUDIT = SheetSpec("audit", "Audit",
+                  ("When", "Who / return", "Action ID", "Ref", "Field", "Old value",
+                   "New value", "Source"),
+                  (20, 28, 12, 8, 18, 36, 36, 30))
+CHANGE_REQUESTS = SheetSpec("change_requests", "Change requests",
+                            ("Request ID", "Received", "From return", "Action ID", "Ref",
+                             "Kind", "Proposed value", "Reason", "Decision", "Decided by",
+                             "Decided on"),
+                            (12, 16, 28, 12, 8, 16, 40, 40, 12, 20, 14))
+LISTS = SheetSpec("lists", "Lists", ("Status", "Officer", "Theme", "Yes/No"), hidden=True)
+
+#: the sheets of a plan workbook in their order, the Plan sheet first
+PLAN_SHEET_NAME = "Plan"
+FIXED_SHEETS = (OFFICERS, THEMES, SETTINGS, REVIEW_LOG, AUDIT, CHANGE_REQUESTS, LISTS)
+
+#: Settings rows: key, label written in column A, default value
+SETTINGS_ROWS: tuple[tuple[str, str], ...] = (
+    ("council", "Council"),
+    ("plan_title", "Plan title"),
+    ("reporting_date", "Reporting date"),
+    ("amber_window_days", "Amber window (days)"),
+    ("committee", "Committee"),
+    ("meeting_date", "Meeting date"),
+    ("report_author", "Report author"),
+    ("contact", "Contact"),
+    ("plan_id", "Plan ID"),
+    ("revision", "Plan revision"),
+)
+
+#: the defined name of the reporting date cell, used by formulas and formats
+REPORT_DATE_NAME = "ReportDate"
+STATUS_LIST_NAME = "StatusList"
+OFFICER_LIST_NAME = "OfficerList"
+THEME_LIST_NAME = "ThemeList"
+
+# ------------------------------------------------------------------ status vocabulary
+
+#: what an officer may say about their action (the Status dropdown)
+STATUS_WORDS: tuple[str, ...] = (
+    "Not started", "On track", "At risk", "Slipped", "Complete", "Deferred",
+    "Ongoing", "Cancelled",
+)
+
+#: words seen in real plans and what they mean in our vocabulary
+STATUS_ALIASES: dict[str, str] = {
+    "not yet started": "Not started",
+    "not due": "Not started",
+    "in progress": "On track",
+    "on target": "On track",
+    "on schedule": "On track",
+    "progressing": "On track",
+    "work in progress": "On track",
+    "green": "On track",
+    "amber": "At risk",
+    "some slippage": "At risk",
+    "some slippage reported": "At risk",
+    "behind": "At risk",
+    "off track": "Slipped",
+    "slippage": "Slipped",
+    "delayed": "Slipped",
+    "red": "Slipped",
+    "completed": "Complete",
+    "done": "Complete",
+    "achieved": "Complete",
+    "closed": "Complete",
+    "on-going": "Ongoing",
+    "continuous": "Ongoing",
+    "postponed": "Deferred",
+    "on hold": "Deferred",
+    "withdrawn": "Cancelled",
+    "deleted": "Cancelled",
+}
+
+
+def normalise_status(text: object) -> str | None:
+    """Map an officer's status word to the vocabulary; ``None`` if it is not one.
+
+    Blank input gives ``None`` as well; callers tell blank from unknown themselves.
+    """
+    if text is None:
+        return None
+    words = " ".join(str(text).split()).strip().rstrip(".").lower()
+    if not words:
+        return None
+    for word in STATUS_WORDS:
+        if word.lower() == words:
+            return word
+    return STATUS_ALIASES.get(words)
+
+
+# ------------------------------------------------------------------------- verdicts
+
+@dataclass(frozen=True)
+class Verdict:
+    """A traffic-light verdict: a word, a symbol and a fill colour (RRGGBB)."""
+
+    word: str
+    symbol: str
+    fill: str
+    font: str = "000000"
+
+    @property
+    def label(self) -> str:
+        """What goes in the RAG cell: symbol and word, never colour alone."""
+        return f"{self.symbol} {self.word}"
+
+
+#: default verdicts in order of precedence; colours from the Okabe–Ito
+#: colour-blind-safe palette, lightened for legible black text
+VERDICTS: tuple[Verdict, ...] = (
+    Verdict("Cancelled", "✖", "D9D9D9"),
+    Verdict("Complete", "✔", "9AD0F5"),
+    Verdict("Overdue", "●", "F4A582"),
+    Verdict("At risk", "▲", "FFE08A"),
+    Verdict("No update", "?", "E6CCF0"),
+    Verdict("On track", "◆", "A6DDC4"),
+    Verdict("Not due", "○", "FFFFFF"),
+)
+VERDICTS_BY_WORD = {v.word: v for v in VERDICTS}
+
+# ------------------------------------------------------------------------- matching
+
+
+def header_key(text: object) -> str:
+    """Reduce a header to letters and digits so that split words and spacing match.
+
+    ``"Comp letion date"`` and ``"Completio n Date"`` both become ``"completiondate"``;
+    ``"Target/ outcomes"`` becomes ``"targetoutcomes"``; ``"% complete"`` keeps its
+    per-cent sign so it does not collide with "Complete".
+    """
+    return re.sub(r"[^a-z0-9%]", "", str(text or "").lower())
+
+
+SEE_ABOVE = re.compile(r"^\s*(see|as)\s+(above|previous)\b|^\s*ditto\s*$|^\s*\"\s*$",
+                       re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The contract in force for one council: sheet names, columns and headers.
+
+    Built from the defaults above and an optional profile. ``columns`` lists the Plan
+    columns in the order a new workbook writes them (optional columns included only if
+    switched on); ``extra_columns`` are headers of a council's own columns, kept as text.
+    """
+
+    plan_sheet: str = PLAN_SHEET_NAME
+    sheet_names: dict[str, str] = field(
+        default_factory=lambda: {s.key: s.name for s in FIXED_SHEETS})
+    columns: tuple[Column, ...] = tuple(c for c in PLAN_COLUMNS if not c.optional)
+    extra_columns: tuple[str, ...] = ()
+
+    def sheet(self, key: str) -> str:
+        """The sheet name for ``key`` ("officers", "themes", ...)."""
+        return self.sheet_names[key]
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        return COLUMNS_BY_KEY[key]
+
+    def match_header(self, text: object) -> Column | None:
+        """The column a header means, by its header text or any alias, or ``None``.
+
+        Optional columns that a profile did not switch on are still recognised, so a
+        plan that has "Funded by" reads it whatever the profile says.
+        """
+        wanted = header_key(text)
+        if not wanted:
+            return None
+        known = {c.key: c for c in PLAN_COLUMNS}
+        known.update({c.key: c for c in self.columns})
+        for col in known.values():
+            if header_key(col.header) == wanted:
+                return col
+        for col in known.values():
+            if any(header_key(a) == wanted for a in col.aliases):
+                return col
+        return None
+
+    def with_columns(self, columns: tuple[Column, ...]) -> "Contract":
+        return replace(self, columns=columns)
+
+
+DEFAULT_CONTRACT = Contract()
