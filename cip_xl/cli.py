@@ -159,8 +159,8 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="cip-xl", standalone_mode=False)
     except PlanFileError as exc:
         finding = exc.finding
-        click.echo(f"cip-xl: {finding.where + ': ' if finding.where else ''}"
-                   f"{finding.message}", err=True)
+        place = f"{finding.where}: " if finding.sheet else ""  # else the message names it
+        click.echo(f"cip-xl: {place}{finding.message}", err=True)
         sys.exit(EXIT_UNUSABLE if finding.severity == ERROR else EXIT_FINDINGS)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

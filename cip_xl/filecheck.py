@@ -8,6 +8,7 @@ sentence. :func:`features_openpyxl_drops` lists what saving through openpyxl wou
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -71,6 +72,12 @@ def sniff(path: str | Path) -> str:
                     raise _fail(path, "file-zip-bomb",
                                 f"{path.name} unpacks to far more than it stores "
                                 f"({info.filename}); refused as a possible zip bomb.")
+                if info.filename.endswith((".xml", ".rels", ".vml")) and \
+                        _declares_entities(archive, info):
+                    raise _fail(path, "file-xml-entities",
+                                f"{path.name} contains XML entity declarations "
+                                f"({info.filename}), which Excel never writes; refused as "
+                                "possibly malicious.")
             if total > MAX_UNPACKED_BYTES:
                 raise _fail(path, "file-too-large",
                             f"{path.name} unpacks to {total // (1024 * 1024)} MB, more than "
@@ -87,6 +94,13 @@ def sniff(path: str | Path) -> str:
         raise _fail(path, "file-foreign",
                     f"{path.name} is {what}, not an Excel workbook.")
     return path.suffix.lower()
+
+
+def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """True if an XML part has a DOCTYPE (entity bombs need one before the root)."""
+    with archive.open(info) as stream:
+        head = stream.read(4096)
+    return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
 def _looks_textual(path: Path) -> bool:
@@ -110,8 +124,10 @@ def open_workbook(path: str | Path, *, read_only: bool = False, data_only: bool 
     path = Path(path)
     suffix = sniff(path)
     try:
-        return openpyxl.load_workbook(path, read_only=read_only, data_only=data_only,
-                                      keep_vba=suffix == ".xlsm", keep_links=True)
+        with warnings.catch_warnings():  # losses are reported by features_openpyxl_drops
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path, read_only=read_only, data_only=data_only,
+                                          keep_vba=suffix == ".xlsm", keep_links=True)
     except Exception as exc:  # openpyxl raises many types on bad input
         name = type(exc).__name__
         if "Entities" in name or "DTD" in name or "External" in name:

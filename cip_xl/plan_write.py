@@ -165,16 +165,21 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
     for offset, action in enumerate(plan.actions, start=1):
         row = header_row + offset
         last_row = row
+        lines = 1
         for key, index in by_key.items():
             column = columns[key]
             cell = ws.cell(row, index)
-            set_value(cell, getattr(action, key), column.kind)
-            cell.alignment = wrap if column.kind == schema.TEXT else top
+            value = getattr(action, key)
+            set_value(cell, value, column.kind)
+            cell.alignment = top if column.kind in (schema.DATE, schema.PERCENT) else wrap
             if column.kind == schema.COMPUTED:
                 cell.fill = computed_fill
+            elif isinstance(value, str) and not column.hidden:
+                lines = max(lines, _wrapped_lines(value, column.width))
         for header, index in by_extra.items():
             cell = ws.cell(row, index)
             set_value(cell, action.extra.get(header), schema.TEXT)
+        ws.row_dimensions[row].height = min(409, 15 * lines)  # Excel's limit is 409
         action.row = row
     for row in range(last_row + 1, ws.max_row + 1):  # actions removed since last save
         for index in list(by_key.values()) + list(by_extra.values()):
@@ -189,6 +194,16 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.row_dimensions[header_row].height = 32
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Roughly how many lines ``text`` wraps to in a column ``width`` characters wide.
+
+    openpyxl cannot measure text and neither Excel nor LibreOffice grow rows written
+    without a height, so wrapped cells would be cut off.
+    """
+    per_line = max(1, int(width * 1.15))
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
 def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:

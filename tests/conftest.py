@@ -1,0 +1,53 @@
+"""Shared fixtures: plans are built by code, never checked-in binaries."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def example_path(tmp_path: Path) -> Path:
+    """A fresh copy of the example plan, written by the code under test."""
+    from cip_xl.example import example_plan
+    from cip_xl.plan_write import save_plan
+
+    path = tmp_path / "plan.xlsx"
+    save_plan(example_plan(), path)
+    return path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m cip_xl ARGS`` as a user would, capturing its output."""
+    env = dict(os.environ)
+    env.pop("CIP_XL_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "cip_xl", *args], capture_output=True,
+                          text=True, cwd=cwd or REPO, env=env, timeout=300)
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def convert_with_libreoffice(source: Path, target_format: str, outdir: Path,
+                             timeout: int = 240) -> Path:
+    """Convert with LibreOffice headless in a private profile; return the output file."""
+    binary = soffice()
+    if binary is None:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    profile = outdir / "lo-profile"
+    profile.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, HOME=str(outdir))
+    subprocess.run([binary, f"-env:UserInstallation=file://{profile}", "--headless",
+                    "--convert-to", target_format, "--outdir", str(outdir), str(source)],
+                   check=True, capture_output=True, timeout=timeout, env=env)
+    out = outdir / f"{source.stem}.{target_format.split(':')[0]}"
+    assert out.exists(), f"LibreOffice produced no {out.name}"
+    return out

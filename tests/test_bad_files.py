@@ -1,0 +1,104 @@
+"""Files that are not usable plans: one clear line, exit 2, no traceback, nothing changed."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from .conftest import run_cli
+
+
+def _from_example(example_path, target, replace: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(example_path) as src, zipfile.ZipFile(target, "w",
+                                                               zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename, replace.get(item.filename, src.read(item.filename)))
+
+
+def _encrypted(example_path, target) -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with example_path.open("rb") as plain, target.open("wb") as out:
+        OOXMLFile(plain).encrypt("secret", out)
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+                  b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                  b'main"><sheets><sheet name="&lol2;" sheetId="1" r:id="rId1"/></sheets>'
+                  b'</workbook>')
+
+
+def make_bad(kind: str, example_path, tmp_path):
+    """Write one bad file of ``kind``; return its path."""
+    target = tmp_path / f"{kind}.xlsx"
+    if kind == "empty":
+        target.write_bytes(b"")
+    elif kind == "random-bytes":
+        target.write_bytes(bytes(range(256)) * 40)
+    elif kind == "csv-renamed":
+        target.write_text("Ref,Key action\n1.1,Do things\n", encoding="utf-8")
+    elif kind == "xls-renamed":
+        target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
+    elif kind == "truncated":
+        target.write_bytes(example_path.read_bytes()[:3000])
+    elif kind == "encrypted":
+        _encrypted(example_path, target)
+    elif kind == "word-renamed":
+        with zipfile.ZipFile(target, "w") as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("word/document.xml", "<w:document/>")
+    elif kind == "zip-bomb":
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("xl/workbook.xml", b"<workbook/>")
+            z.writestr("xl/worksheets/sheet1.xml", b"\x00" * (40 * 1024 * 1024))
+    elif kind == "entity-bomb":
+        _from_example(example_path, target, {"xl/workbook.xml": BILLION_LAUGHS})
+    elif kind == "broken-xml":
+        _from_example(example_path, target, {"xl/workbook.xml": b"<workbook><sheets>"})
+    elif kind == "no-plan-sheet":
+        import openpyxl
+        wb = openpyxl.Workbook()
+        wb.active.title = "Budget"
+        wb.save(target)
+    elif kind == "missing":
+        target = tmp_path / "does-not-exist.xlsx"
+    return target
+
+
+CASES = {
+    "empty": "is empty",
+    "random-bytes": "not an .xlsx workbook",
+    "csv-renamed": "a text or CSV file",
+    "xls-renamed": "old Excel 97-2003",
+    "truncated": "is damaged",
+    "encrypted": "password-protected",
+    "word-renamed": "a Word document",
+    "zip-bomb": "zip bomb",
+    "entity-bomb": "entity declarations",
+    "broken-xml": "is damaged",
+    "no-plan-sheet": "has no 'Plan' sheet",
+    "missing": "There is no file",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_bad_file_gives_one_clear_line(kind, example_path, tmp_path):
+    bad = make_bad(kind, example_path, tmp_path)
+    before = bad.read_bytes() if bad.exists() else None
+    result = run_cli("validate", str(bad))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert CASES[kind] in lines[0]
+    assert bad.name in lines[0] or kind == "missing"
+    if before is not None:
+        assert bad.read_bytes() == before
+
+
+def test_internal_errors_are_one_line_too(tmp_path):
+    result = run_cli("new", str(tmp_path / "no-such-folder" / "plan.xlsx"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr

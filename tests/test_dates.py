@@ -1,0 +1,97 @@
+"""Date phrases as councils write them, including every one in the seed papers."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cip_xl.dates import parse_due
+
+from .conftest import SHARED
+
+AS_OF = date(2010, 9, 30)
+
+
+@pytest.mark.parametrize("phrase, kind, due", [
+    ("31/12/2010", "date", date(2010, 12, 31)),
+    ("22/1/09", "date", date(2009, 1, 22)),
+    ("2010-12-31", "date", date(2010, 12, 31)),
+    ("31st December 2010", "date", date(2010, 12, 31)),
+    ("Dec 2010", "month", date(2010, 12, 31)),
+    ("Sept 2010", "month", date(2010, 9, 30)),
+    ("Feb 09", "month", date(2009, 2, 28)),
+    ("Feb/March 09", "month", date(2009, 3, 31)),
+    ("Nov/Dec 08", "month", date(2008, 12, 31)),
+    ("Sept 2010 March 2011", "milestones", date(2011, 3, 31)),
+    ("Apr 09 July 09", "milestones", date(2009, 7, 31)),
+    ("Q3 2010/11", "period", date(2010, 12, 31)),
+    ("Q4 2010/11", "period", date(2011, 3, 31)),
+    ("Q1 2011", "period", date(2011, 3, 31)),
+    ("2010/11", "period", date(2011, 3, 31)),
+    ("Summer 2007", "period", date(2007, 8, 31)),
+    ("Winter 2010", "period", date(2011, 2, 28)),
+    ("April annually", "recurring", date(2011, 4, 30)),
+    ("by end of March 2011", "month", date(2011, 3, 31)),
+    ("Ongoing", "ongoing", None),
+    ("TBC", "tbc", None),
+    ("", "blank", None),
+    (None, "blank", None),
+])
+def test_phrases(phrase, kind, due):
+    parsed = parse_due(phrase, as_of=AS_OF)
+    assert (parsed.kind, parsed.due) == (kind, due)
+    if isinstance(phrase, str) and phrase:
+        assert parsed.text == phrase  # the words are kept as written
+
+
+def test_excel_serial_and_real_dates():
+    assert parse_due(40543).due == date(2010, 12, 31)
+    assert parse_due("40543").due == date(2010, 12, 31)
+    assert parse_due(date(2011, 3, 31)).text == "31/03/2011"
+
+
+def test_milestones_are_kept_in_order_and_next_one_found():
+    parsed = parse_due("May 2010 Oct 2010")
+    assert parsed.milestones == (date(2010, 5, 31), date(2010, 10, 31))
+    assert parsed.next_milestone(date(2010, 6, 1)) == date(2010, 10, 31)
+    assert parsed.next_milestone(date(2011, 1, 1)) == date(2010, 10, 31)
+
+
+def test_unreadable_is_a_problem_not_an_exception():
+    parsed = parse_due("Dcember 2010")
+    assert parsed.kind == "unreadable" and parsed.due is None
+    assert "Dec 2010" in parsed.problem and "31/12/2010" in parsed.problem
+    assert not parse_due("31/02/2010").readable
+    assert not parse_due(True).readable
+
+
+def _seed_date_cells() -> list[str]:
+    """The completion-date column of every plan table in the seed papers."""
+    phrases = []
+    for path in sorted((SHARED / "seeds").glob("00[01]_*.txt")):
+        column = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            cells = line.split("\t")
+            lowered = [c.replace(" ", "").lower() for c in cells]
+            if "completiondate" in lowered:
+                column = lowered.index("completiondate")
+                continue
+            if column is not None and len(cells) > column + 2 and cells[column].strip():
+                phrases.append(cells[column].strip())
+    return phrases
+
+
+def test_every_seed_phrase_parses_or_gives_a_finding():
+    phrases = _seed_date_cells()
+    if not phrases:
+        pytest.skip("../shared/seeds is not beside this checkout")
+    assert len(phrases) >= 25
+    readable = 0
+    for phrase in phrases:
+        parsed = parse_due(phrase)
+        if parsed.readable:
+            readable += 1
+            assert parsed.due is not None or parsed.kind in ("ongoing", "tbc"), phrase
+        else:
+            assert parsed.problem and phrase in parsed.problem
+    assert readable >= len(phrases) - 6  # only the prose or stray cells are unreadable

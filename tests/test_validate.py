@@ -1,0 +1,119 @@
+"""Validation findings: the right code, severity, sheet and cell for each broken rule."""
+from __future__ import annotations
+
+import json
+
+import openpyxl
+from python_calamine import CalamineWorkbook
+
+import cip_xl
+
+from .conftest import run_cli
+
+
+def _break(path, edits: dict[str, object], sheet: str = "Plan") -> None:
+    wb = openpyxl.load_workbook(path)
+    for cell, value in edits.items():
+        wb[sheet][cell] = value
+    wb.save(path)
+
+
+def _codes(report) -> dict[tuple[str, str | None], str]:
+    return {(f.code, f.cell): f.severity for f in report.findings}
+
+
+def test_example_plan_is_clean(example_path):
+    report = cip_xl.validate(example_path)
+    assert report.ok and report.findings == []
+
+
+def test_each_rule_names_its_cell(example_path):
+    # columns: A Ref, B Theme, C Objective, D Key action, E Lead officer, F Target date,
+    # G Revised date, J Status, K % complete, M Last updated
+    _break(example_path, {
+        "A3": "1.1",             # duplicate ref
+        "A4": 3.1,               # ref stored as a number
+        "E5": "XYZ",             # unknown officer
+        "F6": "Dcember 2026",    # unreadable date
+        "G8": "Jan 2026",        # revised before target (Sept 2026)
+        "J9": "Nearly there",    # status outside the vocabulary
+        "K10": 140,              # % out of range
+        "C11": "See above",      # unresolved objective
+        "D12": None,             # missing key action
+        "J13": "Complete", "M13": None,  # complete without a date
+        "B14": "Not a theme",    # theme not on the Themes sheet
+        "J15": "Completed",      # an alias, read and reported as info
+    })
+    report = cip_xl.validate(example_path)
+    codes = _codes(report)
+    assert codes[("ref-duplicate", "A2")] == "error"
+    assert codes[("ref-duplicate", "A3")] == "error"
+    assert codes[("ref-as-number", "A4")] == "warning"
+    assert codes[("officer-unknown", "E5")] == "error"
+    assert codes[("date-unreadable", "F6")] == "error"
+    assert codes[("revised-before-target", "G8")] == "warning"
+    assert codes[("status-unknown", "J9")] == "error"
+    assert codes[("percent-invalid", "K10")] == "error"
+    assert codes[("see-above", "C11")] == "warning"
+    assert codes[("required-missing", "D12")] == "error"
+    assert codes[("complete-without-date", "M13")] == "warning"
+    assert codes[("theme-unknown", "B14")] == "warning"
+    assert codes[("status-alias", "J15")] == "info"
+    unreadable = next(f for f in report.findings if f.code == "date-unreadable")
+    assert "Dcember 2026" in unreadable.message and "Dec 2026" in unreadable.message
+    assert unreadable.where.endswith("Plan!F6")
+    assert report.findings[0].severity == "error"  # errors come first
+
+
+def test_officer_sheet_rules(example_path):
+    _break(example_path, {"A3": "CEX", "D4": "not-an-email"}, sheet="Officers")
+    codes = _codes(cip_xl.validate(example_path))
+    assert codes[("officer-duplicate", "A3")] == "error"
+    assert codes[("officer-email-invalid", "D4")] == "warning"
+
+
+def test_heading_rows_and_formulas_and_excel_errors(example_path):
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    ws.insert_rows(2)
+    ws["B2"] = "Managing our finances"          # a section row, as in Word appendices
+    ws["L3"] = "=HYPERLINK(\"http://x\",\"x\")"  # a formula typed into progress
+    ws["F4"] = "#REF!"
+    wb.save(example_path)
+    codes = _codes(cip_xl.validate(example_path))
+    assert codes[("heading-row", "B2")] == "error"
+    assert codes[("formula-in-cell", "L3")] == "warning"
+    assert codes[("excel-error", "F4")] == "error"
+
+
+def test_cli_table_json_and_exit_codes(example_path):
+    ok = run_cli("validate", str(example_path))
+    assert ok.returncode == 0 and "no problems found" in ok.stdout
+    _break(example_path, {"E5": "XYZ"})
+    bad = run_cli("validate", str(example_path))
+    assert bad.returncode == 1
+    assert "Plan!E5" in bad.stdout and "XYZ" in bad.stdout
+    as_json = run_cli("validate", str(example_path), "--format", "json")
+    data = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and data["ok"] is False
+    assert {"code": "officer-unknown", "cell": "E5", "sheet": "Plan"}.items() <= \
+        data["findings"][0].items()
+
+
+def test_annotate_writes_a_copy_with_findings_and_highlights(example_path):
+    _break(example_path, {"E5": "XYZ", "C11": "See above"})
+    before = example_path.read_bytes()
+    result = run_cli("validate", str(example_path), "--annotate")
+    assert result.returncode == 1
+    assert example_path.read_bytes() == before  # the plan itself is untouched
+    copy = example_path.with_name("plan.checked.xlsx")
+    book = CalamineWorkbook.from_path(str(copy))
+    assert book.sheet_names[0] == "Findings"
+    rows = book.get_sheet_by_name("Findings").to_python()
+    assert rows[0] == ["Severity", "Code", "Where", "Ref", "Finding"]
+    assert ["error", "officer-unknown", "Plan!E5"] == rows[1][:3]
+    wb = openpyxl.load_workbook(copy)
+    assert wb["Plan"]["E5"].fill.fgColor.rgb.endswith("F4A582")
+    assert wb["Plan"]["C11"].fill.fgColor.rgb.endswith("FFE08A")
+    assert "not on the Officers sheet" in wb["Plan"]["E5"].comment.text
+    assert wb["Findings"]["C2"].hyperlink.location == "'Plan'!E5"

@@ -1,0 +1,167 @@
+"""The plan workbook as users open it: sheets, headers, dropdowns, frozen header, hidden ID.
+
+Values are read back with python-calamine (an independent reader); the Excel furniture
+(validation, panes, hidden columns, names) with openpyxl.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+import cip_xl
+from cip_xl import schema
+from cip_xl.example import example_plan
+from cip_xl.model import Action, Officer, Plan, Theme
+
+EXPECTED_SHEETS = ["Plan", "Officers", "Themes", "Settings", "Review log", "Audit",
+                   "Change requests", "Lists"]
+
+
+def test_new_plan_has_every_sheet_in_order(tmp_path):
+    path = cip_xl.new_plan_file(tmp_path / "new.xlsx", council="Testshire CC",
+                                reporting_date=date(2026, 12, 31))
+    book = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == EXPECTED_SHEETS
+    headers = book.get_sheet_by_name("Plan").to_python()[0]
+    assert headers[:4] == ["Ref", "Theme", "Objective", "Key action"]
+    assert "RAG" in headers and headers[-1] == "Action ID"
+    settings = dict(row[:2] for row in book.get_sheet_by_name("Settings").to_python()[1:])
+    assert settings["Council"] == "Testshire CC"
+    assert settings["Reporting date"] == date(2026, 12, 31) or \
+        settings["Reporting date"].date() == date(2026, 12, 31)
+    assert str(settings["Plan ID"]).startswith("P")
+
+
+def test_new_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "new.xlsx"
+    cip_xl.new_plan_file(path)
+    with pytest.raises(cip_xl.PlanFileError, match="already exists"):
+        cip_xl.new_plan_file(path)
+
+
+def test_dropdowns_freeze_filters_hidden_id(example_path):
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    assert ws.freeze_panes == "B2"
+    assert ws.auto_filter.ref.startswith("A1:")
+    assert ws.print_title_rows.replace("$", "") == "1:1"
+    headers = [c.value for c in ws[1]]
+    id_letter = openpyxl.utils.get_column_letter(headers.index("Action ID") + 1)
+    assert ws.column_dimensions[id_letter].hidden
+    status_letter = openpyxl.utils.get_column_letter(headers.index("Status") + 1)
+    validations = {dv.formula1: dv for dv in ws.data_validations.dataValidation}
+    status = validations[schema.STATUS_LIST_NAME]
+    assert status.type == "list" and status.showErrorMessage
+    assert str(status.sqref).startswith(f"{status_letter}2:")
+    assert validations[schema.OFFICER_LIST_NAME].errorStyle == "warning"
+    assert wb["Lists"].sheet_state == "hidden"
+    # the named lists point at the values the dropdowns offer
+    dest = wb.defined_names[schema.STATUS_LIST_NAME].attr_text
+    sheet, cells = dest.split("!")
+    words = [c.value for row in wb[sheet.strip("'")][cells.replace("$", "")] for c in row]
+    assert words == list(schema.STATUS_WORDS)
+    assert wb.defined_names[schema.REPORT_DATE_NAME].attr_text == "'Settings'!$B$4"
+
+
+def test_refs_stay_text_and_values_round_trip(tmp_path):
+    plan = Plan(officers=[Officer("HF", "Head of Finance")], themes=[Theme("Finance", 1)])
+    for ref in ("3.1", "3.10", "3.11", "10"):
+        plan.actions.append(Action(ref=ref, theme="Finance", key_action=f"Action {ref}",
+                                   lead_officer="HF", target_date="Dec 2026",
+                                   progress_update="=SUM(A1) typed by an officer"))
+    path = tmp_path / "refs.xlsx"
+    cip_xl.save_plan(plan, path)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python()
+    assert [r[0] for r in rows[1:5]] == ["3.1", "3.10", "3.11", "10"]
+    progress = rows[0].index("Progress update")
+    assert rows[1][progress] == "=SUM(A1) typed by an officer"  # text, not a formula
+    again = cip_xl.load_plan(path)
+    assert [a.ref for a in again.actions] == ["3.1", "3.10", "3.11", "10"]
+    assert again.actions[0].action_id == plan.actions[0].action_id
+
+
+def test_example_plan_round_trips_exactly(example_path):
+    assert cip_xl.load_plan(example_path) == example_plan()
+
+
+def test_saving_keeps_what_the_user_added(example_path):
+    wb = openpyxl.load_workbook(example_path)
+    notes = wb.create_sheet("My notes")
+    notes["A1"] = "kept"
+    notes.column_dimensions["A"].width = 55
+    wb["Plan"]["D2"].comment = openpyxl.comments.Comment("check with HF", "manager")
+    headers = [c.value for c in wb["Plan"][1]]
+    extra_col = len(headers) + 1
+    wb["Plan"].cell(1, extra_col, "Portfolio holder")
+    wb["Plan"].cell(2, extra_col, "Cllr Hayes")
+    wb.save(example_path)
+
+    plan = cip_xl.load_plan(example_path)
+    assert plan.actions[0].extra == {"Portfolio holder": "Cllr Hayes"}
+    plan.actions[0].progress_update = "Updated by the manager"
+    backup = cip_xl.save_plan(plan, example_path)
+    assert backup is not None and backup.exists()
+
+    wb = openpyxl.load_workbook(example_path)
+    assert wb["My notes"]["A1"].value == "kept"
+    assert wb["My notes"].column_dimensions["A"].width == 55
+    assert wb["Plan"]["D2"].comment.text == "check with HF"
+    assert wb["Plan"].cell(2, extra_col).value == "Cllr Hayes"
+    values = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    column = values[0].index("Progress update")
+    assert values[1][column] == "Updated by the manager"
+
+
+def test_refuses_to_save_over_features_it_would_lose(example_path):
+    import shutil
+    import zipfile
+
+    patched = example_path.with_name("sparkly.xlsx")
+    with zipfile.ZipFile(example_path) as src, zipfile.ZipFile(patched, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</worksheet>", b'<extLst><ext uri="{05C60535-1F16-'
+                                    b'4fd2-B633-F4F36F0B64E0}" xmlns:x14="http://schemas.'
+                                    b'microsoft.com/office/spreadsheetml/2009/9/main">'
+                                    b'<x14:sparklineGroups/></ext></extLst></worksheet>')
+            dst.writestr(item, data)
+    before = patched.read_bytes()
+    plan = cip_xl.load_plan(patched)
+    with pytest.raises(cip_xl.PlanFileError, match="sparklines"):
+        cip_xl.save_plan(plan, patched)
+    assert patched.read_bytes() == before
+    shutil.rmtree(patched.parent / "backups", ignore_errors=True)
+
+
+def test_profile_renames_headers_and_adds_columns(tmp_path):
+    (tmp_path / "cip-xl.ini").write_text(
+        "[sheets]\nplan = Action plan\n\n[headers]\nkey_action = Key task\n\n"
+        "[columns]\noptional = funded_by\nextra = Portfolio holder\n", encoding="utf-8")
+    path = cip_xl.new_plan_file(tmp_path / "council.xlsx")
+    book = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names[0] == "Action plan"
+    headers = book.get_sheet_by_name("Action plan").to_python()[0]
+    assert "Key task" in headers and "Funded by" in headers and "Portfolio holder" in headers
+    assert "Key action" not in headers
+
+
+def test_profile_with_unknown_column_is_refused(tmp_path):
+    profile = tmp_path / "bad.ini"
+    profile.write_text("[headers]\nkey_actoin = Task\n", encoding="utf-8")
+    from cip_xl.profile import load_profile
+    with pytest.raises(cip_xl.PlanFileError, match="key_actoin"):
+        load_profile(profile)
+
+
+def test_reads_real_plan_headers_through_aliases():
+    contract = schema.DEFAULT_CONTRACT
+    for header, key in (("Comp letion date", "target_date"), ("Completio n Date", "target_date"),
+                        ("Target Date", "target_date"), ("Accountability", "lead_officer"),
+                        ("On Target", "status"), ("Update", "progress_update"),
+                        ("ICT Require ment Yes/No", "ict_requirement"), ("Ref No", "ref"),
+                        ("Target/ outcomes", "target_outcomes"), ("% complete", "percent_complete")):
+        assert contract.match_header(header).key == key, header
