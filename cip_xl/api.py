@@ -1,7 +1,8 @@
 """The library's front door: one function per job, each the twin of a CLI command.
 
 ``cip-xl new`` is :func:`new_plan_file`, ``cip-xl validate`` is :func:`validate` (and
-:func:`annotate` for ``--annotate``), ``cip-xl demo`` is :func:`run_demo`. The CLI and the
+:func:`annotate` for ``--annotate``), ``cip-xl status`` is :func:`refresh_status`,
+``cip-xl demo`` is :func:`run_demo`. The CLI and the
 Excel add-in call these and nothing deeper, so the two faces cannot drift apart.
 """
 from __future__ import annotations
@@ -109,12 +110,46 @@ def write_shipped_workbooks(folder: str | Path) -> list[Path]:
 
 
 @dataclass
+class StatusResult:
+    """What ``cip-xl status`` did: the plan judged, each action's judgement, the backup."""
+
+    plan: Plan
+    judgements: dict
+    as_of: date
+    backup: Path | None = None
+
+
+def refresh_status(path: str | Path, as_of: date | None = None,
+                   profile: str | Path | None = None) -> StatusResult:
+    """Judge every action of the plan at ``path`` and write the traffic lights into it.
+
+    ``as_of`` becomes the plan's reporting date (Settings), so that the live formulas in
+    the workbook and the verdicts agree; without it the reporting date already in
+    Settings is used, else today. The plan is saved atomically after a backup.
+    """
+    from .plan_read import read_plan
+    from .plan_write import save_plan as write
+    from .status import refresh
+
+    contract = contract_for(path, profile)
+    plan = read_plan(path, contract).plan
+    if as_of is not None:
+        plan.settings.reporting_date = as_of
+    elif plan.settings.reporting_date is None:
+        plan.settings.reporting_date = date.today()
+    judgements = refresh(plan)
+    backup = write(plan, path, contract)
+    return StatusResult(plan, judgements, plan.settings.reporting_date, backup)
+
+
+@dataclass
 class DemoResult:
     """What ``cip-xl demo`` made: the folder, the files in it and the validation."""
 
     folder: Path
     outputs: dict[str, Path] = field(default_factory=dict)
     report: ValidationReport | None = None
+    status: StatusResult | None = None
 
 
 def run_demo(folder: str | Path) -> DemoResult:
@@ -131,4 +166,5 @@ def run_demo(folder: str | Path) -> DemoResult:
     result.outputs["plan"] = plan_path
     result.report = validate(plan_path)
     result.outputs["checked plan"] = annotate(plan_path, result.report.findings)
+    result.status = refresh_status(plan_path)
     return result

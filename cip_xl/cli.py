@@ -44,6 +44,7 @@ def cli() -> None:
     The quarterly cycle:
       cip-xl new PLAN.xlsx          start a blank plan
       cip-xl validate PLAN.xlsx     check it, cell by cell
+      cip-xl status PLAN.xlsx       traffic lights, live in Excel, and a Summary sheet
       cip-xl demo                   run everything on a built-in example plan
     """
 
@@ -123,6 +124,59 @@ def _print_findings(findings, title: str) -> None:
     counts = {s: sum(1 for f in findings if f.severity == s)
               for s in ("error", "warning", "info")}
     console.print(", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items()))
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.option("--as-of", callback=_date,
+              help="Judge as of this date (it becomes the plan's reporting date); "
+                   "default: the reporting date in Settings.")
+@click.option("--verbose", "-v", is_flag=True, help="List every action with its reason.")
+@profile_option
+def status(plan, as_of, verbose, profile) -> None:
+    """Work out every action's traffic light and write it into PLAN.
+
+    
+    Writes the RAG column (symbol + word, e.g. "▲ At risk") as live formulas with
+    colours that follow the word, a Summary sheet of counts by theme and directorate,
+    and keeps a backup of the previous file in backups/.
+    """
+    from . import api
+    from .schema import VERDICTS
+    from .status import counts
+
+    result = api.refresh_status(plan, as_of, profile)
+    _print_counts(counts(result.plan, result.judgements), VERDICTS,
+                  f"Status as at {result.as_of:%d/%m/%Y}")
+    if verbose:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("Ref", "RAG", "Reason", "Lead")
+        for action in result.plan.actions:
+            judgement = result.judgements[action.action_id]
+            table.add_row(action.ref, judgement.label, judgement.reason, action.lead_officer)
+        Console().print(table)
+    click.echo(f"Wrote the traffic lights into {plan}"
+               + (f" (previous version kept as {result.backup})" if result.backup else "."))
+
+
+def _print_counts(groups, verdicts, title: str) -> None:
+    """Verdicts down the side, all actions then each theme across (fits 80 columns)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("All", justify="right")
+    for group in groups:
+        table.add_column(group, justify="right")
+    for verdict in verdicts:
+        per_group = [tally.get(verdict.word, 0) for tally in groups.values()]
+        table.add_row(verdict.label, str(sum(per_group)), *map(str, per_group))
+    table.add_row("Total", str(sum(sum(t.values()) for t in groups.values())),
+                  *(str(sum(t.values())) for t in groups.values()), style="bold")
+    Console().print(table)
 
 
 @cli.command()

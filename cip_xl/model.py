@@ -40,8 +40,10 @@ class Action:
     percent_complete: float | str | None = None
     progress_update: str = ""
     last_updated: date | str | None = None
-    due_date: date | None = None
-    rag: str = ""
+    # computed by cip_xl.status.refresh, never typed, so not part of equality
+    directorate: str = field(default="", compare=False)
+    due_date: date | None = field(default=None, compare=False)
+    rag: str = field(default="", compare=False)
     funded_by: str = ""
     ict_requirement: str = ""
     risk: str = ""
@@ -83,15 +85,23 @@ class Settings:
     """The Settings sheet: who the plan belongs to and when it reports.
 
     ``reporting_date`` is the quarter end the statuses are judged at;
-    ``amber_window_days`` how close to its due date an unfinished action turns amber.
-    ``plan_id`` identifies this plan (returns carry it); ``revision`` counts the
-    returns issued from it.
+    ``amber_window_days`` how close to its due date an action turns amber unless it is
+    at least ``amber_percent`` complete; ``no_update_days`` how old the last update may
+    be before an action shows "No update". The progress rule compares % complete with
+    the share of time elapsed since ``plan_start`` (the financial year's start when
+    ``None``): below ``progress_threshold`` per cent of the expected progress an action
+    is at risk (0 turns the rule off). ``plan_id`` identifies this plan (returns carry
+    it); ``revision`` counts the returns issued from it.
     """
 
     council: str = ""
     plan_title: str = "Corporate Improvement Plan"
     reporting_date: date | None = None
     amber_window_days: int = 30
+    amber_percent: int = 75
+    no_update_days: int = 90
+    plan_start: date | None = None
+    progress_threshold: int = 70
     committee: str = ""
     meeting_date: date | None = None
     report_author: str = ""

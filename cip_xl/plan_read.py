@@ -129,7 +129,8 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None)
         if not values and not extra:
             continue
         meaningful = {k: c for k, c in values.items()
-                      if k not in ("action_id", "rag", "due_date")}
+                      if schema.COLUMNS_BY_KEY[k].kind not in (schema.COMPUTED,
+                                                               schema.ACTION_ID)}
         if len(meaningful) == 1 and not extra:
             (key, cell), = meaningful.items()
             if key in ("ref", "theme", "objective", "key_action") and isinstance(cell.value, str):
@@ -188,7 +189,7 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
                 "excel-error", ERROR,
                 f"{column.header} shows the Excel error {value.strip()}; replace it with "
                 "the value it should hold.", file, sheet, cell.coordinate))
-        if cell.data_type == "f" and column.kind not in (schema.COMPUTED,):
+        if cell.data_type == "f" and column.kind != schema.COMPUTED:
             findings.append(Finding(
                 "formula-in-cell", WARNING,
                 f"{column.header} holds the formula {str(value)[:60]}; cip-xl keeps it as "
@@ -211,7 +212,8 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
         elif column.kind == schema.PERCENT:
             action.percent_complete = _percent(cell)
         elif column.kind == schema.COMPUTED:
-            setattr(action, key, _day(value) if key == "due_date" else _text(value))
+            if cell.data_type != "f":  # live formulas are recomputed, not read
+                setattr(action, key, _day(value) if key == "due_date" else _text(value))
         else:
             setattr(action, key, _text(value))
     action.extra = extra
@@ -309,7 +311,7 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding]) -
                 settings.extra[_text(label)] = value
             continue
         value = _day(value)
-        if key in ("reporting_date", "meeting_date"):
+        if key in schema.DATE_SETTINGS:
             if value is not None and not isinstance(value, date):
                 from .dates import parse_due
                 parsed = parse_due(value)
@@ -322,7 +324,7 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding]) -
                         "31/12/2026.", file, title, f"B{row_number}"))
                     value = None
             setattr(settings, key, value)
-        elif key in ("amber_window_days", "revision"):
+        elif key in schema.NUMBER_SETTINGS:
             try:
                 setattr(settings, key, int(value) if value is not None else
                         getattr(Settings, key, 0))

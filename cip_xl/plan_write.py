@@ -65,7 +65,16 @@ def new_workbook(plan: Plan, contract: Contract | None = None):
 
 
 def write_into(wb, plan: Plan, contract: Contract) -> None:
-    """Write ``plan`` into workbook ``wb``, creating any sheet of the contract it lacks."""
+    """Write ``plan`` into workbook ``wb``, creating any sheet of the contract it lacks.
+
+    The computed columns (directorate, next due, RAG) are refreshed first, as of the
+    plan's reporting date; the RAG column gets live formulas (see
+    :mod:`cip_xl.status_sheet`) in the contract's palette.
+    """
+    from .status import refresh
+    from .status_sheet import install
+
+    judgements = refresh(plan)
     plan_ws = _sheet(wb, contract.plan_sheet, 0)
     _write_plan_sheet(plan_ws, plan, contract)
     _write_table(_sheet(wb, contract.sheet("officers")), schema.OFFICERS,
@@ -87,6 +96,7 @@ def write_into(wb, plan: Plan, contract: Contract) -> None:
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
     _validate_plan_sheet(plan_ws, plan, contract)
+    install(wb, plan, contract, judgements, plan_layout(plan_ws, plan, contract), contract.palette)
     wb.active = wb.sheetnames.index(plan_ws.title)
 
 
@@ -234,13 +244,14 @@ def _write_settings(ws, plan: Plan) -> None:
     rows += list(settings.extra.items())
     _write_table(ws, schema.SETTINGS, rows)
     for r, (key, _) in enumerate(schema.SETTINGS_ROWS, start=2):
-        if key in ("amber_window_days", "revision"):
+        if key in schema.NUMBER_SETTINGS:
             ws.cell(r, 2).value = int(getattr(settings, key))
-        if key == "reporting_date":
+        if key in schema.DATE_SETTINGS:
             ws.cell(r, 2).number_format = DATE_FORMAT
-            ref = f"{_quote(ws.title)}!$B${r}"
-            ws.parent.defined_names[schema.REPORT_DATE_NAME] = DefinedName(
-                schema.REPORT_DATE_NAME, attr_text=ref)
+        if key in schema.SETTING_NAMES:
+            name = schema.SETTING_NAMES[key]
+            ws.parent.defined_names[name] = DefinedName(
+                name, attr_text=f"{_quote(ws.title)}!$B${r}")
 
 
 def _quote(title: str) -> str:

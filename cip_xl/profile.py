@@ -17,17 +17,23 @@ A profile is a small INI file, by default ``cip-xl.ini`` beside the plan::
     optional = funded_by, ict_requirement
     extra = Portfolio holder, Budget code
 
+    [colours]
+    At risk = FFC000
+    Overdue = E06666
+
 Keys are the column keys of :data:`cip_xl.schema.PLAN_COLUMNS` and the sheet keys of
 :data:`cip_xl.schema.FIXED_SHEETS`. Unknown keys are refused with a message naming them.
 """
 from __future__ import annotations
 
 import configparser
+import re
 from dataclasses import replace
 from pathlib import Path
 
 from .findings import ERROR, Finding, PlanFileError
-from .schema import COLUMNS_BY_KEY, DEFAULT_CONTRACT, FIXED_SHEETS, PLAN_COLUMNS, Contract
+from .schema import (COLUMNS_BY_KEY, DEFAULT_CONTRACT, FIXED_SHEETS, PLAN_COLUMNS,
+                     VERDICTS, Contract)
 
 PROFILE_NAME = "cip-xl.ini"
 
@@ -89,6 +95,19 @@ def load_profile(path: str | Path) -> Contract:
                 raise _problem(path, f"[columns] in {path.name} has '{key}'; only "
                                "'optional' and 'extra' are understood.")
 
+    palette: dict[str, str] = {}
+    if parser.has_section("colours"):
+        words = {v.word.lower(): v.word for v in VERDICTS}
+        for word, colour in parser.items("colours"):
+            colour = colour.strip().lstrip("#").upper()
+            if word.strip().lower() not in words:
+                raise _problem(path, f"[colours] in {path.name} names '{word}'; use one of: "
+                               f"{', '.join(words.values())}.")
+            if not re.fullmatch(r"[0-9A-F]{6}", colour):
+                raise _problem(path, f"[colours] {word} = {colour} in {path.name} is not a "
+                               "colour; write six hex digits such as FFC000.")
+            palette[words[word.strip().lower()]] = colour
+
     columns = []
     for col in PLAN_COLUMNS:
         if col.optional and col.key not in optional:
@@ -98,7 +117,7 @@ def load_profile(path: str | Path) -> Contract:
     # the hidden Action ID stays last, after optional columns
     columns.sort(key=lambda c: c.key == "action_id")
     return Contract(plan_sheet=plan_sheet, sheet_names=names, columns=tuple(columns),
-                    extra_columns=extra)
+                    extra_columns=extra, palette=palette)
 
 
 def contract_for(plan_path: str | Path | None, profile: str | Path | None = None) -> Contract:

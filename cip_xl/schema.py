@@ -84,7 +84,8 @@ PLAN_COLUMNS: tuple[Column, ...] = (
             "commentary", "progress/comments"), officer_editable=True, width=45),
     Column("last_updated", "Last updated", DATE,
            ("date updated", "updated", "update date", "date of update"), width=12),
-    Column("due_date", "Due date (as read)", COMPUTED, width=12),
+    Column("directorate", "Directorate", COMPUTED, width=16),
+    Column("due_date", "Next due (as read)", COMPUTED, ("due date (as read)",), width=12),
     Column("rag", "RAG", COMPUTED, ("rag rating", "traffic light"), width=14),
     # optional columns seen in real plans, switched on by a profile
     Column("funded_by", "Funded by", TEXT, ("funding", "funding source"),
@@ -148,6 +149,10 @@ SETTINGS_ROWS: tuple[tuple[str, str], ...] = (
     ("plan_title", "Plan title"),
     ("reporting_date", "Reporting date"),
     ("amber_window_days", "Amber window (days)"),
+    ("amber_percent", "Amber below % complete"),
+    ("no_update_days", "No update after (days)"),
+    ("plan_start", "Plan start"),
+    ("progress_threshold", "Progress rule: at risk below (%)"),
     ("committee", "Committee"),
     ("meeting_date", "Meeting date"),
     ("report_author", "Report author"),
@@ -158,6 +163,19 @@ SETTINGS_ROWS: tuple[tuple[str, str], ...] = (
 
 #: the defined name of the reporting date cell, used by formulas and formats
 REPORT_DATE_NAME = "ReportDate"
+#: settings that formulas in the workbook read, by defined name
+SETTING_NAMES = {
+    "reporting_date": REPORT_DATE_NAME,
+    "amber_window_days": "AmberWindow",
+    "amber_percent": "AmberPercent",
+    "no_update_days": "NoUpdateDays",
+    "plan_start": "PlanStart",
+    "progress_threshold": "ProgressThreshold",
+}
+#: settings that hold dates and whole numbers
+DATE_SETTINGS = ("reporting_date", "meeting_date", "plan_start")
+NUMBER_SETTINGS = ("amber_window_days", "amber_percent", "no_update_days",
+                   "progress_threshold", "revision")
 STATUS_LIST_NAME = "StatusList"
 OFFICER_LIST_NAME = "OfficerList"
 THEME_LIST_NAME = "ThemeList"
@@ -278,6 +296,8 @@ class Contract:
         default_factory=lambda: {s.key: s.name for s in FIXED_SHEETS})
     columns: tuple[Column, ...] = tuple(c for c in PLAN_COLUMNS if not c.optional)
     extra_columns: tuple[str, ...] = ()
+    #: verdict fill colours (RRGGBB) by verdict word, overriding :data:`VERDICTS`
+    palette: dict[str, str] = field(default_factory=dict)
 
     def sheet(self, key: str) -> str:
         """The sheet name for ``key`` ("officers", "themes", ...)."""

@@ -16,7 +16,7 @@ from cip_xl import schema
 from cip_xl.example import example_plan
 from cip_xl.model import Action, Officer, Plan, Theme
 
-EXPECTED_SHEETS = ["Plan", "Officers", "Themes", "Settings", "Review log", "Audit",
+EXPECTED_SHEETS = ["Plan", "Summary", "Officers", "Themes", "Settings", "Review log", "Audit",
                    "Change requests", "Lists"]
 
 

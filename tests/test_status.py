@@ -1,0 +1,175 @@
+"""The traffic-light rule at its boundaries, and the live workbook that carries it."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+import cip_xl
+from cip_xl.model import Action, Settings
+from cip_xl.schema import VERDICTS
+from cip_xl.status import judge, refresh, counts
+from cip_xl.synthetic import synthetic_plan
+
+from .conftest import convert_with_libreoffice, run_cli
+
+AS_OF = date(2026, 9, 30)
+SETTINGS = Settings(reporting_date=AS_OF, amber_window_days=30, amber_percent=75,
+                    no_update_days=90, plan_start=date(2026, 4, 1), progress_threshold=70)
+
+
+def verdict(**fields) -> str:
+    fields.setdefault("last_updated", AS_OF)
+    return judge(Action(**fields), SETTINGS).verdict.word
+
+
+def test_due_today_is_not_overdue_but_amber_when_behind():
+    assert verdict(target_date=AS_OF, status="On track", percent_complete=50) == "At risk"
+    assert verdict(target_date=AS_OF, status="On track", percent_complete=80) == "On track"
+    assert verdict(target_date=AS_OF - timedelta(days=1), status="On track",
+                   percent_complete=95) == "Overdue"
+
+
+def test_amber_window_boundaries():
+    edge = AS_OF + timedelta(days=30)
+    beyond = AS_OF + timedelta(days=31)
+    assert verdict(target_date=edge, status="On track", percent_complete=74) == "At risk"
+    assert verdict(target_date=edge, status="On track", percent_complete=75) == "On track"
+    assert verdict(target_date=beyond, status="On track", percent_complete=74) == "On track"
+
+
+def test_approved_revised_date_replaces_the_target():
+    late = dict(target_date=date(2026, 6, 30), status="On track", percent_complete=60)
+    assert verdict(**late) == "Overdue"
+    judgement = judge(Action(revised_date=date(2026, 12, 31), last_updated=AS_OF, **late),
+                      SETTINGS)
+    assert judgement.verdict.word == "On track"
+    assert "revised from 30 Jun 2026" in judgement.reason
+
+
+def test_completed_late_cancelled_deferred_ongoing():
+    late = judge(Action(target_date=date(2026, 6, 30), status="Complete",
+                        last_updated=date(2026, 7, 10)), SETTINGS)
+    assert late.verdict.word == "Complete" and "10 days after it was due" in late.reason
+    assert verdict(target_date=date(2026, 1, 1), status="Cancelled") == "Cancelled"
+    assert verdict(target_date=date(2026, 1, 1), status="Deferred") == "Not due"
+    assert verdict(target_date=date(2026, 1, 1), status="Ongoing") == "On track"
+    assert verdict(target_date="Ongoing", status="Ongoing") == "On track"
+
+
+def test_overdue_reason_reads_for_a_committee():
+    judgement = judge(Action(target_date="Dec 2025", status="On track", percent_complete=40,
+                             last_updated=AS_OF), SETTINGS)
+    assert judgement.label == "● Overdue"
+    assert judgement.reason == "due 31 Dec 2025, 273 days past, not complete (40% done)"
+
+
+def test_no_date_is_never_overdue():
+    for phrase in (None, "TBC", "Dcember 2026"):
+        assert verdict(target_date=phrase, status="On track", percent_complete=10) == "On track"
+        assert verdict(target_date=phrase, status="Not started") == "Not due"
+
+
+def test_milestones_use_the_next_unmet_one():
+    action = Action(target_date="Sept 2026 March 2027", status="On track",
+                    percent_complete=40, last_updated=AS_OF)
+    judgement = judge(action, SETTINGS)
+    assert judgement.due == date(2026, 9, 30)  # the September milestone, due today
+    assert judgement.verdict.word == "At risk" and "next milestone" in judgement.reason
+    later = judge(action, SETTINGS, as_of=date(2026, 10, 15))
+    assert later.due == date(2027, 3, 31) and later.verdict.word != "Overdue"
+
+
+def test_officer_word_no_update_and_progress_rule():
+    far = date(2027, 3, 31)
+    assert verdict(target_date=far, status="Slipped", percent_complete=90) == "At risk"
+    assert verdict(target_date=far, status="On track", percent_complete=60,
+                   last_updated=AS_OF - timedelta(days=91)) == "No update"
+    assert verdict(target_date=far, status="On track", percent_complete=60,
+                   last_updated=AS_OF - timedelta(days=90)) == "On track"
+    # half the time gone (182 of 364 days): 70% of the expected 50% is 35%
+    assert verdict(target_date=far, status="On track", percent_complete=34) == "At risk"
+    assert verdict(target_date=far, status="On track", percent_complete=35) == "On track"
+    assert verdict(target_date=far, status="Not started", percent_complete=0) == "Not due"
+
+
+def test_rag_column_is_word_and_symbol_never_colour_alone():
+    for v in VERDICTS:
+        assert v.label.startswith(v.symbol) and v.word in v.label and v.symbol.strip()
+    assert len({v.symbol for v in VERDICTS}) == len(VERDICTS)
+
+
+def test_status_command_writes_reporting_date_fills_and_formats(example_path):
+    result = run_cli("status", str(example_path), "--as-of", "31/12/2026")
+    assert result.returncode == 0, result.stderr
+    assert "Status as at 31/12/2026" in result.stdout
+    wb = openpyxl.load_workbook(example_path)
+    assert wb["Settings"]["B4"].value.date() == date(2026, 12, 31)
+    ws = wb["Plan"]
+    headers = [c.value for c in ws[1]]
+    rag = openpyxl.utils.get_column_letter(headers.index("RAG") + 1)
+    assert ws[f"{rag}2"].value.startswith("=IF(")
+    plan = cip_xl.load_plan(example_path)
+    judgements = refresh(plan, date(2026, 12, 31))
+    for action in plan.actions:
+        fill = ws[f"{rag}{action.row}"].fill.fgColor.rgb
+        assert fill.endswith(judgements[action.action_id].verdict.fill)
+    rules = {r.formula[0]: r for cf in ws.conditional_formatting for r in cf.rules}
+    for v in VERDICTS:
+        rule = rules[f'${rag}2="{v.label}"']
+        assert rule.dxf.fill.fgColor.rgb.endswith(v.fill)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_libreoffice_recalculates_the_same_verdicts(tmp_path):
+    """A few hundred generated actions: LibreOffice's RAG formulas and Summary counts
+    must agree with the Python verdicts cell by cell."""
+    plan = synthetic_plan(300, directorates=8, seed=7)
+    path = tmp_path / "generated.xlsx"
+    cip_xl.save_plan(plan, path)
+    python = cip_xl.load_plan(path)
+    judgements = refresh(python)
+
+    recalculated = convert_with_libreoffice(path, "xlsx", tmp_path / "lo")
+    book = CalamineWorkbook.from_path(str(recalculated))
+    rows = book.get_sheet_by_name("Plan").to_python()
+    rag = rows[0].index("RAG")
+    ident = rows[0].index("Action ID")
+    assert len(rows) - 1 >= 300
+    mismatches = [(r[ident], r[rag], judgements[r[ident]].label)
+                  for r in rows[1:] if r[ident] and r[rag] != judgements[r[ident]].label]
+    assert mismatches == []
+    summary = book.get_sheet_by_name("Summary").to_python()
+    header = next(i for i, r in enumerate(summary) if r[0] == "Theme")
+    expected = counts(python, judgements)
+    for row in summary[header + 1: header + 1 + len(expected)]:
+        tally = expected[row[0]]
+        assert [int(x) for x in row[1:len(VERDICTS) + 1]] == \
+            [tally.get(v.word, 0) for v in VERDICTS], row[0]
+
+
+@pytest.mark.libreoffice
+def test_live_formulas_follow_a_new_reporting_date_without_python(tmp_path):
+    """Move ReportDate in the workbook only: LibreOffice's verdicts follow it."""
+    plan = synthetic_plan(60, seed=3)
+    for action in plan.actions:  # single dates, so the next due date does not move
+        if isinstance(action.target_date, str):
+            action.target_date = cip_xl.parse_due(action.target_date).due
+        action.revised_date = None
+    path = tmp_path / "moved.xlsx"
+    cip_xl.save_plan(plan, path)
+    later = date(2027, 2, 28)
+    wb = openpyxl.load_workbook(path)
+    wb["Settings"]["B4"] = later
+    wb.save(path)
+    rows = CalamineWorkbook.from_path(str(convert_with_libreoffice(
+        path, "xlsx", tmp_path / "lo"))).get_sheet_by_name("Plan").to_python()
+    rag, ident = rows[0].index("RAG"), rows[0].index("Action ID")
+    python = cip_xl.load_plan(path)
+    judgements = refresh(python, later)
+    assert {r[ident]: r[rag] for r in rows[1:] if r[ident]} == \
+        {k: j.label for k, j in judgements.items()}
+    assert any(j.verdict.word == "Overdue" for j in judgements.values())
