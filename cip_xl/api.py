@@ -2,7 +2,8 @@
 
 ``cip-xl new`` is :func:`new_plan_file`, ``cip-xl validate`` is :func:`validate` (and
 :func:`annotate` for ``--annotate``), ``cip-xl status`` is :func:`refresh_status`,
-``cip-xl demo`` is :func:`run_demo`. The CLI and the
+``cip-xl returns`` is :func:`issue_returns`, ``cip-xl merge`` is :func:`merge`,
+``cip-xl approve`` is :func:`approve`, ``cip-xl demo`` is :func:`run_demo`. The CLI and the
 Excel add-in call these and nothing deeper, so the two faces cannot drift apart.
 """
 from __future__ import annotations
@@ -140,6 +141,65 @@ def refresh_status(path: str | Path, as_of: date | None = None,
     judgements = refresh(plan)
     backup = write(plan, path, contract)
     return StatusResult(plan, judgements, plan.settings.reporting_date, backup)
+
+
+def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
+                  profile: str | Path | None = None, when: datetime | None = None) -> list:
+    """Write one return per department (``by`` directorate or officer) into ``folder``.
+
+    The plan's revision goes up by one and each return is logged on its Returns sheet;
+    the master is saved under its lock, after a backup. Returns the
+    :class:`~cip_xl.returns.IssuedReturn` list.
+    """
+    from .locking import plan_lock
+    from .plan_read import read_plan
+    from .plan_write import save_plan as write
+    from .returns import issue_returns as issue
+
+    contract = contract_for(path, profile)
+    with plan_lock(path, "issuing returns"):
+        plan = read_plan(path, contract).plan
+        issued = issue(plan, Path(folder), contract, by, when)
+        write(plan, path, contract)
+    return issued
+
+
+def merge(path: str | Path, returns: list[str | Path], *, dry_run: bool = False,
+          profile: str | Path | None = None, report: str | Path | None = None,
+          progress=None, when: datetime | None = None):
+    """Merge returned workbooks into the master at ``path``; see :mod:`cip_xl.merge`.
+
+    ``report`` (a .md or .xlsx path) receives the merge report. Returns the
+    :class:`~cip_xl.merge.MergeResult`.
+    """
+    from .merge import merge_returns
+    from .merge_report import write_report
+
+    result = merge_returns(path, [Path(r) for r in returns], contract_for(path, profile),
+                           dry_run=dry_run, progress=progress, when=when)
+    if report:
+        write_report(result, report)
+    return result
+
+
+def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
+            reject_ids: set[str] = frozenset(), approve_all: bool = False, by: str = "",
+            profile: str | Path | None = None, dry_run: bool = False):
+    """Decide change requests in the master at ``path``; see :mod:`cip_xl.approve`."""
+    from .approve import decide
+    from .locking import plan_lock
+    from .plan_read import read_plan
+    from .plan_write import save_plan as write
+
+    contract = contract_for(path, profile)
+    with plan_lock(path, "approving change requests"):
+        plan = read_plan(path, contract).plan
+        result = decide(plan, approve=set(approve_ids), reject=set(reject_ids),
+                        approve_all=approve_all, by=by, file=str(path),
+                        sheet=contract.sheet("change_requests"))
+        if (result.approved or result.rejected) and not dry_run:
+            write(plan, path, contract)
+    return result
 
 
 @dataclass

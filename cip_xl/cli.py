@@ -45,6 +45,9 @@ def cli() -> None:
       cip-xl new PLAN.xlsx          start a blank plan
       cip-xl validate PLAN.xlsx     check it, cell by cell
       cip-xl status PLAN.xlsx       traffic lights, live in Excel, and a Summary sheet
+      cip-xl returns PLAN.xlsx      one protected return per department
+      cip-xl merge PLAN.xlsx R/*.xlsx   take the returns back in, losing nothing
+      cip-xl approve PLAN.xlsx      decide proposed dates and new actions
       cip-xl demo                   run everything on a built-in example plan
     """
 
@@ -177,6 +180,119 @@ def _print_counts(groups, verdicts, title: str) -> None:
     table.add_row("Total", str(sum(sum(t.values()) for t in groups.values())),
                   *(str(sum(t.values())) for t in groups.values()), style="bold")
     Console().print(table)
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", type=click.Path(file_okay=False), default="returns",
+              show_default=True, help="Folder to write the returns into.")
+@click.option("--by", type=click.Choice(["directorate", "officer"]), default="directorate",
+              show_default=True, help="One return per directorate or per lead officer.")
+@profile_option
+def returns(plan, output, by, profile) -> None:
+    """Issue this quarter's returns: one protected workbook per department.
+
+    Officers can change only Status, % complete, Progress update, a proposed revised date
+    and a comment, and may propose new actions. The plan's revision goes up by one, so
+    returns issued before can no longer be merged.
+    """
+    from . import api
+
+    issued = api.issue_returns(plan, output, by, profile)
+    for item in issued:
+        click.echo(f"  {item.department:<32} {item.actions:>4} actions  {item.path}")
+    click.echo(f"Issued {len(issued)} returns into {output}/. Send each to its department; "
+               f"merge them back with: cip-xl merge {plan} {output}/*.xlsx")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False, exists=True))
+@click.argument("returned", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.option("--report", type=click.Path(dir_okay=False),
+              help="Also write the merge report to this .md or .xlsx file.")
+@profile_option
+def merge(plan, returned, dry_run, report, profile) -> None:
+    """Merge returned workbooks into PLAN: apply officers' edits, report the rest.
+
+    
+    Each edit is compared as issued / as returned / in the master now: allowed edits are
+    applied and audited; locked-column edits, deleted rows, clashes and returns for
+    another plan or revision are listed by file and cell and not applied. Proposed dates
+    and new actions go to Change requests (decide them with 'cip-xl approve').
+    Exits 1 if anything was refused.
+    """
+    from . import api
+
+    with click.progressbar(length=len(returned), label="Merging returns",
+                           file=sys.stderr) as bar:
+        def step(path):
+            bar.label = f"Merging {Path(path).name[:40]}"
+            bar.update(1)
+        result = api.merge(plan, list(returned), dry_run=dry_run, profile=profile,
+                           report=report, progress=step)
+    _print_merge(result)
+    if report:
+        click.echo(f"Merge report written to {report}")
+    if any(o.refusals for o in result.outcomes):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _print_merge(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"Merge into {result.plan_path.name}"
+                  + (" (dry run: nothing written)" if result.dry_run else ""))
+    for header in ("Return", "Department", "Applied", "Requests", "Refused", "Result"):
+        table.add_column(header, overflow="fold")
+    for o in result.outcomes:
+        table.add_row(o.file.name, o.department, str(len(o.applied)), str(len(o.requests)),
+                      str(len(o.refusals)), "refused" if o.refused else "merged")
+    console.print(table)
+    refusals = [f for o in result.outcomes for f in o.findings if f.severity != "info"]
+    if refusals:
+        _print_findings(refusals, title="Not taken in, or worth a look")
+    if result.missing:
+        console.print("Returns not yet received: " + ", ".join(result.missing))
+    if result.saved:
+        console.print(f"Saved {result.plan_path} (previous version: {result.backup})")
+    elif not result.dry_run:
+        console.print("Nothing changed in the master.")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False, exists=True))
+@click.option("--approve", "approve_ids", multiple=True, metavar="ID",
+              help="Approve this change request (repeatable).")
+@click.option("--reject", "reject_ids", multiple=True, metavar="ID",
+              help="Reject this change request (repeatable).")
+@click.option("--all", "approve_all", is_flag=True, help="Approve every undecided request.")
+@click.option("--by", default=lambda: os.environ.get("USER") or os.environ.get("USERNAME", ""),
+              help="Your name, for the audit trail (default: your login).")
+@click.option("--dry-run", is_flag=True, help="Show what would be decided; change nothing.")
+@profile_option
+def approve(plan, approve_ids, reject_ids, approve_all, by, dry_run, profile) -> None:
+    """Decide change requests: proposed revised dates, new actions, comments.
+
+    Decide by ID here, or type Approve / Reject in the Decision column of the Change
+    requests sheet and run this without options. Approved dates and actions are applied
+    to the plan and audited.
+    """
+    from . import api
+
+    result = api.approve(plan, approve_ids=set(approve_ids), reject_ids=set(reject_ids),
+                         approve_all=approve_all, by=by, profile=profile, dry_run=dry_run)
+    for label, items in (("Approved", result.approved), ("Rejected", result.rejected),
+                         ("Still to decide", result.pending)):
+        for request in items:
+            click.echo(f"{label:<16} {request.request_id}  {request.kind:<13} "
+                       f"{request.ref or '(new)':<6} {str(request.proposed)[:60]}")
+    if result.findings:
+        _print_findings(result.findings, title="Approvals")
+    if any(f.severity == "error" for f in result.findings):
+        sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()

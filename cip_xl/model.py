@@ -139,7 +139,12 @@ class AuditEntry:
 
 @dataclass
 class ChangeRequest:
-    """A proposed revised date or new action awaiting the manager's decision."""
+    """A proposed revised date, new action or comment awaiting the manager's decision.
+
+    ``kind`` is "Revised date", "New action" or "Comment"; ``proposed`` the new date or
+    the proposed key action's text; ``theme``, ``target_date`` and ``outcomes`` describe
+    a new action; ``source`` is the return file and cell it came from.
+    """
 
     request_id: str
     received: datetime | None
@@ -152,6 +157,24 @@ class ChangeRequest:
     decision: str = ""
     decided_by: str = ""
     decided_on: date | None = None
+    theme: str = ""
+    target_date: date | str | None = None
+    outcomes: str = ""
+    source: str = ""
+
+
+@dataclass
+class ReturnRecord:
+    """A row of the Returns sheet: one return issued, and when it came back."""
+
+    department: str
+    file: str
+    revision: int
+    issued: datetime | None
+    fingerprint: str
+    actions: int = 0
+    merged: datetime | None = None
+    result: str = ""
 
 
 @dataclass
@@ -185,6 +208,7 @@ class Plan:
     review_log: list[ReviewEntry] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     change_requests: list[ChangeRequest] = field(default_factory=list)
+    returns_log: list[ReturnRecord] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     source: PlanSource | None = field(default=None, compare=False, repr=False)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import schema
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
-                    ReviewEntry, Settings, Theme, new_action_id)
+                    ReturnRecord, ReviewEntry, Settings, Theme, new_action_id)
 from .schema import Contract
 
 EXCEL_ERRORS = ("#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!",
@@ -43,9 +43,7 @@ def _text(value: object) -> str:
 
 def _day(value: object) -> object:
     """Dates come back from openpyxl as datetimes; keep plain dates."""
-    if isinstance(value, datetime):
-        return value.date() if value.time() == datetime.min.time() else value.date()
-    return value
+    return value.date() if isinstance(value, datetime) else value
 
 
 def find_header_row(ws, contract: Contract, search_rows: int = 10) -> tuple[int, dict[int, object]]:
@@ -151,12 +149,20 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None)
                        for r in _rows(wb, contract.sheet("review_log"))]
     plan.audit = [AuditEntry(*r[:8]) for r in _rows(wb, contract.sheet("audit"))]
     plan.change_requests = [
-        ChangeRequest(*[(_text(v) if i in (0, 2, 3, 4, 5, 7, 8, 9) else _day(v))
-                        for i, v in enumerate(r[:11])])
-        for r in _rows(wb, contract.sheet("change_requests"))]
+        ChangeRequest(*[(_text(v) if i in (0, 2, 3, 4, 5, 7, 8, 9, 11, 13, 14) else
+                         v if i == 1 else _day(v)) for i, v in enumerate(r[:15])])
+        for r in _rows(wb, contract.sheet("change_requests"), width=15)]
+    plan.returns_log = [
+        ReturnRecord(_text(r[0]), _text(r[1]), int(r[2] or 0), _day_time(r[3]), _text(r[4]),
+                     int(r[5] or 0), _day_time(r[6]), _text(r[7]))
+        for r in _rows(wb, contract.sheet("returns"))]
     source.sheets = {key: _find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
     return PlanReading(plan, findings)
+
+
+def _day_time(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None
 
 
 def _find_sheet(wb, name: str) -> str | None:

@@ -42,7 +42,10 @@ def set_value(cell, value: object, kind: str) -> None:
     """Write a model value into a cell the way its column kind needs."""
     if value is None or value == "":
         cell.value = None
-    elif isinstance(value, (date, datetime)):
+    elif isinstance(value, datetime):
+        cell.value = value
+        cell.number_format = DATE_FORMAT + " hh:mm"
+    elif isinstance(value, date):
         cell.value = value
         cell.number_format = DATE_FORMAT
     elif kind == schema.PERCENT and isinstance(value, (int, float)):
@@ -91,8 +94,12 @@ def write_into(wb, plan: Plan, contract: Contract) -> None:
                   for e in plan.audit])
     _write_table(_sheet(wb, contract.sheet("change_requests")), schema.CHANGE_REQUESTS,
                  [(c.request_id, c.received, c.from_return, c.action_id, c.ref, c.kind,
-                   c.proposed, c.reason, c.decision, c.decided_by, c.decided_on)
+                   c.proposed, c.reason, c.decision, c.decided_by, c.decided_on, c.theme,
+                   c.target_date, c.outcomes, c.source)
                   for c in plan.change_requests])
+    _write_table(_sheet(wb, contract.sheet("returns")), schema.RETURNS_LOG,
+                 [(r.department, r.file, r.revision, r.issued, r.fingerprint, r.actions,
+                   r.merged, r.result) for r in plan.returns_log])
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
     _validate_plan_sheet(plan_ws, plan, contract)
@@ -229,7 +236,7 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = width
     for r, values in enumerate(rows, start=2):
         for c, value in enumerate(values, start=1):
-            set_value(ws.cell(r, c), value, schema.TEXT)
+            set_value(ws.cell(r, c), value, "value")  # numbers stay numbers
     for r in range(len(rows) + 2, ws.max_row + 1):
         for c in range(1, len(spec.headers) + 1):
             ws.cell(r, c).value = None

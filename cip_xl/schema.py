@@ -135,13 +135,19 @@ AUDIT = SheetSpec("audit", "Audit",
 CHANGE_REQUESTS = SheetSpec("change_requests", "Change requests",
                             ("Request ID", "Received", "From return", "Action ID", "Ref",
                              "Kind", "Proposed value", "Reason", "Decision", "Decided by",
-                             "Decided on"),
-                            (12, 16, 28, 12, 8, 16, 40, 40, 12, 20, 14))
+                             "Decided on", "Theme", "Proposed target date",
+                             "Target / outcomes", "Source"),
+                            (12, 16, 28, 12, 8, 14, 40, 40, 12, 18, 14, 22, 14, 30, 30))
+RETURNS_LOG = SheetSpec("returns", "Returns",
+                        ("Department", "File", "Revision", "Issued", "Fingerprint",
+                         "Actions", "Merged", "Result"),
+                        (28, 44, 9, 18, 18, 9, 18, 50))
 LISTS = SheetSpec("lists", "Lists", ("Status", "Officer", "Theme", "Yes/No"), hidden=True)
 
 #: the sheets of a plan workbook in their order, the Plan sheet first
 PLAN_SHEET_NAME = "Plan"
-FIXED_SHEETS = (OFFICERS, THEMES, SETTINGS, REVIEW_LOG, AUDIT, CHANGE_REQUESTS, LISTS)
+FIXED_SHEETS = (OFFICERS, THEMES, SETTINGS, REVIEW_LOG, AUDIT, CHANGE_REQUESTS,
+                RETURNS_LOG, LISTS)
 
 #: Settings rows: key, label written in column A, default value
 SETTINGS_ROWS: tuple[tuple[str, str], ...] = (

@@ -17,7 +17,7 @@ from cip_xl.example import example_plan
 from cip_xl.model import Action, Officer, Plan, Theme
 
 EXPECTED_SHEETS = ["Plan", "Summary", "Officers", "Themes", "Settings", "Review log", "Audit",
-                   "Change requests", "Lists"]
+                   "Change requests", "Returns", "Lists"]
 
 
 def test_new_plan_has_every_sheet_in_order(tmp_path):

@@ -1,0 +1,124 @@
+"""Deciding change requests: proposed revised dates, new actions and comments.
+
+The manager approves or rejects requests by ID (``cip-xl approve --approve CR1A2B``) or
+by typing Approve / Reject in the Decision column of the Change requests sheet and then
+running ``cip-xl approve``. Approved revised dates and new actions are applied to the
+plan with an audit entry; comments are marked Noted. Decided requests are never applied
+twice.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .findings import ERROR, WARNING, Finding
+from .model import Action, AuditEntry, ChangeRequest, Plan
+
+APPROVE_WORDS = {"approve", "approved", "accept", "accepted", "agree", "agreed", "yes", "y"}
+REJECT_WORDS = {"reject", "rejected", "refuse", "refused", "decline", "declined", "no", "n"}
+
+
+@dataclass
+class ApprovalResult:
+    """What a run of approvals did."""
+
+    approved: list[ChangeRequest] = field(default_factory=list)
+    rejected: list[ChangeRequest] = field(default_factory=list)
+    pending: list[ChangeRequest] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def next_ref(plan: Plan, theme: str) -> str:
+    """The next free Ref in ``theme``: after 2.3 comes 2.4; a new theme's first is N.1."""
+    refs = [a.ref for a in plan.actions if a.theme == theme]
+    numbered = [tuple(int(p) for p in r.split(".")) for r in refs
+                if re.fullmatch(r"\d+(\.\d+)+", r)]
+    if numbered:
+        last = max(numbered)
+        return ".".join(map(str, last[:-1] + (last[-1] + 1,)))
+    names = plan.theme_names()
+    prefix = names.index(theme) + 1 if theme in names else len(names) + 1
+    taken = {a.ref for a in plan.actions}
+    counter = 1
+    while f"{prefix}.{counter}" in taken:
+        counter += 1
+    return f"{prefix}.{counter}"
+
+
+def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = frozenset(),
+           approve_all: bool = False, by: str = "", when: datetime | None = None,
+           file: str = "", sheet: str = "Change requests") -> ApprovalResult:
+    """Apply decisions to ``plan``'s undecided change requests (see module docstring)."""
+    when = (when or datetime.now()).replace(microsecond=0)
+    result = ApprovalResult()
+    known = {r.request_id for r in plan.change_requests}
+    for request_id in sorted((set(approve) | set(reject)) - known):
+        result.findings.append(Finding("request-unknown", ERROR,
+                                       f"There is no change request {request_id}.",
+                                       file, sheet))
+    for index, request in enumerate(plan.change_requests, start=2):
+        if request.decided_on:
+            continue
+        typed = (request.decision or "").strip().lower()
+        if request.request_id in approve and request.request_id in reject:
+            result.findings.append(Finding("request-both", ERROR,
+                                           f"{request.request_id} was both approved and "
+                                           "rejected; it is left undecided.", file, sheet,
+                                           f"I{index}"))
+            result.pending.append(request)
+            continue
+        if request.request_id in approve or approve_all or typed in APPROVE_WORDS:
+            verdict = "Noted" if request.kind == "Comment" else "Approved"
+            if verdict == "Approved" and not _apply(plan, request, by, when, result,
+                                                    file, sheet, index):
+                result.pending.append(request)
+                continue
+            result.approved.append(request)
+        elif request.request_id in reject or typed in REJECT_WORDS:
+            verdict = "Rejected"
+            result.rejected.append(request)
+        else:
+            if typed:
+                result.findings.append(Finding(
+                    "decision-unclear", WARNING,
+                    f"{request.request_id}: decision '{request.decision}' is neither "
+                    "Approve nor Reject; left undecided.", file, sheet, f"I{index}"))
+            result.pending.append(request)
+            continue
+        request.decision, request.decided_by, request.decided_on = verdict, by, when.date()
+    return result
+
+
+def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
+           result: ApprovalResult, file: str, sheet: str, index: int) -> bool:
+    who = f"approved by {by}" if by else "approved"
+    if request.kind == "Revised date":
+        action = plan.action(request.action_id)
+        if action is None:
+            result.findings.append(Finding(
+                "request-action-gone", ERROR,
+                f"{request.request_id}: action {request.ref} is no longer in the plan.",
+                file, sheet, f"A{index}"))
+            return False
+        plan.audit.append(AuditEntry(when, who, action.action_id, action.ref, "Revised date",
+                                     action.revised_date, request.proposed,
+                                     f"change request {request.request_id}"))
+        action.revised_date = request.proposed
+        return True
+    if request.kind == "New action":
+        theme = request.theme or (plan.theme_names() or [""])[0]
+        action = Action(ref=next_ref(plan, theme), theme=theme, key_action=str(request.proposed),
+                        target_date=request.target_date, target_outcomes=request.outcomes,
+                        status="Not started")
+        plan.actions.append(action)
+        plan.audit.append(AuditEntry(when, who, action.action_id, action.ref, "New action",
+                                     None, action.key_action,
+                                     f"change request {request.request_id}"))
+        request.action_id, request.ref = action.action_id, action.ref
+        result.findings.append(Finding(
+            "new-action-needs-officer", WARNING,
+            f"New action {action.ref} ('{action.key_action[:50]}') was added; give it a lead "
+            "officer on the Plan sheet.", file, "Plan", None, action.ref))
+        return True
+    return True

@@ -1,0 +1,82 @@
+"""One writer at a time: a lock file beside the master plan.
+
+:func:`plan_lock` creates ``.PLAN.xlsx.lock`` atomically (``O_EXCL``) holding who took
+it, where and when; a second merge on the same master is refused with that person's
+name. A lock left by a process that no longer runs on this computer is taken over.
+An Excel owner file (``~$PLAN.xlsx``) means someone has the master open in Excel, and
+saving under them would lose their work, so that is refused too.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from .findings import ERROR, Finding, PlanFileError
+
+
+def lock_path(plan: Path) -> Path:
+    return plan.with_name(f".{plan.name}.lock")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _holder(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@contextmanager
+def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
+    """Hold the lock on master ``plan`` for the ``with`` block."""
+    plan = Path(plan)
+    owner = plan.with_name(f"~${plan.name}")
+    if owner.exists():
+        raise PlanFileError(Finding(
+            "plan-open-in-excel", ERROR,
+            f"{plan.name} is open in Excel (its owner file {owner.name} exists). Close it "
+            "and try again; if nobody has it open, delete that file.", file=str(plan)))
+    lock = lock_path(plan)
+    record = {"user": getpass.getuser(), "host": socket.gethostname(), "pid": os.getpid(),
+              "since": datetime.now().isoformat(timespec="seconds"), "purpose": purpose}
+    for attempt in (1, 2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _holder(lock)
+            stale = holder.get("host") == record["host"] and isinstance(holder.get("pid"), int) \
+                and not _alive(holder["pid"])
+            if stale and attempt == 1:
+                lock.unlink(missing_ok=True)  # its process has gone: take it over
+                continue
+            who = f"{holder.get('user', 'someone')} on {holder.get('host', 'another computer')}"
+            raise PlanFileError(Finding(
+                "plan-locked", ERROR,
+                f"{plan.name} is being changed by {who} since "
+                f"{holder.get('since', 'an unknown time')} ({holder.get('purpose', 'merge')}). "
+                f"Wait for it to finish; if it crashed, delete {lock.name}.",
+                file=str(plan))) from None
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(record, handle)
+        break
+    try:
+        yield lock
+    finally:
+        lock.unlink(missing_ok=True)

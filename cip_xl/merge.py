@@ -1,0 +1,463 @@
+"""Merging returns into the master: a three-way comparison that loses nothing.
+
+For every cell an officer may change, :func:`merge_returns` compares the value *as
+issued* (the return's hidden record), *as returned* and in the *master now*:
+
+* returned = issued: the officer changed nothing;
+* returned = master: already applied (merging twice changes nothing);
+* master = issued: the officer's change is applied and written to the Audit sheet;
+* otherwise the master changed since issue: a clash, reported, not applied.
+
+Edits to locked columns, deleted, copied or reordered rows, unknown Action IDs, the same
+action in two returns, returns for another plan or an old revision, and values that do
+not fit (a status outside the list, text in % complete, an unreadable date) are findings
+naming file, sheet and cell — never applied silently. Proposed revised dates, comments
+and proposed new actions become change requests. The master is locked for the merge,
+backed up and replaced atomically, and only when something changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from . import schema
+from .dates import parse_due
+from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
+from .model import Action, AuditEntry, ChangeRequest, Plan
+from .plan_read import EXCEL_ERRORS
+from .return_read import ReturnedCell, ReturnedRow, ReturnedWorkbook, read_return
+from .returns import NEW_ACTIONS_SHEET, RETURN_SHEET, fingerprint, to_json
+from .schema import Contract
+
+LOCKED_FIELDS = ("ref", "theme", "objective", "key_action", "lead_officer", "target_date",
+                 "revised_date", "target_outcomes", "rag")
+APPLIED_FIELDS = ("status", "percent_complete", "progress_update")
+
+
+@dataclass
+class AppliedChange:
+    """One officer edit taken into the master."""
+
+    action_id: str
+    ref: str
+    field: str
+    old: object
+    new: object
+    source: str
+
+
+@dataclass
+class ReturnOutcome:
+    """What happened to one return: applied, requested, refused (findings)."""
+
+    file: Path
+    department: str = ""
+    applied: list[AppliedChange] = field(default_factory=list)
+    requests: list[ChangeRequest] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    refused: bool = False
+
+    @property
+    def refusals(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+
+@dataclass
+class MergeResult:
+    """The outcome of a merge run over several returns."""
+
+    plan_path: Path
+    outcomes: list[ReturnOutcome]
+    dry_run: bool
+    saved: bool = False
+    backup: Path | None = None
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for o in self.outcomes for f in o.findings]
+
+
+def _norm(value: object) -> object:
+    """Values as compared: blank is None, numbers are floats, dates are ISO text."""
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n").strip()
+        if not value:
+            return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    return to_json(value)
+
+
+def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Contract, *,
+                  dry_run: bool = False, when: datetime | None = None,
+                  progress: Callable[[Path], None] | None = None) -> MergeResult:
+    """Merge ``returns`` into the master at ``plan_path``; see the module docstring.
+
+    With ``dry_run`` nothing is written. ``progress`` is called with each return's path
+    before it is read. Raises :class:`PlanFileError` only for an unusable master or a
+    lock held by someone else; problems with returns are findings in the result.
+    """
+    from .locking import plan_lock
+    from .plan_read import read_plan
+    from .plan_write import save_plan
+
+    plan_path = Path(plan_path)
+    when = (when or datetime.now()).replace(microsecond=0)
+    result = MergeResult(plan_path, [], dry_run)
+    lock = plan_lock(plan_path, "merge") if not dry_run else _no_lock()
+    with lock:
+        plan = read_plan(plan_path, contract).plan
+        before = _snapshot(plan)
+        claimed: dict[str, Path] = {}
+        for path in returns:
+            path = Path(path)
+            if progress:
+                progress(path)
+            outcome = ReturnOutcome(path)
+            result.outcomes.append(outcome)
+            try:
+                returned = read_return(path, contract)
+            except PlanFileError as exc:
+                outcome.refused = True
+                outcome.findings.append(exc.finding)
+                continue
+            _merge_one(plan, returned, outcome, claimed, when, contract)
+        result.missing = [r.department for r in plan.returns_log
+                          if r.revision == plan.settings.revision and not r.merged]
+        if not dry_run and _snapshot(plan) != before:
+            result.backup = save_plan(plan, plan_path, contract)
+            result.saved = True
+    return result
+
+
+class _no_lock:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _snapshot(plan: Plan) -> tuple:
+    return (repr(plan.actions), repr(plan.audit), repr(plan.change_requests),
+            repr(plan.returns_log))
+
+
+def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
+               claimed: dict[str, Path], when: datetime, contract: Contract) -> None:
+    path = returned.path
+    outcome.department = returned.department
+    file = str(path)
+
+    def refuse(code: str, message: str) -> None:
+        outcome.refused = True
+        outcome.findings.append(Finding(code, ERROR, message, file))
+
+    if returned.meta.get("plan_id") != plan.settings.plan_id:
+        return refuse("return-other-plan",
+                      f"{path.name} was issued from another plan "
+                      f"('{returned.meta.get('plan_title', '?')}', ID "
+                      f"{returned.meta.get('plan_id')}), not this one "
+                      f"({plan.settings.plan_id}); nothing in it was taken in.")
+    if str(returned.meta.get("revision")) != str(plan.settings.revision):
+        return refuse("return-old-revision",
+                      f"{path.name} was issued at revision {returned.meta.get('revision')} "
+                      f"but the plan is now at revision {plan.settings.revision} (returns "
+                      "were issued again since). Ask for the latest return instead; nothing "
+                      "in this one was taken in.")
+    outcome.findings.extend(returned.findings)
+    who = f"{returned.department} return ({path.name})"
+    seen_rows: set[str] = set()
+    reordered = False
+
+    for row in returned.rows:
+        issued = returned.issued.get(row.action_id)
+        if issued is None:
+            _unknown_row(plan, row, returned, outcome, when, who)
+            continue
+        if row.action_id in seen_rows:
+            outcome.findings.extend(_typed_findings(
+                row, file, "row-duplicated",
+                f"Row {row.row} repeats the action in an earlier row (a copied row); "
+                "what it holds is not taken in"))
+            continue
+        seen_rows.add(row.action_id)
+        if row.row != issued.row:
+            reordered = True
+        if row.action_id in claimed and claimed[row.action_id] != path:
+            outcome.findings.extend(_typed_findings(
+                row, file, "action-in-two-returns",
+                f"Ref {issued.values.get('ref')} is also in {claimed[row.action_id].name}, "
+                "merged first; this copy is not taken in"))
+            continue
+        claimed[row.action_id] = path
+        action = plan.action(row.action_id)
+        if action is None:
+            outcome.findings.extend(_typed_findings(
+                row, file, "action-removed",
+                f"Ref {issued.values.get('ref')} has been removed from the master since "
+                "the return was issued; what the officer typed is not taken in"))
+            continue
+        _merge_row(plan, action, row, issued.values, returned.columns, outcome, when, who,
+                   file)
+
+    for action_id, issued in returned.issued.items():
+        if action_id not in seen_rows and action_id not in {r.action_id for r in returned.rows}:
+            outcome.findings.append(Finding(
+                "row-deleted", ERROR,
+                f"Ref {issued.values.get('ref')} ('{_short(issued.values.get('key_action'))}') "
+                f"was deleted from the return (it was row {issued.row}); nothing for it was "
+                "taken in.", file, RETURN_SHEET, f"A{issued.row}", issued.values.get("ref")))
+    if reordered:
+        outcome.findings.append(Finding(
+            "rows-reordered", WARNING,
+            "The rows of the return were sorted or moved. Each row was matched to its "
+            "action by its hidden Action ID, so edits were still taken in; the plan's "
+            "order is unchanged.", file, RETURN_SHEET))
+    for row in returned.new_actions:
+        _new_action(plan, row, returned, outcome, when, who, NEW_ACTIONS_SHEET)
+
+    for record in plan.returns_log:
+        if record.fingerprint == returned.fingerprint and record.merged is None:
+            record.merged = when
+            record.result = (f"{len(outcome.applied)} applied, {len(outcome.refusals)} "
+                             f"refused, {len(outcome.requests)} requests")
+
+
+def _short(text: object, limit: int = 60) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _typed_findings(row: ReturnedRow, file: str, code: str, reason: str) -> list[Finding]:
+    """One finding per officer-typed cell of ``row`` that is not taken in."""
+    found = []
+    for key in ("status", "percent_complete", "progress_update", "proposed_date", "comment"):
+        cell = row.cells.get(key)
+        if cell is not None and cell.value is not None:
+            found.append(Finding(code, ERROR, f"{reason} ('{_short(_show(cell.value), 200)}').",
+                                 file, RETURN_SHEET, cell.coordinate))
+    if not found:
+        found.append(Finding(code, ERROR, reason + ".", file, RETURN_SHEET, f"A{row.row}"))
+    return found
+
+
+def _show(value: object) -> str:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_text(cell: ReturnedCell, findings: list[Finding], file: str, header: str) -> str | None:
+    value = cell.value
+    if value is None:
+        return None
+    text = _show(value)
+    if cell.formula or text[:1] in "=+@":
+        findings.append(Finding(
+            "formula-stored-as-text", WARNING,
+            f"{header} starts like a formula ('{_short(text)}'); it is kept as text and "
+            "never calculated.", file, RETURN_SHEET, cell.coordinate))
+    return text
+
+
+def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
+                contract: Contract | None = None) -> tuple[bool, object]:
+    """(ok, value): the returned cell as a plan value, or a finding and ok=False."""
+    header = schema.COLUMNS_BY_KEY[key].header if key in schema.COLUMNS_BY_KEY else key
+    value = cell.value
+    if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+        outcome.findings.append(Finding(
+            "return-excel-error", ERROR, f"{header} shows the Excel error {value.strip()}; "
+            "it is not taken in.", file, RETURN_SHEET, cell.coordinate))
+        return False, None
+    if key == "status":
+        if value is None:
+            return True, ""
+        word = schema.normalise_status(value)
+        if word is None:
+            outcome.findings.append(Finding(
+                "return-status-invalid", ERROR,
+                f"Status '{_short(_show(value))}' is not one of the list "
+                f"({', '.join(schema.STATUS_WORDS)}); it is not taken in.", file,
+                RETURN_SHEET, cell.coordinate))
+            return False, None
+        return True, word
+    if key == "percent_complete":
+        if value is None:
+            return True, None
+        number = value
+        if isinstance(value, str):
+            try:
+                number = float(value.strip().rstrip("%"))
+            except ValueError:
+                number = None
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or \
+                not 0 <= number <= 100:
+            outcome.findings.append(Finding(
+                "return-percent-invalid", ERROR,
+                f"% complete '{_short(_show(value))}' is not a number from 0 to 100; it is "
+                "not taken in.", file, RETURN_SHEET, cell.coordinate))
+            return False, None
+        return True, float(number)
+    return True, _as_text(cell, outcome.findings, file, header)
+
+
+def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
+               columns: dict[str, str], outcome: ReturnOutcome, when: datetime, who: str,
+               file: str) -> None:
+    """Three-way merge of one returned row; columns missing from the return (reported
+    when it was read) are skipped, an empty cell in a present column is a cleared value."""
+    for key in LOCKED_FIELDS:
+        if key not in columns:
+            continue
+        cell = row.cells.get(key)
+        returned = cell.value if cell else None
+        if _norm(returned) != _norm(issued.get(key)):
+            header = schema.COLUMNS_BY_KEY[key].header if key in schema.COLUMNS_BY_KEY \
+                else "Status at issue"
+            coordinate = cell.coordinate if cell else f"A{row.row}"
+            typed = f"'{_short(_show(returned), 200)}'" if returned is not None else "nothing"
+            outcome.findings.append(Finding(
+                "locked-edit", ERROR,
+                f"Ref {issued.get('ref')}: {header} is not the officer's to change; "
+                f"{typed} was typed where '{_short(_show(issued.get(key)))}' was issued. Not "
+                "taken in: ask the improvement manager to change it.", file, RETURN_SHEET,
+                coordinate, str(issued.get("ref"))))
+
+    changed = False
+    for key in APPLIED_FIELDS:
+        if key not in columns:
+            continue
+        cell = row.cells.get(key) or ReturnedCell(None, f"{columns[key]}{row.row}", False)
+        ok, value = _read_field(key, cell, outcome, file)
+        if not ok:
+            continue
+        theirs, base, mine = _norm(value), _norm(issued.get(key)), _norm(getattr(action, key))
+        if theirs == base or theirs == mine:
+            continue
+        header = schema.COLUMNS_BY_KEY[key].header
+        if mine != base:
+            outcome.findings.append(Finding(
+                "clash", ERROR,
+                f"Ref {action.ref}: {header} was changed in the master since this return "
+                f"was issued (now '{_short(_show(getattr(action, key)))}'); the officer's "
+                f"'{_short(_show(value), 200)}' was not applied. Decide which to keep.",
+                file, RETURN_SHEET, cell.coordinate, action.ref))
+            continue
+        _apply(plan, action, key, value, outcome, when, who,
+               f"{Path(file).name}!{RETURN_SHEET}!{cell.coordinate}")
+        changed = True
+    if changed and schema.normalise_status(action.status) == "Complete" and \
+            action.percent_complete != 100:
+        _apply(plan, action, "percent_complete", 100.0, outcome, when, who,
+               "set to 100 because the status is Complete")
+    if changed:
+        old = action.last_updated
+        if old != when.date():
+            _apply(plan, action, "last_updated", when.date(), outcome, when, who,
+                   "date of the merge")
+
+    proposed = row.cells.get("proposed_date")
+    comment_cell = row.cells.get("comment")
+    comment = _as_text(comment_cell, outcome.findings, file, "Comment") if comment_cell else None
+    if proposed is not None and proposed.value is not None:
+        parsed = parse_due(proposed.value)
+        if parsed.kind != "date":
+            outcome.findings.append(Finding(
+                "return-date-invalid", ERROR,
+                f"Ref {action.ref}: proposed revised date '{_short(_show(proposed.value))}' "
+                "is not a date; it is not taken in.", file, RETURN_SHEET,
+                proposed.coordinate, action.ref))
+        else:
+            _request(plan, outcome, when, who, action, "Revised date", parsed.due,
+                     comment or "", f"{Path(file).name}!{RETURN_SHEET}!{proposed.coordinate}")
+    elif comment:
+        _request(plan, outcome, when, who, action, "Comment", comment, "",
+                 f"{Path(file).name}!{RETURN_SHEET}!{comment_cell.coordinate}")
+
+
+def _apply(plan: Plan, action: Action, key: str, value: object, outcome: ReturnOutcome,
+           when: datetime, who: str, source: str) -> None:
+    old = getattr(action, key)
+    setattr(action, key, value)
+    header = schema.COLUMNS_BY_KEY[key].header
+    plan.audit.append(AuditEntry(when, who, action.action_id, action.ref, header,
+                                 _audit_value(old), _audit_value(value), source))
+    outcome.applied.append(AppliedChange(action.action_id, action.ref, header, old, value,
+                                         source))
+
+
+def _audit_value(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _request(plan: Plan, outcome: ReturnOutcome, when: datetime, who: str,
+             action: Action | None, kind: str, proposed: object, reason: str, source: str,
+             **details) -> None:
+    """Add a change request unless the same one is already on the sheet."""
+    request_id = "CR" + fingerprint([action.action_id if action else "", kind,
+                                     to_json(proposed), reason, details.get("theme", ""),
+                                     to_json(details.get("target_date"))])[:8].upper()
+    if any(r.request_id == request_id for r in plan.change_requests):
+        return
+    request = ChangeRequest(request_id, when, who, action.action_id if action else "",
+                            action.ref if action else "", kind, proposed, reason,
+                            source=source, **details)
+    plan.change_requests.append(request)
+    outcome.requests.append(request)
+
+
+def _unknown_row(plan: Plan, row: ReturnedRow, returned: ReturnedWorkbook,
+                 outcome: ReturnOutcome, when: datetime, who: str) -> None:
+    file = str(returned.path)
+    if row.action_id:
+        outcome.findings.extend(_typed_findings(
+            row, file, "row-unknown-action",
+            f"Row {row.row} has Action ID '{row.action_id}', which this return did not "
+            "issue (the hidden ID was changed); what it holds is not taken in"))
+        return
+    _new_action(plan, row, returned, outcome, when, who, RETURN_SHEET)
+
+
+def _new_action(plan: Plan, row: ReturnedRow, returned: ReturnedWorkbook,
+                outcome: ReturnOutcome, when: datetime, who: str, sheet: str) -> None:
+    """A row an officer added: a change request for a new action, never applied."""
+    file = str(returned.path)
+    findings: list[Finding] = []
+
+    def text(key: str) -> str:
+        cell = row.cells.get(key)
+        return (_as_text(cell, findings, file, key.replace("_", " ")) or "") if cell else ""
+
+    key_action = text("key_action") or text("progress_update") or text("comment")
+    target = row.cells.get("target_date")
+    target_value = target.value if target else None
+    if isinstance(target_value, datetime):
+        target_value = target_value.date()
+    outcome.findings.extend(findings)
+    if not key_action:
+        outcome.findings.extend(_typed_findings(
+            row, file, "new-action-incomplete",
+            f"Row {row.row} of {sheet} has no proposed key action, so it cannot become a "
+            "request"))
+        return
+    first = min(row.cells.values(), key=lambda c: (len(c.coordinate), c.coordinate))
+    _request(plan, outcome, when, who, None, "New action", key_action, text("comment"),
+             f"{returned.path.name}!{sheet}!{first.coordinate}", theme=text("theme"),
+             target_date=target_value, outcomes=text("target_outcomes"))
+    outcome.findings.append(Finding(
+        "new-action-requested", INFO,
+        f"A new action was proposed ('{_short(key_action)}'); it is on the Change requests "
+        "sheet for approval.", file, sheet, first.coordinate))

@@ -1,0 +1,360 @@
+"""Departmental returns: one workbook per department holding only its actions.
+
+A return is protected so that officers edit only their columns (status, % complete,
+progress update, a proposed revised date and a comment) with dropdowns and date checks,
+can propose new actions on a sheet of their own, and read plain-English instructions.
+A very-hidden sheet records which plan and revision it came from, the department, when
+it was issued and every issued row's values and fingerprint: what
+:mod:`cip_xl.merge` compares the returned workbook with.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from . import schema
+from .model import Action, Plan, ReturnRecord
+from .schema import Contract
+
+META_SHEET = "cipxl"
+RETURN_SHEET = "Return"
+NEW_ACTIONS_SHEET = "New actions"
+INSTRUCTIONS_SHEET = "Instructions"
+LISTS_SHEET = "Lists"
+FORMAT = "cip-xl return"
+FORMAT_VERSION = 1
+EDITABLE_FILL = "FFF2CC"
+NEW_ACTION_ROWS = 15
+
+
+@dataclass(frozen=True)
+class ReturnColumn:
+    """A column of the Return sheet: plan field ``key``, or a return-only field."""
+
+    key: str
+    header: str
+    editable: bool = False
+    width: float = 14
+    hidden: bool = False
+
+
+def return_columns(contract: Contract) -> tuple[ReturnColumn, ...]:
+    """The Return sheet's columns, with the council's own header wording."""
+    def col(key: str, editable: bool = False, width: float | None = None) -> ReturnColumn:
+        column = contract.column(key)
+        header = column.header + (" ✎" if editable else "")
+        return ReturnColumn(key, header, editable, width or column.width)
+
+    return (
+        col("ref"), col("theme"), col("objective"), col("key_action", width=36),
+        col("lead_officer"), col("target_date"), col("revised_date"),
+        col("target_outcomes"),
+        ReturnColumn("rag", "Status at issue", width=14),
+        col("status", True), col("percent_complete", True),
+        col("progress_update", True, 50),
+        ReturnColumn("proposed_date", "Proposed revised date ✎", True, 14),
+        ReturnColumn("comment", "Comment / reason for new date ✎", True, 30),
+        ReturnColumn("action_id", "Action ID", hidden=True, width=12),
+    )
+
+
+#: the fields an officer may change, and where they go when merged
+OFFICER_FIELDS = ("status", "percent_complete", "progress_update", "proposed_date",
+                  "comment")
+NEW_ACTION_COLUMNS = (("theme", "Theme"), ("key_action", "Proposed key action"),
+                      ("target_date", "Target date"), ("target_outcomes", "Target / outcomes"),
+                      ("comment", "Why it is needed"))
+
+
+def issued_values(action: Action) -> dict[str, object]:
+    """The values a return shows for ``action``, as JSON-safe data (dates as ISO)."""
+    values = {key: getattr(action, key) for key in (
+        "ref", "theme", "objective", "key_action", "lead_officer", "target_date",
+        "revised_date", "target_outcomes", "rag", "status", "percent_complete",
+        "progress_update")}
+    values["proposed_date"] = None
+    values["comment"] = None
+    return {k: to_json(v) for k, v in values.items()}
+
+
+def to_json(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() \
+            else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if value == "":
+        return None
+    return value
+
+
+def fingerprint(data: object) -> str:
+    """A short stable hash of JSON-able ``data``."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+             *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_file_name(*parts: str, suffix: str = ".xlsx", limit: int = 90) -> str:
+    """A file name safe on Windows, SharePoint and OneDrive from ``parts``.
+
+    Drops characters they forbid (``\\ / : * ? " < > | # %``), leading tildes and
+    dots, trailing dots and spaces, and reserved device names such as CON or LPT1.
+    """
+    text = " ".join(p for p in parts if p)
+    text = re.sub(r'[\\/:*?"<>|#%\x00-\x1f]+', "-", text)
+    text = re.sub(r"\s+", " ", text).strip(" .-~")
+    text = re.sub(r"-{2,}", "-", text)
+    text = text.replace(" ", "_")[:limit].rstrip("._- ") or "return"
+    if text.split(".")[0].upper() in _RESERVED or text.lower().startswith("_vti_"):
+        text = f"return_{text}"
+    return text + suffix
+
+
+def group_actions(plan: Plan, by: str) -> dict[str, list[Action]]:
+    """Actions by department: ``by`` is ``directorate`` or ``officer`` (first lead code).
+
+    Actions whose officer is unknown go to a group named "No directorate" so none is
+    left out of the returns.
+    """
+    from .status import refresh
+
+    refresh(plan)  # directorate column
+    groups: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        if by == "officer":
+            key = action.lead_officers[0].upper() if action.lead_officers else "No officer"
+        else:
+            key = action.directorate or "No directorate"
+        groups.setdefault(key, []).append(action)
+    return dict(sorted(groups.items()))
+
+
+@dataclass
+class IssuedReturn:
+    """A return written to disk."""
+
+    department: str
+    path: Path
+    actions: int
+    fingerprint: str
+
+
+def build_return(plan: Plan, department: str, actions: list[Action], contract: Contract,
+                 issued_at: datetime, by: str):
+    """An openpyxl workbook: the return for ``department`` holding ``actions``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.workbook.protection import WorkbookProtection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from .plan_write import set_value
+
+    columns = return_columns(contract)
+    wb = Workbook()
+    guide = wb.active
+    guide.title = INSTRUCTIONS_SHEET
+    ws = wb.create_sheet(RETURN_SHEET)
+    new = wb.create_sheet(NEW_ACTIONS_SHEET)
+    lists = wb.create_sheet(LISTS_SHEET)
+    meta = wb.create_sheet(META_SHEET)
+
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="1F4E79")
+    editable_fill = PatternFill("solid", fgColor=EDITABLE_FILL)
+    unlocked = Protection(locked=False)
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    for c, column in enumerate(columns, start=1):
+        cell = ws.cell(1, c, column.header)
+        cell.font, cell.fill = header_font, header_fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(c)].width = column.width
+        ws.column_dimensions[get_column_letter(c)].hidden = column.hidden
+    rows_meta = []
+    for r, action in enumerate(actions, start=2):
+        values = issued_values(action)
+        for c, column in enumerate(columns, start=1):
+            cell = ws.cell(r, c)
+            value = getattr(action, column.key, None) if column.key in values or \
+                column.key == "action_id" else None
+            set_value(cell, value, contract.column(column.key).kind
+                      if column.key in schema.COLUMNS_BY_KEY else schema.TEXT)
+            cell.alignment = wrap
+            if column.editable:
+                cell.protection = unlocked
+                cell.fill = editable_fill
+        ws.row_dimensions[r].height = 60
+        rows_meta.append((action.action_id, r, fingerprint(values),
+                          json.dumps(values, ensure_ascii=False, sort_keys=True)))
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(2, len(actions) + 1)}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    # dropdowns and checks, error alerts on
+    for c, value in enumerate(schema.STATUS_WORDS, start=1):
+        lists.cell(c, 1, value)
+    wb.defined_names[schema.STATUS_LIST_NAME] = DefinedName(
+        schema.STATUS_LIST_NAME, attr_text=f"'{LISTS_SHEET}'!$A$1:$A${len(schema.STATUS_WORDS)}")
+    theme_names = plan.theme_names() or ["-"]
+    for r, value in enumerate(theme_names, start=1):
+        lists.cell(r, 2, value)
+    wb.defined_names[schema.THEME_LIST_NAME] = DefinedName(
+        schema.THEME_LIST_NAME, attr_text=f"'{LISTS_SHEET}'!$B$1:$B${len(theme_names)}")
+    lists.sheet_state = "hidden"
+    last = max(2, len(actions) + 1)
+    letter = {col.key: get_column_letter(i) for i, col in enumerate(columns, start=1)}
+
+    def check(sheet, key_range: str, dv: DataValidation) -> None:
+        dv.showErrorMessage = True
+        dv.showInputMessage = bool(dv.prompt)
+        dv.add(key_range)
+        sheet.add_data_validation(dv)
+
+    check(ws, f"{letter['status']}2:{letter['status']}{last}", DataValidation(
+        type="list", formula1=schema.STATUS_LIST_NAME, allow_blank=True,
+        errorTitle="Choose a status", error="Please pick a status from the list.",
+        promptTitle="Status", prompt="Pick from the list."))
+    check(ws, f"{letter['percent_complete']}2:{letter['percent_complete']}{last}",
+          DataValidation(type="whole", operator="between", formula1="0", formula2="100",
+                         allow_blank=True, errorTitle="% complete",
+                         error="Type a whole number from 0 to 100."))
+    check(ws, f"{letter['proposed_date']}2:{letter['proposed_date']}{last}", DataValidation(
+        type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+        errorTitle="Proposed revised date", error="Type a date, e.g. 31/03/2027.",
+        promptTitle="Only if the date must move",
+        prompt="Type the new date (e.g. 31/03/2027) and say why in the Comment column. "
+               "The improvement manager will approve or refuse it."))
+
+    for c, (key, header) in enumerate(NEW_ACTION_COLUMNS, start=1):
+        cell = new.cell(1, c, header)
+        cell.font, cell.fill = header_font, header_fill
+        new.column_dimensions[get_column_letter(c)].width = 40 if key != "target_date" else 14
+        for r in range(2, NEW_ACTION_ROWS + 2):
+            new.cell(r, c).protection = unlocked
+            new.cell(r, c).fill = editable_fill
+            new.cell(r, c).alignment = wrap
+    check(new, f"A2:A{NEW_ACTION_ROWS + 1}", DataValidation(
+        type="list", formula1=schema.THEME_LIST_NAME, allow_blank=True,
+        errorTitle="Choose a theme", error="Please pick a theme from the list."))
+    check(new, f"C2:C{NEW_ACTION_ROWS + 1}", DataValidation(
+        type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+        errorTitle="Target date", error="Type a date, e.g. 31/03/2027."))
+
+    _write_instructions(guide, plan, department, len(actions), issued_at)
+
+    meta_rows = [("format", FORMAT), ("version", FORMAT_VERSION),
+                 ("plan_id", plan.settings.plan_id), ("revision", plan.settings.revision),
+                 ("department", department), ("by", by),
+                 ("issued", issued_at.isoformat(timespec="seconds")),
+                 ("plan_title", plan.settings.plan_title)]
+    return_print = fingerprint([plan.settings.plan_id, plan.settings.revision, department,
+                                [row[2] for row in rows_meta]])
+    meta_rows.append(("fingerprint", return_print))
+    for r, (key, value) in enumerate(meta_rows, start=1):
+        meta.cell(r, 1, key)
+        meta.cell(r, 2, value)
+    start = len(meta_rows) + 2
+    meta.cell(start, 1, "action_id")
+    meta.cell(start, 2, "row")
+    meta.cell(start, 3, "fingerprint")
+    meta.cell(start, 4, "issued values")
+    for r, row in enumerate(rows_meta, start=start + 1):
+        for c, value in enumerate(row, start=1):
+            meta.cell(r, c).value = value
+    meta.sheet_state = "veryHidden"
+
+    for sheet in (ws, new):
+        sheet.protection.sheet = True
+        sheet.protection.formatColumns = False  # officers may widen columns
+        sheet.protection.formatRows = False
+        sheet.protection.autoFilter = False
+        sheet.protection.sort = True  # sorting would reorder issued rows
+    guide.protection.sheet = True
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.active = 1
+    wb.properties.title = f"{plan.settings.plan_title}: return for {department}"
+    wb.properties.language = "en-GB"
+    wb.properties.creator = "cip-xl"
+    return wb, return_print
+
+
+def _write_instructions(ws, plan: Plan, department: str, count: int,
+                        issued_at: datetime) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    settings = plan.settings
+    due = f" as at {settings.reporting_date:%d %B %Y}" if settings.reporting_date else ""
+    lines = [
+        (f"{settings.plan_title}: quarterly return", True),
+        (f"For: {department}. {count} action{'s' if count != 1 else ''}. "
+         f"Issued {issued_at:%d %B %Y}.", False),
+        ("", False),
+        ("What to do", True),
+        (f"1. Go to the '{RETURN_SHEET}' sheet. Your actions are listed one per row.", False),
+        ("2. In the yellow columns marked ✎, update each action" + due + ":", False),
+        ("   • Status: pick from the list (On track, At risk, Slipped, Complete...).", False),
+        ("   • % complete: a whole number from 0 to 100.", False),
+        ("   • Progress update: what has happened this quarter, in plain words.", False),
+        ("   • Proposed revised date: only if the target date must move; say why in "
+         "the Comment column. The improvement manager approves new dates.", False),
+        (f"3. To propose a new action, use the '{NEW_ACTIONS_SHEET}' sheet.", False),
+        ("4. Save the file with the same name and send it back. Please do not add, "
+         "delete, sort or copy rows, and do not change the grey columns: such changes "
+         "are not taken into the plan.", False),
+        ("", False),
+        ("Anything you type that cannot be taken into the plan is listed back to the "
+         "improvement manager with the cell it came from, so nothing you write is lost.",
+         False),
+        (f"Questions: {settings.contact or settings.report_author or 'the improvement manager'}.",
+         False),
+    ]
+    ws.column_dimensions["A"].width = 110
+    for r, (text, bold) in enumerate(lines, start=1):
+        cell = ws.cell(r, 1, text)
+        cell.font = Font(bold=bold, size=14 if r == 1 else 11)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "directorate",
+                  issued_at: datetime | None = None) -> list[IssuedReturn]:
+    """Write one return per department into ``folder``; log them in ``plan``.
+
+    The plan's revision goes up by one, so returns issued earlier can no longer be
+    merged (the caller saves the plan). Existing files are not overwritten: a
+    numbered name is chosen instead.
+    """
+    from .safe_save import atomic_save
+
+    if by not in ("directorate", "officer"):
+        raise ValueError("by must be 'directorate' or 'officer'")
+    issued_at = (issued_at or datetime.now()).replace(microsecond=0)
+    plan.settings.revision += 1
+    folder.mkdir(parents=True, exist_ok=True)
+    issued = []
+    for department, actions in group_actions(plan, by).items():
+        wb, print_ = build_return(plan, department, actions, contract, issued_at, by)
+        name = safe_file_name("Return", department, f"{issued_at:%Y-%m-%d}",
+                              f"r{plan.settings.revision}")
+        path = folder / name
+        counter = 1
+        while path.exists():
+            counter += 1
+            path = folder / name.replace(".xlsx", f"_{counter}.xlsx")
+        atomic_save(wb, path)
+        issued.append(IssuedReturn(department, path, len(actions), print_))
+        plan.returns_log.append(ReturnRecord(department, path.name, plan.settings.revision,
+                                             issued_at, print_, len(actions)))
+    return issued

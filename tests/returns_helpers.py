@@ -1,0 +1,29 @@
+"""Acting as an officer on a return, the way Excel would save it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from cip_xl.returns import RETURN_SHEET
+
+
+def headers(ws) -> dict[str, int]:
+    return {str(c.value).rstrip(" ✎"): c.column for c in ws[1] if c.value}
+
+
+def edit_return(path: Path, edits: dict[tuple[str, str], object]) -> None:
+    """Set cells of the Return sheet by (Ref, column header) and save, as an officer."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[RETURN_SHEET]
+    columns = headers(ws)
+    rows = {ws.cell(r, columns["Ref"]).value: r for r in range(2, ws.max_row + 1)}
+    for (ref, header), value in edits.items():
+        ws.cell(rows[ref], columns[header]).value = value
+    wb.save(path)
+
+
+def return_for(folder: Path, department: str) -> Path:
+    matches = [p for p in folder.glob("*.xlsx") if department.replace(" ", "_") in p.name]
+    assert len(matches) == 1, (department, list(folder.glob("*.xlsx")))
+    return matches[0]
