@@ -184,7 +184,7 @@ def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
             outcome.findings.extend(_typed_findings(
                 row, file, "row-duplicated",
                 f"Row {row.row} repeats the action in an earlier row (a copied row); "
-                "what it holds is not taken in"))
+                "what it holds is not taken in", issued.values))
             continue
         seen_rows.add(row.action_id)
         if row.row != issued.row:
@@ -193,7 +193,7 @@ def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
             outcome.findings.extend(_typed_findings(
                 row, file, "action-in-two-returns",
                 f"Ref {issued.values.get('ref')} is also in {claimed[row.action_id].name}, "
-                "merged first; this copy is not taken in"))
+                "merged first; this copy is not taken in", issued.values))
             continue
         claimed[row.action_id] = path
         action = plan.action(row.action_id)
@@ -201,7 +201,8 @@ def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
             outcome.findings.extend(_typed_findings(
                 row, file, "action-removed",
                 f"Ref {issued.values.get('ref')} has been removed from the master since "
-                "the return was issued; what the officer typed is not taken in"))
+                "the return was issued; what the officer typed is not taken in",
+                issued.values))
             continue
         _merge_row(plan, action, row, issued.values, returned.columns, outcome, when, who,
                    file)
@@ -234,12 +235,15 @@ def _short(text: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _typed_findings(row: ReturnedRow, file: str, code: str, reason: str) -> list[Finding]:
-    """One finding per officer-typed cell of ``row`` that is not taken in."""
+def _typed_findings(row: ReturnedRow, file: str, code: str, reason: str,
+                    issued: dict | None = None) -> list[Finding]:
+    """One finding per officer-typed cell of ``row`` that is not taken in (cells that
+    still hold what was ``issued`` lose nothing and are not listed)."""
     found = []
     for key in ("status", "percent_complete", "progress_update", "proposed_date", "comment"):
         cell = row.cells.get(key)
-        if cell is not None and cell.value is not None:
+        if cell is not None and cell.value is not None and \
+                (issued is None or _norm(cell.value) != _norm(issued.get(key))):
             found.append(Finding(code, ERROR, f"{reason} ('{_short(_show(cell.value), 200)}').",
                                  file, RETURN_SHEET, cell.coordinate))
     if not found:

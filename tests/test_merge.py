@@ -1,0 +1,277 @@
+"""Merging returns: what is applied, what is refused, and that nothing is lost."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+import openpyxl
+import pytest
+
+import cip_xl
+from cip_xl.returns import NEW_ACTIONS_SHEET, RETURN_SHEET
+
+from .conftest import convert_with_libreoffice, run_cli
+from .returns_helpers import edit_return, headers, return_for
+
+
+@pytest.fixture
+def cycle(example_path, tmp_path):
+    """A master and its freshly issued returns."""
+    folder = tmp_path / "returns"
+    cip_xl.api.issue_returns(example_path, folder)
+    return example_path, folder
+
+
+def action(plan_path, ref):
+    return next(a for a in cip_xl.load_plan(plan_path).actions if a.ref == ref)
+
+
+def codes(result):
+    return {(f.code, f.cell) for f in result.findings}
+
+
+def test_officer_edits_are_applied_and_audited(cycle):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Status"): "Complete",
+                        ("5.3", "Progress update"): "Caddies delivered to 60% of homes.",
+                        ("5.3", "% complete"): 55})
+    result = run_cli("merge", str(plan_path), str(place))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert action(plan_path, "5.1").status == "Complete"
+    assert action(plan_path, "5.1").percent_complete == 100  # completing sets 100%
+    updated = action(plan_path, "5.3")
+    assert updated.progress_update == "Caddies delivered to 60% of homes."
+    assert updated.percent_complete == 55 and updated.last_updated == date.today()
+    audit = cip_xl.load_plan(plan_path).audit
+    fields = {(e.ref, e.field, str(e.new)) for e in audit}
+    assert ("5.1", "Status", "Complete") in fields and ("5.3", "% complete", "55") in fields
+    entry = next(e for e in audit if e.field == "Progress update")
+    assert entry.old == "CCTV installed at four hot spots." or entry.old
+    assert entry.source.endswith("!Return!L4") and "Place" in entry.who
+    assert list((plan_path.parent / "backups").glob("*.xlsx"))
+
+
+def test_merging_twice_changes_nothing(cycle):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.2", "Progress update"): "Adopted 14 October."})
+    first = cip_xl.api.merge(plan_path, [place])
+    assert first.saved
+    before = plan_path.read_bytes()
+    second = cip_xl.api.merge(plan_path, [place])
+    assert not second.saved and not second.outcomes[0].applied
+    assert plan_path.read_bytes() == before
+
+
+def test_dry_run_writes_nothing(cycle):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.2", "Status"): "Complete"})
+    before = plan_path.read_bytes()
+    result = run_cli("merge", "--dry-run", str(plan_path), str(place))
+    assert result.returncode == 0 and "dry run" in result.stdout
+    assert plan_path.read_bytes() == before
+
+
+def test_locked_column_edits_deleted_and_reordered_rows_are_reported(cycle):
+    plan_path, folder = cycle
+    resources = return_for(folder, "Resources")
+    wb = openpyxl.load_workbook(resources)
+    ws = wb[RETURN_SHEET]
+    ws.protection.sheet = False  # what an officer who removes protection can do
+    columns = headers(ws)
+    ws.cell(2, columns["Key action"]).value = "Rewritten by the officer"
+    ws.cell(3, columns["Target date"]).value = "Mar 2028"
+    deleted_ref = ws.cell(5, 1).value
+    ws.delete_rows(5)
+    row6 = [c.value for c in ws[6]]
+    row7 = [c.value for c in ws[7]]
+    for c, (a, b) in enumerate(zip(row6, row7), start=1):  # swap two rows
+        ws.cell(6, c).value, ws.cell(7, c).value = b, a
+    wb.save(resources)
+    before = cip_xl.load_plan(plan_path)
+    result = cip_xl.api.merge(plan_path, [resources])
+    found = codes(result)
+    assert ("locked-edit", "D2") in found and ("locked-edit", "F3") in found
+    assert any(code == "row-deleted" for code, _ in found)
+    assert ("rows-reordered", None) in found
+    deleted = next(f for f in result.findings if f.code == "row-deleted")
+    assert deleted.ref == deleted_ref
+    after = cip_xl.load_plan(plan_path)
+    assert [(a.ref, a.key_action, a.target_date) for a in after.actions] == \
+        [(a.ref, a.key_action, a.target_date) for a in before.actions]
+    locked = next(f for f in result.findings if f.code == "locked-edit" and f.cell == "D2")
+    assert "Rewritten by the officer" in locked.message  # the typed text is not lost
+
+
+def test_return_for_another_plan_or_old_revision_is_refused(cycle, tmp_path):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    old = tmp_path / "old-place.xlsx"
+    shutil.copy(place, old)
+    cip_xl.api.issue_returns(plan_path, tmp_path / "again")  # revision 3 now
+    edit_return(old, {("5.1", "Status"): "Complete"})
+    before = plan_path.read_bytes()
+    result = run_cli("merge", str(plan_path), str(old))
+    assert result.returncode == 1
+    assert "revision 2" in result.stdout and "revision 3" in result.stdout
+    assert plan_path.read_bytes() == before
+
+    other = tmp_path / "other.xlsx"
+    other_plan = cip_xl.example.example_plan()
+    other_plan.settings.plan_id = "POTHER"
+    cip_xl.save_plan(other_plan, other)
+    cip_xl.api.issue_returns(other, tmp_path / "other-returns")
+    foreign = return_for(tmp_path / "other-returns", "Place")
+    result = cip_xl.api.merge(plan_path, [foreign])
+    assert [f.code for f in result.findings] == ["return-other-plan"]
+    assert plan_path.read_bytes() == before
+
+
+def test_same_action_in_two_returns_and_clash_with_master(cycle, tmp_path):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    (tmp_path / "copies").mkdir()
+    copy = tmp_path / "copies" / "Place-second-copy.xlsx"
+    shutil.copy(place, copy)
+    edit_return(place, {("5.1", "Progress update"): "First version"})
+    edit_return(copy, {("5.1", "Progress update"): "Second version"})
+    result = cip_xl.api.merge(plan_path, [place, copy])
+    assert action(plan_path, "5.1").progress_update == "First version"
+    clash = [f for f in result.findings if f.code == "action-in-two-returns"]
+    assert clash and "Second version" in clash[0].message and clash[0].file == str(copy)
+
+    # the manager edits 5.2 in the master after issue; the officer edits it too
+    plan = cip_xl.load_plan(plan_path)
+    next(a for a in plan.actions if a.ref == "5.2").progress_update = "Manager's note"
+    cip_xl.save_plan(plan, plan_path)
+    places = return_for(folder, "Place")
+    edit_return(places, {("5.2", "Progress update"): "Officer's note"})
+    result = cip_xl.api.merge(plan_path, [places])
+    assert ("clash", "L3") in codes(result)
+    assert action(plan_path, "5.2").progress_update == "Manager's note"
+
+
+def test_formulas_and_bad_values_are_text_or_findings(cycle):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): '=HYPERLINK("http://evil","click")',
+                        ("5.2", "Status"): "Nearly done",
+                        ("5.3", "% complete"): "about half",
+                        ("5.4", "Proposed revised date"): "after the elections"})
+    result = cip_xl.api.merge(plan_path, [place])
+    found = codes(result)
+    assert ("formula-stored-as-text", "L2") in found
+    assert ("return-status-invalid", "J3") in found
+    assert ("return-percent-invalid", "K4") in found
+    assert ("return-date-invalid", "M5") in found
+    assert action(plan_path, "5.1").progress_update == '=HYPERLINK("http://evil","click")'
+    wb = openpyxl.load_workbook(plan_path)
+    cell = next(c for c in wb["Plan"]["L"] if c.value and "HYPERLINK" in str(c.value))
+    assert cell.data_type == "s"  # stored as text, never a live formula
+
+
+def test_revised_dates_and_new_actions_become_requests_then_approvals(cycle):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Proposed revised date"): date(2027, 6, 30),
+                        ("5.3", "Comment / reason for new date"): "Vehicles delivered late"})
+    wb = openpyxl.load_workbook(place)
+    new = wb[NEW_ACTIONS_SHEET]
+    new["A2"], new["B2"], new["C2"] = "Places and communities", "Trial garden waste app", date(2027, 3, 31)
+    new["E2"] = "Residents asked for it"
+    wb.save(place)
+    result = cip_xl.api.merge(plan_path, [place])
+    requests = {r.kind: r for r in result.outcomes[0].requests}
+    assert requests["Revised date"].proposed == date(2027, 6, 30)
+    assert requests["Revised date"].reason == "Vehicles delivered late"
+    assert requests["New action"].proposed == "Trial garden waste app"
+    assert action(plan_path, "5.3").revised_date is None  # not applied before approval
+
+    approve = run_cli("approve", str(plan_path), "--approve",
+                      requests["Revised date"].request_id, "--by", "Improvement manager")
+    assert approve.returncode == 0, approve.stderr
+    assert action(plan_path, "5.3").revised_date == date(2027, 6, 30)
+    # the manager types "Approve" in the sheet for the new action
+    wb = openpyxl.load_workbook(plan_path)
+    ws = wb["Change requests"]
+    for row in ws.iter_rows(min_row=2):
+        if row[5].value == "New action":
+            row[8].value = "Approve"
+    wb.save(plan_path)
+    assert run_cli("approve", str(plan_path), "--by", "IM").returncode == 0
+    plan = cip_xl.load_plan(plan_path)
+    added = next(a for a in plan.actions if a.key_action == "Trial garden waste app")
+    assert added.ref == "5.9" and added.theme == "Places and communities"
+    assert {(e.field, e.ref) for e in plan.audit} >= {("Revised date", "5.3"),
+                                                      ("New action", "5.9")}
+    again = cip_xl.api.merge(plan_path, [place])  # requests are not raised twice
+    assert not again.outcomes[0].requests
+
+
+def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    report = tmp_path / "merge.md"
+    result = run_cli("merge", str(plan_path), str(place), "--report", str(report))
+    assert "Returns not yet received" in result.stdout
+    text = report.read_text(encoding="utf-8")
+    assert "## Returns not yet received" in text and "- Resources" in text
+    xlsx = tmp_path / "merge.xlsx"
+    cip_xl.api.merge(plan_path, [return_for(folder, "Resources")], report=xlsx)
+    rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert ("missing" in {r[2] for r in rows}) and rows[0][0] == "Return"
+    plan = cip_xl.load_plan(plan_path)
+    assert {r.department for r in plan.returns_log if r.merged} == {"Place", "Resources"}
+
+
+def test_a_held_lock_refuses_with_the_holders_name(cycle):
+    plan_path, folder = cycle
+    lock = plan_path.with_name(f".{plan_path.name}.lock")
+    lock.write_text(json.dumps({"user": "jsmith", "host": "another-pc", "pid": 1,
+                                "since": "2026-09-30T10:00:00"}), encoding="utf-8")
+    before = plan_path.read_bytes()
+    result = run_cli("merge", str(plan_path), str(return_for(folder, "Place")))
+    assert result.returncode == 2 and "jsmith on another-pc" in result.stderr
+    assert plan_path.read_bytes() == before
+
+
+def test_a_stale_lock_from_a_dead_process_is_taken_over(cycle):
+    plan_path, folder = cycle
+    import socket
+    lock = plan_path.with_name(f".{plan_path.name}.lock")
+    lock.write_text(json.dumps({"user": "x", "host": socket.gethostname(), "pid": 999999}),
+                    encoding="utf-8")
+    assert cip_xl.api.merge(plan_path, [return_for(folder, "Place")]).outcomes
+    assert not lock.exists()
+
+
+def test_non_return_files_are_refused_one_by_one(cycle, tmp_path):
+    plan_path, folder = cycle
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook", encoding="utf-8")
+    result = cip_xl.api.merge(plan_path, [junk, plan_path.with_name("plan.xlsx"),
+                                          return_for(folder, "Place")])
+    assert [o.refused for o in result.outcomes] == [True, True, False]
+    assert result.outcomes[0].findings[0].code == "file-not-xlsx"
+    assert result.outcomes[1].findings[0].code == "return-unrecognised"
+
+
+@pytest.mark.libreoffice
+def test_a_return_resaved_by_libreoffice_still_merges(cycle, tmp_path):
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.2", "Progress update"): "Adopted on 14 October — “design code”",
+                        ("5.2", "Status"): "Complete", ("5.4", "% complete"): 65})
+    resaved = convert_with_libreoffice(place, "xlsx", tmp_path / "lo")
+    wb = openpyxl.load_workbook(resaved)
+    # LibreOffice keeps the record sheet hidden (as "hidden", not "very hidden")
+    assert wb["cipxl"].sheet_state in ("hidden", "veryHidden")
+    assert wb[RETURN_SHEET].protection.sheet
+    result = cip_xl.api.merge(plan_path, [resaved])
+    assert not [f for f in result.findings if f.severity == "error"], result.findings
+    assert action(plan_path, "5.2").progress_update == "Adopted on 14 October — “design code”"
+    assert action(plan_path, "5.2").status == "Complete"
+    assert action(plan_path, "5.4").percent_complete == 65

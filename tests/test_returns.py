@@ -1,0 +1,88 @@
+"""Issuing returns: one workbook per department, protected, with dropdowns and a record."""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+import cip_xl
+from cip_xl.returns import META_SHEET, RETURN_SHEET, safe_file_name
+
+from .conftest import run_cli
+from .returns_helpers import headers, return_for
+
+
+@pytest.fixture
+def issued(example_path, tmp_path):
+    folder = tmp_path / "returns"
+    result = run_cli("returns", str(example_path), "-o", str(folder))
+    assert result.returncode == 0, result.stderr
+    return example_path, folder
+
+
+def test_one_return_per_directorate_with_only_its_actions(issued):
+    plan_path, folder = issued
+    plan = cip_xl.load_plan(plan_path)
+    directorate = {o.code: o.directorate for o in plan.officers}
+    files = sorted(folder.glob("*.xlsx"))
+    assert len(files) == 4
+    seen = []
+    for path in files:
+        book = CalamineWorkbook.from_path(str(path))
+        rows = book.get_sheet_by_name(RETURN_SHEET).to_python()
+        lead = rows[0].index("Lead officer")
+        departments = {directorate[r[lead]] for r in rows[1:]}
+        assert len(departments) == 1 and departments.pop().replace(" ", "_") in path.name
+        seen += [r[0] for r in rows[1:]]
+    assert sorted(seen) == sorted(a.ref for a in plan.actions)
+
+
+def test_only_officer_columns_are_unlocked(issued):
+    _, folder = issued
+    wb = openpyxl.load_workbook(return_for(folder, "Place"))
+    ws = wb[RETURN_SHEET]
+    assert ws.protection.sheet and wb.security.lockStructure
+    columns = headers(ws)
+    editable = {"Status", "% complete", "Progress update", "Proposed revised date",
+                "Comment / reason for new date"}
+    for header, column in columns.items():
+        locked = ws.cell(2, column).protection.locked
+        assert locked == (header not in editable), header
+    validations = {dv.formula1: dv for dv in ws.data_validations.dataValidation}
+    assert validations["StatusList"].showErrorMessage
+    date_check = next(dv for dv in ws.data_validations.dataValidation if dv.type == "date")
+    assert date_check.showErrorMessage
+    assert wb[META_SHEET].sheet_state == "veryHidden"
+    assert wb["Lists"].sheet_state == "hidden"
+    assert wb.sheetnames[0] == "Instructions"
+    assert "Proposed revised date" in " ".join(
+        str(c.value) for c in wb["Instructions"]["A"] if c.value)
+    action_id = ws.column_dimensions[openpyxl.utils.get_column_letter(columns["Action ID"])]
+    assert action_id.hidden
+
+
+def test_issuing_bumps_the_revision_and_logs_each_return(issued):
+    plan_path, folder = issued
+    plan = cip_xl.load_plan(plan_path)
+    assert plan.settings.revision == 2
+    assert sorted(r.file for r in plan.returns_log) == sorted(p.name for p in folder.glob("*.xlsx"))
+    assert all(r.merged is None for r in plan.returns_log)
+
+
+def test_returns_by_officer(example_path, tmp_path):
+    issued = cip_xl.api.issue_returns(example_path, tmp_path / "r", by="officer")
+    plan = cip_xl.load_plan(example_path)
+    assert {i.department for i in issued} == {a.lead_officers[0] for a in plan.actions}
+    assert sum(i.actions for i in issued) == len(plan.actions)
+
+
+@pytest.mark.parametrize("parts, expected", [
+    (("Return", "Chief Executive's Office", "2026-09-30", "r2"),
+     "Return_Chief_Executive's_Office_2026-09-30_r2.xlsx"),
+    (("Housing/Planning: Q2?",), "Housing-Planning-_Q2.xlsx"),
+    (("CON",), "return_CON.xlsx"),
+    (("..~hidden",), "hidden.xlsx"),
+    (("",), "return.xlsx"),
+])
+def test_safe_file_names(parts, expected):
+    assert safe_file_name(*parts) == expected
