@@ -132,14 +132,17 @@ def refresh_status(path: str | Path, as_of: date | None = None,
     from .plan_write import save_plan as write
     from .status import refresh
 
+    from .locking import plan_lock
+
     contract = contract_for(path, profile)
-    plan = read_plan(path, contract).plan
-    if as_of is not None:
-        plan.settings.reporting_date = as_of
-    elif plan.settings.reporting_date is None:
-        plan.settings.reporting_date = date.today()
-    judgements = refresh(plan)
-    backup = write(plan, path, contract)
+    with plan_lock(path, "refreshing status"):
+        plan = read_plan(path, contract).plan
+        if as_of is not None:
+            plan.settings.reporting_date = as_of
+        elif plan.settings.reporting_date is None:
+            plan.settings.reporting_date = date.today()
+        judgements = refresh(plan)
+        backup = write(plan, path, contract)
     return StatusResult(plan, judgements, plan.settings.reporting_date, backup)
 
 
@@ -210,6 +213,7 @@ class DemoResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     report: ValidationReport | None = None
     status: StatusResult | None = None
+    merge: object = None
 
 
 def run_demo(folder: str | Path) -> DemoResult:
@@ -227,4 +231,18 @@ def run_demo(folder: str | Path) -> DemoResult:
     result.report = validate(plan_path)
     result.outputs["checked plan"] = annotate(plan_path, result.report.findings)
     result.status = refresh_status(plan_path)
+
+    from .example import fill_in_return
+
+    returns_folder = folder / "returns"
+    if returns_folder.exists():  # the demo's own returns from an earlier run
+        for old in returns_folder.glob("*.xlsx"):
+            old.unlink()
+    issued = issue_returns(plan_path, returns_folder)
+    result.outputs["returns"] = returns_folder
+    place = next(i.path for i in issued if i.department == "Place")
+    fill_in_return(place)
+    report = folder / "merge-report.md"
+    result.merge = merge(plan_path, [place], report=report)
+    result.outputs["merge report"] = report
     return result

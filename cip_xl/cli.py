@@ -310,6 +310,12 @@ def demo(output) -> None:
     errors = len(result.report.errors)
     click.echo(f"Validation: {errors} errors, {len(result.report.findings) - errors} "
                "warnings and notes.")
+    merged = result.merge
+    if merged:
+        outcome = merged.outcomes[0]
+        click.echo(f"Merged the Place return as if its officers had filled it in: "
+                   f"{len(outcome.applied)} changes applied, {len(outcome.requests)} change "
+                   f"request(s), {len(outcome.refusals)} refused (see the merge report).")
 
 
 @cli.command("make-workbooks", hidden=True)

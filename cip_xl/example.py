@@ -133,3 +133,38 @@ def blank_plan(council: str = "", title: str = "Corporate Improvement Plan",
     """An empty plan with its settings filled in, for ``cip-xl new``."""
     return Plan(settings=Settings(council=council, plan_title=title,
                                   reporting_date=reporting_date))
+
+
+#: what the demo's officers type into their returns: (ref, column header, value)
+DEMO_RETURN_EDITS = (
+    ("5.1", "Status", "Complete"),
+    ("5.1", "Progress update", "Local Plan submitted for examination on 2 November 2026."),
+    ("5.2", "Status", "Complete"),
+    ("5.2", "Progress update", "Design guidance adopted by the Executive on 14 October."),
+    ("5.3", "% complete", 55),
+    ("5.3", "Progress update", "Caddies delivered to 60% of homes; first collections in "
+                               "January."),
+    ("5.3", "Proposed revised date", date(2027, 6, 30)),
+    ("5.3", "Comment / reason for new date", "Two vehicles delivered three months late."),
+    ("5.4", "Key action", "Reduce fly-tipping everywhere"),  # not the officer's column
+)
+
+
+def fill_in_return(path, edits=DEMO_RETURN_EDITS) -> int:
+    """Type ``edits`` into a return the way an officer would in Excel; return how many
+    cells were filled. Used by ``cip-xl demo`` to show a merge."""
+    import openpyxl
+
+    from .returns import RETURN_SHEET
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[RETURN_SHEET]
+    columns = {str(c.value).rstrip(" ✎"): c.column for c in ws[1] if c.value}
+    rows = {ws.cell(r, columns["Ref"]).value: r for r in range(2, ws.max_row + 1)}
+    filled = 0
+    for ref, header, value in edits:
+        if ref in rows and header in columns:
+            ws.cell(rows[ref], columns[header]).value = value
+            filled += 1
+    wb.save(path)
+    return filled

@@ -374,18 +374,19 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
     proposed = row.cells.get("proposed_date")
     comment_cell = row.cells.get("comment")
     comment = _as_text(comment_cell, outcome.findings, file, "Comment") if comment_cell else None
-    if proposed is not None and proposed.value is not None:
-        parsed = parse_due(proposed.value)
-        if parsed.kind != "date":
-            outcome.findings.append(Finding(
-                "return-date-invalid", ERROR,
-                f"Ref {action.ref}: proposed revised date '{_short(_show(proposed.value))}' "
-                "is not a date; it is not taken in.", file, RETURN_SHEET,
-                proposed.coordinate, action.ref))
-        else:
-            _request(plan, outcome, when, who, action, "Revised date", parsed.due,
-                     comment or "", f"{Path(file).name}!{RETURN_SHEET}!{proposed.coordinate}")
-    elif comment:
+    parsed = parse_due(proposed.value) if proposed is not None else None
+    if parsed is not None and parsed.kind not in ("date", "blank"):
+        outcome.findings.append(Finding(
+            "return-date-invalid", ERROR,
+            f"Ref {action.ref}: proposed revised date '{_short(_show(proposed.value))}' "
+            "is not a date; it is not taken in.", file, RETURN_SHEET,
+            proposed.coordinate, action.ref))
+    if parsed is not None and parsed.kind == "date":
+        reason_cell = f", reason in {comment_cell.coordinate}" if comment else ""
+        _request(plan, outcome, when, who, action, "Revised date", parsed.due,
+                 comment or "",
+                 f"{Path(file).name}!{RETURN_SHEET}!{proposed.coordinate}{reason_cell}")
+    elif comment:  # a comment on its own, or beside an unreadable date: kept
         _request(plan, outcome, when, who, action, "Comment", comment, "",
                  f"{Path(file).name}!{RETURN_SHEET}!{comment_cell.coordinate}")
 
