@@ -10,8 +10,10 @@ The library API (see :mod:`cip_xl.api`)::
 Heavy libraries (openpyxl, pandas, docx) are imported where they are used, so importing
 cip_xl is cheap.
 """
-from .api import (DemoResult, StatusResult, annotate, load_plan, new_plan_file,
-                  refresh_status, run_demo, save_plan, validate, write_shipped_workbooks)
+from .api import (DemoResult, StatusResult, annotate, approve, check_template,
+                  issue_returns, load_plan, merge, new_plan_file, refresh_status, report,
+                  run_demo, save_plan, validate, write_shipped_resources,
+                  write_shipped_workbooks)
 from .status import Judgement, judge
 from .dates import DueDate, parse_due
 from .findings import Finding, PlanFileError
@@ -20,7 +22,8 @@ from .model import Action, Officer, Plan, Settings, Theme
 __version__ = "0.1.0"
 __all__ = [
     "Action", "DemoResult", "DueDate", "Finding", "Judgement", "Officer", "Plan",
-    "PlanFileError", "Settings", "StatusResult", "Theme", "annotate", "judge",
-    "load_plan", "new_plan_file", "parse_due", "refresh_status", "run_demo", "save_plan",
-    "validate", "write_shipped_workbooks",
+    "PlanFileError", "Settings", "StatusResult", "Theme", "annotate", "approve",
+    "check_template", "issue_returns", "judge", "load_plan", "merge", "new_plan_file",
+    "parse_due", "refresh_status", "report", "run_demo", "save_plan", "validate",
+    "write_shipped_resources", "write_shipped_workbooks",
 ]

@@ -3,7 +3,8 @@
 ``cip-xl new`` is :func:`new_plan_file`, ``cip-xl validate`` is :func:`validate` (and
 :func:`annotate` for ``--annotate``), ``cip-xl status`` is :func:`refresh_status`,
 ``cip-xl returns`` is :func:`issue_returns`, ``cip-xl merge`` is :func:`merge`,
-``cip-xl approve`` is :func:`approve`, ``cip-xl demo`` is :func:`run_demo`. The CLI and the
+``cip-xl approve`` is :func:`approve`, ``cip-xl report`` is :func:`report` (and
+:func:`check_template`), ``cip-xl demo`` is :func:`run_demo`. The CLI and the
 Excel add-in call these and nothing deeper, so the two faces cannot drift apart.
 """
 from __future__ import annotations
@@ -81,6 +82,17 @@ def annotate(path: str | Path, findings: list[Finding],
     from .annotate import annotate_copy
 
     return annotate_copy(path, findings, output)
+
+
+def write_shipped_resources(root: str | Path | None = None) -> list[Path]:
+    """(Re)generate ``workbook/`` and ``report_templates/`` from the code."""
+    from .report_templates import write_templates
+    from .resources import resource_folder
+
+    root = Path(root) if root else None
+    workbooks = root / "workbook" if root else resource_folder("workbook")
+    templates = root / "report_templates" if root else resource_folder("report_templates")
+    return write_shipped_workbooks(workbooks) + write_templates(templates)
 
 
 def write_shipped_workbooks(folder: str | Path) -> list[Path]:
@@ -205,6 +217,30 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
     return result
 
 
+def report(path: str | Path, output: str | Path, *, template: str | Path = "committee",
+           as_of: date | None = None, item: str | None = None, pdf: bool = False,
+           profile: str | Path | None = None):
+    """Write the Word report for the plan at ``path`` to ``output`` (and a PDF beside it
+    with ``pdf``, using LibreOffice). Returns a :class:`~cip_xl.report.ReportResult`."""
+    from .office import convert, pdf_pages
+    from .report import ReportOptions, render_report
+
+    plan = load_plan(path, profile)
+    result = render_report(plan, output, ReportOptions(template=template, item=item,
+                                                       as_of=as_of))
+    if pdf:
+        result.pdf = convert(result.path, result.path.parent)
+        result.pages = pdf_pages(result.pdf)
+    return result
+
+
+def check_template(path: str | Path) -> list[Finding]:
+    """Pre-flight a (clerk-edited) Word template; see :func:`cip_xl.report.check_template`."""
+    from .report import check_template as check
+
+    return check(path)
+
+
 @dataclass
 class DemoResult:
     """What ``cip-xl demo`` made: the folder, the files in it and the validation."""
@@ -242,7 +278,9 @@ def run_demo(folder: str | Path) -> DemoResult:
     result.outputs["returns"] = returns_folder
     place = next(i.path for i in issued if i.department == "Place")
     fill_in_return(place)
-    report = folder / "merge-report.md"
-    result.merge = merge(plan_path, [place], report=report)
-    result.outputs["merge report"] = report
+    merge_report = folder / "merge-report.md"
+    result.merge = merge(plan_path, [place], report=merge_report)
+    result.outputs["merge report"] = merge_report
+    committee = report(plan_path, folder / "committee-report.docx", item="7")
+    result.outputs["Word report"] = committee.path
     return result

@@ -48,6 +48,7 @@ def cli() -> None:
       cip-xl returns PLAN.xlsx      one protected return per department
       cip-xl merge PLAN.xlsx R/*.xlsx   take the returns back in, losing nothing
       cip-xl approve PLAN.xlsx      decide proposed dates and new actions
+      cip-xl report PLAN.xlsx       the Word committee report and appendices
       cip-xl demo                   run everything on a built-in example plan
     """
 
@@ -318,15 +319,54 @@ def demo(output) -> None:
                    f"request(s), {len(outcome.refusals)} refused (see the merge report).")
 
 
-@cli.command("make-workbooks", hidden=True)
-@click.argument("folder", type=click.Path(file_okay=False), required=False)
-def make_workbooks(folder) -> None:
-    """Regenerate workbook/ (the blank template and the example plan) from the code."""
+@cli.command("make-resources", hidden=True)
+@click.argument("root", type=click.Path(file_okay=False), required=False)
+def make_resources(root) -> None:
+    """Regenerate workbook/ and report_templates/ from the code (for developers)."""
     from . import api
-    from .resources import resource_folder
 
-    for path in api.write_shipped_workbooks(folder or resource_folder("workbook")):
+    for path in api.write_shipped_resources(root):
         click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False), required=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="The .docx to write (default: PLAN-report.docx beside the plan).")
+@click.option("--template", default="committee", show_default=True,
+              help="'committee' (cover report with appendices), 'appendix' (the plan "
+                   "only), or the path of your own .docx template.")
+@click.option("--as-of", callback=_date, help="Judge statuses as of this date.")
+@click.option("--item", help="Agenda item number for the page headers, e.g. 7 gives "
+                             "'Item 7 Appendix 1'.")
+@click.option("--pdf", is_flag=True, help="Also make a PDF with LibreOffice.")
+@click.option("--check-template", "check", type=click.Path(dir_okay=False, exists=True),
+              help="Only check a Word template for problems (tracked changes, broken or "
+                   "misspelt placeholders) and report them.")
+@profile_option
+def report(plan, output, template, as_of, item, pdf, check, profile) -> None:
+    """Write the Word committee report (and appendices) for PLAN.
+
+    Status cells are shaded and carry a symbol and a word; header rows repeat on every
+    page; the appendices are landscape; the document has a title and language.
+    """
+    from . import api
+
+    if check:
+        findings = api.check_template(check)
+        if findings:
+            _print_findings(findings, title=f"{Path(check).name}: template problems")
+            sys.exit(EXIT_FINDINGS)
+        click.echo(f"{Path(check).name}: the template is fine.")
+        return
+    if not plan:
+        raise click.UsageError("Give the PLAN to report on (or --check-template FILE).")
+    output = output or str(Path(plan).with_name(f"{Path(plan).stem}-report.docx"))
+    result = api.report(plan, output, template=template, as_of=as_of, item=item, pdf=pdf,
+                        profile=profile)
+    click.echo(f"Wrote {result.path} ({result.actions} actions)")
+    if result.pdf:
+        click.echo(f"Wrote {result.pdf} ({result.pages} pages)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -110,6 +110,7 @@ def example_plan() -> Plan:
         plan_title="Corporate Improvement Plan 2026/27",
         reporting_date=EXAMPLE_REPORTING_DATE, amber_window_days=30,
         committee="Executive", meeting_date=date(2026, 10, 21),
+        portfolio="Leader of the Council",
         report_author="Head of Policy & Performance",
         contact="Tom Adeyemi, 01632 960451, tom.adeyemi@wrenfield.gov.example",
         plan_id=EXAMPLE_PLAN_ID, revision=1)

@@ -329,7 +329,7 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         if _norm(returned) != _norm(issued.get(key)):
             header = schema.COLUMNS_BY_KEY[key].header if key in schema.COLUMNS_BY_KEY \
                 else "Status at issue"
-            coordinate = cell.coordinate if cell else f"A{row.row}"
+            coordinate = cell.coordinate if cell else f"{columns[key]}{row.row}"
             typed = f"'{_short(_show(returned), 200)}'" if returned is not None else "nothing"
             outcome.findings.append(Finding(
                 "locked-edit", ERROR,

@@ -104,6 +104,7 @@ class Settings:
     progress_threshold: int = 70
     committee: str = ""
     meeting_date: date | None = None
+    portfolio: str = ""
     report_author: str = ""
     contact: str = ""
     plan_id: str = field(default_factory=lambda: "P" + secrets.token_hex(6).upper())

@@ -161,6 +161,7 @@ SETTINGS_ROWS: tuple[tuple[str, str], ...] = (
     ("progress_threshold", "Progress rule: at risk below (%)"),
     ("committee", "Committee"),
     ("meeting_date", "Meeting date"),
+    ("portfolio", "Portfolio"),
     ("report_author", "Report author"),
     ("contact", "Contact"),
     ("plan_id", "Plan ID"),

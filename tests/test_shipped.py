@@ -36,7 +36,7 @@ def test_shipped_workbooks_match_the_code(name, tmp_path):
     cip_xl.write_shipped_workbooks(tmp_path)
     shipped = REPO / "workbook" / name
     assert _values(shipped) == _values(tmp_path / name), \
-        f"workbook/{name} is stale: run 'cip-xl make-workbooks'"
+        f"workbook/{name} is stale: run 'cip-xl make-resources'"
     assert _furniture(shipped) == _furniture(tmp_path / name)
 
 

@@ -1,0 +1,374 @@
+"""Word committee reports from editable templates.
+
+:func:`render_report` fills a template (a shipped one by name, or a clerk's own .docx)
+with the plan's Settings and computed facts — verdicts from :mod:`cip_xl.status`, the
+"Of 40 actions, ..." sentence, a status chart with a text alternative — and saves a
+document with its title and language set. Rendering always uses autoescape and strict
+undefined names, the rendered XML is parsed strictly, and every action is checked to be
+in the output: a broken template or odd data gives a clear error, never a silently
+truncated report. :func:`check_template` is the pre-flight for clerk-edited templates.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+from .dates import parse_due
+from .findings import ERROR, Finding, PlanFileError
+from .model import Plan
+from .report_templates import FIELDS, TEMPLATES
+from .schema import VERDICTS
+from .status import Judgement, refresh
+
+EXCEPTION_WORDS = ("Overdue", "At risk")
+
+
+@dataclass
+class ReportOptions:
+    """What the clerk chooses: template, item number, and the cover's free text."""
+
+    template: str | Path = "committee"
+    item: str | None = None
+    as_of: date | None = None
+    recommendation: str = ""
+    alternatives: str = ""
+    resources: str = ""
+    background_papers: str = "None"
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReportResult:
+    path: Path
+    actions: int
+    pdf: Path | None = None
+    pages: int | None = None
+
+
+def template_path(template: str | Path) -> Path:
+    """A shipped template by name (committee, appendix) or a .docx path."""
+    from .resources import resource
+
+    if str(template) in TEMPLATES:
+        return resource("report_templates", TEMPLATES[str(template)])
+    path = Path(template)
+    if not path.is_file():
+        raise PlanFileError(Finding(
+            "template-missing", ERROR,
+            f"There is no template '{template}'; use one of {', '.join(TEMPLATES)} or the "
+            "path of a .docx file.", file=str(template)))
+    return path
+
+
+def _long_date(day: date | None) -> str:
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def summary_sentence(judgements: dict[str, Judgement]) -> str:
+    """'Of 40 actions, 12 are on track, 6 complete, ...' in verdict order."""
+    total = len(judgements)
+    if not total:
+        return "The plan has no actions yet."
+    tally = {v.word: 0 for v in VERDICTS}
+    for judgement in judgements.values():
+        tally[judgement.verdict.word] += 1
+    words = {"On track": "on track", "Complete": "complete", "Overdue": "overdue",
+             "At risk": "at risk", "No update": "without an update this period",
+             "Not due": "not yet due", "Cancelled": "cancelled"}
+    order = ("On track", "Complete", "At risk", "Overdue", "No update", "Not due",
+             "Cancelled")
+    parts = [f"{tally[w]} {'is' if tally[w] == 1 and i == 0 else 'are' if i == 0 else ''}"
+             .strip() + f" {words[w]}" for i, w in enumerate(o for o in order if tally[o])]
+    if len(parts) > 1:
+        listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+    else:
+        listed = parts[0]
+    return f"Of {total} action{'s' if total != 1 else ''}, {listed}."
+
+
+def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportOptions,
+                  as_of: date) -> dict:
+    """The template's data: every name in :data:`cip_xl.report_templates.FIELDS`."""
+    from docxtpl import Listing
+
+    settings = plan.settings
+    officers = {o.code.upper(): o for o in plan.officers}
+
+    def row(action) -> dict:
+        judgement = judgements[action.action_id]
+        target = parse_due(action.target_date).text
+        revised = parse_due(action.revised_date).text
+        return {
+            "ref": action.ref, "objective": action.objective,
+            "key_action": Listing(action.key_action), "lead": action.lead_officer,
+            "target": f"{target} (revised {revised})" if revised else target,
+            "progress": Listing(action.progress_update or ""),
+            "rag": judgement.label, "fill": judgement.verdict.fill,
+            "reason": judgement.reason, "theme": action.theme,
+        }
+
+    themes = []
+    for name in plan.theme_names():
+        actions = [row(a) for a in plan.actions if a.theme == name]
+        if actions:
+            themes.append({"name": name, "actions": actions, "total": len(actions)})
+    exceptions = [row(a) for a in plan.actions
+                  if judgements[a.action_id].verdict.word in EXCEPTION_WORDS]
+    counts = []
+    for verdict in VERDICTS:
+        count = sum(1 for j in judgements.values() if j.verdict.word == verdict.word)
+        counts.append({"label": verdict.label, "word": verdict.word, "fill": verdict.fill,
+                       "count": count})
+    overdue = sum(1 for j in judgements.values() if j.verdict.word == "Overdue")
+    at_risk = sum(1 for j in judgements.values() if j.verdict.word == "At risk")
+    item = f"Item {options.item}" if options.item else ""
+    return {
+        "council": settings.council, "plan_title": settings.plan_title,
+        "committee": settings.committee or "Executive",
+        "meeting_date": _long_date(settings.meeting_date),
+        "portfolio": settings.portfolio,
+        "report_from": settings.report_author,
+        "subject": f"{settings.plan_title} – quarterly update",
+        "item_header": item,
+        "appendix1_header": f"{item} Appendix 1".strip(),
+        "appendix2_header": f"{item} Appendix 2".strip(),
+        "as_of": _long_date(as_of),
+        "summary_sentence": summary_sentence(judgements),
+        "recommendation": options.recommendation or
+        f"To note the progress made in delivering the {settings.plan_title} "
+        "(Appendix 1) and the actions overdue or at risk (Appendix 2).",
+        "alternatives": options.alternatives or
+        "Not to monitor the plan. This is not recommended: the council would not know "
+        "whether its improvement actions are being delivered.",
+        "risks": f"{overdue} action{'s are' if overdue != 1 else ' is'} overdue and "
+                 f"{at_risk} {'are' if at_risk != 1 else 'is'} at risk (Appendix 2). "
+                 "Lead officers have given the reasons and the steps being taken.",
+        "resources": options.resources or
+        "The actions are being delivered within existing budgets unless stated.",
+        "contact": settings.contact or settings.report_author,
+        "background_papers": options.background_papers,
+        "themes": themes, "exceptions": exceptions,
+        "officers": [{"code": o.code, "title": o.title, "name": o.name}
+                     for o in officers.values()],
+        "counts": counts, "total": len(plan.actions), "changes": list(options.changes),
+    }
+
+
+def chart_png(counts: list[dict]) -> bytes:
+    """A horizontal bar chart of actions by status; words beside bars, not colour alone."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    rows = [c for c in counts if c["count"]] or counts[:1]
+    width, bar_left, row_height = 900, 260, 44
+    height = 40 + row_height * len(rows)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    try:
+        font = ImageFont.load_default(size=22)
+    except TypeError:  # Pillow older than 10.1
+        font = ImageFont.load_default()
+    biggest = max(c["count"] for c in rows) or 1
+    for index, c in enumerate(rows):
+        top = 20 + index * row_height
+        draw.text((10, top + 6), c["word"], fill="black", font=font)
+        length = int((width - bar_left - 80) * c["count"] / biggest)
+        draw.rectangle((bar_left, top, bar_left + max(length, 2), top + row_height - 10),
+                       fill="#" + c["fill"], outline="#404040")
+        draw.text((bar_left + length + 10, top + 6), str(c["count"]), fill="black",
+                  font=font)
+    stream = BytesIO()
+    image.save(stream, format="PNG")
+    return stream.getvalue()
+
+
+def chart_description(counts: list[dict], as_of: str) -> str:
+    parts = [f"{c['word']} {c['count']}" for c in counts if c["count"]]
+    return f"Bar chart of actions by status as at {as_of}: " + ", ".join(parts) + "."
+
+
+def _environment():
+    from jinja2 import Environment, StrictUndefined
+
+    return Environment(autoescape=True, undefined=StrictUndefined)
+
+
+def _nearby(xml: str, lineno: int | None, needle: str | None = None) -> str:
+    """The document text near a problem, for a message a clerk can act on."""
+    lines = xml.splitlines()
+    if needle:
+        for index, line in enumerate(lines):
+            if needle in line:
+                lineno = index + 1
+                break
+    if not lineno:
+        return ""
+    start = max(lineno - 2, 0)
+    text = " ".join(re.sub(r"<[^>]+>", "", line) for line in lines[start:lineno + 1])
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:160]
+
+
+def check_template(path: str | Path) -> list[Finding]:
+    """Pre-flight a template: tracked changes, broken tags, unknown or misspelt fields.
+
+    Returns findings (errors mean the template must not be used); never raises for a
+    bad template, only for a file that is not a Word document at all.
+    """
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateSyntaxError, meta
+
+    path = Path(path)
+    file = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            parts = {n: archive.read(n).decode("utf-8", "replace") for n in names
+                     if re.match(r"word/(document|header\d*|footer\d*)\.xml$", n)}
+    except (zipfile.BadZipFile, OSError):
+        raise PlanFileError(Finding("template-not-docx", ERROR,
+                                    f"{path.name} is not a Word (.docx) document.",
+                                    file=file)) from None
+    if "word/document.xml" not in parts:
+        raise PlanFileError(Finding("template-not-docx", ERROR,
+                                    f"{path.name} is not a Word (.docx) document.",
+                                    file=file))
+    findings = []
+    for name, xml in parts.items():
+        for tag, what in (("w:ins", "inserted"), ("w:del", "deleted")):
+            match = re.search(rf"<{tag}[ >]", xml)
+            if match:
+                near = re.sub(r"<[^>]+>", " ", xml[max(0, match.start() - 400):
+                                                    match.start() + 400])
+                near = re.sub(r"\s+", " ", near).strip()[:120]
+                findings.append(Finding(
+                    "template-tracked-changes", ERROR,
+                    f"The template has tracked changes ({what} text near '{near}'). In "
+                    "Word choose Review > Accept All Changes, turn off Track Changes, and "
+                    "save.", file, name))
+                break
+    if findings:
+        return findings
+    template = DocxTemplate(path)
+    env = _environment()
+    sources = []
+    template.init_docx()
+    sources.append(template.patch_xml(template.get_xml()))
+    for uri in (template.HEADER_URI, template.FOOTER_URI):
+        for _, part in template.get_headers_footers(uri):
+            sources.append(template.patch_xml(template.get_part_xml(part)))
+    for xml in sources:
+        xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+        try:
+            parsed = env.parse(xml)
+        except TemplateSyntaxError as exc:
+            near = _nearby(xml, exc.lineno)
+            findings.append(Finding(
+                "template-syntax", ERROR,
+                f"A placeholder is broken near '{near}': {exc.message}. Check that every "
+                "{% for %} has its {% endfor %} row and every {{ has its }}.", file))
+            continue
+        for name in sorted(meta.find_undeclared_variables(parsed) - set(FIELDS)):
+            guess = difflib.get_close_matches(name, FIELDS, n=1)
+            near = _nearby(xml, None, name)
+            findings.append(Finding(
+                "template-unknown-field", ERROR,
+                f"The template uses '{{{{ {name} }}}}' near '{near}', which is not a field "
+                "cip-xl fills" + (f"; did you mean '{guess[0]}'?" if guess else
+                                  f". Fields: {', '.join(FIELDS)}."), file))
+    return findings
+
+
+def render_report(plan: Plan, output: str | Path, options: ReportOptions,
+                  judgements: dict[str, Judgement] | None = None) -> ReportResult:
+    """Render the report for ``plan`` into ``output`` (.docx) atomically.
+
+    Raises :class:`PlanFileError` if the template fails its pre-flight or rendering
+    does not produce a complete, well-formed document.
+    """
+    from docx.shared import Cm
+    from docxtpl import DocxTemplate, InlineImage
+    from jinja2 import TemplateError
+    from lxml import etree
+
+    from .report_templates import set_language
+    from .safe_save import atomic_write_bytes
+
+    source = template_path(options.template)
+    problems = [f for f in check_template(source) if f.severity == ERROR]
+    if problems:
+        raise PlanFileError(problems[0])
+    as_of = options.as_of or plan.settings.reporting_date or date.today()
+    if judgements is None:
+        judgements = refresh(plan, as_of)
+    context = build_context(plan, judgements, options, as_of)
+
+    class StrictTemplate(DocxTemplate):
+        def fix_tables(self, xml):  # docxtpl parses with recover=True: be strict first
+            etree.fromstring(xml.encode("utf-8"))
+            return super().fix_tables(xml)
+
+    template = StrictTemplate(source)
+    template.init_docx()
+    lists_actions = "a.key_action" in template.patch_xml(template.get_xml())
+    context["chart"] = InlineImage(template, BytesIO(chart_png(context["counts"])),
+                                   width=Cm(14))
+    try:
+        template.render(context, _environment(), autoescape=True)
+    except TemplateError as exc:
+        near = " ".join(getattr(exc, "docx_context", []) or [])
+        near = re.sub(r"\s+", " ", near).strip()[:160]
+        raise PlanFileError(Finding(
+            "report-render", ERROR,
+            f"The template could not be filled near '{near}': {exc}.",
+            file=str(source))) from None
+    except etree.XMLSyntaxError as exc:
+        raise PlanFileError(Finding(
+            "report-render", ERROR,
+            f"Filling the template produced a broken document ({exc}); the report was not "
+            "written. Check the template's placeholders with --check-template.",
+            file=str(source))) from None
+    document = template.docx
+    _describe_pictures(document, chart_description(context["counts"], context["as_of"]))
+    document.core_properties.title = f"{plan.settings.plan_title} – progress update"
+    document.core_properties.subject = context["summary_sentence"]
+    document.core_properties.author = plan.settings.report_author or "cip-xl"
+    set_language(document, "en-GB")
+    _check_complete(document, plan, lists_actions, str(source))
+    stream = BytesIO()
+    document.save(stream)
+    output = Path(output)
+    atomic_write_bytes(stream.getvalue(), output)
+    return ReportResult(output, len(plan.actions))
+
+
+def _describe_pictures(document, description: str) -> None:
+    """Alt text for every picture (docxtpl's InlineImage has no option for it)."""
+    from docx.oxml.ns import qn
+
+    for doc_pr in document.element.body.iter(qn("wp:docPr")):
+        doc_pr.set("descr", description)
+        doc_pr.set("title", "Status chart")
+
+
+def _check_complete(document, plan: Plan, lists_actions: bool, template: str) -> None:
+    """If the template lists actions, every action must be in the output."""
+    if not lists_actions:
+        return
+    body = "".join(t.text or "" for t in document.element.body.iter(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+    missing = [a for a in plan.actions
+               if a.key_action.strip() and a.key_action.strip().splitlines()[0][:40] not in body]
+    if missing:
+        first = missing[0]
+        raise PlanFileError(Finding(
+            "report-incomplete", ERROR,
+            f"The report came out without {len(missing)} of {len(plan.actions)} actions "
+            f"(first: Ref {first.ref}); it was not written. Check the template with "
+            "--check-template.", file=template))
