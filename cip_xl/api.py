@@ -16,7 +16,7 @@ from pathlib import Path
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan
 from .profile import contract_for
-from .validate import ValidationReport, validate_file
+from .validation import ValidationReport, validate_file
 
 #: fixed document properties for the shipped workbooks, so regenerating them is stable
 SHIPPED_TIMESTAMP = datetime(2026, 1, 1)
@@ -72,7 +72,7 @@ def _check_target(path: Path, overwrite: bool) -> None:
 
 
 def validate(path: str | Path, profile: str | Path | None = None) -> ValidationReport:
-    """Read the plan at ``path`` and check every rule; see :mod:`cip_xl.validate`."""
+    """Read the plan at ``path`` and check every rule; see :mod:`cip_xl.validation`."""
     return validate_file(path, contract_for(path, profile))
 
 
@@ -182,12 +182,12 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
 def merge(path: str | Path, returns: list[str | Path], *, dry_run: bool = False,
           profile: str | Path | None = None, report: str | Path | None = None,
           progress=None, when: datetime | None = None):
-    """Merge returned workbooks into the master at ``path``; see :mod:`cip_xl.merge`.
+    """Merge returned workbooks into the master at ``path``; see :mod:`cip_xl.merging`.
 
     ``report`` (a .md or .xlsx path) receives the merge report. Returns the
-    :class:`~cip_xl.merge.MergeResult`.
+    :class:`~cip_xl.merging.MergeResult`.
     """
-    from .merge import merge_returns
+    from .merging import merge_returns
     from .merge_report import write_report
 
     result = merge_returns(path, [Path(r) for r in returns], contract_for(path, profile),
@@ -200,8 +200,8 @@ def merge(path: str | Path, returns: list[str | Path], *, dry_run: bool = False,
 def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
             reject_ids: set[str] = frozenset(), approve_all: bool = False, by: str = "",
             profile: str | Path | None = None, dry_run: bool = False):
-    """Decide change requests in the master at ``path``; see :mod:`cip_xl.approve`."""
-    from .approve import decide
+    """Decide change requests in the master at ``path``; see :mod:`cip_xl.approvals`."""
+    from .approvals import decide
     from .locking import plan_lock
     from .plan_read import read_plan
     from .plan_write import save_plan as write
@@ -221,9 +221,9 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
            as_of: date | None = None, item: str | None = None, pdf: bool = False,
            profile: str | Path | None = None):
     """Write the Word report for the plan at ``path`` to ``output`` (and a PDF beside it
-    with ``pdf``, using LibreOffice). Returns a :class:`~cip_xl.report.ReportResult`."""
+    with ``pdf``, using LibreOffice). Returns a :class:`~cip_xl.reporting.ReportResult`."""
     from .office import convert, pdf_pages
-    from .report import ReportOptions, render_report
+    from .reporting import ReportOptions, render_report
 
     plan = load_plan(path, profile)
     result = render_report(plan, output, ReportOptions(template=template, item=item,
@@ -235,8 +235,8 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
 
 
 def check_template(path: str | Path) -> list[Finding]:
-    """Pre-flight a (clerk-edited) Word template; see :func:`cip_xl.report.check_template`."""
-    from .report import check_template as check
+    """Pre-flight a (clerk-edited) Word template; see :func:`cip_xl.reporting.check_template`."""
+    from .reporting import check_template as check
 
     return check(path)
 

@@ -116,6 +116,11 @@ def _print_findings(findings, title: str) -> None:
     if not findings:
         console.print(f"{title}: no problems found.")
         return
+    if not console.is_terminal:  # a log or a pipe: one plain line per finding
+        click.echo(title)
+        for finding in findings:
+            click.echo(str(finding))
+        return
     table = Table(title=title, show_lines=False, expand=False)
     for header in ("Severity", "Where", "Finding", "Code"):
         table.add_column(header, overflow="fold")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from .merge import MergeResult
+from .merging import MergeResult
 
 
 def _cell(value: object) -> str:

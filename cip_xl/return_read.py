@@ -3,7 +3,7 @@
 :func:`read_return` opens a return read-only (fast, and nothing in it is ever run),
 checks that it is a cip-xl return whose hidden record is intact, and gives back every
 row and cell an officer could have typed in, with its address, so that
-:mod:`cip_xl.merge` can apply it or report it. Unusable files raise
+:mod:`cip_xl.merging` can apply it or report it. Unusable files raise
 :class:`~cip_xl.findings.PlanFileError`.
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ progress update, a proposed revised date and a comment) with dropdowns and date 
 can propose new actions on a sheet of their own, and read plain-English instructions.
 A very-hidden sheet records which plan and revision it came from, the department, when
 it was issued and every issued row's values and fingerprint: what
-:mod:`cip_xl.merge` compares the returned workbook with.
+:mod:`cip_xl.merging` compares the returned workbook with.
 """
 from __future__ import annotations
 

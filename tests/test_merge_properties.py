@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import cip_xl
 from cip_xl.example import example_plan
-from cip_xl.merge import _norm
+from cip_xl.merging import _norm
 from cip_xl.returns import RETURN_SHEET
 
 from .returns_helpers import headers, return_for

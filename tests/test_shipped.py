@@ -85,3 +85,18 @@ def test_libreoffice_converts_shipped_workbooks_to_pdf(name, tmp_path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and data.count(b"/Type /Page") + \
         data.count(b"/Type/Page") >= 1
+
+
+@pytest.mark.parametrize("name", ["committee-report.docx", "plan-appendix.docx"])
+def test_shipped_templates_match_the_code(name, tmp_path):
+    from cip_xl.report_templates import write_templates
+
+    write_templates(tmp_path)
+
+    def parts(path):
+        import zipfile
+        with zipfile.ZipFile(path) as archive:
+            return {n: archive.read(n) for n in archive.namelist()
+                    if n.startswith("word/") and n.endswith(".xml")}
+    assert parts(REPO / "report_templates" / name) == parts(tmp_path / name), \
+        f"report_templates/{name} is stale: run 'cip-xl make-resources'"

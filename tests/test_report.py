@@ -1,0 +1,152 @@
+"""Word reports read back with python-docx, clerk-broken templates, and LibreOffice PDFs."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+
+import docx
+import pytest
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+
+import cip_xl
+from cip_xl.example import example_plan
+from cip_xl.reporting import ReportOptions, render_report, summary_sentence
+from cip_xl.report_templates import COMMITTEE_TEMPLATE
+from cip_xl.resources import resource
+from cip_xl.status import refresh
+from cip_xl.synthetic import synthetic_plan
+
+from .conftest import run_cli
+
+
+def _status_cells(document):
+    """(text, fill) of every table cell whose text is a verdict label."""
+    labels = {v.label for v in cip_xl.schema.VERDICTS}
+    found = []
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if cell.text.strip() in labels:
+                    shd = cell._tc.tcPr.find(qn("w:shd")) if cell._tc.tcPr is not None else None
+                    found.append((cell.text.strip(), shd.get(qn("w:fill")) if shd is not None
+                                  else None))
+    return found
+
+
+@pytest.mark.parametrize("size", [40, 2000])
+def test_report_contents_shading_headers_orientation_title_language(size, tmp_path):
+    plan = example_plan() if size == 40 else synthetic_plan(size, directorates=30, seed=5)
+    plan.actions[0].progress_update = "Audit & Governance <Committee> agreed \"yes\""
+    judgements = refresh(plan)
+    out = tmp_path / "report.docx"
+    render_report(plan, out, ReportOptions(item="7"), judgements)
+    document = docx.Document(out)
+
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert summary_sentence(judgements) in text
+    assert text.startswith("REPORT TO THE MEETING OF THE EXECUTIVE")
+    body = "".join(t.text or "" for t in document.element.body.iter(qn("w:t")))
+    assert "Audit & Governance <Committee> agreed \"yes\"" in body  # escaped, not truncated
+    for action in plan.actions:
+        assert action.key_action in body
+    cells = _status_cells(document)
+    fills = {v.label: v.fill for v in cip_xl.schema.VERDICTS}
+    plan_rows = [c for c in cells if c[1] is not None]
+    assert len(plan_rows) >= size  # every action's status cell (plus key and exceptions)
+    assert all(fill == fills[label] for label, fill in plan_rows)
+
+    action_tables = [t for t in document.tables if t.rows[0].cells[0].text == "Ref"]
+    assert action_tables
+    for table in action_tables:
+        header = table.rows[0]._tr.trPr
+        assert header.find(qn("w:tblHeader")) is not None
+        for row in table.rows[1:]:
+            assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+        assert table._tbl.tblPr.find(qn("w:tblCaption")) is not None
+    assert document.sections[0].orientation == WD_ORIENT.PORTRAIT
+    for section in document.sections[1:]:
+        assert section.orientation == WD_ORIENT.LANDSCAPE
+        assert section.page_width > section.page_height
+    assert "Item 7 Appendix 1" in document.sections[1].header.paragraphs[0].text
+    assert document.core_properties.title.startswith(plan.settings.plan_title)
+    assert document.core_properties.language == "en-GB"
+    lang = document.styles.element.find(qn("w:docDefaults")).find(".//" + qn("w:lang"))
+    assert lang.get(qn("w:val")) == "en-GB"
+    pictures = list(document.element.body.iter(qn("wp:docPr")))
+    assert pictures and pictures[0].get("descr").startswith("Bar chart of actions by status")
+
+
+def test_report_command_and_appendix_template(example_path, tmp_path):
+    out = tmp_path / "appendix.docx"
+    result = run_cli("report", str(example_path), "-o", str(out), "--template", "appendix",
+                     "--item", "9", "--as-of", "31/12/2026")
+    assert result.returncode == 0, result.stderr
+    document = docx.Document(out)
+    assert "31 December 2026" in document.paragraphs[0].text
+    assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
+    assert "Item 9 Appendix 1" in document.sections[0].header.paragraphs[0].text
+
+
+def _edit_template(source, target, change):
+    """Copy a template, passing its document.xml through ``change``."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = change(data.decode("utf-8")).encode("utf-8")
+            dst.writestr(item, data)
+    return target
+
+
+def test_clerk_broken_templates_get_clear_errors_and_no_file(tmp_path, example_path):
+    source = resource("report_templates", COMMITTEE_TEMPLATE)
+    tracked = _edit_template(source, tmp_path / "tracked.docx", lambda x: x.replace(
+        "<w:t>1 DECISION BEING RECOMMENDED</w:t>",
+        '<w:t>1 DECISION</w:t></w:r><w:ins w:id="1" w:author="Clerk" w:date="2026-01-01T00:'
+        '00:00Z"><w:r><w:t> BEING RECOMMENDED</w:t></w:r></w:ins><w:r><w:t></w:t>', 1))
+    no_endfor = _edit_template(source, tmp_path / "no-endfor.docx",
+                               lambda x: re.sub(r"\{%tr endfor %\}", "", x, count=2))
+    misspelt = _edit_template(source, tmp_path / "misspelt.docx",
+                              lambda x: x.replace("{{ committee|upper }}",
+                                                  "{{ comittee|upper }}"))
+    expectations = {tracked: ("template-tracked-changes", "Accept All Changes"),
+                    no_endfor: ("template-syntax", "endfor"),
+                    misspelt: ("template-unknown-field", "did you mean 'committee'")}
+    for template, (code, words) in expectations.items():
+        findings = cip_xl.check_template(template)
+        assert findings and findings[0].code == code and words in findings[0].message, findings
+        check = run_cli("report", "--check-template", str(template))
+        assert check.returncode == 1 and words in check.stdout
+        out = tmp_path / f"{template.stem}-out.docx"
+        result = run_cli("report", str(example_path), "-o", str(out), "--template",
+                         str(template))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert not out.exists()  # never a silently truncated file
+    fine = run_cli("report", "--check-template", str(source))
+    assert fine.returncode == 0 and "fine" in fine.stdout
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_pdf_has_pages_and_repeats_the_header_row(tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    plan = synthetic_plan(200, directorates=10, seed=9, themes=3, progress_words=40)
+    path = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(plan, path)
+    result = cip_xl.report(path, tmp_path / "report.docx", item="7", pdf=True)
+    assert result.pdf.exists() and result.pages >= 6
+    pages = []
+    for page in range(1, result.pages + 1):
+        pages.append(subprocess.run(["pdftotext", "-f", str(page), "-l", str(page),
+                                     "-layout", str(result.pdf), "-"], capture_output=True,
+                                    text=True, check=True).stdout)
+    assert "REPORT TO THE MEETING" in pages[0]
+    appendix = [p for p in pages if "Item 7 Appendix 1" in p]
+    assert len(appendix) >= 3
+    for text in appendix[1:]:  # a table's header row is repeated on every page
+        assert re.search(r"Ref\s+Objective\s+Key action|Code\s+Title\s+Name", text), \
+            text[:400]
+    assert sum(bool(re.search(r"Ref\s+Objective\s+Key action", t)) for t in appendix) >= 3
