@@ -3,7 +3,7 @@
 ``cip-xl new`` is :func:`new_plan_file`, ``cip-xl validate`` is :func:`validate` (and
 :func:`annotate` for ``--annotate``), ``cip-xl status`` is :func:`refresh_status`,
 ``cip-xl returns`` is :func:`issue_returns`, ``cip-xl merge`` is :func:`merge`,
-``cip-xl approve`` is :func:`approve`, ``cip-xl report`` is :func:`report` (and
+``cip-xl approve`` is :func:`approve`, ``cip-xl import`` is :func:`import_plan`, ``cip-xl report`` is :func:`report` (and
 :func:`check_template`), ``cip-xl demo`` is :func:`run_demo`. The CLI and the
 Excel add-in call these and nothing deeper, so the two faces cannot drift apart.
 """
@@ -239,6 +239,28 @@ def check_template(path: str | Path) -> list[Finding]:
     from .reporting import check_template as check
 
     return check(path)
+
+
+def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path | None = None,
+                council: str = "", profile: str | Path | None = None,
+                overwrite: bool = False):
+    """Import a legacy plan (.docx, .xlsx, .csv) into a new plan workbook ``output``.
+
+    Returns the :class:`~cip_xl.importers.ImportResult` (the plan, what was guessed, and
+    a summary of what was found). Refuses to replace ``output`` unless ``overwrite``.
+    """
+    from .importers import import_plan as read, load_mapping
+    from .plan_write import new_workbook
+    from .safe_save import atomic_save
+
+    output = Path(output)
+    _check_target(output, overwrite)
+    contract = contract_for(output, profile)
+    result = read(source, contract, load_mapping(mapping) if mapping else None)
+    if council:
+        result.plan.settings.council = council
+    atomic_save(new_workbook(result.plan, contract), output)
+    return result
 
 
 @dataclass

@@ -43,6 +43,7 @@ def cli() -> None:
     \b
     The quarterly cycle:
       cip-xl new PLAN.xlsx          start a blank plan
+      cip-xl import OLD.docx -o PLAN.xlsx   or bring in last year's plan
       cip-xl validate PLAN.xlsx     check it, cell by cell
       cip-xl status PLAN.xlsx       traffic lights, live in Excel, and a Summary sheet
       cip-xl returns PLAN.xlsx      one protected return per department
@@ -322,6 +323,39 @@ def demo(output) -> None:
         click.echo(f"Merged the Place return as if its officers had filled it in: "
                    f"{len(outcome.applied)} changes applied, {len(outcome.requests)} change "
                    f"request(s), {len(outcome.refusals)} refused (see the merge report).")
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The new plan workbook to write (.xlsx).")
+@click.option("--mapping", type=click.Path(dir_okay=False, exists=True),
+              help="INI file saying which of your headers means which column: "
+                   "[columns] then 'Accountable = lead_officer' lines.")
+@click.option("--council", default="", help="Council name for the Settings sheet.")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also list the small notes (theme rows read, 'See above' filled in).")
+@profile_option
+def import_(source, output, mapping, council, overwrite, verbose, profile) -> None:
+    """Bring in last year's plan from a Word appendix (.docx) or a spreadsheet
+    (.xlsx, .csv), without retyping.
+
+    Finds the plan tables, theme headings, the key of officer codes and the review log;
+    every guess (a ref repaired, "See above" filled in, a status word mapped) is listed
+    with its table and row.
+    """
+    from . import api
+
+    result = api.import_plan(source, output, mapping=mapping, council=council,
+                             profile=profile, overwrite=overwrite)
+    notes = [f for f in result.findings if verbose or f.severity != "info"]
+    if notes:
+        _print_findings(notes, title=f"{Path(source).name}: check these")
+    small = sum(1 for f in result.findings if f.severity == "info")
+    click.echo(result.summary + (f" {small} small notes (theme rows read, 'See above' "
+                                 "filled in): -v lists them." if small and not verbose else ""))
+    click.echo(f"Wrote {output}. Next: cip-xl validate {output}")
 
 
 @cli.command("make-resources", hidden=True)

@@ -1,0 +1,69 @@
+"""Import legacy plans: Word appendices and hand-made spreadsheets → :class:`Plan`.
+
+:func:`import_plan` picks the reader by file type and builds the plan with
+:func:`cip_xl.importers.tables.build_plan`; everything uncertain is a finding.
+"""
+from __future__ import annotations
+
+import configparser
+from pathlib import Path
+
+from ..findings import ERROR, Finding, PlanFileError
+from ..schema import COLUMNS_BY_KEY, Contract
+from .tables import ImportResult, build_plan
+
+__all__ = ["ImportResult", "import_plan", "load_mapping"]
+
+
+def load_mapping(path: str | Path) -> dict[str, str]:
+    """A header mapping file: ``[columns]`` with ``Header as written = column_key``."""
+    path = Path(path)
+    parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+    parser.optionxform = str
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as exc:
+        raise PlanFileError(Finding("mapping-invalid", ERROR,
+                                    f"{path.name} cannot be read: {exc}", file=str(path))) from None
+    if not parser.has_section("columns"):
+        raise PlanFileError(Finding("mapping-invalid", ERROR,
+                                    f"{path.name} has no [columns] section.", file=str(path)))
+    mapping = {}
+    for header, key in parser.items("columns"):
+        key = key.strip().lower()
+        if key not in COLUMNS_BY_KEY:
+            raise PlanFileError(Finding(
+                "mapping-invalid", ERROR,
+                f"{path.name}: '{header} = {key}' names no column; use one of "
+                f"{', '.join(COLUMNS_BY_KEY)}.", file=str(path)))
+        mapping[header.strip()] = key
+    return mapping
+
+
+def import_plan(source: str | Path, contract: Contract | None = None,
+                mapping: dict[str, str] | None = None) -> ImportResult:
+    """Read the legacy plan in ``source`` (.docx, .xlsx, .xlsm or .csv)."""
+    from ..filecheck import sniff
+
+    source = Path(source)
+    suffix = source.suffix.lower()
+    if suffix == ".docx":
+        if not source.is_file():
+            sniff(source)  # the same clear message for a missing file
+        from .word import read_word
+        tables, legend, review, title = read_word(source)
+        result = build_plan(tables, legend, str(source), contract, mapping, title)
+        result.plan.review_log = review
+        return result
+    if suffix in (".xlsx", ".xlsm", ".csv"):
+        if suffix != ".csv":
+            sniff(source)
+        elif not source.is_file():
+            sniff(source)
+        from .sheet import read_sheet
+        tables, legend, title = read_sheet(source)
+        return build_plan(tables, legend, str(source), contract, mapping, title)
+    raise PlanFileError(Finding(
+        "import-unsupported", ERROR,
+        f"{source.name}: cip-xl imports .docx, .xlsx, .xlsm and .csv files. Save a .doc or "
+        ".xls as the newer format first.", file=str(source)))

@@ -1,0 +1,69 @@
+"""Read an ad-hoc spreadsheet (.xlsx, .xlsm or .csv) into raw tables and legend entries.
+
+Each sheet is one raw table, addressed by sheet and cell (``Sheet!A5``); a sheet that is
+a key ("Code | Meaning") gives officer codes. The first text above the header row is
+taken as the plan's title.
+"""
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+
+from ..findings import ERROR, Finding, PlanFileError
+from .tables import RawTable, clean, legend_from_table
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
+    """(tables, legend entries, a title guess) from a spreadsheet or CSV file."""
+    from openpyxl.utils import get_column_letter
+
+    if path.suffix.lower() == ".csv":
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                rows = [list(r) for r in csv.reader(handle)]
+        except UnicodeDecodeError:
+            with path.open(newline="", encoding="cp1252") as handle:
+                rows = [list(r) for r in csv.reader(handle)]
+        except (OSError, csv.Error) as exc:
+            raise PlanFileError(Finding("import-unreadable", ERROR,
+                                        f"{path.name} cannot be read as CSV ({exc}).",
+                                        file=str(path))) from None
+        return [RawTable(path.stem, rows, lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
+                         sheet_label=path.name)], [], ""
+
+    from ..filecheck import open_workbook
+
+    wb = open_workbook(path, read_only=True, data_only=True)
+    tables, legend, title = [], [], ""
+    try:
+        for ws in wb.worksheets:
+            rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            while rows and not any(c.strip() for c in rows[-1]):
+                rows.pop()
+            pairs = legend_from_table([r[:2] for r in rows[1:]]) if rows and \
+                len([c for c in rows[0] if c]) <= 2 else None
+            if pairs:
+                legend += pairs
+                continue
+            if not title:
+                title = next((clean(r[0]) for r in rows[:3] if r and r[0] and
+                              sum(1 for c in r if c) == 1), "")
+            tables.append(RawTable(ws.title, rows,
+                                   lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
+                                   sheet_label=ws.title))
+    finally:
+        wb.close()
+    return tables, legend, title

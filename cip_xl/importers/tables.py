@@ -1,0 +1,448 @@
+"""Turn the tables of a legacy plan into a :class:`~cip_xl.model.Plan`.
+
+The format readers (:mod:`.word`, :mod:`.sheet`) reduce a source to :class:`RawTable`
+objects — rows of cell text with a way to name each row's place — and legend entries
+("HF Head of Finance"). :func:`build_plan` does the rest, the same for every format:
+
+* finds the plan tables among the others by their headers (aliases included, so
+  "Comp letion date" and "Completio n Date" are the target date), skipping headers
+  repeated on every page;
+* reads theme rows (a row whose only text is a theme, even when Word split it across
+  cells), rows continued over a page break, "See above" cells, bullets and several
+  paragraphs in a cell, multiple officer codes and dates;
+* repairs refs that a spreadsheet turned into numbers ("3.1 0", a run of "3.1" after
+  3.10) and fills in missing refs, always with a finding;
+* maps status words to the vocabulary, keeping the words as written;
+* sorts legend entries into officers and mere abbreviations.
+
+Nothing is dropped silently: every guess is a finding naming the table and row.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import schema
+from ..dates import parse_due
+from ..findings import INFO, WARNING, Finding
+from ..model import Action, Officer, Plan, Theme
+from ..schema import Contract
+
+STATUS_AS_WRITTEN = "Status (as written)"
+ROLE = re.compile(r"\b(head|heads|manager|officer|director|chief|executive|team|unit|"
+                  r"board|partnership|accountant|lead|group|service|services|member|"
+                  r"portfolio|clerk|monitoring|assistant|deputy|adviser|advisor|"
+                  r"coordinator|co-ordinator|administrator|leader|cabinet)\b", re.I)
+REF = re.compile(r"[A-Za-z]{0,3}\s?\d+(\s?\.\s?\d+)*[a-z]?\.?")
+CODE = re.compile(r"^[A-Za-z][A-Za-z()&.\-]{0,9}$")
+
+
+@dataclass
+class RawTable:
+    """Rows of cell text from one table or sheet, and how to name a row's place."""
+
+    name: str
+    rows: list[list[str]]
+    where: Callable[[int, int], str] = lambda row, column: f"row {row + 1}"
+    sheet_label: str = ""
+
+
+@dataclass
+class ImportResult:
+    """The plan found, what was guessed or doubtful, and a count of what was found."""
+
+    plan: Plan
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        plan = self.plan
+        return (f"Found {len(plan.actions)} action{'s' if len(plan.actions) != 1 else ''} "
+                f"in {len(plan.themes)} theme{'s' if len(plan.themes) != 1 else ''}, "
+                f"{len(plan.officers)} officer{'s' if len(plan.officers) != 1 else ''}.")
+
+
+def clean(text: object) -> str:
+    """Cell text with Word's symbol-font bullets as '• ' and tidy whitespace per line."""
+    if text is None:
+        return ""
+    value = str(text).replace("\uf0b7", "•").replace("\u00a0", " ")
+    lines = []
+    for line in value.replace("\r", "\n").split("\n"):
+        line = re.sub(r"[ \t]+", " ", line).strip()
+        line = re.sub(r"^•\s*", "• ", line)
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def header_map(row: list[str], contract: Contract,
+               mapping: dict[str, str] | None = None) -> dict[int, str]:
+    """Column index → column key for a header row (``mapping`` overrides by header)."""
+    found: dict[int, str] = {}
+    overrides = {schema.header_key(k): v for k, v in (mapping or {}).items()}
+    for index, text in enumerate(row):
+        key = overrides.get(schema.header_key(text))
+        if key is None:
+            column = contract.match_header(text)
+            key = column.key if column else None
+            # in a hand-made tracker the RAG column is the status people typed
+            key = {"rag": "status", "due_date": None, "directorate": None,
+                   "action_id": None}.get(key, key)
+        if key and key not in found.values():
+            found[index] = key
+    return found
+
+
+def is_header(row: list[str], contract: Contract, mapping=None) -> bool:
+    keys = set(header_map(row, contract, mapping).values())
+    return len(keys) >= 3 and ("key_action" in keys or "objective" in keys)
+
+
+def join_split(parts: list[str]) -> str:
+    """Join text Word split across cells: no space inside a split word ("Vi"+"sion")."""
+    text = ""
+    for part in (p.strip() for p in parts if p and p.strip()):
+        if text and ((text[-1].isalpha() and part[0].islower()) or part[0] in ",.:;)"):
+            text += part
+        elif text:
+            text += " " + part
+        else:
+            text = part
+    return text
+
+
+def fix_ref(text: str) -> tuple[str, bool]:
+    """Undo the damage number-formatting does to refs: '3.1 0' → '3.10', '3.3.' → '3.3'."""
+    ref = re.sub(r"\s+", "", text).rstrip(".")
+    return ref, ref != text.strip()
+
+
+def legend_from_table(rows: list[list[str]]) -> list[tuple[str, str]] | None:
+    """Code/meaning pairs if a table is a key ("HF | Head of Finance | UoR | ..."), else None."""
+    pairs = []
+    cells = 0
+    for row in rows:
+        texts = [clean(c) for c in row]
+        if len([t for t in texts if t]) == 1 and re.match(r"^\w{0,4}(ey|egend|bbreviations)\b",
+                                                           texts[0] or "", re.I):
+            continue  # "Key:" (or Word's "ney:") title row
+        for i in range(0, len(texts) - 1, 2):
+            code, meaning = texts[i], texts[i + 1]
+            if not code and not meaning:
+                continue
+            cells += 1
+            if CODE.match(code) and meaning and not CODE.match(meaning.replace(" ", "")):
+                pairs.append((code, meaning))
+    if pairs and len(pairs) >= max(2, cells * 0.6):
+        return pairs
+    return None
+
+
+def legend_from_lines(lines: list[str]) -> list[tuple[str, str]]:
+    """Code/meaning pairs from paragraphs under a "Legend:" or "Key:" heading."""
+    pairs = []
+    collecting = False
+    for line in lines:
+        text = line.strip()
+        if re.match(r"^(key|legend|abbreviations)\s*:?\s*$", text, re.I):
+            collecting = True
+            continue
+        if not collecting:
+            continue
+        match = re.match(r"^([A-Za-z][A-Za-z()&.\-]{0,9})[\t ]+(.+)$", text)
+        if match and (match[2][:1].isupper()):
+            pairs.append((match[1], match[2].strip()))
+        elif text:
+            collecting = False if pairs else collecting
+    return pairs
+
+
+@dataclass
+class _State:
+    theme: str = ""
+    objective: str = ""
+    last: Action | None = None
+    previous_values: dict = field(default_factory=dict)
+
+
+def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
+               contract: Contract | None = None, mapping: dict[str, str] | None = None,
+               title: str = "") -> ImportResult:
+    """Build a plan from ``tables`` and ``legend`` entries read from ``file``."""
+    contract = contract or schema.DEFAULT_CONTRACT
+    plan = Plan()
+    result = ImportResult(plan)
+    findings = result.findings
+    themes: list[str] = []
+    state = _State()
+    plan_tables = 0
+    status_originals = False
+    places: dict[int, tuple[str, str]] = {}
+    for table in tables:
+        header_index = next((i for i, row in enumerate(table.rows[:6])
+                             if is_header(row, contract, mapping)), None)
+        if header_index is None:
+            continue
+        plan_tables += 1
+        columns = header_map(table.rows[header_index], contract, mapping)
+        for r in range(header_index + 1, len(table.rows)):
+            raw = table.rows[r]
+            if is_header(raw, contract, mapping):
+                continue  # the header repeated on a new page
+            cells = {key: clean(raw[i]) for i, key in columns.items() if i < len(raw)}
+            extra = [clean(c) for i, c in enumerate(raw) if i not in columns and clean(c)]
+            if not any(cells.values()) and not extra:
+                continue
+            where = table.where(r, 0)
+
+            def note(code: str, severity: str, message: str, key: str | None = None):
+                column = next((i for i, k in columns.items() if k == key), 0)
+                findings.append(Finding(code, severity, message, file,
+                                        table.sheet_label or table.name,
+                                        table.where(r, column), cells.get("ref") or None))
+
+            kind = _row_kind(cells, columns)
+            if kind == "theme":
+                order = [i for i in sorted(columns) if i < len(raw)]
+                parts = [clean(raw[i]) for i in order if columns[i] != "ref"]
+                name = join_split(parts) or cells.get("ref", "")
+                name = re.sub(r"^\d+(\.\d+)*\.?\s+", "", name)
+                if cells.get("theme"):
+                    name = cells["theme"]
+                state.theme, state.objective = name, ""
+                if name not in themes:
+                    themes.append(name)
+                note("import-theme-row", INFO, f"'{name}' read as a theme heading.")
+                continue
+            if kind == "continuation" and state.last is not None:
+                for key, text in cells.items():
+                    if text and key in ("key_action", "target_outcomes", "progress_update",
+                                        "resources", "objective"):
+                        old = getattr(state.last, key)
+                        setattr(state.last, key, f"{old}\n{text}" if old else text)
+                note("import-continued-row", INFO, f"{where} has no Ref, officer or date; "
+                     f"its text was added to Ref {state.last.ref or '(none)'} as the rest "
+                     "of that row from the page before.")
+                continue
+            action = Action(row=r)
+            ref, mangled = fix_ref(cells.get("ref", ""))
+            if mangled:
+                note("import-ref-mangled", WARNING, f"Ref '{cells.get('ref')}' read as "
+                     f"'{ref}'.", "ref")
+            action.ref = ref
+            theme = cells.get("theme") or state.theme
+            if cells.get("theme") and theme not in themes:
+                themes.append(theme)
+            action.theme = theme
+            objective = cells.get("objective", "")
+            if schema.SEE_ABOVE.search(objective) or (not objective and state.objective):
+                if schema.SEE_ABOVE.search(objective):
+                    note("import-see-above", INFO, f"Objective '{objective}' replaced by the "
+                         f"objective above: '{state.objective[:60]}'.", "objective")
+                objective = state.objective
+            state.objective = objective or state.objective
+            action.objective = objective
+            action.key_action = cells.get("key_action", "")
+            codes = []
+            for code in re.split(r"[\s/,;&+]+", cells.get("lead_officer", "")):
+                if code and code not in codes:
+                    codes.append(code)
+            action.lead_officer = "/".join(codes)
+            for key in ("target_date", "revised_date"):
+                text = " ".join(cells.get(key, "").split())
+                setattr(action, key, text or None)
+                if text and not parse_due(text).readable:
+                    note("import-date-unreadable", WARNING, f"{contract.column(key).header} "
+                         f"'{text[:60]}' is not a date cip-xl can read; it is kept as "
+                         "written — correct it in the plan.", key)
+            for key in ("target_outcomes", "resources", "progress_update", "funded_by",
+                        "ict_requirement", "risk", "linked_pi"):
+                text = cells.get(key, "")
+                if schema.SEE_ABOVE.search(text) and state.previous_values.get(key):
+                    note("import-see-above", INFO, f"{contract.column(key).header} "
+                         f"'{text}' replaced by the value above.", key)
+                    text = state.previous_values[key]
+                setattr(action, key, text)
+                if text:
+                    state.previous_values[key] = text
+            status_text = cells.get("status", "")
+            if status_text:
+                word = schema.normalise_status(status_text.split("\n")[0])
+                if word is None:
+                    word = _status_from_text(status_text)
+                if word is None:
+                    note("import-status-unknown", WARNING, f"Status '{status_text[:60]}' "
+                         f"is not one of the list; kept in '{STATUS_AS_WRITTEN}'.", "status")
+                action.status = word or ""
+                if word != status_text:
+                    action.extra[STATUS_AS_WRITTEN] = status_text
+                    status_originals = True
+            elif action.progress_update:
+                word = _status_from_text(action.progress_update)
+                if word:
+                    action.status = word
+                    note("import-status-from-progress", INFO, f"Status '{word}' taken from "
+                         f"the progress text '{action.progress_update[:50]}'.",
+                         "progress_update")
+            percent = cells.get("percent_complete", "").rstrip("%").strip()
+            if percent:
+                try:
+                    action.percent_complete = float(percent)
+                except ValueError:
+                    action.percent_complete = percent
+            if extra:
+                note("import-extra-cells", WARNING, f"{where} has text outside the plan's "
+                     f"columns, kept in the progress update: '{extra[0][:60]}'.")
+                action.progress_update = "\n".join([action.progress_update] + extra).strip()
+            if not action.key_action and not action.lead_officer and not action.target_date:
+                note("import-row-unclear", WARNING, f"{where} has text but no key action, "
+                     "officer or date; imported as an action for you to check.")
+            plan.actions.append(action)
+            places[id(action)] = (table.sheet_label or table.name, where)
+            state.last = action
+    if not plan_tables:
+        findings.append(Finding(
+            "import-no-plan-table", WARNING,
+            "No table with plan headers (Ref, Objective, Key action, Lead officer, "
+            "Completion date...) was found. Use --mapping to say which headers mean what.",
+            file))
+    _repair_refs(plan, findings, file, places)
+    if not themes and plan.actions:
+        themes = ["Plan"]
+        for action in plan.actions:
+            action.theme = action.theme or "Plan"
+        findings.append(Finding("import-no-themes", INFO, "No theme headings were found; "
+                                "every action is under the theme 'Plan'.", file))
+    plan.themes = [Theme(name, order) for order, name in enumerate(themes, start=1)]
+    if status_originals:
+        plan.extra_columns.append(STATUS_AS_WRITTEN)
+    plan.officers = _officers(plan, legend, findings, file)
+    if title:
+        plan.settings.plan_title = title
+    return result
+
+
+def _looks_like_codes(text: str) -> bool:
+    """'CEX/ CPPU', 'HF', 'oso': officer codes, not words spilled from a heading."""
+    tokens = [t for t in re.split(r"[\s/,;&+]+", text) if t]
+    return bool(tokens) and all(
+        re.fullmatch(r"[A-Z][A-Z()&.]{0,9}|[A-Z][A-Za-z]{1,3}|[a-z]{2,5}", t) for t in tokens)
+
+
+def _row_kind(cells: dict[str, str], columns: dict[int, str]) -> str:
+    """'theme', 'continuation' or 'action' for a row's cells."""
+    filled = {k for k, v in cells.items() if v}
+    ref = cells.get("ref", "")
+    if cells.get("theme") and not filled - {"theme", "ref"}:
+        return "theme"
+    if filled == {"ref"} and not REF.fullmatch(ref):
+        return "theme"  # a heading merged across the whole row
+    dated = parse_due(cells.get("target_date") or None).due is not None
+    led = _looks_like_codes(cells.get("lead_officer", ""))
+    text = " ".join(cells[k] for k in filled if k != "ref")
+    if not dated and not led and (not ref or re.fullmatch(r"\d+\.?", ref)) \
+            and len(text) <= 150 and (cells.get("objective") or cells.get("theme")) \
+            and not filled & {"status", "percent_complete", "progress_update",
+                              "target_outcomes", "resources"}:
+        return "theme"
+    if filled & {"lead_officer", "target_date", "revised_date", "status",
+                 "percent_complete"}:
+        return "action"
+    if not ref and not cells.get("objective"):
+        return "continuation"
+    return "action"
+
+
+def _status_from_text(text: str) -> str | None:
+    """A status word opening the text ("Completed as part of...", "• Completed")."""
+    first = re.sub(r"^[•\-\s]+", "", text.split("\n")[0]).strip()
+    for size in (4, 3, 2, 1):
+        words = " ".join(first.split()[:size]).rstrip(".,;:")
+        word = schema.normalise_status(words)
+        if word in ("Complete", "On track", "Slipped", "At risk", "Ongoing", "Cancelled",
+                    "Deferred"):
+            return word
+    return None
+
+
+def _repair_refs(plan: Plan, findings: list[Finding], file: str,
+                 places: dict[int, tuple[str, str]]) -> None:
+    """Renumber repeated refs that look number-mangled; give missing refs a number."""
+    taken: set[str] = set()
+    actions = plan.actions
+    for index, action in enumerate(actions):
+        sheet, cell = places.get(id(action), (None, None))
+        previous = actions[index - 1].ref if index else ""
+        if action.ref and action.ref in taken:
+            guess = _next_ref(previous, taken)
+            if guess:
+                findings.append(Finding(
+                    "import-ref-renumbered", WARNING,
+                    f"Ref '{action.ref}' appears again after '{previous}'; it looks like a "
+                    f"ref stored as a number (3.11 shown as 3.1), so it became '{guess}'. "
+                    "Check it.", file, sheet, cell, guess))
+                action.ref = guess
+        elif not action.ref:
+            following = next((a.ref for a in actions[index + 1:] if a.ref), "")
+            guess = _between(previous, following, taken)
+            findings.append(Finding(
+                "import-ref-missing", WARNING,
+                f"An action ('{action.key_action[:50]}') had no Ref; it became '{guess}'.",
+                file, sheet, cell, guess))
+            action.ref = guess
+        taken.add(action.ref)
+
+
+def _next_ref(previous: str, taken: set[str]) -> str | None:
+    match = re.fullmatch(r"(\d+(?:\.\d+)*)\.(\d+)", previous)
+    if not match:
+        return None
+    candidate = f"{match[1]}.{int(match[2]) + 1}"
+    return candidate if candidate not in taken else None
+
+
+def _between(previous: str, following: str, taken: set[str]) -> str:
+    if previous.isdigit() and following.isdigit() and int(following) - int(previous) == 2:
+        return str(int(previous) + 1)
+    base = previous or "0"
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        if f"{base}{letter}" not in taken:
+            return f"{base}{letter}"
+    return f"{base}-{len(taken)}"
+
+
+def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding],
+              file: str) -> list[Officer]:
+    used = {code.upper() for action in plan.actions for code in action.lead_officers}
+    officers: list[Officer] = []
+    seen: set[str] = set()
+    skipped = []
+    for code, meaning in legend:
+        key = code.upper()
+        if key in seen:
+            continue
+        if key in used or ROLE.search(meaning):
+            officers.append(Officer(code.upper() if code.islower() else code, meaning))
+            seen.add(key)
+        else:
+            skipped.append(f"{code} ({meaning})")
+            seen.add(key)
+    if skipped:
+        findings.append(Finding("import-abbreviations", INFO,
+                                "The key also explains abbreviations that are not officers; "
+                                f"they were not added to Officers: {', '.join(skipped)}.",
+                                file))
+    known = {o.code.upper() for o in officers}
+    for code in sorted(used - known):
+        officers.append(Officer(code))
+        findings.append(Finding("import-officer-unlisted", WARNING,
+                                f"Lead officer code {code} is not in the document's key; it "
+                                "was added to Officers without a title.", file))
+    # lower-case codes in the plan ("oso") match their officer
+    for action in plan.actions:
+        action.lead_officer = "/".join(
+            next((o.code for o in officers if o.code.upper() == c.upper()), c)
+            for c in action.lead_officers)
+    return officers

@@ -1,0 +1,63 @@
+"""Read a Word (.docx) plan appendix into raw tables and legend entries.
+
+Every table is read with its rows of cell text (paragraphs inside a cell kept as lines);
+key tables and "Legend:" paragraphs give officer codes; a "Record of Review & Amendment"
+table gives the review log.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..findings import ERROR, Finding, PlanFileError
+from ..model import ReviewEntry
+from ..schema import REVIEW_LOG, header_key
+from .tables import RawTable, clean, legend_from_lines, legend_from_table
+
+
+def _row_texts(row) -> list[str]:
+    """The text of each grid cell; a cell merged across columns appears once."""
+    texts = []
+    seen = set()
+    for cell in row.cells:
+        if id(cell._tc) in seen:
+            texts.append("")
+            continue
+        seen.add(id(cell._tc))
+        texts.append("\n".join(p.text for p in cell.paragraphs))
+    return texts
+
+
+def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[ReviewEntry], str]:
+    """(tables, legend entries, review log, a title guess) from a .docx file."""
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises several types for a bad package
+        raise PlanFileError(Finding(
+            "import-unreadable", ERROR,
+            f"{path.name} cannot be read as a Word document ({type(exc).__name__}). Open it "
+            "in Word and save it again as a .docx.", file=str(path))) from None
+    tables, legend, review = [], [], []
+    for number, table in enumerate(document.tables, start=1):
+        rows = [_row_texts(row) for row in table.rows]
+        pairs = legend_from_table(rows)
+        if pairs:
+            legend += pairs
+            continue
+        if rows and _is_review_log(rows[0]):
+            review += [ReviewEntry(*[clean(c) for c in (r + [""] * 6)[:6]])
+                       for r in rows[1:] if any(c.strip() for c in r)]
+            continue
+        tables.append(RawTable(f"table {number}", rows,
+                               lambda r, c: f"row {r + 1}",
+                               sheet_label=f"table {number}"))
+    legend += legend_from_lines([p.text for p in document.paragraphs])
+    title = next((p.text.strip() for p in document.paragraphs
+                  if p.style.name.startswith(("Title", "Heading")) and p.text.strip()), "")
+    return tables, legend, review, title
+
+
+def _is_review_log(header: list[str]) -> bool:
+    wanted = {header_key(h) for h in REVIEW_LOG.headers[:3]}
+    return len(wanted & {header_key(h) for h in header}) >= 2

@@ -1,0 +1,193 @@
+"""Importing legacy plans: the real Rochford papers, and layouts the tests generate."""
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import docx
+import openpyxl
+import pytest
+
+import cip_xl
+from cip_xl.importers import import_plan
+from cip_xl.importers.tables import STATUS_AS_WRITTEN
+
+from .conftest import SHARED, run_cli
+
+SAMPLES = SHARED / "samples"
+needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(),
+                                   reason="../shared/samples is not beside this checkout")
+
+# What a person reading the documents finds (counted by hand):
+# SIP 2010/11: 12 numbered actions plus an un-numbered procurement action (between 2 and
+# 4) and a second action under 7; themes Managing Finances / Governing the business /
+# Managing Resources / Managing Performance; the key has 15 entries of which 10 are
+# officers (UoR, WFDP, SIP, CRR and QPR are abbreviations).
+SIP = {"actions": 13, "themes": ["Managing Finances", "Governing the business",
+                                 "Managing Resources", "Managing Performance"],
+       "officers": {"HF", "APM", "SPMO", "SMT", "HRM", "HCPP", "OSO", "SA", "HICS", "HLEMS"}}
+# CPA 2009: refs 1.1-1.7, 2.1-2.5, 3.1-3.13 (3.10-3.13 mangled to "3.1 0" and "3.1"),
+# 4.1-4.3; four theme rows; a legend of 15 codes, all officers or teams except RDC.
+CPA = {"actions": 28, "themes": 4, "officers": 14,
+       "refs": [f"1.{i}" for i in range(1, 8)] + [f"2.{i}" for i in range(1, 6)] +
+       [f"3.{i}" for i in range(1, 14)] + [f"4.{i}" for i in range(1, 4)]}
+
+
+@needs_samples
+@pytest.mark.parametrize("name", ["rochford_sip_2010_11.docx", "rochford_sip_2010_11.xlsx"])
+def test_rochford_sip_2010_11(name):
+    result = import_plan(SAMPLES / name)
+    plan = result.plan
+    assert len(plan.actions) == SIP["actions"]
+    assert [t.name for t in plan.themes] == SIP["themes"]
+    assert {o.code for o in plan.officers} == SIP["officers"]
+    refs = [a.ref for a in plan.actions]
+    assert refs == ["1", "2", "3", "4", "5", "6", "7", "7a", "8", "9", "10", "11", "12"]
+    procurement = plan.actions[2]
+    assert procurement.theme == "Governing the business" and procurement.lead_officer == "HF"
+    assert {f.code for f in result.findings} >= {"import-ref-missing", "import-abbreviations"}
+    workforce = plan.actions[8]
+    assert workforce.target_date == "May 2010 Oct 2010"
+    assert workforce.key_action.startswith("• Identify staffing requirements")
+    assert plan.actions[7].lead_officer == "OSO"  # "oso" in the table, OSO in the key
+    assert result.summary == "Found 13 actions in 4 themes, 10 officers."
+
+
+@needs_samples
+def test_rochford_cpa_plan_2009():
+    result = import_plan(SAMPLES / "rochford_cpa_plan_2009.docx")
+    plan = result.plan
+    assert len(plan.actions) == CPA["actions"]
+    assert [a.ref for a in plan.actions] == CPA["refs"]
+    assert len(plan.themes) == CPA["themes"]
+    assert plan.themes[0].name == "Ambition & Prioritisation: Vision & Corporate Linkages"
+    assert len(plan.officers) == CPA["officers"]
+    assert all(a.objective and a.objective != "See above" for a in plan.actions)
+    first = plan.actions[0]
+    assert first.lead_officer == "CEX/CPPU/SMT"
+    assert first.target_date == "Feb 09 Nov 08 Nov/Dec 08"
+    assert first.funded_by.startswith("Base Budget")
+    assert len(plan.review_log) == 2 and plan.review_log[1].approved_by == "SDIMT"
+    renumbered = [f for f in result.findings if f.code == "import-ref-renumbered"]
+    assert [f.ref for f in renumbered] == ["3.11", "3.12", "3.13"]
+    unreadable = [f for f in result.findings if f.code == "import-date-unreadable"]
+    assert len(unreadable) == 1 and unreadable[0].cell == "row 11"
+
+
+@needs_samples
+@pytest.mark.parametrize("name", ["rochford_sip_2010_11.docx", "rochford_cpa_plan_2009.docx",
+                                  "rochford_sip_2010_11.xlsx"])
+def test_imported_plans_validate_and_run_through_status_and_report(name, tmp_path):
+    out = tmp_path / "imported.xlsx"
+    result = run_cli("import", str(SAMPLES / name), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Found" in result.stdout
+    report = cip_xl.validate(out)
+    allowed = {"date-unreadable"}  # the CPA plan has one prose "date", reported
+    assert {f.code for f in report.errors} <= allowed
+    status = run_cli("status", str(out), "--as-of", "31/03/2010")
+    assert status.returncode == 0, status.stderr
+    doc = tmp_path / "imported.docx"
+    made = run_cli("report", str(out), "-o", str(doc))
+    assert made.returncode == 0, made.stderr
+    body = "\n".join(c.text for t in docx.Document(doc).tables for r in t.rows for c in r.cells)
+    assert cip_xl.load_plan(out).actions[0].key_action.split("\n")[0] in body
+
+
+def _generated_docx(path):
+    """A differently laid out appendix: other headers, a merged theme row, a status
+    column, a table continued on the next page, a legend in paragraphs."""
+    document = docx.Document()
+    document.add_paragraph("Council Improvement Programme 2026/27", style="Title")
+    document.add_paragraph("Key:")
+    document.add_paragraph("HoF\tHead of Finance")
+    document.add_paragraph("DPM\tDigital Programme Manager")
+    document.add_paragraph("LGA\tLocal Government Association")
+    headers = ["No.", "Project", "Responsible officer", "Deadline", "On Target", "Update"]
+    rows = [
+        ["Theme: Money matters"],
+        ["A1", "Balance the budget & reserves", "HoF", "Q4 2026/27", "On target",
+         "Draft budget agreed."],
+        ["A2", "Sell surplus land", "HoF", "Summer 2026", "Some slippage reported",
+         "Valuation late."],
+        ["Theme: Digital"],
+        ["B1", "New website", "DPM", "31/03/2027", "Completed", "Live in June."],
+        ["B2", "Online forms", "DPM / HoF", "Dec 2026", "Slipped", "Supplier issue;"],
+    ]
+    for chunk in (rows, [["", "", "", "", "", "new date to be agreed."],
+                         ["B3", "Chatbot pilot", "DPM", "Ongoing", "Ongoing", "Started."]]):
+        table = document.add_table(rows=1, cols=6)
+        for cell, text in zip(table.rows[0].cells, headers):
+            cell.text = text
+        for values in chunk:
+            cells = table.add_row().cells
+            if len(values) == 1:
+                merged = cells[0].merge(cells[-1])
+                merged.text = values[0]
+            else:
+                for cell, text in zip(cells, values):
+                    cell.text = text
+        document.add_page_break()
+    document.save(path)
+
+
+def test_other_word_layouts(tmp_path):
+    source = tmp_path / "programme.docx"
+    _generated_docx(source)
+    result = import_plan(source)
+    plan = result.plan
+    assert [a.ref for a in plan.actions] == ["A1", "A2", "B1", "B2", "B3"]
+    assert [t.name for t in plan.themes] == ["Theme: Money matters", "Theme: Digital"]
+    assert {o.code for o in plan.officers} == {"HoF", "DPM"}
+    by_ref = {a.ref: a for a in plan.actions}
+    assert by_ref["A1"].status == "On track"
+    assert by_ref["A2"].status == "At risk"
+    assert by_ref["A2"].extra[STATUS_AS_WRITTEN] == "Some slippage reported"
+    assert by_ref["B1"].status == "Complete"
+    assert by_ref["B2"].lead_officer == "DPM/HoF"
+    assert by_ref["B2"].progress_update == "Supplier issue;\nnew date to be agreed."
+    assert by_ref["B3"].target_date == "Ongoing"
+    assert any(f.code == "import-continued-row" for f in result.findings)
+    assert plan.settings.plan_title == "Council Improvement Programme 2026/27"
+
+
+def test_spreadsheet_with_theme_column_csv_and_mapping(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Priority", "Ref", "What we will do", "Accountable", "When", "RAG", "Notes"])
+    # refs typed as numbers: 3.10 arrives as 3.1, the repeat is repaired
+    ws.append(["Homes", 3.1, "Build 50 homes", "HH", date(2027, 3, 31), "Green", ""])
+    ws.append(["Homes", 3.10, "Review allocations", "HH", "Q2 2026/27", "Amber", "Late"])
+    ws.append(["Streets", 4.1, "Weekly food waste", "HES", "Mar 2027", "Done", ""])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    plan = import_plan(source).plan
+    assert [a.theme for a in plan.actions] == ["Homes", "Homes", "Streets"]
+    assert [a.status for a in plan.actions] == ["On track", "At risk", "Complete"]
+    assert plan.actions[1].target_date == "Q2 2026/27"
+    assert [a.ref for a in plan.actions] == ["3.1", "3.2", "4.1"]
+
+    rows = [["Ref", "Task name", "Owner", "Finish by", "Comments"],
+            ["1.1", "Publish the plan", "CEX", "31/10/2026", "On its way"]]
+    with (tmp_path / "tasks.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    mapping = tmp_path / "mapping.ini"
+    mapping.write_text("[columns]\nTask name = key_action\nOwner = lead_officer\n"
+                       "Finish by = target_date\n", encoding="utf-8")
+    out = tmp_path / "from-csv.xlsx"
+    result = run_cli("import", str(tmp_path / "tasks.csv"), "-o", str(out), "--mapping",
+                     str(mapping))
+    assert result.returncode == 0, result.stderr
+    imported = cip_xl.load_plan(out).actions[0]
+    assert (imported.key_action, imported.lead_officer, imported.progress_update) == \
+        ("Publish the plan", "CEX", "On its way")
+
+
+def test_unsupported_and_unusable_sources(tmp_path):
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    result = run_cli("import", str(tmp_path / "old.doc"), "-o", str(tmp_path / "x.xlsx"))
+    assert result.returncode == 2 and ".docx" in result.stderr
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really")
+    result = run_cli("import", str(tmp_path / "broken.docx"), "-o", str(tmp_path / "y.xlsx"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert not (tmp_path / "y.xlsx").exists()
