@@ -219,19 +219,49 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
 
 def report(path: str | Path, output: str | Path, *, template: str | Path = "committee",
            as_of: date | None = None, item: str | None = None, pdf: bool = False,
-           profile: str | Path | None = None):
+           since: str | None = None, profile: str | Path | None = None):
     """Write the Word report for the plan at ``path`` to ``output`` (and a PDF beside it
-    with ``pdf``, using LibreOffice). Returns a :class:`~cip_xl.reporting.ReportResult`."""
+    with ``pdf``, using LibreOffice). ``since`` (a backup or a date, as for
+    :func:`changes`) adds what changed since then. Returns a
+    :class:`~cip_xl.reporting.ReportResult`."""
     from .office import convert, pdf_pages
     from .reporting import ReportOptions, render_report
 
     plan = load_plan(path, profile)
+    lines = changes(path, since, profile=profile).lines() if since else []
     result = render_report(plan, output, ReportOptions(template=template, item=item,
-                                                       as_of=as_of))
+                                                       as_of=as_of, changes=lines))
     if pdf:
         result.pdf = convert(result.path, result.path.parent)
         result.pages = pdf_pages(result.pdf)
     return result
+
+
+def changes(path: str | Path, since: str, *, profile: str | Path | None = None):
+    """What changed in the plan at ``path`` since an earlier version: ``since`` is a
+    backup file, or a date (the newest backup on or before it is used). Returns a
+    :class:`~cip_xl.changes.ChangeReport`."""
+    from .changes import backup_for, compare
+
+    earlier = backup_for(Path(path), since)
+    return compare(load_plan(earlier, profile), load_plan(path, profile))
+
+
+def remind(path: str | Path, folder: str | Path, *, sender: str = "",
+           as_of: date | None = None, window_days: int | None = None,
+           profile: str | Path | None = None):
+    """Write reminder .eml drafts, one per lead officer with something to chase, into
+    ``folder``. Returns (reminders, files written, findings); see :mod:`cip_xl.reminders`."""
+    from .reminders import collect, write_drafts
+
+    plan = load_plan(path, profile)
+    as_of = as_of or plan.settings.reporting_date or date.today()
+    reminders, findings = collect(plan, as_of, window_days)
+    sender = sender or plan.settings.contact.split(",")[-1].strip() or "improvement@localhost"
+    if "@" not in sender:
+        sender = "improvement@localhost"
+    files = write_drafts(reminders, plan, Path(folder), sender, as_of)
+    return reminders, files, findings
 
 
 def check_template(path: str | Path) -> list[Finding]:

@@ -50,6 +50,8 @@ def cli() -> None:
       cip-xl merge PLAN.xlsx R/*.xlsx   take the returns back in, losing nothing
       cip-xl approve PLAN.xlsx      decide proposed dates and new actions
       cip-xl report PLAN.xlsx       the Word committee report and appendices
+      cip-xl remind PLAN.xlsx       reminders to lead officers (.eml drafts or SMTP)
+      cip-xl changes PLAN.xlsx --since 30/06/2026   what moved since last quarter
       cip-xl demo                   run everything on a built-in example plan
     """
 
@@ -358,6 +360,82 @@ def import_(source, output, mapping, council, overwrite, verbose, profile) -> No
     click.echo(f"Wrote {output}. Next: cip-xl validate {output}")
 
 
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", type=click.Path(file_okay=False), default="reminders",
+              show_default=True, help="Folder for the .eml drafts.")
+@click.option("--as-of", callback=_date, help="Judge as of this date (default: reporting date).")
+@click.option("--window", type=int, help="Days ahead that count as 'due soon' "
+                                         "(default: the amber window in Settings).")
+@click.option("--from", "sender", default="", help="Sender address for the emails.")
+@click.option("--send", is_flag=True, help="Really send them by SMTP (default: drafts only).")
+@click.option("--smtp", default="localhost", show_default=True, help="SMTP server.")
+@click.option("--port", default=25, show_default=True, type=int, help="SMTP port.")
+@click.option("--starttls", is_flag=True, help="Use STARTTLS.")
+@click.option("--user", help="SMTP login; the password is read from CIP_XL_SMTP_PASSWORD.")
+@profile_option
+def remind(plan, output, as_of, window, sender, send, smtp, port, starttls, user,
+           profile) -> None:
+    """Write one reminder per lead officer: overdue actions, actions due soon, actions
+    without an update, and returns not yet received.
+
+    Completed, cancelled, ongoing and deferred actions are not chased. The reminders are
+    .eml drafts (open them in Outlook); with --send they are sent by SMTP.
+    """
+    from . import api
+
+    reminders, files, findings = api.remind(plan, output, sender=sender, as_of=as_of,
+                                            window_days=window, profile=profile)
+    for reminder in reminders:
+        click.echo(f"  {reminder.officer.code:<8} {len(reminder.overdue)} overdue, "
+                   f"{len(reminder.due_soon)} due soon, {len(reminder.no_update)} without "
+                   f"update, {len(reminder.returns_missing)} return(s) missing")
+    if findings:
+        _print_findings(findings, title="Reminders")
+    click.echo(f"Wrote {len(files)} draft(s) into {output}/.")
+    if send and files:
+        from .reminders import send as send_all
+        sent = send_all(files, smtp, port, starttls=starttls, username=user,
+                        password=os.environ.get("CIP_XL_SMTP_PASSWORD"))
+        click.echo(f"Sent {sent} reminder(s) through {smtp}:{port}.")
+    elif files:
+        click.echo("Nothing was sent (add --send to send them by SMTP).")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False, exists=True))
+@click.option("--since", required=True,
+              help="An earlier version: a backup file, or a date (the newest backup from "
+                   "on or before it is used).")
+@click.option("--xlsx", type=click.Path(dir_okay=False),
+              help="Also write the changes to this .xlsx file.")
+@profile_option
+def changes(plan, since, xlsx, profile) -> None:
+    """What changed since last quarter: status moves, date slips, new, completed and
+    cancelled actions, and the direction of travel of each theme."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import api
+
+    result = api.changes(plan, since, profile=profile)
+    console = Console()
+    table = Table(title=f"Changes from {result.before_date or '?'} to "
+                        f"{result.after_date or '?'}")
+    for header in ("Ref", "Change", "Before", "After", "Key action"):
+        table.add_column(header, overflow="fold")
+    for change in result.changes:
+        table.add_row(change.ref, change.kind, change.before, change.after,
+                      change.key_action[:60])
+    console.print(table)
+    for travel in result.themes:
+        console.print(f"{travel.theme}: {travel.direction}")
+    if xlsx:
+        from .changes import write_sheet
+        write_sheet(result, Path(xlsx))
+        click.echo(f"Wrote {xlsx}")
+
+
 @cli.command("make-resources", hidden=True)
 @click.argument("root", type=click.Path(file_okay=False), required=False)
 def make_resources(root) -> None:
@@ -379,11 +457,13 @@ def make_resources(root) -> None:
 @click.option("--item", help="Agenda item number for the page headers, e.g. 7 gives "
                              "'Item 7 Appendix 1'.")
 @click.option("--pdf", is_flag=True, help="Also make a PDF with LibreOffice.")
+@click.option("--since", help="Add what changed since this backup file or date "
+                              "(see 'cip-xl changes').")
 @click.option("--check-template", "check", type=click.Path(dir_okay=False, exists=True),
               help="Only check a Word template for problems (tracked changes, broken or "
                    "misspelt placeholders) and report them.")
 @profile_option
-def report(plan, output, template, as_of, item, pdf, check, profile) -> None:
+def report(plan, output, template, as_of, item, pdf, since, check, profile) -> None:
     """Write the Word committee report (and appendices) for PLAN.
 
     Status cells are shaded and carry a symbol and a word; header rows repeat on every
@@ -402,7 +482,7 @@ def report(plan, output, template, as_of, item, pdf, check, profile) -> None:
         raise click.UsageError("Give the PLAN to report on (or --check-template FILE).")
     output = output or str(Path(plan).with_name(f"{Path(plan).stem}-report.docx"))
     result = api.report(plan, output, template=template, as_of=as_of, item=item, pdf=pdf,
-                        profile=profile)
+                        since=since, profile=profile)
     click.echo(f"Wrote {result.path} ({result.actions} actions)")
     if result.pdf:
         click.echo(f"Wrote {result.pdf} ({result.pages} pages)")

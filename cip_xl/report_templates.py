@@ -178,6 +178,12 @@ def _cover(document) -> None:
     document.add_paragraph("{%p for theme in themes %}")
     document.add_paragraph("{{ theme.name }}", style="List Bullet")
     document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p if changes %}")
+    document.add_paragraph("2.3 Since the last report:")
+    document.add_paragraph("{%p for line in changes %}")
+    document.add_paragraph("{{ line }}", style="List Bullet")
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p endif %}")
     for heading, text in (("3 ALTERNATIVE OPTIONS CONSIDERED", "3.1 {{ alternatives }}"),
                           ("4 RISK IMPLICATIONS", "4.1 {{ risks }}"),
                           ("5 RESOURCE IMPLICATIONS", "5.1 {{ resources }}")):

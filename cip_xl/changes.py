@@ -1,0 +1,198 @@
+"""What changed between two quarters: status moves, date slips, new, completed,
+cancelled and removed actions, and the direction of travel per theme.
+
+:func:`compare` takes the plan as it was (usually a backup kept by cip-xl) and as it is
+now, judges each as of its own reporting date with :mod:`cip_xl.status`, and matches
+actions by their stable Action ID, so renumbering does not confuse it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .dates import describe
+from .model import Plan
+from .status import refresh
+
+#: how good each verdict is, for the direction of travel (Cancelled does not count)
+SCORE = {"Complete": 3, "On track": 2, "Not due": 2, "No update": 1, "At risk": 1,
+         "Overdue": 0}
+
+
+@dataclass
+class Change:
+    """One change to one action between the two quarters."""
+
+    ref: str
+    theme: str
+    kind: str  # "status", "date slip", "new", "completed", "cancelled", "removed"
+    before: str
+    after: str
+    key_action: str = ""
+
+    @property
+    def sentence(self) -> str:
+        what = f"Ref {self.ref} ({self.key_action[:60]})"
+        if self.kind == "status":
+            return f"{what} moved from {self.before} to {self.after}."
+        if self.kind == "date slip":
+            return f"{what}: due date moved from {self.before} to {self.after}."
+        if self.kind == "new":
+            return f"{what} is new this quarter ({self.after})."
+        if self.kind == "removed":
+            return f"{what} was removed from the plan."
+        return f"{what} was {self.kind} ({self.after})."
+
+
+@dataclass
+class ThemeTravel:
+    theme: str
+    before: float | None
+    after: float | None
+
+    @property
+    def direction(self) -> str:
+        if self.before is None or self.after is None:
+            return "→ New" if self.before is None else "→ Removed"
+        if self.after > self.before + 0.05:
+            return "↑ Improving"
+        if self.after < self.before - 0.05:
+            return "↓ Worse"
+        return "→ No change"
+
+
+@dataclass
+class ChangeReport:
+    before_date: date | None
+    after_date: date | None
+    changes: list[Change] = field(default_factory=list)
+    themes: list[ThemeTravel] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """Sentences for the Word report's 'changes' section."""
+        travel = [f"{t.theme}: {t.direction}" for t in self.themes]
+        return [c.sentence for c in self.changes] + travel
+
+
+def _mean(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def compare(before: Plan, after: Plan) -> ChangeReport:
+    """The changes from ``before`` to ``after`` (each judged as of its reporting date)."""
+    old = refresh(before, before.settings.reporting_date)
+    new = refresh(after, after.settings.reporting_date)
+    report = ChangeReport(before.settings.reporting_date, after.settings.reporting_date)
+    earlier = {a.action_id: a for a in before.actions}
+    for action in after.actions:
+        judgement = new[action.action_id]
+        previous = earlier.get(action.action_id)
+        if previous is None:
+            report.changes.append(Change(action.ref, action.theme, "new", "",
+                                         judgement.label, action.key_action))
+            continue
+        was = old[previous.action_id]
+        if was.verdict.word != judgement.verdict.word:
+            kind = {"Complete": "completed", "Cancelled": "cancelled"}.get(
+                judgement.verdict.word, "status")
+            report.changes.append(Change(action.ref, action.theme, kind, was.label,
+                                         judgement.label, action.key_action))
+        due_before = previous.due_date
+        due_after = action.due_date
+        if due_before and due_after and due_after > due_before and \
+                judgement.verdict.word not in ("Complete", "Cancelled"):
+            report.changes.append(Change(action.ref, action.theme, "date slip",
+                                         describe(due_before), describe(due_after),
+                                         action.key_action))
+    current = {a.action_id for a in after.actions}
+    for action in before.actions:
+        if action.action_id not in current:
+            report.changes.append(Change(action.ref, action.theme, "removed",
+                                         old[action.action_id].label, "", action.key_action))
+
+    def scores(plan: Plan, judgements) -> dict[str, float | None]:
+        grouped: dict[str, list[int]] = {}
+        for action in plan.actions:
+            word = judgements[action.action_id].verdict.word
+            if word in SCORE:
+                grouped.setdefault(action.theme, []).append(SCORE[word])
+        return {theme: _mean(values) for theme, values in grouped.items()}
+
+    then, now = scores(before, old), scores(after, new)
+    for theme in after.theme_names() + [t for t in before.theme_names()
+                                        if t not in after.theme_names()]:
+        if theme in then or theme in now:
+            report.themes.append(ThemeTravel(theme, then.get(theme), now.get(theme)))
+    return report
+
+
+def backup_for(plan_path: Path, since: str) -> Path:
+    """The earlier plan to compare with: a file path, or the newest backup of
+    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy or yyyy-mm-dd)."""
+    from .findings import ERROR, Finding, PlanFileError
+    from .safe_save import BACKUP_FOLDER
+
+    candidate = Path(since)
+    if candidate.suffix.lower() in (".xlsx", ".xlsm"):
+        return candidate
+    day = None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = datetime.strptime(since, fmt).date()
+            break
+        except ValueError:
+            continue
+    if day is None:
+        raise PlanFileError(Finding("since-invalid", ERROR,
+                                    f"--since '{since}' is neither a backup file nor a date "
+                                    "such as 30/06/2026.", file=str(plan_path)))
+    folder = plan_path.parent / BACKUP_FOLDER
+    stamped = []
+    for path in folder.glob(f"{plan_path.stem}.*{plan_path.suffix}"):
+        stamp = path.name[len(plan_path.stem) + 1:].split(".")[0][:15]
+        try:
+            made = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
+        except ValueError:
+            continue
+        if made.date() <= day:
+            stamped.append((made, path))
+    if not stamped:
+        raise PlanFileError(Finding("since-no-backup", ERROR,
+                                    f"There is no backup of {plan_path.name} from on or before "
+                                    f"{day:%d/%m/%Y} in {folder}.", file=str(plan_path)))
+    return max(stamped)[1]
+
+
+def write_sheet(report: ChangeReport, path: Path) -> Path:
+    """Write the changes to an .xlsx workbook (a Changes sheet and a Themes sheet)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from .safe_save import atomic_save
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Changes"
+    headers = ("Ref", "Theme", "Key action", "Change", "Before", "After")
+    ws.append(headers)
+    for change in report.changes:
+        ws.append((change.ref, change.theme, change.key_action, change.kind, change.before,
+                   change.after))
+    themes = wb.create_sheet("Direction of travel")
+    themes.append(("Theme", "Score before", "Score now", "Direction"))
+    for travel in report.themes:
+        themes.append((travel.theme,
+                       round(travel.before, 2) if travel.before is not None else None,
+                       round(travel.after, 2) if travel.after is not None else None,
+                       travel.direction))
+    for sheet in (ws, themes):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEF", (8, 28, 50, 12, 22, 22)):
+        ws.column_dimensions[letter].width = width
+    themes.column_dimensions["A"].width = 32
+    themes.column_dimensions["D"].width = 16
+    atomic_save(wb, path)
+    return path

@@ -1,0 +1,172 @@
+"""Chasing: one reminder per lead officer, as .eml drafts or sent by SMTP.
+
+An officer is reminded of their actions that are overdue, due within the window, or
+without an update this period, and of their department's return if it has not come
+back. Completed, cancelled, ongoing and deferred actions are never chased. Officers with
+no email address are findings, not silent omissions. Sending is explicit: drafts are
+the default, and :func:`send` is a separate step.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from .dates import describe
+from .findings import WARNING, Finding
+from .model import Action, Officer, Plan
+from .schema import normalise_status
+from .status import Judgement, refresh
+
+NOT_CHASED = {"Complete", "Cancelled", "Ongoing", "Deferred"}
+
+
+@dataclass
+class Reminder:
+    """What one officer is reminded of."""
+
+    officer: Officer
+    overdue: list[tuple[Action, Judgement]] = field(default_factory=list)
+    due_soon: list[tuple[Action, Judgement]] = field(default_factory=list)
+    no_update: list[tuple[Action, Judgement]] = field(default_factory=list)
+    returns_missing: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.due_soon or self.no_update or self.returns_missing)
+
+
+def collect(plan: Plan, as_of: date | None = None,
+            window_days: int | None = None) -> tuple[list[Reminder], list[Finding]]:
+    """The reminders due as of ``as_of`` (default: the reporting date), and findings."""
+    as_of = as_of or plan.settings.reporting_date or date.today()
+    window = plan.settings.amber_window_days if window_days is None else window_days
+    judgements = refresh(plan, as_of)
+    by_code = {o.code.upper(): Reminder(o) for o in plan.officers if o.code}
+    findings: list[Finding] = []
+    for action in plan.actions:
+        status = normalise_status(action.status) or ""
+        if status in NOT_CHASED:
+            continue
+        judgement = judgements[action.action_id]
+        if judgement.verdict.word == "Overdue":
+            bucket = "overdue"
+        elif judgement.due and as_of <= judgement.due <= as_of + timedelta(days=window):
+            bucket = "due_soon"
+        elif judgement.verdict.word == "No update":
+            bucket = "no_update"
+        else:
+            continue
+        for code in action.lead_officers:
+            reminder = by_code.get(code.upper())
+            if reminder is None:
+                findings.append(Finding("reminder-officer-unknown", WARNING,
+                                        f"Ref {action.ref}: lead officer {code} is not on the "
+                                        "Officers sheet, so nobody is reminded of it.",
+                                        ref=action.ref))
+                continue
+            getattr(reminder, bucket).append((action, judgement))
+    current = plan.settings.revision
+    for record in plan.returns_log:
+        if record.revision != current or record.merged:
+            continue
+        for reminder in by_code.values():
+            officer = reminder.officer
+            if record.department in (officer.directorate, officer.code.upper()):
+                reminder.returns_missing.append(record.file)
+    reminders = [r for r in by_code.values() if not r.empty]
+    for reminder in reminders:
+        if not reminder.officer.email:
+            who = reminder.officer.title or reminder.officer.name or "no title"
+            findings.append(Finding("reminder-no-email", WARNING,
+                                    f"{reminder.officer.code} ({who}) has things to chase but "
+                                    "no email address on the Officers sheet; no reminder was "
+                                    "written.", sheet="Officers"))
+    return reminders, findings
+
+
+def _line(action: Action, judgement: Judgement) -> str:
+    return f"  • Ref {action.ref}: {action.key_action.splitlines()[0][:90]} — " \
+           f"{judgement.label}: {judgement.reason}"
+
+
+def compose(reminder: Reminder, plan: Plan, sender: str, as_of: date) -> EmailMessage:
+    """The email for one reminder (plain text; UTF-8)."""
+    officer = reminder.officer
+    settings = plan.settings
+    message = EmailMessage()
+    message["To"] = f"{officer.name or officer.title} <{officer.email}>" if \
+        (officer.name or officer.title) else officer.email
+    message["From"] = sender
+    message["Subject"] = f"{settings.plan_title}: your update is needed by " \
+                         f"{describe(as_of)}"
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="cip-xl.invalid")
+    message["X-Unsent"] = "1"  # Outlook opens an .eml with this header as a draft
+    lines = [f"Dear {officer.name or officer.title or officer.code},", "",
+             f"This is a reminder about the {settings.plan_title} actions you lead "
+             f"({officer.code}), as at {describe(as_of)}.", ""]
+    for title, items in (("Overdue", reminder.overdue),
+                         ("Due soon", reminder.due_soon),
+                         ("No update this period", reminder.no_update)):
+        if items:
+            lines.append(f"{title}:")
+            lines += [_line(a, j) for a, j in items]
+            lines.append("")
+    if reminder.returns_missing:
+        lines.append("Your return has not been received yet:")
+        lines += [f"  • {name}" for name in reminder.returns_missing]
+        lines.append("")
+    lines += ["Please update the progress, % complete and status, or propose a new date "
+              "with the reason, in your return.", "",
+              f"Thank you,\n{settings.report_author or 'Improvement team'}"]
+    if settings.contact:
+        lines.append(settings.contact)
+    message.set_content("\n".join(lines))
+    return message
+
+
+def safe_stem(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "officer"
+
+
+def write_drafts(reminders: list[Reminder], plan: Plan, folder: Path, sender: str,
+                 as_of: date) -> list[Path]:
+    """Write one .eml draft per officer with an email address; return the files."""
+    from .safe_save import atomic_write_bytes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for reminder in reminders:
+        if not reminder.officer.email:
+            continue
+        message = compose(reminder, plan, sender, as_of)
+        path = folder / f"reminder-{safe_stem(reminder.officer.code)}.eml"
+        atomic_write_bytes(bytes(message), path)
+        written.append(path)
+    return written
+
+
+def send(paths: list[Path], host: str, port: int = 25, *, starttls: bool = False,
+         username: str | None = None, password: str | None = None,
+         timeout: int = 30) -> int:
+    """Send the .eml files through an SMTP server; return how many were sent."""
+    import smtplib
+    from email import policy
+    from email.parser import BytesParser
+
+    sent = 0
+    with smtplib.SMTP(host, port, timeout=timeout) as server:
+        if starttls:
+            server.starttls()
+        if username:
+            server.login(username, password or "")
+        for path in paths:
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            del message["X-Unsent"]
+            server.send_message(message)
+            sent += 1
+    return sent

@@ -1,0 +1,145 @@
+"""Reminders as .eml drafts and over SMTP; the quarter-on-quarter change report."""
+from __future__ import annotations
+
+import email
+import socket
+from datetime import date
+from email import policy
+
+import openpyxl
+import pytest
+
+import cip_xl
+from cip_xl.example import example_plan
+from cip_xl.synthetic import synthetic_plan
+
+from .conftest import run_cli
+from .returns_helpers import edit_return, return_for
+
+
+def _read(path):
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default)
+
+
+def test_reminders_name_the_right_officers_and_actions(example_path, tmp_path):
+    folder = tmp_path / "reminders"
+    result = run_cli("remind", str(example_path), "-o", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "Nothing was sent" in result.stdout
+    plan = cip_xl.load_plan(example_path)
+    drafts = {p.name: _read(p) for p in folder.glob("*.eml")}
+    hdc = drafts["reminder-HDC.eml"]
+    assert hdc["To"] == "Ruth Whitaker <ruth.whitaker@wrenfield.gov.example>"
+    assert hdc["X-Unsent"] == "1"
+    body = hdc.get_content()
+    assert "Ref 2.5: Test IT disaster recovery" in body and "● Overdue" in body
+    assert "Ref 4.3" not in body  # slipped but not overdue, not due soon: not chased
+    everything = "\n".join(m.get_content() for m in drafts.values())
+    for action in plan.actions:
+        if action.status in ("Complete", "Cancelled", "Ongoing", "Deferred"):
+            assert f"Ref {action.ref}:" not in everything, action.ref
+    assert "Ref 5.4:" in drafts["reminder-HES.eml"].get_content()  # no update since June
+
+
+def test_missing_emails_and_unreturned_returns(example_path, tmp_path):
+    cip_xl.issue_returns(example_path, tmp_path / "returns")
+    wb = openpyxl.load_workbook(example_path)
+    officers = wb["Officers"]
+    for row in officers.iter_rows(min_row=2):
+        if row[0].value == "HDC":
+            row[3].value = None
+    wb.save(example_path)
+    reminders, files, findings = cip_xl.api.remind(example_path, tmp_path / "r")
+    assert any(f.code == "reminder-no-email" and "HDC" in f.message for f in findings)
+    assert not (tmp_path / "r" / "reminder-HDC.eml").exists()
+    hp = next(r for r in reminders if r.officer.code == "HP")
+    assert len(hp.returns_missing) == 1 and "Place" in hp.returns_missing[0]
+    assert "has not been received" in _read(tmp_path / "r" / "reminder-HP.eml").get_content()
+
+
+def test_sending_through_a_local_smtp_server(example_path, tmp_path):
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = aiosmtpd.Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        result = run_cli("remind", str(example_path), "-o", str(tmp_path / "r"), "--send",
+                         "--smtp", "127.0.0.1", "--port", str(port),
+                         "--from", "improvement@wrenfield.gov.example")
+    finally:
+        controller.stop()
+    assert result.returncode == 0, result.stderr
+    drafts = sorted((tmp_path / "r").glob("*.eml"))
+    assert len(received) == len(drafts) >= 3
+    recipients = sorted(m["To"] for m in received)
+    assert recipients == sorted(_read(p)["To"] for p in drafts)
+    assert all(m["X-Unsent"] is None for m in received)  # a sent mail is no draft
+    assert all(m["From"] == "improvement@wrenfield.gov.example" for m in received)
+
+
+def test_change_report_across_two_merged_quarters(tmp_path):
+    plan = synthetic_plan(120, directorates=4, seed=21, as_of=date(2026, 6, 30))
+    path = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(plan, path)
+    cip_xl.issue_returns(path, tmp_path / "q1")
+    quarter_one = tmp_path / "plan-q1.xlsx"
+    quarter_one.write_bytes(path.read_bytes())
+
+    # quarter 2: one directorate reports, an action is cancelled, the date moves on
+    department = cip_xl.load_plan(path).returns_log[0].department
+    returned = return_for(tmp_path / "q1", department.replace(" ", "_"))
+    wb = openpyxl.load_workbook(returned)
+    ws = wb["Return"]
+    refs = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]
+    statuses = {r: ws.cell(i + 2, 10).value for i, r in enumerate(refs)}
+    open_refs = [r for r in refs if statuses[r] not in ("Complete", "Cancelled")]
+    edit_return(returned, {(open_refs[0], "Status"): "Complete",
+                           (open_refs[1], "Status"): "Cancelled"})
+    cip_xl.merge(path, [returned])
+    later = cip_xl.load_plan(path)
+    later.settings.reporting_date = date(2026, 9, 30)
+    target = next(a for a in later.actions if a.ref == open_refs[2])
+    target.revised_date = date(2027, 12, 31)
+    cip_xl.save_plan(later, path)
+
+    report = cip_xl.api.changes(path, str(quarter_one))
+    kinds = {(c.ref, c.kind) for c in report.changes}
+    assert (open_refs[0], "completed") in kinds and (open_refs[1], "cancelled") in kinds
+    assert (open_refs[2], "date slip") in kinds
+    assert report.before_date == date(2026, 6, 30) and report.after_date == date(2026, 9, 30)
+    assert {t.theme for t in report.themes} == {t.name for t in later.themes}
+    assert all(t.direction[0] in "↑↓→" for t in report.themes)
+
+    out = tmp_path / "changes.xlsx"
+    result = run_cli("changes", str(path), "--since", str(quarter_one), "--xlsx", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(openpyxl.load_workbook(out)["Changes"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("Ref", "Theme", "Key action", "Change")
+    assert (open_refs[0], "completed") in {(r[0], r[3]) for r in rows[1:]}
+
+    doc = tmp_path / "report.docx"
+    made = run_cli("report", str(path), "-o", str(doc), "--since", str(quarter_one))
+    assert made.returncode == 0, made.stderr
+    import docx
+    text = "\n".join(p.text for p in docx.Document(doc).paragraphs)
+    assert "Since the last report" in text and f"Ref {open_refs[0]}" in text
+
+
+def test_since_a_date_picks_the_newest_backup_before_it(example_path):
+    plan = example_plan()
+    plan.actions[0].status = "Cancelled"
+    cip_xl.save_plan(plan, example_path)  # makes a backup of the first version
+    report = cip_xl.api.changes(example_path, date.today().strftime("%d/%m/%Y"))
+    assert [(c.ref, c.kind) for c in report.changes] == [("1.1", "cancelled")]
+    bad = run_cli("changes", str(example_path), "--since", "last Tuesday")
+    assert bad.returncode == 2 and "neither a backup file nor a date" in bad.stderr
