@@ -436,6 +436,34 @@ def changes(plan, since, xlsx, profile) -> None:
         click.echo(f"Wrote {xlsx}")
 
 
+@cli.group()
+def addin() -> None:
+    """The Excel add-in: the Improvement Plan ribbon tab (see docs/excel-addin.md)."""
+
+
+@addin.command("install")
+@click.argument("plan", type=click.Path(dir_okay=False, exists=True), required=False)
+def addin_install(plan) -> None:
+    """Print the steps that add the ribbon to PLAN, and write xlwings.conf beside it
+    pointing Excel at this Python."""
+    from .addin import write_xlwings_conf
+    from .resources import resource_folder
+
+    macros = resource_folder("macros")
+    if plan:
+        conf = write_xlwings_conf(Path(plan).parent)
+        click.echo(f"Wrote {conf} (Excel will run {sys.executable}).")
+    click.echo(f"""
+1. python -m pip install "cip-xl[addin]"   and   xlwings addin install
+2. Save the plan as .xlsm. In Excel press Alt+F11, File > Import File:
+     {macros / 'CipXl.bas'}
+   then Tools > References > tick xlwings.
+3. With Excel closed, add this ribbon with the Office RibbonX Editor
+   (Insert > Office 2010+ Custom UI Part):
+     {macros / 'customUI.xml'}
+4. Open the plan: the Improvement Plan tab runs cip-xl.""")
+
+
 @cli.command("make-resources", hidden=True)
 @click.argument("root", type=click.Path(file_okay=False), required=False)
 def make_resources(root) -> None:

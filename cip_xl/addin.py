@@ -1,0 +1,196 @@
+"""The Excel face: entry points that the ribbon's VBA calls through xlwings' RunPython.
+
+Each entry point is a few lines over the same library call the CLI makes:
+
+1. find the workbook that pressed the button (``xw.Book.caller()``, or ``book`` in
+   tests), make sure it is saved, and take its file name;
+2. for jobs that rewrite the master (status, returns, merge, approve), close it in
+   Excel first — Excel locks an open file — and open it again afterwards;
+3. show the outcome in the workbook: a Findings sheet and a status-bar message, never a
+   Python traceback.
+
+``macros/CipXl.bas`` holds the VBA subs and ``macros/customUI.xml`` the "Improvement
+Plan" ribbon tab; ``on_ribbon`` maps a button's id to its entry point.
+"""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Callable
+
+from .findings import ERROR, Finding, PlanFileError
+
+FINDINGS_SHEET = "Findings"
+RETURNS_FOLDER = "returns"
+RETURNED_FOLDER = "returned"
+REMINDERS_FOLDER = "reminders"
+
+
+def _caller(book=None):
+    if book is not None:
+        return book
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def _reopen(book, path: Path):
+    """Open ``path`` again in the Excel that ``book`` lived in."""
+    try:
+        return book.app.books.open(str(path))
+    except AttributeError:  # a stand-in without an app: nothing to reopen
+        return book
+
+
+def _show(book, title: str, findings: list[Finding], message: str) -> None:
+    """Write ``findings`` on a Findings sheet of ``book`` and ``message`` on the status bar."""
+    names = [sheet.name for sheet in book.sheets]
+    sheet = book.sheets[FINDINGS_SHEET] if FINDINGS_SHEET in names else \
+        book.sheets.add(FINDINGS_SHEET)
+    sheet.clear_contents()
+    rows = [[title, "", "", ""], ["Severity", "Where", "Finding", "Code"]]
+    rows += [[f.severity, f"{f.sheet or ''}!{f.cell or ''}".strip("!"), f.message, f.code]
+             for f in findings]
+    if not findings:
+        rows.append(["", "", message, ""])
+    sheet.range("A1").value = rows
+    with contextlib.suppress(AttributeError):  # stand-ins have no status bar
+        book.app.status_bar = message
+
+
+def _run(job: str, work: Callable[[Path], tuple[list[Finding], str]], book=None,
+         rewrites: bool = False):
+    """Save the caller, run ``work`` on its file, show the outcome; return the book."""
+    book = _caller(book)
+    book.save()
+    path = Path(book.fullname)
+    if rewrites:
+        book.close()
+    try:
+        findings, message = work(path)
+    except PlanFileError as exc:
+        findings, message = [exc.finding], f"cip-xl {job}: {exc.finding.message}"
+    except Exception as exc:  # a bug of ours: shown in the workbook, not as a traceback
+        findings = [Finding("internal-error", ERROR,
+                            f"{type(exc).__name__}: {exc}. Please report this.",
+                            str(path))]
+        message = f"cip-xl {job} failed: {type(exc).__name__}"
+    if rewrites:
+        book = _reopen(book, path)
+    _show(book, f"cip-xl {job}: {path.name}", findings, message)
+    return book
+
+
+def validate(book=None):
+    """Validate button: check the plan, list the findings on a Findings sheet."""
+    from . import api
+
+    def work(path: Path):
+        report = api.validate(path)
+        errors = len(report.errors)
+        return report.findings, (f"{len(report.plan.actions)} actions checked: {errors} "
+                                 f"errors, {len(report.findings) - errors} other findings.")
+    return _run("validate", work, book)
+
+
+def refresh_status(book=None):
+    """Refresh status button: recompute the traffic lights and the Summary sheet."""
+    from . import api
+
+    def work(path: Path):
+        result = api.refresh_status(path)
+        words = {}
+        for judgement in result.judgements.values():
+            words[judgement.verdict.word] = words.get(judgement.verdict.word, 0) + 1
+        summary = ", ".join(f"{n} {w.lower()}" for w, n in words.items())
+        return [], f"Status as at {result.as_of:%d/%m/%Y}: {summary}."
+    return _run("status", work, book, rewrites=True)
+
+
+def issue_returns(book=None):
+    """Issue returns button: one return per directorate into a returns folder beside
+    the plan."""
+    from . import api
+
+    def work(path: Path):
+        issued = api.issue_returns(path, path.parent / RETURNS_FOLDER)
+        return [], f"Issued {len(issued)} returns into {path.parent / RETURNS_FOLDER}."
+    return _run("returns", work, book, rewrites=True)
+
+
+def merge_returns(book=None):
+    """Merge returns button: merge every .xlsx in the 'returned' folder beside the plan."""
+    from . import api
+
+    def work(path: Path):
+        folder = path.parent / RETURNED_FOLDER
+        files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+        if not files:
+            return [Finding("no-returns", ERROR,
+                            f"Put the returned workbooks in {folder} and press Merge again.",
+                            str(path))], "No returns to merge."
+        report = path.parent / "merge-report.xlsx"
+        result = api.merge(path, files, report=report)
+        applied = sum(len(o.applied) for o in result.outcomes)
+        refused = sum(len(o.refusals) for o in result.outcomes)
+        return result.findings, (f"Merged {len(files)} returns: {applied} changes applied, "
+                                 f"{refused} refused (see {report.name}).")
+    return _run("merge", work, book, rewrites=True)
+
+
+def approve(book=None):
+    """Approve button: apply the Approve / Reject decisions typed on Change requests."""
+    from . import api
+
+    def work(path: Path):
+        result = api.approve(path)
+        return result.findings, (f"{len(result.approved)} approved, {len(result.rejected)} "
+                                 f"rejected, {len(result.pending)} still to decide.")
+    return _run("approve", work, book, rewrites=True)
+
+
+def build_report(book=None):
+    """Build report button: the Word committee report beside the plan."""
+    from . import api
+
+    def work(path: Path):
+        result = api.report(path, path.with_name(f"{path.stem}-report.docx"))
+        return [], f"Wrote {result.path.name} ({result.actions} actions)."
+    return _run("report", work, book)
+
+
+def reminders(book=None):
+    """Reminders button: .eml drafts for each lead officer in a reminders folder."""
+    from . import api
+
+    def work(path: Path):
+        folder = path.parent / REMINDERS_FOLDER
+        _, files, findings = api.remind(path, folder)
+        return findings, f"Wrote {len(files)} reminder drafts into {folder}."
+    return _run("remind", work, book)
+
+
+#: ribbon button ids (macros/customUI.xml) → entry points
+BUTTONS = {
+    "cipValidate": validate, "cipStatus": refresh_status, "cipReturns": issue_returns,
+    "cipMerge": merge_returns, "cipApprove": approve, "cipReport": build_report,
+    "cipRemind": reminders,
+}
+
+
+def on_ribbon(button_id: str, book=None):
+    """Run the entry point of ribbon button ``button_id``."""
+    return BUTTONS[button_id](book)
+
+
+def write_xlwings_conf(folder: Path, interpreter: str | None = None) -> Path:
+    """Write ``xlwings.conf`` into ``folder`` so RunPython uses this Python."""
+    import sys
+
+    from .safe_save import atomic_write_bytes
+
+    interpreter = interpreter or sys.executable
+    key = "INTERPRETER_WIN" if interpreter.lower().endswith(".exe") else "INTERPRETER_MAC"
+    path = Path(folder) / "xlwings.conf"
+    atomic_write_bytes(f'"{key}","{interpreter}"\n'.encode("utf-8"), path)
+    return path

@@ -1,0 +1,175 @@
+"""The Excel add-in's entry points, run on Linux against a stand-in for xlwings' Book."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import openpyxl
+import pytest
+
+import cip_xl
+from cip_xl import addin
+from cip_xl.resources import resource
+
+from .conftest import run_cli
+from .returns_helpers import edit_return
+
+
+class StandInSheet:
+    def __init__(self, name):
+        self.name = name
+        self.cells = {}
+
+    def clear_contents(self):
+        self.cells = {}
+
+    def range(self, address):
+        sheet = self
+
+        class Range:
+            @property
+            def value(self):
+                return sheet.cells.get(address)
+
+            @value.setter
+            def value(self, rows):
+                sheet.cells[address] = rows
+        return Range()
+
+
+class StandInSheets(list):
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return next(s for s in self if s.name == key)
+        return super().__getitem__(key)
+
+    def add(self, name):
+        sheet = StandInSheet(name)
+        self.append(sheet)
+        return sheet
+
+
+class StandInApp:
+    def __init__(self):
+        self.status_bar = None
+        self.opened = []
+        app = self
+
+        class Books:
+            def open(self, path):
+                app.opened.append(path)
+                return StandInBook(path, app)
+        self.books = Books()
+
+
+class StandInBook:
+    """The members of xlwings.Book the entry points use: name, fullname, save, close,
+    sheets, app."""
+
+    def __init__(self, path, app=None):
+        self.fullname = str(path)
+        self.name = path.name if hasattr(path, "name") else str(path).rsplit("/", 1)[-1]
+        self.sheets = StandInSheets([StandInSheet("Plan")])
+        self.app = app or StandInApp()
+        self.saved = self.closed = 0
+
+    def save(self):
+        self.saved += 1
+
+    def close(self):
+        self.closed += 1
+
+
+def findings_rows(book):
+    return book.sheets["Findings"].range("A1").value
+
+
+def test_validate_shows_findings_without_rewriting(example_path):
+    wb = openpyxl.load_workbook(example_path)
+    wb["Plan"]["E5"] = "XYZ"
+    wb.save(example_path)
+    book = StandInBook(example_path)
+    result = addin.validate(book)
+    assert result is book and book.saved == 1 and book.closed == 0
+    rows = findings_rows(book)
+    assert rows[1] == ["Severity", "Where", "Finding", "Code"]
+    assert ["error", "Plan!E5"] == rows[2][:2] and rows[2][3] == "officer-unknown"
+    assert "1 errors" in book.app.status_bar
+
+
+def test_status_closes_runs_and_reopens(example_path):
+    book = StandInBook(example_path)
+    reopened = addin.on_ribbon("cipStatus", book)
+    assert book.closed == 1 and book.app.opened == [str(example_path)]
+    assert reopened is not book
+    assert reopened.app.status_bar.startswith("Status as at 30/09/2026")
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    rag = [c.value for c in ws[1]].index("RAG") + 1
+    assert ws.cell(2, rag).value.startswith("=IF(")
+
+
+def test_returns_merge_approve_report_remind(example_path):
+    folder = example_path.parent
+    addin.issue_returns(StandInBook(example_path))
+    issued = sorted((folder / addin.RETURNS_FOLDER).glob("*.xlsx"))
+    assert len(issued) == 4
+
+    (folder / addin.RETURNED_FOLDER).mkdir()
+    place = next(p for p in issued if "Place" in p.name)
+    edit_return(place, {("5.3", "Proposed revised date"): cip_xl.parse_due("30/06/2027").due})
+    shutil.copy(place, folder / addin.RETURNED_FOLDER / place.name)
+    merged = addin.merge_returns(StandInBook(example_path))
+    assert "Merged 1 returns" in merged.app.status_bar
+    assert (folder / "merge-report.xlsx").exists()
+
+    wb = openpyxl.load_workbook(example_path)
+    for row in wb["Change requests"].iter_rows(min_row=2):
+        row[8].value = "Approve"
+    wb.save(example_path)
+    approved = addin.approve(StandInBook(example_path))
+    assert approved.app.status_bar.startswith("1 approved")
+
+    report = addin.build_report(StandInBook(example_path))
+    assert (folder / f"{example_path.stem}-report.docx").exists()
+    assert "Wrote" in report.app.status_bar
+    addin.reminders(StandInBook(example_path))
+    assert list((folder / addin.REMINDERS_FOLDER).glob("*.eml"))
+
+
+def test_a_bad_file_is_a_finding_not_a_traceback(tmp_path):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"not a workbook")
+    book = StandInBook(bad)
+    addin.validate(book)
+    rows = findings_rows(book)
+    assert rows[2][0] == "error" and "not an .xlsx workbook" in rows[2][2]
+    assert "cip-xl validate" in book.app.status_bar
+
+
+def test_merge_with_no_returns_folder_says_what_to_do(example_path):
+    book = addin.merge_returns(StandInBook(example_path))
+    rows = findings_rows(book)
+    assert rows[2][3] == "no-returns" and "returned" in rows[2][2]
+
+
+def test_ribbon_buttons_vba_subs_and_entry_points_agree():
+    ribbon = resource("macros", "customUI.xml").read_text(encoding="utf-8")
+    vba = resource("macros", "CipXl.bas").read_text(encoding="utf-8")
+    buttons = dict(re.findall(r'<button id="(\w+)"[^>]*?onAction="(\w+)"', ribbon, re.S))
+    assert set(buttons) == set(addin.BUTTONS)
+    for button, sub in buttons.items():
+        body = re.search(rf"Public Sub {sub}\(control As IRibbonControl\)\s+CipRun \"(\w+)\"",
+                         vba)
+        assert body, sub
+        assert getattr(addin, body[1]) is addin.BUTTONS[button]
+    assert 'RunPython "import cip_xl.addin; cip_xl.addin." & entry & "()"' in vba
+    import xml.dom.minidom
+    xml.dom.minidom.parseString(ribbon)  # well-formed
+
+
+def test_addin_install_writes_xlwings_conf(example_path):
+    result = run_cli("addin", "install", str(example_path))
+    assert result.returncode == 0, result.stderr
+    conf = (example_path.parent / "xlwings.conf").read_text(encoding="utf-8")
+    assert conf.startswith('"INTERPRETER_')
+    assert "CipXl.bas" in result.stdout and "customUI.xml" in result.stdout
