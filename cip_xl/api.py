@@ -287,6 +287,12 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     _check_target(output, overwrite)
     contract = contract_for(output, profile)
     result = read(source, contract, load_mapping(mapping) if mapping else None)
+    if not result.plan.actions:
+        raise PlanFileError(Finding(
+            "import-nothing-found", ERROR,
+            f"No actions were found in {Path(source).name}: no table has plan headers "
+            "(Ref, Key action, Lead officer, Completion date...). Use --mapping to say which "
+            "of its headers mean what. Nothing was written.", file=str(source)))
     if council:
         result.plan.settings.council = council
     atomic_save(new_workbook(result.plan, contract), output)

@@ -76,7 +76,7 @@ def new(plan, council, title, reporting_date, overwrite, profile) -> None:
 
 
 @cli.command()
-@click.argument("plan", type=click.Path(dir_okay=False))
+@click.argument("plan", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="How to print the findings.")
 @click.option("--annotate", "annotate_", is_flag=True,
@@ -234,7 +234,7 @@ def merge(plan, returned, dry_run, report, profile) -> None:
     from . import api
 
     with click.progressbar(length=len(returned), label="Merging returns",
-                           file=sys.stderr) as bar:
+                           file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         def step(path):
             bar.label = f"Merging {Path(path).name[:40]}"
             bar.update(1)
@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> None:
     except PlanFileError as exc:
         finding = exc.finding
         place = f"{finding.where}: " if finding.sheet else ""  # else the message names it
-        click.echo(f"cip-xl: {place}{finding.message}", err=True)
+        click.echo(f"cip-xl: {place}{finding.message} [{finding.code}]", err=True)
         sys.exit(EXIT_UNUSABLE if finding.severity == ERROR else EXIT_FINDINGS)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

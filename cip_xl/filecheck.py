@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
+import zlib
 import zipfile
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def sniff(path: str | Path) -> str:
                 raise _fail(path, "file-too-large",
                             f"{path.name} unpacks to {total // (1024 * 1024)} MB, more than "
                             f"the {MAX_UNPACKED_BYTES // (1024 * 1024)} MB cip-xl accepts.")
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError,
+            OSError):
         raise _fail(path, "file-corrupt",
                     f"{path.name} is damaged (the zip package cannot be read). Restore it "
                     "from a backup or ask the sender for a fresh copy.") from None

@@ -26,7 +26,7 @@ from . import schema
 from .dates import parse_due
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
-from .plan_read import EXCEL_ERRORS
+from .plan_read import EXCEL_CELL_LIMIT, EXCEL_ERRORS
 from .return_read import ReturnedCell, ReturnedRow, ReturnedWorkbook, read_return
 from .returns import NEW_ACTIONS_SHEET, RETURN_SHEET, fingerprint, to_json
 from .schema import Contract
@@ -266,6 +266,13 @@ def _as_text(cell: ReturnedCell, findings: list[Finding], file: str, header: str
     if value is None:
         return None
     text = _show(value)
+    from .plan_write import ILLEGAL
+    if ILLEGAL.search(text):
+        findings.append(Finding(
+            "control-characters", WARNING,
+            f"{header} holds control characters a workbook cannot store; they are kept as "
+            "'\ufffd' marks.", file, RETURN_SHEET, cell.coordinate))
+        text = ILLEGAL.sub("\ufffd", text)
     if cell.formula or text[:1] in "=+@":
         findings.append(Finding(
             "formula-stored-as-text", WARNING,
@@ -313,7 +320,15 @@ def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
                 "not taken in.", file, RETURN_SHEET, cell.coordinate))
             return False, None
         return True, float(number)
-    return True, _as_text(cell, outcome.findings, file, header)
+    text = _as_text(cell, outcome.findings, file, header)
+    if text is not None and len(text) > EXCEL_CELL_LIMIT:
+        outcome.findings.append(Finding(
+            "return-cell-too-long", ERROR,
+            f"{header} holds {len(text):,} characters, more than the {EXCEL_CELL_LIMIT:,} "
+            "Excel keeps in a cell; it is not taken in (it begins "
+            f"'{_short(text, 80)}').", file, RETURN_SHEET, cell.coordinate))
+        return False, None
+    return True, text
 
 
 def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
@@ -428,10 +443,12 @@ def _unknown_row(plan: Plan, row: ReturnedRow, returned: ReturnedWorkbook,
                  outcome: ReturnOutcome, when: datetime, who: str) -> None:
     file = str(returned.path)
     if row.action_id:
+        same_place = next((r.values for r in returned.issued.values() if r.row == row.row),
+                          None)
         outcome.findings.extend(_typed_findings(
             row, file, "row-unknown-action",
             f"Row {row.row} has Action ID '{row.action_id}', which this return did not "
-            "issue (the hidden ID was changed); what it holds is not taken in"))
+            "issue (the hidden ID was changed); what it holds is not taken in", same_place))
         return
     _new_action(plan, row, returned, outcome, when, who, RETURN_SHEET)
 

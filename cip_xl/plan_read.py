@@ -17,6 +17,9 @@ from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource
                     ReturnRecord, ReviewEntry, Settings, Theme, new_action_id)
 from .schema import Contract
 
+#: the most characters Excel keeps in one cell
+EXCEL_CELL_LIMIT = 32767
+
 EXCEL_ERRORS = ("#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!",
                 "#SPILL!", "#CALC!", "#GETTING_DATA")
 
@@ -107,6 +110,13 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None)
     source = PlanSource(file=file, plan_sheet=plan_sheet, columns=columns,
                         extra_columns=extras)
     plan = Plan(source=source, extra_columns=list(extras))
+    for merged in getattr(ws, "merged_cells", None) and ws.merged_cells.ranges or ():
+        if merged.max_row > merged.min_row and merged.max_row > header_row:
+            findings.append(Finding(
+                "merged-cells", ERROR,
+                f"Cells {merged.coord} are merged across rows, so only the first row holds "
+                "the value. Unmerge them (Home > Merge & Center) and fill each row.",
+                file, plan_sheet, merged.coord.split(":")[0]))
     letter_to_key = {v: k for k, v in columns.items()}
     from openpyxl.utils import column_index_from_string
     index_to_key = {column_index_from_string(v): k for v, k in letter_to_key.items()}
@@ -190,6 +200,12 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
     for key, cell in values.items():
         value = cell.value
         column = schema.COLUMNS_BY_KEY[key]
+        if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+            findings.append(Finding(
+                "cell-too-long", ERROR,
+                f"{column.header} holds {len(value):,} characters, more than the "
+                f"{EXCEL_CELL_LIMIT:,} Excel keeps in a cell; shorten it.",
+                file, sheet, cell.coordinate))
         if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
             findings.append(Finding(
                 "excel-error", ERROR,

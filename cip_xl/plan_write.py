@@ -8,6 +8,7 @@ openpyxl would drop (slicers, sparklines...) is refused rather than damaged.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,13 +24,19 @@ DATE_FORMAT = "dd/mm/yyyy"
 SPARE_ROWS = 500
 
 
+#: characters an xlsx cannot hold (XML 1.0 forbids them); replaced by U+FFFD
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def set_text(cell, value: object) -> None:
     """Store ``value`` as text, even when it starts with = + - or @.
 
     Officers type "=see note" or "-10% on budget"; written plainly, openpyxl would make
-    that a formula. Text is what they typed, so text is what is stored.
+    that a formula. Text is what they typed, so text is what is stored. Control
+    characters no workbook can hold become U+FFFD rather than failing the save; callers
+    that take text from people report them first (see :mod:`cip_xl.merging`).
     """
-    cell.value = "" if value is None else str(value)
+    cell.value = "" if value is None else ILLEGAL.sub("\ufffd", str(value))
     if cell.value == "":
         cell.value = None
         return

@@ -84,6 +84,12 @@ def read_return(path: str | Path, contract: Contract) -> ReturnedWorkbook:
     wb = open_workbook(path, read_only=True)
     try:
         return _read(wb, path, contract)
+    except PlanFileError:
+        raise
+    except Exception as exc:  # read-only mode parses while iterating: damage shows here
+        raise _fail(path, "file-corrupt",
+                    f"{path.name} is damaged ({type(exc).__name__}); ask for a fresh copy "
+                    "of the return.") from None
     finally:
         wb.close()
 
@@ -128,6 +134,16 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     "it has been edited. Issue a fresh return.", META_SHEET)
 
     findings: list[Finding] = []
+    merged_rows: set[int] = set()
+    for first, last in _merged_ranges(path, RETURN_SHEET):
+        top, bottom = _row_of(first), _row_of(last)
+        if bottom > top:
+            merged_rows.update(range(top, bottom + 1))
+            findings.append(Finding(
+                "return-merged-cells", ERROR,
+                f"Cells {first}:{last} were merged across rows, which keeps only the first "
+                "row's text; rows {0} to {1} are not taken in. Unmerge them and send the "
+                "return again.".format(top, bottom), str(path), RETURN_SHEET, first))
     ws = wb[RETURN_SHEET]
     columns = return_columns(contract)
     by_header = {header_key(c.header): c.key for c in columns}
@@ -174,6 +190,8 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
             cells[key] = ReturnedCell(_plain(cell.value), cell.coordinate, formula)
         if not any(c.value is not None for c in cells.values()):
             continue
+        if row and row[0].row in merged_rows:
+            continue
         action_id = cells.get("action_id")
         rows.append(ReturnedRow(row[0].row if row else 0,
                                 str(action_id.value).strip() if action_id and
@@ -201,6 +219,38 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                 new_actions.append(ReturnedRow(row[0].row, "", cells))
     return ReturnedWorkbook(path, meta, issued, rows, new_actions, findings,
                             {key: _letter(index) for index, key in position.items()})
+
+
+def _row_of(coordinate: str) -> int:
+    return int("".join(ch for ch in coordinate if ch.isdigit()) or 0)
+
+
+def _merged_ranges(path: Path, sheet_name: str) -> list[tuple[str, str]]:
+    """The merged ranges of sheet ``sheet_name``, read from the package's XML (openpyxl's
+    read-only mode does not report them)."""
+    import posixpath
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        match = re.search(r'<(?:\w+:)?sheet\b[^>]*name="' + re.escape(sheet_name) +
+                          r'"[^>]*r:id="([^"]+)"', workbook)
+        if not match:
+            return []
+        target = re.search(r'<Relationship\b[^>]*Id="' + re.escape(match[1]) +
+                           r'"[^>]*Target="([^"]+)"', rels) or re.search(
+            r'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="' + re.escape(match[1]) + '"', rels)
+        if not target:
+            return []
+        part = target[1].lstrip("/")
+        part = part if part.startswith("xl/") else posixpath.normpath("xl/" + part)
+        try:
+            xml = archive.read(part).decode("utf-8", "replace")
+        except KeyError:
+            return []
+    return re.findall(r'<(?:\w+:)?mergeCell\b[^>]*ref="([A-Z]+\d+):([A-Z]+\d+)"', xml)
 
 
 def _letter(index: int) -> str:

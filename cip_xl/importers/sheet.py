@@ -47,23 +47,35 @@ def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
     from ..filecheck import open_workbook
 
     wb = open_workbook(path, read_only=True, data_only=True)
-    tables, legend, title = [], [], ""
     try:
-        for ws in wb.worksheets:
-            rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            while rows and not any(c.strip() for c in rows[-1]):
-                rows.pop()
-            pairs = legend_from_table([r[:2] for r in rows[1:]]) if rows and \
-                len([c for c in rows[0] if c]) <= 2 else None
-            if pairs:
-                legend += pairs
-                continue
-            if not title:
-                title = next((clean(r[0]) for r in rows[:3] if r and r[0] and
-                              sum(1 for c in r if c) == 1), "")
-            tables.append(RawTable(ws.title, rows,
-                                   lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
-                                   sheet_label=ws.title))
+        return _read_workbook(wb, path)
+    except PlanFileError:
+        raise
+    except Exception as exc:  # read-only mode parses while iterating: damage shows here
+        raise PlanFileError(Finding("import-unreadable", ERROR,
+                                    f"{path.name} is damaged ({type(exc).__name__}).",
+                                    file=str(path))) from None
     finally:
         wb.close()
+
+
+def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
+    from openpyxl.utils import get_column_letter
+
+    tables, legend, title = [], [], ""
+    for ws in wb.worksheets:
+        rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        while rows and not any(c.strip() for c in rows[-1]):
+            rows.pop()
+        pairs = legend_from_table([r[:2] for r in rows[1:]]) if rows and \
+            len([c for c in rows[0] if c]) <= 2 else None
+        if pairs:
+            legend += pairs
+            continue
+        if not title:
+            title = next((clean(r[0]) for r in rows[:3] if r and r[0] and
+                          sum(1 for c in r if c) == 1), "")
+        tables.append(RawTable(ws.title, rows,
+                               lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
+                               sheet_label=ws.title))
     return tables, legend, title

@@ -27,6 +27,7 @@ from .. import schema
 from ..dates import parse_due
 from ..findings import INFO, WARNING, Finding
 from ..model import Action, Officer, Plan, Theme
+from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
 
 STATUS_AS_WRITTEN = "Status (as written)"
@@ -296,6 +297,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 note("import-extra-cells", WARNING, f"{where} has text outside the plan's "
                      f"columns, kept in the progress update: '{extra[0][:60]}'.")
                 action.progress_update = "\n".join([action.progress_update] + extra).strip()
+            for key in ("objective", "key_action", "target_outcomes", "resources",
+                        "progress_update"):
+                text = getattr(action, key)
+                if len(text) > EXCEL_CELL_LIMIT:
+                    note("import-text-too-long", WARNING,
+                         f"{contract.column(key).header} has {len(text):,} characters; a "
+                         f"workbook cell keeps {EXCEL_CELL_LIMIT:,}, so the end (from "
+                         f"'{text[EXCEL_CELL_LIMIT:EXCEL_CELL_LIMIT + 40]}') is not "
+                         "imported.", key)
+                    setattr(action, key, text[:EXCEL_CELL_LIMIT])
             if not action.key_action and not action.lead_officer and not action.target_date:
                 note("import-row-unclear", WARNING, f"{where} has text but no key action, "
                      "officer or date; imported as an action for you to check.")
