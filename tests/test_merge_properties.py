@@ -62,7 +62,7 @@ def _apply_edits(path: Path, edits: list[tuple[int, str, object]]) -> dict:
     for row_index, header, value in edits:
         row = 2 + row_index % (ws.max_row - 1)
         cell = ws.cell(row, columns[header])
-        issued = cell.value
+        issued = typed[cell.coordinate][3] if cell.coordinate in typed else cell.value
         cell.value = value if value != "" else None
         typed[cell.coordinate] = (ws.cell(row, 1).value, header, cell.value, issued)
     wb.save(path)
