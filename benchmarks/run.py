@@ -1,0 +1,277 @@
+"""County-scale benchmarks for cip-xl, reported as ratios measured in the same run.
+
+    python benchmarks/run.py            # 200 / 2,000 / 10,000 actions, 40 returns
+    python benchmarks/run.py --smoke    # tiny sizes, for CI: proves the scripts run
+
+Workloads:
+
+* W1 validate + status of a plan (200, 2,000, 10,000 actions)
+* W2 merge 40 edited returns into a 2,000-action plan
+* W3 the Word report of 2,000 actions
+* W4 issue 40 returns from a 2,000-action plan
+
+Each is compared with the floor — python-calamine just parsing the same files — and
+with a plain openpyxl script doing the job naively (W3 with docxtpl's bare render of
+the same rows). Absolute seconds vary on shared machines; the ratios are the result.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import cip_xl  # noqa: E402
+from cip_xl.synthetic import synthetic_plan  # noqa: E402
+
+
+def timed(function, repeat: int = 1) -> float:
+    """The best of ``repeat`` wall-clock runs of ``function``, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def calamine_parse(paths: list[Path]) -> None:
+    """The floor: read every sheet of every file, and nothing else."""
+    from python_calamine import CalamineWorkbook
+
+    for path in paths:
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+
+
+# ------------------------------------------------------------------ naive scripts
+
+def naive_validate_status(path: Path) -> None:
+    """What a hand-written openpyxl script does: load, check and colour every row."""
+    import openpyxl
+    from openpyxl.styles import PatternFill
+
+    from cip_xl.dates import parse_due
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    headers = [c.value for c in ws[1]]
+    status_col = headers.index("Status")
+    date_col = headers.index("Target date")
+    rag_col = headers.index("RAG")
+    today = date(2026, 9, 30)
+    for row in ws.iter_rows(min_row=2):
+        due = parse_due(row[date_col].value).due
+        word = row[status_col].value
+        colour = "9AD0F5" if word == "Complete" else (
+            "F4A582" if due and due < today else "A6DDC4")
+        row[rag_col].fill = PatternFill("solid", fgColor=colour)
+        row[rag_col].value = word
+    wb.save(path)
+
+
+def naive_merge(plan: Path, returns: list[Path]) -> None:
+    """Open the master and each return fully, copy edited cells, save after each."""
+    import openpyxl
+
+    for path in returns:
+        master = openpyxl.load_workbook(plan)
+        ws = master["Plan"]
+        headers = [c.value for c in ws[1]]
+        ident = headers.index("Action ID")
+        rows = {row[ident].value: row for row in ws.iter_rows(min_row=2)}
+        returned = openpyxl.load_workbook(path)["Return"]
+        rhead = [str(c.value).rstrip(" ✎") for c in returned[1]]
+        for rrow in returned.iter_rows(min_row=2):
+            target = rows.get(rrow[rhead.index("Action ID")].value)
+            if target is None:
+                continue
+            for field in ("Status", "% complete", "Progress update"):
+                value = rrow[rhead.index(field)].value
+                if target[headers.index(field)].value != value:
+                    target[headers.index(field)].value = value
+        master.save(plan)
+
+
+def naive_issue(plan: Path, folder: Path) -> None:
+    """One workbook per department, copied cell by cell with openpyxl."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(plan)
+    ws = wb["Plan"]
+    officers = {r[0]: r[4] for r in wb["Officers"].iter_rows(min_row=2, values_only=True)}
+    headers = [c.value for c in ws[1]]
+    lead = headers.index("Lead officer")
+    groups: dict[str, list] = {}
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        groups.setdefault(officers.get(row[lead], "?"), []).append(row)
+    folder.mkdir(exist_ok=True)
+    for department, rows in groups.items():
+        out = openpyxl.Workbook()
+        sheet = out.active
+        sheet.append(headers)
+        for row in rows:
+            sheet.append(row)
+        sheet.protection.sheet = True
+        out.save(folder / f"{department}.xlsx")
+
+
+# ------------------------------------------------------------------ set-up
+
+def make_plan(folder: Path, actions: int, departments: int, words: int) -> Path:
+    path = folder / f"plan-{actions}.xlsx"
+    if not path.exists():
+        cip_xl.save_plan(synthetic_plan(actions, directorates=departments, seed=actions,
+                                        progress_words=words), path)
+    return path
+
+
+def edited_returns(folder: Path, plan: Path) -> list[Path]:
+    """Issue returns from ``plan`` and type an edit into every row of each."""
+    import openpyxl
+
+    returns = folder / "returns"
+    if returns.exists():
+        shutil.rmtree(returns)
+    issued = cip_xl.issue_returns(plan, returns)
+    for item in issued:
+        wb = openpyxl.load_workbook(item.path)
+        ws = wb["Return"]
+        column = next(c.column for c in ws[1] if str(c.value).startswith("Progress update"))
+        for row in range(2, ws.max_row + 1):
+            ws.cell(row, column).value = f"Quarter 3 update for row {row}: progress made."
+        wb.save(item.path)
+    return [i.path for i in issued]
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:5.2f}×" if b else "  n/a"
+
+
+def run(sizes: list[int], merge_size: int, departments: int, words: int,
+        repeat: int) -> list[str]:
+    lines = []
+    work = Path(tempfile.mkdtemp(prefix="cip-xl-bench-"))
+    try:
+        # W1
+        for size in sizes:
+            plan = make_plan(work, size, departments, words)
+
+            def ours(path=plan):
+                copy = work / "w1.xlsx"
+                shutil.copy(path, copy)
+                cip_xl.validate(copy)
+                cip_xl.refresh_status(copy)
+
+            def naive(path=plan):
+                copy = work / "w1-naive.xlsx"
+                shutil.copy(path, copy)
+                naive_validate_status(copy)
+
+            t_ours, t_naive = timed(ours, repeat), timed(naive, repeat)
+            t_floor = timed(lambda path=plan: calamine_parse([path]), repeat)
+            lines.append(f"W1 validate+status {size:>6} actions: ours {t_ours:6.2f}s | "
+                         f"vs floor {ratio(t_ours, t_floor)} | naive/ours "
+                         f"{ratio(t_naive, t_ours)}")
+
+        # W2 and W4 on the merge-sized plan
+        plan = make_plan(work, merge_size, departments, words)
+        master = work / "w2.xlsx"
+        shutil.copy(plan, master)
+        t_issue = timed(lambda: cip_xl.issue_returns(master, work / "issued"), 1)
+        t_naive_issue = timed(lambda: naive_issue(plan, work / "naive-issued"), 1)
+        lines.append(f"W4 issue returns {merge_size:>6} actions, "
+                     f"{len(list((work / 'issued').glob('*.xlsx')))} returns: ours "
+                     f"{t_issue:6.2f}s | naive/ours {ratio(t_naive_issue, t_issue)}")
+
+        returns = edited_returns(work, master)
+        before = master.read_bytes()
+
+        def ours_merge():
+            master.write_bytes(before)
+            cip_xl.merge(master, returns)
+
+        def naive_merge_run():
+            copy = work / "w2-naive.xlsx"
+            copy.write_bytes(before)
+            naive_merge(copy, returns)
+
+        t_merge = timed(ours_merge, 1)
+        t_floor = timed(lambda: calamine_parse([master] + returns), repeat)
+        t_naive = timed(naive_merge_run, 1)
+        master.write_bytes(before)
+        tracemalloc.start()
+        cip_xl.merge(master, returns)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        data = sum(p.stat().st_size for p in [master] + returns)
+        lines.append(f"W2 merge {len(returns)} returns into {merge_size} actions: ours "
+                     f"{t_merge:6.2f}s | vs floor {ratio(t_merge, t_floor)} | naive/ours "
+                     f"{ratio(t_naive, t_merge)} | peak Python memory "
+                     f"{peak / 2**20:.0f} MB for {data / 2**20:.1f} MB of files")
+
+        # W3
+        from docxtpl import DocxTemplate
+
+        from cip_xl.reporting import ReportOptions, build_context, render_report
+        from cip_xl.resources import resource
+        from cip_xl.status import refresh
+
+        big = cip_xl.load_plan(plan)
+        judgements = refresh(big)
+        t_report = timed(lambda: render_report(big, work / "w3.docx", ReportOptions(),
+                                               judgements), repeat)
+
+        def bare():
+            template = DocxTemplate(resource("report_templates", "committee-report.docx"))
+            context = build_context(big, judgements, ReportOptions(), big.settings.reporting_date)
+            context["chart"] = ""
+            template.render(context, autoescape=True)
+            template.save(work / "w3-bare.docx")
+
+        t_bare = timed(bare, repeat)
+        lines.append(f"W3 Word report {merge_size:>6} actions: ours {t_report:6.2f}s | "
+                     f"vs docxtpl bare render {ratio(t_report, t_bare)}")
+
+        # start-up
+        def start(args):
+            return timed(lambda: subprocess.run([sys.executable, *args], check=True,
+                                                capture_output=True), repeat)
+        t_help = start(["-m", "cip_xl", "--help"])
+        t_python = start(["-c", "pass"])
+        lines.append(f"CLI start-up: cip-xl --help {t_help:5.2f}s | python alone "
+                     f"{t_python:5.2f}s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny sizes, to prove the scripts still run (CI)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N for quick steps")
+    args = parser.parse_args()
+    if args.smoke:
+        lines = run([30], 40, 4, 8, 1)
+    else:
+        lines = run([200, 2000, 10000], 2000, 40, 60, args.repeat)
+    print(f"cip-xl {cip_xl.__version__}, Python {platform.python_version()}, "
+          f"{platform.machine()}, {date.today():%d %B %Y}")
+    for line in lines:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
