@@ -148,13 +148,14 @@ def refresh_status(path: str | Path, as_of: date | None = None,
 
     contract = contract_for(path, profile)
     with plan_lock(path, "refreshing status"):
-        plan = read_plan(path, contract).plan
+        reading = read_plan(path, contract)
+        plan = reading.plan
         if as_of is not None:
             plan.settings.reporting_date = as_of
         elif plan.settings.reporting_date is None:
             plan.settings.reporting_date = date.today()
         judgements = refresh(plan)
-        backup = write(plan, path, contract)
+        backup = write(plan, path, contract, workbook=reading.workbook)
     return StatusResult(plan, judgements, plan.settings.reporting_date, backup)
 
 
@@ -173,9 +174,9 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
 
     contract = contract_for(path, profile)
     with plan_lock(path, "issuing returns"):
-        plan = read_plan(path, contract).plan
-        issued = issue(plan, Path(folder), contract, by, when)
-        write(plan, path, contract)
+        reading = read_plan(path, contract)
+        issued = issue(reading.plan, Path(folder), contract, by, when)
+        write(reading.plan, path, contract, workbook=reading.workbook)
     return issued
 
 
@@ -208,12 +209,13 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
 
     contract = contract_for(path, profile)
     with plan_lock(path, "approving change requests"):
-        plan = read_plan(path, contract).plan
+        reading = read_plan(path, contract)
+        plan = reading.plan
         result = decide(plan, approve=set(approve_ids), reject=set(reject_ids),
                         approve_all=approve_all, by=by, file=str(path),
                         sheet=contract.sheet("change_requests"))
         if (result.approved or result.rejected) and not dry_run:
-            write(plan, path, contract)
+            write(plan, path, contract, workbook=reading.workbook)
     return result
 
 

@@ -111,7 +111,8 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     result = MergeResult(plan_path, [], dry_run)
     lock = plan_lock(plan_path, "merge") if not dry_run else _no_lock()
     with lock:
-        plan = read_plan(plan_path, contract).plan
+        reading = read_plan(plan_path, contract)
+        plan = reading.plan
         before = _snapshot(plan)
         claimed: dict[str, Path] = {}
         for path in returns:
@@ -130,7 +131,8 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         result.missing = [r.department for r in plan.returns_log
                           if r.revision == plan.settings.revision and not r.merged]
         if not dry_run and _snapshot(plan) != before:
-            result.backup = save_plan(plan, plan_path, contract)
+            result.backup = save_plan(plan, plan_path, contract,
+                                      workbook=reading.workbook)
             result.saved = True
     return result
 
@@ -172,6 +174,7 @@ def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
                       "in this one was taken in.")
     outcome.findings.extend(returned.findings)
     who = f"{returned.department} return ({path.name})"
+    by_id = {a.action_id: a for a in plan.actions}
     seen_rows: set[str] = set()
     reordered = False
 
@@ -196,7 +199,7 @@ def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
                 "merged first; this copy is not taken in", issued.values))
             continue
         claimed[row.action_id] = path
-        action = plan.action(row.action_id)
+        action = by_id.get(row.action_id)
         if action is None:
             outcome.findings.extend(_typed_findings(
                 row, file, "action-removed",
@@ -207,8 +210,9 @@ def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
         _merge_row(plan, action, row, issued.values, returned.columns, outcome, when, who,
                    file)
 
+    returned_ids = {r.action_id for r in returned.rows}
     for action_id, issued in returned.issued.items():
-        if action_id not in seen_rows and action_id not in {r.action_id for r in returned.rows}:
+        if action_id not in seen_rows and action_id not in returned_ids:
             outcome.findings.append(Finding(
                 "row-deleted", ERROR,
                 f"Ref {issued.values.get('ref')} ('{_short(issued.values.get('key_action'))}') "

@@ -30,6 +30,8 @@ class PlanReading:
 
     plan: Plan
     findings: list[Finding] = field(default_factory=list)
+    #: the openpyxl workbook read, so a caller that saves soon after needs no second load
+    workbook: object = field(default=None, repr=False)
 
 
 def _text(value: object) -> str:
@@ -168,7 +170,7 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None)
         for r in _rows(wb, contract.sheet("returns"))]
     source.sheets = {key: _find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
-    return PlanReading(plan, findings)
+    return PlanReading(plan, findings, wb)
 
 
 def _day_time(value: object) -> datetime | None:

@@ -9,6 +9,7 @@ openpyxl would drop (slicers, sparklines...) is refused rather than damaged.
 from __future__ import annotations
 
 import re
+from copy import copy
 from datetime import date, datetime
 from pathlib import Path
 
@@ -186,6 +187,7 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
     last_row = header_row
+    styles: dict[tuple, object] = {}
     for offset, action in enumerate(plan.actions, start=1):
         row = header_row + offset
         last_row = row
@@ -195,10 +197,18 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
             cell = ws.cell(row, index)
             value = getattr(action, key)
             set_value(cell, value, column.kind)
-            cell.alignment = top if column.kind in (schema.DATE, schema.PERCENT) else wrap
-            if column.kind == schema.COMPUTED:
-                cell.fill = computed_fill
-            elif isinstance(value, str) and not column.hidden:
+            # styling each cell through openpyxl's descriptors costs more than the rest
+            # of the save; cells of one column and value shape share one style record
+            shape = (key, type(value), bool(cell.quotePrefix))
+            if shape in styles:
+                cell._style = copy(styles[shape])
+            else:
+                cell.alignment = top if column.kind in (schema.DATE, schema.PERCENT) else wrap
+                if column.kind == schema.COMPUTED:
+                    cell.fill = computed_fill
+                styles[shape] = copy(cell._style)
+            if isinstance(value, str) and not column.hidden and \
+                    column.kind != schema.COMPUTED:
                 lines = max(lines, _wrapped_lines(value, column.width))
         for header, index in by_extra.items():
             cell = ws.cell(row, index)
@@ -341,12 +351,14 @@ def _validate_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
 
 
 def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
-              allow_loss: bool = False, backup: bool = True) -> Path | None:
+              allow_loss: bool = False, backup: bool = True,
+              workbook=None) -> Path | None:
     """Save ``plan`` to ``path`` atomically; return the backup made, if any.
 
     If ``path`` exists it is updated in place (keeping what cip-xl does not own) after a
     timestamped backup; a workbook holding features openpyxl would drop is refused with
-    a :class:`PlanFileError` unless ``allow_loss``.
+    a :class:`PlanFileError` unless ``allow_loss``. ``workbook`` may be the openpyxl
+    workbook already read from ``path`` (see ``PlanReading.workbook``), saving a load.
     """
     from .filecheck import features_openpyxl_drops, open_workbook
     from .safe_save import atomic_save, make_backup
@@ -355,7 +367,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     path = Path(path)
     backup_path = None
     if path.exists():
-        wb = open_workbook(path)
+        wb = workbook if workbook is not None else open_workbook(path)
         lost = features_openpyxl_drops(path)
         if lost and not allow_loss:
             raise PlanFileError(Finding(
