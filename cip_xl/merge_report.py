@@ -5,21 +5,14 @@ with one row per change and per finding, chosen by the file's suffix.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
+from .cells import as_text
 from .merging import MergeResult
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    return as_text(value).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown(result: MergeResult) -> str:

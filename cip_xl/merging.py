@@ -18,11 +18,12 @@ backed up and replaced atomically, and only when something changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from . import schema
+from .cells import as_text
 from .dates import parse_due
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
@@ -248,28 +249,18 @@ def _typed_findings(row: ReturnedRow, file: str, code: str, reason: str,
         cell = row.cells.get(key)
         if cell is not None and cell.value is not None and \
                 (issued is None or _norm(cell.value) != _norm(issued.get(key))):
-            found.append(Finding(code, ERROR, f"{reason} ('{_short(_show(cell.value), 200)}').",
+            found.append(Finding(code, ERROR, f"{reason} ('{_short(as_text(cell.value), 200)}').",
                                  file, RETURN_SHEET, cell.coordinate))
     if not found:
         found.append(Finding(code, ERROR, reason + ".", file, RETURN_SHEET, f"A{row.row}"))
     return found
 
 
-def _show(value: object) -> str:
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _as_text(cell: ReturnedCell, findings: list[Finding], file: str, header: str) -> str | None:
     value = cell.value
     if value is None:
         return None
-    text = _show(value)
+    text = as_text(value)
     from .plan_write import ILLEGAL
     if ILLEGAL.search(text):
         findings.append(Finding(
@@ -302,7 +293,7 @@ def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
         if word is None:
             outcome.findings.append(Finding(
                 "return-status-invalid", ERROR,
-                f"Status '{_short(_show(value))}' is not one of the list "
+                f"Status '{_short(as_text(value))}' is not one of the list "
                 f"({', '.join(schema.STATUS_WORDS)}); it is not taken in.", file,
                 RETURN_SHEET, cell.coordinate))
             return False, None
@@ -320,7 +311,7 @@ def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
                 not 0 <= number <= 100:
             outcome.findings.append(Finding(
                 "return-percent-invalid", ERROR,
-                f"% complete '{_short(_show(value))}' is not a number from 0 to 100; it is "
+                f"% complete '{_short(as_text(value))}' is not a number from 0 to 100; it is "
                 "not taken in.", file, RETURN_SHEET, cell.coordinate))
             return False, None
         return True, float(number)
@@ -349,11 +340,11 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
             header = schema.COLUMNS_BY_KEY[key].header if key in schema.COLUMNS_BY_KEY \
                 else "Status at issue"
             coordinate = cell.coordinate if cell else f"{columns[key]}{row.row}"
-            typed = f"'{_short(_show(returned), 200)}'" if returned is not None else "nothing"
+            typed = f"'{_short(as_text(returned), 200)}'" if returned is not None else "nothing"
             outcome.findings.append(Finding(
                 "locked-edit", ERROR,
                 f"Ref {issued.get('ref')}: {header} is not the officer's to change; "
-                f"{typed} was typed where '{_short(_show(issued.get(key)))}' was issued. Not "
+                f"{typed} was typed where '{_short(as_text(issued.get(key)))}' was issued. Not "
                 "taken in: ask the improvement manager to change it.", file, RETURN_SHEET,
                 coordinate, str(issued.get("ref"))))
 
@@ -373,8 +364,8 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
             outcome.findings.append(Finding(
                 "clash", ERROR,
                 f"Ref {action.ref}: {header} was changed in the master since this return "
-                f"was issued (now '{_short(_show(getattr(action, key)))}'); the officer's "
-                f"'{_short(_show(value), 200)}' was not applied. Decide which to keep.",
+                f"was issued (now '{_short(as_text(getattr(action, key)))}'); the officer's "
+                f"'{_short(as_text(value), 200)}' was not applied. Decide which to keep.",
                 file, RETURN_SHEET, cell.coordinate, action.ref))
             continue
         _apply(plan, action, key, value, outcome, when, who,
@@ -397,7 +388,7 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
     if parsed is not None and parsed.kind not in ("date", "blank"):
         outcome.findings.append(Finding(
             "return-date-invalid", ERROR,
-            f"Ref {action.ref}: proposed revised date '{_short(_show(proposed.value))}' "
+            f"Ref {action.ref}: proposed revised date '{_short(as_text(proposed.value))}' "
             "is not a date; it is not taken in.", file, RETURN_SHEET,
             proposed.coordinate, action.ref))
     if parsed is not None and parsed.kind == "date":

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import schema
+from .cells import as_text
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
                     ReturnRecord, ReviewEntry, Settings, Theme, new_action_id)
@@ -35,15 +36,7 @@ class PlanReading:
 
 
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return as_text(value).strip()
 
 
 def _day(value: object) -> object:

@@ -120,7 +120,7 @@ def _summary(wb, plan: Plan, contract: Contract, letters: dict[str, str], header
     ws = wb.create_sheet(SUMMARY_SHEET, 1)
     plan_ref = "'" + _title(wb, contract.plan_sheet).replace("'", "''") + "'"
     rag = f"{plan_ref}!${letters['rag']}${header_row + 1}:${letters['rag']}${last}"
-    ws["A1"] = f'="Status of actions as at "&TEXT(ReportDate,"dd/mm/yyyy")'
+    ws["A1"] = '="Status of actions as at "&TEXT(ReportDate,"dd/mm/yyyy")'
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 36
     for index in range(2, len(VERDICTS) + 3):

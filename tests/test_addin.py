@@ -5,7 +5,6 @@ import re
 import shutil
 
 import openpyxl
-import pytest
 
 import cip_xl
 from cip_xl import addin

@@ -1,7 +1,6 @@
 """Files that are not usable plans: one clear line, exit 2, no traceback, nothing changed."""
 from __future__ import annotations
 
-import io
 import zipfile
 
 import pytest

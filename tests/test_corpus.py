@@ -16,7 +16,7 @@ from cip_xl.findings import PlanFileError
 
 from .conftest import run_cli
 from .corpus import Context, cases
-from .returns_helpers import edit_return, return_for
+from .returns_helpers import edit_return
 
 CASES = cases()
 

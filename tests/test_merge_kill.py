@@ -1,7 +1,6 @@
 """Killing a merge at any moment never leaves a corrupt master (SIGKILL, many times)."""
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal

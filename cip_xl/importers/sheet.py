@@ -7,23 +7,11 @@ taken as the plan's title.
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
 from pathlib import Path
 
 from ..findings import ERROR, Finding, PlanFileError
+from ..cells import as_text
 from .tables import RawTable, clean, legend_from_table
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
@@ -64,7 +52,7 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
 
     tables, legend, title = [], [], ""
     for ws in wb.worksheets:
-        rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        rows = [[as_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
         while rows and not any(c.strip() for c in rows[-1]):
             rows.pop()
         pairs = legend_from_table([r[:2] for r in rows[1:]]) if rows and \

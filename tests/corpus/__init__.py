@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import zipfile
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Callable
 

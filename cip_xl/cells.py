@@ -1,0 +1,21 @@
+"""How a cell's value reads as text: the one rule every reader and report shares.
+
+Dates read as dd/mm/yyyy (UK), whole numbers stored as floats lose their ".0", blank is
+the empty string.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+
+def as_text(value: object) -> str:
+    """``value`` as a person would read it in the cell."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
