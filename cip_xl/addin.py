@@ -31,7 +31,9 @@ def _caller(book=None):
         return book
     import xlwings as xw
 
-    return xw.Book.caller()
+    caller = xw.Book.caller()
+    # from the add-in's ribbon the caller is the add-in itself: work on the plan in front
+    return xw.books.active if caller.name.lower().endswith(".xlam") else caller
 
 
 def _reopen(book, path: Path):
@@ -194,3 +196,89 @@ def write_xlwings_conf(folder: Path, interpreter: str | None = None) -> Path:
     path = Path(folder) / "xlwings.conf"
     atomic_write_bytes(f'"{key}","{interpreter}"\n'.encode("utf-8"), path)
     return path
+
+
+ADDIN_NAME = "cip-xl.xlam"
+
+
+def _xlwings_base(name: str, output: Path) -> Path:
+    try:
+        import xlwings
+    except ImportError:
+        raise PlanFileError(Finding(
+            "addin-needs-xlwings", ERROR,
+            'Building the add-in needs xlwings: python -m pip install "cip-xl[addin]".',
+            str(output))) from None
+    base = Path(xlwings.__file__).parent / name
+    if not base.is_file():
+        raise PlanFileError(Finding(
+            "addin-base-missing", ERROR,
+            f"This xlwings ({xlwings.__version__}) has no {name} to build on.", str(output)))
+    return base
+
+
+def build_plan_workbook(plan: Path, output: Path) -> Path:
+    """Write ``output`` (.xlsm): the plan at ``plan`` with the ribbon tab and the VBA
+    (xlwings' RunPython module embedded, so no separate add-in is needed)."""
+    import io
+    import zipfile
+
+    from .filecheck import open_workbook
+    from .resources import resource
+    from .safe_save import atomic_save
+    from .vba_project import RIBBON_PART, RIBBON_REL, add_module, restore_ribbon
+
+    output = Path(output)
+    if output.suffix.lower() != ".xlsm":
+        raise PlanFileError(Finding("addin-not-xlsm", ERROR,
+                                    f"{output.name}: a workbook with macros must end .xlsm.",
+                                    str(output)))
+    base = _xlwings_base("quickstart_standalone.xlsm", output)
+    module = resource("macros", "CipXl.bas").read_text(encoding="utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/vbaProject.bin":
+                data = add_module(data, "CipXl", module)
+            elif name == "_rels/.rels":
+                data = data.replace(b"</Relationships>", (
+                    f'<Relationship Id="rIdCipXlRibbon" Type="{RIBBON_REL}" '
+                    f'Target="{RIBBON_PART}"/></Relationships>').encode())
+            archive.writestr(name, data)
+        archive.writestr(RIBBON_PART, resource("macros", "customUI.xml").read_bytes())
+    wb = open_workbook(plan)
+    wb.vba_archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    atomic_save(wb, output)
+    restore_ribbon(output)
+    return output
+
+
+def build_addin(output: Path) -> Path:
+    """Write the Excel add-in (.xlam): the Improvement Plan ribbon tab and the CipXl VBA
+    module, added to the VBA project of xlwings' quickstart add-in (which supplies
+    RunPython). Needs xlwings installed (``pip install "cip-xl[addin]"``)."""
+    import zipfile
+
+    from .resources import resource
+    from .safe_save import atomic_write_bytes
+    from .vba_project import add_module
+
+    base = _xlwings_base("quickstart_addin_ribbon.xlam", Path(output))
+    ribbon = resource("macros", "customUI.xml").read_bytes()
+    module = resource("macros", "CipXl.bas").read_text(encoding="utf-8")
+    buffer = __import__("io").BytesIO()
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(buffer, "w",
+                                                          zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "customUI/customUI.xml":
+                data = ribbon
+            elif item.filename == "xl/vbaProject.bin":
+                data = add_module(data, "CipXl", module)
+            target.writestr(item.filename, data)
+    output = Path(output)
+    if output.is_dir():
+        output = output / ADDIN_NAME
+    atomic_write_bytes(buffer.getvalue(), output)
+    return output

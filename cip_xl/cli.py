@@ -441,6 +441,31 @@ def addin() -> None:
     """The Excel add-in: the Improvement Plan ribbon tab (see docs/excel-addin.md)."""
 
 
+@addin.command("build")
+@click.option("-o", "--output", type=click.Path(), default="cip-xl.xlam", show_default=True,
+              help="Where to write the add-in (a file, or a folder).")
+@click.option("--plan", type=click.Path(dir_okay=False, exists=True),
+              help="Instead, make this plan a macro-enabled workbook with the tab built in "
+                   "(written to --output, which must end .xlsm).")
+def addin_build(output, plan) -> None:
+    """Build the Excel add-in cip-xl.xlam (the Improvement Plan ribbon tab and its VBA),
+    or with --plan a macro-enabled plan workbook carrying the tab itself.
+
+    Install the add-in in Excel (File > Options > Add-ins > Excel Add-ins > Browse); its
+    tab then works on whichever plan workbook is in front.
+    """
+    from .addin import build_addin, build_plan_workbook
+
+    if plan:
+        path = build_plan_workbook(Path(plan), Path(output))
+        click.echo(f"Wrote {path}: open it in Excel and use the Improvement Plan tab "
+                   "(needs Python with cip-xl; see docs/excel-addin.md).")
+        return
+    path = build_addin(Path(output))
+    click.echo(f"Wrote {path}. In Excel: File > Options > Add-ins > Manage Excel Add-ins "
+               "> Browse, choose it, and tick it. See docs/excel-addin.md.")
+
+
 @addin.command("install")
 @click.argument("plan", type=click.Path(dir_okay=False, exists=True), required=False)
 def addin_install(plan) -> None:

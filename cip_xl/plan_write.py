@@ -381,4 +381,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     else:
         wb = new_workbook(plan, contract)
     atomic_save(wb, path)
+    if path.suffix.lower() == ".xlsm":
+        from .vba_project import restore_ribbon
+        restore_ribbon(path)  # openpyxl drops the ribbon's link when it saves
     return backup_path

@@ -172,3 +172,64 @@ def test_addin_install_writes_xlwings_conf(example_path):
     conf = (example_path.parent / "xlwings.conf").read_text(encoding="utf-8")
     assert conf.startswith('"INTERPRETER_')
     assert "CipXl.bas" in result.stdout and "customUI.xml" in result.stdout
+
+
+def _modules(path):
+    """VBA modules as oletools (an independent reader) extracts them."""
+    from oletools.olevba import VBA_Parser
+
+    parser = VBA_Parser(str(path))
+    try:
+        return {name: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def test_built_addin_holds_the_ribbon_and_the_vba_module(tmp_path):
+    import zipfile
+
+    result = run_cli("addin", "build", "-o", str(tmp_path / "cip-xl.xlam"))
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "cip-xl.xlam"
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("customUI/customUI.xml") == \
+            resource("macros", "customUI.xml").read_bytes()
+        assert b"ui/extensibility" in archive.read("_rels/.rels")
+    modules = _modules(path)
+    code = modules["CipXl.bas"]
+    for sub in ("CipValidate", "CipStatus", "CipReturns", "CipMerge", "CipApprove",
+                "CipReport", "CipRemind"):
+        assert f"Public Sub {sub}(control As IRibbonControl)" in code
+    assert "xlwings.bas" in modules  # RunPython comes with it
+
+
+def test_built_plan_workbook_opens_in_libreoffice_and_keeps_its_tab(example_path, tmp_path):
+    import zipfile
+
+    from .conftest import convert_with_libreoffice
+
+    xlsm = tmp_path / "plan.xlsm"
+    result = run_cli("addin", "build", "--plan", str(example_path), "-o", str(xlsm))
+    assert result.returncode == 0, result.stderr
+    assert "CipXl.bas" in _modules(xlsm)
+    assert run_cli("status", str(xlsm)).returncode == 0  # cip-xl saves it...
+    with zipfile.ZipFile(xlsm) as archive:  # ...and the tab and macros survive
+        assert b"ui/extensibility" in archive.read("_rels/.rels")
+        assert "customUI/customUI.xml" in archive.namelist()
+    assert "CipXl.bas" in _modules(xlsm)
+    assert len(cip_xl.load_plan(xlsm).actions) == 40
+    pdf = convert_with_libreoffice(xlsm, "pdf", tmp_path / "lo")
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_vba_compression_round_trips():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from cip_xl.vba_project import compress, decompress
+
+    @settings(max_examples=50, deadline=None)
+    @given(st.binary(max_size=10000))
+    def round_trip(data):
+        assert decompress(compress(data)) == data
+    round_trip()
