@@ -180,3 +180,35 @@ def features_openpyxl_drops(path: str | Path) -> list[str]:
                     if "shapes and text boxes" not in found:
                         found.append("shapes and text boxes")
     return found
+
+
+def row_of(coordinate: str) -> int:
+    return int("".join(ch for ch in coordinate if ch.isdigit()) or 0)
+
+
+def merged_ranges(path: Path, sheet_name: str) -> list[tuple[str, str]]:
+    """The merged ranges (first, last cell) of sheet ``sheet_name``, read from the
+    package's XML: openpyxl's read-only mode does not report them."""
+    import posixpath
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        match = re.search(r'<(?:\w+:)?sheet\b[^>]*name="' + re.escape(sheet_name) +
+                          r'"[^>]*r:id="([^"]+)"', workbook)
+        if not match:
+            return []
+        target = re.search(r'<Relationship\b[^>]*Id="' + re.escape(match[1]) +
+                           r'"[^>]*Target="([^"]+)"', rels) or re.search(
+            r'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="' + re.escape(match[1]) + '"', rels)
+        if not target:
+            return []
+        part = target[1].lstrip("/")
+        part = part if part.startswith("xl/") else posixpath.normpath("xl/" + part)
+        try:
+            xml = archive.read(part).decode("utf-8", "replace")
+        except KeyError:
+            return []
+    return re.findall(r'<(?:\w+:)?mergeCell\b[^>]*ref="([A-Z]+\d+):([A-Z]+\d+)"', xml)

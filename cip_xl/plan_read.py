@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import schema
 from .cells import as_text
+from .filecheck import merged_ranges, row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
                     ReturnRecord, ReviewEntry, Settings, Theme, new_action_id)
@@ -55,20 +56,40 @@ def find_header_row(ws, contract: Contract, search_rows: int = 10) -> tuple[int,
     return best_row, best_cells
 
 
-def read_plan(path: str | Path, contract: Contract | None = None, workbook=None) -> PlanReading:
+def read_plan(path: str | Path, contract: Contract | None = None, workbook=None, *,
+              read_only: bool = False) -> PlanReading:
     """Read the master plan at ``path``.
 
     ``workbook`` may be an already-open openpyxl workbook of that file (formulas not
-    evaluated). Raises :class:`PlanFileError` for an unusable file or one with no Plan
-    sheet; everything else is a finding in the returned :class:`PlanReading`.
+    evaluated). ``read_only`` reads faster with less memory, for callers that will not
+    save (the reading then holds no workbook). Raises :class:`PlanFileError` for an
+    unusable file or one with no Plan sheet; everything else is a finding in the
+    returned :class:`PlanReading`.
     """
-    from openpyxl.utils import get_column_letter
-
     from .filecheck import open_workbook
 
     contract = contract or schema.DEFAULT_CONTRACT
     path = Path(path)
-    wb = workbook if workbook is not None else open_workbook(path)
+    if read_only and workbook is None:
+        wb = open_workbook(path, read_only=True)
+        try:
+            reading = _read(wb, path, contract)
+        except PlanFileError:
+            raise
+        except Exception as exc:  # read-only mode parses while iterating
+            raise PlanFileError(Finding(
+                "file-corrupt", ERROR, f"{path.name} is damaged ({type(exc).__name__}); "
+                "restore it from a backup.", file=str(path))) from None
+        finally:
+            wb.close()
+        reading.workbook = None
+        return reading
+    return _read(workbook if workbook is not None else open_workbook(path), path, contract)
+
+
+def _read(wb, path: Path, contract: Contract) -> PlanReading:
+    from openpyxl.utils import get_column_letter
+
     file = str(path)
     findings: list[Finding] = []
     plan_sheet = _find_sheet(wb, contract.plan_sheet)
@@ -105,22 +126,22 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None)
     source = PlanSource(file=file, plan_sheet=plan_sheet, columns=columns,
                         extra_columns=extras)
     plan = Plan(source=source, extra_columns=list(extras))
-    for merged in getattr(ws, "merged_cells", None) and ws.merged_cells.ranges or ():
-        if merged.max_row > merged.min_row and merged.max_row > header_row:
+    for first, last in _merged(ws, path, plan_sheet):
+        if row_of(last) > row_of(first) and row_of(last) > header_row:
             findings.append(Finding(
                 "merged-cells", ERROR,
-                f"Cells {merged.coord} are merged across rows, so only the first row holds "
+                f"Cells {first}:{last} are merged across rows, so only the first row holds "
                 "the value. Unmerge them (Home > Merge & Center) and fill each row.",
-                file, plan_sheet, merged.coord.split(":")[0]))
+                file, plan_sheet, first))
     letter_to_key = {v: k for k, v in columns.items()}
     from openpyxl.utils import column_index_from_string
     index_to_key = {column_index_from_string(v): k for v, k in letter_to_key.items()}
     index_to_extra = {column_index_from_string(v): h for h, v in extras.items()}
 
-    for row in ws.iter_rows(min_row=header_row + 1):
+    for row_number, row in enumerate(ws.iter_rows(min_row=header_row + 1),
+                                     start=header_row + 1):
         values: dict[str, object] = {}
         extra: dict[str, object] = {}
-        row_number = row[0].row if row else 0
         for cell in row:
             if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
                 continue
@@ -164,6 +185,14 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None)
     source.sheets = {key: _find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
     return PlanReading(plan, findings, wb)
+
+
+def _merged(ws, path: Path, title: str) -> list[tuple[str, str]]:
+    """Merged ranges of the Plan sheet, from openpyxl or, read-only, from the XML."""
+    ranges = getattr(ws, "merged_cells", None)
+    if ranges is not None:
+        return [tuple(r.coord.split(":")) for r in ranges.ranges if ":" in r.coord]
+    return merged_ranges(path, title)
 
 
 def _day_time(value: object) -> datetime | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from .filecheck import merged_ranges, row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
 from .returns import (FORMAT, META_SHEET, NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET,
                       RETURN_SHEET, fingerprint, return_columns)
@@ -135,8 +136,8 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
 
     findings: list[Finding] = []
     merged_rows: set[int] = set()
-    for first, last in _merged_ranges(path, RETURN_SHEET):
-        top, bottom = _row_of(first), _row_of(last)
+    for first, last in merged_ranges(path, RETURN_SHEET):
+        top, bottom = row_of(first), row_of(last)
         if bottom > top:
             merged_rows.update(range(top, bottom + 1))
             findings.append(Finding(
@@ -219,38 +220,6 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                 new_actions.append(ReturnedRow(row[0].row, "", cells))
     return ReturnedWorkbook(path, meta, issued, rows, new_actions, findings,
                             {key: _letter(index) for index, key in position.items()})
-
-
-def _row_of(coordinate: str) -> int:
-    return int("".join(ch for ch in coordinate if ch.isdigit()) or 0)
-
-
-def _merged_ranges(path: Path, sheet_name: str) -> list[tuple[str, str]]:
-    """The merged ranges of sheet ``sheet_name``, read from the package's XML (openpyxl's
-    read-only mode does not report them)."""
-    import posixpath
-    import re
-    import zipfile
-
-    with zipfile.ZipFile(path) as archive:
-        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        match = re.search(r'<(?:\w+:)?sheet\b[^>]*name="' + re.escape(sheet_name) +
-                          r'"[^>]*r:id="([^"]+)"', workbook)
-        if not match:
-            return []
-        target = re.search(r'<Relationship\b[^>]*Id="' + re.escape(match[1]) +
-                           r'"[^>]*Target="([^"]+)"', rels) or re.search(
-            r'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="' + re.escape(match[1]) + '"', rels)
-        if not target:
-            return []
-        part = target[1].lstrip("/")
-        part = part if part.startswith("xl/") else posixpath.normpath("xl/" + part)
-        try:
-            xml = archive.read(part).decode("utf-8", "replace")
-        except KeyError:
-            return []
-    return re.findall(r'<(?:\w+:)?mergeCell\b[^>]*ref="([A-Z]+\d+):([A-Z]+\d+)"', xml)
 
 
 def _letter(index: int) -> str:

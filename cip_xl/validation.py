@@ -41,7 +41,7 @@ def validate_file(path: str | Path, contract: Contract | None = None) -> Validat
     """Read the plan at ``path`` and check it against every rule."""
     from .plan_read import read_plan
 
-    reading = read_plan(path, contract)
+    reading = read_plan(path, contract, read_only=True)
     return ValidationReport(reading.plan, sort_findings(
         reading.findings + validate_plan(reading.plan, contract)))
 
