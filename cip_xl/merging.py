@@ -17,6 +17,7 @@ backed up and replaced atomically, and only when something changed.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -110,7 +111,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     plan_path = Path(plan_path)
     when = (when or datetime.now()).replace(microsecond=0)
     result = MergeResult(plan_path, [], dry_run)
-    lock = plan_lock(plan_path, "merge") if not dry_run else _no_lock()
+    lock = plan_lock(plan_path, "merge") if not dry_run else contextlib.nullcontext()
     with lock:
         reading = read_plan(plan_path, contract)
         plan = reading.plan
@@ -136,14 +137,6 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                                       workbook=reading.workbook)
             result.saved = True
     return result
-
-
-class _no_lock:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _snapshot(plan: Plan) -> tuple:

@@ -70,24 +70,19 @@ def _long_date(day: date | None) -> str:
 
 
 def summary_sentence(judgements: dict[str, Judgement]) -> str:
-    """'Of 40 actions, 12 are on track, 6 complete, ...' in verdict order."""
+    """'Of 40 actions, 15 are on track, 6 complete, ...' in a fixed, readable order."""
     total = len(judgements)
     if not total:
         return "The plan has no actions yet."
     tally = {v.word: 0 for v in VERDICTS}
     for judgement in judgements.values():
         tally[judgement.verdict.word] += 1
-    words = {"On track": "on track", "Complete": "complete", "Overdue": "overdue",
-             "At risk": "at risk", "No update": "without an update this period",
-             "Not due": "not yet due", "Cancelled": "cancelled"}
-    order = ("On track", "Complete", "At risk", "Overdue", "No update", "Not due",
-             "Cancelled")
-    parts = [f"{tally[w]} {'is' if tally[w] == 1 and i == 0 else 'are' if i == 0 else ''}"
-             .strip() + f" {words[w]}" for i, w in enumerate(o for o in order if tally[o])]
-    if len(parts) > 1:
-        listed = ", ".join(parts[:-1]) + " and " + parts[-1]
-    else:
-        listed = parts[0]
+    phrases = {"On track": "on track", "Complete": "complete", "At risk": "at risk",
+               "Overdue": "overdue", "No update": "without an update this period",
+               "Not due": "not yet due", "Cancelled": "cancelled"}
+    parts = [f"{tally[word]} {phrase}" for word, phrase in phrases.items() if tally[word]]
+    parts[0] = parts[0].replace(" ", " is " if parts[0].startswith("1 ") else " are ", 1)
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
     return f"Of {total} action{'s' if total != 1 else ''}, {listed}."
 
 
