@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -181,6 +182,7 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
         ws.column_dimensions[get_column_letter(c)].width = column.width
         ws.column_dimensions[get_column_letter(c)].hidden = column.hidden
     rows_meta = []
+    styles: dict[tuple, object] = {}  # one style record per column and value shape
     for r, action in enumerate(actions, start=2):
         values = issued_values(action)
         for c, column in enumerate(columns, start=1):
@@ -189,10 +191,15 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
                 column.key == "action_id" else None
             set_value(cell, value, contract.column(column.key).kind
                       if column.key in schema.COLUMNS_BY_KEY else schema.TEXT)
+            shape = (c, type(value), bool(cell.quotePrefix))
+            if shape in styles:
+                cell._style = copy(styles[shape])
+                continue
             cell.alignment = wrap
             if column.editable:
                 cell.protection = unlocked
                 cell.fill = editable_fill
+            styles[shape] = copy(cell._style)
         ws.row_dimensions[r].height = 60
         rows_meta.append((action.action_id, r, fingerprint(values),
                           json.dumps(values, ensure_ascii=False, sort_keys=True)))
