@@ -258,6 +258,7 @@ def build_addin(output: Path) -> Path:
     """Write the Excel add-in (.xlam): the Improvement Plan ribbon tab and the CipXl VBA
     module, added to the VBA project of xlwings' quickstart add-in (which supplies
     RunPython). Needs xlwings installed (``pip install "cip-xl[addin]"``)."""
+    import io
     import zipfile
 
     from .resources import resource
@@ -267,7 +268,7 @@ def build_addin(output: Path) -> Path:
     base = _xlwings_base("quickstart_addin_ribbon.xlam", Path(output))
     ribbon = resource("macros", "customUI.xml").read_bytes()
     module = resource("macros", "CipXl.bas").read_text(encoding="utf-8")
-    buffer = __import__("io").BytesIO()
+    buffer = io.BytesIO()
     with zipfile.ZipFile(base) as source, zipfile.ZipFile(buffer, "w",
                                                           zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():

@@ -209,7 +209,7 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
                 styles[shape] = copy(cell._style)
             if isinstance(value, str) and not column.hidden and \
                     column.kind != schema.COMPUTED:
-                lines = max(lines, _wrapped_lines(value, column.width))
+                lines = max(lines, wrapped_lines(value, column.width))
         for header, index in by_extra.items():
             cell = ws.cell(row, index)
             set_value(cell, action.extra.get(header), schema.TEXT)
@@ -230,7 +230,7 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
     ws.row_dimensions[header_row].height = 32
 
 
-def _wrapped_lines(text: str, width: float) -> int:
+def wrapped_lines(text: str, width: float) -> int:
     """Roughly how many lines ``text`` wraps to in a column ``width`` characters wide.
 
     openpyxl cannot measure text and neither Excel nor LibreOffice grow rows written

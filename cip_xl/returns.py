@@ -158,7 +158,7 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
     from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .plan_write import set_value
+    from .plan_write import set_value, wrapped_lines
 
     columns = return_columns(contract)
     wb = Workbook()
@@ -200,9 +200,12 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
                 cell.protection = unlocked
                 cell.fill = editable_fill
             styles[shape] = copy(cell._style)
-        ws.row_dimensions[r].height = 60
+        lines = max(wrapped_lines(str(getattr(action, col.key, "") or ""), col.width)
+                    for col in columns if not col.hidden and col.key in values)
+        ws.row_dimensions[r].height = min(409, max(30, 15 * lines))
         rows_meta.append((action.action_id, r, fingerprint(values),
                           json.dumps(values, ensure_ascii=False, sort_keys=True)))
+    ws.row_dimensions[1].height = 48
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(2, len(actions) + 1)}"
     ws.print_title_rows = "1:1"
@@ -328,11 +331,16 @@ def _write_instructions(ws, plan: Plan, department: str, count: int,
         (f"Questions: {settings.contact or settings.report_author or 'the improvement manager'}.",
          False),
     ]
+    from .plan_write import wrapped_lines
+
     ws.column_dimensions["A"].width = 110
     for r, (text, bold) in enumerate(lines, start=1):
         cell = ws.cell(r, 1, text)
         cell.font = Font(bold=bold, size=14 if r == 1 else 11)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = (22 if r == 1 else 15) * wrapped_lines(text, 100)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "directorate",
