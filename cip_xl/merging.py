@@ -366,8 +366,19 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         changed = True
     if changed and schema.normalise_status(action.status) == "Complete" and \
             action.percent_complete != 100:
-        _apply(plan, action, "percent_complete", 100.0, outcome, when, who,
-               "set to 100 because the status is Complete")
+        typed = row.cells.get("percent_complete")
+        value = typed.value if typed else None
+        if "percent_complete" in columns and \
+                _norm(value) != _norm(issued.get("percent_complete")):
+            outcome.findings.append(Finding(  # the officer's own figure stands
+                "complete-not-100", WARNING,
+                f"Ref {action.ref} is marked Complete but the return says "
+                f"{as_text(value) or 'no'}% complete; check with the lead officer.",
+                file, RETURN_SHEET, typed.coordinate if typed else
+                f"{columns['percent_complete']}{row.row}", action.ref))
+        else:
+            _apply(plan, action, "percent_complete", 100.0, outcome, when, who,
+                   "set to 100 because the status is Complete")
     if changed:
         old = action.last_updated
         if old != when.date():
