@@ -49,10 +49,6 @@ class Finding:
         return f"{self.where}: {self.severity}: {self.message} [{self.code}]"
 
 
-def has_errors(findings: list[Finding]) -> bool:
-    return any(f.severity == ERROR for f in findings)
-
-
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Errors first, then in sheet and cell order."""
     def key(f: Finding):

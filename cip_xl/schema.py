@@ -8,7 +8,7 @@ on optional columns through a profile (see :mod:`cip_xl.profile`), which produce
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 # --------------------------------------------------------------------------- columns
 
@@ -39,10 +39,6 @@ class Column:
     width: float = 14
     hidden: bool = False
     optional: bool = False
-
-    @property
-    def computed(self) -> bool:
-        return self.kind in (COMPUTED,)
 
 
 #: the Plan sheet's columns in their default order
@@ -337,9 +333,6 @@ class Contract:
             if any(header_key(a) == wanted for a in col.aliases):
                 return col
         return None
-
-    def with_columns(self, columns: tuple[Column, ...]) -> "Contract":
-        return replace(self, columns=columns)
 
 
 DEFAULT_CONTRACT = Contract()

@@ -62,13 +62,6 @@ def due_dates(action: Action, as_of: date) -> tuple[DueDate, DueDate, DueDate]:
     return target, revised, in_force
 
 
-def next_due(action: Action, as_of: date) -> date | None:
-    """The date the action is next due as of ``as_of``: the next milestone not yet
-    passed, else the final due date; ``None`` for ongoing, TBC and unreadable dates."""
-    _, _, in_force = due_dates(action, as_of)
-    return in_force.next_milestone(as_of) if in_force.due else None
-
-
 def _percent(action: Action) -> float | None:
     value = action.percent_complete
     return float(value) if isinstance(value, (int, float)) else None

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from .model import Plan
-from .schema import VERDICTS, VERDICTS_BY_WORD, Contract, Verdict
+from .schema import VERDICTS, Contract
 from .status import Judgement
 
 SUMMARY_SHEET = "Summary"
@@ -183,9 +183,3 @@ def _summary(wb, plan: Plan, contract: Contract, letters: dict[str, str], header
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def verdict_for_label(label: str) -> Verdict | None:
-    """The verdict a RAG label ("▲ At risk") stands for, or ``None``."""
-    word = label.split(" ", 1)[-1] if label else ""
-    return VERDICTS_BY_WORD.get(word)
