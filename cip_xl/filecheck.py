@@ -176,7 +176,8 @@ def features_openpyxl_drops(path: str | Path) -> list[str]:
                     if marker in data and what not in found:
                         found.append(what)
             if re.match(r"^xl/drawings/drawing\d+\.xml$", name):
-                if b"<xdr:sp>" in archive.read(name) or b"<xdr:sp " in archive.read(name):
+                drawing = archive.read(name)
+                if b"<xdr:sp>" in drawing or b"<xdr:sp " in drawing:
                     if "shapes and text boxes" not in found:
                         found.append("shapes and text boxes")
     return found

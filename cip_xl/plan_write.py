@@ -87,7 +87,7 @@ def write_into(wb, plan: Plan, contract: Contract) -> None:
 
     judgements = refresh(plan)
     plan_ws = _sheet(wb, contract.plan_sheet, 0)
-    _write_plan_sheet(plan_ws, plan, contract)
+    layout = _write_plan_sheet(plan_ws, plan, contract)
     _write_table(_sheet(wb, contract.sheet("officers")), schema.OFFICERS,
                  [(o.code, o.title, o.name, o.email, o.directorate) for o in plan.officers])
     _write_table(_sheet(wb, contract.sheet("themes")), schema.THEMES,
@@ -110,8 +110,8 @@ def write_into(wb, plan: Plan, contract: Contract) -> None:
                    r.merged, r.result) for r in plan.returns_log])
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
-    _validate_plan_sheet(plan_ws, plan, contract)
-    install(wb, plan, contract, judgements, plan_layout(plan_ws, plan, contract), contract.palette)
+    _validate_plan_sheet(plan_ws, plan, contract, layout)
+    install(wb, plan, contract, judgements, layout, contract.palette)
     wb.active = wb.sheetnames.index(plan_ws.title)
 
 
@@ -158,11 +158,13 @@ def plan_layout(ws, plan: Plan, contract: Contract) -> tuple[int, dict[str, int]
     return header_row, by_key, by_extra
 
 
-def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
+def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> tuple:
+    """Write the Plan sheet; return its layout (see :func:`plan_layout`)."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    header_row, by_key, by_extra = plan_layout(ws, plan, contract)
+    layout = plan_layout(ws, plan, contract)
+    header_row, by_key, by_extra = layout
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
     computed_fill = PatternFill("solid", fgColor=COMPUTED_FILL)
@@ -228,6 +230,7 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.row_dimensions[header_row].height = 32
+    return layout
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -303,12 +306,12 @@ def _write_lists(wb, ws, plan: Plan) -> None:
     ws.sheet_state = "hidden"
 
 
-def _validate_plan_sheet(ws, plan: Plan, contract: Contract) -> None:
+def _validate_plan_sheet(ws, plan: Plan, contract: Contract, layout: tuple) -> None:
     """Dropdowns and checks on the Plan sheet, replacing any cip-xl set before."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    header_row, by_key, _ = plan_layout(ws, plan, contract)
+    header_row, by_key, _ = layout
     first, last = header_row + 1, header_row + len(plan.actions) + SPARE_ROWS
     ws.data_validations.dataValidation = [
         dv for dv in ws.data_validations.dataValidation
