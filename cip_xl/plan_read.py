@@ -60,9 +60,10 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
               read_only: bool = False) -> PlanReading:
     """Read the master plan at ``path``.
 
-    ``workbook`` may be an already-open openpyxl workbook of that file (formulas not
-    evaluated). ``read_only`` reads faster with less memory, for callers that will not
-    save (the reading then holds no workbook). Raises :class:`PlanFileError` for an
+    ``workbook`` may be an already-open openpyxl workbook (formulas not evaluated) or
+    :class:`~cip_xl.fastbook.FastWorkbook` of that file. ``read_only`` reads with
+    python-calamine (see :mod:`cip_xl.fastbook`), several times faster, for callers that
+    will not save through openpyxl (the reading then holds no workbook). Raises :class:`PlanFileError` for an
     unusable file or one with no Plan sheet; everything else is a finding in the
     returned :class:`PlanReading`.
     """
@@ -71,7 +72,9 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
     contract = contract or schema.DEFAULT_CONTRACT
     path = Path(path)
     if read_only and workbook is None:
-        wb = open_workbook(path, read_only=True)
+        from .fastbook import FastWorkbook
+
+        wb = FastWorkbook(path)
         try:
             reading = _read(wb, path, contract)
         except PlanFileError:
@@ -192,6 +195,8 @@ def _merged(ws, path: Path, title: str) -> list[tuple[str, str]]:
     ranges = getattr(ws, "merged_cells", None)
     if ranges is not None:
         return [tuple(r.coord.split(":")) for r in ranges.ranges if ":" in r.coord]
+    if hasattr(ws, "merged"):  # a FastSheet scanned them already
+        return ws.merged
     return merged_ranges(path, title)
 
 

@@ -1,0 +1,364 @@
+"""Reading a workbook fast, for jobs that read a plan without writing it through openpyxl.
+
+Values come from python-calamine, which parses the package in Rust at several times
+openpyxl's speed. What calamine does not say — which cells hold formulas (it gives their
+cached result), which hold Excel errors (it gives them as blanks) and which are
+formatted as percentages — comes from one scan of each sheet's XML when that sheet is
+first read. :class:`FastWorkbook` answers the small part of openpyxl's read API that
+:mod:`cip_xl.plan_read` uses, so one reader serves both.
+
+Values are given as openpyxl gives them: dates as datetimes, whole numbers as ints,
+blank cells as ``None``, a formula as its text (``"=SUM(A1:A3)"``, data type ``"f"``),
+an error as its code (``"#N/A"``, data type ``"e"``).
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from datetime import date, datetime, time
+from pathlib import Path
+
+from .findings import ERROR, Finding, PlanFileError
+
+#: number formats Excel builds in that show a percentage
+_PERCENT_BUILTIN = {9, 10}
+
+_CELL_OPEN = rb"<(?:\w+:)?c\b([^>]*)>"
+_FORMULA = re.compile(_CELL_OPEN + rb"\s*<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_ERROR = re.compile(rb"<(?:\w+:)?c\b([^>]*\bt=\"e\"[^>]*)>(?:\s*<(?:\w+:)?f\b[^>]*?"
+                    rb"(?:/>|>[^<]*</(?:\w+:)?f>))?\s*<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_SHARED_INDEX = re.compile(rb'\bsi="(\d+)"')
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*ref="([A-Z]+\d+):([A-Z]+\d+)"')
+
+
+def column_number(letters: bytes | str) -> int:
+    """``"A"`` → 1, ``"AB"`` → 28."""
+    number = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    """1 → ``"A"``, 28 → ``"AB"``."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _unescape(text: bytes) -> str:
+    """XML character data as text (the five predefined entities and character refs)."""
+    value = text.decode("utf-8", "replace")
+    if "&" not in value:
+        return value
+    if "&#" in value:
+        value = value.replace("&#34;", '"').replace("&#39;", "'")  # lxml writes quotes so
+        if "&#" in value:
+            import html
+
+            return html.unescape(value)
+    return value.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
+        .replace("&apos;", "'").replace("&amp;", "&")
+
+
+_CHARREF = re.compile(rb"&#x?[0-9a-fA-F]+;")
+
+
+def _unescape_many(texts: list[bytes]) -> list[str]:
+    """:func:`_unescape` of many texts at once: a sheet's formulas repeat a handful of
+    character references thousands of times, so each distinct one is replaced once over
+    the joined text rather than once per occurrence."""
+    if not texts:
+        return []
+    joined = b"\x00".join(texts)  # NUL cannot occur in XML
+    if b"&" in joined:
+        import html
+
+        for ref in set(_CHARREF.findall(joined)):
+            joined = joined.replace(ref, html.unescape(ref.decode()).encode("utf-8"))
+        joined = joined.replace(b"&lt;", b"<").replace(b"&gt;", b">") \
+            .replace(b"&quot;", b'"').replace(b"&apos;", b"'").replace(b"&amp;", b"&")
+    return joined.decode("utf-8", "replace").split("\x00")
+
+
+class FastCell:
+    """One non-empty cell: ``row``, ``column`` (1-based), ``value``, ``data_type``
+    (``"n"``, ``"s"``, ``"b"``, ``"d"``, ``"f"``, ``"e"``) and ``number_format``."""
+
+    __slots__ = ("row", "column", "value", "data_type", "number_format")
+
+    def __init__(self, row: int, column: int, value: object, data_type: str,
+                 number_format: str = "General") -> None:
+        self.row, self.column, self.value = row, column, value
+        self.data_type, self.number_format = data_type, number_format
+
+    @property
+    def coordinate(self) -> str:
+        return f"{column_letters(self.column)}{self.row}"
+
+    @property
+    def quotePrefix(self) -> bool:  # noqa: N802 - openpyxl's name
+        return False
+
+
+def _plain(value: object) -> object:
+    """A calamine value as openpyxl would give it."""
+    if value == "":
+        return None
+    kind = type(value)
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if kind is date:
+        return datetime.combine(value, time())
+    return value
+
+
+def _type_of(value: object) -> str:
+    if isinstance(value, bool):
+        return "b"
+    if isinstance(value, (int, float)):
+        return "n"
+    if isinstance(value, (date, time)):
+        return "d"
+    return "s"
+
+
+class FastSheet:
+    """One sheet's cells, read once. Rows and columns are 1-based, as in openpyxl."""
+
+    def __init__(self, title: str, rows: list[list], formulas: dict, errors: dict,
+                 percent: set, merged: list[tuple[str, str]]) -> None:
+        self.title = title
+        self._rows = rows
+        self.formulas = formulas  #: (row, column) → "=formula"
+        self.errors = errors  #: (row, column) → "#N/A"
+        self.percent = percent  #: {(row, column)} formatted as a percentage
+        self.merged = merged  #: [(first, last)] merged ranges
+        self.merged_cells = None  # as openpyxl's read-only mode: see plan_read._merged
+        self._special: dict | None = None
+
+    @property
+    def max_row(self) -> int:
+        return max(len(self._rows), max((r for r, _ in self.formulas), default=0),
+                   max((r for r, _ in self.errors), default=0))
+
+    def value(self, row: int, column: int) -> object:
+        """The value of one cell (``None`` if blank), as openpyxl gives it."""
+        special = self.formulas.get((row, column)) or self.errors.get((row, column))
+        if special is not None:
+            return special
+        if row > len(self._rows):
+            return None
+        values = self._rows[row - 1]
+        return _plain(values[column - 1]) if column <= len(values) else None
+
+    def _special_by_row(self) -> dict[int, dict[int, tuple[str, str]]]:
+        """Formulas and errors by row, then column: (text, data type)."""
+        if self._special is None:
+            self._special = {}
+            for kind, found in (("e", self.errors), ("f", self.formulas)):
+                for (row, column), text in found.items():
+                    self._special.setdefault(row, {})[column] = (text, kind)
+        return self._special
+
+    def iter_rows(self, min_row: int = 1, max_row: int | None = None,
+                  max_col: int | None = None, values_only: bool = False):
+        """Rows from ``min_row`` to ``max_row``: tuples of values with ``values_only``
+        (blank cells as ``None``), otherwise tuples of the row's non-empty
+        :class:`FastCell`s."""
+        last = max_row if max_row is not None else self.max_row
+        special_rows = self._special_by_row()
+        percent = self.percent
+        for number in range(min_row, last + 1):
+            raw = self._rows[number - 1] if number <= len(self._rows) else []
+            special = special_rows.get(number)
+            if special:
+                width = max(len(raw), max(special))
+                raw = list(raw) + [""] * (width - len(raw))
+            if max_col is not None:
+                raw = raw[:max_col]
+            if values_only:
+                values = [_plain(v) for v in raw]
+                for column, (text, _) in (special or {}).items():
+                    if column <= len(values):
+                        values[column - 1] = text
+                yield tuple(values)
+                continue
+            cells = []
+            for index, value in enumerate(raw, start=1):
+                if special and index in special:
+                    text, kind = special[index]
+                    cells.append(FastCell(number, index, text, kind))
+                    continue
+                if value == "":
+                    continue
+                value = _plain(value)
+                cells.append(FastCell(number, index, value, _type_of(value),
+                                      "0%" if percent and (number, index) in percent
+                                      else "General"))
+            yield tuple(cells)
+
+
+class FastWorkbook:
+    """A workbook opened for reading with python-calamine; see the module's doc."""
+
+    def __init__(self, path: str | Path) -> None:
+        from python_calamine import CalamineWorkbook
+
+        from .filecheck import sniff
+
+        self.path = Path(path)
+        sniff(self.path)
+        try:
+            self._book = CalamineWorkbook.from_path(str(self.path))
+            self.sheetnames = list(self._book.sheet_names)
+            self._archive = zipfile.ZipFile(self.path)
+            self._parts = _sheet_parts(self._archive)
+            self._percent_styles = _percent_styles(self._archive)
+        except PlanFileError:
+            raise
+        except Exception as exc:  # calamine raises its own types for bad packages
+            raise PlanFileError(Finding(
+                "file-corrupt", ERROR,
+                f"{self.path.name} is damaged or not a workbook Excel wrote "
+                f"({type(exc).__name__}: {str(exc)[:120]}). Open it in Excel, save a fresh "
+                "copy and try again.", file=str(self.path))) from None
+        self._sheets: dict[str, FastSheet] = {}
+
+    def __getitem__(self, title: str) -> FastSheet:
+        if title not in self._sheets:
+            self._sheets[title] = self._load(title)
+        return self._sheets[title]
+
+    def _load(self, title: str) -> FastSheet:
+        try:
+            sheet = self._book.get_sheet_by_name(title)
+            rows = sheet.to_python(skip_empty_area=False)
+            part = self._parts.get(title)
+            xml = self._archive.read(part) if part else b""
+        except KeyError:
+            raise
+        except Exception as exc:
+            raise PlanFileError(Finding(
+                "file-corrupt", ERROR,
+                f"{self.path.name} is damaged: its sheet '{title}' cannot be read "
+                f"({type(exc).__name__}). Restore it from a backup.",
+                file=str(self.path), sheet=title)) from None
+        formulas, errors, percent = _scan(xml, self._percent_styles)
+        merged = [(a.decode(), b.decode()) for a, b in _MERGE.findall(xml)] \
+            if b"mergeCell" in xml else []
+        return FastSheet(title, rows, formulas, errors, percent, merged)
+
+    def close(self) -> None:
+        self._archive.close()
+        self._book.close()
+
+    def __enter__(self) -> "FastWorkbook":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[dict, dict, set]:
+    """Formulas, error values and percent-formatted cells of one sheet's XML."""
+    formulas: dict[tuple[int, int], str] = {}
+    errors: dict[tuple[int, int], str] = {}
+    percent: set[tuple[int, int]] = set()
+    if b"<f" in xml or b":f" in xml:
+        shared: dict[bytes, str] = {}
+        found = [(ref, f_attrs, text) for attrs, f_attrs, text in _formulas(xml)
+                 if (ref := _REF.search(attrs))]
+        texts = _unescape_many([text for _, _, text in found])
+        for (ref, f_attrs, _), formula in zip(found, texts):
+            index = _SHARED_INDEX.search(f_attrs) if f_attrs else None
+            if index and formula:
+                shared[index[1]] = formula
+            elif index:
+                formula = shared.get(index[1], "")
+            formulas[(int(ref[2]), column_number(ref[1]))] = "=" + formula
+    if b't="e"' in xml:
+        for attrs, code in _ERROR.findall(xml):
+            ref = _REF.search(attrs)
+            if ref and (int(ref[2]), column_number(ref[1])) not in formulas:
+                errors[(int(ref[2]), column_number(ref[1]))] = _unescape(code)
+    if percent_styles:
+        pattern = re.compile(_CELL_OPEN.replace(rb"([^>]*)", rb"([^>]*\bs=\"(?:" +
+                                                b"|".join(sorted(percent_styles)) +
+                                                rb")\"[^>]*)"))
+        for attrs in pattern.findall(xml):
+            ref = _REF.search(attrs)
+            if ref:
+                percent.add((int(ref[2]), column_number(ref[1])))
+    return formulas, errors, percent
+
+
+_PLAIN_F = re.compile(rb"<f[\s>/]")
+_F_BODY = re.compile(rb"<f\b([^>]*?)(?:/>|>([^<]*)</f>)")
+
+
+def _formulas(xml: bytes):
+    """(cell attributes, formula attributes, formula text) of every formula cell.
+
+    Sheets written without a namespace prefix (Excel, LibreOffice, openpyxl) are scanned
+    from each ``<f`` back to its cell, which is many times faster than matching every
+    cell; prefixed XML takes the general pattern.
+    """
+    if b"<sheetData" not in xml:
+        yield from _FORMULA.findall(xml)
+        return
+    for found in _PLAIN_F.finditer(xml):
+        at = found.start()
+        start = xml.rfind(b"<c ", 0, at)
+        if start < 0:
+            continue
+        head_end = xml.find(b">", start)
+        if xml[head_end + 1:at].strip():  # <f> is not the cell's first child: not a cell formula
+            continue
+        body = _F_BODY.match(xml, at)
+        if body:
+            yield xml[start + 3:head_end], body[1], body[2] or b""
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → the package part holding its XML."""
+    workbook = archive.read("xl/workbook.xml")
+    rels = archive.read("xl/_rels/workbook.xml.rels")
+    targets = {}
+    for rel in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        ident, target = re.search(rb'\bId="([^"]+)"', rel), re.search(rb'\bTarget="([^"]+)"', rel)
+        if ident and target:
+            part = target[1].decode().lstrip("/")
+            targets[ident[1]] = part if part.startswith("xl/") else \
+                posixpath.normpath("xl/" + part)
+    parts = {}
+    for sheet in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        name = re.search(rb'\bname="([^"]*)"', sheet)
+        ident = re.search(rb'\br:id="([^"]+)"', sheet) or re.search(rb'\b\w+:id="([^"]+)"', sheet)
+        if name and ident and ident[1] in targets:
+            parts[_unescape(name[1])] = targets[ident[1]]
+    return parts
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
+    """Indexes (as bytes) of cell styles whose number format shows a percentage."""
+    try:
+        styles = archive.read("xl/styles.xml")
+    except KeyError:
+        return set()
+    custom = {m[0]: b"%" in _unescape(m[1]).replace('"%"', "").encode()
+              for m in re.findall(rb'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*'
+                                  rb'formatCode="([^"]*)"', styles)}
+    found = set()
+    block = re.search(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.S)
+    if not block:
+        return found
+    for index, xf in enumerate(re.findall(rb"<(?:\w+:)?xf\b[^>]*>", block[0])):
+        ident = re.search(rb'\bnumFmtId="(\d+)"', xf)
+        if ident and (int(ident[1]) in _PERCENT_BUILTIN or custom.get(ident[1])):
+            found.add(str(index).encode())
+    return found

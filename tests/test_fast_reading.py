@@ -1,0 +1,109 @@
+"""The fast reader (python-calamine plus an XML scan) reads every plan exactly as the
+openpyxl reader does: the same actions, settings, logs and the same findings with the
+same cells — on the hostile corpus, on odd cells, and on a plan LibreOffice re-saved."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import openpyxl
+import pytest
+
+import cip_xl
+from cip_xl.example import example_plan
+from cip_xl.filecheck import open_workbook
+from cip_xl.findings import PlanFileError
+from cip_xl.plan_read import read_plan
+
+from .conftest import convert_with_libreoffice
+from .corpus import Context, cases
+
+
+def both_readings(path):
+    """(fast reading, openpyxl reading) of ``path``, or None if either refuses it."""
+    try:
+        fast = read_plan(path, read_only=True)
+    except PlanFileError as fast_error:
+        with pytest.raises(PlanFileError) as slow_error:
+            read_plan(path, workbook=open_workbook(path))
+        assert fast_error.finding.code == slow_error.value.finding.code
+        return None
+    return fast, read_plan(path, workbook=open_workbook(path))
+
+
+def assert_same(fast, slow):
+    key = lambda f: (f.code, f.severity, f.message, f.sheet, f.cell)  # noqa: E731
+    assert [key(f) for f in fast.findings] == [key(f) for f in slow.findings]
+    assert [dataclasses.asdict(a) for a in fast.plan.actions] == \
+        [dataclasses.asdict(a) for a in slow.plan.actions]
+    for part in ("settings", "officers", "themes", "review_log", "audit",
+                 "change_requests", "returns_log", "extra_columns"):
+        assert getattr(fast.plan, part) == getattr(slow.plan, part), part
+
+
+@pytest.fixture(scope="module")
+def corpus_context(tmp_path_factory):
+    base = tmp_path_factory.mktemp("fast")
+    plan = base / "plan.xlsx"
+    cip_xl.save_plan(example_plan(), plan)
+    cip_xl.issue_returns(plan, base / "returns")
+    return base
+
+
+@pytest.mark.parametrize("case", [c for c in cases() if c.command == "validate"],
+                         ids=lambda c: c.name)
+def test_the_fast_reader_agrees_on_the_hostile_corpus(case, corpus_context, tmp_path):
+    import shutil
+
+    shutil.copytree(corpus_context, tmp_path / "work")
+    folder = tmp_path / "work"
+    made = case.make(Context(folder, folder / "plan.xlsx", folder / "returns"))
+    if made.is_dir() or made.suffix.lower() not in (".xlsx", ".xlsm"):
+        pytest.skip("not a workbook path")
+    readings = both_readings(made)
+    if readings:
+        assert_same(*readings)
+
+
+@pytest.fixture
+def odd_plan(tmp_path):
+    """The example plan with every kind of cell the fast reader must report like openpyxl."""
+    path = tmp_path / "odd.xlsx"
+    cip_xl.save_plan(example_plan(), path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    ws.cell(2, heads["Progress update"]).value = "=CONCAT(\"a\",\"<b>\")"
+    ws.cell(3, heads["Key action"]).value = "#N/A"  # an error value
+    ws.cell(4, heads["% complete"]).value = 0.45
+    ws.cell(4, heads["% complete"]).number_format = "0%"
+    ws.cell(5, heads["% complete"]).value = 0.5  # 0.5 per cent, not formatted as %
+    ws.cell(6, heads["Target date"]).value = date(2027, 3, 31)
+    ws.cell(7, heads["Ref"]).value = 3.1
+    ws.cell(8, heads["Status"]).value = True
+    ws.cell(9, heads["Progress update"]).value = "Text with ✔ & <angles> \"quotes\""
+    ws.merge_cells(start_row=10, start_column=heads["Theme"], end_row=11,
+                   end_column=heads["Theme"])
+    ws.cell(2, ws.max_column + 1).value = "a note in a column of the council's own"
+    wb["Settings"]["B3"] = "=TODAY()"
+    wb.save(path)
+    return path
+
+
+def test_the_fast_reader_reports_formulas_errors_percentages_and_merges(odd_plan):
+    fast, slow = both_readings(odd_plan)
+    assert_same(fast, slow)
+    codes = {f.code for f in fast.findings}
+    assert {"formula-in-cell", "excel-error", "merged-cells"} <= codes
+    actions = {a.row: a for a in fast.plan.actions}
+    assert actions[4].percent_complete == 45
+    assert actions[5].percent_complete == 0.5
+    assert actions[2].progress_update == '=CONCAT("a","<b>")'
+    assert actions[9].progress_update == 'Text with ✔ & <angles> "quotes"'
+
+
+def test_the_fast_reader_agrees_on_a_plan_libreoffice_resaved(odd_plan, tmp_path):
+    resaved = convert_with_libreoffice(odd_plan, "xlsx", tmp_path / "lo")
+    fast, slow = both_readings(resaved)
+    assert_same(fast, slow)
+    assert "formula-in-cell" in {f.code for f in fast.findings}
