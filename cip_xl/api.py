@@ -130,6 +130,8 @@ class StatusResult:
     judgements: dict
     as_of: date
     backup: Path | None = None
+    #: False when the workbook already held exactly this (it was then left untouched)
+    saved: bool = True
 
 
 def refresh_status(path: str | Path, as_of: date | None = None,
@@ -138,7 +140,8 @@ def refresh_status(path: str | Path, as_of: date | None = None,
 
     ``as_of`` becomes the plan's reporting date (Settings), so that the live formulas in
     the workbook and the verdicts agree; without it the reporting date already in
-    Settings is used, else today. The plan is saved atomically after a backup.
+    Settings is used, else today. The plan is saved atomically after a backup; when
+    it already holds exactly these verdicts it is left untouched (``saved`` False).
     """
     from .plan_read import read_plan
     from .plan_write import save_plan as write
@@ -148,15 +151,17 @@ def refresh_status(path: str | Path, as_of: date | None = None,
 
     contract = contract_for(path, profile)
     with plan_lock(path, "refreshing status"):
-        reading = read_plan(path, contract)
+        reading = read_plan(path, contract, read_only=True)
         plan = reading.plan
         if as_of is not None:
             plan.settings.reporting_date = as_of
         elif plan.settings.reporting_date is None:
             plan.settings.reporting_date = date.today()
         judgements = refresh(plan)
-        backup = write(plan, path, contract, workbook=reading.workbook)
-    return StatusResult(plan, judgements, plan.settings.reporting_date, backup)
+        backup = write(plan, path, contract, workbook=reading.workbook,
+                       judgements=judgements)
+    return StatusResult(plan, judgements, plan.settings.reporting_date, backup,
+                        saved=backup is not None)
 
 
 def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
@@ -174,7 +179,7 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
 
     contract = contract_for(path, profile)
     with plan_lock(path, "issuing returns"):
-        reading = read_plan(path, contract)
+        reading = read_plan(path, contract, read_only=True)
         issued = issue(reading.plan, Path(folder), contract, by, when)
         write(reading.plan, path, contract, workbook=reading.workbook)
     return issued
@@ -209,7 +214,7 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
 
     contract = contract_for(path, profile)
     with plan_lock(path, "approving change requests"):
-        reading = read_plan(path, contract)
+        reading = read_plan(path, contract, read_only=True)
         plan = reading.plan
         result = decide(plan, approve=set(approve_ids), reject=set(reject_ids),
                         approve_all=approve_all, by=by, file=str(path),

@@ -169,6 +169,9 @@ def status(plan, as_of, verbose, profile) -> None:
             judgement = result.judgements[action.action_id]
             table.add_row(action.ref, judgement.label, judgement.reason, action.lead_officer)
         Console().print(table)
+    if not result.saved:
+        click.echo(f"{plan} already shows these traffic lights; it was left as it was.")
+        return
     click.echo(f"Wrote the traffic lights into {plan}"
                + (f" (previous version kept as {result.backup})" if result.backup else "."))
 

@@ -22,6 +22,7 @@ import calendar
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 
 MONTHS = {
@@ -227,6 +228,19 @@ def parse_due(value: object, as_of: date | None = None) -> DueDate:
             return DueDate(day.strftime("%d/%m/%Y"), "date", day, (day,))
         return DueDate(str(value), "unreadable",
                        problem=f"the number {value} is not a date")
+    if isinstance(value, str):
+        return _parse_phrase(value, as_of)
+    return _parse_text(value, as_of)
+
+
+@lru_cache(maxsize=8192)
+def _parse_phrase(value: str, as_of: date | None) -> DueDate:
+    """:func:`parse_due` of text, remembered: a plan repeats its phrases ("Mar 2027",
+    "Ongoing") hundreds of times, and DueDate is immutable."""
+    return _parse_text(value, as_of)
+
+
+def _parse_text(value: object, as_of: date | None) -> DueDate:
     text = " ".join(str(value).split())
     if not text:
         return DueDate("", "blank")

@@ -13,6 +13,8 @@ an error as its code (``"#N/A"``, data type ``"e"``).
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import posixpath
 import re
 import zipfile
@@ -156,6 +158,13 @@ class FastSheet:
         values = self._rows[row - 1]
         return _plain(values[column - 1]) if column <= len(values) else None
 
+    def cached(self, row: int, column: int) -> object:
+        """The value a cell shows: for a formula, the result cached in the file."""
+        if row > len(self._rows):
+            return None
+        values = self._rows[row - 1]
+        return _plain(values[column - 1]) if column <= len(values) else None
+
     def _special_by_row(self) -> dict[int, dict[int, tuple[str, str]]]:
         """Formulas and errors by row, then column: (text, data type)."""
         if self._special is None:
@@ -194,13 +203,19 @@ class FastSheet:
                     text, kind = special[index]
                     cells.append(FastCell(number, index, text, kind))
                     continue
-                if value == "":
+                if value.__class__ is str:  # most cells: no conversion needed
+                    if value:
+                        cells.append(FastCell(number, index, value, "s"))
                     continue
                 value = _plain(value)
                 cells.append(FastCell(number, index, value, _type_of(value),
                                       "0%" if percent and (number, index) in percent
                                       else "General"))
             yield tuple(cells)
+
+
+#: content digest → sheets parsed from the workbook most recently read
+_RECENT: dict[bytes, dict[str, FastSheet]] = {}
 
 
 class FastWorkbook:
@@ -214,9 +229,12 @@ class FastWorkbook:
         self.path = Path(path)
         sniff(self.path)
         try:
-            self._book = CalamineWorkbook.from_path(str(self.path))
+            #: the package's bytes as read: what the values come from, and the base a
+            #: patched save (cip_xl.plan_patch) copies unchanged parts from
+            self.data = self.path.read_bytes()
+            self._book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
             self.sheetnames = list(self._book.sheet_names)
-            self._archive = zipfile.ZipFile(self.path)
+            self._archive = zipfile.ZipFile(io.BytesIO(self.data))
             self._parts = _sheet_parts(self._archive)
             self._percent_styles = _percent_styles(self._archive)
         except PlanFileError:
@@ -227,7 +245,13 @@ class FastWorkbook:
                 f"{self.path.name} is damaged or not a workbook Excel wrote "
                 f"({type(exc).__name__}: {str(exc)[:120]}). Open it in Excel, save a fresh "
                 "copy and try again.", file=str(self.path))) from None
-        self._sheets: dict[str, FastSheet] = {}
+        # the same bytes read again in this process (validate, then status) share the
+        # sheets parsed the first time: they are never changed once read
+        global _RECENT
+        digest = hashlib.blake2b(self.data, digest_size=20).digest()
+        if digest not in _RECENT:
+            _RECENT = {digest: {}}
+        self._sheets: dict[str, FastSheet] = _RECENT[digest]
 
     def __getitem__(self, title: str) -> FastSheet:
         if title not in self._sheets:
@@ -253,8 +277,32 @@ class FastWorkbook:
             if b"mergeCell" in xml else []
         return FastSheet(title, rows, formulas, errors, percent, merged)
 
+    def part(self, name: str) -> bytes:
+        """The bytes of one package part (``xl/styles.xml``...)."""
+        return self._archive.read(name)
+
+    def sheet_part(self, title: str) -> str:
+        """The package part holding sheet ``title``."""
+        return self._parts[title]
+
+    @property
+    def date1904(self) -> bool:
+        """Whether the workbook counts dates from 1904 (old Mac Excel)."""
+        return bool(re.search(rb'date1904="(?:1|true)"', self.part("xl/workbook.xml")))
+
+    def custom_property(self, name: str) -> str | None:
+        """A text custom document property, or None."""
+        from .plan_patch import custom_properties
+
+        try:
+            xml = self._archive.read("docProps/custom.xml")
+        except KeyError:
+            return None
+        return custom_properties(xml).get(name)
+
     def close(self) -> None:
-        self._archive.close()
+        """Release calamine's copy of the workbook. Sheets already read, and the
+        package's bytes, stay available."""
         self._book.close()
 
     def __enter__(self) -> "FastWorkbook":

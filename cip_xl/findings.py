@@ -6,6 +6,8 @@ file that cannot be used at all (corrupt, foreign, password-protected...).
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -49,14 +51,14 @@ class Finding:
         return f"{self.where}: {self.severity}: {self.message} [{self.code}]"
 
 
+_COORDINATE = re.compile(r"([A-Z]{1,3})(\d+)")
+
+
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Errors first, then in sheet and cell order."""
     def key(f: Finding):
-        from openpyxl.utils.cell import coordinate_from_string
-        try:
-            col, row = coordinate_from_string(f.cell) if f.cell else ("", 0)
-        except ValueError:
-            col, row = f.cell or "", 0
+        found = _COORDINATE.fullmatch(f.cell.replace("$", "")) if f.cell else None
+        col, row = (found[1], int(found[2])) if found else (f.cell or "", 0)
         return (SEVERITY_ORDER.get(f.severity, 9), f.sheet or "", row, len(col), col)
     return sorted(findings, key=key)
 

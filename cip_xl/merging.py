@@ -113,7 +113,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     result = MergeResult(plan_path, [], dry_run)
     lock = plan_lock(plan_path, "merge") if not dry_run else contextlib.nullcontext()
     with lock:
-        reading = read_plan(plan_path, contract)
+        reading = read_plan(plan_path, contract, read_only=True)
         plan = reading.plan
         before = _snapshot(plan)
         claimed: dict[str, Path] = {}

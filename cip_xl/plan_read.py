@@ -62,8 +62,9 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
 
     ``workbook`` may be an already-open openpyxl workbook (formulas not evaluated) or
     :class:`~cip_xl.fastbook.FastWorkbook` of that file. ``read_only`` reads with
-    python-calamine (see :mod:`cip_xl.fastbook`), several times faster, for callers that
-    will not save through openpyxl (the reading then holds no workbook). Raises :class:`PlanFileError` for an
+    python-calamine (see :mod:`cip_xl.fastbook`), several times faster; the reading then
+    holds that :class:`~cip_xl.fastbook.FastWorkbook`, which
+    :func:`~cip_xl.plan_write.save_plan` can patch (or, failing that, reopen). Raises :class:`PlanFileError` for an
     unusable file or one with no Plan sheet; everything else is a finding in the
     returned :class:`PlanReading`.
     """
@@ -85,13 +86,13 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
                 "restore it from a backup.", file=str(path))) from None
         finally:
             wb.close()
-        reading.workbook = None
         return reading
     return _read(workbook if workbook is not None else open_workbook(path), path, contract)
 
 
 def _read(wb, path: Path, contract: Contract) -> PlanReading:
-    from openpyxl.utils import get_column_letter
+    from .fastbook import column_letters as get_column_letter
+    from .fastbook import column_number as column_index_from_string
 
     file = str(path)
     findings: list[Finding] = []
@@ -137,7 +138,6 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
                 "the value. Unmerge them (Home > Merge & Center) and fill each row.",
                 file, plan_sheet, first))
     letter_to_key = {v: k for k, v in columns.items()}
-    from openpyxl.utils import column_index_from_string
     index_to_key = {column_index_from_string(v): k for v, k in letter_to_key.items()}
     index_to_extra = {column_index_from_string(v): h for h, v in extras.items()}
 

@@ -75,44 +75,95 @@ def new_workbook(plan: Plan, contract: Contract | None = None):
     return wb
 
 
-def write_into(wb, plan: Plan, contract: Contract) -> None:
+def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = None) -> None:
     """Write ``plan`` into workbook ``wb``, creating any sheet of the contract it lacks.
 
     The computed columns (directorate, next due, RAG) are refreshed first, as of the
-    plan's reporting date; the RAG column gets live formulas (see
+    plan's reporting date (``judgements`` from :func:`cip_xl.status.refresh` of ``plan``
+    just made saves doing it again); the RAG column gets live formulas (see
     :mod:`cip_xl.status_sheet`) in the contract's palette.
     """
     from .status import refresh
     from .status_sheet import install
 
-    judgements = refresh(plan)
+    if judgements is None:
+        judgements = refresh(plan)
     plan_ws = _sheet(wb, contract.plan_sheet, 0)
     layout = _write_plan_sheet(plan_ws, plan, contract)
-    _write_table(_sheet(wb, contract.sheet("officers")), schema.OFFICERS,
-                 [(o.code, o.title, o.name, o.email, o.directorate) for o in plan.officers])
-    _write_table(_sheet(wb, contract.sheet("themes")), schema.THEMES,
-                 [(t.order or i, t.name, t.description)
-                  for i, t in enumerate(sorted(plan.themes, key=lambda t: t.order), 1)])
-    _write_settings(_sheet(wb, contract.sheet("settings")), plan)
-    _write_table(_sheet(wb, contract.sheet("review_log")), schema.REVIEW_LOG,
-                 [(e.version, e.review_date, e.issues, e.amended, e.approved_by,
-                   e.amendment_date) for e in plan.review_log])
-    _write_table(_sheet(wb, contract.sheet("audit")), schema.AUDIT,
-                 [(e.when, e.who, e.action_id, e.ref, e.field, e.old, e.new, e.source)
-                  for e in plan.audit])
-    _write_table(_sheet(wb, contract.sheet("change_requests")), schema.CHANGE_REQUESTS,
-                 [(c.request_id, c.received, c.from_return, c.action_id, c.ref, c.kind,
-                   c.proposed, c.reason, c.decision, c.decided_by, c.decided_on, c.theme,
-                   c.target_date, c.outcomes, c.source)
-                  for c in plan.change_requests])
-    _write_table(_sheet(wb, contract.sheet("returns")), schema.RETURNS_LOG,
-                 [(r.department, r.file, r.revision, r.issued, r.fingerprint, r.actions,
-                   r.merged, r.result) for r in plan.returns_log])
+    for key, spec, rows in table_contents(plan):
+        if key == "settings":
+            _write_settings(_sheet(wb, contract.sheet("settings")), plan, rows)
+        else:
+            _write_table(_sheet(wb, contract.sheet(key)), spec, rows)
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
     _validate_plan_sheet(plan_ws, plan, contract, layout)
     install(wb, plan, contract, judgements, layout, contract.palette)
     wb.active = wb.sheetnames.index(plan_ws.title)
+    _set_property(wb, LAYOUT_PROPERTY, layout_stamp(plan, contract, layout))
+
+
+#: the custom document property holding :func:`layout_stamp` of the last full save
+LAYOUT_PROPERTY = "cip-xl layout"
+
+
+def table_contents(plan: Plan) -> list[tuple[str, schema.SheetSpec, list[tuple]]]:
+    """(sheet key, spec, data rows) of every fixed-layout sheet, as they are written."""
+    settings = plan.settings
+    return [
+        ("officers", schema.OFFICERS,
+         [(o.code, o.title, o.name, o.email, o.directorate) for o in plan.officers]),
+        ("themes", schema.THEMES,
+         [(t.order or i, t.name, t.description)
+          for i, t in enumerate(sorted(plan.themes, key=lambda t: t.order), 1)]),
+        ("settings", schema.SETTINGS,
+         [(label, int(getattr(settings, key)) if key in schema.NUMBER_SETTINGS
+           else getattr(settings, key)) for key, label in schema.SETTINGS_ROWS]
+         + list(settings.extra.items())),
+        ("review_log", schema.REVIEW_LOG,
+         [(e.version, e.review_date, e.issues, e.amended, e.approved_by,
+           e.amendment_date) for e in plan.review_log]),
+        ("audit", schema.AUDIT,
+         [(e.when, e.who, e.action_id, e.ref, e.field, e.old, e.new, e.source)
+          for e in plan.audit]),
+        ("change_requests", schema.CHANGE_REQUESTS,
+         [(c.request_id, c.received, c.from_return, c.action_id, c.ref, c.kind,
+           c.proposed, c.reason, c.decision, c.decided_by, c.decided_on, c.theme,
+           c.target_date, c.outcomes, c.source) for c in plan.change_requests]),
+        ("returns", schema.RETURNS_LOG,
+         [(r.department, r.file, r.revision, r.issued, r.fingerprint, r.actions,
+           r.merged, r.result) for r in plan.returns_log]),
+    ]
+
+
+def layout_stamp(plan: Plan, contract: Contract, layout: tuple) -> str:
+    """A fingerprint of everything a full save lays out beyond cell values: the Plan
+    sheet's columns and action rows (which size the dropdowns, conditional formats and
+    filter), the lists behind the dropdowns, the Summary's themes and directorates,
+    the palette and the sheet names. While it is unchanged, a save only has to change
+    cell values (see :mod:`cip_xl.plan_patch`)."""
+    import hashlib
+
+    header_row, by_key, by_extra = layout
+    parts = (
+        "cip-xl layout 1", SPARE_ROWS, header_row, sorted(by_key.items()),
+        sorted(by_extra.items()), len(plan.actions),
+        [o.code for o in plan.officers if o.code], plan.theme_names(),
+        sorted({a.directorate for a in plan.actions if a.directorate}),
+        sorted(contract.palette.items()), sorted(contract.sheet_names.items()),
+        contract.plan_sheet,
+    )
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _set_property(wb, name: str, value: str) -> None:
+    from openpyxl.packaging.custom import StringProperty
+
+    props = wb.custom_doc_props
+    for prop in list(props.props):
+        if prop.name == name:
+            props.props.remove(prop)
+    props.append(StringProperty(name=name, value=value))
 
 
 def _sheet(wb, name: str, index: int | None = None):
@@ -132,6 +183,12 @@ def plan_layout(ws, plan: Plan, contract: Contract) -> tuple[int, dict[str, int]
 
     header_row, cells = find_header_row(ws, contract) if ws.max_row > 1 or ws["A1"].value \
         else (1, {})
+    return layout_from_headers(header_row, cells, plan, contract)
+
+
+def layout_from_headers(header_row: int, cells: dict[int, object], plan: Plan,
+                        contract: Contract) -> tuple[int, dict[str, int], dict[str, int]]:
+    """:func:`plan_layout` given the header row and its cells (column index → value)."""
     by_key: dict[str, int] = {}
     by_extra: dict[str, int] = {}
     for index, header in cells.items():
@@ -263,16 +320,11 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:
     ws.freeze_panes = "A2"
 
 
-def _write_settings(ws, plan: Plan) -> None:
+def _write_settings(ws, plan: Plan, rows: list[tuple]) -> None:
     from openpyxl.workbook.defined_name import DefinedName
 
-    settings = plan.settings
-    rows = [(label, getattr(settings, key)) for key, label in schema.SETTINGS_ROWS]
-    rows += list(settings.extra.items())
     _write_table(ws, schema.SETTINGS, rows)
     for r, (key, _) in enumerate(schema.SETTINGS_ROWS, start=2):
-        if key in schema.NUMBER_SETTINGS:
-            ws.cell(r, 2).value = int(getattr(settings, key))
         if key in schema.DATE_SETTINGS:
             ws.cell(r, 2).number_format = DATE_FORMAT
         if key in schema.SETTING_NAMES:
@@ -355,20 +407,39 @@ def _validate_plan_sheet(ws, plan: Plan, contract: Contract, layout: tuple) -> N
 
 def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
               allow_loss: bool = False, backup: bool = True,
-              workbook=None) -> Path | None:
+              workbook=None, judgements: dict | None = None) -> Path | None:
     """Save ``plan`` to ``path`` atomically; return the backup made, if any.
 
     If ``path`` exists it is updated in place (keeping what cip-xl does not own) after a
     timestamped backup; a workbook holding features openpyxl would drop is refused with
-    a :class:`PlanFileError` unless ``allow_loss``. ``workbook`` may be the openpyxl
-    workbook already read from ``path`` (see ``PlanReading.workbook``), saving a load.
+    a :class:`PlanFileError` unless ``allow_loss``. ``workbook`` may be the workbook
+    already read from ``path`` (see ``PlanReading.workbook``): an openpyxl one saves a
+    load; a :class:`~cip_xl.fastbook.FastWorkbook` lets the save change only the cells
+    whose values differ (:mod:`cip_xl.plan_patch`) when the layout allows, and
+    nothing at all when nothing differs. ``judgements``: see :func:`write_into`.
     """
     from .filecheck import features_openpyxl_drops, open_workbook
     from .safe_save import atomic_save, make_backup
 
+    from .fastbook import FastWorkbook
+
     contract = contract or schema.DEFAULT_CONTRACT
     path = Path(path)
     backup_path = None
+    if isinstance(workbook, FastWorkbook):
+        from .plan_patch import patch_save
+
+        if path.exists():
+            made = make_backup(path) if backup else None
+            outcome = patch_save(plan, path, contract, workbook, judgements)
+            if outcome is None and made is not None:  # nothing differed: no backup needed
+                made.unlink()
+                return None
+            if outcome:
+                return made
+            if made is not None:
+                made.unlink()  # the full save below makes its own
+        workbook = None
     if path.exists():
         wb = workbook if workbook is not None else open_workbook(path)
         lost = features_openpyxl_drops(path)
@@ -378,7 +449,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 f"{path.name} holds {', '.join(lost)}, which cip-xl cannot keep when it "
                 "saves. Remove them or keep them in another workbook; nothing was "
                 "changed.", file=str(path)))
-        write_into(wb, plan, contract)
+        write_into(wb, plan, contract, judgements)
         if backup:
             backup_path = make_backup(path)
     else:

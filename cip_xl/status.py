@@ -163,13 +163,16 @@ def refresh(plan: Plan, as_of: date | None = None) -> dict[str, Judgement]:
     """
     as_of = as_of or plan.settings.reporting_date or date.today()
     judgements = {}
+    officers: dict[str, object] = {}
+    for officer in reversed(plan.officers):  # the first listed wins, as Plan.officer
+        officers[officer.code.strip().upper()] = officer
     for action in plan.actions:
         judgement = judge(action, plan.settings, as_of)
         judgements[action.action_id] = judgement
         action.rag = judgement.label
         action.due_date = judgement.due
         codes = action.lead_officers
-        officer = plan.officer(codes[0]) if codes else None
+        officer = officers.get(codes[0].strip().upper()) if codes else None
         action.directorate = officer.directorate if officer else ""
     return judgements
 

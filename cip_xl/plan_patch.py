@@ -1,0 +1,272 @@
+"""Saving a plan by changing only the cells whose values changed.
+
+A status refresh, a merge or issuing returns changes values — a verdict, a progress
+text, a log row — in a workbook cip-xl laid out at its last full save. Rebuilding the
+whole package through openpyxl for that costs seconds per thousand actions; here the
+plan is compared, cell by cell, with the values already in the file (read with
+:class:`~cip_xl.fastbook.FastWorkbook`), and only the differences are written, by
+:mod:`cip_xl.xlsx_patch`. Everything else in the package keeps its bytes, including what
+openpyxl would drop.
+
+That is only right while the workbook still has the layout a full save gave it: the
+same columns, the same action rows, the same lists behind the dropdowns, the same
+Summary groups. The full save records a fingerprint of that layout
+(:func:`cip_xl.plan_write.layout_stamp`); :func:`patch_save` declines — returning
+``False`` so that the caller does the full save — whenever the fingerprint, the
+columns, the rows or anything else it checks do not match. It never half-writes: the
+new package is built in memory and replaces the file atomically.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from . import schema
+from .model import Plan
+from .plan_write import wrapped_lines
+from .schema import Contract
+
+
+def patch_save(plan: Plan, path: Path, contract: Contract, book,
+               judgements: dict | None = None) -> bool | None:
+    """Write ``plan`` into the workbook at ``path`` by editing changed cells only.
+
+    ``book`` is the :class:`~cip_xl.fastbook.FastWorkbook` the plan was read from;
+    ``judgements``, if given, are :func:`cip_xl.status.refresh` of ``plan`` just made.
+    Returns ``False`` (nothing written) if the change needs a full save, ``None`` if
+    nothing differs (nothing written), ``True`` once the file has been replaced.
+    The caller holds the plan's lock and has made the backup.
+    """
+    from .xlsx_patch import PatchError
+
+    try:
+        replaced = plan_edits(plan, contract, book, judgements)
+    except PatchError:
+        return False
+    if replaced is None:
+        return False
+    if not replaced:
+        return None
+    from .safe_save import atomic_write_bytes
+    from .xlsx_patch import rewrite_package
+
+    try:
+        data = rewrite_package(book.data, replaced)
+    except PatchError:
+        return False
+    atomic_write_bytes(data, path)
+    return True
+
+
+def plan_edits(plan: Plan, contract: Contract, book,
+               judgements: dict | None = None) -> dict[str, bytes] | None:
+    """The package parts to replace (name → new XML) to hold ``plan``; ``None`` when a
+    full save is needed. Raises :class:`~cip_xl.xlsx_patch.PatchError` for XML this
+    layer will not edit."""
+    from .plan_read import find_header_row
+    from .plan_write import (LAYOUT_PROPERTY, layout_from_headers, layout_stamp,
+                             table_contents)
+    from .status import refresh
+    from .xlsx_patch import SheetXml, Styles
+
+    titles = {key: _title(book.sheetnames, contract.sheet(key))
+              for key in contract.sheet_names}
+    plan_title = _title(book.sheetnames, contract.plan_sheet)
+    if plan_title is None or None in titles.values() or \
+            _title(book.sheetnames, "Summary") is None or book.date1904:
+        return None
+    stored_stamp = book.custom_property(LAYOUT_PROPERTY)
+    if not stored_stamp:
+        return None
+    plan_ws = book[plan_title]
+    header_row, header_cells = find_header_row(plan_ws, contract)
+    layout = layout_from_headers(header_row, header_cells, plan, contract)
+    _, by_key, by_extra = layout
+    for column_index in list(by_key.values()) + list(by_extra.values()):
+        if column_index not in header_cells:  # a full save would add this column
+            return None
+    if judgements is None:
+        judgements = refresh(plan)
+    if layout_stamp(plan, contract, layout) != stored_stamp:
+        return None
+    last_row = header_row + len(plan.actions)
+    for offset, action in enumerate(plan.actions, start=1):
+        if action.row != header_row + offset:
+            return None
+    owned = sorted(set(by_key.values()) | set(by_extra.values()))
+    for row in range(last_row + 1, plan_ws.max_row + 1):  # rows a full save would clear
+        if any(plan_ws.value(row, c) is not None for c in owned):
+            return None
+
+    styles = Styles(book.part("xl/styles.xml"))
+    replaced: dict[str, bytes] = {}
+
+    # the Plan sheet
+    sheet = SheetXml(book.part(book.sheet_part(plan_title)))
+    edits = _plan_sheet_edits(plan, contract, layout, judgements, plan_ws, sheet, styles)
+    if edits:
+        replaced[book.sheet_part(plan_title)] = sheet.apply(edits)
+
+    # the fixed-layout sheets
+    for key, spec, rows in table_contents(plan):
+        title = titles[key]
+        ws = book[title]
+        if tuple(ws.value(1, c) for c in range(1, len(spec.headers) + 1)) != spec.headers:
+            return None
+        table = SheetXml(book.part(book.sheet_part(title)))
+        edits = _table_edits(ws, table, spec, rows, styles, key)
+        if edits:
+            replaced[book.sheet_part(title)] = table.apply(edits)
+    if styles.changed:
+        replaced["xl/styles.xml"] = styles.xml()
+    return replaced
+
+
+def _title(sheetnames: list[str], name: str) -> str | None:
+    for title in sheetnames:
+        if title.strip().lower() == name.strip().lower():
+            return title
+    return None
+
+
+def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
+    """What :func:`cip_xl.plan_write.set_value` stores for ``value`` in a column of
+    ``kind``: (the value, its number format, whether it is text with a quote prefix)."""
+    from .plan_write import DATE_FORMAT, ILLEGAL
+
+    if value is None or value == "":
+        return None, None, False
+    if isinstance(value, datetime):
+        return value, DATE_FORMAT + " hh:mm", False
+    if isinstance(value, date):
+        return value, DATE_FORMAT, False
+    if kind == schema.PERCENT and isinstance(value, (int, float)) and \
+            not isinstance(value, bool):
+        return value, "0", False
+    if isinstance(value, (int, float)) and kind not in (schema.TEXT, schema.REF):
+        return value, None, False
+    text = ILLEGAL.sub("\ufffd", str(value))
+    if text == "":
+        return None, None, False
+    return text, None, text[:1] in "=+-@"
+
+
+def _same(current: object, wanted: object) -> bool:
+    """Whether a cell holding ``current`` (as read) already holds ``wanted``."""
+    if wanted is None:
+        return current is None
+    if current is None:
+        return False
+    if isinstance(wanted, bool) or isinstance(current, bool):
+        return type(wanted) is type(current) and wanted == current
+    if isinstance(wanted, datetime):
+        return isinstance(current, datetime) and \
+            abs((current - wanted).total_seconds()) < 1
+    if isinstance(wanted, date):
+        return isinstance(current, datetime) and current == datetime.combine(
+            wanted, datetime.min.time())
+    if isinstance(wanted, (int, float)):
+        return isinstance(current, (int, float)) and not isinstance(current, datetime) \
+            and current == wanted
+    return isinstance(current, str) and current == wanted
+
+
+def _style_for(sheet, styles, row: int, column: int, fallback_row: int,
+               number_format: str | None, quote_prefix: bool) -> int:
+    """The cell's own style, with ``number_format`` and quote prefix as wanted."""
+    own = sheet.style_of(row, column)
+    if own is None:
+        own = sheet.style_of(fallback_row, column) or b"0"
+    return styles.with_format(int(own), number_format, quote_prefix)
+
+
+def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
+    from .status_sheet import rag_formula
+    from .xlsx_patch import CellEdit, Formula, SheetEdits, column_letters
+
+    header_row, by_key, by_extra = layout
+    columns = {key: contract.column(key) for key in by_key}
+    letters = {key: column_letters(index) for key, index in by_key.items()}
+    palette = {v.word: contract.palette.get(v.word, v.fill) for v in schema.VERDICTS}
+    rag_index = by_key["rag"]
+    owned = [(key, index, columns[key].kind) for key, index in by_key.items()
+             if key != "rag"] + [(None, index, schema.TEXT) for index in by_extra.values()]
+    by_header = {index: header for header, index in by_extra.items()}
+    visible_text = {key for key, column in columns.items()
+                    if not column.hidden and column.kind != schema.COMPUTED}
+    edits = SheetEdits()
+    first = header_row + 1
+    formulas = ws.formulas
+    rows = ws.iter_rows(min_row=first, max_row=header_row + len(plan.actions),
+                        values_only=True)
+    for row, (action, values) in enumerate(zip(plan.actions, rows), start=first):
+        changed_text = False
+        for key, index, kind in owned:
+            value = getattr(action, key) if key else action.extra.get(by_header[index])
+            current = values[index - 1] if index <= len(values) else None
+            if type(value) is str and value == current and value[:1] not in "=+-@":
+                continue  # the common case: the same text, already there
+            wanted, number_format, quote = stored(value, kind)
+            if _same(current, wanted) and (row, index) not in formulas and \
+                    (row, index) not in ws.errors:
+                continue
+            style = None
+            if wanted is not None:
+                style = _style_for(sheet, styles, row, index, first, number_format, quote)
+            edits.cells[(row, index)] = CellEdit(wanted, style)
+            if isinstance(wanted, str) and key in visible_text:
+                changed_text = True
+        judgement = judgements.get(action.action_id)
+        label = judgement.label if judgement else ""
+        formula = rag_formula(row, letters)
+        if formulas.get((row, rag_index)) != formula or ws.cached(row, rag_index) != label:
+            own = int(sheet.style_of(row, rag_index) or b"0")
+            style = styles.with_fill(own, palette[judgement.verdict.word]) \
+                if judgement else own
+            edits.cells[(row, rag_index)] = CellEdit(Formula(formula[1:], label), style)
+        if changed_text:
+            lines = 1
+            for key in visible_text:
+                value = getattr(action, key)
+                if isinstance(value, str):
+                    lines = max(lines, wrapped_lines(value, columns[key].width))
+            height = min(409, 15 * lines)
+            if sheet.height_of(row) != height:
+                edits.heights[row] = height
+    return edits
+
+
+def _table_edits(ws, sheet, spec, rows, styles, key):
+    from .xlsx_patch import CellEdit, SheetEdits
+
+    edits = SheetEdits()
+    width = len(spec.headers)
+    for r in range(2, max(len(rows) + 2, ws.max_row + 1)):
+        values = rows[r - 2] if r - 2 < len(rows) else ()
+        for c in range(1, width + 1):
+            value = values[c - 1] if c - 1 < len(values) else None
+            wanted, number_format, quote = stored(value, "value")
+            if key == "settings" and c == 2 and r - 2 < len(schema.SETTINGS_ROWS) and \
+                    schema.SETTINGS_ROWS[r - 2][0] in schema.DATE_SETTINGS:
+                number_format = "dd/mm/yyyy"
+            if _same(ws.value(r, c), wanted) and (r, c) not in ws.formulas and \
+                    (r, c) not in ws.errors:
+                continue
+            style = None
+            if wanted is not None:
+                own = sheet.style_of(r, c)
+                style = styles.with_format(int(own) if own else 0, number_format, quote)
+            edits.cells[(r, c)] = CellEdit(wanted, style)
+    return edits
+
+
+_CUSTOM = re.compile(rb'<(?:\w+:)?property\b[^>]*\bname="([^"]*)"[^>]*>\s*'
+                     rb"<(?:\w+:)?lpwstr\b[^>]*>([^<]*)</(?:\w+:)?lpwstr>")
+
+
+def custom_properties(xml: bytes) -> dict[str, str]:
+    """Text custom document properties (docProps/custom.xml) by name."""
+    from .fastbook import _unescape
+
+    return {_unescape(name): _unescape(value) for name, value in _CUSTOM.findall(xml)}

@@ -1,0 +1,534 @@
+"""Editing cells of an xlsx package in place, leaving every other byte as it was.
+
+This is the private XML layer under :mod:`cip_xl.plan_patch`. Saving through openpyxl
+rebuilds the whole package from its object model: for a 10,000-action plan that is
+seconds of work to change a few hundred cells, and it drops what openpyxl does not model.
+Here a sheet's XML is edited as text: only the rows holding an edited cell are rebuilt,
+other parts of the package are copied compressed, byte for byte.
+
+The caller says what each cell must hold (:class:`CellEdit`) and which style it takes:
+an existing style index, or a variant of one (:class:`Styles`) with another fill or
+number format. Values are written the way Excel writes them: numbers and dates as
+``<v>`` (dates as serial days), text as inline strings, a formula with its cached
+result.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zipfile import ZipFile
+
+#: Excel's day 0 for the 1900 date system
+EPOCH = datetime(1899, 12, 30)
+
+_ROW_OPEN = re.compile(rb"<row\b([^>]*?)(/?)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_STYLE = re.compile(rb'\bs="(\d+)"')
+_HEIGHT = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
+
+
+class PatchError(Exception):
+    """The package is not one this layer can edit safely (the caller saves another way)."""
+
+
+@dataclass
+class Formula:
+    """A formula (without its leading ``=``) and the result to cache beside it."""
+
+    text: str
+    cached: object = None
+
+
+@dataclass
+class CellEdit:
+    """What one cell must hold: ``value`` (None empties it) in style ``style``
+    (an index into the workbook's cell styles; None keeps the cell's own)."""
+
+    value: object
+    style: int | None = None
+
+
+@dataclass
+class SheetEdits:
+    """Edits to one sheet: cells by (row, column), row heights by row."""
+
+    cells: dict[tuple[int, int], CellEdit] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.cells or self.heights)
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def escape(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .encode("utf-8")
+
+
+def serial(value: date | datetime) -> float | int:
+    """Excel's serial day number for ``value`` (1900 date system)."""
+    if not isinstance(value, datetime):
+        return (value - EPOCH.date()).days
+    delta = value - EPOCH
+    number = delta.days + delta.seconds / 86400
+    return int(number) if number == int(number) else round(number, 10)
+
+
+def _number(value: float | int) -> bytes:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)
+    return repr(value).encode()
+
+
+def cell_xml(ref: bytes, value: object, style: bytes | None) -> bytes:
+    """The ``<c>`` element holding ``value`` at ``ref`` (style index ``style``)."""
+    s = b' s="' + style + b'"' if style and style != b"0" else b""
+    head = b'<c r="' + ref + b'"' + s
+    if value is None or value == "":
+        return head + b"/>"
+    if isinstance(value, Formula):
+        cached = value.cached
+        if cached is None or cached == "":
+            return head + b"><f>" + escape(value.text) + b"</f></c>"
+        if isinstance(cached, str):
+            return (head + b' t="str"><f>' + escape(value.text) + b"</f><v>" +
+                    escape(cached) + b"</v></c>")
+        return head + b"><f>" + escape(value.text) + b"</f><v>" + _number(cached) + b"</v></c>"
+    if isinstance(value, bool):
+        return head + b' t="b"><v>' + (b"1" if value else b"0") + b"</v></c>"
+    if isinstance(value, (int, float)):
+        return head + b"><v>" + _number(value) + b"</v></c>"
+    if isinstance(value, (date, datetime)):
+        return head + b"><v>" + _number(serial(value)) + b"</v></c>"
+    if isinstance(value, time):
+        fraction = (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+        return head + b"><v>" + _number(fraction) + b"</v></c>"
+    text = str(value)
+    space = b' xml:space="preserve"' if text != text.strip() or "\n" in text else b""
+    return (head + b' t="inlineStr"><is><t' + space + b">" + escape(text) +
+            b"</t></is></c>")
+
+
+class SheetXml:
+    """One worksheet part, edited as text. Only unprefixed SpreadsheetML (what Excel,
+    LibreOffice and openpyxl write) is accepted."""
+
+    def __init__(self, xml: bytes) -> None:
+        start = xml.find(b"<sheetData")
+        if start < 0:
+            raise PatchError("the sheet has no <sheetData> (a namespace prefix?)")
+        open_end = xml.find(b">", start)
+        if xml[open_end - 1:open_end] == b"/":  # <sheetData/>: no rows at all
+            self.head = xml[:open_end - 1] + b">"
+            self.body = b""
+            self.tail = b"</sheetData>" + xml[open_end + 1:]
+        else:
+            end = xml.find(b"</sheetData>", open_end)
+            if end < 0:
+                raise PatchError("the sheet's <sheetData> is not closed")
+            self.head, self.body, self.tail = xml[:open_end + 1], xml[open_end + 1:end], \
+                xml[end:]
+        self._rows: list[tuple[int, int]] | None = None  # (row number, offset in body)
+
+    def rows(self) -> list[tuple[int, int]]:
+        """(row number, offset) of every ``<row>`` in the sheet, in file order."""
+        if self._rows is None:
+            self._rows = []
+            for found in _ROW_OPEN.finditer(self.body):
+                number = _ROW_NUMBER.search(found[1])
+                if number is None:
+                    raise PatchError("a row without its number (r attribute)")
+                self._rows.append((int(number[1]), found.start()))
+        return self._rows
+
+    def row_span(self, index: int) -> tuple[int, int]:
+        """Start and end offsets (in the body) of the ``index``-th row element."""
+        rows = self.rows()
+        start = rows[index][1]
+        opening = _ROW_OPEN.match(self.body, start)
+        if opening[2]:  # <row .../>
+            return start, opening.end()
+        end = self.body.find(b"</row>", opening.end())
+        if end < 0:
+            raise PatchError("a row is not closed")
+        return start, end + len(b"</row>")
+
+    def _cell_span(self, start: int, end: int, ref: bytes) -> tuple[int, int] | None:
+        """Where cell ``ref`` is between ``start`` and ``end``, found by its opening
+        ``<c r="REF"`` (the attribute order every office suite writes); None if not
+        found that way."""
+        at = self.body.find(b'<c r="' + ref + b'"', start, end)
+        if at < 0:
+            return None
+        tag_end = self.body.find(b">", at, end)
+        if tag_end < 0:
+            raise PatchError(f"cell {ref.decode()} is not closed")
+        if self.body[tag_end - 1] == 0x2F:  # "/": <c .../>
+            return at, tag_end + 1
+        close = self.body.find(b"</c>", tag_end, end)
+        if close < 0:
+            raise PatchError(f"cell {ref.decode()} is not closed")
+        return at, close + 4
+
+    def style_of(self, row: int, column: int) -> bytes | None:
+        """The style index written on one cell, or None if the cell is absent."""
+        index = self._find(row)
+        if index is None:
+            return None
+        start, end = self.row_span(index)
+        ref = (column_letters(column) + str(row)).encode()
+        span = self._cell_span(start, end, ref)
+        if span is not None:
+            tag = self.body[span[0]:self.body.find(b">", span[0])]
+            style = _STYLE.search(tag)
+            return style[1] if style else b"0"
+        for found in _CELL.finditer(self.body, start, end):
+            cell_ref = _CELL_REF.search(found[1])
+            if cell_ref and cell_ref[1] + cell_ref[2] == ref:
+                style = _STYLE.search(found[1])
+                return style[1] if style else b"0"
+        return None
+
+    def height_of(self, row: int) -> float | None:
+        index = self._find(row)
+        if index is None:
+            return None
+        opening = _ROW_OPEN.match(self.body, self.rows()[index][1])
+        height = re.search(rb'\bht="([^"]+)"', opening[1])
+        return float(height[1]) if height else None
+
+    def _find(self, row: int) -> int | None:
+        if not hasattr(self, "_by_number"):
+            self._by_number = {number: i for i, (number, _) in enumerate(self.rows())}
+        return self._by_number.get(row)
+
+    def apply(self, edits: SheetEdits) -> bytes:
+        """The sheet's XML with ``edits`` made."""
+        by_row: dict[int, dict[int, CellEdit]] = {}
+        for (row, column), edit in edits.cells.items():
+            by_row.setdefault(row, {})[column] = edit
+        for row in edits.heights:
+            by_row.setdefault(row, {})
+        pieces: list[bytes] = []
+        cursor = 0
+        new_rows: list[bytes] = []
+        for row in sorted(by_row):
+            index = self._find(row)
+            if index is None:
+                new_rows.append(self._new_row(row, by_row[row], edits.heights.get(row)))
+                continue
+            start, end = self.row_span(index)
+            pieces.append(self.body[cursor:start])
+            spliced = self._splice_row(start, end, row, by_row[row], edits.heights.get(row))
+            pieces.append(spliced if spliced is not None else self._edit_row(
+                self.body[start:end], row, by_row[row], edits.heights.get(row)))
+            cursor = end
+        pieces.append(self.body[cursor:])
+        body = b"".join(pieces)
+        if new_rows:
+            last = max((n for n, _ in self.rows()), default=0)
+            if min(int(_ROW_NUMBER.search(r)[1]) for r in new_rows) <= last:
+                raise PatchError("new rows would go between existing rows")
+            body += b"".join(new_rows)
+        head = self.head
+        if new_rows:
+            head = _widen_dimension(head, max(int(_ROW_NUMBER.search(r)[1])
+                                              for r in new_rows))
+        return head + body + self.tail
+
+    def _new_row(self, row: int, cells: dict[int, CellEdit], height: float | None) -> bytes:
+        attrs = f' r="{row}"'.encode()
+        if height is not None:
+            attrs += f' ht="{height:g}" customHeight="1"'.encode()
+        content = b"".join(
+            cell_xml(f"{column_letters(c)}{row}".encode(), e.value,
+                     str(e.style).encode() if e.style is not None else None)
+            for c, e in sorted(cells.items()) if e.value not in (None, "") or e.style)
+        return b"<row" + attrs + b">" + content + b"</row>"
+
+    def _splice_row(self, start: int, end: int, row: int, edits: dict[int, CellEdit],
+                    height: float | None) -> bytes | None:
+        """The row with ``edits`` made by replacing each edited cell where it stands;
+        None if a cell is not found that way (then :meth:`_edit_row` rebuilds it)."""
+        opening = _ROW_OPEN.match(self.body, start)
+        if opening[2]:
+            return None
+        spans = []
+        for column, edit in edits.items():
+            ref = f"{column_letters(column)}{row}".encode()
+            span = self._cell_span(opening.end(), end, ref)
+            if span is None:
+                return None
+            tag = self.body[span[0]:self.body.find(b">", span[0])]
+            style = str(edit.style).encode() if edit.style is not None else None
+            if style is None:
+                found = _STYLE.search(tag)
+                style = found[1] if found else None
+            spans.append((span, cell_xml(ref, edit.value, style)))
+        attrs = opening[1]
+        if height is not None:
+            attrs = _HEIGHT.sub(b"", attrs) + f' ht="{height:g}" customHeight="1"'.encode()
+        pieces = [b"<row" + attrs + b">"]
+        cursor = opening.end()
+        for (cell_start, cell_end), xml in sorted(spans):
+            pieces.append(self.body[cursor:cell_start])
+            pieces.append(xml)
+            cursor = cell_end
+        pieces.append(self.body[cursor:end])
+        return b"".join(pieces)
+
+    def _edit_row(self, xml: bytes, row: int, edits: dict[int, CellEdit],
+                  height: float | None) -> bytes:
+        opening = _ROW_OPEN.match(xml)
+        attrs = opening[1]
+        if height is not None:
+            attrs = _HEIGHT.sub(b"", attrs) + f' ht="{height:g}" customHeight="1"'.encode()
+        closed = bool(opening[2])
+        cells: list[tuple[int, bytes]] = []
+        if not closed:
+            for found in _CELL.finditer(xml, opening.end(), len(xml) - len(b"</row>")):
+                ref = _CELL_REF.search(found[1])
+                if ref is None or int(ref[2]) != row:
+                    raise PatchError(f"a cell in row {row} without a proper reference")
+                cells.append((column_number(ref[1]), found[0]))
+            between = _CELL.sub(b"", xml[opening.end():len(xml) - len(b"</row>")])
+            if between.strip():
+                raise PatchError(f"row {row} holds something other than cells")
+        existing = dict(cells)
+        for column, edit in edits.items():
+            old = existing.get(column)
+            style = str(edit.style).encode() if edit.style is not None else None
+            if style is None and old is not None:
+                found = _STYLE.search(old[:old.find(b">")])
+                style = found[1] if found else None
+            ref = f"{column_letters(column)}{row}".encode()
+            if edit.value in (None, "") and style is None:
+                existing.pop(column, None)
+            else:
+                existing[column] = cell_xml(ref, edit.value, style)
+        content = b"".join(existing[c] for c in sorted(existing))
+        return b"<row" + attrs + b">" + content + b"</row>"
+
+
+def _widen_dimension(head: bytes, last_row: int) -> bytes:
+    found = re.search(rb'<dimension ref="([A-Z]+\d+)(?::([A-Z]+)(\d+))?"', head)
+    if not found:
+        return head
+    if found[2] and int(found[3]) >= last_row:
+        return head
+    end_col = found[2] or re.match(rb"[A-Z]+", found[1])[0]
+    ref = found[1] + b":" + end_col + str(last_row).encode()
+    return head[:found.start()] + b'<dimension ref="' + ref + b'"' + head[found.end():]
+
+
+class Styles:
+    """The package's cell styles (xl/styles.xml), with variants added on demand."""
+
+    def __init__(self, xml: bytes) -> None:
+        from lxml import etree
+
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        self._root = etree.fromstring(xml, parser)
+        self._ns = {"m": self._root.nsmap.get(None) or
+                    "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+        self._xfs = self._one("m:cellXfs")
+        self._fills = self._one("m:fills")
+        self.changed = False
+        self._cache: dict[tuple, int] = {}
+
+    def _one(self, path: str):
+        found = self._root.find(path, self._ns)
+        if found is None:
+            raise PatchError(f"styles.xml has no {path[2:]}")
+        return found
+
+    def _tag(self, name: str) -> str:
+        return f"{{{self._ns['m']}}}{name}"
+
+    def fill_of(self, style: int) -> str | None:
+        """RRGGBB of the solid fill of cell style ``style``, if it has one."""
+        xfs = list(self._xfs)
+        if style >= len(xfs):
+            return None
+        fill_id = int(xfs[style].get("fillId", "0"))
+        fills = list(self._fills)
+        if fill_id >= len(fills):
+            return None
+        colour = fills[fill_id].find("m:patternFill/m:fgColor", self._ns)
+        rgb = colour.get("rgb") if colour is not None else None
+        return rgb[-6:].upper() if rgb else None
+
+    def with_fill(self, style: int, rgb: str) -> int:
+        """A cell style like ``style`` but with a solid ``rgb`` fill."""
+        if self.fill_of(style) == rgb.upper():
+            return style
+        key = ("fill", style, rgb.upper())
+        if key not in self._cache:
+            from lxml import etree
+
+            fill = etree.SubElement(self._fills, self._tag("fill"))
+            pattern = etree.SubElement(fill, self._tag("patternFill"), patternType="solid")
+            etree.SubElement(pattern, self._tag("fgColor"), rgb="00" + rgb.upper())
+            etree.SubElement(pattern, self._tag("bgColor"), rgb="00" + rgb.upper())
+            self._fills.set("count", str(len(self._fills)))
+            self._cache[key] = self._variant(style, fillId=str(len(self._fills) - 1),
+                                             applyFill="1")
+        return self._cache[key]
+
+    def with_format(self, style: int, number_format: str | None,
+                    quote_prefix: bool = False) -> int:
+        """A cell style like ``style`` with ``number_format`` (None: General) and,
+        for text that starts like a formula, Excel's quote prefix."""
+        key = ("format", style, number_format, quote_prefix)
+        if key not in self._cache:
+            fmt_id = self._format_id(number_format)
+            xfs = list(self._xfs)
+            base = xfs[style] if style < len(xfs) else xfs[0]
+            if base.get("numFmtId", "0") == str(fmt_id) and \
+                    (base.get("quotePrefix") in ("1", "true")) == quote_prefix:
+                self._cache[key] = style
+            else:
+                attrs = {"numFmtId": str(fmt_id), "applyNumberFormat": "1"}
+                attrs["quotePrefix"] = "1" if quote_prefix else "0"
+                self._cache[key] = self._variant(style, **attrs)
+        return self._cache[key]
+
+    def _format_id(self, code: str | None) -> int:
+        builtin = {None: 0, "General": 0, "0": 1, "0%": 9, "d-mmm-yy": 15}
+        if code in builtin:
+            return builtin[code]
+        formats = self._root.find("m:numFmts", self._ns)
+        from lxml import etree
+
+        if formats is None:
+            formats = etree.Element(self._tag("numFmts"), count="0")
+            self._root.insert(0, formats)
+        for fmt in formats:
+            if fmt.get("formatCode") == code:
+                return int(fmt.get("numFmtId"))
+        ident = max([163] + [int(f.get("numFmtId")) for f in formats]) + 1
+        etree.SubElement(formats, self._tag("numFmt"), numFmtId=str(ident), formatCode=code)
+        formats.set("count", str(len(formats)))
+        self.changed = True
+        return ident
+
+    def _variant(self, style: int, **attrs: str) -> int:
+        from copy import deepcopy
+
+        xfs = list(self._xfs)
+        xf = deepcopy(xfs[style] if style < len(xfs) else xfs[0])
+        for name, value in attrs.items():
+            xf.set(name, value)
+        for index, other in enumerate(xfs):  # reuse an identical style
+            if _same(other, xf):
+                return index
+        self._xfs.append(xf)
+        self._xfs.set("count", str(len(self._xfs)))
+        self.changed = True
+        return len(self._xfs) - 1
+
+    def xml(self) -> bytes:
+        from lxml import etree
+
+        return etree.tostring(self._root, xml_declaration=True, encoding="UTF-8",
+                              standalone=True)
+
+
+def _same(a, b) -> bool:
+    from lxml import etree
+
+    return etree.tostring(a) == etree.tostring(b)
+
+
+# ---------------------------------------------------------------- the package
+
+def rewrite_package(source: bytes, replaced: dict[str, bytes], level: int = 6) -> bytes:
+    """The zip package ``source`` with the parts in ``replaced`` given new contents.
+
+    Every other part is copied as stored (still compressed), so its bytes are exactly
+    what they were; replaced parts are deflated at ``level``.
+    """
+    import io
+
+    out = io.BytesIO()
+    central: list[bytes] = []
+    with ZipFile(io.BytesIO(source)) as archive:
+        missing = set(replaced) - set(archive.namelist())
+        if missing:
+            raise PatchError(f"no part {sorted(missing)[0]} to replace")
+        for info in archive.infolist():
+            if info.flag_bits & 0x1:
+                raise PatchError("an encrypted part")
+            name = info.filename.encode("utf-8") if info.flag_bits & 0x800 else \
+                info.filename.encode("cp437")
+            if info.filename in replaced:
+                data = replaced[info.filename]
+                crc, size = zlib.crc32(data), len(data)
+                packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+                stored = packer.compress(data) + packer.flush()
+                method = zlib.DEFLATED
+            else:
+                stored = _raw(source, info)
+                crc, size, method = info.CRC, info.file_size, info.compress_type
+            if size >= 0xFFFFFFFF or len(stored) >= 0xFFFFFFFF or out.tell() >= 0xFFFFFFFF:
+                raise PatchError("a part too large for a plain zip")
+            flags = info.flag_bits & 0x806  # keep the UTF-8 name and deflate option bits
+            dostime, dosdate = _dos_time(info.date_time)
+            offset = out.tell()
+            out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, dostime,
+                                  dosdate, crc, len(stored), size, len(name), 0))
+            out.write(name)
+            out.write(stored)
+            central.append(struct.pack(
+                "<4s6H3L5H2L", b"PK\x01\x02", info.create_version or 20, 20, flags,
+                method, dostime, dosdate, crc, len(stored), size, len(name), 0, 0, 0,
+                info.internal_attr, info.external_attr, offset) + name)
+    start = out.tell()
+    for entry in central:
+        out.write(entry)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central),
+                          out.tell() - start, start, 0))
+    return out.getvalue()
+
+
+def _raw(source: bytes, info) -> bytes:
+    """The stored (compressed) bytes of one part, read from its local header."""
+    offset = info.header_offset
+    header = source[offset:offset + 30]
+    if header[:4] != b"PK\x03\x04":
+        raise PatchError(f"a damaged local header for {info.filename}")
+    name_length, extra_length = struct.unpack("<2H", header[26:30])
+    start = offset + 30 + name_length + extra_length
+    return source[start:start + info.compress_size]
+
+
+def _dos_time(stamp: tuple) -> tuple[int, int]:
+    year, month, day, hour, minute, second = stamp
+    return (hour << 11) | (minute << 5) | (second // 2), \
+        ((max(year, 1980) - 1980) << 9) | (month << 5) | day
+
+
+def sheet_parts(package: ZipFile) -> dict[str, str]:
+    """Sheet title → package part, from the workbook and its relationships."""
+    from .fastbook import _sheet_parts
+
+    return _sheet_parts(package)

@@ -1,0 +1,202 @@
+"""Saves that change only the cells whose values changed (cip_xl.plan_patch) give the
+same workbook, as an independent reader sees it, as a full save through openpyxl; they
+fall back to the full save whenever the layout moved, keep what openpyxl would drop,
+and leave a workbook that already holds the answer untouched."""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+import cip_xl
+from cip_xl import plan_patch
+from cip_xl.example import example_plan, fill_in_return
+from cip_xl.status import refresh
+
+from .conftest import convert_with_libreoffice
+
+WHEN = datetime(2026, 11, 20, 9, 30)
+
+
+@pytest.fixture
+def outcomes(monkeypatch):
+    """What each patched save attempt returned (True: patched, False: fell back)."""
+    seen: list = []
+    original = plan_patch.patch_save
+
+    def spy(*args, **kwargs):
+        seen.append(original(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(plan_patch, "patch_save", spy)
+    return seen
+
+
+@pytest.fixture
+def full_saves_only(monkeypatch):
+    monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+
+
+def cell_facts(path):
+    """Every cell's value and the formatting a reader of the sheet would notice."""
+    wb = openpyxl.load_workbook(path)
+    facts = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and not c.has_style:
+                    continue
+                facts[(ws.title, c.coordinate)] = (
+                    c.value, c.number_format if c.value is not None else None,
+                    (c.fill.fgColor.rgb or "")[-6:] if c.fill.fill_type else None,
+                    bool(c.font.b), c.alignment.wrap_text, c.alignment.vertical,
+                    bool(c.quotePrefix))
+        for number, dim in ws.row_dimensions.items():
+            if dim.height is not None:
+                facts[(ws.title, f"row {number}")] = dim.height
+        facts[(ws.title, "validations")] = sorted(
+            (dv.type, str(dv.sqref)) for dv in ws.data_validations.dataValidation)
+        facts[(ws.title, "formats")] = sorted(
+            (str(cf.sqref), r.formula[0]) for cf in ws.conditional_formatting
+            for r in cf.rules)
+    return facts
+
+
+def differences(a, b):
+    keys = set(a) | set(b)
+    return sorted((k, a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k))
+
+
+def test_a_patched_status_matches_a_full_save(example_path, tmp_path, outcomes,
+                                               monkeypatch):
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+    later = date(2027, 1, 31)
+    cip_xl.refresh_status(example_path, as_of=later)
+    assert outcomes == [True]
+
+    monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+    cip_xl.refresh_status(full, as_of=later)
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+
+    # and the verdicts are cached in the file for readers that do not recalculate
+    plan = cip_xl.load_plan(example_path)
+    judgements = refresh(plan, later)
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    rag, ident = rows[0].index("RAG"), rows[0].index("Action ID")
+    assert {r[ident]: r[rag] for r in rows[1:] if r[ident]} == \
+        {k: j.label for k, j in judgements.items()}
+    assert len({j.verdict.word for j in judgements.values()}) >= 3
+
+
+def _merge_both_ways(example_path, tmp_path, monkeypatch):
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns", when=WHEN)
+    place = next(i.path for i in issued if i.department == "Place")
+    assert fill_in_return(place) > 0
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+    patched_result = cip_xl.merge(example_path, [place], when=WHEN)
+    with monkeypatch.context() as m:
+        m.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+        full_result = cip_xl.merge(full, [place], when=WHEN)
+    return patched_result, full_result, full
+
+
+def test_a_patched_merge_matches_a_full_merge(example_path, tmp_path, outcomes,
+                                              monkeypatch):
+    patched, full_result, full = _merge_both_ways(example_path, tmp_path, monkeypatch)
+    assert outcomes == [True, True]  # issuing returns, then the merge
+    assert patched.saved and full_result.saved
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+    audit = openpyxl.load_workbook(example_path)["Audit"]
+    assert audit.max_row > 1 and audit["A2"].number_format.startswith("dd/mm/yyyy")
+
+
+def test_nothing_changed_leaves_the_file_untouched(example_path):
+    first = cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert first.saved
+    before = example_path.read_bytes()
+    backups = sorted((example_path.parent / "backups").iterdir())
+    again = cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert not again.saved and again.backup is None
+    assert example_path.read_bytes() == before
+    assert sorted((example_path.parent / "backups").iterdir()) == backups
+
+
+def test_a_row_typed_in_below_the_plan_gets_the_full_save(example_path, outcomes):
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    row = ws.max_row + 1
+    ws.cell(row, heads["Ref"]).value = "9.9"
+    ws.cell(row, heads["Key action"]).value = "A new action typed in by hand"
+    ws.cell(row, heads["Lead officer"]).value = ws.cell(2, heads["Lead officer"]).value
+    ws.cell(row, heads["Target date"]).value = date(2027, 3, 31)
+    del wb["Summary"]
+    wb.save(example_path)
+
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert outcomes == [False]
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    assert ws.cell(row, heads["RAG"]).value.startswith("=IF(")
+    assert ws.cell(row, heads["Action ID"]).value
+    assert "Summary" in wb.sheetnames
+    # the full save stamped the new layout, so the next change is patched again
+    cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert outcomes == [False, True]
+
+
+def test_macros_and_sparklines_survive_a_patched_status(tmp_path, outcomes):
+    macro = tmp_path / "plan.xlsm"
+    cip_xl.save_plan(example_plan(), tmp_path / "plain.xlsx")
+    from cip_xl.addin import build_plan_workbook
+
+    build_plan_workbook(tmp_path / "plain.xlsx", macro)
+    sparkline = (b'<extLst><ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" xmlns:x14='
+                 b'"http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+                 b'<x14:sparklineGroups/></ext></extLst>')
+    edited = tmp_path / "edited.xlsm"
+    with zipfile.ZipFile(macro) as src, zipfile.ZipFile(edited, "w",
+                                                        zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</worksheet>", sparkline + b"</worksheet>")
+            dst.writestr(item, data)
+    shutil.move(edited, macro)
+    with zipfile.ZipFile(macro) as archive:
+        vba = archive.read("xl/vbaProject.bin")
+
+    cip_xl.refresh_status(macro, as_of=date(2027, 1, 31))
+    assert outcomes == [True]
+    with zipfile.ZipFile(macro) as archive:
+        assert archive.read("xl/vbaProject.bin") == vba
+        assert sparkline in archive.read("xl/worksheets/sheet1.xml")
+        assert archive.testzip() is None
+
+
+@pytest.mark.libreoffice
+def test_a_plan_libreoffice_resaved_is_patched_like_a_full_save(example_path, tmp_path,
+                                                                outcomes, monkeypatch):
+    resaved = convert_with_libreoffice(example_path, "xlsx", tmp_path / "lo")
+    full = tmp_path / "full.xlsx"
+    shutil.copy(resaved, full)
+    cip_xl.refresh_status(resaved, as_of=date(2027, 1, 31))
+    assert outcomes == [True]
+    monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+    cip_xl.refresh_status(full, as_of=date(2027, 1, 31))
+    patched, fully = cell_facts(resaved), cell_facts(full)
+    # a full save restyles LibreOffice's own rendering of alignments and fonts:
+    # compare what the cells hold — value, number format and fill
+    cells = lambda facts: {k: v[:3] for k, v in facts.items()  # noqa: E731
+                           if isinstance(v, tuple) and v[0] is not None
+                           and k[0] != "Summary"}  # LibreOffice unquotes 'Plan'! there
+    assert differences(cells(patched), cells(fully)) == []
+    # and the patched file opens and converts in LibreOffice again
+    again = convert_with_libreoffice(resaved, "pdf", tmp_path / "again")
+    assert again.read_bytes().startswith(b"%PDF")
