@@ -106,7 +106,7 @@ def plan_edits(plan: Plan, contract: Contract, book,
     sheet = SheetXml(book.part(book.sheet_part(plan_title)))
     edits = _plan_sheet_edits(plan, contract, layout, judgements, plan_ws, sheet, styles)
     if edits:
-        replaced[book.sheet_part(plan_title)] = sheet.apply(edits)
+        replaced[book.sheet_part(plan_title)] = sheet.apply(edits, styles)
 
     # the fixed-layout sheets
     for key, spec, rows in table_contents(plan):
@@ -181,9 +181,14 @@ def _style_for(sheet, styles, row: int, column: int, fallback_row: int,
     return styles.with_format(int(own), number_format, quote_prefix)
 
 
+#: stands for the row number in the RAG formula built once per save
+_ROW_MARK = "\u2063ROW\u2063"
+_ROW_MARK_XML = _ROW_MARK.encode("utf-8")
+
+
 def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
     from .status_sheet import rag_formula
-    from .xlsx_patch import CellEdit, Formula, SheetEdits, column_letters
+    from .xlsx_patch import CellEdit, Formula, SheetEdits, column_letters, escape
 
     header_row, by_key, by_extra = layout
     columns = {key: contract.column(key) for key in by_key}
@@ -198,6 +203,8 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
     edits = SheetEdits()
     first = header_row + 1
     formulas = ws.formulas
+    rag_text = rag_formula(_ROW_MARK, letters)  # one formula, its row filled in per row
+    rag_xml = escape(rag_text[1:])
     rows = ws.iter_rows(min_row=first, max_row=header_row + len(plan.actions),
                         values_only=True)
     for row, (action, values) in enumerate(zip(plan.actions, rows), start=first):
@@ -205,8 +212,10 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
         for key, index, kind in owned:
             value = getattr(action, key) if key else action.extra.get(by_header[index])
             current = values[index - 1] if index <= len(values) else None
+            if value is None and current is None:
+                continue  # the common cases: nothing, or the same text, already there
             if type(value) is str and value == current and value[:1] not in "=+-@":
-                continue  # the common case: the same text, already there
+                continue
             wanted, number_format, quote = stored(value, kind)
             if _same(current, wanted) and (row, index) not in formulas and \
                     (row, index) not in ws.errors:
@@ -219,12 +228,12 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
                 changed_text = True
         judgement = judgements.get(action.action_id)
         label = judgement.label if judgement else ""
-        formula = rag_formula(row, letters)
+        number = str(row)
+        formula = rag_text.replace(_ROW_MARK, number)
         if formulas.get((row, rag_index)) != formula or ws.cached(row, rag_index) != label:
-            own = int(sheet.style_of(row, rag_index) or b"0")
-            style = styles.with_fill(own, palette[judgement.verdict.word]) \
-                if judgement else own
-            edits.cells[(row, rag_index)] = CellEdit(Formula(formula[1:], label), style)
+            edits.cells[(row, rag_index)] = CellEdit(
+                Formula(formula[1:], label, rag_xml.replace(_ROW_MARK_XML, number.encode())),
+                fill=palette[judgement.verdict.word] if judgement else None)
         if changed_text:
             lines = 1
             for key in visible_text:

@@ -223,12 +223,24 @@ def _rows(wb, name: str, width: int = 11) -> list[tuple]:
     return rows
 
 
+#: column kinds whose text is stored trimmed and nothing else (see _read_action)
+_PLAIN_TEXT_KINDS = frozenset({schema.TEXT, schema.REF, schema.CODE, schema.THEME,
+                               schema.STATUS, schema.ACTION_ID})
+_EXCEL_ERROR_SET = frozenset(EXCEL_ERRORS)
+
+
 def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
                  findings: list[Finding]) -> Action:
     action = Action(row=row, action_id="")
     for key, cell in values.items():
         value = cell.value
         column = schema.COLUMNS_BY_KEY[key]
+        if value.__class__ is str and column.kind in _PLAIN_TEXT_KINDS and \
+                cell.data_type != "f" and len(value) <= EXCEL_CELL_LIMIT:
+            text = value.strip()
+            if text not in _EXCEL_ERROR_SET:  # most cells: text kept as typed, trimmed
+                setattr(action, key, text)
+                continue
         if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
             findings.append(Finding(
                 "cell-too-long", ERROR,

@@ -1,6 +1,7 @@
 """Read a returned workbook: what was issued (the hidden record) and what came back.
 
-:func:`read_return` opens a return read-only (fast, and nothing in it is ever run),
+:func:`read_return` reads a return with :class:`~cip_xl.fastbook.FastWorkbook` (fast,
+and nothing in it is ever run),
 checks that it is a cip-xl return whose hidden record is intact, and gives back every
 row and cell an officer could have typed in, with its address, so that
 :mod:`cip_xl.merging` can apply it or report it. Unusable files raise
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .filecheck import merged_ranges, row_of
+from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
 from .returns import (FORMAT, META_SHEET, NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET,
                       RETURN_SHEET, fingerprint, return_columns)
@@ -79,15 +80,15 @@ def _plain(value: object) -> object:
 
 def read_return(path: str | Path, contract: Contract) -> ReturnedWorkbook:
     """Read the return at ``path``; raise PlanFileError if it is not one we issued."""
-    from .filecheck import open_workbook
+    from .fastbook import FastWorkbook
 
     path = Path(path)
-    wb = open_workbook(path, read_only=True)
+    wb = FastWorkbook(path)
     try:
         return _read(wb, path, contract)
     except PlanFileError:
         raise
-    except Exception as exc:  # read-only mode parses while iterating: damage shows here
+    except Exception as exc:  # damage inside a sheet shows while reading it
         raise _fail(path, "file-corrupt",
                     f"{path.name} is damaged ({type(exc).__name__}); ask for a fresh copy "
                     "of the return.") from None
@@ -136,7 +137,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
 
     findings: list[Finding] = []
     merged_rows: set[int] = set()
-    for first, last in merged_ranges(path, RETURN_SHEET):
+    for first, last in wb[RETURN_SHEET].merged:
         top, bottom = row_of(first), row_of(last)
         if bottom > top:
             merged_rows.update(range(top, bottom + 1))
@@ -223,8 +224,8 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
 
 
 def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-    return get_column_letter(index)
+    from .fastbook import column_letters
+    return column_letters(index)
 
 
 def _quote(value: object, limit: int = 200) -> str:

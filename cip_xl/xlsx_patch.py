@@ -38,19 +38,23 @@ class PatchError(Exception):
 
 @dataclass
 class Formula:
-    """A formula (without its leading ``=``) and the result to cache beside it."""
+    """A formula (without its leading ``=``) and the result to cache beside it.
+    ``xml``, if given, is ``text`` already escaped for XML."""
 
     text: str
     cached: object = None
+    xml: bytes | None = None
 
 
 @dataclass
 class CellEdit:
     """What one cell must hold: ``value`` (None empties it) in style ``style``
-    (an index into the workbook's cell styles; None keeps the cell's own)."""
+    (an index into the workbook's cell styles; None keeps the cell's own) or, with
+    ``fill`` (RRGGBB), the cell's own style with that solid fill."""
 
     value: object
     style: int | None = None
+    fill: str | None = None
 
 
 @dataclass
@@ -107,12 +111,13 @@ def cell_xml(ref: bytes, value: object, style: bytes | None) -> bytes:
         return head + b"/>"
     if isinstance(value, Formula):
         cached = value.cached
+        formula = value.xml if value.xml is not None else escape(value.text)
         if cached is None or cached == "":
-            return head + b"><f>" + escape(value.text) + b"</f></c>"
+            return head + b"><f>" + formula + b"</f></c>"
         if isinstance(cached, str):
-            return (head + b' t="str"><f>' + escape(value.text) + b"</f><v>" +
+            return (head + b' t="str"><f>' + formula + b"</f><v>" +
                     escape(cached) + b"</v></c>")
-        return head + b"><f>" + escape(value.text) + b"</f><v>" + _number(cached) + b"</v></c>"
+        return head + b"><f>" + formula + b"</f><v>" + _number(cached) + b"</v></c>"
     if isinstance(value, bool):
         return head + b' t="b"><v>' + (b"1" if value else b"0") + b"</v></c>"
     if isinstance(value, (int, float)):
@@ -148,6 +153,7 @@ class SheetXml:
             self.head, self.body, self.tail = xml[:open_end + 1], xml[open_end + 1:end], \
                 xml[end:]
         self._rows: list[tuple[int, int]] | None = None  # (row number, offset in body)
+        self._styles: Styles | None = None
 
     def rows(self) -> list[tuple[int, int]]:
         """(row number, offset) of every ``<row>`` in the sheet, in file order."""
@@ -221,8 +227,9 @@ class SheetXml:
             self._by_number = {number: i for i, (number, _) in enumerate(self.rows())}
         return self._by_number.get(row)
 
-    def apply(self, edits: SheetEdits) -> bytes:
-        """The sheet's XML with ``edits`` made."""
+    def apply(self, edits: SheetEdits, styles: "Styles | None" = None) -> bytes:
+        """The sheet's XML with ``edits`` made (``styles`` serves edits with a fill)."""
+        self._styles = styles
         by_row: dict[int, dict[int, CellEdit]] = {}
         for (row, column), edit in edits.cells.items():
             by_row.setdefault(row, {})[column] = edit
@@ -260,10 +267,21 @@ class SheetXml:
         if height is not None:
             attrs += f' ht="{height:g}" customHeight="1"'.encode()
         content = b"".join(
-            cell_xml(f"{column_letters(c)}{row}".encode(), e.value,
-                     str(e.style).encode() if e.style is not None else None)
+            cell_xml(f"{column_letters(c)}{row}".encode(), e.value, self._style(e, None))
             for c, e in sorted(cells.items()) if e.value not in (None, "") or e.style)
         return b"<row" + attrs + b">" + content + b"</row>"
+
+    def _style(self, edit: CellEdit, tag: bytes | None) -> bytes | None:
+        """The style index for an edited cell whose current opening tag is ``tag``."""
+        if edit.style is not None:
+            return str(edit.style).encode()
+        found = _STYLE.search(tag) if tag is not None else None
+        own = found[1] if found else None
+        if edit.fill is not None:
+            if self._styles is None:
+                raise PatchError("a fill was asked for without the workbook's styles")
+            return str(self._styles.with_fill(int(own or b"0"), edit.fill)).encode()
+        return own
 
     def _splice_row(self, start: int, end: int, row: int, edits: dict[int, CellEdit],
                     height: float | None) -> bytes | None:
@@ -279,11 +297,7 @@ class SheetXml:
             if span is None:
                 return None
             tag = self.body[span[0]:self.body.find(b">", span[0])]
-            style = str(edit.style).encode() if edit.style is not None else None
-            if style is None:
-                found = _STYLE.search(tag)
-                style = found[1] if found else None
-            spans.append((span, cell_xml(ref, edit.value, style)))
+            spans.append((span, cell_xml(ref, edit.value, self._style(edit, tag))))
         attrs = opening[1]
         if height is not None:
             attrs = _HEIGHT.sub(b"", attrs) + f' ht="{height:g}" customHeight="1"'.encode()
@@ -316,10 +330,7 @@ class SheetXml:
         existing = dict(cells)
         for column, edit in edits.items():
             old = existing.get(column)
-            style = str(edit.style).encode() if edit.style is not None else None
-            if style is None and old is not None:
-                found = _STYLE.search(old[:old.find(b">")])
-                style = found[1] if found else None
+            style = self._style(edit, old[:old.find(b">")] if old is not None else None)
             ref = f"{column_letters(column)}{row}".encode()
             if edit.value in (None, "") and style is None:
                 existing.pop(column, None)
@@ -379,10 +390,12 @@ class Styles:
 
     def with_fill(self, style: int, rgb: str) -> int:
         """A cell style like ``style`` but with a solid ``rgb`` fill."""
-        if self.fill_of(style) == rgb.upper():
-            return style
         key = ("fill", style, rgb.upper())
-        if key not in self._cache:
+        if key in self._cache:
+            return self._cache[key]
+        if self.fill_of(style) == rgb.upper():
+            self._cache[key] = style
+        else:
             from lxml import etree
 
             fill = etree.SubElement(self._fills, self._tag("fill"))
@@ -461,7 +474,7 @@ def _same(a, b) -> bool:
 
 # ---------------------------------------------------------------- the package
 
-def rewrite_package(source: bytes, replaced: dict[str, bytes], level: int = 6) -> bytes:
+def rewrite_package(source: bytes, replaced: dict[str, bytes], level: int = 4) -> bytes:
     """The zip package ``source`` with the parts in ``replaced`` given new contents.
 
     Every other part is copied as stored (still compressed), so its bytes are exactly
