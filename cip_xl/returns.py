@@ -148,9 +148,62 @@ class IssuedReturn:
     fingerprint: str
 
 
-def build_return(plan: Plan, department: str, actions: list[Action], contract: Contract,
-                 issued_at: datetime, by: str):
-    """An openpyxl workbook: the return for ``department`` holding ``actions``."""
+@dataclass
+class ReturnContent:
+    """What one department's return holds, before it is laid out in a workbook."""
+
+    department: str
+    #: per action row, per Return column: (value, column kind)
+    cells: list[list[tuple[object, str]]]
+    heights: list[float]
+    #: the hidden record: (action_id, row, fingerprint, issued values as JSON)
+    rows_meta: list[tuple]
+    meta_rows: list[tuple[str, object]]
+    fingerprint: str
+    instructions: list[tuple[str, bool]]
+    title: str
+
+
+def return_content(plan: Plan, department: str, actions: list[Action], contract: Contract,
+                   issued_at: datetime, by: str) -> ReturnContent:
+    """The values, row heights, record and instructions of ``department``'s return."""
+    from .plan_write import wrapped_lines
+
+    columns = return_columns(contract)
+    kinds = [contract.column(c.key).kind if c.key in schema.COLUMNS_BY_KEY else schema.TEXT
+             for c in columns]
+    cells, heights, rows_meta = [], [], []
+    for r, action in enumerate(actions, start=2):
+        values = issued_values(action)
+        cells.append([(getattr(action, column.key, None) if column.key in values or
+                       column.key == "action_id" else None, kind)
+                      for column, kind in zip(columns, kinds)])
+        lines = max(wrapped_lines(str(getattr(action, col.key, "") or ""), col.width)
+                    for col in columns if not col.hidden and col.key in values)
+        heights.append(min(409, max(30, 15 * lines)))
+        rows_meta.append((action.action_id, r, fingerprint(values),
+                          json.dumps(values, ensure_ascii=False, sort_keys=True)))
+    meta_rows = [("format", FORMAT), ("version", FORMAT_VERSION),
+                 ("plan_id", plan.settings.plan_id), ("revision", plan.settings.revision),
+                 ("department", department), ("by", by),
+                 ("issued", issued_at.isoformat(timespec="seconds")),
+                 ("plan_title", plan.settings.plan_title)]
+    return_print = fingerprint([plan.settings.plan_id, plan.settings.revision, department,
+                                [row[2] for row in rows_meta]])
+    meta_rows.append(("fingerprint", return_print))
+    return ReturnContent(department, cells, heights, rows_meta, meta_rows, return_print,
+                         _instructions(plan, department, len(actions), issued_at),
+                         f"{plan.settings.plan_title}: return for {department}")
+
+
+def meta_table(content: ReturnContent) -> list[tuple]:
+    """The rows of the hidden record sheet, from row 1."""
+    return list(content.meta_rows) + [()] + \
+        [("action_id", "row", "fingerprint", "issued values")] + list(content.rows_meta)
+
+
+def build_return(plan: Plan, content: ReturnContent, contract: Contract):
+    """An openpyxl workbook: the return holding ``content``."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
@@ -158,7 +211,7 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
     from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .plan_write import set_value, wrapped_lines
+    from .plan_write import set_value
 
     columns = return_columns(contract)
     wb = Workbook()
@@ -181,16 +234,11 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = column.width
         ws.column_dimensions[get_column_letter(c)].hidden = column.hidden
-    rows_meta = []
     styles: dict[tuple, object] = {}  # one style record per column and value shape
-    for r, action in enumerate(actions, start=2):
-        values = issued_values(action)
-        for c, column in enumerate(columns, start=1):
+    for r, (row, height) in enumerate(zip(content.cells, content.heights), start=2):
+        for c, (column, (value, kind)) in enumerate(zip(columns, row), start=1):
             cell = ws.cell(r, c)
-            value = getattr(action, column.key, None) if column.key in values or \
-                column.key == "action_id" else None
-            set_value(cell, value, contract.column(column.key).kind
-                      if column.key in schema.COLUMNS_BY_KEY else schema.TEXT)
+            set_value(cell, value, kind)
             shape = (c, type(value), bool(cell.quotePrefix))
             if shape in styles:
                 cell._style = copy(styles[shape])
@@ -200,11 +248,8 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
                 cell.protection = unlocked
                 cell.fill = editable_fill
             styles[shape] = copy(cell._style)
-        lines = max(wrapped_lines(str(getattr(action, col.key, "") or ""), col.width)
-                    for col in columns if not col.hidden and col.key in values)
-        ws.row_dimensions[r].height = min(409, max(30, 15 * lines))
-        rows_meta.append((action.action_id, r, fingerprint(values),
-                          json.dumps(values, ensure_ascii=False, sort_keys=True)))
+        ws.row_dimensions[r].height = height
+    actions = content.cells
     ws.row_dimensions[1].height = 48
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(2, len(actions) + 1)}"
@@ -263,25 +308,8 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
         type="date", operator="greaterThan", formula1="36526", allow_blank=True,
         errorTitle="Target date", error="Type a date, e.g. 31/03/2027."))
 
-    _write_instructions(guide, plan, department, len(actions), issued_at)
-
-    meta_rows = [("format", FORMAT), ("version", FORMAT_VERSION),
-                 ("plan_id", plan.settings.plan_id), ("revision", plan.settings.revision),
-                 ("department", department), ("by", by),
-                 ("issued", issued_at.isoformat(timespec="seconds")),
-                 ("plan_title", plan.settings.plan_title)]
-    return_print = fingerprint([plan.settings.plan_id, plan.settings.revision, department,
-                                [row[2] for row in rows_meta]])
-    meta_rows.append(("fingerprint", return_print))
-    for r, (key, value) in enumerate(meta_rows, start=1):
-        meta.cell(r, 1, key)
-        meta.cell(r, 2, value)
-    start = len(meta_rows) + 2
-    meta.cell(start, 1, "action_id")
-    meta.cell(start, 2, "row")
-    meta.cell(start, 3, "fingerprint")
-    meta.cell(start, 4, "issued values")
-    for r, row in enumerate(rows_meta, start=start + 1):
+    _write_instructions(guide, content.instructions)
+    for r, row in enumerate(meta_table(content), start=1):
         for c, value in enumerate(row, start=1):
             meta.cell(r, c).value = value
     meta.sheet_state = "veryHidden"
@@ -295,19 +323,18 @@ def build_return(plan: Plan, department: str, actions: list[Action], contract: C
     guide.protection.sheet = True
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 1
-    wb.properties.title = f"{plan.settings.plan_title}: return for {department}"
+    wb.properties.title = content.title
     wb.properties.language = "en-GB"
     wb.properties.creator = "cip-xl"
-    return wb, return_print
+    return wb
 
 
-def _write_instructions(ws, plan: Plan, department: str, count: int,
-                        issued_at: datetime) -> None:
-    from openpyxl.styles import Alignment, Font
-
+def _instructions(plan: Plan, department: str, count: int,
+                  issued_at: datetime) -> list[tuple[str, bool]]:
+    """The Instructions sheet's lines: (text, bold)."""
     settings = plan.settings
     due = f" as at {settings.reporting_date:%d %B %Y}" if settings.reporting_date else ""
-    lines = [
+    return [
         (f"{settings.plan_title}: quarterly return", True),
         (f"For: {department}. {count} action{'s' if count != 1 else ''}. "
          f"Issued {issued_at:%d %B %Y}.", False),
@@ -331,14 +358,24 @@ def _write_instructions(ws, plan: Plan, department: str, count: int,
         (f"Questions: {settings.contact or settings.report_author or 'the improvement manager'}.",
          False),
     ]
+
+
+def instruction_height(row: int, text: str) -> float:
+    """The height of Instructions row ``row`` holding ``text`` (the title is larger)."""
     from .plan_write import wrapped_lines
+
+    return (22 if row == 1 else 15) * wrapped_lines(text, 100)
+
+
+def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
+    from openpyxl.styles import Alignment, Font
 
     ws.column_dimensions["A"].width = 110
     for r, (text, bold) in enumerate(lines, start=1):
         cell = ws.cell(r, 1, text)
         cell.font = Font(bold=bold, size=14 if r == 1 else 11)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[r].height = (22 if r == 1 else 15) * wrapped_lines(text, 100)
+        ws.row_dimensions[r].height = instruction_height(r, text)
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
@@ -349,9 +386,12 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
 
     The plan's revision goes up by one, so returns issued earlier can no longer be
     merged (the caller saves the plan). Existing files are not overwritten: a
-    numbered name is chosen instead.
+    numbered name is chosen instead. One template return is built with openpyxl; the
+    returns are copies of its package with their own rows
+    (:mod:`cip_xl.return_template`), cell for cell the same as if each were built.
     """
-    from .safe_save import atomic_save
+    from .return_template import ReturnTemplate, workbook_bytes
+    from .safe_save import atomic_write_bytes
 
     if by not in ("directorate", "officer"):
         raise ValueError("by must be 'directorate' or 'officer'")
@@ -359,8 +399,18 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     plan.settings.revision += 1
     folder.mkdir(parents=True, exist_ok=True)
     issued = []
-    for department, actions in group_actions(plan, by).items():
-        wb, print_ = build_return(plan, department, actions, contract, issued_at, by)
+    contents = [return_content(plan, department, actions, contract, issued_at, by)
+                for department, actions in group_actions(plan, by).items()]
+    template = None
+    if len(contents) > 1:
+        sample = ReturnTemplate.sample(contents, contract)
+        template = ReturnTemplate.make(workbook_bytes(build_return(plan, sample, contract)),
+                                       sample, contract)
+    for content in contents:
+        department, print_ = content.department, content.fingerprint
+        data = template.copy_for(content) if template is not None else None
+        if data is None:  # a single return, or one the copy cannot hold
+            data = workbook_bytes(build_return(plan, content, contract))
         name = safe_file_name("Return", department, f"{issued_at:%Y-%m-%d}",
                               f"r{plan.settings.revision}")
         path = folder / name
@@ -368,8 +418,8 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
         while path.exists():
             counter += 1
             path = folder / name.replace(".xlsx", f"_{counter}.xlsx")
-        atomic_save(wb, path)
-        issued.append(IssuedReturn(department, path, len(actions), print_))
+        atomic_write_bytes(data, path)
+        issued.append(IssuedReturn(department, path, len(content.cells), print_))
         plan.returns_log.append(ReturnRecord(department, path.name, plan.settings.revision,
-                                             issued_at, print_, len(actions)))
+                                             issued_at, print_, len(content.cells)))
     return issued

@@ -83,9 +83,15 @@ def column_number(letters: bytes) -> int:
     return number
 
 
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def escape(text: str) -> bytes:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
-        .encode("utf-8")
+    """``text`` as XML character data; characters XML cannot hold become U+FFFD."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if _ILLEGAL_XML.search(text):
+        text = _ILLEGAL_XML.sub("\ufffd", text)
+    return text.encode("utf-8")
 
 
 def serial(value: date | datetime) -> float | int:

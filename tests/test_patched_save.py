@@ -54,10 +54,12 @@ def cell_facts(path):
                     c.value, c.number_format if c.value is not None else None,
                     (c.fill.fgColor.rgb or "")[-6:] if c.fill.fill_type else None,
                     bool(c.font.b), c.alignment.wrap_text, c.alignment.vertical,
-                    bool(c.quotePrefix))
+                    bool(c.quotePrefix), c.protection.locked)
         for number, dim in ws.row_dimensions.items():
             if dim.height is not None:
                 facts[(ws.title, f"row {number}")] = dim.height
+        facts[(ws.title, "sheet")] = (ws.sheet_state, bool(ws.protection.sheet),
+                                      ws.auto_filter.ref, ws.freeze_panes)
         facts[(ws.title, "validations")] = sorted(
             (dv.type, str(dv.sqref)) for dv in ws.data_validations.dataValidation)
         facts[(ws.title, "formats")] = sorted(
@@ -200,3 +202,28 @@ def test_a_plan_libreoffice_resaved_is_patched_like_a_full_save(example_path, tm
     # and the patched file opens and converts in LibreOffice again
     again = convert_with_libreoffice(resaved, "pdf", tmp_path / "again")
     assert again.read_bytes().startswith(b"%PDF")
+
+
+def test_returns_copied_from_the_first_match_returns_built_one_by_one(
+        example_path, tmp_path, monkeypatch):
+    from cip_xl.return_template import ReturnTemplate
+
+    before_issue = tmp_path / "again.xlsx"
+    shutil.copy(example_path, before_issue)
+    copies = []
+    original = ReturnTemplate.copy_for
+    with monkeypatch.context() as m:
+        m.setattr(ReturnTemplate, "copy_for",
+                  lambda self, content: copies.append(original(self, content)) or copies[-1])
+        copied = cip_xl.issue_returns(example_path, tmp_path / "copied", when=WHEN)
+    assert len(copies) == len(copied) >= 3 and all(copies)  # every return was a copy
+    monkeypatch.setattr(ReturnTemplate, "copy_for", lambda self, content: None)
+    built = cip_xl.issue_returns(before_issue, tmp_path / "built", when=WHEN)
+    assert len(copied) == len(built)
+    for a, b in zip(copied, built):
+        assert a.department == b.department and a.fingerprint == b.fingerprint
+        assert differences(cell_facts(a.path), cell_facts(b.path)) == []
+        with zipfile.ZipFile(a.path) as archive:
+            assert archive.testzip() is None
+        assert openpyxl.load_workbook(a.path).properties.title.endswith(
+            f"return for {a.department}")
