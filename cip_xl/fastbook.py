@@ -218,6 +218,11 @@ class FastSheet:
 _RECENT: dict[bytes, dict[str, FastSheet]] = {}
 
 
+def forget() -> None:
+    """Drop the sheets kept from the workbook read last (benchmarks start cold)."""
+    _RECENT.clear()
+
+
 class FastWorkbook:
     """A workbook opened for reading with python-calamine; see the module's doc."""
 

@@ -155,9 +155,12 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
                 extra[index_to_extra[cell.column]] = cell.value
         if not values and not extra:
             continue
+        # a heading row has one meaningful cell (besides computed ones and the ID);
+        # rows with more cells than the computed columns could fill cannot be one
         meaningful = {k: c for k, c in values.items()
                       if schema.COLUMNS_BY_KEY[k].kind not in (schema.COMPUTED,
-                                                               schema.ACTION_ID)}
+                                                               schema.ACTION_ID)} \
+            if len(values) <= _MOST_COMPUTED + 1 and not extra else {}
         if len(meaningful) == 1 and not extra:
             (key, cell), = meaningful.items()
             if key in ("ref", "theme", "objective", "key_action") and isinstance(cell.value, str):
@@ -223,6 +226,9 @@ def _rows(wb, name: str, width: int = 11) -> list[tuple]:
     return rows
 
 
+#: how many Plan columns are computed or the Action ID
+_MOST_COMPUTED = sum(1 for c in schema.PLAN_COLUMNS
+                     if c.kind in (schema.COMPUTED, schema.ACTION_ID))
 #: column kinds whose text is stored trimmed and nothing else (see _read_action)
 _PLAIN_TEXT_KINDS = frozenset({schema.TEXT, schema.REF, schema.CODE, schema.THEME,
                                schema.STATUS, schema.ACTION_ID})

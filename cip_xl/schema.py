@@ -324,15 +324,23 @@ class Contract:
         wanted = header_key(text)
         if not wanted:
             return None
-        known = {c.key: c for c in PLAN_COLUMNS}
-        known.update({c.key: c for c in self.columns})
-        for col in known.values():
-            if header_key(col.header) == wanted:
-                return col
-        for col in known.values():
-            if any(header_key(a) == wanted for a in col.aliases):
-                return col
-        return None
+        return self._header_index().get(wanted)
+
+    def _header_index(self) -> dict[str, Column]:
+        """Normalised header or alias → column; headers win over aliases, and the
+        contract's own columns over the defaults (worked out once per contract)."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            known = {c.key: c for c in PLAN_COLUMNS}
+            known.update({c.key: c for c in self.columns})
+            index = {}
+            for col in known.values():  # the first alias listed wins...
+                for alias in col.aliases:
+                    index.setdefault(header_key(alias), col)
+            for col in reversed(list(known.values())):  # ...headers win over aliases
+                index[header_key(col.header)] = col
+            object.__setattr__(self, "_index", index)
+        return index
 
 
 DEFAULT_CONTRACT = Contract()
