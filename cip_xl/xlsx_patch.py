@@ -147,6 +147,9 @@ class SheetXml:
         start = xml.find(b"<sheetData")
         if start < 0:
             raise PatchError("the sheet has no <sheetData> (a namespace prefix?)")
+        if re.search(rb'<f\b[^>]*\bt="(?:shared|array|dataTable)"', xml):
+            # rewriting one cell of a shared or array formula would orphan the others
+            raise PatchError("the sheet holds shared or array formulas")
         open_end = xml.find(b">", start)
         if xml[open_end - 1:open_end] == b"/":  # <sheetData/>: no rows at all
             self.head = xml[:open_end - 1] + b">"

@@ -227,3 +227,35 @@ def test_returns_copied_from_the_first_match_returns_built_one_by_one(
             assert archive.testzip() is None
         assert openpyxl.load_workbook(a.path).properties.title.endswith(
             f"return for {a.department}")
+
+
+def test_formulas_filled_down_in_excel_get_the_full_save(example_path, tmp_path, outcomes):
+    """Excel stores a formula filled down as one shared formula; editing one of its
+    cells in place would orphan the rest, so such a sheet is saved in full."""
+    import re
+
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    rag = openpyxl.utils.get_column_letter(rows[0].index("RAG") + 1)
+    shared = tmp_path / "shared.xlsx"
+    with zipfile.ZipFile(example_path) as src, zipfile.ZipFile(shared, "w",
+                                                               zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'(<c r="' + rag.encode() + rb'2"[^>]*>)<f>',
+                              rb'\1<f t="shared" ref="' + rag.encode() + rb'2:' +
+                              rag.encode() + rb'4" si="0">', data)
+                for row in (3, 4):
+                    data = re.sub(rb'(<c r="' + rag.encode() + str(row).encode() +
+                                  rb'"[^>]*>)<f>[^<]*</f>', rb'\1<f t="shared" si="0"/>', data)
+            dst.writestr(item, data)
+    assert b't="shared"' in zipfile.ZipFile(shared).read("xl/worksheets/sheet1.xml")
+    outcomes.clear()
+    cip_xl.refresh_status(shared, as_of=date(2027, 1, 31))
+    assert outcomes == [False]
+    ws = openpyxl.load_workbook(shared)["Plan"]
+    formula = ws[f"{rag}3"].value  # its own formula again, for its own row
+    assert formula.startswith("=IF(") and re.search(r"\$[A-Z]{1,2}3\b", formula) and \
+        not re.search(r"\$[A-Z]{1,2}2\b", formula)
+    assert b't="shared"' not in zipfile.ZipFile(shared).read("xl/worksheets/sheet1.xml")
