@@ -26,7 +26,7 @@ def load_plan(path: str | Path, profile: str | Path | None = None) -> Plan:
     """Read the master plan at ``path`` (reading findings are dropped; see :func:`validate`)."""
     from .plan_read import read_plan
 
-    return read_plan(path, contract_for(path, profile)).plan
+    return read_plan(path, contract_for(path, profile), read_only=True).plan
 
 
 def save_plan(plan: Plan, path: str | Path, profile: str | Path | None = None, *,
