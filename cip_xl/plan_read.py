@@ -7,6 +7,7 @@ cannot be used at all raise :class:`~cip_xl.findings.PlanFileError`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -305,9 +306,11 @@ def _percent(cell) -> float | str | None:
         return float(value)
     text = _text(value).rstrip("%").strip()
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return _text(value)
+    # float() also reads "nan" and "inf", which no spreadsheet cell can hold as a number
+    return number if math.isfinite(number) else _text(value)
 
 
 def _header_map(ws, headers: tuple[str, ...]) -> dict[str, int]:

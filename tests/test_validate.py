@@ -117,3 +117,20 @@ def test_annotate_writes_a_copy_with_findings_and_highlights(example_path):
     assert wb["Plan"]["C11"].fill.fgColor.rgb.endswith("FFE08A")
     assert "not on the Officers sheet" in wb["Plan"]["E5"].comment.text
     assert wb["Findings"]["C2"].hyperlink.location == "'Plan'!E5"
+
+
+def test_nan_and_infinity_typed_as_percent_stay_text(example_path):
+    # Python's float() reads "NaN" and "inf"; Excel cannot hold either as a number, so
+    # a save that wrote them as numbers would give a workbook Excel refuses to open
+    _break(example_path, {"K2": "NaN", "K3": "inf"})
+    report = cip_xl.validate(example_path)
+    codes = _codes(report)
+    assert codes[("percent-invalid", "K2")] == "error"
+    assert codes[("percent-invalid", "K3")] == "error"
+    assert any("'NaN' is not a number" in f.message for f in report.findings)
+    cip_xl.refresh_status(example_path)
+    wb = CalamineWorkbook.from_path(str(example_path))
+    rows = wb.get_sheet_by_name("Plan").to_python()
+    assert rows[1][10] == "NaN" and rows[2][10] == "inf"
+    opened = openpyxl.load_workbook(example_path)  # and the file is still well formed
+    assert opened["Plan"]["K2"].value == "NaN"
