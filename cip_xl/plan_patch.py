@@ -18,6 +18,7 @@ new package is built in memory and replaces the file atomically.
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -141,6 +142,8 @@ def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
         return value, DATE_FORMAT + " hh:mm", False
     if isinstance(value, date):
         return value, DATE_FORMAT, False
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value), None, False  # as set_value: no cell holds NaN as a number
     if kind == schema.PERCENT and isinstance(value, (int, float)) and \
             not isinstance(value, bool):
         return value, "0", False

@@ -8,6 +8,8 @@ openpyxl would drop (slicers, sparklines...) is refused rather than damaged.
 """
 from __future__ import annotations
 
+import math
+
 import re
 from copy import copy
 from datetime import date, datetime
@@ -56,6 +58,8 @@ def set_value(cell, value: object, kind: str) -> None:
     elif isinstance(value, date):
         cell.value = value
         cell.number_format = DATE_FORMAT
+    elif isinstance(value, float) and not math.isfinite(value):
+        set_text(cell, str(value))  # no cell holds NaN or infinity as a number
     elif kind == schema.PERCENT and isinstance(value, (int, float)):
         cell.value = value
         cell.number_format = "0"

@@ -165,3 +165,20 @@ def test_reads_real_plan_headers_through_aliases():
                         ("ICT Require ment Yes/No", "ict_requirement"), ("Ref No", "ref"),
                         ("Target/ outcomes", "target_outcomes"), ("% complete", "percent_complete")):
         assert contract.match_header(header).key == key, header
+
+
+def test_a_percent_that_is_not_finite_is_written_as_text(tmp_path):
+    # Excel refuses a workbook holding <v>nan</v>; both kinds of save write text instead
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    plan = example_plan()
+    plan.actions[0].percent_complete = float("nan")
+    path = tmp_path / "plan.xlsx"
+    save_plan(plan, path)  # the full save
+    reading = read_plan(path, read_only=True)
+    reading.plan.actions[1].percent_complete = float("inf")
+    save_plan(reading.plan, path, workbook=reading.workbook)  # the patched save
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python()
+    assert rows[1][10] == "nan" and rows[2][10] == "inf"
+    assert openpyxl.load_workbook(path)["Plan"]["K3"].value == "inf"

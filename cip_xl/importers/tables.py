@@ -19,6 +19,7 @@ Nothing is dropped silently: every guess is a finding naming the table and row.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -290,9 +291,12 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             percent = cells.get("percent_complete", "").rstrip("%").strip()
             if percent:
                 try:
-                    action.percent_complete = float(percent)
+                    number = float(percent)
                 except ValueError:
-                    action.percent_complete = percent
+                    number = None
+                # float() also reads "nan" and "inf": keep those as the text they are
+                action.percent_complete = number if number is not None and \
+                    math.isfinite(number) else percent
             if extra:
                 note("import-extra-cells", WARNING, f"{where} has text outside the plan's "
                      f"columns, kept in the progress update: '{extra[0][:60]}'.")
