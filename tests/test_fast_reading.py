@@ -107,3 +107,14 @@ def test_the_fast_reader_agrees_on_a_plan_libreoffice_resaved(odd_plan, tmp_path
     fast, slow = both_readings(resaved)
     assert_same(fast, slow)
     assert "formula-in-cell" in {f.code for f in fast.findings}
+
+
+def test_formula_text_is_unescaped_as_an_xml_parser_would():
+    from cip_xl.fastbook import _unescape_many
+
+    texts = [b'IF($J2="x","&#10006; Cancelled",$O2&lt;ReportDate)', b"A1&amp;&quot;&apos;",
+             b"", b"plain"]
+    assert _unescape_many(texts) == ['IF($J2="x","\u2716 Cancelled",$O2<ReportDate)',
+                                     "A1&\"'", "", "plain"]
+    # text that is not well formed (an undefined entity) is still read, item by item
+    assert _unescape_many([b"&#9650; ok", b"&nbsp; odd"]) == ["\u25b2 ok", "&nbsp; odd"]
