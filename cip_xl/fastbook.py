@@ -124,8 +124,9 @@ class FastCell:
         return False
 
 
-def _plain(value: object) -> object:
-    """A calamine value as openpyxl would give it."""
+def plain_value(value: object) -> object:
+    """A value as python-calamine gives it (blank ``""``, whole numbers as floats, dates
+    as dates) as openpyxl would give it (``None``, ints, datetimes)."""
     if value == "":
         return None
     kind = type(value)
@@ -173,17 +174,23 @@ class FastSheet:
         if row > len(self._rows):
             return None
         values = self._rows[row - 1]
-        return _plain(values[column - 1]) if column <= len(values) else None
+        return plain_value(values[column - 1]) if column <= len(values) else None
 
     def cached(self, row: int, column: int) -> object:
         """The value a cell shows: for a formula, the result cached in the file."""
         if row > len(self._rows):
             return None
         values = self._rows[row - 1]
-        return _plain(values[column - 1]) if column <= len(values) else None
+        return plain_value(values[column - 1]) if column <= len(values) else None
 
-    def _special_by_row(self) -> dict[int, dict[int, tuple[str, str]]]:
-        """Formulas and errors by row, then column: (text, data type)."""
+    def raw_rows(self) -> list[list]:
+        """The sheet's values as python-calamine gives them, row by row from row 1
+        (see :func:`plain_value`); formulas show their cached results. For code that
+        compares many cells and needs to be fast; do not change the lists."""
+        return self._rows
+
+    def special_rows(self) -> dict[int, dict[int, tuple[str, str]]]:
+        """Formulas and errors by row, then column: (text, ``"f"`` or ``"e"``)."""
         if self._special is None:
             self._special = {}
             for kind, found in (("e", self.errors), ("f", self.formulas)):
@@ -197,7 +204,7 @@ class FastSheet:
         (blank cells as ``None``), otherwise tuples of the row's non-empty
         :class:`FastCell`s."""
         last = max_row if max_row is not None else self.max_row
-        special_rows = self._special_by_row()
+        special_rows = self.special_rows()
         percent = self.percent
         for number in range(min_row, last + 1):
             raw = self._rows[number - 1] if number <= len(self._rows) else []
@@ -208,7 +215,7 @@ class FastSheet:
             if max_col is not None:
                 raw = raw[:max_col]
             if values_only:
-                values = [_plain(v) for v in raw]
+                values = [plain_value(v) for v in raw]
                 for column, (text, _) in (special or {}).items():
                     if column <= len(values):
                         values[column - 1] = text
@@ -224,7 +231,7 @@ class FastSheet:
                     if value:
                         cells.append(FastCell(number, index, value, "s"))
                     continue
-                value = _plain(value)
+                value = plain_value(value)
                 cells.append(FastCell(number, index, value, _type_of(value),
                                       "0%" if percent and (number, index) in percent
                                       else "General"))

@@ -190,6 +190,7 @@ _ROW_MARK_XML = _ROW_MARK.encode("utf-8")
 
 
 def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
+    from .fastbook import plain_value
     from .status_sheet import rag_formula
     from .xlsx_patch import CellEdit, Formula, SheetEdits, column_letters, escape
 
@@ -208,16 +209,24 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
     formulas = ws.formulas
     rag_text = rag_formula(_ROW_MARK, letters)  # one formula, its row filled in per row
     rag_xml = escape(rag_text[1:])
-    rows = ws.iter_rows(min_row=first, max_row=header_row + len(plan.actions),
-                        values_only=True)
-    for row, (action, values) in enumerate(zip(plan.actions, rows), start=first):
+    raw_rows, special_rows = ws.raw_rows(), ws.special_rows()
+    for row, action in enumerate(plan.actions, start=first):
         changed_text = False
+        raw = raw_rows[row - 1] if row <= len(raw_rows) else ()
+        special = special_rows.get(row)
         for key, index, kind in owned:
             value = getattr(action, key) if key else action.extra.get(by_header[index])
-            current = values[index - 1] if index <= len(values) else None
-            if value is None and current is None:
-                continue  # the common cases: nothing, or the same text, already there
-            if type(value) is str and value == current and value[:1] not in "=+-@":
+            if special and index in special:
+                current = special[index][0]  # a formula or an error value
+            else:
+                current = raw[index - 1] if index <= len(raw) else ""
+                if current.__class__ is not str:
+                    current = plain_value(current)
+                elif current == "":
+                    if value is None:
+                        continue  # the common cases: nothing, or the same text, there
+                    current = None
+            if value.__class__ is str and value == current and value[:1] not in "=+-@":
                 continue
             wanted, number_format, quote = stored(value, kind)
             if _same(current, wanted) and (row, index) not in formulas and \
