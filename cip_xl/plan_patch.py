@@ -184,6 +184,9 @@ def _style_for(sheet, styles, row: int, column: int, fallback_row: int,
     return styles.with_format(int(own), number_format, quote_prefix)
 
 
+#: column kinds where set_value writes numbers as text
+_TEXT_KINDS = frozenset({schema.TEXT, schema.REF})
+
 #: stands for the row number in the RAG formula built once per save
 _ROW_MARK = "\u2063ROW\u2063"
 _ROW_MARK_XML = _ROW_MARK.encode("utf-8")
@@ -220,12 +223,16 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
                 current = special[index][0]  # a formula or an error value
             else:
                 current = raw[index - 1] if index <= len(raw) else ""
-                if current.__class__ is not str:
+                if current.__class__ is str:
+                    if current == "":
+                        if value is None:
+                            continue  # the common cases: nothing, or the same text
+                        current = None
+                elif value.__class__ is current.__class__ and value == current and \
+                        kind not in _TEXT_KINDS:
+                    continue  # the same date or number, as calamine gives it
+                else:
                     current = plain_value(current)
-                elif current == "":
-                    if value is None:
-                        continue  # the common cases: nothing, or the same text, there
-                    current = None
             if value.__class__ is str and value == current and value[:1] not in "=+-@":
                 continue
             wanted, number_format, quote = stored(value, kind)
