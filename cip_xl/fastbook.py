@@ -151,8 +151,9 @@ class FastSheet:
     """One sheet's cells, read once. Rows and columns are 1-based, as in openpyxl."""
 
     def __init__(self, title: str, rows: list[list], formulas: dict, errors: dict,
-                 percent: set, merged: list[tuple[str, str]]) -> None:
+                 percent: set, merged: list[tuple[str, str]], xml: bytes = b"") -> None:
         self.title = title
+        self.xml = xml  #: the sheet's XML as stored in the package (kept for patching)
         self._rows = rows
         self.formulas = formulas  #: (row, column) → "=formula"
         self.errors = errors  #: (row, column) → "#N/A"
@@ -205,7 +206,6 @@ class FastSheet:
         :class:`FastCell`s."""
         last = max_row if max_row is not None else self.max_row
         special_rows = self.special_rows()
-        percent = self.percent
         for number in range(min_row, last + 1):
             raw = self._rows[number - 1] if number <= len(self._rows) else []
             special = special_rows.get(number)
@@ -221,21 +221,23 @@ class FastSheet:
                         values[column - 1] = text
                 yield tuple(values)
                 continue
-            cells = []
-            for index, value in enumerate(raw, start=1):
-                if special and index in special:
-                    text, kind = special[index]
-                    cells.append(FastCell(number, index, text, kind))
-                    continue
-                if value.__class__ is str:  # most cells: no conversion needed
-                    if value:
-                        cells.append(FastCell(number, index, value, "s"))
-                    continue
-                value = plain_value(value)
-                cells.append(FastCell(number, index, value, _type_of(value),
-                                      "0%" if percent and (number, index) in percent
-                                      else "General"))
-            yield tuple(cells)
+            if special:  # formulas and error values stand in for their cached results
+                yield tuple([FastCell(number, index, *special[index]) if index in special
+                             else FastCell(number, index, value, "s")
+                             if value.__class__ is str else self._cell(number, index, value)
+                             for index, value in enumerate(raw, start=1)
+                             if value != "" or index in special])
+            else:  # text cells need no conversion
+                yield tuple([FastCell(number, index, value, "s")
+                             if value.__class__ is str else self._cell(number, index, value)
+                             for index, value in enumerate(raw, start=1) if value != ""])
+
+    def _cell(self, row: int, column: int, value: object) -> FastCell:
+        """The cell holding calamine's non-text ``value``."""
+        value = plain_value(value)
+        return FastCell(row, column, value, _type_of(value),
+                        "0%" if self.percent and (row, column) in self.percent
+                        else "General")
 
 
 #: content digest → sheets parsed from the workbook most recently read
@@ -304,10 +306,14 @@ class FastWorkbook:
         formulas, errors, percent = _scan(xml, self._percent_styles)
         merged = [(a.decode(), b.decode()) for a, b in _MERGE.findall(xml)] \
             if b"mergeCell" in xml else []
-        return FastSheet(title, rows, formulas, errors, percent, merged)
+        return FastSheet(title, rows, formulas, errors, percent, merged, xml)
 
     def part(self, name: str) -> bytes:
-        """The bytes of one package part (``xl/styles.xml``...)."""
+        """The bytes of one package part (``xl/styles.xml``...); a sheet already read
+        is not decompressed again."""
+        for title, sheet in self._sheets.items():
+            if sheet.xml and self._parts.get(title) == name:
+                return sheet.xml
         return self._archive.read(name)
 
     def sheet_part(self, title: str) -> str:

@@ -18,6 +18,7 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time
 from zipfile import ZipFile
 
@@ -187,10 +188,10 @@ class SheetXml:
             raise PatchError("a row is not closed")
         return start, end + len(b"</row>")
 
-    def _cell_span(self, start: int, end: int, ref: bytes) -> tuple[int, int] | None:
+    def _cell_span(self, start: int, end: int, ref: bytes) -> tuple[int, int, int] | None:
         """Where cell ``ref`` is between ``start`` and ``end``, found by its opening
-        ``<c r="REF"`` (the attribute order every office suite writes); None if not
-        found that way."""
+        ``<c r="REF"`` (the attribute order every office suite writes): (start, end of
+        its opening tag, end); None if not found that way."""
         at = self.body.find(b'<c r="' + ref + b'"', start, end)
         if at < 0:
             return None
@@ -198,11 +199,11 @@ class SheetXml:
         if tag_end < 0:
             raise PatchError(f"cell {ref.decode()} is not closed")
         if self.body[tag_end - 1] == 0x2F:  # "/": <c .../>
-            return at, tag_end + 1
+            return at, tag_end, tag_end + 1
         close = self.body.find(b"</c>", tag_end, end)
         if close < 0:
             raise PatchError(f"cell {ref.decode()} is not closed")
-        return at, close + 4
+        return at, tag_end, close + 4
 
     def style_of(self, row: int, column: int) -> bytes | None:
         """The style index written on one cell, or None if the cell is absent."""
@@ -213,7 +214,7 @@ class SheetXml:
         ref = (column_letters(column) + str(row)).encode()
         span = self._cell_span(start, end, ref)
         if span is not None:
-            tag = self.body[span[0]:self.body.find(b">", span[0])]
+            tag = self.body[span[0]:span[1]]
             style = _STYLE.search(tag)
             return style[1] if style else b"0"
         for found in _CELL.finditer(self.body, start, end):
@@ -299,20 +300,21 @@ class SheetXml:
         opening = _ROW_OPEN.match(self.body, start)
         if opening[2]:
             return None
+        number = str(row).encode()
         spans = []
         for column, edit in edits.items():
-            ref = f"{column_letters(column)}{row}".encode()
+            ref = _letters(column) + number
             span = self._cell_span(opening.end(), end, ref)
             if span is None:
                 return None
-            tag = self.body[span[0]:self.body.find(b">", span[0])]
-            spans.append((span, cell_xml(ref, edit.value, self._style(edit, tag))))
+            tag = self.body[span[0]:span[1]]
+            spans.append((span[0], span[2], cell_xml(ref, edit.value, self._style(edit, tag))))
         attrs = opening[1]
         if height is not None:
             attrs = _HEIGHT.sub(b"", attrs) + f' ht="{height:g}" customHeight="1"'.encode()
         pieces = [b"<row" + attrs + b">"]
         cursor = opening.end()
-        for (cell_start, cell_end), xml in sorted(spans):
+        for cell_start, cell_end, xml in sorted(spans):
             pieces.append(self.body[cursor:cell_start])
             pieces.append(xml)
             cursor = cell_end
@@ -347,6 +349,12 @@ class SheetXml:
                 existing[column] = cell_xml(ref, edit.value, style)
         content = b"".join(existing[c] for c in sorted(existing))
         return b"<row" + attrs + b">" + content + b"</row>"
+
+
+@lru_cache(maxsize=None)
+def _letters(column: int) -> bytes:
+    """Column letters as bytes (cached: a sheet has a few dozen columns)."""
+    return column_letters(column).encode()
 
 
 def _widen_dimension(head: bytes, last_row: int) -> bytes:
