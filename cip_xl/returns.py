@@ -211,7 +211,7 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .plan_write import set_value
+    from .plan_write import set_text, set_value
 
     columns = return_columns(contract)
     wb = Workbook()
@@ -260,12 +260,12 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
 
     # dropdowns and checks, error alerts on
     for c, value in enumerate(schema.STATUS_WORDS, start=1):
-        lists.cell(c, 1, value)
+        set_text(lists.cell(c, 1), value)
     wb.defined_names[schema.STATUS_LIST_NAME] = DefinedName(
         schema.STATUS_LIST_NAME, attr_text=f"'{LISTS_SHEET}'!$A$1:$A${len(schema.STATUS_WORDS)}")
     theme_names = plan.theme_names() or ["-"]
     for r, value in enumerate(theme_names, start=1):
-        lists.cell(r, 2, value)
+        set_text(lists.cell(r, 2), value)  # a theme called "=Growth" is not a formula
     wb.defined_names[schema.THEME_LIST_NAME] = DefinedName(
         schema.THEME_LIST_NAME, attr_text=f"'{LISTS_SHEET}'!$B$1:$B${len(theme_names)}")
     lists.sheet_state = "hidden"
@@ -311,7 +311,10 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     _write_instructions(guide, content.instructions)
     for r, row in enumerate(meta_table(content), start=1):
         for c, value in enumerate(row, start=1):
-            meta.cell(r, c).value = value
+            if isinstance(value, str):
+                set_text(meta.cell(r, c), value)
+            else:
+                meta.cell(r, c).value = value
     meta.sheet_state = "veryHidden"
 
     for sheet in (ws, new):
@@ -370,9 +373,12 @@ def instruction_height(row: int, text: str) -> float:
 def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
     from openpyxl.styles import Alignment, Font
 
+    from .plan_write import set_text
+
     ws.column_dimensions["A"].width = 110
     for r, (text, bold) in enumerate(lines, start=1):
-        cell = ws.cell(r, 1, text)
+        cell = ws.cell(r, 1)
+        set_text(cell, text)  # the title holds the plan's and department's names
         cell.font = Font(bold=bold, size=14 if r == 1 else 11)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[r].height = instruction_height(r, text)

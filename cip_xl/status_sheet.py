@@ -8,8 +8,9 @@
   colour of the verdict Python computed;
 * conditional formats that colour each RAG cell by the word it shows, so colour and word
   can never disagree;
-* a Summary sheet of COUNTIFS formulas — verdicts by theme and by directorate — and a
-  stacked bar chart with a text alternative.
+* a Summary sheet of SUMPRODUCT formulas — verdicts by theme and by directorate — and a
+  stacked bar chart with a text alternative. (SUMPRODUCT compares names exactly; COUNTIFS
+  would read a theme called "<Homes>" or "Net zero*" as a comparison or a wildcard.)
 """
 from __future__ import annotations
 
@@ -115,6 +116,8 @@ def _summary(wb, plan: Plan, contract: Contract, letters: dict[str, str], header
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from .plan_write import set_text
+
     if SUMMARY_SHEET in wb.sheetnames:
         del wb[SUMMARY_SHEET]
     ws = wb.create_sheet(SUMMARY_SHEET, 1)
@@ -142,10 +145,10 @@ def _summary(wb, plan: Plan, contract: Contract, letters: dict[str, str], header
             if word in palette:
                 cell.fill = PatternFill("solid", fgColor=palette[word])
         for r, group in enumerate(groups, start=head + 1):
-            ws.cell(r, 1, group)
+            set_text(ws.cell(r, 1), group)  # a theme called "=Growth" is not a formula
             for c in range(2, len(VERDICTS) + 2):
                 letter = chr(64 + c)
-                ws.cell(r, c, f"=COUNTIFS({column},$A{r},{rag},{letter}${head})")
+                ws.cell(r, c, f"=SUMPRODUCT(({column}=$A{r})*({rag}={letter}${head}))")
             ws.cell(r, len(VERDICTS) + 2, f"=SUM(B{r}:{chr(64 + len(VERDICTS) + 1)}{r})")
         total = head + len(groups) + 1
         ws.cell(total, 1, "All actions").font = Font(bold=True)

@@ -86,3 +86,40 @@ def test_returns_by_officer(example_path, tmp_path):
 ])
 def test_safe_file_names(parts, expected):
     assert safe_file_name(*parts) == expected
+
+
+def test_names_that_look_like_formulas_stay_text_in_every_return(tmp_path):
+    """A theme, directorate or plan title starting with "=" is text in the dropdown
+    list, the instructions and the record of each return, built or copied, and such a
+    return still merges."""
+    from cip_xl.example import example_plan
+
+    from .returns_helpers import edit_return
+
+    plan = example_plan()
+    old = plan.themes[0].name
+    plan.themes[0].name = "=Growth"
+    for action in plan.actions:
+        if action.theme == old:
+            action.theme = "=Growth"
+    plan.officers[0].directorate = "=Place"
+    plan.settings.plan_title = "=Council Plan"
+    path = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(plan, path)
+    issued = cip_xl.issue_returns(path, tmp_path / "returns")
+    assert len(issued) > 1  # the first built, the others copied
+    for item in issued:
+        wb = openpyxl.load_workbook(item.path)
+        formulas = [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets
+                    for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        assert formulas == [], item.path.name
+        lists = CalamineWorkbook.from_path(str(item.path)).get_sheet_by_name("Lists")
+        assert "=Growth" in [r[1] for r in lists.to_python()]
+    place = next(i.path for i in issued if "Place" in i.path.name and "=" in i.path.name)
+    ws = openpyxl.load_workbook(place)[RETURN_SHEET]
+    ref = ws.cell(2, headers(ws)["Ref"]).value
+    edit_return(place, {(ref, "Progress update"): "Moved on this quarter."})
+    result = cip_xl.merge(path, [place])
+    assert [o for o in result.outcomes if o.applied], result.outcomes
+    action = next(a for a in cip_xl.load_plan(path).actions if a.ref == ref)
+    assert action.progress_update == "Moved on this quarter."

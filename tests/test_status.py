@@ -173,3 +173,41 @@ def test_live_formulas_follow_a_new_reporting_date_without_python(tmp_path):
     assert {r[ident]: r[rag] for r in rows[1:] if r[ident]} == \
         {k: j.label for k, j in judgements.items()}
     assert any(j.verdict.word == "Overdue" for j in judgements.values())
+
+
+def _awkward_names(plan):
+    """Rename themes and a directorate to names a spreadsheet could misread: a leading
+    "=" (a formula), "<" (a COUNTIFS comparison) and "*" (a COUNTIFS wildcard)."""
+    awkward = ["=Growth", "<Homes>", "Net zero*", "Net zero 2030"]
+    renamed = {}
+    for theme, name in zip(plan.themes, awkward):
+        renamed[theme.name] = name
+        theme.name = name
+    for action in plan.actions:
+        action.theme = renamed.get(action.theme, action.theme)
+    plan.officers[0].directorate = "=Place"
+    return plan
+
+
+def test_summary_counts_themes_named_like_formulas_or_wildcards(tmp_path):
+    """Summary group names stay text and each count matches its own name exactly."""
+    plan = _awkward_names(synthetic_plan(80, directorates=4, seed=11))
+    assert len(plan.themes) >= 4
+    path = tmp_path / "awkward.xlsx"
+    cip_xl.save_plan(plan, path)
+    cip_xl.refresh_status(path)
+    python = cip_xl.load_plan(path)
+    judgements = refresh(python)
+
+    recalculated = convert_with_libreoffice(path, "xlsx", tmp_path / "lo")
+    summary = CalamineWorkbook.from_path(str(recalculated)).get_sheet_by_name(
+        "Summary").to_python()
+    for by, heading in (("theme", "Theme"), ("directorate", "Directorate")):
+        header = next(i for i, r in enumerate(summary) if r[0] == heading)
+        expected = counts(python, judgements, by)
+        rows = summary[header + 1: header + 1 + len(expected)]
+        assert sorted(r[0] for r in rows) == sorted(expected)  # text, not #NAME?
+        for row in rows:
+            tally = expected[row[0]]
+            assert [int(x) for x in row[1:len(VERDICTS) + 1]] == \
+                [tally.get(v.word, 0) for v in VERDICTS], row[0]
