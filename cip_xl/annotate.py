@@ -26,6 +26,7 @@ def annotate_copy(path: str | Path, findings: list[Finding],
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     from .filecheck import open_workbook
+    from .plan_write import set_text
     from .safe_save import atomic_save
 
     output = Path(output) if output else default_annotated_path(path)
@@ -43,11 +44,11 @@ def annotate_copy(path: str | Path, findings: list[Finding],
     for row, finding in enumerate(findings, start=2):
         where = f"{finding.sheet}!{finding.cell}" if finding.sheet and finding.cell else \
             (finding.sheet or "")
-        ws.cell(row, 1, finding.severity)
-        ws.cell(row, 2, finding.code)
-        place = ws.cell(row, 3, where)
-        ws.cell(row, 4, finding.ref)
-        ws.cell(row, 5, finding.message)
+        # as text: a message quotes what was typed (control characters, a leading "=")
+        for column, text in enumerate((finding.severity, finding.code, where,
+                                       finding.ref, finding.message), start=1):
+            set_text(ws.cell(row, column), text)
+        place = ws.cell(row, 3)
         if finding.sheet in wb.sheetnames and finding.cell:
             place.hyperlink = Hyperlink(ref=place.coordinate,
                                         location=f"'{finding.sheet}'!{finding.cell}")
