@@ -134,3 +134,17 @@ def test_nan_and_infinity_typed_as_percent_stay_text(example_path):
     assert rows[1][10] == "NaN" and rows[2][10] == "inf"
     opened = openpyxl.load_workbook(example_path)  # and the file is still well formed
     assert opened["Plan"]["K2"].value == "NaN"
+
+
+def test_the_findings_sheet_holds_text_even_for_a_ref_typed_as_a_formula(example_path):
+    wb = openpyxl.load_workbook(example_path)
+    wb["Plan"]["A5"] = wb["Plan"]["A6"] = "=A4"  # a formula typed into two Refs
+    wb.save(example_path)
+    report = cip_xl.validate(example_path)
+    assert any(f.code == "formula-in-cell" and f.cell == "A5" for f in report.findings)
+    assert any(f.code == "ref-duplicate" and f.ref == "=A4" for f in report.findings)
+    checked = cip_xl.annotate(example_path, report.findings)
+    findings = openpyxl.load_workbook(checked)["Findings"]
+    assert [c.coordinate for row in findings.iter_rows() for c in row
+            if c.data_type == "f"] == []
+    assert "=A4" in [findings.cell(r, 4).value for r in range(2, findings.max_row + 1)]
