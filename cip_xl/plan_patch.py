@@ -270,10 +270,24 @@ def _table_edits(ws, sheet, spec, rows, styles, key):
 
     edits = SheetEdits()
     width = len(spec.headers)
+    raw_rows, special_rows = ws.raw_rows(), ws.special_rows()
     for r in range(2, max(len(rows) + 2, ws.max_row + 1)):
         values = rows[r - 2] if r - 2 < len(rows) else ()
+        raw = raw_rows[r - 1] if r <= len(raw_rows) else ()
+        special = special_rows.get(r)
         for c in range(1, width + 1):
             value = values[c - 1] if c - 1 < len(values) else None
+            if not (special and c in special):  # first the common cases, cheaply
+                current = raw[c - 1] if c <= len(raw) else ""
+                if current.__class__ is str:
+                    if current == "":
+                        if value is None or value == "":
+                            continue  # blank, and to stay blank
+                    elif value.__class__ is str and value == current and \
+                            value[:1] not in "=+-@":
+                        continue  # the same text
+                elif value.__class__ is current.__class__ and value == current:
+                    continue  # the same number or date, as calamine gives it
             wanted, number_format, quote = stored(value, "value")
             if key == "settings" and c == 2 and r - 2 < len(schema.SETTINGS_ROWS) and \
                     schema.SETTINGS_ROWS[r - 2][0] in schema.DATE_SETTINGS:

@@ -211,7 +211,7 @@ class SheetXml:
         if index is None:
             return None
         start, end = self.row_span(index)
-        ref = (column_letters(column) + str(row)).encode()
+        ref = _letters(column) + str(row).encode()
         span = self._cell_span(start, end, ref)
         if span is not None:
             tag = self.body[span[0]:span[1]]
@@ -276,9 +276,10 @@ class SheetXml:
         attrs = f' r="{row}"'.encode()
         if height is not None:
             attrs += f' ht="{height:g}" customHeight="1"'.encode()
-        content = b"".join(
-            cell_xml(f"{column_letters(c)}{row}".encode(), e.value, self._style(e, None))
-            for c, e in sorted(cells.items()) if e.value not in (None, "") or e.style)
+        number = str(row).encode()
+        content = b"".join([
+            cell_xml(_letters(c) + number, e.value, self._style(e, None))
+            for c, e in sorted(cells.items()) if e.value not in (None, "") or e.style])
         return b"<row" + attrs + b">" + content + b"</row>"
 
     def _style(self, edit: CellEdit, tag: bytes | None) -> bytes | None:
