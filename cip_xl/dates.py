@@ -112,6 +112,9 @@ _SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4}|\
                      re.IGNORECASE)
 _FIN_YEAR = re.compile(r"^(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
+#: words before a year or financial year that leave its end as the date; not "before",
+#: since "before 2027" means by the end of 2026
+_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during)\s+)+", re.IGNORECASE)
 _RECURRING = re.compile(r"^(?:([a-z]+)\s+)?(" + "|".join(map(re.escape, RECURRING)) +
                         r")(?:\s+in\s+([a-z]+))?$", re.IGNORECASE)
 
@@ -260,11 +263,12 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         return DueDate(text, "recurring", due, (due,) if due else ())
     if isinstance(value, str) and re.fullmatch(r"\d{5}(\.\d+)?", text):
         return parse_due(float(text), as_of)  # a serial number stored as text
-    fin = _FIN_YEAR.match(text)
+    year_text = _YEAR_LEAD.sub("", text)  # "by the end of 2027" is the year itself
+    fin = _FIN_YEAR.match(year_text)
     if fin and (_year(fin[2]) % 100) == (_year(fin[1]) + 1) % 100:
         end = month_end(_year(fin[1]) + 1, 3)
         return DueDate(text, "period", end, (end,))
-    year = _YEAR.match(text)
+    year = _YEAR.match(year_text)
     if year:
         end = date(int(year[1]), 12, 31)
         return DueDate(text, "period", end, (end,))
@@ -296,7 +300,7 @@ def _next_occurrence(month: int | None, every: int, as_of: date) -> date:
 def _unreadable(text: str) -> DueDate:
     hint = _suggest(text)
     advice = (f"did you mean '{hint}'? " if hint else "") + \
-        "write e.g. 'Dec 2010' or 31/12/2010"
+        "write a date (31/03/2027), a month ('March 2027') or a year ('2026/27')"
     return DueDate(text, "unreadable",
                    problem=f"'{text}' is not a date I can read; {advice}")
 

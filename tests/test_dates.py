@@ -32,6 +32,11 @@ AS_OF = date(2010, 9, 30)
     ("Winter 2010", "period", date(2011, 2, 28)),
     ("April annually", "recurring", date(2011, 4, 30)),
     ("by end of March 2011", "month", date(2011, 3, 31)),
+    ("2011", "period", date(2011, 12, 31)),
+    ("End of 2011", "period", date(2011, 12, 31)),
+    ("by the end of 2011", "period", date(2011, 12, 31)),
+    ("during 2011", "period", date(2011, 12, 31)),
+    ("by end of 2010/11", "period", date(2011, 3, 31)),
     ("Ongoing", "ongoing", None),
     ("TBC", "tbc", None),
     ("", "blank", None),
@@ -60,7 +65,7 @@ def test_milestones_are_kept_in_order_and_next_one_found():
 def test_unreadable_is_a_problem_not_an_exception():
     parsed = parse_due("Dcember 2010")
     assert parsed.kind == "unreadable" and parsed.due is None
-    assert "Dec 2010" in parsed.problem and "31/12/2010" in parsed.problem
+    assert "Dec 2010" in parsed.problem and "31/03/2027" in parsed.problem
     assert not parse_due("31/02/2010").readable
     assert not parse_due(True).readable
 
