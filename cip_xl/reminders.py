@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -79,13 +80,39 @@ def collect(plan: Plan, as_of: date | None = None,
                 reminder.returns_missing.append(record.file)
     reminders = [r for r in by_code.values() if not r.empty]
     for reminder in reminders:
-        if not reminder.officer.email:
-            who = reminder.officer.title or reminder.officer.name or "no title"
+        officer = reminder.officer
+        who = officer.title or officer.name or "no title"
+        if not officer.email:
             findings.append(Finding("reminder-no-email", WARNING,
-                                    f"{reminder.officer.code} ({who}) has things to chase but "
+                                    f"{officer.code} ({who}) has things to chase but "
                                     "no email address on the Officers sheet; no reminder was "
                                     "written.", sheet="Officers"))
+        elif recipient(officer) is None:
+            findings.append(Finding("reminder-email-invalid", WARNING,
+                                    f"{officer.code} ({who}) has things to chase but the "
+                                    f"email address '{officer.email.strip()[:80]}' on the "
+                                    "Officers sheet is not one a message can be sent to; "
+                                    "no reminder was written.", sheet="Officers"))
     return reminders, findings
+
+
+def _one_line(text: str) -> str:
+    """``text`` fit for an email header: a cell's line breaks become spaces."""
+    return " ".join(str(text).split())
+
+
+def recipient(officer: Officer) -> Address | None:
+    """The officer as an email recipient ("Name" <address>), or None if the address on
+    the Officers sheet is not a usable one."""
+    email = officer.email.strip()
+    if not email or any(ch.isspace() for ch in email) or email.count("@") != 1:
+        return None
+    try:
+        address = Address(display_name=_one_line(officer.name or officer.title),
+                          addr_spec=email)
+    except (ValueError, IndexError, TypeError):
+        return None
+    return address if address.username and address.domain else None
 
 
 def _line(action: Action, judgement: Judgement) -> str:
@@ -97,17 +124,19 @@ def compose(reminder: Reminder, plan: Plan, sender: str, as_of: date) -> EmailMe
     """The email for one reminder (plain text; UTF-8)."""
     officer = reminder.officer
     settings = plan.settings
+    to = recipient(officer)
+    if to is None:
+        raise ValueError(f"{officer.code} has no usable email address")
     message = EmailMessage()
-    message["To"] = f"{officer.name or officer.title} <{officer.email}>" if \
-        (officer.name or officer.title) else officer.email
-    message["From"] = sender
-    message["Subject"] = f"{settings.plan_title}: your update is needed by " \
-                         f"{describe(as_of)}"
+    message["To"] = to
+    message["From"] = _one_line(sender)
+    message["Subject"] = _one_line(f"{settings.plan_title}: your update is needed by "
+                                   f"{describe(as_of)}")
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="cip-xl.invalid")
     message["X-Unsent"] = "1"  # Outlook opens an .eml with this header as a draft
-    lines = [f"Dear {officer.name or officer.title or officer.code},", "",
-             f"This is a reminder about the {settings.plan_title} actions you lead "
+    lines = [f"Dear {_one_line(officer.name or officer.title or officer.code)},", "",
+             f"This is a reminder about the {_one_line(settings.plan_title)} actions you lead "
              f"({officer.code}), as at {describe(as_of)}.", ""]
     for title, items in (("Overdue", reminder.overdue),
                          ("Due soon", reminder.due_soon),
@@ -141,8 +170,8 @@ def write_drafts(reminders: list[Reminder], plan: Plan, folder: Path, sender: st
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for reminder in reminders:
-        if not reminder.officer.email:
-            continue
+        if recipient(reminder.officer) is None:
+            continue  # collect() reported it
         message = compose(reminder, plan, sender, as_of)
         path = folder / f"reminder-{safe_stem(reminder.officer.code)}.eml"
         atomic_write_bytes(bytes(message), path)

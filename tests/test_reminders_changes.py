@@ -57,6 +57,35 @@ def test_missing_emails_and_unreturned_returns(example_path, tmp_path):
     assert "has not been received" in _read(tmp_path / "r" / "reminder-HP.eml").get_content()
 
 
+def test_names_with_commas_titles_with_line_breaks_and_bad_addresses(example_path,
+                                                                      tmp_path):
+    """An officer called "Whitaker, Ruth" is one recipient, not two; a plan title typed
+    with Alt+Enter still makes a subject line; an address that cannot be mailed is a
+    finding naming the officer, not a crash."""
+    wb = openpyxl.load_workbook(example_path)
+    officers = wb["Officers"]
+    for row in officers.iter_rows(min_row=2):
+        if row[0].value == "HDC":
+            row[2].value = "Whitaker, Ruth"
+        if row[0].value == "HES":
+            row[3].value = "head of environment at wrenfield"
+    settings = wb["Settings"]
+    for row in settings.iter_rows(min_row=2):
+        if row[0].value == "Plan title":
+            row[1].value = "Council Plan\n2026-27"
+    wb.save(example_path)
+    result = run_cli("remind", str(example_path), "-o", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr
+    hdc = _read(tmp_path / "r" / "reminder-HDC.eml")
+    assert [a.addr_spec for a in hdc["To"].addresses] == \
+        ["ruth.whitaker@wrenfield.gov.example"]
+    assert hdc["To"].addresses[0].display_name == "Whitaker, Ruth"
+    assert hdc["Subject"].startswith("Council Plan 2026-27: your update is needed")
+    assert not (tmp_path / "r" / "reminder-HES.eml").exists()
+    reminders, files, findings = cip_xl.api.remind(example_path, tmp_path / "again")
+    assert any(f.code == "reminder-email-invalid" and "HES" in f.message for f in findings)
+
+
 def test_sending_through_a_local_smtp_server(example_path, tmp_path):
     aiosmtpd = pytest.importorskip("aiosmtpd.controller")
     from aiosmtpd.handlers import Message
