@@ -280,6 +280,12 @@ def check_template(path: str | Path) -> list[Finding]:
     return findings
 
 
+def _property(text: str) -> str:
+    """``text`` as a document property: one line, at most the 255 characters Word keeps."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= 255 else text[:254] + "…"
+
+
 def render_report(plan: Plan, output: str | Path, options: ReportOptions,
                   judgements: dict[str, Judgement] | None = None) -> ReportResult:
     """Render the report for ``plan`` into ``output`` (.docx) atomically.
@@ -331,9 +337,10 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
             file=str(source))) from None
     document = template.docx
     _describe_pictures(document, chart_description(context["counts"], context["as_of"]))
-    document.core_properties.title = f"{plan.settings.plan_title} – progress update"
-    document.core_properties.subject = context["summary_sentence"]
-    document.core_properties.author = plan.settings.report_author or "cip-xl"
+    properties = document.core_properties
+    properties.title = _property(f"{plan.settings.plan_title} – progress update")
+    properties.subject = _property(context["summary_sentence"])
+    properties.author = _property(plan.settings.report_author or "cip-xl")
     set_language(document, "en-GB")
     _check_complete(document, plan, lists_actions, str(source))
     stream = BytesIO()
@@ -356,10 +363,12 @@ def _check_complete(document, plan: Plan, lists_actions: bool, template: str) ->
     """If the template lists actions, every action must be in the output."""
     if not lists_actions:
         return
-    body = "".join(t.text or "" for t in document.element.body.iter(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
-    missing = [a for a in plan.actions
-               if a.key_action.strip() and a.key_action.strip().splitlines()[0][:40] not in body]
+    # compared without white space: Word holds a tab or line break as an element of its
+    # own (<w:tab/>, <w:br/>), not as a character of the text around it
+    body = "".join("".join(t.text or "" for t in document.element.body.iter(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")).split())
+    missing = [a for a in plan.actions if a.key_action.strip() and "".join(
+        a.key_action.strip().splitlines()[0][:40].split()) not in body]
     if missing:
         first = missing[0]
         raise PlanFileError(Finding(

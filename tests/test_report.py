@@ -90,6 +90,24 @@ def test_report_command_and_appendix_template(example_path, tmp_path):
     assert "Item 9 Appendix 1" in document.sections[0].header.paragraphs[0].text
 
 
+def test_tabs_and_long_titles_do_not_stop_the_report(tmp_path):
+    """A key action typed with a tab (Word holds it as <w:tab/>) still counts as in the
+    report; a plan title longer than the 255 characters Word keeps for a document title
+    is shortened there, and kept whole in the text."""
+    plan = example_plan()
+    plan.actions[0].key_action = "Agree\tthe new budget process"
+    plan.settings.plan_title = "Corporate Improvement Plan " + "and more " * 40
+    judgements = refresh(plan)
+    out = tmp_path / "report.docx"
+    render_report(plan, out, ReportOptions(), judgements)
+    document = docx.Document(out)
+    title = document.core_properties.title
+    assert len(title) <= 255 and title.startswith("Corporate Improvement Plan and more")
+    text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
+        c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "Agree\tthe new budget process" in text
+
+
 def _edit_template(source, target, change):
     """Copy a template, passing its document.xml through ``change``."""
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
