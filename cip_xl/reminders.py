@@ -116,7 +116,9 @@ def recipient(officer: Officer) -> Address | None:
 
 
 def _line(action: Action, judgement: Judgement) -> str:
-    return f"  • Ref {action.ref}: {action.key_action.splitlines()[0][:90]} — " \
+    first = next((line.strip() for line in action.key_action.splitlines() if line.strip()),
+                 "(no key action written)")
+    return f"  • Ref {action.ref}: {first[:90]} — " \
            f"{judgement.label}: {judgement.reason}"
 
 

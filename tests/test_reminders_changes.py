@@ -60,8 +60,9 @@ def test_missing_emails_and_unreturned_returns(example_path, tmp_path):
 def test_names_with_commas_titles_with_line_breaks_and_bad_addresses(example_path,
                                                                       tmp_path):
     """An officer called "Whitaker, Ruth" is one recipient, not two; a plan title typed
-    with Alt+Enter still makes a subject line; an address that cannot be mailed is a
-    finding naming the officer, not a crash."""
+    with Alt+Enter still makes a subject line; an action with no key action is still
+    listed; an address that cannot be mailed is a finding naming the officer, not a
+    crash."""
     wb = openpyxl.load_workbook(example_path)
     officers = wb["Officers"]
     for row in officers.iter_rows(min_row=2):
@@ -73,6 +74,9 @@ def test_names_with_commas_titles_with_line_breaks_and_bad_addresses(example_pat
     for row in settings.iter_rows(min_row=2):
         if row[0].value == "Plan title":
             row[1].value = "Council Plan\n2026-27"
+    for row in wb["Plan"].iter_rows(min_row=2):
+        if row[0].value == "2.5":  # overdue, HDC's: its key action left blank
+            row[3].value = None
     wb.save(example_path)
     result = run_cli("remind", str(example_path), "-o", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr
@@ -81,6 +85,7 @@ def test_names_with_commas_titles_with_line_breaks_and_bad_addresses(example_pat
         ["ruth.whitaker@wrenfield.gov.example"]
     assert hdc["To"].addresses[0].display_name == "Whitaker, Ruth"
     assert hdc["Subject"].startswith("Council Plan 2026-27: your update is needed")
+    assert "Ref 2.5: (no key action written)" in hdc.get_content()
     assert not (tmp_path / "r" / "reminder-HES.eml").exists()
     reminders, files, findings = cip_xl.api.remind(example_path, tmp_path / "again")
     assert any(f.code == "reminder-email-invalid" and "HES" in f.message for f in findings)
