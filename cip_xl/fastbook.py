@@ -90,11 +90,9 @@ def _unescape_many(texts: list[bytes]) -> list[str]:
     try:
         root = etree.fromstring(b"<t><f>" + b"</f><f>".join(texts) + b"</f></t>", parser)
     except etree.XMLSyntaxError:
-        pass
-    else:
-        found = [child.text or "" for child in root]
-        if len(found) == len(texts):
-            return found
+        root = None  # not well formed: the slower way below
+    if root is not None and len(root) == len(texts):
+        return [child.text or "" for child in root]
     import html
 
     for ref in set(_CHARREF.findall(joined)):

@@ -192,8 +192,29 @@ _ROW_MARK = "\u2063ROW\u2063"
 _ROW_MARK_XML = _ROW_MARK.encode("utf-8")
 
 
-def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
+def _compare(value: object, raw: list, column: int, special: dict | None,
+             numbers_as_text: bool) -> tuple[bool, object]:
+    """Whether the cell in ``column`` of a row (``raw``: calamine's values; ``special``:
+    its formulas and error values) surely holds ``value`` already, and the cell's value
+    as openpyxl would give it. The common cases — blank, the same text, the same number
+    or date — are settled here in calamine's own form, without converting the cell; a
+    False answer means "compare what would be stored" (:func:`stored`, :func:`_same`)."""
     from .fastbook import plain_value
+
+    if special and column in special:
+        return False, special[column][0]  # a formula or an error value
+    current = raw[column - 1] if column <= len(raw) else ""
+    if current.__class__ is str:
+        if current == "":
+            return value is None or value == "", None
+        return value.__class__ is str and value == current and \
+            value[:1] not in "=+-@", current
+    if value.__class__ is current.__class__ and value == current and not numbers_as_text:
+        return True, current
+    return False, plain_value(current)
+
+
+def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
     from .status_sheet import rag_formula
     from .xlsx_patch import CellEdit, Formula, SheetEdits, column_letters, escape
 
@@ -219,21 +240,8 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
         special = special_rows.get(row)
         for key, index, kind in owned:
             value = getattr(action, key) if key else action.extra.get(by_header[index])
-            if special and index in special:
-                current = special[index][0]  # a formula or an error value
-            else:
-                current = raw[index - 1] if index <= len(raw) else ""
-                if current.__class__ is str:
-                    if current == "":
-                        if value is None:
-                            continue  # the common cases: nothing, or the same text
-                        current = None
-                elif value.__class__ is current.__class__ and value == current and \
-                        kind not in _TEXT_KINDS:
-                    continue  # the same date or number, as calamine gives it
-                else:
-                    current = plain_value(current)
-            if value.__class__ is str and value == current and value[:1] not in "=+-@":
+            unchanged, current = _compare(value, raw, index, special, kind in _TEXT_KINDS)
+            if unchanged:
                 continue
             wanted, number_format, quote = stored(value, kind)
             if _same(current, wanted) and (row, index) not in formulas and \
@@ -277,22 +285,14 @@ def _table_edits(ws, sheet, spec, rows, styles, key):
         special = special_rows.get(r)
         for c in range(1, width + 1):
             value = values[c - 1] if c - 1 < len(values) else None
-            if not (special and c in special):  # first the common cases, cheaply
-                current = raw[c - 1] if c <= len(raw) else ""
-                if current.__class__ is str:
-                    if current == "":
-                        if value is None or value == "":
-                            continue  # blank, and to stay blank
-                    elif value.__class__ is str and value == current and \
-                            value[:1] not in "=+-@":
-                        continue  # the same text
-                elif value.__class__ is current.__class__ and value == current:
-                    continue  # the same number or date, as calamine gives it
+            unchanged, current = _compare(value, raw, c, special, False)
+            if unchanged:
+                continue
             wanted, number_format, quote = stored(value, "value")
             if key == "settings" and c == 2 and r - 2 < len(schema.SETTINGS_ROWS) and \
                     schema.SETTINGS_ROWS[r - 2][0] in schema.DATE_SETTINGS:
                 number_format = "dd/mm/yyyy"
-            if _same(ws.value(r, c), wanted) and (r, c) not in ws.formulas and \
+            if _same(current, wanted) and (r, c) not in ws.formulas and \
                     (r, c) not in ws.errors:
                 continue
             style = None
