@@ -158,6 +158,7 @@ class FastSheet:
         self.percent = percent  #: {(row, column)} formatted as a percentage
         self.merged = merged  #: [(first, last)] merged ranges
         self.merged_cells = None  # as openpyxl's read-only mode: see plan_read._merged
+        self.formula_errors: dict = {}  #: (row, column) → "#REF!" a formula shows
         self._special: dict | None = None
 
     @property
@@ -176,7 +177,10 @@ class FastSheet:
         return plain_value(values[column - 1]) if column <= len(values) else None
 
     def cached(self, row: int, column: int) -> object:
-        """The value a cell shows: for a formula, the result cached in the file."""
+        """The value a cell shows: for a formula, the result cached in the file (an
+        error result as its text, ``"#REF!"``)."""
+        if (row, column) in self.formula_errors:
+            return self.formula_errors[(row, column)]
         if row > len(self._rows):
             return None
         values = self._rows[row - 1]
@@ -301,10 +305,12 @@ class FastWorkbook:
                 f"{self.path.name} is damaged: its sheet '{title}' cannot be read "
                 f"({type(exc).__name__}). Restore it from a backup.",
                 file=str(self.path), sheet=title)) from None
-        formulas, errors, percent = _scan(xml, self._percent_styles)
+        formulas, errors, percent, shown = _scan(xml, self._percent_styles)
         merged = [(a.decode(), b.decode()) for a, b in _MERGE.findall(xml)] \
             if b"mergeCell" in xml else []
-        return FastSheet(title, rows, formulas, errors, percent, merged, xml)
+        sheet = FastSheet(title, rows, formulas, errors, percent, merged, xml)
+        sheet.formula_errors = shown
+        return sheet
 
     def part(self, name: str) -> bytes:
         """The bytes of one package part (``xl/styles.xml``...); a sheet already read
@@ -345,10 +351,12 @@ class FastWorkbook:
         self.close()
 
 
-def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[dict, dict, set]:
-    """Formulas, error values and percent-formatted cells of one sheet's XML."""
+def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[dict, dict, set, dict]:
+    """Formulas, error values, percent-formatted cells and the error results of
+    formulas (``#REF!`` shown by ``=A0``...) of one sheet's XML."""
     formulas: dict[tuple[int, int], str] = {}
     errors: dict[tuple[int, int], str] = {}
+    shown: dict[tuple[int, int], str] = {}
     percent: set[tuple[int, int]] = set()
     if b"<f" in xml or b":f" in xml:
         shared: dict[bytes, str] = {}
@@ -365,8 +373,10 @@ def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[dict, dict, set]:
     if b't="e"' in xml:
         for attrs, code in _ERROR.findall(xml):
             ref = _REF.search(attrs)
-            if ref and (int(ref[2]), column_number(ref[1])) not in formulas:
-                errors[(int(ref[2]), column_number(ref[1]))] = _unescape(code)
+            if ref:
+                place = (int(ref[2]), column_number(ref[1]))
+                # a formula's error result is what the cell shows, not its value
+                (shown if place in formulas else errors)[place] = _unescape(code)
     if percent_styles:
         pattern = re.compile(_CELL_OPEN.replace(rb"([^>]*)", rb"([^>]*\bs=\"(?:" +
                                                 b"|".join(sorted(percent_styles)) +
@@ -375,7 +385,7 @@ def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[dict, dict, set]:
             ref = _REF.search(attrs)
             if ref:
                 percent.add((int(ref[2]), column_number(ref[1])))
-    return formulas, errors, percent
+    return formulas, errors, percent, shown
 
 
 _PLAIN_F = re.compile(rb"<f[\s>/]")

@@ -70,6 +70,12 @@ class ReturnedWorkbook:
         return str(self.meta.get("fingerprint", ""))
 
 
+def _shows_error(ws, cell) -> bool:
+    """Whether a formula cell shows an Excel error (#REF!, #N/A...) as its result."""
+    errors = getattr(ws, "formula_errors", None)
+    return bool(errors) and (cell.row, cell.column) in errors
+
+
 def _plain(value: object) -> object:
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         return value.date()
@@ -189,7 +195,10 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     "it is not taken into the plan.", str(path), RETURN_SHEET,
                     cell.coordinate))
                 continue
-            cells[key] = ReturnedCell(_plain(cell.value), cell.coordinate, formula)
+            value = _plain(cell.value)
+            if formula and _shows_error(ws, cell):
+                value = ws.cached(cell.row, cell.column)  # "#REF!": refused as an error
+            cells[key] = ReturnedCell(value, cell.coordinate, formula)
         if not any(c.value is not None for c in cells.values()):
             continue
         if row and row[0].row in merged_rows:
@@ -202,15 +211,18 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
     new_actions: list[ReturnedRow] = []
     if NEW_ACTIONS_SHEET in wb.sheetnames:
         keys = [k for k, _ in NEW_ACTION_COLUMNS]
-        for row in wb[NEW_ACTIONS_SHEET].iter_rows(min_row=2):
+        new_sheet = wb[NEW_ACTIONS_SHEET]
+        for row in new_sheet.iter_rows(min_row=2):
             cells = {}
             for cell in row:
                 if cell.value is None or not hasattr(cell, "column"):
                     continue
                 if cell.column <= len(keys):
+                    formula = getattr(cell, "data_type", None) == "f"
                     cells[keys[cell.column - 1]] = ReturnedCell(
-                        _plain(cell.value), cell.coordinate,
-                        getattr(cell, "data_type", None) == "f")
+                        new_sheet.cached(cell.row, cell.column)
+                        if formula and _shows_error(new_sheet, cell) else _plain(cell.value),
+                        cell.coordinate, formula)
                 else:
                     findings.append(Finding(
                         "return-outside-table", ERROR,

@@ -173,6 +173,34 @@ def test_formulas_and_bad_values_are_text_or_findings(cycle):
     assert cell.data_type == "s"  # stored as text, never a live formula
 
 
+def test_a_formula_showing_an_excel_error_is_refused_not_taken_as_text(cycle):
+    """A progress cell whose formula shows #DIV/0! (as Excel or LibreOffice saved it,
+    with the error as the cached result) is refused like a typed error value: its
+    formula text must not replace the progress already in the master."""
+    import re
+    import zipfile
+
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    before = action(plan_path, "5.1").progress_update
+    edit_return(place, {("5.1", "Progress update"): "=1/0"})
+    with zipfile.ZipFile(place) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    sheet = next(name for name, data in parts.items()
+                 if name.startswith("xl/worksheets/") and b"<f>1/0</f>" in data)
+    parts[sheet], count = re.subn(
+        rb'<c r="(L\d+)"([^>]*)><f>1/0</f>(?:<v>[^<]*</v>|<v/>)?</c>',
+        rb'<c r="\1"\2 t="e"><f>1/0</f><v>#DIV/0!</v></c>', parts[sheet])
+    assert count == 1
+    with zipfile.ZipFile(place, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    result = cip_xl.api.merge(plan_path, [place])
+    errors = [f for f in result.findings if f.code == "return-excel-error"]
+    assert [f.cell for f in errors] == ["L2"] and "#DIV/0!" in errors[0].message
+    assert action(plan_path, "5.1").progress_update == before
+
+
 def test_revised_dates_and_new_actions_become_requests_then_approvals(cycle):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
