@@ -149,7 +149,8 @@ class FastSheet:
     """One sheet's cells, read once. Rows and columns are 1-based, as in openpyxl."""
 
     def __init__(self, title: str, rows: list[list], formulas: dict, errors: dict,
-                 percent: set, merged: list[tuple[str, str]], xml: bytes = b"") -> None:
+                 percent: set, merged: list[tuple[str, str]], xml: bytes = b"",
+                 formula_errors: dict | None = None) -> None:
         self.title = title
         self.xml = xml  #: the sheet's XML as stored in the package (kept for patching)
         self._rows = rows
@@ -158,7 +159,8 @@ class FastSheet:
         self.percent = percent  #: {(row, column)} formatted as a percentage
         self.merged = merged  #: [(first, last)] merged ranges
         self.merged_cells = None  # as openpyxl's read-only mode: see plan_read._merged
-        self.formula_errors: dict = {}  #: (row, column) → "#REF!" a formula shows
+        #: (row, column) → the error ("#REF!") a formula shows as its result
+        self.formula_errors = formula_errors or {}
         self._special: dict | None = None
 
     @property
@@ -308,9 +310,7 @@ class FastWorkbook:
         formulas, errors, percent, shown = _scan(xml, self._percent_styles)
         merged = [(a.decode(), b.decode()) for a, b in _MERGE.findall(xml)] \
             if b"mergeCell" in xml else []
-        sheet = FastSheet(title, rows, formulas, errors, percent, merged, xml)
-        sheet.formula_errors = shown
-        return sheet
+        return FastSheet(title, rows, formulas, errors, percent, merged, xml, shown)
 
     def part(self, name: str) -> bytes:
         """The bytes of one package part (``xl/styles.xml``...); a sheet already read

@@ -70,10 +70,14 @@ class ReturnedWorkbook:
         return str(self.meta.get("fingerprint", ""))
 
 
-def _shows_error(ws, cell) -> bool:
-    """Whether a formula cell shows an Excel error (#REF!, #N/A...) as its result."""
-    errors = getattr(ws, "formula_errors", None)
-    return bool(errors) and (cell.row, cell.column) in errors
+def _returned_value(ws, cell, formula: bool) -> object:
+    """The value a returned cell gives the merge: what was typed, except that a formula
+    showing an Excel error (#REF!, #DIV/0!...) gives that error, to be refused."""
+    if formula:
+        error = getattr(ws, "formula_errors", {}).get((cell.row, cell.column))
+        if error is not None:
+            return error
+    return _plain(cell.value)
 
 
 def _plain(value: object) -> object:
@@ -195,10 +199,8 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     "it is not taken into the plan.", str(path), RETURN_SHEET,
                     cell.coordinate))
                 continue
-            value = _plain(cell.value)
-            if formula and _shows_error(ws, cell):
-                value = ws.cached(cell.row, cell.column)  # "#REF!": refused as an error
-            cells[key] = ReturnedCell(value, cell.coordinate, formula)
+            cells[key] = ReturnedCell(_returned_value(ws, cell, formula), cell.coordinate,
+                                      formula)
         if not any(c.value is not None for c in cells.values()):
             continue
         if row and row[0].row in merged_rows:
@@ -220,9 +222,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                 if cell.column <= len(keys):
                     formula = getattr(cell, "data_type", None) == "f"
                     cells[keys[cell.column - 1]] = ReturnedCell(
-                        new_sheet.cached(cell.row, cell.column)
-                        if formula and _shows_error(new_sheet, cell) else _plain(cell.value),
-                        cell.coordinate, formula)
+                        _returned_value(new_sheet, cell, formula), cell.coordinate, formula)
                 else:
                     findings.append(Finding(
                         "return-outside-table", ERROR,
