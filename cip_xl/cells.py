@@ -12,6 +12,8 @@ def as_text(value: object) -> str:
     """``value`` as a person would read it in the cell."""
     if value is None:
         return ""
+    if isinstance(value, bool):  # as Excel shows a logical value
+        return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):

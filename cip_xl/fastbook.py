@@ -228,16 +228,17 @@ class FastSheet:
             if special:  # formulas and error values stand in for their cached results
                 yield tuple([FastCell(number, index, *special[index]) if index in special
                              else FastCell(number, index, value, "s")
-                             if value.__class__ is str else self._cell(number, index, value)
+                             if value.__class__ is str else self.cell_of(number, index, value)
                              for index, value in enumerate(raw, start=1)
                              if value != "" or index in special])
             else:  # text cells need no conversion
                 yield tuple([FastCell(number, index, value, "s")
-                             if value.__class__ is str else self._cell(number, index, value)
+                             if value.__class__ is str else self.cell_of(number, index, value)
                              for index, value in enumerate(raw, start=1) if value != ""])
 
-    def _cell(self, row: int, column: int, value: object) -> FastCell:
-        """The cell holding calamine's non-text ``value``."""
+    def cell_of(self, row: int, column: int, value: object) -> FastCell:
+        """The cell at ``row``, ``column`` holding calamine's non-text ``value`` (from
+        :meth:`raw_rows`), converted as :func:`plain_value` does."""
         value = plain_value(value)
         return FastCell(row, column, value, _type_of(value),
                         "0%" if self.percent and (row, column) in self.percent

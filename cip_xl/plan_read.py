@@ -142,20 +142,8 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
     index_to_key = {column_index_from_string(v): k for v, k in letter_to_key.items()}
     index_to_extra = {column_index_from_string(v): h for h, v in extras.items()}
 
-    for row_number, row in enumerate(ws.iter_rows(min_row=header_row + 1),
-                                     start=header_row + 1):
-        values: dict[str, object] = {}
-        extra: dict[str, object] = {}
-        for cell in row:
-            if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
-                continue
-            key = index_to_key.get(cell.column)
-            if key is not None:
-                values[key] = cell
-            elif cell.column in index_to_extra:
-                extra[index_to_extra[cell.column]] = cell.value
-        if not values and not extra:
-            continue
+    rows = _fast_rows if hasattr(ws, "raw_rows") else _cell_rows
+    for row_number, values, extra in rows(ws, header_row, index_to_key, index_to_extra):
         # a heading row has one meaningful cell (besides computed ones and the ID);
         # rows with more cells than the computed columns could fill cannot be one
         meaningful = {k: c for k, c in values.items()
@@ -164,13 +152,14 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
             if len(values) <= _MOST_COMPUTED + 1 and not extra else {}
         if len(meaningful) == 1 and not extra:
             (key, cell), = meaningful.items()
-            if key in ("ref", "theme", "objective", "key_action") and isinstance(cell.value, str):
+            value = cell if cell.__class__ in _READY else cell.value
+            if key in ("ref", "theme", "objective", "key_action") and isinstance(value, str):
                 findings.append(Finding(
                     "heading-row", ERROR,
-                    f"Row {row_number} holds only '{_text(cell.value)[:60]}'. Themes and "
+                    f"Row {row_number} holds only '{_text(value)[:60]}'. Themes and "
                     "headings belong in the Theme column of each action, not in rows of "
                     "their own; delete the row or complete it as an action.",
-                    file, plan_sheet, cell.coordinate))
+                    file, plan_sheet, f"{columns[key]}{row_number}"))
                 continue
         action = _read_action(values, extra, row_number, file, plan_sheet, findings)
         plan.actions.append(action)
@@ -192,6 +181,82 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
     source.sheets = {key: _find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
     return PlanReading(plan, findings, wb)
+
+
+def _cell_rows(ws, header_row: int, index_to_key: dict[int, str],
+               index_to_extra: dict[int, str]):
+    """(row number, {column key: cell}, {extra header: value}) of each row below the
+    header that holds anything in a known column; blank and whitespace-only cells are
+    left out. For openpyxl worksheets; :func:`_fast_rows` gives the same from a
+    FastSheet."""
+    for row_number, row in enumerate(ws.iter_rows(min_row=header_row + 1),
+                                     start=header_row + 1):
+        values: dict[str, object] = {}
+        extra: dict[str, object] = {}
+        for cell in row:
+            if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
+                continue
+            key = index_to_key.get(cell.column)
+            if key is not None:
+                values[key] = cell
+            elif cell.column in index_to_extra:
+                extra[index_to_extra[cell.column]] = cell.value
+        if values or extra:
+            yield row_number, values, extra
+
+
+def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
+               index_to_extra: dict[int, str]):
+    """:func:`_cell_rows` for a :class:`~cip_xl.fastbook.FastSheet`, straight from its
+    raw values: only the known columns are looked at, and a cell whose value
+    :func:`_read_action` would take without a second look comes as that value — a text
+    cell as its trimmed text, a date as a :class:`~datetime.date`, a % complete as its
+    float (all :data:`_READY`) — instead of a cell. That is most of a plan."""
+    from .fastbook import FastCell, plain_value
+
+    raw_rows = ws.raw_rows()
+    special_rows = ws.special_rows()
+    percent = ws.percent
+    columns = []
+    for index, key in sorted(index_to_key.items()):
+        kind = schema.COLUMNS_BY_KEY[key].kind
+        text = kind in _PLAIN_TEXT_KINDS or kind in (schema.DATE, schema.DATE_PHRASE) or \
+            (kind == schema.COMPUTED and key != "due_date")
+        day = kind in (schema.DATE, schema.DATE_PHRASE) or key == "due_date"
+        columns.append((index - 1, index, key, text, day, kind == schema.PERCENT))
+    extras = [(index - 1, index, header) for index, header in sorted(index_to_extra.items())]
+    for number in range(header_row + 1, ws.max_row + 1):
+        raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
+        special = special_rows.get(number) or {}
+        width = len(raw)
+        values: dict[str, object] = {}
+        for at, index, key, text_ready, day_ready, is_percent in columns:
+            if index in special:
+                values[key] = FastCell(number, index, *special[index])
+            elif at < width:
+                value = raw[at]
+                kind = value.__class__
+                if kind is str:
+                    text = value.strip()
+                    if not text:
+                        continue
+                    values[key] = text if text_ready and len(value) <= EXCEL_CELL_LIMIT \
+                        and text not in _EXCEL_ERROR_SET else FastCell(number, index, value, "s")
+                elif (kind is date and day_ready) or (
+                        kind is float and is_percent and (number, index) not in percent):
+                    values[key] = value  # a day, or a plain % complete: as it is
+                else:
+                    values[key] = ws.cell_of(number, index, value)
+        extra: dict[str, object] = {}
+        for at, index, header in extras:
+            if index in special:
+                extra[header] = special[index][0]
+            elif at < width:
+                value = raw[at]
+                if value.__class__ is not str or value.strip():
+                    extra[header] = plain_value(value)
+        if values or extra:
+            yield number, values, extra
 
 
 def _merged(ws, path: Path, title: str) -> list[tuple[str, str]]:
@@ -234,12 +299,17 @@ _MOST_COMPUTED = sum(1 for c in schema.PLAN_COLUMNS
 _PLAIN_TEXT_KINDS = frozenset({schema.TEXT, schema.REF, schema.CODE, schema.THEME,
                                schema.STATUS, schema.ACTION_ID})
 _EXCEL_ERROR_SET = frozenset(EXCEL_ERRORS)
+#: what _fast_rows gives instead of a cell when the value needs no second look
+_READY = frozenset({str, date, float})
 
 
 def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
                  findings: list[Finding]) -> Action:
     action = Action(row=row, action_id="")
     for key, cell in values.items():
+        if cell.__class__ in _READY:  # a value _fast_rows has checked
+            setattr(action, key, cell)
+            continue
         value = cell.value
         column = schema.COLUMNS_BY_KEY[key]
         if value.__class__ is str and column.kind in _PLAIN_TEXT_KINDS and \
@@ -299,7 +369,7 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
 def _percent(cell) -> float | str | None:
     value = cell.value
     if isinstance(value, bool):
-        return str(value)
+        return as_text(value)
     if isinstance(value, (int, float)):
         if "%" in (cell.number_format or "") and 0 <= value <= 1.0:
             return round(value * 100, 6)

@@ -4,7 +4,7 @@ same cells — on the hostile corpus, on odd cells, and on a plan LibreOffice re
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -84,7 +84,25 @@ def odd_plan(tmp_path):
     ws.cell(9, heads["Progress update"]).value = "Text with ✔ & <angles> \"quotes\""
     ws.merge_cells(start_row=10, start_column=heads["Theme"], end_row=11,
                    end_column=heads["Theme"])
-    ws.cell(2, ws.max_column + 1).value = "a note in a column of the council's own"
+    # cells the fast reader takes straight from calamine's values only when they need
+    # no second look: each of these needs one
+    ws.cell(10, heads["Objective"]).value = date(2026, 5, 1)  # a date in a text column
+    ws.cell(11, heads["Resource implications"]).value = 1500  # a number in a text column
+    ws.cell(12, heads["Lead officer"]).value = "  CEX  "
+    ws.cell(12, heads["Key action"]).value = "   "  # whitespace only
+    ws.cell(13, heads["Objective"]).value = " #REF! "  # an error typed as text
+    ws.cell(13, heads["Last updated"]).value = datetime(2026, 6, 1, 14, 30)
+    ws.cell(14, heads["Last updated"]).value = "  last week "
+    ws.cell(14, heads["% complete"]).value = date(2026, 1, 1)  # a date as % complete
+    ws.cell(15, heads["% complete"]).value = 40  # a whole number
+    ws.cell(15, heads["Directorate"]).value = "  Place "  # computed columns typed over
+    ws.cell(15, heads["Next due (as read)"]).value = " soon "
+    ws.cell(16, heads["Revised date"]).value = 46000  # a date serial without a format
+    extra = ws.max_column + 1
+    ws.cell(1, extra).value = "Council note"
+    ws.cell(2, extra).value = "a note in a column of the council's own"
+    ws.cell(3, extra).value = 12.5
+    ws.cell(4, extra).value = "  "
     wb["Settings"]["B3"] = "=TODAY()"
     wb.save(path)
     return path
