@@ -118,6 +118,71 @@ def test_a_patched_merge_matches_a_full_merge(example_path, tmp_path, outcomes,
     assert audit.max_row > 1 and audit["A2"].number_format.startswith("dd/mm/yyyy")
 
 
+def test_cells_a_full_save_would_rewrite_are_rewritten_by_a_patched_one(
+        example_path, tmp_path, outcomes, monkeypatch):
+    """Cells whose value equals what the plan holds but not how a save stores it — a
+    number or TRUE in a text column, text with spaces around it, a whole number where
+    calamine gives a float — are written as a full save writes them."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    ws.cell(2, heads["Resource implications"]).value = 5000
+    ws.cell(3, heads["Target / outcomes"]).value = True
+    ws.cell(4, heads["Objective"]).value = "  Spaces around  "
+    ws.cell(5, heads["Progress update"]).value = 3.25
+    ws.cell(6, heads["% complete"]).value = 40
+    ws.cell(7, heads["Ref"]).value = 7
+    wb.save(example_path)
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert outcomes == [True]
+    with monkeypatch.context() as m:
+        m.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+        cip_xl.refresh_status(full, as_of=date(2026, 12, 31))
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    assert ws.cell(2, heads["Resource implications"]).value == "5000"
+    assert ws.cell(3, heads["Target / outcomes"]).value == "TRUE"
+    assert ws.cell(4, heads["Objective"]).value == "Spaces around"
+    assert ws.cell(7, heads["Ref"]).value == "7"
+
+
+def test_values_set_in_code_are_saved_as_a_full_save_saves_them(example_path, tmp_path,
+                                                              outcomes, monkeypatch):
+    """A caller of the library may put a number where the plan keeps text (or a
+    logical where it keeps a number); when the cell already holds an equal number, the
+    patched save still writes what a full save writes."""
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    ws.cell(2, heads["Resource implications"]).value = 5000
+    ws.cell(3, heads["Resource implications"]).value = 2.5
+    ws.cell(4, heads["% complete"]).value = 1
+    wb.save(example_path)
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+    for path in (example_path, full):
+        reading = read_plan(path, read_only=True)
+        reading.plan.actions[0].resources = 5000  # an int where calamine reads 5000.0
+        reading.plan.actions[1].resources = 2.5  # the very float the cell holds
+        reading.plan.actions[2].percent_complete = True  # equal to 1, but a logical
+        with monkeypatch.context() as m:
+            if path == full:
+                m.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+            save_plan(reading.plan, path, workbook=reading.workbook)
+    assert outcomes == [True]
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    assert ws.cell(2, heads["Resource implications"]).value == "5000"
+    assert ws.cell(3, heads["Resource implications"]).value == "2.5"
+    assert ws.cell(4, heads["% complete"]).value is True
+
+
 def test_nothing_changed_leaves_the_file_untouched(example_path):
     first = cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
     assert first.saved
