@@ -269,6 +269,39 @@ def test_a_plan_libreoffice_resaved_is_patched_like_a_full_save(example_path, tm
     assert again.read_bytes().startswith(b"%PDF")
 
 
+def test_a_large_part_deflated_in_pieces_reads_back_everywhere(example_path, tmp_path,
+                                                              outcomes, monkeypatch):
+    """Parts of a big plan are deflated in pieces on several threads; the joined stream
+    must read back byte for byte (zipfile checks every CRC), in calamine and in
+    LibreOffice. Here every part counts as big."""
+    from cip_xl import xlsx_patch
+
+    monkeypatch.setattr(xlsx_patch, "PARALLEL_FROM", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 3)  # three pieces, whatever the machine
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+    cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert outcomes == [True]
+    with zipfile.ZipFile(example_path) as package:
+        assert package.testzip() is None
+        plan_part = package.getinfo("xl/worksheets/sheet1.xml")
+        assert plan_part.compress_type == zipfile.ZIP_DEFLATED
+    with monkeypatch.context() as m:
+        m.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+        cip_xl.refresh_status(full, as_of=date(2027, 1, 31))
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+    def values(path):  # all but the RAG column, whose result only a patched save caches
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python()
+        rag = rows[0].index("RAG")
+        return [row[:rag] + row[rag + 1:] for row in rows]
+
+    assert values(example_path) == values(full)
+    pdf = convert_with_libreoffice(example_path, "pdf", tmp_path / "lo")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    csv = convert_with_libreoffice(example_path, "csv", tmp_path / "csv")
+    assert "Overdue" in csv.read_text(encoding="utf-8", errors="replace")
+
+
 def test_returns_copied_from_the_first_match_returns_built_one_by_one(
         example_path, tmp_path, monkeypatch):
     from cip_xl.return_template import ReturnTemplate
