@@ -41,6 +41,19 @@ def assert_same(fast, slow):
         assert getattr(fast.plan, part) == getattr(slow.plan, part), part
 
 
+@pytest.fixture(params=["one thread", "side by side"], autouse=True)
+def sheet_loading(request, monkeypatch):
+    """Every test here runs twice: with sheets parsed and scanned one after the other
+    (as small sheets are) and side by side on two threads (as big sheets are)."""
+    from cip_xl import fastbook
+
+    if request.param == "side by side":
+        monkeypatch.setattr(fastbook, "PARALLEL_FROM", 0)
+    fastbook.forget()
+    yield request.param
+    fastbook.forget()
+
+
 @pytest.fixture(scope="module")
 def corpus_context(tmp_path_factory):
     base = tmp_path_factory.mktemp("fast")
