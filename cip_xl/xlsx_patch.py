@@ -260,17 +260,15 @@ class SheetXml:
                 self.body[start:end], row, by_row[row], edits.heights.get(row)))
             cursor = end
         pieces.append(self.body[cursor:])
-        body = b"".join(pieces)
+        head = self.head
         if new_rows:
             last = max((n for n, _ in self.rows()), default=0)
             if min(int(_ROW_NUMBER.search(r)[1]) for r in new_rows) <= last:
                 raise PatchError("new rows would go between existing rows")
-            body += b"".join(new_rows)
-        head = self.head
-        if new_rows:
+            pieces += new_rows
             head = _widen_dimension(head, max(int(_ROW_NUMBER.search(r)[1])
                                               for r in new_rows))
-        return head + body + self.tail
+        return b"".join([head, *pieces, self.tail])  # one copy of a sheet of many MB
 
     def _new_row(self, row: int, cells: dict[int, CellEdit], height: float | None) -> bytes:
         attrs = f' r="{row}"'.encode()
