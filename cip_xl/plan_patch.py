@@ -21,11 +21,13 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from . import schema
+from .fastbook import plain_value
 from .model import Plan
-from .plan_write import wrapped_lines
+from .plan_write import DATE_FORMAT, ILLEGAL, wrapped_lines
 from .schema import Contract
 
 
@@ -134,8 +136,6 @@ def _title(sheetnames: list[str], name: str) -> str | None:
 def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
     """What :func:`cip_xl.plan_write.set_value` stores for ``value`` in a column of
     ``kind``: (the value, its number format, whether it is text with a quote prefix)."""
-    from .plan_write import DATE_FORMAT, ILLEGAL
-
     if value is None or value == "":
         return None, None, False
     if isinstance(value, datetime):
@@ -198,8 +198,6 @@ def _compare(value: object, raw: list, column: int, special: dict | None,
     as openpyxl would give it. The common cases — blank, the same text, the same number
     or date — are settled here in calamine's own form, without converting the cell; a
     False answer means "compare what would be stored" (:func:`stored`, :func:`_same`)."""
-    from .fastbook import plain_value
-
     if special and column in special:
         return False, special[column][0]  # a formula or an error value
     current = raw[column - 1] if column <= len(raw) else ""
@@ -213,55 +211,67 @@ def _compare(value: object, raw: list, column: int, special: dict | None,
     return False, plain_value(current)
 
 
-class _RowCheck:
-    """Whether every owned cell of an action's row already holds the action's value,
-    settled for the whole row at once.
+#: None → "", any other value → itself (as _BLANK.get(value, value))
+_BLANK = {None: ""}
 
-    It answers True only where :func:`_compare` would answer True (or False followed
-    by :func:`_same`, for text starting with "=" in a plain cell) for each cell: no
-    formula or error value in the owned cells, each value equal to calamine's with the
-    same type (a blank field, ``None`` or ``""``, against a blank cell), and text
-    columns holding text. Anything else — a changed value, a number in a text column,
-    an int against calamine's float — answers False, and the row is compared cell by
-    cell. Most rows of a status refresh or a merge are unchanged; comparing them as
-    tuples, in C, is what keeps a save of 10,000 actions quick.
+
+class _RowCheck:
+    """Which cells of a row may not hold their values already, settled for most rows
+    by comparing the row as one tuple.
+
+    ``columns`` are the (1-based) columns of the row's values, in the order they will
+    be given; ``text_columns`` those where a number must be written as text. A cell
+    is *surely unchanged* when it holds no formula or error value and its value equals
+    calamine's with the same type (a blank value, ``None`` or ``""``, against a blank
+    cell), text columns holding text — an int against calamine's float counts as the
+    same outside text columns. These are exactly the cells for which :func:`_compare`,
+    or :func:`stored` and :func:`_same` after it, find nothing to write; every other
+    cell is left to them. A refresh or a merge leaves most rows and most cells as they
+    were; comparing them as tuples, in C, is what keeps a save of 10,000 actions quick.
     """
 
-    def __init__(self, owned: list[tuple], by_header: dict[int, str]) -> None:
-        from operator import attrgetter, itemgetter
-
-        keys = [key for key, _, _ in owned if key]
-        self.fields = attrgetter(*keys) if len(keys) > 1 else None
-        self.extras = [by_header[index] for key, index, _ in owned if not key]
-        order = [index for key, index, _ in owned if key] + \
-            [index for key, index, _ in owned if not key]
-        self.cells = itemgetter(*(index - 1 for index in order)) if len(order) > 1 else None
-        self.width = max(order, default=0)
-        self.columns = frozenset(order)
-        kinds = [kind for key, _, kind in owned if key] + [kind for key, _, kind in owned
-                                                           if not key]
-        self.text_at = [at for at, kind in enumerate(kinds) if kind in _TEXT_KINDS]
+    def __init__(self, columns: list[int], text_columns: set[int]) -> None:
+        self.columns = frozenset(columns)
+        self.width = max(columns, default=0)
+        self.every = range(len(columns))
+        self.cells = itemgetter(*(c - 1 for c in columns)) if len(columns) > 1 else \
+            (lambda raw: (raw[columns[0] - 1],)) if columns else (lambda raw: ())
+        self.text_at = frozenset(at for at, c in enumerate(columns) if c in text_columns)
         self.good: dict[tuple, bool] = {}
 
-    def __call__(self, action, raw: list, special: dict | None) -> bool:
-        if self.fields is None or self.cells is None or len(raw) < self.width or \
-                (special and not self.columns.isdisjoint(special)):
-            return False
-        wanted = self.fields(action)
-        if self.extras:
-            wanted += tuple(action.extra.get(header) for header in self.extras)
+    def changed(self, wanted: tuple, raw: list, special: dict | None):
+        """Positions in ``wanted`` (the row's values, in column order) of the cells to
+        compare one by one; empty when the row surely holds them all."""
+        if special and not self.columns.isdisjoint(special):
+            return self.every
         if None in wanted:
-            wanted = tuple("" if value is None else value for value in wanted)
+            try:
+                wanted = tuple(map(_BLANK.get, wanted, wanted))
+            except TypeError:  # an unhashable value set in code
+                return self.every
+        if not raw:  # a row not in the sheet yet (a new log entry): the values there are
+            return [at for at, value in enumerate(wanted) if value != ""]
+        if len(raw) < self.width:
+            raw = list(raw) + [""] * (self.width - len(raw))
         current = self.cells(raw)
-        if wanted != current:
-            return False
-        types = tuple(map(type, wanted))
-        if types != tuple(map(type, current)):
-            return False
-        good = self.good.get(types)
-        if good is None:
-            good = self.good[types] = all(types[at] is str for at in self.text_at)
-        return good
+        if wanted == current:
+            types = (tuple(map(type, wanted)), tuple(map(type, current)))
+            good = self.good.get(types)
+            if good is None:
+                good = self.good[types] = all(
+                    self._same_kind(at, mine, theirs)
+                    for at, (mine, theirs) in enumerate(zip(*types)))
+            if good:
+                return ()
+        text_at = self.text_at
+        return [at for at, mine, theirs in zip(self.every, wanted, current)
+                if mine != theirs or mine.__class__ is not theirs.__class__
+                or (at in text_at and mine.__class__ is not str)]
+
+    def _same_kind(self, at: int, mine: type, theirs: type) -> bool:
+        if at in self.text_at:
+            return mine is str and theirs is str
+        return mine is theirs or (mine is int and theirs is float)
 
 
 def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
@@ -284,13 +294,21 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
     rag_text = rag_formula(_ROW_MARK, letters)  # one formula, its row filled in per row
     rag_xml = escape(rag_text[1:])
     raw_rows, special_rows = ws.raw_rows(), ws.special_rows()
-    unchanged_row = _RowCheck(owned, by_header)
+    keys = [key for key, _, _ in owned if key]
+    fields = attrgetter(*keys) if len(keys) > 1 else lambda action: (getattr(action, keys[0]),)
+    extras = [by_header[index] for key, index, _ in owned if not key]
+    check = _RowCheck([index for _, index, _ in owned],
+                      {index for _, index, kind in owned if kind in _TEXT_KINDS})
     for row, action in enumerate(plan.actions, start=first):
         changed_text = False
         raw = raw_rows[row - 1] if row <= len(raw_rows) else ()
         special = special_rows.get(row)
-        for key, index, kind in () if unchanged_row(action, raw, special) else owned:
-            value = getattr(action, key) if key else action.extra.get(by_header[index])
+        values = fields(action)
+        if extras:
+            values += tuple(action.extra.get(header) for header in extras)
+        for at in check.changed(values, raw, special):
+            key, index, kind = owned[at]
+            value = values[at]
             unchanged, current = _compare(value, raw, index, special, kind in _TEXT_KINDS)
             if unchanged:
                 continue
@@ -330,12 +348,16 @@ def _table_edits(ws, sheet, spec, rows, styles, key):
     edits = SheetEdits()
     width = len(spec.headers)
     raw_rows, special_rows = ws.raw_rows(), ws.special_rows()
+    check = _RowCheck(list(range(1, width + 1)), set())
+    padding = (None,) * width
     for r in range(2, max(len(rows) + 2, ws.max_row + 1)):
         values = rows[r - 2] if r - 2 < len(rows) else ()
+        values = tuple(values[:width]) + padding[len(values):]
         raw = raw_rows[r - 1] if r <= len(raw_rows) else ()
         special = special_rows.get(r)
-        for c in range(1, width + 1):
-            value = values[c - 1] if c - 1 < len(values) else None
+        for at in check.changed(values, raw, special):
+            c = at + 1
+            value = values[at]
             unchanged, current = _compare(value, raw, c, special, False)
             if unchanged:
                 continue
