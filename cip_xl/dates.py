@@ -221,7 +221,7 @@ def parse_due(value: object, as_of: date | None = None) -> DueDate:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return DueDate(value.strftime("%d/%m/%Y"), "date", value, (value,))
+        return _parse_day(value)
     if isinstance(value, bool):
         return DueDate(str(value), "unreadable",
                        problem=f"'{value}' is not a date")
@@ -234,6 +234,12 @@ def parse_due(value: object, as_of: date | None = None) -> DueDate:
     if isinstance(value, str):
         return _parse_phrase(value, as_of)
     return _parse_text(value, as_of)
+
+
+@lru_cache(maxsize=8192)
+def _parse_day(day: date) -> DueDate:
+    """:func:`parse_due` of a day, remembered (target dates cluster on quarter ends)."""
+    return DueDate(day.strftime("%d/%m/%Y"), "date", day, (day,))
 
 
 @lru_cache(maxsize=8192)
@@ -305,6 +311,7 @@ def _unreadable(text: str) -> DueDate:
                    problem=f"'{text}' is not a date I can read; {advice}")
 
 
+@lru_cache(maxsize=8192)
 def describe(due: date | None) -> str:
     """A date as a committee reads it: ``31 Dec 2010``."""
     return due.strftime("%d %b %Y").lstrip("0") if due else "no date"
