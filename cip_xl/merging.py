@@ -140,8 +140,14 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
 
 
 def _snapshot(plan: Plan) -> tuple:
-    return (repr(plan.actions), repr(plan.audit), repr(plan.change_requests),
-            repr(plan.returns_log))
+    """What a merge can change in ``plan``, copied so that a later snapshot compares
+    unequal exactly when something changed: each action's, audit entry's, change
+    request's and return record's fields (actions' own columns copied too)."""
+    def fields(items: list) -> list[dict]:
+        return [vars(item).copy() for item in items]
+
+    return ([(vars(a).copy(), dict(a.extra)) for a in plan.actions], fields(plan.audit),
+            fields(plan.change_requests), fields(plan.returns_log))
 
 
 def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
