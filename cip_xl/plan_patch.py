@@ -29,6 +29,7 @@ from .fastbook import plain_value
 from .model import Plan
 from .plan_write import DATE_FORMAT, ILLEGAL, wrapped_lines
 from .schema import Contract
+from .xlsx_patch import CellEdit as _CellEdit
 
 
 def patch_save(plan: Plan, path: Path, contract: Contract, book,
@@ -136,6 +137,11 @@ def _title(sheetnames: list[str], name: str) -> str | None:
 def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
     """What :func:`cip_xl.plan_write.set_value` stores for ``value`` in a column of
     ``kind``: (the value, its number format, whether it is text with a quote prefix)."""
+    if value.__class__ is str:  # most values: text, kept as it is
+        if not value:
+            return None, None, False
+        text = ILLEGAL.sub("\ufffd", value) if ILLEGAL.search(value) else value
+        return text, None, text[0] in "=+-@"
     if value is None or value == "":
         return None, None, False
     if isinstance(value, datetime):
@@ -350,12 +356,18 @@ def _table_edits(ws, sheet, spec, rows, styles, key):
     raw_rows, special_rows = ws.raw_rows(), ws.special_rows()
     check = _RowCheck(list(range(1, width + 1)), set())
     padding = (None,) * width
+    new_styles: dict[tuple, int] = {}
     for r in range(2, max(len(rows) + 2, ws.max_row + 1)):
         values = rows[r - 2] if r - 2 < len(rows) else ()
         values = tuple(values[:width]) + padding[len(values):]
         raw = raw_rows[r - 1] if r <= len(raw_rows) else ()
         special = special_rows.get(r)
-        for at in check.changed(values, raw, special):
+        changed = check.changed(values, raw, special)
+        if changed and not raw and not special and key != "settings" and \
+                not sheet.has_row(r):
+            _new_log_row(edits, r, values, changed, styles, new_styles)
+            continue
+        for at in changed:
             c = at + 1
             value = values[at]
             unchanged, current = _compare(value, raw, c, special, False)
@@ -374,6 +386,21 @@ def _table_edits(ws, sheet, spec, rows, styles, key):
                 style = styles.with_format(int(own) if own else 0, number_format, quote)
             edits.cells[(r, c)] = CellEdit(wanted, style)
     return edits
+
+
+def _new_log_row(edits, row: int, values: tuple, filled, styles, new_styles: dict) -> None:
+    """Edits writing ``values`` (at positions ``filled``) as a row the sheet does not
+    have yet — a new audit entry, change request or return record: what the
+    cell-by-cell comparison would write there, without comparing."""
+    for at in filled:
+        wanted, number_format, quote = stored(values[at], "value")
+        if wanted is None:
+            continue
+        style = new_styles.get((number_format, quote))
+        if style is None:
+            style = new_styles[(number_format, quote)] = styles.with_format(
+                0, number_format, quote)
+        edits.cells[(row, at + 1)] = _CellEdit(wanted, style)
 
 
 _CUSTOM = re.compile(rb'<(?:\w+:)?property\b[^>]*\bname="([^"]*)"[^>]*>\s*'

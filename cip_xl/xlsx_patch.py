@@ -232,6 +232,10 @@ class SheetXml:
         height = re.search(rb'\bht="([^"]+)"', opening[1])
         return float(height[1]) if height else None
 
+    def has_row(self, row: int) -> bool:
+        """Whether the sheet has a ``<row>`` element for ``row``."""
+        return self._find(row) is not None
+
     def _find(self, row: int) -> int | None:
         if not hasattr(self, "_by_number"):
             self._by_number = {number: i for i, (number, _) in enumerate(self.rows())}

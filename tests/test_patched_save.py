@@ -149,6 +149,56 @@ def test_cells_a_full_save_would_rewrite_are_rewritten_by_a_patched_one(
     assert ws.cell(7, heads["Ref"]).value == "7"
 
 
+def test_text_like_a_formula_in_new_log_rows_keeps_its_quote_prefix(
+        example_path, tmp_path, outcomes, monkeypatch):
+    """Progress typed as "=see the note" lands in new audit and change-request rows as
+    text with Excel's quote prefix (so editing the cell keeps it text), as a full save
+    writes it."""
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns", when=WHEN)
+    place = next(i.path for i in issued if i.department == "Place")
+    edits = (("5.1", "Progress update", "=see the note from the Chief Executive"),
+             ("5.2", "Progress update", "-10% on budget, + two posts"),
+             ("5.3", "Proposed revised date", date(2027, 6, 30)),
+             ("5.3", "Comment / reason for new date", "@vehicles late"))
+    assert fill_in_return(place, edits) == 4
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+    cip_xl.merge(example_path, [place], when=WHEN)
+    assert outcomes == [True, True]
+    with monkeypatch.context() as m:
+        m.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+        cip_xl.merge(full, [place], when=WHEN)
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+    wb = openpyxl.load_workbook(example_path)
+    quoted = {c.value for ws in (wb["Audit"], wb["Change requests"])
+              for row in ws.iter_rows(min_row=2) for c in row
+              if isinstance(c.value, str) and c.value[:1] in "=-@" and c.quotePrefix}
+    assert {"=see the note from the Chief Executive", "-10% on budget, + two posts",
+            "@vehicles late"} <= quoted
+
+
+def test_control_characters_set_in_code_cannot_break_a_patched_file(example_path,
+                                                                    outcomes):
+    """No XML can hold a control character such as BEL; text set in code with one is
+    saved with U+FFFD in its place, in the Plan sheet and in the log tables alike,
+    instead of writing a file Excel refuses."""
+    from cip_xl.model import ReviewEntry
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    reading = read_plan(example_path, read_only=True)
+    reading.plan.actions[0].progress_update = "Bell\x07 rung"
+    reading.plan.review_log.append(ReviewEntry("9.9", issues="Form\x0cfeed"))
+    save_plan(reading.plan, example_path, workbook=reading.workbook)
+    assert outcomes == [True]
+    wb = openpyxl.load_workbook(example_path)
+    heads = {c.value: c.column for c in wb["Plan"][1]}
+    assert wb["Plan"].cell(2, heads["Progress update"]).value == "Bell\ufffd rung"
+    log = [row for row in wb["Review log"].iter_rows(values_only=True) if row[0] == "9.9"]
+    assert log and log[0][2] == "Form\ufffdfeed"
+    assert CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan")
+
+
 def test_values_set_in_code_are_saved_as_a_full_save_saves_them(example_path, tmp_path,
                                                               outcomes, monkeypatch):
     """A caller of the library may put a number where the plan keeps text (or a
