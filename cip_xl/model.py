@@ -11,6 +11,14 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+
+@lru_cache(maxsize=4096)
+def _officer_codes(cell: str) -> tuple[str, ...]:
+    """The codes in a lead officer cell, remembered: a plan names a few dozen officers
+    thousands of times."""
+    return tuple(c for c in re.split(r"[\s/,;&+]+", cell) if c)
+
 
 def new_action_id() -> str:
     """A fresh stable Action ID: 'A' and eight hex digits, e.g. ``A3F09C21B``."""
@@ -55,7 +63,7 @@ class Action:
     @property
     def lead_officers(self) -> list[str]:
         """The officer codes in the lead officer cell ("CEX/ CPPU" → CEX, CPPU)."""
-        return [c for c in re.split(r"[\s/,;&+]+", self.lead_officer or "") if c]
+        return list(_officer_codes(self.lead_officer or ""))
 
 
 @dataclass
