@@ -178,15 +178,18 @@ class SheetXml:
 
     def row_span(self, index: int) -> tuple[int, int]:
         """Start and end offsets (in the body) of the ``index``-th row element."""
-        rows = self.rows()
-        start = rows[index][1]
+        return self._row_bounds(index)[:2]
+
+    def _row_bounds(self, index: int) -> tuple[int, int, re.Match]:
+        """:meth:`row_span` and the match of the row's opening tag."""
+        start = self.rows()[index][1]
         opening = _ROW_OPEN.match(self.body, start)
         if opening[2]:  # <row .../>
-            return start, opening.end()
+            return start, opening.end(), opening
         end = self.body.find(b"</row>", opening.end())
         if end < 0:
             raise PatchError("a row is not closed")
-        return start, end + len(b"</row>")
+        return start, end + len(b"</row>"), opening
 
     def _cell_span(self, start: int, end: int, ref: bytes) -> tuple[int, int, int] | None:
         """Where cell ``ref`` is between ``start`` and ``end``, found by its opening
@@ -257,9 +260,22 @@ class SheetXml:
             if index is None:
                 new_rows.append(self._new_row(row, by_row[row], edits.heights.get(row)))
                 continue
-            start, end = self.row_span(index)
+            start, end, opening = self._row_bounds(index)
+            cells = by_row[row]
+            if len(cells) == 1 and row not in edits.heights and not opening[2]:
+                # one cell, most often a verdict: spliced straight into the pieces
+                (column, edit), = cells.items()
+                ref = _letters(column) + str(row).encode()
+                span = self._cell_span(opening.end(), end, ref)
+                if span is not None:
+                    pieces.append(self.body[cursor:span[0]])
+                    pieces.append(cell_xml(ref, edit.value,
+                                           self._style(edit, self.body[span[0]:span[1]])))
+                    cursor = span[2]
+                    continue
             pieces.append(self.body[cursor:start])
-            spliced = self._splice_row(start, end, row, by_row[row], edits.heights.get(row))
+            spliced = self._splice_row(start, end, row, by_row[row], edits.heights.get(row),
+                                       opening)
             pieces.append(spliced if spliced is not None else self._edit_row(
                 self.body[start:end], row, by_row[row], edits.heights.get(row)))
             cursor = end
@@ -297,10 +313,10 @@ class SheetXml:
         return own
 
     def _splice_row(self, start: int, end: int, row: int, edits: dict[int, CellEdit],
-                    height: float | None) -> bytes | None:
-        """The row with ``edits`` made by replacing each edited cell where it stands;
-        None if a cell is not found that way (then :meth:`_edit_row` rebuilds it)."""
-        opening = _ROW_OPEN.match(self.body, start)
+                    height: float | None, opening: re.Match) -> bytes | None:
+        """The row with ``edits`` made by replacing each edited cell where it stands
+        (``opening``: the match of the row's opening tag); None if a cell is not found
+        that way (then :meth:`_edit_row` rebuilds it)."""
         if opening[2]:
             return None
         number = str(row).encode()
