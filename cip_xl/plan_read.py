@@ -143,7 +143,8 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
     index_to_extra = {column_index_from_string(v): h for h, v in extras.items()}
 
     rows = _fast_rows if hasattr(ws, "raw_rows") else _cell_rows
-    for row_number, values, extra in rows(ws, header_row, index_to_key, index_to_extra):
+    for row_number, values, extra, ready in rows(ws, header_row, index_to_key,
+                                                 index_to_extra):
         # a heading row has one meaningful cell (besides computed ones and the ID);
         # rows with more cells than the computed columns could fill cannot be one
         meaningful = {k: c for k, c in values.items()
@@ -161,7 +162,13 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
                     "their own; delete the row or complete it as an action.",
                     file, plan_sheet, f"{columns[key]}{row_number}"))
                 continue
-        action = _read_action(values, extra, row_number, file, plan_sheet, findings)
+        if ready is not None:  # nothing to look at twice: the action in one call
+            action = Action(row=row_number, action_id=ready.pop("action_id", ""),
+                            extra=extra, **ready)
+            if not action.action_id:
+                _new_id(action, row_number, file, plan_sheet, findings)
+        else:
+            action = _read_action(values, extra, row_number, file, plan_sheet, findings)
         plan.actions.append(action)
 
     plan.officers = _read_officers(wb, contract, file, findings)
@@ -202,7 +209,7 @@ def _cell_rows(ws, header_row: int, index_to_key: dict[int, str],
             elif cell.column in index_to_extra:
                 extra[index_to_extra[cell.column]] = cell.value
         if values or extra:
-            yield row_number, values, extra
+            yield row_number, values, extra, None
 
 
 def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
@@ -211,7 +218,12 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
     raw values: only the known columns are looked at, and a cell whose value
     :func:`_read_action` would take without a second look comes as that value — a text
     cell as its trimmed text, a date as a :class:`~datetime.date`, a % complete as its
-    float (all :data:`_READY`) — instead of a cell. That is most of a plan."""
+    float (all :data:`_READY`) — instead of a cell. That is most of a plan.
+
+    Each row comes with a fourth item: the row's ready values by column key when
+    nothing else in the row needs :func:`_read_action` (live formulas in computed
+    columns aside, which it ignores), else None.
+    """
     from .fastbook import FastCell, plain_value
 
     raw_rows = ws.raw_rows()
@@ -223,16 +235,21 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
         text = kind in _PLAIN_TEXT_KINDS or kind in (schema.DATE, schema.DATE_PHRASE) or \
             (kind == schema.COMPUTED and key != "due_date")
         day = kind in (schema.DATE, schema.DATE_PHRASE) or key == "due_date"
-        columns.append((index - 1, index, key, text, day, kind == schema.PERCENT))
+        columns.append((index - 1, index, key, text, day, kind == schema.PERCENT,
+                        kind == schema.COMPUTED))
     extras = [(index - 1, index, header) for index, header in sorted(index_to_extra.items())]
     for number in range(header_row + 1, ws.max_row + 1):
         raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
         special = special_rows.get(number) or {}
         width = len(raw)
         values: dict[str, object] = {}
-        for at, index, key, text_ready, day_ready, is_percent in columns:
+        ready: dict[str, object] | None = {}
+        for at, index, key, text_ready, day_ready, is_percent, computed in columns:
             if index in special:
-                values[key] = FastCell(number, index, *special[index])
+                text, kind = special[index]
+                values[key] = FastCell(number, index, text, kind)
+                if not (computed and kind == "f" and len(text) <= EXCEL_CELL_LIMIT):
+                    ready = None  # anything but a live formula where one belongs
             elif at < width:
                 value = raw[at]
                 kind = value.__class__
@@ -240,13 +257,22 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
                     text = value.strip()
                     if not text:
                         continue
-                    values[key] = text if text_ready and len(value) <= EXCEL_CELL_LIMIT \
-                        and text not in _EXCEL_ERROR_SET else FastCell(number, index, value, "s")
+                    if text_ready and len(value) <= EXCEL_CELL_LIMIT and \
+                            text not in _EXCEL_ERROR_SET:
+                        values[key] = text
+                        if ready is not None:
+                            ready[key] = text
+                    else:
+                        values[key] = FastCell(number, index, value, "s")
+                        ready = None
                 elif (kind is date and day_ready) or (
                         kind is float and is_percent and (number, index) not in percent):
                     values[key] = value  # a day, or a plain % complete: as it is
+                    if ready is not None:
+                        ready[key] = value
                 else:
                     values[key] = ws.cell_of(number, index, value)
+                    ready = None
         extra: dict[str, object] = {}
         for at, index, header in extras:
             if index in special:
@@ -256,7 +282,7 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
                 if value.__class__ is not str or value.strip():
                     extra[header] = plain_value(value)
         if values or extra:
-            yield number, values, extra
+            yield number, values, extra, ready
 
 
 def _merged(ws, path: Path, title: str) -> list[tuple[str, str]]:
@@ -358,12 +384,18 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
             setattr(action, key, _text(value))
     action.extra = extra
     if not action.action_id:
-        action.action_id = new_action_id()
-        findings.append(Finding(
-            "action-id-new", INFO,
-            f"Row {row} had no Action ID; it gets {action.action_id} when the plan is "
-            "next saved.", file, sheet, None, action.ref or None))
+        _new_id(action, row, file, sheet, findings)
     return action
+
+
+def _new_id(action: Action, row: int, file: str, sheet: str,
+            findings: list[Finding]) -> None:
+    """Give an action read without an Action ID a new one, and say so."""
+    action.action_id = new_action_id()
+    findings.append(Finding(
+        "action-id-new", INFO,
+        f"Row {row} had no Action ID; it gets {action.action_id} when the plan is "
+        "next saved.", file, sheet, None, action.ref or None))
 
 
 def _percent(cell) -> float | str | None:

@@ -149,3 +149,32 @@ def test_formula_text_is_unescaped_as_an_xml_parser_would():
                                      "A1&\"'", "", "plain"]
     # text that is not well formed (an undefined entity) is still read, item by item
     assert _unescape_many([b"&#9650; ok", b"&nbsp; odd"]) == ["\u25b2 ok", "&nbsp; odd"]
+
+
+def test_a_row_without_an_action_id_gets_a_new_one_and_a_note(tmp_path):
+    """An Action ID cleared in Excel (a copied row, say) is replaced on reading, with an
+    INFO finding naming the row — by both readers — and kept from the next save on."""
+    import re
+
+    path = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(example_plan(), path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    ws.cell(5, heads["Action ID"]).value = None
+    wb.save(path)
+
+    fast, slow = both_readings(path)
+    for reading in (fast, slow):
+        notes = [f for f in reading.findings if f.code == "action-id-new"]
+        assert [(f.severity, f.ref) for f in notes] == [("info", ws.cell(5, 1).value)]
+        action = next(a for a in reading.plan.actions if a.row == 5)
+        assert re.fullmatch(r"A[0-9A-F]{8}", action.action_id)
+        assert action.action_id in notes[0].message
+    assert next(a for a in fast.plan.actions if a.row == 5).key_action == \
+        ws.cell(5, heads["Key action"]).value
+
+    cip_xl.refresh_status(path)
+    again = read_plan(path, read_only=True)
+    assert not [f for f in again.findings if f.code == "action-id-new"]
+    assert len({a.action_id for a in again.plan.actions}) == len(again.plan.actions)
