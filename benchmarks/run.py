@@ -19,6 +19,7 @@ the same rows). Absolute seconds vary on shared machines; the ratios are the res
 from __future__ import annotations
 
 import argparse
+import gc
 import platform
 import shutil
 import subprocess
@@ -38,9 +39,12 @@ from cip_xl.synthetic import synthetic_plan  # noqa: E402
 
 
 def timed(function, repeat: int = 1) -> float:
-    """The best of ``repeat`` wall-clock runs of ``function``, in seconds."""
+    """The best of ``repeat`` wall-clock runs of ``function``, in seconds. Each run
+    starts after a garbage collection, so that neither side pays for collecting what
+    the other left behind (openpyxl leaves millions of objects)."""
     best = float("inf")
     for _ in range(repeat):
+        gc.collect()
         start = time.perf_counter()
         function()
         best = min(best, time.perf_counter() - start)
