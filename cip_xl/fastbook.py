@@ -18,6 +18,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -105,6 +106,49 @@ def _unescape_many(texts: list[bytes]) -> list[str]:
     return joined.decode("utf-8", "replace").split("\x00")
 
 
+class Formulas(Mapping):
+    """A sheet's formulas: (row, column) → ``"=formula"``.
+
+    The text is kept as the XML holds it (escaped) and unescaped only when asked for:
+    most jobs only need to know *where* the formulas are (membership and iteration
+    never unescape), and a status refresh compares its RAG formulas with the XML it
+    would write (:meth:`xml`). The first few cells asked for are unescaped one by one;
+    past that, the rest all at once (:func:`_unescape_many`).
+    """
+
+    ONE_BY_ONE = 64
+
+    def __init__(self, raw: dict[tuple[int, int], bytes]) -> None:
+        self._raw = raw
+        self._text: dict[tuple[int, int], str] = {}
+
+    def xml(self, place: tuple[int, int]) -> bytes | None:
+        """The formula at ``place`` as the sheet's XML holds it (no ``=``), or None."""
+        return self._raw.get(place)
+
+    def __getitem__(self, place: tuple[int, int]) -> str:
+        text = self._text.get(place)
+        if text is not None:
+            return text
+        raw = self._raw[place]
+        if len(self._text) < self.ONE_BY_ONE:
+            text = self._text[place] = "=" + _unescape_many([raw])[0]
+            return text
+        todo = [p for p in self._raw if p not in self._text]
+        for other, unescaped in zip(todo, _unescape_many([self._raw[p] for p in todo])):
+            self._text[other] = "=" + unescaped
+        return self._text[place]
+
+    def __contains__(self, place: object) -> bool:
+        return place in self._raw
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 class FastCell:
     """One non-empty cell: ``row``, ``column`` (1-based), ``value``, ``data_type``
     (``"n"``, ``"s"``, ``"b"``, ``"d"``, ``"f"``, ``"e"``) and ``number_format``."""
@@ -151,13 +195,13 @@ def _type_of(value: object) -> str:
 class FastSheet:
     """One sheet's cells, read once. Rows and columns are 1-based, as in openpyxl."""
 
-    def __init__(self, title: str, rows: list[list], formulas: dict, errors: dict,
+    def __init__(self, title: str, rows: list[list], formulas: Formulas, errors: dict,
                  percent: set, merged: list[tuple[str, str]], xml: bytes = b"",
                  formula_errors: dict | None = None) -> None:
         self.title = title
         self.xml = xml  #: the sheet's XML as stored in the package (kept for patching)
         self._rows = rows
-        self.formulas = formulas  #: (row, column) → "=formula"
+        self.formulas = formulas  #: (row, column) → "=formula" (see :class:`Formulas`)
         self.errors = errors  #: (row, column) → "#N/A"
         self.percent = percent  #: {(row, column)} formatted as a percentage
         self.merged = merged  #: [(first, last)] merged ranges
@@ -197,13 +241,14 @@ class FastSheet:
         compares many cells and needs to be fast; do not change the lists."""
         return self._rows
 
-    def special_rows(self) -> dict[int, dict[int, tuple[str, str]]]:
-        """Formulas and errors by row, then column: (text, ``"f"`` or ``"e"``)."""
+    def special_rows(self) -> dict[int, dict[int, str]]:
+        """Where the formulas and error values are, by row, then column: ``"f"`` or
+        ``"e"`` (their text: :meth:`value`)."""
         if self._special is None:
             self._special = {}
             for kind, found in (("e", self.errors), ("f", self.formulas)):
-                for (row, column), text in found.items():
-                    self._special.setdefault(row, {})[column] = (text, kind)
+                for row, column in found:
+                    self._special.setdefault(row, {})[column] = kind
         return self._special
 
     def iter_rows(self, min_row: int = 1, max_row: int | None = None,
@@ -223,13 +268,14 @@ class FastSheet:
                 raw = raw[:max_col]
             if values_only:
                 values = [plain_value(v) for v in raw]
-                for column, (text, _) in (special or {}).items():
+                for column in special or ():
                     if column <= len(values):
-                        values[column - 1] = text
+                        values[column - 1] = self.value(number, column)
                 yield tuple(values)
                 continue
             if special:  # formulas and error values stand in for their cached results
-                yield tuple([FastCell(number, index, *special[index]) if index in special
+                yield tuple([FastCell(number, index, self.value(number, index),
+                                      special[index]) if index in special
                              else FastCell(number, index, value, "s")
                              if value.__class__ is str else self.cell_of(number, index, value)
                              for index, value in enumerate(raw, start=1)
@@ -373,25 +419,25 @@ class FastWorkbook:
         self.close()
 
 
-def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[dict, dict, set, dict]:
+def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[Formulas, dict, set, dict]:
     """Formulas, error values, percent-formatted cells and the error results of
     formulas (``#REF!`` shown by ``=A0``...) of one sheet's XML."""
-    formulas: dict[tuple[int, int], str] = {}
+    formulas: dict[tuple[int, int], bytes] = {}
     errors: dict[tuple[int, int], str] = {}
     shown: dict[tuple[int, int], str] = {}
     percent: set[tuple[int, int]] = set()
     if b"<f" in xml or b":f" in xml:
-        shared: dict[bytes, str] = {}
-        found = [(ref, f_attrs, text) for attrs, f_attrs, text in _formulas(xml)
-                 if (ref := _REF.search(attrs))]
-        texts = _unescape_many([text for _, _, text in found])
-        for (ref, f_attrs, _), formula in zip(found, texts):
+        shared: dict[bytes, bytes] = {}
+        for attrs, f_attrs, formula in _formulas(xml):
+            ref = _REF.search(attrs)
+            if ref is None:
+                continue
             index = _SHARED_INDEX.search(f_attrs) if f_attrs else None
             if index and formula:
                 shared[index[1]] = formula
             elif index:
-                formula = shared.get(index[1], "")
-            formulas[(int(ref[2]), column_number(ref[1]))] = "=" + formula
+                formula = shared.get(index[1], b"")
+            formulas[(int(ref[2]), column_number(ref[1]))] = formula
     if b't="e"' in xml:
         for attrs, code in _ERROR.findall(xml):
             ref = _REF.search(attrs)
@@ -407,7 +453,7 @@ def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[dict, dict, set, dict
             ref = _REF.search(attrs)
             if ref:
                 percent.add((int(ref[2]), column_number(ref[1])))
-    return formulas, errors, percent, shown
+    return Formulas(formulas), errors, percent, shown
 
 
 _PLAIN_F = re.compile(rb"<f[\s>/]")

@@ -201,11 +201,12 @@ def _compare(value: object, raw: list, column: int, special: dict | None,
              numbers_as_text: bool) -> tuple[bool, object]:
     """Whether the cell in ``column`` of a row (``raw``: calamine's values; ``special``:
     its formulas and error values) surely holds ``value`` already, and the cell's value
-    as openpyxl would give it. The common cases — blank, the same text, the same number
+    as openpyxl would give it (None for a formula or an error value, which is always
+    rewritten). The common cases — blank, the same text, the same number
     or date — are settled here in calamine's own form, without converting the cell; a
     False answer means "compare what would be stored" (:func:`stored`, :func:`_same`)."""
-    if special and column in special:
-        return False, special[column][0]  # a formula or an error value
+    if special and column in special:  # a formula or an error value: always rewritten
+        return False, None
     current = raw[column - 1] if column <= len(raw) else ""
     if current.__class__ is str:
         if current == "":
@@ -331,10 +332,15 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
         judgement = judgements.get(action.action_id)
         label = judgement.label if judgement else ""
         number = str(row)
-        formula = rag_text.replace(_ROW_MARK, number)
-        if formulas.get((row, rag_index)) != formula or ws.cached(row, rag_index) != label:
-            edits.cells[(row, rag_index)] = CellEdit(
-                Formula(formula[1:], label, rag_xml.replace(_ROW_MARK_XML, number.encode())),
+        xml = rag_xml.replace(_ROW_MARK_XML, number.encode())
+        place = (row, rag_index)
+        # the verdict shown first; then the formula, as XML (as cip-xl writes it) before
+        # as text (as another program may have escaped it)
+        if ws.cached(row, rag_index) != label or (
+                formulas.xml(place) != xml and
+                formulas.get(place) != rag_text.replace(_ROW_MARK, number)):
+            edits.cells[place] = CellEdit(
+                Formula(rag_text[1:].replace(_ROW_MARK, number), label, xml),
                 fill=palette[judgement.verdict.word] if judgement else None)
         if changed_text:
             lines = 1

@@ -246,10 +246,13 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
         ready: dict[str, object] | None = {}
         for at, index, key, text_ready, day_ready, is_percent, computed in columns:
             if index in special:
-                text, kind = special[index]
-                values[key] = FastCell(number, index, text, kind)
-                if not (computed and kind == "f" and len(text) <= EXCEL_CELL_LIMIT):
-                    ready = None  # anything but a live formula where one belongs
+                kind = special[index]
+                if computed and kind == "f" and \
+                        len(ws.formulas.xml((number, index))) <= EXCEL_CELL_LIMIT:
+                    values[key] = _LIVE_FORMULA  # its text is never needed: not read
+                else:  # anything but a live formula where one belongs
+                    values[key] = FastCell(number, index, ws.value(number, index), kind)
+                    ready = None
             elif at < width:
                 value = raw[at]
                 kind = value.__class__
@@ -276,7 +279,7 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
         extra: dict[str, object] = {}
         for at, index, header in extras:
             if index in special:
-                extra[header] = special[index][0]
+                extra[header] = ws.value(number, index)
             elif at < width:
                 value = raw[at]
                 if value.__class__ is not str or value.strip():
@@ -329,12 +332,24 @@ _EXCEL_ERROR_SET = frozenset(EXCEL_ERRORS)
 _READY = frozenset({str, date, float})
 
 
+class _LiveFormula:
+    """What _fast_rows gives for a live formula in a computed column (a RAG verdict),
+    which is recomputed rather than read, so its text is never unescaped."""
+
+    data_type = "f"
+
+
+_LIVE_FORMULA = _LiveFormula()
+
+
 def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
                  findings: list[Finding]) -> Action:
     action = Action(row=row, action_id="")
     for key, cell in values.items():
         if cell.__class__ in _READY:  # a value _fast_rows has checked
             setattr(action, key, cell)
+            continue
+        if cell is _LIVE_FORMULA:  # recomputed, not read
             continue
         value = cell.value
         column = schema.COLUMNS_BY_KEY[key]

@@ -151,6 +151,32 @@ def test_formula_text_is_unescaped_as_an_xml_parser_would():
     assert _unescape_many([b"&#9650; ok", b"&nbsp; odd"]) == ["\u25b2 ok", "&nbsp; odd"]
 
 
+def test_formula_text_is_unescaped_only_when_asked_for(monkeypatch):
+    """Knowing where formulas are costs nothing; the first cells asked for are unescaped
+    one by one, then the rest in one go — with the same text either way."""
+    from cip_xl import fastbook
+
+    raw = {(row, 16): b'IF($J%d="x","&#10006; Cancelled",$O%d&lt;ReportDate)' % (row, row)
+           for row in range(2, 202)}
+    calls = []
+    real = fastbook._unescape_many
+    monkeypatch.setattr(fastbook, "_unescape_many", lambda texts: calls.append(
+        len(texts)) or real(texts))
+    formulas = fastbook.Formulas(raw)
+    assert (2, 16) in formulas and (1, 16) not in formulas and len(formulas) == 200
+    assert max(row for row, _ in formulas) == 201 and formulas.get((1, 16)) is None
+    assert formulas.xml((5, 16)) == raw[(5, 16)]
+    assert calls == []
+    for row in range(2, 2 + fastbook.Formulas.ONE_BY_ONE):
+        assert formulas[(row, 16)] == f'=IF($J{row}="x","\u2716 Cancelled",$O{row}<ReportDate)'
+    assert calls == [1] * fastbook.Formulas.ONE_BY_ONE
+    assert formulas[(150, 16)] == '=IF($J150="x","\u2716 Cancelled",$O150<ReportDate)'
+    assert calls[-1] == 200 - fastbook.Formulas.ONE_BY_ONE  # the rest at once
+    assert dict(formulas) == {place: "=" + text for place, text in zip(
+        raw, real(list(raw.values())))}
+    assert len(calls) == fastbook.Formulas.ONE_BY_ONE + 1
+
+
 def test_a_row_without_an_action_id_gets_a_new_one_and_a_note(tmp_path):
     """An Action ID cleared in Excel (a copied row, say) is replaced on reading, with an
     INFO finding naming the row — by both readers — and kept from the next save on."""
