@@ -352,13 +352,14 @@ class FastWorkbook:
             big = part is not None and \
                 self._archive.getinfo(part).file_size >= PARALLEL_FROM
             if big:
-                from concurrent.futures import ThreadPoolExecutor
+                from .background import start
 
-                with ThreadPoolExecutor(1) as pool:
-                    values = pool.submit(self._values, title)
+                values = start(self._values, title)
+                try:
                     xml = self._archive.read(part)
                     scanned = _scan(xml, self._percent_styles)
-                    rows = values.result()
+                finally:
+                    rows = values()  # waited for, whatever happened here
             else:
                 rows = self._values(title)
                 xml = self._archive.read(part) if part else b""

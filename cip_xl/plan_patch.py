@@ -109,6 +109,9 @@ def plan_edits(plan: Plan, contract: Contract, book,
     # the Plan sheet
     sheet = SheetXml(book.part(book.sheet_part(plan_title)))
     edits = _plan_sheet_edits(plan, contract, layout, judgements, plan_ws, sheet, styles)
+    hidden = _hidden_cells(plan_ws.merged)
+    if hidden and not hidden.isdisjoint(edits.cells):
+        return None  # a value for a cell under merged cells: the full save explains
     if edits:
         replaced[book.sheet_part(plan_title)] = sheet.apply(edits, styles)
 
@@ -125,6 +128,26 @@ def plan_edits(plan: Plan, contract: Contract, book,
     if styles.changed:
         replaced["xl/styles.xml"] = styles.xml()
     return replaced
+
+
+def _hidden_cells(merged: list[tuple[str, str]]) -> set[tuple[int, int]]:
+    """(row, column) of every cell hidden under merged cells: all of a merged range
+    but its first cell."""
+    from .fastbook import column_number
+
+    hidden: set[tuple[int, int]] = set()
+    for first, last in merged:
+        top, left = _place(first, column_number)
+        bottom, right = _place(last, column_number)
+        hidden.update((row, column) for row in range(top, bottom + 1)
+                      for column in range(left, right + 1))
+        hidden.discard((top, left))
+    return hidden
+
+
+def _place(coordinate: str, column_number) -> tuple[int, int]:
+    letters = coordinate.rstrip("0123456789")
+    return int(coordinate[len(letters):]), column_number(letters)
 
 
 def _title(sheetnames: list[str], name: str) -> str | None:

@@ -79,6 +79,31 @@ def new_workbook(plan: Plan, contract: Contract | None = None):
     return wb
 
 
+class HiddenByMerge(Exception):
+    """A value would have to be written into a cell hidden under merged cells (the
+    cells of a merged range after its first show nothing in Excel)."""
+
+    def __init__(self, sheet: str, cell: str, merged: str, what: str) -> None:
+        super().__init__(f"{what} would go into {cell}, under the merged cells {merged}")
+        self.sheet, self.cell, self.merged, self.what = sheet, cell, merged, what
+
+
+def writable_cell(ws, row: int, column: int, value: object, what: str):
+    """The cell at ``row``, ``column`` to write ``value`` into, or None when the cell is
+    hidden under merged cells and ``value`` is blank (it shows nothing either way).
+    Raises :class:`HiddenByMerge` when a value would be hidden there."""
+    from openpyxl.cell.cell import MergedCell
+
+    cell = ws.cell(row, column)
+    if not isinstance(cell, MergedCell):
+        return cell
+    if value is None or value == "":
+        return None
+    merged = next((str(r) for r in ws.merged_cells.ranges if cell.coordinate in r),
+                  cell.coordinate)
+    raise HiddenByMerge(ws.title, cell.coordinate, merged, what)
+
+
 def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = None) -> None:
     """Write ``plan`` into workbook ``wb``, creating any sheet of the contract it lacks.
 
@@ -257,8 +282,11 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> tuple:
         lines = 1
         for key, index in by_key.items():
             column = columns[key]
-            cell = ws.cell(row, index)
             value = getattr(action, key)
+            cell = writable_cell(ws, row, index, value if key != "rag" else "=",
+                             f"Ref {action.ref}'s {column.header}")
+            if cell is None:
+                continue
             set_value(cell, value, column.kind)
             # styling each cell through openpyxl's descriptors costs more than the rest
             # of the save; cells of one column and value shape share one style record
@@ -274,13 +302,17 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> tuple:
                     column.kind != schema.COMPUTED:
                 lines = max(lines, wrapped_lines(value, column.width))
         for header, index in by_extra.items():
-            cell = ws.cell(row, index)
-            set_value(cell, action.extra.get(header), schema.TEXT)
+            cell = writable_cell(ws, row, index, action.extra.get(header),
+                             f"Ref {action.ref}'s {header}")
+            if cell is not None:
+                set_value(cell, action.extra.get(header), schema.TEXT)
         ws.row_dimensions[row].height = min(409, 15 * lines)  # Excel's limit is 409
         action.row = row
     for row in range(last_row + 1, ws.max_row + 1):  # actions removed since last save
         for index in list(by_key.values()) + list(by_extra.values()):
-            ws.cell(row, index).value = None
+            cell = writable_cell(ws, row, index, None, "")
+            if cell is not None:
+                cell.value = None
 
     ws.freeze_panes = ws.cell(header_row + 1, 2)
     last_col = get_column_letter(max(list(by_key.values()) + list(by_extra.values())))
@@ -453,7 +485,15 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 f"{path.name} holds {', '.join(lost)}, which cip-xl cannot keep when it "
                 "saves. Remove them or keep them in another workbook; nothing was "
                 "changed.", file=str(path)))
-        write_into(wb, plan, contract, judgements)
+        try:
+            write_into(wb, plan, contract, judgements)
+        except HiddenByMerge as hidden:
+            raise PlanFileError(Finding(
+                "merged-cells", ERROR,
+                f"{hidden.what} would go into {hidden.cell} of the {hidden.sheet} sheet, "
+                f"which is hidden under the merged cells {hidden.merged}. Unmerge them "
+                "(Home > Merge & Center), fill in each row and try again; nothing was "
+                "changed.", str(path), hidden.sheet, hidden.cell)) from None
         if backup:
             backup_path = make_backup(path)
     else:

@@ -63,6 +63,8 @@ def install(wb, plan: Plan, contract: Contract, judgements: dict[str, Judgement]
     ``palette`` overrides verdict fill colours by word (RRGGBB).
     """
     from openpyxl.formatting.rule import FormulaRule
+
+    from .plan_write import writable_cell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -73,7 +75,7 @@ def install(wb, plan: Plan, contract: Contract, judgements: dict[str, Judgement]
     rag = letters["rag"]
     for offset, action in enumerate(plan.actions, start=1):
         row = header_row + offset
-        cell = ws[f"{rag}{row}"]
+        cell = writable_cell(ws, row, by_key["rag"], "=", f"Ref {action.ref}'s RAG formula")
         cell.value = rag_formula(row, letters)
         judgement = judgements.get(action.action_id)
         if judgement:

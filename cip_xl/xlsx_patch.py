@@ -578,21 +578,20 @@ def deflate(data: bytes, level: int = 4) -> tuple[bytes, int]:
     if count == 1:
         packer = zlib.compressobj(level, zlib.DEFLATED, -15)
         return packer.compress(data) + packer.flush(), zlib.crc32(data)
-    from concurrent.futures import ThreadPoolExecutor
+    from .background import start
 
     step = -(-len(data) // count)
     view = memoryview(data)
 
-    def piece(start: int) -> bytes:
+    def piece(begin: int) -> bytes:
         packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-        last = start + step >= len(data)
-        return packer.compress(view[start:start + step]) + packer.flush(
+        last = begin + step >= len(data)
+        return packer.compress(view[begin:begin + step]) + packer.flush(
             zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
-    with ThreadPoolExecutor(count) as pool:
-        pieces = pool.map(piece, range(0, len(data), step))
-        crc = zlib.crc32(data)
-        return b"".join(pieces), crc
+    pieces = [start(piece, begin) for begin in range(0, len(data), step)]
+    crc = zlib.crc32(data)
+    return b"".join([result() for result in pieces]), crc
 
 
 def _raw(source: bytes, info) -> bytes:

@@ -204,3 +204,36 @@ def test_a_row_without_an_action_id_gets_a_new_one_and_a_note(tmp_path):
     again = read_plan(path, read_only=True)
     assert not [f for f in again.findings if f.code == "action-id-new"]
     assert len({a.action_id for a in again.plan.actions}) == len(again.plan.actions)
+
+
+def test_a_process_that_cannot_start_a_thread_still_reads_and_saves(odd_plan, monkeypatch):
+    """Parsing beside the scan, and deflating in pieces, want threads; a process at its
+    thread limit does the work in its own thread instead — never 'file damaged'."""
+    import threading
+
+    from cip_xl import fastbook, xlsx_patch
+
+    expected = read_plan(odd_plan, read_only=True)
+    fastbook.forget()
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    monkeypatch.setattr(fastbook, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(xlsx_patch, "PARALLEL_FROM", 0)
+    assert_same(read_plan(odd_plan, read_only=True), expected)
+    result = cip_xl.refresh_status(odd_plan, as_of=date(2027, 1, 31))
+    assert result.saved
+    fastbook.forget()
+    again = read_plan(odd_plan, read_only=True)
+    assert again.plan.settings.reporting_date == date(2027, 1, 31)
+
+
+def test_work_started_in_the_background_gives_its_result_or_its_error():
+    from cip_xl.background import start
+
+    assert start(sum, [1, 2, 3])() == 6
+    failing = start(int, "not a number")
+    with pytest.raises(ValueError):
+        failing()

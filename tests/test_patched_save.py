@@ -407,3 +407,55 @@ def test_formulas_filled_down_in_excel_get_the_full_save(example_path, tmp_path,
     assert formula.startswith("=IF(") and re.search(r"\$[A-Z]{1,2}3\b", formula) and \
         not re.search(r"\$[A-Z]{1,2}2\b", formula)
     assert b't="shared"' not in zipfile.ZipFile(shared).read("xl/worksheets/sheet1.xml")
+
+
+def _merge_down(path, header, first, last, blank_below=True, new_column=False):
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    if blank_below:
+        for row in range(first + 1, last + 1):
+            ws.cell(row, heads[header]).value = None
+    ws.merge_cells(start_row=first, start_column=heads[header], end_row=last,
+                   end_column=heads[header])
+    if new_column:  # a column of the council's own: the layout changed, a full save
+        ws.cell(1, ws.max_column + 1).value = "Council note"
+    wb.save(path)
+    return heads
+
+
+@pytest.mark.parametrize("new_column", [False, True], ids=["patched", "full save"])
+def test_theme_cells_merged_down_stay_merged_through_a_status(example_path, outcomes,
+                                                              new_column):
+    """Councils merge a theme's cells down its actions; the rows under the first hold
+    nothing to write, so a refresh keeps the merge — patched or fully saved."""
+    heads = _merge_down(example_path, "Theme", 10, 12, new_column=new_column)
+    result = cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert result.saved and outcomes == [not new_column]
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    letter = openpyxl.utils.get_column_letter(heads["Theme"])
+    assert f"{letter}10:{letter}12" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws.cell(13, heads["RAG"]).value.startswith("=IF(")
+
+
+@pytest.mark.parametrize("new_column", [False, True], ids=["patched", "full save"])
+def test_a_value_that_would_hide_under_merged_cells_is_refused(example_path, outcomes,
+                                                               new_column):
+    """A verdict cannot be written into a cell hidden under merged cells; the refresh
+    stops with the cell and the range named, and the file is left as it was."""
+    from cip_xl.findings import PlanFileError
+
+    heads = _merge_down(example_path, "RAG", 5, 6, blank_below=False,
+                        new_column=new_column)
+    before = example_path.read_bytes()
+    with pytest.raises(PlanFileError) as refused:
+        cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    letter = openpyxl.utils.get_column_letter(heads["RAG"])
+    finding = refused.value.finding
+    assert (finding.code, finding.sheet, finding.cell) == ("merged-cells", "Plan",
+                                                           f"{letter}6")
+    assert f"{letter}5:{letter}6" in finding.message
+    assert outcomes == [False]  # the patched save left it to the full save
+    assert example_path.read_bytes() == before
+    backups = example_path.parent / "backups"
+    assert not backups.exists() or not list(backups.iterdir())  # no backup left behind
