@@ -68,6 +68,18 @@ def cell_facts(path):
     return facts
 
 
+def type_into_plan(path, values: dict) -> dict:
+    """Type ``values`` ({(row, header): value}) into the Plan sheet as Excel would keep
+    them; return the column of each header."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    for (row, header), value in values.items():
+        ws.cell(row, heads[header]).value = value
+    wb.save(path)
+    return heads
+
+
 def differences(a, b):
     keys = set(a) | set(b)
     return sorted((k, a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k))
@@ -123,16 +135,10 @@ def test_cells_a_full_save_would_rewrite_are_rewritten_by_a_patched_one(
     """Cells whose value equals what the plan holds but not how a save stores it — a
     number or TRUE in a text column, text with spaces around it, a whole number where
     calamine gives a float — are written as a full save writes them."""
-    wb = openpyxl.load_workbook(example_path)
-    ws = wb["Plan"]
-    heads = {c.value: c.column for c in ws[1]}
-    ws.cell(2, heads["Resource implications"]).value = 5000
-    ws.cell(3, heads["Target / outcomes"]).value = True
-    ws.cell(4, heads["Objective"]).value = "  Spaces around  "
-    ws.cell(5, heads["Progress update"]).value = 3.25
-    ws.cell(6, heads["% complete"]).value = 40
-    ws.cell(7, heads["Ref"]).value = 7
-    wb.save(example_path)
+    heads = type_into_plan(example_path, {
+        (2, "Resource implications"): 5000, (3, "Target / outcomes"): True,
+        (4, "Objective"): "  Spaces around  ", (5, "Progress update"): 3.25,
+        (6, "% complete"): 40, (7, "Ref"): 7})
     full = tmp_path / "full.xlsx"
     shutil.copy(example_path, full)
 
@@ -207,13 +213,9 @@ def test_values_set_in_code_are_saved_as_a_full_save_saves_them(example_path, tm
     from cip_xl.plan_read import read_plan
     from cip_xl.plan_write import save_plan
 
-    wb = openpyxl.load_workbook(example_path)
-    ws = wb["Plan"]
-    heads = {c.value: c.column for c in ws[1]}
-    ws.cell(2, heads["Resource implications"]).value = 5000
-    ws.cell(3, heads["Resource implications"]).value = 2.5
-    ws.cell(4, heads["% complete"]).value = 1
-    wb.save(example_path)
+    heads = type_into_plan(example_path, {(2, "Resource implications"): 5000,
+                                          (3, "Resource implications"): 2.5,
+                                          (4, "% complete"): 1})
     full = tmp_path / "full.xlsx"
     shutil.copy(example_path, full)
     for path in (example_path, full):
