@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
+from .cells import as_text
+
 @lru_cache(maxsize=4096)
 def _officer_codes(cell: str) -> tuple[str, ...]:
     """The codes in a lead officer cell, remembered: a plan names a few dozen officers
@@ -63,7 +65,8 @@ class Action:
     @property
     def lead_officers(self) -> list[str]:
         """The officer codes in the lead officer cell ("CEX/ CPPU" → CEX, CPPU)."""
-        return list(_officer_codes(self.lead_officer or ""))
+        cell = self.lead_officer
+        return list(_officer_codes(cell if isinstance(cell, str) else as_text(cell)))
 
 
 @dataclass

@@ -350,7 +350,7 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
             if wanted is not None:
                 style = _style_for(sheet, styles, row, index, first, number_format, quote)
             edits.cells[(row, index)] = CellEdit(wanted, style)
-            if isinstance(wanted, str) and key in visible_text:
+            if key in visible_text:  # a text that grew, shrank or went: the height too
                 changed_text = True
         judgement = judgements.get(action.action_id)
         label = judgement.label if judgement else ""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from .dates import DueDate, describe, parse_due
 from .model import Action, Plan, Settings
@@ -84,7 +84,7 @@ def judge(action: Action, settings: Settings, as_of: date | None = None) -> Judg
     if status == "Cancelled":
         return verdict("Cancelled", "cancelled")
     if status == "Complete":
-        finished = action.last_updated if isinstance(action.last_updated, date) else None
+        finished = _day_of(action.last_updated)
         if finished and in_force.due and finished > in_force.due:
             return verdict("Complete", f"completed {describe(finished)}, "
                            f"{_days(finished - in_force.due)} after it was due "
@@ -148,9 +148,16 @@ def _behind(pct: float | None, due: date, as_of: date, settings: Settings) -> st
     return ""
 
 
+def _day_of(value: object) -> date | None:
+    """The day a Last updated value names (a datetime set in code counts as its day)."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
 def _stale(action: Action, as_of: date, settings: Settings) -> bool:
-    updated = action.last_updated
-    if not isinstance(updated, date):
+    updated = _day_of(action.last_updated)
+    if updated is None:
         return True
     return updated < as_of - timedelta(days=settings.no_update_days)
 

@@ -88,8 +88,12 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def escape(text: str) -> bytes:
-    """``text`` as XML character data; characters XML cannot hold become U+FFFD."""
+    """``text`` as XML character data; characters XML cannot hold become U+FFFD. A
+    carriage return is written as a character reference: as itself, every XML reader
+    would turn it into a line feed."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
     if _ILLEGAL_XML.search(text):
         text = _ILLEGAL_XML.sub("\ufffd", text)
     return text.encode("utf-8")

@@ -205,6 +205,55 @@ def test_control_characters_set_in_code_cannot_break_a_patched_file(example_path
     assert CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan")
 
 
+def test_a_row_whose_long_text_is_cleared_shrinks_as_in_a_full_save(example_path,
+                                                                   tmp_path, outcomes):
+    """Row heights follow the longest visible text; clearing it (not only changing
+    it to other text) brings the row back down."""
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    long_text = "A progress update long enough to wrap over several lines. " * 6
+    reading = read_plan(example_path, read_only=True)
+    reading.plan.actions[0].progress_update = long_text
+    save_plan(reading.plan, example_path, workbook=reading.workbook)
+    tall = openpyxl.load_workbook(example_path)["Plan"].row_dimensions[2].height
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+    for path in (example_path, full):
+        reading = read_plan(path, read_only=True)
+        reading.plan.actions[0].progress_update = ""
+        if path == full:
+            plan_patch_save, plan_patch.patch_save = plan_patch.patch_save, \
+                (lambda *a, **k: False)
+        try:
+            save_plan(reading.plan, path, workbook=reading.workbook)
+        finally:
+            if path == full:
+                plan_patch.patch_save = plan_patch_save
+    heights = [openpyxl.load_workbook(p)["Plan"].row_dimensions[2].height
+               for p in (example_path, full)]
+    assert outcomes == [True, True]  # the tall save, then the patched one
+    assert heights[0] == heights[1] < tall
+
+
+def test_carriage_returns_survive_a_patched_save(example_path, outcomes):
+    """Text pasted from Word carries carriage returns; written into XML as they are,
+    every reader would turn them into line feeds."""
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    text = "Paragraph one\rParagraph two\r\nthree"
+    reading = read_plan(example_path, read_only=True)
+    reading.plan.actions[0].progress_update = text
+    save_plan(reading.plan, example_path, workbook=reading.workbook)
+    assert outcomes == [True]
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    assert ws.cell(2, heads["Progress update"]).value == text
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    assert rows[1][heads["Progress update"] - 1] == text
+
+
 def test_values_set_in_code_are_saved_as_a_full_save_saves_them(example_path, tmp_path,
                                                               outcomes, monkeypatch):
     """A caller of the library may put a number where the plan keeps text (or a
@@ -461,3 +510,86 @@ def test_a_value_that_would_hide_under_merged_cells_is_refused(example_path, out
     assert example_path.read_bytes() == before
     backups = example_path.parent / "backups"
     assert not backups.exists() or not list(backups.iterdir())  # no backup left behind
+
+
+_FIELDS = ("ref", "theme", "objective", "key_action", "lead_officer", "target_date",
+           "revised_date", "target_outcomes", "resources", "status", "percent_complete",
+           "progress_update", "last_updated")
+
+
+def _any_value():
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.none(), st.booleans(), st.integers(-5, 250),
+        st.integers(-10**8, 10**8).map(lambda n: n / 100),  # openpyxl keeps 16 digits
+        st.dates(min_value=date(2001, 1, 1), max_value=date(2039, 12, 31)),
+        st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2039, 12, 31))
+        .map(lambda moment: moment.replace(microsecond=0)),  # Excel keeps no finer
+        st.text(max_size=12),
+        st.sampled_from(["", "  padded  ", "=see note", "-10%", "+1", "@team", "3.10",
+                         "TRUE", "On track", "Complete", "Mar 2027", "Ongoing", "#N/A",
+                         "bell\x07", "two\nlines", "word\r\nbreaks\rhere", "CEX/ HF"]))
+
+
+def _date_formats_only(fact):
+    if isinstance(fact, tuple) and len(fact) == 8 and not isinstance(fact[0], date):
+        return (fact[0], None) + fact[2:]
+    return fact
+
+
+def _random_edits():
+    """(action index, field, value) edits; date columns get days, times or text — a
+    number there means a date only by its cell's format, which the two saves choose
+    differently (see the test)."""
+    from hypothesis import strategies as st
+
+    def value_for(field):
+        if field in ("target_date", "revised_date", "last_updated"):
+            return _any_value().filter(lambda v: not isinstance(v, (bool, int, float)))
+        return _any_value()
+
+    edit = st.sampled_from(_FIELDS).flatmap(
+        lambda field: st.tuples(st.integers(0, 39), st.just(field), value_for(field)))
+    return st.lists(edit, min_size=1, max_size=12)
+
+
+def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
+    """Whatever values code puts into a plan's actions — numbers in text columns, text
+    in date columns, logicals, padded text, text like a formula — the patched save and
+    the full save leave the same cells, as openpyxl reads them: values, fills, fonts,
+    alignment, quote prefixes, row heights, and a date format on every date. (Other
+    number formats of such odd values may differ: the full save gives a cell the
+    format of the first cell in its column holding the same kind of value.)"""
+    from hypothesis import HealthCheck, given, settings
+
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    base = tmp_path_factory.mktemp("any") / "plan.xlsx"
+    cip_xl.save_plan(example_plan(), base)
+    original = plan_patch.patch_save
+
+    @settings(max_examples=20, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(edits=_random_edits())
+    def check(edits):
+        folder = tmp_path_factory.mktemp("case")
+        saved = {}
+        for way in ("patched", "full"):
+            path = folder / f"{way}.xlsx"
+            shutil.copy(base, path)
+            reading = read_plan(path, read_only=True)
+            for index, field, value in edits:
+                setattr(reading.plan.actions[index], field, value)
+            plan_patch.patch_save = original if way == "patched" else (
+                lambda *a, **k: False)
+            try:
+                save_plan(reading.plan, path, workbook=reading.workbook, backup=False)
+            finally:
+                plan_patch.patch_save = original
+            saved[way] = {place: _date_formats_only(fact)
+                          for place, fact in cell_facts(path).items()}
+        assert differences(saved["patched"], saved["full"]) == []
+
+    check()

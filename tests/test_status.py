@@ -211,3 +211,31 @@ def test_summary_counts_themes_named_like_formulas_or_wildcards(tmp_path):
             tally = expected[row[0]]
             assert [int(x) for x in row[1:len(VERDICTS) + 1]] == \
                 [tally.get(v.word, 0) for v in VERDICTS], row[0]
+
+
+def test_a_last_updated_time_set_in_code_counts_as_its_day():
+    """Code may set Last updated to a datetime; it is judged as that day (comparing a
+    datetime with a date used to raise TypeError)."""
+    from datetime import datetime
+
+    from cip_xl.model import Action, Settings
+    from cip_xl.status import judge
+
+    settings = Settings(reporting_date=date(2026, 6, 30))
+    done = judge(Action(status="Complete", target_date=date(2026, 1, 1),
+                        last_updated=datetime(2026, 3, 1, 16, 45)), settings)
+    assert done.verdict.word == "Complete" and "59 days after it was due" in done.reason
+    fresh = judge(Action(status="On track", target_date=date(2027, 1, 1),
+                         last_updated=datetime(2026, 6, 1, 9)), settings)
+    stale = judge(Action(status="On track", target_date=date(2027, 1, 1),
+                         last_updated=datetime(2026, 1, 1, 9)), settings)
+    assert (fresh.verdict.word, stale.verdict.word) == ("On track", "No update")
+
+
+def test_a_lead_officer_set_in_code_as_a_number_reads_as_its_code():
+    from cip_xl.model import Action
+
+    assert Action(lead_officer=101).lead_officers == ["101"]
+    assert Action(lead_officer=101.0).lead_officers == ["101"]
+    assert Action(lead_officer=None).lead_officers == []
+    assert Action(lead_officer="CEX/ CPPU").lead_officers == ["CEX", "CPPU"]
