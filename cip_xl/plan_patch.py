@@ -25,7 +25,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from . import schema
-from .fastbook import plain_value
+from .fastbook import column_number, plain_value
 from .model import Plan
 from .plan_write import DATE_FORMAT, ILLEGAL, wrapped_lines
 from .schema import Contract
@@ -68,17 +68,17 @@ def plan_edits(plan: Plan, contract: Contract, book,
     """The package parts to replace (name → new XML) to hold ``plan``; ``None`` when a
     full save is needed. Raises :class:`~cip_xl.xlsx_patch.PatchError` for XML this
     layer will not edit."""
-    from .plan_read import find_header_row
+    from .plan_read import find_header_row, find_sheet
     from .plan_write import (LAYOUT_PROPERTY, layout_from_headers, layout_stamp,
                              table_contents)
     from .status import refresh
     from .xlsx_patch import SheetXml, Styles
 
-    titles = {key: _title(book.sheetnames, contract.sheet(key))
+    titles = {key: find_sheet(book, contract.sheet(key))
               for key in contract.sheet_names}
-    plan_title = _title(book.sheetnames, contract.plan_sheet)
+    plan_title = find_sheet(book, contract.plan_sheet)
     if plan_title is None or None in titles.values() or \
-            _title(book.sheetnames, "Summary") is None or book.date1904:
+            find_sheet(book, "Summary") is None or book.date1904:
         return None
     stored_stamp = book.custom_property(LAYOUT_PROPERTY)
     if not stored_stamp:
@@ -133,28 +133,20 @@ def plan_edits(plan: Plan, contract: Contract, book,
 def _hidden_cells(merged: list[tuple[str, str]]) -> set[tuple[int, int]]:
     """(row, column) of every cell hidden under merged cells: all of a merged range
     but its first cell."""
-    from .fastbook import column_number
-
     hidden: set[tuple[int, int]] = set()
     for first, last in merged:
-        top, left = _place(first, column_number)
-        bottom, right = _place(last, column_number)
+        top, left = _place(first)
+        bottom, right = _place(last)
         hidden.update((row, column) for row in range(top, bottom + 1)
                       for column in range(left, right + 1))
         hidden.discard((top, left))
     return hidden
 
 
-def _place(coordinate: str, column_number) -> tuple[int, int]:
+def _place(coordinate: str) -> tuple[int, int]:
+    """``"C10"`` → (10, 3)."""
     letters = coordinate.rstrip("0123456789")
     return int(coordinate[len(letters):]), column_number(letters)
-
-
-def _title(sheetnames: list[str], name: str) -> str | None:
-    for title in sheetnames:
-        if title.strip().lower() == name.strip().lower():
-            return title
-    return None
 
 
 def stored(value: object, kind: str) -> tuple[object, str | None, bool]:

@@ -97,7 +97,7 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
 
     file = str(path)
     findings: list[Finding] = []
-    plan_sheet = _find_sheet(wb, contract.plan_sheet)
+    plan_sheet = find_sheet(wb, contract.plan_sheet)
     if plan_sheet is None:
         raise PlanFileError(Finding(
             "sheet-missing", ERROR,
@@ -185,7 +185,7 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
         ReturnRecord(_text(r[0]), _text(r[1]), int(r[2] or 0), _day_time(r[3]), _text(r[4]),
                      int(r[5] or 0), _day_time(r[6]), _text(r[7]))
         for r in _rows(wb, contract.sheet("returns"))]
-    source.sheets = {key: _find_sheet(wb, contract.sheet(key)) or ""
+    source.sheets = {key: find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
     return PlanReading(plan, findings, wb)
 
@@ -302,7 +302,7 @@ def _day_time(value: object) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
-def _find_sheet(wb, name: str) -> str | None:
+def find_sheet(wb, name: str) -> str | None:
     """The sheet called ``name``, ignoring case and surrounding spaces."""
     for title in wb.sheetnames:
         if title.strip().lower() == name.strip().lower():
@@ -311,7 +311,7 @@ def _find_sheet(wb, name: str) -> str | None:
 
 
 def _rows(wb, name: str, width: int = 11) -> list[tuple]:
-    title = _find_sheet(wb, name)
+    title = find_sheet(wb, name)
     if title is None:
         return []
     rows = []
@@ -442,7 +442,7 @@ def _header_map(ws, headers: tuple[str, ...]) -> dict[str, int]:
 
 
 def _read_officers(wb, contract: Contract, file: str, findings: list[Finding]) -> list[Officer]:
-    title = _find_sheet(wb, contract.sheet("officers"))
+    title = find_sheet(wb, contract.sheet("officers"))
     if title is None:
         findings.append(Finding("sheet-missing", ERROR,
                                 f"There is no '{contract.sheet('officers')}' sheet listing "
@@ -463,7 +463,7 @@ def _read_officers(wb, contract: Contract, file: str, findings: list[Finding]) -
 
 
 def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> list[Theme]:
-    title = _find_sheet(wb, contract.sheet("themes"))
+    title = find_sheet(wb, contract.sheet("themes"))
     if title is None:
         return []
     ws = wb[title]
@@ -484,7 +484,7 @@ def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> 
 
 def _read_settings(wb, contract: Contract, file: str, findings: list[Finding]) -> Settings:
     settings = Settings(plan_id="")
-    title = _find_sheet(wb, contract.sheet("settings"))
+    title = find_sheet(wb, contract.sheet("settings"))
     if title is None:
         findings.append(Finding("sheet-missing", WARNING,
                                 f"There is no '{contract.sheet('settings')}' sheet; defaults "

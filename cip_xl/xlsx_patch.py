@@ -22,6 +22,8 @@ from functools import lru_cache
 from datetime import date, datetime, time
 from zipfile import ZipFile
 
+from .fastbook import column_letters, column_number  # noqa: F401 (re-exported)
+
 #: Excel's day 0 for the 1900 date system
 EPOCH = datetime(1899, 12, 30)
 
@@ -67,21 +69,6 @@ class SheetEdits:
 
     def __bool__(self) -> bool:
         return bool(self.cells or self.heights)
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def column_number(letters: bytes) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ch - 64
-    return number
 
 
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
