@@ -294,8 +294,9 @@ class FastSheet:
                         else "General")
 
 
-#: content digest → sheets parsed from the workbook most recently read
-_RECENT: dict[bytes, dict[str, FastSheet]] = {}
+#: content digest → (sheets parsed, what readers built from them) of the workbook most
+#: recently read
+_RECENT: dict[bytes, tuple[dict[str, FastSheet], dict[str, object]]] = {}
 
 
 def forget() -> None:
@@ -335,8 +336,12 @@ class FastWorkbook:
         global _RECENT
         digest = hashlib.blake2b(self.data, digest_size=20).digest()
         if digest not in _RECENT:
-            _RECENT = {digest: {}}
-        self._sheets: dict[str, FastSheet] = _RECENT[digest]
+            _RECENT = {digest: ({}, {})}
+        self._sheets: dict[str, FastSheet] = _RECENT[digest][0]
+        #: what a reader built from these bytes and may use again while they are the
+        #: most recent read (cip_xl.plan_read keeps its plan here). Whatever is kept
+        #: must be handed out as copies: it outlives this workbook.
+        self.remembered: dict[str, object] = _RECENT[digest][1]
 
     def __getitem__(self, title: str) -> FastSheet:
         if title not in self._sheets:

@@ -78,7 +78,7 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
 
         wb = FastWorkbook(path)
         try:
-            reading = _read(wb, path, contract)
+            reading = _read_again(wb, path, contract)
         except PlanFileError:
             raise
         except Exception as exc:  # read-only mode parses while iterating
@@ -89,6 +89,21 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
             wb.close()
         return reading
     return _read(workbook if workbook is not None else open_workbook(path), path, contract)
+
+
+def _read_again(wb, path: Path, contract: Contract) -> PlanReading:
+    """:func:`_read` of a FastWorkbook, unless the same bytes were read as a plan at the
+    same path under the same contract just before (validate, then status): then a copy
+    of that reading, which is what reading them again would give."""
+    from .model import copy_plan
+
+    kept = wb.remembered.get("plan")
+    if kept is not None and kept[0] == str(path) and kept[1] == contract:
+        return PlanReading(copy_plan(kept[2]), list(kept[3]), wb)
+    reading = _read(wb, path, contract)
+    wb.remembered["plan"] = (str(path), contract, copy_plan(reading.plan),
+                             list(reading.findings))
+    return reading
 
 
 def _read(wb, path: Path, contract: Contract) -> PlanReading:

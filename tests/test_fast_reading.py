@@ -177,6 +177,46 @@ def test_formula_text_is_unescaped_only_when_asked_for(monkeypatch):
     assert len(calls) == fastbook.Formulas.ONE_BY_ONE + 1
 
 
+def test_reading_the_same_bytes_again_is_as_if_read_afresh(odd_plan, tmp_path):
+    """validate, then status, read the same file twice; the second reading is a copy
+    of the first. Whatever a job does to the plan it was given must not reach the next
+    reading, and the same bytes at another path, or under another contract, are read
+    for what they are there."""
+    import shutil
+
+    from cip_xl.findings import Finding
+    from cip_xl.model import AuditEntry
+    from cip_xl.schema import Contract
+
+    first = read_plan(odd_plan, read_only=True)
+    action = first.plan.actions[0]
+    action.progress_update = "changed by the first job"
+    action.extra["Council note"] = "changed too"
+    first.plan.settings.extra["Added"] = "by the first job"
+    first.plan.source.columns["ref"] = "ZZ"
+    first.plan.officers[0].name = "Someone else"
+    first.plan.audit.append(AuditEntry(datetime(2026, 1, 1), "me", action.action_id,
+                                       action.ref, "Progress update", "", "x"))
+    first.plan.actions.pop()
+    first.findings.append(Finding("made-up", "error", "not in the file"))
+
+    second = read_plan(odd_plan, read_only=True)
+    assert_same(second, read_plan(odd_plan, workbook=open_workbook(odd_plan)))
+    assert second.plan.source.columns["ref"] != "ZZ"
+    third = read_plan(odd_plan, read_only=True)
+    assert third.plan.actions[0] is not second.plan.actions[0]
+    assert third.plan.actions[0].extra is not second.plan.actions[0].extra
+
+    elsewhere = shutil.copy(odd_plan, tmp_path / "same-bytes.xlsx")
+    moved = read_plan(elsewhere, read_only=True)
+    assert moved.plan.source.file == str(elsewhere)
+    assert {f.file for f in moved.findings} == {str(elsewhere)}
+
+    with pytest.raises(PlanFileError) as refused:
+        read_plan(odd_plan, Contract(plan_sheet="Actions"), read_only=True)
+    assert refused.value.finding.code == "sheet-missing"
+
+
 def test_a_row_without_an_action_id_gets_a_new_one_and_a_note(tmp_path):
     """An Action ID cleared in Excel (a copied row, say) is replaced on reading, with an
     INFO finding naming the row — by both readers — and kept from the next save on."""
