@@ -310,14 +310,14 @@ class FastWorkbook:
     def __init__(self, path: str | Path) -> None:
         from python_calamine import CalamineWorkbook
 
-        from .filecheck import sniff
+        from .filecheck import read_package, sniff
 
         self.path = Path(path)
-        sniff(self.path)
+        #: the package's bytes as read: what the values come from, and the base a
+        #: patched save (cip_xl.plan_patch) copies unchanged parts from
+        self.data = read_package(self.path)
+        sniff(self.path, self.data)
         try:
-            #: the package's bytes as read: what the values come from, and the base a
-            #: patched save (cip_xl.plan_patch) copies unchanged parts from
-            self.data = self.path.read_bytes()
             self._book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
             self.sheetnames = list(self._book.sheet_names)
             self._archive = zipfile.ZipFile(io.BytesIO(self.data))

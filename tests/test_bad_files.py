@@ -8,11 +8,24 @@ import pytest
 from .conftest import run_cli
 
 
-def _from_example(example_path, target, replace: dict[str, bytes]) -> None:
+def _from_example(example_path, target, replace: dict[str, bytes],
+                  compression: int = zipfile.ZIP_DEFLATED) -> None:
     with zipfile.ZipFile(example_path) as src, zipfile.ZipFile(target, "w",
-                                                               zipfile.ZIP_DEFLATED) as dst:
+                                                               compression) as dst:
         for item in src.infolist():
             dst.writestr(item.filename, replace.get(item.filename, src.read(item.filename)))
+
+
+def _zip_password(example_path, target) -> None:
+    """The example with every part flagged as locked by a zip password (the flag bit
+    set in each local and central header), as a zip tool's "encrypt" would leave it."""
+    data = bytearray(example_path.read_bytes())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        while at >= 0:
+            data[at + flags_at] |= 0x1
+            at = data.find(signature, at + 4)
+    target.write_bytes(bytes(data))
 
 
 def _encrypted(example_path, target) -> None:
@@ -54,6 +67,11 @@ def make_bad(kind: str, example_path, tmp_path):
             z.writestr("xl/worksheets/sheet1.xml", b"\x00" * (40 * 1024 * 1024))
     elif kind == "entity-bomb":
         _from_example(example_path, target, {"xl/workbook.xml": BILLION_LAUGHS})
+    elif kind == "entity-bomb-stored":  # not compressed: read another way
+        _from_example(example_path, target, {"xl/workbook.xml": BILLION_LAUGHS},
+                      zipfile.ZIP_STORED)
+    elif kind == "zip-password":
+        _zip_password(example_path, target)
     elif kind == "broken-xml":
         _from_example(example_path, target, {"xl/workbook.xml": b"<workbook><sheets>"})
     elif kind == "no-plan-sheet":
@@ -76,6 +94,8 @@ CASES = {
     "word-renamed": "a Word document",
     "zip-bomb": "zip bomb",
     "entity-bomb": "entity declarations",
+    "entity-bomb-stored": "entity declarations",
+    "zip-password": "zip password",
     "broken-xml": "is damaged",
     "no-plan-sheet": "has no 'Plan' sheet",
     "missing": "There is no file",
