@@ -414,9 +414,14 @@ def _new_log_row(edits, row: int, values: tuple, filled, styles, new_styles: dic
     have yet — a new audit entry, change request or return record: what the
     cell-by-cell comparison would write there, without comparing."""
     for at in filled:
-        wanted, number_format, quote = stored(values[at], "value")
-        if wanted is None:
-            continue
+        value = values[at]
+        if value.__class__ is str and value and value.isprintable() and \
+                value[0] not in "=+-@":  # most: plain text, stored as it is
+            wanted, number_format, quote = value, None, False
+        else:
+            wanted, number_format, quote = stored(value, "value")
+            if wanted is None:
+                continue
         style = new_styles.get((number_format, quote))
         if style is None:
             style = new_styles[(number_format, quote)] = styles.with_format(

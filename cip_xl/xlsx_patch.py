@@ -78,11 +78,17 @@ def escape(text: str) -> bytes:
     """``text`` as XML character data; characters XML cannot hold become U+FFFD. A
     carriage return is written as a character reference: as itself, every XML reader
     would turn it into a line feed."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if _ILLEGAL_XML.search(text):
-        text = _ILLEGAL_XML.sub("\ufffd", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if not text.isprintable():  # printable text has no control characters at all
+        if "\r" in text:
+            text = text.replace("\r", "&#13;")
+        if _ILLEGAL_XML.search(text):
+            text = _ILLEGAL_XML.sub("\ufffd", text)
     return text.encode("utf-8")
 
 
@@ -101,9 +107,20 @@ def _number(value: float | int) -> bytes:
     return repr(value).encode()
 
 
+#: what str.strip() takes off the ends of a text that needs xml:space="preserve"
+_SPACES = frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001"
+                    "\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028"
+                    "\u2029\u202f\u205f\u3000")
+
+
 def cell_xml(ref: bytes, value: object, style: bytes | None) -> bytes:
     """The ``<c>`` element holding ``value`` at ``ref`` (style index ``style``)."""
     s = b' s="' + style + b'"' if style and style != b"0" else b""
+    if value.__class__ is str and value:  # most cells: text
+        space = b' xml:space="preserve"' if value[0] in _SPACES or \
+            value[-1] in _SPACES or "\n" in value else b""
+        return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (
+            ref, s, space, escape(value))
     head = b'<c r="' + ref + b'"' + s
     if value is None or value == "":
         return head + b"/>"
@@ -294,7 +311,7 @@ class SheetXml:
     def _style(self, edit: CellEdit, tag: bytes | None) -> bytes | None:
         """The style index for an edited cell whose current opening tag is ``tag``."""
         if edit.style is not None:
-            return str(edit.style).encode()
+            return _index(edit.style)
         found = _STYLE.search(tag) if tag is not None else None
         own = found[1] if found else None
         if edit.fill is not None:
@@ -359,6 +376,12 @@ class SheetXml:
                 existing[column] = cell_xml(ref, edit.value, style)
         content = b"".join(existing[c] for c in sorted(existing))
         return b"<row" + attrs + b">" + content + b"</row>"
+
+
+@lru_cache(maxsize=4096)
+def _index(style: int) -> bytes:
+    """A style index as the bytes of its attribute value."""
+    return str(style).encode()
 
 
 @lru_cache(maxsize=None)

@@ -254,6 +254,32 @@ def test_carriage_returns_survive_a_patched_save(example_path, outcomes):
     assert rows[1][heads["Progress update"] - 1] == text
 
 
+@pytest.mark.parametrize("text, kept, preserved", [
+    ("Plain words", "Plain words", False),
+    ("  indented", "  indented", True),
+    ("ends with a non-breaking space\u00a0", "ends with a non-breaking space\u00a0", True),
+    ("two\nlines", "two\nlines", True),
+    ("Word's\r\nbreak", "Word's\r\nbreak", True),
+    ("R&D <pilot> > plan", "R&D <pilot> > plan", False),
+    ("bell\x07 and \ufffe", "bell\ufffd and \ufffd", False),
+    ("\u2003em space first", "\u2003em space first", True),
+])
+def test_text_cells_are_written_as_an_xml_reader_will_read_them(text, kept, preserved):
+    """A text cell's XML, read back by an XML parser, gives the text (characters XML
+    cannot hold as U+FFFD), and marks the text whose spaces or line breaks Excel would
+    otherwise trim (xml:space="preserve")."""
+    from xml.etree import ElementTree
+
+    from cip_xl.xlsx_patch import cell_xml
+
+    cell = ElementTree.fromstring(cell_xml(b"C7", text, b"5"))
+    assert (cell.get("r"), cell.get("s"), cell.get("t")) == ("C7", "5", "inlineStr")
+    t = cell.find("is/t")
+    assert t.text == kept
+    space = t.get("{http://www.w3.org/XML/1998/namespace}space")
+    assert space == ("preserve" if preserved else None)
+
+
 def test_values_set_in_code_are_saved_as_a_full_save_saves_them(example_path, tmp_path,
                                                               outcomes, monkeypatch):
     """A caller of the library may put a number where the plan keeps text (or a
