@@ -19,6 +19,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Mapping
+from functools import lru_cache
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def column_number(letters: bytes | str) -> int:
     return number
 
 
+@lru_cache(maxsize=16384)  # as many columns as Excel has
 def column_letters(number: int) -> str:
     """1 → ``"A"``, 28 → ``"AB"``."""
     letters = ""

@@ -116,6 +116,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         reading = read_plan(plan_path, contract, read_only=True)
         plan = reading.plan
         before = _snapshot(plan)
+        by_id = {a.action_id: a for a in plan.actions}
         claimed: dict[str, Path] = {}
         for path in returns:
             path = Path(path)
@@ -129,7 +130,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 outcome.refused = True
                 outcome.findings.append(exc.finding)
                 continue
-            _merge_one(plan, returned, outcome, claimed, when, contract)
+            _merge_one(plan, by_id, returned, outcome, claimed, when, contract)
         result.missing = [r.department for r in plan.returns_log
                           if r.revision == plan.settings.revision and not r.merged]
         if not dry_run and _snapshot(plan) != before:
@@ -150,8 +151,11 @@ def _snapshot(plan: Plan) -> tuple:
             fields(plan.change_requests), fields(plan.returns_log))
 
 
-def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
-               claimed: dict[str, Path], when: datetime, contract: Contract) -> None:
+def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
+               outcome: ReturnOutcome, claimed: dict[str, Path], when: datetime,
+               contract: Contract) -> None:
+    """Merge one return into ``plan`` (``by_id``: its actions by Action ID; a merge
+    adds no actions — new ones are requests — and removes none)."""
     path = returned.path
     outcome.department = returned.department
     file = str(path)
@@ -174,7 +178,6 @@ def _merge_one(plan: Plan, returned: ReturnedWorkbook, outcome: ReturnOutcome,
                       "in this one was taken in.")
     outcome.findings.extend(returned.findings)
     who = f"{returned.department} return ({path.name})"
-    by_id = {a.action_id: a for a in plan.actions}
     seen_rows: set[str] = set()
     reordered = False
 
@@ -335,7 +338,8 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
             continue
         cell = row.cells.get(key)
         returned = cell.value if cell else None
-        if _norm(returned) != _norm(issued.get(key)):
+        was = issued.get(key)
+        if returned != was and _norm(returned) != _norm(was):  # equal values: equal _norm
             header = schema.COLUMNS_BY_KEY[key].header if key in schema.COLUMNS_BY_KEY \
                 else "Status at issue"
             coordinate = cell.coordinate if cell else f"{columns[key]}{row.row}"
