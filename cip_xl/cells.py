@@ -5,7 +5,13 @@ the empty string.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+
+#: characters no workbook can hold: XML 1.0 forbids them (control characters other than
+#: tab, line feed and carriage return; U+FFFE and U+FFFF; lone surrogates, which are not
+#: characters at all). Every writer replaces them with U+FFFD.
+NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def as_text(value: object) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-import re
 from copy import copy
 from datetime import date, datetime
 from pathlib import Path
 
 from . import schema
+from .cells import NOT_IN_XML
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan
 from .schema import Contract
@@ -28,7 +28,7 @@ SPARE_ROWS = 500
 
 
 #: characters an xlsx cannot hold (XML 1.0 forbids them); replaced by U+FFFD
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+ILLEGAL = NOT_IN_XML
 
 
 def set_text(cell, value: object) -> None:

@@ -18,6 +18,7 @@ from datetime import date
 from io import BytesIO
 from pathlib import Path
 
+from .cells import NOT_IN_XML
 from .dates import parse_due
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan
@@ -122,7 +123,7 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
     overdue = sum(1 for j in judgements.values() if j.verdict.word == "Overdue")
     at_risk = sum(1 for j in judgements.values() if j.verdict.word == "At risk")
     item = f"Item {options.item}" if options.item else ""
-    return {
+    context = {
         "council": settings.council, "plan_title": settings.plan_title,
         "committee": settings.committee or "Executive",
         "meeting_date": _long_date(settings.meeting_date),
@@ -152,6 +153,22 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
                      for o in officers.values()],
         "counts": counts, "total": len(plan.actions), "changes": list(options.changes),
     }
+    return _xml_safe(context)
+
+
+def _xml_safe(value):
+    """``value`` (the context, or any part of it) with characters no document can hold
+    (see :data:`cip_xl.cells.NOT_IN_XML`) replaced by U+FFFD: a plan written by another
+    program may hold them, and Word would refuse the report."""
+    if isinstance(value, str):
+        return NOT_IN_XML.sub("\ufffd", value) if NOT_IN_XML.search(value) else value
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe(item) for item in value]
+    if hasattr(value, "xml") and isinstance(value.xml, str):  # a docxtpl Listing
+        value.xml = _xml_safe(value.xml)
+    return value
 
 
 def chart_png(counts: list[dict]) -> bytes:
@@ -282,7 +299,7 @@ def check_template(path: str | Path) -> list[Finding]:
 
 def _property(text: str) -> str:
     """``text`` as a document property: one line, at most the 255 characters Word keeps."""
-    text = " ".join(str(text).split())
+    text = " ".join(NOT_IN_XML.sub("\ufffd", str(text)).split())
     return text if len(text) <= 255 else text[:254] + "…"
 
 
@@ -359,6 +376,13 @@ def _describe_pictures(document, description: str) -> None:
         doc_pr.set("title", "Status chart")
 
 
+def _opening(key_action: str) -> str:
+    """How the start of a key action shows in a report's text, without white space
+    ("" for a blank one: found in any report)."""
+    text = _xml_safe(key_action).strip()
+    return "".join(text.splitlines()[0][:40].split()) if text else ""
+
+
 def _check_complete(document, plan: Plan, lists_actions: bool, template: str) -> None:
     """If the template lists actions, every action must be in the output."""
     if not lists_actions:
@@ -367,8 +391,7 @@ def _check_complete(document, plan: Plan, lists_actions: bool, template: str) ->
     # own (<w:tab/>, <w:br/>), not as a character of the text around it
     body = "".join("".join(t.text or "" for t in document.element.body.iter(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")).split())
-    missing = [a for a in plan.actions if a.key_action.strip() and "".join(
-        a.key_action.strip().splitlines()[0][:40].split()) not in body]
+    missing = [a for a in plan.actions if _opening(a.key_action) not in body]
     if missing:
         first = missing[0]
         raise PlanFileError(Finding(

@@ -22,6 +22,7 @@ from functools import lru_cache
 from datetime import date, datetime, time
 from zipfile import ZipFile
 
+from .cells import NOT_IN_XML
 from .fastbook import column_letters, column_number  # noqa: F401 (re-exported)
 
 #: Excel's day 0 for the 1900 date system
@@ -71,7 +72,7 @@ class SheetEdits:
         return bool(self.cells or self.heights)
 
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL_XML = NOT_IN_XML
 
 
 def escape(text: str) -> bytes:

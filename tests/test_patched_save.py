@@ -183,26 +183,37 @@ def test_text_like_a_formula_in_new_log_rows_keeps_its_quote_prefix(
             "@vehicles late"} <= quoted
 
 
-def test_control_characters_set_in_code_cannot_break_a_patched_file(example_path,
-                                                                    outcomes):
-    """No XML can hold a control character such as BEL; text set in code with one is
-    saved with U+FFFD in its place, in the Plan sheet and in the log tables alike,
-    instead of writing a file Excel refuses."""
+@pytest.mark.parametrize("patched", [True, False], ids=["patched", "full save"])
+@pytest.mark.parametrize("odd, kept", [
+    ("Bell\x07 rung", "Bell\ufffd rung"),
+    ("Form\x0cfeed", "Form\ufffdfeed"),
+    ("not a character \ufffe\uffff", "not a character \ufffd\ufffd"),
+    ("lone \udc80 surrogate", "lone \ufffd surrogate"),  # as undecodable file names give
+], ids=["bell", "form feed", "U+FFFE/U+FFFF", "surrogate"])
+def test_characters_no_xml_can_hold_cannot_break_a_save(example_path, monkeypatch,
+                                                        outcomes, patched, odd, kept):
+    """No XML can hold a control character such as BEL, U+FFFE or U+FFFF, or half of a
+    surrogate pair; text set in code with one is saved with U+FFFD in its place, in the
+    Plan sheet and in the log tables alike, by either save — instead of writing a file
+    Excel refuses, or failing with an internal error (as the full save did for U+FFFF)."""
     from cip_xl.model import ReviewEntry
     from cip_xl.plan_read import read_plan
     from cip_xl.plan_write import save_plan
 
+    if not patched:
+        monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
     reading = read_plan(example_path, read_only=True)
-    reading.plan.actions[0].progress_update = "Bell\x07 rung"
-    reading.plan.review_log.append(ReviewEntry("9.9", issues="Form\x0cfeed"))
+    reading.plan.actions[0].progress_update = odd
+    reading.plan.review_log.append(ReviewEntry("9.9", issues=odd))
     save_plan(reading.plan, example_path, workbook=reading.workbook)
-    assert outcomes == [True]
+    assert outcomes == ([True] if patched else [])
     wb = openpyxl.load_workbook(example_path)
     heads = {c.value: c.column for c in wb["Plan"][1]}
-    assert wb["Plan"].cell(2, heads["Progress update"]).value == "Bell\ufffd rung"
+    assert wb["Plan"].cell(2, heads["Progress update"]).value == kept
     log = [row for row in wb["Review log"].iter_rows(values_only=True) if row[0] == "9.9"]
-    assert log and log[0][2] == "Form\ufffdfeed"
-    assert CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan")
+    assert log and log[0][2] == kept
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    assert rows[1][heads["Progress update"] - 1] == kept
 
 
 def test_a_row_whose_long_text_is_cleared_shrinks_as_in_a_full_save(example_path,

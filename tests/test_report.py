@@ -108,6 +108,23 @@ def test_tabs_and_long_titles_do_not_stop_the_report(tmp_path):
     assert "Agree\tthe new budget process" in text
 
 
+def test_characters_no_document_can_hold_become_marks_not_a_failed_report(tmp_path):
+    """A plan written by another program can hold characters XML forbids (a bell, a
+    form feed, U+FFFF); the report shows U+FFFD in their place instead of failing with
+    an error that blames the template."""
+    plan = example_plan()
+    plan.actions[0].key_action = "Agree\x07 the budget"
+    plan.actions[0].progress_update = "Page one\x0cpage two \uffff"
+    plan.settings.plan_title = "Improvement\x0b Plan"
+    out = tmp_path / "report.docx"
+    render_report(plan, out, ReportOptions(), refresh(plan))
+    document = docx.Document(out)
+    text = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "Agree\ufffd the budget" in text
+    assert "Page one\ufffdpage two \ufffd" in text
+    assert document.core_properties.title.startswith("Improvement\ufffd Plan")
+
+
 def _edit_template(source, target, change):
     """Copy a template, passing its document.xml through ``change``."""
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
