@@ -30,6 +30,8 @@ EPOCH = datetime(1899, 12, 30)
 
 _ROW_OPEN = re.compile(rb"<row\b([^>]*?)(/?)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+#: a row's opening tag up to its number; a row without one does not match
+_NUMBERED_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _STYLE = re.compile(rb'\bs="(\d+)"')
@@ -122,18 +124,18 @@ def cell_xml(ref: bytes, value: object, style: bytes | None) -> bytes:
             value[-1] in _SPACES or "\n" in value else b""
         return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (
             ref, s, space, escape(value))
-    head = b'<c r="' + ref + b'"' + s
-    if value is None or value == "":
-        return head + b"/>"
-    if isinstance(value, Formula):
+    if value.__class__ is Formula:  # a verdict's formula, most often
         cached = value.cached
         formula = value.xml if value.xml is not None else escape(value.text)
         if cached is None or cached == "":
-            return head + b"><f>" + formula + b"</f></c>"
-        if isinstance(cached, str):
-            return (head + b' t="str"><f>' + formula + b"</f><v>" +
-                    escape(cached) + b"</v></c>")
-        return head + b"><f>" + formula + b"</f><v>" + _number(cached) + b"</v></c>"
+            return b'<c r="%s"%s><f>%s</f></c>' % (ref, s, formula)
+        if cached.__class__ is str:
+            return b'<c r="%s"%s t="str"><f>%s</f><v>%s</v></c>' % (
+                ref, s, formula, escape(cached))
+        return b'<c r="%s"%s><f>%s</f><v>%s</v></c>' % (ref, s, formula, _number(cached))
+    head = b'<c r="' + ref + b'"' + s
+    if value is None or value == "":
+        return head + b"/>"
     if isinstance(value, bool):
         return head + b' t="b"><v>' + (b"1" if value else b"0") + b"</v></c>"
     if isinstance(value, (int, float)):
@@ -177,12 +179,11 @@ class SheetXml:
     def rows(self) -> list[tuple[int, int]]:
         """(row number, offset) of every ``<row>`` in the sheet, in file order."""
         if self._rows is None:
-            self._rows = []
-            for found in _ROW_OPEN.finditer(self.body):
-                number = _ROW_NUMBER.search(found[1])
-                if number is None:
-                    raise PatchError("a row without its number (r attribute)")
-                self._rows.append((int(number[1]), found.start()))
+            body = self.body
+            self._rows = [(int(found[1]), found.start())
+                          for found in _NUMBERED_ROW.finditer(body)]
+            if len(self._rows) != body.count(b"<row"):  # only rows' tags begin so here
+                raise PatchError("a row without its number (r attribute)")
         return self._rows
 
     def row_span(self, index: int) -> tuple[int, int]:
@@ -264,24 +265,28 @@ class SheetXml:
         pieces: list[bytes] = []
         cursor = 0
         new_rows: list[bytes] = []
+        rows = self.rows()
         for row in sorted(by_row):
             index = self._find(row)
             if index is None:
                 new_rows.append(self._new_row(row, by_row[row], edits.heights.get(row)))
                 continue
-            start, end, opening = self._row_bounds(index)
             cells = by_row[row]
-            if len(cells) == 1 and row not in edits.heights and not opening[2]:
-                # one cell, most often a verdict: spliced straight into the pieces
+            if len(cells) == 1 and row not in edits.heights:
+                # one cell, most often a verdict: spliced straight into the pieces. Its
+                # reference is unique, so it is looked for up to the next row's start
+                # without finding where this row ends
                 (column, edit), = cells.items()
                 ref = _letters(column) + str(row).encode()
-                span = self._cell_span(opening.end(), end, ref)
+                span = self._cell_span(rows[index][1], rows[index + 1][1]
+                                       if index + 1 < len(rows) else len(self.body), ref)
                 if span is not None:
                     pieces.append(self.body[cursor:span[0]])
                     pieces.append(cell_xml(ref, edit.value,
                                            self._style(edit, self.body[span[0]:span[1]])))
                     cursor = span[2]
                     continue
+            start, end, opening = self._row_bounds(index)
             pieces.append(self.body[cursor:start])
             spliced = self._splice_row(start, end, row, by_row[row], edits.heights.get(row),
                                        opening)

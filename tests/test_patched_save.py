@@ -321,6 +321,30 @@ def test_values_set_in_code_are_saved_as_a_full_save_saves_them(example_path, tm
     assert ws.cell(4, heads["% complete"]).value is True
 
 
+def test_rows_written_without_their_numbers_get_the_full_save(example_path, tmp_path,
+                                                             outcomes):
+    """The row number (r) is optional in a sheet's XML, and some programs leave it out;
+    such rows can't be found by number, so the patched save steps aside and the full
+    save writes the verdicts — to the right rows."""
+    import re
+
+    stripped = tmp_path / "no-row-numbers.xlsx"
+    with zipfile.ZipFile(example_path) as source, \
+            zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'(<row\b[^>]*?) r="\d+"', rb"\1", data)
+                assert b'<row r="' not in data
+            target.writestr(item, data)
+    result = cip_xl.refresh_status(stripped, as_of=date(2027, 1, 31))
+    assert result.saved and outcomes == [False]
+    expected = tmp_path / "expected.xlsx"
+    shutil.copy(example_path, expected)
+    cip_xl.refresh_status(expected, as_of=date(2027, 1, 31))
+    assert differences(cell_facts(stripped), cell_facts(expected)) == []
+
+
 def test_nothing_changed_leaves_the_file_untouched(example_path):
     first = cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
     assert first.saved
