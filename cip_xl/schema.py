@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # --------------------------------------------------------------------------- columns
 
@@ -232,7 +233,13 @@ def normalise_status(text: object) -> str | None:
     """
     if text is None:
         return None
-    words = " ".join(str(text).split()).strip().rstrip(".").lower()
+    return _status_word(text if text.__class__ is str else str(text))
+
+
+@lru_cache(maxsize=1024)
+def _status_word(text: str) -> str | None:
+    """:func:`normalise_status` of text, remembered: a plan uses a handful of words."""
+    words = " ".join(text.split()).strip().rstrip(".").lower()
     if not words:
         return None
     for word in STATUS_WORDS:
