@@ -288,7 +288,17 @@ def header_key(text: object) -> str:
     ``"Target/ outcomes"`` becomes ``"targetoutcomes"``; ``"% complete"`` keeps its
     per-cent sign so it does not collide with "Complete".
     """
-    return re.sub(r"[^a-z0-9%]", "", str(text or "").lower())
+    return _key_of(text if text.__class__ is str else str(text or ""))
+
+
+_NOT_KEY = re.compile(r"[^a-z0-9%]")
+
+
+@lru_cache(maxsize=4096)
+def _key_of(text: str) -> str:
+    """:func:`header_key` of text, remembered: every reading looks for the header row
+    among the plan's first rows, and a save looks again (long progress texts too)."""
+    return _NOT_KEY.sub("", text.lower())
 
 
 SEE_ABOVE = re.compile(r"^\s*(see|as)\s+(above|previous)\b|^\s*ditto\s*$|^\s*\"\s*$",
