@@ -195,15 +195,6 @@ def _same(current: object, wanted: object) -> bool:
     return isinstance(current, str) and current == wanted
 
 
-def _style_for(sheet, styles, row: int, column: int, fallback_row: int,
-               number_format: str | None, quote_prefix: bool) -> int:
-    """The cell's own style, with ``number_format`` and quote prefix as wanted."""
-    own = sheet.style_of(row, column)
-    if own is None:
-        own = sheet.style_of(fallback_row, column) or b"0"
-    return styles.with_format(int(own), number_format, quote_prefix)
-
-
 #: column kinds where set_value writes numbers as text
 _TEXT_KINDS = frozenset({schema.TEXT, schema.REF})
 
@@ -338,10 +329,8 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
             if _same(current, wanted) and (row, index) not in formulas and \
                     (row, index) not in ws.errors:
                 continue
-            style = None
-            if wanted is not None:
-                style = _style_for(sheet, styles, row, index, first, number_format, quote)
-            edits.cells[(row, index)] = CellEdit(wanted, style)
+            edits.cells[(row, index)] = CellEdit(wanted) if wanted is None else \
+                CellEdit(wanted, formatted=(number_format, quote), fallback_row=first)
             if key in visible_text:  # a text that grew, shrank or went: the height too
                 changed_text = True
         judgement = judgements.get(action.action_id)

@@ -333,6 +333,8 @@ def wrapped_lines(text: str, width: float) -> int:
     without a height, so wrapped cells would be cut off.
     """
     per_line = max(1, int(width * 1.15))
+    if "\n" not in text:  # most texts: one paragraph
+        return max(1, -(-len(text) // per_line))
     return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 

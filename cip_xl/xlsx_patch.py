@@ -55,12 +55,18 @@ class Formula:
 @dataclass
 class CellEdit:
     """What one cell must hold: ``value`` (None empties it) in style ``style``
-    (an index into the workbook's cell styles; None keeps the cell's own) or, with
-    ``fill`` (RRGGBB), the cell's own style with that solid fill."""
+    (an index into the workbook's cell styles; None keeps the cell's own); or, with
+    ``fill`` (RRGGBB), the cell's own style with that solid fill; or, with
+    ``formatted`` (number format or None for General, quote prefix), the cell's own
+    style with that number format — a cell not in the sheet yet taking the style of
+    its column's cell in ``fallback_row``. Styles found from the cell are worked out
+    when the sheet is rewritten, where the cell is found anyway."""
 
     value: object
     style: int | None = None
     fill: str | None = None
+    formatted: tuple[str | None, bool] | None = None
+    fallback_row: int | None = None
 
 
 @dataclass
@@ -283,7 +289,8 @@ class SheetXml:
                 if span is not None:
                     pieces.append(self.body[cursor:span[0]])
                     pieces.append(cell_xml(ref, edit.value,
-                                           self._style(edit, self.body[span[0]:span[1]])))
+                                           self._style(edit, self.body[span[0]:span[1]],
+                                                       column)))
                     cursor = span[2]
                     continue
             start, end, opening = self._row_bounds(index)
@@ -310,16 +317,24 @@ class SheetXml:
             attrs += f' ht="{height:g}" customHeight="1"'.encode()
         number = str(row).encode()
         content = b"".join([
-            cell_xml(_letters(c) + number, e.value, self._style(e, None))
+            cell_xml(_letters(c) + number, e.value, self._style(e, None, c))
             for c, e in sorted(cells.items()) if e.value not in (None, "") or e.style])
         return b"<row" + attrs + b">" + content + b"</row>"
 
-    def _style(self, edit: CellEdit, tag: bytes | None) -> bytes | None:
-        """The style index for an edited cell whose current opening tag is ``tag``."""
+    def _style(self, edit: CellEdit, tag: bytes | None, column: int) -> bytes | None:
+        """The style index for an edited cell in ``column`` whose current opening tag
+        is ``tag`` (None: the cell is not in the sheet)."""
         if edit.style is not None:
             return _index(edit.style)
         found = _STYLE.search(tag) if tag is not None else None
         own = found[1] if found else None
+        if edit.formatted is not None:
+            if tag is None and edit.fallback_row is not None:
+                own = self.style_of(edit.fallback_row, column)
+            if self._styles is None:
+                raise PatchError("a number format was asked for without the workbook's "
+                                 "styles")
+            return _index(self._styles.with_format(int(own or b"0"), *edit.formatted))
         if edit.fill is not None:
             if self._styles is None:
                 raise PatchError("a fill was asked for without the workbook's styles")
@@ -341,7 +356,8 @@ class SheetXml:
             if span is None:
                 return None
             tag = self.body[span[0]:span[1]]
-            spans.append((span[0], span[2], cell_xml(ref, edit.value, self._style(edit, tag))))
+            spans.append((span[0], span[2],
+                          cell_xml(ref, edit.value, self._style(edit, tag, column))))
         attrs = opening[1]
         if height is not None:
             attrs = _HEIGHT.sub(b"", attrs) + f' ht="{height:g}" customHeight="1"'.encode()
@@ -374,7 +390,8 @@ class SheetXml:
         existing = dict(cells)
         for column, edit in edits.items():
             old = existing.get(column)
-            style = self._style(edit, old[:old.find(b">")] if old is not None else None)
+            style = self._style(edit, old[:old.find(b">")] if old is not None else None,
+                                column)
             ref = f"{column_letters(column)}{row}".encode()
             if edit.value in (None, "") and style is None:
                 existing.pop(column, None)
