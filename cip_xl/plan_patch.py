@@ -29,7 +29,6 @@ from .fastbook import column_number, plain_value
 from .model import Plan
 from .plan_write import DATE_FORMAT, ILLEGAL, wrapped_lines
 from .schema import Contract
-from .xlsx_patch import CellEdit as _CellEdit
 
 
 def patch_save(plan: Plan, path: Path, contract: Contract, book,
@@ -402,6 +401,7 @@ def _new_log_row(edits, row: int, values: tuple, filled, styles, new_styles: dic
     """Edits writing ``values`` (at positions ``filled``) as a row the sheet does not
     have yet — a new audit entry, change request or return record: what the
     cell-by-cell comparison would write there, without comparing."""
+    cells = []
     for at in filled:
         value = values[at]
         if value.__class__ is str and value and value.isprintable() and \
@@ -415,7 +415,9 @@ def _new_log_row(edits, row: int, values: tuple, filled, styles, new_styles: dic
         if style is None:
             style = new_styles[(number_format, quote)] = styles.with_format(
                 0, number_format, quote)
-        edits.cells[(row, at + 1)] = _CellEdit(wanted, style)
+        cells.append((at + 1, wanted, style))
+    if cells:
+        edits.appended[row] = cells
 
 
 _CUSTOM = re.compile(rb'<(?:\w+:)?property\b[^>]*\bname="([^"]*)"[^>]*>\s*'

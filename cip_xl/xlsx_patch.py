@@ -71,13 +71,16 @@ class CellEdit:
 
 @dataclass
 class SheetEdits:
-    """Edits to one sheet: cells by (row, column), row heights by row."""
+    """Edits to one sheet: cells by (row, column), row heights by row, and rows the
+    sheet does not have yet (``appended``: row → its non-empty cells as (column, value,
+    style index), in column order — a log's new entries, written without comparing)."""
 
     cells: dict[tuple[int, int], CellEdit] = field(default_factory=dict)
     heights: dict[int, float] = field(default_factory=dict)
+    appended: dict[int, list[tuple[int, object, int]]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.cells or self.heights)
+        return bool(self.cells or self.heights or self.appended)
 
 
 _ILLEGAL_XML = NOT_IN_XML
@@ -270,12 +273,17 @@ class SheetXml:
             by_row.setdefault(row, {})
         pieces: list[bytes] = []
         cursor = 0
-        new_rows: list[bytes] = []
+        new_rows: list[tuple[int, bytes]] = []
+        for row, cells in edits.appended.items():
+            if row in by_row or self._find(row) is not None:
+                raise PatchError(f"row {row} is in the sheet already")
+            new_rows.append((row, _appended_row(row, cells)))
         rows = self.rows()
         for row in sorted(by_row):
             index = self._find(row)
             if index is None:
-                new_rows.append(self._new_row(row, by_row[row], edits.heights.get(row)))
+                new_rows.append((row, self._new_row(row, by_row[row],
+                                                    edits.heights.get(row))))
                 continue
             cells = by_row[row]
             if len(cells) == 1 and row not in edits.heights:
@@ -303,12 +311,12 @@ class SheetXml:
         pieces.append(self.body[cursor:])
         head = self.head
         if new_rows:
+            new_rows.sort()
             last = max((n for n, _ in self.rows()), default=0)
-            if min(int(_ROW_NUMBER.search(r)[1]) for r in new_rows) <= last:
+            if new_rows[0][0] <= last:
                 raise PatchError("new rows would go between existing rows")
-            pieces += new_rows
-            head = _widen_dimension(head, max(int(_ROW_NUMBER.search(r)[1])
-                                              for r in new_rows))
+            pieces += [xml for _, xml in new_rows]
+            head = _widen_dimension(head, new_rows[-1][0])
         return b"".join([head, *pieces, self.tail])  # one copy of a sheet of many MB
 
     def _new_row(self, row: int, cells: dict[int, CellEdit], height: float | None) -> bytes:
@@ -399,6 +407,15 @@ class SheetXml:
                 existing[column] = cell_xml(ref, edit.value, style)
         content = b"".join(existing[c] for c in sorted(existing))
         return b"<row" + attrs + b">" + content + b"</row>"
+
+
+def _appended_row(row: int, cells: list[tuple[int, object, int]]) -> bytes:
+    """A ``<row>`` the sheet does not have yet, holding ``cells`` (see
+    :attr:`SheetEdits.appended`)."""
+    number = str(row).encode()
+    return b'<row r="%s">%s</row>' % (number, b"".join([
+        cell_xml(_letters(column) + number, value, _index(style))
+        for column, value, style in cells]))
 
 
 @lru_cache(maxsize=4096)
