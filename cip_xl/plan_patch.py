@@ -371,12 +371,10 @@ def _table_edits(ws, sheet, spec, rows, styles, key):
         values = tuple(values[:width]) + padding[len(values):]
         raw = raw_rows[r - 1] if r <= len(raw_rows) else ()
         special = special_rows.get(r)
-        changed = check.changed(values, raw, special)
-        if changed and not raw and not special and key != "settings" and \
-                not sheet.has_row(r):
-            _new_log_row(edits, r, values, changed, styles, new_styles)
+        if not raw and not special and key != "settings" and not sheet.has_row(r):
+            _new_log_row(edits, r, values, styles, new_styles)  # nothing to compare with
             continue
-        for at in changed:
+        for at in check.changed(values, raw, special):
             c = at + 1
             value = values[at]
             unchanged, current = _compare(value, raw, c, special, False)
@@ -397,13 +395,12 @@ def _table_edits(ws, sheet, spec, rows, styles, key):
     return edits
 
 
-def _new_log_row(edits, row: int, values: tuple, filled, styles, new_styles: dict) -> None:
-    """Edits writing ``values`` (at positions ``filled``) as a row the sheet does not
-    have yet — a new audit entry, change request or return record: what the
-    cell-by-cell comparison would write there, without comparing."""
+def _new_log_row(edits, row: int, values: tuple, styles, new_styles: dict) -> None:
+    """Edits writing ``values`` as a row the sheet does not have yet — a new audit
+    entry, change request or return record: what the cell-by-cell comparison would
+    write there, without comparing. Blank values make no cell; a row of them, none."""
     cells = []
-    for at in filled:
-        value = values[at]
+    for at, value in enumerate(values):
         if value.__class__ is str and value and value.isprintable() and \
                 value[0] not in "=+-@":  # most: plain text, stored as it is
             wanted, number_format, quote = value, None, False
