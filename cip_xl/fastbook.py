@@ -19,8 +19,8 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Mapping
-from functools import lru_cache
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 
 from .findings import ERROR, Finding, PlanFileError

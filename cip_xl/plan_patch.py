@@ -25,9 +25,10 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from . import schema
+from .cells import NOT_IN_XML
 from .fastbook import column_number, plain_value
 from .model import Plan
-from .plan_write import DATE_FORMAT, ILLEGAL, wrapped_lines
+from .plan_write import DATE_FORMAT, wrapped_lines
 from .schema import Contract
 
 
@@ -154,7 +155,7 @@ def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
     if value.__class__ is str:  # most values: text, kept as it is
         if not value:
             return None, None, False
-        text = ILLEGAL.sub("\ufffd", value) if ILLEGAL.search(value) else value
+        text = NOT_IN_XML.sub("\ufffd", value) if NOT_IN_XML.search(value) else value
         return text, None, text[0] in "=+-@"
     if value is None or value == "":
         return None, None, False
@@ -168,7 +169,7 @@ def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
         return value, "0", False
     if isinstance(value, (int, float)) and kind not in (schema.TEXT, schema.REF):
         return value, None, False
-    text = ILLEGAL.sub("\ufffd", str(value))
+    text = NOT_IN_XML.sub("\ufffd", str(value))
     if text == "":
         return None, None, False
     return text, None, text[:1] in "=+-@"

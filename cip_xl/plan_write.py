@@ -27,10 +27,6 @@ DATE_FORMAT = "dd/mm/yyyy"
 SPARE_ROWS = 500
 
 
-#: characters an xlsx cannot hold (XML 1.0 forbids them); replaced by U+FFFD
-ILLEGAL = NOT_IN_XML
-
-
 def set_text(cell, value: object) -> None:
     """Store ``value`` as text, even when it starts with = + - or @.
 
@@ -39,7 +35,7 @@ def set_text(cell, value: object) -> None:
     characters no workbook can hold become U+FFFD rather than failing the save; callers
     that take text from people report them first (see :mod:`cip_xl.merging`).
     """
-    cell.value = "" if value is None else ILLEGAL.sub("\ufffd", str(value))
+    cell.value = "" if value is None else NOT_IN_XML.sub("\ufffd", str(value))
     if cell.value == "":
         cell.value = None
         return

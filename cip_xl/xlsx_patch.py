@@ -83,9 +83,6 @@ class SheetEdits:
         return bool(self.cells or self.heights or self.appended)
 
 
-_ILLEGAL_XML = NOT_IN_XML
-
-
 def escape(text: str) -> bytes:
     """``text`` as XML character data; characters XML cannot hold become U+FFFD. A
     carriage return is written as a character reference: as itself, every XML reader
@@ -99,8 +96,8 @@ def escape(text: str) -> bytes:
     if not text.isprintable():  # printable text has no control characters at all
         if "\r" in text:
             text = text.replace("\r", "&#13;")
-        if _ILLEGAL_XML.search(text):
-            text = _ILLEGAL_XML.sub("\ufffd", text)
+        if NOT_IN_XML.search(text):
+            text = NOT_IN_XML.sub("\ufffd", text)
     return text.encode("utf-8")
 
 
