@@ -622,7 +622,7 @@ def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
     alignment, quote prefixes, row heights, and a date format on every date. (Other
     number formats of such odd values may differ: the full save gives a cell the
     format of the first cell in its column holding the same kind of value.)"""
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, example, given, settings
 
     from cip_xl.plan_read import read_plan
     from cip_xl.plan_write import save_plan
@@ -643,6 +643,13 @@ def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
     @settings(max_examples=20, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(edits=_random_edits())
+    # run first, every time: edits that leave the layout alone, so that the patched save
+    # must do the work (a new theme or lead officer changes the dropdown lists or the
+    # Summary, and rightly gets the full save — random draws hold many of those)
+    @example(edits=[(0, "progress_update", "  padded  "), (5, "percent_complete", 45.5),
+                    (9, "status", "=see note")])
+    @example(edits=[(3, "target_date", date(2027, 3, 31)), (7, "Council note", "-10%"),
+                    (11, "revised_date", "Mar 2027"), (12, "resources", 5000)])
     def check(edits):
         folder = tmp_path_factory.mktemp("case")
         saved = {}
@@ -666,5 +673,4 @@ def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
         assert differences(saved["patched"], saved["full"]) == []
 
     check()
-    # most edits leave the layout as it was, so the patched save did the work
-    assert patched.count(True) > len(patched) // 2, patched
+    assert patched[:2] == [True, True], patched
