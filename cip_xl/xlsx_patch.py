@@ -30,8 +30,8 @@ EPOCH = datetime(1899, 12, 30)
 
 _ROW_OPEN = re.compile(rb"<row\b([^>]*?)(/?)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-#: a row's opening tag up to its number; a row without one does not match
-_NUMBERED_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+#: a row's opening tag, up to its number if it has one (the group is None if not)
+_ROW_TAG = re.compile(rb'<row\b(?:[^>]*?\br="(\d+)")?')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _STYLE = re.compile(rb'\bs="(\d+)"')
@@ -185,11 +185,10 @@ class SheetXml:
     def rows(self) -> list[tuple[int, int]]:
         """(row number, offset) of every ``<row>`` in the sheet, in file order."""
         if self._rows is None:
-            body = self.body
-            self._rows = [(int(found[1]), found.start())
-                          for found in _NUMBERED_ROW.finditer(body)]
-            if len(self._rows) != body.count(b"<row"):  # only rows' tags begin so here
+            found = [(tag[1], tag.start()) for tag in _ROW_TAG.finditer(self.body)]
+            if any(number is None for number, _ in found):
                 raise PatchError("a row without its number (r attribute)")
+            self._rows = [(int(number), offset) for number, offset in found]
         return self._rows
 
     def row_span(self, index: int) -> tuple[int, int]:
