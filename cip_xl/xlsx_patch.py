@@ -560,11 +560,11 @@ def _same(a, b) -> bool:
 
 # ---------------------------------------------------------------- the package
 
-def rewrite_package(source: bytes, replaced: dict[str, bytes], level: int = 4) -> bytes:
+def rewrite_package(source: bytes, replaced: dict[str, bytes]) -> bytes:
     """The zip package ``source`` with the parts in ``replaced`` given new contents.
 
     Every other part is copied as stored (still compressed), so its bytes are exactly
-    what they were; replaced parts are deflated at ``level``.
+    what they were; replaced parts are deflated (see :func:`deflate`).
     """
     import io
 
@@ -581,7 +581,7 @@ def rewrite_package(source: bytes, replaced: dict[str, bytes], level: int = 4) -
                 info.filename.encode("cp437")
             if info.filename in replaced:
                 data = replaced[info.filename]
-                stored, crc = deflate(data, level)
+                stored, crc = deflate(data)
                 size, method = len(data), zlib.DEFLATED
             else:
                 stored = _raw(source, info)
@@ -609,13 +609,28 @@ def rewrite_package(source: bytes, replaced: dict[str, bytes], level: int = 4) -
 
 #: parts at least this long are deflated in pieces on several threads
 PARALLEL_FROM = 4 * 1024 * 1024
+#: zlib's level for a replaced part, where ISA-L is not installed
+ZLIB_LEVEL = 4
+#: ISA-L's level (it has 0 to 3): several times quicker than zlib at ZLIB_LEVEL, for
+#: parts ~15% larger (a 26 MB Plan sheet: 0.15 s -> 0.02 s on one core, 2.5 -> 2.9 MB)
+ISAL_LEVEL = 2
 
 
-def deflate(data: bytes, level: int = 4) -> tuple[bytes, int]:
+def _deflater():
+    """The zlib-like module to deflate with and its level: python-isal's (Intel's ISA-L)
+    where it is installed, as it is wherever it has a wheel; else the standard zlib."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib, ZLIB_LEVEL
+    return isal_zlib, ISAL_LEVEL
+
+
+def deflate(data: bytes) -> tuple[bytes, int]:
     """``data`` as one raw deflate stream (what a zip part holds), and its CRC-32.
 
     A large part (a 10,000-action Plan sheet is 26 MB of XML) is cut into one piece per
-    processor core, up to four, each deflated on its own thread — zlib releases
+    processor core, up to four, each deflated on its own thread — the deflater releases
     Python's lock while it works — with the CRC computed meanwhile. Every piece but the
     last ends with a sync flush, which closes it on a byte boundary without ending the
     stream, so the pieces joined are one valid stream (as pigz makes them); each piece
@@ -624,23 +639,24 @@ def deflate(data: bytes, level: int = 4) -> tuple[bytes, int]:
     """
     import os
 
+    module, level = _deflater()
     count = min(4, os.cpu_count() or 1) if len(data) >= PARALLEL_FROM else 1
     if count == 1:
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-        return packer.compress(data) + packer.flush(), zlib.crc32(data)
+        packer = module.compressobj(level, module.DEFLATED, -15)
+        return packer.compress(data) + packer.flush(), module.crc32(data)
     from .background import start
 
     step = -(-len(data) // count)
     view = memoryview(data)
 
     def piece(begin: int) -> bytes:
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        packer = module.compressobj(level, module.DEFLATED, -15)
         last = begin + step >= len(data)
         return packer.compress(view[begin:begin + step]) + packer.flush(
-            zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+            module.Z_FINISH if last else module.Z_SYNC_FLUSH)
 
     pieces = [start(piece, begin) for begin in range(0, len(data), step)]
-    crc = zlib.crc32(data)
+    crc = module.crc32(data)
     return b"".join([result() for result in pieces]), crc
 
 

@@ -464,6 +464,34 @@ def test_a_large_part_deflated_in_pieces_reads_back_everywhere(example_path, tmp
     assert "Overdue" in csv.read_text(encoding="utf-8", errors="replace")
 
 
+@pytest.mark.parametrize("deflater", ["ISA-L", "zlib"])
+@pytest.mark.parametrize("size, pieces", [(0, 1), (70_000, 1), (70_000, 3), (1_000_003, 4)])
+def test_deflated_parts_inflate_to_what_was_written(deflater, size, pieces, monkeypatch):
+    """A replaced part is deflated with ISA-L where python-isal is installed, else with
+    zlib, whole or in pieces; either way the standard inflater gives back every byte,
+    and the CRC is the one zipfile checks."""
+    import random
+    import sys
+    import zlib
+
+    from cip_xl import xlsx_patch
+
+    if deflater == "ISA-L":
+        pytest.importorskip("isal", reason="python-isal is not installed here")
+    else:
+        monkeypatch.setitem(sys.modules, "isal", None)  # as on a machine without it
+    monkeypatch.setattr(xlsx_patch, "PARALLEL_FROM", 1 if pieces > 1 else 10**9)
+    monkeypatch.setattr("os.cpu_count", lambda: pieces)
+    text = random.Random(size).choices(["<c r=\"A1\"><v>1</v></c>", "Progress ✔ ", "\n"],
+                                       k=size // 10)
+    data = "".join(text).encode("utf-8")[:size]
+    assert xlsx_patch._deflater()[0].__name__.endswith("isal_zlib" if deflater == "ISA-L"
+                                                        else "zlib")
+    stored, crc = xlsx_patch.deflate(data)
+    assert zlib.decompress(stored, -15) == data
+    assert crc == zlib.crc32(data)
+
+
 def test_returns_copied_from_the_first_match_returns_built_one_by_one(
         example_path, tmp_path, monkeypatch):
     from cip_xl.return_template import ReturnTemplate
