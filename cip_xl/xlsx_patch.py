@@ -29,7 +29,6 @@ from .fastbook import column_letters, column_number  # noqa: F401 (re-exported)
 EPOCH = datetime(1899, 12, 30)
 
 _ROW_OPEN = re.compile(rb"<row\b([^>]*?)(/?)>")
-_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 #: a row's opening tag, up to its number if it has one (the group is None if not)
 _ROW_TAG = re.compile(rb'<row\b(?:[^>]*?\br="(\d+)")?')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -616,9 +615,11 @@ ZLIB_LEVEL = 4
 ISAL_LEVEL = 2
 
 
+@lru_cache(maxsize=1)
 def _deflater():
     """The zlib-like module to deflate with and its level: python-isal's (Intel's ISA-L)
-    where it is installed, as it is wherever it has a wheel; else the standard zlib."""
+    where it is installed, as it is wherever it has a wheel; else the standard zlib.
+    Worked out once (without isal, every import attempt would search the path)."""
     try:
         from isal import isal_zlib
     except ImportError:

@@ -466,7 +466,8 @@ def test_a_large_part_deflated_in_pieces_reads_back_everywhere(example_path, tmp
 
 @pytest.mark.parametrize("deflater", ["ISA-L", "zlib"])
 @pytest.mark.parametrize("size, pieces", [(0, 1), (70_000, 1), (70_000, 3), (1_000_003, 4)])
-def test_deflated_parts_inflate_to_what_was_written(deflater, size, pieces, monkeypatch):
+def test_deflated_parts_inflate_to_what_was_written(deflater, size, pieces, monkeypatch,
+                                                     request):
     """A replaced part is deflated with ISA-L where python-isal is installed, else with
     zlib, whole or in pieces; either way the standard inflater gives back every byte,
     and the CRC is the one zipfile checks."""
@@ -480,6 +481,8 @@ def test_deflated_parts_inflate_to_what_was_written(deflater, size, pieces, monk
         pytest.importorskip("isal", reason="python-isal is not installed here")
     else:
         monkeypatch.setitem(sys.modules, "isal", None)  # as on a machine without it
+    xlsx_patch._deflater.cache_clear()  # chosen once per process: choose again here
+    request.addfinalizer(xlsx_patch._deflater.cache_clear)
     monkeypatch.setattr(xlsx_patch, "PARALLEL_FROM", 1 if pieces > 1 else 10**9)
     monkeypatch.setattr("os.cpu_count", lambda: pieces)
     text = random.Random(size).choices(["<c r=\"A1\"><v>1</v></c>", "Progress ✔ ", "\n"],
