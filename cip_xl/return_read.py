@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 
+from .fastbook import column_letters, plain_value
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
 from .returns import (FORMAT, META_SHEET, NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET,
@@ -31,7 +33,7 @@ class IssuedRow:
     values: dict[str, object]
 
 
-@dataclass
+@dataclass(slots=True)
 class ReturnedCell:
     """One cell as returned: its value, address and whether it held a formula."""
 
@@ -70,22 +72,47 @@ class ReturnedWorkbook:
         return str(self.meta.get("fingerprint", ""))
 
 
-def _returned_value(ws, cell, formula: bool) -> object:
+def _returned_value(ws, row: int, column: int, value: object, formula: bool) -> object:
     """The value a returned cell gives the merge: what was typed, except that a formula
     showing an Excel error (#REF!, #DIV/0!...) gives that error, to be refused."""
     if formula:
-        error = getattr(ws, "formula_errors", {}).get((cell.row, cell.column))
+        error = ws.formula_errors.get((row, column))
         if error is not None:
             return error
-    return _plain(cell.value)
+    return _plain(value)
+
+
+def _typed_cells(ws, first_row: int):
+    """Each row of ``ws`` from ``first_row`` on, as ``(row, [(column, value, formula)])``
+    for its non-empty cells in column order: values as openpyxl gives them, a formula
+    as its text (``formula`` true), an error value as its text. Works on the sheet's raw
+    rows (:meth:`~cip_xl.fastbook.FastSheet.raw_rows`): no cell objects are built."""
+    raw_rows = ws.raw_rows()
+    special_rows = ws.special_rows()
+    for number in range(first_row, ws.max_row + 1):
+        raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
+        special = special_rows.get(number)
+        cells = [(column, value if value.__class__ is str else plain_value(value), False)
+                 for column, value in enumerate(raw, start=1)
+                 if value != "" and not (special and column in special)]
+        if special:
+            cells.extend((column, ws.value(number, column), kind == "f")
+                         for column, kind in special.items())
+            cells.sort(key=itemgetter(0))
+        yield number, cells
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, datetime) and value.time() == datetime.min.time():
+    """A typed value as the merge takes it: blank text is no value, a date-time at
+    midnight is a date."""
+    if value.__class__ is str:
+        return None if not value or value.isspace() else value
+    if isinstance(value, datetime) and value.time() == _MIDNIGHT:
         return value.date()
-    if isinstance(value, str) and not value.strip():
-        return None
     return value
+
+
+_MIDNIGHT = datetime.min.time()
 
 
 def read_return(path: str | Path, contract: Contract) -> ReturnedWorkbook:
@@ -160,8 +187,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
     columns = return_columns(contract)
     by_header = {header_key(c.header): c.key for c in columns}
     by_header.update({header_key(c.header.rstrip(" ✎")): c.key for c in columns})
-    rows_iter = ws.iter_rows()
-    header = next(rows_iter, ())
+    header = next(ws.iter_rows(max_row=1), ())
     position: dict[int, str] = {}
     unknown: dict[int, str] = {}
     for cell in header:
@@ -182,62 +208,49 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
         findings.append(Finding(
             "return-column-added", WARNING,
             f"A column '{name}' was added; what is typed in it is listed below but not "
-            "taken into the plan.", str(path), RETURN_SHEET, f"{_letter(index)}1"))
+            "taken into the plan.", str(path), RETURN_SHEET, f"{column_letters(index)}1"))
 
     rows: list[ReturnedRow] = []
-    for row in rows_iter:
+    for number, typed in _typed_cells(ws, 2):
         cells: dict[str, ReturnedCell] = {}
-        for cell in row:
-            if cell.value is None or not hasattr(cell, "column"):
-                continue
-            key = position.get(cell.column)
-            formula = getattr(cell, "data_type", None) == "f"
+        for column, value, formula in typed:
+            key = position.get(column)
             if key is None:
                 findings.append(Finding(
                     "return-outside-table", ERROR,
-                    f"'{_quote(cell.value)}' was typed outside the return's columns; "
+                    f"'{_quote(value)}' was typed outside the return's columns; "
                     "it is not taken into the plan.", str(path), RETURN_SHEET,
-                    cell.coordinate))
+                    f"{column_letters(column)}{number}"))
                 continue
-            cells[key] = ReturnedCell(_returned_value(ws, cell, formula), cell.coordinate,
-                                      formula)
-        if not any(c.value is not None for c in cells.values()):
-            continue
-        if row and row[0].row in merged_rows:
+            cells[key] = ReturnedCell(_returned_value(ws, number, column, value, formula),
+                                      f"{column_letters(column)}{number}", formula)
+        if number in merged_rows or not any(c.value is not None for c in cells.values()):
             continue
         action_id = cells.get("action_id")
-        rows.append(ReturnedRow(row[0].row if row else 0,
-                                str(action_id.value).strip() if action_id and
+        rows.append(ReturnedRow(number, str(action_id.value).strip() if action_id and
                                 action_id.value is not None else "", cells))
 
     new_actions: list[ReturnedRow] = []
     if NEW_ACTIONS_SHEET in wb.sheetnames:
         keys = [k for k, _ in NEW_ACTION_COLUMNS]
         new_sheet = wb[NEW_ACTIONS_SHEET]
-        for row in new_sheet.iter_rows(min_row=2):
+        for number, typed in _typed_cells(new_sheet, 2):
             cells = {}
-            for cell in row:
-                if cell.value is None or not hasattr(cell, "column"):
-                    continue
-                if cell.column <= len(keys):
-                    formula = getattr(cell, "data_type", None) == "f"
-                    cells[keys[cell.column - 1]] = ReturnedCell(
-                        _returned_value(new_sheet, cell, formula), cell.coordinate, formula)
+            for column, value, formula in typed:
+                if column <= len(keys):
+                    cells[keys[column - 1]] = ReturnedCell(
+                        _returned_value(new_sheet, number, column, value, formula),
+                        f"{column_letters(column)}{number}", formula)
                 else:
                     findings.append(Finding(
                         "return-outside-table", ERROR,
-                        f"'{_quote(cell.value)}' was typed outside the new-action columns; "
+                        f"'{_quote(value)}' was typed outside the new-action columns; "
                         "it is not taken into the plan.", str(path), NEW_ACTIONS_SHEET,
-                        cell.coordinate))
+                        f"{column_letters(column)}{number}"))
             if any(c.value is not None for c in cells.values()):
-                new_actions.append(ReturnedRow(row[0].row, "", cells))
+                new_actions.append(ReturnedRow(number, "", cells))
     return ReturnedWorkbook(path, meta, issued, rows, new_actions, findings,
-                            {key: _letter(index) for index, key in position.items()})
-
-
-def _letter(index: int) -> str:
-    from .fastbook import column_letters
-    return column_letters(index)
+                            {key: column_letters(index) for index, key in position.items()})
 
 
 def _quote(value: object, limit: int = 200) -> str:

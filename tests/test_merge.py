@@ -23,6 +23,10 @@ def cycle(example_path, tmp_path):
     return example_path, folder
 
 
+def columns_letter(columns, header):
+    return openpyxl.utils.get_column_letter(columns[header])
+
+
 def action(plan_path, ref):
     return next(a for a in cip_xl.load_plan(plan_path).actions if a.ref == ref)
 
@@ -237,6 +241,39 @@ def test_revised_dates_and_new_actions_become_requests_then_approvals(cycle):
                                                       ("New action", "5.9")}
     again = cip_xl.api.merge(plan_path, [place])  # requests are not raised twice
     assert not again.outcomes[0].requests
+
+
+def test_what_is_typed_where_it_cannot_go_is_named_by_cell(cycle):
+    """Typing beside the return's columns or the new actions' columns is reported
+    with its cell and the typed text, and not taken in; spaces alone are an emptied
+    cell, whose old text the audit keeps."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    wb = openpyxl.load_workbook(place)
+    ws = wb[RETURN_SHEET]
+    ws.protection.sheet = False
+    columns = headers(ws)
+    before = action(plan_path, ws.cell(2, columns["Ref"]).value)
+    ws.cell(2, columns["Progress update"]).value = "   "  # spaces only: emptied
+    beyond = ws.max_column + 2
+    ws.cell(3, beyond).value = "Note to self"
+    new = wb[NEW_ACTIONS_SHEET]
+    new["B2"], new["C2"] = "Trial a repair café", date(2027, 5, 31)
+    new["H2"] = "typed past the columns"
+    wb.save(place)
+    result = cip_xl.api.merge(plan_path, [place])
+    outside = {(f.sheet, f.cell): f.message for f in result.findings
+               if f.code == "return-outside-table"}
+    letter = openpyxl.utils.get_column_letter(beyond)
+    assert "Note to self" in outside[(RETURN_SHEET, f"{letter}3")]
+    assert "typed past the columns" in outside[(NEW_ACTIONS_SHEET, "H2")]
+    assert not action(plan_path, before.ref).progress_update
+    cleared = next(e for e in cip_xl.load_plan(plan_path).audit
+                   if e.ref == before.ref and e.field == "Progress update")
+    assert cleared.old == before.progress_update and cleared.new in (None, "")
+    assert cleared.source.endswith(f"!{RETURN_SHEET}!{columns_letter(columns, 'Progress update')}2")
+    proposed = [r for r in result.outcomes[0].requests if r.kind == "New action"]
+    assert [r.proposed for r in proposed] == ["Trial a repair café"]
 
 
 def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
