@@ -8,10 +8,60 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-#: characters no workbook can hold: XML 1.0 forbids them (control characters other than
-#: tab, line feed and carriage return; U+FFFE and U+FFFF; lone surrogates, which are not
-#: characters at all). Every writer replaces them with U+FFFD.
+#: characters XML 1.0 cannot hold as themselves: control characters other than tab, line
+#: feed and carriage return; U+FFFE and U+FFFF; lone surrogates, which are not characters
+#: at all. Workbooks hold the control characters as escapes (:func:`workbook_text`).
 NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+#: what no workbook keeps, escaped or not: lone surrogates, U+FFFE and U+FFFF (Excel has
+#: no way to type them; python-calamine does not read their escapes back)
+NOT_KEPT = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: an underscore that would start an escape: "_x" or "_X", four hex digits, "_"
+_LOOKS_ESCAPED = re.compile(r"_(?=[xX][0-9A-Fa-f]{4}_)")
+#: an escape as python-calamine reads it back (up to U+00FF); Excel reads all of them
+_ESCAPE = re.compile(r"_x00([0-9A-Fa-f]{2})_")
+
+
+def workbook_text(text: str) -> str:
+    """``text`` as a cell's XML holds it, the way Excel writes it: a control character
+    (a vertical tab from a line break pasted out of Word, a form feed, a bell) becomes
+    Excel's escape ``_xHHHH_``, which Excel, LibreOffice and python-calamine read back as
+    the character; text that merely looks like an escape keeps its look by writing its
+    underscore as ``_x005F_``; what no workbook keeps (:data:`NOT_KEPT`) becomes U+FFFD.
+    Every writer of cell text uses this; ordinary text comes back unchanged."""
+    if "_" in text and _LOOKS_ESCAPED.search(text):
+        text = _LOOKS_ESCAPED.sub("_x005F_", text)
+    if not text.isprintable() and NOT_IN_XML.search(text):
+        if NOT_KEPT.search(text):
+            text = NOT_KEPT.sub("\ufffd", text)
+        text = _CONTROL.sub(lambda found: f"_x{ord(found.group()):04X}_", text)
+    return text
+
+
+def property_text(text: object, limit: int = 255) -> str:
+    """``text`` as a document property (a title, a subject): one line — line breaks,
+    tabs and Word's break characters as single spaces — at most the ``limit``
+    characters Word and Excel keep, and U+FFFD for any character no XML holds."""
+    text = " ".join(str(text).split())
+    if NOT_IN_XML.search(text):
+        text = NOT_IN_XML.sub("\ufffd", text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def kept_text(text: str) -> str:
+    """What reading a cell written with ``text`` gives back: ``text`` itself, except
+    for what no workbook keeps (:data:`NOT_KEPT`), which is U+FFFD."""
+    return NOT_KEPT.sub("\ufffd", text) if NOT_KEPT.search(text) else text
+
+
+def read_workbook_text(text: str) -> str:
+    """Cell text as written in the file (``_xHHHH_`` escapes and all, as openpyxl gives
+    it) as python-calamine and Excel read it: the inverse of :func:`workbook_text`."""
+    if "_x00" not in text:
+        return text
+    return _ESCAPE.sub(lambda found: chr(int(found.group(1), 16)), text)
 
 
 def as_text(value: object) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import schema
-from .cells import NOT_IN_XML, as_text
+from .cells import NOT_KEPT, as_text
 from .dates import parse_due
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
@@ -263,12 +263,12 @@ def _as_text(cell: ReturnedCell, findings: list[Finding], file: str, header: str
     if value is None:
         return None
     text = as_text(value)
-    if NOT_IN_XML.search(text):
+    if NOT_KEPT.search(text):
         findings.append(Finding(
             "control-characters", WARNING,
-            f"{header} holds control characters a workbook cannot store; they are kept as "
+            f"{header} holds characters a workbook cannot store; they are kept as "
             "'\ufffd' marks.", file, RETURN_SHEET, cell.coordinate))
-        text = NOT_IN_XML.sub("\ufffd", text)
+        text = NOT_KEPT.sub("\ufffd", text)
     if cell.formula or text[:1] in "=+@":
         findings.append(Finding(
             "formula-stored-as-text", WARNING,

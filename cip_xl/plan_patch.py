@@ -25,7 +25,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from . import schema
-from .cells import NOT_IN_XML
+from .cells import kept_text
 from .fastbook import column_number, plain_value
 from .model import Plan
 from .plan_write import DATE_FORMAT, wrapped_lines
@@ -151,11 +151,12 @@ def _place(coordinate: str) -> tuple[int, int]:
 
 def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
     """What :func:`cip_xl.plan_write.set_value` stores for ``value`` in a column of
-    ``kind``: (the value, its number format, whether it is text with a quote prefix)."""
+    ``kind``: (the value as reading the cell gives it back, its number format, whether
+    it is text with a quote prefix)."""
     if value.__class__ is str:  # most values: text, kept as it is
         if not value:
             return None, None, False
-        text = NOT_IN_XML.sub("\ufffd", value) if NOT_IN_XML.search(value) else value
+        text = kept_text(value)
         return text, None, text[0] in "=+-@"
     if value is None or value == "":
         return None, None, False
@@ -169,7 +170,7 @@ def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
         return value, "0", False
     if isinstance(value, (int, float)) and kind not in (schema.TEXT, schema.REF):
         return value, None, False
-    text = NOT_IN_XML.sub("\ufffd", str(value))
+    text = kept_text(str(value))
     if text == "":
         return None, None, False
     return text, None, text[:1] in "=+-@"

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import schema
-from .cells import as_text
+from .cells import as_text, read_workbook_text
 from .filecheck import merged_ranges, row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
@@ -88,7 +88,30 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
         finally:
             wb.close()
         return reading
-    return _read(workbook if workbook is not None else open_workbook(path), path, contract)
+    workbook = workbook if workbook is not None else open_workbook(path)
+    reading = _read(workbook, path, contract)
+    from .fastbook import FastWorkbook
+
+    if not isinstance(workbook, FastWorkbook):  # openpyxl's
+        _read_escapes(reading.plan)
+    return reading
+
+
+def _read_escapes(plan: Plan) -> None:
+    """Text read through openpyxl, which leaves Excel's ``_xHHHH_`` escapes in it (a
+    vertical tab is ``_x000B_``), as Excel and python-calamine read it
+    (:func:`cip_xl.cells.read_workbook_text`), so that either reading of a file gives
+    the same plan."""
+    for record in (*plan.actions, *plan.officers, *plan.themes, plan.settings,
+                   *plan.review_log, *plan.audit, *plan.change_requests,
+                   *plan.returns_log):
+        for name, value in vars(record).items():
+            if value.__class__ is str and "_x00" in value:
+                setattr(record, name, read_workbook_text(value))
+            elif value.__class__ is dict:  # extra columns, further settings
+                for key, item in value.items():
+                    if item.__class__ is str and "_x00" in item:
+                        value[key] = read_workbook_text(item)
 
 
 def _read_again(wb, path: Path, contract: Contract) -> PlanReading:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import schema
-from .cells import NOT_IN_XML
+from .cells import workbook_text
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan
 from .schema import Contract
@@ -32,10 +32,10 @@ def set_text(cell, value: object) -> None:
 
     Officers type "=see note" or "-10% on budget"; written plainly, openpyxl would make
     that a formula. Text is what they typed, so text is what is stored. Control
-    characters no workbook can hold become U+FFFD rather than failing the save; callers
-    that take text from people report them first (see :mod:`cip_xl.merging`).
+    characters are kept as Excel keeps them (:func:`~cip_xl.cells.workbook_text`):
+    openpyxl would refuse them.
     """
-    cell.value = "" if value is None else NOT_IN_XML.sub("\ufffd", str(value))
+    cell.value = "" if value is None else workbook_text(str(value))
     if cell.value == "":
         cell.value = None
         return

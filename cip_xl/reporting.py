@@ -18,7 +18,7 @@ from datetime import date
 from io import BytesIO
 from pathlib import Path
 
-from .cells import NOT_IN_XML
+from .cells import NOT_IN_XML, property_text
 from .dates import parse_due
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan
@@ -156,12 +156,19 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
     return _xml_safe(context)
 
 
+#: Word's manual line break and page break characters → a line break
+_BREAKS = {0x0B: "\n", 0x0C: "\n"}
+
+
 def _xml_safe(value):
-    """``value`` (the context, or any part of it) with characters no document can hold
-    (see :data:`cip_xl.cells.NOT_IN_XML`) replaced by U+FFFD: a plan written by another
-    program may hold them, and Word would refuse the report."""
+    """``value`` (the context, or any part of it) fit for a document: a vertical tab or
+    form feed — Word's own line and page breaks, pasted into a cell — is a line break,
+    as a line break typed in the cell is; any other character no document can hold (see
+    :data:`cip_xl.cells.NOT_IN_XML`) becomes U+FFFD, where Word would refuse the report."""
     if isinstance(value, str):
-        return NOT_IN_XML.sub("\ufffd", value) if NOT_IN_XML.search(value) else value
+        if not NOT_IN_XML.search(value):
+            return value
+        return NOT_IN_XML.sub("\ufffd", value.translate(_BREAKS))
     if isinstance(value, dict):
         return {key: _xml_safe(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -297,12 +304,6 @@ def check_template(path: str | Path) -> list[Finding]:
     return findings
 
 
-def _property(text: str) -> str:
-    """``text`` as a document property: one line, at most the 255 characters Word keeps."""
-    text = " ".join(NOT_IN_XML.sub("\ufffd", str(text)).split())
-    return text if len(text) <= 255 else text[:254] + "…"
-
-
 def render_report(plan: Plan, output: str | Path, options: ReportOptions,
                   judgements: dict[str, Judgement] | None = None) -> ReportResult:
     """Render the report for ``plan`` into ``output`` (.docx) atomically.
@@ -355,9 +356,9 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
     document = template.docx
     _describe_pictures(document, chart_description(context["counts"], context["as_of"]))
     properties = document.core_properties
-    properties.title = _property(f"{plan.settings.plan_title} – progress update")
-    properties.subject = _property(context["summary_sentence"])
-    properties.author = _property(plan.settings.report_author or "cip-xl")
+    properties.title = property_text(f"{plan.settings.plan_title} – progress update")
+    properties.subject = property_text(context["summary_sentence"])
+    properties.author = property_text(plan.settings.report_author or "cip-xl")
     set_language(document, "en-GB")
     _check_complete(document, plan, lists_actions, str(source))
     stream = BytesIO()

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import schema
+from .cells import property_text
 from .model import Action, Plan, ReturnRecord
 from .schema import Contract
 
@@ -193,7 +194,8 @@ def return_content(plan: Plan, department: str, actions: list[Action], contract:
     meta_rows.append(("fingerprint", return_print))
     return ReturnContent(department, cells, heights, rows_meta, meta_rows, return_print,
                          _instructions(plan, department, len(actions), issued_at),
-                         f"{plan.settings.plan_title}: return for {department}")
+                         property_text(f"{plan.settings.plan_title}: return for "
+                                       f"{department}"))
 
 
 def meta_table(content: ReturnContent) -> list[tuple]:

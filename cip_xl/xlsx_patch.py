@@ -22,7 +22,7 @@ from functools import lru_cache
 from datetime import date, datetime, time
 from zipfile import ZipFile
 
-from .cells import NOT_IN_XML
+from .cells import NOT_IN_XML, workbook_text
 from .fastbook import column_letters, column_number  # noqa: F401 (re-exported)
 
 #: Excel's day 0 for the 1900 date system
@@ -83,9 +83,10 @@ class SheetEdits:
 
 
 def escape(text: str) -> bytes:
-    """``text`` as XML character data; characters XML cannot hold become U+FFFD. A
-    carriage return is written as a character reference: as itself, every XML reader
-    would turn it into a line feed."""
+    """``text`` as XML character data; characters XML cannot hold become U+FFFD (cell
+    text is passed through :func:`~cip_xl.cells.workbook_text` first, which keeps them
+    as Excel's escapes). A carriage return is written as a character reference: as
+    itself, every XML reader would turn it into a line feed."""
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
@@ -128,7 +129,7 @@ def cell_xml(ref: bytes, value: object, style: bytes | None) -> bytes:
         space = b' xml:space="preserve"' if value[0] in _SPACES or \
             value[-1] in _SPACES or "\n" in value else b""
         return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (
-            ref, s, space, escape(value))
+            ref, s, space, escape(workbook_text(value)))
     if value.__class__ is Formula:  # a verdict's formula, most often
         cached = value.cached
         formula = value.xml if value.xml is not None else escape(value.text)
@@ -152,7 +153,7 @@ def cell_xml(ref: bytes, value: object, style: bytes | None) -> bytes:
         return head + b"><v>" + _number(fraction) + b"</v></c>"
     text = str(value)
     space = b' xml:space="preserve"' if text != text.strip() or "\n" in text else b""
-    return (head + b' t="inlineStr"><is><t' + space + b">" + escape(text) +
+    return (head + b' t="inlineStr"><is><t' + space + b">" + escape(workbook_text(text)) +
             b"</t></is></c>")
 
 

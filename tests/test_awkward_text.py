@@ -22,6 +22,7 @@ AWKWARD = [
     "Tab\there", "Smith, John", "Emoji 🚀 launched", "“Smart” quotes – and dashes",
     "<b>&amp;</b> & <script>", "{{ jinja }} {% if %}", "%s %d {0}", "日本語のテキスト",
     "x" * 3000, "#N/A", "TRUE", "0", "1e10", "C:\\share\\file.docx", "Ünïcödé ß",
+    "Pasted from Word\x0bwith a line break", "Page\x0cbreak", "not an escape: _x0041_",
 ]
 TEXT_FIELDS = ("key_action", "objective", "progress_update", "target_outcomes", "resources")
 
@@ -33,7 +34,16 @@ KNOWN = ["Tab\there", "Smith, John", "Line one\nLine two", "=1+1", "x" * 3000, "
          "-10% on budget", "{{ jinja }} {% if %}", "=1+1", "Smith, John", "=1+1", "x" * 3000]
 
 
+#: control characters pasted from Word (kept as Excel keeps them: _x000B_), and text
+#: that only looks like such an escape
+PASTED = ["Pasted from Word\x0bwith a line break", "Page\x0cbreak",
+          "not an escape: _x0041_", "Smith, John", "Pasted from Word\x0bwith a line break", "Page\x0cbreak",
+          "not an escape: _x0041_", "Tab\there", "Page\x0cbreak", "Smith, John",
+          "Pasted from Word\x0bwith a line break", "Plan title\x0bon two lines"]
+
+
 @example(choices=KNOWN, fields=["key_action"] * 8)
+@example(choices=PASTED, fields=list(TEXT_FIELDS) + ["progress_update"] * 3)
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(choices=st.lists(st.sampled_from(AWKWARD), min_size=12, max_size=12),

@@ -7,6 +7,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
 
 import cip_xl
 from cip_xl.returns import NEW_ACTIONS_SHEET, RETURN_SHEET
@@ -340,3 +341,31 @@ def test_a_return_resaved_by_libreoffice_still_merges(cycle, tmp_path):
     assert action(plan_path, "5.2").progress_update == "Adopted on 14 October — “design code”"
     assert action(plan_path, "5.2").status == "Complete"
     assert action(plan_path, "5.4").percent_complete == 65
+
+
+@pytest.mark.libreoffice
+def test_a_line_break_pasted_from_word_survives_the_quarter(example_path, tmp_path):
+    """Word's manual line break is a vertical tab; pasted into a cell, Excel keeps it as
+    the escape _x000B_ in the file. The plan reads it as the character, the return shows
+    it, and merging that return untouched — or re-saved by LibreOffice — changes
+    nothing: no "update" recorded, and the character is still in the master."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    columns = headers(ws)
+    ref = ws.cell(2, columns["Ref"]).value
+    ws.cell(2, columns["Progress update"]).value = "Options agreed_x000B_Budget set"
+    wb.save(example_path)  # openpyxl writes the text as it is: Excel's escape
+    pasted = "Options agreed\x0bBudget set"
+    assert action(example_path, ref).progress_update == pasted
+    folder = tmp_path / "returns"
+    cip_xl.api.issue_returns(example_path, folder)
+    issued = next(p for p in folder.glob("*.xlsx") if any(
+        v == pasted for row in CalamineWorkbook.from_path(str(p))
+        .get_sheet_by_name(RETURN_SHEET).to_python() for v in row))
+    resaved = convert_with_libreoffice(issued, "xlsx", tmp_path / "lo")
+    audit_before = len(cip_xl.load_plan(example_path).audit)
+    for returned in (issued, resaved):
+        result = cip_xl.api.merge(example_path, [returned])
+        assert not result.outcomes[0].applied, result.outcomes[0].applied
+    assert action(example_path, ref).progress_update == pasted
+    assert len(cip_xl.load_plan(example_path).audit) == audit_before

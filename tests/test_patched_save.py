@@ -184,18 +184,26 @@ def test_text_like_a_formula_in_new_log_rows_keeps_its_quote_prefix(
 
 
 @pytest.mark.parametrize("patched", [True, False], ids=["patched", "full save"])
-@pytest.mark.parametrize("odd, kept", [
-    ("Bell\x07 rung", "Bell\ufffd rung"),
-    ("Form\x0cfeed", "Form\ufffdfeed"),
-    ("not a character \ufffe\uffff", "not a character \ufffd\ufffd"),
-    ("lone \udc80 surrogate", "lone \ufffd surrogate"),  # as undecodable file names give
-], ids=["bell", "form feed", "U+FFFE/U+FFFF", "surrogate"])
+@pytest.mark.parametrize("odd, kept, in_file", [
+    ("Bell\x07 rung", "Bell\x07 rung", "Bell_x0007_ rung"),
+    ("Word's line\x0bbreak", "Word's line\x0bbreak", "Word's line_x000B_break"),
+    ("Form\x0cfeed", "Form\x0cfeed", "Form_x000C_feed"),
+    ("looks like _x0041_ an escape", "looks like _x0041_ an escape",
+     "looks like _x005F_x0041_ an escape"),
+    ("not a character \ufffe\uffff", "not a character \ufffd\ufffd",
+     "not a character \ufffd\ufffd"),
+    ("lone \udc80 surrogate", "lone \ufffd surrogate", "lone \ufffd surrogate"),
+], ids=["bell", "vertical tab", "form feed", "escape look-alike", "U+FFFE/U+FFFF",
+        "surrogate"])
 def test_characters_no_xml_can_hold_cannot_break_a_save(example_path, monkeypatch,
-                                                        outcomes, patched, odd, kept):
-    """No XML can hold a control character such as BEL, U+FFFE or U+FFFF, or half of a
-    surrogate pair; text set in code with one is saved with U+FFFD in its place, in the
-    Plan sheet and in the log tables alike, by either save — instead of writing a file
-    Excel refuses, or failing with an internal error (as the full save did for U+FFFF)."""
+                                                        outcomes, patched, odd, kept,
+                                                        in_file):
+    """XML cannot hold a control character such as BEL or a vertical tab (Word's line
+    break, pasted into a cell), U+FFFE or U+FFFF, or half of a surrogate pair. Either
+    save, in the Plan sheet and the log tables alike, keeps control characters as Excel
+    does — as its escape ``_xHHHH_``, read back as the character — and text that merely
+    looks like an escape as itself; what no workbook keeps becomes U+FFFD. Never a file
+    Excel refuses, or an internal error (as the full save once gave for U+FFFF)."""
     from cip_xl.model import ReviewEntry
     from cip_xl.plan_read import read_plan
     from cip_xl.plan_write import save_plan
@@ -207,13 +215,18 @@ def test_characters_no_xml_can_hold_cannot_break_a_save(example_path, monkeypatc
     reading.plan.review_log.append(ReviewEntry("9.9", issues=odd))
     save_plan(reading.plan, example_path, workbook=reading.workbook)
     assert outcomes == ([True] if patched else [])
-    wb = openpyxl.load_workbook(example_path)
+    wb = openpyxl.load_workbook(example_path)  # gives the text as the file holds it
     heads = {c.value: c.column for c in wb["Plan"][1]}
-    assert wb["Plan"].cell(2, heads["Progress update"]).value == kept
+    assert wb["Plan"].cell(2, heads["Progress update"]).value == in_file
     log = [row for row in wb["Review log"].iter_rows(values_only=True) if row[0] == "9.9"]
-    assert log and log[0][2] == kept
-    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
-    assert rows[1][heads["Progress update"] - 1] == kept
+    assert log and log[0][2] == in_file
+    book = CalamineWorkbook.from_path(str(example_path))  # reads escapes, as Excel does
+    assert book.get_sheet_by_name("Plan").to_python()[1][heads["Progress update"] - 1] \
+        == kept
+    assert [r for r in book.get_sheet_by_name("Review log").to_python()
+            if r[0] == "9.9"][0][2] == kept
+    assert read_plan(example_path, read_only=True).plan.actions[0].progress_update == kept
+    assert read_plan(example_path).plan.actions[0].progress_update == kept  # openpyxl
 
 
 def test_a_row_whose_long_text_is_cleared_shrinks_as_in_a_full_save(example_path,
@@ -272,13 +285,14 @@ def test_carriage_returns_survive_a_patched_save(example_path, outcomes):
     ("two\nlines", "two\nlines", True),
     ("Word's\r\nbreak", "Word's\r\nbreak", True),
     ("R&D <pilot> > plan", "R&D <pilot> > plan", False),
-    ("bell\x07 and \ufffe", "bell\ufffd and \ufffd", False),
+    ("bell\x07 and \ufffe", "bell_x0007_ and \ufffd", False),
+    ("a _x000B_ look-alike", "a _x005F_x000B_ look-alike", False),
     ("\u2003em space first", "\u2003em space first", True),
 ])
 def test_text_cells_are_written_as_an_xml_reader_will_read_them(text, kept, preserved):
-    """A text cell's XML, read back by an XML parser, gives the text (characters XML
-    cannot hold as U+FFFD), and marks the text whose spaces or line breaks Excel would
-    otherwise trim (xml:space="preserve")."""
+    """A text cell's XML, read back by an XML parser, gives the text (control characters
+    as Excel's escapes, see cip_xl.cells.workbook_text), and marks the text whose
+    spaces or line breaks Excel would otherwise trim (xml:space="preserve")."""
     from xml.etree import ElementTree
 
     from cip_xl.xlsx_patch import cell_xml

@@ -109,9 +109,10 @@ def test_tabs_and_long_titles_do_not_stop_the_report(tmp_path):
 
 
 def test_characters_no_document_can_hold_become_marks_not_a_failed_report(tmp_path):
-    """A plan written by another program can hold characters XML forbids (a bell, a
-    form feed, U+FFFF); the report shows U+FFFD in their place instead of failing with
-    an error that blames the template."""
+    """A plan can hold characters XML forbids: Word's line and page breaks (vertical
+    tab, form feed) pasted into a cell, a bell, or U+FFFF from another program. The
+    report shows the breaks as line breaks and the rest as U+FFFD, instead of failing
+    with an error that blames the template."""
     plan = example_plan()
     plan.actions[0].key_action = "Agree\x07 the budget"
     plan.actions[0].progress_update = "Page one\x0cpage two \uffff"
@@ -121,8 +122,8 @@ def test_characters_no_document_can_hold_become_marks_not_a_failed_report(tmp_pa
     document = docx.Document(out)
     text = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "Agree\ufffd the budget" in text
-    assert "Page one\ufffdpage two \ufffd" in text
-    assert document.core_properties.title.startswith("Improvement\ufffd Plan")
+    assert "Page one\npage two \ufffd" in text
+    assert document.core_properties.title.startswith("Improvement Plan")
 
 
 def _edit_template(source, target, change):

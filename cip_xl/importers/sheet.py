@@ -10,7 +10,7 @@ import csv
 from pathlib import Path
 
 from ..findings import ERROR, Finding, PlanFileError
-from ..cells import as_text
+from ..cells import as_text, read_workbook_text
 from .tables import RawTable, clean, legend_from_table
 
 
@@ -52,7 +52,9 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
 
     tables, legend, title = [], [], ""
     for ws in wb.worksheets:
-        rows = [[as_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        # openpyxl leaves Excel's _xHHHH_ escapes in text; read them as Excel does
+        rows = [[read_workbook_text(as_text(v)) for v in row]
+                for row in ws.iter_rows(values_only=True)]
         while rows and not any(c.strip() for c in rows[-1]):
             rows.pop()
         pairs = legend_from_table([r[:2] for r in rows[1:]]) if rows and \
