@@ -150,11 +150,14 @@ def _looks_textual(data: bytes) -> bool:
     return b"\x00" not in sample
 
 
-def open_workbook(path: str | Path, *, read_only: bool = False, data_only: bool = False):
+def open_workbook(path: str | Path, *, read_only: bool = False, data_only: bool = False,
+                  rich_text: bool = False):
     """Open a workbook with openpyxl after :func:`sniff`; never raises anything else.
 
     ``.xlsm`` files are opened with ``keep_vba`` so their macros survive a save (they
-    are never run). XML with entity declarations is refused by defusedxml.
+    are never run). ``rich_text`` keeps text with formatted words (bold, colour) as
+    openpyxl's ``CellRichText``, so that saving keeps the formatting; otherwise such
+    text reads as plain ``str``. XML with entity declarations is refused by defusedxml.
     """
     import openpyxl
 
@@ -164,7 +167,8 @@ def open_workbook(path: str | Path, *, read_only: bool = False, data_only: bool 
         with warnings.catch_warnings():  # losses are reported by features_openpyxl_drops
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(path, read_only=read_only, data_only=data_only,
-                                          keep_vba=suffix == ".xlsm", keep_links=True)
+                                          keep_vba=suffix == ".xlsm", keep_links=True,
+                                          rich_text=rich_text)
     except Exception as exc:  # openpyxl raises many types on bad input
         name = type(exc).__name__
         if "Entities" in name or "DTD" in name or "External" in name:

@@ -50,7 +50,9 @@ def find_header_row(ws, contract: Contract, search_rows: int = 10) -> tuple[int,
     """The row (1-based) whose cells match the most Plan headers, and that row's cells."""
     best_row, best_hits, best_cells = 1, -1, {}
     for index, row in enumerate(ws.iter_rows(min_row=1, max_row=search_rows), start=1):
-        cells = {cell.column: cell.value for cell in row if cell.value is not None}
+        # a header with formatted words is openpyxl's CellRichText (a list of runs)
+        cells = {cell.column: str(cell.value) if isinstance(cell.value, list) else cell.value
+                 for cell in row if cell.value is not None}
         hits = sum(1 for v in cells.values() if contract.match_header(v))
         if hits > best_hits:
             best_row, best_hits, best_cells = index, hits, cells

@@ -35,7 +35,10 @@ def set_text(cell, value: object) -> None:
     characters are kept as Excel keeps them (:func:`~cip_xl.cells.workbook_text`):
     openpyxl would refuse them.
     """
-    cell.value = "" if value is None else workbook_text(str(value))
+    text = "" if value is None else workbook_text(str(value))
+    if text and isinstance(cell.value, list) and str(cell.value) == text:
+        return  # the same text with formatted words (openpyxl's CellRichText): kept
+    cell.value = text
     if cell.value == "":
         cell.value = None
         return
@@ -475,7 +478,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 made.unlink()  # the full save below makes its own
         workbook = None
     if path.exists():
-        wb = workbook if workbook is not None else open_workbook(path)
+        # rich text: formatted words in cells this save leaves alone keep their format
+        wb = workbook if workbook is not None else open_workbook(path, rich_text=True)
         lost = features_openpyxl_drops(path)
         if lost and not allow_loss:
             raise PlanFileError(Finding(

@@ -115,6 +115,45 @@ def test_saving_keeps_what_the_user_added(example_path):
     assert values[1][column] == "Updated by the manager"
 
 
+def test_a_full_save_keeps_formatted_words_it_does_not_change(example_path):
+    """Words made bold or red inside a cell (rich text) survive a full save wherever the
+    save leaves the text as it was — a progress update, a header, a sheet of the
+    council's own — instead of every cell of the workbook being flattened to plain text.
+    Text the save changes is written plain."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    bold, red = InlineFont(b=True), InlineFont(color="FFFF0000")
+    wb = openpyxl.load_workbook(example_path, rich_text=True)
+    ws = wb["Plan"]
+    column = [c.value for c in ws[1]].index("Progress update") + 1
+    kept_text = ws.cell(2, column).value
+    ws.cell(2, column).value = CellRichText([TextBlock(bold, kept_text[:9]), kept_text[9:]])
+    ws.cell(3, column).value = CellRichText([TextBlock(red, "Late:"), " waiting on HR"])
+    ws.cell(1, column).value = CellRichText([TextBlock(bold, "Progress"), " update"])
+    wb.create_sheet("Cover")["A1"] = CellRichText(["Draft: ", TextBlock(red, "not for"),
+                                                   " publication"])
+    wb.save(example_path)
+
+    plan = cip_xl.load_plan(example_path)
+    assert plan.actions[0].progress_update == kept_text
+    plan.actions[1].progress_update = "Recruited in October"
+    cip_xl.save_plan(plan, example_path)  # no workbook given: the full save
+
+    wb = openpyxl.load_workbook(example_path, rich_text=True)
+    ws = wb["Plan"]
+    runs = ws.cell(2, column).value
+    assert isinstance(runs, CellRichText) and str(runs) == kept_text
+    assert runs[0].font.b and runs[0].text == kept_text[:9]
+    assert ws.cell(3, column).value == "Recruited in October"
+    assert str(ws.cell(1, column).value) == "Progress update"
+    cover = wb["Cover"]["A1"].value
+    assert isinstance(cover, CellRichText) and cover[1].font.color.rgb == "FFFF0000"
+    values = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    assert [values[1][column - 1], values[2][column - 1]] == [kept_text,
+                                                              "Recruited in October"]
+
+
 def test_refuses_to_save_over_features_it_would_lose(example_path):
     import shutil
     import zipfile
