@@ -247,7 +247,7 @@ def build_plan_workbook(plan: Path, output: Path) -> Path:
                     f'Target="{RIBBON_PART}"/></Relationships>').encode())
             archive.writestr(name, data)
         archive.writestr(RIBBON_PART, resource("macros", "customUI.xml").read_bytes())
-    wb = open_workbook(plan)
+    wb = open_workbook(plan, rich_text=True)  # formatted words stay formatted
     wb.vba_archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
     atomic_save(wb, output)
     restore_ribbon(output)

@@ -30,7 +30,7 @@ def annotate_copy(path: str | Path, findings: list[Finding],
     from .safe_save import atomic_save
 
     output = Path(output) if output else default_annotated_path(path)
-    wb = open_workbook(path)
+    wb = open_workbook(path, rich_text=True)  # a copy: formatted words stay formatted
     if FINDINGS_SHEET in wb.sheetnames:
         del wb[FINDINGS_SHEET]
     ws = wb.create_sheet(FINDINGS_SHEET, 0)

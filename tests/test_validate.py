@@ -101,7 +101,13 @@ def test_cli_table_json_and_exit_codes(example_path):
 
 
 def test_annotate_writes_a_copy_with_findings_and_highlights(example_path):
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
     _break(example_path, {"E5": "XYZ", "C11": "See above"})
+    wb = openpyxl.load_workbook(example_path)
+    wb["Plan"]["L4"] = CellRichText([TextBlock(InlineFont(b=True), "Done:"), " all of it"])
+    wb.save(example_path)
     before = example_path.read_bytes()
     result = run_cli("validate", str(example_path), "--annotate")
     assert result.returncode == 1
@@ -117,6 +123,8 @@ def test_annotate_writes_a_copy_with_findings_and_highlights(example_path):
     assert wb["Plan"]["C11"].fill.fgColor.rgb.endswith("FFE08A")
     assert "not on the Officers sheet" in wb["Plan"]["E5"].comment.text
     assert wb["Findings"]["C2"].hyperlink.location == "'Plan'!E5"
+    formatted = openpyxl.load_workbook(copy, rich_text=True)["Plan"]["L4"].value
+    assert isinstance(formatted, CellRichText) and formatted[0].font.b  # not flattened
 
 
 def test_nan_and_infinity_typed_as_percent_stay_text(example_path):
