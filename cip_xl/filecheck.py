@@ -189,12 +189,24 @@ _DROPPED_PARTS = (
     (re.compile(r"^xl/ctrlProps/"), "form controls (buttons, check boxes)"),
     (re.compile(r"^xl/activeX/"), "ActiveX controls"),
     (re.compile(r"^xl/pivotTables/"), "pivot tables"),
+    (re.compile(r"^xl/threadedComments/"),
+     "threaded comments (to keep them, convert them: Review > Notes > Convert to Notes)"),
+    (re.compile(r"^xl/metadata\.xml$"), "dynamic array formulas (results that spill)"),
+    (re.compile(r"^xl/richData/"), "pictures in cells or linked data types"),
+    (re.compile(r"^xl/(?:connections\.xml$|queryTables/)"), "data connections (Power Query)"),
+    (re.compile(r"^xl/model/"), "a data model (Power Pivot)"),
+    (re.compile(r"^xl/featurePropertyBag/"), "check boxes in cells"),
+    (re.compile(r"^xl/namedSheetViews/"), "sheet views"),
 )
 _DROPPED_XML = (
     (b"<x14:sparklineGroups", "sparklines"),
     (b"<x14:dataValidations", "drop-down lists that point at another sheet (x14)"),
     (b"<x14:conditionalFormattings", "newer conditional formats (x14)"),
 )
+
+
+#: the root of the custom XML part holding Power Query's queries, in UTF-8 or UTF-16
+_MASHUP = (b"<DataMashup", "<DataMashup".encode("utf-16-le"))
 
 
 def features_openpyxl_drops(path: str | Path) -> list[str]:
@@ -214,6 +226,11 @@ def features_openpyxl_drops(path: str | Path) -> list[str]:
                 for marker, what in _DROPPED_XML:
                     if marker in data and what not in found:
                         found.append(what)
+            if re.match(r"^customXml/item\d+\.xml$", name) and \
+                    "data connections (Power Query)" not in found:
+                item = archive.read(name)  # Power Query keeps its queries here (UTF-16)
+                if any(m in item for m in _MASHUP):
+                    found.append("data connections (Power Query)")
             if re.match(r"^xl/drawings/drawing\d+\.xml$", name):
                 drawing = archive.read(name)
                 if b"<xdr:sp>" in drawing or b"<xdr:sp " in drawing:

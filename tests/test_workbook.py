@@ -176,6 +176,44 @@ def test_refuses_to_save_over_features_it_would_lose(example_path):
     shutil.rmtree(patched.parent / "backups", ignore_errors=True)
 
 
+@pytest.mark.parametrize("part, content, words", [
+    ("xl/threadedComments/threadedComment1.xml", b"<ThreadedComments/>", "threaded comments"),
+    ("xl/metadata.xml", b"<metadata/>", "dynamic array formulas"),
+    ("xl/richData/rdrichvalue.xml", b"<rvData/>", "pictures in cells"),
+    ("xl/connections.xml", b"<connections/>", "Power Query"),
+    ("customXml/item1.xml", '<?xml version="1.0" encoding="utf-16"?><DataMashup xmlns="'
+     'http://schemas.microsoft.com/DataMashup">AAAA</DataMashup>'.encode("utf-16"),
+     "Power Query"),
+    ("xl/model/item.data", b"\x00", "data model"),
+    ("xl/featurePropertyBag/featurePropertyBag.xml", b"<FeaturePropertyBags/>",
+     "check boxes in cells"),
+    ("xl/namedSheetViews/namedSheetView1.xml", b"<namedSheetViews/>", "sheet views"),
+], ids=["threaded comments", "dynamic arrays", "rich data", "connections", "queries",
+        "data model", "check boxes", "sheet views"])
+def test_refuses_a_full_save_that_would_drop_newer_excel_features(example_path, part,
+                                                                  content, words):
+    """Newer Excel keeps these in parts openpyxl does not know, so a full save would
+    drop them (checked here, so the list stays true); the save is refused, naming them,
+    and the master is left as it was."""
+    import shutil
+    import zipfile
+
+    featured = example_path.with_name("featured.xlsx")
+    with zipfile.ZipFile(example_path) as src, zipfile.ZipFile(featured, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr(part, content)
+    resaved = example_path.with_name("resaved.xlsx")
+    openpyxl.load_workbook(featured).save(resaved)
+    assert part not in zipfile.ZipFile(resaved).namelist()  # openpyxl does drop it
+    before = featured.read_bytes()
+    plan = cip_xl.load_plan(featured)
+    with pytest.raises(cip_xl.PlanFileError, match=words):
+        cip_xl.save_plan(plan, featured)
+    assert featured.read_bytes() == before
+    shutil.rmtree(featured.parent / "backups", ignore_errors=True)
+
+
 def test_profile_renames_headers_and_adds_columns(tmp_path):
     (tmp_path / "cip-xl.ini").write_text(
         "[sheets]\nplan = Action plan\n\n[headers]\nkey_action = Key task\n\n"
