@@ -92,14 +92,20 @@ def plan_edits(plan: Plan, contract: Contract, book,
             return None
     if judgements is None:
         judgements = refresh(plan)
-    if layout_stamp(plan, contract, layout) != stored_stamp:
+    # actions added since the plan was read (an approved new action) have no row yet;
+    # they go below the others, and the ranges sized by the number of actions grow
+    existing = len(plan.actions)
+    while existing and plan.actions[existing - 1].row is None:
+        existing -= 1
+    if not existing or \
+            layout_stamp(plan, contract, layout, actions=existing) != stored_stamp:
         return None
-    last_row = header_row + len(plan.actions)
-    for offset, action in enumerate(plan.actions, start=1):
+    for offset, action in enumerate(plan.actions[:existing], start=1):
         if action.row != header_row + offset:
             return None
     owned = sorted(set(by_key.values()) | set(by_extra.values()))
-    for row in range(last_row + 1, plan_ws.max_row + 1):  # rows a full save would clear
+    for row in range(header_row + existing + 1, plan_ws.max_row + 1):
+        # rows a full save would clear, or where the new actions go
         if any(plan_ws.value(row, c) is not None for c in owned):
             return None
 
@@ -108,12 +114,16 @@ def plan_edits(plan: Plan, contract: Contract, book,
 
     # the Plan sheet
     sheet = SheetXml(book.part(book.sheet_part(plan_title)))
-    edits = _plan_sheet_edits(plan, contract, layout, judgements, plan_ws, sheet, styles)
+    edits = _plan_sheet_edits(plan, contract, layout, judgements, plan_ws, sheet, styles,
+                              new_from=header_row + existing + 1)
     hidden = _hidden_cells(plan_ws.merged)
     if hidden and not hidden.isdisjoint(edits.cells):
         return None  # a value for a cell under merged cells: the full save explains
     if edits:
         replaced[book.sheet_part(plan_title)] = sheet.apply(edits, styles)
+    if existing < len(plan.actions):
+        _grow_ranges(book, replaced, plan_title, header_row, existing,
+                     len(plan.actions), layout_stamp(plan, contract, layout))
 
     # the fixed-layout sheets
     for key, spec, rows in table_contents(plan):
@@ -128,6 +138,69 @@ def plan_edits(plan: Plan, contract: Contract, book,
     if styles.changed:
         replaced["xl/styles.xml"] = styles.xml()
     return replaced
+
+
+def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: int,
+                 before: int, after: int, stamp: str) -> None:
+    """Into ``replaced``: the ranges a full save sizes by the number of actions, grown
+    from ``before`` actions to ``after`` — the Plan sheet's dropdowns and conditional
+    formats and the Summary's formulas (to the last action plus the spare rows), the
+    Plan sheet's filter and its hidden name (to the last action) — and the layout
+    stamp of the plan as it now is. Only ranges ending where a full save ended them
+    are grown; raises PatchError if the filter or the stamp is not where it should be."""
+    from .plan_read import find_sheet
+    from .plan_write import LAYOUT_PROPERTY, SPARE_ROWS
+    from .xlsx_patch import PatchError
+
+    spare = (header_row + before + SPARE_ROWS, header_row + after + SPARE_ROWS)
+    last = (header_row + before, header_row + after)
+
+    part = book.sheet_part(plan_title)
+    xml = replaced.get(part) or book.part(part)
+    cut = xml.rfind(b"</sheetData>")
+    if cut < 0:
+        raise PatchError("the Plan sheet has no rows")
+    tail = _SQREF.sub(lambda found: found[1] + _ends(found[2], *spare) + b'"', xml[cut:])
+    tail, filters = _AUTOFILTER.subn(
+        lambda found: found[1] + _ends(found[2], *last) + b'"', tail)
+    if filters != 1:
+        raise PatchError("the Plan sheet's filter is not where a full save put it")
+    replaced[part] = xml[:cut] + tail
+
+    part = book.sheet_part(find_sheet(book, "Summary"))
+    xml = replaced.get(part) or book.part(part)
+    replaced[part] = _FORMULA_BODY.sub(
+        lambda found: found[1] + _ends(found[2], *spare) + found[3], xml)
+
+    quoted = ("'" + plan_title.replace("'", "''") + "'!").encode("utf-8")
+    xml = book.part("xl/workbook.xml")
+    replaced["xl/workbook.xml"] = _FILTER_NAME.sub(
+        lambda found: found[1] + (_ends(found[2], *last) if found[2].startswith(quoted)
+                                  or found[2].startswith(quoted[1:-2] + b"!")
+                                  else found[2]) + found[3], xml)
+
+    xml = book.part("docProps/custom.xml")
+    name = re.escape(LAYOUT_PROPERTY.encode("utf-8"))
+    xml, stamps = re.subn(rb'(<(?:\w+:)?property\b[^>]*\bname="' + name +
+                          rb'"[^>]*>\s*<(?:\w+:)?lpwstr\b[^>]*>)[^<]*(</)',
+                          lambda found: found[1] + stamp.encode() + found[2], xml)
+    if stamps != 1:
+        raise PatchError("the layout stamp is not where a full save put it")
+    replaced["docProps/custom.xml"] = xml
+
+
+_SQREF = re.compile(rb'(\bsqref=")([^"]*)"')
+_AUTOFILTER = re.compile(rb'(<(?:\w+:)?autoFilter\b[^>]*?\bref=")([^"]*)"')
+_FORMULA_BODY = re.compile(rb"(<(?:\w+:)?f\b[^>]*>)([^<]*)(</)")
+_FILTER_NAME = re.compile(rb'(<(?:\w+:)?definedName\b[^>]*\bname="_xlnm\._FilterDatabase"'
+                          rb"[^>]*>)([^<]*)(</)")
+
+
+def _ends(text: bytes, old: int, new: int) -> bytes:
+    """``text`` (a reference or a formula) with each range ending in row ``old`` made
+    to end in row ``new`` (``A2:B541``, ``$B$2:$B$541``)."""
+    return re.sub(rb"(:\$?[A-Z]{1,3}\$?)" + str(old).encode() + rb"(?!\d)",
+                  lambda found: found[1] + str(new).encode(), text)
 
 
 def _hidden_cells(merged: list[tuple[str, str]]) -> set[tuple[int, int]]:
@@ -288,7 +361,11 @@ class _RowCheck:
         return mine is theirs or (mine is int and theirs is float)
 
 
-def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
+def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
+                      new_from: int | None = None):
+    """The Plan sheet's edits. Rows from ``new_from`` on are new actions' rows: every
+    cell a full save lays out is written there, blank ones too (in their column's
+    style), without comparing."""
     from .status_sheet import rag_formula
     from .xlsx_patch import CellEdit, Formula, SheetEdits, column_letters, escape
 
@@ -313,6 +390,7 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
     extras = [by_header[index] for key, index, _ in owned if not key]
     check = _RowCheck([index for _, index, _ in owned],
                       {index for _, index, kind in owned if kind in _TEXT_KINDS})
+    every = range(len(owned))
     for row, action in enumerate(plan.actions, start=first):
         changed_text = False
         raw = raw_rows[row - 1] if row <= len(raw_rows) else ()
@@ -320,7 +398,16 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
         values = fields(action)
         if extras:
             values += tuple(action.extra.get(header) for header in extras)
-        for at in check.changed(values, raw, special):
+        if new_from is not None and row >= new_from:  # nothing there to compare with
+            for at in every:
+                wanted, number_format, quote = stored(values[at], owned[at][2])
+                edits.cells[(row, owned[at][1])] = CellEdit(
+                    wanted, formatted=(number_format, quote), fallback_row=first)
+            changed_text = True
+            to_compare = ()
+        else:
+            to_compare = check.changed(values, raw, special)
+        for at in to_compare:
             key, index, kind = owned[at]
             value = values[at]
             unchanged, current = _compare(value, raw, index, special, kind in _TEXT_KINDS)
@@ -346,7 +433,8 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles):
                 formulas.get(place) != rag_text.replace(_ROW_MARK, number)):
             edits.cells[place] = CellEdit(
                 Formula(rag_text[1:].replace(_ROW_MARK, number), label, xml),
-                fill=palette[judgement.verdict.word] if judgement else None)
+                fill=palette[judgement.verdict.word] if judgement else None,
+                fallback_row=first)
         if changed_text:
             lines = 1
             for key in visible_text:

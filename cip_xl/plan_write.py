@@ -164,18 +164,20 @@ def table_contents(plan: Plan) -> list[tuple[str, schema.SheetSpec, list[tuple]]
     ]
 
 
-def layout_stamp(plan: Plan, contract: Contract, layout: tuple) -> str:
+def layout_stamp(plan: Plan, contract: Contract, layout: tuple,
+                 actions: int | None = None) -> str:
     """A fingerprint of everything a full save lays out beyond cell values: the Plan
     sheet's columns and action rows (which size the dropdowns, conditional formats and
     filter), the lists behind the dropdowns, the Summary's themes and directorates,
     the palette and the sheet names. While it is unchanged, a save only has to change
-    cell values (see :mod:`cip_xl.plan_patch`)."""
+    cell values (see :mod:`cip_xl.plan_patch`). ``actions``: the number of action rows,
+    if not all of ``plan.actions`` (the layout before new actions were added)."""
     import hashlib
 
     header_row, by_key, by_extra = layout
     parts = (
         "cip-xl layout 1", SPARE_ROWS, header_row, sorted(by_key.items()),
-        sorted(by_extra.items()), len(plan.actions),
+        sorted(by_extra.items()), len(plan.actions) if actions is None else actions,
         [o.code for o in plan.officers if o.code], plan.theme_names(),
         sorted({a.directorate for a in plan.actions if a.directorate}),
         sorted(contract.palette.items()), sorted(contract.sheet_names.items()),

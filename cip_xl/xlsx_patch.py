@@ -57,9 +57,10 @@ class CellEdit:
     (an index into the workbook's cell styles; None keeps the cell's own); or, with
     ``fill`` (RRGGBB), the cell's own style with that solid fill; or, with
     ``formatted`` (number format or None for General, quote prefix), the cell's own
-    style with that number format — a cell not in the sheet yet taking the style of
-    its column's cell in ``fallback_row``. Styles found from the cell are worked out
-    when the sheet is rewritten, where the cell is found anyway."""
+    style with that number format. A cell not in the sheet yet takes, as its own, the
+    style of its column's cell in ``fallback_row``; given ``fill`` or ``formatted`` it
+    is written even when empty. Styles found from the cell are worked out when the
+    sheet is rewritten, where the cell is found anyway."""
 
     value: object
     style: int | None = None
@@ -322,7 +323,8 @@ class SheetXml:
         number = str(row).encode()
         content = b"".join([
             cell_xml(_letters(c) + number, e.value, self._style(e, None, c))
-            for c, e in sorted(cells.items()) if e.value not in (None, "") or e.style])
+            for c, e in sorted(cells.items())
+            if e.value not in (None, "") or e.style or e.formatted or e.fill])
         return b"<row" + attrs + b">" + content + b"</row>"
 
     def _style(self, edit: CellEdit, tag: bytes | None, column: int) -> bytes | None:
@@ -332,9 +334,9 @@ class SheetXml:
             return _index(edit.style)
         found = _STYLE.search(tag) if tag is not None else None
         own = found[1] if found else None
+        if tag is None and edit.fallback_row is not None:  # a new cell: as its column's
+            own = self.style_of(edit.fallback_row, column)
         if edit.formatted is not None:
-            if tag is None and edit.fallback_row is not None:
-                own = self.style_of(edit.fallback_row, column)
             if self._styles is None:
                 raise PatchError("a number format was asked for without the workbook's "
                                  "styles")

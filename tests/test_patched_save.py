@@ -4,6 +4,7 @@ fall back to the full save whenever the layout moved, keep what openpyxl would d
 and leave a workbook that already holds the answer untouched."""
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from datetime import date, datetime
@@ -423,6 +424,74 @@ def test_macros_and_sparklines_survive_a_patched_status(tmp_path, outcomes):
         assert archive.testzip() is None
 
 
+def _approve_new_action(plan_path, folder, theme="Places and communities"):
+    """A return proposing a new action in ``theme``, merged, then the proposal approved."""
+    from cip_xl.returns import NEW_ACTIONS_SHEET
+
+    issued = cip_xl.api.issue_returns(plan_path, folder)
+    place = next(item.path for item in issued if "Place" in item.path.name)
+    wb = openpyxl.load_workbook(place)
+    new = wb[NEW_ACTIONS_SHEET]
+    new["A2"], new["B2"], new["C2"] = theme, "Trial a garden waste app", date(2027, 3, 31)
+    wb.save(place)
+    merged = cip_xl.api.merge(plan_path, [place], when=WHEN)
+    request = next(r for r in merged.outcomes[0].requests if r.kind == "New action")
+    cip_xl.api.approve(plan_path, approve_ids={request.request_id}, by="IM")
+
+
+def _filter_names(path):
+    with zipfile.ZipFile(path) as archive:
+        return re.findall(rb"_xlnm\._FilterDatabase[^>]*>[^<]*", archive.read("xl/workbook.xml"))
+
+
+def test_an_approved_new_action_is_patched_in(example_path, tmp_path, outcomes):
+    """Approving a new action adds a row: the patched save writes it and grows the
+    ranges sized by the number of actions — dropdowns, conditional formats, the filter
+    and its hidden name, the Summary's formulas — as a full save would (the property
+    test below compares the two), without rebuilding the workbook (seconds at county
+    scale) and keeping what openpyxl would drop: here a threaded comment."""
+    threaded = b'<ThreadedComments xmlns="http://schemas.microsoft.com/office/' \
+               b'spreadsheetml/2018/threadedcomments"/>'
+    with_comment = tmp_path / "commented.xlsx"
+    with zipfile.ZipFile(example_path) as src, zipfile.ZipFile(with_comment, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr("xl/threadedComments/threadedComment1.xml", threaded)
+    shutil.move(with_comment, example_path)
+
+    _approve_new_action(example_path, tmp_path / "returns")
+    assert outcomes[-1] is True  # the approval's save was patched
+    added = cip_xl.load_plan(example_path).actions[-1]
+    assert (added.key_action, added.row) == ("Trial a garden waste app", 42)
+    with zipfile.ZipFile(example_path) as archive:
+        assert archive.read("xl/threadedComments/threadedComment1.xml") == threaded
+    wb = openpyxl.load_workbook(example_path)
+    plan_ws = wb["Plan"]
+    assert plan_ws.auto_filter.ref == "A1:Q42"
+    assert _filter_names(example_path) == [
+        b"_xlnm._FilterDatabase\" localSheetId=\"0\" hidden=\"1\">'Plan'!$A$1:$Q$42"]
+    ends = {str(dv.sqref).split(":")[-1][1:] for dv in plan_ws.data_validations.dataValidation
+            if (dv.promptTitle or "").startswith("cip-xl")}
+    assert ends == {"542"}
+    assert {str(cf.sqref) for cf in plan_ws.conditional_formatting} == {"P2:P542"}
+    formulas = [c.value for row in wb["Summary"].iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("=SUMPRODUCT")]
+    assert formulas and all("$542" in f and "$541" not in f for f in formulas)
+    assert plan_ws["P42"].value.startswith("=IF($J42=")  # its verdict, live
+    assert plan_ws["D42"].alignment.wrap_text and plan_ws["G42"].has_style  # laid out
+    # the layout stamp was moved on: the next refresh is patched too
+    cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert outcomes[-1] is True
+
+
+def test_a_new_action_in_a_new_theme_gets_the_full_save(example_path, tmp_path, outcomes):
+    """A new action in a theme the plan has not listed adds a group to the Summary:
+    that is the full save's work."""
+    _approve_new_action(example_path, tmp_path / "returns", theme="Climate")
+    assert outcomes[-1] is False
+    assert cip_xl.load_plan(example_path).actions[-1].theme == "Climate"
+
+
 @pytest.mark.libreoffice
 def test_a_plan_libreoffice_resaved_is_patched_like_a_full_save(example_path, tmp_path,
                                                                 outcomes, monkeypatch):
@@ -655,9 +724,20 @@ def _random_edits():
             return _any_value().filter(lambda v: not isinstance(v, (bool, int, float)))
         return _any_value()
 
-    edit = st.sampled_from(_FIELDS).flatmap(
-        lambda field: st.tuples(st.integers(0, 39), st.just(field), value_for(field)))
+    edit = st.sampled_from(_FIELDS).flatmap(  # indexes 40 and 41: actions added in code
+        lambda field: st.tuples(st.integers(0, 41), st.just(field), value_for(field)))
     return st.lists(edit, min_size=1, max_size=12)
+
+
+def _add_actions(plan, count: int) -> None:
+    """``count`` new actions, as approving proposed ones adds them: copies of the last
+    actions with their own ID and ref, not yet in any row."""
+    from copy import deepcopy
+
+    for number in range(count):
+        action = deepcopy(plan.actions[30 + number])
+        action.action_id, action.ref, action.row = f"ANEW{number:05d}", f"9.{number}", None
+        plan.actions.append(action)
 
 
 def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
@@ -668,6 +748,7 @@ def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
     number formats of such odd values may differ: the full save gives a cell the
     format of the first cell in its column holding the same kind of value.)"""
     from hypothesis import HealthCheck, example, given, settings
+    from hypothesis import strategies as st
 
     from cip_xl.plan_read import read_plan
     from cip_xl.plan_write import save_plan
@@ -687,22 +768,27 @@ def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
 
     @settings(max_examples=20, deadline=None, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(edits=_random_edits())
+    @given(edits=_random_edits(), added=st.integers(0, 2))
     # run first, every time: edits that leave the layout alone, so that the patched save
     # must do the work (a new theme or lead officer changes the dropdown lists or the
     # Summary, and rightly gets the full save — random draws hold many of those)
     @example(edits=[(0, "progress_update", "  padded  "), (5, "percent_complete", 45.5),
-                    (9, "status", "=see note")])
+                    (9, "status", "=see note")], added=0)
     @example(edits=[(3, "target_date", date(2027, 3, 31)), (7, "Council note", "-10%"),
-                    (11, "revised_date", "Mar 2027"), (12, "resources", 5000)])
-    def check(edits):
+                    (11, "revised_date", "Mar 2027"), (12, "resources", 5000)], added=0)
+    @example(edits=[(40, "progress_update", "new"), (41, "Council note", "=x"),
+                    (41, "revised_date", None), (2, "status", "Complete")], added=2)
+    def check(edits, added):
         folder = tmp_path_factory.mktemp("case")
         saved = {}
         for way in ("patched", "full"):
             path = folder / f"{way}.xlsx"
             shutil.copy(base, path)
             reading = read_plan(path, read_only=True)
+            _add_actions(reading.plan, added)
             for index, field, value in edits:
+                if index >= len(reading.plan.actions):
+                    continue
                 action = reading.plan.actions[index]
                 if field == "Council note":
                     action.extra["Council note"] = value
@@ -718,4 +804,4 @@ def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
         assert differences(saved["patched"], saved["full"]) == []
 
     check()
-    assert patched[:2] == [True, True], patched
+    assert patched[:3] == [True, True, True], patched
