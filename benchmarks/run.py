@@ -11,6 +11,8 @@ Workloads:
   master after each return, as by hand; a second one loads and saves it once)
 * W3 the Word report of 2,000 actions
 * W4 issue 40 returns from a 2,000-action plan
+* W5 approve one proposed new action into the 10,000-action plan (a row added: the
+  naive script loads the plan, appends the row and saves)
 
 Each is compared with the floor — python-calamine just parsing the same files — and
 with a plain openpyxl script doing the job naively (W3 with docxtpl's bare render of
@@ -144,6 +146,34 @@ def naive_issue(plan: Path, folder: Path) -> None:
         out.save(folder / f"{department}.xlsx")
 
 
+def naive_add_action(plan: Path, values: list) -> None:
+    """Append one action's row with openpyxl."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(plan)
+    wb["Plan"].append(values)
+    wb.save(plan)
+
+
+def proposed_new_action(folder: Path, plan: Path) -> str:
+    """Issue returns from ``plan``, propose a new action in the first and merge it:
+    the plan then holds the proposal; its request ID is returned."""
+    import openpyxl
+
+    from cip_xl.returns import NEW_ACTIONS_SHEET
+
+    returns = folder / "w5-returns"
+    issued = cip_xl.issue_returns(plan, returns)
+    wb = openpyxl.load_workbook(issued[0].path)
+    theme = cip_xl.load_plan(plan).theme_names()[0]
+    sheet = wb[NEW_ACTIONS_SHEET]
+    sheet["A2"], sheet["B2"], sheet["C2"] = theme, "Pilot a new scheme", date(2027, 3, 31)
+    wb.save(issued[0].path)
+    merged = cip_xl.api.merge(plan, [issued[0].path])
+    shutil.rmtree(returns)
+    return next(r.request_id for r in merged.outcomes[0].requests if r.kind == "New action")
+
+
 # ------------------------------------------------------------------ set-up
 
 def make_plan(folder: Path, actions: int, departments: int, words: int) -> Path:
@@ -236,6 +266,32 @@ def run(sizes: list[int], merge_size: int, departments: int, words: int,
         t_ours, t_naive = timed(ours_later, repeat), timed(naive_later, repeat)
         t_floor = timed(lambda: calamine_parse([refreshed]), repeat)
         lines.append(f"W1 a quarter later {sizes[-1]:>6} actions: ours {t_ours:6.2f}s | "
+                     f"vs floor {ratio(t_ours, t_floor)} | naive/ours "
+                     f"{ratio(t_naive, t_ours)}")
+
+        # W5: approving a proposed new action adds a row to the largest plan
+        proposing = work / "w5.xlsx"
+        shutil.copy(plan, proposing)
+        request = proposed_new_action(work, proposing)
+        pending = proposing.read_bytes()
+        row = [c for c in cip_xl.load_plan(proposing).actions[0].__dict__.values()
+               if isinstance(c, str)]
+
+        def ours_approve():
+            proposing.write_bytes(pending)
+            forget()
+            cip_xl.api.approve(proposing, approve_ids={request}, by="benchmark")
+
+        def naive_approve():
+            copy = work / "w5-naive.xlsx"
+            copy.write_bytes(pending)
+            naive_add_action(copy, row)
+
+        t_ours, t_naive = timed(ours_approve, repeat), timed(naive_approve, repeat)
+        if cip_xl.load_plan(proposing).actions[-1].key_action != "Pilot a new scheme":
+            raise SystemExit("W5: the approval added no action; the timing means nothing")
+        t_floor = timed(lambda: calamine_parse([proposing]), repeat)
+        lines.append(f"W5 approve a new action {sizes[-1]:>6} actions: ours {t_ours:6.2f}s | "
                      f"vs floor {ratio(t_ours, t_floor)} | naive/ours "
                      f"{ratio(t_naive, t_ours)}")
 
