@@ -91,3 +91,59 @@ def test_every_command_keeps_awkward_text(choices, fields):
         for (action_id, field), text in typed.items():
             if field in headers:
                 assert shown[action_id][headers[field]] == text.strip(), (field, text[:40])
+
+
+#: characters that meet Excel's escapes: underscores, the letters and digits of
+#: "_x000B_", control characters, a carriage return, a non-character
+_ESCAPE_PARTS = st.lists(st.sampled_from(list("_xX005FBb1 é") + [
+    "_x000B_", "_x005F_", "\x0b", "\x07", "\x00", "\r", "\n", "\ufffe"]),
+    max_size=10).map("".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=st.one_of(_ESCAPE_PARTS, st.text(max_size=16)))
+def test_any_text_reads_back_as_written(text):
+    """Whatever text a cell is given — control characters, text that looks like Excel's
+    ``_xHHHH_`` escapes, both at once — every writer's cell reads back, in
+    python-calamine and in openpyxl through cip-xl's reading of escapes, as that text
+    (what no workbook keeps as U+FFFD)."""
+    import io
+    import zipfile
+    from xml.etree import ElementTree
+
+    import openpyxl
+
+    from cip_xl.cells import kept_text, read_workbook_text
+    from cip_xl.plan_write import set_text
+    from cip_xl.xlsx_patch import cell_xml
+
+    expected = kept_text(text) or None
+    wb = openpyxl.Workbook()
+    set_text(wb.active["A1"], text)  # the full save's writer
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    data = buffer.getvalue()
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(
+        "Sheet").to_python()
+    assert ((rows[0][0] if rows and rows[0] else "") or None) == expected
+    again = openpyxl.load_workbook(io.BytesIO(data)).active["A1"].value
+    assert (read_workbook_text(again) if again else None) == expected
+
+    if expected:  # the patched save's writer, in the same package
+        with zipfile.ZipFile(io.BytesIO(data)) as src:
+            sheet = src.read("xl/worksheets/sheet1.xml")
+        cell = cell_xml(b"A1", text, None)
+        ElementTree.fromstring(cell)  # well-formed
+        start = sheet.index(b'<c r="A1"')
+        end = sheet.index(b"</c>", start) + len(b"</c>")
+        patched = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, \
+                zipfile.ZipFile(patched, "w") as dst:
+            for item in src.infolist():
+                part = src.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    part = sheet[:start] + cell + sheet[end:]
+                dst.writestr(item, part)
+        value = CalamineWorkbook.from_filelike(io.BytesIO(patched.getvalue())) \
+            .get_sheet_by_name("Sheet").to_python()
+        assert value[0][0] == expected
