@@ -150,7 +150,7 @@ def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: 
     are grown; raises PatchError if the filter or the stamp is not where it should be."""
     from .plan_read import find_sheet
     from .plan_write import LAYOUT_PROPERTY, SPARE_ROWS
-    from .xlsx_patch import PatchError
+    from .xlsx_patch import PatchError, escape
 
     spare = (header_row + before + SPARE_ROWS, header_row + after + SPARE_ROWS)
     last = (header_row + before, header_row + after)
@@ -172,12 +172,11 @@ def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: 
     replaced[part] = _FORMULA_BODY.sub(
         lambda found: found[1] + _ends(found[2], *spare) + found[3], xml)
 
-    quoted = ("'" + plan_title.replace("'", "''") + "'!").encode("utf-8")
-    xml = book.part("xl/workbook.xml")
+    title = escape(plan_title)  # as the name's text holds it: 'Plan'! or Plan!
+    on_plan = (b"'" + title.replace(b"'", b"''") + b"'!", title + b"!")
     replaced["xl/workbook.xml"] = _FILTER_NAME.sub(
-        lambda found: found[1] + (_ends(found[2], *last) if found[2].startswith(quoted)
-                                  or found[2].startswith(quoted[1:-2] + b"!")
-                                  else found[2]) + found[3], xml)
+        lambda found: found[1] + (_ends(found[2], *last) if found[2].startswith(on_plan)
+                                  else found[2]) + found[3], book.part("xl/workbook.xml"))
 
     xml = book.part("docProps/custom.xml")
     name = re.escape(LAYOUT_PROPERTY.encode("utf-8"))
