@@ -142,12 +142,14 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
 
 def _snapshot(plan: Plan) -> tuple:
     """What a merge can change in ``plan``, copied so that a later snapshot compares
-    unequal exactly when something changed: each action's, audit entry's, change
-    request's and return record's fields (actions' own columns copied too)."""
+    unequal exactly when something changed: each action's, change request's and
+    return record's fields (actions' own columns copied too), and the audit entries
+    (which cannot change, only be added)."""
     def fields(items: list) -> list[dict]:
         return [vars(item).copy() for item in items]
 
-    return ([(vars(a).copy(), dict(a.extra)) for a in plan.actions], fields(plan.audit),
+    return ([(vars(a).copy(), dict(a.extra)) for a in plan.actions],
+            list(plan.audit),  # entries cannot change: the list is enough
             fields(plan.change_requests), fields(plan.returns_log))
 
 

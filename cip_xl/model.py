@@ -135,9 +135,10 @@ class ReviewEntry:
     amendment_date: date | str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuditEntry:
-    """A row of the append-only Audit sheet."""
+    """A row of the append-only Audit sheet. Entries cannot be changed once made; the
+    trail grows by appending."""
 
     when: datetime
     who: str
@@ -274,9 +275,9 @@ def copy_plan(plan: Plan) -> Plan:
     :func:`copy.deepcopy` (a 10,000-action plan in a few milliseconds)."""
     twin = _twin(plan)
     twin.actions = [_twin(action) for action in plan.actions]
-    for name in ("officers", "themes", "review_log", "audit", "change_requests",
-                 "returns_log"):
+    for name in ("officers", "themes", "review_log", "change_requests", "returns_log"):
         setattr(twin, name, [_twin(record) for record in getattr(plan, name)])
+    twin.audit = list(plan.audit)  # its entries cannot be changed: shared
     twin.settings = _twin(plan.settings)
     twin.source = _twin(plan.source) if plan.source is not None else None
     return twin

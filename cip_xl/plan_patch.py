@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
-from operator import attrgetter, itemgetter
+from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 
 from . import schema
@@ -132,7 +132,8 @@ def plan_edits(plan: Plan, contract: Contract, book,
         if tuple(ws.value(1, c) for c in range(1, len(spec.headers) + 1)) != spec.headers:
             return None
         table = SheetXml(book.part(book.sheet_part(title)))
-        edits = _table_edits(ws, table, spec, rows, styles, key)
+        kept = _audit_kept(plan, contract, book, ws) if key == "audit" else 0
+        edits = _table_edits(ws, table, spec, rows, styles, key, first=kept + 2)
         if edits:
             replaced[book.sheet_part(title)] = table.apply(edits)
     if styles.changed:
@@ -446,7 +447,25 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     return edits
 
 
-def _table_edits(ws, sheet, spec, rows, styles, key):
+def _audit_kept(plan: Plan, contract: Contract, book, ws) -> int:
+    """How many of the plan's first audit entries are surely in the Audit sheet's rows
+    2, 3... already: the entries read from these bytes under ``contract``
+    (cip_xl.plan_read keeps that reading beside the sheets), still the same objects in
+    the same places — an entry cannot be changed — when the sheet has no rows that
+    reading skipped. 0 if unknown. The trail only grows, so this is most of it, and
+    those rows need no comparing."""
+    kept = book.remembered.get("plan")
+    read = kept[2].audit if kept is not None and kept[1] == contract else ()
+    count = len(read)
+    if not count or ws.max_row != count + 1 or len(plan.audit) < count or \
+            not all(map(is_, read, plan.audit)):
+        return 0
+    return count
+
+
+def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):
+    """Edits making the log or list sheet ``ws`` hold ``rows`` from row 2; rows before
+    ``first`` are known to hold theirs already."""
     from .xlsx_patch import CellEdit, SheetEdits
 
     edits = SheetEdits()
@@ -455,7 +474,7 @@ def _table_edits(ws, sheet, spec, rows, styles, key):
     check = _RowCheck(list(range(1, width + 1)), set())
     padding = (None,) * width
     new_styles: dict[tuple, int] = {}
-    for r in range(2, max(len(rows) + 2, ws.max_row + 1)):
+    for r in range(first, max(len(rows) + 2, ws.max_row + 1)):
         values = rows[r - 2] if r - 2 < len(rows) else ()
         values = tuple(values[:width]) + padding[len(values):]
         raw = raw_rows[r - 1] if r <= len(raw_rows) else ()

@@ -108,8 +108,8 @@ def _read_escapes(plan: Plan) -> None:
                    *plan.review_log, *plan.audit, *plan.change_requests,
                    *plan.returns_log):
         for name, value in vars(record).items():
-            if value.__class__ is str and "_x00" in value:
-                setattr(record, name, read_workbook_text(value))
+            if value.__class__ is str and "_x00" in value:  # (an audit entry is frozen)
+                object.__setattr__(record, name, read_workbook_text(value))
             elif value.__class__ is dict:  # extra columns, further settings
                 for key, item in value.items():
                     if item.__class__ is str and "_x00" in item:

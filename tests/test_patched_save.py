@@ -131,6 +131,51 @@ def test_a_patched_merge_matches_a_full_merge(example_path, tmp_path, outcomes,
     assert audit.max_row > 1 and audit["A2"].number_format.startswith("dd/mm/yyyy")
 
 
+@pytest.mark.parametrize("change", ["append", "remove", "replace", "blank row"])
+def test_the_audit_trail_is_saved_as_a_full_save_saves_it(example_path, tmp_path,
+                                                          monkeypatch, outcomes, change):
+    """A save compares only the audit entries it cannot know are in the file: those
+    read from it and untouched are skipped. Whatever code does to the trail —
+    appends, or removes or replaces an entry — and whatever the sheet holds (a row
+    emptied by hand), the patched save gives the full save's Audit sheet."""
+    from dataclasses import FrozenInstanceError, replace
+
+    from cip_xl.model import AuditEntry
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    plan = example_plan()
+    plan.audit = [AuditEntry(datetime(2026, 7, day, 9), "HR return", a.action_id, a.ref,
+                             "Progress update", "before", f"after {day}", "R.xlsx")
+                  for day, a in enumerate(plan.actions[:6], start=1)]
+    cip_xl.save_plan(plan, example_path)
+    if change == "blank row":
+        wb = openpyxl.load_workbook(example_path)
+        for cell in wb["Audit"][3]:
+            cell.value = None
+        wb.save(example_path)
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+    for path, patched in ((example_path, True), (full, False)):
+        if not patched:
+            monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+        reading = read_plan(path, read_only=True)
+        trail = reading.plan.audit
+        with pytest.raises(FrozenInstanceError):
+            trail[0].new = "edited"  # an entry cannot be changed
+        if change == "remove":
+            del trail[2]
+        elif change == "replace":
+            trail[1] = replace(trail[1], new="corrected")
+        trail.append(AuditEntry(WHEN, "me", trail[0].action_id, trail[0].ref, "Status",
+                                "On track", "Complete", "by hand"))
+        save_plan(reading.plan, path, workbook=reading.workbook)
+    assert outcomes[-1] is True
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+    expected = 7 - (change in ("remove", "blank row"))  # six, one gone, one added
+    assert len(cip_xl.load_plan(example_path).audit) == expected
+
+
 def test_cells_a_full_save_would_rewrite_are_rewritten_by_a_patched_one(
         example_path, tmp_path, outcomes, monkeypatch):
     """Cells whose value equals what the plan holds but not how a save stores it — a
