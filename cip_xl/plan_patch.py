@@ -131,8 +131,10 @@ def plan_edits(plan: Plan, contract: Contract, book,
         ws = book[title]
         if tuple(ws.value(1, c) for c in range(1, len(spec.headers) + 1)) != spec.headers:
             return None
-        table = SheetXml(book.part(book.sheet_part(title)))
         kept = _audit_kept(plan, contract, book, ws) if key == "audit" else 0
+        if kept and kept == len(rows):
+            continue  # the trail as read, nothing added: not even its XML to look at
+        table = SheetXml(book.part(book.sheet_part(title)))
         edits = _table_edits(ws, table, spec, rows, styles, key, first=kept + 2)
         if edits:
             replaced[book.sheet_part(title)] = table.apply(edits)

@@ -351,13 +351,35 @@ def find_sheet(wb, name: str) -> str | None:
 
 
 def _rows(wb, name: str, width: int = 11) -> list[tuple]:
+    """The rows below the header of sheet ``name`` that hold anything, as tuples of
+    ``width`` values or more (blank as None)."""
     title = find_sheet(wb, name)
     if title is None:
         return []
+    ws = wb[title]
+    if hasattr(ws, "raw_rows") and not ws.special_rows():
+        return _raw_log_rows(ws.raw_rows(), width)
     rows = []
-    for row in wb[title].iter_rows(min_row=2, values_only=True):
+    for row in ws.iter_rows(min_row=2, values_only=True):
         if any(v is not None and str(v).strip() for v in row):
             rows.append(tuple(row) + (None,) * (width - len(row)))
+    return rows
+
+
+def _raw_log_rows(raw_rows: list[list], width: int) -> list[tuple]:
+    """:func:`_rows` from a sheet's raw rows (no formulas or error values in it): text
+    as it is, anything else as openpyxl gives it — the Audit sheet of a plan some years
+    old holds tens of thousands of rows."""
+    from .fastbook import plain_value
+
+    rows = []
+    padding = (None,) * width
+    for raw in raw_rows[1:]:
+        values = [v if v.__class__ is str and v else plain_value(v) for v in raw]
+        for v in values:
+            if v is not None and (v.__class__ is not str or not v.isspace()):
+                rows.append(tuple(values) + padding[len(values):])
+                break
     return rows
 
 
