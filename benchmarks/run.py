@@ -6,7 +6,8 @@
 Workloads:
 
 * W1 validate + status of a plan (200, 2,000, 10,000 actions), and of the largest
-  again a quarter later (reporting date moved on, verdicts changing)
+  again a quarter later (reporting date moved on, verdicts changing); and of the
+  2,000-action plan after two years of merges (32,000 rows in its audit trail)
 * W2 merge 40 edited returns into a 2,000-action plan (the naive script saves the
   master after each return, as by hand; a second one loads and saves it once)
 * W3 the Word report of 2,000 actions
@@ -206,21 +207,57 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:5.2f}×" if b else "  n/a"
 
 
-def make_plans_apart(folder: Path, sizes: list[int], departments: int, words: int) -> None:
+def make_plans_apart(folder: Path, sizes: list[int], departments: int, words: int,
+                     audit: tuple[int, int]) -> None:
     """Generate the plans in a process of their own: building a 10,000-action plan
     through openpyxl leaves this process's heap large and fragmented, which slowed
-    whatever was timed next by up to 15%."""
+    whatever was timed next by up to 15%. ``audit``: (actions, rows) of the plan with
+    a long audit trail (see :func:`make_audit_plan`)."""
     subprocess.run([sys.executable, __file__, "--make-plans", str(folder),
                     str(departments), str(words), *map(str, sorted(set(sizes)))],
                    check=True)
+    subprocess.run([sys.executable, __file__, "--make-audit-plan", str(folder),
+                    str(departments), str(words), *map(str, audit)], check=True)
+
+
+def make_audit_plan(folder: Path, actions: int, departments: int, words: int,
+                    rows: int) -> Path:
+    """The ``actions``-action plan after quarters of merges: ``rows`` audit entries, two
+    for each action a return updated (its progress text and last-updated date)."""
+    from datetime import datetime
+
+    from cip_xl.model import AuditEntry
+    from cip_xl.plan_read import read_plan
+
+    path = folder / f"plan-{actions}-audit-{rows}.xlsx"
+    if path.exists():
+        return path
+    plan = read_plan(make_plan(folder, actions, departments, words)).plan
+    start = datetime(2025, 4, 1, 9)
+    for index in range(rows // 2):
+        action = plan.actions[index % len(plan.actions)]
+        when = start + timedelta(days=91 * (index // len(plan.actions)), seconds=index)
+        source = f"Return_{action.directorate or 'Team'}.xlsx"
+        plan.audit += [
+            AuditEntry(when, f"{action.directorate} return", action.action_id, action.ref,
+                       "Progress update", f"Update {index - len(plan.actions)}: "
+                       "work under way, first milestones met.",
+                       f"Update {index}: work under way, next milestones on track.",
+                       f"{source}!Return!L{index % 50 + 2}"),
+            AuditEntry(when, f"{action.directorate} return", action.action_id, action.ref,
+                       "Last updated", (when - timedelta(days=91)).date(), when.date(),
+                       "date of the merge")]
+    cip_xl.save_plan(plan, path)
+    return path
 
 
 def run(sizes: list[int], merge_size: int, departments: int, words: int,
-        repeat: int) -> list[str]:
+        repeat: int, audit_rows: int) -> list[str]:
     lines = []
     work = Path(tempfile.mkdtemp(prefix="cip-xl-bench-"))
     try:
-        make_plans_apart(work, sizes + [merge_size], departments, words)
+        make_plans_apart(work, sizes + [merge_size], departments, words,
+                         (merge_size, audit_rows))
         # W1
         for size in sizes:
             plan = make_plan(work, size, departments, words)
@@ -267,6 +304,27 @@ def run(sizes: list[int], merge_size: int, departments: int, words: int,
         t_floor = timed(lambda: calamine_parse([refreshed]), repeat)
         lines.append(f"W1 a quarter later {sizes[-1]:>6} actions: ours {t_ours:6.2f}s | "
                      f"vs floor {ratio(t_ours, t_floor)} | naive/ours "
+                     f"{ratio(t_naive, t_ours)}")
+
+        # W1 on a plan with a long audit trail, which every job reads
+        aged = make_audit_plan(work, merge_size, departments, words, audit_rows)
+
+        def ours_aged():
+            copy = work / "w1.xlsx"
+            shutil.copy(aged, copy)
+            forget()
+            cip_xl.validate(copy)
+            cip_xl.refresh_status(copy)
+
+        def naive_aged():
+            copy = work / "w1-naive.xlsx"
+            shutil.copy(aged, copy)
+            naive_validate_status(copy)
+
+        t_ours, t_naive = timed(ours_aged, repeat), timed(naive_aged, repeat)
+        t_floor = timed(lambda: calamine_parse([aged]), repeat)
+        lines.append(f"W1 with {audit_rows} audit rows {merge_size:>6} actions: ours "
+                     f"{t_ours:6.2f}s | vs floor {ratio(t_ours, t_floor)} | naive/ours "
                      f"{ratio(t_naive, t_ours)}")
 
         # W5: approving a proposed new action adds a row to the largest plan
@@ -379,16 +437,21 @@ def main() -> None:
                         help="tiny sizes, to prove the scripts still run (CI)")
     parser.add_argument("--repeat", type=int, default=3, help="best of N for quick steps")
     parser.add_argument("--make-plans", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
+    parser.add_argument("--make-audit-plan", nargs=5, metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make_plans:  # FOLDER DEPARTMENTS WORDS SIZE...: see make_plans_apart
         folder, departments, words, *sizes = args.make_plans
         for size in sizes:
             make_plan(Path(folder), int(size), int(departments), int(words))
         return
+    if args.make_audit_plan:  # FOLDER DEPARTMENTS WORDS ACTIONS ROWS
+        folder, departments, words, actions, rows = args.make_audit_plan
+        make_audit_plan(Path(folder), int(actions), int(departments), int(words), int(rows))
+        return
     if args.smoke:
-        lines = run([30], 40, 4, 8, 1)
+        lines = run([30], 40, 4, 8, 1, audit_rows=200)
     else:
-        lines = run([200, 2000, 10000], 2000, 40, 60, args.repeat)
+        lines = run([200, 2000, 10000], 2000, 40, 60, args.repeat, audit_rows=32000)
     print(f"cip-xl {cip_xl.__version__}, Python {platform.python_version()}, "
           f"{platform.machine()}, {date.today():%d %B %Y}")
     for line in lines:
