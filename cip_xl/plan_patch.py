@@ -92,19 +92,22 @@ def plan_edits(plan: Plan, contract: Contract, book,
             return None
     if judgements is None:
         judgements = refresh(plan)
-    # actions added since the plan was read (an approved new action) have no row yet;
-    # they go below the others, and the ranges sized by the number of actions grow
-    existing = len(plan.actions)
-    while existing and plan.actions[existing - 1].row is None:
-        existing -= 1
-    if not existing or \
-            layout_stamp(plan, contract, layout, actions=existing) != stored_stamp:
+    # actions added since the plan was read (an approved new action) have no row yet,
+    # and rows may have been typed in below the plan since its last full save: all go
+    # below the others, laid out anew, and the ranges sized by the number of actions grow
+    placed = len(plan.actions)
+    while placed and plan.actions[placed - 1].row is None:
+        placed -= 1
+    for existing in range(placed, max(placed - TYPED_ROWS, 0), -1):
+        if layout_stamp(plan, contract, layout, actions=existing) == stored_stamp:
+            break  # the number of actions the last full save laid out
+    else:
         return None
-    for offset, action in enumerate(plan.actions[:existing], start=1):
+    for offset, action in enumerate(plan.actions[:placed], start=1):
         if action.row != header_row + offset:
             return None
     owned = sorted(set(by_key.values()) | set(by_extra.values()))
-    for row in range(header_row + existing + 1, plan_ws.max_row + 1):
+    for row in range(header_row + placed + 1, plan_ws.max_row + 1):
         # rows a full save would clear, or where the new actions go
         if any(plan_ws.value(row, c) is not None for c in owned):
             return None
@@ -143,6 +146,10 @@ def plan_edits(plan: Plan, contract: Contract, book,
     return replaced
 
 
+#: how many rows typed in below the plan a patched save lays out (more: the full save)
+TYPED_ROWS = 25
+
+
 def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: int,
                  before: int, after: int, stamp: str) -> None:
     """Into ``replaced``: the ranges a full save sizes by the number of actions, grown
@@ -164,10 +171,12 @@ def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: 
     if cut < 0:
         raise PatchError("the Plan sheet has no rows")
     tail = _SQREF.sub(lambda found: found[1] + _ends(found[2], *spare) + b'"', xml[cut:])
-    tail, filters = _AUTOFILTER.subn(
-        lambda found: found[1] + _ends(found[2], *last) + b'"', tail)
-    if filters != 1:
+    filters = _AUTOFILTER.findall(tail)
+    if len(filters) != 1 or _ends(filters[0][1], *last) == filters[0][1]:
+        # not the filter a full save set over the actions: rows were deleted or moved
+        # by hand since, and the ranges with them
         raise PatchError("the Plan sheet's filter is not where a full save put it")
+    tail = _AUTOFILTER.sub(lambda found: found[1] + _ends(found[2], *last) + b'"', tail)
     replaced[part] = xml[:cut] + tail
 
     part = book.sheet_part(find_sheet(book, "Summary"))
@@ -365,9 +374,10 @@ class _RowCheck:
 
 def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
                       new_from: int | None = None):
-    """The Plan sheet's edits. Rows from ``new_from`` on are new actions' rows: every
-    cell a full save lays out is written there, blank ones too (in their column's
-    style), without comparing."""
+    """The Plan sheet's edits. Rows from ``new_from`` on are new actions' rows (added,
+    or typed in since the last full save): every cell a full save lays out is written
+    there, blank ones too, in its column's style (that of the first action's row), as
+    a full save does, without comparing."""
     from .status_sheet import rag_formula
     from .xlsx_patch import CellEdit, Formula, SheetEdits, column_letters, escape
 
@@ -393,18 +403,27 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     check = _RowCheck([index for _, index, _ in owned],
                       {index for _, index, kind in owned if kind in _TEXT_KINDS})
     every = range(len(owned))
+    column_styles: dict[int, int] = {}
+
+    def column_style(index: int) -> int:
+        if index not in column_styles:
+            column_styles[index] = int(sheet.style_of(first, index) or 0)
+        return column_styles[index]
+
     for row, action in enumerate(plan.actions, start=first):
+        laid_out = new_from is not None and row >= new_from
         changed_text = False
         raw = raw_rows[row - 1] if row <= len(raw_rows) else ()
         special = special_rows.get(row)
         values = fields(action)
         if extras:
             values += tuple(action.extra.get(header) for header in extras)
-        if new_from is not None and row >= new_from:  # nothing there to compare with
+        if laid_out:  # nothing there to compare with
             for at in every:
+                index = owned[at][1]
                 wanted, number_format, quote = stored(values[at], owned[at][2])
-                edits.cells[(row, owned[at][1])] = CellEdit(
-                    wanted, formatted=(number_format, quote), fallback_row=first)
+                edits.cells[(row, index)] = CellEdit(
+                    wanted, styles.with_format(column_style(index), number_format, quote))
             changed_text = True
             to_compare = ()
         else:
@@ -430,13 +449,17 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
         place = (row, rag_index)
         # the verdict shown first; then the formula, as XML (as cip-xl writes it) before
         # as text (as another program may have escaped it)
-        if ws.cached(row, rag_index) != label or (
+        fill = palette[judgement.verdict.word] if judgement else None
+        if laid_out:
+            edits.cells[place] = CellEdit(
+                Formula(rag_text[1:].replace(_ROW_MARK, number), label, xml),
+                styles.with_fill(column_style(rag_index), fill) if fill
+                else column_style(rag_index))
+        elif ws.cached(row, rag_index) != label or (
                 formulas.xml(place) != xml and
                 formulas.get(place) != rag_text.replace(_ROW_MARK, number)):
             edits.cells[place] = CellEdit(
-                Formula(rag_text[1:].replace(_ROW_MARK, number), label, xml),
-                fill=palette[judgement.verdict.word] if judgement else None,
-                fallback_row=first)
+                Formula(rag_text[1:].replace(_ROW_MARK, number), label, xml), fill=fill)
         if changed_text:
             lines = 1
             for key in visible_text:

@@ -529,6 +529,40 @@ def test_an_approved_new_action_is_patched_in(example_path, tmp_path, outcomes):
     assert outcomes[-1] is True
 
 
+def test_rows_typed_in_below_the_plan_are_laid_out_as_a_full_save_does(
+        example_path, tmp_path, outcomes, monkeypatch):
+    """Actions typed into the rows below the plan, in Excel, are laid out by the next
+    save — styles, verdict, ID, row height — and the ranges grow to cover them, just
+    as the full save does, without rebuilding the workbook."""
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    heads = type_into_plan(example_path, {
+        (42, "Ref"): "5.9", (42, "Theme"): "Places and communities",
+        (42, "Key action"): "Typed in by hand", (42, "Lead officer"): "HP",
+        (42, "Target date"): datetime(2027, 3, 31), (42, "Status"): "On track",
+        (43, "Ref"): "5.10", (43, "Theme"): "Places and communities",
+        (43, "Key action"): "Another, with a long note " * 6,
+        (43, "Target date"): "Summer 2027", (43, "% complete"): 10})
+    full = tmp_path / "full.xlsx"
+    shutil.copy(example_path, full)
+    for path, patched in ((example_path, True), (full, False)):
+        if not patched:
+            monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+        reading = read_plan(path, read_only=True)
+        for number, action in enumerate(reading.plan.actions[40:]):
+            action.action_id = f"ATYPED00{number}"  # the same in both, not random
+        save_plan(reading.plan, path, workbook=reading.workbook)
+    assert outcomes == [True]
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+    assert _filter_names(example_path) == _filter_names(full)
+    layout = "cip-xl layout"
+    assert openpyxl.load_workbook(example_path).custom_doc_props[layout].value == \
+        openpyxl.load_workbook(full).custom_doc_props[layout].value
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    assert ws.cell(43, heads["RAG"]).value.startswith("=IF($J43=")
+
+
 def test_a_new_action_in_a_new_theme_gets_the_full_save(example_path, tmp_path, outcomes):
     """A new action in a theme the plan has not listed adds a group to the Summary:
     that is the full save's work."""
