@@ -124,7 +124,9 @@ def write_shipped_workbooks(folder: str | Path) -> list[Path]:
 
 @dataclass
 class StatusResult:
-    """What ``cip-xl status`` did: the plan judged, each action's judgement, the backup."""
+    """What ``cip-xl status`` did: the plan judged, each action's judgement, the backup.
+    The plan is read without its audit trail (``plan.source.audit_unread``; the job
+    never uses it): :func:`load_plan` gives the whole plan."""
 
     plan: Plan
     judgements: dict
@@ -151,7 +153,8 @@ def refresh_status(path: str | Path, as_of: date | None = None,
 
     contract = contract_for(path, profile)
     with plan_lock(path, "refreshing status"):
-        reading = read_plan(path, contract, read_only=True)
+        # the audit trail is not needed, and the save leaves its sheet as it is
+        reading = read_plan(path, contract, read_only=True, audit=False)
         plan = reading.plan
         if as_of is not None:
             plan.settings.reporting_date = as_of
@@ -179,7 +182,7 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
 
     contract = contract_for(path, profile)
     with plan_lock(path, "issuing returns"):
-        reading = read_plan(path, contract, read_only=True)
+        reading = read_plan(path, contract, read_only=True, audit=False)
         issued = issue(reading.plan, Path(folder), contract, by, when)
         write(reading.plan, path, contract, workbook=reading.workbook)
     return issued

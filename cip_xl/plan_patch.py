@@ -129,7 +129,12 @@ def plan_edits(plan: Plan, contract: Contract, book,
                      len(plan.actions), layout_stamp(plan, contract, layout))
 
     # the fixed-layout sheets
+    unread = plan.source is not None and plan.source.audit_unread
+    if unread and plan.audit:
+        return None  # entries added to a trail not read: save_plan reads it first
     for key, spec, rows in table_contents(plan):
+        if key == "audit" and unread:
+            continue  # not read, nothing added: the sheet stays as it is
         title = titles[key]
         ws = book[title]
         if tuple(ws.value(1, c) for c in range(1, len(spec.headers) + 1)) != spec.headers:

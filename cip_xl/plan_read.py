@@ -60,7 +60,7 @@ def find_header_row(ws, contract: Contract, search_rows: int = 10) -> tuple[int,
 
 
 def read_plan(path: str | Path, contract: Contract | None = None, workbook=None, *,
-              read_only: bool = False) -> PlanReading:
+              read_only: bool = False, audit: bool = True) -> PlanReading:
     """Read the master plan at ``path``.
 
     ``workbook`` may be an already-open openpyxl workbook (formulas not evaluated) or
@@ -69,7 +69,8 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
     holds that :class:`~cip_xl.fastbook.FastWorkbook`, which
     :func:`~cip_xl.plan_write.save_plan` can patch (or, failing that, reopen). Raises :class:`PlanFileError` for an
     unusable file or one with no Plan sheet; everything else is a finding in the
-    returned :class:`PlanReading`.
+    returned :class:`PlanReading`. ``audit=False`` leaves the Audit sheet unread — it
+    only grows, and most jobs never look at it — see ``PlanSource.audit_unread``.
     """
     from .filecheck import open_workbook
 
@@ -80,7 +81,7 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
 
         wb = FastWorkbook(path)
         try:
-            reading = _read_again(wb, path, contract)
+            reading = _read_again(wb, path, contract, audit)
         except PlanFileError:
             raise
         except Exception as exc:  # read-only mode parses while iterating
@@ -91,7 +92,7 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
             wb.close()
         return reading
     workbook = workbook if workbook is not None else open_workbook(path)
-    reading = _read(workbook, path, contract)
+    reading = _read(workbook, path, contract, audit)
     from .fastbook import FastWorkbook
 
     if not isinstance(workbook, FastWorkbook):  # openpyxl's
@@ -116,22 +117,39 @@ def _read_escapes(plan: Plan) -> None:
                         value[key] = read_workbook_text(item)
 
 
-def _read_again(wb, path: Path, contract: Contract) -> PlanReading:
+def _read_again(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading:
     """:func:`_read` of a FastWorkbook, unless the same bytes were read as a plan at the
-    same path under the same contract just before (validate, then status): then a copy
-    of that reading, which is what reading them again would give."""
+    same path under the same contract just before (validate, then status), the audit
+    trail too if it is wanted: then a copy of that reading, which is what reading them
+    again would give."""
     from .model import copy_plan
 
     kept = wb.remembered.get("plan")
-    if kept is not None and kept[0] == str(path) and kept[1] == contract:
+    if kept is not None and kept[0] == str(path) and kept[1] == contract and \
+            (not kept[2].source.audit_unread or not audit):
         return PlanReading(copy_plan(kept[2]), list(kept[3]), wb)
-    reading = _read(wb, path, contract)
+    reading = _read(wb, path, contract, audit)
     wb.remembered["plan"] = (str(path), contract, copy_plan(reading.plan),
                              list(reading.findings))
     return reading
 
 
-def _read(wb, path: Path, contract: Contract) -> PlanReading:
+def read_audit(path: str | Path, contract: Contract) -> list[AuditEntry]:
+    """The entries of the Audit sheet of the plan at ``path``."""
+    from .fastbook import FastWorkbook
+
+    wb = FastWorkbook(Path(path))
+    try:
+        return _read_audit(wb, contract)
+    finally:
+        wb.close()
+
+
+def _read_audit(wb, contract: Contract) -> list[AuditEntry]:
+    return [AuditEntry(*r[:8]) for r in _rows(wb, contract.sheet("audit"))]
+
+
+def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading:
     from .fastbook import column_letters as get_column_letter
     from .fastbook import column_number as column_index_from_string
 
@@ -216,7 +234,10 @@ def _read(wb, path: Path, contract: Contract) -> PlanReading:
     plan.settings = _read_settings(wb, contract, file, findings)
     plan.review_log = [ReviewEntry(*(_day(v) if v is not None else "" for v in r[:6]))
                        for r in _rows(wb, contract.sheet("review_log"))]
-    plan.audit = [AuditEntry(*r[:8]) for r in _rows(wb, contract.sheet("audit"))]
+    if audit:
+        plan.audit = _read_audit(wb, contract)
+    else:
+        source.audit_unread = True
     plan.change_requests = [
         ChangeRequest(*[(_text(v) if i in (0, 2, 3, 4, 5, 7, 8, 9, 11, 13, 14) else
                          v if i == 1 else _day(v)) for i, v in enumerate(r[:15])])

@@ -444,6 +444,15 @@ def _validate_plan_sheet(ws, plan: Plan, contract: Contract, layout: tuple) -> N
                    "'Q3 2026/27', 'Ongoing' or 'TBC'."))
 
 
+def _read_audit_first(plan: Plan, contract: Contract) -> None:
+    """Put the entries of the Audit sheet of the file ``plan`` was read from before
+    those added since, for a plan read without its audit trail."""
+    from .plan_read import read_audit
+
+    plan.audit[:0] = read_audit(plan.source.file, contract)
+    plan.source.audit_unread = False
+
+
 def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
               allow_loss: bool = False, backup: bool = True,
               workbook=None, judgements: dict | None = None) -> Path | None:
@@ -465,6 +474,11 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     contract = contract or schema.DEFAULT_CONTRACT
     path = Path(path)
     backup_path = None
+    source = plan.source
+    if source is not None and source.audit_unread and (
+            plan.audit or not isinstance(workbook, FastWorkbook) or
+            Path(source.file).resolve() != path.resolve()):
+        _read_audit_first(plan, contract)  # only a patched save of the file read skips it
     if isinstance(workbook, FastWorkbook):
         from .plan_patch import patch_save
 
@@ -479,6 +493,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
             if made is not None:
                 made.unlink()  # the full save below makes its own
         workbook = None
+        if plan.source is not None and plan.source.audit_unread:
+            _read_audit_first(plan, contract)  # the full save writes the whole trail
     if path.exists():
         # rich text: formatted words in cells this save leaves alone keep their format
         wb = workbook if workbook is not None else open_workbook(path, rich_text=True)

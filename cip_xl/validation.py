@@ -23,7 +23,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclass
 class ValidationReport:
-    """A plan and everything found wrong with it, errors first."""
+    """A plan and everything found wrong with it, errors first. The plan is read
+    without its audit trail (``plan.source.audit_unread``; no rule reads it):
+    :func:`cip_xl.api.load_plan` gives the whole plan."""
 
     plan: Plan
     findings: list[Finding]
@@ -41,7 +43,7 @@ def validate_file(path: str | Path, contract: Contract | None = None) -> Validat
     """Read the plan at ``path`` and check it against every rule."""
     from .plan_read import read_plan
 
-    reading = read_plan(path, contract, read_only=True)
+    reading = read_plan(path, contract, read_only=True, audit=False)  # no rule reads it
     return ValidationReport(reading.plan, sort_findings(
         reading.findings + validate_plan(reading.plan, contract)))
 

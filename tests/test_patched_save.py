@@ -176,6 +176,51 @@ def test_the_audit_trail_is_saved_as_a_full_save_saves_it(example_path, tmp_path
     assert len(cip_xl.load_plan(example_path).audit) == expected
 
 
+def _audit_rows(path):
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Audit").to_python()
+
+
+@pytest.mark.parametrize("patched", [True, False], ids=["patched", "full save"])
+def test_jobs_that_skip_the_audit_trail_keep_it(example_path, tmp_path, monkeypatch,
+                                               outcomes, patched):
+    """Validate, status and issuing returns do not read the Audit sheet (it only grows,
+    and they never use it). Saving leaves it as it was — patched, or read first when
+    the save is a full one, or the plan goes to another file — and entries added in
+    code to a plan read that way go after it."""
+    from cip_xl.model import AuditEntry
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    plan = example_plan()
+    plan.audit = [AuditEntry(datetime(2026, 7, day, 9), "HR return", a.action_id, a.ref,
+                             "Progress update", "before", f"after {day}", "R.xlsx")
+                  for day, a in enumerate(plan.actions[:5], start=1)]
+    cip_xl.save_plan(plan, example_path)
+    before = _audit_rows(example_path)
+    if not patched:
+        monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+
+    report = cip_xl.validate(example_path)
+    assert report.plan.source.audit_unread and report.plan.audit == []
+    assert cip_xl.load_plan(example_path).audit == plan.audit  # read whole when asked
+    result = cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert result.saved
+    cip_xl.api.issue_returns(example_path, tmp_path / "returns")
+    assert _audit_rows(example_path) == before
+    assert outcomes == ([True, True] if patched else [])
+
+    added = AuditEntry(WHEN, "me", plan.actions[0].action_id, "1.1", "Status",
+                       "On track", "Complete", "by hand")
+    elsewhere = tmp_path / "copy.xlsx"
+    reading = read_plan(example_path, read_only=True, audit=False)
+    save_plan(reading.plan, elsewhere)  # to a new file: the whole trail goes with it
+    assert cip_xl.load_plan(elsewhere).audit == plan.audit
+    reading = read_plan(example_path, read_only=True, audit=False)
+    reading.plan.audit.append(added)
+    save_plan(reading.plan, example_path, workbook=reading.workbook)
+    assert cip_xl.load_plan(example_path).audit == plan.audit + [added]
+
+
 def test_cells_a_full_save_would_rewrite_are_rewritten_by_a_patched_one(
         example_path, tmp_path, outcomes, monkeypatch):
     """Cells whose value equals what the plan holds but not how a save stores it — a
