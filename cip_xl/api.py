@@ -29,6 +29,14 @@ def load_plan(path: str | Path, profile: str | Path | None = None) -> Plan:
     return read_plan(path, contract_for(path, profile), read_only=True).plan
 
 
+def _plan_for_reading(path: str | Path, profile: str | Path | None = None) -> Plan:
+    """The plan at ``path`` for a job that neither uses its audit trail nor saves it:
+    the Audit sheet, which only grows, is left unread (see ``PlanSource.audit_unread``)."""
+    from .plan_read import read_plan
+
+    return read_plan(path, contract_for(path, profile), read_only=True, audit=False).plan
+
+
 def save_plan(plan: Plan, path: str | Path, profile: str | Path | None = None, *,
               allow_loss: bool = False) -> Path | None:
     """Save ``plan`` to ``path`` atomically, backing up an existing file first.
@@ -237,7 +245,7 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
     from .office import convert, pdf_pages
     from .reporting import ReportOptions, render_report
 
-    plan = load_plan(path, profile)
+    plan = _plan_for_reading(path, profile)
     lines = changes(path, since, profile=profile).lines() if since else []
     result = render_report(plan, output, ReportOptions(template=template, item=item,
                                                        as_of=as_of, changes=lines))
@@ -254,7 +262,7 @@ def changes(path: str | Path, since: str, *, profile: str | Path | None = None):
     from .changes import backup_for, compare
 
     earlier = backup_for(Path(path), since)
-    return compare(load_plan(earlier, profile), load_plan(path, profile))
+    return compare(_plan_for_reading(earlier, profile), _plan_for_reading(path, profile))
 
 
 def remind(path: str | Path, folder: str | Path, *, sender: str = "",
@@ -264,7 +272,7 @@ def remind(path: str | Path, folder: str | Path, *, sender: str = "",
     ``folder``. Returns (reminders, files written, findings); see :mod:`cip_xl.reminders`."""
     from .reminders import collect, write_drafts
 
-    plan = load_plan(path, profile)
+    plan = _plan_for_reading(path, profile)
     as_of = as_of or plan.settings.reporting_date or date.today()
     reminders, findings = collect(plan, as_of, window_days)
     sender = sender or plan.settings.contact.split(",")[-1].strip() or "improvement@localhost"
