@@ -464,7 +464,9 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     already read from ``path`` (see ``PlanReading.workbook``): an openpyxl one saves a
     load; a :class:`~cip_xl.fastbook.FastWorkbook` lets the save change only the cells
     whose values differ (:mod:`cip_xl.plan_patch`) when the layout allows, and
-    nothing at all when nothing differs. ``judgements``: see :func:`write_into`.
+    nothing at all when nothing differs. ``judgements``: see :func:`write_into`. A plan
+    read without its audit trail (``PlanSource.audit_unread``) gets it from the file it
+    came from first, unless the save is a patched one of that file with no entries added.
     """
     from .filecheck import features_openpyxl_drops, open_workbook
     from .safe_save import atomic_save, make_backup
