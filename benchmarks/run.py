@@ -251,6 +251,27 @@ def make_audit_plan(folder: Path, actions: int, departments: int, words: int,
     return path
 
 
+def w1_ratios(work: Path, plan: Path, repeat: int, as_of: date | None = None) -> str:
+    """W1 on a copy of ``plan`` (validate, then status, as of ``as_of``): our time and
+    its ratios to the floor and to the naive script, as a line's tail."""
+    def ours():
+        copy = work / "w1.xlsx"
+        shutil.copy(plan, copy)
+        forget()  # each repeat starts cold; validate's parse serves status
+        cip_xl.validate(copy)
+        cip_xl.refresh_status(copy, as_of=as_of)
+
+    def naive():
+        copy = work / "w1-naive.xlsx"
+        shutil.copy(plan, copy)
+        naive_validate_status(copy)
+
+    t_ours, t_naive = timed(ours, repeat), timed(naive, repeat)
+    t_floor = timed(lambda: calamine_parse([plan]), repeat)
+    return (f"ours {t_ours:6.2f}s | vs floor {ratio(t_ours, t_floor)} | naive/ours "
+            f"{ratio(t_naive, t_ours)}")
+
+
 def run(sizes: list[int], merge_size: int, departments: int, words: int,
         repeat: int, audit_rows: int) -> list[str]:
     lines = []
@@ -261,24 +282,8 @@ def run(sizes: list[int], merge_size: int, departments: int, words: int,
         # W1
         for size in sizes:
             plan = make_plan(work, size, departments, words)
-
-            def ours(path=plan):
-                copy = work / "w1.xlsx"
-                shutil.copy(path, copy)
-                forget()  # each repeat starts cold; validate's parse serves status
-                cip_xl.validate(copy)
-                cip_xl.refresh_status(copy)
-
-            def naive(path=plan):
-                copy = work / "w1-naive.xlsx"
-                shutil.copy(path, copy)
-                naive_validate_status(copy)
-
-            t_ours, t_naive = timed(ours, repeat), timed(naive, repeat)
-            t_floor = timed(lambda path=plan: calamine_parse([path]), repeat)
-            lines.append(f"W1 validate+status {size:>6} actions: ours {t_ours:6.2f}s | "
-                         f"vs floor {ratio(t_ours, t_floor)} | naive/ours "
-                         f"{ratio(t_naive, t_ours)}")
+            lines.append(f"W1 validate+status {size:>6} actions: "
+                         + w1_ratios(work, plan, repeat))
 
         # W1 again a quarter later: the plan already carries its verdicts, the
         # reporting date moves on and many verdicts change
@@ -287,45 +292,13 @@ def run(sizes: list[int], merge_size: int, departments: int, words: int,
         shutil.copy(plan, refreshed)
         cip_xl.refresh_status(refreshed)
         next_quarter = cip_xl.load_plan(refreshed).settings.reporting_date + timedelta(91)
+        lines.append(f"W1 a quarter later {sizes[-1]:>6} actions: "
+                     + w1_ratios(work, refreshed, repeat, as_of=next_quarter))
 
-        def ours_later():
-            copy = work / "w1.xlsx"
-            shutil.copy(refreshed, copy)
-            forget()
-            cip_xl.validate(copy)
-            cip_xl.refresh_status(copy, as_of=next_quarter)
-
-        def naive_later():
-            copy = work / "w1-naive.xlsx"
-            shutil.copy(refreshed, copy)
-            naive_validate_status(copy)
-
-        t_ours, t_naive = timed(ours_later, repeat), timed(naive_later, repeat)
-        t_floor = timed(lambda: calamine_parse([refreshed]), repeat)
-        lines.append(f"W1 a quarter later {sizes[-1]:>6} actions: ours {t_ours:6.2f}s | "
-                     f"vs floor {ratio(t_ours, t_floor)} | naive/ours "
-                     f"{ratio(t_naive, t_ours)}")
-
-        # W1 on a plan with a long audit trail, which every job reads
+        # W1 on a plan with a long audit trail
         aged = make_audit_plan(work, merge_size, departments, words, audit_rows)
-
-        def ours_aged():
-            copy = work / "w1.xlsx"
-            shutil.copy(aged, copy)
-            forget()
-            cip_xl.validate(copy)
-            cip_xl.refresh_status(copy)
-
-        def naive_aged():
-            copy = work / "w1-naive.xlsx"
-            shutil.copy(aged, copy)
-            naive_validate_status(copy)
-
-        t_ours, t_naive = timed(ours_aged, repeat), timed(naive_aged, repeat)
-        t_floor = timed(lambda: calamine_parse([aged]), repeat)
-        lines.append(f"W1 with {audit_rows} audit rows {merge_size:>6} actions: ours "
-                     f"{t_ours:6.2f}s | vs floor {ratio(t_ours, t_floor)} | naive/ours "
-                     f"{ratio(t_naive, t_ours)}")
+        lines.append(f"W1 with {audit_rows} audit rows {merge_size:>6} actions: "
+                     + w1_ratios(work, aged, repeat))
 
         # W5: approving a proposed new action adds a row to the largest plan
         proposing = work / "w5.xlsx"

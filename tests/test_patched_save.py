@@ -141,8 +141,6 @@ def test_the_audit_trail_is_saved_as_a_full_save_saves_it(example_path, tmp_path
     from dataclasses import FrozenInstanceError, replace
 
     from cip_xl.model import AuditEntry
-    from cip_xl.plan_read import read_plan
-    from cip_xl.plan_write import save_plan
 
     plan = example_plan()
     plan.audit = [AuditEntry(datetime(2026, 7, day, 9), "HR return", a.action_id, a.ref,
@@ -154,12 +152,7 @@ def test_the_audit_trail_is_saved_as_a_full_save_saves_it(example_path, tmp_path
         for cell in wb["Audit"][3]:
             cell.value = None
         wb.save(example_path)
-    full = tmp_path / "full.xlsx"
-    shutil.copy(example_path, full)
-    for path, patched in ((example_path, True), (full, False)):
-        if not patched:
-            monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
-        reading = read_plan(path, read_only=True)
+    def edit(reading):
         trail = reading.plan.audit
         with pytest.raises(FrozenInstanceError):
             trail[0].new = "edited"  # an entry cannot be changed
@@ -169,11 +162,30 @@ def test_the_audit_trail_is_saved_as_a_full_save_saves_it(example_path, tmp_path
             trail[1] = replace(trail[1], new="corrected")
         trail.append(AuditEntry(WHEN, "me", trail[0].action_id, trail[0].ref, "Status",
                                 "On track", "Complete", "by hand"))
-        save_plan(reading.plan, path, workbook=reading.workbook)
+
+    full = _saved_both_ways(example_path, tmp_path, monkeypatch, edit)
     assert outcomes[-1] is True
     assert differences(cell_facts(example_path), cell_facts(full)) == []
     expected = 7 - (change in ("remove", "blank row"))  # six, one gone, one added
     assert len(cip_xl.load_plan(example_path).audit) == expected
+
+
+def _saved_both_ways(path, tmp_path, monkeypatch, change):
+    """Save ``path`` and a copy of it, each read with calamine and passed through
+    ``change(reading)``: ``path`` as cip-xl saves it (patched when it can be), the copy
+    with the full save. Returns the copy."""
+    from cip_xl.plan_read import read_plan
+    from cip_xl.plan_write import save_plan
+
+    full = tmp_path / "full.xlsx"
+    shutil.copy(path, full)
+    for target, patched in ((path, True), (full, False)):
+        if not patched:
+            monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+        reading = read_plan(target, read_only=True)
+        change(reading)
+        save_plan(reading.plan, target, workbook=reading.workbook)
+    return full
 
 
 def _audit_rows(path):
@@ -579,9 +591,6 @@ def test_rows_typed_in_below_the_plan_are_laid_out_as_a_full_save_does(
     """Actions typed into the rows below the plan, in Excel, are laid out by the next
     save — styles, verdict, ID, row height — and the ranges grow to cover them, just
     as the full save does, without rebuilding the workbook."""
-    from cip_xl.plan_read import read_plan
-    from cip_xl.plan_write import save_plan
-
     heads = type_into_plan(example_path, {
         (42, "Ref"): "5.9", (42, "Theme"): "Places and communities",
         (42, "Key action"): "Typed in by hand", (42, "Lead officer"): "HP",
@@ -589,15 +598,11 @@ def test_rows_typed_in_below_the_plan_are_laid_out_as_a_full_save_does(
         (43, "Ref"): "5.10", (43, "Theme"): "Places and communities",
         (43, "Key action"): "Another, with a long note " * 6,
         (43, "Target date"): "Summer 2027", (43, "% complete"): 10})
-    full = tmp_path / "full.xlsx"
-    shutil.copy(example_path, full)
-    for path, patched in ((example_path, True), (full, False)):
-        if not patched:
-            monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
-        reading = read_plan(path, read_only=True)
+    def same_ids(reading):  # the same in both files, not random
         for number, action in enumerate(reading.plan.actions[40:]):
-            action.action_id = f"ATYPED00{number}"  # the same in both, not random
-        save_plan(reading.plan, path, workbook=reading.workbook)
+            action.action_id = f"ATYPED00{number}"
+
+    full = _saved_both_ways(example_path, tmp_path, monkeypatch, same_ids)
     assert outcomes == [True]
     assert differences(cell_facts(example_path), cell_facts(full)) == []
     assert _filter_names(example_path) == _filter_names(full)
