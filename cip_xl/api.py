@@ -225,7 +225,8 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
 
     contract = contract_for(path, profile)
     with plan_lock(path, "approving change requests"):
-        reading = read_plan(path, contract, read_only=True)
+        # decisions only add to the audit trail: it is left unread, as merging leaves it
+        reading = read_plan(path, contract, read_only=True, audit=False)
         plan = reading.plan
         result = decide(plan, approve=set(approve_ids), reject=set(reject_ids),
                         approve_all=approve_all, by=by, file=str(path),

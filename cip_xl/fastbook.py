@@ -400,6 +400,12 @@ class FastWorkbook:
         """The package part holding sheet ``title``."""
         return self._parts[title]
 
+    def shared_strings_part(self) -> str | None:
+        """The package part holding the shared strings table, if the workbook has one
+        (Excel and LibreOffice keep text there; cip-xl writes inline strings)."""
+        return next((part for _, kind, part in _workbook_relationships(self._archive)
+                     if kind.endswith(b"/sharedStrings")), None)
+
     @property
     def date1904(self) -> bool:
         """Whether the workbook counts dates from 1904 (old Mac Excel)."""
@@ -494,14 +500,7 @@ def _formulas(xml: bytes):
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet title → the package part holding its XML."""
     workbook = archive.read("xl/workbook.xml")
-    rels = archive.read("xl/_rels/workbook.xml.rels")
-    targets = {}
-    for rel in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
-        ident, target = re.search(rb'\bId="([^"]+)"', rel), re.search(rb'\bTarget="([^"]+)"', rel)
-        if ident and target:
-            part = target[1].decode().lstrip("/")
-            targets[ident[1]] = part if part.startswith("xl/") else \
-                posixpath.normpath("xl/" + part)
+    targets = {ident: part for ident, _, part in _workbook_relationships(archive)}
     parts = {}
     for sheet in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
         name = re.search(rb'\bname="([^"]*)"', sheet)
@@ -509,6 +508,20 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         if name and ident and ident[1] in targets:
             parts[_unescape(name[1])] = targets[ident[1]]
     return parts
+
+
+def _workbook_relationships(archive: zipfile.ZipFile) -> list[tuple[bytes, bytes, str]]:
+    """(Id, Type, package part) of each relationship of xl/workbook.xml."""
+    found = []
+    for rel in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>",
+                          archive.read("xl/_rels/workbook.xml.rels")):
+        ident, target = re.search(rb'\bId="([^"]+)"', rel), re.search(rb'\bTarget="([^"]+)"', rel)
+        if ident and target:
+            kind = re.search(rb'\bType="([^"]+)"', rel)
+            part = target[1].decode().lstrip("/")
+            found.append((ident[1], kind[1] if kind else b"",
+                          part if part.startswith("xl/") else posixpath.normpath("xl/" + part)))
+    return found
 
 
 def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:

@@ -113,7 +113,9 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     result = MergeResult(plan_path, [], dry_run)
     lock = plan_lock(plan_path, "merge") if not dry_run else contextlib.nullcontext()
     with lock:
-        reading = read_plan(plan_path, contract, read_only=True)
+        # the audit trail is only added to: its sheet is left unread (a patched save
+        # writes the new entries below it; see PlanSource.audit_unread)
+        reading = read_plan(plan_path, contract, read_only=True, audit=False)
         plan = reading.plan
         before = _snapshot(plan)
         by_id = {a.action_id: a for a in plan.actions}

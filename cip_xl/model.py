@@ -204,8 +204,9 @@ class PlanSource:
     extra_columns: dict[str, str] = field(default_factory=dict)
     sheets: dict[str, str] = field(default_factory=dict)
     #: the Audit sheet was not read (jobs that never use the trail skip it): the plan's
-    #: ``audit`` holds only entries added since, and saving reads the sheet first
-    #: (:func:`cip_xl.plan_write.save_plan`) unless the save leaves the sheet alone
+    #: ``audit`` holds only entries added since; a patched save writes them below the
+    #: sheet's rows, any other save reads the sheet first
+    #: (:func:`cip_xl.plan_write.save_plan`)
     audit_unread: bool = False
 
     def cell(self, key: str, row: int | None) -> str | None:

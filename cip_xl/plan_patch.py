@@ -130,12 +130,14 @@ def plan_edits(plan: Plan, contract: Contract, book,
 
     # the fixed-layout sheets
     unread = plan.source is not None and plan.source.audit_unread
-    if unread and plan.audit:
-        return None  # entries added to a trail not read: save_plan reads it first
     for key, spec, rows in table_contents(plan):
-        if key == "audit" and unread:
-            continue  # not read, nothing added: the sheet stays as it is
         title = titles[key]
+        if key == "audit" and unread:
+            # the trail was not read: what was added since goes below it (nothing
+            # added, the sheet stays as it is)
+            if rows and not _append_unread(book, title, spec, rows, styles, replaced):
+                return None
+            continue
         ws = book[title]
         if tuple(ws.value(1, c) for c in range(1, len(spec.headers) + 1)) != spec.headers:
             return None
@@ -491,6 +493,31 @@ def _audit_kept(plan: Plan, contract: Contract, book, ws) -> int:
             not all(map(is_, read, plan.audit)):
         return 0
     return count
+
+
+def _append_unread(book, title: str, spec, rows: list[tuple], styles,
+                   replaced: dict[str, bytes]) -> bool:
+    """Into ``replaced``: log sheet ``title`` (the Audit sheet of a plan read without
+    it) with ``rows`` written below its last row, the sheet neither parsed nor
+    compared — on a plan some years old it holds tens of thousands of entries. False
+    (nothing put) if its first row is not ``spec``'s headers, as they must be for the
+    new rows to land under the right ones: then the save reads the trail first."""
+    from .xlsx_patch import SharedStrings, SheetEdits, SheetXml
+
+    part = book.sheet_part(title)
+    table = SheetXml(book.part(part))
+    shared = book.shared_strings_part()
+    first = table.first_row_values(SharedStrings(book.part(shared)) if shared else None)
+    if tuple(first.get(c) for c in range(1, len(spec.headers) + 1)) != spec.headers:
+        return False
+    edits = SheetEdits()
+    new_styles: dict[tuple, int] = {}
+    padding = (None,) * len(spec.headers)
+    for row, values in enumerate(rows, start=table.last_row() + 1):
+        _new_log_row(edits, row, tuple(values) + padding[len(values):], styles,
+                     new_styles)
+    replaced[part] = table.apply(edits)
+    return True
 
 
 def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):

@@ -466,7 +466,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     whose values differ (:mod:`cip_xl.plan_patch`) when the layout allows, and
     nothing at all when nothing differs. ``judgements``: see :func:`write_into`. A plan
     read without its audit trail (``PlanSource.audit_unread``) gets it from the file it
-    came from first, unless the save is a patched one of that file with no entries added.
+    came from first, unless the save is a patched one of that file, which writes the
+    entries added since below the others without reading them.
     """
     from .filecheck import features_openpyxl_drops, open_workbook
     from .safe_save import atomic_save, make_backup
@@ -478,7 +479,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     backup_path = None
     source = plan.source
     if source is not None and source.audit_unread and (
-            plan.audit or not isinstance(workbook, FastWorkbook) or
+            not isinstance(workbook, FastWorkbook) or
             Path(source.file).resolve() != path.resolve()):
         _read_audit_first(plan, contract)  # only a patched save of the file read skips it
     if isinstance(workbook, FastWorkbook):

@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 from zipfile import ZipFile
 
 from .cells import NOT_IN_XML, workbook_text
-from .fastbook import column_letters, column_number  # noqa: F401 (re-exported)
+from .fastbook import _unescape, column_letters, column_number  # noqa: F401
 
 #: Excel's day 0 for the 1900 date system
 EPOCH = datetime(1899, 12, 30)
@@ -255,6 +255,61 @@ class SheetXml:
         """Whether the sheet has a ``<row>`` element for ``row``."""
         return self._find(row) is not None
 
+    def last_row(self) -> int:
+        """The number of the sheet's last ``<row>`` element (0 if it has none), found
+        from the end without indexing the rows: rows are in ascending order, as
+        SpreadsheetML requires, so appending below it needs nothing else."""
+        if self._rows is not None:
+            return max((number for number, _ in self._rows), default=0)
+        at = self.body.rfind(b"<row")
+        while at >= 0:
+            tag = _ROW_TAG.match(self.body, at)
+            if tag is not None:
+                if tag[1] is None:
+                    raise PatchError("a row without its number (r attribute)")
+                return int(tag[1])
+            at = self.body.rfind(b"<row", 0, at)  # <rowSomething>: not a row
+        return 0
+
+    def first_row_values(self, shared: "SharedStrings | None") -> dict[int, object]:
+        """The values in row 1 — a log sheet's headers — by column number, read from
+        the XML without parsing the rest of the sheet: text (``shared`` resolves shared
+        strings), numbers as float. Empty if the sheet's first row is not row 1. A
+        value this cannot read (a shared string without ``shared``, phonetic text) is
+        None, so that comparing it with a header fails rather than guesses."""
+        opening = _ROW_OPEN.search(self.body)
+        if opening is None or _ROW_TAG.match(self.body, opening.start())[1] != b"1" or \
+                opening[2]:
+            return {}
+        end = self.body.find(b"</row>", opening.end())
+        if end < 0:
+            raise PatchError("a row is not closed")
+        values: dict[int, object] = {}
+        for found in _CELL.finditer(self.body, opening.end(), end):
+            ref = _CELL_REF.search(found[1])
+            if ref is None or ref[2] != b"1":
+                raise PatchError("a cell in row 1 without a proper reference")
+            kind = _CELL_TYPE.search(found[1])
+            kind = kind[1] if kind else b"n"
+            inner = found[2] or b""
+            if kind == b"inlineStr":
+                value = _text_of(inner)
+            else:
+                number = _VALUE.search(inner)
+                if number is None:
+                    continue
+                if kind == b"s":
+                    value = shared.text(int(number[1])) if shared is not None else None
+                elif kind in (b"str", b"e"):
+                    value = _unescape(number[1])
+                else:
+                    try:
+                        value = float(number[1])
+                    except ValueError:
+                        value = None
+            values[column_number(ref[1].decode())] = value
+        return values
+
     def _find(self, row: int) -> int | None:
         if not hasattr(self, "_by_number"):
             self._by_number = {number: i for i, (number, _) in enumerate(self.rows())}
@@ -272,10 +327,11 @@ class SheetXml:
         cursor = 0
         new_rows: list[tuple[int, bytes]] = []
         for row, cells in edits.appended.items():
-            if row in by_row or self._find(row) is not None:
-                raise PatchError(f"row {row} is in the sheet already")
+            if row in by_row:  # (rows in the sheet already: see the check below)
+                raise PatchError(f"row {row} is edited and appended")
             new_rows.append((row, _appended_row(row, cells)))
-        rows = self.rows()
+        # a sheet only appended to (a log's new entries) is not indexed row by row
+        rows = self.rows() if by_row else []
         for row in sorted(by_row):
             index = self._find(row)
             if index is None:
@@ -309,8 +365,7 @@ class SheetXml:
         head = self.head
         if new_rows:
             new_rows.sort()
-            last = max((n for n, _ in self.rows()), default=0)
-            if new_rows[0][0] <= last:
+            if new_rows[0][0] <= self.last_row():
                 raise PatchError("new rows would go between existing rows")
             pieces += [xml for _, xml in new_rows]
             head = _widen_dimension(head, new_rows[-1][0])
@@ -414,6 +469,44 @@ def _appended_row(row: int, cells: list[tuple[int, object, int]]) -> bytes:
     return b'<row r="%s">%s</row>' % (number, b"".join([
         cell_xml(_letters(column) + number, value, _index(style))
         for column, value, style in cells]))
+
+
+_CELL_TYPE = re.compile(rb'\bt="([^"]*)"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_TEXT = re.compile(rb"<t\b[^>]*>([^<]*)</t>|<t\b[^>]*/>")
+
+
+def _text_of(inner: bytes) -> str | None:
+    """The text of an inline string or shared string item (rich text runs joined);
+    None for one carrying phonetic text, whose ``<t>`` is not part of the value."""
+    if b"<rPh" in inner:
+        return None
+    return "".join(_unescape(t or b"") for t in _TEXT.findall(inner))
+
+
+class SharedStrings:
+    """The workbook's shared strings table (xl/sharedStrings.xml), looked up by index
+    without parsing the items not asked for."""
+
+    def __init__(self, xml: bytes) -> None:
+        self._xml = xml
+        self._starts: list[int] | None = None
+
+    def text(self, index: int) -> str | None:
+        """Item ``index``'s text; None if there is no such item or it cannot be read."""
+        if self._starts is None:
+            self._starts = [found.start() for found in _SHARED_ITEM.finditer(self._xml)]
+        if not 0 <= index < len(self._starts):
+            return None
+        start = self._starts[index]
+        opening = self._xml.find(b">", start)
+        if self._xml[opening - 1:opening] == b"/":  # <si/>
+            return ""
+        end = self._xml.find(b"</si>", opening)
+        return _text_of(self._xml[opening + 1:end]) if end >= 0 else None
+
+
+_SHARED_ITEM = re.compile(rb"<si\b")
 
 
 @lru_cache(maxsize=4096)

@@ -233,6 +233,132 @@ def test_jobs_that_skip_the_audit_trail_keep_it(example_path, tmp_path, monkeypa
     assert cip_xl.load_plan(example_path).audit == plan.audit + [added]
 
 
+def _trail_of_five(path):
+    """Save the example plan to ``path`` with five audit entries; return them."""
+    from cip_xl.model import AuditEntry
+
+    plan = example_plan()
+    plan.audit = [AuditEntry(datetime(2026, 7, day, 9), "HR return", a.action_id, a.ref,
+                             "Progress update", "before", f"after {day}", "R.xlsx")
+                  for day, a in enumerate(plan.actions[:5], start=1)]
+    cip_xl.save_plan(plan, path)
+    return plan.audit
+
+
+def _merge_and_approve(plan_path, folder):
+    """Issue returns, type a progress update and a proposed date into Place's, merge
+    it and approve the date: the audit entries this adds, as (field, new value)."""
+    issued = cip_xl.issue_returns(plan_path, folder, when=WHEN)
+    place = next(i.path for i in issued if i.department == "Place")
+    assert fill_in_return(place, (("5.1", "Progress update", "Inspector's letter in"),
+                                  ("5.3", "Proposed revised date", date(2027, 6, 30)),
+                                  ("5.3", "Comment / reason for new date", "late vans"))) == 3
+    assert cip_xl.merge(plan_path, [place], when=WHEN).saved
+    assert cip_xl.api.approve(plan_path, approve_all=True, by="Improvement manager").approved
+    return [("Progress update", "Inspector's letter in"), ("Last updated", None),
+            ("Revised date", date(2027, 6, 30))]
+
+
+@pytest.mark.parametrize("saved_by", ["cip-xl", pytest.param(
+    "LibreOffice", marks=pytest.mark.libreoffice)])
+def test_merging_and_approving_add_to_the_trail_without_reading_it(
+        example_path, tmp_path, monkeypatch, outcomes, saved_by):
+    """A merge and an approval only add to the audit trail, which on a plan some years
+    old is tens of thousands of rows: they leave the Audit sheet unparsed and write
+    the new entries below its last row — also when an office suite keeps the sheet's
+    text in shared strings — and every entry reads back in order."""
+    from cip_xl import plan_read
+
+    old = _trail_of_five(example_path)
+    if saved_by == "LibreOffice":
+        resaved = convert_with_libreoffice(example_path, "xlsx", tmp_path / "lo")
+        shutil.copy(resaved, example_path)
+        with zipfile.ZipFile(example_path) as package:  # the headers are shared strings
+            assert b'<c r="A1" s="' in package.read("xl/worksheets/sheet7.xml") and \
+                b"Who / return" in package.read("xl/sharedStrings.xml")
+    before = _audit_rows(example_path)
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the Audit sheet was parsed")
+    monkeypatch.setattr(plan_read, "_read_audit", unread)
+    added = _merge_and_approve(example_path, tmp_path / "returns")
+    assert outcomes == [True, True, True]  # issuing, merging, approving: all patched
+    monkeypatch.undo()
+
+    rows = _audit_rows(example_path)
+    assert rows[:len(before)] == before
+    assert [(r[4], r[6] if r[4] != "Last updated" else None)
+            for r in rows[len(before):]] == added
+    trail = cip_xl.load_plan(example_path).audit
+    assert trail[:5] == old and len(trail) == 5 + len(added)
+    assert trail[5].source.startswith("Return_Place_2026-11-20_r2.xlsx!Return!")
+    assert trail[5].when == trail[6].when == WHEN  # the merge's; approving is now
+
+
+def test_the_trail_goes_below_rows_kept_blank_and_under_changed_headers_is_read_first(
+        example_path, tmp_path, outcomes):
+    """New entries go below the sheet's last row, blank rows a council formatted there
+    included; an Audit sheet whose headers were changed is read and written whole (the
+    full save), so that no entry lands under another column's heading."""
+    from openpyxl.styles import PatternFill
+
+    old = _trail_of_five(example_path)
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Audit"]
+    ws.delete_rows(4)  # a gap: row 4 left empty
+    ws.insert_rows(4)
+    ws["A4"].fill = ws["A30"].fill = PatternFill("solid", fgColor="FFFF00")
+    wb.save(example_path)
+    changed = tmp_path / "changed" / "plan.xlsx"
+    changed.parent.mkdir()
+    shutil.copy(example_path, changed)
+
+    added = _merge_and_approve(example_path, tmp_path / "returns")
+    assert outcomes == [True, True, True]
+    rows = _audit_rows(example_path)
+    assert len(rows) == 30 + len(added) and rows[3] == [""] * 8
+    assert [r[4] for r in rows[30:]] == [field for field, _ in added]
+    trail = cip_xl.load_plan(example_path).audit
+    assert trail[:4] == old[:2] + old[3:] and len(trail) == 4 + len(added)
+
+    wb = openpyxl.load_workbook(changed)
+    wb["Audit"]["A1"] = "Date and time"
+    wb.save(changed)
+    outcomes.clear()
+    _merge_and_approve(changed, tmp_path / "more")
+    assert outcomes == [True, False, True]  # the full save put the headers back
+    trail = cip_xl.load_plan(changed).audit
+    assert trail[:4] == old[:2] + old[3:] and len(trail) == 4 + len(added)
+    assert _audit_rows(changed)[0][0] == "When"
+
+
+def test_shared_strings_and_first_row_read_from_the_xml():
+    """The Audit sheet's headers are checked without parsing the sheet: row 1 read from
+    the XML, shared strings looked up by index (rich text joined, phonetic guides
+    refused), inline strings and numbers as they are."""
+    from cip_xl.xlsx_patch import SharedStrings, SheetXml
+
+    shared = SharedStrings(b'<sst><si><t>When</t></si><si/><si><r><t>Who </t></r><r>'
+                           b'<rPr><b/></rPr><t xml:space="preserve">/ return</t></r></si>'
+                           b'<si><t>\xe6\x9d\xb1</t><rPh sb="0" eb="1"><t>\xe3\x81\xa8'
+                           b'</t></rPh></si><si><t>A &amp; B</t></si></sst>')
+    assert [shared.text(i) for i in range(-1, 6)] == [None, "When", "", "Who / return",
+                                                      None, "A & B", None]
+    sheet = SheetXml(b'<worksheet><dimension ref="A1:D3"/><sheetData><row r="1">'
+                     b'<c r="A1" t="s"><v>0</v></c><c r="B1" t="s" s="2"><v>2</v></c>'
+                     b'<c r="C1" t="inlineStr"><is><t>Action ID</t></is></c>'
+                     b'<c r="E1"><v>3.5</v></c><c r="F1" s="1"/></row>'
+                     b'<row r="3" spans="1:2"><c r="A3"><v>1</v></c></row>'
+                     b'<rowBreaks/></sheetData></worksheet>'.replace(b"<rowBreaks/>", b""))
+    assert sheet.first_row_values(shared) == {1: "When", 2: "Who / return",
+                                              3: "Action ID", 5: 3.5}
+    assert sheet.first_row_values(None)[1] is None
+    assert sheet.last_row() == 3
+    assert SheetXml(b"<worksheet><sheetData/></worksheet>").last_row() == 0
+    assert SheetXml(b'<worksheet><sheetData><row r="2"><c r="A2"><v>1</v></c></row>'
+                    b"</sheetData></worksheet>").first_row_values(shared) == {}
+
+
 def test_cells_a_full_save_would_rewrite_are_rewritten_by_a_patched_one(
         example_path, tmp_path, outcomes, monkeypatch):
     """Cells whose value equals what the plan holds but not how a save stores it — a
