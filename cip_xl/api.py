@@ -180,7 +180,8 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
     """Write one return per department (``by`` directorate or officer) into ``folder``.
 
     The plan's revision goes up by one and each return is logged on its Returns sheet;
-    the master is saved under its lock, after a backup. Returns the
+    the master is saved under its lock, after a backup. If it cannot be saved, the
+    returns just written are removed again. Returns the
     :class:`~cip_xl.returns.IssuedReturn` list.
     """
     from .locking import plan_lock
@@ -192,7 +193,14 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
     with plan_lock(path, "issuing returns"):
         reading = read_plan(path, contract, read_only=True, audit=False)
         issued = issue(reading.plan, Path(folder), contract, by, when)
-        write(reading.plan, path, contract, workbook=reading.workbook)
+        try:
+            write(reading.plan, path, contract, workbook=reading.workbook)
+        except BaseException:
+            # the master does not record them (nor their revision): they could
+            # never be merged, so they go too, and nothing has changed
+            for item in issued:
+                item.path.unlink(missing_ok=True)
+            raise
     return issued
 
 

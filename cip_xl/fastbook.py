@@ -340,6 +340,7 @@ class FastWorkbook:
         if digest not in _RECENT:
             _RECENT = {digest: ({}, {})}
         self._sheets: dict[str, FastSheet] = _RECENT[digest][0]
+        self._shared = None  # the shared strings, once first_row needs them
         #: what a reader built from these bytes and may use again while they are the
         #: most recent read (cip_xl.plan_read keeps its plan here). Whatever is kept
         #: must be handed out as copies: it outlives this workbook.
@@ -400,11 +401,28 @@ class FastWorkbook:
         """The package part holding sheet ``title``."""
         return self._parts[title]
 
-    def shared_strings_part(self) -> str | None:
-        """The package part holding the shared strings table, if the workbook has one
-        (Excel and LibreOffice keep text there; cip-xl writes inline strings)."""
-        return next((part for _, kind, part in _workbook_relationships(self._archive)
-                     if kind.endswith(b"/sharedStrings")), None)
+    def first_row(self, title: str) -> tuple:
+        """The values in row 1 of sheet ``title``, blank as None: from the sheet if it
+        has been read, else from the start of its XML alone — a log's headers, looked
+        at without parsing the tens of thousands of rows below them (text as calamine
+        reads it, numbers as float)."""
+        if title not in self._sheets:
+            from .xlsx_patch import PatchError, SharedStrings, SheetXml
+
+            try:
+                head = _row_one_xml(self._archive, self._parts[title])
+                if head is not None:
+                    if self._shared is None:
+                        part = next((part for _, kind, part in
+                                     _workbook_relationships(self._archive)
+                                     if kind.endswith(b"/sharedStrings")), None)
+                        self._shared = SharedStrings(self._archive.read(part)
+                                                     if part else b"")
+                    values = SheetXml(head).first_row_values(self._shared)
+                    return tuple(values.get(c) for c in range(1, max(values, default=0) + 1))
+            except PatchError:
+                pass  # XML this cannot take apart: the sheet is parsed after all
+        return next(self[title].iter_rows(min_row=1, max_row=1, values_only=True), ())
 
     @property
     def date1904(self) -> bool:
@@ -508,6 +526,26 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         if name and ident and ident[1] in targets:
             parts[_unescape(name[1])] = targets[ident[1]]
     return parts
+
+
+def _row_one_xml(archive: zipfile.ZipFile, part: str, most: int = 1 << 22) -> bytes | None:
+    """A worksheet part inflated only as far as its first row, closed so that it reads
+    as a sheet of that row alone; None if row 1 is not within ``most`` bytes."""
+    head = b""
+    with archive.open(part) as stream:
+        while len(head) < most:
+            chunk = stream.read(1 << 16)
+            head += chunk
+            start = head.find(b"<sheetData")
+            if start >= 0:
+                end = head.find(b"</row>", start)
+                if end >= 0:
+                    return head[:end + 6] + b"</sheetData></worksheet>"
+                if b"</sheetData>" in head or b"<sheetData/>" in head:
+                    return head
+            if not chunk:
+                return head
+    return None
 
 
 def _workbook_relationships(archive: zipfile.ZipFile) -> list[tuple[bytes, bytes, str]]:

@@ -133,10 +133,12 @@ def plan_edits(plan: Plan, contract: Contract, book,
     for key, spec, rows in table_contents(plan):
         title = titles[key]
         if key == "audit" and unread:
-            # the trail was not read: what was added since goes below it (nothing
-            # added, the sheet stays as it is)
-            if rows and not _append_unread(book, title, spec, rows, styles, replaced):
+            # the trail was not read: its headers are looked at from the XML, and what
+            # was added since goes below it (nothing added: the sheet stays as it is)
+            if book.first_row(title)[:len(spec.headers)] != spec.headers:
                 return None
+            if rows:
+                _append_unread(book, title, spec, rows, styles, replaced)
             continue
         ws = book[title]
         if tuple(ws.value(1, c) for c in range(1, len(spec.headers) + 1)) != spec.headers:
@@ -496,20 +498,15 @@ def _audit_kept(plan: Plan, contract: Contract, book, ws) -> int:
 
 
 def _append_unread(book, title: str, spec, rows: list[tuple], styles,
-                   replaced: dict[str, bytes]) -> bool:
+                   replaced: dict[str, bytes]) -> None:
     """Into ``replaced``: log sheet ``title`` (the Audit sheet of a plan read without
-    it) with ``rows`` written below its last row, the sheet neither parsed nor
-    compared — on a plan some years old it holds tens of thousands of entries. False
-    (nothing put) if its first row is not ``spec``'s headers, as they must be for the
-    new rows to land under the right ones: then the save reads the trail first."""
-    from .xlsx_patch import SharedStrings, SheetEdits, SheetXml
+    it, its headers checked) with ``rows`` written below its last row, the sheet
+    neither parsed nor compared — on a plan some years old it holds tens of thousands
+    of entries."""
+    from .xlsx_patch import SheetEdits, SheetXml
 
     part = book.sheet_part(title)
     table = SheetXml(book.part(part))
-    shared = book.shared_strings_part()
-    first = table.first_row_values(SharedStrings(book.part(shared)) if shared else None)
-    if tuple(first.get(c) for c in range(1, len(spec.headers) + 1)) != spec.headers:
-        return False
     edits = SheetEdits()
     new_styles: dict[tuple, int] = {}
     padding = (None,) * len(spec.headers)
@@ -517,7 +514,6 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
         _new_log_row(edits, row, tuple(values) + padding[len(values):], styles,
                      new_styles)
     replaced[part] = table.apply(edits)
-    return True
 
 
 def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):

@@ -248,7 +248,49 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         for r in _rows(wb, contract.sheet("returns"))]
     source.sheets = {key: find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
+    findings += moved_table_columns(wb, contract, file)
     return PlanReading(plan, findings, wb)
+
+
+def moved_table_columns(wb, contract: Contract, file: str) -> list[Finding]:
+    """An ERROR finding for each of the plan's fixed-layout sheets (Officers, Themes,
+    Settings and the logs) whose row 1 does not hold cip-xl's headers in cip-xl's
+    order, at the first cell that differs. Saving writes those sheets by position: a
+    column inserted or moved by hand would have its values overwritten or put under
+    another heading, so :func:`cip_xl.plan_write.save_plan` refuses such a workbook.
+    A council's own columns to the right of cip-xl's are fine, and so is a row 1 left
+    blank (the save writes the headers back over it; rows below stay where they are).
+    Row 1 of a FastWorkbook's sheet is read without parsing the sheet (the Audit sheet
+    may hold tens of thousands of rows)."""
+    from .fastbook import column_letters
+
+    findings = []
+    for spec in schema.FIXED_SHEETS:
+        if spec is schema.LISTS:
+            continue
+        title = find_sheet(wb, contract.sheet(spec.key))
+        if title is None:
+            continue
+        first = wb.first_row(title) if hasattr(wb, "first_row") else \
+            next(wb[title].iter_rows(min_row=1, max_row=1, values_only=True), ())
+        first = tuple(first) + (None,) * (len(spec.headers) - len(first))
+        if not any(_text(v) for v in first[:len(spec.headers)]):
+            continue
+        for index, header in enumerate(spec.headers):
+            if schema.header_key(first[index]) != schema.header_key(header):
+                letter = column_letters(index + 1)
+                found = f"headed '{_text(first[index])[:40]}'" \
+                    if _text(first[index]) else "without a heading"
+                findings.append(Finding(
+                    "table-columns-moved", ERROR,
+                    f"Column {letter} of the {title} sheet is {found} where cip-xl keeps "
+                    f"'{header}'. cip-xl writes this sheet by position, so it will not "
+                    "save the plan until the columns are back in order: "
+                    f"{', '.join(spec.headers)} (your own columns can go to the right of "
+                    f"column {column_letters(len(spec.headers))}).", file, title,
+                    f"{letter}1"))
+                break
+    return findings
 
 
 def _cell_rows(ws, header_row: int, index_to_key: dict[int, str],

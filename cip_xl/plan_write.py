@@ -501,6 +501,11 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     if path.exists():
         # rich text: formatted words in cells this save leaves alone keep their format
         wb = workbook if workbook is not None else open_workbook(path, rich_text=True)
+        from .plan_read import moved_table_columns
+
+        for moved in moved_table_columns(wb, contract, str(path)):
+            raise PlanFileError(Finding(moved.code, ERROR, moved.message + " Nothing was "
+                                        "changed.", moved.file, moved.sheet, moved.cell))
         lost = features_openpyxl_drops(path)
         if lost and not allow_loss:
             raise PlanFileError(Finding(

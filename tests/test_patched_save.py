@@ -295,11 +295,9 @@ def test_merging_and_approving_add_to_the_trail_without_reading_it(
     assert trail[5].when == trail[6].when == WHEN  # the merge's; approving is now
 
 
-def test_the_trail_goes_below_rows_kept_blank_and_under_changed_headers_is_read_first(
-        example_path, tmp_path, outcomes):
+def test_the_trail_goes_below_rows_kept_blank(example_path, tmp_path, outcomes):
     """New entries go below the sheet's last row, blank rows a council formatted there
-    included; an Audit sheet whose headers were changed is read and written whole (the
-    full save), so that no entry lands under another column's heading."""
+    included, and gaps in the trail stay as they are."""
     from openpyxl.styles import PatternFill
 
     old = _trail_of_five(example_path)
@@ -309,9 +307,6 @@ def test_the_trail_goes_below_rows_kept_blank_and_under_changed_headers_is_read_
     ws.insert_rows(4)
     ws["A4"].fill = ws["A30"].fill = PatternFill("solid", fgColor="FFFF00")
     wb.save(example_path)
-    changed = tmp_path / "changed" / "plan.xlsx"
-    changed.parent.mkdir()
-    shutil.copy(example_path, changed)
 
     added = _merge_and_approve(example_path, tmp_path / "returns")
     assert outcomes == [True, True, True]
@@ -321,15 +316,65 @@ def test_the_trail_goes_below_rows_kept_blank_and_under_changed_headers_is_read_
     trail = cip_xl.load_plan(example_path).audit
     assert trail[:4] == old[:2] + old[3:] and len(trail) == 4 + len(added)
 
-    wb = openpyxl.load_workbook(changed)
-    wb["Audit"]["A1"] = "Date and time"
-    wb.save(changed)
-    outcomes.clear()
-    _merge_and_approve(changed, tmp_path / "more")
-    assert outcomes == [True, False, True]  # the full save put the headers back
-    trail = cip_xl.load_plan(changed).audit
-    assert trail[:4] == old[:2] + old[3:] and len(trail) == 4 + len(added)
-    assert _audit_rows(changed)[0][0] == "When"
+
+@pytest.mark.parametrize("sheet, column, heading", [
+    ("Audit", 1, "Date and time"), ("Audit", 6, None), ("Officers", 2, "Phone"),
+    ("Review log", 1, "Note"), ("Change requests", 15, "Notes"), ("Settings", 2, "")])
+def test_a_sheet_written_by_position_with_its_columns_moved_is_not_saved(
+        example_path, tmp_path, sheet, column, heading):
+    """A column inserted into (or a heading changed on) a sheet cip-xl writes by
+    position would have its values overwritten or put under another heading by the
+    next save: validation says where, and jobs that save refuse with the same message,
+    leaving the master — and no unmergeable returns — behind. Columns to the right of
+    cip-xl's are the council's own and are kept."""
+    _trail_of_five(example_path)
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb[sheet]
+    if heading is None:  # columns swapped
+        left, right = ws.cell(1, column).value, ws.cell(1, column + 1).value
+        ws.cell(1, column).value, ws.cell(1, column + 1).value = right, left
+    else:
+        ws.insert_cols(column)
+        ws.cell(1, column).value = heading or None
+        ws.cell(2, column).value = "typed by the council"
+    wb["Officers"].cell(1, 6).value = "Phone"  # the council's own column: fine
+    wb["Officers"].cell(2, 6).value = "01234 567890"
+    wb.save(example_path)
+    place = (sheet, f"{openpyxl.utils.get_column_letter(column)}1")
+
+    moved = [f for f in cip_xl.validate(example_path).findings
+             if f.code == "table-columns-moved"]
+    assert [(f.sheet, f.cell, f.severity) for f in moved] == [(*place, "error")]
+    before = example_path.read_bytes()
+    folder = tmp_path / "returns"
+    for job in (lambda: cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31)),
+                lambda: cip_xl.issue_returns(example_path, folder)):
+        with pytest.raises(cip_xl.PlanFileError) as refused:
+            job()
+        finding = refused.value.finding
+        assert (finding.code, finding.sheet, finding.cell) == ("table-columns-moved", *place)
+        assert "Nothing was changed" in finding.message
+        assert example_path.read_bytes() == before
+    assert not list(folder.glob("*.xlsx"))  # written, then taken back
+
+
+def test_a_council_column_right_of_the_logs_is_kept(example_path, tmp_path, outcomes):
+    """Columns to the right of cip-xl's on the sheets it writes by position are the
+    council's: saves, patched and full, leave them as they are."""
+    wb = openpyxl.load_workbook(example_path)
+    wb["Officers"]["F1"], wb["Officers"]["F2"] = "Phone", "01234 567890"
+    wb["Audit"]["I1"], wb["Audit"]["I2"] = "Checked by", "internal audit"
+    wb.save(example_path)
+    _merge_and_approve(example_path, tmp_path / "returns")
+    cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)  # a full save
+    assert outcomes == [True, True, True]
+    wb = openpyxl.load_workbook(example_path)
+    assert (wb["Officers"]["F1"].value, wb["Officers"]["F2"].value) == ("Phone",
+                                                                        "01234 567890")
+    assert (wb["Audit"]["I1"].value, wb["Audit"]["I2"].value) == ("Checked by",
+                                                                  "internal audit")
+    assert "table-columns-moved" not in {f.code for f in
+                                         cip_xl.validate(example_path).findings}
 
 
 def test_shared_strings_and_first_row_read_from_the_xml():
