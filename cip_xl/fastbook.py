@@ -340,7 +340,6 @@ class FastWorkbook:
         if digest not in _RECENT:
             _RECENT = {digest: ({}, {})}
         self._sheets: dict[str, FastSheet] = _RECENT[digest][0]
-        self._shared = None  # the shared strings, once first_row needs them
         #: what a reader built from these bytes and may use again while they are the
         #: most recent read (cip_xl.plan_read keeps its plan here). Whatever is kept
         #: must be handed out as copies: it outlives this workbook.
@@ -412,13 +411,16 @@ class FastWorkbook:
             try:
                 head = _row_one_xml(self._archive, self._parts[title])
                 if head is not None:
-                    if self._shared is None:
+                    shared = self.remembered.get("shared strings")
+                    if shared is None:  # kept with the sheets (never changed): the save
+                        # looks again
                         part = next((part for _, kind, part in
                                      _workbook_relationships(self._archive)
                                      if kind.endswith(b"/sharedStrings")), None)
-                        self._shared = SharedStrings(self._archive.read(part)
-                                                     if part else b"")
-                    values = SheetXml(head).first_row_values(self._shared)
+                        stream = self._archive.open(part) if part else io.BytesIO()
+                        shared = self.remembered["shared strings"] = SharedStrings(
+                            iter(lambda: stream.read(1 << 18), b""))
+                    values = SheetXml(head).first_row_values(shared)
                     return tuple(values.get(c) for c in range(1, max(values, default=0) + 1))
             except PatchError:
                 pass  # XML this cannot take apart: the sheet is parsed after all

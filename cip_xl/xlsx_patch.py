@@ -19,6 +19,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Iterable
 from datetime import date, datetime, time
 from zipfile import ZipFile
 
@@ -485,28 +486,52 @@ def _text_of(inner: bytes) -> str | None:
 
 
 class SharedStrings:
-    """The workbook's shared strings table (xl/sharedStrings.xml), looked up by index
-    without parsing the items not asked for."""
+    """The workbook's shared strings table (xl/sharedStrings.xml), looked up by index.
+    ``chunks`` gives the part's XML piece by piece (its inflated stream); only as much
+    is taken and indexed as the items asked for need — a log's headers come early,
+    while after Excel saves a plan some years old the table holds every audit text."""
 
-    def __init__(self, xml: bytes) -> None:
-        self._xml = xml
-        self._starts: list[int] | None = None
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._xml = bytearray()
+        self._starts: list[int] = []  # where each item found so far begins
+        self._scanned = 0  # items beginning before this are in _starts
+        self._done = False
+
+    def _more(self) -> bool:
+        chunk = next(self._chunks, b"") if not self._done else b""
+        if not chunk:
+            self._done = True
+            return False
+        self._xml += chunk
+        self._starts += [found.start() for found in
+                         _SHARED_ITEM.finditer(self._xml, self._scanned)]
+        self._scanned = max(len(self._xml) - 3, self._scanned)  # "<si" cut off: again
+        return True
 
     def text(self, index: int) -> str | None:
         """Item ``index``'s text; None if there is no such item or it cannot be read."""
-        if self._starts is None:
-            self._starts = [found.start() for found in _SHARED_ITEM.finditer(self._xml)]
-        if not 0 <= index < len(self._starts):
+        if index < 0:
+            return None
+        while len(self._starts) <= index and self._more():
+            pass
+        if index >= len(self._starts):
             return None
         start = self._starts[index]
+        end = self._xml.find(b"</si>", start)
+        while end < 0 and self._more():
+            end = self._xml.find(b"</si>", start)
         opening = self._xml.find(b">", start)
-        if self._xml[opening - 1:opening] == b"/":  # <si/>
+        if opening < 0:
+            return None
+        if self._xml[opening - 1] == 0x2F and (end < 0 or opening < end):  # <si/>
             return ""
-        end = self._xml.find(b"</si>", opening)
-        return _text_of(self._xml[opening + 1:end]) if end >= 0 else None
+        return _text_of(bytes(self._xml[opening + 1:end])) if end >= 0 else None
 
 
-_SHARED_ITEM = re.compile(rb"<si\b")
+#: an item's opening tag, with the character after its name (so that one cut off at
+#: the end of a piece is not taken for one)
+_SHARED_ITEM = re.compile(rb"<si[\s>/]")
 
 
 @lru_cache(maxsize=4096)

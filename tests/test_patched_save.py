@@ -383,12 +383,17 @@ def test_shared_strings_and_first_row_read_from_the_xml():
     refused), inline strings and numbers as they are."""
     from cip_xl.xlsx_patch import SharedStrings, SheetXml
 
-    shared = SharedStrings(b'<sst><si><t>When</t></si><si/><si><r><t>Who </t></r><r>'
-                           b'<rPr><b/></rPr><t xml:space="preserve">/ return</t></r></si>'
-                           b'<si><t>\xe6\x9d\xb1</t><rPh sb="0" eb="1"><t>\xe3\x81\xa8'
-                           b'</t></rPh></si><si><t>A &amp; B</t></si></sst>')
-    assert [shared.text(i) for i in range(-1, 6)] == [None, "When", "", "Who / return",
-                                                      None, "A & B", None]
+    table = (b'<sst><si><t>When</t></si><si/><si><r><t>Who </t></r><r>'
+             b'<rPr><b/></rPr><t xml:space="preserve">/ return</t></r></si>'
+             b'<si><t>\xe6\x9d\xb1</t><rPh sb="0" eb="1"><t>\xe3\x81\xa8'
+             b'</t></rPh></si><si><t>A &amp; B</t></si></sst>')
+    texts = [None, "When", "", "Who / return", None, "A & B", None]
+    for piece in (len(table), 1, 2, 3, 5, 7):  # the table as its stream gives it
+        shared = SharedStrings(table[at:at + piece] for at in range(0, len(table), piece))
+        assert [shared.text(i) for i in range(-1, 6)] == texts
+        shared = SharedStrings(table[at:at + piece] for at in range(0, len(table), piece))
+        assert [shared.text(i) for i in range(5, -2, -1)] == texts[::-1]
+    shared = SharedStrings([table])
     sheet = SheetXml(b'<worksheet><dimension ref="A1:D3"/><sheetData><row r="1">'
                      b'<c r="A1" t="s"><v>0</v></c><c r="B1" t="s" s="2"><v>2</v></c>'
                      b'<c r="C1" t="inlineStr"><is><t>Action ID</t></is></c>'
