@@ -225,7 +225,7 @@ def build_plan_workbook(plan: Path, output: Path) -> Path:
 
     from .filecheck import open_workbook
     from .resources import resource
-    from .safe_save import atomic_save
+    from .kept_parts import save_keeping_parts
     from .vba_project import RIBBON_PART, RIBBON_REL, add_module, restore_ribbon
 
     output = Path(output)
@@ -249,7 +249,7 @@ def build_plan_workbook(plan: Path, output: Path) -> Path:
         archive.writestr(RIBBON_PART, resource("macros", "customUI.xml").read_bytes())
     wb = open_workbook(plan, rich_text=True)  # formatted words stay formatted
     wb.vba_archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    atomic_save(wb, output)
+    save_keeping_parts(wb, output, Path(plan).read_bytes())  # a sensitivity label
     restore_ribbon(output)
     return output
 

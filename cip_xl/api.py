@@ -87,7 +87,7 @@ def validate(path: str | Path, profile: str | Path | None = None) -> ValidationR
 def annotate(path: str | Path, findings: list[Finding],
              output: str | Path | None = None) -> Path:
     """Write ``findings`` into a copy of ``path`` (Findings sheet, highlights, notes)."""
-    from .annotate import annotate_copy
+    from .annotated_copy import annotate_copy
 
     return annotate_copy(path, findings, output)
 

@@ -470,9 +470,9 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     entries added since below the others without reading them.
     """
     from .filecheck import features_openpyxl_drops, open_workbook
-    from .safe_save import atomic_save, make_backup
-
     from .fastbook import FastWorkbook
+    from .kept_parts import save_keeping_parts
+    from .safe_save import make_backup
 
     contract = contract or schema.DEFAULT_CONTRACT
     path = Path(path)
@@ -524,9 +524,10 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 "changed.", str(path), hidden.sheet, hidden.cell)) from None
         if backup:
             backup_path = make_backup(path)
+        original = path.read_bytes()
     else:
-        wb = new_workbook(plan, contract)
-    atomic_save(wb, path)
+        wb, original = new_workbook(plan, contract), None
+    save_keeping_parts(wb, path, original)  # a sensitivity label, say: see kept_parts
     if path.suffix.lower() == ".xlsm":
         from .vba_project import restore_ribbon
         restore_ribbon(path)  # openpyxl drops the ribbon's link when it saves

@@ -156,3 +156,23 @@ def test_the_findings_sheet_holds_text_even_for_a_ref_typed_as_a_formula(example
     assert [c.coordinate for row in findings.iter_rows() for c in row
             if c.data_type == "f"] == []
     assert "=A4" in [findings.cell(r, 4).value for r in range(2, findings.max_row + 1)]
+
+
+def test_the_library_functions_stay_functions_once_their_modules_are_used(example_path):
+    """``cip_xl.annotate`` was a module of the same name as the function: once the
+    first annotated copy had imported it, the package's ``annotate`` was that module
+    and the second call failed. No name the package exports may be a module's."""
+    import importlib
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(cip_xl.__path__)}
+    assert modules.isdisjoint(cip_xl.__all__)
+    report = cip_xl.validate(example_path)
+    for name in sorted(modules):
+        importlib.import_module(f"cip_xl.{name}")
+    first = cip_xl.annotate(example_path, report.findings,
+                            example_path.with_name("first.xlsx"))
+    second = cip_xl.annotate(example_path, report.findings,
+                             example_path.with_name("second.xlsx"))
+    assert first.exists() and second.exists()
+    assert all(callable(getattr(cip_xl, name)) for name in cip_xl.__all__)

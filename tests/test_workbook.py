@@ -214,6 +214,89 @@ def test_refuses_a_full_save_that_would_drop_newer_excel_features(example_path, 
     shutil.rmtree(featured.parent / "backups", ignore_errors=True)
 
 
+LABEL_PART = "docMetadata/LabelInfo.xml"
+LABEL_REL = "http://schemas.microsoft.com/office/2020/02/relationships/classificationlabels"
+LABEL = (b'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\r\n<clbl:labelList '
+         b'xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata">'
+         b'<clbl:label id="{3c5c9d36-1b2a-4c3d-8e4f-5a6b7c8d9e0f}" enabled="1" '
+         b'method="Standard" siteId="{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}" removed="0"/>'
+         b"</clbl:labelList>")
+
+
+def labelled(path):
+    """``path`` with a Microsoft 365 sensitivity label, as Office stores it."""
+    import zipfile
+
+    out = path.with_name("labelled.xlsx")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "_rels/.rels":
+                data = data.replace(b"</Relationships>", (
+                    f'<Relationship Id="rId9" Type="{LABEL_REL}" Target="{LABEL_PART}"/>'
+                    "</Relationships>").encode())
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", (
+                    f'<Override PartName="/{LABEL_PART}" ContentType="application/'
+                    'vnd.ms-office.classificationlabels+xml"/></Types>').encode())
+            dst.writestr(item, data)
+        dst.writestr(LABEL_PART, LABEL)
+    return out
+
+
+def label_of(path):
+    """The label part, its root relationship's target and its content type, or Nones."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+        names = package.namelist()
+        rels = package.read("_rels/.rels").decode()
+        types = package.read("[Content_Types].xml").decode()
+    target = re.search(r'Type="' + re.escape(LABEL_REL) + r'" Target="([^"]+)"', rels)
+    content = re.search(r'PartName="/' + re.escape(LABEL_PART) + r'" ContentType="([^"]+)"',
+                        types)
+    return (zipfile.ZipFile(path).read(LABEL_PART) if LABEL_PART in names else None,
+            target and target[1].lstrip("/"), content and content[1])
+
+
+def test_a_full_save_keeps_the_sensitivity_label(example_path, tmp_path):
+    """A plan labelled in Microsoft 365 (OFFICIAL, say) keeps its label through saves
+    that rebuild the workbook with openpyxl — which drops the part (checked here, so
+    that this stays needed) — and in annotated copies."""
+    import zipfile
+
+    plan = labelled(example_path)
+    resaved = tmp_path / "openpyxl.xlsx"
+    openpyxl.load_workbook(plan).save(resaved)
+    assert LABEL_PART not in zipfile.ZipFile(resaved).namelist()
+    wanted = (LABEL, LABEL_PART, "application/vnd.ms-office.classificationlabels+xml")
+
+    loaded = cip_xl.load_plan(plan)
+    loaded.officers.append(Officer("NEW", "New post", "A. Person", "", "Place"))
+    cip_xl.save_plan(loaded, plan)  # a new officer: the layout moves, a full save
+    assert label_of(plan) == wanted
+    assert [o.code for o in cip_xl.load_plan(plan).officers][-1] == "NEW"
+    copy = cip_xl.annotate(plan, cip_xl.validate(plan).findings, tmp_path / "copy.xlsx")
+    assert label_of(copy) == wanted
+    assert CalamineWorkbook.from_path(str(copy)).sheet_names[0] == "Findings"
+    cip_xl.save_plan(cip_xl.load_plan(plan), plan)  # again: one label, not two
+    assert zipfile.ZipFile(plan).namelist().count(LABEL_PART) == 1
+    assert zipfile.ZipFile(plan).read("_rels/.rels").count(b"classificationlabels") == 1
+
+
+@pytest.mark.libreoffice
+def test_a_labelled_plan_saved_in_full_opens_in_libreoffice(example_path, tmp_path):
+    from .conftest import convert_with_libreoffice
+
+    plan = labelled(example_path)
+    cip_xl.save_plan(cip_xl.load_plan(plan), plan)
+    assert label_of(plan)[0] == LABEL
+    csv = convert_with_libreoffice(plan, "csv", tmp_path / "lo")
+    assert "Ref" in csv.read_text(encoding="utf-8", errors="replace").splitlines()[0]
+
+
 def test_profile_renames_headers_and_adds_columns(tmp_path):
     (tmp_path / "cip-xl.ini").write_text(
         "[sheets]\nplan = Action plan\n\n[headers]\nkey_action = Key task\n\n"

@@ -27,7 +27,7 @@ def annotate_copy(path: str | Path, findings: list[Finding],
 
     from .filecheck import open_workbook
     from .plan_write import set_text
-    from .safe_save import atomic_save
+    from .kept_parts import save_keeping_parts
 
     output = Path(output) if output else default_annotated_path(path)
     wb = open_workbook(path, rich_text=True)  # a copy: formatted words stay formatted
@@ -67,5 +67,5 @@ def annotate_copy(path: str | Path, findings: list[Finding],
         comment.width, comment.height = 320, 40 + 30 * len(lines)
         wb[sheet][cell].comment = comment
     wb.active = 0
-    atomic_save(wb, output)
+    save_keeping_parts(wb, output, Path(path).read_bytes())  # a sensitivity label
     return output
