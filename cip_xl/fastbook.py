@@ -550,16 +550,27 @@ def _row_one_xml(archive: zipfile.ZipFile, part: str, most: int = 1 << 22) -> by
     return None
 
 
+def relationships(xml: bytes) -> list[dict[bytes, bytes]]:
+    """The attributes (Id, Type, Target, TargetMode...) of each relationship in a
+    package's ``.rels`` part."""
+    return [attributes(tag) for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", xml)]
+
+
+def attributes(tag: bytes) -> dict[bytes, bytes]:
+    """The attributes of one XML start tag, by name, their values as written."""
+    return dict(_ATTRIBUTE.findall(tag))
+
+
+_ATTRIBUTE = re.compile(rb'\b([\w:]+)="([^"]*)"')
+
+
 def _workbook_relationships(archive: zipfile.ZipFile) -> list[tuple[bytes, bytes, str]]:
     """(Id, Type, package part) of each relationship of xl/workbook.xml."""
     found = []
-    for rel in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>",
-                          archive.read("xl/_rels/workbook.xml.rels")):
-        ident, target = re.search(rb'\bId="([^"]+)"', rel), re.search(rb'\bTarget="([^"]+)"', rel)
-        if ident and target:
-            kind = re.search(rb'\bType="([^"]+)"', rel)
-            part = target[1].decode().lstrip("/")
-            found.append((ident[1], kind[1] if kind else b"",
+    for rel in relationships(archive.read("xl/_rels/workbook.xml.rels")):
+        if rel.get(b"Id") and rel.get(b"Target"):
+            part = rel[b"Target"].decode().lstrip("/")
+            found.append((rel[b"Id"], rel.get(b"Type", b""),
                           part if part.startswith("xl/") else posixpath.normpath("xl/" + part)))
     return found
 

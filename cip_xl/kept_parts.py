@@ -18,15 +18,11 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
+from .fastbook import attributes, relationships
+
 _ROOT_RELS = "_rels/.rels"
 _TYPES = "[Content_Types].xml"
-_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/?>")
 _THUMBNAIL = b"/metadata/thumbnail"
-
-
-def _attribute(tag: bytes, name: bytes) -> bytes | None:
-    found = re.search(rb"\b" + name + rb'="([^"]*)"', tag)
-    return found[1] if found else None
 
 
 def save_keeping_parts(workbook, path: str | Path, original: bytes | None) -> list[str]:
@@ -55,12 +51,12 @@ def keep_root_parts(saved: bytes, original: bytes) -> tuple[bytes, list[str]]:
     after = zipfile.ZipFile(BytesIO(saved))
     names, old_names = set(after.namelist()), set(before.namelist())
     rels, types = after.read(_ROOT_RELS), after.read(_TYPES)
-    linked = {_attribute(tag, b"Type") for tag in _RELATIONSHIP.findall(rels)}
+    linked = {rel.get(b"Type") for rel in relationships(rels)}
     carried: list[str] = []
-    for tag in _RELATIONSHIP.findall(old_rels):
-        kind, target = _attribute(tag, b"Type"), _attribute(tag, b"Target")
+    for rel in relationships(old_rels):
+        kind, target = rel.get(b"Type"), rel.get(b"Target")
         if not kind or not target or kind in linked or kind.endswith(_THUMBNAIL) or \
-                _attribute(tag, b"TargetMode") == b"External":
+                rel.get(b"TargetMode") == b"External":
             continue
         part = posixpath.normpath(target.decode("utf-8", "replace").lstrip("/"))
         own_rels = posixpath.join(posixpath.dirname(part), "_rels",
@@ -95,12 +91,13 @@ def _content_type(types: bytes, part: str) -> bytes | None:
     """The content type ``[Content_Types].xml`` gives ``part``: its Override, else the
     Default for its extension."""
     for tag in re.findall(rb"<(?:\w+:)?Override\b[^>]*>", types):
-        name = _attribute(tag, b"PartName")
-        if name is not None and name.decode("utf-8", "replace").lstrip("/").lower() == \
-                part.lower():
-            return _attribute(tag, b"ContentType")
+        override = attributes(tag)
+        if override.get(b"PartName", b"").decode("utf-8", "replace").lstrip("/").lower() \
+                == part.lower():
+            return override.get(b"ContentType")
     extension = part.rsplit(".", 1)[-1].lower().encode()
     for tag in re.findall(rb"<(?:\w+:)?Default\b[^>]*>", types):
-        if (_attribute(tag, b"Extension") or b"").lower() == extension:
-            return _attribute(tag, b"ContentType")
+        default = attributes(tag)
+        if default.get(b"Extension", b"").lower() == extension:
+            return default.get(b"ContentType")
     return None
