@@ -397,6 +397,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     numbered name is chosen instead. One template return is built with openpyxl; the
     returns are copies of its package with their own rows
     (:mod:`cip_xl.return_template`), cell for cell the same as if each were built.
+    If one cannot be written, those written before it are removed again.
     """
     from .return_template import ReturnTemplate, workbook_bytes
     from .safe_save import atomic_write_bytes
@@ -414,20 +415,26 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
         sample = ReturnTemplate.sample(contents, contract)
         template = ReturnTemplate.make(workbook_bytes(build_return(plan, sample, contract)),
                                        sample, contract)
-    for content in contents:
-        department, print_ = content.department, content.fingerprint
-        data = template.copy_for(content) if template is not None else None
-        if data is None:  # a single return, or one the copy cannot hold
-            data = workbook_bytes(build_return(plan, content, contract))
-        name = safe_file_name("Return", department, f"{issued_at:%Y-%m-%d}",
-                              f"r{plan.settings.revision}")
-        path = folder / name
-        counter = 1
-        while path.exists():
-            counter += 1
-            path = folder / name.replace(".xlsx", f"_{counter}.xlsx")
-        atomic_write_bytes(data, path)
-        issued.append(IssuedReturn(department, path, len(content.cells), print_))
-        plan.returns_log.append(ReturnRecord(department, path.name, plan.settings.revision,
-                                             issued_at, print_, len(content.cells)))
+    try:
+        for content in contents:
+            department, print_ = content.department, content.fingerprint
+            data = template.copy_for(content) if template is not None else None
+            if data is None:  # a single return, or one the copy cannot hold
+                data = workbook_bytes(build_return(plan, content, contract))
+            name = safe_file_name("Return", department, f"{issued_at:%Y-%m-%d}",
+                                  f"r{plan.settings.revision}")
+            path = folder / name
+            counter = 1
+            while path.exists():
+                counter += 1
+                path = folder / name.replace(".xlsx", f"_{counter}.xlsx")
+            atomic_write_bytes(data, path)
+            issued.append(IssuedReturn(department, path, len(content.cells), print_))
+            plan.returns_log.append(ReturnRecord(department, path.name,
+                                                 plan.settings.revision, issued_at, print_,
+                                                 len(content.cells)))
+    except BaseException:
+        for item in issued:  # not all could be written: none is sent
+            item.path.unlink(missing_ok=True)
+        raise
     return issued

@@ -121,3 +121,64 @@ def test_internal_errors_are_one_line_too(tmp_path):
     result = run_cli("new", str(tmp_path / "no-such-folder" / "plan.xlsx"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fails, error, words", [
+    ("os.replace", PermissionError(13, "Permission denied"), "locked or read-only"),
+    ("os.fsync", OSError(28, "No space left on device"), "No space left on device"),
+    ("shutil.copy2", PermissionError(13, "Permission denied"), "backup could not be made"),
+], ids=["locked", "disk full", "no backup"])
+def test_a_plan_that_cannot_be_written_is_one_clear_line(example_path, monkeypatch,
+                                                         capsys, fails, error, words):
+    """Windows refuses to replace a file Excel or a sync client holds; disks fill up;
+    the backups folder may be read-only. The job stops with one line naming the file,
+    exit 2, the master as it was and no temporary file left beside it."""
+    from datetime import date
+
+    import cip_xl
+    from cip_xl.cli import main
+
+    before = example_path.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(fails, refuse)
+    with pytest.raises(cip_xl.PlanFileError) as refused:
+        cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert refused.value.finding.file == str(example_path)
+    assert words in refused.value.finding.message
+    with pytest.raises(SystemExit) as exit_:
+        main(["status", str(example_path), "--as-of", "31/01/2027"])
+    assert exit_.value.code == 2
+    out = capsys.readouterr()
+    assert out.err.count("\n") == 1 and "plan.xlsx" in out.err and words in out.err
+    assert "Traceback" not in out.err and "internal error" not in out.err
+    monkeypatch.undo()
+    assert example_path.read_bytes() == before
+    # no temporary file and no lock left (a backup made before the write may stay)
+    assert [p.name for p in example_path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_returns_not_all_written_are_taken_back(example_path, tmp_path, monkeypatch):
+    """If the third return cannot be written (the shared folder fills up), the two
+    written before it are removed and the master is not changed: a half-sent round
+    of returns would leave departments with returns the master never recorded."""
+    import os
+
+    import cip_xl
+
+    before = example_path.read_bytes()
+    replace, calls = os.replace, []
+
+    def third_fails(source, target):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return replace(source, target)
+    monkeypatch.setattr("os.replace", third_fails)
+    folder = tmp_path / "returns"
+    with pytest.raises(cip_xl.PlanFileError, match="No space left on device"):
+        cip_xl.issue_returns(example_path, folder)
+    assert len(calls) == 3
+    assert list(folder.iterdir()) == []
+    assert example_path.read_bytes() == before
