@@ -406,25 +406,31 @@ class FastWorkbook:
         at without parsing the tens of thousands of rows below them (text as calamine
         reads it, numbers as float)."""
         if title not in self._sheets:
-            from .xlsx_patch import PatchError, SharedStrings, SheetXml
-
-            try:
-                head = _row_one_xml(self._archive, self._parts[title])
-                if head is not None:
-                    shared = self.remembered.get("shared strings")
-                    if shared is None:  # kept with the sheets (never changed): the save
-                        # looks again
-                        part = next((part for _, kind, part in
-                                     _workbook_relationships(self._archive)
-                                     if kind.endswith(b"/sharedStrings")), None)
-                        stream = self._archive.open(part) if part else io.BytesIO()
-                        shared = self.remembered["shared strings"] = SharedStrings(
-                            iter(lambda: stream.read(1 << 18), b""))
-                    values = SheetXml(head).first_row_values(shared)
-                    return tuple(values.get(c) for c in range(1, max(values, default=0) + 1))
-            except PatchError:
-                pass  # XML this cannot take apart: the sheet is parsed after all
+            values = self._first_row_from_xml(title)
+            if values is not None:
+                return tuple(values.get(c) for c in range(1, max(values, default=0) + 1))
         return next(self[title].iter_rows(min_row=1, max_row=1, values_only=True), ())
+
+    def _first_row_from_xml(self, title: str) -> dict[int, object] | None:
+        """:meth:`first_row` by column number, from the sheet's XML inflated up to the
+        end of row 1; None if that XML cannot be taken apart so (then the sheet is
+        parsed after all)."""
+        from .xlsx_patch import PatchError, SharedStrings, SheetXml
+
+        head = _row_one_xml(self._archive, self._parts[title])
+        if head is None:
+            return None
+        shared = self.remembered.get("shared strings")
+        if shared is None:  # kept with the sheets (never changed): the save looks again
+            part = next((part for _, kind, part in _workbook_relationships(self._archive)
+                         if kind.endswith(b"/sharedStrings")), None)
+            stream = self._archive.open(part) if part else io.BytesIO()
+            shared = self.remembered["shared strings"] = SharedStrings(
+                iter(lambda: stream.read(1 << 18), b""))
+        try:
+            return SheetXml(head).first_row_values(shared)
+        except PatchError:
+            return None
 
     @property
     def date1904(self) -> bool:

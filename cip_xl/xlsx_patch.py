@@ -513,10 +513,9 @@ class SharedStrings:
         """Item ``index``'s text; None if there is no such item or it cannot be read."""
         if index < 0:
             return None
-        while len(self._starts) <= index and self._more():
-            pass
-        if index >= len(self._starts):
-            return None
+        while len(self._starts) <= index:
+            if not self._more():
+                return None  # the table has fewer items
         start = self._starts[index]
         end = self._xml.find(b"</si>", start)
         while end < 0 and self._more():
