@@ -28,6 +28,8 @@ from .fastbook import _unescape, column_letters, column_number  # noqa: F401
 
 #: Excel's day 0 for the 1900 date system
 EPOCH = datetime(1899, 12, 30)
+#: the number of rows an Excel sheet has
+EXCEL_ROWS = 1_048_576
 
 _ROW_OPEN = re.compile(rb"<row\b([^>]*?)(/?)>")
 #: a row's opening tag, up to its number if it has one (the group is None if not)
@@ -368,6 +370,8 @@ class SheetXml:
             new_rows.sort()
             if new_rows[0][0] <= self.last_row():
                 raise PatchError("new rows would go between existing rows")
+            if new_rows[-1][0] > EXCEL_ROWS:
+                raise PatchError("new rows would go below Excel's last row")
             pieces += [xml for _, xml in new_rows]
             head = _widen_dimension(head, new_rows[-1][0])
         return b"".join([head, *pieces, self.tail])  # one copy of a sheet of many MB

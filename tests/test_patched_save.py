@@ -405,6 +405,15 @@ def test_shared_strings_and_first_row_read_from_the_xml():
     assert sheet.first_row_values(None)[1] is None
     assert sheet.last_row() == 3
     assert SheetXml(b"<worksheet><sheetData/></worksheet>").last_row() == 0
+    from cip_xl.xlsx_patch import PatchError, SheetEdits
+
+    full = SheetXml(b'<worksheet><sheetData><row r="1048575"><c r="A1048575"><v>1</v>'
+                    b"</c></row></sheetData></worksheet>")
+    edits = SheetEdits(appended={1048576: [(1, "last", 0)]})
+    assert b'<row r="1048576">' in full.apply(edits)
+    edits.appended[1048577] = [(1, "beyond", 0)]
+    with pytest.raises(PatchError, match="last row"):  # the save goes the full way
+        full.apply(edits)
     assert SheetXml(b'<worksheet><sheetData><row r="2"><c r="A2"><v>1</v></c></row>'
                     b"</sheetData></worksheet>").first_row_values(shared) == {}
 
