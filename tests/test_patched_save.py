@@ -418,6 +418,49 @@ def test_shared_strings_and_first_row_read_from_the_xml():
                     b"</sheetData></worksheet>").first_row_values(shared) == {}
 
 
+def test_a_first_row_read_from_the_xml_is_what_calamine_reads(tmp_path):
+    """Row 1 of a sheet not parsed — read from the XML's start, shared strings looked
+    up as far as needed — gives what python-calamine gives, for text of every kind that
+    openpyxl keeps in shared strings (spaces around it, markup characters, accents,
+    long tables before it), numbers and gaps."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from cip_xl.fastbook import FastWorkbook, forget
+
+    text = st.text(st.characters(whitelist_categories=("L", "N", "P", "S", "Zs"),
+                                 blacklist_characters="_"), max_size=30)
+    cell = st.one_of(text, st.none(), st.integers(-10**6, 10**6),
+                     st.floats(allow_nan=False, allow_infinity=False, width=32))
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(first=st.lists(cell, max_size=12), before=st.lists(text, max_size=300))
+    def check(first, before):
+        path = tmp_path / "book.xlsx"
+        wb = openpyxl.Workbook()
+        filler = wb.active  # its strings come first in the shared strings table
+        for row, value in enumerate(before, start=1):
+            filler.cell(row, 1, value or None)
+        log = wb.create_sheet("Log")
+        for column, value in enumerate(first, start=1):
+            log.cell(1, column, value)
+        log.cell(2, 1, "a row below")
+        wb.save(path)
+        forget()
+        mine = FastWorkbook(path).first_row("Log")
+        theirs = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Log").to_python(
+            skip_empty_area=False)[0]
+        def same(values):
+            values = [None if v in ("", None) else float(v) if v.__class__ in (int, float)
+                      else v for v in values]
+            while values and values[-1] is None:
+                values.pop()
+            return values
+        assert same(mine) == same(theirs)
+    check()
+
+
 def test_cells_a_full_save_would_rewrite_are_rewritten_by_a_patched_one(
         example_path, tmp_path, outcomes, monkeypatch):
     """Cells whose value equals what the plan holds but not how a save stores it — a
