@@ -64,8 +64,21 @@ def set_value(cell, value: object, kind: str) -> None:
         cell.number_format = "0"
     elif isinstance(value, (int, float)) and kind not in (schema.TEXT, schema.REF):
         cell.value = value
+        if _changes_meaning(cell.number_format):
+            # a cell that held a date or a percentage before (rows moved by hand, a
+            # log's mixed values): 30 must not show as 30/01/1900 or 3000%
+            cell.number_format = "General"
     else:
         set_text(cell, value)
+
+
+def _changes_meaning(number_format: str) -> bool:
+    """Whether ``number_format`` shows a plain number as something else (a date, a
+    time, a percentage); a council's own formats (currency, thousands) are kept."""
+    from openpyxl.styles.numbers import is_date_format
+
+    return bool(number_format) and ("%" in number_format.replace('"%"', "") or
+                                    is_date_format(number_format))
 
 
 def new_workbook(plan: Plan, contract: Contract | None = None):

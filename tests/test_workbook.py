@@ -342,3 +342,42 @@ def test_a_percent_that_is_not_finite_is_written_as_text(tmp_path):
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python()
     assert rows[1][10] == "nan" and rows[2][10] == "inf"
     assert openpyxl.load_workbook(path)["Plan"]["K3"].value == "inf"
+
+
+def test_numbers_written_where_dates_were_show_as_numbers(example_path):
+    """A row inserted by hand in Settings (a note), or a gap closed in the audit trail,
+    moves values onto cells formatted for other values. A full save writes the amber
+    window's 30 where the reporting date's format was: it must read back as 30, not
+    30/01/1900 (which validation then called "not a whole number"), and a trail's
+    number where a date was likewise; a council's own currency format is kept."""
+    from datetime import datetime
+
+    from cip_xl.model import AuditEntry
+
+    plan = example_plan()
+    plan.audit = [AuditEntry(datetime(2026, 7, 1, 9), "HR", a.action_id, a.ref, field, old,
+                             new, "R.xlsx")
+                  for a, field, old, new in (
+                      (plan.actions[0], "Last updated", date(2026, 4, 1), date(2026, 7, 1)),
+                      (plan.actions[1], "% complete", 20, 40))]
+    cip_xl.save_plan(plan, example_path)
+    wb = openpyxl.load_workbook(example_path)
+    wb["Settings"].insert_rows(3)
+    wb["Settings"]["A3"], wb["Settings"]["B3"] = "Note", "Agreed on 1 May"
+    wb["Audit"].insert_rows(2)  # a gap at the top of the trail
+    wb["Officers"]["F1"], wb["Officers"]["F2"] = "Budget", 125000
+    wb["Officers"]["F2"].number_format = '"£"#,##0'
+    wb.save(example_path)
+
+    cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)  # a full save
+    book = CalamineWorkbook.from_path(str(example_path))
+    settings = {row[0]: row[1] for row in book.get_sheet_by_name("Settings").to_python()}
+    assert settings["Amber window (days)"] == 30 and settings["Note"] == "Agreed on 1 May"
+    assert settings["Reporting date"] == date(2026, 9, 30)
+    assert not [f for f in cip_xl.validate(example_path).findings
+                if f.code == "setting-not-number"]
+    trail = book.get_sheet_by_name("Audit").to_python()
+    assert [row[5:7] for row in trail[1:3]] == [[date(2026, 4, 1), date(2026, 7, 1)],
+                                                [20, 40]]
+    assert openpyxl.load_workbook(example_path)["Officers"]["F2"].number_format == \
+        '"£"#,##0'
