@@ -23,7 +23,7 @@ from typing import Iterable
 from datetime import date, datetime, time
 from zipfile import ZipFile
 
-from .cells import NOT_IN_XML, workbook_text
+from .cells import _LOOKS_ESCAPED, NOT_IN_XML, workbook_text
 from .fastbook import _unescape, column_letters, column_number  # noqa: F401
 
 #: Excel's day 0 for the 1900 date system
@@ -469,11 +469,42 @@ class SheetXml:
 
 def _appended_row(row: int, cells: list[tuple[int, object, int]]) -> bytes:
     """A ``<row>`` the sheet does not have yet, holding ``cells`` (see
-    :attr:`SheetEdits.appended`)."""
-    number = str(row).encode()
-    return b'<row r="%s">%s</row>' % (number, b"".join([
-        cell_xml(_letters(column) + number, value, _index(style))
-        for column, value, style in cells]))
+    :attr:`SheetEdits.appended`): what :func:`cell_xml` writes for each, built as one
+    text — a merge appends thousands of audit rows, most cells plain text."""
+    number = str(row)
+    pieces = []
+    for column, value, style in cells:
+        if value.__class__ is str and value and value.isprintable() and \
+                value[0] not in _SPACES and value[-1] not in _SPACES and \
+                ("_" not in value or not _LOOKS_ESCAPED.search(value)):
+            # printable, no escape look-alike, nothing to preserve: stored as it is
+            if "&" in value:
+                value = value.replace("&", "&amp;")
+            if "<" in value:
+                value = value.replace("<", "&lt;")
+            if ">" in value:
+                value = value.replace(">", "&gt;")
+            pieces.append(f'<c r="{_column_letters(column)}{number}"'
+                          f'{_style_attribute(style)} t="inlineStr"><is><t>{value}</t></is></c>')
+        elif value.__class__ is datetime or value.__class__ is date:  # when, a date
+            pieces.append(f'<c r="{_column_letters(column)}{number}"'
+                          f'{_style_attribute(style)}><v>{_number(serial(value)).decode()}'
+                          "</v></c>")
+        else:
+            pieces.append(cell_xml(_letters(column) + number.encode(), value,
+                                   _index(style)).decode("utf-8"))
+    return f'<row r="{number}">{"".join(pieces)}</row>'.encode("utf-8")
+
+
+@lru_cache(maxsize=None)
+def _column_letters(column: int) -> str:
+    return column_letters(column)
+
+
+@lru_cache(maxsize=4096)
+def _style_attribute(style: int) -> str:
+    """`` s="N"`` as :func:`cell_xml` writes it (nothing for style 0)."""
+    return f' s="{style}"' if style else ""
 
 
 _CELL_TYPE = re.compile(rb'\bt="([^"]*)"')

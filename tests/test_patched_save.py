@@ -418,6 +418,36 @@ def test_shared_strings_and_first_row_read_from_the_xml():
                     b"</sheetData></worksheet>").first_row_values(shared) == {}
 
 
+def test_appended_rows_are_written_as_each_cell_would_be():
+    """New log rows are built as one text on a short way for plain text and dates; the
+    XML must be byte for byte what :func:`cell_xml` writes cell by cell, for text of
+    every kind (markup characters, spaces around it, escape look-alikes, control
+    characters, characters no workbook keeps), dates, times, numbers and booleans."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from cip_xl.xlsx_patch import _appended_row, _letters, cell_xml
+
+    value = st.one_of(
+        st.text(max_size=20), st.sampled_from(["_x0041_", "a_X00fF_b", "Return_Place_1",
+                                               " lead", "trail\t", "A & B <c>", "x\ny"]),
+        st.datetimes(min_value=datetime(1900, 3, 1)), st.dates(min_value=date(1900, 3, 1)),
+        st.times(), st.integers(-10**9, 10**9), st.floats(allow_nan=False,
+                                                           allow_infinity=False),
+        st.booleans())
+
+    @settings(max_examples=300, deadline=None)
+    @given(row=st.integers(1, 1_048_576),
+           cells=st.lists(st.tuples(st.integers(1, 16384), value, st.integers(0, 60)),
+                          max_size=10))
+    def check(row, cells):
+        number = str(row).encode()
+        expected = b'<row r="%s">%s</row>' % (number, b"".join(
+            cell_xml(_letters(c) + number, v, str(s).encode()) for c, v, s in cells))
+        assert _appended_row(row, cells) == expected
+    check()
+
+
 def test_a_first_row_read_from_the_xml_is_what_calamine_reads(tmp_path):
     """Row 1 of a sheet not parsed — read from the XML's start, shared strings looked
     up as far as needed — gives what python-calamine gives, for text of every kind that
