@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -331,6 +332,13 @@ def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
     return True, text
 
 
+@lru_cache(maxsize=256)
+def _name_of(file: str) -> str:
+    """The file name of the return at ``file``, as audit sources quote it (once per
+    return, not once per changed cell)."""
+    return Path(file).name
+
+
 def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                columns: dict[str, str], outcome: ReturnOutcome, when: datetime, who: str,
                file: str) -> None:
@@ -375,7 +383,7 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                 file, RETURN_SHEET, cell.coordinate, action.ref))
             continue
         _apply(plan, action, key, value, outcome, when, who,
-               f"{Path(file).name}!{RETURN_SHEET}!{cell.coordinate}")
+               f"{_name_of(file)}!{RETURN_SHEET}!{cell.coordinate}")
         changed = True
     if changed and schema.normalise_status(action.status) == "Complete" and \
             action.percent_complete != 100:
@@ -412,10 +420,10 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         reason_cell = f", reason in {comment_cell.coordinate}" if comment else ""
         _request(plan, outcome, when, who, action, "Revised date", parsed.due,
                  comment or "",
-                 f"{Path(file).name}!{RETURN_SHEET}!{proposed.coordinate}{reason_cell}")
+                 f"{_name_of(file)}!{RETURN_SHEET}!{proposed.coordinate}{reason_cell}")
     elif comment:  # a comment on its own, or beside an unreadable date: kept
         _request(plan, outcome, when, who, action, "Comment", comment, "",
-                 f"{Path(file).name}!{RETURN_SHEET}!{comment_cell.coordinate}")
+                 f"{_name_of(file)}!{RETURN_SHEET}!{comment_cell.coordinate}")
 
 
 def _apply(plan: Plan, action: Action, key: str, value: object, outcome: ReturnOutcome,
