@@ -18,13 +18,13 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Iterable
-from datetime import date, datetime, time
 from zipfile import ZipFile
 
 from .cells import _LOOKS_ESCAPED, NOT_IN_XML, workbook_text
-from .fastbook import _unescape, column_letters, column_number  # noqa: F401
+from .fastbook import _unescape, column_letters, column_number  # noqa: F401 (re-exported)
 
 #: Excel's day 0 for the 1900 date system
 EPOCH = datetime(1899, 12, 30)
