@@ -127,6 +127,13 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 progress(path)
             outcome = ReturnOutcome(path)
             result.outcomes.append(outcome)
+            if _same_file(path, plan_path):  # "cip-xl merge plan.xlsx *.xlsx" in its folder
+                outcome.refused = True
+                outcome.findings.append(Finding(
+                    "return-is-master", ERROR,
+                    f"{path.name} is the master plan being merged into, not a return; it "
+                    "was left out. List only the returns after the plan.", str(path)))
+                continue
             try:
                 returned = read_return(path, contract)
             except PlanFileError as exc:
@@ -141,6 +148,13 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                                       workbook=reading.workbook)
             result.saved = True
     return result
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them missing: reading the return says so
+        return False
 
 
 def _snapshot(plan: Plan) -> tuple:

@@ -369,3 +369,17 @@ def test_a_line_break_pasted_from_word_survives_the_quarter(example_path, tmp_pa
         assert not result.outcomes[0].applied, result.outcomes[0].applied
     assert action(example_path, ref).progress_update == pasted
     assert len(cip_xl.load_plan(example_path).audit) == audit_before
+
+
+def test_the_master_in_its_own_list_of_returns_is_left_out(cycle):
+    """``cip-xl merge plan.xlsx *.xlsx`` run in the plan's own folder lists the master
+    among the returns: it is left out with a sentence saying so, the returns are
+    merged, and the exit code says something needs a look."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Progress update"): "Caddies delivered."})
+    result = run_cli("merge", str(plan_path), str(plan_path), str(place))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "plan.xlsx is the master plan being merged into, not a return" in result.stdout
+    assert "return-is-master" in result.stdout and "Traceback" not in result.stderr
+    assert action(plan_path, "5.3").progress_update == "Caddies delivered."
