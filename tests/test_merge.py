@@ -318,8 +318,9 @@ def test_non_return_files_are_refused_one_by_one(cycle, tmp_path):
     plan_path, folder = cycle
     junk = tmp_path / "junk.xlsx"
     junk.write_text("not a workbook", encoding="utf-8")
-    result = cip_xl.api.merge(plan_path, [junk, plan_path.with_name("plan.xlsx"),
-                                          return_for(folder, "Place")])
+    another_plan = tmp_path / "another-plan.xlsx"
+    shutil.copy(plan_path, another_plan)
+    result = cip_xl.api.merge(plan_path, [junk, another_plan, return_for(folder, "Place")])
     assert [o.refused for o in result.outcomes] == [True, True, False]
     assert result.outcomes[0].findings[0].code == "file-not-xlsx"
     assert result.outcomes[1].findings[0].code == "return-unrecognised"
