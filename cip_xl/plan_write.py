@@ -8,6 +8,7 @@ openpyxl would drop (slicers, sparklines...) is refused rather than damaged.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 from copy import copy
@@ -457,6 +458,13 @@ def _validate_plan_sheet(ws, plan: Plan, contract: Contract, layout: tuple) -> N
                    "'Q3 2026/27', 'Ongoing' or 'TBC'."))
 
 
+def _drop(backup: Path | None) -> None:
+    """Remove a backup made for a save that did not happen."""
+    if backup is not None:
+        with contextlib.suppress(OSError):
+            backup.unlink()
+
+
 def _read_audit_first(plan: Plan, contract: Contract) -> None:
     """Put the entries of the Audit sheet of the file ``plan`` was read from before
     those added since, for a plan read without its audit trail."""
@@ -500,7 +508,11 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
 
         if path.exists():
             made = make_backup(path) if backup else None
-            outcome = patch_save(plan, path, contract, workbook, judgements)
+            try:
+                outcome = patch_save(plan, path, contract, workbook, judgements)
+            except BaseException:
+                _drop(made)  # the plan is as it was: its copy is not needed
+                raise
             if outcome is None and made is not None:  # nothing differed: no backup needed
                 made.unlink()
                 return None
@@ -540,7 +552,11 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
         original = path.read_bytes()
     else:
         wb, original = new_workbook(plan, contract), None
-    save_keeping_parts(wb, path, original)  # a sensitivity label, say: see kept_parts
+    try:
+        save_keeping_parts(wb, path, original)  # a sensitivity label, say: see kept_parts
+    except BaseException:
+        _drop(backup_path)  # the plan is as it was: its copy is not needed
+        raise
     if path.suffix.lower() == ".xlsm":
         from .vba_project import restore_ribbon
         restore_ribbon(path)  # openpyxl drops the ribbon's link when it saves

@@ -155,8 +155,9 @@ def test_a_plan_that_cannot_be_written_is_one_clear_line(example_path, monkeypat
     assert "Traceback" not in out.err and "internal error" not in out.err
     monkeypatch.undo()
     assert example_path.read_bytes() == before
-    # no temporary file and no lock left (a backup made before the write may stay)
+    # no temporary file, no lock and no backup of a save that did not happen
     assert [p.name for p in example_path.parent.iterdir() if p.name.startswith(".")] == []
+    assert not list(example_path.parent.glob("backups/*"))
 
 
 def test_returns_not_all_written_are_taken_back(example_path, tmp_path, monkeypatch):
