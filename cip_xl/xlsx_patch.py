@@ -91,18 +91,24 @@ def escape(text: str) -> bytes:
     text is passed through :func:`~cip_xl.cells.workbook_text` first, which keeps them
     as Excel's escapes). A carriage return is written as a character reference: as
     itself, every XML reader would turn it into a line feed."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
+    text = _markup_escaped(text)
     if not text.isprintable():  # printable text has no control characters at all
         if "\r" in text:
             text = text.replace("\r", "&#13;")
         if NOT_IN_XML.search(text):
             text = NOT_IN_XML.sub("\ufffd", text)
     return text.encode("utf-8")
+
+
+def _markup_escaped(text: str) -> str:
+    """``text`` with the characters that are markup in XML character data escaped."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
 def serial(value: date | datetime) -> float | int:
@@ -478,14 +484,9 @@ def _appended_row(row: int, cells: list[tuple[int, object, int]]) -> bytes:
                 value[0] not in _SPACES and value[-1] not in _SPACES and \
                 ("_" not in value or not _LOOKS_ESCAPED.search(value)):
             # printable, no escape look-alike, nothing to preserve: stored as it is
-            if "&" in value:
-                value = value.replace("&", "&amp;")
-            if "<" in value:
-                value = value.replace("<", "&lt;")
-            if ">" in value:
-                value = value.replace(">", "&gt;")
             pieces.append(f'<c r="{_column_letters(column)}{number}"'
-                          f'{_style_attribute(style)} t="inlineStr"><is><t>{value}</t></is></c>')
+                          f'{_style_attribute(style)} t="inlineStr"><is><t>'
+                          f'{_markup_escaped(value)}</t></is></c>')
         elif value.__class__ is datetime or value.__class__ is date:  # when, a date
             pieces.append(f'<c r="{_column_letters(column)}{number}"'
                           f'{_style_attribute(style)}><v>{_number(serial(value)).decode()}'
