@@ -188,6 +188,7 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
     from .plan_read import read_plan
     from .plan_write import save_plan as write
     from .returns import issue_returns as issue
+    from .returns import take_back
 
     contract = contract_for(path, profile)
     with plan_lock(path, "issuing returns"):
@@ -196,10 +197,7 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
         try:
             write(reading.plan, path, contract, workbook=reading.workbook)
         except BaseException:
-            # the master does not record them (nor their revision): they could
-            # never be merged, so they go too, and nothing has changed
-            for item in issued:
-                item.path.unlink(missing_ok=True)
+            take_back(issued)  # the master does not record them: nothing has changed
             raise
     return issued
 

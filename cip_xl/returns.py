@@ -434,7 +434,13 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
                                                  plan.settings.revision, issued_at, print_,
                                                  len(content.cells)))
     except BaseException:
-        for item in issued:  # not all could be written: none is sent
-            item.path.unlink(missing_ok=True)
+        take_back(issued)  # not all could be written: none is sent
         raise
     return issued
+
+
+def take_back(issued: list[IssuedReturn]) -> None:
+    """Remove the files of returns issued in a round that did not complete: the master
+    records neither them nor their revision, so they could never be merged."""
+    for item in issued:
+        item.path.unlink(missing_ok=True)
