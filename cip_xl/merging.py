@@ -119,6 +119,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         reading = read_plan(plan_path, contract, read_only=True, audit=False)
         plan = reading.plan
         before = _snapshot(plan)
+        id_missing = any(f.code == "plan-id-missing" for f in reading.findings)
         by_id = {a.action_id: a for a in plan.actions}
         claimed: dict[str, Path] = {}
         for path in returns:
@@ -140,7 +141,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 outcome.refused = True
                 outcome.findings.append(exc.finding)
                 continue
-            _merge_one(plan, by_id, returned, outcome, claimed, when, contract)
+            _merge_one(plan, by_id, returned, outcome, claimed, when, contract, id_missing)
         result.missing = [r.department for r in plan.returns_log
                           if r.revision == plan.settings.revision and not r.merged]
         if not dry_run and _snapshot(plan) != before:
@@ -172,9 +173,10 @@ def _snapshot(plan: Plan) -> tuple:
 
 def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                outcome: ReturnOutcome, claimed: dict[str, Path], when: datetime,
-               contract: Contract) -> None:
+               contract: Contract, id_missing: bool = False) -> None:
     """Merge one return into ``plan`` (``by_id``: its actions by Action ID; a merge
-    adds no actions — new ones are requests — and removes none)."""
+    adds no actions — new ones are requests — and removes none). ``id_missing``: the
+    master's Plan ID was blank when it was read (see ``plan-id-missing``)."""
     path = returned.path
     outcome.department = returned.department
     file = str(path)
@@ -183,6 +185,13 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
         outcome.refused = True
         outcome.findings.append(Finding(code, ERROR, message, file))
 
+    if returned.meta.get("plan_id") != plan.settings.plan_id and id_missing:
+        return refuse("return-other-plan",
+                      f"{path.name} was issued from the plan with ID "
+                      f"{returned.meta.get('plan_id')} ('{returned.meta.get('plan_title', '?')}'"
+                      "), but this master's Plan ID in Settings is blank (deleted?). If this "
+                      f"is that plan, type {returned.meta.get('plan_id')} back into Settings, "
+                      "Plan ID, and merge again; nothing in this return was taken in.")
     if returned.meta.get("plan_id") != plan.settings.plan_id:
         return refuse("return-other-plan",
                       f"{path.name} was issued from another plan "

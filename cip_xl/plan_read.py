@@ -248,6 +248,15 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         for r in _rows(wb, contract.sheet("returns"))]
     source.sheets = {key: find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
+    if not plan.settings.plan_id:
+        if plan.returns_log:  # returns went out under the ID now gone
+            findings.append(Finding(
+                "plan-id-missing", ERROR,
+                "Settings has no Plan ID, but returns were issued from this plan under "
+                "one: they cannot be merged until it is back. Copy the Plan ID from a "
+                "backup in the backups folder (or type the one a refused return names) "
+                "into Settings.", file, source.sheets["settings"] or None))
+        plan.settings.plan_id = Settings().plan_id  # a plan of its own from now on
     findings += moved_table_columns(wb, contract, file)
     return PlanReading(plan, findings, wb)
 
@@ -649,6 +658,4 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding]) -
                     f"B{row_number}"))
         else:
             setattr(settings, key, _text(value))
-    if not settings.plan_id:
-        settings.plan_id = Settings().plan_id
-    return settings
+    return settings  # a blank plan_id is filled in by _read, which can tell if it matters

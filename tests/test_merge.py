@@ -384,3 +384,31 @@ def test_the_master_in_its_own_list_of_returns_is_left_out(cycle):
     assert "plan.xlsx is the master plan being merged into, not a return" in result.stdout
     assert "return-is-master" in result.stdout and "Traceback" not in result.stderr
     assert action(plan_path, "5.3").progress_update == "Caddies delivered."
+
+
+def test_a_plan_id_deleted_by_hand_is_named_and_can_be_typed_back(cycle):
+    """The Plan ID is what ties returns to their master. Cleared by hand, validation
+    says so (returns are out under it), a return is refused with the ID to type back
+    rather than as "another plan", and typed back the return merges."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Progress update"): "Caddies delivered."})
+    wb = openpyxl.load_workbook(plan_path)
+    settings = wb["Settings"]
+    row = next(r for r in range(2, settings.max_row + 1)
+               if settings.cell(r, 1).value == "Plan ID")
+    plan_id, settings.cell(row, 2).value = settings.cell(row, 2).value, None
+    wb.save(plan_path)
+
+    missing = [f for f in cip_xl.validate(plan_path).findings if f.code == "plan-id-missing"]
+    assert [(f.severity, f.sheet) for f in missing] == [("error", "Settings")]
+    result = cip_xl.merge(plan_path, [place])
+    refusal, = result.findings
+    assert refusal.code == "return-other-plan" and not result.saved
+    assert f"type {plan_id} back into Settings" in refusal.message
+
+    wb = openpyxl.load_workbook(plan_path)
+    wb["Settings"].cell(row, 2).value = plan_id
+    wb.save(plan_path)
+    assert cip_xl.merge(plan_path, [place]).saved
+    assert action(plan_path, "5.3").progress_update == "Caddies delivered."
