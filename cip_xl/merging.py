@@ -198,6 +198,16 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                       f"('{returned.meta.get('plan_title', '?')}', ID "
                       f"{returned.meta.get('plan_id')}), not this one "
                       f"({plan.settings.plan_id}); nothing in it was taken in.")
+    issued_at = {str(r.revision) for r in plan.returns_log}
+    if str(returned.meta.get("revision")) != str(plan.settings.revision) and \
+            str(plan.settings.revision) not in issued_at and \
+            str(returned.meta.get("revision")) in issued_at:
+        return refuse("return-old-revision",
+                      f"{path.name} was issued at revision {returned.meta.get('revision')}, "
+                      f"but Plan revision in Settings is {plan.settings.revision}, at which "
+                      "no returns were issued (changed by hand?). If so, set it back to "
+                      f"{max(issued_at, key=int)} and merge again; nothing in this return "
+                      "was taken in.")
     if str(returned.meta.get("revision")) != str(plan.settings.revision):
         return refuse("return-old-revision",
                       f"{path.name} was issued at revision {returned.meta.get('revision')} "

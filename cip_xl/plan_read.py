@@ -257,6 +257,14 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
                 "backup in the backups folder (or type the one a refused return names) "
                 "into Settings.", file, source.sheets["settings"] or None))
         plan.settings.plan_id = Settings().plan_id  # a plan of its own from now on
+    issued_at = {r.revision for r in plan.returns_log}
+    if issued_at and plan.settings.revision != max(issued_at):
+        findings.append(Finding(
+            "revision-changed", WARNING,
+            f"Plan revision in Settings is {plan.settings.revision}, but the latest returns "
+            f"were issued at revision {max(issued_at)} (see the Returns sheet): returns "
+            "are merged only at the plan's revision. If it was changed by hand, set it back "
+            f"to {max(issued_at)}.", file, source.sheets["settings"] or None))
     findings += moved_table_columns(wb, contract, file)
     return PlanReading(plan, findings, wb)
 

@@ -412,3 +412,32 @@ def test_a_plan_id_deleted_by_hand_is_named_and_can_be_typed_back(cycle):
     wb.save(plan_path)
     assert cip_xl.merge(plan_path, [place]).saved
     assert action(plan_path, "5.3").progress_update == "Caddies delivered."
+
+
+def test_a_plan_revision_changed_by_hand_is_named(cycle):
+    """Returns merge only at the plan's revision. Changed by hand in Settings (no
+    returns were issued at the new one), validation warns and the refusal says to set
+    it back, instead of "returns were issued again since"."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Progress update"): "Caddies delivered."})
+    wb = openpyxl.load_workbook(plan_path)
+    settings = wb["Settings"]
+    row = next(r for r in range(2, settings.max_row + 1)
+               if settings.cell(r, 1).value == "Plan revision")
+    issued = settings.cell(row, 2).value
+    settings.cell(row, 2).value = issued + 5
+    wb.save(plan_path)
+
+    changed = [f for f in cip_xl.validate(plan_path).findings if f.code == "revision-changed"]
+    assert [(f.severity, f.sheet) for f in changed] == [("warning", "Settings")]
+    refusal, = cip_xl.merge(plan_path, [place]).findings
+    assert refusal.code == "return-old-revision"
+    assert f"set it back to {issued}" in refusal.message
+
+    wb = openpyxl.load_workbook(plan_path)
+    wb["Settings"].cell(row, 2).value = issued
+    wb.save(plan_path)
+    assert not [f for f in cip_xl.validate(plan_path).findings
+                if f.code == "revision-changed"]
+    assert cip_xl.merge(plan_path, [place]).saved
