@@ -386,6 +386,18 @@ def test_the_master_in_its_own_list_of_returns_is_left_out(cycle):
     assert action(plan_path, "5.3").progress_update == "Caddies delivered."
 
 
+def set_setting(plan_path, label, value):
+    """Type ``value`` into the Settings row ``label`` of the plan, as in Excel; return
+    what was there."""
+    wb = openpyxl.load_workbook(plan_path)
+    settings = wb["Settings"]
+    row = next(r for r in range(2, settings.max_row + 1)
+               if settings.cell(r, 1).value == label)
+    before, settings.cell(row, 2).value = settings.cell(row, 2).value, value
+    wb.save(plan_path)
+    return before
+
+
 def test_a_plan_id_deleted_by_hand_is_named_and_can_be_typed_back(cycle):
     """The Plan ID is what ties returns to their master. Cleared by hand, validation
     says so (returns are out under it), a return is refused with the ID to type back
@@ -393,12 +405,7 @@ def test_a_plan_id_deleted_by_hand_is_named_and_can_be_typed_back(cycle):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     edit_return(place, {("5.3", "Progress update"): "Caddies delivered."})
-    wb = openpyxl.load_workbook(plan_path)
-    settings = wb["Settings"]
-    row = next(r for r in range(2, settings.max_row + 1)
-               if settings.cell(r, 1).value == "Plan ID")
-    plan_id, settings.cell(row, 2).value = settings.cell(row, 2).value, None
-    wb.save(plan_path)
+    plan_id = set_setting(plan_path, "Plan ID", None)
 
     missing = [f for f in cip_xl.validate(plan_path).findings if f.code == "plan-id-missing"]
     assert [(f.severity, f.sheet) for f in missing] == [("error", "Settings")]
@@ -407,9 +414,7 @@ def test_a_plan_id_deleted_by_hand_is_named_and_can_be_typed_back(cycle):
     assert refusal.code == "return-other-plan" and not result.saved
     assert f"type {plan_id} back into Settings" in refusal.message
 
-    wb = openpyxl.load_workbook(plan_path)
-    wb["Settings"].cell(row, 2).value = plan_id
-    wb.save(plan_path)
+    set_setting(plan_path, "Plan ID", plan_id)
     assert cip_xl.merge(plan_path, [place]).saved
     assert action(plan_path, "5.3").progress_update == "Caddies delivered."
 
@@ -421,13 +426,7 @@ def test_a_plan_revision_changed_by_hand_is_named(cycle):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     edit_return(place, {("5.3", "Progress update"): "Caddies delivered."})
-    wb = openpyxl.load_workbook(plan_path)
-    settings = wb["Settings"]
-    row = next(r for r in range(2, settings.max_row + 1)
-               if settings.cell(r, 1).value == "Plan revision")
-    issued = settings.cell(row, 2).value
-    settings.cell(row, 2).value = issued + 5
-    wb.save(plan_path)
+    issued = set_setting(plan_path, "Plan revision", 7)
 
     changed = [f for f in cip_xl.validate(plan_path).findings if f.code == "revision-changed"]
     assert [(f.severity, f.sheet) for f in changed] == [("warning", "Settings")]
@@ -435,9 +434,7 @@ def test_a_plan_revision_changed_by_hand_is_named(cycle):
     assert refusal.code == "return-old-revision"
     assert f"set it back to {issued}" in refusal.message
 
-    wb = openpyxl.load_workbook(plan_path)
-    wb["Settings"].cell(row, 2).value = issued
-    wb.save(plan_path)
+    set_setting(plan_path, "Plan revision", issued)
     assert not [f for f in cip_xl.validate(plan_path).findings
                 if f.code == "revision-changed"]
     assert cip_xl.merge(plan_path, [place]).saved
