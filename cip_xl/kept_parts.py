@@ -25,29 +25,27 @@ _TYPES = "[Content_Types].xml"
 _THUMBNAIL = b"/metadata/thumbnail"
 
 
-def save_keeping_parts(workbook, path: str | Path, original: bytes | None) -> list[str]:
+def save_keeping_parts(workbook, path: str | Path, original: bytes | None) -> None:
     """Save the openpyxl ``workbook`` to ``path`` atomically, with the stand-alone
     parts the package root of ``original`` (the file's bytes before the save) points
-    to and the new package lacks put back. Returns the names of the parts put back."""
+    to and the new package lacks put back."""
     from .safe_save import atomic_write_bytes
 
     buffer = BytesIO()
     workbook.save(buffer)
-    data, kept = keep_root_parts(buffer.getvalue(), original) if original else \
-        (buffer.getvalue(), [])
-    atomic_write_bytes(data, path)
-    return kept
+    data = buffer.getvalue()
+    atomic_write_bytes(keep_root_parts(data, original) if original else data, path)
 
 
-def keep_root_parts(saved: bytes, original: bytes) -> tuple[bytes, list[str]]:
+def keep_root_parts(saved: bytes, original: bytes) -> bytes:
     """``saved`` (a package openpyxl wrote) with the stand-alone parts ``original``'s
-    root relationships point to and ``saved`` lacks added back, and their names."""
+    root relationships point to and ``saved`` lacks added back."""
     try:
         before = zipfile.ZipFile(BytesIO(original))
         old_rels = before.read(_ROOT_RELS)
         old_types = before.read(_TYPES)
     except (zipfile.BadZipFile, KeyError):
-        return saved, []
+        return saved
     after = zipfile.ZipFile(BytesIO(saved))
     names, old_names = set(after.namelist()), set(before.namelist())
     rels, types = after.read(_ROOT_RELS), after.read(_TYPES)
@@ -75,7 +73,7 @@ def keep_root_parts(saved: bytes, original: bytes) -> tuple[bytes, list[str]]:
             types = types.replace(b"</Types>", b'<Override PartName="/' + part.encode() +
                                   b'" ContentType="' + content_type + b'"/></Types>')
     if not carried:
-        return saved, []
+        return saved
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in after.infolist():
@@ -84,7 +82,7 @@ def keep_root_parts(saved: bytes, original: bytes) -> tuple[bytes, list[str]]:
             target.writestr(item, body)
         for part in carried:
             target.writestr(before.getinfo(part), before.read(part))
-    return out.getvalue(), carried
+    return out.getvalue()
 
 
 def _content_type(types: bytes, part: str) -> bytes | None:
