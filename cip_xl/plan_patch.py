@@ -71,6 +71,7 @@ def plan_edits(plan: Plan, contract: Contract, book,
     from .plan_read import find_header_row, find_sheet
     from .plan_write import (LAYOUT_PROPERTY, layout_from_headers, layout_stamp,
                              table_contents)
+    from .sheet_tables import grown_tables
     from .status import refresh
     from .xlsx_patch import SheetXml, Styles
 
@@ -125,8 +126,8 @@ def plan_edits(plan: Plan, contract: Contract, book,
     if edits:
         replaced[book.sheet_part(plan_title)] = sheet.apply(edits, styles)
     if existing < len(plan.actions):
-        _grow_ranges(book, replaced, plan_title, header_row, existing,
-                     len(plan.actions), layout_stamp(plan, contract, layout))
+        _grow_ranges(book, replaced, plan_title, header_row, (owned[0], owned[-1]),
+                     existing, len(plan.actions), layout_stamp(plan, contract, layout))
 
     # the fixed-layout sheets
     unread = plan.source is not None and plan.source.audit_unread
@@ -150,6 +151,8 @@ def plan_edits(plan: Plan, contract: Contract, book,
         edits = _table_edits(ws, table, spec, rows, styles, key, first=kept + 2)
         if edits:
             replaced[book.sheet_part(title)] = table.apply(edits)
+            replaced.update(grown_tables(book, book.sheet_part(title), 1, len(rows) + 1,
+                                         1, len(spec.headers))[1])  # rows added to a table
     if styles.changed:
         replaced["xl/styles.xml"] = styles.xml()
     return replaced
@@ -160,15 +163,17 @@ TYPED_ROWS = 25
 
 
 def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: int,
-                 before: int, after: int, stamp: str) -> None:
+                 columns: tuple[int, int], before: int, after: int, stamp: str) -> None:
     """Into ``replaced``: the ranges a full save sizes by the number of actions, grown
     from ``before`` actions to ``after`` — the Plan sheet's dropdowns and conditional
     formats and the Summary's formulas (to the last action plus the spare rows), the
-    Plan sheet's filter and its hidden name (to the last action) — and the layout
-    stamp of the plan as it now is. Only ranges ending where a full save ended them
-    are grown; raises PatchError if the filter or the stamp is not where it should be."""
+    Plan sheet's filter and its hidden name, or the Excel Table holding the actions in
+    ``columns`` (first, last), to the last action — and the layout stamp of the plan as
+    it now is. Only ranges ending where a full save ended them are grown; raises
+    PatchError if the filter or the stamp is not where it should be."""
     from .plan_read import find_sheet
     from .plan_write import LAYOUT_PROPERTY, SPARE_ROWS
+    from .sheet_tables import grown_tables
     from .xlsx_patch import PatchError, escape
 
     spare = (header_row + before + SPARE_ROWS, header_row + after + SPARE_ROWS)
@@ -181,11 +186,15 @@ def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: 
         raise PatchError("the Plan sheet has no rows")
     tail = _SQREF.sub(lambda found: found[1] + _ends(found[2], *spare) + b'"', xml[cut:])
     filters = _AUTOFILTER.findall(tail)
-    if len(filters) != 1 or _ends(filters[0][1], *last) == filters[0][1]:
+    in_table, tables = grown_tables(book, part, header_row, last[1], *columns)
+    if in_table and not filters:
+        replaced.update(tables)  # the actions are in an Excel Table: it filters them
+    elif len(filters) != 1 or _ends(filters[0][1], *last) == filters[0][1]:
         # not the filter a full save set over the actions: rows were deleted or moved
         # by hand since, and the ranges with them
         raise PatchError("the Plan sheet's filter is not where a full save put it")
-    tail = _AUTOFILTER.sub(lambda found: found[1] + _ends(found[2], *last) + b'"', tail)
+    else:
+        tail = _AUTOFILTER.sub(lambda found: found[1] + _ends(found[2], *last) + b'"', tail)
     replaced[part] = xml[:cut] + tail
 
     part = book.sheet_part(find_sheet(book, "Summary"))
@@ -503,6 +512,7 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
     it, its headers checked) with ``rows`` written below its last row, the sheet
     neither parsed nor compared — on a plan some years old it holds tens of thousands
     of entries."""
+    from .sheet_tables import grown_tables
     from .xlsx_patch import SheetEdits, SheetXml
 
     part = book.sheet_part(title)
@@ -510,10 +520,12 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
     edits = SheetEdits()
     new_styles: dict[tuple, int] = {}
     padding = (None,) * len(spec.headers)
-    for row, values in enumerate(rows, start=table.last_row() + 1):
+    last = table.last_row()
+    for row, values in enumerate(rows, start=last + 1):
         _new_log_row(edits, row, tuple(values) + padding[len(values):], styles,
                      new_styles)
     replaced[part] = table.apply(edits)
+    replaced.update(grown_tables(book, part, 1, last + len(rows), 1, len(spec.headers))[1])
 
 
 def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):

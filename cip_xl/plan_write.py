@@ -20,6 +20,7 @@ from .cells import workbook_text
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan
 from .schema import Contract
+from .sheet_tables import fit_tables
 
 HEADER_FILL = "1F4E79"
 COMPUTED_FILL = "F2F2F2"
@@ -330,8 +331,12 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> tuple:
                 cell.value = None
 
     ws.freeze_panes = ws.cell(header_row + 1, 2)
-    last_col = get_column_letter(max(list(by_key.values()) + list(by_extra.values())))
-    ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row + 1)}"
+    owned = list(by_key.values()) + list(by_extra.values())
+    if fit_tables(ws, header_row, last_row, min(owned), max(owned)):
+        ws.auto_filter.ref = None  # the table filters (Excel deletes a table under both)
+    else:
+        last_col = get_column_letter(max(owned))
+        ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row + 1)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
@@ -370,6 +375,7 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:
     for r in range(len(rows) + 2, ws.max_row + 1):
         for c in range(1, len(spec.headers) + 1):
             ws.cell(r, c).value = None
+    fit_tables(ws, 1, len(rows) + 1, 1, len(spec.headers))
     ws.freeze_panes = "A2"
 
 

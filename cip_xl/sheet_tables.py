@@ -1,0 +1,131 @@
+"""Excel Tables ("Format as Table") over cip-xl's sheets, kept around the rows.
+
+A council may format the Plan sheet, or a log, as an Excel Table: banded rows, a filter
+in the headings, structured references. Excel grows a table when a row is typed just
+below it; a save that adds rows (an approved new action, the audit entries of a merge)
+does the same here, or the new rows would sit outside the table, unbanded and missed by
+its filter and by every formula or pivot table that names it.
+
+The table that holds a sheet's rows is one whose top row is the sheet's header row and
+whose columns overlap the columns cip-xl writes; it grows to the last row written,
+never shrinks (blank rows a council keeps in it for typing stay), and a table with a
+total row is left as it is (its total row would have to move). Other tables are not
+touched.
+
+A sheet whose rows are in a table gets no sheet filter: the table has its own, and
+Excel treats a sheet filter over a table as damage — it offers to repair the file and
+the repair deletes the table.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from .fastbook import attributes, column_number, relationships
+
+_TABLE_TYPE = b"/relationships/table"
+_RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
+_REF = re.compile(rb'(\sref=")[^"]*"')
+_TABLE_TAG = re.compile(rb"<(?:\w+:)?table\b[^>]*>")
+_FILTER_REF = re.compile(rb'(<(?:\w+:)?autoFilter\b[^>]*?\bref=")([^"]*)"')
+
+
+def fitted_ref(ref: str, header_row: int, last_row: int, first_column: int,
+               last_column: int, total_rows: int = 0) -> str | None:
+    """The range a table at ``ref`` should cover once a sheet's rows, headed in
+    ``header_row`` and written in columns ``first_column``..``last_column``, end in
+    ``last_row``; ``None`` when the table is left as it is: not the table holding those
+    rows, with a total row (``total_rows``), or already reaching ``last_row``."""
+    found = _RANGE.fullmatch(ref or "")
+    if found is None or total_rows:
+        return None
+    left, top = column_number(found[1]), int(found[2])
+    right, bottom = column_number(found[3]), int(found[4])
+    if top != header_row or right < first_column or left > last_column:
+        return None
+    wanted = max(last_row, header_row + 1)  # Excel's tables have a row below the header
+    if bottom >= wanted:
+        return None
+    return f"{found[1]}{top}:{found[3]}{wanted}"
+
+
+def holds_rows(ref: str, header_row: int, first_column: int, last_column: int) -> bool:
+    """Whether a table at ``ref`` holds a sheet's rows (see :func:`fitted_ref`)."""
+    found = _RANGE.fullmatch(ref or "")
+    return found is not None and int(found[2]) == header_row and \
+        column_number(found[3]) >= first_column and column_number(found[1]) <= last_column
+
+
+def fit_tables(ws, header_row: int, last_row: int, first_column: int,
+               last_column: int) -> bool:
+    """Grow the table holding the rows of openpyxl worksheet ``ws`` to ``last_row``
+    (see :func:`fitted_ref`); return whether the rows are in a table (the sheet then
+    must not get a sheet filter)."""
+    held = False
+    for table in ws.tables.values():
+        if not holds_rows(table.ref, header_row, first_column, last_column):
+            continue
+        held = True
+        left = column_number(_RANGE.fullmatch(table.ref)[1])
+        for offset, column in enumerate(table.tableColumns):
+            heading = ws.cell(header_row, left + offset).value
+            if isinstance(heading, str) and heading and column.name != heading:
+                column.name = heading  # a heading written by the save: Excel wants both
+        ref = fitted_ref(table.ref, header_row, last_row, first_column, last_column,
+                         table.totalsRowCount or 0)
+        if ref is None:
+            continue
+        if table.autoFilter is not None and table.autoFilter.ref == table.ref:
+            table.autoFilter.ref = ref
+        table.ref = ref
+    return held
+
+
+def table_parts(book, sheet_part: str) -> list[str]:
+    """The package parts of the tables on the sheet held in ``sheet_part`` of the
+    :class:`~cip_xl.fastbook.FastWorkbook` ``book``."""
+    folder, name = posixpath.split(sheet_part)
+    try:
+        rels = book.part(posixpath.join(folder, "_rels", name + ".rels"))
+    except KeyError:
+        return []
+    parts = []
+    for rel in relationships(rels):
+        target = rel.get(b"Target", b"").decode("utf-8", "replace")
+        if rel.get(b"Type", b"").endswith(_TABLE_TYPE) and target and \
+                rel.get(b"TargetMode") != b"External":
+            parts.append(target.lstrip("/") if target.startswith("/")
+                         else posixpath.normpath(posixpath.join(folder, target)))
+    return parts
+
+
+def grown_tables(book, sheet_part: str, header_row: int, last_row: int,
+                 first_column: int, last_column: int) -> tuple[bool, dict[str, bytes]]:
+    """For a patched save: whether the sheet in ``sheet_part`` holds its rows in a
+    table, and the table parts (name → new XML) grown to ``last_row`` (see
+    :func:`fitted_ref`), their own filters with them."""
+    held, replaced = False, {}
+    for part in table_parts(book, sheet_part):
+        try:
+            xml = book.part(part)
+        except KeyError:
+            continue
+        tag = _TABLE_TAG.search(xml)
+        if tag is None:
+            continue
+        found = attributes(tag[0])
+        ref = found.get(b"ref", b"").decode("ascii", "replace")
+        if not holds_rows(ref, header_row, first_column, last_column):
+            continue
+        held = True
+        totals = found.get(b"totalsRowCount", b"0")
+        new = fitted_ref(ref, header_row, last_row, first_column, last_column,
+                         int(totals) if totals.isdigit() else 1)
+        if new is None:
+            continue
+        start = _REF.sub(lambda attr: attr[1] + new.encode() + b'"', tag[0], count=1)
+        rest = _FILTER_REF.sub(lambda filt: filt[1] + (new.encode() if filt[2] == ref.encode()
+                                                       else filt[2]) + b'"',
+                               xml[tag.end():], count=1)
+        replaced[part] = xml[:tag.start()] + start + rest
+    return held, replaced
