@@ -68,7 +68,7 @@ def plan_edits(plan: Plan, contract: Contract, book,
     """The package parts to replace (name → new XML) to hold ``plan``; ``None`` when a
     full save is needed. Raises :class:`~cip_xl.xlsx_patch.PatchError` for XML this
     layer will not edit."""
-    from .plan_read import find_header_row, find_sheet
+    from .plan_read import find_header_row, find_sheet, table_total_rows
     from .plan_write import (LAYOUT_PROPERTY, layout_from_headers, layout_stamp,
                              table_contents)
     from .sheet_tables import grown_tables
@@ -86,6 +86,8 @@ def plan_edits(plan: Plan, contract: Contract, book,
         return None
     plan_ws = book[plan_title]
     header_row, header_cells = find_header_row(plan_ws, contract)
+    if table_total_rows(book, contract, "", (header_row, header_cells)):
+        return None  # the full save refuses it, and says why
     layout = layout_from_headers(header_row, header_cells, plan, contract)
     _, by_key, by_extra = layout
     for column_index in list(by_key.values()) + list(by_extra.values()):
@@ -151,7 +153,7 @@ def plan_edits(plan: Plan, contract: Contract, book,
         edits = _table_edits(ws, table, spec, rows, styles, key, first=kept + 2)
         if edits:
             replaced[book.sheet_part(title)] = table.apply(edits)
-            replaced.update(grown_tables(book, book.sheet_part(title), 1, len(rows) + 1,
+            replaced.update(grown_tables(book, title, 1, len(rows) + 1,
                                          1, len(spec.headers))[1])  # rows added to a table
     if styles.changed:
         replaced["xl/styles.xml"] = styles.xml()
@@ -186,7 +188,7 @@ def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: 
         raise PatchError("the Plan sheet has no rows")
     tail = _SQREF.sub(lambda found: found[1] + _ends(found[2], *spare) + b'"', xml[cut:])
     filters = _AUTOFILTER.findall(tail)
-    in_table, tables = grown_tables(book, part, header_row, last[1], *columns)
+    in_table, tables = grown_tables(book, plan_title, header_row, last[1], *columns)
     if in_table and not filters:
         replaced.update(tables)  # the actions are in an Excel Table: it filters them
     elif len(filters) != 1 or _ends(filters[0][1], *last) == filters[0][1]:
@@ -525,7 +527,7 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
         _new_log_row(edits, row, tuple(values) + padding[len(values):], styles,
                      new_styles)
     replaced[part] = table.apply(edits)
-    replaced.update(grown_tables(book, part, 1, last + len(rows), 1, len(spec.headers))[1])
+    replaced.update(grown_tables(book, title, 1, last + len(rows), 1, len(spec.headers))[1])
 
 
 def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):

@@ -199,10 +199,15 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
     letter_to_key = {v: k for k, v in columns.items()}
     index_to_key = {column_index_from_string(v): k for v, k in letter_to_key.items()}
     index_to_extra = {column_index_from_string(v): h for h, v in extras.items()}
+    totals = table_total_rows(wb, contract, file, (header_row, header_cells))
+    findings += totals
+    sums = {row_of(f.cell) for f in totals if f.sheet == plan_sheet}  # not actions
 
     rows = _fast_rows if hasattr(ws, "raw_rows") else _cell_rows
     for row_number, values, extra, ready in rows(ws, header_row, index_to_key,
                                                  index_to_extra):
+        if row_number in sums:
+            continue
         # a heading row has one meaningful cell (besides computed ones and the ID);
         # rows with more cells than the computed columns could fill cannot be one
         meaningful = {k: c for k, c in values.items()
@@ -267,6 +272,39 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
             f"to {max(issued_at)}.", file, source.sheets["settings"] or None))
     findings += moved_table_columns(wb, contract, file)
     return PlanReading(plan, findings, wb)
+
+
+def table_total_rows(wb, contract: Contract, file: str,
+                     plan_headers: tuple[int, dict] | None = None) -> list[Finding]:
+    """An ERROR finding for each Total Row of an Excel Table holding the rows of the
+    Plan sheet (``plan_headers``: its header row and cells, if found already) or of a
+    fixed-layout sheet (see :mod:`cip_xl.sheet_tables`). A Total Row sits where the
+    next action or entry goes: saves would write over it, so
+    :func:`cip_xl.plan_write.save_plan` refuses such a workbook; reading skips it on the
+    Plan sheet (it is not an action)."""
+    from .sheet_tables import total_rows
+
+    sheets = []
+    plan_title = find_sheet(wb, contract.plan_sheet)
+    if plan_title is not None:
+        header_row, cells = plan_headers or find_header_row(wb[plan_title], contract)
+        if cells:
+            sheets.append((plan_title, header_row, min(cells), max(cells), "action"))
+    for spec in schema.FIXED_SHEETS:
+        title = find_sheet(wb, contract.sheet(spec.key))
+        if spec is not schema.LISTS and title is not None:
+            sheets.append((title, 1, 1, len(spec.headers), "entry"))
+    findings = []
+    for title, header_row, first, last, kind in sheets:
+        for name, cell in total_rows(wb, title, header_row, first, last):
+            findings.append(Finding(
+                "table-total-row", ERROR,
+                f"Row {row_of(cell)} of the {title} sheet is the Total Row of the Excel "
+                f"Table '{name}', where cip-xl adds the next {kind}: it will not save the "
+                "plan until the Total Row is turned off (click in the table, then Table "
+                "Design > Total Row). Totals can go on a sheet of your own.",
+                file, title, cell))
+    return findings
 
 
 def moved_table_columns(wb, contract: Contract, file: str) -> list[Finding]:

@@ -532,9 +532,10 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     if path.exists():
         # rich text: formatted words in cells this save leaves alone keep their format
         wb = workbook if workbook is not None else open_workbook(path, rich_text=True)
-        from .plan_read import moved_table_columns
+        from .plan_read import moved_table_columns, table_total_rows
 
-        for moved in moved_table_columns(wb, contract, str(path)):
+        for moved in moved_table_columns(wb, contract, str(path)) + \
+                table_total_rows(wb, contract, str(path)):
             raise PlanFileError(Finding(moved.code, ERROR, moved.message + " Nothing was "
                                         "changed.", moved.file, moved.sheet, moved.cell))
         lost = features_openpyxl_drops(path)

@@ -99,30 +99,58 @@ def table_parts(book, sheet_part: str) -> list[str]:
     return parts
 
 
-def grown_tables(book, sheet_part: str, header_row: int, last_row: int,
-                 first_column: int, last_column: int) -> tuple[bool, dict[str, bytes]]:
-    """For a patched save: whether the sheet in ``sheet_part`` holds its rows in a
-    table, and the table parts (name → new XML) grown to ``last_row`` (see
-    :func:`fitted_ref`), their own filters with them."""
-    held, replaced = False, {}
-    for part in table_parts(book, sheet_part):
+def tables_on(wb, title: str) -> list[tuple[str, str, int, str | None]]:
+    """(name, range, number of total rows, package part) of each Excel Table on sheet
+    ``title`` of ``wb``: an openpyxl workbook (part None) or a
+    :class:`~cip_xl.fastbook.FastWorkbook`, whose sheet is not parsed for this."""
+    if not hasattr(wb, "sheet_part"):
+        return [(table.displayName or table.name or "", table.ref, table.totalsRowCount or 0,
+                 None) for table in wb[title].tables.values()]
+    found = []
+    for part in table_parts(wb, wb.sheet_part(title)):
         try:
-            xml = book.part(part)
+            tag = _TABLE_TAG.search(wb.part(part))
         except KeyError:
             continue
-        tag = _TABLE_TAG.search(xml)
         if tag is None:
             continue
-        found = attributes(tag[0])
-        ref = found.get(b"ref", b"").decode("ascii", "replace")
+        values = attributes(tag[0])
+        totals = values.get(b"totalsRowCount", b"0")
+        found.append(((values.get(b"displayName") or values.get(b"name") or b"").decode(
+            "utf-8", "replace"), values.get(b"ref", b"").decode("ascii", "replace"),
+            int(totals) if totals.isdigit() else 1, part))
+    return found
+
+
+def total_rows(wb, title: str, header_row: int, first_column: int,
+               last_column: int) -> list[tuple[str, str]]:
+    """(table name, first cell) of each Total Row of the table holding the rows of sheet
+    ``title`` (see :func:`fitted_ref`): a row of sums, not data, which a save adding
+    rows would write over."""
+    found = []
+    for name, ref, totals, _ in tables_on(wb, title):
+        if totals and holds_rows(ref, header_row, first_column, last_column):
+            edge = _RANGE.fullmatch(ref)
+            found.extend((name, f"{edge[1]}{row}")
+                         for row in range(int(edge[4]) - totals + 1, int(edge[4]) + 1))
+    return found
+
+
+def grown_tables(book, title: str, header_row: int, last_row: int,
+                 first_column: int, last_column: int) -> tuple[bool, dict[str, bytes]]:
+    """For a patched save of the :class:`~cip_xl.fastbook.FastWorkbook` ``book``:
+    whether sheet ``title`` holds its rows in a table, and the table parts (name → new
+    XML) grown to ``last_row`` (see :func:`fitted_ref`), their own filters with them."""
+    held, replaced = False, {}
+    for _, ref, totals, part in tables_on(book, title):
         if not holds_rows(ref, header_row, first_column, last_column):
             continue
         held = True
-        totals = found.get(b"totalsRowCount", b"0")
-        new = fitted_ref(ref, header_row, last_row, first_column, last_column,
-                         int(totals) if totals.isdigit() else 1)
+        new = fitted_ref(ref, header_row, last_row, first_column, last_column, totals)
         if new is None:
             continue
+        xml = book.part(part)
+        tag = _TABLE_TAG.search(xml)
         start = _REF.sub(lambda attr: attr[1] + new.encode() + b'"', tag[0], count=1)
         rest = _FILTER_REF.sub(lambda filt: filt[1] + (new.encode() if filt[2] == ref.encode()
                                                        else filt[2]) + b'"',

@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 import cip_xl
 from cip_xl import plan_patch
 from cip_xl.example import fill_in_return
+from cip_xl.filecheck import row_of
 from cip_xl.model import AuditEntry
 from cip_xl.returns import NEW_ACTIONS_SHEET
 from cip_xl.sheet_tables import fitted_ref
@@ -152,3 +153,60 @@ def test_a_plan_in_a_table_resaved_by_libreoffice_keeps_growing(example_path, tm
 ])
 def test_which_tables_grow(ref, totals, expected):
     assert fitted_ref(ref, 1, 42, 1, 17, totals) == expected
+
+
+def add_total_row(path, sheet: str, name: str) -> str:
+    """Format ``sheet``'s rows as a table and turn on its Total Row, as Table Design >
+    Total Row does: a row of sums just below the rows. The Total Row's first cell."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    ws.auto_filter.ref = None
+    total = ws.max_row + 1
+    ws.cell(total, 1).value = "Total"
+    ws.cell(total, 4).value = f"=SUBTOTAL(103,{name}[{ws.cell(1, 4).value}])"
+    ws.add_table(Table(displayName=name, ref=f"A1:{get_column_letter(ws.max_column)}{total}",
+                       totalsRowCount=1))
+    wb.save(path)
+    return f"A{total}"
+
+
+@pytest.mark.parametrize("sheet", ["Plan", "Audit"])
+def test_a_total_row_is_named_and_nothing_is_saved_over_it(example_path, tmp_path, sheet):
+    """A Total Row sits where the next action or audit entry goes: reading does not take
+    it for an action, validation names it, and saves refuse until it is turned off."""
+    from .conftest import run_cli
+
+    plan = cip_xl.load_plan(example_path)
+    plan.audit = [AuditEntry(datetime(2026, 7, day, 9), "HR return", a.action_id, a.ref,
+                             "Progress update", "before", f"after {day}", "R.xlsx")
+                  for day, a in enumerate(plan.actions[:3], start=1)]
+    cip_xl.save_plan(plan, example_path)
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns", when=WHEN)
+    place = next(i.path for i in issued if i.department == "Place")
+    assert fill_in_return(place, (("5.1", "Progress update", "Inspector's letter in"),)) == 1
+    cell = add_total_row(example_path, sheet, "Sums")
+    assert cell == ("A42" if sheet == "Plan" else "A5")
+    before = example_path.read_bytes()
+
+    plan = cip_xl.load_plan(example_path)
+    assert len(plan.actions) == 40 and "Total" not in {a.ref for a in plan.actions}
+    errors = [(f.sheet, f.cell, f.code) for f in cip_xl.validate(example_path).findings
+              if f.severity == "error"]
+    assert errors == [(sheet, cell, "table-total-row")]
+
+    merged = run_cli("merge", str(example_path), str(place))
+    assert merged.returncode != 0
+    assert f"{sheet}!{cell}" in merged.stderr + merged.stdout
+    assert "Total Row" in merged.stderr + merged.stdout
+    assert example_path.read_bytes() == before  # untouched
+
+    wb = openpyxl.load_workbook(example_path)  # the Total Row turned off
+    ws = wb[sheet]
+    table = ws.tables["Sums"]
+    table.totalsRowCount = None
+    table.ref = f"A1:{get_column_letter(ws.max_column)}{row_of(cell) - 1}"
+    for column in range(1, ws.max_column + 1):
+        ws.cell(row_of(cell), column).value = None
+    wb.save(example_path)
+    assert cip_xl.merge(example_path, [place], when=WHEN).saved
+    assert cip_xl.load_plan(example_path).audit[3].new == "Inspector's letter in"
