@@ -153,8 +153,10 @@ def plan_edits(plan: Plan, contract: Contract, book,
         edits = _table_edits(ws, table, spec, rows, styles, key, first=kept + 2)
         if edits:
             replaced[book.sheet_part(title)] = table.apply(edits)
+            # rows added: a table or a filter a council put over the rows grows
             replaced.update(grown_tables(book, title, 1, len(rows) + 1,
-                                         1, len(spec.headers))[1])  # rows added to a table
+                                         1, len(spec.headers))[1])
+            _grow_log_filter(book, replaced, title, len(rows) + 1, len(spec.headers))
     if styles.changed:
         replaced["xl/styles.xml"] = styles.xml()
     return replaced
@@ -176,7 +178,7 @@ def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: 
     from .plan_read import find_sheet
     from .plan_write import LAYOUT_PROPERTY, SPARE_ROWS
     from .sheet_tables import grown_tables
-    from .xlsx_patch import PatchError, escape
+    from .xlsx_patch import PatchError
 
     spare = (header_row + before + SPARE_ROWS, header_row + after + SPARE_ROWS)
     last = (header_row + before, header_row + after)
@@ -204,11 +206,7 @@ def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: 
     replaced[part] = _FORMULA_BODY.sub(
         lambda found: found[1] + _ends(found[2], *spare) + found[3], xml)
 
-    title = escape(plan_title)  # as the name's text holds it: 'Plan'! or Plan!
-    on_plan = (b"'" + title.replace(b"'", b"''") + b"'!", title + b"!")
-    replaced["xl/workbook.xml"] = _FILTER_NAME.sub(
-        lambda found: found[1] + (_ends(found[2], *last) if found[2].startswith(on_plan)
-                                  else found[2]) + found[3], book.part("xl/workbook.xml"))
+    _grow_filter_name(book, replaced, plan_title, *last)
 
     xml = book.part("docProps/custom.xml")
     name = re.escape(LAYOUT_PROPERTY.encode("utf-8"))
@@ -218,6 +216,46 @@ def _grow_ranges(book, replaced: dict[str, bytes], plan_title: str, header_row: 
     if stamps != 1:
         raise PatchError("the layout stamp is not where a full save put it")
     replaced["docProps/custom.xml"] = xml
+
+
+def _grow_filter_name(book, replaced: dict[str, bytes], title: str, old: int,
+                      new: int) -> None:
+    """Into ``replaced``: the workbook with the hidden name Excel keeps beside sheet
+    ``title``'s filter (``_xlnm._FilterDatabase``) made to end in row ``new`` if it
+    ended in row ``old``."""
+    from .xlsx_patch import escape
+
+    quoted = escape(title)  # as the name's text holds it: 'Plan'! or Plan!
+    on_sheet = (b"'" + quoted.replace(b"'", b"''") + b"'!", quoted + b"!")
+    xml = replaced.get("xl/workbook.xml") or book.part("xl/workbook.xml")
+    grown = _FILTER_NAME.sub(
+        lambda found: found[1] + (_ends(found[2], old, new) if found[2].startswith(on_sheet)
+                                  else found[2]) + found[3], xml)
+    if grown != xml:
+        replaced["xl/workbook.xml"] = grown
+
+
+def _grow_log_filter(book, replaced: dict[str, bytes], title: str, last_row: int,
+                     width: int) -> None:
+    """Into ``replaced``: a sheet filter a council put over the rows of log sheet
+    ``title`` (already in ``replaced``), ``width`` columns wide, grown to ``last_row``
+    as :func:`cip_xl.sheet_tables.fitted_ref` grows a table, and its hidden name —
+    or the entries added would fall outside it."""
+    from .sheet_tables import fitted_ref
+
+    part = book.sheet_part(title)
+    xml = replaced[part]
+    cut = xml.rfind(b"</sheetData>")
+    found = _AUTOFILTER.search(xml, cut) if cut >= 0 else None
+    if found is None:
+        return
+    ref = found[2].decode("ascii", "replace")
+    grown = fitted_ref(ref, 1, last_row, 1, width)
+    if grown is None:
+        return
+    replaced[part] = xml[:found.start(2)] + grown.encode() + xml[found.end(2):]
+    _grow_filter_name(book, replaced, title, int(re.sub(r"\D", "", ref.split(":")[-1])),
+                      last_row)
 
 
 _SQREF = re.compile(rb'(\bsqref=")([^"]*)"')
@@ -528,6 +566,7 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
                      new_styles)
     replaced[part] = table.apply(edits)
     replaced.update(grown_tables(book, title, 1, last + len(rows), 1, len(spec.headers))[1])
+    _grow_log_filter(book, replaced, title, last + len(rows), len(spec.headers))
 
 
 def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):

@@ -20,7 +20,7 @@ from .cells import workbook_text
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan
 from .schema import Contract
-from .sheet_tables import fit_tables
+from .sheet_tables import fit_tables, fitted_ref
 
 HEADER_FILL = "1F4E79"
 COMPUTED_FILL = "F2F2F2"
@@ -376,6 +376,9 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:
         for c in range(1, len(spec.headers) + 1):
             ws.cell(r, c).value = None
     fit_tables(ws, 1, len(rows) + 1, 1, len(spec.headers))
+    if ws.auto_filter.ref:  # a council's filter over the rows: grown with them
+        ws.auto_filter.ref = fitted_ref(ws.auto_filter.ref, 1, len(rows) + 1, 1,
+                                        len(spec.headers)) or ws.auto_filter.ref
     ws.freeze_panes = "A2"
 
 

@@ -125,6 +125,31 @@ def test_audit_entries_go_into_the_audit_table(example_path, tmp_path, patched):
     assert sheet_filters(example_path, "Audit") == []
 
 
+def test_a_filter_put_on_the_audit_sheet_grows_with_the_trail(example_path, tmp_path,
+                                                               patched):
+    """Data > Filter on the Audit sheet, to look at one action's history: the entries
+    a merge adds are inside the filter, as they are when typed just below it."""
+    plan = cip_xl.load_plan(example_path)
+    plan.audit = [AuditEntry(datetime(2026, 7, day, 9), "HR return", a.action_id, a.ref,
+                             "Progress update", "before", f"after {day}", "R.xlsx")
+                  for day, a in enumerate(plan.actions[:3], start=1)]
+    cip_xl.save_plan(plan, example_path)
+    wb = openpyxl.load_workbook(example_path)
+    wb["Audit"].auto_filter.ref = "A1:H4"
+    wb.save(example_path)
+
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns", when=WHEN)
+    place = next(i.path for i in issued if i.department == "Place")
+    assert fill_in_return(place, (("5.1", "Progress update", "Inspector's letter in"),)) == 1
+    assert cip_xl.merge(example_path, [place], when=WHEN).saved
+
+    assert openpyxl.load_workbook(example_path)["Audit"].auto_filter.ref == "A1:H6"
+    with zipfile.ZipFile(example_path) as package:
+        names = re.findall(r"_xlnm\._FilterDatabase[^>]*>([^<]*)",
+                           package.read("xl/workbook.xml").decode())
+    assert sorted(names) == ["'Audit'!$A$1:$H$6", "'Plan'!$A$1:$Q$41"]
+
+
 @pytest.mark.libreoffice
 def test_a_plan_in_a_table_resaved_by_libreoffice_keeps_growing(example_path, tmp_path):
     format_as_table(example_path, "Plan", "Actions")
