@@ -19,7 +19,8 @@ from .fastbook import column_letters, plain_value
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
 from .returns import (FORMAT, META_SHEET, NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET,
-                      RETURN_SHEET, fingerprint, return_columns)
+                      RETURN_SHEET, fingerprint, return_columns,
+                      text_fingerprint)
 from .schema import Contract, header_key
 
 
@@ -144,6 +145,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     "and issue record). Only returns made by 'cip-xl returns' can be merged.")
     meta: dict[str, object] = {}
     issued: dict[str, IssuedRow] = {}
+    texts: dict[str, str] = {}  # each row's record as written, hashed as it is
     table = False
     for row in wb[META_SHEET].iter_rows(values_only=True):
         if not row or row[0] is None:
@@ -155,6 +157,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
             try:
                 values = json.loads(row[3])
                 issued[str(row[0])] = IssuedRow(str(row[0]), int(row[1]), str(row[2]), values)
+                texts[str(row[0])] = row[3]
             except (TypeError, ValueError, IndexError):
                 raise _fail(path, "return-tampered",
                             f"{path.name}: the hidden issue record has been changed or "
@@ -167,6 +170,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
     expected = fingerprint([meta.get("plan_id"), meta.get("revision"), meta.get("department"),
                             [r.fingerprint for r in issued.values()]])
     if expected != meta.get("fingerprint") or any(
+            text_fingerprint(texts[r.action_id]) != r.fingerprint and
             fingerprint(r.values) != r.fingerprint for r in issued.values()):
         raise _fail(path, "return-tampered",
                     f"{path.name}: the hidden issue record does not match its fingerprint; "

@@ -95,8 +95,19 @@ def to_json(value: object) -> object:
 
 
 def fingerprint(data: object) -> str:
-    """A short stable hash of JSON-able ``data``."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    """A short stable hash of JSON-able ``data``: :func:`text_fingerprint` of
+    :func:`record_text` of it."""
+    return text_fingerprint(record_text(data))
+
+
+def record_text(data: object) -> str:
+    """``data`` as the hidden issue record holds it (JSON, keys sorted)."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def text_fingerprint(text: str) -> str:
+    """A short hash of ``text``: the fingerprint of the data it is
+    :func:`record_text` of, without reading it back."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -182,8 +193,8 @@ def return_content(plan: Plan, department: str, actions: list[Action], contract:
         lines = max(wrapped_lines(str(getattr(action, col.key, "") or ""), col.width)
                     for col in columns if not col.hidden and col.key in values)
         heights.append(min(409, max(30, 15 * lines)))
-        rows_meta.append((action.action_id, r, fingerprint(values),
-                          json.dumps(values, ensure_ascii=False, sort_keys=True)))
+        text = record_text(values)
+        rows_meta.append((action.action_id, r, text_fingerprint(text), text))
     meta_rows = [("format", FORMAT), ("version", FORMAT_VERSION),
                  ("plan_id", plan.settings.plan_id), ("revision", plan.settings.revision),
                  ("department", department), ("by", by),

@@ -438,3 +438,37 @@ def test_a_plan_revision_changed_by_hand_is_named(cycle):
     assert not [f for f in cip_xl.validate(plan_path).findings
                 if f.code == "revision-changed"]
     assert cip_xl.merge(plan_path, [place]).saved
+
+
+@pytest.mark.parametrize("spelling, refused", [
+    ("edited", True),       # what was issued changed by hand: its rows cannot be trusted
+    ("respaced", False),    # the same record, written with other spacing: still trusted
+])
+def test_each_rows_issue_record_is_checked(cycle, spelling, refused):
+    """The hidden record of what each row was issued with is checked against its
+    fingerprint: an edited record refuses the return, master untouched; the same
+    values written another way (an older writer's spacing) still merge."""
+    from cip_xl.returns import META_SHEET
+
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Inspector's letter in"})
+    wb = openpyxl.load_workbook(place)
+    record = next(row for row in wb[META_SHEET].iter_rows()
+                  if isinstance(row[3].value, str) and row[3].value.startswith("{"))
+    values = json.loads(record[3].value)
+    if spelling == "edited":
+        values[next(iter(values))] = "Changed in the hidden sheet"
+        record[3].value = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    else:
+        record[3].value = json.dumps(values, sort_keys=True, ensure_ascii=False, indent=1)
+    wb.save(place)
+    before = plan_path.read_bytes()
+    result = cip_xl.api.merge(plan_path, [place])
+    if refused:
+        assert [(f.code, f.sheet) for f in result.findings] == [("return-tampered",
+                                                                 META_SHEET)]
+        assert not result.saved and plan_path.read_bytes() == before
+    else:
+        assert result.saved and not result.findings
+        assert action(plan_path, "5.1").progress_update == "Inspector's letter in"
