@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def plan_edits(plan: Plan, contract: Contract, book,
     """The package parts to replace (name → new XML) to hold ``plan``; ``None`` when a
     full save is needed. Raises :class:`~cip_xl.xlsx_patch.PatchError` for XML this
     layer will not edit."""
-    from .plan_read import find_header_row, find_sheet, table_total_rows
+    from .plan_read import find_header_row, find_sheet, table_layout, table_total_rows
     from .plan_write import (LAYOUT_PROPERTY, layout_from_headers, layout_stamp,
                              table_contents)
     from .sheet_tables import grown_tables
@@ -135,28 +136,29 @@ def plan_edits(plan: Plan, contract: Contract, book,
     unread = plan.source is not None and plan.source.audit_unread
     for key, spec, rows in table_contents(plan):
         title = titles[key]
+        # each column found by its heading, which must be as a full save writes it
+        # (the heading of the trail, not read, looked at from the XML)
+        first_row = book.first_row(title)
+        columns = table_layout(first_row, spec)
+        if columns is None or tuple(first_row[c - 1] if c <= len(first_row) else None
+                                    for c in columns) != spec.headers:
+            return None
         if key == "audit" and unread:
-            # the trail was not read: its headers are looked at from the XML, and what
-            # was added since goes below it (nothing added: the sheet stays as it is)
-            if book.first_row(title)[:len(spec.headers)] != spec.headers:
-                return None
-            if rows:
-                _append_unread(book, title, spec, rows, styles, replaced)
+            if rows:  # what was added since goes below the trail
+                _append_unread(book, title, spec, rows, styles, replaced, columns)
             continue
         ws = book[title]
-        if tuple(ws.value(1, c) for c in range(1, len(spec.headers) + 1)) != spec.headers:
-            return None
         kept = _audit_kept(plan, contract, book, ws) if key == "audit" else 0
         if kept and kept == len(rows):
             continue  # the trail as read, nothing added: not even its XML to look at
         table = SheetXml(book.part(book.sheet_part(title)))
-        edits = _table_edits(ws, table, spec, rows, styles, key, first=kept + 2)
+        edits = _table_edits(ws, table, rows, styles, key, columns, first=kept + 2)
         if edits:
             replaced[book.sheet_part(title)] = table.apply(edits)
             # rows added: a table or a filter a council put over the rows grows
             replaced.update(grown_tables(book, title, 1, len(rows) + 1,
-                                         1, len(spec.headers))[1])
-            _grow_log_filter(book, replaced, title, len(rows) + 1, len(spec.headers))
+                                         min(columns), max(columns))[1])
+            _grow_log_filter(book, replaced, title, len(rows) + 1, columns)
     if styles.changed:
         replaced["xl/styles.xml"] = styles.xml()
     return replaced
@@ -236,9 +238,9 @@ def _grow_filter_name(book, replaced: dict[str, bytes], title: str, old: int,
 
 
 def _grow_log_filter(book, replaced: dict[str, bytes], title: str, last_row: int,
-                     width: int) -> None:
+                     columns: tuple[int, ...]) -> None:
     """Into ``replaced``: a sheet filter a council put over the rows of log sheet
-    ``title`` (already in ``replaced``), ``width`` columns wide, grown to ``last_row``
+    ``title`` (already in ``replaced``), written in ``columns``, grown to ``last_row``
     as :func:`cip_xl.sheet_tables.fitted_ref` grows a table, and its hidden name —
     or the entries added would fall outside it."""
     from .sheet_tables import fitted_ref
@@ -250,7 +252,7 @@ def _grow_log_filter(book, replaced: dict[str, bytes], title: str, last_row: int
     if found is None:
         return
     ref = found[2].decode("ascii", "replace")
-    grown = fitted_ref(ref, 1, last_row, 1, width)
+    grown = fitted_ref(ref, 1, last_row, min(columns), max(columns))
     if grown is None:
         return
     replaced[part] = xml[:found.start(2)] + grown.encode() + xml[found.end(2):]
@@ -547,11 +549,11 @@ def _audit_kept(plan: Plan, contract: Contract, book, ws) -> int:
 
 
 def _append_unread(book, title: str, spec, rows: list[tuple], styles,
-                   replaced: dict[str, bytes]) -> None:
+                   replaced: dict[str, bytes], columns: tuple[int, ...]) -> None:
     """Into ``replaced``: log sheet ``title`` (the Audit sheet of a plan read without
-    it, its headers checked) with ``rows`` written below its last row, the sheet
-    neither parsed nor compared — on a plan some years old it holds tens of thousands
-    of entries."""
+    it, its headings found in ``columns``) with ``rows`` written below its last row,
+    the sheet neither parsed nor compared — on a plan some years old it holds tens of
+    thousands of entries."""
     from .sheet_tables import grown_tables
     from .xlsx_patch import SheetEdits, SheetXml
 
@@ -563,21 +565,23 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
     last = table.last_row()
     for row, values in enumerate(rows, start=last + 1):
         _new_log_row(edits, row, tuple(values) + padding[len(values):], styles,
-                     new_styles)
+                     new_styles, columns)
     replaced[part] = table.apply(edits)
-    replaced.update(grown_tables(book, title, 1, last + len(rows), 1, len(spec.headers))[1])
-    _grow_log_filter(book, replaced, title, last + len(rows), len(spec.headers))
+    replaced.update(grown_tables(book, title, 1, last + len(rows), min(columns),
+                                 max(columns))[1])
+    _grow_log_filter(book, replaced, title, last + len(rows), columns)
 
 
-def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):
-    """Edits making the log or list sheet ``ws`` hold ``rows`` from row 2; rows before
-    ``first`` are known to hold theirs already."""
+def _table_edits(ws, sheet, rows, styles, key, columns: tuple[int, ...], first: int = 2):
+    """Edits making the log or list sheet ``ws`` hold ``rows`` from row 2, each value in
+    its heading's column of ``columns``; rows before ``first`` are known to hold theirs
+    already."""
     from .xlsx_patch import CellEdit, SheetEdits
 
     edits = SheetEdits()
-    width = len(spec.headers)
+    width = len(columns)
     raw_rows, special_rows = ws.raw_rows(), ws.special_rows()
-    check = _RowCheck(list(range(1, width + 1)), set())
+    check = _RowCheck(list(columns), set())
     padding = (None,) * width
     new_styles: dict[tuple, int] = {}
     for r in range(first, max(len(rows) + 2, ws.max_row + 1)):
@@ -586,10 +590,11 @@ def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):
         raw = raw_rows[r - 1] if r <= len(raw_rows) else ()
         special = special_rows.get(r)
         if not raw and not special and key != "settings" and not sheet.has_row(r):
-            _new_log_row(edits, r, values, styles, new_styles)  # nothing to compare with
+            # nothing to compare with
+            _new_log_row(edits, r, values, styles, new_styles, columns)
             continue
         for at in check.changed(values, raw, special):
-            c = at + 1
+            c = columns[at]
             value = values[at]
             unchanged, current = _compare(value, raw, c, special, False)
             if unchanged:
@@ -609,12 +614,14 @@ def _table_edits(ws, sheet, spec, rows, styles, key, first: int = 2):
     return edits
 
 
-def _new_log_row(edits, row: int, values: tuple, styles, new_styles: dict) -> None:
+def _new_log_row(edits, row: int, values: tuple, styles, new_styles: dict,
+                 columns: tuple[int, ...]) -> None:
     """Edits writing ``values`` as a row the sheet does not have yet — a new audit
-    entry, change request or return record: what the cell-by-cell comparison would
-    write there, without comparing. Blank values make no cell; a row of them, none."""
+    entry, change request or return record — each in its column of ``columns``: what
+    the cell-by-cell comparison would write there, without comparing. Blank values
+    make no cell; a row of them, none."""
     cells = []
-    for at, value in enumerate(values):
+    for column, value in zip(columns, values):
         if value.__class__ is str and value and value.isprintable() and \
                 value[0] not in "=+-@":  # most: plain text, stored as it is
             wanted, number_format, quote = value, None, False
@@ -626,9 +633,16 @@ def _new_log_row(edits, row: int, values: tuple, styles, new_styles: dict) -> No
         if style is None:
             style = new_styles[(number_format, quote)] = styles.with_format(
                 0, number_format, quote)
-        cells.append((at + 1, wanted, style))
+        cells.append((column, wanted, style))
     if cells:
+        if not _in_order(columns):  # moved by the council: cells go in column order
+            cells.sort(key=itemgetter(0))
         edits.appended[row] = cells
+
+
+@lru_cache(maxsize=32)
+def _in_order(columns: tuple[int, ...]) -> bool:
+    return list(columns) == sorted(columns)
 
 
 _CUSTOM = re.compile(rb'<(?:\w+:)?property\b[^>]*\bname="([^"]*)"[^>]*>\s*'

@@ -10,14 +10,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 
 from . import schema
 from .cells import as_text, read_workbook_text
 from .filecheck import merged_ranges, row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
-from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
-                    ReturnRecord, ReviewEntry, Settings, Theme, new_action_id)
+from .model import (
+    Action,
+    AuditEntry,
+    ChangeRequest,
+    Officer,
+    Plan,
+    PlanSource,
+    ReturnRecord,
+    ReviewEntry,
+    Settings,
+    Theme,
+    new_action_id,
+)
 from .schema import Contract
 
 #: the most characters Excel keeps in one cell
@@ -146,7 +158,7 @@ def read_audit(path: str | Path, contract: Contract) -> list[AuditEntry]:
 
 
 def _read_audit(wb, contract: Contract) -> list[AuditEntry]:
-    return [AuditEntry(*r[:8]) for r in _rows(wb, contract.sheet("audit"))]
+    return [AuditEntry(*r) for r in _rows(wb, contract.sheet("audit"), schema.AUDIT)]
 
 
 def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading:
@@ -238,7 +250,7 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
     plan.themes = _read_themes(wb, contract, file, findings)
     plan.settings = _read_settings(wb, contract, file, findings)
     plan.review_log = [ReviewEntry(*(_day(v) if v is not None else "" for v in r[:6]))
-                       for r in _rows(wb, contract.sheet("review_log"))]
+                       for r in _rows(wb, contract.sheet("review_log"), schema.REVIEW_LOG)]
     if audit:
         plan.audit = _read_audit(wb, contract)
     else:
@@ -246,11 +258,11 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
     plan.change_requests = [
         ChangeRequest(*[(_text(v) if i in (0, 2, 3, 4, 5, 7, 8, 9, 11, 13, 14) else
                          v if i == 1 else _day(v)) for i, v in enumerate(r[:15])])
-        for r in _rows(wb, contract.sheet("change_requests"), width=15)]
+        for r in _rows(wb, contract.sheet("change_requests"), schema.CHANGE_REQUESTS)]
     plan.returns_log = [
         ReturnRecord(_text(r[0]), _text(r[1]), int(r[2] or 0), _day_time(r[3]), _text(r[4]),
                      int(r[5] or 0), _day_time(r[6]), _text(r[7]))
-        for r in _rows(wb, contract.sheet("returns"))]
+        for r in _rows(wb, contract.sheet("returns"), schema.RETURNS_LOG)]
     source.sheets = {key: find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
     if not plan.settings.plan_id:
@@ -307,16 +319,43 @@ def table_total_rows(wb, contract: Contract, file: str,
     return findings
 
 
+def table_layout(first_row: tuple, spec: schema.SheetSpec) -> tuple[int, ...] | None:
+    """The column (1-based) of each of ``spec``'s headings on a fixed-layout sheet whose
+    row 1 holds ``first_row``: found by heading, in any order, among columns of the
+    council's own — cip-xl's own order where row 1 is blank (a save writes the headings
+    there). ``None`` when a heading is missing (renamed or deleted) or appears twice.
+    The Settings sheet is kept by position: Setting in A, Value in B."""
+    width = len(spec.headers)
+    keys = [schema.header_key(value) if value is not None else "" for value in first_row]
+    wanted = [schema.header_key(header) for header in spec.headers]
+    if not any(keys[:width]) and not set(wanted) & set(keys):
+        return tuple(range(1, width + 1))
+    if spec is schema.SETTINGS:
+        return (1, 2) if keys[:2] == wanted else None
+    layout = []
+    for key in wanted:
+        if keys.count(key) != 1:
+            return None
+        layout.append(keys.index(key) + 1)
+    return tuple(layout)
+
+
+def first_row_of(wb, title: str) -> tuple:
+    """Row 1 of sheet ``title`` of an openpyxl workbook or a FastWorkbook (whose sheet
+    is not parsed for it: the Audit sheet may hold tens of thousands of rows)."""
+    if hasattr(wb, "first_row"):
+        return tuple(wb.first_row(title))
+    return tuple(next(wb[title].iter_rows(min_row=1, max_row=1, values_only=True), ()))
+
+
 def moved_table_columns(wb, contract: Contract, file: str) -> list[Finding]:
     """An ERROR finding for each of the plan's fixed-layout sheets (Officers, Themes,
-    Settings and the logs) whose row 1 does not hold cip-xl's headers in cip-xl's
-    order, at the first cell that differs. Saving writes those sheets by position: a
-    column inserted or moved by hand would have its values overwritten or put under
-    another heading, so :func:`cip_xl.plan_write.save_plan` refuses such a workbook.
-    A council's own columns to the right of cip-xl's are fine, and so is a row 1 left
-    blank (the save writes the headers back over it; rows below stay where they are).
-    Row 1 of a FastWorkbook's sheet is read without parsing the sheet (the Audit sheet
-    may hold tens of thousands of rows)."""
+    Settings and the logs) whose columns cannot be found by their headings in row 1
+    (see :func:`table_layout`): a heading renamed, deleted or typed twice, or on the
+    Settings sheet anything but Setting and Value in A and B. Saving writes each
+    value under its heading, so :func:`cip_xl.plan_write.save_plan` refuses such a
+    workbook rather than guess. Columns inserted or moved, and the council's own
+    columns anywhere among cip-xl's, are fine."""
     from .fastbook import column_letters
 
     findings = []
@@ -326,25 +365,46 @@ def moved_table_columns(wb, contract: Contract, file: str) -> list[Finding]:
         title = find_sheet(wb, contract.sheet(spec.key))
         if title is None:
             continue
-        first = wb.first_row(title) if hasattr(wb, "first_row") else \
-            next(wb[title].iter_rows(min_row=1, max_row=1, values_only=True), ())
-        first = tuple(first) + (None,) * (len(spec.headers) - len(first))
-        if not any(_text(v) for v in first[:len(spec.headers)]):
+        first = first_row_of(wb, title)
+        if table_layout(first, spec) is not None:
+            continue
+        first += (None,) * (len(spec.headers) - len(first))
+        keys = [schema.header_key(value) if value is not None else "" for value in first]
+        if spec is schema.SETTINGS:
+            index = next(i for i, header in enumerate(spec.headers)
+                         if keys[i] != schema.header_key(header))
+            letter = column_letters(index + 1)
+            found = f"headed '{_text(first[index])[:40]}'" \
+                if _text(first[index]) else "without a heading"
+            findings.append(Finding(
+                "table-columns-moved", ERROR,
+                f"Column {letter} of the {title} sheet is {found} where cip-xl keeps "
+                f"'{spec.headers[index]}'. cip-xl keeps each setting's name in column A "
+                "and its value in column B, so it will not save the plan until they are "
+                "back there.", file, title, f"{letter}1"))
             continue
         for index, header in enumerate(spec.headers):
-            if schema.header_key(first[index]) != schema.header_key(header):
-                letter = column_letters(index + 1)
-                found = f"headed '{_text(first[index])[:40]}'" \
-                    if _text(first[index]) else "without a heading"
+            key = schema.header_key(header)
+            places = [i for i, found in enumerate(keys) if found == key]
+            if len(places) == 1:
+                continue
+            if places:
+                letters = [column_letters(i + 1) for i in places]
                 findings.append(Finding(
-                    "table-columns-moved", ERROR,
-                    f"Column {letter} of the {title} sheet is {found} where cip-xl keeps "
-                    f"'{header}'. cip-xl writes this sheet by position, so it will not "
-                    "save the plan until the columns are back in order: "
-                    f"{', '.join(spec.headers)} (your own columns can go to the right of "
-                    f"column {column_letters(len(spec.headers))}).", file, title,
-                    f"{letter}1"))
-                break
+                    "table-column-twice", ERROR,
+                    f"The {title} sheet has two columns headed '{header}' (columns "
+                    f"{' and '.join(letters)}). cip-xl writes each value under its heading, "
+                    "so it will not save the plan until one is renamed or deleted.",
+                    file, title, f"{letters[1]}1"))
+            else:
+                findings.append(Finding(
+                    "table-column-missing", ERROR,
+                    f"The {title} sheet has no column headed '{header}' in row 1: renamed "
+                    "or deleted? cip-xl finds this sheet's columns by their headings "
+                    f"({', '.join(spec.headers)}), in any order and with your own columns "
+                    f"among them; it will not save the plan until '{header}' is back.",
+                    file, title, f"{column_letters(index + 1)}1"))
+            break
     return findings
 
 
@@ -468,32 +528,50 @@ def find_sheet(wb, name: str) -> str | None:
     return None
 
 
-def _rows(wb, name: str, width: int = 11) -> list[tuple]:
-    """The rows below the header of sheet ``name`` that hold anything, as tuples of
-    ``width`` values or more (blank as None)."""
+def _rows(wb, name: str, spec: schema.SheetSpec) -> list[tuple]:
+    """The rows below the headings of log sheet ``name`` that hold anything in its
+    columns, as tuples of their values in ``spec``'s order (blank as None), each column
+    found by its heading (:func:`table_layout`; by position if they cannot be, which
+    validation reports)."""
     title = find_sheet(wb, name)
     if title is None:
         return []
+    width = len(spec.headers)
+    layout = table_layout(first_row_of(wb, title), spec) or tuple(range(1, width + 1))
     ws = wb[title]
     if hasattr(ws, "raw_rows") and not ws.special_rows():
-        return _raw_log_rows(ws.raw_rows(), width)
-    rows = []
-    for row in ws.iter_rows(min_row=2, values_only=True):
-        if any(v is not None and str(v).strip() for v in row):
-            rows.append(tuple(row) + (None,) * (width - len(row)))
-    return rows
+        return _raw_log_rows(ws.raw_rows(), layout)
+    return _log_rows(ws.iter_rows(min_row=2, max_col=max(layout), values_only=True), layout)
 
 
-def _raw_log_rows(raw_rows: list[list], width: int) -> list[tuple]:
+def _log_rows(rows, layout: tuple[int, ...]) -> list[tuple]:
+    """:func:`_rows` of ``rows`` (each a sequence of values from column A)."""
+    width = max(layout)
+    padding = (None,) * width
+    pick = itemgetter(*(c - 1 for c in layout)) if len(layout) > 1 else \
+        (lambda row: (row[layout[0] - 1],))
+    found = []
+    for row in rows:
+        values = pick(tuple(row[:width]) + padding[len(row):])
+        if any(v is not None and (v.__class__ is not str or v.strip()) for v in values):
+            found.append(values)
+    return found
+
+
+def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...]) -> list[tuple]:
     """:func:`_rows` from a sheet's raw rows (no formulas or error values in it): text
     as it is, anything else as openpyxl gives it — the Audit sheet of a plan some years
     old holds tens of thousands of rows."""
     from .fastbook import plain_value
 
+    width = len(layout)
+    if layout != tuple(range(1, width + 1)):  # columns moved by the council
+        return _log_rows(([v if v.__class__ is str and v else plain_value(v) for v in raw]
+                          for raw in raw_rows[1:]), layout)
     rows = []
     padding = (None,) * width
-    for raw in raw_rows[1:]:
-        values = [v if v.__class__ is str and v else plain_value(v) for v in raw]
+    for raw in raw_rows[1:]:  # cip-xl's own order: no picking, one pass per row
+        values = [v if v.__class__ is str and v else plain_value(v) for v in raw[:width]]
         for v in values:
             if v is not None and (v.__class__ is not str or not v.isspace()):
                 rows.append(tuple(values) + padding[len(values):])

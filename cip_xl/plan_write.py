@@ -359,26 +359,36 @@ def wrapped_lines(text: str, width: float) -> int:
 
 
 def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:
+    """Write ``rows`` into fixed-layout sheet ``ws`` from row 2, each value under its
+    heading wherever the council has moved it (:func:`cip_xl.plan_read.table_layout`;
+    :func:`save_plan` refuses a sheet whose headings cannot all be found), clearing
+    the rows below in those columns only."""
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
-    for index, header in enumerate(spec.headers, start=1):
-        cell = ws.cell(1, index)
+    from .plan_read import first_row_of, table_layout
+
+    layout = (table_layout(first_row_of(ws.parent, ws.title), spec)
+              or tuple(range(1, len(spec.headers) + 1)))
+    for column, header, width in zip(layout, spec.headers, spec.widths or
+                                     (None,) * len(layout)):
+        cell = ws.cell(1, column)
         cell.value = header
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
-    for index, width in enumerate(spec.widths, start=1):
-        from openpyxl.utils import get_column_letter
-        ws.column_dimensions[get_column_letter(index)].width = width
+        if width is not None:
+            ws.column_dimensions[get_column_letter(column)].width = width
     for r, values in enumerate(rows, start=2):
-        for c, value in enumerate(values, start=1):
-            set_value(ws.cell(r, c), value, "value")  # numbers stay numbers
+        for column, value in zip(layout, values):
+            set_value(ws.cell(r, column), value, "value")  # numbers stay numbers
     for r in range(len(rows) + 2, ws.max_row + 1):
-        for c in range(1, len(spec.headers) + 1):
-            ws.cell(r, c).value = None
-    fit_tables(ws, 1, len(rows) + 1, 1, len(spec.headers))
+        for column in layout:
+            ws.cell(r, column).value = None
+    first, last = min(layout), max(layout)
+    fit_tables(ws, 1, len(rows) + 1, first, last)
     if ws.auto_filter.ref:  # a council's filter over the rows: grown with them
-        ws.auto_filter.ref = fitted_ref(ws.auto_filter.ref, 1, len(rows) + 1, 1,
-                                        len(spec.headers)) or ws.auto_filter.ref
+        ws.auto_filter.ref = fitted_ref(ws.auto_filter.ref, 1, len(rows) + 1, first,
+                                        last) or ws.auto_filter.ref
     ws.freeze_panes = "A2"
 
 

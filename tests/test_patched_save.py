@@ -317,34 +317,99 @@ def test_the_trail_goes_below_rows_kept_blank(example_path, tmp_path, outcomes):
     assert trail[:4] == old[:2] + old[3:] and len(trail) == 4 + len(added)
 
 
+def _comparable(value):
+    """A cell's value as calamine reads it and as the plan holds it, made comparable:
+    a date-time at midnight is its date, a whole float its int, blank text None."""
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None if value == "" else value
+
+
+@pytest.mark.parametrize("patched", [True, False], ids=["patched", "full save"])
 @pytest.mark.parametrize("sheet, column, heading", [
     ("Audit", 1, "Date and time"), ("Audit", 6, None), ("Officers", 2, "Phone"),
-    ("Review log", 1, "Note"), ("Change requests", 15, "Notes"), ("Settings", 2, "")])
-def test_a_sheet_written_by_position_with_its_columns_moved_is_not_saved(
-        example_path, tmp_path, sheet, column, heading):
-    """A column inserted into (or a heading changed on) a sheet cip-xl writes by
-    position would have its values overwritten or put under another heading by the
-    next save: validation says where, and jobs that save refuse with the same message,
-    leaving the master — and no unmergeable returns — behind. Columns to the right of
-    cip-xl's are the council's own and are kept."""
+    ("Review log", 1, "Note"), ("Change requests", 15, "Notes"), ("Returns", 3, "")])
+def test_columns_moved_on_the_sheets_cip_xl_keeps_are_written_under_their_headings(
+        example_path, tmp_path, monkeypatch, outcomes, sheet, column, heading, patched):
+    """A column inserted among the Officers, the logs' or the Returns sheet's columns,
+    or two columns swapped: each is found by its heading, read as before, and every
+    save — a merge, an approval, a full save — writes each value under its heading and
+    leaves the council's own column as it was."""
+    from cip_xl.plan_write import table_contents
+
+    if not patched:
+        monkeypatch.setattr(plan_patch, "patch_save", lambda *args, **kwargs: False)
     _trail_of_five(example_path)
+    _merge_and_approve(example_path, tmp_path / "first")  # rows on every log
+    before = cip_xl.load_plan(example_path)
     wb = openpyxl.load_workbook(example_path)
     ws = wb[sheet]
-    if heading is None:  # columns swapped
-        left, right = ws.cell(1, column).value, ws.cell(1, column + 1).value
-        ws.cell(1, column).value, ws.cell(1, column + 1).value = right, left
+    if heading is None:  # columns swapped, with their values
+        for row in ws.iter_rows(min_col=column, max_col=column + 1):
+            row[0].value, row[1].value = row[1].value, row[0].value
     else:
         ws.insert_cols(column)
         ws.cell(1, column).value = heading or None
         ws.cell(2, column).value = "typed by the council"
-    wb["Officers"].cell(1, 6).value = "Phone"  # the council's own column: fine
-    wb["Officers"].cell(2, 6).value = "01234 567890"
     wb.save(example_path)
-    place = (sheet, f"{openpyxl.utils.get_column_letter(column)}1")
 
-    moved = [f for f in cip_xl.validate(example_path).findings
-             if f.code == "table-columns-moved"]
-    assert [(f.sheet, f.cell, f.severity) for f in moved] == [(*place, "error")]
+    again = cip_xl.load_plan(example_path)  # read by heading: the same plan
+    assert (again.officers, again.audit, again.review_log, again.change_requests,
+            again.returns_log) == (before.officers, before.audit, before.review_log,
+                                   before.change_requests, before.returns_log)
+    assert not [f for f in cip_xl.validate(example_path).findings
+                if f.code.startswith("table-")]
+    saves = len(outcomes)
+    issued = cip_xl.issue_returns(example_path, tmp_path / "second", when=WHEN)
+    place = next(i.path for i in issued if i.department == "Place")
+    assert fill_in_return(place, (("5.2", "Progress update", "Second quarter's news"),
+                                  ("5.4", "Proposed revised date", date(2027, 9, 30)),
+                                  ("5.4", "Comment / reason for new date", "funding"))) == 3
+    assert cip_xl.merge(example_path, [place], when=WHEN).saved
+    assert cip_xl.api.approve(example_path, approve_all=True, by="IM").approved
+    if patched:  # issuing, merging, approving: each saved by changing cells only
+        assert outcomes[saves:] == [True, True, True]
+    cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)  # a full save too
+
+    plan = cip_xl.load_plan(example_path)
+    assert plan.audit[:len(before.audit)] == before.audit
+    assert ("Progress update", "Second quarter's news") in {
+        (e.field, e.new) for e in plan.audit[len(before.audit):]}
+    key = next(key for key, spec, _ in table_contents(plan) if spec.name == sheet)
+    spec, rows = next((spec, rows) for k, spec, rows in table_contents(plan) if k == key)
+    cells = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name(sheet).to_python()
+    where = {heading_: index for index, heading_ in enumerate(cells[0]) if heading_}
+    assert len(rows) > 1
+    for number, values in enumerate(rows, start=1):
+        row = cells[number] + [""] * (len(cells[0]) - len(cells[number]))
+        assert [_comparable(row[where[h]]) for h in spec.headers] == \
+            [_comparable(v) for v in values], (sheet, number)
+    if heading is not None:
+        assert (cells[0][column - 1], cells[1][column - 1]) == (heading, "typed by the council")
+
+
+@pytest.mark.parametrize("sheet, change, code, cell", [
+    ("Settings", lambda ws: ws.insert_cols(2), "table-columns-moved", "B1"),
+    ("Audit", lambda ws: setattr(ws["F1"], "value", "Previous value"),
+     "table-column-missing", "F1"),
+    ("Officers", lambda ws: setattr(ws["F1"], "value", "name"), "table-column-twice", "F1"),
+])
+def test_a_sheet_whose_headings_cannot_be_found_is_not_saved(
+        example_path, tmp_path, sheet, change, code, cell):
+    """A heading renamed, deleted or typed twice on a sheet cip-xl keeps (or anything
+    but Setting and Value in A and B of Settings): the next save could not tell where
+    values go. Validation says where, and jobs that save refuse with the same message,
+    leaving the master — and no unmergeable returns — behind."""
+    _trail_of_five(example_path)
+    wb = openpyxl.load_workbook(example_path)
+    change(wb[sheet])
+    wb.save(example_path)
+
+    found = [f for f in cip_xl.validate(example_path).findings if f.code.startswith("table-")]
+    assert [(f.code, f.sheet, f.cell, f.severity) for f in found] == [
+        (code, sheet, cell, "error")]
     before = example_path.read_bytes()
     folder = tmp_path / "returns"
     for job in (lambda: cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31)),
@@ -352,7 +417,7 @@ def test_a_sheet_written_by_position_with_its_columns_moved_is_not_saved(
         with pytest.raises(cip_xl.PlanFileError) as refused:
             job()
         finding = refused.value.finding
-        assert (finding.code, finding.sheet, finding.cell) == ("table-columns-moved", *place)
+        assert (finding.code, finding.sheet, finding.cell) == (code, sheet, cell)
         assert "Nothing was changed" in finding.message
         assert example_path.read_bytes() == before
     assert not list(folder.glob("*.xlsx"))  # written, then taken back
