@@ -297,6 +297,120 @@ def test_a_labelled_plan_saved_in_full_opens_in_libreoffice(example_path, tmp_pa
     assert "Ref" in csv.read_text(encoding="utf-8", errors="replace").splitlines()[0]
 
 
+#: what a SharePoint or Teams document library writes into a workbook it holds: its
+#: columns' values, the content type's schema, each with a properties part
+LIBRARY_ITEMS = {
+    1: (b'<?xml version="1.0"?>\r\n<p:properties xmlns:p="http://schemas.microsoft.com/'
+        b'office/2006/metadata/properties" xmlns:xsi="http://www.w3.org/2001/XMLSchema-'
+        b'instance"><documentManagement><Document_x0020_owner xmlns="a1">Policy team'
+        b'</Document_x0020_owner><Retention xmlns="a1">7 years</Retention>'
+        b"</documentManagement></p:properties>", "http://schemas.microsoft.com/office/2006/"
+        "metadata/properties"),
+    2: (b'<?xml version="1.0"?>\r\n<ct:contentTypeSchema ct:_="" ma:_="" ma:contentTypeName='
+        b'"Document" xmlns:ct="http://schemas.microsoft.com/office/2006/metadata/'
+        b'contentType" xmlns:ma="http://schemas.microsoft.com/office/2006/metadata/'
+        b'properties/metaAttributes"/>', "http://schemas.microsoft.com/office/2006/"
+        "metadata/contentType"),
+}
+
+
+def in_a_document_library(path):
+    """``path`` as a SharePoint document library leaves it: custom XML items the
+    workbook points to, each with its properties part."""
+    import zipfile
+
+    out = path.with_name("library.xlsx")
+    props = "application/vnd.openxmlformats-officedocument.customXmlProperties+xml"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", "".join(
+                    f'<Relationship Id="rId9{n}" Type="http://schemas.openxmlformats.org/'
+                    f'officeDocument/2006/relationships/customXml" Target="../customXml/'
+                    f'item{n}.xml"/>' for n in LIBRARY_ITEMS).encode() + b"</Relationships>")
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", "".join(
+                    f'<Override PartName="/customXml/itemProps{n}.xml" ContentType="{props}"/>'
+                    for n in LIBRARY_ITEMS).encode() + b"</Types>")
+            dst.writestr(item, data)
+        for n, (body, schema_uri) in LIBRARY_ITEMS.items():
+            dst.writestr(f"customXml/item{n}.xml", body)
+            dst.writestr(f"customXml/itemProps{n}.xml", (
+                '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\r\n<ds:datastoreItem '
+                f'ds:itemID="{{6A1F2E4B-0000-4000-8000-00000000000{n}}}" xmlns:ds="http://'
+                'schemas.openxmlformats.org/officeDocument/2006/customXml"><ds:schemaRefs>'
+                f'<ds:schemaRef ds:uri="{schema_uri}"/></ds:schemaRefs></ds:datastoreItem>'
+            ).encode())
+            dst.writestr(f"customXml/_rels/item{n}.xml.rels", (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<Relationships '
+                'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                'officeDocument/2006/relationships/customXmlProps" '
+                f'Target="itemProps{n}.xml"/></Relationships>').encode())
+    return out
+
+
+def library_parts(path) -> dict[str, bytes]:
+    """The custom XML parts of ``path`` the workbook and content types account for:
+    each item the workbook points to, and the parts its relationships name, whose
+    content types are declared."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+        rels = package.read("xl/_rels/workbook.xml.rels").decode()
+        types = package.read("[Content_Types].xml").decode()
+        found = {}
+        for target in re.findall(r'relationships/customXml" Target="([^"]+)"', rels):
+            item = target.replace("../", "").lstrip("/")
+            found[item] = package.read(item)
+            own = package.read(item.replace("customXml/", "customXml/_rels/") + ".rels")
+            props = "customXml/" + re.search(r'Target="([^"]+)"', own.decode())[1]
+            assert f'PartName="/{props}"' in types
+            found[props] = package.read(props)
+    return found
+
+
+def test_a_full_save_keeps_a_document_librarys_metadata(example_path, tmp_path):
+    """A plan kept in a SharePoint or Teams library carries the library's columns
+    (owner, retention...) as custom XML: saves that rebuild the workbook with openpyxl
+    — which drops it (checked here, so that this stays needed) — keep every part, once,
+    and so do annotated copies."""
+    import zipfile
+
+    plan = in_a_document_library(example_path)
+    wanted = library_parts(plan)
+    assert len(wanted) == 4
+    resaved = tmp_path / "openpyxl.xlsx"
+    openpyxl.load_workbook(plan).save(resaved)
+    assert not [n for n in zipfile.ZipFile(resaved).namelist() if n.startswith("customXml")]
+
+    loaded = cip_xl.load_plan(plan)
+    loaded.officers.append(Officer("NEW", "New post", "A. Person", "", "Place"))
+    cip_xl.save_plan(loaded, plan)  # a new officer: the layout moves, a full save
+    assert library_parts(plan) == wanted
+    cip_xl.save_plan(cip_xl.load_plan(plan), plan)  # again: each part once
+    custom = [n for n in zipfile.ZipFile(plan).namelist() if n.startswith("customXml/")]
+    assert len(custom) == len(set(custom)) == 6
+    assert library_parts(plan) == wanted
+    copy = cip_xl.annotate(plan, cip_xl.validate(plan).findings, tmp_path / "copy.xlsx")
+    assert library_parts(copy) == wanted
+
+
+@pytest.mark.libreoffice
+def test_a_plan_from_a_document_library_saved_in_full_opens_in_libreoffice(
+        example_path, tmp_path):
+    from .conftest import convert_with_libreoffice
+
+    plan = in_a_document_library(example_path)
+    cip_xl.save_plan(cip_xl.load_plan(plan), plan)
+    assert len(library_parts(plan)) == 4
+    csv = convert_with_libreoffice(plan, "csv", tmp_path / "lo")
+    assert "Ref" in csv.read_text(encoding="utf-8", errors="replace").splitlines()[0]
+
+
 def test_profile_renames_headers_and_adds_columns(tmp_path):
     (tmp_path / "cip-xl.ini").write_text(
         "[sheets]\nplan = Action plan\n\n[headers]\nkey_action = Key task\n\n"
