@@ -131,7 +131,7 @@ def backup_for(plan_path: Path, since: str) -> Path:
     """The earlier plan to compare with: a file path, or the newest backup of
     ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy or yyyy-mm-dd)."""
     from .findings import ERROR, Finding, PlanFileError
-    from .safe_save import BACKUP_FOLDER
+    from .safe_save import BACKUP_FOLDER, backups_of
 
     candidate = Path(since)
     if candidate.suffix.lower() in (".xlsx", ".xlsm"):
@@ -148,20 +148,12 @@ def backup_for(plan_path: Path, since: str) -> Path:
                                     f"--since '{since}' is neither a backup file nor a date "
                                     "such as 30/06/2026.", file=str(plan_path)))
     folder = plan_path.parent / BACKUP_FOLDER
-    stamped = []
-    for path in folder.glob(f"{plan_path.stem}.*{plan_path.suffix}"):
-        stamp = path.name[len(plan_path.stem) + 1:].split(".")[0][:15]
-        try:
-            made = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
-        except ValueError:
-            continue
-        if made.date() <= day:
-            stamped.append((made, path))
+    stamped = [(made, path) for made, path in backups_of(plan_path) if made.date() <= day]
     if not stamped:
         raise PlanFileError(Finding("since-no-backup", ERROR,
                                     f"There is no backup of {plan_path.name} from on or before "
                                     f"{day:%d/%m/%Y} in {folder}.", file=str(plan_path)))
-    return max(stamped)[1]
+    return stamped[0][1]  # the newest
 
 
 def write_sheet(report: ChangeReport, path: Path) -> Path:

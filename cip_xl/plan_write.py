@@ -512,7 +512,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     from .filecheck import features_openpyxl_drops, open_workbook
     from .fastbook import FastWorkbook
     from .kept_parts import save_keeping_parts
-    from .safe_save import make_backup
+    from .safe_save import make_backup, prune_backups
 
     contract = contract or schema.DEFAULT_CONTRACT
     path = Path(path)
@@ -536,6 +536,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 made.unlink()
                 return None
             if outcome:
+                if made is not None:
+                    prune_backups(path)
                 return made
             if made is not None:
                 made.unlink()  # the full save below makes its own
@@ -580,4 +582,6 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     if path.suffix.lower() == ".xlsm":
         from .vba_project import restore_ribbon
         restore_ribbon(path)  # openpyxl drops the ribbon's link when it saves
+    if backup_path is not None:
+        prune_backups(path)
     return backup_path

@@ -3,11 +3,13 @@
 :func:`atomic_save` writes to a temporary file in the same folder, flushes it to disk and
 renames it over the target, so a crash at any point leaves either the old file or the new
 one, never half of either. :func:`make_backup` copies the current file into a
-``backups`` folder beside it first.
+``backups`` folder beside it first; :func:`prune_backups` keeps that folder from
+growing without end (see :data:`KEEP_LAST`).
 """
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -18,6 +20,11 @@ from typing import BinaryIO, Callable
 from .findings import ERROR, Finding, PlanFileError
 
 BACKUP_FOLDER = "backups"
+#: backups of a plan kept by :func:`prune_backups`: the most recent ones, then the
+#: newest of each day that has one, back this many days with backups; older than both,
+#: the newest of each month, however old
+KEEP_LAST = 20
+KEEP_DAILY = 31
 
 
 def atomic_save(workbook, path: str | Path) -> None:
@@ -96,3 +103,57 @@ def make_backup(path: str | Path, when: datetime | None = None) -> Path:
             f"{folder} ({exc.strerror or exc}). Make room or ask for permission to write "
             "there, and try again.", file=str(path))) from None
     return target
+
+
+def backups_of(path: str | Path) -> list[tuple[datetime, Path]]:
+    """(when it was made, file) of each backup of ``path`` in its backups folder, newest
+    first; files of other plans and files not named as :func:`make_backup` names them
+    (``NAME.YYYYmmdd-HHMMSS.ext``, or ``...-HHMMSS-2.ext`` for a second in one second)
+    are not among them."""
+    path = Path(path)
+    found = []
+    try:
+        candidates = list((path.parent / BACKUP_FOLDER).glob(
+            f"{glob.escape(path.stem)}.*{glob.escape(path.suffix)}"))
+    except OSError:
+        return []
+    for backup in candidates:
+        middle = backup.name[len(path.stem) + 1:len(backup.name) - len(path.suffix)]
+        stamp, dash, counter = middle[:15], middle[15:16], middle[16:]
+        if len(middle) > 15 and (dash != "-" or not counter.isdigit()):
+            continue
+        try:
+            made = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
+        except ValueError:
+            continue
+        found.append((made, int(counter or 1), backup))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [(made, backup) for made, _, backup in found]
+
+
+def prune_backups(path: str | Path) -> list[Path]:
+    """Delete the backups of ``path`` that the retention rule (:data:`KEEP_LAST`,
+    :data:`KEEP_DAILY`, and the newest of every month) does not keep; return them. A
+    backup that cannot be deleted is left; this never raises."""
+    kept: set[Path] = set()
+    days: set = set()
+    months: set = set()
+    backups = backups_of(path)
+    for index, (made, backup) in enumerate(backups):
+        if index < KEEP_LAST:
+            kept.add(backup)
+        if made.date() not in days:
+            days.add(made.date())
+            if len(days) <= KEEP_DAILY:
+                kept.add(backup)  # the newest of its day
+        if (made.year, made.month) not in months:
+            months.add((made.year, made.month))
+            kept.add(backup)  # the newest of its month
+    removed = []
+    for _, backup in backups:
+        if backup not in kept:
+            with contextlib.suppress(OSError):
+                backup.unlink()
+                removed.append(backup)
+    return removed
+

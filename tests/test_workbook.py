@@ -495,3 +495,41 @@ def test_numbers_written_where_dates_were_show_as_numbers(example_path):
                                                 [20, 40]]
     assert openpyxl.load_workbook(example_path)["Officers"]["F2"].number_format == \
         '"£"#,##0'
+
+
+def test_backups_are_kept_recent_daily_and_monthly_not_for_ever(example_path):
+    """Every save backs the plan up first; a plan saved at every merge, approval and
+    refresh for years would fill its folder (and the library it syncs to). A save
+    keeps the 20 newest backups, the newest of each of the last 31 days with one, and
+    the newest of every month, and deletes nothing else — not other plans' backups,
+    nor files named otherwise — so `changes --since` still finds each quarter's."""
+    from datetime import datetime, timedelta
+
+    from cip_xl.changes import backup_for
+    from cip_xl.safe_save import BACKUP_FOLDER, backups_of, make_backup
+
+    start = datetime(2025, 1, 1, 9, 0)
+    for hour in range(0, 400 * 24, 7):  # every 7 hours for 400 days
+        make_backup(example_path, when=start + timedelta(hours=hour))
+    folder = example_path.parent / BACKUP_FOLDER
+    other = folder / "other plan.20250101-090000.xlsx"
+    notes = folder / "plan.before the restructure.xlsx"
+    other.write_bytes(b"another plan's backup")
+    notes.write_bytes(b"kept by hand")
+    made = sorted(backups_of(example_path))
+    assert len(made) == 400 * 24 // 7 + 1
+
+    cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)
+    kept = backups_of(example_path)
+    newest = [when for when, _ in kept[:21]]
+    assert newest[1:] == [when for when, _ in made[-20:]][::-1]  # the 20 before this save
+    days = {when.date() for when, _ in made}
+    last_days = sorted(days)[-30:]  # (the 31st: today, the backup this save made)
+    for day in last_days:  # the newest of each of the last 31 days with a backup
+        assert max(w for w, _ in made if w.date() == day) in {w for w, _ in kept}
+    for month in {(w.year, w.month) for w, _ in made}:  # the newest of every month
+        assert max(w for w, _ in made if (w.year, w.month) == month) in {w for w, _ in kept}
+    assert len(kept) < 80 and other.exists() and notes.exists()
+    # a quarter's comparison still finds the plan as it was at the end of June
+    assert backup_for(example_path, "30/06/2025").name == \
+        f"plan.{max(w for w, _ in made if w.month == 6 and w.year == 2025):%Y%m%d-%H%M%S}.xlsx"
