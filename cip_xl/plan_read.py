@@ -17,19 +17,8 @@ from . import schema
 from .cells import as_text, read_workbook_text
 from .filecheck import merged_ranges, row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
-from .model import (
-    Action,
-    AuditEntry,
-    ChangeRequest,
-    Officer,
-    Plan,
-    PlanSource,
-    ReturnRecord,
-    ReviewEntry,
-    Settings,
-    Theme,
-    new_action_id,
-)
+from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
+                    ReturnRecord, ReviewEntry, Settings, Theme, new_action_id)
 from .schema import Contract
 
 #: the most characters Excel keeps in one cell
@@ -392,8 +381,8 @@ def moved_table_columns(wb, contract: Contract, file: str) -> list[Finding]:
                 letters = [column_letters(i + 1) for i in places]
                 findings.append(Finding(
                     "table-column-twice", ERROR,
-                    f"The {title} sheet has two columns headed '{header}' (columns "
-                    f"{' and '.join(letters)}). cip-xl writes each value under its heading, "
+                    f"The {title} sheet has {len(places)} columns headed '{header}' ("
+                    f"{', '.join(letters)}). cip-xl writes each value under its heading, "
                     "so it will not save the plan until one is renamed or deleted.",
                     file, title, f"{letters[1]}1"))
             else:

@@ -9,8 +9,8 @@ its filter and by every formula or pivot table that names it.
 The table that holds a sheet's rows is one whose top row is the sheet's header row and
 whose columns overlap the columns cip-xl writes; it grows to the last row written,
 never shrinks (blank rows a council keeps in it for typing stay), and a table with a
-total row is left as it is (its total row would have to move). Other tables are not
-touched.
+Total Row is left as it is (the row sits where the next one goes: validation names it,
+see :func:`total_rows`, and saves refuse). Other tables are not touched.
 
 A sheet whose rows are in a table gets no sheet filter: the table has its own, and
 Excel treats a sheet filter over a table as damage — it offers to repair the file and
@@ -36,17 +36,13 @@ def fitted_ref(ref: str, header_row: int, last_row: int, first_column: int,
     ``header_row`` and written in columns ``first_column``..``last_column``, end in
     ``last_row``; ``None`` when the table is left as it is: not the table holding those
     rows, with a total row (``total_rows``), or already reaching ``last_row``."""
-    found = _RANGE.fullmatch(ref or "")
-    if found is None or total_rows:
+    if total_rows or not holds_rows(ref, header_row, first_column, last_column):
         return None
-    left, top = column_number(found[1]), int(found[2])
-    right, bottom = column_number(found[3]), int(found[4])
-    if top != header_row or right < first_column or left > last_column:
-        return None
+    found = _RANGE.fullmatch(ref)
     wanted = max(last_row, header_row + 1)  # Excel's tables have a row below the header
-    if bottom >= wanted:
+    if int(found[4]) >= wanted:
         return None
-    return f"{found[1]}{top}:{found[3]}{wanted}"
+    return f"{found[1]}{header_row}:{found[3]}{wanted}"
 
 
 def holds_rows(ref: str, header_row: int, first_column: int, last_column: int) -> bool:
