@@ -245,18 +245,20 @@ def _trail_of_five(path):
     return plan.audit
 
 
-def _merge_and_approve(plan_path, folder):
-    """Issue returns, type a progress update and a proposed date into Place's, merge
-    it and approve the date: the audit entries this adds, as (field, new value)."""
+def _merge_and_approve(plan_path, folder, progress=("5.1", "Inspector's letter in"),
+                       revised=("5.3", date(2027, 6, 30), "late vans")):
+    """Issue returns, type a ``progress`` update (ref, text) and a ``revised`` date
+    (ref, date, reason) into Place's, merge it and approve the date: the audit entries
+    this adds, as (field, new value)."""
     issued = cip_xl.issue_returns(plan_path, folder, when=WHEN)
     place = next(i.path for i in issued if i.department == "Place")
-    assert fill_in_return(place, (("5.1", "Progress update", "Inspector's letter in"),
-                                  ("5.3", "Proposed revised date", date(2027, 6, 30)),
-                                  ("5.3", "Comment / reason for new date", "late vans"))) == 3
+    assert fill_in_return(place, ((progress[0], "Progress update", progress[1]),
+                                  (revised[0], "Proposed revised date", revised[1]),
+                                  (revised[0], "Comment / reason for new date", revised[2]))) == 3
     assert cip_xl.merge(plan_path, [place], when=WHEN).saved
     assert cip_xl.api.approve(plan_path, approve_all=True, by="Improvement manager").approved
-    return [("Progress update", "Inspector's letter in"), ("Last updated", None),
-            ("Revised date", date(2027, 6, 30))]
+    return [("Progress update", progress[1]), ("Last updated", None),
+            ("Revised date", revised[1])]
 
 
 @pytest.mark.parametrize("saved_by", ["cip-xl", pytest.param(
@@ -362,13 +364,8 @@ def test_columns_moved_on_the_sheets_cip_xl_keeps_are_written_under_their_headin
     assert not [f for f in cip_xl.validate(example_path).findings
                 if f.code.startswith("table-")]
     saves = len(outcomes)
-    issued = cip_xl.issue_returns(example_path, tmp_path / "second", when=WHEN)
-    place = next(i.path for i in issued if i.department == "Place")
-    assert fill_in_return(place, (("5.2", "Progress update", "Second quarter's news"),
-                                  ("5.4", "Proposed revised date", date(2027, 9, 30)),
-                                  ("5.4", "Comment / reason for new date", "funding"))) == 3
-    assert cip_xl.merge(example_path, [place], when=WHEN).saved
-    assert cip_xl.api.approve(example_path, approve_all=True, by="IM").approved
+    _merge_and_approve(example_path, tmp_path / "second", ("5.2", "Second quarter's news"),
+                       ("5.4", date(2027, 9, 30), "funding"))
     if patched:  # issuing, merging, approving: each saved by changing cells only
         assert outcomes[saves:] == [True, True, True]
     cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)  # a full save too
