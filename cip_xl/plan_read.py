@@ -526,8 +526,9 @@ def _rows(wb, name: str, spec: schema.SheetSpec) -> list[tuple]:
     if title is None:
         return []
     width = len(spec.headers)
-    layout = table_layout(first_row_of(wb, title), spec) or tuple(range(1, width + 1))
-    ws = wb[title]
+    ws = wb[title]  # (parsed whole below: row 1 from it, not read apart)
+    first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    layout = table_layout(tuple(first), spec) or tuple(range(1, width + 1))
     if hasattr(ws, "raw_rows") and not ws.special_rows():
         return _raw_log_rows(ws.raw_rows(), layout)
     return _log_rows(ws.iter_rows(min_row=2, max_col=max(layout), values_only=True), layout)
