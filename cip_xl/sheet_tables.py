@@ -126,10 +126,18 @@ def total_rows(wb, title: str, header_row: int, first_column: int,
     found = []
     for name, ref, totals, _ in tables_on(wb, title):
         if totals and holds_rows(ref, header_row, first_column, last_column):
-            edge = _RANGE.fullmatch(ref)
-            found.extend((name, f"{edge[1]}{row}")
-                         for row in range(int(edge[4]) - totals + 1, int(edge[4]) + 1))
+            left = _RANGE.fullmatch(ref)[1]
+            found.extend((name, f"{left}{row}") for row in total_row_numbers(ref, totals))
     return found
+
+
+def total_row_numbers(ref: str, totals: int) -> range:
+    """The rows of a table at ``ref`` with ``totals`` Total Rows that are those rows
+    (none if it has none, or ``ref`` is not a range)."""
+    found = _RANGE.fullmatch(ref or "")
+    if not totals or found is None:
+        return range(0)
+    return range(int(found[4]) - totals + 1, int(found[4]) + 1)
 
 
 def grown_tables(book, title: str, header_row: int, last_row: int,

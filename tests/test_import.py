@@ -183,6 +183,27 @@ def test_spreadsheet_with_theme_column_csv_and_mapping(tmp_path):
         ("Publish the plan", "CEX", "On its way")
 
 
+def test_a_tracker_formatted_as_a_table_with_a_total_row(tmp_path):
+    """A council tracker kept as an Excel Table with its Total Row on: the row of sums
+    under it is not a theme heading (nor an action)."""
+    from openpyxl.worksheet.table import Table
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Tracker"
+    ws.append(["Ref", "Theme", "Key action", "Lead officer", "Target date"])
+    for number in range(1, 4):
+        ws.append([f"1.{number}", "Finance", f"Close the books {number}", "HF", "Dec 2026"])
+    ws.append(["Total", None, "=SUBTOTAL(103,Tracker[Key action])", None, None])
+    ws.add_table(Table(displayName="Tracker", ref="A1:E5", totalsRowCount=1))
+    wb.save(tmp_path / "tracker.xlsx")
+    result = import_plan(tmp_path / "tracker.xlsx")
+    assert [(a.ref, a.theme) for a in result.plan.actions] == [
+        ("1.1", "Finance"), ("1.2", "Finance"), ("1.3", "Finance")]
+    assert [t.name for t in result.plan.themes] == ["Finance"]
+    assert not [f for f in result.findings if "Total" in f.message]
+
+
 def test_unsupported_and_unusable_sources(tmp_path):
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
     result = run_cli("import", str(tmp_path / "old.doc"), "-o", str(tmp_path / "x.xlsx"))

@@ -51,10 +51,14 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
     from openpyxl.utils import get_column_letter
 
     tables, legend, title = [], [], ""
+    sums = _total_rows(path)
     for ws in wb.worksheets:
         # openpyxl leaves Excel's _xHHHH_ escapes in text; read them as Excel does
         rows = [[read_workbook_text(as_text(v)) for v in row]
                 for row in ws.iter_rows(values_only=True)]
+        for number in sums.get(ws.title, ()):  # a table's Total Row: sums, not an action
+            if number <= len(rows):
+                rows[number - 1] = [""] * len(rows[number - 1])
         while rows and not any(c.strip() for c in rows[-1]):
             rows.pop()
         pairs = legend_from_table([r[:2] for r in rows[1:]]) if rows and \
@@ -69,3 +73,18 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
                                lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
                                sheet_label=ws.title))
     return tables, legend, title
+
+
+def _total_rows(path: Path) -> dict[str, set[int]]:
+    """The rows (1-based) of each sheet that are an Excel Table's Total Row: a row of
+    sums under a council's table, which would otherwise read as a theme heading."""
+    from ..fastbook import FastWorkbook
+    from ..sheet_tables import tables_on, total_row_numbers
+
+    book = FastWorkbook(path)
+    try:
+        return {title: {row for _, ref, totals, _ in tables_on(book, title)
+                        for row in total_row_numbers(ref, totals)}
+                for title in book.sheetnames}
+    finally:
+        book.close()
