@@ -107,8 +107,11 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
             "a PowerPoint file" if "ppt/presentation.xml" in names else (
                 "an OpenDocument file" if "content.xml" in names else
                 "a zip file that is not a workbook"))
+        advice = " Open it in LibreOffice and save it as Excel 2007-365 (.xlsx) (File > " \
+            "Save As, File type), then use that file." if what == "an OpenDocument file" \
+            else ""
         raise _fail(path, "file-foreign",
-                    f"{path.name} is {what}, not an Excel workbook.")
+                    f"{path.name} is {what}, not an Excel workbook.{advice}")
     return path.suffix.lower()
 
 

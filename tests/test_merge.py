@@ -472,3 +472,23 @@ def test_each_rows_issue_record_is_checked(cycle, spelling, refused):
     else:
         assert result.saved and not result.findings
         assert action(plan_path, "5.1").progress_update == "Inspector's letter in"
+
+
+def test_a_return_saved_as_opendocument_is_refused_with_the_way_back(cycle, tmp_path):
+    """An officer working in LibreOffice may save the return in its own format (.ods):
+    the merge names it and says how to send it as .xlsx, the master untouched."""
+    import zipfile
+
+    plan_path, folder = cycle
+    ods = tmp_path / "Return_Place.ods"
+    with zipfile.ZipFile(ods, "w") as package:  # what LibreOffice writes, in short
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        package.writestr("content.xml", '<office:document-content xmlns:office="urn:'
+                         'oasis:names:tc:opendocument:xmlns:office:1.0"/>')
+        package.writestr("META-INF/manifest.xml", "<manifest/>")
+    before = plan_path.read_bytes()
+    result = cip_xl.api.merge(plan_path, [ods])
+    refusal, = result.findings
+    assert refusal.code == "file-foreign" and "OpenDocument" in refusal.message
+    assert "save it as Excel 2007-365 (.xlsx)" in refusal.message
+    assert not result.saved and plan_path.read_bytes() == before
