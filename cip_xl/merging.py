@@ -122,10 +122,13 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         id_missing = any(f.code == "plan-id-missing" for f in reading.findings)
         by_id = {a.action_id: a for a in plan.actions}
         claimed: dict[str, Path] = {}
+        open_in_excel = [Path(path) for path in returns if _excel_lock_file(Path(path))]
         for path in returns:
             path = Path(path)
             if progress:
                 progress(path)
+            if path in open_in_excel:
+                continue  # Excel's lock file for an open workbook: not a return (below)
             outcome = ReturnOutcome(path)
             result.outcomes.append(outcome)
             if _same_file(path, plan_path):  # "cip-xl merge plan.xlsx *.xlsx" in its folder
@@ -142,6 +145,15 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 outcome.findings.append(exc.finding)
                 continue
             _merge_one(plan, by_id, returned, outcome, claimed, when, contract, id_missing)
+        for lock_file in open_in_excel:
+            for outcome in result.outcomes:
+                if _locked_by(lock_file, outcome.file):
+                    outcome.findings.append(Finding(
+                        "return-open-in-excel", WARNING,
+                        f"{outcome.file.name} is open in Excel (its lock file "
+                        f"{lock_file.name} is beside it): what was merged is the return as "
+                        "last saved. If it was being changed, save and close it and merge "
+                        "it again.", str(outcome.file)))
         result.missing = [r.department for r in plan.returns_log
                           if r.revision == plan.settings.revision and not r.merged]
         if not dry_run and _snapshot(plan) != before:
@@ -149,6 +161,29 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                                       workbook=reading.workbook)
             result.saved = True
     return result
+
+
+def _excel_lock_file(path: Path) -> bool:
+    """Whether ``path`` is the lock ("owner") file Excel keeps beside a workbook it has
+    open — ``~$`` and the workbook's name, a few hundred bytes, not a package — which
+    ``*.xlsx`` in a folder of returns picks up."""
+    if not path.name.startswith("~$"):
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+        return path.stat().st_size < 4096 and head != b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _locked_by(lock_file: Path, workbook: Path) -> bool:
+    """Whether ``lock_file`` is Excel's lock file for ``workbook`` (Excel puts ``~$``
+    before the name, or over its first two characters when the name is long)."""
+    rest = lock_file.name[2:]
+    return lock_file.parent == workbook.parent and (
+        workbook.name == rest or (len(workbook.name) == len(rest) + 2 and
+                                  workbook.name.endswith(rest)))
 
 
 def _same_file(a: Path, b: Path) -> bool:

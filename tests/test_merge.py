@@ -492,3 +492,21 @@ def test_a_return_saved_as_opendocument_is_refused_with_the_way_back(cycle, tmp_
     assert refusal.code == "file-foreign" and "OpenDocument" in refusal.message
     assert "save it as Excel 2007-365 (.xlsx)" in refusal.message
     assert not result.saved and plan_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("lock_name", [lambda name: "~$" + name, lambda name: "~$" + name[2:]],
+                         ids=["prefixed", "over the first two characters"])
+def test_excels_lock_file_beside_an_open_return_is_not_taken_for_one(cycle, lock_name):
+    """``merge plan.xlsx returns/*.xlsx`` while a return is open in Excel also lists
+    Excel's lock file (~$...): it is left out, not refused as a damaged workbook, and
+    the return it belongs to is merged as last saved, with a warning saying so."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Inspector's letter in"})
+    lock = folder / lock_name(place.name)
+    lock.write_bytes(b"\x0bA. Officer" + b" " * 43 + b"\x0b\x00A\x00.\x00" + b"\x00" * 100)
+    result = cip_xl.api.merge(plan_path, sorted(folder.glob("*.xlsx")))
+    assert lock not in [o.file for o in result.outcomes]
+    assert [(f.code, f.file) for f in result.findings] == [("return-open-in-excel",
+                                                            str(place))]
+    assert result.saved and action(plan_path, "5.1").progress_update == "Inspector's letter in"
