@@ -20,6 +20,9 @@ from typing import BinaryIO, Callable
 from .findings import ERROR, Finding, PlanFileError
 
 BACKUP_FOLDER = "backups"
+#: the program a file that cannot be replaced is most likely open in, by extension
+_APPLICATION = {".xlsx": "Excel", ".xlsm": "Excel", ".docx": "Word", ".md": "an editor",
+                ".eml": "Outlook"}
 #: backups of a plan kept by :func:`prune_backups`: the most recent ones, then the
 #: newest of each day that has one, back this many days with backups; older than both,
 #: the newest of each month, however old
@@ -55,10 +58,11 @@ def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
         temp = None
         _fsync_folder(path.parent)
     except OSError as exc:
+        program = _APPLICATION.get(path.suffix.lower(), "another program")
         raise PlanFileError(Finding(
             "file-not-saved", ERROR, f"{path.name} could not be saved: " + (
-                "it is locked or read-only (open in Excel, being synced, or you lack "
-                "permission to change it). Close it and try again"
+                f"it is locked or read-only (open in {program}, being synced, or you "
+                "lack permission to change it). Close it and try again"
                 if isinstance(exc, PermissionError) else
                 f"{exc.strerror or exc}") + "; nothing was changed.",
             file=str(path))) from None

@@ -160,6 +160,25 @@ def test_a_plan_that_cannot_be_written_is_one_clear_line(example_path, monkeypat
     assert not list(example_path.parent.glob("backups/*"))
 
 
+def test_a_report_open_in_word_is_named_as_such(example_path, tmp_path, monkeypatch):
+    """Windows will not replace a report the clerk still has open in Word: the message
+    says Word, not Excel, and the report already there is left as it was."""
+    import cip_xl
+
+    out = tmp_path / "report.docx"
+    cip_xl.report(example_path, out)
+    before = out.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr("os.replace", refuse)
+    with pytest.raises(cip_xl.PlanFileError) as refused:
+        cip_xl.report(example_path, out)
+    assert "open in Word" in refused.value.finding.message
+    monkeypatch.undo()
+    assert out.read_bytes() == before
+
+
 def test_returns_not_all_written_are_taken_back(example_path, tmp_path, monkeypatch):
     """If the third return cannot be written (the shared folder fills up), the two
     written before it are removed and the master is not changed: a half-sent round
