@@ -212,6 +212,11 @@ _DROPPED_XML = (
 _MASHUP = (b"<DataMashup", "<DataMashup".encode("utf-16-le"))
 
 
+def holds_power_query(item: bytes) -> bool:
+    """Whether a custom XML item is where Power Query keeps its queries (UTF-16)."""
+    return any(marker in item for marker in _MASHUP)
+
+
 def features_openpyxl_drops(path: str | Path) -> list[str]:
     """What a user put in ``path`` that saving it with openpyxl would lose.
 
@@ -231,8 +236,7 @@ def features_openpyxl_drops(path: str | Path) -> list[str]:
                         found.append(what)
             if re.match(r"^customXml/item\d+\.xml$", name) and \
                     "data connections (Power Query)" not in found:
-                item = archive.read(name)  # Power Query keeps its queries here (UTF-16)
-                if any(m in item for m in _MASHUP):
+                if holds_power_query(archive.read(name)):
                     found.append("data connections (Power Query)")
             if re.match(r"^xl/drawings/drawing\d+\.xml$", name):
                 drawing = archive.read(name)

@@ -56,7 +56,7 @@ def keep_root_parts(saved: bytes, original: bytes) -> bytes:
     except (zipfile.BadZipFile, KeyError):
         return saved
     after = zipfile.ZipFile(BytesIO(saved))
-    names = set(after.namelist())
+    names, old_names = set(after.namelist()), set(before.namelist())
     replaced = {_TYPES: after.read(_TYPES)}
     carried: list[str] = []
 
@@ -93,9 +93,9 @@ def keep_root_parts(saved: bytes, original: bytes) -> bytes:
             if not kind or not target or rel.get(b"TargetMode") == b"External":
                 continue
             part = _resolve(rels_part, target)
-            if part not in before.namelist() or part in names or part in carried:
+            if part not in old_names or part in names or part in carried:
                 continue
-            linked = wanted(before, kind, part, linked_kinds)
+            linked = wanted(before, old_names, kind, part, linked_kinds)
             if linked is None or any(each in names for each in linked):
                 continue
             rels = carry(part, kind, rels, linked)
@@ -111,26 +111,29 @@ def keep_root_parts(saved: bytes, original: bytes) -> bytes:
     return out.getvalue()
 
 
-def _stand_alone_root_part(before: zipfile.ZipFile, kind: bytes, part: str,
-                           linked_kinds: set) -> list[str] | None:
+def _stand_alone_root_part(before: zipfile.ZipFile, old_names: set[str], kind: bytes,
+                           part: str, linked_kinds: set) -> list[str] | None:
     """For a part the package root points to: no further parts to carry with it (``[]``)
     if it stands alone and is of a kind the new package does not link already (a
     thumbnail is never carried); ``None`` if it is not carried."""
-    if kind in linked_kinds or kind.endswith(_THUMBNAIL) or \
-            _rels_of(part) in before.namelist():
+    if kind in linked_kinds or kind.endswith(_THUMBNAIL) or _rels_of(part) in old_names:
         return None
     return []
 
 
-def _custom_xml_item(before: zipfile.ZipFile, kind: bytes, part: str,
-                     linked_kinds: set) -> list[str] | None:
+def _custom_xml_item(before: zipfile.ZipFile, old_names: set[str], kind: bytes,
+                     part: str, linked_kinds: set) -> list[str] | None:
     """For a part the workbook points to: the parts a custom XML item's relationships
     name (its properties part), all within the package and with none of their own;
-    ``None`` if the part is not custom XML or cannot be carried whole."""
-    if not kind.endswith(_CUSTOM_XML):
+    ``None`` if the part is not custom XML, is Power Query's (whose connections the
+    save loses: see :func:`cip_xl.filecheck.features_openpyxl_drops`) or cannot be
+    carried whole."""
+    from .filecheck import holds_power_query
+
+    if not kind.endswith(_CUSTOM_XML) or holds_power_query(before.read(part)):
         return None
     own = _rels_of(part)
-    if own not in before.namelist():
+    if own not in old_names:
         return []
     linked = []
     for rel in relationships(before.read(own)):
@@ -138,7 +141,7 @@ def _custom_xml_item(before: zipfile.ZipFile, kind: bytes, part: str,
         if not target or rel.get(b"TargetMode") == b"External":
             return None
         each = _resolve(own, target)
-        if each not in before.namelist() or _rels_of(each) in before.namelist():
+        if each not in old_names or _rels_of(each) in old_names:
             return None
         linked.append(each)
     return linked

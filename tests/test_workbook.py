@@ -399,6 +399,32 @@ def test_a_full_save_keeps_a_document_librarys_metadata(example_path, tmp_path):
     assert library_parts(copy) == wanted
 
 
+def test_power_querys_item_is_not_carried_when_its_loss_is_accepted(example_path):
+    """Power Query keeps its queries in a custom XML item too; a full save loses its
+    connections (and refuses unless told to go on): the item does not come back
+    without them, the library's items do."""
+    import zipfile
+
+    plan = in_a_document_library(example_path)
+    mashup = '<?xml version="1.0" encoding="utf-16"?><DataMashup xmlns="http://schemas.' \
+        'microsoft.com/DataMashup">AAAA</DataMashup>'.encode("utf-16")
+    with zipfile.ZipFile(plan) as src, zipfile.ZipFile(example_path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rId97" Type='
+                                    b'"http://schemas.openxmlformats.org/officeDocument/2006/'
+                                    b'relationships/customXml" Target="../customXml/item7.xml"'
+                                    b"/></Relationships>")
+            dst.writestr(item, data)
+        dst.writestr("customXml/item7.xml", mashup)
+    with pytest.raises(cip_xl.PlanFileError, match="Power Query"):
+        cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)
+    cip_xl.save_plan(cip_xl.load_plan(example_path), example_path, allow_loss=True)
+    assert "customXml/item7.xml" not in zipfile.ZipFile(example_path).namelist()
+    assert len(library_parts(example_path)) == 4
+
+
 @pytest.mark.libreoffice
 def test_a_plan_from_a_document_library_saved_in_full_opens_in_libreoffice(
         example_path, tmp_path):
