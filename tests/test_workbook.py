@@ -319,36 +319,35 @@ def in_a_document_library(path):
     workbook points to, each with its properties part."""
     import zipfile
 
-    out = path.with_name("library.xlsx")
+    from .corpus import rezip
+
     props = "application/vnd.openxmlformats-officedocument.customXmlProperties+xml"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", "".join(
-                    f'<Relationship Id="rId9{n}" Type="http://schemas.openxmlformats.org/'
-                    f'officeDocument/2006/relationships/customXml" Target="../customXml/'
-                    f'item{n}.xml"/>' for n in LIBRARY_ITEMS).encode() + b"</Relationships>")
-            elif item.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", "".join(
-                    f'<Override PartName="/customXml/itemProps{n}.xml" ContentType="{props}"/>'
-                    for n in LIBRARY_ITEMS).encode() + b"</Types>")
-            dst.writestr(item, data)
-        for n, (body, schema_uri) in LIBRARY_ITEMS.items():
-            dst.writestr(f"customXml/item{n}.xml", body)
-            dst.writestr(f"customXml/itemProps{n}.xml", (
-                '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\r\n<ds:datastoreItem '
-                f'ds:itemID="{{6A1F2E4B-0000-4000-8000-00000000000{n}}}" xmlns:ds="http://'
-                'schemas.openxmlformats.org/officeDocument/2006/customXml"><ds:schemaRefs>'
-                f'<ds:schemaRef ds:uri="{schema_uri}"/></ds:schemaRefs></ds:datastoreItem>'
-            ).encode())
-            dst.writestr(f"customXml/_rels/item{n}.xml.rels", (
-                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<Relationships '
-                'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                'officeDocument/2006/relationships/customXmlProps" '
-                f'Target="itemProps{n}.xml"/></Relationships>').encode())
-    return out
+    with zipfile.ZipFile(path) as package:
+        rels = package.read("xl/_rels/workbook.xml.rels")
+        types = package.read("[Content_Types].xml")
+    change = {
+        "xl/_rels/workbook.xml.rels": rels.replace(b"</Relationships>", "".join(
+            f'<Relationship Id="rId9{n}" Type="http://schemas.openxmlformats.org/'
+            f'officeDocument/2006/relationships/customXml" Target="../customXml/'
+            f'item{n}.xml"/>' for n in LIBRARY_ITEMS).encode() + b"</Relationships>"),
+        "[Content_Types].xml": types.replace(b"</Types>", "".join(
+            f'<Override PartName="/customXml/itemProps{n}.xml" ContentType="{props}"/>'
+            for n in LIBRARY_ITEMS).encode() + b"</Types>")}
+    for n, (body, schema_uri) in LIBRARY_ITEMS.items():
+        change[f"customXml/item{n}.xml"] = body
+        change[f"customXml/itemProps{n}.xml"] = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\r\n<ds:datastoreItem '
+            f'ds:itemID="{{6A1F2E4B-0000-4000-8000-00000000000{n}}}" xmlns:ds="http://'
+            'schemas.openxmlformats.org/officeDocument/2006/customXml"><ds:schemaRefs>'
+            f'<ds:schemaRef ds:uri="{schema_uri}"/></ds:schemaRefs></ds:datastoreItem>'
+        ).encode()
+        change[f"customXml/_rels/item{n}.xml.rels"] = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<Relationships '
+            'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/customXmlProps" '
+            f'Target="itemProps{n}.xml"/></Relationships>').encode()
+    return rezip(path, path.with_name("library.xlsx"), change)
 
 
 def library_parts(path) -> dict[str, bytes]:
@@ -405,19 +404,18 @@ def test_power_querys_item_is_not_carried_when_its_loss_is_accepted(example_path
     without them, the library's items do."""
     import zipfile
 
+    from .corpus import rezip
+
     plan = in_a_document_library(example_path)
     mashup = '<?xml version="1.0" encoding="utf-16"?><DataMashup xmlns="http://schemas.' \
         'microsoft.com/DataMashup">AAAA</DataMashup>'.encode("utf-16")
-    with zipfile.ZipFile(plan) as src, zipfile.ZipFile(example_path, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rId97" Type='
-                                    b'"http://schemas.openxmlformats.org/officeDocument/2006/'
-                                    b'relationships/customXml" Target="../customXml/item7.xml"'
-                                    b"/></Relationships>")
-            dst.writestr(item, data)
-        dst.writestr("customXml/item7.xml", mashup)
+    rels = zipfile.ZipFile(plan).read("xl/_rels/workbook.xml.rels")
+    rezip(plan, example_path, {
+        "xl/_rels/workbook.xml.rels": rels.replace(b"</Relationships>", (
+            b'<Relationship Id="rId97" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/customXml" Target="../customXml/item7.xml"'
+            b"/></Relationships>")),
+        "customXml/item7.xml": mashup})
     with pytest.raises(cip_xl.PlanFileError, match="Power Query"):
         cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)
     cip_xl.save_plan(cip_xl.load_plan(example_path), example_path, allow_loss=True)

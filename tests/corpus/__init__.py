@@ -49,12 +49,17 @@ class Case:
 # ---------------------------------------------------------------- helpers
 
 def rezip(source: Path, target: Path, change: dict[str, bytes | None]) -> Path:
+    """``source`` written to ``target`` with the parts in ``change`` replaced (None:
+    removed) or, if it has no such part, added."""
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w",
                                                          zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             if item.filename in change and change[item.filename] is None:
                 continue
             dst.writestr(item.filename, change.get(item.filename, src.read(item.filename)))
+        for name, data in change.items():
+            if data is not None and name not in src.namelist():
+                dst.writestr(name, data)
     return target
 
 
