@@ -167,12 +167,14 @@ def _excel_lock_file(path: Path) -> bool:
     """Whether ``path`` is the lock ("owner") file Excel keeps beside a workbook it has
     open — ``~$`` and the workbook's name, a few hundred bytes, not a package — which
     ``*.xlsx`` in a folder of returns picks up."""
+    from .filecheck import ZIP_MAGIC
+
     if not path.name.startswith("~$"):
         return False
     try:
         with path.open("rb") as handle:
             head = handle.read(4)
-        return path.stat().st_size < 4096 and head != b"PK\x03\x04"
+        return path.stat().st_size < 4096 and head != ZIP_MAGIC
     except OSError:
         return False
 

@@ -243,6 +243,7 @@ def _grow_log_filter(book, replaced: dict[str, bytes], title: str, last_row: int
     ``title`` (already in ``replaced``), written in ``columns``, grown to ``last_row``
     as :func:`cip_xl.sheet_tables.fitted_ref` grows a table, and its hidden name —
     or the entries added would fall outside it."""
+    from .filecheck import row_of
     from .sheet_tables import fitted_ref
 
     part = book.sheet_part(title)
@@ -256,8 +257,7 @@ def _grow_log_filter(book, replaced: dict[str, bytes], title: str, last_row: int
     if grown is None:
         return
     replaced[part] = xml[:found.start(2)] + grown.encode() + xml[found.end(2):]
-    _grow_filter_name(book, replaced, title, int(re.sub(r"\D", "", ref.split(":")[-1])),
-                      last_row)
+    _grow_filter_name(book, replaced, title, row_of(ref.split(":")[-1]), last_row)
 
 
 _SQREF = re.compile(rb'(\bsqref=")([^"]*)"')
