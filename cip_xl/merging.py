@@ -6,7 +6,9 @@ issued* (the return's hidden record), *as returned* and in the *master now*:
 * returned = issued: the officer changed nothing;
 * returned = master: already applied (merging twice changes nothing);
 * master = issued: the officer's change is applied and written to the Audit sheet;
-* otherwise the master changed since issue: a clash, reported, not applied.
+* otherwise the master changed since issue: a clash, reported, not applied — unless
+  the change was made by an earlier copy of this same return and this copy was saved
+  after that merge: the officer's corrected version replaces it (:class:`_EarlierCopy`).
 
 Edits to locked columns, deleted, copied or reordered rows, unknown Action IDs, the same
 action in two returns, returns for another plan or an old revision, and values that do
@@ -122,6 +124,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         id_missing = any(f.code == "plan-id-missing" for f in reading.findings)
         by_id = {a.action_id: a for a in plan.actions}
         claimed: dict[str, Path] = {}
+        trail = _Trail(plan_path, contract, plan)
         open_in_excel = [Path(path) for path in returns if _excel_lock_file(Path(path))]
         for path in returns:
             path = Path(path)
@@ -144,7 +147,8 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 outcome.refused = True
                 outcome.findings.append(exc.finding)
                 continue
-            _merge_one(plan, by_id, returned, outcome, claimed, when, contract, id_missing)
+            _merge_one(plan, by_id, returned, outcome, claimed, when, contract, id_missing,
+                       trail)
         for lock_file in open_in_excel:
             for outcome in result.outcomes:
                 if _locked_by(lock_file, outcome.file):
@@ -208,12 +212,93 @@ def _snapshot(plan: Plan) -> tuple:
             fields(plan.change_requests), fields(plan.returns_log))
 
 
+class _Trail:
+    """The Audit sheet's entries, read from the master only if asked for (merging leaves
+    the trail unread: it only grows), followed by those this merge has added."""
+
+    def __init__(self, plan_path: Path, contract: Contract, plan: Plan) -> None:
+        self._plan_path, self._contract, self._plan = plan_path, contract, plan
+        self._read: list[AuditEntry] | None = None
+
+    def entries(self) -> list[AuditEntry]:
+        if self._read is None:
+            from .plan_read import read_audit
+
+            source = self._plan.source
+            unread = source is not None and source.audit_unread
+            self._read = read_audit(self._plan_path, self._contract) if unread else []
+        return [*self._read, *self._plan.audit]
+
+
+@dataclass
+class _EarlierCopy:
+    """What an earlier copy of a return set in the master, for a copy of the same return
+    (same plan, revision and department: the same issue record) merged again — the
+    officer's corrected version, sent after the first.
+
+    A value the earlier copy set, and nobody has changed since (the master still holds
+    the trail's latest entry for it), is the officer's own answer, not a change made in
+    the master: a copy saved *after* that copy was merged replaces it. A copy saved
+    before then — the first version merged again after the correction — does not, and
+    clashes as before, with the reason. The saved time is the one Excel and LibreOffice
+    keep inside the file (``docProps/core.xml``), which copying or e-mailing keeps.
+    """
+
+    merged: datetime
+    saved: datetime | None
+    set_by_copy: dict[tuple[str, str], AuditEntry]
+    replaced: int = 0
+
+    @classmethod
+    def of(cls, plan: Plan, returned: ReturnedWorkbook, trail: _Trail) -> _EarlierCopy | None:
+        """The earlier copy's values, or None when this return was not merged before."""
+        from .return_read import saved_at
+
+        record = next((r for r in plan.returns_log
+                       if r.fingerprint == returned.fingerprint and r.merged is not None),
+                      None)
+        if record is None:
+            return None
+        from_return = f"{returned.department} return ("
+        set_by_copy: dict[tuple[str, str], AuditEntry] = {}
+        for entry in trail.entries():  # in the order made: the last one for a cell wins
+            if isinstance(entry.who, str) and entry.who.startswith(from_return) and \
+                    isinstance(entry.when, datetime) and \
+                    (record.issued is None or entry.when >= record.issued):
+                set_by_copy[(str(entry.action_id), str(entry.field))] = entry
+        return cls(record.merged, saved_at(returned.path), set_by_copy)
+
+    def entry(self, action_id: str, header: str, now: object) -> AuditEntry | None:
+        """The trail's entry by which a copy of this return set ``header`` of the action
+        to what the master holds ``now`` (normalised), if it did."""
+        entry = self.set_by_copy.get((action_id, header))
+        return entry if entry is not None and _norm(entry.new) == now else None
+
+    def saved_since(self, entry: AuditEntry) -> bool:
+        return self.saved is not None and self.saved > entry.when
+
+    def why_not(self, entry: AuditEntry) -> tuple[str, str]:
+        """Why this copy does not replace the value ``entry`` set, and what to do."""
+        by = (f"was set to '{_short(as_text(entry.new))}' by an earlier copy of this "
+              f"return, merged {entry.when:%d/%m/%Y %H:%M} ({entry.source or entry.who})")
+        if self.saved is None:
+            return (f"{by}, and this copy does not say when it was saved",
+                    "Decide which to keep.")
+        return (f"{by}, and this copy was saved before that merge "
+                f"({self.saved:%d/%m/%Y %H:%M}), so it is not the later version",
+                "If it is the officer's correction after all, open it in Excel, save it "
+                "and merge it again; otherwise nothing needs doing.")
+
+
 def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                outcome: ReturnOutcome, claimed: dict[str, Path], when: datetime,
-               contract: Contract, id_missing: bool = False) -> None:
+               contract: Contract, id_missing: bool = False,
+               trail: _Trail | None = None) -> None:
     """Merge one return into ``plan`` (``by_id``: its actions by Action ID; a merge
     adds no actions — new ones are requests — and removes none). ``id_missing``: the
-    master's Plan ID was blank when it was read (see ``plan-id-missing``)."""
+    master's Plan ID was blank when it was read (see ``plan-id-missing``). ``trail``
+    gives the Audit sheet's entries when this return was merged before (a corrected
+    copy: see :class:`_EarlierCopy`)."""
     path = returned.path
     outcome.department = returned.department
     file = str(path)
@@ -253,6 +338,7 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                       "in this one was taken in.")
     outcome.findings.extend(returned.findings)
     who = f"{returned.department} return ({path.name})"
+    earlier = _EarlierCopy.of(plan, returned, trail) if trail is not None else None
     seen_rows: set[str] = set()
     reordered = False
 
@@ -286,7 +372,7 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                 issued.values))
             continue
         _merge_row(plan, action, row, issued.values, returned.columns, outcome, when, who,
-                   file)
+                   file, earlier)
 
     returned_ids = {r.action_id for r in returned.rows}
     for action_id, issued in returned.issued.items():
@@ -305,10 +391,23 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
     for row in returned.new_actions:
         _new_action(plan, row, returned, outcome, when, who, NEW_ACTIONS_SHEET)
 
+    replaced = earlier.replaced if earlier is not None else 0
+    if replaced:
+        outcome.findings.append(Finding(
+            "return-resent", INFO,
+            f"{path.name} is another copy of the {returned.department} return merged on "
+            f"{earlier.merged:%d/%m/%Y %H:%M}, saved since then: {replaced} value"
+            f"{'s' if replaced != 1 else ''} the earlier copy had set (and nobody had "
+            "changed since) were replaced by this copy's; the Audit sheet keeps both.",
+            file, RETURN_SHEET))
     for record in plan.returns_log:
         if record.fingerprint == returned.fingerprint and record.merged is None:
             record.merged = when
             record.result = (f"{len(outcome.applied)} applied, {len(outcome.refusals)} "
+                             f"refused, {len(outcome.requests)} requests")
+        elif record.fingerprint == returned.fingerprint and outcome.applied:
+            record.result = (f"{record.result}; copy merged {when:%d/%m/%Y %H:%M}: "
+                             f"{len(outcome.applied)} applied, {len(outcome.refusals)} "
                              f"refused, {len(outcome.requests)} requests")
 
 
@@ -411,9 +510,11 @@ def _name_of(file: str) -> str:
 
 def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                columns: dict[str, str], outcome: ReturnOutcome, when: datetime, who: str,
-               file: str) -> None:
+               file: str, earlier: _EarlierCopy | None = None) -> None:
     """Three-way merge of one returned row; columns missing from the return (reported
-    when it was read) are skipped, an empty cell in a present column is a cleared value."""
+    when it was read) are skipped, an empty cell in a present column is a cleared value.
+    ``earlier``: what an earlier copy of the same return set, which this copy replaces
+    where the master still holds it and this copy was saved after it was merged."""
     for key in LOCKED_FIELDS:
         if key not in columns:
             continue
@@ -444,16 +545,21 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         if theirs == base or theirs == mine:
             continue
         header = schema.COLUMNS_BY_KEY[key].header
+        source = f"{_name_of(file)}!{RETURN_SHEET}!{cell.coordinate}"
         if mine != base:
-            outcome.findings.append(Finding(
-                "clash", ERROR,
-                f"Ref {action.ref}: {header} was changed in the master since this return "
-                f"was issued (now '{_short(as_text(getattr(action, key)))}'); the officer's "
-                f"'{_short(as_text(value), 200)}' was not applied. Decide which to keep.",
-                file, RETURN_SHEET, cell.coordinate, action.ref))
-            continue
-        _apply(plan, action, key, value, outcome, when, who,
-               f"{_name_of(file)}!{RETURN_SHEET}!{cell.coordinate}")
+            set_before = earlier.entry(action.action_id, header, mine) if earlier else None
+            if set_before is None or not earlier.saved_since(set_before):
+                why, advice = earlier.why_not(set_before) if set_before is not None else (
+                    "was changed in the master since this return was issued (now "
+                    f"'{_short(as_text(getattr(action, key)))}')", "Decide which to keep.")
+                outcome.findings.append(Finding(
+                    "clash", ERROR, f"Ref {action.ref}: {header} {why}; the officer's "
+                    f"'{_short(as_text(value), 200)}' was not applied. {advice}", file,
+                    RETURN_SHEET, cell.coordinate, action.ref))
+                continue
+            earlier.replaced += 1
+            source = f"{source}, replacing {set_before.source or set_before.who}"
+        _apply(plan, action, key, value, outcome, when, who, source)
         changed = True
     if changed and schema.normalise_status(action.status) == "Complete" and \
             action.percent_complete != 100:

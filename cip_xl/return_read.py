@@ -10,8 +10,9 @@ row and cell an officer could have typed in, with its address, so that
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from operator import itemgetter
 from pathlib import Path
 
@@ -132,6 +133,41 @@ def read_return(path: str | Path, contract: Contract) -> ReturnedWorkbook:
                     "of the return.") from None
     finally:
         wb.close()
+
+
+#: the last-saved time in a package's core properties (W3C date-time, UTC or an offset)
+_MODIFIED = re.compile(
+    rb"<(?:\w+:)?modified\b[^>]*>\s*(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?"
+    rb"(?:\.\d+)?\s*(Z|[+-]\d\d:?\d\d)?\s*<")
+
+
+def saved_at(path: str | Path) -> datetime | None:
+    """When the workbook at ``path`` was last saved, as its core properties say (Excel
+    and LibreOffice set it on every save; copying or e-mailing the file does not), in
+    this machine's local time like the Audit sheet's times; ``None`` when the file does
+    not say or cannot be read. A time with no zone is taken as UTC, as Excel writes it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            core = archive.read("docProps/core.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    found = _MODIFIED.search(core[:65536])
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, zone = found.groups()
+    offset = timedelta(0)
+    if zone and zone != b"Z":
+        digits = zone[1:].replace(b":", b"")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        offset = -offset if zone[:1] == b"-" else offset
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute),
+                          int(second or 0), tzinfo=timezone(offset))
+    except ValueError:  # a month 13, a 25th hour
+        return None
+    return moment.astimezone().replace(tzinfo=None)
 
 
 def _fail(path: Path, code: str, message: str, sheet: str | None = None) -> PlanFileError:

@@ -1,6 +1,9 @@
 """Acting as an officer on a return, the way Excel would save it."""
 from __future__ import annotations
 
+import re
+import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import openpyxl
@@ -27,3 +30,20 @@ def return_for(folder: Path, department: str) -> Path:
     matches = [p for p in folder.glob("*.xlsx") if department.replace(" ", "_") in p.name]
     assert len(matches) == 1, (department, list(folder.glob("*.xlsx")))
     return matches[0]
+
+
+def set_saved_time(path: Path, local: datetime | None) -> None:
+    """Make ``path`` say it was last saved at the local time ``local`` (None: say
+    nothing), as Excel writes it in the core properties: UTC, to the second."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {item.filename: archive.read(item.filename) for item in archive.infolist()}
+    core = parts["docProps/core.xml"].decode("utf-8")
+    stamp = "" if local is None else \
+        local.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    core, count = re.subn(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                          lambda m: m.group(1) + stamp + m.group(2) if stamp else "", core)
+    assert count == 1, core
+    parts["docProps/core.xml"] = core.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -13,7 +13,7 @@ import cip_xl
 from cip_xl.returns import NEW_ACTIONS_SHEET, RETURN_SHEET
 
 from .conftest import convert_with_libreoffice, run_cli
-from .returns_helpers import edit_return, headers, return_for
+from .returns_helpers import edit_return, headers, return_for, set_saved_time
 
 
 @pytest.fixture
@@ -157,6 +157,74 @@ def test_same_action_in_two_returns_and_clash_with_master(cycle, tmp_path):
     result = cip_xl.api.merge(plan_path, [places])
     assert ("clash", "L3") in codes(result)
     assert action(plan_path, "5.2").progress_update == "Manager's note"
+
+
+def sheet_rows(path, sheet):
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+
+
+def test_a_corrected_copy_of_a_merged_return_replaces_what_the_first_copy_set(example_path,
+                                                                             tmp_path):
+    """"Sorry, please use this version": the officer's second copy, saved after the
+    first was merged, replaces the first copy's values — unless the manager changed one
+    since — and the first copy merged again afterwards does not undo the correction."""
+    plan_path, folder = example_path, tmp_path / "returns"
+    cip_xl.api.issue_returns(plan_path, folder, when=datetime(2026, 11, 16, 9))
+    first = return_for(folder, "Place")
+    (tmp_path / "mail").mkdir()
+    second = tmp_path / "mail" / "Place return - corrected.xlsx"
+    shutil.copy(first, second)
+    edit_return(first, {("5.1", "Progress update"): "Consultation opens in May",
+                        ("5.1", "% complete"): 40, ("5.2", "Progress update"): "Started"})
+    set_saved_time(first, datetime(2026, 11, 20, 8, 30))
+    assert cip_xl.api.merge(plan_path, [first], when=datetime(2026, 11, 20, 10)).saved
+
+    plan = cip_xl.load_plan(plan_path)  # the manager rewrites 5.2 by hand in between
+    next(a for a in plan.actions if a.ref == "5.2").progress_update = "Manager's wording"
+    cip_xl.save_plan(plan, plan_path)
+
+    edit_return(second, {("5.1", "Progress update"): "Consultation opens in June",
+                         ("5.1", "% complete"): 30, ("5.1", "Status"): "At risk",
+                         ("5.2", "Progress update"): "Started in October"})
+    set_saved_time(second, datetime(2026, 11, 21, 16, 5))
+    result = cip_xl.api.merge(plan_path, [second], when=datetime(2026, 11, 23, 9))
+    assert action(plan_path, "5.1").progress_update == "Consultation opens in June"
+    assert action(plan_path, "5.1").percent_complete == 30
+    assert action(plan_path, "5.1").status == "At risk"
+    assert action(plan_path, "5.2").progress_update == "Manager's wording"
+    resent = [f for f in result.findings if f.code == "return-resent"]
+    assert len(resent) == 1 and "2 values" in resent[0].message, result.findings
+    clash = [f for f in result.findings if f.code == "clash"]
+    assert [(f.ref, f.cell) for f in clash] == [("5.2", "L3")]
+    assert "changed in the master" in clash[0].message
+    audit = [r for r in sheet_rows(plan_path, "Audit") if r[2:3] and r[3] == "5.1"]
+    replaced = [r for r in audit if "replacing" in str(r[7])]
+    assert {r[4] for r in replaced} == {"Progress update", "% complete"}
+    assert all(first.name in str(r[7]) and second.name in str(r[1]) for r in replaced)
+    assert ("Progress update", "Consultation opens in May", "Consultation opens in June") in \
+        [tuple(r[4:7]) for r in audit]
+    record = next(r for r in sheet_rows(plan_path, "Returns") if r[0] == "Place")
+    assert "copy merged 23/11/2026 09:00: 4 applied" in str(record), record
+
+    # the first copy again, after the correction: it undoes nothing and says why
+    before = plan_path.read_bytes()
+    result = cip_xl.api.merge(plan_path, [first], when=datetime(2026, 11, 24, 9))
+    assert plan_path.read_bytes() == before and not result.saved
+    clash = {f.cell: f.message for f in result.findings if f.code == "clash"}
+    assert set(clash) == {"K2", "L2", "L3"}
+    assert "earlier copy of this return, merged 23/11/2026 09:00" in clash["L2"]
+    assert "saved before that merge" in clash["L2"] and "save it and merge it again" in \
+        clash["L2"]
+
+    # a copy that does not say when it was saved replaces nothing
+    third = tmp_path / "mail" / "Place return - third.xlsx"
+    shutil.copy(second, third)
+    edit_return(third, {("5.1", "Progress update"): "Consultation opens in July"})
+    set_saved_time(third, None)
+    result = cip_xl.api.merge(plan_path, [third], when=datetime(2026, 11, 25, 9))
+    assert action(plan_path, "5.1").progress_update == "Consultation opens in June"
+    assert any(f.code == "clash" and f.cell == "L2" and "does not say when it was saved"
+               in f.message for f in result.findings)
 
 
 def test_formulas_and_bad_values_are_text_or_findings(cycle):
