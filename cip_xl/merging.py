@@ -7,19 +7,26 @@ issued* (the return's hidden record), *as returned* and in the *master now*:
 * returned = master: already applied (merging twice changes nothing);
 * master = issued: the officer's change is applied and written to the Audit sheet;
 * otherwise the master changed since issue: a clash, reported, not applied — unless
-  the change was made by an earlier copy of this same return and this copy was saved
-  after that merge: the officer's corrected version replaces it (:class:`_EarlierCopy`).
+  another copy of this same return made the change and this copy was saved after that
+  one: the officer's corrected version replaces it (:class:`_OtherCopies`).
 
-Edits to locked columns, deleted, copied or reordered rows, unknown Action IDs, the same
-action in two returns, returns for another plan or an old revision, and values that do
+Edits to locked columns, deleted, copied or reordered rows, unknown Action IDs, returns
+for another plan or an old revision, and values that do
 not fit (a status outside the list, text in % complete, an unreadable date) are findings
 naming file, sheet and cell — never applied silently. Proposed revised dates, comments
 and proposed new actions become change requests. The master is locked for the merge,
 backed up and replaced atomically, and only when something changed.
+
+Copies of one return (the officer's corrected version; a directorate's return filled in
+by two heads of service) merge cell by cell like any return, in one run or in several,
+in any order: what one copy changed and another left as issued is kept, and where two
+copies changed a cell differently the copy saved last wins, with a warning naming the
+value it replaced.
 """
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -123,7 +130,6 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         before = _snapshot(plan)
         id_missing = any(f.code == "plan-id-missing" for f in reading.findings)
         by_id = {a.action_id: a for a in plan.actions}
-        claimed: dict[str, Path] = {}
         trail = _Trail(plan_path, contract, plan)
         open_in_excel = [Path(path) for path in returns if _excel_lock_file(Path(path))]
         for path in returns:
@@ -147,8 +153,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 outcome.refused = True
                 outcome.findings.append(exc.finding)
                 continue
-            _merge_one(plan, by_id, returned, outcome, claimed, when, contract, id_missing,
-                       trail)
+            _merge_one(plan, by_id, returned, outcome, when, contract, id_missing, trail)
         for lock_file in open_in_excel:
             for outcome in result.outcomes:
                 if _locked_by(lock_file, outcome.file):
@@ -230,30 +235,35 @@ class _Trail:
         return [*self._read, *self._plan.audit]
 
 
-@dataclass
-class _EarlierCopy:
-    """What an earlier copy of a return set in the master, for a copy of the same return
-    (same plan, revision and department: the same issue record) merged again — the
-    officer's corrected version, sent after the first.
+#: how the Audit sheet's "who" gives the time a return was saved
+_SAVED = "%d/%m/%Y %H:%M:%S"
+_SAVED_IN = re.compile(r", saved (\d\d/\d\d/\d{4} \d\d:\d\d:\d\d)\)$")
 
-    A value the earlier copy set, and nobody has changed since (the master still holds
-    the trail's latest entry for it), is the officer's own answer, not a change made in
-    the master: a copy saved *after* that copy was merged replaces it. A copy saved
-    before then — the first version merged again after the correction — does not, and
-    clashes as before, with the reason. The saved time is the one Excel and LibreOffice
-    keep inside the file (``docProps/core.xml``), which copying or e-mailing keeps.
+
+@dataclass
+class _OtherCopies:
+    """What other copies of a return set in the master: copies of one issue record
+    (same plan, revision and department), such as the officer's corrected version sent
+    after the first, or a directorate's return filled in by two people.
+
+    Merging a copy is the usual three-way comparison, but a cell whose master value was
+    set by another copy — the trail's latest entry for it came from a copy of this
+    return, and the master still holds that entry's value, so nobody has changed it
+    since — is the officer's own earlier answer, not a change made in the master: the
+    copy *saved later* wins. Saved times are those Excel and LibreOffice keep inside
+    the file (``docProps/core.xml``), which copying or e-mailing keeps; merging writes
+    them into the Audit sheet's "who". An entry without one (written before cip-xl kept
+    it) counts as saved when it was merged. A copy that does not say when it was saved
+    replaces nothing.
     """
 
-    merged: datetime
     saved: datetime | None
     set_by_copy: dict[tuple[str, str], AuditEntry]
-    replaced: int = 0
 
     @classmethod
-    def of(cls, plan: Plan, returned: ReturnedWorkbook, trail: _Trail) -> _EarlierCopy | None:
-        """The earlier copy's values, or None when this return was not merged before."""
-        from .return_read import saved_at
-
+    def of(cls, plan: Plan, returned: ReturnedWorkbook, trail: _Trail) -> _OtherCopies | None:
+        """The values copies of ``returned`` set, or None when no copy of it was merged
+        before (in this run or an earlier one)."""
         record = next((r for r in plan.returns_log
                        if r.fingerprint == returned.fingerprint and r.merged is not None),
                       None)
@@ -266,39 +276,46 @@ class _EarlierCopy:
                     isinstance(entry.when, datetime) and \
                     (record.issued is None or entry.when >= record.issued):
                 set_by_copy[(str(entry.action_id), str(entry.field))] = entry
-        return cls(record.merged, saved_at(returned.path), set_by_copy)
+        return cls(returned.saved, set_by_copy)
 
     def entry(self, action_id: str, header: str, now: object) -> AuditEntry | None:
         """The trail's entry by which a copy of this return set ``header`` of the action
-        to what the master holds ``now`` (normalised), if it did."""
+        to what the master holds ``now`` (normalised), if one did."""
         entry = self.set_by_copy.get((action_id, header))
         return entry if entry is not None and _norm(entry.new) == now else None
 
-    def saved_since(self, entry: AuditEntry) -> bool:
-        return self.saved is not None and self.saved > entry.when
+    @staticmethod
+    def saved_by(entry: AuditEntry) -> datetime:
+        """When the copy that made ``entry`` was saved, or at the latest merged."""
+        found = _SAVED_IN.search(entry.who)
+        if found is not None:
+            with contextlib.suppress(ValueError):
+                return datetime.strptime(found.group(1), _SAVED)
+        return entry.when
+
+    def saved_after(self, entry: AuditEntry) -> bool:
+        """Whether this copy was saved after the copy that made ``entry``."""
+        return self.saved is not None and self.saved > self.saved_by(entry)
 
     def why_not(self, entry: AuditEntry) -> tuple[str, str]:
         """Why this copy does not replace the value ``entry`` set, and what to do."""
-        by = (f"was set to '{_short(as_text(entry.new))}' by an earlier copy of this "
-              f"return, merged {entry.when:%d/%m/%Y %H:%M} ({entry.source or entry.who})")
+        by = f"was set to '{_short(as_text(entry.new))}' by {entry.who}"
         if self.saved is None:
-            return (f"{by}, and this copy does not say when it was saved",
-                    "Decide which to keep.")
-        return (f"{by}, and this copy was saved before that merge "
-                f"({self.saved:%d/%m/%Y %H:%M}), so it is not the later version",
-                "If it is the officer's correction after all, open it in Excel, save it "
-                "and merge it again; otherwise nothing needs doing.")
+            return f"{by}, and this copy does not say when it was saved", \
+                "Decide which to keep."
+        return (f"{by}, and this copy was saved before that one ({self.saved:{_SAVED}})",
+                "The later copy's value stands; if this copy is the officer's latest after "
+                "all, open it in Excel, save it and merge it again.")
 
 
 def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
-               outcome: ReturnOutcome, claimed: dict[str, Path], when: datetime,
-               contract: Contract, id_missing: bool = False,
-               trail: _Trail | None = None) -> None:
+               outcome: ReturnOutcome, when: datetime, contract: Contract,
+               id_missing: bool = False, trail: _Trail | None = None) -> None:
     """Merge one return into ``plan`` (``by_id``: its actions by Action ID; a merge
     adds no actions — new ones are requests — and removes none). ``id_missing``: the
     master's Plan ID was blank when it was read (see ``plan-id-missing``). ``trail``
-    gives the Audit sheet's entries when this return was merged before (a corrected
-    copy: see :class:`_EarlierCopy`)."""
+    gives the Audit sheet's entries when a copy of this return was merged before (see
+    :class:`_OtherCopies`)."""
     path = returned.path
     outcome.department = returned.department
     file = str(path)
@@ -337,8 +354,9 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                       "were issued again since). Ask for the latest return instead; nothing "
                       "in this one was taken in.")
     outcome.findings.extend(returned.findings)
-    who = f"{returned.department} return ({path.name})"
-    earlier = _EarlierCopy.of(plan, returned, trail) if trail is not None else None
+    who = f"{returned.department} return ({path.name}" + (
+        f", saved {returned.saved:{_SAVED}})" if returned.saved is not None else ")")
+    copies = _OtherCopies.of(plan, returned, trail) if trail is not None else None
     seen_rows: set[str] = set()
     reordered = False
 
@@ -356,13 +374,6 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
         seen_rows.add(row.action_id)
         if row.row != issued.row:
             reordered = True
-        if row.action_id in claimed and claimed[row.action_id] != path:
-            outcome.findings.extend(_typed_findings(
-                row, file, "action-in-two-returns",
-                f"Ref {issued.values.get('ref')} is also in {claimed[row.action_id].name}, "
-                "merged first; this copy is not taken in", issued.values))
-            continue
-        claimed[row.action_id] = path
         action = by_id.get(row.action_id)
         if action is None:
             outcome.findings.extend(_typed_findings(
@@ -372,7 +383,7 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                 issued.values))
             continue
         _merge_row(plan, action, row, issued.values, returned.columns, outcome, when, who,
-                   file, earlier)
+                   file, copies)
 
     returned_ids = {r.action_id for r in returned.rows}
     for action_id, issued in returned.issued.items():
@@ -391,15 +402,6 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
     for row in returned.new_actions:
         _new_action(plan, row, returned, outcome, when, who, NEW_ACTIONS_SHEET)
 
-    replaced = earlier.replaced if earlier is not None else 0
-    if replaced:
-        outcome.findings.append(Finding(
-            "return-resent", INFO,
-            f"{path.name} is another copy of the {returned.department} return merged on "
-            f"{earlier.merged:%d/%m/%Y %H:%M}, saved since then: {replaced} value"
-            f"{'s' if replaced != 1 else ''} the earlier copy had set (and nobody had "
-            "changed since) were replaced by this copy's; the Audit sheet keeps both.",
-            file, RETURN_SHEET))
     for record in plan.returns_log:
         if record.fingerprint == returned.fingerprint and record.merged is None:
             record.merged = when
@@ -510,11 +512,11 @@ def _name_of(file: str) -> str:
 
 def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                columns: dict[str, str], outcome: ReturnOutcome, when: datetime, who: str,
-               file: str, earlier: _EarlierCopy | None = None) -> None:
+               file: str, copies: _OtherCopies | None = None) -> None:
     """Three-way merge of one returned row; columns missing from the return (reported
     when it was read) are skipped, an empty cell in a present column is a cleared value.
-    ``earlier``: what an earlier copy of the same return set, which this copy replaces
-    where the master still holds it and this copy was saved after it was merged."""
+    ``copies``: what other copies of the same return set, which this copy replaces where
+    the master still holds it and this copy was saved after them."""
     for key in LOCKED_FIELDS:
         if key not in columns:
             continue
@@ -547,9 +549,9 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         header = schema.COLUMNS_BY_KEY[key].header
         source = f"{_name_of(file)}!{RETURN_SHEET}!{cell.coordinate}"
         if mine != base:
-            set_before = earlier.entry(action.action_id, header, mine) if earlier else None
-            if set_before is None or not earlier.saved_since(set_before):
-                why, advice = earlier.why_not(set_before) if set_before is not None else (
+            set_by = copies.entry(action.action_id, header, mine) if copies else None
+            if set_by is None or not copies.saved_after(set_by):
+                why, advice = copies.why_not(set_by) if set_by is not None else (
                     "was changed in the master since this return was issued (now "
                     f"'{_short(as_text(getattr(action, key)))}')", "Decide which to keep.")
                 outcome.findings.append(Finding(
@@ -557,8 +559,13 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                     f"'{_short(as_text(value), 200)}' was not applied. {advice}", file,
                     RETURN_SHEET, cell.coordinate, action.ref))
                 continue
-            earlier.replaced += 1
-            source = f"{source}, replacing {set_before.source or set_before.who}"
+            outcome.findings.append(Finding(
+                "copy-replaced", WARNING,
+                f"Ref {action.ref}: {header} '{_short(as_text(set_by.new))}', set by "
+                f"{set_by.who}, was replaced by this copy's "
+                f"'{_short(as_text(value), 200)}': this copy was saved later.", file,
+                RETURN_SHEET, cell.coordinate, action.ref))
+            source = f"{source}, replacing {set_by.source or set_by.who}"
         _apply(plan, action, key, value, outcome, when, who, source)
         changed = True
     if changed and schema.normalise_status(action.status) == "Complete" and \

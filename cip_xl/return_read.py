@@ -64,6 +64,8 @@ class ReturnedWorkbook:
     findings: list[Finding] = field(default_factory=list)
     #: column letter of each field found in the Return sheet's header
     columns: dict[str, str] = field(default_factory=dict)
+    #: when the officer last saved it (:func:`saved_time`), if the file says
+    saved: datetime | None = None
 
     @property
     def department(self) -> str:
@@ -141,18 +143,12 @@ _MODIFIED = re.compile(
     rb"(?:\.\d+)?\s*(Z|[+-]\d\d:?\d\d)?\s*<")
 
 
-def saved_at(path: str | Path) -> datetime | None:
-    """When the workbook at ``path`` was last saved, as its core properties say (Excel
-    and LibreOffice set it on every save; copying or e-mailing the file does not), in
-    this machine's local time like the Audit sheet's times; ``None`` when the file does
-    not say or cannot be read. A time with no zone is taken as UTC, as Excel writes it."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            core = archive.read("docProps/core.xml")
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return None
+def saved_time(core: bytes) -> datetime | None:
+    """When a workbook was last saved, from its core properties part ``core``
+    (``docProps/core.xml``: Excel and LibreOffice set it on every save; copying or
+    e-mailing the file does not), in this machine's local time like the Audit sheet's
+    times; ``None`` when the part does not say. A time with no zone is taken as UTC, as
+    Excel writes it."""
     found = _MODIFIED.search(core[:65536])
     if found is None:
         return None
@@ -165,9 +161,9 @@ def saved_at(path: str | Path) -> datetime | None:
     try:
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute),
                           int(second or 0), tzinfo=timezone(offset))
-    except ValueError:  # a month 13, a 25th hour
+        return moment.astimezone().replace(tzinfo=None)
+    except (ValueError, OverflowError):  # a month 13, a 25th hour, the year 1
         return None
-    return moment.astimezone().replace(tzinfo=None)
 
 
 def _fail(path: Path, code: str, message: str, sheet: str | None = None) -> PlanFileError:
@@ -289,8 +285,13 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                         f"{column_letters(column)}{number}"))
             if any(c.value is not None for c in cells.values()):
                 new_actions.append(ReturnedRow(number, "", cells))
+    try:
+        saved = saved_time(wb.part("docProps/core.xml"))
+    except KeyError:  # a package with no core properties
+        saved = None
     return ReturnedWorkbook(path, meta, issued, rows, new_actions, findings,
-                            {key: column_letters(index) for index, key in position.items()})
+                            {key: column_letters(index) for index, key in position.items()},
+                            saved)
 
 
 def _quote(value: object, limit: int = 200) -> str:

@@ -135,20 +135,42 @@ def test_return_for_another_plan_or_old_revision_is_refused(cycle, tmp_path):
     assert plan_path.read_bytes() == before
 
 
-def test_same_action_in_two_returns_and_clash_with_master(cycle, tmp_path):
+def test_copies_of_one_return_merge_cell_by_cell_and_the_later_saved_wins(cycle, tmp_path):
+    """A directorate's return filled in by two heads of service, each in a copy: both
+    copies' edits are taken in, in one run; where both changed one cell, the copy saved
+    later wins whichever order the files are listed in, with a warning."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     (tmp_path / "copies").mkdir()
     copy = tmp_path / "copies" / "Place-second-copy.xlsx"
     shutil.copy(place, copy)
-    edit_return(place, {("5.1", "Progress update"): "First version"})
-    edit_return(copy, {("5.1", "Progress update"): "Second version"})
-    result = cip_xl.api.merge(plan_path, [place, copy])
-    assert action(plan_path, "5.1").progress_update == "First version"
-    clash = [f for f in result.findings if f.code == "action-in-two-returns"]
-    assert clash and "Second version" in clash[0].message and clash[0].file == str(copy)
+    edit_return(place, {("5.1", "Progress update"): "First version",
+                        ("5.2", "% complete"): 50})
+    edit_return(copy, {("5.1", "Progress update"): "Second version",
+                       ("5.2", "Progress update"): "Only in the copy"})
+    set_saved_time(place, datetime(2026, 11, 20, 8))
+    set_saved_time(copy, datetime(2026, 11, 20, 9))
+    pristine = tmp_path / "pristine.xlsx"
+    shutil.copy(plan_path, pristine)
+    for order in ([place, copy], [copy, place]):
+        shutil.copy(pristine, plan_path)
+        result = cip_xl.api.merge(plan_path, order)
+        assert action(plan_path, "5.1").progress_update == "Second version"
+        assert action(plan_path, "5.2").progress_update == "Only in the copy"
+        assert action(plan_path, "5.2").percent_complete == 50
+        found = {(f.code, f.file, f.cell) for f in result.findings}
+        if order[0] == place:
+            assert found == {("copy-replaced", str(copy), "L2")}, result.findings
+            assert "'First version', set by Place return (Return_Place" in \
+                result.findings[0].message
+        else:
+            assert found == {("clash", str(place), "L2")}, result.findings
+            assert "saved before that one" in result.findings[0].message
 
+
+def test_clash_with_the_master(cycle):
     # the manager edits 5.2 in the master after issue; the officer edits it too
+    plan_path, folder = cycle
     plan = cip_xl.load_plan(plan_path)
     next(a for a in plan.actions if a.ref == "5.2").progress_update = "Manager's note"
     cip_xl.save_plan(plan, plan_path)
@@ -192,8 +214,11 @@ def test_a_corrected_copy_of_a_merged_return_replaces_what_the_first_copy_set(ex
     assert action(plan_path, "5.1").percent_complete == 30
     assert action(plan_path, "5.1").status == "At risk"
     assert action(plan_path, "5.2").progress_update == "Manager's wording"
-    resent = [f for f in result.findings if f.code == "return-resent"]
-    assert len(resent) == 1 and "2 values" in resent[0].message, result.findings
+    replaced = {f.cell: f for f in result.findings if f.code == "copy-replaced"}
+    assert set(replaced) == {"K2", "L2"} and all(f.severity == "warning"
+                                                   for f in replaced.values())
+    assert "'Consultation opens in May', set by Place return (Return_Place" in \
+        replaced["L2"].message and "saved 20/11/2026 08:30:00)" in replaced["L2"].message
     clash = [f for f in result.findings if f.code == "clash"]
     assert [(f.ref, f.cell) for f in clash] == [("5.2", "L3")]
     assert "changed in the master" in clash[0].message
@@ -212,8 +237,9 @@ def test_a_corrected_copy_of_a_merged_return_replaces_what_the_first_copy_set(ex
     assert plan_path.read_bytes() == before and not result.saved
     clash = {f.cell: f.message for f in result.findings if f.code == "clash"}
     assert set(clash) == {"K2", "L2", "L3"}
-    assert "earlier copy of this return, merged 23/11/2026 09:00" in clash["L2"]
-    assert "saved before that merge" in clash["L2"] and "save it and merge it again" in \
+    assert "set to 'Consultation opens in June' by Place return (Place return - " \
+        "corrected.xlsx, saved 21/11/2026 16:05:00)" in clash["L2"]
+    assert "saved before that one" in clash["L2"] and "save it and merge it again" in \
         clash["L2"]
 
     # a copy that does not say when it was saved replaces nothing
