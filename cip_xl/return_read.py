@@ -19,9 +19,9 @@ from pathlib import Path
 from .fastbook import column_letters, plain_value
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
-from .returns import (FORMAT, META_SHEET, NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET,
-                      RETURN_SHEET, fingerprint, return_columns,
-                      text_fingerprint)
+from .returns import (FORMAT, INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET,
+                      NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET, RETURN_SHEET, fingerprint,
+                      return_columns, text_fingerprint)
 from .schema import Contract, header_key
 
 
@@ -285,6 +285,9 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                         f"{column_letters(column)}{number}"))
             if any(c.value is not None for c in cells.values()):
                 new_actions.append(ReturnedRow(number, "", cells))
+    for title in wb.sheetnames:
+        if title not in _ISSUED_SHEETS:
+            findings.extend(_added_sheet(wb, title, path))
     try:
         saved = saved_time(wb.part("docProps/core.xml"))
     except KeyError:  # a package with no core properties
@@ -292,6 +295,46 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
     return ReturnedWorkbook(path, meta, issued, rows, new_actions, findings,
                             {key: column_letters(index) for index, key in position.items()},
                             saved)
+
+
+#: the sheets a return is issued with; anything else was added by whoever filled it in
+_ISSUED_SHEETS = frozenset((META_SHEET, RETURN_SHEET, NEW_ACTIONS_SHEET, INSTRUCTIONS_SHEET,
+                            LISTS_SHEET))
+#: typed cells of an added sheet named one by one; the rest are counted
+ADDED_SHEET_CELLS_NAMED = 20
+
+
+def _added_sheet(wb, title: str, path: Path) -> list[Finding]:
+    """Findings for what is typed on sheet ``title``, which the return was not issued
+    with (an officer's own notes, a copy of the Return sheet): none of it is taken into
+    the plan, so each cell is named — the first :data:`ADDED_SHEET_CELLS_NAMED`, then
+    how many more and where. A cell holding what the same cell of the Return sheet holds
+    (a copy of that sheet) loses nothing and is not named."""
+    try:
+        return_sheet = wb[RETURN_SHEET]
+        typed = [(number, column, value) for number, cells in _typed_cells(wb[title], 1)
+                 for column, value, _ in cells
+                 if value != return_sheet.value(number, column)]
+    except Exception:  # a chart sheet, a dialog sheet: nothing calamine reads as cells
+        return [Finding("return-sheet-added", WARNING,
+                        f"A sheet '{title}' was added to the return; cip-xl cannot read it, "
+                        "and nothing on it is taken into the plan. Look at it in Excel.",
+                        str(path), title)]
+    findings = [Finding("return-sheet-added", ERROR,
+                        f"'{_quote(value)}' was typed on a sheet '{title}' added to the "
+                        "return; it is not taken into the plan.", str(path), title,
+                        f"{column_letters(column)}{number}")
+                for number, column, value in typed[:ADDED_SHEET_CELLS_NAMED]]
+    if len(typed) > ADDED_SHEET_CELLS_NAMED:
+        rest = typed[ADDED_SHEET_CELLS_NAMED:]
+        first, last = rest[0], rest[-1]
+        findings.append(Finding(
+            "return-sheet-added", ERROR,
+            f"{len(rest):,} more cells typed on the added sheet '{title}', from "
+            f"{column_letters(first[1])}{first[0]} to {column_letters(last[1])}{last[0]}, "
+            "are not taken into the plan either.", str(path), title,
+            f"{column_letters(first[1])}{first[0]}"))
+    return findings
 
 
 def _quote(value: object, limit: int = 200) -> str:

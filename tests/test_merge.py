@@ -371,6 +371,36 @@ def test_what_is_typed_where_it_cannot_go_is_named_by_cell(cycle):
     assert [r.proposed for r in proposed] == ["Trial a repair café"]
 
 
+def test_what_is_typed_on_a_sheet_added_to_the_return_is_named(cycle):
+    """An officer who unprotects the workbook and adds a sheet of notes, or copies the
+    Return sheet and types in the copy, loses nothing silently: each typed cell is named
+    (the first twenty, then how many more and where), the Return sheet still merges."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "On the Return sheet"})
+    wb = openpyxl.load_workbook(place)
+    notes = wb.create_sheet("My notes")
+    notes["B2"] = "5.3 is late: staff sickness"
+    copied = wb.copy_worksheet(wb[RETURN_SHEET])
+    copied["L3"] = "Typed in the copy"
+    big = wb.create_sheet("Pasted")
+    for row in range(1, 8):
+        for column in range(1, 5):
+            big.cell(row, column, f"r{row}c{column}")
+    wb.save(place)
+    result = cip_xl.api.merge(plan_path, [place])
+    assert action(plan_path, "5.1").progress_update == "On the Return sheet"
+    added = [f for f in result.findings if f.code == "return-sheet-added"]
+    assert ("My notes", "B2") in {(f.sheet, f.cell) for f in added}
+    assert [(f.sheet, f.cell) for f in added if f.sheet == copied.title] == \
+        [(copied.title, "L3")]  # the cells copied as they were lose nothing
+    pasted = [f for f in added if f.sheet == "Pasted"]
+    assert len(pasted) == 21 and pasted[19].cell == "D5" and \
+        "r5c4" in pasted[19].message
+    assert "8 more cells" in pasted[20].message and "from A6 to D7" in pasted[20].message
+    assert all(f.severity == "error" for f in added)
+
+
 def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
