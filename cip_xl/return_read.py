@@ -288,6 +288,8 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
     for title in wb.sheetnames:
         if title not in _ISSUED_SHEETS:
             findings.extend(_added_sheet(wb, title, path))
+    if INSTRUCTIONS_SHEET in wb.sheetnames and not _protected(wb, INSTRUCTIONS_SHEET):
+        findings.extend(_typed_on_instructions(wb, path, meta.get("instructions")))
     try:
         saved = saved_time(wb.part("docProps/core.xml"))
     except KeyError:  # a package with no core properties
@@ -335,6 +337,49 @@ def _added_sheet(wb, title: str, path: Path) -> list[Finding]:
             "are not taken into the plan either.", str(path), title,
             f"{column_letters(first[1])}{first[0]}"))
     return findings
+
+
+def _protected(wb, title: str) -> bool:
+    """Whether sheet ``title`` is still protected (then nothing can have been typed on
+    it in Excel or LibreOffice): a look at its XML, which is small, without parsing."""
+    try:
+        xml = wb.part(wb.sheet_part(title))
+    except KeyError:
+        return False
+    found = re.search(rb"<(?:\w+:)?sheetProtection\b[^>]*>", xml)
+    return found is not None and re.search(rb'\bsheet="(?:1|true)"', found.group(0)) is not None
+
+
+def _typed_on_instructions(wb, path: Path, issued: object) -> list[Finding]:
+    """Findings for what was typed on the Instructions sheet after its protection was
+    taken off: anything but the issued lines in column A (``issued``: the record's
+    JSON list of them; a return issued before it was recorded has only its cells
+    outside those lines named)."""
+    try:
+        lines = json.loads(issued) if isinstance(issued, str) else None
+    except ValueError:
+        lines = None
+    if not isinstance(lines, list):
+        lines = None
+    findings = []
+    for number, cells in _typed_cells(wb[INSTRUCTIONS_SHEET], 1):
+        for column, value, _ in cells:
+            if column == 1 and number <= (len(lines) if lines is not None else
+                                          _INSTRUCTION_LINES):
+                if lines is None or " ".join(str(value).split()) == \
+                        " ".join(str(lines[number - 1]).split()):
+                    continue
+            findings.append(Finding(
+                "return-instructions-typed", ERROR,
+                f"'{_quote(value)}' was typed on the {INSTRUCTIONS_SHEET} sheet; it is not "
+                "taken into the plan.", str(path), INSTRUCTIONS_SHEET,
+                f"{column_letters(column)}{number}"))
+    return findings
+
+
+#: how many lines the Instructions sheet of a return has (for returns whose record
+#: does not list them)
+_INSTRUCTION_LINES = 15
 
 
 def _quote(value: object, limit: int = 200) -> str:

@@ -200,11 +200,16 @@ def return_content(plan: Plan, department: str, actions: list[Action], contract:
                  ("department", department), ("by", by),
                  ("issued", issued_at.isoformat(timespec="seconds")),
                  ("plan_title", plan.settings.plan_title)]
+    instructions = _instructions(plan, department, len(actions), issued_at)
+    # the Instructions text as issued, so that a merge can tell an officer's typing
+    # from it (it is not part of the fingerprint: it decides only what is reported)
+    meta_rows.append(("instructions", json.dumps([text for text, _ in instructions],
+                                                 ensure_ascii=False)))
     return_print = fingerprint([plan.settings.plan_id, plan.settings.revision, department,
                                 [row[2] for row in rows_meta]])
     meta_rows.append(("fingerprint", return_print))
     return ReturnContent(department, cells, heights, rows_meta, meta_rows, return_print,
-                         _instructions(plan, department, len(actions), issued_at),
+                         instructions,
                          property_text(f"{plan.settings.plan_title}: return for "
                                        f"{department}"))
 

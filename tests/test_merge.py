@@ -401,6 +401,33 @@ def test_what_is_typed_on_a_sheet_added_to_the_return_is_named(cycle):
     assert all(f.severity == "error" for f in added)
 
 
+def test_what_is_typed_on_the_instructions_sheet_is_named(cycle):
+    """The Instructions sheet promises that nothing typed is lost: with its protection
+    taken off, what an officer types on it (beside, below or over the issued lines) is
+    named by cell; the issued lines themselves are not."""
+    from cip_xl import return_read
+    from cip_xl.returns import INSTRUCTIONS_SHEET
+
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    wb = openpyxl.load_workbook(place)
+    guide = wb[INSTRUCTIONS_SHEET]
+    issued_lines = guide.max_row
+    assert return_read._INSTRUCTION_LINES == issued_lines
+    assert guide.protection.sheet and not cip_xl.api.merge(plan_path, [place]).findings
+    guide.protection.sheet = False
+    guide["B3"] = "Note for Sam: 5.2 needs your sign-off"
+    guide["A5"] = "What to do (ignore 3, we have no new actions)"
+    guide.cell(issued_lines + 3, 1, "Late because of the election")
+    wb.save(place)
+    found = [f for f in cip_xl.api.merge(plan_path, [place]).findings
+             if f.code == "return-instructions-typed"]
+    assert {(f.sheet, f.cell) for f in found} == {
+        (INSTRUCTIONS_SHEET, "A5"), (INSTRUCTIONS_SHEET, "B3"),
+        (INSTRUCTIONS_SHEET, f"A{issued_lines + 3}")}
+    assert any("Note for Sam" in f.message for f in found)
+
+
 def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
