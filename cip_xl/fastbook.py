@@ -400,6 +400,10 @@ class FastWorkbook:
         """The package part holding sheet ``title``."""
         return self._parts[title]
 
+    def part_names(self) -> list[str]:
+        """The names of every part in the package."""
+        return self._archive.namelist()
+
     def first_row(self, title: str) -> tuple:
         """The values in row 1 of sheet ``title``, blank as None: from the sheet if it
         has been read, else from the start of its XML alone — a log's headers, looked

@@ -36,6 +36,7 @@ from typing import Callable
 from . import schema
 from .cells import NOT_KEPT, as_text
 from .dates import parse_due
+from .filecheck import row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
 from .plan_read import EXCEL_CELL_LIMIT, EXCEL_ERRORS
@@ -401,6 +402,8 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
             "order is unchanged.", file, RETURN_SHEET))
     for row in returned.new_actions:
         _new_action(plan, row, returned, outcome, when, who, NEW_ACTIONS_SHEET)
+    if returned.notes:
+        _notes(plan, by_id, returned, outcome, when, who)
 
     for record in plan.returns_log:
         if record.fingerprint == returned.fingerprint and record.merged is None:
@@ -411,6 +414,30 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
             record.result = (f"{record.result}; copy merged {when:%d/%m/%Y %H:%M}: "
                              f"{len(outcome.applied)} applied, {len(outcome.refusals)} "
                              f"refused, {len(outcome.requests)} requests")
+
+
+def _notes(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
+           outcome: ReturnOutcome, when: datetime, who: str) -> None:
+    """The notes an officer attached to cells (Excel's Review > New Note or New Comment,
+    which the Return sheet's protection allows): one on an action's row of the Return
+    sheet becomes a comment on that action, on the Change requests sheet like the
+    Comment column; any other is a finding with its text, so none is lost."""
+    file = str(returned.path)
+    action_at: dict[int, Action] = {}
+    for row in returned.rows:
+        action = by_id.get(row.action_id) if row.action_id in returned.issued else None
+        if action is not None:
+            action_at.setdefault(row.row, action)
+    for (sheet, cell), text in returned.notes.items():
+        action = action_at.get(row_of(cell)) if sheet == RETURN_SHEET else None
+        if action is not None:
+            _request(plan, outcome, when, who, action, "Comment", text, "",
+                     f"{_name_of(file)}!{sheet}!{cell} (a note on the cell)")
+        else:
+            outcome.findings.append(Finding(
+                "return-note", ERROR,
+                f"A note on this cell says '{_short(text, 200)}'; notes here are not taken "
+                "into the plan.", file, sheet, cell))
 
 
 def _short(text: object, limit: int = 60) -> str:

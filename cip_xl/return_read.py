@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from operator import itemgetter
 from pathlib import Path
 
+from .cell_notes import cell_notes
 from .fastbook import column_letters, plain_value
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
@@ -66,6 +67,8 @@ class ReturnedWorkbook:
     columns: dict[str, str] = field(default_factory=dict)
     #: when the officer last saved it (:func:`saved_time`), if the file says
     saved: datetime | None = None
+    #: notes attached to cells (:mod:`cip_xl.cell_notes`): (sheet, cell) → text
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def department(self) -> str:
@@ -294,9 +297,11 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
         saved = saved_time(wb.part("docProps/core.xml"))
     except KeyError:  # a package with no core properties
         saved = None
+    notes = {(title, cell): text for title, cells in cell_notes(wb).items()
+             for cell, text in cells.items()}
     return ReturnedWorkbook(path, meta, issued, rows, new_actions, findings,
                             {key: column_letters(index) for index, key in position.items()},
-                            saved)
+                            saved, notes)
 
 
 #: the sheets a return is issued with; anything else was added by whoever filled it in

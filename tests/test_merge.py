@@ -428,6 +428,72 @@ def test_what_is_typed_on_the_instructions_sheet_is_named(cycle):
     assert any("Note for Sam" in f.message for f in found)
 
 
+def _with_threaded_comment(path, sheet_part, ref, texts):
+    """Add an Excel 365 threaded comment (a comment and its replies) on ``ref`` of the
+    sheet in ``sheet_part``, as Excel writes it beside the placeholder note it keeps for
+    older versions (which the caller has put on the cell)."""
+    import zipfile
+
+    from .corpus import rezip
+
+    ns = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+    first = "{11111111-2222-3333-4444-555555555555}"
+    items = [f'<threadedComment ref="{ref}" dT="2026-11-20T09:00:00.00" '
+             f'personId="{{00000000-0000-0000-0000-000000000001}}" '
+             f'id="{first if i == 0 else "{%08d-0000-0000-0000-000000000000}" % i}"'
+             + (f' parentId="{first}"' if i else "") + f"><text>{text}</text></threadedComment>"
+             for i, text in enumerate(texts)]
+    thread = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              f'<ThreadedComments xmlns="{ns}">{"".join(items)}</ThreadedComments>')
+    rels_part = sheet_part.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    with zipfile.ZipFile(path) as archive:
+        rels = archive.read(rels_part).decode()
+        types = archive.read("[Content_Types].xml").decode()
+    rels = rels.replace("</Relationships>", '<Relationship Id="rIdTc1" Type="http://schemas'
+                        '.microsoft.com/office/2017/10/relationships/threadedComment" '
+                        'Target="../threadedComments/threadedComment1.xml"/></Relationships>')
+    types = types.replace("</Types>", '<Override PartName="/xl/threadedComments/threaded'
+                          'Comment1.xml" ContentType="application/vnd.ms-excel.threadedcomments'
+                          '+xml"/></Types>')
+    moved = path.with_suffix(".tmp.xlsx")
+    rezip(path, moved, {rels_part: rels.encode(), "[Content_Types].xml": types.encode(),
+                        "xl/threadedComments/threadedComment1.xml": thread.encode()})
+    moved.replace(path)
+
+
+def test_notes_on_a_return_are_kept_as_comments_or_named(cycle):
+    """The Return sheet's protection lets officers attach notes and (Excel 365) threaded
+    comments: one on an action's row reaches the Change requests sheet as a comment on
+    that action, once however often the return is merged; any other is a finding."""
+    from openpyxl.comments import Comment
+
+    from cip_xl.fastbook import FastWorkbook
+
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    wb = openpyxl.load_workbook(place)
+    ws = wb[RETURN_SHEET]
+    ws["L2"].comment = Comment("Jo Bloggs:\nSee the cabinet paper of 12 November", "Jo")
+    ws["K3"].comment = Comment("[Threaded comment]\n\nYour version of Excel allows you to "
+                               "read this threaded comment; however...", "tc")
+    ws["A1"].comment = Comment("Why is 5.4 not on my list?", "Jo")
+    wb.save(place)
+    sheet_part = FastWorkbook(place).sheet_part(RETURN_SHEET)
+    _with_threaded_comment(place, sheet_part, "K3", ["Waiting on legal", "Chased 19/11"])
+
+    for _ in range(2):
+        result = cip_xl.api.merge(plan_path, [place])
+        requests = [r for r in sheet_rows(plan_path, "Change requests")
+                    if r and "note on the cell" in str(r)]
+        assert len(requests) == 2, requests
+    by_ref = {r[4]: r for r in requests}
+    assert by_ref["5.1"][5:7] == ["Comment", "Jo Bloggs:\nSee the cabinet paper of 12 November"]
+    assert by_ref["5.2"][5:7] == ["Comment", "Waiting on legal\nChased 19/11"]
+    assert "Your version of Excel" not in str(requests)
+    assert [(f.code, f.cell) for f in result.findings] == [("return-note", "A1")]
+    assert "Why is 5.4 not on my list?" in result.findings[0].message
+
+
 def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
