@@ -3,8 +3,10 @@
 :func:`plan_lock` creates ``.PLAN.xlsx.lock`` atomically (``O_EXCL``) holding who took
 it, where and when; a second merge on the same master is refused with that person's
 name. A lock left by a process that no longer runs on this computer is taken over.
-An Excel owner file (``~$PLAN.xlsx``) means someone has the master open in Excel, and
-saving under them would lose their work, so that is refused too.
+An Excel owner file (``~$PLAN.xlsx``, or ``~$AN.xlsx`` over a longer name's first two
+characters) means someone has the master open in Excel, and saving under them would lose
+their work — their next Save in Excel would write back the plan as they opened it — so
+that is refused too.
 """
 from __future__ import annotations
 
@@ -43,12 +45,46 @@ def _holder(path: Path) -> dict:
         return {}
 
 
+def is_excel_owner_file(path: Path) -> bool:
+    """Whether ``path`` is the owner ("lock") file Excel keeps beside a workbook it has
+    open: ``~$`` and the workbook's name, a few hundred bytes, not a package."""
+    from .filecheck import ZIP_MAGIC
+
+    if not path.name.startswith("~$"):
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+        return path.stat().st_size < 4096 and head != ZIP_MAGIC
+    except OSError:
+        return False
+
+
+def owner_file_of(owner: Path, workbook: Path) -> bool:
+    """Whether ``owner`` is named as Excel names the owner file of ``workbook``: ``~$``
+    before the name, or over its first two characters when the name is long."""
+    rest = owner.name[2:]
+    return owner.parent == workbook.parent and (
+        workbook.name == rest or (len(workbook.name) == len(rest) + 2 and
+                                  workbook.name.endswith(rest)))
+
+
+def excel_owner_file(workbook: Path) -> Path | None:
+    """Excel's owner file for ``workbook``, if one is beside it (the workbook is open in
+    Excel, or Excel crashed with it open)."""
+    for name in dict.fromkeys((f"~${workbook.name}", f"~${workbook.name[2:]}")):
+        candidate = workbook.with_name(name)
+        if candidate != workbook and is_excel_owner_file(candidate):
+            return candidate
+    return None
+
+
 @contextmanager
 def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
     """Hold the lock on master ``plan`` for the ``with`` block."""
     plan = Path(plan)
-    owner = plan.with_name(f"~${plan.name}")
-    if owner.exists():
+    owner = excel_owner_file(plan)
+    if owner is not None:
         raise PlanFileError(Finding(
             "plan-open-in-excel", ERROR,
             f"{plan.name} is open in Excel (its owner file {owner.name} exists). Close it "

@@ -115,7 +115,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     before it is read. Raises :class:`PlanFileError` only for an unusable master or a
     lock held by someone else; problems with returns are findings in the result.
     """
-    from .locking import plan_lock
+    from .locking import is_excel_owner_file, owner_file_of, plan_lock
     from .plan_read import read_plan
     from .plan_write import save_plan
 
@@ -132,7 +132,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         id_missing = any(f.code == "plan-id-missing" for f in reading.findings)
         by_id = {a.action_id: a for a in plan.actions}
         trail = _Trail(plan_path, contract, plan)
-        open_in_excel = [Path(path) for path in returns if _excel_lock_file(Path(path))]
+        open_in_excel = [Path(path) for path in returns if is_excel_owner_file(Path(path))]
         for path in returns:
             path = Path(path)
             if progress:
@@ -157,7 +157,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
             _merge_one(plan, by_id, returned, outcome, when, contract, id_missing, trail)
         for lock_file in open_in_excel:
             for outcome in result.outcomes:
-                if _locked_by(lock_file, outcome.file):
+                if owner_file_of(lock_file, outcome.file):
                     outcome.findings.append(Finding(
                         "return-open-in-excel", WARNING,
                         f"{outcome.file.name} is open in Excel (its lock file "
@@ -171,31 +171,6 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                                       workbook=reading.workbook)
             result.saved = True
     return result
-
-
-def _excel_lock_file(path: Path) -> bool:
-    """Whether ``path`` is the lock ("owner") file Excel keeps beside a workbook it has
-    open — ``~$`` and the workbook's name, a few hundred bytes, not a package — which
-    ``*.xlsx`` in a folder of returns picks up."""
-    from .filecheck import ZIP_MAGIC
-
-    if not path.name.startswith("~$"):
-        return False
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4)
-        return path.stat().st_size < 4096 and head != ZIP_MAGIC
-    except OSError:
-        return False
-
-
-def _locked_by(lock_file: Path, workbook: Path) -> bool:
-    """Whether ``lock_file`` is Excel's lock file for ``workbook`` (Excel puts ``~$``
-    before the name, or over its first two characters when the name is long)."""
-    rest = lock_file.name[2:]
-    return lock_file.parent == workbook.parent and (
-        workbook.name == rest or (len(workbook.name) == len(rest) + 2 and
-                                  workbook.name.endswith(rest)))
 
 
 def _same_file(a: Path, b: Path) -> bool:

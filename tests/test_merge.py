@@ -521,6 +521,27 @@ def test_a_held_lock_refuses_with_the_holders_name(cycle):
     assert plan_path.read_bytes() == before
 
 
+@pytest.mark.parametrize("owner_name", ["~$Corporate Improvement Plan 2026-27.xlsx",
+                                        "~$rporate Improvement Plan 2026-27.xlsx"])
+def test_a_master_open_in_excel_is_not_saved_under_it(cycle, owner_name):
+    """Excel's owner file beside the master — named '~$' and the name, or '~$' over a
+    long name's first two characters — means someone has it open: their next Save would
+    write back the plan as they opened it, so the merge is refused, master untouched."""
+    plan_path, folder = cycle
+    master = plan_path.rename(plan_path.with_name("Corporate Improvement Plan 2026-27.xlsx"))
+    owner = master.with_name(owner_name)
+    owner.write_bytes(b"\x06jsmith" + b" " * 47 + b"\x06\x00j\x00s\x00m\x00i\x00t\x00h")
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Typed while the master was open"})
+    before = master.read_bytes()
+    result = run_cli("merge", str(master), str(place))
+    assert result.returncode == 2 and "open in Excel" in result.stderr
+    assert owner_name in result.stderr and master.read_bytes() == before
+    owner.unlink()
+    assert run_cli("merge", str(master), str(place)).returncode == 0
+    assert action(master, "5.1").progress_update == "Typed while the master was open"
+
+
 def test_a_stale_lock_from_a_dead_process_is_taken_over(cycle):
     plan_path, folder = cycle
     import socket
