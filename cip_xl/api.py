@@ -176,10 +176,13 @@ def refresh_status(path: str | Path, as_of: date | None = None,
 
 
 def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
-                  profile: str | Path | None = None, when: datetime | None = None) -> list:
+                  profile: str | Path | None = None, when: datetime | None = None,
+                  departments: list[str] | None = None) -> list:
     """Write one return per department (``by`` directorate or officer) into ``folder``.
 
     The plan's revision goes up by one and each return is logged on its Returns sheet;
+    with ``departments``, only those departments' returns of this round are issued again
+    (the revision stays; the others' returns can still be merged);
     the master is saved under its lock, after a backup. If it cannot be saved, the
     returns just written are removed again. Returns the
     :class:`~cip_xl.returns.IssuedReturn` list.
@@ -193,7 +196,7 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
     contract = contract_for(path, profile)
     with plan_lock(path, "issuing returns"):
         reading = read_plan(path, contract, read_only=True, audit=False)
-        issued = issue(reading.plan, Path(folder), contract, by, when)
+        issued = issue(reading.plan, Path(folder), contract, by, when, departments)
         try:
             write(reading.plan, path, contract, workbook=reading.workbook)
         except BaseException:

@@ -200,21 +200,32 @@ def _print_counts(groups, verdicts, title: str) -> None:
               show_default=True, help="Folder to write the returns into.")
 @click.option("--by", type=click.Choice(["directorate", "officer"]), default="directorate",
               show_default=True, help="One return per directorate or per lead officer.")
+@click.option("--department", "departments", multiple=True, metavar="NAME",
+              help="Issue only this department's return again (repeat for more): after "
+                   "moving an action or changing its lead officer, or for a lost file. "
+                   "The other departments' returns of this round stay good.")
 @profile_option
-def returns(plan, output, by, profile) -> None:
+def returns(plan, output, by, departments, profile) -> None:
     """Issue this quarter's returns: one protected workbook per department.
 
     Officers can change only Status, % complete, Progress update, a proposed revised date
     and a comment, and may propose new actions. The plan's revision goes up by one, so
     returns issued before can no longer be merged.
+
+    With --department, only the departments named get a new return, from the plan as it
+    is now; each replaces that department's return of this round (merging the replaced
+    one is refused), and every other return already sent can still be merged.
     """
     from . import api
 
-    issued = api.issue_returns(plan, output, by, profile)
+    issued = api.issue_returns(plan, output, by, profile,
+                               departments=list(departments) if departments else None)
     for item in issued:
         click.echo(f"  {item.department:<32} {item.actions:>4} actions  {item.path}")
-    click.echo(f"Issued {len(issued)} returns into {output}/. Send each to its department; "
-               f"merge them back with: cip-xl merge {plan} {output}/*.xlsx")
+    again = " again" if departments else ""
+    click.echo(f"Issued {len(issued)} return{'s' if len(issued) != 1 else ''}{again} into "
+               f"{output}/. Send each to its department; merge them back with: "
+               f"cip-xl merge {plan} {output}/*.xlsx")
 
 
 @cli.command()

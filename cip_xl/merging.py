@@ -41,7 +41,8 @@ from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
 from .plan_read import EXCEL_CELL_LIMIT, EXCEL_ERRORS
 from .return_read import ReturnedCell, ReturnedRow, ReturnedWorkbook, read_return
-from .returns import NEW_ACTIONS_SHEET, RETURN_SHEET, fingerprint, to_json
+from .returns import (NEW_ACTIONS_SHEET, RETURN_SHEET, current_returns, fingerprint,
+                      to_json)
 from .schema import Contract
 
 LOCKED_FIELDS = ("ref", "theme", "objective", "key_action", "lead_officer", "target_date",
@@ -164,8 +165,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                         f"{lock_file.name} is beside it): what was merged is the return as "
                         "last saved. If it was being changed, save and close it and merge "
                         "it again.", str(outcome.file)))
-        result.missing = [r.department for r in plan.returns_log
-                          if r.revision == plan.settings.revision and not r.merged]
+        result.missing = [r.department for r in current_returns(plan) if not r.merged]
         if not dry_run and _snapshot(plan) != before:
             result.backup = save_plan(plan, plan_path, contract,
                                       workbook=reading.workbook)
@@ -329,6 +329,17 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                       f"but the plan is now at revision {plan.settings.revision} (returns "
                       "were issued again since). Ask for the latest return instead; nothing "
                       "in this one was taken in.")
+    replaced_by = next((r for r in current_returns(plan)
+                        if r.department == returned.department and
+                        r.fingerprint != returned.fingerprint), None)
+    if replaced_by is not None and any(r.fingerprint == returned.fingerprint
+                                       for r in plan.returns_log):
+        issued_on = f" on {replaced_by.issued:%d/%m/%Y}" if replaced_by.issued else ""
+        return refuse("return-reissued",
+                      f"{path.name} was replaced: the {returned.department} return was "
+                      f"issued again{issued_on} ({replaced_by.file}). Merge that one instead; "
+                      "nothing in this one was taken in (if the officer filled this one in, "
+                      "ask them to copy their updates into the new one).")
     outcome.findings.extend(returned.findings)
     who = f"{returned.department} return ({path.name}" + (
         f", saved {returned.saved:{_SAVED}})" if returned.saved is not None else ")")

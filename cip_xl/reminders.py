@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .dates import describe
 from .findings import WARNING, Finding
+from .returns import current_returns
 from .model import Action, Officer, Plan
 from .schema import normalise_status
 from .status import Judgement, refresh
@@ -70,9 +71,8 @@ def collect(plan: Plan, as_of: date | None = None,
                                         ref=action.ref))
                 continue
             getattr(reminder, bucket).append((action, judgement))
-    current = plan.settings.revision
-    for record in plan.returns_log:
-        if record.revision != current or record.merged:
+    for record in current_returns(plan):
+        if record.merged:
             continue
         for reminder in by_code.values():
             officer = reminder.officer

@@ -405,11 +405,16 @@ def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
 
 
 def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "directorate",
-                  issued_at: datetime | None = None) -> list[IssuedReturn]:
+                  issued_at: datetime | None = None,
+                  departments: list[str] | None = None) -> list[IssuedReturn]:
     """Write one return per department into ``folder``; log them in ``plan``.
 
     The plan's revision goes up by one, so returns issued earlier can no longer be
-    merged (the caller saves the plan). Existing files are not overwritten: a
+    merged (the caller saves the plan). With ``departments``, only those departments'
+    returns are issued again, from the plan as it is now, at the same revision: each
+    replaces its department's return of this round (which merging then refuses), and
+    the other departments' returns stay good; a name that had no return this round
+    raises :class:`~cip_xl.findings.PlanFileError`. Existing files are not overwritten: a
     numbered name is chosen instead. One template return is built with openpyxl; the
     returns are copies of its package with their own rows
     (:mod:`cip_xl.return_template`), cell for cell the same as if each were built.
@@ -421,11 +426,15 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     if by not in ("directorate", "officer"):
         raise ValueError("by must be 'directorate' or 'officer'")
     issued_at = (issued_at or datetime.now()).replace(microsecond=0)
-    plan.settings.revision += 1
+    groups = group_actions(plan, by)
+    if departments is not None:
+        groups = _again(plan, groups, departments, by)
+    else:
+        plan.settings.revision += 1
     folder.mkdir(parents=True, exist_ok=True)
     issued = []
     contents = [return_content(plan, department, actions, contract, issued_at, by)
-                for department, actions in group_actions(plan, by).items()]
+                for department, actions in groups.items()]
     template = None
     if len(contents) > 1:
         sample = ReturnTemplate.sample(contents, contract)
@@ -453,6 +462,54 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
         take_back(issued)  # not all could be written: none is sent
         raise
     return issued
+
+
+def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
+           by: str) -> dict[str, list[Action]]:
+    """The groups of ``departments`` to issue again this round (names matched without
+    regard to case or spacing), or PlanFileError naming what is wrong."""
+    from .findings import ERROR, Finding, PlanFileError
+
+    def key(name: str) -> str:
+        return " ".join(str(name).split()).casefold()
+
+    this_round = {key(r.department): r.department for r in plan.returns_log
+                  if r.revision == plan.settings.revision}
+    if not this_round:
+        raise PlanFileError(Finding(
+            "returns-none-issued", ERROR,
+            "No returns have been issued at this plan's revision yet, so there is none to "
+            "issue again: issue every department's return first (without --department)."))
+    chosen: dict[str, list[Action]] = {}
+    by_key = {key(name): name for name in groups}
+    for name in departments:
+        if key(name) not in this_round:
+            raise PlanFileError(Finding(
+                "returns-department-unknown", ERROR,
+                f"No return for '{name}' was issued this round (revision "
+                f"{plan.settings.revision}); the returns issued were for: "
+                f"{', '.join(sorted(this_round.values()))}. Nothing was issued."))
+        if key(name) not in by_key:
+            other = "officer" if by == "directorate" else "directorate"
+            raise PlanFileError(Finding(
+                "returns-department-empty", ERROR,
+                f"'{this_round[key(name)]}' has no actions by {by} in the plan now. If this "
+                f"round's returns were issued by {other}, add --by {other}; if its actions "
+                "have all moved to other departments, issue those departments' returns "
+                "again instead. Nothing was issued."))
+        chosen[by_key[key(name)]] = groups[by_key[key(name)]]
+    return chosen
+
+
+def current_returns(plan: Plan) -> list[ReturnRecord]:
+    """The records of the returns that can be merged now: this round's (the plan's
+    revision), the latest one for each department — one issued again replaces the
+    one before it."""
+    latest: dict[str, ReturnRecord] = {}
+    for record in plan.returns_log:
+        if record.revision == plan.settings.revision:
+            latest[record.department] = record  # the log is in the order issued
+    return list(latest.values())
 
 
 def take_back(issued: list[IssuedReturn]) -> None:

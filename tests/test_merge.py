@@ -494,6 +494,50 @@ def test_notes_on_a_return_are_kept_as_comments_or_named(cycle):
     assert "Why is 5.4 not on my list?" in result.findings[0].message
 
 
+def test_one_departments_return_issued_again_leaves_the_others_good(cycle, tmp_path):
+    """'returns --department' issues one department's return again, from the plan as it
+    is now, at the same revision: that department's first return is refused as replaced,
+    every other return already sent still merges, and only the new one is awaited."""
+    plan_path, folder = cycle
+    old_place, resources = return_for(folder, "Place"), return_for(folder, "Resources")
+    edit_return(old_place, {("5.1", "Progress update"): "In the replaced return"})
+    edit_return(resources, {("1.1", "Progress update"): "Budget consultation closed"})
+    plan = cip_xl.load_plan(plan_path)
+    moved = next(a for a in plan.actions if a.ref == "5.2")
+    revision, issued = plan.settings.revision, len(plan.returns_log)
+    moved.key_action += " (scope widened)"
+    cip_xl.save_plan(plan, plan_path)
+
+    result = run_cli("returns", str(plan_path), "-o", str(tmp_path / "again"),
+                     "--department", " place ")
+    assert result.returncode == 0, result.stderr
+    assert "Issued 1 return again" in result.stdout
+    new_place = return_for(tmp_path / "again", "Place")
+    plan = cip_xl.load_plan(plan_path)
+    assert plan.settings.revision == revision and len(plan.returns_log) == issued + 1
+    assert next(a for a in plan.actions if a.ref == "5.2").key_action.endswith("widened)")
+    rows = {r[0]: r for r in sheet_rows(new_place, RETURN_SHEET)[1:]}
+    assert rows["5.2"][3].endswith("(scope widened)")
+
+    before = plan_path.read_bytes()
+    refused = cip_xl.api.merge(plan_path, [old_place])
+    assert [f.code for f in refused.findings] == ["return-reissued"]
+    assert new_place.name in refused.findings[0].message
+    assert plan_path.read_bytes() == before
+
+    edit_return(new_place, {("5.1", "Progress update"): "In the new return"})
+    result = cip_xl.api.merge(plan_path, [resources, new_place])
+    assert not result.findings, result.findings
+    assert action(plan_path, "1.1").progress_update == "Budget consultation closed"
+    assert action(plan_path, "5.1").progress_update == "In the new return"
+    assert sorted(result.missing) == ["Chief Executive's Office", "People & Communities"]
+
+    unknown = run_cli("returns", str(plan_path), "-o", str(tmp_path / "none"),
+                      "--department", "Parks")
+    assert unknown.returncode == 2 and "No return for 'Parks'" in unknown.stderr
+    assert "Place" in unknown.stderr and not (tmp_path / "none").exists()
+
+
 def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
