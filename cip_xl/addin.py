@@ -116,7 +116,7 @@ def issue_returns(book=None):
 
     def work(path: Path):
         issued = api.issue_returns(path, path.parent / RETURNS_FOLDER)
-        return [], f"Issued {len(issued)} returns into {path.parent / RETURNS_FOLDER}."
+        return issued.findings, f"Issued {len(issued)} returns into {path.parent / RETURNS_FOLDER}."
     return _run("returns", work, book, rewrites=True)
 
 

@@ -222,6 +222,8 @@ def returns(plan, output, by, departments, profile) -> None:
                                departments=list(departments) if departments else None)
     for item in issued:
         click.echo(f"  {item.department:<32} {item.actions:>4} actions  {item.path}")
+    for finding in issued.findings:
+        click.echo(f"{finding.severity}: {finding.message} [{finding.code}]", err=True)
     again = " again" if departments else ""
     click.echo(f"Issued {len(issued)} return{'s' if len(issued) != 1 else ''}{again} into "
                f"{output}/. Send each to its department; merge them back with: "

@@ -150,6 +150,16 @@ def group_actions(plan: Plan, by: str) -> dict[str, list[Action]]:
     return dict(sorted(groups.items()))
 
 
+class IssuedReturns(list):
+    """The returns written by :func:`issue_returns` (a list of :class:`IssuedReturn`),
+    with ``findings``: what the manager should know about the round, such as another
+    department's return that no longer matches the plan after some were issued again."""
+
+    def __init__(self, items=(), findings=None) -> None:
+        super().__init__(items)
+        self.findings = list(findings or [])
+
+
 @dataclass
 class IssuedReturn:
     """A return written to disk."""
@@ -406,7 +416,7 @@ def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
 
 def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "directorate",
                   issued_at: datetime | None = None,
-                  departments: list[str] | None = None) -> list[IssuedReturn]:
+                  departments: list[str] | None = None) -> IssuedReturns:
     """Write one return per department into ``folder``; log them in ``plan``.
 
     The plan's revision goes up by one, so returns issued earlier can no longer be
@@ -426,9 +436,11 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     if by not in ("directorate", "officer"):
         raise ValueError("by must be 'directorate' or 'officer'")
     issued_at = (issued_at or datetime.now()).replace(microsecond=0)
-    groups = group_actions(plan, by)
+    every_group = groups = group_actions(plan, by)
+    findings = []
     if departments is not None:
         groups = _again(plan, groups, departments, by)
+        findings = _left_behind(plan, every_group, groups)
     else:
         plan.settings.revision += 1
     folder.mkdir(parents=True, exist_ok=True)
@@ -461,7 +473,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     except BaseException:
         take_back(issued)  # not all could be written: none is sent
         raise
-    return issued
+    return IssuedReturns(issued, findings)
 
 
 def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
@@ -475,20 +487,21 @@ def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
 
     this_round = {key(r.department): r.department for r in plan.returns_log
                   if r.revision == plan.settings.revision}
+    by_key = {key(name): name for name in groups}
     if not this_round:
         raise PlanFileError(Finding(
             "returns-none-issued", ERROR,
             "No returns have been issued at this plan's revision yet, so there is none to "
             "issue again: issue every department's return first (without --department)."))
     chosen: dict[str, list[Action]] = {}
-    by_key = {key(name): name for name in groups}
     for name in departments:
-        if key(name) not in this_round:
+        if key(name) not in this_round and key(name) not in by_key:
             raise PlanFileError(Finding(
                 "returns-department-unknown", ERROR,
                 f"No return for '{name}' was issued this round (revision "
-                f"{plan.settings.revision}); the returns issued were for: "
-                f"{', '.join(sorted(this_round.values()))}. Nothing was issued."))
+                f"{plan.settings.revision}), and no action in the plan is theirs by {by}; "
+                f"the returns issued were for: {', '.join(sorted(this_round.values()))}. "
+                "Nothing was issued."))
         if key(name) not in by_key:
             other = "officer" if by == "directorate" else "directorate"
             raise PlanFileError(Finding(
@@ -499,6 +512,43 @@ def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
                 "again instead. Nothing was issued."))
         chosen[by_key[key(name)]] = groups[by_key[key(name)]]
     return chosen
+
+
+def _left_behind(plan: Plan, groups: dict[str, list[Action]],
+                 chosen: dict[str, list[Action]]) -> list:
+    """Warnings for the departments not issued again whose return of this round no
+    longer holds their actions as the plan has them (an action moved to or from them),
+    or that have actions but no return this round."""
+    from .findings import WARNING, Finding
+
+    current = {record.department: record for record in current_returns(plan)}
+    found = []
+    for department, actions in groups.items():
+        if department in chosen:
+            continue
+        record = current.get(department)
+        if record is None:
+            found.append(Finding(
+                "returns-department-without-return", WARNING,
+                f"{department} has {len(actions)} action{'s' if len(actions) != 1 else ''} "
+                "in the plan but no return this round: issue one with "
+                f"--department \"{department}\"."))
+        elif record.actions != len(actions):
+            found.append(Finding(
+                "returns-department-changed", WARNING,
+                f"The return of this round for {department} ({record.file}) holds "
+                f"{record.actions} action{'s' if record.actions != 1 else ''}, the plan now "
+                f"gives it {len(actions)}: if an action moved to or from it, issue it again "
+                f"too with --department \"{department}\"."))
+    for department, record in current.items():
+        if department not in groups and department not in chosen and not record.merged:
+            found.append(Finding(
+                "returns-department-changed", WARNING,
+                f"The return of this round for {department} ({record.file}) holds "
+                f"{record.actions} action{'s' if record.actions != 1 else ''}, the plan now "
+                "gives it none: its actions have moved to other departments, whose returns "
+                "should be issued again."))
+    return found
 
 
 def current_returns(plan: Plan) -> list[ReturnRecord]:

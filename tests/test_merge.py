@@ -538,6 +538,24 @@ def test_one_departments_return_issued_again_leaves_the_others_good(cycle, tmp_p
     assert "Place" in unknown.stderr and not (tmp_path / "none").exists()
 
 
+def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, tmp_path):
+    """Moving an action from Place to Resources and issuing only Place again leaves the
+    action in no return: the manager is told Resources' return no longer matches."""
+    plan_path, _ = cycle
+    plan = cip_xl.load_plan(plan_path)
+    sent = {r.department: r.actions for r in plan.returns_log}
+    next(a for a in plan.actions if a.ref == "5.2").lead_officer = "HF"  # to Resources
+    cip_xl.save_plan(plan, plan_path)
+    issued = cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Place"])
+    assert [(i.department, i.actions) for i in issued] == [("Place", sent["Place"] - 1)]
+    assert [(f.code, f.severity) for f in issued.findings] == [
+        ("returns-department-changed", "warning")]
+    assert issued.findings[0].message.startswith("The return of this round for Resources")
+    assert '--department "Resources"' in issued.findings[0].message
+    issued = cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Resources"])
+    assert not issued.findings and issued[0].actions == sent["Resources"] + 1
+
+
 def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
