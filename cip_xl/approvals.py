@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from .findings import ERROR, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan
@@ -105,6 +105,17 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
                                      action.revised_date, request.proposed,
                                      f"change request {request.request_id}"))
         action.revised_date = request.proposed
+        reference = plan.settings.reporting_date or when.date()
+        proposed = request.proposed.date() if isinstance(request.proposed, datetime) \
+            else request.proposed
+        if isinstance(proposed, date) and proposed < reference:
+            result.findings.append(Finding(
+                "request-date-past", WARNING,
+                f"{request.request_id}: action {action.ref}'s new revised date "
+                f"{proposed:%d/%m/%Y} is before the "
+                f"{'reporting date' if plan.settings.reporting_date else 'date today'} "
+                f"({reference:%d/%m/%Y}), so it shows as overdue.", file, sheet,
+                f"G{index}", action.ref))
         return True
     if request.kind == "New action":
         theme = request.theme or (plan.theme_names() or [""])[0]

@@ -613,6 +613,16 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
             "is not a date; it is not taken in.", file, RETURN_SHEET,
             proposed.coordinate, action.ref))
     if parsed is not None and parsed.kind == "date":
+        reference = plan.settings.reporting_date or when.date()
+        if parsed.due < reference:
+            as_of = "the reporting date" if plan.settings.reporting_date else "today"
+            outcome.findings.append(Finding(
+                "return-date-past", WARNING,
+                f"Ref {action.ref}: the proposed revised date {parsed.due:%d/%m/%Y} is "
+                f"before {as_of} ({reference:%d/%m/%Y}), so approving it would make the "
+                "action overdue at once; check with the lead officer that it is not a "
+                "slip of the year. It is on the Change requests sheet.", file,
+                RETURN_SHEET, proposed.coordinate, action.ref))
         reason_cell = f", reason in {comment_cell.coordinate}" if comment else ""
         _request(plan, outcome, when, who, action, "Revised date", parsed.due,
                  comment or "",

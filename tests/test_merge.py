@@ -338,6 +338,31 @@ def test_revised_dates_and_new_actions_become_requests_then_approvals(cycle):
     assert not again.outcomes[0].requests
 
 
+def test_a_proposed_date_already_past_is_flagged_at_merge_and_at_approval(cycle):
+    """'30/06/2025' typed in November 2026 is a slip of the year more often than not:
+    the request is still raised, with a warning naming the cell, and approving it says
+    the action now shows as overdue."""
+    plan_path, folder = cycle
+    reporting = cip_xl.load_plan(plan_path).settings.reporting_date
+    place = return_for(folder, "Place")
+    slip = date(reporting.year - 1, 6, 30)
+    edit_return(place, {("5.3", "Proposed revised date"): slip,
+                        ("5.4", "Proposed revised date"): date(reporting.year + 1, 6, 30)})
+    result = cip_xl.api.merge(plan_path, [place])
+    past = [f for f in result.findings if f.code == "return-date-past"]
+    assert [(f.ref, f.severity, f.sheet) for f in past] == [("5.3", "warning", RETURN_SHEET)]
+    assert f"{slip:%d/%m/%Y}" in past[0].message and past[0].cell.startswith("M")
+    requests = {r.ref: r for r in result.outcomes[0].requests}
+    assert set(requests) == {"5.3", "5.4"}
+
+    approve = run_cli("approve", str(plan_path), "--all", "--by", "IM")
+    assert approve.returncode == 0, approve.stderr
+    out = approve.stdout + approve.stderr
+    warned = [line for line in out.splitlines() if "request-date-past" in line]
+    assert len(warned) == 1 and requests["5.3"].request_id in warned[0], out
+    assert action(plan_path, "5.3").revised_date == slip
+
+
 def test_what_is_typed_where_it_cannot_go_is_named_by_cell(cycle):
     """Typing beside the return's columns or the new actions' columns is reported
     with its cell and the typed text, and not taken in; spaces alone are an emptied
