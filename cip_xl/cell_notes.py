@@ -8,10 +8,6 @@ an officer wrote in them. Parts are parsed with defusedxml.
 """
 from __future__ import annotations
 
-import posixpath
-
-from .fastbook import relationships
-
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _THREADED = "{http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments}"
 #: what stands in the text of a note that could not be read
@@ -28,21 +24,9 @@ def cell_notes(wb) -> dict[str, dict[str, str]]:
         return {}
     found: dict[str, dict[str, str]] = {}
     for title in wb.sheetnames:
-        try:
-            part = wb.sheet_part(title)
-            rels = relationships(wb.part(posixpath.join(
-                posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")))
-        except KeyError:  # a sheet with no relationships has no notes
-            continue
         notes: dict[str, str] = {}
         threads: dict[str, str] = {}
-        for rel in rels:
-            kind = rel.get(b"Type", b"")
-            target = rel.get(b"Target", b"").decode("utf-8", "replace")
-            if rel.get(b"TargetMode") == b"External" or not target:
-                continue
-            name = target.lstrip("/") if target.startswith("/") else \
-                posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+        for kind, name in wb.sheet_relations(title):
             if kind.endswith(b"/comments"):
                 notes.update(_read(wb, name, _notes))
             elif kind.endswith(b"/threadedComment"):

@@ -404,6 +404,27 @@ class FastWorkbook:
         """The names of every part in the package."""
         return self._archive.namelist()
 
+    def sheet_relations(self, title: str) -> list[tuple[bytes, str]]:
+        """(type, package part) of each internal relationship of sheet ``title``: its
+        notes, drawing, tables...; empty when it has none."""
+        part = self._parts.get(title)
+        if part is None:
+            return []
+        try:
+            rels = relationships(self.part(posixpath.join(
+                posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")))
+        except KeyError:
+            return []
+        found = []
+        for rel in rels:
+            target = rel.get(b"Target", b"").decode("utf-8", "replace")
+            if rel.get(b"TargetMode") == b"External" or not target:
+                continue
+            found.append((rel.get(b"Type", b""), target.lstrip("/") if target.startswith("/")
+                          else posixpath.normpath(posixpath.join(posixpath.dirname(part),
+                                                                 target))))
+        return found
+
     def first_row(self, title: str) -> tuple:
         """The values in row 1 of sheet ``title``, blank as None: from the sheet if it
         has been read, else from the start of its XML alone — a log's headers, looked

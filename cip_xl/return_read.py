@@ -17,6 +17,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from .cell_notes import cell_notes
+from .sheet_objects import sheet_objects
 from .fastbook import column_letters, plain_value
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
@@ -299,6 +300,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
         saved = None
     notes = {(title, cell): text for title, cells in cell_notes(wb).items()
              for cell, text in cells.items()}
+    findings.extend(_objects(wb, path))
     return ReturnedWorkbook(path, meta, issued, rows, new_actions, findings,
                             {key: column_letters(index) for index, key in position.items()},
                             saved, notes)
@@ -341,6 +343,26 @@ def _added_sheet(wb, title: str, path: Path) -> list[Finding]:
             f"{column_letters(first[1])}{first[0]} to {column_letters(last[1])}{last[0]}, "
             "are not taken into the plan either.", str(path), title,
             f"{column_letters(first[1])}{first[0]}"))
+    return findings
+
+
+def _objects(wb, path: Path) -> list[Finding]:
+    """A finding for each picture, text box, shape or chart put on the return's sheets
+    (none is issued with one): what they hold is not taken into the plan, so each is
+    named with its sheet, cell and any text typed in it."""
+    findings = []
+    for item in sheet_objects(wb):
+        where = f" at {item.cell}" if item.cell else ""
+        name = f" ('{item.name}')" if item.name else ""
+        if item.text:
+            what = (f" and says '{_quote(item.text)}'; its text is not taken into the plan: "
+                    "copy it into the Progress update or Comment column.")
+        else:
+            what = "; it is not taken into the plan: if it matters, ask for it separately."
+        findings.append(Finding(
+            "return-object", ERROR,
+            f"A {item.kind}{name} was put on the {item.sheet} sheet{where}{what}",
+            str(path), item.sheet, item.cell))
     return findings
 
 

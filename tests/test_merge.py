@@ -581,6 +581,54 @@ def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, 
     assert not issued.findings and issued[0].actions == sent["Resources"] + 1
 
 
+def test_pictures_and_text_boxes_put_on_a_return_are_named(cycle):
+    """A screenshot pasted as evidence and a text box typed into are in the sheet's
+    drawing, not its cells: each is named with its sheet, cell and text, and the rest
+    of the return merges as usual."""
+    import io
+    import zipfile
+
+    from openpyxl.drawing.image import Image as SheetImage
+    from PIL import Image
+
+    from .corpus import rezip
+
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "See the screenshot"})
+    wb = openpyxl.load_workbook(place)
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(picture, "PNG")
+    wb[RETURN_SHEET].add_image(SheetImage(picture), "L3")
+    wb.save(place)
+    with zipfile.ZipFile(place) as archive:
+        drawing = next(n for n in archive.namelist() if n.startswith("xl/drawings/drawing"))
+        xml = archive.read(drawing).decode()
+    text_box = (
+        '<xdr:twoCellAnchor xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/'
+        'spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        "<xdr:from><xdr:col>13</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>4</xdr:row>"
+        "<xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>15</xdr:col><xdr:colOff>0"
+        "</xdr:colOff><xdr:row>8</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to><xdr:sp>"
+        '<xdr:nvSpPr><xdr:cNvPr id="9" name="TextBox 1"/><xdr:cNvSpPr txBox="1"/></xdr:nvSpPr>'
+        "<xdr:spPr/><xdr:txBody><a:bodyPr/><a:p><a:r><a:t>Delayed by the </a:t></a:r>"
+        "<a:r><a:t>election</a:t></a:r></a:p><a:p><a:r><a:t>Ask Sam</a:t></a:r></a:p>"
+        "</xdr:txBody></xdr:sp><xdr:clientData/></xdr:twoCellAnchor>")
+    end = xml.rindex("</")
+    moved = place.with_suffix(".tmp.xlsx")
+    rezip(place, moved, {drawing: (xml[:end] + text_box + xml[end:]).encode()})
+    moved.replace(place)
+
+    result = cip_xl.api.merge(plan_path, [place])
+    assert action(plan_path, "5.1").progress_update == "See the screenshot"
+    objects = {f.cell: f for f in result.findings if f.code == "return-object"}
+    assert set(objects) == {"L3", "N5"} and len(result.findings) == 2
+    assert objects["L3"].message.startswith("A picture") and \
+        objects["L3"].sheet == RETURN_SHEET and objects["L3"].severity == "error"
+    assert "'Delayed by the election\nAsk Sam'" in objects["N5"].message
+    assert "TextBox 1" in objects["N5"].message
+
+
 def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
