@@ -48,6 +48,8 @@ from .schema import Contract
 LOCKED_FIELDS = ("ref", "theme", "objective", "key_action", "lead_officer", "target_date",
                  "revised_date", "target_outcomes", "rag")
 APPLIED_FIELDS = ("status", "percent_complete", "progress_update")
+#: the audit source of a % complete taken as 100 because the return says Complete
+COMPLETE_IS_100 = "set to 100 because the status is Complete"
 
 
 @dataclass
@@ -548,19 +550,43 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                 "taken in: ask the improvement manager to change it.", file, RETURN_SHEET,
                 coordinate, str(issued.get("ref"))))
 
-    changed = False
+    # what this return says for each field it has; a status set to Complete with
+    # % complete left as issued says 100 (derived from the return alone, so that
+    # copies of one return give the same result in any order)
+    said: dict[str, tuple[object, ReturnedCell, str]] = {}
     for key in APPLIED_FIELDS:
         if key not in columns:
             continue
         cell = row.cells.get(key) or ReturnedCell(None, f"{columns[key]}{row.row}", False)
         ok, value = _read_field(key, cell, outcome, file)
-        if not ok:
+        if ok:
+            said[key] = (value, cell, f"{_name_of(file)}!{RETURN_SHEET}!{cell.coordinate}")
+    status = said.get("status")
+    if status is not None and schema.normalise_status(status[0]) == "Complete":
+        percent = said.get("percent_complete")
+        unchanged = percent is None and "percent_complete" not in columns or \
+            percent is not None and _norm(percent[0]) == _norm(issued.get("percent_complete"))
+        if _norm(status[0]) != _norm(issued.get("status")) and unchanged:
+            cell = percent[1] if percent is not None else status[1]
+            said["percent_complete"] = (100.0, cell, COMPLETE_IS_100 if percent is None else
+                                        f"{percent[2]}, {COMPLETE_IS_100}")
+        elif percent is not None and _norm(percent[0]) != _norm(
+                issued.get("percent_complete")) and _norm(percent[0]) != 100.0:
+            outcome.findings.append(Finding(  # the officer's own figure stands
+                "complete-not-100", WARNING,
+                f"Ref {action.ref} is marked Complete but the return says "
+                f"{as_text(percent[0]) or 'no'}% complete; check with the lead officer.",
+                file, RETURN_SHEET, percent[1].coordinate, action.ref))
+
+    changed = False
+    for key in APPLIED_FIELDS:
+        if key not in said:
             continue
+        value, cell, source = said[key]
         theirs, base, mine = _norm(value), _norm(issued.get(key)), _norm(getattr(action, key))
         if theirs == base or theirs == mine:
             continue
         header = schema.COLUMNS_BY_KEY[key].header
-        source = f"{_name_of(file)}!{RETURN_SHEET}!{cell.coordinate}"
         if mine != base:
             set_by = copies.entry(action.action_id, header, mine) if copies else None
             if set_by is None or not copies.saved_after(set_by):
@@ -581,21 +607,6 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
             source = f"{source}, replacing {set_by.source or set_by.who}"
         _apply(plan, action, key, value, outcome, when, who, source)
         changed = True
-    if changed and schema.normalise_status(action.status) == "Complete" and \
-            action.percent_complete != 100:
-        typed = row.cells.get("percent_complete")
-        value = typed.value if typed else None
-        if "percent_complete" in columns and \
-                _norm(value) != _norm(issued.get("percent_complete")):
-            outcome.findings.append(Finding(  # the officer's own figure stands
-                "complete-not-100", WARNING,
-                f"Ref {action.ref} is marked Complete but the return says "
-                f"{as_text(value) or 'no'}% complete; check with the lead officer.",
-                file, RETURN_SHEET, typed.coordinate if typed else
-                f"{columns['percent_complete']}{row.row}", action.ref))
-        else:
-            _apply(plan, action, "percent_complete", 100.0, outcome, when, who,
-                   "set to 100 because the status is Complete")
     if changed:
         old = action.last_updated
         if old != when.date():

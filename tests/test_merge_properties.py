@@ -4,12 +4,12 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import cip_xl
@@ -17,7 +17,7 @@ from cip_xl.example import example_plan
 from cip_xl.merging import _norm
 from cip_xl.returns import RETURN_SHEET
 
-from .returns_helpers import headers, return_for
+from .returns_helpers import headers, return_for, set_saved_time
 
 FIELDS = {"Status": "status", "% complete": "percent_complete",
           "Progress update": "progress_update"}
@@ -108,3 +108,48 @@ def test_returns_merged_without_edits_leave_the_plan_as_it_was(issued_cycle, dep
     assert not result.findings
     assert after.actions == before.actions
     assert after.audit == before.audit and after.change_requests == before.change_requests
+
+
+OFFICER_EDIT = st.one_of(
+    st.tuples(st.just("Status"), st.sampled_from(
+        ["On track", "At risk", "Complete", "Slipped", "Nearly", ""])),
+    st.tuples(st.just("% complete"), st.sampled_from([0, 25, 60, 100, "half", None])),
+    st.tuples(st.just("Progress update"), st.sampled_from(["", "Started", "Delayed",
+                                                           "Done", "=1+1"])),
+)
+COPY_EDITS = st.lists(st.tuples(st.integers(0, 3), OFFICER_EDIT).map(
+    lambda t: (t[0], t[1][0], t[1][1])), max_size=6)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(first=COPY_EDITS, second=COPY_EDITS)
+# found by this test: the first copy's own 0% against the second copy's Complete
+@example(first=[(0, "Status", "Complete"), (0, "% complete", 0)],
+         second=[(0, "Status", "Complete")])
+@example(first=[(0, "Status", "At risk"), (0, "% complete", 60)],
+         second=[(0, "Status", "Complete")])
+@example(first=[(0, "Status", "Complete")], second=[(0, "% complete", 60)])
+def test_two_copies_of_a_return_give_one_result_in_any_order(issued_cycle, first, second):
+    """Two copies of one return, the second saved later, filled in at random: merged
+    in one run or two, in either order, they leave the plan the same."""
+    plan_path, place = issued_cycle
+    work = Path(tempfile.mkdtemp())
+    earlier, later = work / "first copy.xlsx", work / "second copy.xlsx"
+    for copy, edits, saved in ((earlier, first, datetime(2026, 11, 20, 9)),
+                               (later, second, datetime(2026, 11, 21, 9))):
+        shutil.copy(place, copy)
+        _apply_edits(copy, edits)
+        set_saved_time(copy, saved)
+    outcomes = {}
+    for name, runs in {"one run": [[earlier, later]], "one run, reversed": [[later, earlier]],
+                       "two runs": [[earlier], [later]],
+                       "two runs, reversed": [[later], [earlier]]}.items():
+        master = work / f"{name}.xlsx"
+        shutil.copy(plan_path, master)
+        for run in runs:
+            cip_xl.api.merge(master, run)
+        outcomes[name] = {a.ref: (_norm(a.status), _norm(a.percent_complete),
+                                  _norm(a.progress_update))
+                          for a in cip_xl.load_plan(master).actions}
+    assert all(found == outcomes["one run"] for found in outcomes.values()), outcomes
