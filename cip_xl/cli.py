@@ -203,7 +203,8 @@ def _print_counts(groups, verdicts, title: str) -> None:
 @click.option("--department", "departments", multiple=True, metavar="NAME",
               help="Issue only this department's return again (repeat for more): after "
                    "moving an action or changing its lead officer, or for a lost file. "
-                   "The other departments' returns of this round stay good.")
+                   "The other departments' returns of this round stay good; returns are "
+                   "split as this round's were (--by is not needed).")
 @profile_option
 def returns(plan, output, by, departments, profile) -> None:
     """Issue this quarter's returns: one protected workbook per department.

@@ -421,7 +421,8 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
 
     The plan's revision goes up by one, so returns issued earlier can no longer be
     merged (the caller saves the plan). With ``departments``, only those departments'
-    returns are issued again, from the plan as it is now, at the same revision: each
+    returns are issued again (split as this round's were, whatever ``by`` says), from
+    the plan as it is now, at the same revision: each
     replaces its department's return of this round (which merging then refuses), and
     the other departments' returns stay good; a name that had no return this round
     raises :class:`~cip_xl.findings.PlanFileError`. Existing files are not overwritten: a
@@ -436,6 +437,8 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     if by not in ("directorate", "officer"):
         raise ValueError("by must be 'directorate' or 'officer'")
     issued_at = (issued_at or datetime.now()).replace(microsecond=0)
+    if departments is not None:
+        by = _round_grouping(plan, by)
     every_group = groups = group_actions(plan, by)
     findings = []
     if departments is not None:
@@ -476,6 +479,17 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     return IssuedReturns(issued, findings)
 
 
+def _round_grouping(plan: Plan, by: str) -> str:
+    """How this round's returns were split — ``directorate`` or ``officer`` — judged
+    from the departments on the Returns sheet (officer codes, or not), so that issuing
+    one again needs no --by; ``by`` when the round has no returns yet."""
+    names = {r.department for r in plan.returns_log if r.revision == plan.settings.revision}
+    if not names:
+        return by
+    codes = {officer.code.upper() for officer in plan.officers} | {"NO OFFICER"}
+    return "officer" if all(name.upper() in codes for name in names) else "directorate"
+
+
 def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
            by: str) -> dict[str, list[Action]]:
     """The groups of ``departments`` to issue again this round (names matched without
@@ -503,13 +517,12 @@ def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
                 f"the returns issued were for: {', '.join(sorted(this_round.values()))}. "
                 "Nothing was issued."))
         if key(name) not in by_key:
-            other = "officer" if by == "directorate" else "directorate"
             raise PlanFileError(Finding(
                 "returns-department-empty", ERROR,
-                f"'{this_round[key(name)]}' has no actions by {by} in the plan now. If this "
-                f"round's returns were issued by {other}, add --by {other}; if its actions "
-                "have all moved to other departments, issue those departments' returns "
-                "again instead. Nothing was issued."))
+                f"'{this_round[key(name)]}' has no actions in the plan now (by {by}, as "
+                "this round's returns were split): they have all moved to other "
+                "departments, whose returns should be issued again instead. Nothing was "
+                "issued."))
         chosen[by_key[key(name)]] = groups[by_key[key(name)]]
     return chosen
 

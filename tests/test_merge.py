@@ -580,6 +580,11 @@ def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, 
     issued = cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Resources"])
     assert not issued.findings and issued[0].actions == sent["Resources"] + 1
 
+    # a round issued by lead officer is issued again the same way, without --by
+    cip_xl.api.issue_returns(plan_path, tmp_path / "by-officer", by="officer")
+    issued = cip_xl.api.issue_returns(plan_path, tmp_path / "by-officer", departments=["hf"])
+    assert [i.department for i in issued] == ["HF"] and not issued.findings
+
 
 def test_pictures_and_text_boxes_put_on_a_return_are_named(cycle):
     """A screenshot pasted as evidence and a text box typed into are in the sheet's
