@@ -77,3 +77,12 @@ def as_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def quoted(value: object, limit: int = 200) -> str:
+    """A typed value as findings quote it: a date as dd/mm/yyyy, text cut at ``limit``
+    characters with an ellipsis."""
+    if isinstance(value, (date, datetime)):
+        return value.strftime("%d/%m/%Y")
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"

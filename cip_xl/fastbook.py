@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from .findings import ERROR, Finding, PlanFileError
@@ -297,6 +298,26 @@ class FastSheet:
 
 
 #: content digest → (sheets parsed, what readers built from them) of the workbook most
+def typed_cells(ws: FastSheet, first_row: int):
+    """Each row of ``ws`` from ``first_row`` on, as ``(row, [(column, value, formula)])``
+    for its non-empty cells in column order: values as openpyxl gives them, a formula
+    as its text (``formula`` true), an error value as its text. Works on the sheet's raw
+    rows (:meth:`FastSheet.raw_rows`): no cell objects are built."""
+    raw_rows = ws.raw_rows()
+    special_rows = ws.special_rows()
+    for number in range(first_row, ws.max_row + 1):
+        raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
+        special = special_rows.get(number)
+        cells = [(column, value if value.__class__ is str else plain_value(value), False)
+                 for column, value in enumerate(raw, start=1)
+                 if value != "" and not (special and column in special)]
+        if special:
+            cells.extend((column, ws.value(number, column), kind == "f")
+                         for column, kind in special.items())
+            cells.sort(key=itemgetter(0))
+        yield number, cells
+
+
 #: recently read
 _RECENT: dict[bytes, tuple[dict[str, FastSheet], dict[str, object]]] = {}
 

@@ -12,18 +12,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from operator import itemgetter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .cell_notes import cell_notes
-from .sheet_objects import sheet_objects
-from .fastbook import column_letters, plain_value
+from .cells import quoted
+from .fastbook import column_letters, typed_cells
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
-from .returns import (FORMAT, INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET,
-                      NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET, RETURN_SHEET, fingerprint,
-                      return_columns, text_fingerprint)
+from .return_extras import outside_the_cells
+from .returns import (FORMAT, META_SHEET, NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET,
+                      RETURN_SHEET, fingerprint, return_columns, text_fingerprint)
 from .schema import Contract, header_key
 
 
@@ -88,26 +87,6 @@ def _returned_value(ws, row: int, column: int, value: object, formula: bool) -> 
         if error is not None:
             return error
     return _plain(value)
-
-
-def _typed_cells(ws, first_row: int):
-    """Each row of ``ws`` from ``first_row`` on, as ``(row, [(column, value, formula)])``
-    for its non-empty cells in column order: values as openpyxl gives them, a formula
-    as its text (``formula`` true), an error value as its text. Works on the sheet's raw
-    rows (:meth:`~cip_xl.fastbook.FastSheet.raw_rows`): no cell objects are built."""
-    raw_rows = ws.raw_rows()
-    special_rows = ws.special_rows()
-    for number in range(first_row, ws.max_row + 1):
-        raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
-        special = special_rows.get(number)
-        cells = [(column, value if value.__class__ is str else plain_value(value), False)
-                 for column, value in enumerate(raw, start=1)
-                 if value != "" and not (special and column in special)]
-        if special:
-            cells.extend((column, ws.value(number, column), kind == "f")
-                         for column, kind in special.items())
-            cells.sort(key=itemgetter(0))
-        yield number, cells
 
 
 def _plain(value: object) -> object:
@@ -251,14 +230,14 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
             "taken into the plan.", str(path), RETURN_SHEET, f"{column_letters(index)}1"))
 
     rows: list[ReturnedRow] = []
-    for number, typed in _typed_cells(ws, 2):
+    for number, typed in typed_cells(ws, 2):
         cells: dict[str, ReturnedCell] = {}
         for column, value, formula in typed:
             key = position.get(column)
             if key is None:
                 findings.append(Finding(
                     "return-outside-table", ERROR,
-                    f"'{_quote(value)}' was typed outside the return's columns; "
+                    f"'{quoted(value)}' was typed outside the return's columns; "
                     "it is not taken into the plan.", str(path), RETURN_SHEET,
                     f"{column_letters(column)}{number}"))
                 continue
@@ -274,7 +253,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
     if NEW_ACTIONS_SHEET in wb.sheetnames:
         keys = [k for k, _ in NEW_ACTION_COLUMNS]
         new_sheet = wb[NEW_ACTIONS_SHEET]
-        for number, typed in _typed_cells(new_sheet, 2):
+        for number, typed in typed_cells(new_sheet, 2):
             cells = {}
             for column, value, formula in typed:
                 if column <= len(keys):
@@ -284,133 +263,18 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                 else:
                     findings.append(Finding(
                         "return-outside-table", ERROR,
-                        f"'{_quote(value)}' was typed outside the new-action columns; "
+                        f"'{quoted(value)}' was typed outside the new-action columns; "
                         "it is not taken into the plan.", str(path), NEW_ACTIONS_SHEET,
                         f"{column_letters(column)}{number}"))
             if any(c.value is not None for c in cells.values()):
                 new_actions.append(ReturnedRow(number, "", cells))
-    for title in wb.sheetnames:
-        if title not in _ISSUED_SHEETS:
-            findings.extend(_added_sheet(wb, title, path))
-    if INSTRUCTIONS_SHEET in wb.sheetnames and not _protected(wb, INSTRUCTIONS_SHEET):
-        findings.extend(_typed_on_instructions(wb, path, meta.get("instructions")))
+    findings.extend(outside_the_cells(wb, path, meta))
     try:
         saved = saved_time(wb.part("docProps/core.xml"))
     except KeyError:  # a package with no core properties
         saved = None
     notes = {(title, cell): text for title, cells in cell_notes(wb).items()
              for cell, text in cells.items()}
-    findings.extend(_objects(wb, path))
     return ReturnedWorkbook(path, meta, issued, rows, new_actions, findings,
                             {key: column_letters(index) for index, key in position.items()},
                             saved, notes)
-
-
-#: the sheets a return is issued with; anything else was added by whoever filled it in
-_ISSUED_SHEETS = frozenset((META_SHEET, RETURN_SHEET, NEW_ACTIONS_SHEET, INSTRUCTIONS_SHEET,
-                            LISTS_SHEET))
-#: typed cells of an added sheet named one by one; the rest are counted
-ADDED_SHEET_CELLS_NAMED = 20
-
-
-def _added_sheet(wb, title: str, path: Path) -> list[Finding]:
-    """Findings for what is typed on sheet ``title``, which the return was not issued
-    with (an officer's own notes, a copy of the Return sheet): none of it is taken into
-    the plan, so each cell is named — the first :data:`ADDED_SHEET_CELLS_NAMED`, then
-    how many more and where. A cell holding what the same cell of the Return sheet holds
-    (a copy of that sheet) loses nothing and is not named."""
-    try:
-        return_sheet = wb[RETURN_SHEET]
-        typed = [(number, column, value) for number, cells in _typed_cells(wb[title], 1)
-                 for column, value, _ in cells
-                 if value != return_sheet.value(number, column)]
-    except Exception:  # a chart sheet, a dialog sheet: nothing calamine reads as cells
-        return [Finding("return-sheet-added", WARNING,
-                        f"A sheet '{title}' was added to the return; cip-xl cannot read it, "
-                        "and nothing on it is taken into the plan. Look at it in Excel.",
-                        str(path), title)]
-    findings = [Finding("return-sheet-added", ERROR,
-                        f"'{_quote(value)}' was typed on a sheet '{title}' added to the "
-                        "return; it is not taken into the plan.", str(path), title,
-                        f"{column_letters(column)}{number}")
-                for number, column, value in typed[:ADDED_SHEET_CELLS_NAMED]]
-    if len(typed) > ADDED_SHEET_CELLS_NAMED:
-        rest = typed[ADDED_SHEET_CELLS_NAMED:]
-        first, last = rest[0], rest[-1]
-        findings.append(Finding(
-            "return-sheet-added", ERROR,
-            f"{len(rest):,} more cells typed on the added sheet '{title}', from "
-            f"{column_letters(first[1])}{first[0]} to {column_letters(last[1])}{last[0]}, "
-            "are not taken into the plan either.", str(path), title,
-            f"{column_letters(first[1])}{first[0]}"))
-    return findings
-
-
-def _objects(wb, path: Path) -> list[Finding]:
-    """A finding for each picture, text box, shape or chart put on the return's sheets
-    (none is issued with one): what they hold is not taken into the plan, so each is
-    named with its sheet, cell and any text typed in it."""
-    findings = []
-    for item in sheet_objects(wb):
-        where = f" at {item.cell}" if item.cell else ""
-        name = f" ('{item.name}')" if item.name else ""
-        if item.text:
-            what = (f" and says '{_quote(item.text)}'; its text is not taken into the plan: "
-                    "copy it into the Progress update or Comment column.")
-        else:
-            what = "; it is not taken into the plan: if it matters, ask for it separately."
-        findings.append(Finding(
-            "return-object", ERROR,
-            f"A {item.kind}{name} was put on the {item.sheet} sheet{where}{what}",
-            str(path), item.sheet, item.cell))
-    return findings
-
-
-def _protected(wb, title: str) -> bool:
-    """Whether sheet ``title`` is still protected (then nothing can have been typed on
-    it in Excel or LibreOffice): a look at its XML, which is small, without parsing."""
-    try:
-        xml = wb.part(wb.sheet_part(title))
-    except KeyError:
-        return False
-    found = re.search(rb"<(?:\w+:)?sheetProtection\b[^>]*>", xml)
-    return found is not None and re.search(rb'\bsheet="(?:1|true)"', found.group(0)) is not None
-
-
-def _typed_on_instructions(wb, path: Path, issued: object) -> list[Finding]:
-    """Findings for what was typed on the Instructions sheet after its protection was
-    taken off: anything but the issued lines in column A (``issued``: the record's
-    JSON list of them; a return issued before it was recorded has only its cells
-    outside those lines named)."""
-    try:
-        lines = json.loads(issued) if isinstance(issued, str) else None
-    except ValueError:
-        lines = None
-    if not isinstance(lines, list):
-        lines = None
-    findings = []
-    for number, cells in _typed_cells(wb[INSTRUCTIONS_SHEET], 1):
-        for column, value, _ in cells:
-            if column == 1 and number <= (len(lines) if lines is not None else
-                                          _INSTRUCTION_LINES):
-                if lines is None or " ".join(str(value).split()) == \
-                        " ".join(str(lines[number - 1]).split()):
-                    continue
-            findings.append(Finding(
-                "return-instructions-typed", ERROR,
-                f"'{_quote(value)}' was typed on the {INSTRUCTIONS_SHEET} sheet; it is not "
-                "taken into the plan.", str(path), INSTRUCTIONS_SHEET,
-                f"{column_letters(column)}{number}"))
-    return findings
-
-
-#: how many lines the Instructions sheet of a return has (for returns whose record
-#: does not list them)
-_INSTRUCTION_LINES = 15
-
-
-def _quote(value: object, limit: int = 200) -> str:
-    if isinstance(value, (date, datetime)):
-        return value.strftime("%d/%m/%Y")
-    text = str(value)
-    return text if len(text) <= limit else text[:limit] + "…"

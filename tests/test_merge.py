@@ -430,7 +430,7 @@ def test_what_is_typed_on_the_instructions_sheet_is_named(cycle):
     """The Instructions sheet promises that nothing typed is lost: with its protection
     taken off, what an officer types on it (beside, below or over the issued lines) is
     named by cell; the issued lines themselves are not."""
-    from cip_xl import return_read
+    from cip_xl import return_extras
     from cip_xl.returns import INSTRUCTIONS_SHEET
 
     plan_path, folder = cycle
@@ -438,7 +438,7 @@ def test_what_is_typed_on_the_instructions_sheet_is_named(cycle):
     wb = openpyxl.load_workbook(place)
     guide = wb[INSTRUCTIONS_SHEET]
     issued_lines = guide.max_row
-    assert return_read._INSTRUCTION_LINES == issued_lines
+    assert return_extras._INSTRUCTION_LINES == issued_lines
     assert guide.protection.sheet and not cip_xl.api.merge(plan_path, [place]).findings
     guide.protection.sheet = False
     guide["B3"] = "Note for Sam: 5.2 needs your sign-off"
