@@ -244,8 +244,11 @@ def merge(plan, returned, dry_run, report, profile) -> None:
     
     Each edit is compared as issued / as returned / in the master now: allowed edits are
     applied and audited; locked-column edits, deleted rows, clashes and returns for
-    another plan or revision are listed by file and cell and not applied. Proposed dates
-    and new actions go to Change requests (decide them with 'cip-xl approve').
+    another plan or revision are listed by file and cell and not applied. Proposed dates,
+    new actions, comments and notes on an action's cells go to Change requests (decide
+    them with 'cip-xl approve'). Copies of one return (a corrected version, or one
+    filled in by two people) merge cell by cell; where two changed the same cell, the
+    copy saved last wins. Text typed anywhere else in a return is listed by cell.
     Exits 1 if anything was refused.
     """
     from . import api
