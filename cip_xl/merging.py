@@ -11,11 +11,12 @@ issued* (the return's hidden record), *as returned* and in the *master now*:
   one: the officer's corrected version replaces it (:class:`_OtherCopies`).
 
 Edits to locked columns, deleted, copied or reordered rows, unknown Action IDs, returns
-for another plan or an old revision, and values that do
-not fit (a status outside the list, text in % complete, an unreadable date) are findings
-naming file, sheet and cell — never applied silently. Proposed revised dates, comments
-and proposed new actions become change requests. The master is locked for the merge,
-backed up and replaced atomically, and only when something changed.
+for another plan, an old revision or issued again since, and values that do not fit (a
+status outside the list, text in % complete, an unreadable date) are findings naming
+file, sheet and cell — never applied silently; so is anything typed outside the cells
+merging reads (:mod:`cip_xl.return_extras`). Proposed revised dates, comments, notes on
+an action's cells and proposed new actions become change requests. The master is locked
+for the merge, backed up and replaced atomically, and only when something changed.
 
 Copies of one return (the officer's corrected version; a directorate's return filled in
 by two heads of service) merge cell by cell like any return, in one run or in several,

@@ -422,10 +422,11 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     The plan's revision goes up by one, so returns issued earlier can no longer be
     merged (the caller saves the plan). With ``departments``, only those departments'
     returns are issued again (split as this round's were, whatever ``by`` says), from
-    the plan as it is now, at the same revision: each
-    replaces its department's return of this round (which merging then refuses), and
-    the other departments' returns stay good; a name that had no return this round
-    raises :class:`~cip_xl.findings.PlanFileError`. Existing files are not overwritten: a
+    the plan as it is now, at the same revision: each replaces its department's return
+    of this round (which merging then refuses), the other departments' returns stay
+    good, and the findings of the result name any whose return no longer matches the
+    plan; a name with neither a return this round nor actions raises
+    :class:`~cip_xl.findings.PlanFileError`. Existing files are not overwritten: a
     numbered name is chosen instead. One template return is built with openpyxl; the
     returns are copies of its package with their own rows
     (:mod:`cip_xl.return_template`), cell for cell the same as if each were built.
