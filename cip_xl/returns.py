@@ -30,6 +30,9 @@ LISTS_SHEET = "Lists"
 FORMAT = "cip-xl return"
 FORMAT_VERSION = 1
 EDITABLE_FILL = "FFF2CC"
+#: the Instructions sheet's one column, in characters: it prints on portrait A4 within
+#: the default margins whether or not the office suite scales the page to fit
+INSTRUCTIONS_WIDTH = 86
 NEW_ACTION_ROWS = 15
 
 
@@ -395,7 +398,7 @@ def instruction_height(row: int, text: str) -> float:
     """The height of Instructions row ``row`` holding ``text`` (the title is larger)."""
     from .plan_write import wrapped_lines
 
-    return (22 if row == 1 else 15) * wrapped_lines(text, 100)
+    return (22 if row == 1 else 15) * wrapped_lines(text, INSTRUCTIONS_WIDTH - 10)
 
 
 def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
@@ -403,7 +406,7 @@ def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
 
     from .plan_write import set_text
 
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
     for r, (text, bold) in enumerate(lines, start=1):
         cell = ws.cell(r, 1)
         set_text(cell, text)  # the title holds the plan's and department's names

@@ -123,3 +123,25 @@ def test_names_that_look_like_formulas_stay_text_in_every_return(tmp_path):
     assert [o for o in result.outcomes if o.applied], result.outcomes
     action = next(a for a in cip_xl.load_plan(path).actions if a.ref == ref)
     assert action.progress_update == "Moved on this quarter."
+
+
+def test_the_instructions_print_whole_on_a_page(issued, tmp_path):
+    """An officer who prints the return gets every line of the Instructions sheet:
+    LibreOffice's PDF of it holds each issued line in full, none cut at the margin."""
+    import json
+    import shutil
+    import subprocess
+
+    from .conftest import convert_with_libreoffice
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    place = return_for(issued[1], "Place")
+    record = CalamineWorkbook.from_path(str(place)).get_sheet_by_name(META_SHEET).to_python()
+    lines = json.loads(next(row[1] for row in record if row and row[0] == "instructions"))
+    pdf = convert_with_libreoffice(place, "pdf", tmp_path)
+    page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    printed = " ".join(page.split())
+    for line in filter(str.strip, lines):
+        assert " ".join(line.split()) in printed, line
