@@ -120,6 +120,25 @@ def issue_returns(book=None):
     return _run("returns", work, book, rewrites=True)
 
 
+def issue_return_again(book=None):
+    """Issue one again button: the return of the department whose action is selected on
+    the Plan sheet, issued again into the returns folder (after moving the action or
+    changing its lead officer); every other return of the round stays good."""
+    from . import api
+
+    book = _caller(book)
+    selection = book.selection
+    sheet, row = selection.sheet.name, selection.row
+
+    def work(path: Path):
+        department = api.department_at(path, sheet, row)
+        issued = api.issue_returns(path, path.parent / RETURNS_FOLDER,
+                                   departments=[department])
+        return issued.findings, (f"Issued the {department} return again: "
+                                 f"{issued[0].path.name}.")
+    return _run("returns", work, book, rewrites=True)
+
+
 def merge_returns(book=None):
     """Merge returns button: merge every .xlsx in the 'returned' folder beside the plan."""
     from . import api
@@ -175,7 +194,7 @@ def reminders(book=None):
 #: ribbon button ids (macros/customUI.xml) → entry points
 BUTTONS = {
     "cipValidate": validate, "cipStatus": refresh_status, "cipReturns": issue_returns,
-    "cipMerge": merge_returns, "cipApprove": approve, "cipReport": build_report,
+    "cipReturnAgain": issue_return_again, "cipMerge": merge_returns, "cipApprove": approve, "cipReport": build_report,
     "cipRemind": reminders,
 }
 

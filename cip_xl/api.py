@@ -205,6 +205,29 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
     return issued
 
 
+def department_at(path: str | Path, sheet: str, row: int,
+                  profile: str | Path | None = None) -> str:
+    """The department whose return holds the action on row ``row`` of sheet ``sheet``
+    of the plan at ``path`` (what the add-in's "Issue one again" button issues again:
+    see :func:`issue_returns`). Raises :class:`PlanFileError` when that is not a row of
+    an action on the Plan sheet."""
+    from .plan_read import read_plan
+    from .returns import department_of
+
+    contract = contract_for(path, profile)
+    plan = read_plan(path, contract, read_only=True, audit=False).plan
+    plan_sheet = plan.source.plan_sheet if plan.source is not None else "Plan"
+    action = next((a for a in plan.actions if a.row == row), None) \
+        if sheet == plan_sheet else None
+    if action is None:
+        raise PlanFileError(Finding(
+            "select-an-action", ERROR,
+            f"Select a cell in an action's row on the {plan_sheet} sheet first (the "
+            f"selection was {sheet}, row {row}); its department's return is the one "
+            "issued again.", str(path), sheet))
+    return department_of(plan, action)
+
+
 def merge(path: str | Path, returns: list[str | Path], *, dry_run: bool = False,
           profile: str | Path | None = None, report: str | Path | None = None,
           progress=None, when: datetime | None = None):

@@ -483,6 +483,15 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     return IssuedReturns(issued, findings)
 
 
+def department_of(plan: Plan, action: Action) -> str:
+    """The department whose return this round holds ``action`` now — its directorate,
+    or its lead officer's code if this round's returns were split by officer — that is,
+    the name to issue again after the action moved or changed hands."""
+    by = _round_grouping(plan, "directorate")
+    return next(name for name, actions in group_actions(plan, by).items()
+                if any(item is action for item in actions))
+
+
 def _round_grouping(plan: Plan, by: str) -> str:
     """How this round's returns were split — ``directorate`` or ``officer`` — judged
     from the departments on the Returns sheet (officer codes, or not), so that issuing

@@ -22,6 +22,10 @@ Public Sub CipReturns(control As IRibbonControl)
     CipRun "issue_returns"
 End Sub
 
+Public Sub CipReturnAgain(control As IRibbonControl)
+    CipRun "issue_return_again"
+End Sub
+
 Public Sub CipMerge(control As IRibbonControl)
     CipRun "merge_returns"
 End Sub

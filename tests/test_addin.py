@@ -135,6 +135,32 @@ def test_returns_merge_approve_report_remind(example_path):
     assert list((folder / addin.REMINDERS_FOLDER).glob("*.eml"))
 
 
+class StandInSelection:
+    """xlwings' Book.selection as the entry points use it: its sheet's name, its row."""
+
+    def __init__(self, sheet, row):
+        self.sheet, self.row = StandInSheet(sheet), row
+
+
+def test_issue_one_again_for_the_selected_action(example_path):
+    folder = example_path.parent / addin.RETURNS_FOLDER
+    addin.issue_returns(StandInBook(example_path))
+    moved = next(a for a in cip_xl.load_plan(example_path).actions if a.ref == "5.2")
+    book = StandInBook(example_path)
+    book.selection = StandInSelection("Plan", moved.row)
+    result = addin.on_ribbon("cipReturnAgain", book)
+    assert book.closed == 1 and result.app.status_bar.startswith("Issued the Place return again")
+    assert len(list(folder.glob("Return_Place_*.xlsx"))) == 2
+    assert len(list(folder.glob("*.xlsx"))) == 5
+
+    book = StandInBook(example_path)
+    book.selection = StandInSelection("Officers", 3)
+    rows = findings_rows(addin.issue_return_again(book))
+    assert rows[2][0] == "error" and rows[2][3] == "select-an-action"
+    assert "Select a cell in an action's row on the Plan sheet" in rows[2][2]
+    assert len(list(folder.glob("*.xlsx"))) == 5
+
+
 def test_a_bad_file_is_a_finding_not_a_traceback(tmp_path):
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook")
