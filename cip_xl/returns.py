@@ -386,9 +386,10 @@ def _instructions(plan: Plan, department: str, count: int,
          "delete, sort or copy rows, and do not change the grey columns: such changes "
          "are not taken into the plan.", False),
         ("", False),
-        ("Anything you type that cannot be taken into the plan is listed back to the "
-         "improvement manager with the cell it came from, so nothing you write is lost.",
-         False),
+        ("To explain something, use the Comment column: it reaches the improvement "
+         "manager with the action. Anything you type that cannot be taken into the plan "
+         "(on other sheets, in text boxes, beside the table) is listed back to them with "
+         "the cell it came from, so nothing you write is lost.", False),
         (f"Questions: {settings.contact or settings.report_author or 'the improvement manager'}.",
          False),
     ]
