@@ -299,9 +299,12 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
     outcome.department = returned.department
     file = str(path)
 
-    def refuse(code: str, message: str) -> None:
+    def refuse(code: str, message: str, typed: bool = False) -> None:
         outcome.refused = True
         outcome.findings.append(Finding(code, ERROR, message, file))
+        if typed:  # a return of this plan: what its officer typed, to copy across
+            outcome.findings.extend(_typed_in_refused(returned, file))
+            outcome.findings.extend(returned.findings)
 
     if returned.meta.get("plan_id") != plan.settings.plan_id and id_missing:
         return refuse("return-other-plan",
@@ -331,7 +334,7 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                       f"{path.name} was issued at revision {returned.meta.get('revision')} "
                       f"but the plan is now at revision {plan.settings.revision} (returns "
                       "were issued again since). Ask for the latest return instead; nothing "
-                      "in this one was taken in.")
+                      "in this one was taken in.", typed=True)
     replaced_by = next((r for r in current_returns(plan)
                         if r.department == returned.department and
                         r.fingerprint != returned.fingerprint), None)
@@ -342,7 +345,7 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                       f"{path.name} was replaced: the {returned.department} return was "
                       f"issued again{issued_on} ({replaced_by.file}). Merge that one instead; "
                       "nothing in this one was taken in (if the officer filled this one in, "
-                      "ask them to copy their updates into the new one).")
+                      "ask them to copy their updates into the new one).", typed=True)
     outcome.findings.extend(returned.findings)
     who = f"{returned.department} return ({path.name}" + (
         f", saved {returned.saved:{_SAVED}})" if returned.saved is not None else ")")
@@ -427,6 +430,41 @@ def _notes(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                 "return-note", ERROR,
                 f"A note on this cell says '{_short(text, 200)}'; notes here are not taken "
                 "into the plan.", file, sheet, cell))
+
+
+def _typed_in_refused(returned: ReturnedWorkbook, file: str) -> list[Finding]:
+    """What the officer typed in a return refused whole (issued again, or at an old
+    revision): each cell that no longer holds what was issued, each note and each
+    proposed new action, with its text, so that it can be copied into the current
+    return."""
+    found = []
+    for row in returned.rows:
+        issued = returned.issued.get(row.action_id)
+        ref = issued.values.get("ref") if issued is not None else None
+        for key in ("status", "percent_complete", "progress_update", "proposed_date",
+                    "comment"):
+            cell = row.cells.get(key)
+            if cell is None or cell.value is None or issued is not None and \
+                    _norm(cell.value) == _norm(issued.values.get(key)):
+                continue
+            found.append(Finding(
+                "typed-in-refused-return", WARNING,
+                f"Typed in this return{f' for Ref {ref}' if ref else ''}, not taken in: "
+                f"'{_short(as_text(cell.value), 200)}'.", file, RETURN_SHEET,
+                cell.coordinate, str(ref) if ref else None))
+    for (sheet, cell), text in returned.notes.items():
+        found.append(Finding(
+            "typed-in-refused-return", WARNING,
+            f"A note in this return, not taken in: '{_short(text, 200)}'.", file, sheet,
+            cell))
+    for row in returned.new_actions:
+        first = min(row.cells.values(), key=lambda c: (len(c.coordinate), c.coordinate))
+        text = "; ".join(as_text(c.value) for c in row.cells.values() if c.value is not None)
+        found.append(Finding(
+            "typed-in-refused-return", WARNING,
+            f"A new action proposed in this return, not taken in: '{_short(text, 200)}'.",
+            file, NEW_ACTIONS_SHEET, first.coordinate))
+    return found
 
 
 def _short(text: object, limit: int = 60) -> str:

@@ -546,8 +546,10 @@ def test_one_departments_return_issued_again_leaves_the_others_good(cycle, tmp_p
 
     before = plan_path.read_bytes()
     refused = cip_xl.api.merge(plan_path, [old_place])
-    assert [f.code for f in refused.findings] == ["return-reissued"]
+    assert [(f.code, f.cell) for f in refused.findings] == [
+        ("return-reissued", None), ("typed-in-refused-return", "L2")]
     assert new_place.name in refused.findings[0].message
+    assert "'In the replaced return'" in refused.findings[1].message  # to copy across
     assert plan_path.read_bytes() == before
 
     edit_return(new_place, {("5.1", "Progress update"): "In the new return"})
