@@ -237,30 +237,35 @@ class _OtherCopies:
     """
 
     saved: datetime | None
-    set_by_copy: dict[tuple[str, str], AuditEntry]
+    trail: _Trail
+    #: who the trail's entries made by a copy of this return name, and since when
+    from_return: str
+    since: datetime | None
+    _set_by_copy: dict[tuple[str, str], AuditEntry] | None = None
 
     @classmethod
     def of(cls, plan: Plan, returned: ReturnedWorkbook, trail: _Trail) -> _OtherCopies | None:
-        """The values copies of ``returned`` set, or None when no copy of it was merged
-        before (in this run or an earlier one)."""
+        """The copies of ``returned`` merged before (in this run or an earlier one), or
+        None when there were none. The trail is read only when a cell is looked up —
+        merging an unchanged return again looks up none."""
         record = next((r for r in plan.returns_log
                        if r.fingerprint == returned.fingerprint and r.merged is not None),
                       None)
         if record is None:
             return None
-        from_return = f"{returned.department} return ("
-        set_by_copy: dict[tuple[str, str], AuditEntry] = {}
-        for entry in trail.entries():  # in the order made: the last one for a cell wins
-            if isinstance(entry.who, str) and entry.who.startswith(from_return) and \
-                    isinstance(entry.when, datetime) and \
-                    (record.issued is None or entry.when >= record.issued):
-                set_by_copy[(str(entry.action_id), str(entry.field))] = entry
-        return cls(returned.saved, set_by_copy)
+        return cls(returned.saved, trail, f"{returned.department} return (", record.issued)
 
     def entry(self, action_id: str, header: str, now: object) -> AuditEntry | None:
         """The trail's entry by which a copy of this return set ``header`` of the action
         to what the master holds ``now`` (normalised), if one did."""
-        entry = self.set_by_copy.get((action_id, header))
+        if self._set_by_copy is None:
+            self._set_by_copy = {}
+            for entry in self.trail.entries():  # in the order made: the last one wins
+                if isinstance(entry.who, str) and entry.who.startswith(self.from_return) \
+                        and isinstance(entry.when, datetime) and \
+                        (self.since is None or entry.when >= self.since):
+                    self._set_by_copy[(str(entry.action_id), str(entry.field))] = entry
+        entry = self._set_by_copy.get((action_id, header))
         return entry if entry is not None and _norm(entry.new) == now else None
 
     @staticmethod
