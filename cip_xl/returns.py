@@ -448,7 +448,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     findings = []
     if departments is not None:
         groups = _again(plan, groups, departments, by)
-        findings = _left_behind(plan, every_group, groups)
+        findings = _replaced(plan, groups) + _left_behind(plan, every_group, groups)
     else:
         plan.settings.revision += 1
     folder.mkdir(parents=True, exist_ok=True)
@@ -539,6 +539,23 @@ def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
                 "issued."))
         chosen[by_key[key(name)]] = groups[by_key[key(name)]]
     return chosen
+
+
+def _replaced(plan: Plan, chosen: dict[str, list[Action]]) -> list:
+    """A note for each return of this round that issuing ``chosen`` again replaces, so
+    that the manager can tell its officer which file to fill in."""
+    from .findings import INFO, Finding
+
+    found = []
+    for record in current_returns(plan):
+        if record.department in chosen:
+            merged = (f" (merged {record.merged:%d/%m/%Y}; what it gave stays in the plan)"
+                      if record.merged else "")
+            found.append(Finding(
+                "return-replaced", INFO,
+                f"This replaces {record.file}{merged}: merging that file is refused from "
+                f"now on, so tell {record.department} to fill in the new one."))
+    return found
 
 
 def _left_behind(plan: Plan, groups: dict[str, list[Action]],

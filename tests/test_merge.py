@@ -537,6 +537,8 @@ def test_one_departments_return_issued_again_leaves_the_others_good(cycle, tmp_p
                      "--department", " place ")
     assert result.returncode == 0, result.stderr
     assert "Issued 1 return again" in result.stdout
+    assert f"This replaces {old_place.name}" in result.stderr and "[return-replaced]" in \
+        result.stderr
     new_place = return_for(tmp_path / "again", "Place")
     plan = cip_xl.load_plan(plan_path)
     assert plan.settings.revision == revision and len(plan.returns_log) == issued + 1
@@ -576,16 +578,18 @@ def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, 
     issued = cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Place"])
     assert [(i.department, i.actions) for i in issued] == [("Place", sent["Place"] - 1)]
     assert [(f.code, f.severity) for f in issued.findings] == [
-        ("returns-department-changed", "warning")]
-    assert issued.findings[0].message.startswith("The return of this round for Resources")
-    assert '--department "Resources"' in issued.findings[0].message
+        ("return-replaced", "info"), ("returns-department-changed", "warning")]
+    assert issued.findings[1].message.startswith("The return of this round for Resources")
+    assert '--department "Resources"' in issued.findings[1].message
     issued = cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Resources"])
-    assert not issued.findings and issued[0].actions == sent["Resources"] + 1
+    assert [f.code for f in issued.findings] == ["return-replaced"]
+    assert issued[0].actions == sent["Resources"] + 1
 
     # a round issued by lead officer is issued again the same way, without --by
     cip_xl.api.issue_returns(plan_path, tmp_path / "by-officer", by="officer")
     issued = cip_xl.api.issue_returns(plan_path, tmp_path / "by-officer", departments=["hf"])
-    assert [i.department for i in issued] == ["HF"] and not issued.findings
+    assert [i.department for i in issued] == ["HF"]
+    assert [f.code for f in issued.findings] == ["return-replaced"]
 
 
 def test_pictures_and_text_boxes_put_on_a_return_are_named(cycle):
