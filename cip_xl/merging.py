@@ -446,12 +446,7 @@ def _typed_in_refused(returned: ReturnedWorkbook, file: str) -> list[Finding]:
     for row in returned.rows:
         issued = returned.issued.get(row.action_id)
         ref = issued.values.get("ref") if issued is not None else None
-        for key in ("status", "percent_complete", "progress_update", "proposed_date",
-                    "comment"):
-            cell = row.cells.get(key)
-            if cell is None or cell.value is None or issued is not None and \
-                    _norm(cell.value) == _norm(issued.values.get(key)):
-                continue
+        for cell in _typed_by_officer(row, issued.values if issued is not None else None):
             found.append(Finding(
                 "typed-in-refused-return", WARNING,
                 f"Typed in this return{f' for Ref {ref}' if ref else ''}, not taken in: "
@@ -481,15 +476,23 @@ def _typed_findings(row: ReturnedRow, file: str, code: str, reason: str,
                     issued: dict | None = None) -> list[Finding]:
     """One finding per officer-typed cell of ``row`` that is not taken in (cells that
     still hold what was ``issued`` lose nothing and are not listed)."""
+    found = [Finding(code, ERROR, f"{reason} ('{_short(as_text(cell.value), 200)}').",
+                     file, RETURN_SHEET, cell.coordinate)
+             for cell in _typed_by_officer(row, issued)]
+    if not found:
+        found.append(Finding(code, ERROR, reason + ".", file, RETURN_SHEET, f"A{row.row}"))
+    return found
+
+
+def _typed_by_officer(row: ReturnedRow, issued: dict | None) -> list[ReturnedCell]:
+    """The cells of ``row`` in the officer's columns that hold something other than
+    what was ``issued`` (None: anything they hold)."""
     found = []
     for key in ("status", "percent_complete", "progress_update", "proposed_date", "comment"):
         cell = row.cells.get(key)
         if cell is not None and cell.value is not None and \
                 (issued is None or _norm(cell.value) != _norm(issued.get(key))):
-            found.append(Finding(code, ERROR, f"{reason} ('{_short(as_text(cell.value), 200)}').",
-                                 file, RETURN_SHEET, cell.coordinate))
-    if not found:
-        found.append(Finding(code, ERROR, reason + ".", file, RETURN_SHEET, f"A{row.row}"))
+            found.append(cell)
     return found
 
 

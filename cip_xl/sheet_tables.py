@@ -18,10 +18,9 @@ the repair deletes the table.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 
-from .fastbook import attributes, column_number, relationships
+from .fastbook import attributes, column_number
 
 _TABLE_TYPE = b"/relationships/table"
 _RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
@@ -77,24 +76,6 @@ def fit_tables(ws, header_row: int, last_row: int, first_column: int,
     return held
 
 
-def table_parts(book, sheet_part: str) -> list[str]:
-    """The package parts of the tables on the sheet held in ``sheet_part`` of the
-    :class:`~cip_xl.fastbook.FastWorkbook` ``book``."""
-    folder, name = posixpath.split(sheet_part)
-    try:
-        rels = book.part(posixpath.join(folder, "_rels", name + ".rels"))
-    except KeyError:
-        return []
-    parts = []
-    for rel in relationships(rels):
-        target = rel.get(b"Target", b"").decode("utf-8", "replace")
-        if rel.get(b"Type", b"").endswith(_TABLE_TYPE) and target and \
-                rel.get(b"TargetMode") != b"External":
-            parts.append(target.lstrip("/") if target.startswith("/")
-                         else posixpath.normpath(posixpath.join(folder, target)))
-    return parts
-
-
 def tables_on(wb, title: str) -> list[tuple[str, str, int, str | None]]:
     """(name, range, number of total rows, package part) of each Excel Table on sheet
     ``title`` of ``wb``: an openpyxl workbook (part None) or a
@@ -103,7 +84,8 @@ def tables_on(wb, title: str) -> list[tuple[str, str, int, str | None]]:
         return [(table.displayName or table.name or "", table.ref, table.totalsRowCount or 0,
                  None) for table in wb[title].tables.values()]
     found = []
-    for part in table_parts(wb, wb.sheet_part(title)):
+    for part in (part for kind, part in wb.sheet_relations(title)
+                 if kind.endswith(_TABLE_TYPE)):
         try:
             tag = _TABLE_TAG.search(wb.part(part))
         except KeyError:
