@@ -61,34 +61,49 @@ def write_report(result: MergeResult, path: str | Path) -> Path:
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
         from openpyxl.styles import Font
+        from openpyxl.worksheet.table import Table, TableStyleInfo
 
         from .plan_write import set_value
 
         wb = Workbook()
         ws = wb.active
         ws.title = "Merge report"
-        headers = ("Return", "Department", "Kind", "Ref", "Field or severity", "Was",
-                   "Now or finding", "Where")
-        for c, header in enumerate(headers, start=1):
+        for c, (header, width) in enumerate(_COLUMNS, start=1):
             ws.cell(1, c, header).font = Font(bold=True)
-        rows = []
-        for o in result.outcomes:
-            rows += [(o.file.name, o.department, "applied", c.ref, c.field, c.old, c.new,
-                      c.source) for c in o.applied]
-            rows += [(o.file.name, o.department, "request", r.ref, r.kind, None, r.proposed,
-                      r.source) for r in o.requests]
-            rows += [(o.file.name, o.department, f.code, f.ref, f.severity, None, f.message,
-                      f.where) for f in o.findings]
-        rows += [("", d, "missing", "", "", "", "return not yet received", "")
-                 for d in result.missing]
-        for r, row in enumerate(rows, start=2):
+            ws.column_dimensions[ws.cell(1, c).column_letter].width = width
+        last = 1
+        for last, row in enumerate(_report_rows(result), start=2):
             for c, value in enumerate(row, start=1):
-                set_value(ws.cell(r, c), value, "value")
-        for letter, width in zip("ABCDEFGH", (36, 24, 20, 8, 18, 30, 60, 40)):
-            ws.column_dimensions[letter].width = width
+                set_value(ws.cell(last, c), value, "value")
         ws.freeze_panes = "A2"
-        ws.auto_filter.ref = f"A1:H{max(2, len(rows) + 1)}"
+        # an Excel Table marks row 1 as the headings (screen readers announce them with
+        # each cell) and gives each column its filter button
+        table = Table(displayName="MergeReport", ref=f"A1:H{max(2, last)}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+        ws.add_table(table)
         atomic_save(wb, path)
     else:
         atomic_write_bytes(markdown(result).encode("utf-8"), path)
     return path
+
+
+#: the .xlsx report's columns: heading and width
+_COLUMNS = (("Return", 36), ("Department", 24), ("Kind", 20), ("Ref", 8),
+            ("Field or severity", 18), ("Was", 30), ("Now or finding", 60), ("Where", 40))
+
+
+def _report_rows(result: MergeResult):
+    """The .xlsx report's rows, in the columns of :data:`_COLUMNS`: each change
+    applied, change request and finding, return by return, then each return missing."""
+    for o in result.outcomes:
+        for c in o.applied:
+            yield (o.file.name, o.department, "applied", c.ref, c.field, c.old, c.new,
+                   c.source)
+        for r in o.requests:
+            yield (o.file.name, o.department, "request", r.ref, r.kind, None, r.proposed,
+                   r.source)
+        for f in o.findings:
+            yield (o.file.name, o.department, f.code, f.ref, f.severity, None, f.message,
+                   f.where)
+    for department in result.missing:
+        yield ("", department, "missing", "", "", "", "return not yet received", "")

@@ -649,9 +649,27 @@ def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     text = report.read_text(encoding="utf-8")
     assert "## Returns not yet received" in text and "- Resources" in text
     xlsx = tmp_path / "merge.xlsx"
-    cip_xl.api.merge(plan_path, [return_for(folder, "Resources")], report=xlsx)
-    rows = list(openpyxl.load_workbook(xlsx).active.iter_rows(values_only=True))
-    assert ("missing" in {r[2] for r in rows}) and rows[0][0] == "Return"
+    resources = return_for(folder, "Resources")
+    edit_return(resources, {("2.1", "Progress update"): "=see the budget note",
+                            ("2.2", "% complete"): 40})
+    cip_xl.api.merge(plan_path, [resources], report=xlsx)
+    rows = CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_name("Merge report") \
+        .to_python()
+    assert rows[0] == ["Return", "Department", "Kind", "Ref", "Field or severity", "Was",
+                       "Now or finding", "Where"]
+    applied = {(r[3], r[4]): r for r in rows if r[2] == "applied"}
+    assert applied[("2.1", "Progress update")][6] == "=see the budget note"
+    assert applied[("2.2", "% complete")][6] == 40
+    assert applied[("2.1", "Progress update")][7].startswith(f"{resources.name}!Return!L")
+    missing = [r for r in rows if r[2] == "missing"]
+    assert missing and all(r[6] == "return not yet received" for r in missing)
+    # the headings are marked as a table's header row, over every row written;
+    # the officer's "=..." is text, never a formula
+    sheet = openpyxl.load_workbook(xlsx)["Merge report"]
+    assert [t.ref for t in sheet.tables.values()] == [f"A1:H{len(rows)}"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    typed = next(c for c in sheet["G"] if c.value == "=see the budget note")
+    assert typed.data_type == "s"
     plan = cip_xl.load_plan(plan_path)
     assert {r.department for r in plan.returns_log if r.merged} == {"Place", "Resources"}
 
