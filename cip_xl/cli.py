@@ -214,8 +214,11 @@ def returns(plan, output, by, departments, profile) -> None:
     returns issued before can no longer be merged.
 
     With --department, only the departments named get a new return, from the plan as it
-    is now; each replaces that department's return of this round (merging the replaced
-    one is refused), and every other return already sent can still be merged.
+    is now; each replaces that department's return of this round, and every other return
+    already sent can still be merged. A replaced return that comes back filled in anyway
+    still merges as a copy of the new one (where both set a cell, the one saved last
+    wins), for the actions still in that department; what it says of actions that moved
+    to another department is listed, not taken in.
     """
     from . import api
 

@@ -11,7 +11,7 @@ issued* (the return's hidden record), *as returned* and in the *master now*:
   one: the officer's corrected version replaces it (:class:`_OtherCopies`).
 
 Edits to locked columns, deleted, copied or reordered rows, unknown Action IDs, returns
-for another plan, an old revision or issued again since, and values that do not fit (a
+for another plan or an old revision, and values that do not fit (a
 status outside the list, text in % complete, an unreadable date) are findings naming
 file, sheet and cell — never applied silently; so is anything typed outside the cells
 merging reads (:mod:`cip_xl.return_extras`). Proposed revised dates, comments, notes on
@@ -22,7 +22,11 @@ Copies of one return (the officer's corrected version; a directorate's return fi
 by two heads of service) merge cell by cell like any return, in one run or in several,
 in any order: what one copy changed and another left as issued is kept, and where two
 copies changed a cell differently the copy saved last wins, with a warning naming the
-value it replaced.
+value it replaced. A department's return issued again in the same round (``cip-xl
+returns --department``) and the one it replaced count as copies of each other for the
+actions still in that department: the officer who filled in the old one loses nothing
+and need not type it again; rows of actions that have moved to another department's
+return are listed, not taken in.
 """
 from __future__ import annotations
 
@@ -42,8 +46,8 @@ from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
 from .plan_read import EXCEL_CELL_LIMIT, EXCEL_ERRORS
 from .return_read import ReturnedCell, ReturnedRow, ReturnedWorkbook, read_return
-from .returns import (NEW_ACTIONS_SHEET, RETURN_SHEET, current_returns, fingerprint,
-                      to_json)
+from .returns import (NEW_ACTIONS_SHEET, RETURN_SHEET, current_returns, departments_now,
+                      fingerprint, to_json)
 from .schema import Contract
 
 LOCKED_FIELDS = ("ref", "theme", "objective", "key_action", "lead_officer", "target_date",
@@ -223,7 +227,8 @@ _SAVED_IN = re.compile(r", saved (\d\d/\d\d/\d{4} \d\d:\d\d:\d\d)\)$")
 class _OtherCopies:
     """What other copies of a return set in the master: copies of one issue record
     (same plan, revision and department), such as the officer's corrected version sent
-    after the first, or a directorate's return filled in by two people.
+    after the first, or a directorate's return filled in by two people — and the
+    department's other returns of the round, when it was issued again.
 
     Merging a copy is the usual three-way comparison, but a cell whose master value was
     set by another copy — the trail's latest entry for it came from a copy of this
@@ -245,15 +250,19 @@ class _OtherCopies:
 
     @classmethod
     def of(cls, plan: Plan, returned: ReturnedWorkbook, trail: _Trail) -> _OtherCopies | None:
-        """The copies of ``returned`` merged before (in this run or an earlier one), or
+        """The copies of ``returned`` merged before (in this run or an earlier one) —
+        returns with its issue record, or its department's others at its revision — or
         None when there were none. The trail is read only when a cell is looked up —
         merging an unchanged return again looks up none."""
-        record = next((r for r in plan.returns_log
-                       if r.fingerprint == returned.fingerprint and r.merged is not None),
-                      None)
-        if record is None:
+        revision = str(returned.meta.get("revision"))
+        records = [r for r in plan.returns_log if r.merged is not None and (
+            r.fingerprint == returned.fingerprint or
+            (r.department == returned.department and str(r.revision) == revision))]
+        if not records:
             return None
-        return cls(returned.saved, trail, f"{returned.department} return (", record.issued)
+        since = None if any(r.issued is None for r in records) else \
+            min(r.issued for r in records)
+        return cls(returned.saved, trail, f"{returned.department} return (", since)
 
     def entry(self, action_id: str, header: str, now: object) -> AuditEntry | None:
         """The trail's entry by which a copy of this return set ``header`` of the action
@@ -343,14 +352,19 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
     replaced_by = next((r for r in current_returns(plan)
                         if r.department == returned.department and
                         r.fingerprint != returned.fingerprint), None)
+    department_now: dict[str, str] | None = None  # set for a replaced return
     if replaced_by is not None and any(r.fingerprint == returned.fingerprint
                                        for r in plan.returns_log):
         issued_on = f" on {replaced_by.issued:%d/%m/%Y}" if replaced_by.issued else ""
-        return refuse("return-reissued",
-                      f"{path.name} was replaced: the {returned.department} return was "
-                      f"issued again{issued_on} ({replaced_by.file}). Merge that one instead; "
-                      "nothing in this one was taken in (if the officer filled this one in, "
-                      "ask them to copy their updates into the new one).", typed=True)
+        department_now = departments_now(plan)
+        outcome.findings.append(Finding(
+            "return-reissued", WARNING,
+            f"{path.name} was replaced: the {returned.department} return was issued "
+            f"again{issued_on} ({replaced_by.file}). What its officer typed for actions "
+            f"still in the {returned.department} return was taken in, as from a copy of "
+            "that one (where both set a cell, the one saved last wins); rows of actions "
+            "that have left it are listed below and not taken in. The new return is "
+            "still awaited.", file))
     outcome.findings.extend(returned.findings)
     who = f"{returned.department} return ({path.name}" + (
         f", saved {returned.saved:{_SAVED}})" if returned.saved is not None else ")")
@@ -380,6 +394,14 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                 "the return was issued; what the officer typed is not taken in",
                 issued.values))
             continue
+        if department_now is not None and \
+                department_now.get(row.action_id) != returned.department:
+            outcome.findings.extend(_typed_findings(
+                row, file, "action-moved",
+                f"Ref {issued.values.get('ref')} is now in the "
+                f"{department_now.get(row.action_id)} return, not this department's; "
+                "what the officer typed for it is not taken in", issued.values))
+            continue
         _merge_row(plan, action, row, issued.values, returned.columns, outcome, when, who,
                    file, copies)
 
@@ -400,7 +422,10 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
     for row in returned.new_actions:
         _new_action(plan, row, returned, outcome, when, who, NEW_ACTIONS_SHEET)
     if returned.notes:
-        _notes(plan, by_id, returned, outcome, when, who)
+        _notes(plan, by_id if department_now is None else
+               {key: a for key, a in by_id.items()
+                if department_now.get(key) == returned.department},
+               returned, outcome, when, who)
 
     for record in plan.returns_log:
         if record.fingerprint == returned.fingerprint and record.merged is None:

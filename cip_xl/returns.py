@@ -427,7 +427,8 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     merged (the caller saves the plan). With ``departments``, only those departments'
     returns are issued again (split as this round's were, whatever ``by`` says), from
     the plan as it is now, at the same revision: each replaces its department's return
-    of this round (which merging then refuses), the other departments' returns stay
+    of this round (which merging then takes only as a copy of the new one, for the
+    actions still in it), the other departments' returns stay
     good, and the findings of the result name any whose return no longer matches the
     plan; a name with neither a return this round nor actions raises
     :class:`~cip_xl.findings.PlanFileError`. Existing files are not overwritten: a
@@ -493,6 +494,14 @@ def department_of(plan: Plan, action: Action) -> str:
                 if any(item is action for item in actions))
 
 
+def departments_now(plan: Plan) -> dict[str, str]:
+    """Each action's department (by Action ID) as this round's returns are split now —
+    the return an action would be issued in if its department's were issued again."""
+    by = _round_grouping(plan, "directorate")
+    return {action.action_id: name for name, actions in group_actions(plan, by).items()
+            for action in actions}
+
+
 def _round_grouping(plan: Plan, by: str) -> str:
     """How this round's returns were split — ``directorate`` or ``officer`` — judged
     from the departments on the Returns sheet (officer codes, or not), so that issuing
@@ -553,8 +562,10 @@ def _replaced(plan: Plan, chosen: dict[str, list[Action]]) -> list:
                       if record.merged else "")
             found.append(Finding(
                 "return-replaced", INFO,
-                f"This replaces {record.file}{merged}: merging that file is refused from "
-                f"now on, so tell {record.department} to fill in the new one."))
+                f"This replaces {record.file}{merged}: tell {record.department} to fill "
+                "in the new one. If that file comes back filled in anyway, merging takes "
+                "what it says of the actions still in this return (as a copy: where both "
+                "set a cell, the one saved last wins) and lists the rest."))
     return found
 
 

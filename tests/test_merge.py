@@ -521,11 +521,14 @@ def test_notes_on_a_return_are_kept_as_comments_or_named(cycle):
 
 def test_one_departments_return_issued_again_leaves_the_others_good(cycle, tmp_path):
     """'returns --department' issues one department's return again, from the plan as it
-    is now, at the same revision: that department's first return is refused as replaced,
-    every other return already sent still merges, and only the new one is awaited."""
+    is now, at the same revision: every other return already sent still merges, and
+    only the new one is awaited. The replaced return, if its officer filled it in
+    anyway, merges as an earlier copy of the new one: nothing need be typed again."""
     plan_path, folder = cycle
     old_place, resources = return_for(folder, "Place"), return_for(folder, "Resources")
-    edit_return(old_place, {("5.1", "Progress update"): "In the replaced return"})
+    edit_return(old_place, {("5.1", "Progress update"): "In the replaced return",
+                            ("5.3", "Progress update"): "Only in the replaced return"})
+    set_saved_time(old_place, datetime(2026, 11, 20, 16, 5))
     edit_return(resources, {("1.1", "Progress update"): "Budget consultation closed"})
     plan = cip_xl.load_plan(plan_path)
     moved = next(a for a in plan.actions if a.ref == "5.2")
@@ -546,25 +549,60 @@ def test_one_departments_return_issued_again_leaves_the_others_good(cycle, tmp_p
     rows = {r[0]: r for r in sheet_rows(new_place, RETURN_SHEET)[1:]}
     assert rows["5.2"][3].endswith("(scope widened)")
 
-    before = plan_path.read_bytes()
-    refused = cip_xl.api.merge(plan_path, [old_place])
-    assert [(f.code, f.cell) for f in refused.findings] == [
-        ("return-reissued", None), ("typed-in-refused-return", "L2")]
-    assert new_place.name in refused.findings[0].message
-    assert "'In the replaced return'" in refused.findings[1].message  # to copy across
-    assert plan_path.read_bytes() == before
+    merged = cip_xl.api.merge(plan_path, [old_place])
+    assert [(f.code, f.severity) for f in merged.findings] == [("return-reissued", "warning")]
+    assert new_place.name in merged.findings[0].message
+    assert "still awaited" in merged.findings[0].message
+    assert action(plan_path, "5.1").progress_update == "In the replaced return"
+    assert action(plan_path, "5.3").progress_update == "Only in the replaced return"
 
+    # the officer types the new return as well, later: where both set a cell, the later
+    # one wins; what only the old one set stays
     edit_return(new_place, {("5.1", "Progress update"): "In the new return"})
+    set_saved_time(new_place, datetime(2026, 11, 23, 9, 30))
     result = cip_xl.api.merge(plan_path, [resources, new_place])
-    assert not result.findings, result.findings
+    assert [(f.code, f.cell) for f in result.findings] == [("copy-replaced", "L2")]
     assert action(plan_path, "1.1").progress_update == "Budget consultation closed"
     assert action(plan_path, "5.1").progress_update == "In the new return"
+    assert action(plan_path, "5.3").progress_update == "Only in the replaced return"
     assert sorted(result.missing) == ["Chief Executive's Office", "People & Communities"]
 
     unknown = run_cli("returns", str(plan_path), "-o", str(tmp_path / "none"),
                       "--department", "Parks")
     assert unknown.returncode == 2 and "No return for 'Parks'" in unknown.stderr
     assert "Place" in unknown.stderr and not (tmp_path / "none").exists()
+
+
+def test_a_replaced_return_gives_up_the_actions_that_moved_away(cycle, tmp_path):
+    """Action 5.2 moved from Place to Resources and both returns were issued again. The
+    old Place return, filled in anyway, still merges for the actions Place holds; what
+    it says of 5.2 is listed with its cell and text, and left to the Resources return.
+    Merged after the new Place return, an older copy replaces nothing."""
+    plan_path, folder = cycle
+    old_place = return_for(folder, "Place")
+    edit_return(old_place, {("5.1", "Progress update"): "Old: consultation under way",
+                            ("5.2", "Progress update"): "Old: about 5.2"})
+    set_saved_time(old_place, datetime(2026, 11, 20, 16, 5))
+    plan = cip_xl.load_plan(plan_path)
+    before = next(a for a in plan.actions if a.ref == "5.2").progress_update
+    next(a for a in plan.actions if a.ref == "5.2").lead_officer = "HF"  # to Resources
+    cip_xl.save_plan(plan, plan_path)
+    cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Place"])
+    cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Resources"])
+    new_place = return_for(tmp_path / "again", "Place")
+    edit_return(new_place, {("5.1", "Progress update"): "New: consultation closed"})
+    set_saved_time(new_place, datetime(2026, 11, 22, 10, 0))
+
+    cip_xl.api.merge(plan_path, [new_place])
+    result = cip_xl.api.merge(plan_path, [old_place])
+    found = [(f.code, f.cell) for f in result.findings]
+    assert found == [("return-reissued", None), ("clash", "L2"), ("action-moved", "L3")]
+    assert "saved before that one" in result.findings[1].message
+    moved = result.findings[2]
+    assert "now in the Resources return" in moved.message and \
+        "'Old: about 5.2'" in moved.message and moved.severity == "error"
+    assert action(plan_path, "5.1").progress_update == "New: consultation closed"
+    assert action(plan_path, "5.2").progress_update == before
 
 
 def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, tmp_path):
