@@ -537,7 +537,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 return None
             if outcome:
                 if made is not None:
-                    prune_backups(path)
+                    prune_backups(path, contract.backups)
                 return made
             if made is not None:
                 made.unlink()  # the full save below makes its own
@@ -583,5 +583,5 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
         from .vba_project import restore_ribbon
         restore_ribbon(path)  # openpyxl drops the ribbon's link when it saves
     if backup_path is not None:
-        prune_backups(path)
+        prune_backups(path, contract.backups)
     return backup_path

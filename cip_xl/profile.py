@@ -21,6 +21,11 @@ A profile is a small INI file, by default ``cip-xl.ini`` beside the plan::
     At risk = FFC000
     Overdue = E06666
 
+    [backups]
+    keep = all          ; never delete a backup (default: pruned)
+    last = 20           ; when pruned: the newest backups kept...
+    days = 31           ; ...and the newest of each of this many days (and of every month)
+
 Keys are the column keys of :data:`cip_xl.schema.PLAN_COLUMNS` and the sheet keys of
 :data:`cip_xl.schema.FIXED_SHEETS`. Unknown keys are refused with a message naming them.
 """
@@ -33,7 +38,7 @@ from pathlib import Path
 
 from .findings import ERROR, Finding, PlanFileError
 from .schema import (COLUMNS_BY_KEY, DEFAULT_CONTRACT, FIXED_SHEETS, PLAN_COLUMNS,
-                     VERDICTS, Contract)
+                     VERDICTS, BackupRule, Contract)
 
 PROFILE_NAME = "cip-xl.ini"
 
@@ -108,6 +113,7 @@ def load_profile(path: str | Path) -> Contract:
                                "colour; write six hex digits such as FFC000.")
             palette[words[word.strip().lower()]] = colour
 
+    backups = _backup_rule(parser, path)
     columns = []
     for col in PLAN_COLUMNS:
         if col.optional and col.key not in optional:
@@ -117,7 +123,31 @@ def load_profile(path: str | Path) -> Contract:
     # the hidden Action ID stays last, after optional columns
     columns.sort(key=lambda c: c.key == "action_id")
     return Contract(plan_sheet=plan_sheet, sheet_names=names, columns=tuple(columns),
-                    extra_columns=extra, palette=palette)
+                    extra_columns=extra, palette=palette, backups=backups)
+
+
+def _backup_rule(parser: configparser.ConfigParser, path: Path) -> BackupRule:
+    """The profile's ``[backups]`` section as a :class:`~cip_xl.schema.BackupRule`."""
+    if not parser.has_section("backups"):
+        return BackupRule()
+    values: dict[str, object] = {}
+    for key, value in parser.items("backups"):
+        key, value = key.strip().lower(), value.split(";")[0].split("#")[0].strip()
+        if key == "keep":
+            if value.lower() not in ("all", "pruned"):
+                raise _problem(path, f"[backups] keep = {value} in {path.name}: write "
+                               "'all' (never delete a backup) or 'pruned' (the default).")
+            values["every"] = value.lower() == "all"
+        elif key in ("last", "days"):
+            if not value.isdigit() or (key == "last" and int(value) < 1):
+                what = "backups (1 or more)" if key == "last" else "days"
+                raise _problem(path, f"[backups] {key} = {value} in {path.name} is not a "
+                               f"number of {what}.")
+            values[key] = int(value)
+        else:
+            raise _problem(path, f"[backups] in {path.name} has '{key}'; only 'keep', "
+                           "'last' and 'days' are understood.")
+    return BackupRule(**values)
 
 
 def contract_for(plan_path: str | Path | None, profile: str | Path | None = None) -> Contract:

@@ -18,16 +18,12 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from .findings import ERROR, Finding, PlanFileError
+from .schema import KEEP_DAILY, KEEP_LAST, BackupRule  # noqa: F401 (re-exported)
 
 BACKUP_FOLDER = "backups"
 #: the program a file that cannot be replaced is most likely open in, by extension
 _APPLICATION = {".xlsx": "Excel", ".xlsm": "Excel", ".docx": "Word", ".md": "an editor",
                 ".eml": "Outlook"}
-#: backups of a plan kept by :func:`prune_backups`: the most recent ones, then the
-#: newest of each day that has one, back this many days with backups; older than both,
-#: the newest of each month, however old
-KEEP_LAST = 20
-KEEP_DAILY = 31
 
 
 def atomic_save(workbook, path: str | Path) -> None:
@@ -135,20 +131,23 @@ def backups_of(path: str | Path) -> list[tuple[datetime, Path]]:
     return [(made, backup) for made, _, backup in found]
 
 
-def prune_backups(path: str | Path) -> list[Path]:
-    """Delete the backups of ``path`` that the retention rule (:data:`KEEP_LAST`,
-    :data:`KEEP_DAILY`, and the newest of every month) does not keep; return them. A
-    backup that cannot be deleted is left; this never raises."""
+def prune_backups(path: str | Path, rule: BackupRule = BackupRule()) -> list[Path]:
+    """Delete the backups of ``path`` that ``rule`` does not keep (by default the
+    :data:`KEEP_LAST` newest, the newest of each of the latest :data:`KEEP_DAILY` days,
+    and the newest of every month); return them. A backup that cannot be deleted is
+    left; this never raises."""
+    if rule.every:
+        return []
     kept: set[Path] = set()
     days: set = set()
     months: set = set()
     backups = backups_of(path)
     for index, (made, backup) in enumerate(backups):
-        if index < KEEP_LAST:
+        if index < rule.last:
             kept.add(backup)
         if made.date() not in days:
             days.add(made.date())
-            if len(days) <= KEEP_DAILY:
+            if len(days) <= rule.days:
                 kept.add(backup)  # the newest of its day
         if (made.year, made.month) not in months:
             months.add((made.year, made.month))

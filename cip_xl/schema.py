@@ -305,6 +305,25 @@ SEE_ABOVE = re.compile(r"^\s*(see|as)\s+(above|previous)\b|^\s*ditto\s*$|^\s*\"\
                        re.IGNORECASE)
 
 
+#: backups of a plan kept by :func:`cip_xl.safe_save.prune_backups`: the most recent
+#: ones, then the newest of each day that has one, back this many days with backups;
+#: older than both, the newest of each month, however old
+KEEP_LAST = 20
+KEEP_DAILY = 31
+
+
+@dataclass(frozen=True)
+class BackupRule:
+    """Which backups of a plan a save keeps (a council profile's ``[backups]``): the
+    ``last`` newest, the newest of each of the latest ``days`` days that have one, and
+    the newest of every month; or, with ``every``, all of them — for a council whose
+    records policy keeps every version, or whose backups another system manages."""
+
+    last: int = KEEP_LAST
+    days: int = KEEP_DAILY
+    every: bool = False
+
+
 @dataclass(frozen=True)
 class Contract:
     """The contract in force for one council: sheet names, columns and headers.
@@ -321,6 +340,8 @@ class Contract:
     extra_columns: tuple[str, ...] = ()
     #: verdict fill colours (RRGGBB) by verdict word, overriding :data:`VERDICTS`
     palette: dict[str, str] = field(default_factory=dict)
+    #: which backups of the plan a save keeps (a profile's ``[backups]``)
+    backups: BackupRule = BackupRule()
 
     def sheet(self, key: str) -> str:
         """The sheet name for ``key`` ("officers", "themes", ...)."""

@@ -16,6 +16,8 @@ from cip_xl import schema
 from cip_xl.example import example_plan
 from cip_xl.model import Action, Officer, Plan, Theme
 
+from .conftest import run_cli
+
 EXPECTED_SHEETS = ["Plan", "Summary", "Officers", "Themes", "Settings", "Review log", "Audit",
                    "Change requests", "Returns", "Lists"]
 
@@ -453,6 +455,38 @@ def test_profile_with_unknown_column_is_refused(tmp_path):
     from cip_xl.profile import load_profile
     with pytest.raises(cip_xl.PlanFileError, match="key_actoin"):
         load_profile(profile)
+
+
+def test_a_profile_can_keep_every_backup_or_fewer(example_path):
+    """A council whose records policy keeps every version says so in its profile
+    (``[backups] keep = all``) and no save deletes a backup; another keeps fewer. A
+    value the profile cannot mean is refused before anything is saved."""
+    from datetime import datetime, timedelta
+
+    from cip_xl.safe_save import backups_of, make_backup
+
+    start = datetime(2026, 1, 5, 9, 0)
+    for day in range(60):  # a backup a day for two months
+        make_backup(example_path, when=start + timedelta(days=day))
+    profile = example_path.with_name("cip-xl.ini")
+    profile.write_text("[backups]\nkeep = all   ; records policy RM-12\n", encoding="utf-8")
+    result = run_cli("status", str(example_path), "--as-of", "01/04/2026")
+    assert result.returncode in (0, 1), result.stderr
+    assert len(backups_of(example_path)) == 61  # every one, and this save's
+
+    profile.write_text("[backups]\nlast = 3\ndays = 0\n", encoding="utf-8")
+    run_cli("status", str(example_path), "--as-of", "02/04/2026")
+    kept = [when for when, _ in backups_of(example_path)]  # newest first
+    # the newest three (the two saves' of today and 5 March), then the newest of each
+    # earlier month
+    assert len(kept) == 5 and kept[2] == datetime(2026, 3, 5, 9)
+    assert kept[3:] == [datetime(2026, 2, 28, 9), datetime(2026, 1, 31, 9)]
+
+    before = example_path.read_bytes()
+    profile.write_text("[backups]\nkeep = some\n", encoding="utf-8")
+    refused = run_cli("status", str(example_path), "--as-of", "03/04/2026")
+    assert refused.returncode == 2 and "keep = some" in refused.stderr
+    assert "'all'" in refused.stderr and example_path.read_bytes() == before
 
 
 def test_reads_real_plan_headers_through_aliases():
