@@ -153,3 +153,48 @@ def test_two_copies_of_a_return_give_one_result_in_any_order(issued_cycle, first
                                   _norm(a.progress_update))
                           for a in cip_xl.load_plan(master).actions}
     assert all(found == outcomes["one run"] for found in outcomes.values()), outcomes
+
+
+@pytest.fixture(scope="module")
+def reissued_cycle(tmp_path_factory):
+    """A plan whose Place return was issued, then issued again after a key action of
+    Place was reworded: (plan, the replaced return, the new one)."""
+    base = tmp_path_factory.mktemp("reissued")
+    plan_path = base / "plan.xlsx"
+    cip_xl.save_plan(example_plan(), plan_path)
+    cip_xl.api.issue_returns(plan_path, base / "returns")
+    plan = cip_xl.load_plan(plan_path)
+    next(a for a in plan.actions if a.ref == "5.2").key_action += " (scope widened)"
+    cip_xl.save_plan(plan, plan_path)
+    cip_xl.api.issue_returns(plan_path, base / "again", departments=["Place"])
+    return plan_path, return_for(base / "returns", "Place"), return_for(base / "again", "Place")
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(first=COPY_EDITS, second=COPY_EDITS)
+def test_a_replaced_return_and_its_replacement_give_one_result_in_any_order(
+        reissued_cycle, first, second):
+    """The Place return filled in, then the one issued again in its place filled in
+    later: merged in one run or two, in either order, they leave the plan the same —
+    the replaced one counts as an earlier copy of the new one."""
+    plan_path, old, new = reissued_cycle
+    work = Path(tempfile.mkdtemp())
+    earlier, later = work / "replaced.xlsx", work / "new.xlsx"
+    for source, copy, edits, saved in ((old, earlier, first, datetime(2026, 11, 20, 9)),
+                                       (new, later, second, datetime(2026, 11, 21, 9))):
+        shutil.copy(source, copy)
+        _apply_edits(copy, edits)
+        set_saved_time(copy, saved)
+    outcomes = {}
+    for name, runs in {"one run": [[earlier, later]], "one run, reversed": [[later, earlier]],
+                       "two runs": [[earlier], [later]],
+                       "two runs, reversed": [[later], [earlier]]}.items():
+        master = work / f"{name}.xlsx"
+        shutil.copy(plan_path, master)
+        for run in runs:
+            cip_xl.api.merge(master, run)
+        outcomes[name] = {a.ref: (_norm(a.status), _norm(a.percent_complete),
+                                  _norm(a.progress_update))
+                          for a in cip_xl.load_plan(master).actions}
+    assert all(found == outcomes["one run"] for found in outcomes.values()), outcomes
