@@ -22,7 +22,8 @@ Copies of one return (the officer's corrected version; a directorate's return fi
 by two heads of service) merge cell by cell like any return, in one run or in several,
 in any order: what one copy changed and another left as issued is kept, and where two
 copies changed a cell differently the copy saved last wins, with a warning naming the
-value it replaced. A department's return issued again in the same round (``cip-xl
+value it replaced (a saved time that cannot be right — before the return was issued, or
+later than now — wins nothing: that is a clash). A department's return issued again in the same round (``cip-xl
 returns --department``) and the one it replaced count as copies of each other for the
 actions still in that department: the officer who filled in the old one loses nothing
 and need not type it again; rows of actions that have moved to another department's
@@ -33,7 +34,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -220,6 +221,10 @@ class _Trail:
 
 #: how the Audit sheet's "who" gives the time a return was saved
 _SAVED = "%d/%m/%Y %H:%M:%S"
+#: how far a copy's saved time may fall outside the times it could have been saved at
+#: (after its return was issued, before now) and still be believed: clocks drift a
+#: little, and a zone set wrong is an hour out
+_CLOCK_SLACK = timedelta(hours=1)
 _SAVED_IN = re.compile(r", saved (\d\d/\d\d/\d{4} \d\d:\d\d:\d\d)\)$")
 
 
@@ -246,6 +251,8 @@ class _OtherCopies:
     #: who the trail's entries made by a copy of this return name, and since when
     from_return: str
     since: datetime | None
+    #: when this copy's return was issued (its hidden record), if it says
+    issued: datetime | None = None
     _set_by_copy: dict[tuple[str, str], AuditEntry] | None = None
 
     @classmethod
@@ -262,7 +269,8 @@ class _OtherCopies:
             return None
         since = None if any(r.issued is None for r in records) else \
             min(r.issued for r in records)
-        return cls(returned.saved, trail, f"{returned.department} return (", since)
+        return cls(returned.saved, trail, f"{returned.department} return (", since,
+                   _issued_time(returned))
 
     def entry(self, action_id: str, header: str, now: object) -> AuditEntry | None:
         """The trail's entry by which a copy of this return set ``header`` of the action
@@ -287,8 +295,24 @@ class _OtherCopies:
         return entry.when
 
     def saved_after(self, entry: AuditEntry) -> bool:
-        """Whether this copy was saved after the copy that made ``entry``."""
-        return self.saved is not None and self.saved > self.saved_by(entry)
+        """Whether this copy was saved after the copy that made ``entry`` — both saved
+        times believable (see :meth:`_unbelievable`)."""
+        theirs = self.saved_by(entry)
+        return self.saved is not None and self.saved > theirs and \
+            not self._unbelievable(self.saved, self.issued) and \
+            not self._unbelievable(theirs, self.since)
+
+    @staticmethod
+    def _unbelievable(saved: datetime, issued: datetime | None) -> str:
+        """Why a copy's ``saved`` time cannot be right — before its return was
+        ``issued``, or later than now, beyond :data:`_CLOCK_SLACK` — or "" if it can:
+        the clock of the computer that saved it was wrong, and which of two copies is
+        the later cannot be told from it."""
+        if issued is not None and saved < issued - _CLOCK_SLACK:
+            return f"before the return was issued ({issued:{_SAVED}})"
+        if saved > datetime.now() + _CLOCK_SLACK:
+            return "later than now"
+        return ""
 
     def why_not(self, entry: AuditEntry) -> tuple[str, str]:
         """Why this copy does not replace the value ``entry`` set, and what to do."""
@@ -296,9 +320,26 @@ class _OtherCopies:
         if self.saved is None:
             return f"{by}, and this copy does not say when it was saved", \
                 "Decide which to keep."
+        wrong = "; the clock of the computer that saved it was wrong, so which copy is " \
+            "later cannot be told"
+        mine = self._unbelievable(self.saved, self.issued)
+        if mine:
+            return (f"{by}, and this copy says it was saved {self.saved:{_SAVED}}, "
+                    f"{mine}{wrong}", "Decide which to keep.")
+        theirs = self._unbelievable(self.saved_by(entry), self.since)
+        if theirs:
+            return (f"{by}, which says it was saved {theirs}{wrong}",
+                    "Decide which to keep.")
         return (f"{by}, and this copy was saved before that one ({self.saved:{_SAVED}})",
                 "The later copy's value stands; if this copy is the officer's latest after "
                 "all, open it in Excel, save it and merge it again.")
+
+
+def _issued_time(returned: ReturnedWorkbook) -> datetime | None:
+    """When ``returned`` was issued, as its hidden record says (None if it does not)."""
+    with contextlib.suppress(TypeError, ValueError):
+        return datetime.fromisoformat(str(returned.meta.get("issued")))
+    return None
 
 
 def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,

@@ -20,7 +20,7 @@ from .returns_helpers import edit_return, headers, return_for, set_saved_time
 def cycle(example_path, tmp_path):
     """A master and its freshly issued returns."""
     folder = tmp_path / "returns"
-    cip_xl.api.issue_returns(example_path, folder)
+    cip_xl.api.issue_returns(example_path, folder, when=datetime(2026, 11, 2, 9))
     return example_path, folder
 
 
@@ -251,6 +251,38 @@ def test_a_corrected_copy_of_a_merged_return_replaces_what_the_first_copy_set(ex
     assert action(plan_path, "5.1").progress_update == "Consultation opens in June"
     assert any(f.code == "clash" and f.cell == "L2" and "does not say when it was saved"
                in f.message for f in result.findings)
+
+
+@pytest.mark.parametrize("clock", ["dead battery", "a year ahead"])
+def test_a_copy_saved_by_a_wrong_clock_replaces_nothing(cycle, tmp_path, clock):
+    """"The copy saved last wins" trusts the clock of the PC that saved each copy. A
+    saved time before the return was issued, or later than now, cannot be right: that
+    copy replaces nothing, and the clash says the clock was wrong — in either order."""
+    from datetime import timedelta
+
+    plan_path, folder = cycle  # issued 02/11/2026 09:00
+    first = return_for(folder, "Place")
+    second = tmp_path / "Place return - corrected.xlsx"
+    shutil.copy(first, second)
+    edit_return(first, {("5.1", "Progress update"): "First copy"})
+    set_saved_time(first, datetime(2026, 11, 20, 8, 30))
+    edit_return(second, {("5.1", "Progress update"): "Second copy"})
+    wrong = datetime(2001, 1, 1, 0, 5) if clock == "dead battery" else \
+        datetime.now().replace(microsecond=0) + timedelta(days=365)
+    set_saved_time(second, wrong)
+    why = "before the return was issued (02/11/2026 09:00:00)" if clock == "dead battery" \
+        else "later than now"
+
+    for order in ([first, second], [second, first]):
+        master = tmp_path / f"plan {order[0].stem}.xlsx"
+        shutil.copy(plan_path, master)
+        result = cip_xl.api.merge(master, order)
+        assert action(master, "5.1").progress_update == ("First copy" if order[0] == first
+                                                         else "Second copy")
+        clash = [f for f in result.findings if f.code == "clash"]
+        assert [f.cell for f in clash] == ["L2"] and why in clash[0].message
+        assert "clock of the computer that saved it was wrong" in clash[0].message
+        assert not any(f.code == "copy-replaced" for f in result.findings)
 
 
 def test_formulas_and_bad_values_are_text_or_findings(cycle):
@@ -559,7 +591,7 @@ def test_one_departments_return_issued_again_leaves_the_others_good(cycle, tmp_p
     # the officer types the new return as well, later: where both set a cell, the later
     # one wins; what only the old one set stays
     edit_return(new_place, {("5.1", "Progress update"): "In the new return"})
-    set_saved_time(new_place, datetime(2026, 11, 23, 9, 30))
+    set_saved_time(new_place, datetime.now())  # issued just now, by the command above
     result = cip_xl.api.merge(plan_path, [resources, new_place])
     assert [(f.code, f.cell) for f in result.findings] == [("copy-replaced", "L2")]
     assert action(plan_path, "1.1").progress_update == "Budget consultation closed"
@@ -587,8 +619,9 @@ def test_a_replaced_return_gives_up_the_actions_that_moved_away(cycle, tmp_path)
     before = next(a for a in plan.actions if a.ref == "5.2").progress_update
     next(a for a in plan.actions if a.ref == "5.2").lead_officer = "HF"  # to Resources
     cip_xl.save_plan(plan, plan_path)
-    cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Place"])
-    cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=["Resources"])
+    for department in ("Place", "Resources"):
+        cip_xl.api.issue_returns(plan_path, tmp_path / "again", departments=[department],
+                                 when=datetime(2026, 11, 21, 9))
     new_place = return_for(tmp_path / "again", "Place")
     edit_return(new_place, {("5.1", "Progress update"): "New: consultation closed"})
     set_saved_time(new_place, datetime(2026, 11, 22, 10, 0))

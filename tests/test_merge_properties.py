@@ -41,7 +41,7 @@ def issued_cycle(tmp_path_factory):
     base = tmp_path_factory.mktemp("cycle")
     plan_path = base / "plan.xlsx"
     cip_xl.save_plan(example_plan(), plan_path)
-    cip_xl.api.issue_returns(plan_path, base / "returns")
+    cip_xl.api.issue_returns(plan_path, base / "returns", when=datetime(2026, 11, 2, 9))
     return plan_path, return_for(base / "returns", "Place")
 
 
@@ -162,11 +162,12 @@ def reissued_cycle(tmp_path_factory):
     base = tmp_path_factory.mktemp("reissued")
     plan_path = base / "plan.xlsx"
     cip_xl.save_plan(example_plan(), plan_path)
-    cip_xl.api.issue_returns(plan_path, base / "returns")
+    cip_xl.api.issue_returns(plan_path, base / "returns", when=datetime(2026, 11, 2, 9))
     plan = cip_xl.load_plan(plan_path)
     next(a for a in plan.actions if a.ref == "5.2").key_action += " (scope widened)"
     cip_xl.save_plan(plan, plan_path)
-    cip_xl.api.issue_returns(plan_path, base / "again", departments=["Place"])
+    cip_xl.api.issue_returns(plan_path, base / "again", departments=["Place"],
+                             when=datetime(2026, 11, 10, 9))
     return plan_path, return_for(base / "returns", "Place"), return_for(base / "again", "Place")
 
 
