@@ -111,13 +111,37 @@ def refresh_status(book=None):
 
 def issue_returns(book=None):
     """Issue returns button: one return per directorate into a returns folder beside
-    the plan."""
+    the plan. While this round's returns are out and none has been merged, a new round
+    would strand them: the manager is asked first (Yes starts it anyway)."""
     from . import api
 
+    book = _caller(book)
+    app = getattr(book, "app", None)  # kept: the book is closed while the job runs
+
     def work(path: Path):
-        issued = api.issue_returns(path, path.parent / RETURNS_FOLDER)
-        return issued.findings, f"Issued {len(issued)} returns into {path.parent / RETURNS_FOLDER}."
+        folder = path.parent / RETURNS_FOLDER
+        try:
+            issued = api.issue_returns(path, folder)
+        except PlanFileError as exc:
+            if exc.finding.code != "round-still-out" or not _confirmed(
+                    app, exc.finding.message.replace(" Nothing was issued.", "") +
+                    "\n\nStart a new round anyway?"):
+                raise
+            issued = api.issue_returns(path, folder, new_round=True)
+        return issued.findings, f"Issued {len(issued)} returns into {folder}."
     return _run("returns", work, book, rewrites=True)
+
+
+def _confirmed(app, question: str) -> bool:
+    """Whether the manager answers Yes to ``question`` in an Excel message box (No where
+    none can be shown)."""
+    alert = getattr(app, "alert", None)  # xlwings' App.alert
+    if alert is None:
+        return False
+    try:
+        return str(alert(question, title="cip-xl", buttons="yes_no")).lower() == "yes"
+    except Exception:  # no dialog to be had (Excel busy, an old xlwings): not confirmed
+        return False
 
 
 def issue_return_again(book=None):

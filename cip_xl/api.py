@@ -177,10 +177,12 @@ def refresh_status(path: str | Path, as_of: date | None = None,
 
 def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
                   profile: str | Path | None = None, when: datetime | None = None,
-                  departments: list[str] | None = None) -> list:
+                  departments: list[str] | None = None, new_round: bool = False) -> list:
     """Write one return per department (``by`` directorate or officer) into ``folder``.
 
-    The plan's revision goes up by one and each return is logged on its Returns sheet;
+    The plan's revision goes up by one and each return is logged on its Returns sheet
+    (refused while this round's returns are out and none has been merged, unless
+    ``new_round``: see :func:`cip_xl.returns.issue_returns`);
     with ``departments``, only those departments' returns of this round are issued again
     (the revision stays; the others' returns can still be merged);
     the master is saved under its lock, after a backup. If it cannot be saved, the
@@ -196,7 +198,8 @@ def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
     contract = contract_for(path, profile)
     with plan_lock(path, "issuing returns"):
         reading = read_plan(path, contract, read_only=True, audit=False)
-        issued = issue(reading.plan, Path(folder), contract, by, when, departments)
+        issued = issue(reading.plan, Path(folder), contract, by, when, departments,
+                       new_round)
         try:
             write(reading.plan, path, contract, workbook=reading.workbook)
         except BaseException:

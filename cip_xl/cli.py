@@ -205,13 +205,17 @@ def _print_counts(groups, verdicts, title: str) -> None:
                    "moving an action or changing its lead officer, or for a lost file. "
                    "The other departments' returns of this round stay good; returns are "
                    "split as this round's were (--by is not needed).")
+@click.option("--new-round", is_flag=True,
+              help="Start a new round even though this round's returns are out and none "
+                   "has been merged (they can then no longer be merged).")
 @profile_option
-def returns(plan, output, by, departments, profile) -> None:
+def returns(plan, output, by, departments, new_round, profile) -> None:
     """Issue this quarter's returns: one protected workbook per department.
 
     Officers can change only Status, % complete, Progress update, a proposed revised date
     and a comment, and may propose new actions. The plan's revision goes up by one, so
-    returns issued before can no longer be merged.
+    returns issued before can no longer be merged: while this round's are out and none
+    has been merged, a new round is refused unless --new-round is given.
 
     With --department, only the departments named get a new return, from the plan as it
     is now; each replaces that department's return of this round, and every other return
@@ -223,7 +227,8 @@ def returns(plan, output, by, departments, profile) -> None:
     from . import api
 
     issued = api.issue_returns(plan, output, by, profile,
-                               departments=list(departments) if departments else None)
+                               departments=list(departments) if departments else None,
+                               new_round=new_round)
     for item in issued:
         click.echo(f"  {item.department:<32} {item.actions:>4} actions  {item.path}")
     for finding in issued.findings:

@@ -420,11 +420,18 @@ def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
 
 def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "directorate",
                   issued_at: datetime | None = None,
-                  departments: list[str] | None = None) -> IssuedReturns:
+                  departments: list[str] | None = None,
+                  new_round: bool = False) -> IssuedReturns:
     """Write one return per department into ``folder``; log them in ``plan``.
 
     The plan's revision goes up by one, so returns issued earlier can no longer be
-    merged (the caller saves the plan). With ``departments``, only those departments'
+    merged (the caller saves the plan). While this round's returns are out and none has
+    been merged, that would throw away whatever officers are typing into them — a
+    second press of the button, or a whole round issued again to fix one action — so
+    it raises :class:`~cip_xl.findings.PlanFileError` (``round-still-out``) unless
+    ``new_round`` says the manager means it; returns of the round left unmerged when a
+    new one starts are named in the findings (``returns-never-merged``). With
+    ``departments``, only those departments'
     returns are issued again (split as this round's were, whatever ``by`` says), from
     the plan as it is now, at the same revision: each replaces its department's return
     of this round (which merging then takes only as a copy of the new one, for the
@@ -451,6 +458,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
         groups = _again(plan, groups, departments, by)
         findings = _replaced(plan, groups) + _left_behind(plan, every_group, groups)
     else:
+        findings = _round_still_out(plan, new_round)
         plan.settings.revision += 1
     folder.mkdir(parents=True, exist_ok=True)
     issued = []
@@ -483,6 +491,35 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
         take_back(issued)  # not all could be written: none is sent
         raise
     return IssuedReturns(issued, findings)
+
+
+def _round_still_out(plan: Plan, new_round: bool) -> list:
+    """Before a new round: PlanFileError if this round's returns are out and none has
+    been merged (unless ``new_round``); else a warning naming any never merged, which
+    the new round makes unmergeable."""
+    from .findings import ERROR, WARNING, Finding, PlanFileError
+
+    out = current_returns(plan)
+    waiting = [r for r in out if r.merged is None]
+    if not waiting:
+        return []
+    when = max((r.issued for r in out if r.issued), default=None)
+    issued = f", issued {when:%d/%m/%Y %H:%M}" if when else ""
+    if len(waiting) == len(out) and not new_round:
+        raise PlanFileError(Finding(
+            "round-still-out", ERROR,
+            f"This round's returns (revision {plan.settings.revision}{issued}, "
+            f"{len(out)} of them) are still out and none has been merged yet: a new round "
+            "would make every one of them unmergeable, and what officers type into them "
+            "would have to be copied across by hand. To issue one department's return "
+            "again (an action moved, a file lost), use --department NAME (in Excel: Issue "
+            "one again, on one of its actions' rows). To start a new round anyway, use "
+            "--new-round. Nothing was issued."))
+    return [Finding(
+        "returns-never-merged", WARNING,
+        f"{len(waiting)} return(s) of the last round (revision {plan.settings.revision}"
+        f"{issued}) were never merged: {', '.join(r.department for r in waiting)}. From "
+        "now on merging them is refused, listing what their officers typed.")]
 
 
 def department_of(plan: Plan, action: Action) -> str:

@@ -161,6 +161,30 @@ def test_issue_one_again_for_the_selected_action(example_path):
     assert len(list(folder.glob("*.xlsx"))) == 5
 
 
+def test_issuing_returns_again_while_they_are_out_asks_first(example_path):
+    """A second press of Issue returns, with the round's returns out and none merged,
+    would strand every one of them: Excel asks; No issues nothing and says why, Yes
+    starts the new round."""
+    folder = example_path.parent / addin.RETURNS_FOLDER
+    addin.issue_returns(StandInBook(example_path))
+    asked = []
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: asked.append(prompt) or "no"
+    rows = findings_rows(addin.on_ribbon("cipReturns", book))
+    assert len(asked) == 1 and asked[0].endswith("Start a new round anyway?")
+    assert "none has been merged" in asked[0]
+    assert rows[2][0] == "error" and rows[2][3] == "round-still-out"
+    assert len(list(folder.glob("*.xlsx"))) == 4
+    assert cip_xl.load_plan(example_path).settings.revision == 2
+
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: "yes"
+    rows = findings_rows(addin.issue_returns(book))
+    assert len(list(folder.glob("*.xlsx"))) == 8
+    assert cip_xl.load_plan(example_path).settings.revision == 3
+    assert rows[2][3] == "returns-never-merged"
+
+
 def test_a_bad_file_is_a_finding_not_a_traceback(tmp_path):
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook")

@@ -116,7 +116,17 @@ def test_return_for_another_plan_or_old_revision_is_refused(cycle, tmp_path):
     place = return_for(folder, "Place")
     old = tmp_path / "old-place.xlsx"
     shutil.copy(place, old)
-    cip_xl.api.issue_returns(plan_path, tmp_path / "again")  # revision 3 now
+    before = plan_path.read_bytes()
+    # issuing every return again while they are all out would strand them: refused...
+    refused = run_cli("returns", str(plan_path), "-o", str(tmp_path / "again"))
+    assert refused.returncode == 2 and "[round-still-out]" in refused.stderr
+    assert "none has been merged" in refused.stderr and "--department" in refused.stderr
+    assert plan_path.read_bytes() == before and not list(tmp_path.glob("again/*.xlsx"))
+    # ...unless the manager says a new round is meant
+    issued = run_cli("returns", str(plan_path), "-o", str(tmp_path / "again"),
+                     "--new-round")  # revision 3 now
+    assert issued.returncode == 0 and "[returns-never-merged]" in issued.stderr
+    assert "4 return(s) of the last round (revision 2" in issued.stderr
     edit_return(old, {("5.1", "Status"): "Complete"})
     before = plan_path.read_bytes()
     result = run_cli("merge", str(plan_path), str(old))
@@ -638,6 +648,21 @@ def test_a_replaced_return_gives_up_the_actions_that_moved_away(cycle, tmp_path)
     assert action(plan_path, "5.2").progress_update == before
 
 
+def test_next_quarter_names_the_returns_never_merged(cycle, tmp_path):
+    """Once some of the round's returns are in, the next round starts without asking,
+    and names the departments whose returns were never merged: from now on merging
+    them is refused."""
+    plan_path, folder = cycle
+    cip_xl.api.merge(plan_path, [return_for(folder, "Place"), return_for(folder, "Resources")])
+    issued = cip_xl.api.issue_returns(plan_path, tmp_path / "q4")
+    assert len(issued) == 4
+    assert [(f.code, f.severity) for f in issued.findings] == [
+        ("returns-never-merged", "warning")]
+    assert "2 return(s) of the last round (revision 2, issued 02/11/2026 09:00) were " \
+        "never merged: Chief Executive's Office, People & Communities." in \
+        issued.findings[0].message
+
+
 def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, tmp_path):
     """Moving an action from Place to Resources and issuing only Place again leaves the
     action in no return: the manager is told Resources' return no longer matches."""
@@ -657,7 +682,8 @@ def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, 
     assert issued[0].actions == sent["Resources"] + 1
 
     # a round issued by lead officer is issued again the same way, without --by
-    cip_xl.api.issue_returns(plan_path, tmp_path / "by-officer", by="officer")
+    cip_xl.api.issue_returns(plan_path, tmp_path / "by-officer", by="officer",
+                             new_round=True)
     issued = cip_xl.api.issue_returns(plan_path, tmp_path / "by-officer", departments=["hf"])
     assert [i.department for i in issued] == ["HF"]
     assert [f.code for f in issued.findings] == ["return-replaced"]
