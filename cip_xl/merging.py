@@ -137,6 +137,10 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         # writes the new entries below it; see PlanSource.audit_unread)
         reading = read_plan(plan_path, contract, read_only=True, audit=False)
         plan = reading.plan
+        if plan.source is not None and plan.source.ids_missing:  # nothing could match
+            raise PlanFileError(Finding("action-ids-missing", ERROR,
+                                        plan.source.ids_missing + " No return was merged.",
+                                        str(plan_path), plan.source.plan_sheet))
         before = _snapshot(plan)
         id_missing = any(f.code == "plan-id-missing" for f in reading.findings)
         by_id = {a.action_id: a for a in plan.actions}

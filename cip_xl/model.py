@@ -208,6 +208,10 @@ class PlanSource:
     #: sheet's rows, any other save reads the sheet first
     #: (:func:`cip_xl.plan_write.save_plan`)
     audit_unread: bool = False
+    #: why the plan must not be saved over the file it was read from — its Action ID
+    #: column is gone, so a save would give its actions new IDs for good — or ""
+    #: (see ``action-ids-missing``)
+    ids_missing: str = ""
 
     def cell(self, key: str, row: int | None) -> str | None:
         """The A1 address of column ``key`` in ``row``, or ``None`` if unknown."""

@@ -263,6 +263,10 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
                 "backup in the backups folder (or type the one a refused return names) "
                 "into Settings.", file, source.sheets["settings"] or None))
         plan.settings.plan_id = Settings().plan_id  # a plan of its own from now on
+    if "action_id" not in columns and plan.actions and (
+            plan.returns_log or plan.change_requests or plan.audit):
+        findings[:] = [f for f in findings if f.code != "action-id-new"]
+        findings.append(_restore_ids(path, plan, contract, header_row))
     issued_at = {r.revision for r in plan.returns_log}
     if issued_at and plan.settings.revision != max(issued_at):
         findings.append(Finding(
@@ -649,6 +653,101 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
     if not action.action_id:
         _new_id(action, row, file, sheet, findings)
     return action
+
+
+def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) -> Finding:
+    """The hidden Action ID column of ``plan``'s sheet has gone (deleted in Excel, say)
+    from a plan with returns or a trail, which know its actions only by those IDs. Each
+    action's ID is taken back from the newest backup, matched by Ref and Key action
+    (or by either alone where that is unique on both sides); actions the backup does
+    not have (added by the save that followed it) keep new IDs. The next save writes the
+    column again. Where the backup cannot be read, or an action matches more than one of
+    its actions, nothing is guessed: ``plan.source`` is marked so that no save replaces
+    the file (it would give every action a new ID for good) and the finding says how to
+    put the column back by hand."""
+    from .safe_save import BACKUP_FOLDER, backups_of
+
+    source = plan.source
+    newest = backups_of(path)[:1]
+    backup = newest[0][1] if newest else None
+    where = f"{BACKUP_FOLDER}/{backup.name}" if backup is not None else ""
+    lost = (f"The {source.plan_sheet} sheet has no Action ID column (the hidden column "
+            "at the end, deleted?), but this plan has issued returns or keeps an audit "
+            "trail, which know its actions only by those IDs")
+    matched, why = _ids_from(backup, plan, contract) if backup is not None else \
+        (None, "there is no backup to take them from")
+    if matched is None:
+        source.ids_missing = (
+            f"{lost}: without them every return would be refused and the trail would lose "
+            f"its actions, and a save would give every action a new ID for good; cip-xl "
+            f"could not take them back ({why}). Nothing is saved until the column is "
+            "back: undo the change in Excel, or copy the Action ID column from the "
+            f"newest backup{f' ({where})' if where else ''} into the plan, heading and "
+            "all, with its rows in the same order as the plan's.")
+        return Finding("action-ids-missing", ERROR, source.ids_missing, source.file,
+                       source.plan_sheet, f"A{header_row}")
+    new = [a for a in plan.actions if id(a) not in matched]
+    for action in plan.actions:
+        if id(action) in matched:
+            action.action_id = matched[id(action)]
+    refs = ", ".join(a.ref or f"row {a.row}" for a in new)
+    return Finding(
+        "action-ids-restored", WARNING,
+        f"{lost}. They were taken back from the newest backup ({where}), each action "
+        "matched by its Ref and Key action; the next save writes the column again"
+        + (f". Not in that backup, so given new IDs: {refs}." if new else ".")
+        + " Check the plan before merging if actions were renumbered and reworded since.",
+        source.file, source.plan_sheet, f"A{header_row}")
+
+
+def _ids_from(backup: Path, plan: Plan,
+              contract: Contract) -> tuple[dict[int, str] | None, str]:
+    """Each action of ``plan`` (by ``id()``) and the Action ID of its match in the plan
+    at ``backup`` (see :func:`_restore_ids`); ``None`` and why when any match is not
+    certain."""
+    try:
+        old = read_plan(backup, contract, read_only=True, audit=False).plan
+    except PlanFileError:
+        return None, f"{backup.name} cannot be read"
+    if old.source is not None and old.source.ids_missing or not all(
+            a.action_id for a in old.actions):
+        return None, f"{backup.name} has no Action IDs either"
+
+    def index(key) -> dict:
+        found: dict = {}
+        for action in old.actions:
+            found.setdefault(key(action), []).append(action.action_id)
+        return found
+    both = index(lambda a: (a.ref, a.key_action))
+    by_ref, by_text = index(lambda a: a.ref), index(lambda a: a.key_action)
+    mine_ref = _counts(plan.actions, lambda a: a.ref)
+    mine_text = _counts(plan.actions, lambda a: a.key_action)
+    matched: dict[int, str] = {}
+    for action in plan.actions:
+        doubtful = False
+        for key, theirs, mine in (((action.ref, action.key_action), both, None),
+                                  (action.ref, by_ref, mine_ref),
+                                  (action.key_action, by_text, mine_text)):
+            ids = theirs.get(key, [])
+            if len(ids) == 1 and (mine is None or mine[key] == 1):
+                matched[id(action)] = ids[0]
+                break
+            doubtful = doubtful or len(ids) > 1 or (len(ids) == 1 and mine[key] > 1)
+        else:
+            if doubtful:
+                return None, (f"Ref {action.ref or '?'} could be more than one action of "
+                              f"{backup.name}")
+    if len(set(matched.values())) != len(matched):
+        return None, f"two actions of the plan match one in {backup.name}"
+    return matched, ""
+
+
+def _counts(actions: list[Action], key) -> dict:
+    """How many of ``actions`` share each ``key(action)``."""
+    counts: dict = {}
+    for action in actions:
+        counts[key(action)] = counts.get(key(action), 0) + 1
+    return counts
 
 
 def _new_id(action: Action, row: int, file: str, sheet: str,

@@ -1009,3 +1009,80 @@ def test_excels_lock_file_beside_an_open_return_is_not_taken_for_one(cycle, lock
     assert [(f.code, f.file) for f in result.findings] == [("return-open-in-excel",
                                                             str(place))]
     assert result.saved and action(plan_path, "5.1").progress_update == "Inspector's letter in"
+
+
+def _delete_action_ids(plan_path, renumber=None, new_row=None):
+    """As in Excel: unhide and delete the Plan sheet's Action ID column, sort the rows
+    the other way round, renumber an action, type a new one at the bottom."""
+    wb = openpyxl.load_workbook(plan_path)
+    ws = wb["Plan"]
+    columns = [c.value for c in ws[1]]
+    ws.delete_cols(columns.index("Action ID") + 1)
+    width = len(columns) - 1
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_col=width)
+            if row[0].value is not None]
+    for r, values in enumerate(reversed(rows), start=2):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c).value = value
+            if renumber and c == 1 and value == renumber[0]:
+                ws.cell(r, c).value = renumber[1]
+    if new_row:
+        for c, value in enumerate(new_row, start=1):
+            ws.cell(len(rows) + 2, c).value = value
+    wb.save(plan_path)
+
+
+def test_a_deleted_action_id_column_is_taken_back_from_the_backup(cycle):
+    """The hidden Action ID column deleted in Excel (and the rows sorted, an action
+    renumbered, one typed in) would have given every action a new ID at the next save:
+    every return refused, the trail orphaned. Each action's ID is taken back from the
+    newest backup, matched by Ref and Key action, and the return merges as issued."""
+    plan_path, folder = cycle
+    ids = {a.key_action: a.action_id for a in cip_xl.load_plan(plan_path).actions}
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Consultation opened"})
+    first = cip_xl.load_plan(plan_path).actions[0]
+    _delete_action_ids(plan_path, renumber=("5.2", "5.2a"),
+                       new_row=["6.1", first.theme, first.objective, "A brand new action"])
+
+    found = [f for f in cip_xl.validate(plan_path).findings
+             if f.code.startswith("action-id")]
+    assert [(f.code, f.severity) for f in found] == [("action-ids-restored", "warning")]
+    assert "given new IDs: 6.1." in found[0].message and "backups/plan." in found[0].message
+
+    result = cip_xl.api.merge(plan_path, [place])
+    assert result.saved and not [f for f in result.findings if f.severity == "error"]
+    plan = cip_xl.load_plan(plan_path)
+    assert action(plan_path, "5.1").progress_update == "Consultation opened"
+    assert all(a.action_id == ids[a.key_action] for a in plan.actions
+               if a.key_action in ids)
+    assert next(a for a in plan.actions if a.ref == "5.2a").action_id == \
+        ids[next(a for a in plan.actions if a.ref == "5.2a").key_action]
+    # the column is back in the file, as an independent reader sees it
+    rows = CalamineWorkbook.from_path(str(plan_path)).get_sheet_by_name("Plan").to_python()
+    column = rows[0].index("Action ID")
+    assert {r[column] for r in rows[1:] if r[0]} >= set(ids.values())
+
+
+def test_action_ids_that_cannot_be_taken_back_stop_every_save(cycle):
+    """With no backup to take the IDs from, nothing is guessed: merging, status and
+    issuing returns are refused, the master untouched, and the message says how to put
+    the column back."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Consultation opened"})
+    shutil.rmtree(plan_path.parent / "backups")
+    _delete_action_ids(plan_path)
+    before = plan_path.read_bytes()
+
+    found = [f for f in cip_xl.validate(plan_path).findings
+             if f.code.startswith("action-id")]
+    assert [(f.code, f.severity) for f in found] == [("action-ids-missing", "error")]
+    assert "there is no backup to take them from" in found[0].message
+    for command in (["merge", str(plan_path), str(place)], ["status", str(plan_path)],
+                    ["returns", str(plan_path), "-o", str(folder), "--new-round"]):
+        refused = run_cli(*command)
+        assert refused.returncode == 2 and "[action-ids-missing]" in refused.stderr
+        assert "undo the change in Excel" in refused.stderr
+    assert plan_path.read_bytes() == before
+    assert len(list(folder.glob("*.xlsx"))) == 4  # no return issued
