@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -137,10 +137,9 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         # writes the new entries below it; see PlanSource.audit_unread)
         reading = read_plan(plan_path, contract, read_only=True, audit=False)
         plan = reading.plan
-        if plan.source is not None and plan.source.ids_missing:  # nothing could match
-            raise PlanFileError(Finding("action-ids-missing", ERROR,
-                                        plan.source.ids_missing + " No return was merged.",
-                                        str(plan_path), plan.source.plan_sheet))
+        stop = plan.source.do_not_save if plan.source is not None else None
+        if stop is not None:  # nothing could be matched, or kept
+            raise PlanFileError(replace(stop, message=stop.message + " No return was merged."))
         before = _snapshot(plan)
         id_missing = any(f.code == "plan-id-missing" for f in reading.findings)
         by_id = {a.action_id: a for a in plan.actions}

@@ -12,8 +12,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .cells import as_text
+
+if TYPE_CHECKING:
+    from .findings import Finding
 
 @lru_cache(maxsize=4096)
 def _officer_codes(cell: str) -> tuple[str, ...]:
@@ -208,10 +212,10 @@ class PlanSource:
     #: sheet's rows, any other save reads the sheet first
     #: (:func:`cip_xl.plan_write.save_plan`)
     audit_unread: bool = False
-    #: why the plan must not be saved over the file it was read from — its Action ID
-    #: column is gone, so a save would give its actions new IDs for good — or ""
-    #: (see ``action-ids-missing``)
-    ids_missing: str = ""
+    #: why the plan must not be saved over the file it was read from, as a finding —
+    #: its Action ID column or one of its sheets of records has gone, and a save would
+    #: make that for good (``action-ids-missing``, ``sheet-deleted``) — or None
+    do_not_save: Finding | None = None
 
     def cell(self, key: str, row: int | None) -> str | None:
         """The A1 address of column ``key`` in ``row``, or ``None`` if unknown."""

@@ -263,6 +263,10 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
                 "backup in the backups folder (or type the one a refused return names) "
                 "into Settings.", file, source.sheets["settings"] or None))
         plan.settings.plan_id = Settings().plan_id  # a plan of its own from now on
+    gone = [contract.sheet(key) for key in _RECORD_SHEETS
+            if find_sheet(wb, contract.sheet(key)) is None]
+    if gone and _written_by_cip_xl(wb):
+        findings.append(_sheets_gone(path, source, gone))
     if "action_id" not in columns and plan.actions and (
             plan.returns_log or plan.change_requests or plan.audit):
         findings[:] = [f for f in findings if f.code != "action-id-new"]
@@ -655,6 +659,46 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
     return action
 
 
+#: the sheets of a plan that hold records no other sheet has: one deleted loses them
+_RECORD_SHEETS = ("officers", "themes", "settings", "review_log", "audit",
+                  "change_requests", "returns")
+
+
+def _written_by_cip_xl(wb) -> bool:
+    """Whether cip-xl laid the workbook out (its layout stamp is there), so that it had
+    every sheet of the contract: one missing now was deleted or renamed since."""
+    from .plan_write import LAYOUT_PROPERTY
+
+    if hasattr(wb, "custom_property"):  # a FastWorkbook
+        return bool(wb.custom_property(LAYOUT_PROPERTY))
+    props = getattr(wb, "custom_doc_props", None)
+    return props is not None and any(p.name == LAYOUT_PROPERTY for p in props.props)
+
+
+def _sheets_gone(path: Path, source: PlanSource, gone: list[str]) -> Finding:
+    """The finding for sheets of records (``gone``) missing from a workbook cip-xl laid
+    out: a save would write them again empty, losing for good the officers, settings
+    (the Plan ID that returns carry), the trail, undecided requests or the record of
+    returns. Marks ``source`` so that no save replaces the file."""
+    from .safe_save import BACKUP_FOLDER, backups_of
+
+    newest = backups_of(path)[:1]
+    where = f" ({BACKUP_FOLDER}/{newest[0][1].name})" if newest else ""
+    names = ", ".join(f"'{name}'" for name in gone)
+    plural = len(gone) > 1
+    them, are = ("them", "they are") if plural else ("it", "it is")
+    source.do_not_save = Finding(
+        "sheet-deleted", ERROR,
+        f"{path.name} has no {names} sheet{'s' if plural else ''} (deleted or renamed?), "
+        "which cip-xl wrote there with records no other sheet keeps: a save would write "
+        f"{them} again empty and lose them for good. Nothing is saved until {are} back: "
+        "undo the change in Excel, name a renamed sheet back (or name it in a council "
+        "profile's [sheets]), or copy the sheet from the newest backup"
+        f"{where} (right-click its tab, Move or Copy, into this workbook).",
+        source.file, gone[0])
+    return source.do_not_save
+
+
 def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) -> Finding:
     """The hidden Action ID column of ``plan``'s sheet has gone (deleted in Excel, say)
     from a plan with returns or a trail, which know its actions only by those IDs. Each
@@ -677,15 +721,16 @@ def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) ->
     matched, why = _ids_from(backup, plan, contract) if backup is not None else \
         (None, "there is no backup to take them from")
     if matched is None:
-        source.ids_missing = (
+        message = (
             f"{lost}: without them every return would be refused and the trail would lose "
             f"its actions, and a save would give every action a new ID for good; cip-xl "
             f"could not take them back ({why}). Nothing is saved until the column is "
             "back: undo the change in Excel, or copy the Action ID column from the "
             f"newest backup{f' ({where})' if where else ''} into the plan, heading and "
             "all, with its rows in the same order as the plan's.")
-        return Finding("action-ids-missing", ERROR, source.ids_missing, source.file,
-                       source.plan_sheet, f"A{header_row}")
+        source.do_not_save = Finding("action-ids-missing", ERROR, message, source.file,
+                                     source.plan_sheet, f"A{header_row}")
+        return source.do_not_save
     new = [a for a in plan.actions if id(a) not in matched]
     for action in plan.actions:
         if id(action) in matched:
@@ -709,7 +754,7 @@ def _ids_from(backup: Path, plan: Plan,
         old = read_plan(backup, contract, read_only=True, audit=False).plan
     except PlanFileError:
         return None, f"{backup.name} cannot be read"
-    if old.source is not None and old.source.ids_missing or not all(
+    if old.source is not None and old.source.do_not_save is not None or not all(
             a.action_id for a in old.actions):
         return None, f"{backup.name} has no Action IDs either"
 

@@ -12,6 +12,7 @@ import contextlib
 import math
 
 from copy import copy
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -508,7 +509,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     read without its audit trail (``PlanSource.audit_unread``) gets it from the file it
     came from first, unless the save is a patched one of that file, which writes the
     entries added since below the others without reading them. A plan read from a file
-    whose Action ID column has gone (``PlanSource.ids_missing``) is not saved over it.
+    whose Action ID column or a sheet of records has gone (``PlanSource.do_not_save``)
+    is not saved over it.
     """
     from .filecheck import features_openpyxl_drops, open_workbook
     from .fastbook import FastWorkbook
@@ -519,11 +521,10 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     path = Path(path)
     backup_path = None
     source = plan.source
-    if source is not None and source.ids_missing and path.exists() and \
+    if source is not None and source.do_not_save is not None and path.exists() and \
             path.resolve() == Path(source.file).resolve():
-        raise PlanFileError(Finding("action-ids-missing", ERROR,
-                                    source.ids_missing + " Nothing was changed.",
-                                    source.file, source.plan_sheet))
+        raise PlanFileError(replace(source.do_not_save,
+                                    message=source.do_not_save.message + " Nothing was changed."))
     if source is not None and source.audit_unread and (
             not isinstance(workbook, FastWorkbook) or
             Path(source.file).resolve() != path.resolve()):

@@ -1086,3 +1086,46 @@ def test_action_ids_that_cannot_be_taken_back_stop_every_save(cycle):
         assert "undo the change in Excel" in refused.stderr
     assert plan_path.read_bytes() == before
     assert len(list(folder.glob("*.xlsx"))) == 4  # no return issued
+
+
+@pytest.mark.parametrize("sheet", ["Officers", "Settings", "Audit", "Change requests",
+                                   "Returns"])
+def test_a_deleted_sheet_of_records_stops_every_save(cycle, sheet):
+    """A sheet of records deleted in Excel (the officers' key, the Plan ID, the trail,
+    undecided requests, the record of returns) would have been written again empty by
+    the next save, losing it for good: merge and status are refused, the master is
+    untouched, and the message names the sheet and the backup to copy it from."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Consultation opened"})
+    wb = openpyxl.load_workbook(plan_path)
+    del wb[sheet]
+    wb.save(plan_path)
+    before = plan_path.read_bytes()
+    for command in (["merge", str(plan_path), str(place)], ["status", str(plan_path)]):
+        refused = run_cli(*command)
+        assert refused.returncode == 2 and "[sheet-deleted]" in refused.stderr
+        assert f"has no '{sheet}' sheet (deleted or renamed?)" in refused.stderr
+        assert "backups/plan." in refused.stderr
+    assert plan_path.read_bytes() == before
+    found = [f.code for f in cip_xl.validate(plan_path).findings if f.severity == "error"]
+    assert "sheet-deleted" in found
+
+
+def test_sheets_of_cip_xls_own_are_rebuilt_and_a_renamed_one_can_be_named(cycle, tmp_path):
+    """The Summary and the hidden Lists are cip-xl's own, rebuilt by the next save; a
+    sheet of records renamed by the council is found once a profile names it."""
+    plan_path, folder = cycle
+    wb = openpyxl.load_workbook(plan_path)
+    del wb["Summary"]
+    del wb["Lists"]
+    wb["Officers"].title = "Key"
+    wb.save(plan_path)
+    assert run_cli("status", str(plan_path)).returncode == 2
+    plan_path.with_name("cip-xl.ini").write_text("[sheets]\nofficers = Key\n",
+                                                 encoding="utf-8")
+    assert run_cli("status", str(plan_path)).returncode in (0, 1)
+    names = CalamineWorkbook.from_path(str(plan_path)).sheet_names
+    assert {"Summary", "Lists", "Key"} <= set(names) and "Officers" not in names
+    assert len(cip_xl.load_plan(plan_path, profile=plan_path.with_name("cip-xl.ini"))
+               .officers) > 5
