@@ -143,6 +143,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         before = _snapshot(plan)
         id_missing = any(f.code == "plan-id-missing" for f in reading.findings)
         by_id = {a.action_id: a for a in plan.actions}
+        twins = _twins(plan)
         trail = _Trail(plan_path, contract, plan)
         open_in_excel = [Path(path) for path in returns if is_excel_owner_file(Path(path))]
         for path in returns:
@@ -166,7 +167,8 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 outcome.refused = True
                 outcome.findings.append(exc.finding)
                 continue
-            _merge_one(plan, by_id, returned, outcome, when, contract, id_missing, trail)
+            _merge_one(plan, by_id, returned, outcome, when, contract, id_missing, trail,
+                       twins)
         for lock_file in open_in_excel:
             for outcome in result.outcomes:
                 if owner_file_of(lock_file, outcome.file):
@@ -345,9 +347,45 @@ def _issued_time(returned: ReturnedWorkbook) -> datetime | None:
     return None
 
 
+def _twins(plan: Plan) -> dict[str, list[Action]]:
+    """The actions sharing an Action ID, by ID: a row copied in Excel to start a similar
+    action copies its hidden ID too (validation says so); usually none."""
+    seen: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        seen.setdefault(action.action_id, []).append(action)
+    return {key: actions for key, actions in seen.items() if len(actions) > 1}
+
+
+def _told_apart(by_id: dict[str, Action], twins: dict[str, list[Action]],
+                returned: ReturnedWorkbook) -> tuple[dict[str, Action], dict[str, str]]:
+    """``by_id`` for this return: an Action ID on two rows of the master means the
+    action whose Ref and Key action are those the return was issued with (or whose Ref
+    alone is); and the IDs that cannot be told apart, with the Refs sharing each."""
+    if not twins:
+        return by_id, {}
+    mine, doubtful = dict(by_id), {}
+    for action_id, issued in returned.issued.items():
+        actions = twins.get(action_id)
+        if actions is None:
+            continue
+        values = issued.values
+        for same in (lambda a: a.ref == values.get("ref") and
+                     a.key_action == values.get("key_action"),
+                     lambda a: a.ref == values.get("ref")):
+            found = [a for a in actions if same(a)]
+            if len(found) == 1:
+                mine[action_id] = found[0]
+                break
+        else:
+            mine.pop(action_id, None)
+            doubtful[action_id] = ", ".join(a.ref or f"row {a.row}" for a in actions)
+    return mine, doubtful
+
+
 def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                outcome: ReturnOutcome, when: datetime, contract: Contract,
-               id_missing: bool = False, trail: _Trail | None = None) -> None:
+               id_missing: bool = False, trail: _Trail | None = None,
+               twins: dict[str, list[Action]] | None = None) -> None:
     """Merge one return into ``plan`` (``by_id``: its actions by Action ID; a merge
     adds no actions — new ones are requests — and removes none). ``id_missing``: the
     master's Plan ID was blank when it was read (see ``plan-id-missing``). ``trail``
@@ -415,6 +453,7 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
     copies = _OtherCopies.of(plan, returned, trail) if trail is not None else None
     seen_rows: set[str] = set()
     reordered = False
+    by_id, doubtful = _told_apart(by_id, twins or {}, returned)
 
     for row in returned.rows:
         issued = returned.issued.get(row.action_id)
@@ -430,6 +469,15 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
         seen_rows.add(row.action_id)
         if row.row != issued.row:
             reordered = True
+        if row.action_id in doubtful:
+            outcome.findings.extend(_typed_findings(
+                row, file, "action-id-duplicate",
+                f"Ref {issued.values.get('ref')}: its Action ID is on more than one row of "
+                f"the master (Refs {doubtful[row.action_id]}: a row copied?), and which one "
+                "this return is for cannot be told; nothing for it was taken in. Clear the "
+                "Action ID of the copy in the master (cip-xl gives it a new one) and merge "
+                "again", issued.values))
+            continue
         action = by_id.get(row.action_id)
         if action is None:
             outcome.findings.extend(_typed_findings(

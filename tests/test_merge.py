@@ -1129,3 +1129,42 @@ def test_sheets_of_cip_xls_own_are_rebuilt_and_a_renamed_one_can_be_named(cycle,
     assert {"Summary", "Lists", "Key"} <= set(names) and "Officers" not in names
     assert len(cip_xl.load_plan(plan_path, profile=plan_path.with_name("cip-xl.ini"))
                .officers) > 5
+
+
+@pytest.mark.parametrize("copy_as", [("5.9", "A similar new action"), None])
+def test_a_row_copied_in_the_master_keeps_the_return_on_its_action(cycle, copy_as):
+    """A row copied in Excel to start a similar action carries the hidden Action ID of
+    the one copied. The return's row still goes to the action it was issued for (its
+    Ref and Key action); a copy that cannot be told apart (nothing changed on it) takes
+    nothing, and the officer's text is listed."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Consultation opened"})
+    wb = openpyxl.load_workbook(plan_path)
+    ws = wb["Plan"]
+    columns = {c.value: c.column for c in ws[1]}
+    source = next(r for r in range(2, ws.max_row + 1)
+                  if ws.cell(r, columns["Ref"]).value == "5.1")
+    target = 2 + len(cip_xl.load_plan(plan_path).actions)
+    for c in range(1, ws.max_column + 1):
+        ws.cell(target, c).value = ws.cell(source, c).value
+    if copy_as:
+        ws.cell(target, columns["Ref"]).value = copy_as[0]
+        ws.cell(target, columns["Key action"]).value = copy_as[1]
+    wb.save(plan_path)
+    before = action(plan_path, "5.1").progress_update
+
+    result = cip_xl.api.merge(plan_path, [place])
+    plan = cip_xl.load_plan(plan_path)
+    ours = [a for a in plan.actions if a.row == source]
+    theirs = [a for a in plan.actions if a.row == target]
+    if copy_as:
+        assert ours[0].progress_update == "Consultation opened"
+        assert theirs[0].progress_update == before
+        assert not [f for f in result.findings if f.severity == "error"]
+    else:
+        assert ours[0].progress_update == theirs[0].progress_update == before
+        refused = [f for f in result.findings if f.code == "action-id-duplicate"]
+        assert [f.cell for f in refused] == ["L2"]
+        assert "'Consultation opened'" in refused[0].message
+        assert "Refs 5.1, 5.1" in refused[0].message
