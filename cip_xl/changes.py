@@ -150,9 +150,14 @@ def backup_for(plan_path: Path, since: str) -> Path:
     folder = plan_path.parent / BACKUP_FOLDER
     stamped = [(made, path) for made, path in backups_of(plan_path) if made.date() <= day]
     if not stamped:
-        raise PlanFileError(Finding("since-no-backup", ERROR,
-                                    f"There is no backup of {plan_path.name} from on or before "
-                                    f"{day:%d/%m/%Y} in {folder}.", file=str(plan_path)))
+        every = backups_of(plan_path)
+        oldest = (f" The oldest there is from {every[-1][0]:%d/%m/%Y}." if every else
+                  " There are none there yet: cip-xl makes one each time it saves the plan.")
+        raise PlanFileError(Finding(
+            "since-no-backup", ERROR,
+            f"There is no backup of {plan_path.name} from on or before {day:%d/%m/%Y} in "
+            f"{folder}.{oldest} Give a later date, or the file of an earlier copy of the "
+            "plan (--since FILE), such as the one sent to committee.", file=str(plan_path)))
     return stamped[0][1]  # the newest
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import shutil
 import socket
 from datetime import date
 from email import policy
@@ -177,3 +178,10 @@ def test_since_a_date_picks_the_newest_backup_before_it(example_path):
     assert [(c.ref, c.kind) for c in report.changes] == [("1.1", "cancelled")]
     bad = run_cli("changes", str(example_path), "--since", "last Tuesday")
     assert bad.returncode == 2 and "neither a backup file nor a date" in bad.stderr
+    too_early = run_cli("changes", str(example_path), "--since", "30/06/2020")
+    assert too_early.returncode == 2 and "[since-no-backup]" in too_early.stderr
+    assert f"The oldest there is from {date.today():%d/%m/%Y}." in too_early.stderr
+    assert "--since FILE" in too_early.stderr
+    shutil.rmtree(example_path.parent / "backups")
+    none = run_cli("changes", str(example_path), "--since", "30/06/2020")
+    assert "There are none there yet" in none.stderr
