@@ -23,11 +23,11 @@ by two heads of service) merge cell by cell like any return, in one run or in se
 in any order: what one copy changed and another left as issued is kept, and where two
 copies changed a cell differently the copy saved last wins, with a warning naming the
 value it replaced (a saved time that cannot be right — before the return was issued, or
-later than now — wins nothing: that is a clash). A department's return issued again in the same round (``cip-xl
-returns --department``) and the one it replaced count as copies of each other for the
-actions still in that department: the officer who filled in the old one loses nothing
-and need not type it again; rows of actions that have moved to another department's
-return are listed, not taken in.
+later than now — wins nothing: that is a clash). A department's return issued again in
+the same round (``cip-xl returns --department``) and the one it replaced count as copies
+of each other for the actions still in that department: the officer who filled in the
+old one loses nothing and need not type it again; rows of actions that have moved to
+another department's return are listed, not taken in.
 """
 from __future__ import annotations
 
@@ -390,7 +390,8 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
     adds no actions — new ones are requests — and removes none). ``id_missing``: the
     master's Plan ID was blank when it was read (see ``plan-id-missing``). ``trail``
     gives the Audit sheet's entries when a copy of this return was merged before (see
-    :class:`_OtherCopies`)."""
+    :class:`_OtherCopies`). ``twins``: actions of the master sharing an Action ID (see
+    :func:`_told_apart`)."""
     path = returned.path
     outcome.department = returned.department
     file = str(path)
@@ -445,8 +446,9 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
             f"again{issued_on} ({replaced_by.file}). What its officer typed for actions "
             f"still in the {returned.department} return was taken in, as from a copy of "
             "that one (where both set a cell, the one saved last wins); rows of actions "
-            "that have left it are listed below and not taken in. The new return is "
-            "still awaited.", file))
+            "that have left it are listed below and not taken in."
+            + (" The new return is still awaited." if replaced_by.merged is None else ""),
+            file))
     outcome.findings.extend(returned.findings)
     who = f"{returned.department} return ({path.name}" + (
         f", saved {returned.saved:{_SAVED}})" if returned.saved is not None else ")")

@@ -523,8 +523,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     source = plan.source
     if source is not None and source.do_not_save is not None and path.exists() and \
             path.resolve() == Path(source.file).resolve():
-        raise PlanFileError(replace(source.do_not_save,
-                                    message=source.do_not_save.message + " Nothing was changed."))
+        stop = source.do_not_save
+        raise PlanFileError(replace(stop, message=stop.message + " Nothing was changed."))
     if source is not None and source.audit_unread and (
             not isinstance(workbook, FastWorkbook) or
             Path(source.file).resolve() != path.resolve()):
