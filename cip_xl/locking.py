@@ -15,7 +15,7 @@ import json
 import os
 import socket
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -79,6 +79,35 @@ def excel_owner_file(workbook: Path) -> Path | None:
     return None
 
 
+#: how long a lock may be held before it is taken for one left by a crash: cip-xl's
+#: jobs take seconds, a county's merge a minute or two
+_LONG_HELD = timedelta(minutes=30)
+
+
+def _since(stamp: object) -> str:
+    """A lock's start time as a person reads it."""
+    try:
+        return f"{datetime.fromisoformat(str(stamp)):%d/%m/%Y %H:%M}"
+    except ValueError:
+        return "an unknown time"
+
+
+def _what_to_do(stamp: object, lock: Path) -> str:
+    """What to do about a lock held by someone else, by how long it has been held."""
+    try:
+        held = datetime.now() - datetime.fromisoformat(str(stamp))
+    except ValueError:
+        held = None
+    if held is not None and held > _LONG_HELD:
+        days, hours = held.days, held.seconds // 3600
+        age = f"{days} day{'s' if days != 1 else ''}" if days else \
+            f"{hours} hour{'s' if hours != 1 else ''}" if hours else "over half an hour"
+        return (f"That was {age} ago, and cip-xl's jobs take seconds: it most likely "
+                f"crashed or was stopped. If nobody is running cip-xl on this plan, delete "
+                f"{lock.name} (beside the plan; a hidden file) and try again.")
+    return f"Wait for it to finish; if it crashed, delete {lock.name}."
+
+
 @contextmanager
 def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
     """Hold the lock on master ``plan`` for the ``with`` block."""
@@ -106,9 +135,8 @@ def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
             raise PlanFileError(Finding(
                 "plan-locked", ERROR,
                 f"{plan.name} is being changed by {who} since "
-                f"{holder.get('since', 'an unknown time')} ({holder.get('purpose', 'merge')}). "
-                f"Wait for it to finish; if it crashed, delete {lock.name}.",
-                file=str(plan))) from None
+                f"{_since(holder.get('since'))} ({holder.get('purpose', 'merge')}). "
+                + _what_to_do(holder.get("since"), lock), file=str(plan))) from None
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
         break

@@ -780,6 +780,14 @@ def test_a_held_lock_refuses_with_the_holders_name(cycle):
     result = run_cli("merge", str(plan_path), str(return_for(folder, "Place")))
     assert result.returncode == 2 and "jsmith on another-pc" in result.stderr
     assert plan_path.read_bytes() == before
+    # held for weeks: a crash, and the message says so; held a minute: wait
+    assert "since 30/09/2026 10:00" in result.stderr and "days ago" in result.stderr
+    assert "most likely crashed" in result.stderr
+    lock.write_text(json.dumps({"user": "jsmith", "host": "another-pc", "pid": 1,
+                                "since": datetime.now().isoformat(timespec="seconds")}),
+                    encoding="utf-8")
+    result = run_cli("merge", str(plan_path), str(return_for(folder, "Place")))
+    assert result.returncode == 2 and "Wait for it to finish" in result.stderr
 
 
 @pytest.mark.parametrize("owner_name", ["~$Corporate Improvement Plan 2026-27.xlsx",
