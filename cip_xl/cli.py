@@ -256,8 +256,9 @@ def merge(plan, returned, dry_run, report, profile) -> None:
     new actions, comments and notes on an action's cells go to Change requests (decide
     them with 'cip-xl approve'). Copies of one return (a corrected version, or one
     filled in by two people) merge cell by cell; where two changed the same cell, the
-    copy saved last wins. Text typed anywhere else in a return is listed by cell.
-    Exits 1 if anything was refused.
+    copy saved last wins. Text typed anywhere else in a return is listed by cell; so
+    is what a workbook that cannot be merged (an .ods, an .xls, rows copied into
+    another workbook) says that the master does not. Exits 1 if anything was refused.
     """
     from . import api
 

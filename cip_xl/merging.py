@@ -11,12 +11,14 @@ issued* (the return's hidden record), *as returned* and in the *master now*:
   one: the officer's corrected version replaces it (:class:`_OtherCopies`).
 
 Edits to locked columns, deleted, copied or reordered rows, unknown Action IDs, returns
-for another plan or an old revision, and values that do not fit (a
-status outside the list, text in % complete, an unreadable date) are findings naming
-file, sheet and cell — never applied silently; so is anything typed outside the cells
-merging reads (:mod:`cip_xl.return_extras`). Proposed revised dates, comments, notes on
-an action's cells and proposed new actions become change requests. The master is locked
-for the merge, backed up and replaced atomically, and only when something changed.
+for another plan or an old revision, and values that do not fit (a status outside the
+list, text in % complete, an unreadable date) are findings naming file, sheet and cell —
+never applied silently; so is anything typed outside the cells merging reads
+(:mod:`cip_xl.return_extras`), and what a workbook that cannot be merged at all says
+that the master does not (:mod:`cip_xl.foreign_return`). Proposed revised dates,
+comments, notes on an action's cells and proposed new actions become change requests.
+The master is locked for the merge, backed up and replaced atomically, and only when
+something changed.
 
 Copies of one return (the officer's corrected version; a directorate's return filled in
 by two heads of service) merge cell by cell like any return, in one run or in several,
@@ -166,6 +168,10 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
             except PlanFileError as exc:
                 outcome.refused = True
                 outcome.findings.append(exc.finding)
+                if exc.finding.code in _READABLE_ANYWAY:  # what its officer typed
+                    from .foreign_return import typed_in
+
+                    outcome.findings.extend(typed_in(path, plan, contract))
                 continue
             _merge_one(plan, by_id, returned, outcome, when, contract, id_missing, trail,
                        twins)
@@ -223,6 +229,10 @@ class _Trail:
             self._read = read_audit(self._plan_path, self._contract) if unread else []
         return [*self._read, *self._plan.audit]
 
+
+#: refusals of a returned file that can still be read for what its officer typed
+#: (a workbook without the issue record, an .xls, an .ods): see cip_xl.foreign_return
+_READABLE_ANYWAY = ("return-unrecognised", "file-old-format", "file-foreign")
 
 #: how the Audit sheet's "who" gives the time a return was saved
 _SAVED = "%d/%m/%Y %H:%M:%S"

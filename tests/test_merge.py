@@ -1176,3 +1176,47 @@ def test_a_row_copied_in_the_master_keeps_the_return_on_its_action(cycle, copy_a
         assert [f.cell for f in refused] == ["L2"]
         assert "'Consultation opened'" in refused[0].message
         assert "Refs 5.1, 5.1" in refused[0].message
+
+
+@pytest.mark.parametrize("kept_as", ["ods", "xls", "own workbook"])
+def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_path,
+                                                                        kept_as):
+    """A return saved in LibreOffice's own format (.ods) or as an old .xls, or rows
+    copied into a workbook of the officer's own, cannot be merged (no issue record to
+    compare with). The refusal still lists, by sheet and cell, every value that is not
+    what the master holds, and each new action proposed: nothing typed vanishes."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Consultation opened",
+                        ("5.2", "Status"): "Complete",
+                        ("5.4", "Proposed revised date"): date(2027, 3, 31)})
+    wb = openpyxl.load_workbook(place)
+    wb[NEW_ACTIONS_SHEET]["B2"] = "Pilot a parklet scheme"
+    wb.save(place)
+    if kept_as == "own workbook":
+        mine = openpyxl.Workbook()
+        sheet = mine.active
+        sheet.title = "Q3 update"
+        sheet.append(["Place directorate: quarter 3"])  # a title above the headings
+        for row in wb[RETURN_SHEET].iter_rows(values_only=True):
+            sheet.append(list(row))
+        sent = tmp_path / "Place update.xlsx"
+        mine.save(sent)
+        where = ("Q3 update", {"5.1": "L3", "5.2": "J4", "5.4": "M6"})
+    else:
+        sent = convert_with_libreoffice(place, kept_as, tmp_path)
+        where = (RETURN_SHEET, {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
+    before = plan_path.read_bytes()
+    result = run_cli("merge", str(plan_path), str(sent))
+    assert result.returncode == 1 and plan_path.read_bytes() == before
+    found = cip_xl.api.merge(plan_path, [sent], dry_run=True).findings
+    listed = {f.ref: f for f in found if f.code == "typed-in-unrecognised-return" and f.ref}
+    assert set(listed) == {"5.1", "5.2", "5.4"}
+    assert {ref: f.cell for ref, f in listed.items()} == where[1]
+    assert all(f.sheet == where[0] for f in listed.values())
+    assert "'Consultation opened' where the master says" in listed["5.1"].message
+    assert "Status 'Complete'" in listed["5.2"].message
+    assert "'31/03/2027'" in listed["5.4"].message
+    if kept_as != "own workbook":
+        assert any("Pilot a parklet scheme" in f.message and f.sheet == NEW_ACTIONS_SHEET
+                   for f in found)
