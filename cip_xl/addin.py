@@ -163,13 +163,21 @@ def issue_return_again(book=None):
     return _run("returns", work, book, rewrites=True)
 
 
+#: files a folder may hold that nobody put there: Windows' and macOS's own
+_SYSTEM_FILES = ("desktop.ini", "thumbs.db", ".ds_store")
+
+
 def merge_returns(book=None):
-    """Merge returns button: merge every .xlsx in the 'returned' folder beside the plan."""
+    """Merge returns button: merge every file in the 'returned' folder beside the plan —
+    not only the .xlsx: an officer's .ods, .xls or PDF is named in the findings (with
+    what it says, where it can be read) rather than passed over in silence."""
     from . import api
 
     def work(path: Path):
         folder = path.parent / RETURNED_FOLDER
-        files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+        files = sorted(p for p in folder.iterdir() if p.is_file() and
+                       not p.name.startswith(".") and
+                       p.name.lower() not in _SYSTEM_FILES) if folder.is_dir() else []
         if not files:
             return [Finding("no-returns", ERROR,
                             f"Put the returned workbooks in {folder} and press Merge again.",

@@ -120,6 +120,13 @@ def test_returns_merge_approve_report_remind(example_path):
     merged = addin.merge_returns(StandInBook(example_path))
     assert "Merged 1 returns" in merged.app.status_bar
     assert (folder / "merge-report.xlsx").exists()
+    # an officer's PDF in the folder is named, not passed over; Windows' own files are
+    (folder / addin.RETURNED_FOLDER / "Place update.pdf").write_bytes(b"%PDF-1.7 ...")
+    (folder / addin.RETURNED_FOLDER / "desktop.ini").write_text("[.ShellClassInfo]")
+    merged = addin.merge_returns(StandInBook(example_path))
+    rows = findings_rows(merged)
+    assert "Merged 2 returns" in merged.app.status_bar
+    assert [r[3] for r in rows[2:]] == ["file-not-xlsx"] and "Place update.pdf" in rows[2][2]
 
     wb = openpyxl.load_workbook(example_path)
     for row in wb["Change requests"].iter_rows(min_row=2):
