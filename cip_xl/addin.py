@@ -163,10 +163,6 @@ def issue_return_again(book=None):
     return _run("returns", work, book, rewrites=True)
 
 
-#: files a folder may hold that nobody put there: Windows' and macOS's own
-_SYSTEM_FILES = ("desktop.ini", "thumbs.db", ".ds_store")
-
-
 def merge_returns(book=None):
     """Merge returns button: merge every file in the 'returned' folder beside the plan —
     not only the .xlsx: an officer's .ods, .xls or PDF is named in the findings (with
@@ -174,10 +170,11 @@ def merge_returns(book=None):
     from . import api
 
     def work(path: Path):
+        from .merging import returned_files
+
         folder = path.parent / RETURNED_FOLDER
-        files = sorted(p for p in folder.iterdir() if p.is_file() and
-                       not p.name.startswith(".") and
-                       p.name.lower() not in _SYSTEM_FILES) if folder.is_dir() else []
+        files = [f for f in returned_files([folder]) if f != folder] \
+            if folder.is_dir() else []
         if not files:
             return [Finding("no-returns", ERROR,
                             f"Put the returned workbooks in {folder} and press Merge again.",

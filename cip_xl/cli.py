@@ -241,13 +241,16 @@ def returns(plan, output, by, departments, new_round, profile) -> None:
 
 @cli.command()
 @click.argument("plan", type=click.Path(dir_okay=False, exists=True))
-@click.argument("returned", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("returned", nargs=-1, required=True, type=click.Path())
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
 @click.option("--report", type=click.Path(dir_okay=False),
               help="Also write the merge report to this .md or .xlsx file.")
 @profile_option
 def merge(plan, returned, dry_run, report, profile) -> None:
     """Merge returned workbooks into PLAN: apply officers' edits, report the rest.
+
+    RETURNED are the files officers sent back, or a folder holding them (every file in
+    it is merged or named, whatever its type).
 
     
     Each edit is compared as issued / as returned / in the master now: allowed edits are
@@ -261,7 +264,9 @@ def merge(plan, returned, dry_run, report, profile) -> None:
     another workbook) says that the master does not. Exits 1 if anything was refused.
     """
     from . import api
+    from .merging import returned_files
 
+    returned = returned_files(returned)  # a folder: the files in it
     with click.progressbar(length=len(returned), label="Merging returns",
                            file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         def step(path):

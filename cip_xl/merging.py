@@ -122,8 +122,9 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                   progress: Callable[[Path], None] | None = None) -> MergeResult:
     """Merge ``returns`` into the master at ``plan_path``; see the module docstring.
 
-    With ``dry_run`` nothing is written. ``progress`` is called with each return's path
-    before it is read. Raises :class:`PlanFileError` only for an unusable master or a
+    ``returns`` may name folders: each stands for the files in it (see
+    :func:`returned_files`). With ``dry_run`` nothing is written. ``progress`` is called
+    with each return's path before it is read. Raises :class:`PlanFileError` only for an unusable master or a
     lock held by someone else; problems with returns are findings in the result.
     """
     from .locking import is_excel_owner_file, owner_file_of, plan_lock
@@ -133,6 +134,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     plan_path = Path(plan_path)
     when = (when or datetime.now()).replace(microsecond=0)
     result = MergeResult(plan_path, [], dry_run)
+    returns = returned_files(returns)
     lock = plan_lock(plan_path, "merge") if not dry_run else contextlib.nullcontext()
     with lock:
         # the audit trail is only added to: its sheet is left unread (a patched save
@@ -156,6 +158,12 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 continue  # Excel's lock file for an open workbook: not a return (below)
             outcome = ReturnOutcome(path)
             result.outcomes.append(outcome)
+            if path.is_dir():  # a folder given with nothing in it
+                outcome.refused = True
+                outcome.findings.append(Finding(
+                    "no-returns", ERROR, f"The folder {path} has no files in it: put the "
+                    "returned workbooks there and merge again.", str(path)))
+                continue
             if _same_file(path, plan_path):  # "cip-xl merge plan.xlsx *.xlsx" in its folder
                 outcome.refused = True
                 outcome.findings.append(Finding(
@@ -190,6 +198,26 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                                       workbook=reading.workbook)
             result.saved = True
     return result
+
+
+#: files a folder may hold that nobody put there: Windows' and macOS's own
+_SYSTEM_FILES = ("desktop.ini", "thumbs.db", ".ds_store")
+
+
+def returned_files(paths: list[str | Path]) -> list[Path]:
+    """``paths`` with each folder among them replaced by the files in it (not in its
+    subfolders; hidden files and the system's own left out), in name order: every file
+    an officer sent is merged or named, whatever its type. A folder with no files stays
+    (merging says so)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            found.append(path)
+            continue
+        inside = sorted(p for p in path.iterdir() if p.is_file() and
+                        not p.name.startswith(".") and p.name.lower() not in _SYSTEM_FILES)
+        found.extend(inside or [path])
+    return found
 
 
 def _same_file(a: Path, b: Path) -> bool:

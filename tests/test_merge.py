@@ -1220,3 +1220,28 @@ def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_
     if kept_as != "own workbook":
         assert any("Pilot a parklet scheme" in f.message and f.sheet == NEW_ACTIONS_SHEET
                    for f in found)
+
+
+def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
+    """'cip-xl merge PLAN returned/' takes every file in the folder — the returns, and
+    whatever else an officer sent (a PDF is named, not passed over) — but not the
+    system's own files, hidden files or subfolders; an empty folder is said to be."""
+    plan_path, folder = cycle
+    inbox = tmp_path / "returned"
+    (inbox / "older").mkdir(parents=True)
+    shutil.copy(return_for(folder, "Place"), inbox)
+    edit_return(inbox / return_for(folder, "Place").name,
+                {("5.1", "Progress update"): "Consultation opened"})
+    (inbox / "Resources update.pdf").write_bytes(b"%PDF-1.7 not a workbook")
+    (inbox / "Thumbs.db").write_bytes(b"\x00")
+    (inbox / ".~lock.x#").write_text("LibreOffice's lock")
+    shutil.copy(return_for(folder, "Resources"), inbox / "older")
+    result = run_cli("merge", str(plan_path), str(inbox))
+    assert result.returncode == 1, result.stderr
+    assert action(plan_path, "5.1").progress_update == "Consultation opened"
+    assert "Resources update.pdf" in result.stdout and "file-not-xlsx" in result.stdout
+    assert "Thumbs" not in result.stdout and "lock" not in result.stdout
+    assert "Resources" in result.stdout.split("Returns not yet received")[1]
+    (tmp_path / "empty").mkdir()
+    empty = run_cli("merge", str(plan_path), str(tmp_path / "empty"))
+    assert empty.returncode == 1 and "[no-returns]" in empty.stdout
