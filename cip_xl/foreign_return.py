@@ -26,6 +26,9 @@ _FIELDS = {"status": "status", "percent_complete": "percent_complete",
 LISTED = 200
 #: how far down a sheet its headings are looked for
 _HEADING_ROWS = 10
+#: the largest file read for what it says (a return is tens of kilobytes; a file far
+#: larger is not an officer's rows, and reading it could take the machine's memory)
+_LARGEST = 50 * 1024 * 1024
 
 
 def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
@@ -40,6 +43,8 @@ def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
 
     path = Path(path)
     try:
+        if path.stat().st_size > _LARGEST:
+            return []
         book = CalamineWorkbook.from_path(str(path))  # .xlsx, .xls and .ods alike
         titles = list(book.sheet_names)
     except Exception:  # damaged, or not a workbook at all: the refusal says so
