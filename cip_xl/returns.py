@@ -458,7 +458,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
         groups = _again(plan, groups, departments, by)
         findings = _replaced(plan, groups) + _left_behind(plan, every_group, groups)
     else:
-        findings = _round_still_out(plan, new_round)
+        findings = _round_still_out(plan, new_round) + _quarter_of(plan, issued_at)
         plan.settings.revision += 1
     folder.mkdir(parents=True, exist_ok=True)
     issued = []
@@ -491,6 +491,30 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
         take_back(issued)  # not all could be written: none is sent
         raise
     return IssuedReturns(issued, findings)
+
+
+#: how far the reporting date may be from the day a round is issued before it looks
+#: like last quarter's (or a mistyped year): a quarter and a little
+_QUARTER_AWAY = 100
+
+
+def _quarter_of(plan: Plan, issued_at: datetime) -> list:
+    """A warning when the reporting date (Settings) is far from the day a new round is
+    issued: the returns ask officers for progress as at that date, and a date left
+    from last quarter is easy to miss."""
+    from .findings import WARNING, Finding
+
+    day = plan.settings.reporting_date
+    if day is None or abs((issued_at.date() - day).days) <= _QUARTER_AWAY:
+        return []
+    away = (issued_at.date() - day).days
+    when = f"{away} days before today" if away > 0 else f"{-away} days after today"
+    return [Finding(
+        "reporting-date-far", WARNING,
+        f"The reporting date in Settings is {day:%d/%m/%Y}, {when}: these returns ask "
+        "officers for progress as at that date. If this round is for another quarter, "
+        "set the reporting date (Settings, Reporting date) and issue them again with "
+        "--new-round before sending them.")]
 
 
 def _round_still_out(plan: Plan, new_round: bool) -> list:

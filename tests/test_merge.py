@@ -654,13 +654,28 @@ def test_next_quarter_names_the_returns_never_merged(cycle, tmp_path):
     them is refused."""
     plan_path, folder = cycle
     cip_xl.api.merge(plan_path, [return_for(folder, "Place"), return_for(folder, "Resources")])
-    issued = cip_xl.api.issue_returns(plan_path, tmp_path / "q4")
+    issued = cip_xl.api.issue_returns(plan_path, tmp_path / "q4",
+                                      when=datetime(2026, 11, 20, 9))
     assert len(issued) == 4
     assert [(f.code, f.severity) for f in issued.findings] == [
         ("returns-never-merged", "warning")]
     assert "2 return(s) of the last round (revision 2, issued 02/11/2026 09:00) were " \
         "never merged: Chief Executive's Office, People & Communities." in \
         issued.findings[0].message
+
+
+def test_a_round_issued_far_from_the_reporting_date_is_warned_of(example_path, tmp_path):
+    """The reporting date left at last quarter's end (30/09/2026) when the next round
+    goes out in January: the returns would ask for progress as at September."""
+    issued = cip_xl.api.issue_returns(example_path, tmp_path / "q4",
+                                      when=datetime(2027, 1, 12, 9))
+    assert [(f.code, f.severity) for f in issued.findings] == [
+        ("reporting-date-far", "warning")]
+    assert "30/09/2026, 104 days before today" in issued.findings[0].message
+    assert "--new-round" in issued.findings[0].message
+    again = cip_xl.api.issue_returns(example_path, tmp_path / "q3", new_round=True,
+                                     when=datetime(2026, 10, 5, 9))  # days after it: fine
+    assert [f.code for f in again.findings] == ["returns-never-merged"]
 
 
 def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, tmp_path):
