@@ -215,7 +215,9 @@ def returns(plan, output, by, departments, new_round, profile) -> None:
     Officers can change only Status, % complete, Progress update, a proposed revised date
     and a comment, and may propose new actions. The plan's revision goes up by one, so
     returns issued before can no longer be merged: while this round's are out and none
-    has been merged, a new round is refused unless --new-round is given.
+    has been merged, a new round is refused unless --new-round is given. The returns ask
+    for progress as at the reporting date in Settings: a round issued more than 100
+    days from it is warned about.
 
     With --department, only the departments named get a new return, from the plan as it
     is now; each replaces that department's return of this round, and every other return
