@@ -237,8 +237,9 @@ def returns(plan, output, by, departments, new_round, profile) -> None:
         click.echo(f"{finding.severity}: {finding.message} [{finding.code}]", err=True)
     again = " again" if departments else ""
     click.echo(f"Issued {len(issued)} return{'s' if len(issued) != 1 else ''}{again} into "
-               f"{output}/. Send each to its department; merge them back with: "
-               f"cip-xl merge {plan} {output}/*.xlsx")
+               f"{output}/. Send each to its department; save what comes back in a "
+               f"folder of its own (say returned/) and merge it with: "
+               f"cip-xl merge {plan} returned/")
 
 
 @cli.command()
