@@ -59,37 +59,17 @@ def write_report(result: MergeResult, path: str | Path) -> Path:
 
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-        from openpyxl.worksheet.table import Table, TableStyleInfo
-
-        from .plan_write import set_value
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "Merge report"
-        for c, (header, width) in enumerate(_COLUMNS, start=1):
-            ws.cell(1, c, header).font = Font(bold=True)
-            ws.column_dimensions[ws.cell(1, c).column_letter].width = width
-        last = 1
-        for last, row in enumerate(_report_rows(result), start=2):
-            for c, value in enumerate(row, start=1):
-                set_value(ws.cell(last, c), value, "value")
-        ws.freeze_panes = "A2"
-        # an Excel Table marks row 1 as the headings (screen readers announce them with
-        # each cell) and gives each column its filter button
-        table = Table(displayName="MergeReport", ref=f"A1:H{max(2, last)}")
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
-        ws.add_table(table)
-        atomic_save(wb, path)
+        atomic_save(_workbook(result), path)
     else:
         atomic_write_bytes(markdown(result).encode("utf-8"), path)
     return path
 
 
+#: the .xlsx report's columns wrapped whole (Was, Now or finding)
+_WRAPPED = (6, 7)
 #: the .xlsx report's columns: heading and width
 _COLUMNS = (("Return", 36), ("Department", 24), ("Kind", 20), ("Ref", 8),
-            ("Field or severity", 18), ("Was", 30), ("Now or finding", 60), ("Where", 40))
+            ("Field or severity", 20), ("Was", 30), ("Now or finding", 60), ("Where", 40))
 
 
 def _report_rows(result: MergeResult):
@@ -107,3 +87,55 @@ def _report_rows(result: MergeResult):
                    f.where)
     for department in result.missing:
         yield ("", department, "missing", "", "", "", "return not yet received", "")
+
+
+def _workbook(result: MergeResult):
+    """The report as an openpyxl workbook: one sheet, a row per change applied, change
+    request, finding and missing return (:func:`_report_rows`), under headings marked
+    as an Excel Table's header row; each row read from its top line, the long texts
+    (Was, Now or finding) wrapped whole; printed landscape, a page wide."""
+    from copy import copy
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    from .plan_write import set_value, wrapped_lines
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Merge report"
+    for c, (header, width) in enumerate(_COLUMNS, start=1):
+        ws.cell(1, c, header).font = Font(bold=True)
+        ws.column_dimensions[ws.cell(1, c).column_letter].width = width
+    top, wrapped = Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
+    styles: dict[tuple, object] = {}  # a cell style made once, copied to each like it
+    last = 1
+    for last, row in enumerate(_report_rows(result), start=2):
+        lines = 1
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(last, c)
+            set_value(cell, value, "value")
+            wrap = c in _WRAPPED and bool(value)
+            if wrap:
+                lines = max(lines, wrapped_lines(as_text(value), _COLUMNS[c - 1][1]))
+            shape = (cell.number_format, cell.quotePrefix, wrap)
+            if shape in styles:
+                cell._style = copy(styles[shape])
+            else:
+                cell.alignment = wrapped if wrap else top
+                styles[shape] = copy(cell._style)
+        if lines > 1:  # neither Excel nor LibreOffice grows a row written without a height
+            ws.row_dimensions[last].height = min(409, 15 * lines)  # Excel's limit
+    ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"  # the headings on every printed page
+    # an Excel Table marks row 1 as the headings (screen readers announce them with
+    # each cell) and gives each column its filter button
+    table = Table(displayName="MergeReport", ref=f"A1:H{max(2, last)}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+    ws.add_table(table)
+    return wb

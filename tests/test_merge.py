@@ -782,6 +782,13 @@ def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
     typed = next(c for c in sheet["G"] if c.value == "=see the budget note")
     assert typed.data_type == "s"
+    # long texts wrap whole, on rows tall enough to show them, read from the top
+    was = sheet.cell(typed.row, 6)
+    assert typed.alignment.wrap_text and was.alignment.wrap_text
+    assert sheet.cell(typed.row, 1).alignment.vertical == "top"
+    if len(str(was.value)) > 40:
+        assert sheet.row_dimensions[typed.row].height >= 30
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "1:1"
     plan = cip_xl.load_plan(plan_path)
     assert {r.department for r in plan.returns_log if r.merged} == {"Place", "Resources"}
 
