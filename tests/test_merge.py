@@ -788,7 +788,7 @@ def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     assert sheet.cell(typed.row, 1).alignment.vertical == "top"
     if len(str(was.value)) > 40:
         assert sheet.row_dimensions[typed.row].height >= 30
-    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "1:1"
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
     plan = cip_xl.load_plan(plan_path)
     assert {r.department for r in plan.returns_log if r.merged} == {"Place", "Resources"}
 
