@@ -134,17 +134,27 @@ def test_two_copies_of_a_return_give_one_result_in_any_order(issued_cycle, first
     """Two copies of one return, the second saved later, filled in at random: merged
     in one run or two, in either order, they leave the plan the same."""
     plan_path, place = issued_cycle
+    _same_in_any_order(plan_path, (place, first), (place, second))
+
+
+def _same_in_any_order(plan_path: Path, earlier: tuple, later: tuple) -> None:
+    """Fill in a copy of each return (``(return, edits)``), the second saved a day after
+    the first, merge them into copies of the plan in one run and in two, in either
+    order, and check every order leaves the plan the same."""
     work = Path(tempfile.mkdtemp())
-    earlier, later = work / "first copy.xlsx", work / "second copy.xlsx"
-    for copy, edits, saved in ((earlier, first, datetime(2026, 11, 20, 9)),
-                               (later, second, datetime(2026, 11, 21, 9))):
-        shutil.copy(place, copy)
+    copies = []
+    for number, ((source, edits), saved) in enumerate(
+            ((earlier, datetime(2026, 11, 20, 9)), (later, datetime(2026, 11, 21, 9)))):
+        copy = work / f"copy {number}.xlsx"
+        shutil.copy(source, copy)
         _apply_edits(copy, edits)
         set_saved_time(copy, saved)
+        copies.append(copy)
+    first, second = copies
     outcomes = {}
-    for name, runs in {"one run": [[earlier, later]], "one run, reversed": [[later, earlier]],
-                       "two runs": [[earlier], [later]],
-                       "two runs, reversed": [[later], [earlier]]}.items():
+    for name, runs in {"one run": [[first, second]], "one run, reversed": [[second, first]],
+                       "two runs": [[first], [second]],
+                       "two runs, reversed": [[second], [first]]}.items():
         master = work / f"{name}.xlsx"
         shutil.copy(plan_path, master)
         for run in runs:
@@ -180,22 +190,4 @@ def test_a_replaced_return_and_its_replacement_give_one_result_in_any_order(
     later: merged in one run or two, in either order, they leave the plan the same —
     the replaced one counts as an earlier copy of the new one."""
     plan_path, old, new = reissued_cycle
-    work = Path(tempfile.mkdtemp())
-    earlier, later = work / "replaced.xlsx", work / "new.xlsx"
-    for source, copy, edits, saved in ((old, earlier, first, datetime(2026, 11, 20, 9)),
-                                       (new, later, second, datetime(2026, 11, 21, 9))):
-        shutil.copy(source, copy)
-        _apply_edits(copy, edits)
-        set_saved_time(copy, saved)
-    outcomes = {}
-    for name, runs in {"one run": [[earlier, later]], "one run, reversed": [[later, earlier]],
-                       "two runs": [[earlier], [later]],
-                       "two runs, reversed": [[later], [earlier]]}.items():
-        master = work / f"{name}.xlsx"
-        shutil.copy(plan_path, master)
-        for run in runs:
-            cip_xl.api.merge(master, run)
-        outcomes[name] = {a.ref: (_norm(a.status), _norm(a.percent_complete),
-                                  _norm(a.progress_update))
-                          for a in cip_xl.load_plan(master).actions}
-    assert all(found == outcomes["one run"] for found in outcomes.values()), outcomes
+    _same_in_any_order(plan_path, (old, first), (new, second))
