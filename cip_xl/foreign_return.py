@@ -59,7 +59,7 @@ def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
     for title in titles:
         try:
             rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-        except Exception:
+        except Exception:  # a chart sheet, or one calamine cannot parse: no rows to list
             continue
         at, layout = _layout(rows[:_HEADING_ROWS], contract, headings)
         if layout is None:

@@ -430,16 +430,18 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     second press of the button, or a whole round issued again to fix one action — so
     it raises :class:`~cip_xl.findings.PlanFileError` (``round-still-out``) unless
     ``new_round`` says the manager means it; returns of the round left unmerged when a
-    new one starts are named in the findings (``returns-never-merged``). With
-    ``departments``, only those departments'
-    returns are issued again (split as this round's were, whatever ``by`` says), from
-    the plan as it is now, at the same revision: each replaces its department's return
-    of this round (which merging then takes only as a copy of the new one, for the
-    actions still in it), the other departments' returns stay
-    good, and the findings of the result name any whose return no longer matches the
-    plan; a name with neither a return this round nor actions raises
-    :class:`~cip_xl.findings.PlanFileError`. Existing files are not overwritten: a
-    numbered name is chosen instead. One template return is built with openpyxl; the
+    new one starts are named in the findings (``returns-never-merged``), and so is a
+    reporting date far from ``issued_at`` (``reporting-date-far``).
+
+    With ``departments``, only those departments' returns are issued again (split as
+    this round's were, whatever ``by`` says), from the plan as it is now, at the same
+    revision: each replaces its department's return of this round (which merging then
+    takes only as a copy of the new one, for the actions still in it), the other
+    departments' returns stay good, and the findings of the result name any whose
+    return no longer matches the plan; a name with neither a return this round nor
+    actions raises :class:`~cip_xl.findings.PlanFileError`.
+
+    Existing files are not overwritten: a numbered name is chosen instead. One template return is built with openpyxl; the
     returns are copies of its package with their own rows
     (:mod:`cip_xl.return_template`), cell for cell the same as if each were built.
     If one cannot be written, those written before it are removed again.
