@@ -526,6 +526,18 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
                 "the return was issued; what the officer typed is not taken in",
                 issued.values))
             continue
+        if _norm(action.ref) != _norm(issued.values.get("ref")) and \
+                _norm(action.key_action) != _norm(issued.values.get("key_action")):
+            outcome.findings.extend(_typed_findings(
+                row, file, "action-id-elsewhere",
+                f"Ref {issued.values.get('ref')} ('{_short(issued.values.get('key_action'))}')"
+                f" was issued with an Action ID that the master now has on Ref {action.ref} "
+                f"('{_short(action.key_action)}'): both its Ref and its Key action differ, "
+                "as when the Plan sheet is sorted without its hidden Action ID column. "
+                "Nothing for it was taken in: check the master's Action IDs against a "
+                "backup (or, if the action was renumbered and reworded since, copy the "
+                "officer's text across by hand)", issued.values))
+            continue
         if department_now is not None and \
                 department_now.get(row.action_id) != returned.department:
             outcome.findings.extend(_typed_findings(

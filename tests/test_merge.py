@@ -1267,3 +1267,34 @@ def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
     (tmp_path / "empty").mkdir()
     empty = run_cli("merge", str(plan_path), str(tmp_path / "empty"))
     assert empty.returncode == 1 and "[no-returns]" in empty.stdout
+
+
+def test_action_ids_left_behind_by_a_sort_take_nothing(cycle):
+    """The Plan sheet sorted in Excel without its hidden Action ID column: each ID now
+    sits on another action's row. A return's row whose ID leads to an action with
+    another Ref and another Key action is refused with the officer's text, rather than
+    written into the wrong action (a Status 'Complete' would have gone through, the
+    wrong action's status being the issued one)."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Consultation opened",
+                        ("5.2", "Status"): "Complete"})
+    wb = openpyxl.load_workbook(plan_path)
+    ws = wb["Plan"]
+    last = [c.value for c in ws[1]].index("Action ID")  # the columns before it
+    count = len(cip_xl.load_plan(plan_path).actions)
+    rows = sorted(([ws.cell(r, c).value for c in range(1, last + 1)]
+                   for r in range(2, count + 2)), key=lambda values: str(values[3]))
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c).value = value
+    wb.save(plan_path)
+    before = {a.ref: (a.status, a.progress_update) for a in cip_xl.load_plan(plan_path).actions}
+
+    result = cip_xl.api.merge(plan_path, [place])
+    found = {f.cell: f for f in result.findings if f.code == "action-id-elsewhere"}
+    assert {"L2", "J3"} <= set(found) and not any(o.applied for o in result.outcomes)
+    assert "'Consultation opened'" in found["L2"].message
+    assert "sorted without its hidden Action ID column" in found["L2"].message
+    after = {a.ref: (a.status, a.progress_update) for a in cip_xl.load_plan(plan_path).actions}
+    assert after == before
