@@ -264,7 +264,9 @@ def merge(plan, returned, dry_run, report, profile) -> None:
     filled in by two people) merge cell by cell; where two changed the same cell, the
     copy saved last wins. Text typed anywhere else in a return is listed by cell; so
     is what a workbook that cannot be merged (an .ods, an .xls, rows copied into
-    another workbook) says that the master does not. Exits 1 if anything was refused.
+    another workbook) says that the master does not. In a terminal at most 20 findings
+    are shown for each return; with more, all are in the merge report (--report, or one
+    written beside the plan). Exits 1 if anything was refused.
     """
     from . import api
     from .merging import returned_files
@@ -277,14 +279,39 @@ def merge(plan, returned, dry_run, report, profile) -> None:
             bar.update(1)
         result = api.merge(plan, list(returned), dry_run=dry_run, profile=profile,
                            report=report, progress=step)
-    _print_merge(result)
+    if report is None and _on_terminal() and _too_many(result):
+        # a screenful at most per return: the rest goes into a report beside the plan
+        from datetime import datetime
+
+        from .merge_report import write_report
+
+        report = Path(plan).with_name(f"merge-report-{datetime.now():%Y%m%d-%H%M%S}.md")
+        write_report(result, report)
+    _print_merge(result, SHOWN_PER_RETURN if report and _on_terminal() else None, report)
     if report:
         click.echo(f"Merge report written to {report}")
     if any(o.refusals for o in result.outcomes):
         sys.exit(EXIT_FINDINGS)
 
 
-def _print_merge(result) -> None:
+#: in a terminal, the findings shown for each return; the rest are in the merge report
+SHOWN_PER_RETURN = 20
+
+
+def _on_terminal() -> bool:
+    """Whether output goes to a person's terminal (not a log or a pipe, which get all)."""
+    return sys.stdout.isatty()
+
+
+def _too_many(result) -> bool:
+    """Whether some return has more findings to show than a terminal should."""
+    return any(sum(f.severity != "info" for f in o.findings) > SHOWN_PER_RETURN
+               for o in result.outcomes)
+
+
+def _print_merge(result, shown: int | None = None, report=None) -> None:
+    """The merge's table of returns, then its findings — at most ``shown`` for each
+    return when given, with where the rest are (``report``)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -297,9 +324,18 @@ def _print_merge(result) -> None:
         table.add_row(o.file.name, o.department, str(len(o.applied)), str(len(o.requests)),
                       str(len(o.refusals)), "refused" if o.refused else "merged")
     console.print(table)
-    refusals = [f for o in result.outcomes for f in o.findings if f.severity != "info"]
+    refusals, left = [], 0
+    for o in result.outcomes:
+        mine = [f for f in o.findings if f.severity != "info"]
+        if shown is not None and len(mine) > shown:
+            left += len(mine) - shown
+            mine = mine[:shown]
+        refusals += mine
     if refusals:
         _print_findings(refusals, title="Not taken in, or worth a look")
+    if left:
+        console.print(f"… and {left} more, {shown} shown for each return at most: every "
+                      f"one is in the merge report, {report}.")
     if result.missing:
         console.print("Returns not yet received: " + ", ".join(result.missing))
     if result.saved:

@@ -1298,3 +1298,32 @@ def test_action_ids_left_behind_by_a_sort_take_nothing(cycle):
     assert "sorted without its hidden Action ID column" in found["L2"].message
     after = {a.ref: (a.status, a.progress_update) for a in cip_xl.load_plan(plan_path).actions}
     assert after == before
+
+
+def test_a_terminal_shows_a_screenful_per_return_and_the_rest_go_to_a_report(
+        cycle, monkeypatch):
+    """A whole return refused cell by cell fills a terminal with findings and scrolls
+    the table of returns away: a terminal shows 20 for each return, says how many
+    more, and writes them all into a merge report beside the plan. A log or a pipe
+    still gets every one."""
+    from click.testing import CliRunner
+
+    from cip_xl import cli
+
+    plan_path, folder = cycle
+    resources = return_for(folder, "Resources")
+    refs = [r[0] for r in sheet_rows(resources, RETURN_SHEET)[1:] if r and r[0]]
+    assert len(refs) > 20
+    edit_return(resources, {(ref, "Key action"): f"Reworded {n}" for n, ref in enumerate(refs)})
+    piped = run_cli("merge", str(plan_path), str(resources), "--dry-run")
+    assert piped.stdout.count("[locked-edit]") == len(refs)
+
+    monkeypatch.setattr(cli, "_on_terminal", lambda: True)
+    shown = CliRunner().invoke(cli.cli, ["merge", str(plan_path), str(resources)])
+    assert shown.exit_code == 1, shown.output
+    assert shown.output.count("locked-edit") == 20
+    assert f"and {len(refs) - 20} more, 20 shown for each return at most" in shown.output
+    report = next(plan_path.parent.glob("merge-report-*.md"))
+    assert report.name in shown.output
+    assert report.read_text(encoding="utf-8").count("is not the officer's to change") == \
+        len(refs)
