@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .cells import as_text
 from .findings import WARNING, Finding
+from .merging import _norm, _short
 from .model import Plan
 from .schema import Contract, header_key, normalise_status
 
@@ -85,11 +86,11 @@ def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
                 header = contract.column(key).header if field else \
                     next(c.header.rstrip(" ✎") for c in return_columns(contract)
                          if c.key == key)
-                says = f" where the master says '{_short(now)}'" if now not in (None, "") \
+                says = f" where the master says '{_short(as_text(now))}'" if now not in (None, "") \
                     else ""
                 found.append(Finding(
                     "typed-in-unrecognised-return", WARNING,
-                    f"Ref {ref}: {header} '{_short(value, 200)}'{says}; not taken in. "
+                    f"Ref {ref}: {header} '{_short(as_text(value), 200)}'{says}; not taken in. "
                     "Copy it into the plan, or into the department's return, if it is the "
                     "officer's.", str(path), title,
                     f"{column_letters(column + 1)}{number}", ref))
@@ -151,16 +152,9 @@ def _cell(row: list, column: int) -> object:
 
 def _same(key: str, value: object, now: object) -> bool:
     """Whether the workbook's ``value`` says what the master's ``now`` does."""
-    from .merging import _norm
-
     if key == "status":
         value = normalise_status(value) or value
     if key == "percent_complete" and isinstance(value, float) and 0 < value <= 1 and \
             isinstance(now, (int, float)) and now > 1:
         value = value * 100  # a percentage cell (50% is 0.5 underneath)
     return _norm(value) == _norm(now)
-
-
-def _short(value: object, limit: int = 60) -> str:
-    text = as_text(value)
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -8,6 +8,7 @@ cannot be used at all raise :class:`~cip_xl.findings.PlanFileError`.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
@@ -675,15 +676,28 @@ def _written_by_cip_xl(wb) -> bool:
     return props is not None and any(p.name == LAYOUT_PROPERTY for p in props.props)
 
 
+def _newest_backup(path: Path) -> Path | None:
+    """The newest backup of the plan at ``path`` (see :mod:`cip_xl.safe_save`), if any."""
+    from .safe_save import backups_of
+
+    newest = backups_of(path)[:1]
+    return newest[0][1] if newest else None
+
+
+def _in_backups(backup: Path) -> str:
+    """A backup's name as a message gives it: inside the backups folder."""
+    from .safe_save import BACKUP_FOLDER
+
+    return f"{BACKUP_FOLDER}/{backup.name}"
+
+
 def _sheets_gone(path: Path, source: PlanSource, gone: list[str]) -> Finding:
     """The finding for sheets of records (``gone``) missing from a workbook cip-xl laid
     out: a save would write them again empty, losing for good the officers, settings
     (the Plan ID that returns carry), the trail, undecided requests or the record of
     returns. Marks ``source`` so that no save replaces the file."""
-    from .safe_save import BACKUP_FOLDER, backups_of
-
-    newest = backups_of(path)[:1]
-    where = f" ({BACKUP_FOLDER}/{newest[0][1].name})" if newest else ""
+    backup = _newest_backup(path)
+    where = f" ({_in_backups(backup)})" if backup is not None else ""
     names = ", ".join(f"'{name}'" for name in gone)
     plural = len(gone) > 1
     them, are = ("them", "they are") if plural else ("it", "it is")
@@ -709,12 +723,9 @@ def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) ->
     its actions, nothing is guessed: ``plan.source`` is marked so that no save replaces
     the file (it would give every action a new ID for good) and the finding says how to
     put the column back by hand."""
-    from .safe_save import BACKUP_FOLDER, backups_of
-
     source = plan.source
-    newest = backups_of(path)[:1]
-    backup = newest[0][1] if newest else None
-    where = f"{BACKUP_FOLDER}/{backup.name}" if backup is not None else ""
+    backup = _newest_backup(path)
+    where = _in_backups(backup) if backup is not None else ""
     lost = (f"The {source.plan_sheet} sheet has no Action ID column (the hidden column "
             "at the end, deleted?), but this plan has issued returns or keeps an audit "
             "trail, which know its actions only by those IDs")
@@ -765,8 +776,8 @@ def _ids_from(backup: Path, plan: Plan,
         return found
     both = index(lambda a: (a.ref, a.key_action))
     by_ref, by_text = index(lambda a: a.ref), index(lambda a: a.key_action)
-    mine_ref = _counts(plan.actions, lambda a: a.ref)
-    mine_text = _counts(plan.actions, lambda a: a.key_action)
+    mine_ref = Counter(a.ref for a in plan.actions)
+    mine_text = Counter(a.key_action for a in plan.actions)
     matched: dict[int, str] = {}
     for action in plan.actions:
         doubtful = False
@@ -785,14 +796,6 @@ def _ids_from(backup: Path, plan: Plan,
     if len(set(matched.values())) != len(matched):
         return None, f"two actions of the plan match one in {backup.name}"
     return matched, ""
-
-
-def _counts(actions: list[Action], key) -> dict:
-    """How many of ``actions`` share each ``key(action)``."""
-    counts: dict = {}
-    for action in actions:
-        counts[key(action)] = counts.get(key(action), 0) + 1
-    return counts
 
 
 def _new_id(action: Action, row: int, file: str, sheet: str,

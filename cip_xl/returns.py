@@ -507,9 +507,9 @@ def _quarter_of(plan: Plan, issued_at: datetime) -> list:
     from .findings import WARNING, Finding
 
     day = plan.settings.reporting_date
-    if day is None or abs((issued_at.date() - day).days) <= _QUARTER_AWAY:
+    away = (issued_at.date() - day).days if day is not None else 0
+    if abs(away) <= _QUARTER_AWAY:
         return []
-    away = (issued_at.date() - day).days
     when = f"{away} days before today" if away > 0 else f"{-away} days after today"
     return [Finding(
         "reporting-date-far", WARNING,
