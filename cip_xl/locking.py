@@ -1,8 +1,9 @@
 """One writer at a time: a lock file beside the master plan.
 
-:func:`plan_lock` creates ``.PLAN.xlsx.lock`` atomically (``O_EXCL``) holding who took
-it, where and when; a second merge on the same master is refused with that person's
-name. A lock left by a process that no longer runs on this computer is taken over.
+:func:`plan_lock` creates ``.PLAN.xlsx.lock`` atomically, already holding who took it,
+where and when; a second merge on the same master is refused with that person's name. A
+lock left by a process that no longer runs on this computer is taken over, and so is an
+empty one left by a crash (written by an older cip-xl, or where hard links are missing).
 An Excel owner file (``~$PLAN.xlsx``, or ``~$AN.xlsx`` over a longer name's first two
 characters) means someone has the master open in Excel, and saving under them would lose
 their work — their next Save in Excel would write back the plan as they opened it — so
@@ -15,6 +16,7 @@ import json
 import os
 import socket
 from contextlib import contextmanager
+from glob import escape as glob_escape
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
@@ -108,9 +110,54 @@ def _what_to_do(stamp: object, lock: Path) -> str:
     return f"Wait for it to finish; if it crashed, delete {lock.name}."
 
 
+#: an empty lock file older than this was left by a process that died between creating
+#: it and writing who holds it (writing takes microseconds)
+_EMPTY_LOCK_GRACE = timedelta(seconds=10)
+
+
+def _left_empty_by_a_crash(path: Path) -> bool:
+    """Whether lock ``path`` holds nothing readable and has not been written to for a
+    while: no process is about to fill it in, so it names nobody who could release it."""
+    try:
+        if path.read_text(encoding="utf-8").strip():
+            return False
+        written = datetime.fromtimestamp(path.stat().st_mtime)
+    except (OSError, ValueError):
+        return False
+    return datetime.now() - written > _EMPTY_LOCK_GRACE
+
+
+def _publish(lock: Path, record: dict) -> bool:
+    """Create ``lock`` holding ``record``, or return False if it exists. The record is
+    written to a private file first and then hard-linked into place, so the lock never
+    exists without its holder (a process killed half-way leaves no empty lock). Where the
+    file system has no hard links, ``O_EXCL`` creation and a write are used instead."""
+    private = lock.with_name(f"{lock.name}.{record['pid']}.{os.urandom(4).hex()}")
+    try:
+        private.write_text(json.dumps(record), encoding="utf-8")
+        try:
+            os.link(private, lock)
+            return True
+        except FileExistsError:
+            return False
+        except (OSError, NotImplementedError):
+            pass  # no hard links here (some network shares)
+    finally:
+        private.unlink(missing_ok=True)
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(record, handle)
+    return True
+
+
 @contextmanager
 def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
-    """Hold the lock on master ``plan`` for the ``with`` block."""
+    """Hold the lock on master ``plan`` for the ``with`` block. A lock whose process has
+    gone from this computer, or an empty one left by a crash, is taken over; any other
+    raises :class:`PlanFileError` (``plan-locked``) naming who holds it."""
     plan = Path(plan)
     owner = excel_owner_file(plan)
     if owner is not None:
@@ -122,25 +169,38 @@ def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
     record = {"user": getpass.getuser(), "host": socket.gethostname(), "pid": os.getpid(),
               "since": datetime.now().isoformat(timespec="seconds"), "purpose": purpose}
     for attempt in (1, 2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            holder = _holder(lock)
-            stale = holder.get("host") == record["host"] and isinstance(holder.get("pid"), int) \
-                and not _alive(holder["pid"])
-            if stale and attempt == 1:
-                lock.unlink(missing_ok=True)  # its process has gone: take it over
-                continue
-            who = f"{holder.get('user', 'someone')} on {holder.get('host', 'another computer')}"
+        if _publish(lock, record):
+            break
+        holder = _holder(lock)
+        stale = (holder.get("host") == record["host"] and isinstance(holder.get("pid"), int)
+                 and not _alive(holder["pid"])) or (not holder and _left_empty_by_a_crash(lock))
+        if stale and attempt == 1:
+            lock.unlink(missing_ok=True)  # its process has gone: take it over
+            continue
+        if not holder:
             raise PlanFileError(Finding(
                 "plan-locked", ERROR,
-                f"{plan.name} is being changed by {who} since "
-                f"{_since(holder.get('since'))} ({holder.get('purpose', 'merge')}). "
-                + _what_to_do(holder.get("since"), lock), file=str(plan))) from None
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle)
-        break
+                f"{plan.name} is locked by {lock.name} (beside the plan; a hidden file), "
+                "which does not say who holds it. Wait a moment and try again; if nobody "
+                "is running cip-xl on this plan, delete that file.", file=str(plan)))
+        who = f"{holder.get('user', 'someone')} on {holder.get('host', 'another computer')}"
+        raise PlanFileError(Finding(
+            "plan-locked", ERROR,
+            f"{plan.name} is being changed by {who} since "
+            f"{_since(holder.get('since'))} ({holder.get('purpose', 'merge')}). "
+            + _what_to_do(holder.get("since"), lock), file=str(plan)))
+    _tidy_leftovers(lock, record["host"])
     try:
         yield lock
     finally:
         lock.unlink(missing_ok=True)
+
+
+def _tidy_leftovers(lock: Path, host: str) -> None:
+    """Delete the private files that processes on this computer killed while taking
+    ``lock`` left beside the plan (hidden, a few bytes each, but litter all the same)."""
+    for leftover in lock.parent.glob(f"{glob_escape(lock.name)}.*"):
+        holder = _holder(leftover)
+        if holder.get("host") == host and isinstance(holder.get("pid"), int) \
+                and not _alive(holder["pid"]):
+            leftover.unlink(missing_ok=True)

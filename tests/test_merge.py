@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from datetime import date, datetime
 
 import openpyxl
@@ -840,6 +842,42 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(cycle):
     lock.write_text(json.dumps({"user": "x", "host": socket.gethostname(), "pid": 999999}),
                     encoding="utf-8")
     assert cip_xl.api.merge(plan_path, [return_for(folder, "Place")]).outcomes
+    assert not lock.exists()
+
+
+def test_an_empty_lock_left_by_a_crash_is_taken_over(cycle):
+    """A process killed between creating its lock and writing who it is (older cip-xl;
+    file systems without hard links) left an empty lock that named nobody and blocked
+    every merge for good. Once it has sat empty for a while it is taken over; a fresh
+    one asks to wait, naming the file."""
+    plan_path, folder = cycle
+    lock = plan_path.with_name(f".{plan_path.name}.lock")
+    lock.write_bytes(b"")
+    result = run_cli("merge", str(plan_path), str(return_for(folder, "Place")))
+    assert result.returncode == 2 and "does not say who holds it" in result.stderr
+    assert lock.name in result.stderr
+    a_minute_ago = time.time() - 60
+    os.utime(lock, (a_minute_ago, a_minute_ago))
+    assert run_cli("merge", str(plan_path), str(return_for(folder, "Place"))).returncode == 0
+    assert not lock.exists()
+
+
+def test_a_lock_is_never_seen_without_its_holder(cycle):
+    """The lock appears already naming its holder (written aside, then linked into
+    place), and what a killed process left while taking one is tidied away."""
+    import socket
+
+    from cip_xl.locking import plan_lock
+
+    plan_path, _ = cycle
+    lock = plan_path.with_name(f".{plan_path.name}.lock")
+    leftover = lock.with_name(f"{lock.name}.999999.0badf00d")
+    leftover.write_text(json.dumps({"user": "x", "host": socket.gethostname(),
+                                    "pid": 999999}), encoding="utf-8")
+    with plan_lock(plan_path, "issuing returns"):
+        held = json.loads(lock.read_text(encoding="utf-8"))
+        assert held["pid"] == os.getpid() and held["purpose"] == "issuing returns"
+        assert sorted(p.name for p in plan_path.parent.glob(".*lock*")) == [lock.name]
     assert not lock.exists()
 
 
