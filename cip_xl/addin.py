@@ -110,7 +110,8 @@ def refresh_status(book=None):
 
 
 def issue_returns(book=None):
-    """Issue returns button: one return per directorate into a returns folder beside
+    """Issue returns button: one return per directorate (per lead officer where the
+    Officers sheet gives no directorates) into a returns folder beside
     the plan. While this round's returns are out and none has been merged, a new round
     would strand them: the manager is asked first (Yes starts it anyway)."""
     from . import api

@@ -175,10 +175,11 @@ def refresh_status(path: str | Path, as_of: date | None = None,
                         saved=backup is not None)
 
 
-def issue_returns(path: str | Path, folder: str | Path, by: str = "directorate",
+def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
                   profile: str | Path | None = None, when: datetime | None = None,
                   departments: list[str] | None = None, new_round: bool = False) -> list:
-    """Write one return per department (``by`` directorate or officer) into ``folder``.
+    """Write one return per department (``by`` directorate or officer; None: by
+    directorate unless the Officers sheet gives none) into ``folder``.
 
     The plan's revision goes up by one and each return is logged on its Returns sheet
     (refused while this round's returns are out and none has been merged, unless

@@ -198,8 +198,9 @@ def _print_counts(groups, verdicts, title: str) -> None:
 @click.argument("plan", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", type=click.Path(file_okay=False), default="returns",
               show_default=True, help="Folder to write the returns into.")
-@click.option("--by", type=click.Choice(["directorate", "officer"]), default="directorate",
-              show_default=True, help="One return per directorate or per lead officer.")
+@click.option("--by", type=click.Choice(["directorate", "officer"]),
+              help="One return per directorate or per lead officer.  [default: "
+                   "directorate; officer where no officer has a directorate]")
 @click.option("--department", "departments", multiple=True, metavar="NAME",
               help="Issue only this department's return again (repeat for more): after "
                    "moving an action or changing its lead officer, or for a lost file. "

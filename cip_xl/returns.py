@@ -418,11 +418,17 @@ def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "directorate",
+def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None = None,
                   issued_at: datetime | None = None,
                   departments: list[str] | None = None,
                   new_round: bool = False) -> IssuedReturns:
     """Write one return per department into ``folder``; log them in ``plan``.
+
+    ``by`` splits the plan per ``directorate`` or per lead ``officer``; None (the
+    default) means by directorate unless no action has one — an Officers sheet without
+    directorates, as in an imported plan — when one return holding every action would
+    help nobody: then by lead officer, with a finding that says so
+    (``returns-by-officer``).
 
     The plan's revision goes up by one, so returns issued earlier can no longer be
     merged (the caller saves the plan). While this round's returns are out and none has
@@ -449,18 +455,20 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
     from .return_template import ReturnTemplate, workbook_bytes
     from .safe_save import atomic_write_bytes
 
-    if by not in ("directorate", "officer"):
-        raise ValueError("by must be 'directorate' or 'officer'")
+    if by not in (None, "directorate", "officer"):
+        raise ValueError("by must be 'directorate', 'officer' or None")
     issued_at = (issued_at or datetime.now()).replace(microsecond=0)
-    if departments is not None:
-        by = _round_grouping(plan, by)
-    every_group = groups = group_actions(plan, by)
     findings = []
+    if departments is not None:
+        by = _round_grouping(plan, by or "directorate")
+    elif by is None:
+        by, findings = _default_split(plan, contract.sheet("officers"))
+    every_group = groups = group_actions(plan, by)
     if departments is not None:
         groups = _again(plan, groups, departments, by)
         findings = _replaced(plan, groups) + _left_behind(plan, every_group, groups)
     else:
-        findings = _round_still_out(plan, new_round) + _quarter_of(plan, issued_at)
+        findings += _round_still_out(plan, new_round) + _quarter_of(plan, issued_at)
         plan.settings.revision += 1
     folder.mkdir(parents=True, exist_ok=True)
     issued = []
@@ -493,6 +501,28 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str = "direc
         take_back(issued)  # not all could be written: none is sent
         raise
     return IssuedReturns(issued, findings)
+
+
+def _default_split(plan: Plan, sheet: str) -> tuple[str, list]:
+    """How to split ``plan`` when the manager did not say: by directorate, or — where
+    no action has a directorate and more than one lead officer has actions — by lead
+    officer, with the finding that explains it."""
+    from .findings import INFO, Finding
+    from .status import refresh
+
+    refresh(plan)  # directorate column
+    if any(action.directorate for action in plan.actions):
+        return "directorate", []
+    leads = {action.lead_officers[0].upper() for action in plan.actions
+             if action.lead_officers}
+    if len(leads) < 2:
+        return "directorate", []
+    return "officer", [Finding(
+        "returns-by-officer", INFO,
+        f"No officer on the {sheet} sheet has a directorate, so one return per "
+        f"directorate would be a single return holding every action: one return per "
+        f"lead officer was issued instead ({len(leads)}). To issue by directorate, fill "
+        f"in each officer's directorate on the {sheet} sheet.")]
 
 
 #: how far the reporting date may be from the day a round is issued before it looks

@@ -94,6 +94,30 @@ def test_imported_plans_validate_and_run_through_status_and_report(name, tmp_pat
     assert cip_xl.load_plan(out).actions[0].key_action.split("\n")[0] in body
 
 
+@needs_samples
+def test_an_imported_plan_without_directorates_is_issued_per_lead_officer(tmp_path):
+    """The Rochford key gives officers but no directorates: one return "per
+    directorate" would be one return holding all 13 actions. Unasked, the returns go
+    per lead officer, and the manager is told why; --by directorate still gives one."""
+    plan = tmp_path / "sip.xlsx"
+    assert run_cli("import", str(SAMPLES / "rochford_sip_2010_11.xlsx"), "-o",
+                   str(plan)).returncode == 0
+    result = run_cli("returns", str(plan), "-o", str(tmp_path / "returns"))
+    assert result.returncode == 0, result.stderr
+    assert "one return per lead officer was issued instead" in result.stderr
+    leads = {a.lead_officers[0].upper() for a in cip_xl.load_plan(plan).actions}
+    files = sorted(p.name for p in (tmp_path / "returns").glob("*.xlsx"))
+    assert len(files) == len(leads) > 1 and any("_HF_" in name for name in files)
+    issued = {r.department: r.actions for r in cip_xl.load_plan(plan).returns_log}
+    assert set(issued) == leads and sum(issued.values()) == SIP["actions"]
+    # said in so many words, and a new round: one return
+    again = run_cli("returns", str(plan), "-o", str(tmp_path / "one"), "--by", "directorate",
+                    "--new-round")
+    assert again.returncode == 0 and "lead officer" not in again.stderr
+    assert [p.name for p in (tmp_path / "one").glob("*.xlsx")] == \
+        [f"Return_No_directorate_{date.today():%Y-%m-%d}_r3.xlsx"]
+
+
 def _generated_docx(path):
     """A differently laid out appendix: other headers, a merged theme row, a status
     column, a table continued on the next page, a legend in paragraphs."""
