@@ -128,7 +128,8 @@ def _header_cells(row, labels) -> None:
 
 
 def _loop_table(document, headers, cells, loop: str, caption: str, widths):
-    """A table: header row, ``{%tr for %}`` row, the data row, ``{%tr endfor %}`` row."""
+    """A table: header row, ``{%tr for %}`` row, the data row, ``{%tr endfor %}`` row;
+    ``widths``: each column's, in cm."""
     from docx.shared import Cm
 
     table = document.add_table(rows=4, cols=len(headers))
@@ -141,6 +142,10 @@ def _loop_table(document, headers, cells, loop: str, caption: str, widths):
         cell.text = text
     keep_row_whole(table.rows[2])
     table.rows[3].cells[0].text = "{%tr endfor %}"
+    # the grid is what a fixed-layout table is drawn by, in Word and LibreOffice alike
+    # (python-docx shares the page out equally); each cell's own width says the same
+    for column, width in zip(table.columns, widths):
+        column.width = Cm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, widths):
             cell.width = Cm(width)

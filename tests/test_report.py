@@ -66,6 +66,9 @@ def test_report_contents_shading_headers_orientation_title_language(size, tmp_pa
         for row in table.rows[1:]:
             assert row._tr.trPr.find(qn("w:cantSplit")) is not None
         assert table._tbl.tblPr.find(qn("w:tblCaption")) is not None
+        # drawn by its grid (fixed layout): a narrow Ref column, a wide Progress one
+        grid = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.iter(qn("w:gridCol"))]
+        assert grid[0] * 4 < max(grid) and sum(grid) <= 26.8 * 567
     assert document.sections[0].orientation == WD_ORIENT.PORTRAIT
     for section in document.sections[1:]:
         assert section.orientation == WD_ORIENT.LANDSCAPE
@@ -186,3 +189,16 @@ def test_libreoffice_pdf_has_pages_and_repeats_the_header_row(tmp_path):
         assert re.search(r"Ref\s+Objective\s+Key action|Code\s+Title\s+Name", text), \
             text[:400]
     assert sum(bool(re.search(r"Ref\s+Objective\s+Key action", t)) for t in appendix) >= 3
+    # the columns are as wide as their contents need: Ref narrow, Progress wide
+    page = next(i for i, text in enumerate(pages, 1)
+                if re.search(r"Ref\s+Objective\s+Key action", text))
+    boxes = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-bbox",
+                            str(result.pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    words = [(w, float(x), float(y)) for x, y, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]+)</word>', boxes)]
+    header_y = next(y for w, _, y in words if w == "Objective")
+    left = {w: x for w, x, y in words if abs(y - header_y) < 1}
+    ref_column = left["Objective"] - left["Ref"]
+    progress_column = left["Status"] - left["Progress"]
+    assert progress_column > 4 * ref_column, left
