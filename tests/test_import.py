@@ -50,7 +50,12 @@ def test_rochford_sip_2010_11(name):
     assert workforce.target_date == "May 2010 Oct 2010"
     assert workforce.key_action.startswith("• Identify staffing requirements")
     assert plan.actions[7].lead_officer == "OSO"  # "oso" in the table, OSO in the key
-    assert result.summary == "Found 13 actions in 4 themes, 10 officers."
+    # the plan's own name, not the covering report's ("– Progress Update" in the
+    # workbook, "– Quarterly Update" in the Word file's properties: its text is all in
+    # Normal style)
+    assert plan.settings.plan_title == "Strategic Improvement Plan 2010/11"
+    assert result.summary == ("Found 13 actions in 4 themes, 10 officers; the plan is "
+                              "titled 'Strategic Improvement Plan 2010/11' (Settings).")
 
 
 @needs_samples
@@ -62,6 +67,8 @@ def test_rochford_cpa_plan_2009():
     assert len(plan.themes) == CPA["themes"]
     assert plan.themes[0].name == "Ambition & Prioritisation: Vision & Corporate Linkages"
     assert len(plan.officers) == CPA["officers"]
+    assert plan.settings.plan_title == \
+        "Comprehensive Performance Assessment (CPA) Improvement Plan"
     assert all(a.objective and a.objective != "See above" for a in plan.actions)
     first = plan.actions[0]
     assert first.lead_officer == "CEX/CPPU/SMT"
@@ -116,6 +123,31 @@ def test_an_imported_plan_without_directorates_is_issued_per_lead_officer(tmp_pa
     assert again.returncode == 0 and "lead officer" not in again.stderr
     assert [p.name for p in (tmp_path / "one").glob("*.xlsx")] == \
         [f"Return_No_directorate_{date.today():%Y-%m-%d}_r3.xlsx"]
+
+
+@pytest.mark.parametrize("core_title, appendix, expected", [
+    ("Microsoft Word - agenda item 7.doc", "", "Corporate Improvement Plan"),  # no plan named
+    ("Microsoft Word - agenda item 7.doc", "Appendix 1: Housing Improvement Plan – Q2 "
+     "monitoring report", "Housing Improvement Plan"),
+    ("Improvement Plan 2027/28: half-yearly update", "", "Improvement Plan 2027/28"),
+    ("Corporate Plan Review", "", "Corporate Plan Review"),  # the name, not a report kind
+])
+def test_the_plan_title_is_found_in_a_paper_typed_in_normal_style(tmp_path, core_title,
+                                                                  appendix, expected):
+    path = tmp_path / "paper.docx"
+    document = docx.Document()
+    document.core_properties.title = core_title
+    document.add_paragraph("REPORT TO THE MEETING OF THE EXECUTIVE")
+    if appendix:
+        document.add_paragraph(appendix)
+    table = document.add_table(rows=2, cols=4)
+    for cell, text in zip(table.rows[0].cells, ["Ref", "Key action", "Lead officer",
+                                                 "Target date"]):
+        cell.text = text
+    for cell, text in zip(table.rows[1].cells, ["1", "Adopt the plan", "HF", "Dec 2027"]):
+        cell.text = text
+    document.save(path)
+    assert import_plan(path).plan.settings.plan_title == expected
 
 
 def _generated_docx(path):

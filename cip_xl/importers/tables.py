@@ -62,7 +62,8 @@ class ImportResult:
         plan = self.plan
         return (f"Found {len(plan.actions)} action{'s' if len(plan.actions) != 1 else ''} "
                 f"in {len(plan.themes)} theme{'s' if len(plan.themes) != 1 else ''}, "
-                f"{len(plan.officers)} officer{'s' if len(plan.officers) != 1 else ''}.")
+                f"{len(plan.officers)} officer{'s' if len(plan.officers) != 1 else ''}; "
+                f"the plan is titled '{plan.settings.plan_title}' (Settings).")
 
 
 def clean(text: object) -> str:
@@ -334,9 +335,23 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     if status_originals:
         plan.extra_columns.append(STATUS_AS_WRITTEN)
     plan.officers = _officers(plan, legend, findings, file)
+    title = plan_title(title)
     if title:
         plan.settings.plan_title = title
     return result
+
+
+#: what a covering report calls itself after the plan's name: "– Progress Update",
+#: ": Quarterly Update", "- Q2 monitoring report"
+_REPORT_KIND = re.compile(
+    r"\s*[:\-–—]\s*(?:(?:q[1-4]|quarter\s+\w+|quarterly|progress|half[- ]year(?:ly)?|"
+    r"annual|monitoring)\s+)*(?:update|report|monitoring|review)\s*$", re.IGNORECASE)
+
+
+def plan_title(text: str) -> str:
+    """The plan's own name from the title of the document it was imported from: without
+    the words a covering report adds (a plan's report is titled by cip-xl itself)."""
+    return _REPORT_KIND.sub("", clean(text).replace("\n", " ")).strip()
 
 
 def _looks_like_codes(text: str) -> bool:

@@ -6,6 +6,7 @@ table gives the review log.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..findings import ERROR, Finding, PlanFileError
@@ -53,9 +54,27 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
                                lambda r, c: f"row {r + 1}",
                                sheet_label=f"table {number}"))
     legend += legend_from_lines([p.text for p in document.paragraphs])
-    title = next((p.text.strip() for p in document.paragraphs
-                  if p.style.name.startswith(("Title", "Heading")) and p.text.strip()), "")
-    return tables, legend, review, title
+    return tables, legend, review, _title(document)
+
+
+#: "Appendix 1: Strategic Improvement Plan 2010/11 – Progress Update" in a covering report
+_APPENDIX_LINE = re.compile(r"^\s*appendix\s+\w{1,3}\s*[:.\-–—]\s*(.+)$", re.IGNORECASE)
+
+
+def _title(document) -> str:
+    """The plan's title as the document gives it: a paragraph styled Title or Heading;
+    else the document's own title (File > Properties) or the "Appendix 1: ..." line of a
+    covering report, where it names a plan — council papers are typed in Normal style,
+    and a property title that names no plan is usually a template's leftover."""
+    styled = next((p.text.strip() for p in document.paragraphs
+                   if p.style.name.startswith(("Title", "Heading")) and p.text.strip()), "")
+    if styled:
+        return styled
+    candidates = [document.core_properties.title or ""]
+    candidates += [found[1] for found in (_APPENDIX_LINE.match(p.text)
+                                          for p in document.paragraphs) if found]
+    return next((clean(text) for text in candidates
+                 if re.search(r"\bplan\b", text, re.IGNORECASE) and len(text) < 150), "")
 
 
 def _is_review_log(header: list[str]) -> bool:
