@@ -103,6 +103,17 @@ def set_language(document, language: str = "en-GB") -> None:
     document.core_properties.language = language
 
 
+def _a4(section) -> None:
+    """A4 portrait with Word's UK margins (python-docx starts from US Letter, which
+    councils' printers do not hold, and whose landscape page is 1.8 cm narrower than
+    the appendix tables)."""
+    from docx.shared import Cm
+
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.54)
+    section.top_margin = section.bottom_margin = Cm(2.54)
+
+
 def _landscape(section) -> None:
     from docx.enum.section import WD_ORIENT
 
@@ -264,6 +275,7 @@ def build_template(kind: str):
     from docx.shared import Pt
 
     document = Document()
+    _a4(document.sections[0])
     normal = document.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(11)

@@ -68,11 +68,18 @@ def test_report_contents_shading_headers_orientation_title_language(size, tmp_pa
         assert table._tbl.tblPr.find(qn("w:tblCaption")) is not None
         # drawn by its grid (fixed layout): a narrow Ref column, a wide Progress one
         grid = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.iter(qn("w:gridCol"))]
-        assert grid[0] * 4 < max(grid) and sum(grid) <= 26.8 * 567
+        assert grid[0] * 4 < max(grid) and sum(grid) <= 26.7 * 567  # A4 landscape's width
     assert document.sections[0].orientation == WD_ORIENT.PORTRAIT
     for section in document.sections[1:]:
         assert section.orientation == WD_ORIENT.LANDSCAPE
         assert section.page_width > section.page_height
+    for section in document.sections:  # A4, not python-docx's US Letter
+        assert sorted(round(x.cm, 1) for x in (section.page_width, section.page_height)) \
+            == [21.0, 29.7]
+    for section in document.sections[1:]:  # the appendices, where the tables are
+        width = section.page_width - section.left_margin - section.right_margin
+        assert all(sum(int(g.get(qn("w:w"))) for g in t._tbl.tblGrid.iter(qn("w:gridCol")))
+                   <= width / 635 + 1 for t in document.tables)  # EMU to twips
     assert "Item 7 Appendix 1" in document.sections[1].header.paragraphs[0].text
     assert document.core_properties.title.startswith(plan.settings.plan_title)
     assert document.core_properties.language == "en-GB"
@@ -177,6 +184,9 @@ def test_libreoffice_pdf_has_pages_and_repeats_the_header_row(tmp_path):
     cip_xl.save_plan(plan, path)
     result = cip_xl.report(path, tmp_path / "report.docx", item="7", pdf=True)
     assert result.pdf.exists() and result.pages >= 6
+    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    assert "(A4)" in info, info  # printed on the paper councils use
     pages = []
     for page in range(1, result.pages + 1):
         pages.append(subprocess.run(["pdftotext", "-f", str(page), "-l", str(page),
