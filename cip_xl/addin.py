@@ -206,7 +206,9 @@ def build_report(book=None):
 
     def work(path: Path):
         result = api.report(path, path.with_name(f"{path.stem}-report.docx"))
-        return [], f"Wrote {result.path.name} ({result.actions} actions)."
+        kept = f" The previous one is in {result.previous.parent.name}." \
+            if result.previous else ""
+        return result.findings, f"Wrote {result.path.name} ({result.actions} actions).{kept}"
     return _run("report", work, book)
 
 

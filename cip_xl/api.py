@@ -277,15 +277,22 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
            since: str | None = None, profile: str | Path | None = None):
     """Write the Word report for the plan at ``path`` to ``output`` (and a PDF beside it
     with ``pdf``, using LibreOffice). ``since`` (a backup or a date, as for
-    :func:`changes`) adds what changed since then. Returns a
-    :class:`~cip_xl.reporting.ReportResult`."""
+    :func:`changes`) adds what changed since then. An earlier report at ``output`` is
+    kept in ``backups/`` beside it (refused while it is open in Word). Returns a
+    :class:`~cip_xl.reporting.ReportResult`, whose findings name blank Settings that
+    left gaps in the report."""
     from .office import convert, pdf_pages
     from .reporting import ReportOptions, render_report
 
+    from dataclasses import replace
+
     plan = _plan_for_reading(path, profile)
     lines = changes(path, since, profile=profile).lines() if since else []
+    settings = contract_for(path, profile).sheet("settings")
     result = render_report(plan, output, ReportOptions(template=template, item=item,
-                                                       as_of=as_of, changes=lines))
+                                                       as_of=as_of, changes=lines,
+                                                       settings_sheet=settings))
+    result.findings = [replace(f, file=str(path)) for f in result.findings]
     if pdf:
         result.pdf = convert(result.path, result.path.parent)
         result.pages = pdf_pages(result.pdf)

@@ -595,6 +595,9 @@ def report(plan, output, template, as_of, item, pdf, since, check, profile) -> N
 
     Status cells are shaded and carry a symbol and a word; header rows repeat on every
     page; the appendices are landscape; the document has a title and language.
+    Settings the cover needs but lacks are named by cell. An earlier report of the same
+    name is kept in backups/ (it may hold a clerk's edits); one open in Word is not
+    replaced.
     """
     from . import api
 
@@ -610,7 +613,11 @@ def report(plan, output, template, as_of, item, pdf, since, check, profile) -> N
     output = output or str(Path(plan).with_name(f"{Path(plan).stem}-report.docx"))
     result = api.report(plan, output, template=template, as_of=as_of, item=item, pdf=pdf,
                         since=since, profile=profile)
-    click.echo(f"Wrote {result.path} ({result.actions} actions)")
+    for finding in result.findings:
+        click.echo(f"{finding.where}: {finding.severity}: {finding.message} "
+                   f"[{finding.code}]", err=True)
+    kept = f" (previous version kept as {result.previous})" if result.previous else ""
+    click.echo(f"Wrote {result.path} ({result.actions} actions){kept}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf} ({result.pages} pages)")
 

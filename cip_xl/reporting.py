@@ -20,10 +20,10 @@ from pathlib import Path
 
 from .cells import NOT_IN_XML, property_text
 from .dates import parse_due
-from .findings import ERROR, Finding, PlanFileError
+from .findings import ERROR, WARNING, Finding, PlanFileError
 from .model import Plan
 from .report_templates import FIELDS, TEMPLATES
-from .schema import VERDICTS
+from .schema import SETTINGS_ROWS, VERDICTS
 from .status import Judgement, refresh
 
 EXCEPTION_WORDS = ("Overdue", "At risk")
@@ -41,14 +41,22 @@ class ReportOptions:
     resources: str = ""
     background_papers: str = "None"
     changes: list[str] = field(default_factory=list)
+    #: the name of the plan's Settings sheet (a profile may rename it), for findings
+    settings_sheet: str = "Settings"
 
 
 @dataclass
 class ReportResult:
+    """The report written: its path and number of actions; the earlier report it
+    replaced, kept in ``backups/`` (it may hold a clerk's edits); ``findings``: blank
+    Settings that left gaps in it."""
+
     path: Path
     actions: int
     pdf: Path | None = None
     pages: int | None = None
+    previous: Path | None = None
+    findings: list[Finding] = field(default_factory=list)
 
 
 def template_path(template: str | Path) -> Path:
@@ -335,7 +343,9 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
 
     template = StrictTemplate(source)
     template.init_docx()
-    lists_actions = "a.key_action" in template.patch_xml(template.get_xml())
+    placeholders = template.patch_xml(template.get_xml())
+    lists_actions = "a.key_action" in placeholders
+    findings = _gaps(plan, placeholders, options)
     context["chart"] = InlineImage(template, BytesIO(chart_png(context["counts"])),
                                    width=Cm(14))
     try:
@@ -364,8 +374,68 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
     stream = BytesIO()
     document.save(stream)
     output = Path(output)
+    previous = _keep_previous(output)
     atomic_write_bytes(stream.getvalue(), output)
-    return ReportResult(output, len(plan.actions))
+    return ReportResult(output, len(plan.actions), previous=previous, findings=findings)
+
+
+#: Settings the shipped cover reads, by the placeholder it fills, and what a blank
+#: one leaves in the report
+_COVER_SETTINGS = (
+    ("committee", "committee", "the report is addressed to the Executive"),
+    ("meeting_date", "meeting_date", "the cover gives no meeting date"),
+    ("portfolio", "portfolio", "the cover's PORTFOLIO line is blank"),
+    ("report_from", "report_author", "the cover's REPORT FROM line is blank"),
+    ("contact", "contact", "'For further information please contact' names nobody"),
+)
+
+
+def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
+    """A warning for each blank setting whose placeholder the template uses (the cover
+    lines a clerk would otherwise fill in by hand, or miss), and for a missing
+    reporting date; each names its cell on the Settings sheet."""
+    rows = {key: row for row, (key, _) in enumerate(SETTINGS_ROWS, start=2)}
+    labels = dict(SETTINGS_ROWS)
+    settings, sheet = plan.settings, options.settings_sheet
+    found = []
+    for placeholder, key, gap in _COVER_SETTINGS:
+        value = getattr(settings, key)
+        if key == "contact":
+            value = value or settings.report_author
+        if value or not re.search(r"\{\{-?\s*" + placeholder + r"\b", xml):
+            continue
+        found.append(Finding(
+            "report-setting-blank", WARNING,
+            f"{sheet} has no {labels[key]}, so {gap}: fill it in and write the report "
+            "again, or edit the report in Word.", sheet=sheet, cell=f"B{rows[key]}"))
+    if options.as_of is None and settings.reporting_date is None:
+        found.append(Finding(
+            "reporting-date-missing", WARNING,
+            f"{sheet} has no reporting date (the quarter end): the report is as at "
+            f"today, {_long_date(date.today())}.", sheet=sheet,
+            cell=f"B{rows['reporting_date']}"))
+    return found
+
+
+def _keep_previous(output: Path) -> Path | None:
+    """Before a report replaces an earlier one at ``output``: refuse while it is open in
+    Word (its owner file is beside it: the clerk is editing it); else copy it into
+    ``backups/`` — it may hold a clerk's edits — and return the copy."""
+    from .locking import excel_owner_file
+    from .safe_save import make_backup, prune_backups
+
+    if not output.exists():
+        return None
+    owner = excel_owner_file(output)
+    if owner is not None:
+        raise PlanFileError(Finding(
+            "report-open-in-word", ERROR,
+            f"{output.name} is open in Word (its owner file {owner.name} exists), and may "
+            "hold edits: close it and try again, or write the report under another name "
+            "(-o). If nobody has it open, delete that file.", file=str(output)))
+    kept = make_backup(output)
+    prune_backups(output)
+    return kept
 
 
 def _describe_pictures(document, description: str) -> None:

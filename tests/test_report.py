@@ -7,6 +7,7 @@ import subprocess
 import zipfile
 
 import docx
+import openpyxl
 import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
@@ -98,6 +99,57 @@ def test_report_command_and_appendix_template(example_path, tmp_path):
     assert "31 December 2026" in document.paragraphs[0].text
     assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
     assert "Item 9 Appendix 1" in document.sections[0].header.paragraphs[0].text
+
+
+def test_an_earlier_report_is_kept_and_one_open_in_word_is_not_replaced(example_path,
+                                                                        tmp_path):
+    """Writing the report again keeps the earlier one in backups/ (a clerk may have
+    edited it in Word); while Word has it open (its owner file beside it) it is left
+    alone and the command says why."""
+    out = tmp_path / "report.docx"
+    assert run_cli("report", str(example_path), "-o", str(out)).returncode == 0
+    edited = docx.Document(out)
+    edited.add_paragraph("Clerk's note: Members asked for a briefing on 3.2.")
+    edited.save(out)
+    clerks = out.read_bytes()
+    again = run_cli("report", str(example_path), "-o", str(out))
+    assert again.returncode == 0, again.stderr
+    kept = list((tmp_path / "backups").glob("report.*.docx"))
+    assert len(kept) == 1 and kept[0].read_bytes() == clerks
+    assert "previous version kept as" in again.stdout and kept[0].name in again.stdout
+    assert "Clerk's note" not in "\n".join(p.text for p in docx.Document(out).paragraphs)
+    owner = tmp_path / "~$report.docx"
+    owner.write_bytes(b"\x05clerk" + b" " * 50)
+    before = out.read_bytes()
+    refused = run_cli("report", str(example_path), "-o", str(out))
+    assert refused.returncode == 2 and "open in Word" in refused.stderr
+    assert "~$report.docx" in refused.stderr and out.read_bytes() == before
+    assert len(list((tmp_path / "backups").glob("report.*.docx"))) == 1
+
+
+def test_blank_settings_the_cover_needs_are_named(tmp_path):
+    """An imported plan has no committee, meeting, portfolio, author or contact: the
+    report still comes out, and each blank the cover shows is named by its cell; the
+    appendix template, which has no cover, asks for none of them."""
+    plan = example_plan()
+    settings = plan.settings
+    settings.committee = settings.portfolio = settings.report_author = ""
+    settings.contact = ""
+    settings.meeting_date = None
+    path = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(plan, path)
+    result = run_cli("report", str(path), "-o", str(tmp_path / "report.docx"))
+    assert result.returncode == 0, result.stderr
+    blanks = re.findall(r"Settings!(B\d+): warning: Settings has no ([\w ]+),",
+                        result.stderr)
+    assert blanks == [("B10", "Committee"), ("B11", "Meeting date"), ("B12", "Portfolio"),
+                      ("B13", "Report author"), ("B14", "Contact")]
+    sheet = openpyxl.load_workbook(path)["Settings"]
+    assert [sheet[cell].offset(0, -1).value for cell, _ in blanks] == [
+        "Committee", "Meeting date", "Portfolio", "Report author", "Contact"]
+    appendix = run_cli("report", str(path), "-o", str(tmp_path / "appendix.docx"),
+                       "--template", "appendix")
+    assert appendix.returncode == 0 and "report-setting-blank" not in appendix.stderr
 
 
 def test_tabs_and_long_titles_do_not_stop_the_report(tmp_path):
