@@ -418,8 +418,10 @@ def import_(source, output, mapping, council, overwrite, verbose, profile) -> No
     (.xlsx, .csv), without retyping.
 
     Finds the plan tables, theme headings, the key of officer codes and the review log;
-    every guess (a ref repaired, "See above" filled in, a status word mapped) is listed
-    with its table and row.
+    every guess (a ref repaired, "See above" filled in, a status word mapped, a status
+    read from a blank RAG cell's red, amber, green or blue fill) is listed with its
+    table and row. The plan's title is taken from the document, without a covering
+    report's "- Quarterly Update".
     """
     from . import api
 

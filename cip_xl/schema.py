@@ -214,6 +214,7 @@ STATUS_ALIASES: dict[str, str] = {
     "delayed": "Slipped",
     "red": "Slipped",
     "completed": "Complete",
+    "blue": "Complete",  # BRAG: blue for done
     "done": "Complete",
     "achieved": "Complete",
     "closed": "Complete",

@@ -239,6 +239,62 @@ def test_spreadsheet_with_theme_column_csv_and_mapping(tmp_path):
         ("Publish the plan", "CEX", "On its way")
 
 
+def test_a_status_said_by_colour_alone_is_read_as_a_word(tmp_path):
+    """A manager's tracker whose RAG cells are coloured and left blank: the colour was
+    the only record of each action's status, and importing dropped it. It becomes the
+    status word, the colour is kept as written, and the manager is asked to check."""
+    from openpyxl.styles import PatternFill
+    from openpyxl.styles.colors import Color
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Tracker"
+    ws.append(["Ref", "Action", "Lead officer", "Due date", "RAG", "Update"])
+    fills = {"1": "FFC00000",                     # dark red, typed as RGB
+             "2": Color(theme=9, tint=0.4),       # the theme's accent 6 (orange), lighter
+             "3": Color(indexed=17),              # one of Excel's old indexed greens
+             "4": "FF00B0F0",                     # light blue: complete
+             "5": "FFD9D9D9",                     # grey: no status
+             "6": None}                           # no fill
+    for ref, colour in fills.items():
+        ws.append([ref, f"Action {ref}", "HF", "Dec 2026", None, "Under way"])
+        if colour is not None:
+            ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor=colour)
+    ws.append(["7", "Action 7", "HF", "Dec 2026", "Green", ""])  # typed: the word wins
+    ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor="FFFF0000")
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Tracker!E2:E5" in result.stdout + result.stderr
+    assert "said by colour alone" in result.stdout + result.stderr
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    header = [str(h) for h in rows[0]]
+    status, written = header.index("Status"), header.index(STATUS_AS_WRITTEN)
+    assert [(r[status], r[written]) for r in rows[1:8]] == [
+        ("Slipped", "red (the cell's colour)"), ("At risk", "amber (the cell's colour)"),
+        ("On track", "green (the cell's colour)"), ("Complete", "blue (the cell's colour)"),
+        ("", ""), ("", ""), ("On track", "Green")]
+
+
+@pytest.mark.parametrize("rgb, word", [
+    ("FF0000", "red"), ("C00000", "red"), ("FFC000", "amber"), ("FFFF00", "amber"),
+    ("F4B084", "amber"), ("00B050", "green"), ("92D050", "green"),
+    ("C6EFCE", "green"), ("FFC7CE", "red"), ("FFEB9C", "amber"),  # Good, Bad, Neutral
+    ("DDEBF7", None), ("F2F2F2", None),  # banding
+    ("00B0F0", "blue"), ("0070C0", "blue"), ("7030A0", None), ("FFFFFF", None),
+    ("000000", None), ("D9D9D9", None), ("FFFF0000", "red"),
+])
+def test_traffic_light_colours_by_hue(rgb, word):
+    from cip_xl.importers.colours import rag_word
+
+    assert rag_word(rgb) == word
+
+
 def test_a_tracker_formatted_as_a_table_with_a_total_row(tmp_path):
     """A council tracker kept as an Excel Table with its Total Row on: the row of sums
     under it is not a theme heading (nor an action)."""

@@ -2,7 +2,8 @@
 
 Each sheet is one raw table, addressed by sheet and cell (``Sheet!A5``); a sheet that is
 a key ("Code | Meaning") gives officer codes. The first text above the header row is
-taken as the plan's title.
+taken as the plan's title. A blank cell coloured red, amber, green or blue is noted with
+its colour word (:mod:`cip_xl.importers.colours`): a status said by colour alone.
 """
 from __future__ import annotations
 
@@ -50,12 +51,13 @@ def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
 def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
     from openpyxl.utils import get_column_letter
 
+    from .colours import RagPalette
+
     tables, legend, title = [], [], ""
     sums = _total_rows(path)
+    palette = RagPalette(getattr(wb, "loaded_theme", None))
     for ws in wb.worksheets:
-        # openpyxl leaves Excel's _xHHHH_ escapes in text; read them as Excel does
-        rows = [[read_workbook_text(as_text(v)) for v in row]
-                for row in ws.iter_rows(values_only=True)]
+        rows, colours = _cells(ws, palette)
         for number in sums.get(ws.title, ()):  # a table's Total Row: sums, not an action
             if number <= len(rows):
                 rows[number - 1] = [""] * len(rows[number - 1])
@@ -71,8 +73,26 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
                           sum(1 for c in r if c) == 1), "")
         tables.append(RawTable(ws.title, rows,
                                lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
-                               sheet_label=ws.title))
+                               sheet_label=ws.title, colours=colours))
     return tables, legend, title
+
+
+def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
+    """The text of every cell of ``ws`` by row, and the traffic-light colour word of
+    each blank cell filled red, amber, green or blue (a status said by colour alone)."""
+    rows, colours = [], {}
+    for r, row in enumerate(ws.iter_rows()):
+        texts = []
+        for c, cell in enumerate(row):
+            # openpyxl leaves Excel's _xHHHH_ escapes in text; read them as Excel does
+            text = read_workbook_text(as_text(cell.value))
+            texts.append(text)
+            if not text.strip():
+                word = palette.word(cell)
+                if word:
+                    colours[(r, c)] = word
+        rows.append(texts)
+    return rows, colours
 
 
 def _total_rows(path: Path) -> dict[str, set[int]]:

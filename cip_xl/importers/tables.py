@@ -48,6 +48,8 @@ class RawTable:
     rows: list[list[str]]
     where: Callable[[int, int], str] = lambda row, column: f"row {row + 1}"
     sheet_label: str = ""
+    #: (row, column) of each blank cell coloured red, amber, green or blue → that word
+    colours: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,6 +192,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             continue
         plan_tables += 1
         columns = header_map(table.rows[header_index], contract, mapping)
+        status_column = next((i for i, key in columns.items() if key == "status"), None)
+        coloured: list[str] = []
         for r in range(header_index + 1, len(table.rows)):
             raw = table.rows[r]
             if is_header(raw, contract, mapping):
@@ -282,6 +286,14 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 if word != status_text:
                     action.extra[STATUS_AS_WRITTEN] = status_text
                     status_originals = True
+            elif (r, status_column) in table.colours:  # said by colour alone
+                colour = table.colours[(r, status_column)]
+                action.status = schema.normalise_status(colour) or ""
+                action.extra[STATUS_AS_WRITTEN] = f"{colour} (the cell's colour)"
+                status_originals = True
+                coloured.append(table.where(r, status_column))
+                note("import-status-from-colour", INFO, f"Status '{action.status}' taken "
+                     f"from the colour of the blank status cell ({colour}).", "status")
             elif action.progress_update:
                 word = _status_from_text(action.progress_update)
                 if word:
@@ -318,6 +330,15 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             plan.actions.append(action)
             places[id(action)] = (table.sheet_label or table.name, where)
             state.last = action
+        if coloured:
+            span = coloured[0] if len(coloured) == 1 else f"{coloured[0]}:{coloured[-1]}"
+            findings.append(Finding(
+                "import-status-from-colour", WARNING,
+                f"The status of {len(coloured)} action{'s' if len(coloured) != 1 else ''} "
+                "was said by colour alone; it was read from the colour (red = Slipped, "
+                "amber = At risk, green = On track, blue = Complete) and the colour kept "
+                f"in '{STATUS_AS_WRITTEN}'. Check them.", file,
+                table.sheet_label or table.name, span))
     if not plan_tables:
         findings.append(Finding(
             "import-no-plan-table", WARNING,
