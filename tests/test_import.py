@@ -285,7 +285,7 @@ def test_a_status_said_by_colour_alone_is_read_as_a_word(tmp_path):
     ("FF0000", "red"), ("C00000", "red"), ("FFC000", "amber"), ("FFFF00", "amber"),
     ("F4B084", "amber"), ("00B050", "green"), ("92D050", "green"),
     ("C6EFCE", "green"), ("FFC7CE", "red"), ("FFEB9C", "amber"),  # Good, Bad, Neutral
-    ("DDEBF7", None), ("F2F2F2", None),  # banding
+    ("DDEBF7", None), ("C6D9F1", None), ("F2F2F2", None),  # banding, headings
     ("00B0F0", "blue"), ("0070C0", "blue"), ("7030A0", None), ("FFFFFF", None),
     ("000000", None), ("D9D9D9", None), ("FFFF0000", "red"),
 ])

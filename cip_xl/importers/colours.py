@@ -61,7 +61,9 @@ def rag_word(rgb: str) -> str | None:
     if degrees < 175:
         return "green"
     if degrees < 255:
-        return "blue"
+        # pale blues (C6D9F1, DDEBF7) shade headings and bands; a blue meaning "done"
+        # is a strong one (00B0F0, 0070C0)
+        return "blue" if saturation >= 0.3 else None
     return None
 
 
