@@ -213,7 +213,8 @@ def return_content(plan: Plan, department: str, actions: list[Action], contract:
                  ("department", department), ("by", by),
                  ("issued", issued_at.isoformat(timespec="seconds")),
                  ("plan_title", plan.settings.plan_title)]
-    instructions = _instructions(plan, department, len(actions), issued_at)
+    instructions = _instructions(plan, _addressed_to(plan, department, by), len(actions),
+                                 issued_at)
     # the Instructions text as issued, so that a merge can tell an officer's typing
     # from it (it is not part of the fingerprint: it decides only what is reported)
     meta_rows.append(("instructions", json.dumps([text for text, _ in instructions],
@@ -363,9 +364,21 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     return wb
 
 
+def _addressed_to(plan: Plan, department: str, by: str) -> str:
+    """Who a return is for, as its reader knows them: the department, or for a return
+    per lead officer their name and title with the code ("Jo Bloggs, Head of Finance
+    (HF)") where the Officers sheet gives them."""
+    if by != "officer":
+        return department
+    officer = next((o for o in plan.officers if o.code.upper() == department.upper()), None)
+    known = ", ".join(part for part in (officer.name, officer.title) if part) \
+        if officer is not None else ""
+    return f"{known} ({department})" if known else department
+
+
 def _instructions(plan: Plan, department: str, count: int,
                   issued_at: datetime) -> list[tuple[str, bool]]:
-    """The Instructions sheet's lines: (text, bold)."""
+    """The Instructions sheet's lines: (text, bold); ``department`` as addressed."""
     settings = plan.settings
     due = f" as at {settings.reporting_date:%d %B %Y}" if settings.reporting_date else ""
     return [

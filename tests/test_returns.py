@@ -74,6 +74,16 @@ def test_returns_by_officer(example_path, tmp_path):
     plan = cip_xl.load_plan(example_path)
     assert {i.department for i in issued} == {a.lead_officers[0] for a in plan.actions}
     assert sum(i.actions for i in issued) == len(plan.actions)
+    # each return says whose it is as they know themselves, not by a code alone
+    from python_calamine import CalamineWorkbook
+
+    officers = {o.code: o for o in plan.officers}
+    for item in issued:
+        officer = officers[item.department]
+        line = CalamineWorkbook.from_path(str(item.path)).get_sheet_by_name(
+            "Instructions").to_python()[1][0]
+        assert line.startswith(f"For: {officer.name}, {officer.title} ({officer.code}). "), \
+            line
 
 
 @pytest.mark.parametrize("parts, expected", [
