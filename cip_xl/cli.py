@@ -370,12 +370,32 @@ def approve(plan, approve_ids, reject_ids, approve_all, by, dry_run, profile) ->
     for label, items in (("Approved", result.approved), ("Rejected", result.rejected),
                          ("Still to decide", result.pending)):
         for request in items:
-            click.echo(f"{label:<16} {request.request_id}  {request.kind:<13} "
-                       f"{request.ref or '(new)':<6} {str(request.proposed)[:60]}")
+            click.echo(_request_line(label, request))
+    if result.pending and not dry_run:
+        click.echo("Decide with --approve ID or --reject ID (or --all), or type Approve or "
+                   "Reject in the Decision column of the Change requests sheet and run "
+                   "this again.")
     if result.findings:
         _print_findings(result.findings, title="Approvals")
     if any(f.severity == "error" for f in result.findings):
         sys.exit(EXIT_FINDINGS)
+
+
+def _request_line(label: str, request) -> str:
+    """One change request as the manager decides it: what is asked, for which action,
+    the officer's reason and the return it came from."""
+    from datetime import date
+
+    proposed = request.proposed
+    proposed = f"{proposed:%d/%m/%Y}" if isinstance(proposed, date) else \
+        " ".join(str(proposed).split())
+    proposed = proposed if len(proposed) <= 60 else proposed[:59] + "…"
+    reason = " ".join(request.reason.split())
+    reason = f' "{reason if len(reason) <= 80 else reason[:79] + "…"}"' if reason else ""
+    source = f", from the {request.from_return.split(' (')[0]}" if request.from_return \
+        else ""
+    return (f"{label:<16} {request.request_id}  {request.kind:<13} "
+            f"{request.ref or '(new)':<6} {proposed}{reason}{source}")
 
 
 @cli.command()

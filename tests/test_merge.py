@@ -361,6 +361,13 @@ def test_revised_dates_and_new_actions_become_requests_then_approvals(cycle):
     assert requests["New action"].proposed == "Trial garden waste app"
     assert action(plan_path, "5.3").revised_date is None  # not applied before approval
 
+    # listed as the manager decides them: the date, the officer's reason, whose return
+    listing = run_cli("approve", str(plan_path))
+    pending = [line for line in listing.stdout.splitlines()
+               if requests["Revised date"].request_id in line]
+    assert len(pending) == 1 and pending[0].startswith("Still to decide")
+    assert '30/06/2027 "Vehicles delivered late", from the Place return' in pending[0]
+    assert "Decision column" in listing.stdout
     approve = run_cli("approve", str(plan_path), "--approve",
                       requests["Revised date"].request_id, "--by", "Improvement manager")
     assert approve.returncode == 0, approve.stderr
