@@ -281,6 +281,34 @@ def test_a_status_said_by_colour_alone_is_read_as_a_word(tmp_path):
         ("", ""), ("", ""), ("On track", "Green")]
 
 
+def test_a_status_shaded_in_a_word_table_is_read_as_a_word(tmp_path):
+    """The same in a Word appendix: a blank Progress status cell shaded red or green."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=5)
+    rows = [["Ref", "Key action", "Lead officer", "Target date", "Status"],
+            ["1", "Adopt the plan", "HF", "Dec 2027", ""],
+            ["2", "Review fees", "HF", "Mar 2028", ""],
+            ["3", "Publish results", "HF", "Jun 2028", "Complete"]]
+    for row, texts in zip(table.rows, rows):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    for r, fill in ((1, "FF0000"), (2, "00B050"), (3, "00B050")):
+        shading = OxmlElement("w:shd")
+        shading.set(qn("w:val"), "clear")
+        shading.set(qn("w:fill"), fill)
+        table.rows[r].cells[4]._tc.get_or_add_tcPr().append(shading)
+    source = tmp_path / "appendix.docx"
+    document.save(source)
+    result = import_plan(source)
+    assert [a.status for a in result.plan.actions] == ["Slipped", "On track", "Complete"]
+    warned = [f for f in result.findings if f.code == "import-status-from-colour"
+              and f.severity == "warning"]
+    assert len(warned) == 1 and warned[0].cell == "rows 2-3"
+
+
 @pytest.mark.parametrize("rgb, word", [
     ("FF0000", "red"), ("C00000", "red"), ("FFC000", "amber"), ("FFFF00", "amber"),
     ("F4B084", "amber"), ("00B050", "green"), ("92D050", "green"),

@@ -331,7 +331,10 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             places[id(action)] = (table.sheet_label or table.name, where)
             state.last = action
         if coloured:
-            span = coloured[0] if len(coloured) == 1 else f"{coloured[0]}:{coloured[-1]}"
+            first, last = coloured[0], coloured[-1]
+            span = first if len(coloured) == 1 else \
+                f"rows {first[4:]}-{last[4:]}" if first.startswith("row ") else \
+                f"{first}:{last}"  # a Word table's rows, or a sheet's cells
             findings.append(Finding(
                 "import-status-from-colour", WARNING,
                 f"The status of {len(coloured)} action{'s' if len(coloured) != 1 else ''} "

@@ -1,6 +1,7 @@
 """Read a Word (.docx) plan appendix into raw tables and legend entries.
 
-Every table is read with its rows of cell text (paragraphs inside a cell kept as lines);
+Every table is read with its rows of cell text (paragraphs inside a cell kept as lines)
+and the colour of blank cells shaded red, amber, green or blue;
 key tables and "Legend:" paragraphs give officer codes; a "Record of Review & Amendment"
 table gives the review log.
 """
@@ -28,6 +29,29 @@ def _row_texts(row) -> list[str]:
     return texts
 
 
+def _row_colours(row, texts: list[str], r: int) -> dict[tuple[int, int], str]:
+    """The traffic-light colour word of each blank cell of ``row`` (row ``r`` of its
+    table) shaded red, amber, green or blue: a status said by colour alone."""
+    from docx.oxml.ns import qn
+
+    from .colours import rag_word
+
+    found = {}
+    for c, (cell, text) in enumerate(zip(row.cells, texts)):
+        if text.strip():
+            continue
+        tc_pr = cell._tc.tcPr
+        if tc_pr is None:
+            continue
+        shading = tc_pr.find(qn("w:shd"))
+        fill = shading.get(qn("w:fill")) if shading is not None else None
+        if fill and re.fullmatch(r"[0-9A-Fa-f]{6}", fill):  # not "auto"
+            word = rag_word(fill)
+            if word:
+                found[(r, c)] = word
+    return found
+
+
 def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[ReviewEntry], str]:
     """(tables, legend entries, review log, a title guess) from a .docx file."""
     import docx
@@ -42,6 +66,9 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
     tables, legend, review = [], [], []
     for number, table in enumerate(document.tables, start=1):
         rows = [_row_texts(row) for row in table.rows]
+        colours = {}
+        for r, (row, texts) in enumerate(zip(table.rows, rows)):
+            colours.update(_row_colours(row, texts, r))
         pairs = legend_from_table(rows)
         if pairs:
             legend += pairs
@@ -52,7 +79,7 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
             continue
         tables.append(RawTable(f"table {number}", rows,
                                lambda r, c: f"row {r + 1}",
-                               sheet_label=f"table {number}"))
+                               sheet_label=f"table {number}", colours=colours))
     legend += legend_from_lines([p.text for p in document.paragraphs])
     return tables, legend, review, _title(document)
 
