@@ -199,8 +199,14 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
     contract = contract_for(path, profile)
     with plan_lock(path, "issuing returns"):
         reading = read_plan(path, contract, read_only=True, audit=False)
-        issued = issue(reading.plan, Path(folder), contract, by, when, departments,
-                       new_round)
+        try:
+            issued = issue(reading.plan, Path(folder), contract, by, when, departments,
+                           new_round)
+        except PlanFileError as exc:  # said of the plan: name its file
+            if exc.finding.file:
+                raise
+            from dataclasses import replace
+            raise PlanFileError(replace(exc.finding, file=str(path))) from None
         try:
             write(reading.plan, path, contract, workbook=reading.workbook)
         except BaseException:

@@ -458,7 +458,8 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
     takes only as a copy of the new one, for the actions still in it), the other
     departments' returns stay good, and the findings of the result name any whose
     return no longer matches the plan; a name with neither a return this round nor
-    actions raises :class:`~cip_xl.findings.PlanFileError`.
+    actions raises :class:`~cip_xl.findings.PlanFileError`; so does a plan with no
+    actions (``plan-empty``: a round of no returns would only move the revision on).
 
     Existing files are not overwritten: a numbered name is chosen instead. One template return is built with openpyxl; the
     returns are copies of its package with their own rows
@@ -470,6 +471,13 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
 
     if by not in (None, "directorate", "officer"):
         raise ValueError("by must be 'directorate', 'officer' or None")
+    if not plan.actions:
+        from .findings import ERROR, Finding, PlanFileError
+
+        raise PlanFileError(Finding(
+            "plan-empty", ERROR, "The plan has no actions, so there is nothing to send: "
+            "add one row per key action on the Plan sheet first. Nothing was issued.",
+            sheet=contract.plan_sheet))
     issued_at = (issued_at or datetime.now()).replace(microsecond=0)
     findings = []
     if departments is not None:

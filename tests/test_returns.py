@@ -155,3 +155,14 @@ def test_the_instructions_print_whole_on_a_page(issued, tmp_path):
     printed = " ".join(page.split())
     for line in filter(str.strip, lines):
         assert " ".join(line.split()) in printed, line
+
+
+def test_a_plan_without_actions_issues_nothing(tmp_path):
+    """A round of no returns would only move the revision on: refused, plan untouched."""
+    plan = tmp_path / "plan.xlsx"
+    assert run_cli("new", str(plan)).returncode == 0
+    before = plan.read_bytes()
+    result = run_cli("returns", str(plan), "-o", str(tmp_path / "returns"))
+    assert result.returncode == 2 and "plan.xlsx" in result.stderr
+    assert "has no actions" in result.stderr and "[plan-empty]" in result.stderr
+    assert plan.read_bytes() == before and not (tmp_path / "returns").exists()
