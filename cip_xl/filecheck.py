@@ -1,7 +1,7 @@
 """Opening workbooks safely: recognise what a file really is before parsing it.
 
 :func:`open_workbook` turns every way a file can be unusable — missing, empty, a CSV or
-legacy .xls renamed, password-protected, a zip bomb, an XML entity bomb, a Word file,
+legacy .xls renamed, an Excel Binary Workbook, password-protected, a zip bomb, an XML entity bomb, a Word file,
 plain corruption — into a :class:`~cip_xl.findings.PlanFileError` with one clear
 sentence. :func:`features_openpyxl_drops` lists what saving through openpyxl would lose.
 """
@@ -102,6 +102,11 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
         raise _fail(path, "file-corrupt",
                     f"{path.name} is damaged (the zip package cannot be read). Restore it "
                     "from a backup or ask the sender for a fresh copy.") from None
+    if "xl/workbook.bin" in names:
+        raise _fail(path, "file-binary-workbook",
+                    f"{path.name} is an Excel Binary Workbook (.xlsb), which cip-xl cannot "
+                    "read. Open it in Excel and save it as an Excel Workbook (.xlsx) (File > "
+                    "Save As, Save as type), then use that file.")
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
         what = "a Word document" if "word/document.xml" in names else (
             "a PowerPoint file" if "ppt/presentation.xml" in names else (

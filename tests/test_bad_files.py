@@ -61,6 +61,11 @@ def make_bad(kind: str, example_path, tmp_path):
         with zipfile.ZipFile(target, "w") as z:
             z.writestr("[Content_Types].xml", "<Types/>")
             z.writestr("word/document.xml", "<w:document/>")
+    elif kind == "xlsb":  # Excel's binary format, saved by an officer who chose it
+        with zipfile.ZipFile(target, "w") as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("xl/workbook.bin", b"\x83\x01\x00")
+            z.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
     elif kind == "zip-bomb":
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("xl/workbook.xml", b"<workbook/>")
@@ -92,6 +97,7 @@ CASES = {
     "truncated": "is damaged",
     "encrypted": "password-protected",
     "word-renamed": "a Word document",
+    "xlsb": "Excel Binary Workbook (.xlsb)",
     "zip-bomb": "zip bomb",
     "entity-bomb": "entity declarations",
     "entity-bomb-stored": "entity declarations",

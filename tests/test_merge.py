@@ -1068,6 +1068,25 @@ def test_a_return_saved_as_opendocument_is_refused_with_the_way_back(cycle, tmp_
     assert not result.saved and plan_path.read_bytes() == before
 
 
+def test_a_return_saved_as_an_excel_binary_workbook_is_refused_with_the_way_back(
+        cycle, tmp_path):
+    """Excel's Save As offers .xlsb, the binary format: named as such, with how to save
+    it as .xlsx, the master untouched."""
+    import zipfile
+
+    plan_path, _ = cycle
+    xlsb = tmp_path / "Return_Place.xlsb"
+    with zipfile.ZipFile(xlsb, "w") as package:  # its parts, in short
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    before = plan_path.read_bytes()
+    result = cip_xl.api.merge(plan_path, [xlsb])
+    refusal, = result.findings
+    assert refusal.code == "file-binary-workbook" and "(.xlsb)" in refusal.message
+    assert "save it as an Excel Workbook (.xlsx)" in refusal.message
+    assert not result.saved and plan_path.read_bytes() == before
+
+
 @pytest.mark.parametrize("lock_name", [lambda name: "~$" + name, lambda name: "~$" + name[2:]],
                          ids=["prefixed", "over the first two characters"])
 def test_excels_lock_file_beside_an_open_return_is_not_taken_for_one(cycle, lock_name):
