@@ -132,8 +132,10 @@ def compose(reminder: Reminder, plan: Plan, sender: str, as_of: date) -> EmailMe
     message = EmailMessage()
     message["To"] = to
     message["From"] = _one_line(sender)
-    message["Subject"] = _one_line(f"{settings.plan_title}: your update is needed by "
-                                   f"{describe(as_of)}")
+    # the reporting date is what progress is measured at (usually already past when
+    # reminders go out), not a deadline
+    message["Subject"] = _one_line(f"{settings.plan_title}: please send your update as "
+                                   f"at {describe(as_of)}")
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="cip-xl.invalid")
     message["X-Unsent"] = "1"  # Outlook opens an .eml with this header as a draft

@@ -85,7 +85,8 @@ def test_names_with_commas_titles_with_line_breaks_and_bad_addresses(example_pat
     assert [a.addr_spec for a in hdc["To"].addresses] == \
         ["ruth.whitaker@wrenfield.gov.example"]
     assert hdc["To"].addresses[0].display_name == "Whitaker, Ruth"
-    assert hdc["Subject"].startswith("Council Plan 2026-27: your update is needed")
+    # the reporting date is when progress is measured, not a deadline already past
+    assert hdc["Subject"] == "Council Plan 2026-27: please send your update as at 30 Sep 2026"
     assert "Ref 2.5: (no key action written)" in hdc.get_content()
     assert not (tmp_path / "r" / "reminder-HES.eml").exists()
     reminders, files, findings = cip_xl.api.remind(example_path, tmp_path / "again")
