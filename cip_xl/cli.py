@@ -476,7 +476,9 @@ def remind(plan, output, as_of, window, sender, send, smtp, port, starttls, user
     without an update, and returns not yet received.
 
     Completed, cancelled, ongoing and deferred actions are not chased. The reminders are
-    .eml drafts (open them in Outlook); with --send they are sent by SMTP.
+    .eml drafts (open them in Outlook); with --send they are sent by SMTP. An officer
+    with no usable email address on the Officers sheet gets a draft without a To:
+    address, to be typed in (--send leaves it unsent).
     """
     from . import api
 
@@ -493,7 +495,10 @@ def remind(plan, output, as_of, window, sender, send, smtp, port, starttls, user
         from .reminders import send as send_all
         sent = send_all(files, smtp, port, starttls=starttls, username=user,
                         password=os.environ.get("CIP_XL_SMTP_PASSWORD"))
-        click.echo(f"Sent {sent} reminder(s) through {smtp}:{port}.")
+        unsent = len(files) - sent
+        click.echo(f"Sent {sent} reminder(s) through {smtp}:{port}." +
+                   (f" {unsent} draft(s) without a To: address were not sent (see the "
+                    "warnings)." if unsent else ""))
     elif files:
         click.echo("Nothing was sent (add --send to send them by SMTP).")
 

@@ -2,9 +2,10 @@
 
 An officer is reminded of their actions that are overdue, due within the window, or
 without an update this period, and of their department's return if it has not come
-back. Completed, cancelled, ongoing and deferred actions are never chased. Officers with
-no email address are findings, not silent omissions. Sending is explicit: drafts are
-the default, and :func:`send` is a separate step.
+back. Completed, cancelled, ongoing and deferred actions are never chased. An officer
+with no usable email address still gets a draft, without a To: address (Outlook opens
+it for one to be typed in), and a finding that says so; :func:`send` leaves such drafts
+unsent. Sending is explicit: drafts are the default, and :func:`send` is a separate step.
 """
 from __future__ import annotations
 
@@ -82,17 +83,20 @@ def collect(plan: Plan, as_of: date | None = None,
     for reminder in reminders:
         officer = reminder.officer
         who = officer.title or officer.name or "no title"
-        if not officer.email:
+        draft = f"{draft_name(officer)} has no To: address: type it in before sending it " \
+            "(--send leaves it unsent), or add it to the Officers sheet and write the " \
+            "reminders again."
+        if not officer.email.strip():
             findings.append(Finding("reminder-no-email", WARNING,
-                                    f"{officer.code} ({who}) has things to chase but "
-                                    "no email address on the Officers sheet; no reminder was "
-                                    "written.", sheet="Officers"))
+                                    f"{officer.code} ({who}) has things to chase but no "
+                                    f"email address on the Officers sheet: {draft}",
+                                    sheet="Officers"))
         elif recipient(officer) is None:
             findings.append(Finding("reminder-email-invalid", WARNING,
                                     f"{officer.code} ({who}) has things to chase but the "
                                     f"email address '{officer.email.strip()[:80]}' on the "
-                                    "Officers sheet is not one a message can be sent to; "
-                                    "no reminder was written.", sheet="Officers"))
+                                    f"Officers sheet is not one a message can be sent to: "
+                                    f"{draft}", sheet="Officers"))
     return reminders, findings
 
 
@@ -123,14 +127,14 @@ def _line(action: Action, judgement: Judgement) -> str:
 
 
 def compose(reminder: Reminder, plan: Plan, sender: str, as_of: date) -> EmailMessage:
-    """The email for one reminder (plain text; UTF-8)."""
+    """The email for one reminder (plain text; UTF-8); without a To: header when the
+    officer has no usable email address."""
     officer = reminder.officer
     settings = plan.settings
     to = recipient(officer)
-    if to is None:
-        raise ValueError(f"{officer.code} has no usable email address")
     message = EmailMessage()
-    message["To"] = to
+    if to is not None:  # else a draft for the address to be typed in
+        message["To"] = to
     message["From"] = _one_line(sender)
     # the reporting date is what progress is measured at (usually already past when
     # reminders go out), not a deadline
@@ -166,18 +170,22 @@ def safe_stem(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "officer"
 
 
+def draft_name(officer: Officer) -> str:
+    """The file name of ``officer``'s reminder draft."""
+    return f"reminder-{safe_stem(officer.code)}.eml"
+
+
 def write_drafts(reminders: list[Reminder], plan: Plan, folder: Path, sender: str,
                  as_of: date) -> list[Path]:
-    """Write one .eml draft per officer with an email address; return the files."""
+    """Write one .eml draft per officer (without a To: where they have no usable
+    address, as :func:`collect` reports); return the files."""
     from .safe_save import atomic_write_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for reminder in reminders:
-        if recipient(reminder.officer) is None:
-            continue  # collect() reported it
         message = compose(reminder, plan, sender, as_of)
-        path = folder / f"reminder-{safe_stem(reminder.officer.code)}.eml"
+        path = folder / draft_name(reminder.officer)
         atomic_write_bytes(bytes(message), path)
         written.append(path)
     return written
@@ -186,7 +194,8 @@ def write_drafts(reminders: list[Reminder], plan: Plan, folder: Path, sender: st
 def send(paths: list[Path], host: str, port: int = 25, *, starttls: bool = False,
          username: str | None = None, password: str | None = None,
          timeout: int = 30) -> int:
-    """Send the .eml files through an SMTP server; return how many were sent."""
+    """Send the .eml files through an SMTP server; return how many were sent. A draft
+    without a To: address (an officer with no usable one) is left unsent."""
     import smtplib
     from email import policy
     from email.parser import BytesParser
@@ -199,6 +208,8 @@ def send(paths: list[Path], host: str, port: int = 25, *, starttls: bool = False
             server.login(username, password or "")
         for path in paths:
             message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            if not message["To"]:
+                continue
             del message["X-Unsent"]
             server.send_message(message)
             sent += 1

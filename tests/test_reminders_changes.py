@@ -51,8 +51,12 @@ def test_missing_emails_and_unreturned_returns(example_path, tmp_path):
             row[3].value = None
     wb.save(example_path)
     reminders, files, findings = cip_xl.api.remind(example_path, tmp_path / "r")
-    assert any(f.code == "reminder-no-email" and "HDC" in f.message for f in findings)
-    assert not (tmp_path / "r" / "reminder-HDC.eml").exists()
+    # still a draft, for the address to be typed in (an imported plan has none at all)
+    assert any(f.code == "reminder-no-email" and "HDC" in f.message and
+               "reminder-HDC.eml has no To: address" in f.message for f in findings)
+    unaddressed = _read(tmp_path / "r" / "reminder-HDC.eml")
+    assert unaddressed["To"] is None and unaddressed["X-Unsent"] == "1"
+    assert "Ref 2.5: Test IT disaster recovery" in unaddressed.get_content()
     hp = next(r for r in reminders if r.officer.code == "HP")
     assert len(hp.returns_missing) == 1 and "Place" in hp.returns_missing[0]
     assert "has not been received" in _read(tmp_path / "r" / "reminder-HP.eml").get_content()
@@ -88,7 +92,7 @@ def test_names_with_commas_titles_with_line_breaks_and_bad_addresses(example_pat
     # the reporting date is when progress is measured, not a deadline already past
     assert hdc["Subject"] == "Council Plan 2026-27: please send your update as at 30 Sep 2026"
     assert "Ref 2.5: (no key action written)" in hdc.get_content()
-    assert not (tmp_path / "r" / "reminder-HES.eml").exists()
+    assert _read(tmp_path / "r" / "reminder-HES.eml")["To"] is None  # not that text
     reminders, files, findings = cip_xl.api.remind(example_path, tmp_path / "again")
     assert any(f.code == "reminder-email-invalid" and "HES" in f.message for f in findings)
 
@@ -106,6 +110,11 @@ def test_sending_through_a_local_smtp_server(example_path, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    wb = openpyxl.load_workbook(example_path)  # one officer without an address
+    for row in wb["Officers"].iter_rows(min_row=2):
+        if row[0].value == "HDC":
+            row[3].value = None
+    wb.save(example_path)
     controller = aiosmtpd.Controller(Collect(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -116,9 +125,11 @@ def test_sending_through_a_local_smtp_server(example_path, tmp_path):
         controller.stop()
     assert result.returncode == 0, result.stderr
     drafts = sorted((tmp_path / "r").glob("*.eml"))
-    assert len(received) == len(drafts) >= 3
+    addressed = [p for p in drafts if _read(p)["To"]]
+    assert len(received) == len(addressed) == len(drafts) - 1 >= 3  # HDC's left unsent
+    assert "1 draft(s) without a To: address were not sent" in result.stdout
     recipients = sorted(m["To"] for m in received)
-    assert recipients == sorted(_read(p)["To"] for p in drafts)
+    assert recipients == sorted(_read(p)["To"] for p in addressed)
     assert all(m["X-Unsent"] is None for m in received)  # a sent mail is no draft
     assert all(m["From"] == "improvement@wrenfield.gov.example" for m in received)
 
