@@ -529,13 +529,13 @@ def _default_split(plan: Plan, sheet: str) -> tuple[str, list]:
     no action has a directorate and more than one lead officer has actions — by lead
     officer, with the finding that explains it."""
     from .findings import INFO, Finding
-    from .status import refresh
 
-    refresh(plan)  # directorate column
-    if any(action.directorate for action in plan.actions):
-        return "directorate", []
-    leads = {action.lead_officers[0].upper() for action in plan.actions
+    directorates = {officer.code.strip().upper(): officer.directorate
+                    for officer in reversed(plan.officers)}  # the first listed wins
+    leads = {action.lead_officers[0].strip().upper() for action in plan.actions
              if action.lead_officers}
+    if any(directorates.get(code) for code in leads):  # as status.refresh gives them
+        return "directorate", []
     if len(leads) < 2:
         return "directorate", []
     return "officer", [Finding(
