@@ -169,7 +169,16 @@ def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
     record = {"user": getpass.getuser(), "host": socket.gethostname(), "pid": os.getpid(),
               "since": datetime.now().isoformat(timespec="seconds"), "purpose": purpose}
     for attempt in (1, 2):
-        if _publish(lock, record):
+        try:
+            published = _publish(lock, record)
+        except OSError as exc:  # a read-only folder, a full disk, a share gone away
+            raise PlanFileError(Finding(
+                "plan-folder-unwritable", ERROR,
+                f"{plan.name} cannot be changed: cip-xl could not create its lock file in "
+                f"{plan.parent} ({exc.strerror or exc}). You need permission to write in "
+                "that folder, and room on its drive. Nothing was changed.",
+                file=str(plan))) from None
+        if published:
             break
         holder = _holder(lock)
         stale = (holder.get("host") == record["host"] and isinstance(holder.get("pid"), int)

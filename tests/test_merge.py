@@ -888,6 +888,27 @@ def test_a_lock_is_never_seen_without_its_holder(cycle):
     assert not lock.exists()
 
 
+def test_a_folder_the_lock_cannot_be_written_in_is_one_clear_message(cycle, monkeypatch):
+    """A read-only folder (or a full drive) stops the merge before anything is written,
+    with a message about the folder, not an internal error."""
+    from pathlib import Path
+
+    plan_path, folder = cycle
+    refuse = Path.write_text
+
+    def read_only(self, *args, **kwargs):
+        if ".lock." in self.name:
+            raise PermissionError(13, "Permission denied")
+        return refuse(self, *args, **kwargs)
+    monkeypatch.setattr(Path, "write_text", read_only)
+    before = plan_path.read_bytes()
+    with pytest.raises(cip_xl.PlanFileError) as refused:
+        cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    finding = refused.value.finding
+    assert finding.code == "plan-folder-unwritable" and "Permission denied" in finding.message
+    assert str(plan_path.parent) in finding.message and plan_path.read_bytes() == before
+
+
 def test_non_return_files_are_refused_one_by_one(cycle, tmp_path):
     plan_path, folder = cycle
     junk = tmp_path / "junk.xlsx"
