@@ -382,8 +382,9 @@ def run_demo(folder: str | Path) -> DemoResult:
     """Run the quarterly cycle on the built-in example plan, writing into ``folder``."""
     from .example import example_plan
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    from .safe_save import make_folder
+
+    folder = make_folder(folder)
     plan_path = folder / "example-plan.xlsx"
     if plan_path.exists():
         plan_path.unlink()  # the demo's own output from an earlier run

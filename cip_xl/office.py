@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from .findings import ERROR, Finding, PlanFileError
+from .safe_save import make_folder
 
 TAGGED_PDF = 'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}'
 
@@ -34,7 +35,7 @@ def convert(source: str | Path, folder: str | Path, target: str = "pdf",
             "LibreOffice is not installed, so no PDF can be made (install the "
             "libreoffice-writer package, or open the .docx in Word and save as PDF).",
             file=str(source)))
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     with tempfile.TemporaryDirectory(prefix="cip-xl-lo-") as profile:
         env = dict(os.environ, HOME=profile)
         command = [program, f"-env:UserInstallation=file://{Path(profile).as_posix()}",

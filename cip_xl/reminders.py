@@ -179,9 +179,9 @@ def write_drafts(reminders: list[Reminder], plan: Plan, folder: Path, sender: st
                  as_of: date) -> list[Path]:
     """Write one .eml draft per officer (without a To: where they have no usable
     address, as :func:`collect` reports); return the files."""
-    from .safe_save import atomic_write_bytes
+    from .safe_save import atomic_write_bytes, make_folder
 
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     written = []
     for reminder in reminders:
         message = compose(reminder, plan, sender, as_of)

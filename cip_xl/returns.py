@@ -467,7 +467,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
     If one cannot be written, those written before it are removed again.
     """
     from .return_template import ReturnTemplate, workbook_bytes
-    from .safe_save import atomic_write_bytes
+    from .safe_save import atomic_write_bytes, make_folder
 
     if by not in (None, "directorate", "officer"):
         raise ValueError("by must be 'directorate', 'officer' or None")
@@ -491,7 +491,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
     else:
         findings += _round_still_out(plan, new_round) + _quarter_of(plan, issued_at)
         plan.settings.revision += 1
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     issued = []
     contents = [return_content(plan, department, actions, contract, issued_at, by)
                 for department, actions in groups.items()]

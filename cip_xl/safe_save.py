@@ -26,6 +26,22 @@ _APPLICATION = {".xlsx": "Excel", ".xlsm": "Excel", ".docx": "Word", ".md": "an 
                 ".eml": "Outlook"}
 
 
+def make_folder(folder: str | Path) -> Path:
+    """Create ``folder`` (and its parents) if it is not there; return it. One that
+    cannot be made — a file of that name in the way, no permission, a drive gone — is a
+    :class:`PlanFileError` naming it (``folder-not-made``)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlanFileError(Finding(
+            "folder-not-made", ERROR,
+            f"The folder {folder} cannot be made ({exc.strerror or exc}): a file of that "
+            "name may be in the way, or you lack permission to write there. Give another "
+            "folder. Nothing was written.", file=str(folder))) from None
+    return folder
+
+
 def atomic_save(workbook, path: str | Path) -> None:
     """Save an openpyxl ``workbook`` to ``path`` atomically."""
     _atomic(path, workbook.save)

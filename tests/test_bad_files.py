@@ -208,3 +208,24 @@ def test_returns_not_all_written_are_taken_back(example_path, tmp_path, monkeypa
     assert len(calls) == 3
     assert list(folder.iterdir()) == []
     assert example_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [
+    ["returns", "{plan}", "-o", "{blocked}/returns"],
+    ["remind", "{plan}", "-o", "{blocked}/reminders"],
+    ["demo", "-o", "{blocked}/demo"],
+])
+def test_an_output_folder_that_cannot_be_made_is_one_clear_line(command, example_path,
+                                                                 tmp_path):
+    """A file where the output folder should go (or no permission there): one line
+    naming the folder, exit 2, the plan as it was — not an internal error."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    before = example_path.read_bytes()
+    args = [part.format(plan=example_path, blocked=blocked) for part in command]
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "[folder-not-made]" in lines[0], result.stderr
+    assert str(blocked) in lines[0] and "internal error" not in lines[0]
+    assert example_path.read_bytes() == before
