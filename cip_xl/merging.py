@@ -260,8 +260,8 @@ class _Trail:
 
 #: refusals of a returned file that can still be read for what its officer typed
 #: (a workbook without the issue record, an .xls, an .ods): see cip_xl.foreign_return
-_READABLE_ANYWAY = ("return-unrecognised", "file-old-format", "file-foreign",
-                    "file-binary-workbook")
+_READABLE_ANYWAY = ("return-unrecognised", "return-sheet-renamed", "file-old-format",
+                    "file-foreign", "file-binary-workbook")
 
 #: how the Audit sheet's "who" gives the time a return was saved
 _SAVED = "%d/%m/%Y %H:%M:%S"

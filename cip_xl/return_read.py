@@ -21,8 +21,9 @@ from .fastbook import column_letters, typed_cells
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
 from .return_extras import outside_the_cells
-from .returns import (FORMAT, META_SHEET, NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET,
-                      RETURN_SHEET, fingerprint, return_columns, text_fingerprint)
+from .returns import (FORMAT, INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET,
+                      NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET, RETURN_SHEET, fingerprint,
+                      return_columns, text_fingerprint)
 from .schema import Contract, header_key
 
 
@@ -154,6 +155,14 @@ def _fail(path: Path, code: str, message: str, sheet: str | None = None) -> Plan
 
 
 def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
+    if META_SHEET in wb.sheetnames and RETURN_SHEET not in wb.sheetnames:
+        others = ", ".join(f"'{t}'" for t in wb.sheetnames
+                           if t not in (META_SHEET, LISTS_SHEET, INSTRUCTIONS_SHEET,
+                                        NEW_ACTIONS_SHEET))
+        raise _fail(path, "return-sheet-renamed",
+                    f"{path.name} is a cip-xl return whose '{RETURN_SHEET}' sheet has been "
+                    f"renamed or deleted (its other sheets: {others or 'none'}). Rename the "
+                    f"sheet with the actions back to '{RETURN_SHEET}' and merge it again.")
     if META_SHEET not in wb.sheetnames or RETURN_SHEET not in wb.sheetnames:
         raise _fail(path, "return-unrecognised",
                     f"{path.name} is not a cip-xl return (it has no '{RETURN_SHEET}' sheet "

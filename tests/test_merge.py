@@ -1089,6 +1089,29 @@ def test_a_return_saved_as_opendocument_is_refused_with_the_way_back(cycle, tmp_
     assert not result.saved and plan_path.read_bytes() == before
 
 
+def test_a_return_whose_sheet_was_renamed_says_so_and_merges_once_named_back(cycle):
+    """An officer who lifts the workbook's structure protection and renames 'Return'
+    was told the file was no cip-xl return at all; now it says which sheet to rename
+    back, lists what was typed, and merges once it is."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Typed on a renamed sheet"})
+    wb = openpyxl.load_workbook(place)
+    wb.security = None
+    wb[RETURN_SHEET].title = "Place Q3"
+    wb.save(place)
+    before = plan_path.read_bytes()
+    result = cip_xl.api.merge(plan_path, [place])
+    codes = [f.code for f in result.findings]
+    assert codes[0] == "return-sheet-renamed" and "'Place Q3'" in result.findings[0].message
+    assert "typed-in-unrecognised-return" in codes and plan_path.read_bytes() == before
+    wb = openpyxl.load_workbook(place)
+    wb["Place Q3"].title = RETURN_SHEET
+    wb.save(place)
+    assert cip_xl.api.merge(plan_path, [place]).saved
+    assert action(plan_path, "5.1").progress_update == "Typed on a renamed sheet"
+
+
 def test_a_return_saved_as_an_excel_binary_workbook_is_refused_with_the_way_back(
         cycle, tmp_path):
     """Excel's Save As offers .xlsb, the binary format: named as such, with how to save
