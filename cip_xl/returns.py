@@ -370,7 +370,7 @@ def _addressed_to(plan: Plan, department: str, by: str) -> str:
     (HF)") where the Officers sheet gives them."""
     if by != "officer":
         return department
-    officer = next((o for o in plan.officers if o.code.upper() == department.upper()), None)
+    officer = plan.officer(department)
     known = ", ".join(part for part in (officer.name, officer.title) if part) \
         if officer is not None else ""
     return f"{known} ({department})" if known else department
@@ -530,12 +530,10 @@ def _default_split(plan: Plan, sheet: str) -> tuple[str, list]:
     officer, with the finding that explains it."""
     from .findings import INFO, Finding
 
-    directorates = {officer.code.strip().upper(): officer.directorate
-                    for officer in reversed(plan.officers)}  # the first listed wins
     leads = {action.lead_officers[0].strip().upper() for action in plan.actions
              if action.lead_officers}
-    if any(directorates.get(code) for code in leads):  # as status.refresh gives them
-        return "directorate", []
+    if any(getattr(plan.officer(code), "directorate", "") for code in leads):
+        return "directorate", []  # some action has a directorate (as status.refresh)
     if len(leads) < 2:
         return "directorate", []
     return "officer", [Finding(

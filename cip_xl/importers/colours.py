@@ -1,10 +1,12 @@
-"""Traffic-light colours of cells in a hand-made tracker, as words.
+"""Traffic-light colours of cells in a tracker or a Word table, as words.
 
 Many councils' trackers say an action's status by colouring its RAG cell red, amber or
-green and typing nothing. :class:`RagPalette` names the colour of a cell's solid fill —
-``red``, ``amber``, ``green`` or ``blue`` (the "B" of BRAG: complete) — whether it is
-given as RGB, as one of Excel's indexed colours or as a theme colour (read from the
-workbook's theme), by its hue; pale greys, white, black, purple and pink name nothing.
+green and typing nothing. :func:`rag_word` names such a colour — ``red``, ``amber``,
+``green`` or ``blue`` (the "B" of BRAG: complete) — by its hue; greys, white, black,
+faint tints, the pale blues of headings and banded rows, purple and pink name nothing.
+:class:`RagPalette` finds the colour of a workbook cell's solid fill, whether it is given
+as RGB, as one of Excel's indexed colours or as a theme colour (read from the workbook's
+theme); the Word reader passes a table cell's shading to :func:`rag_word` itself.
 """
 from __future__ import annotations
 
