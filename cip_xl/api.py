@@ -348,6 +348,7 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     a summary of what was found). Refuses to replace ``output`` unless ``overwrite``.
     """
     from .importers import import_plan as read, load_mapping
+    from .plan_patch import cache_labels
     from .plan_write import new_workbook
     from .safe_save import atomic_save
 
@@ -364,6 +365,7 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     if council:
         result.plan.settings.council = council
     atomic_save(new_workbook(result.plan, contract), output)
+    cache_labels(result.plan, output, contract)  # traffic lights a preview can show
     return result
 
 

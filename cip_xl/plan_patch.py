@@ -53,8 +53,14 @@ def patch_save(plan: Plan, path: Path, contract: Contract, book,
         return False
     if not replaced:
         return None
+    return _replace(book, replaced, path)
+
+
+def _replace(book, replaced: dict[str, bytes], path: Path) -> bool:
+    """Write the package of ``book`` with the ``replaced`` parts to ``path``; False if
+    the package cannot be rewritten (nothing written)."""
     from .safe_save import atomic_write_bytes
-    from .xlsx_patch import rewrite_package
+    from .xlsx_patch import PatchError, rewrite_package
 
     try:
         data = rewrite_package(book.data, replaced)
@@ -62,6 +68,30 @@ def patch_save(plan: Plan, path: Path, contract: Contract, book,
         return False
     atomic_write_bytes(data, path)
     return True
+
+
+def cache_labels(plan: Plan, path: Path, contract: Contract,
+                 judgements: dict | None = None) -> None:
+    """After a full save of ``plan`` to ``path``: give its live RAG formulas their
+    labels as cached values.
+
+    openpyxl writes a formula with an empty result, which Excel and LibreOffice work out
+    on opening but a reader that does not calculate — a preview in Outlook or on a
+    phone, python-calamine, pandas — shows as blank traffic lights. A patched save of
+    the same plan over the file just written differs from it in those labels alone (a
+    patched save writes what a full save writes), so that is made now. A layout the
+    patch cannot edit leaves them to Excel: the save itself is done and stands."""
+    from .fastbook import FastWorkbook
+    from .findings import PlanFileError
+    from .xlsx_patch import PatchError
+
+    try:
+        book = FastWorkbook(path)
+        replaced = plan_edits(plan, contract, book, judgements)
+    except (PatchError, PlanFileError, ValueError):
+        return
+    if replaced:
+        _replace(book, replaced, path)
 
 
 def plan_edits(plan: Plan, contract: Contract, book,

@@ -589,6 +589,9 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     if path.suffix.lower() == ".xlsm":
         from .vba_project import restore_ribbon
         restore_ribbon(path)  # openpyxl drops the ribbon's link when it saves
+    from .plan_patch import cache_labels
+    cache_labels(plan, path, contract, judgements)  # traffic lights a preview can show
     if backup_path is not None:
         prune_backups(path, contract.backups)
     return backup_path
+

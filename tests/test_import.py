@@ -7,6 +7,7 @@ from datetime import date
 import docx
 import openpyxl
 import pytest
+from python_calamine import CalamineWorkbook
 
 import cip_xl
 from cip_xl.importers import import_plan
@@ -89,6 +90,9 @@ def test_imported_plans_validate_and_run_through_status_and_report(name, tmp_pat
     result = run_cli("import", str(SAMPLES / name), "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert "Found" in result.stdout
+    # the traffic lights are in the file as written, for a reader that does not calculate
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    assert all(row[rows[0].index("RAG")] for row in rows[1:])
     report = cip_xl.validate(out)
     allowed = {"date-unreadable"}  # the CPA plan has one prose "date", reported
     assert {f.code for f in report.errors} <= allowed
@@ -270,8 +274,6 @@ def test_a_status_said_by_colour_alone_is_read_as_a_word(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Tracker!E2:E5" in result.stdout + result.stderr
     assert "said by colour alone" in result.stdout + result.stderr
-    from python_calamine import CalamineWorkbook
-
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
     header = [str(h) for h in rows[0]]
     status, written = header.index("Status"), header.index(STATUS_AS_WRITTEN)

@@ -938,7 +938,14 @@ def test_a_new_action_in_a_new_theme_gets_the_full_save(example_path, tmp_path, 
     that is the full save's work."""
     _approve_new_action(example_path, tmp_path / "returns", theme="Climate")
     assert outcomes[-1] is False
-    assert cip_xl.load_plan(example_path).actions[-1].theme == "Climate"
+    plan = cip_xl.load_plan(example_path)
+    assert plan.actions[-1].theme == "Climate"
+    # a full save still leaves each traffic light's label for readers that do not
+    # calculate (previews, calamine), not an empty formula result
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    rag = rows[0].index("RAG")
+    judged = refresh(plan)
+    assert [row[rag] for row in rows[1:]] == [judged[a.action_id].label for a in plan.actions]
 
 
 @pytest.mark.libreoffice
@@ -984,10 +991,8 @@ def test_a_large_part_deflated_in_pieces_reads_back_everywhere(example_path, tmp
         m.setattr(plan_patch, "patch_save", lambda *a, **k: False)
         cip_xl.refresh_status(full, as_of=date(2027, 1, 31))
     assert differences(cell_facts(example_path), cell_facts(full)) == []
-    def values(path):  # all but the RAG column, whose result only a patched save caches
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python()
-        rag = rows[0].index("RAG")
-        return [row[:rag] + row[rag + 1:] for row in rows]
+    def values(path):  # the RAG column's labels too: a full save caches them as well
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python()
 
     assert values(example_path) == values(full)
     pdf = convert_with_libreoffice(example_path, "pdf", tmp_path / "lo")
