@@ -245,7 +245,7 @@ def _appendices(document, new_section: bool) -> None:
                 ("{{ a.ref }}", "{{ a.objective }}", "{{ a.key_action }}", "{{ a.lead }}",
                  "{{ a.target }}", "{{ a.progress }}", "{% cellbg a.fill %}{{ a.rag }}"),
                 "for a in theme.actions", "Actions under this theme with their status",
-                (1.3, 4.5, 5.5, 2.2, 2.4, 8.0, 2.8))
+                (1.3, 4.5, 5.5, 2.2, 2.8, 7.6, 2.8))
     document.add_paragraph("{%p endfor %}")
     _heading(document, "Key to lead officers", 2)
     _loop_table(document, ("Code", "Title", "Name"),
