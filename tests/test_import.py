@@ -14,6 +14,7 @@ from cip_xl.importers import import_plan
 from cip_xl.importers.tables import STATUS_AS_WRITTEN
 
 from .conftest import SHARED, run_cli
+from .returns_helpers import edit_return
 
 SAMPLES = SHARED / "samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(),
@@ -121,6 +122,13 @@ def test_an_imported_plan_without_directorates_is_issued_per_lead_officer(tmp_pa
     assert len(files) == len(leads) > 1 and any("_HF_" in name for name in files)
     issued = {r.department: r.actions for r in cip_xl.load_plan(plan).returns_log}
     assert set(issued) == leads and sum(issued.values()) == SIP["actions"]
+    # the Head of Finance's return comes back and merges
+    hf = next((tmp_path / "returns").glob("*_HF_*.xlsx"))
+    edit_return(hf, {("1", "Progress update"): "Savings plan agreed by Members"})
+    merged = run_cli("merge", str(plan), str(hf))
+    assert merged.returncode == 0, merged.stderr
+    assert next(a for a in cip_xl.load_plan(plan).actions if a.ref == "1").progress_update \
+        == "Savings plan agreed by Members"
     # said in so many words, and a new round: one return
     again = run_cli("returns", str(plan), "-o", str(tmp_path / "one"), "--by", "directorate",
                     "--new-round")
