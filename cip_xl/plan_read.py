@@ -61,6 +61,24 @@ def find_header_row(ws, contract: Contract, search_rows: int = 10) -> tuple[int,
     return best_row, best_cells
 
 
+def _renamed_plan_sheet(wb, contract: Contract) -> str | None:
+    """The sheet that holds the plan's actions under another name — headed Ref, Key
+    action and Action ID as cip-xl lays them out — in a workbook that also has
+    cip-xl's Settings sheet; None if there is no such one sheet."""
+    if find_sheet(wb, contract.sheet("settings")) is None:
+        return None
+    wanted = {contract.column(key).header for key in ("ref", "key_action", "action_id")}
+    found = []
+    for title in wb.sheetnames:
+        ws = wb[title]
+        if not hasattr(ws, "iter_rows"):
+            continue  # a chart sheet
+        _, cells = find_header_row(ws, contract, search_rows=3)
+        if wanted <= {str(value) for value in cells.values()}:
+            found.append(title)
+    return found[0] if len(found) == 1 else None
+
+
 def read_plan(path: str | Path, contract: Contract | None = None, workbook=None, *,
               read_only: bool = False, audit: bool = True) -> PlanReading:
     """Read the master plan at ``path``.
@@ -159,6 +177,14 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
     findings: list[Finding] = []
     plan_sheet = find_sheet(wb, contract.plan_sheet)
     if plan_sheet is None:
+        renamed = _renamed_plan_sheet(wb, contract)
+        if renamed is not None:
+            raise PlanFileError(Finding(
+                "plan-sheet-renamed", ERROR,
+                f"{path.name} is a cip-xl plan whose '{contract.plan_sheet}' sheet has been "
+                f"renamed '{renamed}'. Rename it back, or keep the new name by putting "
+                f"'[sheets]' and 'plan = {renamed}' in a profile, cip-xl.ini beside the "
+                "plan.", file=file, sheet=renamed))
         raise PlanFileError(Finding(
             "sheet-missing", ERROR,
             f"{path.name} has no '{contract.plan_sheet}' sheet, so it is not a cip-xl "

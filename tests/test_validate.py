@@ -176,3 +176,20 @@ def test_the_library_functions_stay_functions_once_their_modules_are_used(exampl
                              example_path.with_name("second.xlsx"))
     assert first.exists() and second.exists()
     assert all(callable(getattr(cip_xl, name)) for name in cip_xl.__all__)
+
+
+def test_a_renamed_plan_sheet_is_named_with_the_way_to_keep_it(example_path):
+    """A manager who renames the Plan sheet ('Plan 2026-27') was told the file was no
+    cip-xl plan and to import it; now the message names the sheet and the profile line
+    that keeps the name, and with that line every job works again."""
+    wb = openpyxl.load_workbook(example_path)
+    wb["Plan"].title = "Plan 2026-27"
+    wb.save(example_path)
+    result = run_cli("validate", str(example_path))
+    assert result.returncode == 2 and "[plan-sheet-renamed]" in result.stderr
+    assert "renamed 'Plan 2026-27'" in result.stderr
+    assert "plan = Plan 2026-27" in result.stderr and "import" not in result.stderr
+    (example_path.parent / "cip-xl.ini").write_text("[sheets]\nplan = Plan 2026-27\n",
+                                                    encoding="utf-8")
+    assert run_cli("validate", str(example_path)).returncode == 0
+    assert run_cli("status", str(example_path)).returncode == 0
