@@ -181,10 +181,11 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         if renamed is not None:
             raise PlanFileError(Finding(
                 "plan-sheet-renamed", ERROR,
-                f"{path.name} is a cip-xl plan whose '{contract.plan_sheet}' sheet has been "
-                f"renamed '{renamed}'. Rename it back, or keep the new name by putting "
-                f"'[sheets]' and 'plan = {renamed}' in a profile, cip-xl.ini beside the "
-                "plan.", file=file, sheet=renamed))
+                f"{path.name} is a cip-xl plan, but its actions are on a sheet named "
+                f"'{renamed}', not '{contract.plan_sheet}' (renamed?). Rename it "
+                f"'{contract.plan_sheet}', or keep its name by putting '[sheets]' and "
+                f"'plan = {renamed}' in a profile, cip-xl.ini beside the plan.",
+                file=file, sheet=renamed))
         raise PlanFileError(Finding(
             "sheet-missing", ERROR,
             f"{path.name} has no '{contract.plan_sheet}' sheet, so it is not a cip-xl "

@@ -214,7 +214,8 @@ def test_reading_the_same_bytes_again_is_as_if_read_afresh(odd_plan, tmp_path):
 
     with pytest.raises(PlanFileError) as refused:
         read_plan(odd_plan, Contract(plan_sheet="Actions"), read_only=True)
-    assert refused.value.finding.code == "sheet-missing"
+    assert refused.value.finding.code == "plan-sheet-renamed"  # its plan is on 'Plan'
+    assert "not 'Actions'" in refused.value.finding.message
 
 
 def test_a_row_without_an_action_id_gets_a_new_one_and_a_note(tmp_path):

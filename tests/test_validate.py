@@ -187,7 +187,7 @@ def test_a_renamed_plan_sheet_is_named_with_the_way_to_keep_it(example_path):
     wb.save(example_path)
     result = run_cli("validate", str(example_path))
     assert result.returncode == 2 and "[plan-sheet-renamed]" in result.stderr
-    assert "renamed 'Plan 2026-27'" in result.stderr
+    assert "on a sheet named 'Plan 2026-27', not 'Plan'" in result.stderr
     assert "plan = Plan 2026-27" in result.stderr and "import" not in result.stderr
     (example_path.parent / "cip-xl.ini").write_text("[sheets]\nplan = Plan 2026-27\n",
                                                     encoding="utf-8")
