@@ -291,10 +291,10 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
                 "backup in the backups folder (or type the one a refused return names) "
                 "into Settings.", file, source.sheets["settings"] or None))
         plan.settings.plan_id = Settings().plan_id  # a plan of its own from now on
-    gone = [contract.sheet(key) for key in _RECORD_SHEETS
-            if find_sheet(wb, contract.sheet(key)) is None]
+    gone = [key for key in _RECORD_SHEETS if find_sheet(wb, contract.sheet(key)) is None]
     if gone and _written_by_cip_xl(wb):
-        findings.append(_sheets_gone(path, source, gone))
+        findings.append(_sheets_gone(path, source, [contract.sheet(key) for key in gone],
+                                     _renamed_to(wb, contract, gone)))
     if "action_id" not in columns and plan.actions and (
             plan.returns_log or plan.change_requests or plan.audit):
         findings[:] = [f for f in findings if f.code != "action-id-new"]
@@ -718,14 +718,34 @@ def _in_backups(backup: Path) -> str:
     return f"{BACKUP_FOLDER}/{backup.name}"
 
 
-def _sheets_gone(path: Path, source: PlanSource, gone: list[str]) -> Finding:
+def _renamed_to(wb, contract: Contract, gone: list[str]) -> dict[str, str]:
+    """For each sheet key in ``gone``, the one other sheet of ``wb`` whose first row
+    holds all that sheet's headings (most likely it, renamed), by the missing name."""
+    specs = {spec.key: spec for spec in schema.FIXED_SHEETS}
+    ours = {contract.sheet(key) for key in contract.sheet_names} | {contract.plan_sheet}
+    others = [title for title in wb.sheetnames if title not in ours]
+    found = {}
+    for key in gone:
+        wanted = set(specs[key].headers)
+        matches = [title for title in others if hasattr(wb[title], "iter_rows") and wanted
+                   <= {str(c.value) for c in next(wb[title].iter_rows(max_row=1), ())}]
+        if len(matches) == 1:
+            found[contract.sheet(key)] = matches[0]
+    return found
+
+
+def _sheets_gone(path: Path, source: PlanSource, gone: list[str],
+                 renamed: dict[str, str]) -> Finding:
     """The finding for sheets of records (``gone``) missing from a workbook cip-xl laid
     out: a save would write them again empty, losing for good the officers, settings
     (the Plan ID that returns carry), the trail, undecided requests or the record of
-    returns. Marks ``source`` so that no save replaces the file."""
+    returns. ``renamed``: a sheet that looks like each, by missing name, to be named.
+    Marks ``source`` so that no save replaces the file."""
     backup = _newest_backup(path)
     where = f" ({_in_backups(backup)})" if backup is not None else ""
     names = ", ".join(f"'{name}'" for name in gone)
+    looks = "".join(f" The sheet '{now}' has the headings of '{name}': if it is that "
+                    f"sheet renamed, name it '{name}' again." for name, now in renamed.items())
     plural = len(gone) > 1
     them, are = ("them", "they are") if plural else ("it", "it is")
     source.do_not_save = Finding(
@@ -735,7 +755,7 @@ def _sheets_gone(path: Path, source: PlanSource, gone: list[str]) -> Finding:
         f"{them} again empty and lose them for good. Nothing is saved until {are} back: "
         "undo the change in Excel, name a renamed sheet back (or name it in a council "
         "profile's [sheets]), or copy the sheet from the newest backup"
-        f"{where} (right-click its tab, Move or Copy, into this workbook).",
+        f"{where} (right-click its tab, Move or Copy, into this workbook).{looks}",
         source.file, gone[0])
     return source.do_not_save
 

@@ -65,6 +65,10 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                                 action.ref or None))
 
     known_officers = {o.code.strip().upper() for o in plan.officers if o.code.strip()}
+    # with the Officers sheet itself gone, its finding says so once: every action's code
+    # would otherwise be one more error with the same cause
+    officers_listed = source is None or not source.sheets or \
+        bool(source.sheets.get("officers"))
     theme_names = {t.name.strip().lower() for t in plan.themes}
     refs = Counter(a.ref.strip() for a in plan.actions if a.ref.strip())
     ids = Counter(a.action_id for a in plan.actions)
@@ -90,7 +94,7 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                 header = contract.column(key).header
                 add("required-missing", ERROR, f"{label} has no {header}; fill it in.",
                     key, action)
-        for code in action.lead_officers:
+        for code in action.lead_officers if officers_listed else ():
             if code.upper() not in known_officers:
                 add("officer-unknown", ERROR, f"{label}: lead officer '{code}' is not on "
                     f"the {contract.sheet('officers')} sheet. Add the code there or "

@@ -1259,7 +1259,12 @@ def test_sheets_of_cip_xls_own_are_rebuilt_and_a_renamed_one_can_be_named(cycle,
     del wb["Lists"]
     wb["Officers"].title = "Key"
     wb.save(plan_path)
-    assert run_cli("status", str(plan_path)).returncode == 2
+    refused = run_cli("status", str(plan_path))
+    assert refused.returncode == 2  # and the sheet that looks like it is named
+    assert "The sheet 'Key' has the headings of 'Officers'" in refused.stderr
+    # one error for the missing Officers sheet, not one per action's lead officer too
+    errors = [f.code for f in cip_xl.validate(plan_path).findings if f.severity == "error"]
+    assert "officer-unknown" not in errors and "sheet-deleted" in errors
     plan_path.with_name("cip-xl.ini").write_text("[sheets]\nofficers = Key\n",
                                                  encoding="utf-8")
     assert run_cli("status", str(plan_path)).returncode in (0, 1)
