@@ -169,9 +169,9 @@ def cases() -> list[Case]:
                       2, "file-is-folder"))
     found.append(Case("validate-missing", "validate", lambda c: c.folder / "nope.xlsx", 2,
                       "file-missing"))
-    found.append(Case("validate-no-plan-sheet", "validate", lambda c: edit_plan(
+    found.append(Case("validate-plan-sheet-renamed", "validate", lambda c: edit_plan(
         c, "renamed-sheet.xlsx", lambda wb: setattr(wb["Plan"], "title", "Actions")),
-        2, "sheet-missing"))
+        2, "plan-sheet-renamed"))
 
     # content problems in the master: exit 1, a finding at the cell
     def plan_cell(name, cell, value):
