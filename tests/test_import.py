@@ -319,6 +319,18 @@ def test_a_status_shaded_in_a_word_table_is_read_as_a_word(tmp_path):
     assert len(warned) == 1 and warned[0].cell == "rows 2-3"
 
 
+@pytest.mark.parametrize("written, word", [
+    ("R", "Slipped"), ("A", "At risk"), ("G", "On track"), ("B", "Complete"),
+    ("g", "On track"), ("Not yet due", "Not started"), ("On-track", "On track"),
+    ("Slipping", "At risk"), ("Behind schedule", "At risk"),
+    ("Ahead of schedule", "On track"), ("Amber/Green", None), ("Partially achieved", None),
+])
+def test_status_words_and_letters_councils_write(written, word):
+    """What trackers' RAG and status columns hold, letters included; mixed or hedged
+    words are left for the manager (kept as written, with a warning)."""
+    assert cip_xl.schema.normalise_status(written) == word
+
+
 @pytest.mark.parametrize("rgb, word", [
     ("FF0000", "red"), ("C00000", "red"), ("FFC000", "amber"), ("FFFF00", "amber"),
     ("F4B084", "amber"), ("00B050", "green"), ("92D050", "green"),
