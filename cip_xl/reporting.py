@@ -23,7 +23,7 @@ from .dates import parse_due
 from .findings import ERROR, WARNING, Finding, PlanFileError
 from .model import Plan
 from .report_templates import FIELDS, TEMPLATES
-from .schema import SETTINGS_ROWS, VERDICTS
+from .schema import SETTINGS_ROW_OF, SETTINGS_ROWS, VERDICTS
 from .status import Judgement, refresh
 
 EXCEPTION_WORDS = ("Overdue", "At risk")
@@ -394,8 +394,7 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
     """A warning for each blank setting whose placeholder the template uses (the cover
     lines a clerk would otherwise fill in by hand, or miss), and for a missing
     reporting date; each names its cell on the Settings sheet."""
-    rows = {key: row for row, (key, _) in enumerate(SETTINGS_ROWS, start=2)}
-    labels = dict(SETTINGS_ROWS)
+    rows, labels = SETTINGS_ROW_OF, dict(SETTINGS_ROWS)
     settings, sheet = plan.settings, options.settings_sheet
     found = []
     for placeholder, key, gap in _COVER_SETTINGS:

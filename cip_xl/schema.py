@@ -168,6 +168,10 @@ SETTINGS_ROWS: tuple[tuple[str, str], ...] = (
     ("revision", "Plan revision"),
 )
 
+#: the row of each setting on the Settings sheet as a full save lays it out (value in B)
+SETTINGS_ROW_OF: dict[str, int] = {key: row for row, (key, _) in
+                                   enumerate(SETTINGS_ROWS, start=2)}
+
 #: the defined name of the reporting date cell, used by formulas and formats
 REPORT_DATE_NAME = "ReportDate"
 #: settings that formulas in the workbook read, by defined name

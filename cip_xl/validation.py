@@ -187,7 +187,7 @@ def _check_officers(plan: Plan, contract: Contract, file: str) -> list[Finding]:
 
 def _check_settings(plan: Plan, contract: Contract, file: str) -> list[Finding]:
     sheet = contract.sheet("settings")
-    rows = {key: index for index, (key, _) in enumerate(schema.SETTINGS_ROWS, start=2)}
+    rows = schema.SETTINGS_ROW_OF
     found = []
     if plan.settings.reporting_date is None:
         found.append(Finding("reporting-date-missing", WARNING,
