@@ -189,9 +189,75 @@ def plan_edits(plan: Plan, contract: Contract, book,
             replaced.update(grown_tables(book, title, 1, len(rows) + 1,
                                          min(columns), max(columns))[1])
             _grow_log_filter(book, replaced, title, len(rows) + 1, columns)
+    summary = _summary_results(book, plan, judgements, replaced)
+    if summary is not None:
+        replaced[summary[0]] = summary[1]
     if styles.changed:
         replaced["xl/styles.xml"] = styles.xml()
     return replaced
+
+
+#: a formula cell as a full save writes it on the Summary sheet (no type: a number)
+_SUMMARY_CELL = re.compile(
+    rb'<c r="([A-Z]+)(\d+)"((?:(?! t=")[^>])*)><f>([^<]*)</f>(?:<v>([^<]*)</v>|<v/>)?</c>')
+
+
+def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, bytes]):
+    """(part, XML) of the Summary sheet with each count's result cached beside its
+    formula — what Excel works out from the Plan sheet on opening — or None when they
+    are cached already. A preview, or a reader that does not calculate, shows the cached
+    ones. The tables are where a full save lays them out for this plan's themes and
+    directorates (the layout stamp the caller checked says they still are); a cell is
+    given its count only if its formula is the one for its place."""
+    from .fastbook import column_letters
+    from .plan_read import find_sheet
+    from .schema import VERDICTS
+
+    counts: dict[tuple[str, str, str], int] = {}
+    for action in plan.actions:
+        judgement = judgements.get(action.action_id)
+        label = judgement.label if judgement else ""
+        for key in ("theme", "directorate"):  # Excel compares text without case
+            group = (key, str(getattr(action, key) or "").casefold(), label)
+            counts[group] = counts.get(group, 0) + 1
+    wanted: dict[bytes, tuple[int, bytes]] = {}  # cell → (count, what its formula says)
+    last = len(VERDICTS) + 2  # the Total column
+    top = 3
+    for key, groups in (("theme", plan.theme_names()),
+                        ("directorate", sorted({a.directorate for a in plan.actions
+                                                if a.directorate}))):
+        head = top + 1
+        totals = [0] * (len(VERDICTS) + 1)
+        for row, group in enumerate(groups, start=head + 1):
+            name = str(group).casefold()
+            values = [counts.get((key, name, v.label), 0) for v in VERDICTS]
+            values.append(sum(values))
+            totals = [a + b for a, b in zip(totals, values)]
+            for column, value in enumerate(values, start=2):
+                mark = f"$A{row})" if column < last else f"SUM(B{row}:"
+                wanted[f"{column_letters(column)}{row}".encode()] = (value, mark.encode())
+        total = head + len(groups) + 1
+        if groups:
+            for column, value in enumerate(totals, start=2):
+                letter = column_letters(column)
+                mark = f"SUM({letter}{head + 1}:{letter}{total - 1})"
+                wanted[f"{letter}{total}".encode()] = (value, mark.encode())
+        top = total + 3
+    part = book.sheet_part(find_sheet(book, "Summary"))
+    xml = replaced.get(part) or book.part(part)
+    changed = False
+
+    def cache(found: re.Match) -> bytes:
+        nonlocal changed
+        ref = found[1] + found[2]
+        value, mark = wanted.get(ref, (None, b""))
+        if value is None or mark not in found[4] or found[5] == str(value).encode():
+            return found[0]
+        changed = True
+        return b'<c r="%s"%s><f>%s</f><v>%d</v></c>' % (ref, found[3], found[4], value)
+
+    xml = _SUMMARY_CELL.sub(cache, xml)
+    return (part, xml) if changed else None
 
 
 #: how many rows typed in below the plan a patched save lays out (more: the full save)

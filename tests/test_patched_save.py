@@ -1259,3 +1259,35 @@ def test_any_values_set_in_code_save_the_same_patched_or_full(tmp_path_factory):
 
     check()
     assert patched[:3] == [True, True, True], patched
+
+
+@pytest.mark.parametrize("way", ["patched", "full"])
+def test_the_summary_counts_are_cached_for_readers_that_do_not_calculate(
+        example_path, monkeypatch, way):
+    """The Summary's counts are formulas over the Plan sheet; Excel works them out on
+    opening, but a preview or calamine shows the results cached in the file — which
+    every save now writes: the count of actions of each theme and directorate in each
+    verdict, as the Plan sheet's own cells give them, and the totals."""
+    if way == "full":
+        monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    book = CalamineWorkbook.from_path(str(example_path))
+    plan_rows = book.get_sheet_by_name("Plan").to_python()
+    head = plan_rows[0]
+    expected: dict = {}
+    for row in plan_rows[1:]:
+        for key in ("Theme", "Directorate"):
+            group = (row[head.index(key)], row[head.index("RAG")])
+            expected[group] = expected.get(group, 0) + 1
+    summary = book.get_sheet_by_name("Summary").to_python()
+    labels = [v.label for v in cip_xl.schema.VERDICTS]
+    checked = 0
+    for row in summary:
+        if row[0] and row[0] not in ("Theme", "Directorate", "All actions") and \
+                isinstance(row[1], float):
+            counts = [expected.get((row[0], label), 0) for label in labels]
+            assert row[1:len(labels) + 2] == counts + [sum(counts)], row
+            checked += 1
+        if row[0] == "All actions":
+            assert row[len(labels) + 1] == len(plan_rows) - 1
+    assert checked >= 8  # five themes and four directorates (less any left empty)
