@@ -197,9 +197,11 @@ def plan_edits(plan: Plan, contract: Contract, book,
     return replaced
 
 
-#: a formula cell as a full save writes it on the Summary sheet (no type: a number)
+#: a formula cell as a save writes it on the Summary sheet: no type (a number), or
+#: t="str" after the other attributes (a text result)
 _SUMMARY_CELL = re.compile(
-    rb'<c r="([A-Z]+)(\d+)"((?:(?! t=")[^>])*)><f>([^<]*)</f>(?:<v>([^<]*)</v>|<v/>)?</c>')
+    rb'<c r="([A-Z]+)(\d+)"((?:(?! t=")[^>])*)(?: t="str")?><f>([^<]*)</f>'
+    rb'(?:<v>([^<]*)</v>|<v/>)?</c>')
 
 
 def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, bytes]):
@@ -243,18 +245,30 @@ def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, byt
                 mark = f"SUM({letter}{head + 1}:{letter}{total - 1})"
                 wanted[f"{letter}{total}".encode()] = (value, mark.encode())
         top = total + 3
+    day = plan.settings.reporting_date
+    if day is not None:  # the title: '="Status of actions as at "&TEXT(ReportDate,...)'
+        wanted[b"A1"] = (f"Status of actions as at {day:%d/%m/%Y}", b"TEXT(ReportDate,")
     part = book.sheet_part(find_sheet(book, "Summary"))
     xml = replaced.get(part) or book.part(part)
     changed = False
 
     def cache(found: re.Match) -> bytes:
         nonlocal changed
+        from .xlsx_patch import escape
+
         ref = found[1] + found[2]
         value, mark = wanted.get(ref, (None, b""))
-        if value is None or mark not in found[4] or found[5] == str(value).encode():
+        if value is None or mark not in found[4]:
+            return found[0]
+        if isinstance(value, str):
+            result, kind = escape(value), b' t="str"'
+        else:
+            result, kind = str(value).encode(), b""
+        if found[5] == result:
             return found[0]
         changed = True
-        return b'<c r="%s"%s><f>%s</f><v>%d</v></c>' % (ref, found[3], found[4], value)
+        return b'<c r="%s"%s%s><f>%s</f><v>%s</v></c>' % (ref, found[3], kind, found[4],
+                                                          result)
 
     xml = _SUMMARY_CELL.sub(cache, xml)
     return (part, xml) if changed else None

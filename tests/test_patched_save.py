@@ -1291,3 +1291,7 @@ def test_the_summary_counts_are_cached_for_readers_that_do_not_calculate(
         if row[0] == "All actions":
             assert row[len(labels) + 1] == len(plan_rows) - 1
     assert checked >= 8  # five themes and four directorates (less any left empty)
+    assert summary[0][0] == "Status of actions as at 31/12/2026"  # the title's formula
+    cip_xl.refresh_status(example_path, as_of=date(2027, 3, 31))  # and a quarter later
+    again = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Summary")
+    assert again.to_python()[0][0] == "Status of actions as at 31/03/2027"
