@@ -214,6 +214,7 @@ def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, byt
     from .fastbook import column_letters
     from .plan_read import find_sheet
     from .schema import VERDICTS
+    from .xlsx_patch import escape
 
     counts: dict[tuple[str, str, str], int] = {}
     for action in plan.actions:
@@ -254,8 +255,6 @@ def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, byt
 
     def cache(found: re.Match) -> bytes:
         nonlocal changed
-        from .xlsx_patch import escape
-
         ref = found[1] + found[2]
         value, mark = wanted.get(ref, (None, b""))
         if value is None or mark not in found[4]:
