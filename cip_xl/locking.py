@@ -135,21 +135,29 @@ def _publish(lock: Path, record: dict) -> bool:
     private = lock.with_name(f"{lock.name}.{record['pid']}.{os.urandom(4).hex()}")
     try:
         private.write_text(json.dumps(record), encoding="utf-8")
-        try:
-            os.link(private, lock)
-            return True
-        except FileExistsError:
-            return False
-        except (OSError, NotImplementedError):
-            pass  # no hard links here (some network shares)
+        linked = _link(private, lock)
     finally:
         private.unlink(missing_ok=True)
+    if linked is not None:
+        return linked
     try:
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
         return False
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(record, handle)
+    return True
+
+
+def _link(private: Path, lock: Path) -> bool | None:
+    """Hard-link ``private`` as ``lock``: True once done, False if ``lock`` exists, None
+    where the file system has no hard links (some network shares)."""
+    try:
+        os.link(private, lock)
+    except FileExistsError:
+        return False
+    except (OSError, NotImplementedError):
+        return None
     return True
 
 
