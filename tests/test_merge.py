@@ -888,6 +888,25 @@ def test_a_lock_is_never_seen_without_its_holder(cycle):
     assert not lock.exists()
 
 
+def test_where_there_are_no_hard_links_the_lock_is_still_taken_once(cycle, monkeypatch):
+    """On a share without hard links the lock falls back to exclusive creation: it is
+    taken, names its holder, refuses a second taker and goes when released."""
+    from cip_xl.locking import plan_lock
+
+    def no_links(*args):
+        raise OSError(95, "Operation not supported")
+    monkeypatch.setattr("os.link", no_links)
+    plan_path, _ = cycle
+    lock = plan_path.with_name(f".{plan_path.name}.lock")
+    with plan_lock(plan_path, "merge"):
+        assert json.loads(lock.read_text(encoding="utf-8"))["pid"] == os.getpid()
+        with pytest.raises(cip_xl.PlanFileError) as second:
+            with plan_lock(plan_path, "merge"):
+                pass
+        assert second.value.finding.code == "plan-locked"
+    assert not lock.exists() and not list(plan_path.parent.glob(".*.lock.*"))
+
+
 def test_a_folder_the_lock_cannot_be_written_in_is_one_clear_message(cycle, monkeypatch):
     """A read-only folder (or a full drive) stops the merge before anything is written,
     with a message about the folder, not an internal error."""
