@@ -100,8 +100,8 @@ def plan_edits(plan: Plan, contract: Contract, book,
     full save is needed. Raises :class:`~cip_xl.xlsx_patch.PatchError` for XML this
     layer will not edit."""
     from .plan_read import find_header_row, find_sheet, table_layout, table_total_rows
-    from .plan_write import (LAYOUT_PROPERTY, layout_from_headers, layout_stamp,
-                             table_contents)
+    from .plan_write import (LAYOUT_PROPERTY, action_rows, layout_from_headers,
+                             layout_stamp, table_contents)
     from .sheet_tables import grown_tables
     from .status import refresh
     from .xlsx_patch import SheetXml, Styles
@@ -129,21 +129,27 @@ def plan_edits(plan: Plan, contract: Contract, book,
     # actions added since the plan was read (an approved new action) have no row yet,
     # and rows may have been typed in below the plan since its last full save: all go
     # below the others, laid out anew, and the ranges sized by the number of actions grow
+    # Each action read stays in its row, as in a full save of the file it was read
+    # from (blank rows left between themes, say, stay where they are)
     placed = len(plan.actions)
     while placed and plan.actions[placed - 1].row is None:
         placed -= 1
-    for existing in range(placed, max(placed - TYPED_ROWS, 0), -1):
+    rows = action_rows(plan, header_row, keep_rows=True)
+    if placed and (rows[0] != plan.actions[0].row or any(
+            a.row != r or r <= before
+            for a, r, before in zip(plan.actions[1:placed], rows[1:], rows))):
+        return None  # rows not in the order the sheet holds them: the full save's job
+    for at in range(placed, max(placed - TYPED_ROWS, 0), -1):
+        existing = rows[at - 1] - header_row
         if layout_stamp(plan, contract, layout, actions=existing) == stored_stamp:
-            break  # the number of actions the last full save laid out
+            break  # the rows the last full save laid out
     else:
         return None
-    for offset, action in enumerate(plan.actions[:placed], start=1):
-        if action.row != header_row + offset:
-            return None
     owned = sorted(set(by_key.values()) | set(by_extra.values()))
-    for row in range(header_row + placed + 1, plan_ws.max_row + 1):
+    taken = set(rows)
+    for row in range(header_row + 1, plan_ws.max_row + 1):
         # rows a full save would clear, or where the new actions go
-        if any(plan_ws.value(row, c) is not None for c in owned):
+        if row not in taken and any(plan_ws.value(row, c) is not None for c in owned):
             return None
 
     styles = Styles(book.part("xl/styles.xml"))
@@ -152,15 +158,17 @@ def plan_edits(plan: Plan, contract: Contract, book,
     # the Plan sheet
     sheet = SheetXml(book.part(book.sheet_part(plan_title)))
     edits = _plan_sheet_edits(plan, contract, layout, judgements, plan_ws, sheet, styles,
-                              new_from=header_row + existing + 1)
+                              rows, new_from=header_row + existing + 1)
     hidden = _hidden_cells(plan_ws.merged)
     if hidden and not hidden.isdisjoint(edits.cells):
         return None  # a value for a cell under merged cells: the full save explains
     if edits:
         replaced[book.sheet_part(plan_title)] = sheet.apply(edits, styles)
-    if existing < len(plan.actions):
+    laid_out = max(rows, default=header_row) - header_row
+    if existing < laid_out:
         _grow_ranges(book, replaced, plan_title, header_row, (owned[0], owned[-1]),
-                     existing, len(plan.actions), layout_stamp(plan, contract, layout))
+                     existing, laid_out,
+                     layout_stamp(plan, contract, layout, actions=laid_out))
 
     # the fixed-layout sheets
     unread = plan.source is not None and plan.source.audit_unread
@@ -542,8 +550,9 @@ class _RowCheck:
 
 
 def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
-                      new_from: int | None = None):
-    """The Plan sheet's edits. Rows from ``new_from`` on are new actions' rows (added,
+                      rows: list[int], new_from: int | None = None):
+    """The Plan sheet's edits, each action in its row of ``rows`` (see
+    :func:`cip_xl.plan_write.action_rows`). Rows from ``new_from`` on are new actions' rows (added,
     or typed in since the last full save): every cell a full save lays out is written
     there, blank ones too, in its column's style (that of the first action's row), as
     a full save does, without comparing."""
@@ -579,7 +588,7 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
             column_styles[index] = int(sheet.style_of(first, index) or 0)
         return column_styles[index]
 
-    for row, action in enumerate(plan.actions, start=first):
+    for row, action in zip(rows, plan.actions):
         laid_out = new_from is not None and row >= new_from
         changed_text = False
         raw = raw_rows[row - 1] if row <= len(raw_rows) else ()

@@ -119,13 +119,16 @@ def writable_cell(ws, row: int, column: int, value: object, what: str):
     raise HiddenByMerge(ws.title, cell.coordinate, merged, what)
 
 
-def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = None) -> None:
+def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = None,
+               keep_rows: bool = False) -> None:
     """Write ``plan`` into workbook ``wb``, creating any sheet of the contract it lacks.
 
     The computed columns (directorate, next due, RAG) are refreshed first, as of the
     plan's reporting date (``judgements`` from :func:`cip_xl.status.refresh` of ``plan``
     just made saves doing it again); the RAG column gets live formulas (see
-    :mod:`cip_xl.status_sheet`) in the contract's palette.
+    :mod:`cip_xl.status_sheet`) in the contract's palette. ``keep_rows``: ``wb`` is the
+    workbook the plan was read from, and its actions stay in their rows (see
+    :func:`action_rows`).
     """
     from .status import refresh
     from .status_sheet import install
@@ -133,7 +136,7 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
     if judgements is None:
         judgements = refresh(plan)
     plan_ws = _sheet(wb, contract.plan_sheet, 0)
-    layout = _write_plan_sheet(plan_ws, plan, contract)
+    layout = _write_plan_sheet(plan_ws, plan, contract, keep_rows)
     for key, spec, rows in table_contents(plan):
         if key == "settings":
             _write_settings(_sheet(wb, contract.sheet("settings")), plan, rows)
@@ -144,7 +147,8 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
     _validate_plan_sheet(plan_ws, plan, contract, layout)
     install(wb, plan, contract, judgements, layout, contract.palette)
     wb.active = wb.sheetnames.index(plan_ws.title)
-    _set_property(wb, LAYOUT_PROPERTY, layout_stamp(plan, contract, layout))
+    laid_out = last_action_row(plan, layout[0]) - layout[0]
+    _set_property(wb, LAYOUT_PROPERTY, layout_stamp(plan, contract, layout, laid_out))
 
 
 #: the custom document property holding :func:`layout_stamp` of the last full save
@@ -186,8 +190,9 @@ def layout_stamp(plan: Plan, contract: Contract, layout: tuple,
     sheet's columns and action rows (which size the dropdowns, conditional formats and
     filter), the lists behind the dropdowns, the Summary's themes and directorates,
     the palette and the sheet names. While it is unchanged, a save only has to change
-    cell values (see :mod:`cip_xl.plan_patch`). ``actions``: the number of action rows,
-    if not all of ``plan.actions`` (the layout before new actions were added)."""
+    cell values (see :mod:`cip_xl.plan_patch`). ``actions``: how many rows below the
+    header the actions reach (blank rows between them counted), if not one row for
+    each of ``plan.actions`` (the layout before new actions were added, say)."""
     import hashlib
 
     header_row, by_key, by_extra = layout
@@ -261,8 +266,45 @@ def layout_from_headers(header_row: int, cells: dict[int, object], plan: Plan,
     return header_row, by_key, by_extra
 
 
-def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> tuple:
-    """Write the Plan sheet; return its layout (see :func:`plan_layout`)."""
+def action_rows(plan: Plan, header_row: int, keep_rows: bool) -> list[int]:
+    """The row each of ``plan.actions`` is written in, in order.
+
+    ``keep_rows``: the Plan sheet written is the one the plan was read from, so each
+    action stays in the row it was read from (``Action.row``). Whatever a council keeps
+    beside its actions and cip-xl does not own — a note in a column with no heading, a
+    comment, a highlight, a blank row left between themes — stays beside the same action.
+    Actions without a row of their own (new ones) go below the last. Otherwise the
+    actions fill the rows below the header one after another."""
+    if not keep_rows:
+        return list(range(header_row + 1, header_row + 1 + len(plan.actions)))
+    rows: list[int | None] = []
+    taken: set[int] = set()
+    for action in plan.actions:
+        row = action.row
+        if isinstance(row, int) and row > header_row and row not in taken:
+            taken.add(row)
+            rows.append(row)
+        else:
+            rows.append(None)
+    following = max(taken, default=header_row) + 1
+    placed: list[int] = []
+    for row in rows:
+        if row is None:
+            row, following = following, following + 1
+        placed.append(row)
+    return placed
+
+
+def last_action_row(plan: Plan, header_row: int) -> int:
+    """The Plan sheet's last action row as written (``Action.row``), or the header row
+    when there are no actions; ranges sized by the actions (dropdowns, conditional
+    formats, the Summary's counts) reach it and the spare rows below."""
+    return max((a.row for a in plan.actions if a.row), default=header_row)
+
+
+def _write_plan_sheet(ws, plan: Plan, contract: Contract, keep_rows: bool = False) -> tuple:
+    """Write the Plan sheet; return its layout (see :func:`plan_layout`).
+    ``keep_rows``: see :func:`action_rows`."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -291,11 +333,10 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> tuple:
         cell.font, cell.fill = header_font, header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
-    last_row = header_row
+    rows = action_rows(plan, header_row, keep_rows)
+    last_row = max(rows, default=header_row)
     styles: dict[tuple, object] = {}
-    for offset, action in enumerate(plan.actions, start=1):
-        row = header_row + offset
-        last_row = row
+    for action, row in zip(plan.actions, rows):
         lines = 1
         for key, index in by_key.items():
             column = columns[key]
@@ -325,7 +366,10 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract) -> tuple:
                 set_value(cell, action.extra.get(header), schema.TEXT)
         ws.row_dimensions[row].height = min(409, 15 * lines)  # Excel's limit is 409
         action.row = row
-    for row in range(last_row + 1, ws.max_row + 1):  # actions removed since last save
+    taken = set(rows)
+    for row in range(header_row + 1, ws.max_row + 1):  # actions removed since last save
+        if row in taken:
+            continue
         for index in list(by_key.values()) + list(by_extra.values()):
             cell = writable_cell(ws, row, index, None, "")
             if cell is not None:
@@ -437,7 +481,7 @@ def _validate_plan_sheet(ws, plan: Plan, contract: Contract, layout: tuple) -> N
     from openpyxl.worksheet.datavalidation import DataValidation
 
     header_row, by_key, _ = layout
-    first, last = header_row + 1, header_row + len(plan.actions) + SPARE_ROWS
+    first, last = header_row + 1, last_action_row(plan, header_row) + SPARE_ROWS
     ws.data_validations.dataValidation = [
         dv for dv in ws.data_validations.dataValidation
         if not (dv.promptTitle or "").startswith("cip-xl")]
@@ -568,7 +612,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 "saves. Remove them or keep them in another workbook; nothing was "
                 "changed.", file=str(path)))
         try:
-            write_into(wb, plan, contract, judgements)
+            write_into(wb, plan, contract, judgements, keep_rows=source is not None and
+                       Path(source.file).resolve() == path.resolve())
         except HiddenByMerge as hidden:
             raise PlanFileError(Finding(
                 "merged-cells", ERROR,

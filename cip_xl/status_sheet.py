@@ -64,7 +64,7 @@ def install(wb, plan: Plan, contract: Contract, judgements: dict[str, Judgement]
     """
     from openpyxl.formatting.rule import FormulaRule
 
-    from .plan_write import writable_cell
+    from .plan_write import last_action_row, writable_cell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -74,14 +74,14 @@ def install(wb, plan: Plan, contract: Contract, judgements: dict[str, Judgement]
     ws = wb[_title(wb, contract.plan_sheet)]
     rag = letters["rag"]
     for offset, action in enumerate(plan.actions, start=1):
-        row = header_row + offset
+        row = action.row or header_row + offset  # as the Plan sheet was just written
         cell = writable_cell(ws, row, by_key["rag"], "=", f"Ref {action.ref}'s RAG formula")
         cell.value = rag_formula(row, letters)
         judgement = judgements.get(action.action_id)
         if judgement:
             cell.fill = PatternFill("solid", fgColor=palette[judgement.verdict.word])
         cell.font = Font(bold=True)
-    last = header_row + len(plan.actions) + SPARE_ROWS
+    last = last_action_row(plan, header_row) + SPARE_ROWS
     target = f"{rag}{header_row + 1}:{rag}{last}"
     ws.conditional_formatting = _without(ws.conditional_formatting, rag)
     for verdict in VERDICTS:

@@ -1295,3 +1295,67 @@ def test_the_summary_counts_are_cached_for_readers_that_do_not_calculate(
     cip_xl.refresh_status(example_path, as_of=date(2027, 3, 31))  # and a quarter later
     again = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Summary")
     assert again.to_python()[0][0] == "Status of actions as at 31/03/2027"
+
+
+@pytest.mark.parametrize("blank_rows", [[5], [12, 25, 26]], ids=["one", "three"])
+def test_blank_rows_between_actions_stay_and_what_is_beside_an_action_stays_with_it(
+        example_path, tmp_path, outcomes, monkeypatch, blank_rows):
+    """Councils leave blank rows between themes, and keep notes beside actions in
+    columns cip-xl does not know, or as comments. Every save — patched or full, the
+    merge's or an approval's — keeps each action in its row, so those notes stay
+    beside the action they are about; the blank rows stay blank."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    for row in blank_rows:  # as a council does in Excel, between themes
+        heights = {n: d.height for n, d in ws.row_dimensions.items() if n >= row}
+        ws.insert_rows(row)
+        for number, height in sorted(heights.items(), reverse=True):
+            ws.row_dimensions[number + 1].height = height  # as Excel moves them
+        ws.row_dimensions[row].height = None
+    heads = {c.value: c.column for c in ws[1]}
+    note = ws.max_column + 2  # a column with no heading
+    for row in range(2, ws.max_row + 1):
+        ref = ws.cell(row, heads["Ref"]).value
+        if ref:
+            ws.cell(row, note).value = f"note on {ref}"
+            ws.cell(row, heads["Ref"]).comment = openpyxl.comments.Comment(
+                f"comment on {ref}", "IM")
+    wb.save(example_path)
+
+    patched, full_result, full = _merge_both_ways(example_path, tmp_path, monkeypatch)
+    assert outcomes[-2:] == [True, True]  # issuing and merging, each patched
+    assert patched.saved and full_result.saved
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+
+    last = openpyxl.load_workbook(example_path)["Plan"].max_row
+
+    def check(path, blank):
+        ws = openpyxl.load_workbook(path)["Plan"]
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python()
+        seen = 0
+        for number, values in enumerate(rows[1:last], start=2):
+            ref = values[heads["Ref"] - 1]
+            if number in blank:
+                assert not any(str(v).strip() for v in values), number
+                continue
+            if not ref:
+                continue
+            seen += 1
+            assert values[note - 1] == f"note on {ref}"
+            assert ws.cell(number, heads["Ref"]).comment.text == f"comment on {ref}"
+            assert ws.cell(number, heads["RAG"]).value.startswith(f"=IF($J{number}=")
+            assert values[heads["RAG"] - 1]  # its verdict cached for readers
+        return seen
+
+    assert check(example_path, blank_rows) == check(full, blank_rows) == 40
+
+    _approve_new_action(example_path, tmp_path / "again")
+    assert outcomes[-1] is True
+    added = cip_xl.load_plan(example_path).actions[-1]
+    assert (added.key_action, added.row) == ("Trial a garden waste app", last + 1)
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    ends = {str(dv.sqref).split(":")[-1] for dv in ws.data_validations.dataValidation
+            if (dv.promptTitle or "").startswith("cip-xl")}
+    assert {int(end.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for end in ends} == \
+        {last + 1 + 500}  # the dropdowns reach the new row and the spare rows below
+    assert check(example_path, blank_rows) == 40
