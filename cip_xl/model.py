@@ -216,6 +216,10 @@ class PlanSource:
     #: its Action ID column or one of its sheets of records has gone, and a save would
     #: make that for good (``action-ids-missing``, ``sheet-deleted``) — or None
     do_not_save: Finding | None = None
+    #: rows below the Plan sheet's header that hold something but were not read as
+    #: actions (a heading typed in a row of its own, a table's total row): a save of
+    #: the same file leaves them as they are and puts new actions below them
+    left_rows: frozenset[int] = frozenset()
 
     def cell(self, key: str, row: int | None) -> str | None:
         """The A1 address of column ``key`` in ``row``, or ``None`` if unknown."""

@@ -146,7 +146,7 @@ def plan_edits(plan: Plan, contract: Contract, book,
     else:
         return None
     owned = sorted(set(by_key.values()) | set(by_extra.values()))
-    taken = set(rows)
+    taken = set(rows) | (plan.source.left_rows if plan.source is not None else set())
     for row in range(header_row + 1, plan_ws.max_row + 1):
         # rows a full save would clear, or where the new actions go
         if row not in taken and any(plan_ws.value(row, c) is not None for c in owned):

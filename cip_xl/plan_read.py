@@ -233,6 +233,7 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
     sums = {row_of(f.cell) for f in totals if f.sheet == plan_sheet}  # not actions
 
     rows = _fast_rows if hasattr(ws, "raw_rows") else _cell_rows
+    left = set(sums)  # rows that are not actions: a save leaves them alone
     for row_number, values, extra, ready in rows(ws, header_row, index_to_key,
                                                  index_to_extra):
         if row_number in sums:
@@ -248,11 +249,14 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
             value = cell if cell.__class__ in _READY else cell.value
             if key in ("ref", "theme", "objective", "key_action") and isinstance(value, str):
                 findings.append(Finding(
-                    "heading-row", ERROR,
-                    f"Row {row_number} holds only '{_text(value)[:60]}'. Themes and "
-                    "headings belong in the Theme column of each action, not in rows of "
-                    "their own; delete the row or complete it as an action.",
+                    "heading-row", WARNING,
+                    f"Row {row_number} holds only '{_text(value)[:60]}', so it is read "
+                    "as a heading, not an action, and left as it is. Headings in rows of "
+                    "their own get in the way of sorting and filtering; the Theme column "
+                    "of each action says the same. If it is meant to be an action, "
+                    "complete the row.",
                     file, plan_sheet, f"{columns[key]}{row_number}"))
+                left.add(row_number)
                 continue
         if ready is not None:  # nothing to look at twice: the action in one call
             action = Action(row=row_number, action_id=ready.pop("action_id", ""),
@@ -262,6 +266,7 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         else:
             action = _read_action(values, extra, row_number, file, plan_sheet, findings)
         plan.actions.append(action)
+    source.left_rows = frozenset(left)
 
     plan.officers = _read_officers(wb, contract, file, findings)
     plan.themes = _read_themes(wb, contract, file, findings)

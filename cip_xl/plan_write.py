@@ -272,13 +272,15 @@ def action_rows(plan: Plan, header_row: int, keep_rows: bool) -> list[int]:
     ``keep_rows``: the Plan sheet written is the one the plan was read from, so each
     action stays in the row it was read from (``Action.row``). Whatever a council keeps
     beside its actions and cip-xl does not own — a note in a column with no heading, a
-    comment, a highlight, a blank row left between themes — stays beside the same action.
-    Actions without a row of their own (new ones) go below the last. Otherwise the
-    actions fill the rows below the header one after another."""
+    comment, a highlight, a blank row left between themes — stays beside the same action,
+    and the rows read as something else (``PlanSource.left_rows``: a heading) stay as
+    they are. Actions without a row of their own (new ones) go below all those.
+    Otherwise the actions fill the rows below the header one after another."""
     if not keep_rows:
         return list(range(header_row + 1, header_row + 1 + len(plan.actions)))
     rows: list[int | None] = []
-    taken: set[int] = set()
+    left = plan.source.left_rows if plan.source is not None else frozenset()
+    taken: set[int] = set(left)
     for action in plan.actions:
         row = action.row
         if isinstance(row, int) and row > header_row and row not in taken:
@@ -334,6 +336,7 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract, keep_rows: bool = Fals
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
     rows = action_rows(plan, header_row, keep_rows)
+    left = plan.source.left_rows if keep_rows and plan.source is not None else frozenset()
     last_row = max(rows, default=header_row)
     styles: dict[tuple, object] = {}
     for action, row in zip(plan.actions, rows):
@@ -366,7 +369,7 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract, keep_rows: bool = Fals
                 set_value(cell, action.extra.get(header), schema.TEXT)
         ws.row_dimensions[row].height = min(409, 15 * lines)  # Excel's limit is 409
         action.row = row
-    taken = set(rows)
+    taken = set(rows) | left  # a heading in a row of its own is not cleared
     for row in range(header_row + 1, ws.max_row + 1):  # actions removed since last save
         if row in taken:
             continue

@@ -1359,3 +1359,37 @@ def test_blank_rows_between_actions_stay_and_what_is_beside_an_action_stays_with
     assert {int(end.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for end in ends} == \
         {last + 1 + 500}  # the dropdowns reach the new row and the spare rows below
     assert check(example_path, blank_rows) == 40
+
+
+@pytest.mark.parametrize("patched", [True, False], ids=["patched", "full save"])
+def test_a_heading_typed_in_a_row_of_its_own_is_kept(example_path, tmp_path, monkeypatch,
+                                                      outcomes, patched):
+    """A theme's heading in a row of its own, as in a Word appendix, is read as a
+    heading — a warning, not an action — and every save leaves it where it is: the
+    merge's, and an approval's, whose new action goes below a heading left at the end
+    for a theme with no actions yet."""
+    if not patched:
+        monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    ws.insert_rows(2)
+    ws.cell(2, heads["Ref"]).value = "Theme 1: Managing our finances"
+    end = ws.max_row + 1
+    ws.cell(end, heads["Theme"]).value = "Places and communities: new this year"
+    wb.save(example_path)
+    report = cip_xl.validate(example_path)
+    assert [(f.code, f.severity, f.cell) for f in report.findings
+            if f.code == "heading-row"] == [("heading-row", "warning", "A2"),
+                                            ("heading-row", "warning", f"B{end}")]
+
+    _approve_new_action(example_path, tmp_path / "returns")
+    assert set(outcomes) == ({True} if patched else set())  # (the spy was replaced)
+    values = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    assert values[1][heads["Ref"] - 1] == "Theme 1: Managing our finances"
+    assert not any(values[1][c - 1] for c in heads.values() if c != heads["Ref"])
+    assert values[end - 1][heads["Theme"] - 1] == "Places and communities: new this year"
+    assert values[end][heads["Key action"] - 1] == "Trial a garden waste app"
+    assert values[2][heads["Ref"] - 1] == "1.1"  # the first action, where it was
+    plan = cip_xl.load_plan(example_path)
+    assert len(plan.actions) == 41 and 2 not in {a.row for a in plan.actions}

@@ -81,7 +81,7 @@ def test_heading_rows_and_formulas_and_excel_errors(example_path):
     ws["F4"] = "#REF!"
     wb.save(example_path)
     codes = _codes(cip_xl.validate(example_path))
-    assert codes[("heading-row", "B2")] == "error"
+    assert codes[("heading-row", "B2")] == "warning"  # read as a heading, kept
     assert codes[("formula-in-cell", "L3")] == "warning"
     assert codes[("excel-error", "F4")] == "error"
 
