@@ -570,7 +570,7 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     visible_text = {key for key, column in columns.items()
                     if not column.hidden and column.kind != schema.COMPUTED}
     edits = SheetEdits()
-    first = header_row + 1
+    first = rows[0] if rows else header_row + 1  # the first action's row: its styles
     formulas = ws.formulas
     rag_text = rag_formula(_ROW_MARK, letters)  # one formula, its row filled in per row
     rag_xml = escape(rag_text[1:])
