@@ -220,6 +220,11 @@ class PlanSource:
     #: actions (a heading typed in a row of its own, a table's total row): a save of
     #: the same file leaves them as they are and puts new actions below them
     left_rows: frozenset[int] = frozenset()
+    #: the row each record of a sheet of records was read from, in the order read, by
+    #: sheet key ("officers", "audit"...): a save of the same file writes each record
+    #: back into its row, so a council's own cells beside it stay beside it
+    #: (:func:`cip_xl.plan_write.record_rows`)
+    record_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def cell(self, key: str, row: int | None) -> str | None:
         """The A1 address of column ``key`` in ``row``, or ``None`` if unknown."""

@@ -101,7 +101,7 @@ def plan_edits(plan: Plan, contract: Contract, book,
     layer will not edit."""
     from .plan_read import find_header_row, find_sheet, table_layout, table_total_rows
     from .plan_write import (LAYOUT_PROPERTY, action_rows, layout_from_headers,
-                             layout_stamp, table_contents)
+                             layout_stamp, record_rows, table_contents)
     from .sheet_tables import grown_tables
     from .status import refresh
     from .xlsx_patch import SheetXml, Styles
@@ -190,13 +190,15 @@ def plan_edits(plan: Plan, contract: Contract, book,
         if kept and kept == len(rows):
             continue  # the trail as read, nothing added: not even its XML to look at
         table = SheetXml(book.part(book.sheet_part(title)))
-        edits = _table_edits(ws, table, rows, styles, key, columns, first=kept + 2)
+        at, clear = record_rows(plan, key, len(rows), keep_rows=True)
+        edits = _table_edits(ws, table, rows, styles, key, columns, at, clear, kept)
         if edits:
             replaced[book.sheet_part(title)] = table.apply(edits)
             # rows added: a table or a filter a council put over the rows grows
-            replaced.update(grown_tables(book, title, 1, len(rows) + 1,
+            last_row = max(at, default=1) if at is not None else len(rows) + 1
+            replaced.update(grown_tables(book, title, 1, last_row,
                                          min(columns), max(columns))[1])
-            _grow_log_filter(book, replaced, title, len(rows) + 1, columns)
+            _grow_log_filter(book, replaced, title, last_row, columns)
     summary = _summary_results(book, plan, judgements, replaced)
     if summary is not None:
         replaced[summary[0]] = summary[1]
@@ -690,10 +692,13 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
     _grow_log_filter(book, replaced, title, last + len(rows), columns)
 
 
-def _table_edits(ws, sheet, rows, styles, key, columns: tuple[int, ...], first: int = 2):
+def _table_edits(ws, sheet, rows, styles, key, columns: tuple[int, ...],
+                 at: list[int] | None = None, clear: set[int] | None = None, kept: int = 0):
     """Edits making the log or list sheet ``ws`` hold ``rows`` from row 2, each value in
-    its heading's column of ``columns``; rows before ``first`` are known to hold theirs
-    already."""
+    its heading's column of ``columns``, and the rows below cleared — or, with ``at``
+    and ``clear`` (see :func:`cip_xl.plan_write.record_rows`), each of ``rows`` in its
+    row of ``at`` and the rows ``clear`` cleared. The first ``kept`` of ``rows`` are
+    known to be in their rows already."""
     from .xlsx_patch import CellEdit, SheetEdits
 
     edits = SheetEdits()
@@ -702,8 +707,11 @@ def _table_edits(ws, sheet, rows, styles, key, columns: tuple[int, ...], first: 
     check = _RowCheck(list(columns), set())
     padding = (None,) * width
     new_styles: dict[tuple, int] = {}
-    for r in range(first, max(len(rows) + 2, ws.max_row + 1)):
-        values = rows[r - 2] if r - 2 < len(rows) else ()
+    if at is None:
+        at = range(2, len(rows) + 2)
+        clear = range(len(rows) + 2, ws.max_row + 1)
+    places = list(zip(at[kept:], rows[kept:])) + [(r, ()) for r in sorted(clear or ())]
+    for r, values in places:
         values = tuple(values[:width]) + padding[len(values):]
         raw = raw_rows[r - 1] if r <= len(raw_rows) else ()
         special = special_rows.get(r)

@@ -154,19 +154,21 @@ def _read_again(wb, path: Path, contract: Contract, audit: bool = True) -> PlanR
     return reading
 
 
-def read_audit(path: str | Path, contract: Contract) -> list[AuditEntry]:
-    """The entries of the Audit sheet of the plan at ``path``."""
+def read_audit(path: str | Path, contract: Contract,
+               at: list[int] | None = None) -> list[AuditEntry]:
+    """The entries of the Audit sheet of the plan at ``path``; ``at``, if given, gets
+    the row number of each."""
     from .fastbook import FastWorkbook
 
     wb = FastWorkbook(Path(path))
     try:
-        return _read_audit(wb, contract)
+        return _read_audit(wb, contract, at)
     finally:
         wb.close()
 
 
-def _read_audit(wb, contract: Contract) -> list[AuditEntry]:
-    return [AuditEntry(*r) for r in _rows(wb, contract.sheet("audit"), schema.AUDIT)]
+def _read_audit(wb, contract: Contract, at: list[int] | None = None) -> list[AuditEntry]:
+    return [AuditEntry(*r) for r in _rows(wb, contract.sheet("audit"), schema.AUDIT, at)]
 
 
 def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading:
@@ -271,20 +273,27 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
     plan.officers = _read_officers(wb, contract, file, findings)
     plan.themes = _read_themes(wb, contract, file, findings)
     plan.settings = _read_settings(wb, contract, file, findings)
+    at: dict[str, list[int]] = {key: [] for key in _ROWS_KEPT}
     plan.review_log = [ReviewEntry(*(_day(v) if v is not None else "" for v in r[:6]))
-                       for r in _rows(wb, contract.sheet("review_log"), schema.REVIEW_LOG)]
+                       for r in _rows(wb, contract.sheet("review_log"), schema.REVIEW_LOG,
+                                      at["review_log"])]
     if audit:
-        plan.audit = _read_audit(wb, contract)
+        plan.audit = _read_audit(wb, contract, at["audit"])
     else:
         source.audit_unread = True
+        del at["audit"]
     plan.change_requests = [
         ChangeRequest(*[(_text(v) if i in (0, 2, 3, 4, 5, 7, 8, 9, 11, 13, 14) else
                          v if i == 1 else _day(v)) for i, v in enumerate(r[:15])])
-        for r in _rows(wb, contract.sheet("change_requests"), schema.CHANGE_REQUESTS)]
+        for r in _rows(wb, contract.sheet("change_requests"), schema.CHANGE_REQUESTS,
+                       at["change_requests"])]
     plan.returns_log = [
         ReturnRecord(_text(r[0]), _text(r[1]), int(r[2] or 0), _day_time(r[3]), _text(r[4]),
                      int(r[5] or 0), _day_time(r[6]), _text(r[7]))
-        for r in _rows(wb, contract.sheet("returns"), schema.RETURNS_LOG)]
+        for r in _rows(wb, contract.sheet("returns"), schema.RETURNS_LOG, at["returns"])]
+    at["officers"] = [o.row for o in plan.officers]
+    at["themes"] = [t.row for t in plan.themes]
+    source.record_rows = {key: tuple(rows) for key, rows in at.items()}
     source.sheets = {key: find_sheet(wb, contract.sheet(key)) or ""
                      for key in contract.sheet_names}
     if not plan.settings.plan_id:
@@ -558,11 +567,11 @@ def find_sheet(wb, name: str) -> str | None:
     return None
 
 
-def _rows(wb, name: str, spec: schema.SheetSpec) -> list[tuple]:
+def _rows(wb, name: str, spec: schema.SheetSpec, at: list[int] | None = None) -> list[tuple]:
     """The rows below the headings of log sheet ``name`` that hold anything in its
     columns, as tuples of their values in ``spec``'s order (blank as None), each column
     found by its heading (:func:`table_layout`; by position if they cannot be, which
-    validation reports)."""
+    validation reports). ``at``, if given, gets the row number of each, in order."""
     title = find_sheet(wb, name)
     if title is None:
         return []
@@ -571,25 +580,30 @@ def _rows(wb, name: str, spec: schema.SheetSpec) -> list[tuple]:
     first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
     layout = table_layout(tuple(first), spec) or tuple(range(1, width + 1))
     if hasattr(ws, "raw_rows") and not ws.special_rows():
-        return _raw_log_rows(ws.raw_rows(), layout)
-    return _log_rows(ws.iter_rows(min_row=2, max_col=max(layout), values_only=True), layout)
+        return _raw_log_rows(ws.raw_rows(), layout, at)
+    return _log_rows(ws.iter_rows(min_row=2, max_col=max(layout), values_only=True), layout,
+                     at)
 
 
-def _log_rows(rows, layout: tuple[int, ...]) -> list[tuple]:
-    """:func:`_rows` of ``rows`` (each a sequence of values from column A)."""
+def _log_rows(rows, layout: tuple[int, ...], at: list[int] | None = None) -> list[tuple]:
+    """:func:`_rows` of ``rows`` (each a sequence of values from column A, the first
+    from row 2)."""
     width = max(layout)
     padding = (None,) * width
     pick = itemgetter(*(c - 1 for c in layout)) if len(layout) > 1 else \
         (lambda row: (row[layout[0] - 1],))
     found = []
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         values = pick(tuple(row[:width]) + padding[len(row):])
         if any(v is not None and (v.__class__ is not str or v.strip()) for v in values):
             found.append(values)
+            if at is not None:
+                at.append(number)
     return found
 
 
-def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...]) -> list[tuple]:
+def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...],
+                  at: list[int] | None = None) -> list[tuple]:
     """:func:`_rows` from a sheet's raw rows (no formulas or error values in it): text
     as it is, anything else as openpyxl gives it — the Audit sheet of a plan some years
     old holds tens of thousands of rows."""
@@ -598,17 +612,24 @@ def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...]) -> list[tuple]:
     width = len(layout)
     if layout != tuple(range(1, width + 1)):  # columns moved by the council
         return _log_rows(([v if v.__class__ is str and v else plain_value(v) for v in raw]
-                          for raw in raw_rows[1:]), layout)
+                          for raw in raw_rows[1:]), layout, at)
     rows = []
     padding = (None,) * width
-    for raw in raw_rows[1:]:  # cip-xl's own order: no picking, one pass per row
-        values = [v if v.__class__ is str and v else plain_value(v) for v in raw[:width]]
+    for number, raw in enumerate(raw_rows[1:], start=2):  # cip-xl's own order: no
+        values = [v if v.__class__ is str and v else plain_value(v)  # picking, one pass
+                  for v in raw[:width]]
         for v in values:
             if v is not None and (v.__class__ is not str or not v.isspace()):
                 rows.append(tuple(values) + padding[len(values):])
+                if at is not None:
+                    at.append(number)
                 break
     return rows
 
+
+#: the sheets of records whose rows a save of the same file keeps
+#: (``PlanSource.record_rows``)
+_ROWS_KEPT = ("officers", "themes", "review_log", "audit", "change_requests", "returns")
 
 #: how many Plan columns are computed or the Action ID
 _MOST_COMPUTED = sum(1 for c in schema.PLAN_COLUMNS

@@ -141,7 +141,8 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
         if key == "settings":
             _write_settings(_sheet(wb, contract.sheet("settings")), plan, rows)
         else:
-            _write_table(_sheet(wb, contract.sheet(key)), spec, rows)
+            _write_table(_sheet(wb, contract.sheet(key)), spec, rows,
+                         *record_rows(plan, key, len(rows), keep_rows))
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
     _validate_plan_sheet(plan_ws, plan, contract, layout)
@@ -406,11 +407,48 @@ def wrapped_lines(text: str, width: float) -> int:
     return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
-def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:
+def record_rows(plan: Plan, key: str, count: int,
+                keep_rows: bool) -> tuple[list[int] | None, set[int] | None]:
+    """Where the ``count`` records of sheet ``key`` go, in :func:`table_contents`'s
+    order, and which rows to clear: ``(None, None)`` for one after another from row 2,
+    the rows below cleared (a new workbook, another file, the Settings sheet).
+
+    ``keep_rows`` (the workbook the plan was read from): each record goes back into the
+    row it was read from (``PlanSource.record_rows``) — an officer or a theme wherever
+    it is now in the list, a log's entries in turn — so that a council's own cells
+    beside it (a Phone column, a note) stay beside it, and blank rows left between
+    records stay blank. New records go below the last row read; the rows of records
+    gone are cleared, and nothing else."""
+    source = plan.source
+    read = source.record_rows.get(key) if keep_rows and source is not None else None
+    if read is None:
+        return None, None
+    if key == "officers":
+        own: list = [o.row for o in plan.officers]
+    elif key == "themes":
+        own = [t.row for t in sorted(plan.themes, key=lambda t: t.order)]
+    else:  # logs grow at the end: the first records are the ones read, in order
+        own = list(read[:count]) + [None] * (count - len(read))
+    known = set(read)
+    taken: set[int] = set()
+    rows: list[int] = []
+    following = max(read, default=1) + 1
+    for row in own:
+        if row in known and row not in taken:
+            taken.add(row)
+        else:
+            row, following = following, following + 1
+        rows.append(row)
+    return rows, known - taken
+
+
+def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
+                 at: list[int] | None = None, clear: set[int] | None = None) -> None:
     """Write ``rows`` into fixed-layout sheet ``ws`` from row 2, each value under its
     heading wherever the council has moved it (:func:`cip_xl.plan_read.table_layout`;
     :func:`save_plan` refuses a sheet whose headings cannot all be found), clearing
-    the rows below in those columns only."""
+    the rows below in those columns only. ``at`` and ``clear``: the row of each of
+    ``rows`` instead, and the rows to clear (see :func:`record_rows`)."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -426,16 +464,20 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple]) -> None:
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         if width is not None:
             ws.column_dimensions[get_column_letter(column)].width = width
-    for r, values in enumerate(rows, start=2):
+    if at is None:
+        at = list(range(2, len(rows) + 2))
+        clear = set(range(len(rows) + 2, ws.max_row + 1))
+    for r, values in zip(at, rows):
         for column, value in zip(layout, values):
             set_value(ws.cell(r, column), value, "value")  # numbers stay numbers
-    for r in range(len(rows) + 2, ws.max_row + 1):
+    for r in sorted(clear or ()):
         for column in layout:
             ws.cell(r, column).value = None
     first, last = min(layout), max(layout)
-    fit_tables(ws, 1, len(rows) + 1, first, last)
+    last_row = max(at, default=1)
+    fit_tables(ws, 1, last_row, first, last)
     if ws.auto_filter.ref:  # a council's filter over the rows: grown with them
-        ws.auto_filter.ref = fitted_ref(ws.auto_filter.ref, 1, len(rows) + 1, first,
+        ws.auto_filter.ref = fitted_ref(ws.auto_filter.ref, 1, last_row, first,
                                         last) or ws.auto_filter.ref
     ws.freeze_panes = "A2"
 
@@ -537,7 +579,9 @@ def _read_audit_first(plan: Plan, contract: Contract) -> None:
     those added since, for a plan read without its audit trail."""
     from .plan_read import read_audit
 
-    plan.audit[:0] = read_audit(plan.source.file, contract)
+    at: list[int] = []
+    plan.audit[:0] = read_audit(plan.source.file, contract, at)
+    plan.source.record_rows["audit"] = tuple(at)
     plan.source.audit_unread = False
 
 

@@ -1409,3 +1409,53 @@ def test_a_heading_typed_in_a_row_of_its_own_is_kept(example_path, tmp_path, mon
     assert values[2][heads["Ref"] - 1] == "1.1"  # the first action, where it was
     plan = cip_xl.load_plan(example_path)
     assert len(plan.actions) == 41 and 2 not in {a.row for a in plan.actions}
+
+
+@pytest.mark.parametrize("patched", [True, False], ids=["patched", "full save"])
+def test_records_stay_in_their_rows_beside_a_councils_own_cells(example_path, tmp_path,
+                                                                monkeypatch, outcomes,
+                                                                patched):
+    """On the sheets of records, a council keeps its own columns beside cip-xl's (a
+    Phone beside each officer, a note beside each change request) and clears a row's
+    contents rather than deleting it. Every save writes each record back into its row,
+    so the council's cells stay beside the record they are about; the cleared rows stay
+    blank, new records go below the last, and a theme listed out of order stays put."""
+    if not patched:
+        monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+    _merge_and_approve(example_path, tmp_path / "first")  # change requests to keep
+    wb = openpyxl.load_workbook(example_path)
+    officers, requests, themes = wb["Officers"], wb["Change requests"], wb["Themes"]
+    officers["G1"] = "Phone"
+    for row in range(2, officers.max_row + 1):
+        officers.cell(row, 7).value = f"phone of {officers.cell(row, 1).value}"
+    _insert_blank_rows(officers, [4])  # a gap between directorates
+    officers["G4"] = "new starter due in January"
+    asked = requests.max_row - 1
+    requests["Q1"] = "SMT view"
+    for row in range(2, requests.max_row + 1):
+        requests.cell(row, 17).value = f"view on {requests.cell(row, 1).value}"
+    _insert_blank_rows(requests, [2])  # a gap above the first
+    themes["D1"] = "Portfolio holder"
+    if not patched:  # (a new order of themes is a new layout: the full save's)
+        themes["A2"], themes["A3"] = 2, 1  # listed out of order
+    for row in range(2, themes.max_row + 1):
+        themes.cell(row, 4).value = f"holder for {themes.cell(row, 2).value}"
+    wb.save(example_path)
+
+    _approve_new_action(example_path, tmp_path / "second")
+    assert set(outcomes) == ({True} if patched else set()), outcomes
+
+    book = CalamineWorkbook.from_path(str(example_path))
+    rows = book.get_sheet_by_name("Officers").to_python()
+    assert rows[3][:5] == [""] * 5 and rows[3][6] == "new starter due in January"
+    assert all(r[6] == f"phone of {r[0]}" for r in rows[1:] if r[0])
+    rows = book.get_sheet_by_name("Change requests").to_python()
+    assert rows[1][:15] == [""] * 15  # the gap, still there
+    assert len([r for r in rows[1:] if r[0]]) > asked  # the new requests, below
+    assert all(r[16] == f"view on {r[0]}" for r in rows[2:asked + 2])
+    assert all(r[16] == "" for r in rows[asked + 2:])
+    rows = book.get_sheet_by_name("Themes").to_python()
+    assert [r[0] for r in rows[1:3]] == ([1, 2] if patched else [2, 1])  # not sorted
+    assert all(r[3] == f"holder for {r[1]}" for r in rows[1:] if r[1])
+    plan = cip_xl.load_plan(example_path)
+    assert 4 not in {o.row for o in plan.officers}

@@ -517,11 +517,11 @@ def test_a_percent_that_is_not_finite_is_written_as_text(tmp_path):
 
 
 def test_numbers_written_where_dates_were_show_as_numbers(example_path):
-    """A row inserted by hand in Settings (a note), or a gap closed in the audit trail,
-    moves values onto cells formatted for other values. A full save writes the amber
-    window's 30 where the reporting date's format was: it must read back as 30, not
-    30/01/1900 (which validation then called "not a whole number"), and a trail's
-    number where a date was likewise; a council's own currency format is kept."""
+    """A row inserted by hand in Settings (a note) moves values onto cells formatted
+    for other values. A full save writes the amber window's 30 where the reporting
+    date's format was: it must read back as 30, not 30/01/1900 (which validation then
+    called "not a whole number"); a council's own currency format is kept. A gap left
+    in the audit trail stays where it is, each entry in its row."""
     from datetime import datetime
 
     from cip_xl.model import AuditEntry
@@ -549,7 +549,8 @@ def test_numbers_written_where_dates_were_show_as_numbers(example_path):
     assert not [f for f in cip_xl.validate(example_path).findings
                 if f.code == "setting-not-number"]
     trail = book.get_sheet_by_name("Audit").to_python()
-    assert [row[5:7] for row in trail[1:3]] == [[date(2026, 4, 1), date(2026, 7, 1)],
+    assert [row[5:7] for row in trail[1:4]] == [["", ""],
+                                                [date(2026, 4, 1), date(2026, 7, 1)],
                                                 [20, 40]]
     assert openpyxl.load_workbook(example_path)["Officers"]["F2"].number_format == \
         '"£"#,##0'
