@@ -105,7 +105,7 @@ def refresh_status(book=None):
         for judgement in result.judgements.values():
             words[judgement.verdict.word] = words.get(judgement.verdict.word, 0) + 1
         summary = ", ".join(f"{n} {w.lower()}" for w, n in words.items())
-        return [], f"Status as at {result.as_of:%d/%m/%Y}: {summary}."
+        return result.findings, f"Status as at {result.as_of:%d/%m/%Y}: {summary}."
     return _run("status", work, book, rewrites=True)
 
 

@@ -142,6 +142,9 @@ class StatusResult:
     backup: Path | None = None
     #: False when the workbook already held exactly this (it was then left untouched)
     saved: bool = True
+    #: what the save replaced and the manager may want to know: traffic lights typed
+    #: over by hand (``rag-typed-over``)
+    findings: list = field(default_factory=list)
 
 
 def refresh_status(path: str | Path, as_of: date | None = None,
@@ -171,8 +174,9 @@ def refresh_status(path: str | Path, as_of: date | None = None,
         judgements = refresh(plan)
         backup = write(plan, path, contract, workbook=reading.workbook,
                        judgements=judgements)
+    replaced = [f for f in reading.findings if f.code == "rag-typed-over"]
     return StatusResult(plan, judgements, plan.settings.reporting_date, backup,
-                        saved=backup is not None)
+                        saved=backup is not None, findings=replaced)
 
 
 def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,

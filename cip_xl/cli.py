@@ -169,6 +169,8 @@ def status(plan, as_of, verbose, profile) -> None:
             judgement = result.judgements[action.action_id]
             table.add_row(action.ref, judgement.label, judgement.reason, action.lead_officer)
         Console().print(table)
+    if result.findings:
+        _print_findings(result.findings, title="Replaced by the traffic lights' formula")
     if not result.saved:
         click.echo(f"{plan} already shows these traffic lights; it was left as it was.")
         return

@@ -269,6 +269,7 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
             action = _read_action(values, extra, row_number, file, plan_sheet, findings)
         plan.actions.append(action)
     source.left_rows = frozenset(left)
+    findings += _typed_over(plan, contract, file, plan_sheet, columns.get("rag"))
 
     plan.officers = _read_officers(wb, contract, file, findings)
     plan.themes = _read_themes(wb, contract, file, findings)
@@ -625,6 +626,37 @@ def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...],
                     at.append(number)
                 break
     return rows
+
+
+#: how many traffic lights typed over are named one by one; more are one finding
+_TYPED_OVER_NAMED = 5
+
+
+def _typed_over(plan: Plan, contract: Contract, file: str, sheet: str,
+                letter: str | None) -> list[Finding]:
+    """Warnings for the RAG cells holding a value instead of cip-xl's formula — typed
+    over by hand, or pasted as values — which the next save replaces: one per cell, or
+    one for them all when there are many. (A value read from a RAG cell is kept in
+    ``Action.rag`` until :func:`cip_xl.status.refresh` gives the verdict.)"""
+    typed = [a for a in plan.actions if isinstance(a.rag, str) and a.rag.strip()]
+    if not typed or letter is None:
+        return []
+    header = contract.column("rag").header
+    advice = ("cip-xl works each traffic light out from the Status, % complete, dates "
+              "and last update, and every save puts its formula back (the value typed "
+              "stays in the backup). To change a traffic light, change those (the "
+              "Status, say); to keep a note, use a column of your own.")
+    if len(typed) <= _TYPED_OVER_NAMED:
+        return [Finding("rag-typed-over", WARNING,
+                        f"{header} of Ref {a.ref or a.row} holds '{_text(a.rag)[:40]}', "
+                        f"typed over cip-xl's formula. {advice}",
+                        file, sheet, f"{letter}{a.row}", a.ref or None) for a in typed]
+    first = typed[0]
+    return [Finding("rag-typed-over", WARNING,
+                    f"{len(typed)} cells of the {header} column hold values (from "
+                    f"{letter}{first.row}: '{_text(first.rag)[:40]}') instead of cip-xl's "
+                    f"formula: typed over, or pasted as values. {advice}",
+                    file, sheet, f"{letter}{first.row}")]
 
 
 #: the sheets of records whose rows a save of the same file keeps

@@ -239,3 +239,32 @@ def test_a_lead_officer_set_in_code_as_a_number_reads_as_its_code():
     assert Action(lead_officer=101.0).lead_officers == ["101"]
     assert Action(lead_officer=None).lead_officers == []
     assert Action(lead_officer="CEX/ CPPU").lead_officers == ["CEX", "CPPU"]
+
+
+def test_a_traffic_light_typed_over_is_named_before_its_formula_comes_back(example_path):
+    """A manager who types 'Green' over a traffic light, or pastes the column as
+    values, is told — by validate and by status, naming the cell — that the light is
+    worked out and the formula is put back; the status save does put it back."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    rag = next(c.column_letter for c in ws[1] if c.value == "RAG")
+    ws[f"{rag}5"] = "Green"
+    wb.save(example_path)
+
+    typed = [f for f in cip_xl.validate(example_path).findings if f.code == "rag-typed-over"]
+    assert [(f.severity, f.sheet, f.cell) for f in typed] == [("warning", "Plan", f"{rag}5")]
+    assert "'Green'" in typed[0].message and "Status" in typed[0].message
+    shown = run_cli("status", str(example_path))
+    assert shown.returncode == 0 and f"Plan!{rag}5" in shown.stdout and "Green" in shown.stdout
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    assert ws[f"{rag}5"].value.startswith("=IF($J5=")
+    assert cip_xl.refresh_status(example_path).findings == []  # nothing typed over now
+
+    wb = openpyxl.load_workbook(example_path)  # the whole column pasted as values
+    ws = wb["Plan"]
+    for row in range(2, ws.max_row + 1):
+        ws[f"{rag}{row}"] = "Amber"
+    wb.save(example_path)
+    result = cip_xl.refresh_status(example_path)
+    assert [(f.code, f.cell) for f in result.findings] == [("rag-typed-over", f"{rag}2")]
+    assert result.findings[0].message.startswith("40 cells of the RAG column hold values")
