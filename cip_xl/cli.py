@@ -334,6 +334,8 @@ def _print_merge(result, shown: int | None = None, report=None) -> None:
             left += len(mine) - shown
             mine = mine[:shown]
         refusals += mine
+    if result.master_findings:
+        _print_findings(result.master_findings, title=f"In {result.plan_path.name} itself")
     if refusals:
         _print_findings(refusals, title="Not taken in, or worth a look")
     if left:

@@ -28,6 +28,12 @@ def markdown(result: MergeResult) -> str:
     if result.missing:
         lines += ["## Returns not yet received", ""] + \
             [f"- {department}" for department in result.missing] + [""]
+    if result.master_findings:
+        lines += [f"## {result.plan_path.name} itself", "",
+                  "| Severity | Where | Finding |", "|---|---|---|"]
+        lines += [f"| {f.severity} | {_cell(f.where)} | {_cell(f.message)} |"
+                  for f in result.master_findings]
+        lines.append("")
     for outcome in result.outcomes:
         status = "refused" if outcome.refused else "merged"
         lines += [f"## {outcome.file.name} ({outcome.department or 'unknown department'}): "
@@ -74,7 +80,11 @@ _COLUMNS = (("Return", 36), ("Department", 24), ("Kind", 20), ("Ref", 8),
 
 def _report_rows(result: MergeResult):
     """The .xlsx report's rows, in the columns of :data:`_COLUMNS`: each change
-    applied, change request and finding, return by return, then each return missing."""
+    applied, change request and finding, return by return, then each return missing;
+    what the save replaced in the master first."""
+    for f in result.master_findings:
+        yield (result.plan_path.name, "", f.code, f.ref, f.severity, None, f.message,
+               f.where)
     for o in result.outcomes:
         for c in o.applied:
             yield (o.file.name, o.department, "applied", c.ref, c.field, c.old, c.new,

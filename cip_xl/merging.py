@@ -98,10 +98,13 @@ class MergeResult:
     saved: bool = False
     backup: Path | None = None
     missing: list[str] = field(default_factory=list)
+    #: what the save replaced in the master itself (not in a return): traffic lights
+    #: typed over by hand (``rag-typed-over``)
+    master_findings: list[Finding] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
-        return [f for o in self.outcomes for f in o.findings]
+        return self.master_findings + [f for o in self.outcomes for f in o.findings]
 
 
 def _norm(value: object) -> object:
@@ -197,6 +200,8 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
             result.backup = save_plan(plan, plan_path, contract,
                                       workbook=reading.workbook)
             result.saved = True
+            result.master_findings = [f for f in reading.findings
+                                      if f.code == "rag-typed-over"]
     return result
 
 

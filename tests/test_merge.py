@@ -1459,3 +1459,29 @@ def test_a_terminal_shows_a_screenful_per_return_and_the_rest_go_to_a_report(
     assert report.name in shown.output
     assert report.read_text(encoding="utf-8").count("is not the officer's to change") == \
         len(refs)
+
+
+def test_a_traffic_light_typed_over_in_the_master_is_named_by_the_merge(cycle, tmp_path):
+    """The merge's save puts every traffic light's formula back; one the manager typed
+    over is named in the merge's findings and report, not replaced unsaid."""
+    from cip_xl.merge_report import markdown, write_report
+
+    plan_path, folder = cycle
+    wb = openpyxl.load_workbook(plan_path)
+    ws = wb["Plan"]
+    rag = next(c.column_letter for c in ws[1] if c.value == "RAG")
+    ws[f"{rag}3"] = "Green really"
+    wb.save(plan_path)
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.2", "Progress update"): "Adopted 14 October."})
+    result = cip_xl.api.merge(plan_path, [place])
+    assert result.saved
+    assert [(f.code, f.cell) for f in result.master_findings] == \
+        [("rag-typed-over", f"{rag}3")]
+    assert ("rag-typed-over", f"{rag}3") in codes(result)
+    text = markdown(result)
+    assert f"## {plan_path.name} itself" in text and "Green really" in text
+    rows = CalamineWorkbook.from_path(str(write_report(result, tmp_path / "r.xlsx"))) \
+        .get_sheet_by_index(0).to_python()
+    assert any("Green really" in str(cell) for row in rows for cell in row)
+    assert openpyxl.load_workbook(plan_path)["Plan"][f"{rag}3"].value.startswith("=IF(")
