@@ -174,9 +174,8 @@ def refresh_status(path: str | Path, as_of: date | None = None,
         judgements = refresh(plan)
         backup = write(plan, path, contract, workbook=reading.workbook,
                        judgements=judgements)
-    replaced = [f for f in reading.findings if f.code == "rag-typed-over"]
     return StatusResult(plan, judgements, plan.settings.reporting_date, backup,
-                        saved=backup is not None, findings=replaced)
+                        saved=backup is not None, findings=_typed_over(reading))
 
 
 def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
@@ -216,7 +215,14 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
         except BaseException:
             take_back(issued)  # the master does not record them: nothing has changed
             raise
+    issued.findings += _typed_over(reading)
     return issued
+
+
+def _typed_over(reading) -> list[Finding]:
+    """The findings of a plan's reading that name what a save of it replaced: traffic
+    lights typed over by hand (``rag-typed-over``)."""
+    return [f for f in reading.findings if f.code == "rag-typed-over"]
 
 
 def department_at(path: str | Path, sheet: str, row: int,
@@ -279,6 +285,7 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
                         sheet=contract.sheet("change_requests"))
         if (result.approved or result.rejected) and not dry_run:
             write(plan, path, contract, workbook=reading.workbook)
+            result.findings += _typed_over(reading)
     return result
 
 

@@ -237,7 +237,9 @@ def returns(plan, output, by, departments, new_round, profile) -> None:
     for item in issued:
         click.echo(f"  {item.department:<32} {item.actions:>4} actions  {item.path}")
     for finding in issued.findings:
-        click.echo(f"{finding.severity}: {finding.message} [{finding.code}]", err=True)
+        where = f"{finding.where}: " if finding.cell else ""  # a cell of the plan
+        click.echo(f"{where}{finding.severity}: {finding.message} [{finding.code}]",
+                   err=True)
     again = " again" if departments else ""
     click.echo(f"Issued {len(issued)} return{'s' if len(issued) != 1 else ''}{again} into "
                f"{output}/. Send each to its department; save what comes back in a "

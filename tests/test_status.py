@@ -268,3 +268,32 @@ def test_a_traffic_light_typed_over_is_named_before_its_formula_comes_back(examp
     result = cip_xl.refresh_status(example_path)
     assert [(f.code, f.cell) for f in result.findings] == [("rag-typed-over", f"{rag}2")]
     assert result.findings[0].message.startswith("40 cells of the RAG column hold values")
+
+
+def test_issuing_returns_and_approving_name_a_traffic_light_typed_over(example_path,
+                                                                       tmp_path):
+    """Every save puts the traffic lights' formula back: issuing returns and deciding
+    change requests say so of one typed over, as status and merge do."""
+    def type_over(text):
+        wb = openpyxl.load_workbook(example_path)
+        ws = wb["Plan"]
+        rag = next(c.column_letter for c in ws[1] if c.value == "RAG")
+        ws[f"{rag}4"] = text
+        wb.save(example_path)
+        return f"{rag}4"
+
+    cell = type_over("Amber, says Gareth")
+    shown = run_cli("returns", str(example_path), "-o", str(tmp_path / "returns"))
+    assert shown.returncode == 0 and f"Plan!{cell}" in shown.stderr
+    assert "Amber, says Gareth" in shown.stderr
+    assert [f.cell for f in cip_xl.refresh_status(example_path).findings] == []
+
+    from .returns_helpers import edit_return, return_for
+    place = return_for(tmp_path / "returns", "Place")
+    edit_return(place, {("5.3", "Proposed revised date"): date(2027, 6, 30),
+                        ("5.3", "Comment / reason for new date"): "late vans"})
+    assert cip_xl.api.merge(example_path, [place]).saved
+    type_over("Green")
+    decided = cip_xl.api.approve(example_path, approve_all=True, by="IM")
+    assert decided.approved
+    assert [(f.code, f.cell) for f in decided.findings] == [("rag-typed-over", cell)]
