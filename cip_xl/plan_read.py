@@ -249,7 +249,9 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         if len(meaningful) == 1 and not extra:
             (key, cell), = meaningful.items()
             value = cell if cell.__class__ in _READY else cell.value
-            if key in ("ref", "theme", "objective", "key_action") and isinstance(value, str):
+            # (a Key action alone is an action being typed in, not a heading: it is
+            # read as one, and validation asks for the rest)
+            if key in ("ref", "theme", "objective") and isinstance(value, str):
                 findings.append(Finding(
                     "heading-row", WARNING,
                     f"Row {row_number} holds only '{_text(value)[:60]}', so it is read "

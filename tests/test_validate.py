@@ -79,9 +79,13 @@ def test_heading_rows_and_formulas_and_excel_errors(example_path):
     ws["B2"] = "Managing our finances"          # a section row, as in Word appendices
     ws["L3"] = "=HYPERLINK(\"http://x\",\"x\")"  # a formula typed into progress
     ws["F4"] = "#REF!"
+    new = ws.max_row + 1
+    ws[f"D{new}"] = "Publish the pay policy"  # an action being typed in: not a heading
     wb.save(example_path)
     codes = _codes(cip_xl.validate(example_path))
     assert codes[("heading-row", "B2")] == "warning"  # read as a heading, kept
+    assert ("heading-row", f"D{new}") not in codes
+    assert codes[("required-missing", f"E{new}")] == "error"  # its lead officer, say
     assert codes[("formula-in-cell", "L3")] == "warning"
     assert codes[("excel-error", "F4")] == "error"
 
