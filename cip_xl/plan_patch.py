@@ -186,6 +186,8 @@ def plan_edits(plan: Plan, contract: Contract, book,
                 _append_unread(book, title, spec, rows, styles, replaced, columns)
             continue
         ws = book[title]
+        if key == "settings" and not _settings_in_place(ws, rows, columns[0]):
+            return None  # rows moved: the full save lays them out and names them again
         kept = _audit_kept(plan, contract, book, ws) if key == "audit" else 0
         if kept and kept == len(rows):
             continue  # the trail as read, nothing added: not even its XML to look at
@@ -650,6 +652,21 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
             if sheet.height_of(row) != height:
                 edits.heights[row] = height
     return edits
+
+
+def _settings_in_place(ws, rows: list[tuple], label_column: int) -> bool:
+    """Whether each of cip-xl's settings is still labelled in the row a full save put
+    it in. The names the live formulas use (ReportDate, AmberWindow...) point at those
+    rows; a row inserted above one in Excel moves its label and its name down
+    together, and writing the settings back where they were, under names left pointing
+    at the moved rows, would feed the formulas the wrong values."""
+    raw_rows = ws.raw_rows()
+    for number, (label, _) in enumerate(rows[:len(schema.SETTINGS_ROWS)], start=2):
+        raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
+        there = raw[label_column - 1] if label_column <= len(raw) else None
+        if schema.header_key(there) != schema.header_key(label):
+            return False
+    return True
 
 
 def _audit_kept(plan: Plan, contract: Contract, book, ws) -> int:

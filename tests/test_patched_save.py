@@ -1459,3 +1459,37 @@ def test_records_stay_in_their_rows_beside_a_councils_own_cells(example_path, tm
     assert all(r[3] == f"holder for {r[1]}" for r in rows[1:] if r[1])
     plan = cip_xl.load_plan(example_path)
     assert 4 not in {o.row for o in plan.officers}
+
+
+def test_a_row_inserted_in_settings_leaves_each_name_on_its_setting(example_path,
+                                                                    outcomes):
+    """The live formulas read the reporting date, the amber window... through names
+    (ReportDate...). A row inserted in Settings in Excel moves the rows below and
+    their names with them; the next save must leave every name on its own setting —
+    writing the settings back into their old rows under the moved names gave the
+    traffic lights in Excel the amber window's 30 as the reporting date."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from cip_xl import schema
+
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Settings"]
+    _insert_blank_rows(ws, [3])
+    ws["A3"], ws["B3"] = "Note", "Agreed by the Executive on 1 May"
+    for name in schema.SETTING_NAMES.values():  # as Excel moves them
+        row = int(wb.defined_names[name].attr_text.rsplit("$", 1)[1])
+        wb.defined_names[name] = DefinedName(name, attr_text=f"'Settings'!$B${row + 1}")
+    wb.save(example_path)
+
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert outcomes == [False]  # the rows moved: the full save
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Settings"]
+    labels = dict(schema.SETTINGS_ROWS)
+    for key, name in schema.SETTING_NAMES.items():
+        row = int(wb.defined_names[name].attr_text.rsplit("$", 1)[1])
+        assert ws.cell(row, 1).value == labels[key], name
+    report_row = int(wb.defined_names["ReportDate"].attr_text.rsplit("$", 1)[1])
+    assert ws.cell(report_row, 2).value.date() == date(2026, 12, 31)
+    notes = [r for r in ws.iter_rows(values_only=True) if r[0] == "Note"]
+    assert notes and notes[0][1] == "Agreed by the Executive on 1 May"
