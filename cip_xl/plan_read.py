@@ -640,7 +640,7 @@ def _typed_over(plan: Plan, contract: Contract, file: str, sheet: str,
     over by hand, or pasted as values — which the next save replaces: one per cell, or
     one for them all when there are many. (A value read from a RAG cell is kept in
     ``Action.rag`` until :func:`cip_xl.status.refresh` gives the verdict.)"""
-    typed = [a for a in plan.actions if isinstance(a.rag, str) and a.rag.strip()]
+    typed = [a for a in plan.actions if a.rag and isinstance(a.rag, str) and a.rag.strip()]
     if not typed or letter is None:
         return []
     header = contract.column("rag").header
