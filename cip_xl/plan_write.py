@@ -279,23 +279,31 @@ def action_rows(plan: Plan, header_row: int, keep_rows: bool) -> list[int]:
     Otherwise the actions fill the rows below the header one after another."""
     if not keep_rows:
         return list(range(header_row + 1, header_row + 1 + len(plan.actions)))
-    rows: list[int | None] = []
     left = plan.source.left_rows if plan.source is not None else frozenset()
-    taken: set[int] = set(left)
-    for action in plan.actions:
-        row = action.row
-        if isinstance(row, int) and row > header_row and row not in taken:
-            taken.add(row)
+    return _kept_rows([a.row for a in plan.actions],
+                      lambda row: isinstance(row, int) and row > header_row and
+                      row not in left, set(left) | {header_row})[0]
+
+
+def _kept_rows(wanted: list, allowed, below: set[int]) -> tuple[list[int], set[int]]:
+    """Each of the ``wanted`` rows kept where ``allowed(row)`` and not wanted before;
+    the others (and None) one after another below the rows kept and ``below``. Returns
+    the rows and the set of those kept."""
+    kept: set[int] = set()
+    rows: list[int | None] = []
+    for row in wanted:
+        if row not in kept and allowed(row):
+            kept.add(row)
             rows.append(row)
         else:
             rows.append(None)
-    following = max(taken, default=header_row) + 1
+    following = max(kept | below) + 1
     placed: list[int] = []
     for row in rows:
         if row is None:
             row, following = following, following + 1
         placed.append(row)
-    return placed
+    return placed, kept
 
 
 def last_action_row(plan: Plan, header_row: int) -> int:
@@ -430,16 +438,8 @@ def record_rows(plan: Plan, key: str, count: int,
     else:  # logs grow at the end: the first records are the ones read, in order
         own = list(read[:count]) + [None] * (count - len(read))
     known = set(read)
-    taken: set[int] = set()
-    rows: list[int] = []
-    following = max(read, default=1) + 1
-    for row in own:
-        if row in known and row not in taken:
-            taken.add(row)
-        else:
-            row, following = following, following + 1
-        rows.append(row)
-    return rows, known - taken
+    rows, kept = _kept_rows(own, known.__contains__, known | {1})
+    return rows, known - kept
 
 
 def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
