@@ -591,8 +591,12 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     """Save ``plan`` to ``path`` atomically; return the backup made, if any.
 
     If ``path`` exists it is updated in place (keeping what cip-xl does not own) after a
-    timestamped backup; a workbook holding features openpyxl would drop is refused with
-    a :class:`PlanFileError` unless ``allow_loss``. ``workbook`` may be the workbook
+    timestamped backup. Saved into the file it was read from, each action, officer and
+    theme goes back into the row it came from, whatever its place in ``plan``'s lists,
+    and each log's entries into theirs (see :func:`action_rows`, :func:`record_rows`):
+    new ones go below, and sorting ``plan.actions`` does not sort the sheet. A workbook
+    holding features openpyxl would drop is refused with a :class:`PlanFileError`
+    unless ``allow_loss``. ``workbook`` may be the workbook
     already read from ``path`` (see ``PlanReading.workbook``): an openpyxl one saves a
     load; a :class:`~cip_xl.fastbook.FastWorkbook` lets the save change only the cells
     whose values differ (:mod:`cip_xl.plan_patch`) when the layout allows, and

@@ -592,3 +592,30 @@ def test_backups_are_kept_recent_daily_and_monthly_not_for_ever(example_path):
     # a quarter's comparison still finds the plan as it was at the end of June
     assert backup_for(example_path, "30/06/2025").name == \
         f"plan.{max(w for w, _ in made if w.month == 6 and w.year == 2025):%Y%m%d-%H%M%S}.xlsx"
+
+
+def test_actions_sorted_in_code_stay_in_their_rows(example_path):
+    """Saved into the file it was read from, each action goes back into its own row
+    whatever its place in plan.actions: sorting the list in code neither sorts the
+    sheet nor moves a council's note (a column with no heading) off its action."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    note = ws.max_column + 2
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row, note).value = f"note on {ws.cell(row, 1).value}"
+    wb.save(example_path)
+    before = [c.value for c in ws["A"]]
+
+    plan = cip_xl.load_plan(example_path)
+    plan.actions.sort(key=lambda a: str(a.target_date))
+    plan.actions[0].progress_update = "Sorted in code, changed in code"
+    changed = plan.actions[0].ref
+    cip_xl.save_plan(plan, example_path)
+
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    assert [c.value for c in ws["A"]] == before
+    assert all(ws.cell(r, note).value == f"note on {ws.cell(r, 1).value}"
+               for r in range(2, ws.max_row + 1))
+    heads = {c.value: c.column for c in ws[1]}
+    row = before.index(changed) + 1
+    assert ws.cell(row, heads["Progress update"]).value == "Sorted in code, changed in code"
