@@ -1493,3 +1493,29 @@ def test_a_row_inserted_in_settings_leaves_each_name_on_its_setting(example_path
     assert ws.cell(report_row, 2).value.date() == date(2026, 12, 31)
     notes = [r for r in ws.iter_rows(values_only=True) if r[0] == "Note"]
     assert notes and notes[0][1] == "Agreed by the Executive on 1 May"
+
+
+def test_a_full_save_of_a_plan_read_without_its_trail_keeps_the_trails_rows(
+        example_path, outcomes):
+    """A job that skips the audit trail (status) and then needs the full save (a new
+    lead officer changes the dropdown lists) reads the trail first and writes each
+    entry back into its row: a gap the council left stays, and a note it keeps beside
+    an entry stays beside that entry."""
+    trail = _trail_of_five(example_path)
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Audit"]
+    _insert_blank_rows(ws, [4])
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, 1).value:
+            ws.cell(row, 10).value = f"checked {ws.cell(row, 7).value}"
+    officers = wb["Officers"]
+    officers.append(["NEW", "New Head of Service", "Jo Bloggs", "", "Place"])
+    wb.save(example_path)
+
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert outcomes == [False]  # the full save
+    rows = _audit_rows(example_path)
+    assert rows[3][:8] == [""] * 8  # the gap, still there
+    entries = [r for r in rows[1:] if r[0]]
+    assert [r[6] for r in entries] == [e.new for e in trail]
+    assert all(r[9] == f"checked {r[6]}" for r in entries)
