@@ -156,7 +156,7 @@ def refresh_status(path: str | Path, as_of: date | None = None,
     Settings is used, else today. The plan is saved atomically after a backup; when
     it already holds exactly these verdicts it is left untouched (``saved`` False).
     """
-    from .plan_read import read_plan
+    from .plan_read import read_plan, replaced_by_save
     from .plan_write import save_plan as write
     from .status import refresh
 
@@ -175,7 +175,8 @@ def refresh_status(path: str | Path, as_of: date | None = None,
         backup = write(plan, path, contract, workbook=reading.workbook,
                        judgements=judgements)
     return StatusResult(plan, judgements, plan.settings.reporting_date, backup,
-                        saved=backup is not None, findings=_typed_over(reading))
+                        saved=backup is not None,
+                        findings=replaced_by_save(reading.findings))
 
 
 def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
@@ -194,7 +195,7 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
     :class:`~cip_xl.returns.IssuedReturn` list.
     """
     from .locking import plan_lock
-    from .plan_read import read_plan
+    from .plan_read import read_plan, replaced_by_save
     from .plan_write import save_plan as write
     from .returns import issue_returns as issue
     from .returns import take_back
@@ -215,14 +216,8 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
         except BaseException:
             take_back(issued)  # the master does not record them: nothing has changed
             raise
-    issued.findings += _typed_over(reading)
+    issued.findings += replaced_by_save(reading.findings)
     return issued
-
-
-def _typed_over(reading) -> list[Finding]:
-    """The findings of a plan's reading that name what a save of it replaced: traffic
-    lights typed over by hand (``rag-typed-over``)."""
-    return [f for f in reading.findings if f.code == "rag-typed-over"]
 
 
 def department_at(path: str | Path, sheet: str, row: int,
@@ -272,7 +267,7 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
     """Decide change requests in the master at ``path``; see :mod:`cip_xl.approvals`."""
     from .approvals import decide
     from .locking import plan_lock
-    from .plan_read import read_plan
+    from .plan_read import read_plan, replaced_by_save
     from .plan_write import save_plan as write
 
     contract = contract_for(path, profile)
@@ -285,7 +280,7 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
                         sheet=contract.sheet("change_requests"))
         if (result.approved or result.rejected) and not dry_run:
             write(plan, path, contract, workbook=reading.workbook)
-            result.findings += _typed_over(reading)
+            result.findings += replaced_by_save(reading.findings)
     return result
 
 

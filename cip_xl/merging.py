@@ -47,7 +47,7 @@ from .dates import parse_due
 from .filecheck import row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
-from .plan_read import EXCEL_CELL_LIMIT, EXCEL_ERRORS
+from .plan_read import EXCEL_CELL_LIMIT, EXCEL_ERRORS, replaced_by_save
 from .return_read import ReturnedCell, ReturnedRow, ReturnedWorkbook, read_return
 from .returns import (NEW_ACTIONS_SHEET, RETURN_SHEET, current_returns, departments_now,
                       fingerprint, to_json)
@@ -200,8 +200,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
             result.backup = save_plan(plan, plan_path, contract,
                                       workbook=reading.workbook)
             result.saved = True
-            result.master_findings = [f for f in reading.findings
-                                      if f.code == "rag-typed-over"]
+            result.master_findings = replaced_by_save(reading.findings)
     return result
 
 

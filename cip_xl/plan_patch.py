@@ -128,9 +128,9 @@ def plan_edits(plan: Plan, contract: Contract, book,
         judgements = refresh(plan)
     # actions added since the plan was read (an approved new action) have no row yet,
     # and rows may have been typed in below the plan since its last full save: all go
-    # below the others, laid out anew, and the ranges sized by the number of actions grow
-    # Each action read stays in its row, as in a full save of the file it was read
-    # from (blank rows left between themes, say, stay where they are)
+    # below the others, laid out anew, and the ranges sized by the number of actions
+    # grow. Each action read stays in its row, as in a full save of the file it was
+    # read from (blank rows left between themes, say, stay where they are)
     placed = len(plan.actions)
     while placed and plan.actions[placed - 1].row is None:
         placed -= 1
@@ -556,10 +556,10 @@ class _RowCheck:
 def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
                       rows: list[int], new_from: int | None = None):
     """The Plan sheet's edits, each action in its row of ``rows`` (see
-    :func:`cip_xl.plan_write.action_rows`). Rows from ``new_from`` on are new actions' rows (added,
-    or typed in since the last full save): every cell a full save lays out is written
-    there, blank ones too, in its column's style (that of the first action's row), as
-    a full save does, without comparing."""
+    :func:`cip_xl.plan_write.action_rows`). Rows from ``new_from`` on are new actions'
+    rows (added, or typed in since the last full save): every cell a full save lays out
+    is written there, blank ones too, in its column's style (that of the first action's
+    row), as a full save does, without comparing."""
     from .status_sheet import rag_formula
     from .xlsx_patch import CellEdit, Formula, SheetEdits, column_letters, escape
 

@@ -271,7 +271,7 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
             action = _read_action(values, extra, row_number, file, plan_sheet, findings)
         plan.actions.append(action)
     source.left_rows = frozenset(left)
-    findings += _typed_over(plan, contract, file, plan_sheet, columns.get("rag"))
+    findings += _lights_typed_over(plan, contract, file, plan_sheet, columns.get("rag"))
 
     plan.officers = _read_officers(wb, contract, file, findings)
     plan.themes = _read_themes(wb, contract, file, findings)
@@ -618,9 +618,9 @@ def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...],
                           for raw in raw_rows[1:]), layout, at)
     rows = []
     padding = (None,) * width
-    for number, raw in enumerate(raw_rows[1:], start=2):  # cip-xl's own order: no
-        values = [v if v.__class__ is str and v else plain_value(v)  # picking, one pass
-                  for v in raw[:width]]
+    # cip-xl's own order: no picking, one pass per row
+    for number, raw in enumerate(raw_rows[1:], start=2):
+        values = [v if v.__class__ is str and v else plain_value(v) for v in raw[:width]]
         for v in values:
             if v is not None and (v.__class__ is not str or not v.isspace()):
                 rows.append(tuple(values) + padding[len(values):])
@@ -634,8 +634,15 @@ def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...],
 _TYPED_OVER_NAMED = 5
 
 
-def _typed_over(plan: Plan, contract: Contract, file: str, sheet: str,
-                letter: str | None) -> list[Finding]:
+def replaced_by_save(findings: list[Finding]) -> list[Finding]:
+    """Those of a reading's ``findings`` that name what any save of the plan replaces,
+    for the jobs that save it to pass on: traffic lights typed over (``rag-typed-over``,
+    :func:`_lights_typed_over`)."""
+    return [f for f in findings if f.code == "rag-typed-over"]
+
+
+def _lights_typed_over(plan: Plan, contract: Contract, file: str, sheet: str,
+                       letter: str | None) -> list[Finding]:
     """Warnings for the RAG cells holding a value instead of cip-xl's formula — typed
     over by hand, or pasted as values — which the next save replaces: one per cell, or
     one for them all when there are many. (A value read from a RAG cell is kept in
