@@ -1519,3 +1519,28 @@ def test_a_full_save_of_a_plan_read_without_its_trail_keeps_the_trails_rows(
     entries = [r for r in rows[1:] if r[0]]
     assert [r[6] for r in entries] == [e.new for e in trail]
     assert all(r[9] == f"checked {r[6]}" for r in entries)
+
+
+def test_rows_typed_in_below_the_plan_after_blank_rows_stay_in_theirs(
+        example_path, tmp_path, outcomes, monkeypatch):
+    """Actions typed in below the plan with a blank row left before each are laid out
+    in their own rows, the blank rows kept — patched as the full save does it."""
+    heads = type_into_plan(example_path, {
+        (43, "Ref"): "5.9", (43, "Theme"): "Places and communities",
+        (43, "Key action"): "Typed in after a blank row", (43, "Lead officer"): "HP",
+        (43, "Target date"): datetime(2027, 3, 31), (43, "Status"): "On track",
+        (45, "Ref"): "5.10", (45, "Theme"): "Places and communities",
+        (45, "Key action"): "And another", (45, "Target date"): "Summer 2027"})
+
+    def same_ids(reading):  # the same in both files, not random
+        for number, action in enumerate(reading.plan.actions[40:]):
+            action.action_id = f"ATYPED00{number}"
+
+    full = _saved_both_ways(example_path, tmp_path, monkeypatch, same_ids)
+    assert outcomes == [True]
+    assert differences(cell_facts(example_path), cell_facts(full)) == []
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    assert [ws.cell(r, heads["Ref"]).value for r in (42, 43, 44, 45)] == \
+        [None, "5.9", None, "5.10"]
+    assert ws.cell(45, heads["RAG"]).value.startswith("=IF($J45=")
+    assert ws.auto_filter.ref.endswith("45")
