@@ -1,0 +1,98 @@
+"""Edit a workbook in LibreOffice as a person would, through its UNO bridge.
+
+Run by the tests with the Python that has LibreOffice's ``uno`` module (Debian's
+``python3-uno``, for /usr/bin/python3), not the project's:
+
+    python3 office_edit.py WORKBOOK PROFILE_DIR 'JSON list of steps'
+
+Steps, in order: ``["insert", sheet, row]`` inserts a blank row above ``row`` (1-based),
+moving the cells, names, validations, filters and formulas below it as the office suite
+does; ``["text", sheet, cell, text]`` types text into a cell; ``["save"]`` saves the
+workbook as .xlsx; ``["values", sheet]`` recalculates every formula and prints the
+sheet's used range as JSON (a list of rows of values). The office suite runs headless in
+its own profile and is shut down whatever happens.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+
+def _property(name, value):
+    prop = PropertyValue()
+    prop.Name, prop.Value = name, value
+    return prop
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main(path, profile, steps):
+    port = _free_port()
+    office = subprocess.Popen(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
+         "--norestore", f"--accept=socket,host=127.0.0.1,port={port};urp;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                context = resolver.resolve(
+                    f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
+                break
+            except Exception:
+                if time.monotonic() > deadline or office.poll() is not None:
+                    raise SystemExit("LibreOffice did not start")
+                time.sleep(0.5)
+        desktop = context.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.Desktop", context)
+        url = uno.systemPathToFileUrl(os.path.abspath(path))
+        document = desktop.loadComponentFromURL(url, "_blank", 0,
+                                                (_property("Hidden", True),))
+        try:
+            for step in steps:
+                kind = step[0]
+                if kind == "insert":
+                    document.Sheets.getByName(step[1]).Rows.insertByIndex(step[2] - 1, 1)
+                elif kind == "text":
+                    document.Sheets.getByName(step[1]).getCellRangeByName(step[2]) \
+                        .setString(step[3])
+                elif kind == "save":
+                    document.storeToURL(url, (_property("FilterName",
+                                                        "Calc MS Excel 2007 XML"),))
+                elif kind == "values":
+                    document.calculateAll()
+                    sheet = document.Sheets.getByName(step[1])
+                    cursor = sheet.createCursor()
+                    cursor.gotoEndOfUsedArea(False)
+                    end = cursor.getRangeAddress()
+                    cells = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
+                    print(json.dumps([list(row) for row in cells.getDataArray()]))
+                else:
+                    raise SystemExit(f"unknown step {kind}")
+        finally:
+            document.close(True)
+        try:
+            desktop.terminate()
+        except Exception:  # the bridge goes down with the office suite
+            pass
+    finally:
+        try:
+            office.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            office.kill()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]))
