@@ -906,6 +906,13 @@ def test_an_approved_new_action_is_patched_in(example_path, tmp_path, outcomes):
     assert outcomes[-1] is True
 
 
+def _same_typed_ids(reading) -> None:
+    """Give the actions typed in below the example's 40 the same IDs in both files
+    :func:`_saved_both_ways` saves (a new action's ID is otherwise random)."""
+    for number, action in enumerate(reading.plan.actions[40:]):
+        action.action_id = f"ATYPED00{number}"
+
+
 def test_rows_typed_in_below_the_plan_are_laid_out_as_a_full_save_does(
         example_path, tmp_path, outcomes, monkeypatch):
     """Actions typed into the rows below the plan, in Excel, are laid out by the next
@@ -918,11 +925,7 @@ def test_rows_typed_in_below_the_plan_are_laid_out_as_a_full_save_does(
         (43, "Ref"): "5.10", (43, "Theme"): "Places and communities",
         (43, "Key action"): "Another, with a long note " * 6,
         (43, "Target date"): "Summer 2027", (43, "% complete"): 10})
-    def same_ids(reading):  # the same in both files, not random
-        for number, action in enumerate(reading.plan.actions[40:]):
-            action.action_id = f"ATYPED00{number}"
-
-    full = _saved_both_ways(example_path, tmp_path, monkeypatch, same_ids)
+    full = _saved_both_ways(example_path, tmp_path, monkeypatch, _same_typed_ids)
     assert outcomes == [True]
     assert differences(cell_facts(example_path), cell_facts(full)) == []
     assert _filter_names(example_path) == _filter_names(full)
@@ -1531,12 +1534,7 @@ def test_rows_typed_in_below_the_plan_after_blank_rows_stay_in_theirs(
         (43, "Target date"): datetime(2027, 3, 31), (43, "Status"): "On track",
         (45, "Ref"): "5.10", (45, "Theme"): "Places and communities",
         (45, "Key action"): "And another", (45, "Target date"): "Summer 2027"})
-
-    def same_ids(reading):  # the same in both files, not random
-        for number, action in enumerate(reading.plan.actions[40:]):
-            action.action_id = f"ATYPED00{number}"
-
-    full = _saved_both_ways(example_path, tmp_path, monkeypatch, same_ids)
+    full = _saved_both_ways(example_path, tmp_path, monkeypatch, _same_typed_ids)
     assert outcomes == [True]
     assert differences(cell_facts(example_path), cell_facts(full)) == []
     ws = openpyxl.load_workbook(example_path)["Plan"]
