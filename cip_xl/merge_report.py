@@ -15,6 +15,12 @@ def _cell(value: object) -> str:
     return as_text(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _findings_table(findings) -> list[str]:
+    """Markdown lines: a table of ``findings`` (severity, where, finding), a blank after."""
+    return ["| Severity | Where | Finding |", "|---|---|---|"] + \
+        [f"| {f.severity} | {_cell(f.where)} | {_cell(f.message)} |" for f in findings] + [""]
+
+
 def markdown(result: MergeResult) -> str:
     """The report as Markdown text."""
     lines = [f"# Merge report: {result.plan_path.name}", "",
@@ -29,11 +35,8 @@ def markdown(result: MergeResult) -> str:
         lines += ["## Returns not yet received", ""] + \
             [f"- {department}" for department in result.missing] + [""]
     if result.master_findings:
-        lines += [f"## {result.plan_path.name} itself", "",
-                  "| Severity | Where | Finding |", "|---|---|---|"]
-        lines += [f"| {f.severity} | {_cell(f.where)} | {_cell(f.message)} |"
-                  for f in result.master_findings]
-        lines.append("")
+        lines += [f"## {result.plan_path.name} itself", ""] + \
+            _findings_table(result.master_findings)
     for outcome in result.outcomes:
         status = "refused" if outcome.refused else "merged"
         lines += [f"## {outcome.file.name} ({outcome.department or 'unknown department'}): "
@@ -50,10 +53,7 @@ def markdown(result: MergeResult) -> str:
                       for r in outcome.requests]
             lines.append("")
         if outcome.findings:
-            lines += ["| Severity | Where | Finding |", "|---|---|---|"]
-            lines += [f"| {f.severity} | {_cell(f.where)} | {_cell(f.message)} |"
-                      for f in outcome.findings]
-            lines.append("")
+            lines += _findings_table(outcome.findings)
         if not (outcome.applied or outcome.requests or outcome.findings):
             lines += ["Nothing new in this return.", ""]
     return "\n".join(lines)
