@@ -103,6 +103,15 @@ def _plain(value: object) -> object:
 _MIDNIGHT = datetime.min.time()
 
 
+def _shown_as_percent(value: object) -> object:
+    """% complete in a cell formatted as a percentage — typed as "60%", or pasted from a
+    sheet that keeps fractions — holds 0.6 and shows 60%: the merge takes what the
+    officer saw, 60. Other values are left as they are, to be judged by the merge."""
+    if value.__class__ in (int, float) and 0 <= value <= 1:
+        return round(value * 100, 6)
+    return value
+
+
 def read_return(path: str | Path, contract: Contract) -> ReturnedWorkbook:
     """Read the return at ``path``; raise PlanFileError if it is not one we issued."""
     from .fastbook import FastWorkbook
@@ -250,8 +259,10 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     "it is not taken into the plan.", str(path), RETURN_SHEET,
                     f"{column_letters(column)}{number}"))
                 continue
-            cells[key] = ReturnedCell(_returned_value(ws, number, column, value, formula),
-                                      f"{column_letters(column)}{number}", formula)
+            value = _returned_value(ws, number, column, value, formula)
+            if key == "percent_complete" and (number, column) in ws.percent:
+                value = _shown_as_percent(value)
+            cells[key] = ReturnedCell(value, f"{column_letters(column)}{number}", formula)
         if number in merged_rows or not any(c.value is not None for c in cells.values()):
             continue
         action_id = cells.get("action_id")

@@ -7,7 +7,12 @@ Run by the tests with the Python that has LibreOffice's ``uno`` module (Debian's
 
 Steps, in order: ``["insert", sheet, row]`` inserts a blank row above ``row`` (1-based),
 moving the cells, names, validations, filters and formulas below it as the office suite
-does; ``["text", sheet, cell, text]`` types text into a cell; ``["save"]`` saves the
+does; ``["text", sheet, cell, text]`` types text into a cell, kept as text;
+``["formula", sheet, cell, text]`` enters ``text`` as the office suite reads an entry
+(``=1+1`` becomes a formula, ``12`` a number; function names in English);
+``["number", sheet, cell, value, shown]`` puts a number in a cell and formats it as the
+office suite formats what is typed ("date" for 31/03/2027 typed in a British locale,
+"percent" for 60%, "" to leave the format alone); ``["save"]`` saves the
 workbook as .xlsx; ``["values", sheet]`` recalculates every formula and prints the
 sheet's used range as JSON (a list of rows of values). The office suite runs headless in
 its own profile and is shut down whatever happens.
@@ -21,6 +26,10 @@ import time
 
 import uno
 from com.sun.star.beans import PropertyValue
+from com.sun.star.lang import Locale
+
+#: com.sun.star.util.NumberFormat kinds of the formats a typed entry is given
+_SHOWN = {"date": 2, "percent": 128}
 
 
 def _property(name, value):
@@ -68,6 +77,15 @@ def main(path, profile, steps):
                 elif kind == "text":
                     document.Sheets.getByName(step[1]).getCellRangeByName(step[2]) \
                         .setString(step[3])
+                elif kind == "formula":
+                    document.Sheets.getByName(step[1]).getCellRangeByName(step[2]) \
+                        .setFormula(step[3])
+                elif kind == "number":
+                    cell = document.Sheets.getByName(step[1]).getCellRangeByName(step[2])
+                    cell.setValue(step[3])
+                    if step[4]:
+                        cell.NumberFormat = document.NumberFormats.getStandardFormat(
+                            _SHOWN[step[4]], Locale("en", "GB", ""))
                 elif kind == "save":
                     document.storeToURL(url, (_property("FilterName",
                                                         "Calc MS Excel 2007 XML"),))

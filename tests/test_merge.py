@@ -940,6 +940,25 @@ def test_non_return_files_are_refused_one_by_one(cycle, tmp_path):
     assert result.outcomes[1].findings[0].code == "return-unrecognised"
 
 
+def test_percent_complete_pasted_as_a_percentage_is_taken_as_shown(cycle):
+    """% complete pasted from a sheet that keeps fractions (0.65 shown as 65%) is taken
+    as the 65 the officer saw, not as 0.65%; a plain 0.65 is taken as it is."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    wb = openpyxl.load_workbook(place)
+    ws = wb[RETURN_SHEET]
+    columns = headers(ws)
+    rows = {ws.cell(r, columns["Ref"]).value: r for r in range(2, ws.max_row + 1)}
+    pasted = ws.cell(rows["5.4"], columns["% complete"])
+    pasted.value, pasted.number_format = 0.65, "0%"
+    plain = ws.cell(rows["5.3"], columns["% complete"])
+    plain.value = 0.65
+    wb.save(place)
+    cip_xl.api.merge(plan_path, [place])
+    assert action(plan_path, "5.4").percent_complete == 65
+    assert action(plan_path, "5.3").percent_complete == 0.65
+
+
 @pytest.mark.libreoffice
 def test_a_return_resaved_by_libreoffice_still_merges(cycle, tmp_path):
     plan_path, folder = cycle

@@ -11,14 +11,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 import cip_xl
 from cip_xl import schema
 from cip_xl.example import fill_in_return
+from cip_xl.returns import NEW_ACTIONS_SHEET, RETURN_SHEET
 from cip_xl.status import refresh
 
 from .conftest import soffice
+from .returns_helpers import headers
 
 #: the Python with LibreOffice's UNO bridge (Debian's python3-uno), not the project's
 UNO_PYTHON = "/usr/bin/python3"
@@ -102,3 +105,68 @@ def test_rows_inserted_in_libreoffice_leave_every_note_and_name_in_place(example
     ident = worked_out[0].index("Action ID")
     assert {r[ident]: r[rag] for r in worked_out[1:] if r[ident]} == \
         {a.action_id: judged[a.action_id].label for a in plan.actions}
+
+
+def test_a_return_filled_in_libreoffice_merges_what_the_officer_saw(example_path, tmp_path):
+    """An officer fills in a return in LibreOffice: progress with typographic quotes,
+    "60%" typed as % complete (stored as 0.6, shown as 60%), a new date typed as a date
+    in a British locale and one typed as text, a formula typed into Progress update, a
+    locked Key action overwritten, a new action on its own sheet. The merge takes what
+    the officer saw, refuses what was not theirs to change, and names each cell."""
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns",
+                                  when=datetime(2026, 12, 1, 9))
+    resources = next(item.path for item in issued if item.department == "Resources")
+    ws = openpyxl.load_workbook(resources)[RETURN_SHEET]
+    columns = {name: get_column_letter(index) for name, index in headers(ws).items()}
+    rows = {ws.cell(row, 1).value: row for row in range(2, ws.max_row + 1)}
+    first, second, third = list(rows)[:3]
+
+    def at(ref: str, header: str) -> str:
+        return f"{columns[header]}{rows[ref]}"
+
+    def day(when: date) -> int:
+        return (when - date(1899, 12, 30)).days
+
+    progress = "Savings of £1.2m agreed — “on track”"
+    in_office(resources, [
+        ["text", RETURN_SHEET, at(first, "Progress update"), progress],
+        ["number", RETURN_SHEET, at(first, "% complete"), 0.6, "percent"],
+        ["number", RETURN_SHEET, at(second, "Proposed revised date"),
+         day(date(2027, 3, 31)), "date"],
+        ["text", RETURN_SHEET, at(second, "Comment / reason for new date"),
+         "Waiting for the external audit"],
+        ["text", RETURN_SHEET, at(third, "Proposed revised date"), "30/09/2027"],
+        ["formula", RETURN_SHEET, at(third, "Progress update"), "=1+1"],
+        ["text", RETURN_SHEET, at(third, "Key action"), "Changed by the officer"],
+        ["text", NEW_ACTIONS_SHEET, "A2", "Managing our finances"],
+        ["text", NEW_ACTIONS_SHEET, "B2", "Review fees and charges"],
+        ["number", NEW_ACTIONS_SHEET, "C2", day(date(2027, 6, 30)), "date"],
+        ["save"]], tmp_path / "profile")
+
+    plan_before = cip_xl.load_plan(example_path)
+    key_action = next(a.key_action for a in plan_before.actions if a.ref == third)
+    result = cip_xl.merge(example_path, [resources])
+    assert result.saved
+    outcome = result.outcomes[0]
+    applied = {(c.ref, c.field): c.new for c in outcome.applied}
+    assert applied[(first, "Progress update")] == progress
+    assert applied[(first, "% complete")] == 60
+    assert applied[(third, "Progress update")] == "=1+1"  # kept as text, never calculated
+    requests = {(r.ref, r.kind): r for r in outcome.requests}
+    assert requests[(second, "Revised date")].proposed == date(2027, 3, 31)
+    assert requests[(second, "Revised date")].reason == "Waiting for the external audit"
+    assert requests[(third, "Revised date")].proposed == date(2027, 9, 30)
+    new = requests[("", "New action")]
+    assert (new.proposed, new.theme, new.target_date) == \
+        ("Review fees and charges", "Managing our finances", date(2027, 6, 30))
+    found = {(f.code, f.sheet, f.cell) for f in outcome.findings}
+    assert ("locked-edit", RETURN_SHEET, at(third, "Key action")) in found
+    assert ("formula-stored-as-text", RETURN_SHEET, at(third, "Progress update")) in found
+
+    plan_rows = CalamineWorkbook.from_path(str(example_path)) \
+        .get_sheet_by_name("Plan").to_python()
+    head = plan_rows[0]
+    by_ref = {r[head.index("Ref")]: r for r in plan_rows[1:]}
+    assert by_ref[first][head.index("% complete")] == 60
+    assert by_ref[first][head.index("Progress update")] == progress
+    assert by_ref[third][head.index("Key action")] == key_action
