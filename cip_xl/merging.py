@@ -727,6 +727,15 @@ def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
                 f"% complete '{_short(as_text(value))}' is not a number from 0 to 100; it is "
                 "not taken in.", file, RETURN_SHEET, cell.coordinate))
             return False, None
+        if number.__class__ is float and 0 < number < 1 and not (
+                isinstance(value, str) and value.strip().endswith("%")):
+            # 60% typed into a cell formatted as a number keeps 0.6 (and shows 1)
+            outcome.findings.append(Finding(
+                "return-percent-fraction", WARNING,
+                f"% complete {number:g} is taken as {number * 100:g}%: typing 60% into the "
+                f"cell keeps it as 0.6. If {number:g}% was meant, correct the plan.",
+                file, RETURN_SHEET, cell.coordinate))
+            number = round(number * 100, 6)
         return True, float(number)
     text = _as_text(cell, outcome.findings, file, header)
     if text is not None and len(text) > EXCEL_CELL_LIMIT:

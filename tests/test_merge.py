@@ -942,7 +942,9 @@ def test_non_return_files_are_refused_one_by_one(cycle, tmp_path):
 
 def test_percent_complete_pasted_as_a_percentage_is_taken_as_shown(cycle):
     """% complete pasted from a sheet that keeps fractions (0.65 shown as 65%) is taken
-    as the 65 the officer saw, not as 0.65%; a plain 0.65 is taken as it is."""
+    as the 65 the officer saw, not as 0.65%; 0.4 in a cell formatted as a number (what
+    typing 40% there keeps, showing 0) is taken as 40 with a warning naming the cell;
+    "0.5%" typed as text is taken as it says."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     wb = openpyxl.load_workbook(place)
@@ -952,11 +954,16 @@ def test_percent_complete_pasted_as_a_percentage_is_taken_as_shown(cycle):
     pasted = ws.cell(rows["5.4"], columns["% complete"])
     pasted.value, pasted.number_format = 0.65, "0%"
     plain = ws.cell(rows["5.3"], columns["% complete"])
-    plain.value = 0.65
+    plain.value = 0.4
+    ws.cell(rows["5.2"], columns["% complete"]).value = "0.5%"
     wb.save(place)
-    cip_xl.api.merge(plan_path, [place])
+    result = cip_xl.api.merge(plan_path, [place])
     assert action(plan_path, "5.4").percent_complete == 65
-    assert action(plan_path, "5.3").percent_complete == 0.65
+    assert action(plan_path, "5.3").percent_complete == 40
+    assert action(plan_path, "5.2").percent_complete == 0.5
+    warned = [f for f in result.findings if f.code == "return-percent-fraction"]
+    assert [(f.severity, f.cell) for f in warned] == \
+        [("warning", f"{plain.column_letter}{plain.row}")]
 
 
 @pytest.mark.libreoffice
