@@ -29,7 +29,7 @@ from . import schema
 from .cells import kept_text
 from .fastbook import column_number, plain_value
 from .model import Plan
-from .plan_write import DATE_FORMAT, wrapped_lines
+from .plan_write import DATE_FORMAT, REF_FORMAT, wrapped_lines
 from .schema import Contract
 
 
@@ -157,6 +157,10 @@ def plan_edits(plan: Plan, contract: Contract, book,
 
     # the Plan sheet
     sheet = SheetXml(book.part(book.sheet_part(plan_title)))
+    ref_column = layout[1].get("ref")
+    if ref_column is not None and not styles.has_format(
+            sheet.column_style(ref_column) or 0, REF_FORMAT):
+        return None  # the full save formats the Ref column as Text, for rows typed below
     edits = _plan_sheet_edits(plan, contract, layout, judgements, plan_ws, sheet, styles,
                               rows, new_from=header_row + existing + 1)
     hidden = _hidden_cells(plan_ws.merged)
@@ -422,7 +426,7 @@ def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
         if not value:
             return None, None, False
         text = kept_text(value)
-        return text, None, text[0] in "=+-@"
+        return text, REF_FORMAT if kind == schema.REF else None, text[0] in "=+-@"
     if value is None or value == "":
         return None, None, False
     if isinstance(value, datetime):
@@ -438,7 +442,7 @@ def stored(value: object, kind: str) -> tuple[object, str | None, bool]:
     text = kept_text(str(value))
     if text == "":
         return None, None, False
-    return text, None, text[:1] in "=+-@"
+    return text, REF_FORMAT if kind == schema.REF else None, text[:1] in "=+-@"
 
 
 def _same(current: object, wanted: object) -> bool:
@@ -568,6 +572,7 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     letters = {key: column_letters(index) for key, index in by_key.items()}
     palette = {v.word: contract.palette.get(v.word, v.fill) for v in schema.VERDICTS}
     rag_index = by_key["rag"]
+    ref_index = by_key.get("ref")
     owned = [(key, index, columns[key].kind) for key, index in by_key.items()
              if key != "rag"] + [(None, index, schema.TEXT) for index in by_extra.values()]
     by_header = {index: header for header, index in by_extra.items()}
@@ -624,6 +629,15 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
                 CellEdit(wanted, formatted=(number_format, quote), fallback_row=first)
             if key in visible_text:  # a text that grew, shrank or went: the height too
                 changed_text = True
+        if ref_index is not None and not laid_out and (row, ref_index) not in edits.cells:
+            # a Ref cell not formatted as Text (saved by an earlier cip-xl, pasted in):
+            # formatted now, so that retyping 3.10 in Excel keeps 3.10
+            style = sheet.style_of(row, ref_index)
+            if style is not None and not styles.has_format(int(style), REF_FORMAT):
+                wanted, number_format, quote = stored(action.ref, schema.REF)
+                if wanted is not None:
+                    edits.cells[(row, ref_index)] = CellEdit(
+                        wanted, formatted=(number_format, quote))
         judgement = judgements.get(action.action_id)
         label = judgement.label if judgement else ""
         number = str(row)

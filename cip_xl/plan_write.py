@@ -26,6 +26,9 @@ from .sheet_tables import fit_tables, fitted_ref
 HEADER_FILL = "1F4E79"
 COMPUTED_FILL = "F2F2F2"
 DATE_FORMAT = "dd/mm/yyyy"
+#: the Ref column's number format, Excel's Text: a ref retyped or typed into a new row
+#: stays as typed — 3.10 does not become the number 3.1
+REF_FORMAT = "@"
 #: rows below the last action that still get dropdowns and validation
 SPARE_ROWS = 500
 
@@ -73,6 +76,8 @@ def set_value(cell, value: object, kind: str) -> None:
             cell.number_format = "General"
     else:
         set_text(cell, value)
+        if kind == schema.REF and cell.value is not None:
+            cell.number_format = REF_FORMAT
 
 
 def _changes_meaning(number_format: str) -> bool:
@@ -336,6 +341,8 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract, keep_rows: bool = Fals
         if dim.width is None or dim.width == 13 or not dim.customWidth:
             dim.width = columns[key].width
         dim.hidden = columns[key].hidden
+        if columns[key].kind == schema.REF:  # for rows typed in below the plan too
+            dim.number_format = REF_FORMAT
     for header, index in by_extra.items():
         if ws.cell(header_row, index).value is None:
             ws.cell(header_row, index).value = header

@@ -167,6 +167,12 @@ def cell_xml(ref: bytes, value: object, style: bytes | None) -> bytes:
             b"</t></is></c>")
 
 
+#: the number formats Excel builds in that saves write, by their ids
+_BUILTIN_FORMATS = {None: 0, "General": 0, "0": 1, "0%": 9, "d-mmm-yy": 15, "@": 49}
+_COL = re.compile(rb"<col\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'\b(\w+)="([^"]*)"')
+
+
 class SheetXml:
     """One worksheet part, edited as text. Only unprefixed SpreadsheetML (what Excel,
     LibreOffice and openpyxl write) is accepted."""
@@ -191,6 +197,20 @@ class SheetXml:
                 xml[end:]
         self._rows: list[tuple[int, int]] | None = None  # (row number, offset in body)
         self._styles: Styles | None = None
+
+    def column_style(self, column: int) -> int | None:
+        """The style of column ``column`` (1-based) — what Excel gives a cell typed in
+        it where the sheet has no cell yet — or None if the sheet gives it none."""
+        for found in _COL.finditer(self.head):
+            attributes = dict(_ATTRIBUTE.findall(found[1]))
+            try:
+                low, high = int(attributes[b"min"]), int(attributes[b"max"])
+            except (KeyError, ValueError):
+                continue
+            if low <= column <= high:
+                style = attributes.get(b"style")
+                return int(style) if style and style.isdigit() else None
+        return None
 
     def rows(self) -> list[tuple[int, int]]:
         """(row number, offset) of every ``<row>`` in the sheet, in file order."""
@@ -666,10 +686,25 @@ class Styles:
                 self._cache[key] = self._variant(style, **attrs)
         return self._cache[key]
 
+    def has_format(self, style: int, number_format: str) -> bool:
+        """Whether cell style ``style`` shows values with ``number_format`` (one of the
+        formats :meth:`with_format` gives)."""
+        key = ("has", style, number_format)
+        if key not in self._cache:
+            xf = self._xfs[style] if style < len(self._xfs) else None
+            ident = xf.get("numFmtId", "0") if xf is not None else None
+            if ident == str(_BUILTIN_FORMATS.get(number_format)):
+                self._cache[key] = True
+            else:  # the same format under an id of the package's own (LibreOffice's)
+                formats = self._root.find("m:numFmts", self._ns)
+                self._cache[key] = ident is not None and formats is not None and any(
+                    fmt.get("numFmtId") == ident and fmt.get("formatCode") == number_format
+                    for fmt in formats)
+        return self._cache[key]
+
     def _format_id(self, code: str | None) -> int:
-        builtin = {None: 0, "General": 0, "0": 1, "0%": 9, "d-mmm-yy": 15}
-        if code in builtin:
-            return builtin[code]
+        if code in _BUILTIN_FORMATS:
+            return _BUILTIN_FORMATS[code]
         formats = self._root.find("m:numFmts", self._ns)
         from lxml import etree
 

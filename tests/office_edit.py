@@ -8,7 +8,10 @@ Run by the tests with the Python that has LibreOffice's ``uno`` module (Debian's
 Steps, in order: ``["insert", sheet, row]`` inserts a blank row above ``row`` (1-based),
 moving the cells, names, validations, filters and formulas below it as the office suite
 does; ``["text", sheet, cell, text]`` types text into a cell, kept as text;
-``["formula", sheet, cell, text]`` enters ``text`` as the office suite reads an entry
+``["type", sheet, cell, text]`` types ``text`` into a cell as a person does, in a
+British locale (31/03/2027 becomes a date, 60% a percentage, 3.10 a number — unless the
+cell is formatted as Text; validation and protection as the office suite applies them
+to typing); ``["formula", sheet, cell, text]`` enters ``text`` as the office suite reads an entry
 (``=1+1`` becomes a formula, ``12`` a number; function names in English);
 ``["number", sheet, cell, value, shown]`` puts a number in a cell and formats it as the
 office suite formats what is typed ("date" for 31/03/2027 typed in a British locale,
@@ -44,7 +47,23 @@ def _free_port():
         return probe.getsockname()[1]
 
 
+#: the profile's settings: a British locale, which is how typed dates and numbers are read
+_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale"
+ oor:op="fuse"><value>en-GB</value></prop></item>
+</oor:items>
+"""
+
+
 def main(path, profile, steps):
+    settings = os.path.join(profile, "user", "registrymodifications.xcu")
+    if not os.path.exists(settings):  # a new profile: made British before it starts
+        os.makedirs(os.path.dirname(settings), exist_ok=True)
+        with open(settings, "w", encoding="utf-8") as out:
+            out.write(_SETTINGS)
     port = _free_port()
     office = subprocess.Popen(
         ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
@@ -69,6 +88,9 @@ def main(path, profile, steps):
         url = uno.systemPathToFileUrl(os.path.abspath(path))
         document = desktop.loadComponentFromURL(url, "_blank", 0,
                                                 (_property("Hidden", True),))
+        controller = document.getCurrentController()
+        dispatcher = context.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.DispatchHelper", context)
         try:
             for step in steps:
                 kind = step[0]
@@ -77,6 +99,12 @@ def main(path, profile, steps):
                 elif kind == "text":
                     document.Sheets.getByName(step[1]).getCellRangeByName(step[2]) \
                         .setString(step[3])
+                elif kind == "type":
+                    sheet = document.Sheets.getByName(step[1])
+                    controller.setActiveSheet(sheet)
+                    controller.select(sheet.getCellRangeByName(step[2]))
+                    dispatcher.executeDispatch(controller.getFrame(), ".uno:EnterString",
+                                               "", 0, (_property("StringName", step[3]),))
                 elif kind == "formula":
                     document.Sheets.getByName(step[1]).getCellRangeByName(step[2]) \
                         .setFormula(step[3])

@@ -108,39 +108,38 @@ def test_rows_inserted_in_libreoffice_leave_every_note_and_name_in_place(example
 
 
 def test_a_return_filled_in_libreoffice_merges_what_the_officer_saw(example_path, tmp_path):
-    """An officer fills in a return in LibreOffice: progress with typographic quotes,
-    "60%" typed as % complete (stored as 0.6, shown as 60%), a new date typed as a date
-    in a British locale and one typed as text, a formula typed into Progress update, a
-    locked Key action overwritten, a new action on its own sheet. The merge takes what
-    the officer saw, refuses what was not theirs to change, and names each cell."""
+    """An officer fills in a return in LibreOffice, typing in a British locale: progress
+    with typographic quotes, "60%" as % complete (kept as 0.6 in a cell formatted as a
+    number), 75% pasted as a percentage, a new date typed (a date) and one kept as text,
+    a formula typed into Progress update, a new action on its own sheet; and a locked
+    Key action overwritten (the sheet unprotected). The merge takes what the officer
+    meant, refuses what was not theirs to change, and names each cell."""
     issued = cip_xl.issue_returns(example_path, tmp_path / "returns",
                                   when=datetime(2026, 12, 1, 9))
     resources = next(item.path for item in issued if item.department == "Resources")
     ws = openpyxl.load_workbook(resources)[RETURN_SHEET]
     columns = {name: get_column_letter(index) for name, index in headers(ws).items()}
     rows = {ws.cell(row, 1).value: row for row in range(2, ws.max_row + 1)}
-    first, second, third = list(rows)[:3]
+    first, second, third, fourth = list(rows)[:4]
 
     def at(ref: str, header: str) -> str:
         return f"{columns[header]}{rows[ref]}"
 
-    def day(when: date) -> int:
-        return (when - date(1899, 12, 30)).days
-
     progress = "Savings of £1.2m agreed — “on track”"
     in_office(resources, [
-        ["text", RETURN_SHEET, at(first, "Progress update"), progress],
-        ["number", RETURN_SHEET, at(first, "% complete"), 0.6, "percent"],
-        ["number", RETURN_SHEET, at(second, "Proposed revised date"),
-         day(date(2027, 3, 31)), "date"],
-        ["text", RETURN_SHEET, at(second, "Comment / reason for new date"),
+        ["type", RETURN_SHEET, at(first, "Progress update"), progress],
+        ["type", RETURN_SHEET, at(first, "% complete"), "60%"],
+        ["type", RETURN_SHEET, at(second, "Proposed revised date"), "31/03/2027"],
+        ["type", RETURN_SHEET, at(second, "Comment / reason for new date"),
          "Waiting for the external audit"],
         ["text", RETURN_SHEET, at(third, "Proposed revised date"), "30/09/2027"],
-        ["formula", RETURN_SHEET, at(third, "Progress update"), "=1+1"],
+        ["type", RETURN_SHEET, at(third, "Progress update"), "=1+1"],
+        ["type", RETURN_SHEET, at(third, "Key action"), "Typed, but the cell is locked"],
         ["text", RETURN_SHEET, at(third, "Key action"), "Changed by the officer"],
-        ["text", NEW_ACTIONS_SHEET, "A2", "Managing our finances"],
-        ["text", NEW_ACTIONS_SHEET, "B2", "Review fees and charges"],
-        ["number", NEW_ACTIONS_SHEET, "C2", day(date(2027, 6, 30)), "date"],
+        ["number", RETURN_SHEET, at(fourth, "% complete"), 0.75, "percent"],
+        ["type", NEW_ACTIONS_SHEET, "A2", "Managing our finances"],
+        ["type", NEW_ACTIONS_SHEET, "B2", "Review fees and charges"],
+        ["type", NEW_ACTIONS_SHEET, "C2", "30/06/2027"],
         ["save"]], tmp_path / "profile")
 
     plan_before = cip_xl.load_plan(example_path)
@@ -151,6 +150,7 @@ def test_a_return_filled_in_libreoffice_merges_what_the_officer_saw(example_path
     applied = {(c.ref, c.field): c.new for c in outcome.applied}
     assert applied[(first, "Progress update")] == progress
     assert applied[(first, "% complete")] == 60
+    assert applied[(fourth, "% complete")] == 75
     assert applied[(third, "Progress update")] == "=1+1"  # kept as text, never calculated
     requests = {(r.ref, r.kind): r for r in outcome.requests}
     assert requests[(second, "Revised date")].proposed == date(2027, 3, 31)
@@ -160,6 +160,7 @@ def test_a_return_filled_in_libreoffice_merges_what_the_officer_saw(example_path
     assert (new.proposed, new.theme, new.target_date) == \
         ("Review fees and charges", "Managing our finances", date(2027, 6, 30))
     found = {(f.code, f.sheet, f.cell) for f in outcome.findings}
+    assert ("return-percent-fraction", RETURN_SHEET, at(first, "% complete")) in found
     assert ("locked-edit", RETURN_SHEET, at(third, "Key action")) in found
     assert ("formula-stored-as-text", RETURN_SHEET, at(third, "Progress update")) in found
 
@@ -170,3 +171,36 @@ def test_a_return_filled_in_libreoffice_merges_what_the_officer_saw(example_path
     assert by_ref[first][head.index("% complete")] == 60
     assert by_ref[first][head.index("Progress update")] == progress
     assert by_ref[third][head.index("Key action")] == key_action
+
+
+def test_refs_typed_in_libreoffice_stay_as_typed(example_path, tmp_path):
+    """Renumbering an action 1.10, or typing a new action 3.10 in a row below the
+    plan, in an office suite: the Ref stays 3.10 (the cells are formatted as Text),
+    not the number 3.1 — on a plan saved by cip-xl, and on one saved before Refs were
+    formatted so, once cip-xl has saved it again."""
+    older = tmp_path / "older.xlsx"
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row, 1).number_format = "General"
+    ws.column_dimensions["A"].number_format = "General"
+    wb.save(older)
+    assert cip_xl.refresh_status(older, as_of=date(2026, 12, 31)).saved
+    plan = cip_xl.load_plan(example_path)
+    columns = {name: get_column_letter(index) for name, index in headers(ws).items()}
+    below = ws.max_row + 2
+    for path in (example_path, older):
+        in_office(path, [
+            ["type", "Plan", "A2", "1.10"],
+            ["type", "Plan", f"{columns['Ref']}{below}", "3.10"],
+            ["type", "Plan", f"{columns['Theme']}{below}", plan.actions[-1].theme],
+            ["type", "Plan", f"{columns['Key action']}{below}", "Publish the fees review"],
+            ["type", "Plan", f"{columns['Lead officer']}{below}",
+             plan.actions[-1].lead_officer],
+            ["type", "Plan", f"{columns['Target date']}{below}", "31/03/2027"],
+            ["save"]], tmp_path / "profile")
+        report = cip_xl.validate(path)
+        assert not [f for f in report.findings if f.code == "ref-as-number"], path
+        refs = {a.ref: a for a in cip_xl.load_plan(path).actions}
+        assert "1.10" in refs and refs["3.10"].key_action == "Publish the fees review"
+        assert refs["3.10"].target_date == date(2027, 3, 31)
