@@ -572,7 +572,6 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     letters = {key: column_letters(index) for key, index in by_key.items()}
     palette = {v.word: contract.palette.get(v.word, v.fill) for v in schema.VERDICTS}
     rag_index = by_key["rag"]
-    ref_index = by_key.get("ref")
     owned = [(key, index, columns[key].kind) for key, index in by_key.items()
              if key != "rag"] + [(None, index, schema.TEXT) for index in by_extra.values()]
     by_header = {index: header for header, index in by_extra.items()}
@@ -629,15 +628,6 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
                 CellEdit(wanted, formatted=(number_format, quote), fallback_row=first)
             if key in visible_text:  # a text that grew, shrank or went: the height too
                 changed_text = True
-        if ref_index is not None and not laid_out and (row, ref_index) not in edits.cells:
-            # a Ref cell not formatted as Text (saved by an earlier cip-xl, pasted in):
-            # formatted now, so that retyping 3.10 in Excel keeps 3.10
-            style = sheet.style_of(row, ref_index)
-            if style is not None and not styles.has_format(int(style), REF_FORMAT):
-                wanted, number_format, quote = stored(action.ref, schema.REF)
-                if wanted is not None:
-                    edits.cells[(row, ref_index)] = CellEdit(
-                        wanted, formatted=(number_format, quote))
         judgement = judgements.get(action.action_id)
         label = judgement.label if judgement else ""
         number = str(row)
