@@ -29,8 +29,9 @@ from .findings import ERROR, Finding, PlanFileError
 #: sheets whose XML is at least this long are parsed and scanned side by side
 PARALLEL_FROM = 2 * 1024 * 1024
 
-#: number formats Excel builds in that show a percentage
+#: number formats Excel builds in that show a percentage; a date's month and year alone
 _PERCENT_BUILTIN = {9, 10}
+_MONTH_BUILTIN = {17}
 
 _CELL_OPEN = rb"<(?:\w+:)?c\b([^>]*)>"
 _FORMULA = re.compile(_CELL_OPEN + rb"\s*<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)")
@@ -200,13 +201,15 @@ class FastSheet:
 
     def __init__(self, title: str, rows: list[list], formulas: Formulas, errors: dict,
                  percent: set, merged: list[tuple[str, str]], xml: bytes = b"",
-                 formula_errors: dict | None = None) -> None:
+                 formula_errors: dict | None = None, months: set | None = None) -> None:
         self.title = title
         self.xml = xml  #: the sheet's XML as stored in the package (kept for patching)
         self._rows = rows
         self.formulas = formulas  #: (row, column) → "=formula" (see :class:`Formulas`)
         self.errors = errors  #: (row, column) → "#N/A"
         self.percent = percent  #: {(row, column)} formatted as a percentage
+        #: {(row, column)} showing a date as its month and year alone (see month_only)
+        self.months = months or set()
         self.merged = merged  #: [(first, last)] merged ranges
         self.merged_cells = None  # as openpyxl's read-only mode: see plan_read._merged
         #: (row, column) → the error ("#REF!") a formula shows as its result
@@ -294,6 +297,7 @@ class FastSheet:
         value = plain_value(value)
         return FastCell(row, column, value, _type_of(value),
                         "0%" if self.percent and (row, column) in self.percent
+                        else "mmm-yy" if self.months and (row, column) in self.months
                         else "General")
 
 
@@ -345,7 +349,7 @@ class FastWorkbook:
             self.sheetnames = list(self._book.sheet_names)
             self._archive = zipfile.ZipFile(io.BytesIO(self.data))
             self._parts = _sheet_parts(self._archive)
-            self._percent_styles = _percent_styles(self._archive)
+            self._shown_styles = _shown_styles(self._archive)
         except PlanFileError:
             raise
         except Exception as exc:  # calamine raises its own types for bad packages
@@ -385,7 +389,7 @@ class FastWorkbook:
                 values = start(self._values, title)
                 try:
                     xml = self._archive.read(part)
-                    scanned = _scan(xml, self._percent_styles)
+                    scanned = _scan(xml, self._shown_styles)
                 finally:
                     rows = values()  # waited for, whatever happened here
             else:
@@ -400,10 +404,10 @@ class FastWorkbook:
                 f"{self.path.name} is damaged: its sheet '{title}' cannot be read "
                 f"({type(exc).__name__}). Restore it from a backup.",
                 file=str(self.path), sheet=title)) from None
-        formulas, errors, percent, shown = scanned or _scan(xml, self._percent_styles)
+        formulas, errors, percent, months, shown = scanned or _scan(xml, self._shown_styles)
         merged = [(a.decode(), b.decode()) for a, b in _MERGE.findall(xml)] \
             if b"mergeCell" in xml else []
-        return FastSheet(title, rows, formulas, errors, percent, merged, xml, shown)
+        return FastSheet(title, rows, formulas, errors, percent, merged, xml, shown, months)
 
     def _values(self, title: str) -> list[list]:
         """calamine's values of sheet ``title``, row by row from row 1."""
@@ -505,13 +509,16 @@ class FastWorkbook:
         self.close()
 
 
-def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[Formulas, dict, set, dict]:
-    """Formulas, error values, percent-formatted cells and the error results of
-    formulas (``#REF!`` shown by ``=A0``...) of one sheet's XML."""
+def _scan(xml: bytes, shown_styles: dict[bytes, str]) -> tuple[Formulas, dict, set, set,
+                                                                 dict]:
+    """Formulas, error values, cells formatted as a percentage, cells showing a date's
+    month and year alone, and the error results of formulas (``#REF!`` shown by
+    ``=A0``...) of one sheet's XML."""
     formulas: dict[tuple[int, int], bytes] = {}
     errors: dict[tuple[int, int], str] = {}
     shown: dict[tuple[int, int], str] = {}
     percent: set[tuple[int, int]] = set()
+    months: set[tuple[int, int]] = set()
     if b"<f" in xml or b":f" in xml:
         shared: dict[bytes, bytes] = {}
         for attrs, f_attrs, formula in _formulas(xml):
@@ -531,15 +538,16 @@ def _scan(xml: bytes, percent_styles: set[bytes]) -> tuple[Formulas, dict, set, 
                 place = (int(ref[2]), column_number(ref[1]))
                 # a formula's error result is what the cell shows, not its value
                 (shown if place in formulas else errors)[place] = _unescape(code)
-    if percent_styles:
-        pattern = re.compile(_CELL_OPEN.replace(rb"([^>]*)", rb"([^>]*\bs=\"(?:" +
-                                                b"|".join(sorted(percent_styles)) +
+    if shown_styles:
+        pattern = re.compile(_CELL_OPEN.replace(rb"([^>]*)", rb"([^>]*\bs=\"(" +
+                                                b"|".join(sorted(shown_styles)) +
                                                 rb")\"[^>]*)"))
-        for attrs in pattern.findall(xml):
+        for attrs, style in pattern.findall(xml):
             ref = _REF.search(attrs)
             if ref:
-                percent.add((int(ref[2]), column_number(ref[1])))
-    return Formulas(formulas), errors, percent, shown
+                (percent if shown_styles[style] == "percent" else months).add(
+                    (int(ref[2]), column_number(ref[1])))
+    return Formulas(formulas), errors, percent, months, shown
 
 
 _PLAIN_F = re.compile(rb"<f[\s>/]")
@@ -627,21 +635,38 @@ def _workbook_relationships(archive: zipfile.ZipFile) -> list[tuple[bytes, bytes
     return found
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
-    """Indexes (as bytes) of cell styles whose number format shows a percentage."""
+def month_only(number_format: str) -> bool:
+    """Whether ``number_format`` shows a date as its month and year alone — as Excel
+    formats "Mar 2027" typed into a cell (mmm-yy, showing Mar-27: the date is the 1st)."""
+    code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", number_format.split(";")[0]).lower()
+    return "m" in code and "y" in code and not any(c in code for c in "dhs")
+
+
+def _shown_styles(archive: zipfile.ZipFile) -> dict[bytes, str]:
+    """Indexes (as bytes) of cell styles whose number format shows a percentage
+    (``"percent"``) or a date as its month and year alone (``"month"``)."""
     try:
         styles = archive.read("xl/styles.xml")
     except KeyError:
-        return set()
-    custom = {m[0]: b"%" in _unescape(m[1]).replace('"%"', "").encode()
-              for m in re.findall(rb'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*'
-                                  rb'formatCode="([^"]*)"', styles)}
-    found = set()
+        return {}
+    custom = {}
+    for ident, code in re.findall(rb'<(?:\w+:)?numFmt\b[^>]*numFmtId="(\d+)"[^>]*'
+                                  rb'formatCode="([^"]*)"', styles):
+        text = _unescape(code)
+        if "%" in text.replace('"%"', ""):
+            custom[ident] = "percent"
+        elif month_only(text):
+            custom[ident] = "month"
+    found: dict[bytes, str] = {}
     block = re.search(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.S)
     if not block:
         return found
     for index, xf in enumerate(re.findall(rb"<(?:\w+:)?xf\b[^>]*>", block[0])):
         ident = re.search(rb'\bnumFmtId="(\d+)"', xf)
-        if ident and (int(ident[1]) in _PERCENT_BUILTIN or custom.get(ident[1])):
-            found.add(str(index).encode())
+        if not ident:
+            continue
+        kind = "percent" if int(ident[1]) in _PERCENT_BUILTIN else \
+            "month" if int(ident[1]) in _MONTH_BUILTIN else custom.get(ident[1])
+        if kind:
+            found[str(index).encode()] = kind
     return found

@@ -43,6 +43,16 @@ def _text(value: object) -> str:
     return as_text(value).strip()
 
 
+def typed_month(value: object, shown_as_month: bool) -> object:
+    """A target date on the 1st in a cell that shows only its month and year (see
+    :func:`cip_xl.fastbook.month_only`) — what Excel makes of "Mar 2027" typed in,
+    showing Mar-27 — as the phrase typed, "Mar 2027": due at the month's end, as
+    councils mean it, not on the 1st. Any other value as it is."""
+    if shown_as_month and isinstance(value, date) and value.day == 1:
+        return f"{value:%b %Y}"
+    return value
+
+
 def _day(value: object) -> object:
     """Dates come back from openpyxl as datetimes; keep plain dates."""
     return value.date() if isinstance(value, datetime) else value
@@ -489,6 +499,7 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
     raw_rows = ws.raw_rows()
     special_rows = ws.special_rows()
     percent = ws.percent
+    months = ws.months
     columns = []
     for index, key in sorted(index_to_key.items()):
         kind = schema.COLUMNS_BY_KEY[key].kind
@@ -528,7 +539,7 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
                     else:
                         values[key] = FastCell(number, index, value, "s")
                         ready = None
-                elif (kind is date and day_ready) or (
+                elif (kind is date and day_ready and (number, index) not in months) or (
                         kind is float and is_percent and (number, index) not in percent):
                     values[key] = value  # a day, or a plain % complete: as it is
                     if ready is not None:
@@ -740,6 +751,19 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
                 action.ref = _text(value)
         elif column.kind in (schema.DATE_PHRASE, schema.DATE):
             value = _day(value)
+            if column.kind == schema.DATE_PHRASE:
+                from .fastbook import month_only
+
+                month = typed_month(value, month_only(
+                    getattr(cell, "number_format", None) or ""))
+                if month is not value:
+                    findings.append(Finding(
+                        "date-as-month", INFO,
+                        f"{column.header} {value:%d/%m/%Y} is shown as a month (Excel "
+                        f"turns '{month}' typed into a cell into the 1st): it is read as "
+                        f"'{month}', due at the end of the month, and saved as those words.",
+                        file, sheet, cell.coordinate, action.ref or None))
+                    value = month
             setattr(action, key, value.strip() if isinstance(value, str) else value)
         elif column.kind == schema.PERCENT:
             action.percent_complete = _percent(cell)

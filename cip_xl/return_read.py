@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from calendar import monthrange
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from .cell_notes import cell_notes
@@ -20,6 +21,7 @@ from .cells import quoted
 from .fastbook import column_letters, typed_cells
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
+from .plan_read import typed_month
 from .return_extras import outside_the_cells
 from .returns import (FORMAT, INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET,
                       NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET, RETURN_SHEET, fingerprint,
@@ -101,6 +103,15 @@ def _plain(value: object) -> object:
 
 
 _MIDNIGHT = datetime.min.time()
+
+
+def _month_end(value: object) -> object:
+    """A proposed date shown as its month and year alone, on the 1st — what Excel
+    makes of "Mar 2027" typed in — as the month's last day, as councils mean a month.
+    Other values as they are."""
+    if isinstance(value, date) and not isinstance(value, datetime) and value.day == 1:
+        return date(value.year, value.month, monthrange(value.year, value.month)[1])
+    return value
 
 
 def _shown_as_percent(value: object) -> object:
@@ -262,6 +273,8 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
             value = _returned_value(ws, number, column, value, formula)
             if key == "percent_complete" and (number, column) in ws.percent:
                 value = _shown_as_percent(value)
+            elif key == "proposed_date" and (number, column) in ws.months:
+                value = _month_end(value)
             cells[key] = ReturnedCell(value, f"{column_letters(column)}{number}", formula)
         if number in merged_rows or not any(c.value is not None for c in cells.values()):
             continue
@@ -277,9 +290,12 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
             cells = {}
             for column, value, formula in typed:
                 if column <= len(keys):
+                    value = _returned_value(new_sheet, number, column, value, formula)
+                    if keys[column - 1] == "target_date" and \
+                            (number, column) in new_sheet.months:
+                        value = typed_month(value, True)
                     cells[keys[column - 1]] = ReturnedCell(
-                        _returned_value(new_sheet, number, column, value, formula),
-                        f"{column_letters(column)}{number}", formula)
+                        value, f"{column_letters(column)}{number}", formula)
                 else:
                     findings.append(Finding(
                         "return-outside-table", ERROR,

@@ -111,6 +111,15 @@ def odd_plan(tmp_path):
     ws.cell(15, heads["Directorate"]).value = "  Place "  # computed columns typed over
     ws.cell(15, heads["Next due (as read)"]).value = " soon "
     ws.cell(16, heads["Revised date"]).value = 46000  # a date serial without a format
+    # "Mar 2027" typed in Excel: the 1st, shown as Mar-27 (built-in format 17)
+    ws.cell(17, heads["Target date"]).value = datetime(2027, 3, 1)
+    ws.cell(17, heads["Target date"]).number_format = "mmm-yy"
+    ws.cell(18, heads["Target date"]).value = datetime(2027, 3, 15)  # a day: kept
+    ws.cell(18, heads["Target date"]).number_format = "mmm-yy"
+    ws.cell(19, heads["Revised date"]).value = datetime(2027, 6, 1)
+    ws.cell(19, heads["Revised date"]).number_format = "mmmm yyyy"
+    ws.cell(20, heads["Last updated"]).value = datetime(2026, 6, 1)  # not a target
+    ws.cell(20, heads["Last updated"]).number_format = "mmm-yy"
     extra = ws.max_column + 1
     ws.cell(1, extra).value = "Council note"
     ws.cell(2, extra).value = "a note in a column of the council's own"
@@ -131,6 +140,12 @@ def test_the_fast_reader_reports_formulas_errors_percentages_and_merges(odd_plan
     assert actions[5].percent_complete == 0.5
     assert actions[2].progress_update == '=CONCAT("a","<b>")'
     assert actions[9].progress_update == 'Text with ✔ & <angles> "quotes"'
+    assert actions[17].target_date == "Mar 2027"
+    assert actions[18].target_date == date(2027, 3, 15)
+    assert actions[19].revised_date == "Jun 2027"
+    assert actions[20].last_updated == date(2026, 6, 1)
+    # each named, in the Target date (F) and Revised date (G) columns
+    assert {f.cell for f in fast.findings if f.code == "date-as-month"} == {"F17", "G19"}
 
 
 def test_the_fast_reader_agrees_on_a_plan_libreoffice_resaved(odd_plan, tmp_path):
@@ -138,6 +153,9 @@ def test_the_fast_reader_agrees_on_a_plan_libreoffice_resaved(odd_plan, tmp_path
     fast, slow = both_readings(resaved)
     assert_same(fast, slow)
     assert "formula-in-cell" in {f.code for f in fast.findings}
+    # LibreOffice writes mmm-yy as a format of its own: still a month
+    actions = {a.row: a for a in fast.plan.actions}
+    assert (actions[17].target_date, actions[19].revised_date) == ("Mar 2027", "Jun 2027")
 
 
 def test_formula_text_is_unescaped_as_an_xml_parser_would():

@@ -966,6 +966,28 @@ def test_percent_complete_pasted_as_a_percentage_is_taken_as_shown(cycle):
         [("warning", f"{plain.column_letter}{plain.row}")]
 
 
+def test_a_month_typed_in_excel_on_a_return_means_the_months_end(cycle):
+    """Excel turns "Sep 2027" typed as a proposed revised date into 1 September shown
+    as Sep-27: the request is for 30 September, the month's end, as councils mean a
+    month. A new action's target date typed so keeps the words, as the plan does."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    wb = openpyxl.load_workbook(place)
+    ws = wb[RETURN_SHEET]
+    columns = headers(ws)
+    rows = {ws.cell(r, columns["Ref"]).value: r for r in range(2, ws.max_row + 1)}
+    proposed = ws.cell(rows["5.3"], columns["Proposed revised date"])
+    proposed.value, proposed.number_format = datetime(2027, 9, 1), "mmm-yy"
+    new = wb[NEW_ACTIONS_SHEET]
+    new["B2"] = "Publish the parking review"
+    new["C2"], new["C2"].number_format = datetime(2027, 3, 1), "mmm-yy"
+    wb.save(place)
+    result = cip_xl.api.merge(plan_path, [place])
+    requests = {r.kind: r for r in result.outcomes[0].requests}
+    assert requests["Revised date"].proposed == date(2027, 9, 30)
+    assert requests["New action"].target_date == "Mar 2027"
+
+
 @pytest.mark.libreoffice
 def test_a_return_resaved_by_libreoffice_still_merges(cycle, tmp_path):
     plan_path, folder = cycle

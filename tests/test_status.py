@@ -297,3 +297,34 @@ def test_issuing_returns_and_approving_name_a_traffic_light_typed_over(example_p
     decided = cip_xl.api.approve(example_path, approve_all=True, by="IM")
     assert decided.approved
     assert [(f.code, f.cell) for f in decided.findings] == [("rag-typed-over", cell)]
+
+
+def test_a_month_typed_in_excel_is_due_at_the_months_end(example_path):
+    """Excel turns "Mar 2027" typed into a target date into 1 March 2027 shown as
+    Mar-27. Read as the 1st, the action would be overdue for the whole of March; it
+    is due at the end of the month, as "Mar 2027" written as words is, and the
+    traffic light saved in the workbook says so."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    heads = {c.value: c.column for c in ws[1]}
+    for column, value in (("Target date", date(2027, 3, 1)), ("Revised date", None),
+                          ("Status", "On track"), ("% complete", 90),
+                          ("Last updated", date(2027, 3, 10))):
+        ws.cell(2, heads[column]).value = value
+    ws.cell(2, heads["Target date"]).number_format = "mmm-yy"
+    ref = ws.cell(2, heads["Ref"]).value
+    wb.save(example_path)
+
+    mid_march = date(2027, 3, 15)
+    result = run_cli("status", str(example_path), "--as-of", "15/03/2027")
+    assert result.returncode == 0, result.stderr
+    plan = cip_xl.load_plan(example_path)
+    action = next(a for a in plan.actions if a.ref == ref)
+    assert action.target_date == "Mar 2027"
+    judged = refresh(plan, mid_march)[action.action_id]
+    assert judged.verdict.word == "On track"
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    head = rows[0]
+    assert rows[1][head.index("Target date")] == "Mar 2027"  # saved as the words typed
+    assert rows[1][head.index("Next due (as read)")] == date(2027, 3, 31)
+    assert rows[1][head.index("RAG")] == judged.label
