@@ -58,3 +58,16 @@ def convert_with_libreoffice(source: Path, target_format: str, outdir: Path,
     out = outdir / f"{source.stem}.{target_format.split(':')[0]}"
     assert out.exists(), f"LibreOffice produced no {out.name}"
     return out
+
+
+def refs_not_formatted(source: Path, target: Path) -> None:
+    """Save the plan at ``source`` to ``target`` as cip-xl saved it before Refs were
+    formatted as Text: Ref cells and column in the General format."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(source)
+    ws = wb["Plan"]
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row, 1).number_format = "General"
+    ws.column_dimensions["A"].number_format = "General"
+    wb.save(target)

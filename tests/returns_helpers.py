@@ -15,14 +15,21 @@ def headers(ws) -> dict[str, int]:
     return {str(c.value).rstrip(" ✎"): c.column for c in ws[1] if c.value}
 
 
-def edit_return(path: Path, edits: dict[tuple[str, str], object]) -> None:
-    """Set cells of the Return sheet by (Ref, column header) and save, as an officer."""
+def open_return(path: Path):
+    """The return at ``path`` opened with openpyxl, and a function giving the cell of
+    its Return sheet at (Ref, column header)."""
     wb = openpyxl.load_workbook(path)
     ws = wb[RETURN_SHEET]
     columns = headers(ws)
     rows = {ws.cell(r, columns["Ref"]).value: r for r in range(2, ws.max_row + 1)}
+    return wb, lambda ref, header: ws.cell(rows[ref], columns[header])
+
+
+def edit_return(path: Path, edits: dict[tuple[str, str], object]) -> None:
+    """Set cells of the Return sheet by (Ref, column header) and save, as an officer."""
+    wb, cell = open_return(path)
     for (ref, header), value in edits.items():
-        ws.cell(rows[ref], columns[header]).value = value
+        cell(ref, header).value = value
     wb.save(path)
 
 

@@ -15,7 +15,7 @@ import cip_xl
 from cip_xl.returns import NEW_ACTIONS_SHEET, RETURN_SHEET
 
 from .conftest import convert_with_libreoffice, run_cli
-from .returns_helpers import edit_return, headers, return_for, set_saved_time
+from .returns_helpers import edit_return, headers, open_return, return_for, set_saved_time
 
 
 @pytest.fixture
@@ -947,15 +947,12 @@ def test_percent_complete_pasted_as_a_percentage_is_taken_as_shown(cycle):
     "0.5%" typed as text is taken as it says."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
-    wb = openpyxl.load_workbook(place)
-    ws = wb[RETURN_SHEET]
-    columns = headers(ws)
-    rows = {ws.cell(r, columns["Ref"]).value: r for r in range(2, ws.max_row + 1)}
-    pasted = ws.cell(rows["5.4"], columns["% complete"])
+    wb, cell = open_return(place)
+    pasted = cell("5.4", "% complete")
     pasted.value, pasted.number_format = 0.65, "0%"
-    plain = ws.cell(rows["5.3"], columns["% complete"])
+    plain = cell("5.3", "% complete")
     plain.value = 0.4
-    ws.cell(rows["5.2"], columns["% complete"]).value = "0.5%"
+    cell("5.2", "% complete").value = "0.5%"
     wb.save(place)
     result = cip_xl.api.merge(plan_path, [place])
     assert action(plan_path, "5.4").percent_complete == 65
@@ -972,11 +969,8 @@ def test_a_month_typed_in_excel_on_a_return_means_the_months_end(cycle):
     month. A new action's target date typed so keeps the words, as the plan does."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
-    wb = openpyxl.load_workbook(place)
-    ws = wb[RETURN_SHEET]
-    columns = headers(ws)
-    rows = {ws.cell(r, columns["Ref"]).value: r for r in range(2, ws.max_row + 1)}
-    proposed = ws.cell(rows["5.3"], columns["Proposed revised date"])
+    wb, cell = open_return(place)
+    proposed = cell("5.3", "Proposed revised date")
     proposed.value, proposed.number_format = datetime(2027, 9, 1), "mmm-yy"
     new = wb[NEW_ACTIONS_SHEET]
     new["B2"] = "Publish the parking review"

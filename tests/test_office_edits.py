@@ -20,7 +20,7 @@ from cip_xl.example import fill_in_return
 from cip_xl.returns import NEW_ACTIONS_SHEET, RETURN_SHEET
 from cip_xl.status import refresh
 
-from .conftest import soffice
+from .conftest import refs_not_formatted, soffice
 from .returns_helpers import headers
 
 #: the Python with LibreOffice's UNO bridge (Debian's python3-uno), not the project's
@@ -179,12 +179,8 @@ def test_refs_typed_in_libreoffice_stay_as_typed(example_path, tmp_path):
     not the number 3.1 — on a plan saved by cip-xl, and on one saved before Refs were
     formatted so, once cip-xl has saved it again."""
     older = tmp_path / "older.xlsx"
-    wb = openpyxl.load_workbook(example_path)
-    ws = wb["Plan"]
-    for row in range(2, ws.max_row + 1):
-        ws.cell(row, 1).number_format = "General"
-    ws.column_dimensions["A"].number_format = "General"
-    wb.save(older)
+    refs_not_formatted(example_path, older)
+    ws = openpyxl.load_workbook(example_path)["Plan"]
     assert cip_xl.refresh_status(older, as_of=date(2026, 12, 31)).saved
     plan = cip_xl.load_plan(example_path)
     columns = {name: get_column_letter(index) for name, index in headers(ws).items()}

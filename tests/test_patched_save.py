@@ -18,7 +18,7 @@ from cip_xl import plan_patch
 from cip_xl.example import example_plan, fill_in_return
 from cip_xl.status import refresh
 
-from .conftest import convert_with_libreoffice
+from .conftest import convert_with_libreoffice, refs_not_formatted
 
 WHEN = datetime(2026, 11, 20, 9, 30)
 
@@ -1549,13 +1549,8 @@ def test_refs_are_formatted_as_text_so_excel_keeps_3_10(example_path, outcomes):
     formats the Ref cells and the column (rows typed in below the plan take its
     format) as Text, so that 3.10 typed in Excel stays 3.10; later saves are patched.
     (The patched save cannot format a column; it formats the Ref cells it writes.)"""
-    wb = openpyxl.load_workbook(example_path)
-    ws = wb["Plan"]
-    for row in range(2, ws.max_row + 1):
-        ws.cell(row, 1).number_format = "General"
-    ws.column_dimensions["A"].number_format = "General"
-    wb.save(example_path)
-    refs = [c.value for c in ws["A"][1:]]
+    refs_not_formatted(example_path, example_path)
+    refs = [c.value for c in openpyxl.load_workbook(example_path)["Plan"]["A"][1:]]
 
     assert cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31)).saved
     ws = openpyxl.load_workbook(example_path)["Plan"]
