@@ -57,7 +57,12 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
         result.findings.append(Finding("request-unknown", ERROR,
                                        f"There is no change request {request_id}.",
                                        file, sheet))
-    for index, request in enumerate(plan.change_requests, start=2):
+    read = plan.source.record_rows.get("change_requests", ()) if plan.source else ()
+    for number, request in enumerate(plan.change_requests):
+        # the request's row on the sheet: where it was read from (blank rows kept), or
+        # one after another below
+        index = read[number] if number < len(read) else \
+            (read[-1] if read else 1) + number - len(read) + 1
         if request.decided_on:
             continue
         typed = (request.decision or "").strip().lower()
@@ -100,6 +105,20 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
                 "request-action-gone", ERROR,
                 f"{request.request_id}: action {request.ref} is no longer in the plan.",
                 file, sheet, f"A{index}"))
+            return False
+        if str(request.ref or "").strip() and \
+                str(request.ref).strip() != str(action.ref or "").strip():
+            # renumbered since, or the IDs scrambled by sorting the Plan sheet without
+            # its hidden column: which action the officer meant is for a person to say
+            result.findings.append(Finding(
+                "request-ref-changed", ERROR,
+                f"{request.request_id} proposes a new date for Ref {request.ref}, but the "
+                f"action it was made for (Action ID {action.action_id}) is now Ref "
+                f"{action.ref} ('{str(action.key_action)[:50]}'): the plan was renumbered, "
+                "or sorted without its hidden Action ID column. It is left undecided. If "
+                f"it is the same action, write {action.ref} in the request's Ref cell and "
+                "approve it again; if not, check the Action IDs against a backup.",
+                file, sheet, f"E{index}", request.ref))
             return False
         plan.audit.append(AuditEntry(when, who, action.action_id, action.ref, "Revised date",
                                      action.revised_date, request.proposed,

@@ -1527,3 +1527,57 @@ def test_a_traffic_light_typed_over_in_the_master_is_named_by_the_merge(cycle, t
         .get_sheet_by_index(0).to_python()
     assert any("Green really" in str(cell) for row in rows for cell in row)
     assert openpyxl.load_workbook(plan_path)["Plan"][f"{rag}3"].value.startswith("=IF(")
+
+
+def test_a_date_request_whose_action_now_has_another_ref_waits_for_the_manager(cycle):
+    """A revised date requested for 5.3, approved after the Plan sheet was sorted
+    without its hidden Action ID column (the ID now sits on 5.4's row): not applied to
+    5.4, left undecided with an error naming both refs. Writing the new Ref in the
+    request's Ref cell says it is the same action, and approving then applies it."""
+    plan_path, folder = cycle
+    edit_return(return_for(folder, "Place"), {("5.3", "Proposed revised date"):
+                                              date(2027, 6, 30)})
+    result = cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    request = next(r for r in result.outcomes[0].requests if r.kind == "Revised date")
+    wb = openpyxl.load_workbook(plan_path)
+    ws = wb["Plan"]
+    columns = headers(ws)
+    rows = {ws.cell(r, columns["Ref"]).value: r for r in range(2, ws.max_row + 1)}
+    ids = [ws.cell(rows[ref], columns["Action ID"]) for ref in ("5.3", "5.4")]
+    ids[0].value, ids[1].value = ids[1].value, ids[0].value  # sorted without the column
+    wb.save(plan_path)
+
+    approved = run_cli("approve", str(plan_path), "--all", "--by", "IM")
+    assert approved.returncode == 1, approved.stdout + approved.stderr
+    assert "request-ref-changed" in approved.stdout and "now Ref 5.4" in approved.stdout
+    assert action(plan_path, "5.4").revised_date is None
+    assert action(plan_path, "5.3").revised_date is None
+
+    wb = openpyxl.load_workbook(plan_path)
+    requests = wb["Change requests"]
+    row = next(r for r in range(2, requests.max_row + 1)
+               if requests.cell(r, 1).value == request.request_id)
+    assert requests.cell(row, 5).value == "5.3"
+    requests.cell(row, 5).value = "5.4"  # "yes, the same action, renumbered"
+    wb.save(plan_path)
+    assert run_cli("approve", str(plan_path), "--all", "--by", "IM").returncode == 0
+    assert action(plan_path, "5.4").revised_date == date(2027, 6, 30)
+
+
+def test_approvals_name_the_row_a_request_is_in_when_rows_were_left_blank(cycle):
+    """A blank row left between change requests stays, and what approving says of a
+    request names the row it is in, not the row it would have had without the gap."""
+    plan_path, folder = cycle
+    edit_return(return_for(folder, "Place"), {
+        ("5.3", "Proposed revised date"): date(2027, 6, 30),
+        ("5.4", "Proposed revised date"): date(2027, 7, 31)})
+    cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    wb = openpyxl.load_workbook(plan_path)
+    requests = wb["Change requests"]
+    assert requests.max_row == 3
+    requests.insert_rows(3)  # a gap between the two
+    requests.cell(4, 9).value = "Maybe"  # the second's Decision: neither word
+    wb.save(plan_path)
+    result = cip_xl.approve(plan_path)
+    unclear = [f for f in result.findings if f.code == "decision-unclear"]
+    assert [(f.sheet, f.cell) for f in unclear] == [("Change requests", "I4")]
