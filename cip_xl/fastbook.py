@@ -29,9 +29,11 @@ from .findings import ERROR, Finding, PlanFileError
 #: sheets whose XML is at least this long are parsed and scanned side by side
 PARALLEL_FROM = 2 * 1024 * 1024
 
-#: number formats Excel builds in that show a percentage; a date's month and year alone
+#: number formats Excel builds in that show a percentage; a date without its day
+#: (mmm-yy) or its year (d-mmm); and the format a cell of each is given when read
 _PERCENT_BUILTIN = {9, 10}
-_MONTH_BUILTIN = {17}
+_DATE_BUILTIN = {17: "month", 16: "no-year"}
+_SHOWN_FORMAT = {"month": "mmm-yy", "no-year": "d-mmm"}
 
 _CELL_OPEN = rb"<(?:\w+:)?c\b([^>]*)>"
 _FORMULA = re.compile(_CELL_OPEN + rb"\s*<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)")
@@ -201,15 +203,17 @@ class FastSheet:
 
     def __init__(self, title: str, rows: list[list], formulas: Formulas, errors: dict,
                  percent: set, merged: list[tuple[str, str]], xml: bytes = b"",
-                 formula_errors: dict | None = None, months: set | None = None) -> None:
+                 formula_errors: dict | None = None,
+                 dates_shown: dict | None = None) -> None:
         self.title = title
         self.xml = xml  #: the sheet's XML as stored in the package (kept for patching)
         self._rows = rows
         self.formulas = formulas  #: (row, column) → "=formula" (see :class:`Formulas`)
         self.errors = errors  #: (row, column) → "#N/A"
         self.percent = percent  #: {(row, column)} formatted as a percentage
-        #: {(row, column)} showing a date as its month and year alone (see month_only)
-        self.months = months or set()
+        #: (row, column) → "month" or "no-year": a date shown without its day, or
+        #: without its year (see :func:`date_shown`)
+        self.dates_shown = dates_shown or {}
         self.merged = merged  #: [(first, last)] merged ranges
         self.merged_cells = None  # as openpyxl's read-only mode: see plan_read._merged
         #: (row, column) → the error ("#REF!") a formula shows as its result
@@ -297,8 +301,8 @@ class FastSheet:
         value = plain_value(value)
         return FastCell(row, column, value, _type_of(value),
                         "0%" if self.percent and (row, column) in self.percent
-                        else "mmm-yy" if self.months and (row, column) in self.months
-                        else "General")
+                        else _SHOWN_FORMAT.get(self.dates_shown.get((row, column)),
+                                               "General"))
 
 
 #: content digest → (sheets parsed, what readers built from them) of the workbook most
@@ -404,10 +408,10 @@ class FastWorkbook:
                 f"{self.path.name} is damaged: its sheet '{title}' cannot be read "
                 f"({type(exc).__name__}). Restore it from a backup.",
                 file=str(self.path), sheet=title)) from None
-        formulas, errors, percent, months, shown = scanned or _scan(xml, self._shown_styles)
+        formulas, errors, percent, dates, shown = scanned or _scan(xml, self._shown_styles)
         merged = [(a.decode(), b.decode()) for a, b in _MERGE.findall(xml)] \
             if b"mergeCell" in xml else []
-        return FastSheet(title, rows, formulas, errors, percent, merged, xml, shown, months)
+        return FastSheet(title, rows, formulas, errors, percent, merged, xml, shown, dates)
 
     def _values(self, title: str) -> list[list]:
         """calamine's values of sheet ``title``, row by row from row 1."""
@@ -509,16 +513,16 @@ class FastWorkbook:
         self.close()
 
 
-def _scan(xml: bytes, shown_styles: dict[bytes, str]) -> tuple[Formulas, dict, set, set,
+def _scan(xml: bytes, shown_styles: dict[bytes, str]) -> tuple[Formulas, dict, set, dict,
                                                                  dict]:
-    """Formulas, error values, cells formatted as a percentage, cells showing a date's
-    month and year alone, and the error results of formulas (``#REF!`` shown by
-    ``=A0``...) of one sheet's XML."""
+    """Formulas, error values, cells formatted as a percentage, cells showing a date
+    without its day or its year (:attr:`FastSheet.dates_shown`), and the error results
+    of formulas (``#REF!`` shown by ``=A0``...) of one sheet's XML."""
     formulas: dict[tuple[int, int], bytes] = {}
     errors: dict[tuple[int, int], str] = {}
     shown: dict[tuple[int, int], str] = {}
     percent: set[tuple[int, int]] = set()
-    months: set[tuple[int, int]] = set()
+    dates: dict[tuple[int, int], str] = {}
     if b"<f" in xml or b":f" in xml:
         shared: dict[bytes, bytes] = {}
         for attrs, f_attrs, formula in _formulas(xml):
@@ -545,9 +549,12 @@ def _scan(xml: bytes, shown_styles: dict[bytes, str]) -> tuple[Formulas, dict, s
         for attrs, style in pattern.findall(xml):
             ref = _REF.search(attrs)
             if ref:
-                (percent if shown_styles[style] == "percent" else months).add(
-                    (int(ref[2]), column_number(ref[1])))
-    return Formulas(formulas), errors, percent, months, shown
+                place = (int(ref[2]), column_number(ref[1]))
+                if shown_styles[style] == "percent":
+                    percent.add(place)
+                else:
+                    dates[place] = shown_styles[style]
+    return Formulas(formulas), errors, percent, dates, shown
 
 
 _PLAIN_F = re.compile(rb"<f[\s>/]")
@@ -635,16 +642,22 @@ def _workbook_relationships(archive: zipfile.ZipFile) -> list[tuple[bytes, bytes
     return found
 
 
-def month_only(number_format: str) -> bool:
-    """Whether ``number_format`` shows a date as its month and year alone — as Excel
-    formats "Mar 2027" typed into a cell (mmm-yy, showing Mar-27: the date is the 1st)."""
+def date_shown(number_format: str) -> str | None:
+    """``"month"`` if ``number_format`` shows a date as its month and year alone — as
+    Excel formats "Mar 2027" typed into a cell (mmm-yy, showing Mar-27: the date is the
+    1st); ``"no-year"`` if it shows the day and month but no year — as Excel formats
+    "Mar 27" (d-mmm, showing 27-Mar: the 27th of this year); else None."""
     code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", number_format.split(";")[0]).lower()
-    return "m" in code and "y" in code and not any(c in code for c in "dhs")
+    if "m" not in code or any(c in code for c in "hs"):
+        return None
+    if "y" in code:
+        return None if "d" in code else "month"
+    return "no-year" if "d" in code else None
 
 
 def _shown_styles(archive: zipfile.ZipFile) -> dict[bytes, str]:
     """Indexes (as bytes) of cell styles whose number format shows a percentage
-    (``"percent"``) or a date as its month and year alone (``"month"``)."""
+    (``"percent"``) or a date without its day or its year (see :func:`date_shown`)."""
     try:
         styles = archive.read("xl/styles.xml")
     except KeyError:
@@ -655,8 +668,8 @@ def _shown_styles(archive: zipfile.ZipFile) -> dict[bytes, str]:
         text = _unescape(code)
         if "%" in text.replace('"%"', ""):
             custom[ident] = "percent"
-        elif month_only(text):
-            custom[ident] = "month"
+        elif date_shown(text):
+            custom[ident] = date_shown(text)
     found: dict[bytes, str] = {}
     block = re.search(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.S)
     if not block:
@@ -666,7 +679,7 @@ def _shown_styles(archive: zipfile.ZipFile) -> dict[bytes, str]:
         if not ident:
             continue
         kind = "percent" if int(ident[1]) in _PERCENT_BUILTIN else \
-            "month" if int(ident[1]) in _MONTH_BUILTIN else custom.get(ident[1])
+            _DATE_BUILTIN.get(int(ident[1])) or custom.get(ident[1])
         if kind:
             found[str(index).encode()] = kind
     return found

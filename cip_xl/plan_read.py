@@ -45,7 +45,7 @@ def _text(value: object) -> str:
 
 def typed_month(value: object, shown_as_month: bool) -> object:
     """A target date on the 1st in a cell that shows only its month and year (see
-    :func:`cip_xl.fastbook.month_only`) — what Excel makes of "Mar 2027" typed in,
+    :func:`cip_xl.fastbook.date_shown`) — what Excel makes of "Mar 2027" typed in,
     showing Mar-27 — as the phrase typed, "Mar 2027": due at the month's end, as
     councils mean it, not on the 1st. Any other value as it is."""
     if shown_as_month and isinstance(value, date) and value.day == 1:
@@ -499,7 +499,7 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
     raw_rows = ws.raw_rows()
     special_rows = ws.special_rows()
     percent = ws.percent
-    months = ws.months
+    dates_shown = ws.dates_shown
     columns = []
     for index, key in sorted(index_to_key.items()):
         kind = schema.COLUMNS_BY_KEY[key].kind
@@ -539,7 +539,7 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
                     else:
                         values[key] = FastCell(number, index, value, "s")
                         ready = None
-                elif (kind is date and day_ready and (number, index) not in months) or (
+                elif (kind is date and day_ready and (number, index) not in dates_shown) or (
                         kind is float and is_percent and (number, index) not in percent):
                     values[key] = value  # a day, or a plain % complete: as it is
                     if ready is not None:
@@ -744,18 +744,33 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
                     findings.append(Finding(
                         "ref-as-number", WARNING,
                         f"Ref {text} is stored as a number, so a ref like 3.10 turns into "
-                        "3.1. Format the Ref column as Text and retype it.",
+                        "3.1. Retype it: cip-xl formats the Ref column as Text, so that "
+                        "what is typed there stays as typed.",
                         file, sheet, cell.coordinate, text))
                 action.ref = text
             else:
                 action.ref = _text(value)
         elif column.kind in (schema.DATE_PHRASE, schema.DATE):
             value = _day(value)
-            if column.kind == schema.DATE_PHRASE:
-                from .fastbook import month_only
+            shown = None
+            if column.kind == schema.DATE_PHRASE and isinstance(value, date):
+                from .fastbook import date_shown
 
-                month = typed_month(value, month_only(
-                    getattr(cell, "number_format", None) or ""))
+                shown = date_shown(getattr(cell, "number_format", None) or "")
+            if shown == "no-year":
+                meant = 2000 + value.day  # "Mar 27" typed for March 2027
+                hint = (f"If {value:%B} {meant} was meant, type '{value:%b} {meant}'; "
+                        "otherwise type the date with its year."
+                        if value.year < meant <= value.year + 10 else
+                        "Type the date with its year, so that it is certain.")
+                findings.append(Finding(
+                    "date-without-year", WARNING,
+                    f"{column.header} shows {value.day}-{value:%b} with no year: Excel reads "
+                    f"'{value:%b} {value.day}' typed into a cell as that day of the year it "
+                    f"was typed in, so this is {value:%d/%m/%Y}. {hint}",
+                    file, sheet, cell.coordinate, action.ref or None))
+            elif shown == "month":
+                month = typed_month(value, True)
                 if month is not value:
                     findings.append(Finding(
                         "date-as-month", INFO,

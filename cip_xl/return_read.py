@@ -273,7 +273,8 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
             value = _returned_value(ws, number, column, value, formula)
             if key == "percent_complete" and (number, column) in ws.percent:
                 value = _shown_as_percent(value)
-            elif key == "proposed_date" and (number, column) in ws.months:
+            elif key == "proposed_date" and \
+                    ws.dates_shown.get((number, column)) == "month":
                 value = _month_end(value)
             cells[key] = ReturnedCell(value, f"{column_letters(column)}{number}", formula)
         if number in merged_rows or not any(c.value is not None for c in cells.values()):
@@ -292,7 +293,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                 if column <= len(keys):
                     value = _returned_value(new_sheet, number, column, value, formula)
                     if keys[column - 1] == "target_date" and \
-                            (number, column) in new_sheet.months:
+                            new_sheet.dates_shown.get((number, column)) == "month":
                         value = typed_month(value, True)
                     cells[keys[column - 1]] = ReturnedCell(
                         value, f"{column_letters(column)}{number}", formula)

@@ -120,6 +120,9 @@ def odd_plan(tmp_path):
     ws.cell(19, heads["Revised date"]).number_format = "mmmm yyyy"
     ws.cell(20, heads["Last updated"]).value = datetime(2026, 6, 1)  # not a target
     ws.cell(20, heads["Last updated"]).number_format = "mmm-yy"
+    # "Mar 27" typed in Excel in 2026: 27 March 2026, shown as 27-Mar (built-in 16)
+    ws.cell(21, heads["Target date"]).value = datetime(2026, 3, 27)
+    ws.cell(21, heads["Target date"]).number_format = "d-mmm"
     extra = ws.max_column + 1
     ws.cell(1, extra).value = "Council note"
     ws.cell(2, extra).value = "a note in a column of the council's own"
@@ -146,6 +149,10 @@ def test_the_fast_reader_reports_formulas_errors_percentages_and_merges(odd_plan
     assert actions[20].last_updated == date(2026, 6, 1)
     # each named, in the Target date (F) and Revised date (G) columns
     assert {f.cell for f in fast.findings if f.code == "date-as-month"} == {"F17", "G19"}
+    assert actions[21].target_date == date(2026, 3, 27)  # kept, but questioned
+    no_year = [f for f in fast.findings if f.code == "date-without-year"]
+    assert [(f.cell, f.severity) for f in no_year] == [("F21", "warning")]
+    assert "type 'Mar 2027'" in no_year[0].message
 
 
 def test_the_fast_reader_agrees_on_a_plan_libreoffice_resaved(odd_plan, tmp_path):
@@ -156,6 +163,7 @@ def test_the_fast_reader_agrees_on_a_plan_libreoffice_resaved(odd_plan, tmp_path
     # LibreOffice writes mmm-yy as a format of its own: still a month
     actions = {a.row: a for a in fast.plan.actions}
     assert (actions[17].target_date, actions[19].revised_date) == ("Mar 2027", "Jun 2027")
+    assert "date-without-year" in {f.code for f in fast.findings}
 
 
 def test_formula_text_is_unescaped_as_an_xml_parser_would():
