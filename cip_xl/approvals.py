@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .dates import parse_due
 from .findings import ERROR, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan
 
@@ -127,6 +128,8 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
         reference = plan.settings.reporting_date or when.date()
         proposed = request.proposed.date() if isinstance(request.proposed, datetime) \
             else request.proposed
+        if isinstance(proposed, str):  # "Sept 2027": due at the month's end
+            proposed = parse_due(proposed).due
         if isinstance(proposed, date) and proposed < reference:
             result.findings.append(Finding(
                 "request-date-past", WARNING,

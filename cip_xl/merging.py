@@ -847,13 +847,13 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
     comment_cell = row.cells.get("comment")
     comment = _as_text(comment_cell, outcome.findings, file, "Comment") if comment_cell else None
     parsed = parse_due(proposed.value) if proposed is not None else None
-    if parsed is not None and parsed.kind not in ("date", "blank"):
+    if parsed is not None and parsed.kind not in ("date", "blank") + _DATE_PHRASES:
         outcome.findings.append(Finding(
             "return-date-invalid", ERROR,
             f"Ref {action.ref}: proposed revised date '{_short(as_text(proposed.value))}' "
-            "is not a date; it is not taken in.", file, RETURN_SHEET,
+            "is not a date, a month or a quarter; it is not taken in.", file, RETURN_SHEET,
             proposed.coordinate, action.ref))
-    if parsed is not None and parsed.kind == "date":
+    if parsed is not None and parsed.kind in ("date",) + _DATE_PHRASES:
         reference = plan.settings.reporting_date or when.date()
         if parsed.due < reference:
             as_of = "the reporting date" if plan.settings.reporting_date else "today"
@@ -865,12 +865,19 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                 "slip of the year. It is on the Change requests sheet.", file,
                 RETURN_SHEET, proposed.coordinate, action.ref))
         reason_cell = f", reason in {comment_cell.coordinate}" if comment else ""
-        _request(plan, outcome, when, who, action, "Revised date", parsed.due,
-                 comment or "",
+        # "Sept 2027" (which Excel leaves as text) is proposed in the words typed, as a
+        # revised date in the plan may be written; a day as the day
+        _request(plan, outcome, when, who, action, "Revised date",
+                 parsed.due if parsed.kind == "date" else parsed.text, comment or "",
                  f"{_name_of(file)}!{RETURN_SHEET}!{proposed.coordinate}{reason_cell}")
     elif comment:  # a comment on its own, or beside an unreadable date: kept
         _request(plan, outcome, when, who, action, "Comment", comment, "",
                  f"{_name_of(file)}!{RETURN_SHEET}!{comment_cell.coordinate}")
+
+
+#: what a proposed revised date may be besides a day: a month ("Sept 2027") or a
+#: period ("Q4 2026/27", "Summer 2027"), due at its end (see cip_xl.dates)
+_DATE_PHRASES = ("month", "period")
 
 
 def _apply(plan: Plan, action: Action, key: str, value: object, outcome: ReturnOutcome,

@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 
 import cip_xl
 from cip_xl.returns import NEW_ACTIONS_SHEET, RETURN_SHEET
+from cip_xl.status import refresh
 
 from .conftest import convert_with_libreoffice, run_cli
 from .returns_helpers import edit_return, headers, open_return, return_for, set_saved_time
@@ -1581,3 +1582,26 @@ def test_approvals_name_the_row_a_request_is_in_when_rows_were_left_blank(cycle)
     result = cip_xl.approve(plan_path)
     unclear = [f for f in result.findings if f.code == "decision-unclear"]
     assert [(f.sheet, f.cell) for f in unclear] == [("Change requests", "I4")]
+
+
+def test_a_month_written_as_words_on_a_return_is_proposed_in_those_words(cycle):
+    """"Sept 2027" (which Excel leaves as text) or "Q4 2026/27" as a proposed revised
+    date is a request in the officer's words — as a revised date may be written in
+    the plan — not refused as "not a date"; approved, the plan reads it as due at the
+    period's end. Words that are no date are still refused, with their cell."""
+    plan_path, folder = cycle
+    edit_return(return_for(folder, "Place"), {
+        ("5.3", "Proposed revised date"): "Sept 2027",
+        ("5.4", "Proposed revised date"): "Q4 2026/27",
+        ("5.2", "Proposed revised date"): "after the elections"})
+    result = cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    proposed = {r.ref: r.proposed for r in result.outcomes[0].requests}
+    assert proposed == {"5.3": "Sept 2027", "5.4": "Q4 2026/27"}
+    assert [f.ref for f in result.findings if f.code == "return-date-invalid"] == ["5.2"]
+    assert run_cli("approve", str(plan_path), "--all", "--by", "IM").returncode == 0
+    plan = cip_xl.load_plan(plan_path)
+    judged = refresh(plan, date(2027, 9, 15))
+    by_ref = {a.ref: a for a in plan.actions}
+    assert by_ref["5.3"].revised_date == "Sept 2027"
+    assert judged[by_ref["5.3"].action_id].due == date(2027, 9, 30)
+    assert judged[by_ref["5.4"].action_id].due == date(2027, 3, 31)
