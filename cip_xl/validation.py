@@ -136,6 +136,11 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
         elif pct is not None and not 0 <= pct <= 100:
             add("percent-invalid", ERROR, f"{label}: % complete {pct:g} is outside 0 to "
                 "100.", "percent_complete", action)
+        elif pct is not None and 0 < pct < 1:
+            add("percent-fraction", WARNING, f"{label}: % complete is {pct:g}, under 1%: "
+                f"typing {pct * 100:g}% into a cell formatted as a number keeps {pct:g}. "
+                f"If {pct * 100:g}% was meant, type {pct * 100:g}.", "percent_complete",
+                action)
         if status == "Complete":
             if not updated:
                 add("complete-without-date", WARNING, f"{label} is marked Complete but "

@@ -43,6 +43,7 @@ def test_each_rule_names_its_cell(example_path):
         "J13": "Complete", "M13": None,  # complete without a date
         "B14": "Not a theme",    # theme not on the Themes sheet
         "J15": "Completed",      # an alias, read and reported as info
+        "K16": 0.6,              # 60% typed into a cell formatted as a number
     })
     report = cip_xl.validate(example_path)
     codes = _codes(report)
@@ -54,6 +55,7 @@ def test_each_rule_names_its_cell(example_path):
     assert codes[("revised-before-target", "G8")] == "warning"
     assert codes[("status-unknown", "J9")] == "error"
     assert codes[("percent-invalid", "K10")] == "error"
+    assert codes[("percent-fraction", "K16")] == "warning"
     assert codes[("see-above", "C11")] == "warning"
     assert codes[("required-missing", "D12")] == "error"
     assert codes[("complete-without-date", "M13")] == "warning"
