@@ -282,6 +282,7 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         plan.actions.append(action)
     source.left_rows = frozenset(left)
     findings += _lights_typed_over(plan, contract, file, plan_sheet, columns.get("rag"))
+    findings[:] = _months_together(findings)
 
     plan.officers = _read_officers(wb, contract, file, findings)
     plan.themes = _read_themes(wb, contract, file, findings)
@@ -648,8 +649,27 @@ _TYPED_OVER_NAMED = 5
 def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     """Those of a reading's ``findings`` that name what any save of the plan replaces,
     for the jobs that save it to pass on: traffic lights typed over (``rag-typed-over``,
-    :func:`_lights_typed_over`)."""
-    return [f for f in findings if f.code == "rag-typed-over"]
+    :func:`_lights_typed_over`), dates shown as months that are saved as the months'
+    words (``date-as-month``)."""
+    return [f for f in findings if f.code in ("rag-typed-over", "date-as-month")]
+
+
+def _months_together(findings: list[Finding]) -> list[Finding]:
+    """``findings`` with the notes of dates shown as months (``date-as-month``) made
+    one where there are many — a council that types every target as a month has a
+    whole column of them, until the next save writes the words."""
+    months = [f for f in findings if f.code == "date-as-month"]
+    if len(months) <= _TYPED_OVER_NAMED:
+        return findings
+    first = months[0]
+    together = Finding(
+        "date-as-month", INFO,
+        f"{len(months)} target and revised dates (from {first.cell}) are dates on the 1st "
+        "shown as a month and year, as Excel stores a month typed in ('Mar 2027' becomes "
+        "01/03/2027, shown as Mar-27): each is read as its month, due at the month's end, "
+        "and saved as the words.", first.file, first.sheet, first.cell)
+    return [together if f is first else f for f in findings if f.code != "date-as-month"
+            or f is first]
 
 
 def _lights_typed_over(plan: Plan, contract: Contract, file: str, sheet: str,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import openpyxl
 from python_calamine import CalamineWorkbook
@@ -199,3 +200,21 @@ def test_a_renamed_plan_sheet_is_named_with_the_way_to_keep_it(example_path):
                                                     encoding="utf-8")
     assert run_cli("validate", str(example_path)).returncode == 0
     assert run_cli("status", str(example_path)).returncode == 0
+
+
+def test_a_column_of_months_typed_in_excel_is_one_note(example_path):
+    """A council that types every target as a month ("Mar 2027", stored by Excel as
+    the 1st, shown Mar-27) gets one note for them all, naming the first cell, not a
+    note per action; each is read as its month."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    for row in range(2, 10):
+        ws.cell(row, 6).value = datetime(2027, row % 12 + 1, 1)  # F: Target date
+        ws.cell(row, 6).number_format = "mmm-yy"
+    wb.save(example_path)
+    report = cip_xl.validate(example_path)
+    notes = [f for f in report.findings if f.code == "date-as-month"]
+    assert [(f.severity, f.cell) for f in notes] == [("info", "F2")]
+    assert notes[0].message.startswith("8 target and revised dates")
+    assert {a.target_date for a in report.plan.actions if a.row < 10} == \
+        {f"{datetime(2027, row % 12 + 1, 1):%b} 2027" for row in range(2, 10)}
