@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime
 
 import docx
 import openpyxl
@@ -10,6 +10,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import cip_xl
+from cip_xl.dates import parse_due
 from cip_xl.importers import import_plan
 from cip_xl.importers.tables import STATUS_AS_WRITTEN
 
@@ -249,6 +250,25 @@ def test_spreadsheet_with_theme_column_csv_and_mapping(tmp_path):
     imported = cip_xl.load_plan(out).actions[0]
     assert (imported.key_action, imported.lead_officer, imported.progress_update) == \
         ("Publish the plan", "CEX", "On its way")
+
+
+def test_a_month_typed_into_a_trackers_date_cell_is_imported_as_the_month(tmp_path):
+    """A tracker whose targets were typed as months in Excel ("Mar 2027": stored as the
+    1st, shown as Mar-27) comes in as the months the council saw, due at each month's
+    end — not as 01/03/2027. A date on another day, shown the same way, keeps its day."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Priority", "Ref", "What we will do", "Accountable", "When"])
+    ws.append(["Homes", "3.1", "Build 50 homes", "HH", datetime(2027, 3, 1)])
+    ws.append(["Homes", "3.2", "Review allocations", "HH", datetime(2027, 3, 15)])
+    for row in (2, 3):
+        ws.cell(row, 5).number_format = "mmm-yy"
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    plan = import_plan(source).plan
+    assert [parse_due(a.target_date).due for a in plan.actions] == \
+        [date(2027, 3, 31), date(2027, 3, 15)]
+    assert plan.actions[0].target_date == "Mar 2027"
 
 
 def test_a_status_said_by_colour_alone_is_read_as_a_word(tmp_path):

@@ -8,8 +8,10 @@ its colour word (:mod:`cip_xl.importers.colours`): a status said by colour alone
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
+from ..fastbook import date_shown
 from ..findings import ERROR, Finding, PlanFileError
 from ..cells import as_text, read_workbook_text
 from .tables import RawTable, clean, legend_from_table
@@ -84,8 +86,12 @@ def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
     for r, row in enumerate(ws.iter_rows()):
         texts = []
         for c, cell in enumerate(row):
+            value = cell.value
+            if isinstance(value, date) and value.day == 1 and \
+                    date_shown(getattr(cell, "number_format", None) or "") == "month":
+                value = f"{value:%b %Y}"  # shown as Mar-27: typed as "Mar 2027"
             # openpyxl leaves Excel's _xHHHH_ escapes in text; read them as Excel does
-            text = read_workbook_text(as_text(cell.value))
+            text = read_workbook_text(as_text(value))
             texts.append(text)
             if not text.strip():
                 word = palette.word(cell)
