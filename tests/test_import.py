@@ -394,3 +394,33 @@ def test_unsupported_and_unusable_sources(tmp_path):
     result = run_cli("import", str(tmp_path / "broken.docx"), "-o", str(tmp_path / "y.xlsx"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert not (tmp_path / "y.xlsx").exists()
+
+
+def test_a_trackers_last_updated_and_directorate_columns_are_kept(tmp_path):
+    """A tracker's Last updated column was dropped on import, and its Directorate column
+    pushed into the progress text. Dates last updated are kept (a month as its first
+    day; words that are no date in a column of their own, with a warning); each lead
+    officer takes the directorate their actions are given — returns go by it — with a
+    warning naming the cell where one officer's actions are given another."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Priority", "Ref", "What we will do", "Accountable", "Directorate", "When",
+               "Last updated"])
+    ws.append(["Homes", "3.1", "Build 50 homes", "HH", "Place", "Mar 2027",
+               datetime(2026, 9, 14)])
+    ws.append(["Homes", "3.2", "Review allocations", "HH", "People", "Q4 2026/27",
+               "last week"])
+    ws.append(["Streets", "4.1", "Weekly food waste", "HES", "Place", "Mar 2027", "Sep 2026"])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    result = import_plan(source)
+    plan = result.plan
+    assert [a.last_updated for a in plan.actions] == \
+        [date(2026, 9, 14), None, date(2026, 9, 1)]
+    assert plan.actions[1].extra["Last updated (as written)"] == "last week"
+    assert not any("Place" in a.progress_update for a in plan.actions)
+    assert {o.code: o.directorate for o in plan.officers} == {"HH": "Place", "HES": "Place"}
+    differs = [f for f in result.findings if f.code == "import-directorate-differs"]
+    assert len(differs) == 1 and "'People' (E3)" in differs[0].message
+    unreadable = [f for f in result.findings if f.code == "import-date-unreadable"]
+    assert [f.cell for f in unreadable] == ["G3"]

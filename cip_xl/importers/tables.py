@@ -32,6 +32,7 @@ from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
 
 STATUS_AS_WRITTEN = "Status (as written)"
+UPDATED_AS_WRITTEN = "Last updated (as written)"
 ROLE = re.compile(r"\b(head|heads|manager|officer|director|chief|executive|team|unit|"
                   r"board|partnership|accountant|lead|group|service|services|member|"
                   r"portfolio|clerk|monitoring|assistant|deputy|adviser|advisor|"
@@ -92,9 +93,9 @@ def header_map(row: list[str], contract: Contract,
         if key is None:
             column = contract.match_header(text)
             key = column.key if column else None
-            # in a hand-made tracker the RAG column is the status people typed
-            key = {"rag": "status", "due_date": None, "directorate": None,
-                   "action_id": None}.get(key, key)
+            # in a hand-made tracker the RAG column is the status people typed; a
+            # Directorate column gives the lead officers' directorates (_directorates)
+            key = {"rag": "status", "due_date": None, "action_id": None}.get(key, key)
         if key and key not in found.values():
             found[index] = key
     return found
@@ -183,8 +184,11 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     themes: list[str] = []
     state = _State()
     plan_tables = 0
-    status_originals = False
+    status_originals = updated_originals = False
     places: dict[int, tuple[str, str]] = {}
+    #: lead officer code → the directorates the tracker gives their actions, each with
+    #: the first place it does
+    directorates: dict[str, dict[str, str]] = {}
     for table in tables:
         header_index = next((i for i, row in enumerate(table.rows[:6])
                              if is_header(row, contract, mapping)), None)
@@ -310,6 +314,23 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 # float() also reads "nan" and "inf": keep those as the text they are
                 action.percent_complete = number if number is not None and \
                     math.isfinite(number) else percent
+            updated = cells.get("last_updated", "")
+            if updated:
+                read = parse_due(updated)
+                if read.kind in ("date", "month"):  # "Sep 2026": its first day
+                    action.last_updated = read.due if read.kind == "date" else \
+                        read.due.replace(day=1)
+                else:
+                    action.extra[UPDATED_AS_WRITTEN] = updated
+                    updated_originals = True
+                    note("import-date-unreadable", WARNING, f"Last updated '{updated[:60]}' "
+                         f"is not a date cip-xl can read; it is kept in "
+                         f"'{UPDATED_AS_WRITTEN}'.", "last_updated")
+            directorate = cells.get("directorate", "")
+            if directorate:
+                at = table.where(r, next(i for i, k in columns.items() if k == "directorate"))
+                for code in action.lead_officers:
+                    directorates.setdefault(code.upper(), {}).setdefault(directorate, at)
             if extra:
                 note("import-extra-cells", WARNING, f"{where} has text outside the plan's "
                      f"columns, kept in the progress update: '{extra[0][:60]}'.")
@@ -358,7 +379,10 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     plan.themes = [Theme(name, order) for order, name in enumerate(themes, start=1)]
     if status_originals:
         plan.extra_columns.append(STATUS_AS_WRITTEN)
+    if updated_originals:
+        plan.extra_columns.append(UPDATED_AS_WRITTEN)
     plan.officers = _officers(plan, legend, findings, file)
+    _directorates(plan.officers, directorates, findings, file)
     title = plan_title(title)
     if title:
         plan.settings.plan_title = title
@@ -465,6 +489,28 @@ def _between(previous: str, following: str, taken: set[str]) -> str:
         if f"{base}{letter}" not in taken:
             return f"{base}{letter}"
     return f"{base}-{len(taken)}"
+
+
+def _directorates(officers: list[Officer], given: dict[str, dict[str, str]],
+                  findings: list[Finding], file: str) -> None:
+    """Give each officer the directorate a tracker's Directorate column gives their
+    actions (in cip-xl it is the officer's, on the Officers sheet, and the Plan's
+    column shows it); where their actions are given more than one, the first, with a
+    warning naming where the others are."""
+    for officer in officers:
+        found = given.get(officer.code.upper())
+        if not found or officer.directorate:
+            continue
+        names = list(found)
+        officer.directorate = names[0]
+        if len(names) > 1:
+            others = ", ".join(f"'{name}' ({found[name]})" for name in names[1:])
+            findings.append(Finding(
+                "import-directorate-differs", WARNING,
+                f"Actions led by {officer.code} are given more than one directorate: "
+                f"{officer.code} is in '{names[0]}' on the Officers sheet (as at "
+                f"{found[names[0]]}), not {others}. Returns go per directorate: check it.",
+                file))
 
 
 def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding],
