@@ -781,7 +781,10 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
                 meant = 2000 + value.day  # "Mar 27" typed for March 2027
                 hint = (f"If {value:%B} {meant} was meant, type '{value:%b} {meant}'; "
                         "otherwise type the date with its year."
-                        if value.year < meant <= value.year + 10 else
+                        # Excel puts such a date in the year it was typed: a year
+                        # to come cannot be one, nor a plan more than 3 years long
+                        if value.year <= date.today().year and
+                        value.year < meant <= value.year + 3 else
                         "Type the date with its year, so that it is certain.")
                 findings.append(Finding(
                     "date-without-year", WARNING,

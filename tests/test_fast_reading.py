@@ -123,6 +123,8 @@ def odd_plan(tmp_path):
     # "Mar 27" typed in Excel in 2026: 27 March 2026, shown as 27-Mar (built-in 16)
     ws.cell(21, heads["Target date"]).value = datetime(2026, 3, 27)
     ws.cell(21, heads["Target date"]).number_format = "d-mmm"
+    ws.cell(22, heads["Target date"]).value = datetime(2026, 3, 31)  # "Mar 31": no 2031
+    ws.cell(22, heads["Target date"]).number_format = "d-mmm"
     extra = ws.max_column + 1
     ws.cell(1, extra).value = "Council note"
     ws.cell(2, extra).value = "a note in a column of the council's own"
@@ -151,8 +153,9 @@ def test_the_fast_reader_reports_formulas_errors_percentages_and_merges(odd_plan
     assert {f.cell for f in fast.findings if f.code == "date-as-month"} == {"F17", "G19"}
     assert actions[21].target_date == date(2026, 3, 27)  # kept, but questioned
     no_year = [f for f in fast.findings if f.code == "date-without-year"]
-    assert [(f.cell, f.severity) for f in no_year] == [("F21", "warning")]
+    assert [(f.cell, f.severity) for f in no_year] == [("F21", "warning"), ("F22", "warning")]
     assert "type 'Mar 2027'" in no_year[0].message
+    assert "with its year" in no_year[1].message and "2031" not in no_year[1].message
 
 
 def test_the_fast_reader_agrees_on_a_plan_libreoffice_resaved(odd_plan, tmp_path):
