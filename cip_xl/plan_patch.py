@@ -240,6 +240,7 @@ def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, byt
             group = (key, str(getattr(action, key) or "").casefold(), label)
             counts[group] = counts.get(group, 0) + 1
     wanted: dict[bytes, tuple[int, bytes]] = {}  # cell → (count, what its formula says)
+    shown: dict[bytes, object] = {}  # cell → what it shows, for the chart's caches
     last = len(VERDICTS) + 2  # the Total column
     top = 3
     for key, groups in (("theme", plan.theme_names()),
@@ -247,7 +248,10 @@ def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, byt
                                                 if a.directorate}))):
         head = top + 1
         totals = [0] * (len(VERDICTS) + 1)
+        for column, verdict in enumerate(VERDICTS, start=2):
+            shown[f"{column_letters(column)}{head}".encode()] = verdict.label
         for row, group in enumerate(groups, start=head + 1):
+            shown[f"A{row}".encode()] = str(group)
             name = str(group).casefold()
             values = [counts.get((key, name, v.label), 0) for v in VERDICTS]
             values.append(sum(values))
@@ -265,7 +269,11 @@ def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, byt
     day = plan.settings.reporting_date
     if day is not None:  # the title: '="Status of actions as at "&TEXT(ReportDate,...)'
         wanted[b"A1"] = (f"Status of actions as at {day:%d/%m/%Y}", b"TEXT(ReportDate,")
-    part = book.sheet_part(find_sheet(book, "Summary"))
+    title = find_sheet(book, "Summary")
+    shown.update((cell, value) for cell, (value, _) in wanted.items())
+    if title is not None:
+        _chart_caches(book, title, shown, replaced)
+    part = book.sheet_part(title)
     xml = replaced.get(part) or book.part(part)
     changed = False
 
@@ -287,6 +295,60 @@ def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, byt
 
     xml = _SUMMARY_CELL.sub(cache, xml)
     return (part, xml) if changed else None
+
+
+#: a series' reference in a chart part: its formula and the values cached with it
+_CHART_REF = re.compile(
+    rb"<((?:\w+:)?)(strRef|numRef)>\s*<\1f>([^<]*)</\1f>\s*"
+    rb"(?:<\1(?:str|num)Cache>.*?</\1(?:str|num)Cache>\s*)?</\1\2>", re.S)
+_CHART_RANGE = re.compile(rb"^\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
+
+
+def _chart_caches(book, title: str, shown: dict[bytes, object],
+                  replaced: dict[str, bytes]) -> None:
+    """Into ``replaced``: each chart part drawn from the Summary sheet ``title`` with
+    the values of the cells it reads (``shown``: cell → value) cached beside their
+    references, as Excel saves a chart — a preview or a viewer that does not
+    calculate draws the chart from those, and without them shows it empty. Text is
+    cached as text (the themes, read through a ``numRef`` as openpyxl writes them,
+    become a ``strRef``); a reference to any cell not in ``shown`` is left as it is."""
+    from .fastbook import column_letters, column_number
+    from .xlsx_patch import escape
+
+    sheet_names = {title.encode(), b"'" + title.replace("'", "''").encode() + b"'"}
+
+    def cache(found: re.Match) -> bytes:
+        prefix, formula = found[1], found[3]
+        sheet, _, cells = formula.rpartition(b"!")
+        place = _CHART_RANGE.match(cells)
+        if sheet not in sheet_names or place is None:
+            return found[0]
+        first_col, first_row = column_number(place[1]), int(place[2])
+        last_col = column_number(place[3]) if place[3] else first_col
+        last_row = int(place[4]) if place[4] else first_row
+        refs = [f"{column_letters(c)}{r}".encode() for r in range(first_row, last_row + 1)
+                for c in range(first_col, last_col + 1)]
+        if not all(ref in shown for ref in refs):
+            return found[0]
+        values = [shown[ref] for ref in refs]
+        text = any(isinstance(v, str) for v in values)
+        ref, cached = (b"strRef", b"strCache") if text else (b"numRef", b"numCache")
+        p = prefix
+        points = b"".join(b'<%spt idx="%d"><%sv>%s</%sv></%spt>' % (
+            p, index, p, escape(str(v)) if text else str(v).encode(), p, p)
+            for index, v in enumerate(values))
+        head = b"" if text else b"<%sformatCode>General</%sformatCode>" % (p, p)
+        return (b'<%s%s><%sf>%s</%sf><%s%s>%s<%sptCount val="%d"/>%s</%s%s></%s%s>' % (
+            p, ref, p, formula, p, p, cached, head, p, len(values), points, p, cached,
+            p, ref))
+
+    for part in book.part_names():
+        if not (part.startswith("xl/charts/chart") and part.endswith(".xml")):
+            continue
+        xml = replaced.get(part) or book.part(part)
+        new = _CHART_REF.sub(cache, xml)
+        if new != xml:
+            replaced[part] = new
 
 
 #: how many rows typed in below the plan a patched save lays out (more: the full save)

@@ -1309,6 +1309,59 @@ def test_the_summary_counts_are_cached_for_readers_that_do_not_calculate(
     assert again.to_python()[0][0] == "Status of actions as at 31/03/2027"
 
 
+def chart_caches(path) -> dict[str, list]:
+    """The Summary chart's cached values, by series name: each series' bar lengths by
+    theme, and ``"themes"``: the categories — what a viewer that does not calculate
+    draws."""
+    from defusedxml.ElementTree import fromstring
+
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(names) == 1, names
+        root = fromstring(archive.read(names[0]))
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+
+    def points(element, cache):
+        found = element.find(f"c:{cache[:3]}Ref/c:{cache}", ns)
+        assert found is not None, cache
+        return [p.find("c:v", ns).text for p in found.findall("c:pt", ns)]
+
+    caches: dict[str, list] = {}
+    for series in root.iter(f"{{{ns['c']}}}ser"):
+        name, = points(series.find("c:tx", ns), "strCache")
+        caches["themes"] = points(series.find("c:cat", ns), "strCache")
+        caches[name] = [int(v) for v in points(series.find("c:val", ns), "numCache")]
+    return caches
+
+
+@pytest.mark.parametrize("way", ["patched", "full"])
+def test_the_summary_chart_caches_what_it_draws(example_path, monkeypatch, outcomes, way):
+    """The Summary chart reads the counts table; Excel and LibreOffice draw it from the
+    cells, but a preview (Outlook's, a phone's) draws the values cached in the chart,
+    and showed an empty chart. Every save caches the themes and each verdict's counts
+    — as the Summary's own cached counts give them — and a later patched save that
+    changes the counts changes the chart's too."""
+    if way == "full":
+        monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
+    for as_of in (date(2026, 12, 31), date(2027, 3, 31)):
+        assert cip_xl.refresh_status(example_path, as_of=as_of).saved
+        summary = CalamineWorkbook.from_path(str(example_path)) \
+            .get_sheet_by_name("Summary").to_python()
+        labels = [v.label for v in cip_xl.schema.VERDICTS]
+        head = next(i for i, row in enumerate(summary) if row[0] == "Theme")
+        total = next(i for i, row in enumerate(summary) if row[0] == "All actions")
+        table = summary[head + 1:total]
+        caches = chart_caches(example_path)
+        assert caches["themes"] == [row[0] for row in table] == \
+            cip_xl.load_plan(example_path).theme_names()
+        assert {label: caches[label] for label in labels} == \
+            {label: [int(row[1 + at]) for row in table] for at, label in enumerate(labels)}
+    if way == "patched":
+        assert outcomes == [True, True]
+    earlier = sorted((example_path.parent / "backups").iterdir())[-1]
+    assert caches != chart_caches(earlier)  # the quarter moved the bars
+
+
 def _insert_blank_rows(ws, rows) -> None:
     """Insert a blank row at each of ``rows`` (in turn) of openpyxl sheet ``ws``, the
     row heights moving down with their rows, as Excel moves them."""
