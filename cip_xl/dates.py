@@ -44,6 +44,16 @@ FILLER = re.compile(r"\b(by|due|end of|end|before|from|the|in|of|deadline|target
                     r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|w/e)\b",
                     re.IGNORECASE)
 
+#: month abbreviations as a plan writes them, whatever the computer's language
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                       "Nov", "Dec")
+
+
+def month_phrase(day: date) -> str:
+    """The month of ``day`` as a plan writes a month: ``"Mar 2027"``."""
+    return f"{MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
+
+
 #: Excel's serial-number epoch (the 1900 system, with its fictional 29 Feb 1900)
 EXCEL_EPOCH = date(1899, 12, 30)
 

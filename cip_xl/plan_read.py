@@ -49,7 +49,9 @@ def typed_month(value: object, shown_as_month: bool) -> object:
     showing Mar-27 — as the phrase typed, "Mar 2027": due at the month's end, as
     councils mean it, not on the 1st. Any other value as it is."""
     if shown_as_month and isinstance(value, date) and value.day == 1:
-        return f"{value:%b %Y}"
+        from .dates import month_phrase
+
+        return month_phrase(value)
     return value
 
 

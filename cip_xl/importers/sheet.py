@@ -11,6 +11,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
+from ..dates import month_phrase
 from ..fastbook import date_shown
 from ..findings import ERROR, Finding, PlanFileError
 from ..cells import as_text, read_workbook_text
@@ -89,7 +90,7 @@ def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
             value = cell.value
             if isinstance(value, date) and value.day == 1 and \
                     date_shown(getattr(cell, "number_format", None) or "") == "month":
-                value = f"{value:%b %Y}"  # shown as Mar-27: typed as "Mar 2027"
+                value = month_phrase(value)  # shown as Mar-27: typed as "Mar 2027"
             # openpyxl leaves Excel's _xHHHH_ escapes in text; read them as Excel does
             text = read_workbook_text(as_text(value))
             texts.append(text)
