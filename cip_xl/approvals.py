@@ -59,6 +59,8 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
                                        f"There is no change request {request_id}.",
                                        file, sheet))
     read = plan.source.record_rows.get("change_requests", ()) if plan.source else ()
+    layout = plan.source.record_columns.get("change_requests") if plan.source else None
+    where = _cells_of(layout)
     for number, request in enumerate(plan.change_requests):
         # the request's row on the sheet: where it was read from (blank rows kept), or
         # one after another below
@@ -71,13 +73,13 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
             result.findings.append(Finding("request-both", ERROR,
                                            f"{request.request_id} was both approved and "
                                            "rejected; it is left undecided.", file, sheet,
-                                           f"I{index}"))
+                                           where("Decision", index)))
             result.pending.append(request)
             continue
         if request.request_id in approve or approve_all or typed in APPROVE_WORDS:
             verdict = "Noted" if request.kind == "Comment" else "Approved"
             if verdict == "Approved" and not _apply(plan, request, by, when, result,
-                                                    file, sheet, index):
+                                                    file, sheet, index, where):
                 result.pending.append(request)
                 continue
             result.approved.append(request)
@@ -89,15 +91,30 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
                 result.findings.append(Finding(
                     "decision-unclear", WARNING,
                     f"{request.request_id}: decision '{request.decision}' is neither "
-                    "Approve nor Reject; left undecided.", file, sheet, f"I{index}"))
+                    "Approve nor Reject; left undecided.", file, sheet,
+                    where("Decision", index)))
             result.pending.append(request)
             continue
         request.decision, request.decided_by, request.decided_on = verdict, by, when.date()
     return result
 
 
+def _cells_of(layout: tuple[int, ...] | None):
+    """``where(heading, row)``: the cell of the Change requests sheet under ``heading``
+    in ``row``, by the columns read (``layout``, in the sheet spec's order; a council
+    may have moved them) or where a save puts them."""
+    from .fastbook import column_letters
+    from .schema import CHANGE_REQUESTS
+
+    columns = layout or tuple(range(1, len(CHANGE_REQUESTS.headers) + 1))
+
+    def where(heading: str, row: int) -> str:
+        return f"{column_letters(columns[CHANGE_REQUESTS.headers.index(heading)])}{row}"
+    return where
+
+
 def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
-           result: ApprovalResult, file: str, sheet: str, index: int) -> bool:
+           result: ApprovalResult, file: str, sheet: str, index: int, where) -> bool:
     who = f"approved by {by}" if by else "approved"
     if request.kind == "Revised date":
         action = plan.action(request.action_id)
@@ -105,7 +122,7 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
             result.findings.append(Finding(
                 "request-action-gone", ERROR,
                 f"{request.request_id}: action {request.ref} is no longer in the plan.",
-                file, sheet, f"A{index}"))
+                file, sheet, where("Request ID", index)))
             return False
         if str(request.ref or "").strip() and \
                 str(request.ref).strip() != str(action.ref or "").strip():
@@ -119,7 +136,7 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
                 "or sorted without its hidden Action ID column. It is left undecided. If "
                 f"it is the same action, write {action.ref} in the request's Ref cell and "
                 "approve it again; if not, check the Action IDs against a backup.",
-                file, sheet, f"E{index}", request.ref))
+                file, sheet, where("Ref", index), request.ref))
             return False
         plan.audit.append(AuditEntry(when, who, action.action_id, action.ref, "Revised date",
                                      action.revised_date, request.proposed,
@@ -137,7 +154,7 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
                 f"{proposed:%d/%m/%Y} is before the "
                 f"{'reporting date' if plan.settings.reporting_date else 'date today'} "
                 f"({reference:%d/%m/%Y}), so it shows as overdue.", file, sheet,
-                f"G{index}", action.ref))
+                where("Proposed value", index), action.ref))
         return True
     if request.kind == "New action":
         theme = request.theme or (plan.theme_names() or [""])[0]

@@ -225,6 +225,9 @@ class PlanSource:
     #: back into its row, so a council's own cells beside it stay beside it
     #: (:func:`cip_xl.plan_write.record_rows`)
     record_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: the column (1-based) of each heading of a sheet of records, in its spec's order,
+    #: by sheet key, where read ("change_requests": the cells approvals name)
+    record_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def cell(self, key: str, row: int | None) -> str | None:
         """The A1 address of column ``key`` in ``row``, or ``None`` if unknown."""

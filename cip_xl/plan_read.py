@@ -302,7 +302,7 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         ChangeRequest(*[(_text(v) if i in (0, 2, 3, 4, 5, 7, 8, 9, 11, 13, 14) else
                          v if i == 1 else _day(v)) for i, v in enumerate(r[:15])])
         for r in _rows(wb, contract.sheet("change_requests"), schema.CHANGE_REQUESTS,
-                       at["change_requests"])]
+                       at["change_requests"], source.record_columns)]
     plan.returns_log = [
         ReturnRecord(_text(r[0]), _text(r[1]), int(r[2] or 0), _day_time(r[3]), _text(r[4]),
                      int(r[5] or 0), _day_time(r[6]), _text(r[7]))
@@ -584,11 +584,13 @@ def find_sheet(wb, name: str) -> str | None:
     return None
 
 
-def _rows(wb, name: str, spec: schema.SheetSpec, at: list[int] | None = None) -> list[tuple]:
+def _rows(wb, name: str, spec: schema.SheetSpec, at: list[int] | None = None,
+          columns: dict[str, tuple[int, ...]] | None = None) -> list[tuple]:
     """The rows below the headings of log sheet ``name`` that hold anything in its
     columns, as tuples of their values in ``spec``'s order (blank as None), each column
     found by its heading (:func:`table_layout`; by position if they cannot be, which
-    validation reports). ``at``, if given, gets the row number of each, in order."""
+    validation reports). ``at``, if given, gets the row number of each, in order;
+    ``columns``, if given, the column of each heading, under ``spec.key``."""
     title = find_sheet(wb, name)
     if title is None:
         return []
@@ -596,6 +598,8 @@ def _rows(wb, name: str, spec: schema.SheetSpec, at: list[int] | None = None) ->
     ws = wb[title]  # (parsed whole below: row 1 from it, not read apart)
     first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
     layout = table_layout(tuple(first), spec) or tuple(range(1, width + 1))
+    if columns is not None:
+        columns[spec.key] = layout
     if hasattr(ws, "raw_rows") and not ws.special_rows():
         return _raw_log_rows(ws.raw_rows(), layout, at)
     return _log_rows(ws.iter_rows(min_row=2, max_col=max(layout), values_only=True), layout,

@@ -1565,9 +1565,10 @@ def test_a_date_request_whose_action_now_has_another_ref_waits_for_the_manager(c
     assert action(plan_path, "5.4").revised_date == date(2027, 6, 30)
 
 
-def test_approvals_name_the_row_a_request_is_in_when_rows_were_left_blank(cycle):
-    """A blank row left between change requests stays, and what approving says of a
-    request names the row it is in, not the row it would have had without the gap."""
+def test_approvals_name_the_cell_a_request_is_in_when_rows_were_left_blank(cycle):
+    """A blank row left between change requests stays, and a column of the council's
+    own put before them; what approving says of a request names the cell it is in,
+    not the one it would have had without the gap and the column."""
     plan_path, folder = cycle
     edit_return(return_for(folder, "Place"), {
         ("5.3", "Proposed revised date"): date(2027, 6, 30),
@@ -1577,11 +1578,14 @@ def test_approvals_name_the_row_a_request_is_in_when_rows_were_left_blank(cycle)
     requests = wb["Change requests"]
     assert requests.max_row == 3
     requests.insert_rows(3)  # a gap between the two
-    requests.cell(4, 9).value = "Maybe"  # the second's Decision: neither word
+    requests.insert_cols(1)  # and a column of the council's own
+    requests["A1"] = "Seen by"
+    assert requests["J1"].value == "Decision"
+    requests["J4"] = "Maybe"  # the second's Decision: neither word
     wb.save(plan_path)
     result = cip_xl.approve(plan_path)
     unclear = [f for f in result.findings if f.code == "decision-unclear"]
-    assert [(f.sheet, f.cell) for f in unclear] == [("Change requests", "I4")]
+    assert [(f.sheet, f.cell) for f in unclear] == [("Change requests", "J4")]
 
 
 def test_a_month_written_as_words_on_a_return_is_proposed_in_those_words(cycle):
