@@ -58,14 +58,14 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
         result.findings.append(Finding("request-unknown", ERROR,
                                        f"There is no change request {request_id}.",
                                        file, sheet))
-    read = plan.source.record_rows.get("change_requests", ()) if plan.source else ()
+    from .plan_write import record_rows
+
+    # each request's row, as a save of the file read writes it (blank rows kept)
+    rows = record_rows(plan, "change_requests", len(plan.change_requests), True)[0] or \
+        range(2, len(plan.change_requests) + 2)
     layout = plan.source.record_columns.get("change_requests") if plan.source else None
     where = _cells_of(layout)
-    for number, request in enumerate(plan.change_requests):
-        # the request's row on the sheet: where it was read from (blank rows kept), or
-        # one after another below
-        index = read[number] if number < len(read) else \
-            (read[-1] if read else 1) + number - len(read) + 1
+    for request, index in zip(plan.change_requests, rows):
         if request.decided_on:
             continue
         typed = (request.decision or "").strip().lower()

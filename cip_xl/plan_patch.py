@@ -312,7 +312,7 @@ def _chart_caches(book, title: str, shown: dict[bytes, object],
     calculate draws the chart from those, and without them shows it empty. Text is
     cached as text (the themes, read through a ``numRef`` as openpyxl writes them,
     become a ``strRef``); a reference to any cell not in ``shown`` is left as it is."""
-    from .fastbook import column_letters, column_number
+    from .fastbook import column_letters
     from .xlsx_patch import escape
 
     sheet_names = {title.encode(), b"'" + title.replace("'", "''").encode() + b"'"}
