@@ -54,6 +54,19 @@ def month_phrase(day: date) -> str:
     return f"{MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
 
 
+def typed_without_year(day: date) -> tuple[str, str, str | None]:
+    """For a date in a cell that shows no year (Excel's d-mmm): how it shows
+    (``"27-Mar"``), what was typed to make it (``"Mar 27"``: Excel takes the number as
+    a day of the year of typing), and the month that was probably meant (``"Mar
+    2027"``) — None where Excel cannot have made it so: a year still to come, or a
+    month more than three years after the date."""
+    month = MONTH_ABBREVIATIONS[day.month - 1]
+    meant = 2000 + day.day
+    likely = day.year <= date.today().year and day.year < meant <= day.year + 3
+    return (f"{day.day}-{month}", f"{month} {day.day}",
+            f"{month} {meant}" if likely else None)
+
+
 #: Excel's serial-number epoch (the 1900 system, with its fictional 29 Feb 1900)
 EXCEL_EPOCH = date(1899, 12, 30)
 

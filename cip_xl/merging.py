@@ -43,7 +43,7 @@ from typing import Callable
 
 from . import schema
 from .cells import NOT_KEPT, as_text
-from .dates import parse_due
+from .dates import parse_due, typed_without_year
 from .filecheck import row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
@@ -857,12 +857,16 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         reference = plan.settings.reporting_date or when.date()
         if parsed.due < reference:
             as_of = "the reporting date" if plan.settings.reporting_date else "today"
+            showing, typed, meant = typed_without_year(parsed.due)
+            why = (f"the cell shows {showing} with no year: Excel reads '{typed}' typed in "
+                   f"as that day of the year it is typed in; if {meant} was meant, correct "
+                   "the request before approving it" if proposed.no_year and meant else
+                   "check with the lead officer that it is not a slip of the year")
             outcome.findings.append(Finding(
                 "return-date-past", WARNING,
                 f"Ref {action.ref}: the proposed revised date {parsed.due:%d/%m/%Y} is "
                 f"before {as_of} ({reference:%d/%m/%Y}), so approving it would make the "
-                "action overdue at once; check with the lead officer that it is not a "
-                "slip of the year. It is on the Change requests sheet.", file,
+                f"action overdue at once; {why}. It is on the Change requests sheet.", file,
                 RETURN_SHEET, proposed.coordinate, action.ref))
         reason_cell = f", reason in {comment_cell.coordinate}" if comment else ""
         # "Sept 2027" (which Excel leaves as text) is proposed in the words typed, as a

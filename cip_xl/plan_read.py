@@ -784,19 +784,17 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
 
                 shown = date_shown(getattr(cell, "number_format", None) or "")
             if shown == "no-year":
-                meant = 2000 + value.day  # "Mar 27" typed for March 2027
-                hint = (f"If {value:%B} {meant} was meant, type '{value:%b} {meant}'; "
-                        "otherwise type the date with its year."
-                        # Excel puts such a date in the year it was typed: a year
-                        # to come cannot be one, nor a plan more than 3 years long
-                        if value.year <= date.today().year and
-                        value.year < meant <= value.year + 3 else
+                from .dates import typed_without_year
+
+                showing, typed, meant = typed_without_year(value)
+                hint = (f"If {meant} was meant, type '{meant}'; otherwise type the date "
+                        "with its year." if meant else
                         "Type the date with its year, so that it is certain.")
                 findings.append(Finding(
                     "date-without-year", WARNING,
-                    f"{column.header} shows {value.day}-{value:%b} with no year: Excel reads "
-                    f"'{value:%b} {value.day}' typed into a cell as that day of the year it "
-                    f"was typed in, so this is {value:%d/%m/%Y}. {hint}",
+                    f"{column.header} shows {showing} with no year: Excel reads '{typed}' "
+                    f"typed into a cell as that day of the year it was typed in, so this "
+                    f"is {value:%d/%m/%Y}. {hint}",
                     file, sheet, cell.coordinate, action.ref or None))
             elif shown == "month":
                 month = typed_month(value, True)

@@ -46,6 +46,8 @@ class ReturnedCell:
     value: object
     coordinate: str
     formula: bool = False
+    #: a date shown without its year (27-Mar): what Excel makes of "Mar 27" typed in
+    no_year: bool = False
 
 
 @dataclass
@@ -271,12 +273,13 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     f"{column_letters(column)}{number}"))
                 continue
             value = _returned_value(ws, number, column, value, formula)
+            shown = ws.dates_shown.get((number, column))
             if key == "percent_complete" and (number, column) in ws.percent:
                 value = _shown_as_percent(value)
-            elif key == "proposed_date" and \
-                    ws.dates_shown.get((number, column)) == "month":
+            elif key == "proposed_date" and shown == "month":
                 value = _month_end(value)
-            cells[key] = ReturnedCell(value, f"{column_letters(column)}{number}", formula)
+            cells[key] = ReturnedCell(value, f"{column_letters(column)}{number}", formula,
+                                      shown == "no-year" and isinstance(value, date))
         if number in merged_rows or not any(c.value is not None for c in cells.values()):
             continue
         action_id = cells.get("action_id")

@@ -983,6 +983,25 @@ def test_a_month_typed_in_excel_on_a_return_means_the_months_end(cycle):
     assert requests["New action"].target_date == "Mar 2027"
 
 
+def test_a_month_typed_without_its_year_on_a_return_is_explained(cycle):
+    """"Mar 27" typed for March 2027 Excel keeps as 27 March of the year it is typed
+    in, shown as 27-Mar: the request is raised for the date the cell holds, with a
+    warning that says why it is in the past and which month was probably meant."""
+    plan_path, folder = cycle
+    reporting = cip_xl.load_plan(plan_path).settings.reporting_date
+    place = return_for(folder, "Place")
+    wb, cell = open_return(place)
+    typed = cell("5.3", "Proposed revised date")
+    typed.value, typed.number_format = datetime(reporting.year, 3, 27), "d-mmm"
+    wb.save(place)
+    result = cip_xl.api.merge(plan_path, [place])
+    past = [f for f in result.findings if f.code == "return-date-past"]
+    assert [f.cell for f in past] == [typed.coordinate]
+    assert "27-Mar with no year" in past[0].message
+    assert f"if Mar {2000 + 27} was meant" in past[0].message
+    assert [r.proposed for r in result.outcomes[0].requests] == [date(reporting.year, 3, 27)]
+
+
 @pytest.mark.libreoffice
 def test_a_return_resaved_by_libreoffice_still_merges(cycle, tmp_path):
     plan_path, folder = cycle
