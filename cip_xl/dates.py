@@ -54,6 +54,16 @@ def month_phrase(day: date) -> str:
     return f"{MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
 
 
+def typed_month(value: object) -> object:
+    """``value`` from a cell that shows only month and year (see
+    :func:`cip_xl.fastbook.date_shown`): a date on the 1st — what Excel makes of "Mar
+    2027" typed in, showing Mar-27 — as the phrase typed, "Mar 2027", due at the
+    month's end as councils mean it, not on the 1st. Any other value as it is."""
+    if isinstance(value, date) and value.day == 1:
+        return month_phrase(value)
+    return value
+
+
 def typed_without_year(day: date) -> tuple[str, str, str | None]:
     """For a date in a cell that shows no year (Excel's d-mmm): how it shows
     (``"27-Mar"``), what was typed to make it (``"Mar 27"``: Excel takes the number as

@@ -271,8 +271,7 @@ def _summary_results(book, plan: Plan, judgements: dict, replaced: dict[str, byt
         wanted[b"A1"] = (f"Status of actions as at {day:%d/%m/%Y}", b"TEXT(ReportDate,")
     title = find_sheet(book, "Summary")
     shown.update((cell, value) for cell, (value, _) in wanted.items())
-    if title is not None:
-        _chart_caches(book, title, shown, replaced)
+    _chart_caches(book, title, shown, replaced)
     part = book.sheet_part(title)
     xml = replaced.get(part) or book.part(part)
     changed = False

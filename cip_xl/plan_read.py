@@ -43,18 +43,6 @@ def _text(value: object) -> str:
     return as_text(value).strip()
 
 
-def typed_month(value: object, shown_as_month: bool) -> object:
-    """A target date on the 1st in a cell that shows only its month and year (see
-    :func:`cip_xl.fastbook.date_shown`) — what Excel makes of "Mar 2027" typed in,
-    showing Mar-27 — as the phrase typed, "Mar 2027": due at the month's end, as
-    councils mean it, not on the 1st. Any other value as it is."""
-    if shown_as_month and isinstance(value, date) and value.day == 1:
-        from .dates import month_phrase
-
-        return month_phrase(value)
-    return value
-
-
 def _day(value: object) -> object:
     """Dates come back from openpyxl as datetimes; keep plain dates."""
     return value.date() if isinstance(value, datetime) else value
@@ -797,7 +785,9 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
                     f"is {value:%d/%m/%Y}. {hint}",
                     file, sheet, cell.coordinate, action.ref or None))
             elif shown == "month":
-                month = typed_month(value, True)
+                from .dates import typed_month
+
+                month = typed_month(value)
                 if month is not value:
                     findings.append(Finding(
                         "date-as-month", INFO,

@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from .cell_notes import cell_notes
+from .dates import typed_month
 from .cells import quoted
 from .fastbook import column_letters, typed_cells
 from .filecheck import row_of
 from .findings import ERROR, WARNING, Finding, PlanFileError
-from .plan_read import typed_month
 from .return_extras import outside_the_cells
 from .returns import (FORMAT, INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET,
                       NEW_ACTION_COLUMNS, NEW_ACTIONS_SHEET, RETURN_SHEET, fingerprint,
@@ -297,7 +297,7 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     value = _returned_value(new_sheet, number, column, value, formula)
                     if keys[column - 1] == "target_date" and \
                             new_sheet.dates_shown.get((number, column)) == "month":
-                        value = typed_month(value, True)
+                        value = typed_month(value)
                     cells[keys[column - 1]] = ReturnedCell(
                         value, f"{column_letters(column)}{number}", formula)
                 else:

@@ -24,6 +24,7 @@ from typing import Iterable
 from zipfile import ZipFile
 
 from .cells import _LOOKS_ESCAPED, NOT_IN_XML, workbook_text
+from .fastbook import attributes
 from .fastbook import _unescape, column_letters, column_number  # noqa: F401 (re-exported)
 
 #: Excel's day 0 for the 1900 date system
@@ -170,7 +171,6 @@ def cell_xml(ref: bytes, value: object, style: bytes | None) -> bytes:
 #: the number formats Excel builds in that saves write, by their ids
 _BUILTIN_FORMATS = {None: 0, "General": 0, "0": 1, "0%": 9, "d-mmm-yy": 15, "@": 49}
 _COL = re.compile(rb"<col\b([^>]*)>")
-_ATTRIBUTE = re.compile(rb'\b(\w+)="([^"]*)"')
 
 
 class SheetXml:
@@ -202,13 +202,13 @@ class SheetXml:
         """The style of column ``column`` (1-based) — what Excel gives a cell typed in
         it where the sheet has no cell yet — or None if the sheet gives it none."""
         for found in _COL.finditer(self.head):
-            attributes = dict(_ATTRIBUTE.findall(found[1]))
+            given = attributes(found[1])
             try:
-                low, high = int(attributes[b"min"]), int(attributes[b"max"])
+                low, high = int(given[b"min"]), int(given[b"max"])
             except (KeyError, ValueError):
                 continue
             if low <= column <= high:
-                style = attributes.get(b"style")
+                style = given.get(b"style")
                 return int(style) if style and style.isdigit() else None
         return None
 

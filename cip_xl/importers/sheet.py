@@ -11,7 +11,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from ..dates import month_phrase
+from ..dates import typed_month
 from ..fastbook import date_shown
 from ..findings import ERROR, Finding, PlanFileError
 from ..cells import as_text, read_workbook_text
@@ -88,9 +88,9 @@ def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
         texts = []
         for c, cell in enumerate(row):
             value = cell.value
-            if isinstance(value, date) and value.day == 1 and \
+            if isinstance(value, date) and \
                     date_shown(getattr(cell, "number_format", None) or "") == "month":
-                value = month_phrase(value)  # shown as Mar-27: typed as "Mar 2027"
+                value = typed_month(value)  # shown as Mar-27: typed as "Mar 2027"
             # openpyxl leaves Excel's _xHHHH_ escapes in text; read them as Excel does
             text = read_workbook_text(as_text(value))
             texts.append(text)
