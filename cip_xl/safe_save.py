@@ -9,10 +9,11 @@ growing without end (see :data:`KEEP_LAST`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import shutil
-import tempfile
+import stat
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -60,12 +61,14 @@ def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
     path = Path(path)
     temp = None
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.",
-                                        suffix=path.suffix + ".tmp", dir=path.parent)
+        kept_mode = _mode_kept(path)
+        handle, temp = _temporary_beside(path)
         with os.fdopen(handle, "wb") as stream:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
+        if kept_mode is not None:
+            os.chmod(temp, kept_mode)
         os.replace(temp, path)
         temp = None
         _fsync_folder(path.parent)
@@ -81,6 +84,40 @@ def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
     finally:
         if temp is not None:
             Path(temp).unlink(missing_ok=True)
+
+
+def _mode_kept(path: Path) -> int | None:
+    """The permissions of the file at ``path`` that its replacement is given (who may
+    read the plan on a shared drive stays as it was), or None where there is none yet.
+    A file marked read-only (no write permission for its owner: Windows' read-only
+    attribute) is not replaced: :class:`PlanFileError` (``file-read-only``)."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
+    if not mode & stat.S_IWUSR:
+        raise PlanFileError(Finding(
+            "file-read-only", ERROR,
+            f"{path.name} is marked read-only, so cip-xl leaves it as it is. If it should "
+            "change, clear Read-only in its Properties (chmod u+w elsewhere) and try "
+            "again; nothing was changed.", file=str(path)))
+    return mode
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    """A new, empty file beside ``path`` for its replacement to be written to, open for
+    writing: (descriptor, name). It is created with the permissions a new file gets
+    there (the user's umask applies), not the owner-only ones of
+    :func:`tempfile.mkstemp`: a new plan, return or report on a shared drive is
+    readable by those who read the folder's other files."""
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = path.parent / f".{path.stem}.{os.urandom(6).hex()}{path.suffix}.tmp"
+        try:
+            return os.open(name, flags, 0o666), str(name)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(path))
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -1,7 +1,10 @@
 """Files that are not usable plans: one clear line, exit 2, no traceback, nothing changed."""
 from __future__ import annotations
 
+import os
+import stat
 import zipfile
+from datetime import date
 
 import pytest
 
@@ -164,6 +167,46 @@ def test_a_plan_that_cannot_be_written_is_one_clear_line(example_path, monkeypat
     # no temporary file, no lock and no backup of a save that did not happen
     assert [p.name for p in example_path.parent.iterdir() if p.name.startswith(".")] == []
     assert not list(example_path.parent.glob("backups/*"))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_saved_files_keep_the_permissions_of_the_shared_folder(example_path, tmp_path):
+    """Files cip-xl writes get the permissions any new file gets there (the user's
+    umask: on a shared drive colleagues can read them) — not the owner-only ones of a
+    temporary file — and a plan saved over keeps the permissions it had."""
+    import cip_xl
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    usual = 0o666 & ~umask
+    assert stat.S_IMODE(example_path.stat().st_mode) == usual
+    cip_xl.issue_returns(example_path, tmp_path / "returns")
+    cip_xl.report(example_path, tmp_path / "report.docx")
+    written = list((tmp_path / "returns").glob("*.xlsx")) + [tmp_path / "report.docx"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {usual}
+
+    os.chmod(example_path, 0o640)  # the manager's team may read it, nobody else
+    before = example_path.read_bytes()
+    cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert example_path.read_bytes() != before  # saved again...
+    assert stat.S_IMODE(example_path.stat().st_mode) == 0o640  # ...as private as it was
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_plan_marked_read_only_is_left_as_it_is(example_path):
+    """A plan marked read-only (Windows' Read-only box; no write permission for its
+    owner) is not saved over — even where the folder would allow it, as it does here
+    — and the message says so: one line, exit 2, the plan and backups as they were."""
+    before = example_path.read_bytes()
+    os.chmod(example_path, 0o444)
+    result = run_cli("status", str(example_path), "--as-of", "31/01/2027")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "plan.xlsx is marked read-only" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert example_path.read_bytes() == before
+    assert stat.S_IMODE(example_path.stat().st_mode) == 0o444
+    assert not list(example_path.parent.glob("backups/*"))
+    assert [p.name for p in example_path.parent.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_report_open_in_word_is_named_as_such(example_path, tmp_path, monkeypatch):
