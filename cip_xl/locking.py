@@ -4,10 +4,11 @@
 where and when; a second merge on the same master is refused with that person's name. A
 lock left by a process that no longer runs on this computer is taken over, and so is an
 empty one left by a crash (written by an older cip-xl, or where hard links are missing).
-An Excel owner file (``~$PLAN.xlsx``, or ``~$AN.xlsx`` over a longer name's first two
-characters) means someone has the master open in Excel, and saving under them would lose
-their work — their next Save in Excel would write back the plan as they opened it — so
-that is refused too.
+An office suite's lock file beside the master — Excel's owner file (``~$PLAN.xlsx``, or
+``~$AN.xlsx`` over a longer name's first two characters) or LibreOffice's
+(``.~lock.PLAN.xlsx#``) — means someone has it open, and saving under them would lose
+their work — their next Save would write back the plan as they opened it — so that is
+refused too, naming who has it open where the lock file says (:func:`open_elsewhere`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import json
 import os
 import socket
 from contextlib import contextmanager
+from dataclasses import dataclass
 from glob import escape as glob_escape
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,23 +64,103 @@ def is_excel_owner_file(path: Path) -> bool:
         return False
 
 
-def owner_file_of(owner: Path, workbook: Path) -> bool:
-    """Whether ``owner`` is named as Excel names the owner file of ``workbook``: ``~$``
-    before the name, or over its first two characters when the name is long."""
-    rest = owner.name[2:]
-    return owner.parent == workbook.parent and (
-        workbook.name == rest or (len(workbook.name) == len(rest) + 2 and
-                                  workbook.name.endswith(rest)))
+def _owner_names(workbook: Path) -> list[str]:
+    """The names Microsoft Office gives ``workbook``'s owner file: ``~$`` before the
+    name, or over its first two characters (Word, for a name of eight or more before
+    the extension) or its first (Word, for seven)."""
+    name = workbook.name
+    return list(dict.fromkeys(f"~${name[cut:]}" for cut in (0, 2, 1)))
 
 
-def excel_owner_file(workbook: Path) -> Path | None:
-    """Excel's owner file for ``workbook``, if one is beside it (the workbook is open in
-    Excel, or Excel crashed with it open)."""
-    for name in dict.fromkeys((f"~${workbook.name}", f"~${workbook.name[2:]}")):
-        candidate = workbook.with_name(name)
-        if candidate != workbook and is_excel_owner_file(candidate):
-            return candidate
-    return None
+@dataclass(frozen=True)
+class OpenElsewhere:
+    """A file someone has open in an office suite, known by the lock file the suite
+    keeps beside it while it is open (left behind, too, if it crashed)."""
+
+    #: the lock file: Microsoft Office's owner file, or LibreOffice's lock file
+    lock_file: Path
+    #: "Excel", "Word" or "LibreOffice"
+    application: str
+    #: who has it open, as the lock file names them ("Jane Smith on LAPTOP-7"), or ""
+    who: str = ""
+    #: when they opened it, as LibreOffice records it ("03/12/2026 09:14"), or ""
+    since: str = ""
+
+    def describe(self) -> str:
+        """"open in LibreOffice by Jane Smith on LAPTOP-7 since 03/12/2026 09:14 (its
+        lock file .~lock.plan.xlsx# is beside it)", for a message about the file."""
+        by = f" by {self.who}" if self.who else ""
+        since = f" since {self.since}" if self.since else ""
+        return (f"open in {self.application}{by}{since} (its lock file "
+                f"{self.lock_file.name} is beside it)")
+
+
+def open_elsewhere(path: Path) -> OpenElsewhere | None:
+    """Who has the workbook or document at ``path`` open in Excel, Word or LibreOffice,
+    by the lock file beside it; None where there is none. A lock file that cannot be
+    read still says the file is open, without naming anyone."""
+    for name in _owner_names(path):
+        owner = path.with_name(name)
+        if owner != path and is_excel_owner_file(owner):
+            application = "Word" if path.suffix.lower() in (".docx", ".docm", ".doc") \
+                else "Excel"
+            return OpenElsewhere(owner, application, _owner_named(owner))
+    lock = path.with_name(f".~lock.{path.name}#")
+    try:
+        text = lock.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        text = ""
+    return OpenElsewhere(lock, "LibreOffice", *_libreoffice_holder(text))
+
+
+def _owner_named(owner: Path) -> str:
+    """The user name in Microsoft Office's owner file ``owner``, or "". The file starts
+    with the name's length in one byte and the name in the Windows code page; a
+    two-byte length and the name in UTF-16 follow at byte 54 (Word) or 55 (Excel)."""
+    try:
+        data = owner.read_bytes()[:256]
+    except OSError:
+        return ""
+    if len(data) < 58 or not 0 < data[0] <= 52:
+        return ""
+    # Word pads the name with zero bytes to byte 54, Excel with spaces to byte 55: a
+    # space at 54 after something other than zeros is Excel's padding
+    at = 55 if data[54] == 0x20 and (data[53] or data[52]) else 54
+    length = data[at]
+    name = data[at + 2:at + 2 + 2 * length].decode("utf-16-le", "replace").strip() \
+        if 0 < length <= 52 and len(data) >= at + 2 + 2 * length else ""
+    if not name or not name.isprintable() or "\ufffd" in name:
+        name = data[1:1 + data[0]].decode("cp1252", "replace").strip()
+    return name if name.isprintable() and "\ufffd" not in name else ""
+
+
+def _libreoffice_holder(text: str) -> tuple[str, str]:
+    """(who, since) from the text of LibreOffice's lock file: its fields, separated by
+    commas (a backslash escapes one), are the user's name as set in LibreOffice, their
+    login, their computer, when they opened it (dd.mm.yyyy hh:mm) and their profile."""
+    fields, field, escaped = [], "", False
+    for char in text:
+        if escaped:
+            field, escaped = field + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            fields.append(field)
+            field = ""
+        elif char == ";":
+            break
+        else:
+            field += char
+    fields.append(field)
+    fields += [""] * (4 - len(fields))
+    name, login, computer, when = (f.strip()[:80] if f.isprintable() else ""
+                                   for f in fields[:4])
+    who = name or login
+    if who and computer:
+        who = f"{who} on {computer}"
+    return who, when.replace(".", "/") if when.count(".") == 2 else when
 
 
 #: how long a lock may be held before it is taken for one left by a crash: cip-xl's
@@ -167,12 +249,12 @@ def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
     gone from this computer, or an empty one left by a crash, is taken over; any other
     raises :class:`PlanFileError` (``plan-locked``) naming who holds it."""
     plan = Path(plan)
-    owner = excel_owner_file(plan)
-    if owner is not None:
+    opened = open_elsewhere(plan)
+    if opened is not None:
         raise PlanFileError(Finding(
-            "plan-open-in-excel", ERROR,
-            f"{plan.name} is open in Excel (its owner file {owner.name} exists). Close it "
-            "and try again; if nobody has it open, delete that file.", file=str(plan)))
+            f"plan-open-in-{opened.application.lower()}", ERROR,
+            f"{plan.name} is {opened.describe()}. Close it and try again; if nobody has "
+            "it open, delete that file.", file=str(plan)))
     lock = lock_path(plan)
     record = {"user": getpass.getuser(), "host": socket.gethostname(), "pid": os.getpid(),
               "since": datetime.now().isoformat(timespec="seconds"), "purpose": purpose}

@@ -130,7 +130,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     with each return's path before it is read. Raises :class:`PlanFileError` only for an unusable master or a
     lock held by someone else; problems with returns are findings in the result.
     """
-    from .locking import is_excel_owner_file, owner_file_of, plan_lock
+    from .locking import is_excel_owner_file, open_elsewhere, plan_lock
     from .plan_read import read_plan
     from .plan_write import save_plan
 
@@ -152,12 +152,11 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         by_id = {a.action_id: a for a in plan.actions}
         twins = _twins(plan)
         trail = _Trail(plan_path, contract, plan)
-        open_in_excel = [Path(path) for path in returns if is_excel_owner_file(Path(path))]
         for path in returns:
             path = Path(path)
             if progress:
                 progress(path)
-            if path in open_in_excel:
+            if is_excel_owner_file(path):
                 continue  # Excel's lock file for an open workbook: not a return (below)
             outcome = ReturnOutcome(path)
             result.outcomes.append(outcome)
@@ -186,15 +185,14 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 continue
             _merge_one(plan, by_id, returned, outcome, when, contract, id_missing, trail,
                        twins)
-        for lock_file in open_in_excel:
-            for outcome in result.outcomes:
-                if owner_file_of(lock_file, outcome.file):
-                    outcome.findings.append(Finding(
-                        "return-open-in-excel", WARNING,
-                        f"{outcome.file.name} is open in Excel (its lock file "
-                        f"{lock_file.name} is beside it): what was merged is the return as "
-                        "last saved. If it was being changed, save and close it and merge "
-                        "it again.", str(outcome.file)))
+        for outcome in result.outcomes:
+            opened = open_elsewhere(outcome.file) if outcome.file.is_file() else None
+            if opened is not None:
+                outcome.findings.append(Finding(
+                    f"return-open-in-{opened.application.lower()}", WARNING,
+                    f"{outcome.file.name} is {opened.describe()}: what was merged is the "
+                    "return as last saved. If it was being changed, save and close it and "
+                    "merge it again.", str(outcome.file)))
         result.missing = [r.department for r in current_returns(plan) if not r.merged]
         if not dry_run and _snapshot(plan) != before:
             result.backup = save_plan(plan, plan_path, contract,

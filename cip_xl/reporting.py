@@ -420,18 +420,18 @@ def _keep_previous(output: Path) -> Path | None:
     """Before a report replaces an earlier one at ``output``: refuse while it is open in
     Word (its owner file is beside it: the clerk is editing it); else copy it into
     ``backups/`` — it may hold a clerk's edits — and return the copy."""
-    from .locking import excel_owner_file
+    from .locking import open_elsewhere
     from .safe_save import make_backup, prune_backups
 
     if not output.exists():
         return None
-    owner = excel_owner_file(output)
-    if owner is not None:
+    opened = open_elsewhere(output)
+    if opened is not None:
         raise PlanFileError(Finding(
-            "report-open-in-word", ERROR,
-            f"{output.name} is open in Word (its owner file {owner.name} exists), and may "
-            "hold edits: close it and try again, or write the report under another name "
-            "(-o). If nobody has it open, delete that file.", file=str(output)))
+            f"report-open-in-{opened.application.lower()}", ERROR,
+            f"{output.name} is {opened.describe()}, and may hold edits: close it and try "
+            "again, or write the report under another name (-o). If nobody has it open, "
+            "delete that file.", file=str(output)))
     kept = make_backup(output)
     prune_backups(output)
     return kept

@@ -17,8 +17,10 @@ to typing); ``["formula", sheet, cell, text]`` enters ``text`` as the office sui
 office suite formats what is typed ("date" for 31/03/2027 typed in a British locale,
 "percent" for 60%, "" to leave the format alone); ``["save"]`` saves the
 workbook as .xlsx; ``["values", sheet]`` recalculates every formula and prints the
-sheet's used range as JSON (a list of rows of values). The office suite runs headless in
-its own profile and is shut down whatever happens.
+sheet's used range as JSON (a list of rows of values); ``["run", argv, cwd]`` runs a
+command while the workbook is open (a colleague's cip-xl, say) and prints its exit code
+and output as JSON. The office suite runs headless in its own profile — its user named
+Sam Jones in a British locale — and is shut down whatever happens.
 """
 import json
 import os
@@ -47,13 +49,18 @@ def _free_port():
         return probe.getsockname()[1]
 
 
-#: the profile's settings: a British locale, which is how typed dates and numbers are read
+#: the profile's settings: a British locale, which is how typed dates and numbers are
+#: read, and a user's name, which LibreOffice's lock file gives
 _SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale"
  oor:op="fuse"><value>en-GB</value></prop></item>
+<item oor:path="/org.openoffice.UserProfile/Data"><prop oor:name="givenname"
+ oor:op="fuse"><value>Sam</value></prop></item>
+<item oor:path="/org.openoffice.UserProfile/Data"><prop oor:name="sn"
+ oor:op="fuse"><value>Jones</value></prop></item>
 </oor:items>
 """
 
@@ -125,6 +132,11 @@ def main(path, profile, steps):
                     end = cursor.getRangeAddress()
                     cells = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
                     print(json.dumps([list(row) for row in cells.getDataArray()]))
+                elif kind == "run":
+                    done = subprocess.run(step[1], cwd=step[2], capture_output=True,
+                                          text=True, timeout=300)
+                    print(json.dumps({"returncode": done.returncode, "stdout": done.stdout,
+                                      "stderr": done.stderr}))
                 else:
                     raise SystemExit(f"unknown step {kind}")
         finally:

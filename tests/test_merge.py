@@ -836,11 +836,63 @@ def test_a_master_open_in_excel_is_not_saved_under_it(cycle, owner_name):
     edit_return(place, {("5.1", "Progress update"): "Typed while the master was open"})
     before = master.read_bytes()
     result = run_cli("merge", str(master), str(place))
-    assert result.returncode == 2 and "open in Excel" in result.stderr
+    assert result.returncode == 2 and "open in Excel by jsmith" in result.stderr
     assert owner_name in result.stderr and master.read_bytes() == before
     owner.unlink()
     assert run_cli("merge", str(master), str(place)).returncode == 0
     assert action(master, "5.1").progress_update == "Typed while the master was open"
+
+
+def test_who_has_a_file_open_is_read_from_the_office_suites_lock_file(tmp_path):
+    """Excel's and Word's owner files (the name's length in a byte, the name, then the
+    name again in UTF-16 at byte 55 for Excel, 54 for Word; Word's over the first one
+    or two characters of the file's name) and LibreOffice's lock file (its fields
+    separated by commas, a backslash escaping one) name who has a file open."""
+    from cip_xl.locking import open_elsewhere
+
+    def owner(name: str, at: int) -> bytes:
+        ansi = name.encode("cp1252")
+        head = bytes([len(ansi)]) + ansi
+        return head + b" " * (at - len(head)) + bytes([len(name), 0]) + \
+            name.encode("utf-16-le") + b" \x00" * 40
+
+    plan = tmp_path / "plan.xlsx"
+    assert open_elsewhere(plan) is None
+    (tmp_path / "~$plan.xlsx").write_bytes(owner("Zoë Brown", 55))
+    opened = open_elsewhere(plan)
+    assert (opened.application, opened.who) == ("Excel", "Zoë Brown")
+    for name, lock in (("summary.docx", "~$ummary.docx"), ("report-q3.docx", "~$port-q3.docx")):
+        (tmp_path / lock).write_bytes(owner("clerk", 54))
+        opened = open_elsewhere(tmp_path / name)
+        assert (opened.application, opened.who, opened.lock_file.name) == ("Word", "clerk",
+                                                                           lock)
+    (tmp_path / ".~lock.returned.xlsx#").write_text(
+        "Smith\\, Jane,jsmith,LAPTOP-7,03.12.2026 09:14,file:///C:/Users/jsmith;",
+        encoding="utf-8")
+    opened = open_elsewhere(tmp_path / "returned.xlsx")
+    assert opened.describe() == ("open in LibreOffice by Smith, Jane on LAPTOP-7 since "
+                                 "03/12/2026 09:14 (its lock file .~lock.returned.xlsx# "
+                                 "is beside it)")
+    (tmp_path / ".~lock.blank.xlsx#").write_bytes(b"")
+    assert open_elsewhere(tmp_path / "blank.xlsx").describe() == \
+        "open in LibreOffice (its lock file .~lock.blank.xlsx# is beside it)"
+
+
+def test_a_master_open_in_libreoffice_is_not_saved_under_it(cycle):
+    """LibreOffice's lock file beside the master: refused like Excel's owner file,
+    naming who has it open; nothing changed."""
+    plan_path, folder = cycle
+    lock = plan_path.with_name(f".~lock.{plan_path.name}#")
+    lock.write_text(",jsmith,LAPTOP-7,03.12.2026 09:14,file:///home/jsmith/.config;",
+                    encoding="utf-8")
+    before = plan_path.read_bytes()
+    result = run_cli("merge", str(plan_path), str(return_for(folder, "Place")))
+    assert result.returncode == 2, result.stdout
+    assert "is open in LibreOffice by jsmith on LAPTOP-7 since 03/12/2026 09:14" \
+        in result.stderr and lock.name in result.stderr
+    assert plan_path.read_bytes() == before
+    lock.unlink()
+    assert run_cli("merge", str(plan_path), str(return_for(folder, "Place"))).returncode == 0
 
 
 def test_a_stale_lock_from_a_dead_process_is_taken_over(cycle):
@@ -1227,6 +1279,23 @@ def test_excels_lock_file_beside_an_open_return_is_not_taken_for_one(cycle, lock
     assert lock not in [o.file for o in result.outcomes]
     assert [(f.code, f.file) for f in result.findings] == [("return-open-in-excel",
                                                             str(place))]
+    assert "open in Excel by A. Officer" in result.findings[0].message
+    assert result.saved and action(plan_path, "5.1").progress_update == "Inspector's letter in"
+
+
+def test_a_return_open_in_libreoffice_is_merged_as_last_saved_with_a_warning(cycle):
+    """A return named on its own (not by a folder or a pattern, which would list an
+    Excel owner file too) that someone has open in LibreOffice or Excel: merged as
+    last saved, with a warning naming who has it open."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Inspector's letter in"})
+    place.with_name(f".~lock.{place.name}#").write_text(
+        "Jane Smith,jsmith,LAPTOP-7,03.12.2026 09:14,file:///home/jsmith;", encoding="utf-8")
+    result = cip_xl.api.merge(plan_path, [place])
+    assert [(f.code, f.file) for f in result.findings] == [("return-open-in-libreoffice",
+                                                            str(place))]
+    assert "open in LibreOffice by Jane Smith on LAPTOP-7" in result.findings[0].message
     assert result.saved and action(plan_path, "5.1").progress_update == "Inspector's letter in"
 
 

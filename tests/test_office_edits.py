@@ -200,3 +200,38 @@ def test_refs_typed_in_libreoffice_stay_as_typed(example_path, tmp_path):
         refs = {a.ref: a for a in cip_xl.load_plan(path).actions}
         assert "1.10" in refs and refs["3.10"].key_action == "Publish the fees review"
         assert refs["3.10"].target_date == date(2027, 3, 31)
+
+
+def test_a_plan_open_in_libreoffice_is_not_saved_under_its_user(example_path, tmp_path):
+    """A colleague has the master open in LibreOffice when the manager runs cip-xl:
+    saving under them would be undone by their next Save, so status and merge are
+    refused, naming who has it open (from LibreOffice's own lock file) — and the
+    plan is untouched. Once they close it, the same command works."""
+    import socket
+    import sys
+
+    from .conftest import REPO
+
+    before = example_path.read_bytes()
+    folder = tmp_path / "returns"
+    cip_xl.issue_returns(example_path, folder)
+    issued = example_path.read_bytes()
+    place = next(folder.glob("Return_Place*.xlsx"))
+    fill_in_return(place, [("5.1", "Progress update", "Inspector's letter in")])
+    cli = [sys.executable, "-m", "cip_xl"]
+    for command in (["status", str(example_path), "--as-of", "31/12/2026"],
+                    ["merge", str(example_path), str(place)]):
+        done = in_office(example_path, [["run", cli + command, str(REPO)]],
+                         tmp_path / "profile")
+        assert done["returncode"] == 2, done
+        assert f"is open in LibreOffice by Sam Jones on {socket.gethostname()} since " \
+            in done["stderr"], done["stderr"]
+        assert f".~lock.{example_path.name}#" in done["stderr"]
+        assert done["stderr"].count("\n") == 1 and "Traceback" not in done["stderr"]
+        assert example_path.read_bytes() == issued != before
+    assert not list(tmp_path.glob(".~lock.*"))  # LibreOffice closed it
+    merged = subprocess.run(cli + ["merge", str(example_path), str(place)], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert merged.returncode == 0, merged.stderr
+    assert {a.ref: a for a in cip_xl.load_plan(example_path).actions}["5.1"] \
+        .progress_update == "Inspector's letter in"

@@ -125,6 +125,12 @@ def test_an_earlier_report_is_kept_and_one_open_in_word_is_not_replaced(example_
     assert refused.returncode == 2 and "open in Word" in refused.stderr
     assert "~$report.docx" in refused.stderr and out.read_bytes() == before
     assert len(list((tmp_path / "backups").glob("report.*.docx"))) == 1
+    owner.unlink()
+    lock = tmp_path / ".~lock.report.docx#"  # the clerk uses LibreOffice Writer
+    lock.write_text("A Clerk,aclerk,CLERK-PC,03.12.2026 09:14,file:///x;", encoding="utf-8")
+    refused = run_cli("report", str(example_path), "-o", str(out))
+    assert refused.returncode == 2 and "open in LibreOffice by A Clerk" in refused.stderr
+    assert out.read_bytes() == before
 
 
 def test_blank_settings_the_cover_needs_are_named(tmp_path):
