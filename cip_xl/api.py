@@ -351,7 +351,9 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     """Import a legacy plan (.docx, .xlsx, .csv) into a new plan workbook ``output``.
 
     Returns the :class:`~cip_xl.importers.ImportResult` (the plan, what was guessed, and
-    a summary of what was found). Refuses to replace ``output`` unless ``overwrite``.
+    a summary of what was found). ``council`` names the council; without it, the name
+    the file gives (its Author property, headings or text) is taken, with a note
+    saying where from. Refuses to replace ``output`` unless ``overwrite``.
     """
     from .importers import import_plan as read, load_mapping
     from .plan_patch import cache_labels
@@ -368,8 +370,9 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
             f"No actions were found in {Path(source).name}: no table has plan headers "
             "(Ref, Key action, Lead officer, Completion date...). Use --mapping to say which "
             "of its headers mean what. Nothing was written.", file=str(source)))
-    if council:
+    if council:  # given: the name the file gives, if any, is not a guess to report
         result.plan.settings.council = council
+        result.findings = [f for f in result.findings if f.code != "import-council-guessed"]
     atomic_save(new_workbook(result.plan, contract), output)
     cache_labels(result.plan, output, contract)  # traffic lights a preview can show
     return result

@@ -434,7 +434,8 @@ def demo(output) -> None:
 @click.option("--mapping", type=click.Path(dir_okay=False, exists=True),
               help="INI file saying which of your headers means which column: "
                    "[columns] then 'Accountable = lead_officer' lines.")
-@click.option("--council", default="", help="Council name for the Settings sheet.")
+@click.option("--council", default="", help="Council name for the Settings sheet "
+              "[default: the name the file gives].")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also list the small notes (theme rows read, 'See above' filled in).")
@@ -447,7 +448,9 @@ def import_(source, output, mapping, council, overwrite, verbose, profile) -> No
     every guess (a ref repaired, "See above" filled in, a status word mapped, a status
     read from a blank RAG cell's red, amber, green or blue fill) is listed with its
     table and row. The plan's title is taken from the document, without a covering
-    report's "- Quarterly Update".
+    report's "- Quarterly Update", and the council's name from the file's Author
+    property, page headers, headings or text ("Rochford District Council", not "Full
+    Council"), unless --council gives it.
     """
     from . import api
 

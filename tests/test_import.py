@@ -57,8 +57,11 @@ def test_rochford_sip_2010_11(name):
     # workbook, "– Quarterly Update" in the Word file's properties: its text is all in
     # Normal style)
     assert plan.settings.plan_title == "Strategic Improvement Plan 2010/11"
+    # the council, from the file's Author property (both are Rochford's own)
+    assert plan.settings.council == "Rochford District Council"
     assert result.summary == ("Found 13 actions in 4 themes, 10 officers; the plan is "
-                              "titled 'Strategic Improvement Plan 2010/11' (Settings).")
+                              "titled 'Strategic Improvement Plan 2010/11', for Rochford "
+                              "District Council (Settings).")
 
 
 @needs_samples
@@ -161,6 +164,74 @@ def test_the_plan_title_is_found_in_a_paper_typed_in_normal_style(tmp_path, core
         cell.text = text
     document.save(path)
     assert import_plan(path).plan.settings.plan_title == expected
+
+
+def _paper(path, author: str, lines: list[str], header: str = "") -> None:
+    """A council paper: ``lines`` of text in Normal style above a one-action plan."""
+    document = docx.Document()
+    document.core_properties.author = author
+    if header:
+        document.sections[0].header.paragraphs[0].text = header
+    for line in lines:
+        document.add_paragraph(line)
+    table = document.add_table(rows=2, cols=4)
+    for row, texts in zip(table.rows, (["Ref", "Key action", "Lead officer", "Target date"],
+                                       ["1", "Adopt the plan", "HF", "Dec 2027"])):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    document.save(path)
+
+
+@pytest.mark.parametrize("author, lines, header, expected, where", [
+    ("jsmith", ["Report to Full Council, 12 March 2027",
+                "The Council agreed its plan. Harrow Council's Cabinet noted it.",
+                "Harrow Council will publish progress quarterly."], "",
+     "Harrow Council", "its text"),
+    ("Democratic Services", ["REPORT TO THE EXECUTIVE"], "Item 7 – Wrenfield District Council",
+     "Wrenfield District Council", "its page header or footer"),
+    ("London Borough of Harrow", ["Report to the Executive Council Tax Committee"], "",
+     "London Borough of Harrow", "the document's Author property"),
+    ("jsmith", ["Report to Full Council. The District Council and the County Council."],
+     "", "", ""),  # names no council
+])
+def test_the_council_is_found_in_its_paper(tmp_path, author, lines, header, expected,
+                                           where):
+    """The council's name is taken from where a council's paper gives it — the
+    document's Author property (a council's template sets it), its page header, or its
+    text, the name written most often — not from "Full Council" or "the County
+    Council"; the note says where it came from, the summary gives the name, and the
+    Settings sheet of the plan written holds it."""
+    path, out = tmp_path / "paper.docx", tmp_path / "plan.xlsx"
+    _paper(path, author, lines, header)
+    result = cip_xl.api.import_plan(path, out)
+    guessed = [f for f in result.findings if f.code == "import-council-guessed"]
+    settings = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Settings").to_python()
+    council = next(row[1] for row in settings if row[0] == "Council")
+    assert council == expected
+    if expected:
+        assert len(guessed) == 1 and f"'{expected}', as {where} names it" in \
+            guessed[0].message
+        assert f", for {expected} (Settings)." in result.summary
+    else:
+        assert not guessed and "for " not in result.summary
+
+
+def test_a_council_given_is_kept_and_a_trackers_heading_names_one(tmp_path):
+    """--council wins over the name the file gives, without a note; a spreadsheet
+    tracker's heading above its table names its council."""
+    path = tmp_path / "tracker.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([
+            ["Royal Borough of Kingston upon Thames – Council Improvement Plan"], [],
+            ["Ref", "Key action", "Lead officer", "Target date"],
+            ["1", "Adopt the plan", "HF", "Dec 2027"]])
+    found = cip_xl.api.import_plan(path, tmp_path / "found.xlsx")
+    assert found.plan.settings.council == "Royal Borough of Kingston upon Thames"
+    given = run_cli("import", str(path), "-o", str(tmp_path / "given.xlsx"), "--council",
+                    "Kingston Council", "-v")
+    assert given.returncode == 0, given.stderr
+    assert "import-council-guessed" not in given.stdout + given.stderr
+    assert cip_xl.load_plan(tmp_path / "given.xlsx").settings.council == "Kingston Council"
 
 
 def _generated_docx(path):

@@ -51,8 +51,8 @@ def import_plan(source: str | Path, contract: Contract | None = None,
         if not source.is_file():
             sniff(source)  # the same clear message for a missing file
         from .word import read_word
-        tables, legend, review, title = read_word(source)
-        result = build_plan(tables, legend, str(source), contract, mapping, title)
+        tables, legend, review, title, council = read_word(source)
+        result = build_plan(tables, legend, str(source), contract, mapping, title, council)
         result.plan.review_log = review
         return result
     if suffix in (".xlsx", ".xlsm", ".csv"):
@@ -61,8 +61,8 @@ def import_plan(source: str | Path, contract: Contract | None = None,
         elif not source.is_file():
             sniff(source)
         from .sheet import read_sheet
-        tables, legend, title = read_sheet(source)
-        return build_plan(tables, legend, str(source), contract, mapping, title)
+        tables, legend, title, council = read_sheet(source)
+        return build_plan(tables, legend, str(source), contract, mapping, title, council)
     raise PlanFileError(Finding(
         "import-unsupported", ERROR,
         f"{source.name}: cip-xl imports .docx, .xlsx, .xlsm and .csv files. Save a .doc or "

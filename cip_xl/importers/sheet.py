@@ -15,11 +15,13 @@ from ..dates import typed_month
 from ..fastbook import date_shown
 from ..findings import ERROR, Finding, PlanFileError
 from ..cells import as_text, read_workbook_text
-from .tables import RawTable, clean, legend_from_table
+from .tables import RawTable, clean, council_named, legend_from_table
 
 
-def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
-    """(tables, legend entries, a title guess) from a spreadsheet or CSV file."""
+def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str,
+                                    tuple[str, str]]:
+    """(tables, legend entries, a title guess, the council named and where: see
+    :func:`~cip_xl.importers.tables.council_named`) from a spreadsheet or CSV file."""
     from openpyxl.utils import get_column_letter
 
     if path.suffix.lower() == ".csv":
@@ -34,7 +36,7 @@ def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
                                         f"{path.name} cannot be read as CSV ({exc}).",
                                         file=str(path))) from None
         return [RawTable(path.stem, rows, lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
-                         sheet_label=path.name)], [], ""
+                         sheet_label=path.name)], [], "", _council([], rows[:_HEADING_ROWS])
 
     from ..filecheck import open_workbook
 
@@ -51,7 +53,19 @@ def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
         wb.close()
 
 
-def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str]:
+#: how many rows at the top of a sheet may hold headings naming the council
+_HEADING_ROWS = 6
+
+
+def _council(properties: list[tuple[str, str]], rows: list[list[str]]) -> tuple[str, str]:
+    """The council named by a workbook's ``properties`` ((where, text) pairs) or the
+    top ``rows`` of its sheets, and where."""
+    return council_named(properties + [("its headings", "\n".join(
+        cell for row in rows for cell in row if cell))])
+
+
+def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str,
+                                            tuple[str, str]]:
     from openpyxl.utils import get_column_letter
 
     from .colours import RagPalette
@@ -77,7 +91,12 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
         tables.append(RawTable(ws.title, rows,
                                lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
                                sheet_label=ws.title, colours=colours))
-    return tables, legend, title
+    properties = wb.properties
+    council = _council(
+        [("the workbook's Author property", properties.creator or ""),
+         ("the workbook's Title property", properties.title or "")],
+        [row for table in tables for row in table.rows[:_HEADING_ROWS]])
+    return tables, legend, title, council
 
 
 def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str]]:

@@ -63,10 +63,11 @@ class ImportResult:
     @property
     def summary(self) -> str:
         plan = self.plan
+        council = f", for {plan.settings.council}" if plan.settings.council else ""
         return (f"Found {len(plan.actions)} action{'s' if len(plan.actions) != 1 else ''} "
                 f"in {len(plan.themes)} theme{'s' if len(plan.themes) != 1 else ''}, "
                 f"{len(plan.officers)} officer{'s' if len(plan.officers) != 1 else ''}; "
-                f"the plan is titled '{plan.settings.plan_title}' (Settings).")
+                f"the plan is titled '{plan.settings.plan_title}'{council} (Settings).")
 
 
 def clean(text: object) -> str:
@@ -175,8 +176,10 @@ class _State:
 
 def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                contract: Contract | None = None, mapping: dict[str, str] | None = None,
-               title: str = "") -> ImportResult:
-    """Build a plan from ``tables`` and ``legend`` entries read from ``file``."""
+               title: str = "", council: tuple[str, str] = ("", "")) -> ImportResult:
+    """Build a plan from ``tables`` and ``legend`` entries read from ``file``.
+    ``council``: the council's name as the file gives it and where (see
+    :func:`council_named`), or blanks."""
     contract = contract or schema.DEFAULT_CONTRACT
     plan = Plan()
     result = ImportResult(plan)
@@ -386,7 +389,58 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     title = plan_title(title)
     if title:
         plan.settings.plan_title = title
+    name, where = council
+    if name:
+        plan.settings.council = name
+        findings.append(Finding(
+            "import-council-guessed", INFO,
+            f"The council is taken to be '{name}', as {where} names it; if that is not "
+            "right, change it on the Settings sheet (or import with --council).", file))
     return result
+
+
+#: a word of a place's name: "Rochford", "Stratford-on-Avon", "King's"
+_PLACE_WORD = r"(?!Council\b)[A-Z][A-Za-z'’\-]+"
+#: a place's name: its words, with the small words inside some ("Kingston upon Thames")
+_PLACE = rf"{_PLACE_WORD}(?:\s+(?:upon|on|under|in|le|and)\s+{_PLACE_WORD}|\s+{_PLACE_WORD})*"
+#: a council's name as its papers give it: "Rochford District Council", "Cornwall
+#: Council", "London Borough of Harrow", "Royal Borough of Kingston upon Thames"
+_COUNCIL = re.compile(rf"\b(?:{_PLACE}\s+Council|(?:London|Royal)\s+Borough\s+of\s+{_PLACE})\b")
+#: words of a council's kind, not its place: a name of these alone names no council
+_COUNCIL_KIND = {"Council", "District", "Borough", "County", "City", "Town", "Parish",
+                 "Metropolitan", "London", "Royal", "of"}
+#: words after which what only looks like a council's name begins ("Full Council",
+#: "The Council", "Report to the Executive Council"): the place, if any, follows the last
+_NOT_A_PLACE = {"the", "full", "this", "our", "each", "every", "whole", "special",
+                "extraordinary", "annual", "executive", "cabinet", "committee", "meeting",
+                "report", "item", "appendix", "local", "member", "members", "new"}
+
+
+def council_named(places: list[tuple[str, str]]) -> tuple[str, str]:
+    """The council whose plan this is, from ``places``: (where, text) pairs — a
+    document's author and title properties first (councils' templates set them), then
+    its headers and text. Returns (name, where it was found) for the name written most
+    often ("Rochford District Council"; the first found of equals), or ("", "")."""
+    counts: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for where, text in places:
+        for found in _COUNCIL.finditer(text or ""):
+            words = found.group(0).split()
+            cut = max((i for i, w in enumerate(words) if w.lower() in _NOT_A_PLACE),
+                      default=-1)
+            words = words[cut + 1:]
+            while words and len(words[0]) > 1 and words[0].isupper():
+                words = words[1:]  # "RDC Rochford District Council"
+            if all(w in _COUNCIL_KIND for w in words):
+                continue
+            name = " ".join(words)
+            counts[name] = counts.get(name, 0) + 1
+            first.setdefault(name, where)
+    if not counts:
+        return "", ""
+    order = list(first)
+    best = max(counts, key=lambda name: (counts[name], -order.index(name)))
+    return best, first[best]
 
 
 #: what a covering report calls itself after the plan's name: "– Progress Update",

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..findings import ERROR, Finding, PlanFileError
 from ..model import ReviewEntry
 from ..schema import REVIEW_LOG, header_key
-from .tables import RawTable, clean, legend_from_lines, legend_from_table
+from .tables import RawTable, clean, council_named, legend_from_lines, legend_from_table
 
 
 def _row_texts(row) -> list[str]:
@@ -52,8 +52,10 @@ def _row_colours(row, texts: list[str], r: int) -> dict[tuple[int, int], str]:
     return found
 
 
-def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[ReviewEntry], str]:
-    """(tables, legend entries, review log, a title guess) from a .docx file."""
+def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[ReviewEntry],
+                                   str, tuple[str, str]]:
+    """(tables, legend entries, review log, a title guess, the council named and
+    where: see :func:`~cip_xl.importers.tables.council_named`) from a .docx file."""
     import docx
 
     try:
@@ -81,7 +83,22 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
                                lambda r, c: f"row {r + 1}",
                                sheet_label=f"table {number}", colours=colours))
     legend += legend_from_lines([p.text for p in document.paragraphs])
-    return tables, legend, review, _title(document)
+    return tables, legend, review, _title(document), _council(document)
+
+
+def _council(document) -> tuple[str, str]:
+    """The council the document names (its Author property, as councils' templates set
+    it, or its title, page headers and footers, or text), and where."""
+    properties = document.core_properties
+    places = [("the document's Author property", properties.author or ""),
+              ("the document's Title property", properties.title or "")]
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            if not part.is_linked_to_previous:
+                places.append(("its page header or footer",
+                               "\n".join(p.text for p in part.paragraphs)))
+    places.append(("its text", "\n".join(p.text for p in document.paragraphs)))
+    return council_named(places)
 
 
 #: "Appendix 1: Strategic Improvement Plan 2010/11 – Progress Update" in a covering report
