@@ -645,25 +645,30 @@ def _short(text: object, limit: int = 60) -> str:
 
 
 def _typed_findings(row: ReturnedRow, file: str, code: str, reason: str,
-                    issued: dict | None = None) -> list[Finding]:
-    """One finding per officer-typed cell of ``row`` that is not taken in (cells that
-    still hold what was ``issued`` lose nothing and are not listed)."""
+                    issued: dict | None = None, sheet: str = RETURN_SHEET) -> list[Finding]:
+    """One finding per officer-typed cell of ``row`` (on ``sheet``) that is not taken in
+    (cells that still hold what was ``issued`` lose nothing and are not listed)."""
     found = [Finding(code, ERROR, f"{reason} ('{_short(as_text(cell.value), 200)}').",
-                     file, RETURN_SHEET, cell.coordinate)
+                     file, sheet, cell.coordinate)
              for cell in _typed_by_officer(row, issued)]
     if not found:
-        found.append(Finding(code, ERROR, reason + ".", file, RETURN_SHEET, f"A{row.row}"))
+        found.append(Finding(code, ERROR, reason + ".", file, sheet, f"A{row.row}"))
     return found
 
 
 def _typed_by_officer(row: ReturnedRow, issued: dict | None) -> list[ReturnedCell]:
     """The cells of ``row`` in the officer's columns that hold something other than
-    what was ``issued`` (None: anything they hold)."""
+    what was ``issued``; for a row that was not issued (None), every cell it holds —
+    a note typed below the table, say, under any heading."""
+    if issued is None:
+        return sorted((cell for key, cell in row.cells.items()
+                       if key != "action_id" and cell.value is not None),
+                      key=lambda cell: (len(cell.coordinate), cell.coordinate))
     found = []
     for key in ("status", "percent_complete", "progress_update", "proposed_date", "comment"):
         cell = row.cells.get(key)
         if cell is not None and cell.value is not None and \
-                (issued is None or _norm(cell.value) != _norm(issued.get(key))):
+                _norm(cell.value) != _norm(issued.get(key)):
             found.append(cell)
     return found
 
@@ -949,7 +954,7 @@ def _new_action(plan: Plan, row: ReturnedRow, returned: ReturnedWorkbook,
         outcome.findings.extend(_typed_findings(
             row, file, "new-action-incomplete",
             f"Row {row.row} of {sheet} has no proposed key action, so it cannot become a "
-            "request"))
+            "request", sheet=sheet))
         return
     first = min(row.cells.values(), key=lambda c: (len(c.coordinate), c.coordinate))
     _request(plan, outcome, when, who, None, "New action", key_action, text("comment"),

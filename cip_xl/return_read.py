@@ -248,12 +248,22 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
             position[cell.column] = key
         else:
             unknown[cell.column] = str(cell.value)
-    for column in columns:
-        if column.key not in position.values():
+    for issued_at, column in enumerate(columns, start=1):
+        if column.key in position.values():
+            continue
+        if issued_at in unknown:  # its heading retyped, the column where it was issued
             findings.append(Finding(
-                "return-column-missing", ERROR,
-                f"The column '{column.header.rstrip(' ✎')}' has been deleted or renamed; "
-                "its values cannot be taken in.", str(path), RETURN_SHEET, "1"))
+                "return-column-renamed", WARNING,
+                f"The heading of column {column_letters(issued_at)} was changed to "
+                f"'{quoted(unknown.pop(issued_at))}'; it was issued as "
+                f"'{column.header.rstrip(' ✎')}', and its cells are read as that column.",
+                str(path), RETURN_SHEET, f"{column_letters(issued_at)}1"))
+            position[issued_at] = column.key
+            continue
+        findings.append(Finding(
+            "return-column-missing", ERROR,
+            f"The column '{column.header.rstrip(' ✎')}' has been deleted or renamed; "
+            "its values cannot be taken in.", str(path), RETURN_SHEET, "1"))
     for index, name in unknown.items():
         findings.append(Finding(
             "return-column-added", WARNING,

@@ -345,6 +345,54 @@ def test_a_formula_showing_an_excel_error_is_refused_not_taken_as_text(cycle):
     assert action(plan_path, "5.1").progress_update == before
 
 
+def test_a_note_typed_below_the_table_is_quoted_where_it_was_typed(cycle):
+    """A note typed under the actions, in a column that is not a proposed key action's
+    (the Theme column, say), or a new action with its theme and date but no key action,
+    cannot become a request: each finding quotes the text and names its own sheet and
+    cell, so nothing typed is lost."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    wb = openpyxl.load_workbook(place)
+    ws = wb[RETURN_SHEET]
+    ws.protection.sheet = False
+    below = ws.max_row + 3
+    ws.cell(below, headers(ws)["Theme"]).value = "Budget confirmed; see the attached note"
+    new = wb[NEW_ACTIONS_SHEET]
+    new["A2"], new["C2"], new["D2"] = "Places and communities", date(2027, 3, 31), \
+        "Fewer complaints about verges"
+    wb.save(place)
+    result = cip_xl.api.merge(plan_path, [place])
+    incomplete = {(f.sheet, f.cell): f.message for f in result.findings
+                  if f.code == "new-action-incomplete"}
+    theme = openpyxl.utils.get_column_letter(headers(ws)["Theme"])
+    assert "'Budget confirmed; see the attached note'" in incomplete[(RETURN_SHEET,
+                                                                     f"{theme}{below}")]
+    assert "'Places and communities'" in incomplete[(NEW_ACTIONS_SHEET, "A2")]
+    assert "'Fewer complaints about verges'" in incomplete[(NEW_ACTIONS_SHEET, "D2")]
+    assert (NEW_ACTIONS_SHEET, "C2") in incomplete
+
+
+def test_a_renamed_heading_is_read_as_the_column_issued_there(cycle):
+    """An officer who unprotects the sheet and retypes a heading ("Progress update (Q3)")
+    has the column's cells taken in as the column issued there, with one warning —
+    not every progress update listed as typed outside the return's columns, for the
+    manager to retype. A heading gone from its place is still an error."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Progress update"): "Caddies delivered to 60% of homes."})
+    wb = openpyxl.load_workbook(place)
+    ws = wb[RETURN_SHEET]
+    column = headers(ws)["Progress update"]
+    ws.cell(1, column).value = "Progress update (Q3)"
+    wb.save(place)
+    result = cip_xl.api.merge(plan_path, [place])
+    letter = openpyxl.utils.get_column_letter(column)
+    assert [(f.code, f.cell) for f in result.findings] == [("return-column-renamed",
+                                                            f"{letter}1")]
+    assert "'Progress update (Q3)'" in result.findings[0].message
+    assert action(plan_path, "5.3").progress_update == "Caddies delivered to 60% of homes."
+
+
 def test_revised_dates_and_new_actions_become_requests_then_approvals(cycle):
     plan_path, folder = cycle
     place = return_for(folder, "Place")
