@@ -62,7 +62,7 @@ def test_corpus_case(case, context):
     assert "Traceback" not in output
     assert f"[{case.code}]" in output, output
     lines = [line for line in output.splitlines() if f"[{case.code}]" in line]
-    assert any(made.name in line or case.code.startswith(("plan-", "return-other"))
+    assert any(made.name in line or case.code.startswith(("plan-", "return-other", "file-"))
                for line in lines), lines
     if case.where:
         assert any(case.where in line for line in lines), lines

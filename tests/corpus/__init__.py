@@ -238,7 +238,10 @@ def cases() -> list[Case]:
         Case("merge-column-inserted", "merge", _column_inserted, 1, "return-outside-table",
              "", False),
         Case("merge-plan-open-in-excel", "merge", _owner_file, 2, "plan-open-in-excel"),
+        Case("merge-plan-open-in-libreoffice", "merge", _libreoffice_lock, 2,
+             "plan-open-in-libreoffice"),
         Case("merge-plan-locked", "merge", _lock_file, 2, "plan-locked"),
+        Case("merge-plan-read-only", "merge", _read_only_plan, 2, "file-read-only"),
     ]
     return found
 
@@ -341,6 +344,30 @@ def _column_inserted(ctx: Context) -> Path:
 def _owner_file(ctx: Context) -> Path:
     (ctx.plan.with_name(f"~${ctx.plan.name}")).write_bytes(b"\x0bjsmith")
     return ctx.place_return()
+
+
+def _libreoffice_lock(ctx: Context) -> Path:
+    ctx.plan.with_name(f".~lock.{ctx.plan.name}#").write_text(
+        ",jsmith,another-pc,30.09.2026 09:00,file:///home/jsmith/.config/libreoffice/4;",
+        encoding="utf-8")
+    return _edited_place(ctx)
+
+
+def _read_only_plan(ctx: Context) -> Path:
+    """The master marked read-only (Properties > Read-only), a return with an edit."""
+    import os
+    os.chmod(ctx.plan, 0o444)
+    return _edited_place(ctx)
+
+
+def _edited_place(ctx: Context) -> Path:
+    """The Place return with a progress update typed in, so that a merge would save."""
+    path = ctx.place_return()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[RETURN]
+    ws.cell(2, header(ws, "Progress update")).value = "Typed while the master was open"
+    wb.save(path)
+    return path
 
 
 def _lock_file(ctx: Context) -> Path:
