@@ -247,8 +247,13 @@ def _link(private: Path, lock: Path) -> bool | None:
 def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
     """Hold the lock on master ``plan`` for the ``with`` block. A lock whose process has
     gone from this computer, or an empty one left by a crash, is taken over; any other
-    raises :class:`PlanFileError` (``plan-locked``) naming who holds it."""
+    raises :class:`PlanFileError` (``plan-locked``) naming who holds it, as do a plan
+    open in an office suite (``plan-open-in-excel``, ...) and one marked read-only
+    (``file-read-only``)."""
+    from .safe_save import refuse_read_only
+
     plan = Path(plan)
+    refuse_read_only(plan)  # before the job's work, which it could not save
     opened = open_elsewhere(plan)
     if opened is not None:
         raise PlanFileError(Finding(

@@ -89,19 +89,32 @@ def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
 def _mode_kept(path: Path) -> int | None:
     """The permissions of the file at ``path`` that its replacement is given (who may
     read the plan on a shared drive stays as it was), or None where there is none yet.
-    A file marked read-only (no write permission for its owner: Windows' read-only
-    attribute) is not replaced: :class:`PlanFileError` (``file-read-only``)."""
+    A file marked read-only is not replaced (see :func:`refuse_read_only`)."""
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
         return None
+    refuse_read_only(path, mode)
+    return mode
+
+
+def refuse_read_only(path: str | Path, mode: int | None = None) -> None:
+    """Raise :class:`PlanFileError` (``file-read-only``) if the file at ``path`` is
+    marked read-only — no write permission for its owner: Windows' Read-only box, or
+    ``chmod a-w`` — so that a job about to change it stops before its work, not after.
+    ``mode``: its permissions, if already known. A missing file is not refused."""
+    path = Path(path)
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            return
     if not mode & stat.S_IWUSR:
         raise PlanFileError(Finding(
             "file-read-only", ERROR,
             f"{path.name} is marked read-only, so cip-xl leaves it as it is. If it should "
             "change, clear Read-only in its Properties (chmod u+w elsewhere) and try "
             "again; nothing was changed.", file=str(path)))
-    return mode
 
 
 def _temporary_beside(path: Path) -> tuple[int, str]:
