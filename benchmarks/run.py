@@ -6,8 +6,10 @@
 Workloads:
 
 * W1 validate + status of a plan (200, 2,000, 10,000 actions), and of the largest
-  again a quarter later (reporting date moved on, verdicts changing); and of the
-  2,000-action plan after two years of merges (32,000 rows in its audit trail)
+  again a quarter later (reporting date moved on, verdicts changing); of the
+  2,000-action plan saved in Excel since cip-xl saved it (one progress update typed:
+  its Plan sheet is compared with the copy cip-xl kept, for the audit trail); and of
+  the 2,000-action plan after two years of merges (32,000 rows in its audit trail)
 * W2 merge 40 edited returns into a 2,000-action plan (the naive script saves the
   master after each return, as by hand; a second one loads and saves it once); and
   into the plan after two years of merges (only the second naive script)
@@ -252,12 +254,40 @@ def make_audit_plan(folder: Path, actions: int, departments: int, words: int,
     return path
 
 
+def copy_as_saved(plan: Path, target: Path) -> None:
+    """Copy ``plan`` to ``target`` with the copy cip-xl keeps of it as last saved (see
+    cip_xl.master_edits), as the file it is: a plan nobody has edited since."""
+    from cip_xl.master_edits import saved_copy_path
+
+    shutil.copy(plan, target)
+    kept, copy = saved_copy_path(plan), saved_copy_path(target)
+    copy.parent.mkdir(exist_ok=True)
+    if kept.is_file():
+        shutil.copy(kept, copy)
+    else:
+        copy.unlink(missing_ok=True)
+
+
+def edited_in_excel(plan: Path, target: Path) -> None:
+    """``target``: ``plan`` with one progress update typed in and saved by openpyxl,
+    as by Excel — no longer the file cip-xl saved, so reading it compares its Plan
+    sheet with the copy kept (cip_xl.master_edits)."""
+    import openpyxl
+
+    copy_as_saved(plan, target)
+    wb = openpyxl.load_workbook(target)
+    ws = wb["Plan"]
+    column = next(c.column for c in ws[1] if c.value == "Progress update")
+    ws.cell(2, column).value = "Typed into the master in Excel."
+    wb.save(target)
+
+
 def w1_ratios(work: Path, plan: Path, repeat: int, as_of: date | None = None) -> str:
     """W1 on a copy of ``plan`` (validate, then status, as of ``as_of``): our time and
     its ratios to the floor and to the naive script, as a line's tail."""
     def ours():
         copy = work / "w1.xlsx"
-        shutil.copy(plan, copy)
+        copy_as_saved(plan, copy)
         forget()  # each repeat starts cold; validate's parse serves status
         cip_xl.validate(copy)
         cip_xl.refresh_status(copy, as_of=as_of)
@@ -278,13 +308,16 @@ def w2_ratios(work: Path, plan: Path, repeat: int, each: bool = True) -> str:
     issued: our time and its ratios to the floor and to the naive scripts (``each``:
     the one saving after every return too, which takes tens of seconds), with peak
     memory, as a line's tail."""
+    from cip_xl.master_edits import saved_copy_path
+
     master = work / "w2.xlsx"
-    shutil.copy(plan, master)
+    copy_as_saved(plan, master)
     returns = edited_returns(work, master)
-    before = master.read_bytes()
+    before, kept = master.read_bytes(), saved_copy_path(master).read_bytes()
 
     def ours_merge():
         master.write_bytes(before)
+        saved_copy_path(master).write_bytes(kept)  # the master as issuing saved it
         forget()
         cip_xl.merge(master, returns)
 
@@ -335,21 +368,32 @@ def run(sizes: list[int], merge_size: int, departments: int, words: int,
         lines.append(f"W1 a quarter later {sizes[-1]:>6} actions: "
                      + w1_ratios(work, refreshed, repeat, as_of=next_quarter))
 
+        # W1 on a plan saved in Excel since cip-xl saved it: its Plan sheet is compared
+        # with the copy cip-xl kept, for the Audit sheet (cip_xl.master_edits)
+        plan = make_plan(work, merge_size, departments, words)
+        typed = work / "w1-typed.xlsx"
+        edited_in_excel(plan, typed)
+        lines.append(f"W1 after an edit in Excel {merge_size:>6} actions: "
+                     + w1_ratios(work, typed, repeat))
+
         # W1 on a plan with a long audit trail
         aged = make_audit_plan(work, merge_size, departments, words, audit_rows)
         lines.append(f"W1 with {audit_rows} audit rows {merge_size:>6} actions: "
                      + w1_ratios(work, aged, repeat))
 
         # W5: approving a proposed new action adds a row to the largest plan
+        from cip_xl.master_edits import saved_copy_path
+
         proposing = work / "w5.xlsx"
-        shutil.copy(plan, proposing)
+        copy_as_saved(plan, proposing)
         request = proposed_new_action(work, proposing)
-        pending = proposing.read_bytes()
+        pending, kept = proposing.read_bytes(), saved_copy_path(proposing).read_bytes()
         row = [c for c in cip_xl.load_plan(proposing).actions[0].__dict__.values()
                if isinstance(c, str)]
 
         def ours_approve():
             proposing.write_bytes(pending)
+            saved_copy_path(proposing).write_bytes(kept)
             forget()
             cip_xl.api.approve(proposing, approve_ids={request}, by="benchmark")
 

@@ -338,7 +338,11 @@ def forget() -> None:
 class FastWorkbook:
     """A workbook opened for reading with python-calamine; see the module's doc."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, share: bool = True) -> None:
+        """Open the workbook at ``path``. ``share=False`` neither uses nor replaces the
+        sheets and readings kept from the most recent bytes read (below): for a file
+        read on the side, such as the copy of a plan as last saved
+        (:mod:`cip_xl.master_edits`), which must not push the plan itself out."""
         from python_calamine import CalamineWorkbook
 
         from .filecheck import read_package, sniff
@@ -365,14 +369,17 @@ class FastWorkbook:
         # the same bytes read again in this process (validate, then status) share the
         # sheets parsed the first time: they are never changed once read
         global _RECENT
-        digest = hashlib.blake2b(self.data, digest_size=20).digest()
-        if digest not in _RECENT:
-            _RECENT = {digest: ({}, {})}
-        self._sheets: dict[str, FastSheet] = _RECENT[digest][0]
+        kept: tuple[dict, dict] = ({}, {})
+        if share:
+            digest = hashlib.blake2b(self.data, digest_size=20).digest()
+            if digest not in _RECENT:
+                _RECENT = {digest: kept}
+            kept = _RECENT[digest]
+        self._sheets: dict[str, FastSheet] = kept[0]
         #: what a reader built from these bytes and may use again while they are the
         #: most recent read (cip_xl.plan_read keeps its plan here). Whatever is kept
         #: must be handed out as copies: it outlives this workbook.
-        self.remembered: dict[str, object] = _RECENT[digest][1]
+        self.remembered: dict[str, object] = kept[1]
 
     def __getitem__(self, title: str) -> FastSheet:
         if title not in self._sheets:

@@ -112,7 +112,7 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
             wb.close()
         return reading
     workbook = workbook if workbook is not None else open_workbook(path)
-    reading = _read(workbook, path, contract, audit)
+    reading = _with_master_edits(_read(workbook, path, contract, audit), path, contract)
     from .fastbook import FastWorkbook
 
     if not isinstance(workbook, FastWorkbook):  # openpyxl's
@@ -148,9 +148,27 @@ def _read_again(wb, path: Path, contract: Contract, audit: bool = True) -> PlanR
     if kept is not None and kept[0] == str(path) and kept[1] == contract and \
             (not kept[2].source.audit_unread or not audit):
         return PlanReading(copy_plan(kept[2]), list(kept[3]), wb)
-    reading = _read(wb, path, contract, audit)
+    reading = _with_master_edits(_read(wb, path, contract, audit), path, contract)
     wb.remembered["plan"] = (str(path), contract, copy_plan(reading.plan),
                              list(reading.findings))
+    return reading
+
+
+def _with_master_edits(reading: PlanReading, path: Path, contract: Contract) -> PlanReading:
+    """``reading`` with what was typed into its Plan sheet since cip-xl last saved it
+    added to its plan's audit trail, for the next save to write, and a note saying so
+    (see :mod:`cip_xl.master_edits`)."""
+    from .fastbook import FastWorkbook
+    from .master_edits import typed_since_saved
+
+    def read_copy(copy: Path) -> Plan:
+        with FastWorkbook(copy, share=False) as wb:  # the plan's own reading stays kept
+            return _read(wb, copy, contract, audit=False).plan
+
+    entries, note = typed_since_saved(reading.plan, path, contract, read_copy)
+    if entries:
+        reading.plan.audit.extend(entries)
+        reading.findings.append(note)
     return reading
 
 

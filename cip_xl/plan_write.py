@@ -612,11 +612,14 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     came from first, unless the save is a patched one of that file, which writes the
     entries added since below the others without reading them. A plan read from a file
     whose Action ID column or a sheet of records has gone (``PlanSource.do_not_save``)
-    is not saved over it.
+    is not saved over it. Every save keeps a copy of the file as written, against which
+    the next reading finds what was typed into the master in between
+    (:mod:`cip_xl.master_edits`).
     """
     from .filecheck import features_openpyxl_drops, open_workbook
     from .fastbook import FastWorkbook
     from .kept_parts import save_keeping_parts
+    from .master_edits import discard_saved_copy, keep_saved_copy
     from .safe_save import make_backup, prune_backups
 
     contract = contract or schema.DEFAULT_CONTRACT
@@ -636,15 +639,19 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
 
         if path.exists():
             made = make_backup(path) if backup else None
+            discard_saved_copy(path)  # see cip_xl.master_edits
             try:
                 outcome = patch_save(plan, path, contract, workbook, judgements)
             except BaseException:
                 _drop(made)  # the plan is as it was: its copy is not needed
                 raise
-            if outcome is None and made is not None:  # nothing differed: no backup needed
-                made.unlink()
+            if outcome is None:  # nothing differed: the file is as cip-xl would save it
+                keep_saved_copy(path)
+                if made is not None:  # and needs no backup
+                    made.unlink()
                 return None
             if outcome:
+                keep_saved_copy(path)
                 if made is not None:
                     prune_backups(path, contract.backups)
                 return made
@@ -684,6 +691,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
         original = path.read_bytes()
     else:
         wb, original = new_workbook(plan, contract), None
+    discard_saved_copy(path)  # see cip_xl.master_edits
     try:
         save_keeping_parts(wb, path, original)  # a sensitivity label, say: see kept_parts
     except BaseException:
@@ -694,6 +702,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
         restore_ribbon(path)  # openpyxl drops the ribbon's link when it saves
     from .plan_patch import cache_labels
     cache_labels(plan, path, contract, judgements)  # traffic lights a preview can show
+    keep_saved_copy(path)
     if backup_path is not None:
         prune_backups(path, contract.backups)
     return backup_path

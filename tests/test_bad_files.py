@@ -8,6 +8,8 @@ from datetime import date
 
 import pytest
 
+from cip_xl.safe_save import backups_of
+
 from .conftest import run_cli
 
 
@@ -166,7 +168,7 @@ def test_a_plan_that_cannot_be_written_is_one_clear_line(example_path, monkeypat
     assert example_path.read_bytes() == before
     # no temporary file, no lock and no backup of a save that did not happen
     assert [p.name for p in example_path.parent.iterdir() if p.name.startswith(".")] == []
-    assert not list(example_path.parent.glob("backups/*"))
+    assert not backups_of(example_path)
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
@@ -205,7 +207,7 @@ def test_a_plan_marked_read_only_is_left_as_it_is(example_path):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert example_path.read_bytes() == before
     assert stat.S_IMODE(example_path.stat().st_mode) == 0o444
-    assert not list(example_path.parent.glob("backups/*"))
+    assert not backups_of(example_path)
     assert [p.name for p in example_path.parent.iterdir() if p.name.startswith(".")] == []
 
 

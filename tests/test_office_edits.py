@@ -235,3 +235,24 @@ def test_a_plan_open_in_libreoffice_is_not_saved_under_its_user(example_path, tm
     assert merged.returncode == 0, merged.stderr
     assert {a.ref: a for a in cip_xl.load_plan(example_path).actions}["5.1"] \
         .progress_update == "Inspector's letter in"
+
+
+def test_what_is_typed_into_the_master_in_libreoffice_is_audited(example_path, tmp_path):
+    """A target date typed into the master in LibreOffice, by its user Sam Jones: the
+    next status records it on the Audit sheet — the cell, the date before and after,
+    and who saved the file when, as LibreOffice wrote them."""
+    plan = cip_xl.load_plan(example_path)
+    action = plan.actions[3]
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    letter = get_column_letter(headers(ws)["Target date"])
+    in_office(example_path, [["type", "Plan", f"{letter}{action.row}", "30/09/2027"],
+                             ["save"]], tmp_path / "profile")
+    assert cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31)).saved
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Audit") \
+        .to_python()
+    entries = [row for row in rows[1:] if any(cell != "" for cell in row)]
+    assert [row[4] for row in entries] == ["Target date"], entries  # nothing else moved
+    assert entries[0][1].startswith("Edited in the master (by Sam Jones, saved ")
+    assert (entries[0][3], entries[0][5]) == (action.ref, action.target_date)
+    assert entries[0][6] in (date(2027, 9, 30), datetime(2027, 9, 30))
+    assert entries[0][7] == f"{example_path.name}!Plan!{letter}{action.row}, typed in the master"

@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 import cip_xl
 from cip_xl import plan_patch
 from cip_xl.example import example_plan, fill_in_return
+from cip_xl.safe_save import backups_of
 from cip_xl.status import refresh
 
 from .conftest import convert_with_libreoffice, refs_not_formatted
@@ -79,6 +80,15 @@ def type_into_plan(path, values: dict) -> dict:
         ws.cell(row, heads[header]).value = value
     wb.save(path)
     return heads
+
+
+def without_saved_copy(path) -> None:
+    """Remove the copy of ``path`` as cip-xl last saved it, before a save compared with
+    the full save of a copy of the file: the Audit entries for what was typed in since
+    (see tests/test_master_edits.py) would name each file, and differ by that alone."""
+    from cip_xl.master_edits import saved_copy_path
+
+    saved_copy_path(path).unlink(missing_ok=True)
 
 
 def differences(a, b):
@@ -179,6 +189,7 @@ def _saved_both_ways(path, tmp_path, monkeypatch, change):
 
     full = tmp_path / "full.xlsx"
     shutil.copy(path, full)
+    without_saved_copy(path)
     for target, patched in ((path, True), (full, False)):
         if not patched:
             monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
@@ -564,6 +575,7 @@ def test_cells_a_full_save_would_rewrite_are_rewritten_by_a_patched_one(
         (6, "% complete"): 40, (7, "Ref"): 7})
     full = tmp_path / "full.xlsx"
     shutil.copy(example_path, full)
+    without_saved_copy(example_path)
 
     cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
     assert outcomes == [True]
@@ -666,6 +678,7 @@ def test_a_row_whose_long_text_is_cleared_shrinks_as_in_a_full_save(example_path
     tall = openpyxl.load_workbook(example_path)["Plan"].row_dimensions[2].height
     full = tmp_path / "full.xlsx"
     shutil.copy(example_path, full)
+    without_saved_copy(example_path)
     for path in (example_path, full):
         reading = read_plan(path, read_only=True)
         reading.plan.actions[0].progress_update = ""
@@ -741,6 +754,7 @@ def test_values_set_in_code_are_saved_as_a_full_save_saves_them(example_path, tm
                                           (4, "% complete"): 1})
     full = tmp_path / "full.xlsx"
     shutil.copy(example_path, full)
+    without_saved_copy(example_path)
     for path in (example_path, full):
         reading = read_plan(path, read_only=True)
         reading.plan.actions[0].resources = 5000  # an int where calamine reads 5000.0
@@ -1358,7 +1372,7 @@ def test_the_summary_chart_caches_what_it_draws(example_path, monkeypatch, outco
             {label: [int(row[1 + at]) for row in table] for at, label in enumerate(labels)}
     if way == "patched":
         assert outcomes == [True, True]
-    earlier = sorted((example_path.parent / "backups").iterdir())[-1]
+    earlier = backups_of(example_path)[0][1]
     assert caches != chart_caches(earlier)  # the quarter moved the bars
 
 

@@ -1,0 +1,204 @@
+"""What was typed into the master since cip-xl last saved it, for the audit trail.
+
+Merges and approvals write every change they make to the Audit sheet, but a change
+typed straight into the master in Excel — a target date moved, a progress update
+rewritten, an action deleted by a colleague with the shared drive open — left no trace.
+Every save of the plan now keeps a copy of the file as written, ``backups/NAME.as-saved
+.xlsx`` (:func:`keep_saved_copy`). When the plan is next read, the Plan sheet is
+compared with that copy (:func:`typed_since_saved`): each action's cell that differs,
+each action added and each one removed becomes an Audit entry, naming the cell, the
+value before and after, and whoever last saved the file (as the file's properties say),
+which the next save writes to the Audit sheet. A file byte for byte as cip-xl saved it
+costs one comparison of the two files' sizes and checksums; the copy is read only when
+the file was saved by something else since.
+
+The copy is never read as a backup (its name is not one), and a plan of another Plan ID
+— a new year's plan saved under last year's name — is not compared with it.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from operator import attrgetter
+from datetime import datetime
+from pathlib import Path
+from xml.sax.saxutils import unescape
+
+from .findings import INFO, Finding
+from .model import Action, AuditEntry, Plan
+from .schema import COLUMNS_BY_KEY, COMPUTED, Contract
+
+#: the saved copy's name in the backups folder: NAME.as-saved.xlsx
+_SAVED_SUFFIX = ".as-saved"
+
+#: the Plan columns compared: those a person types (the computed ones are cip-xl's)
+_COMPARED = tuple(key for key, column in COLUMNS_BY_KEY.items()
+                  if column.kind != COMPUTED and key != "action_id")
+#: an action's compared values, for one comparison of all of them (most are equal)
+_VALUES = attrgetter(*_COMPARED)
+
+_LAST_MODIFIED_BY = re.compile(rb"<(?:\w+:)?lastModifiedBy\b[^>]*>([^<]*)<")
+
+
+def saved_copy_path(plan_path: str | Path) -> Path:
+    """Where the copy of the plan at ``plan_path`` as cip-xl last saved it is kept."""
+    from .safe_save import BACKUP_FOLDER
+
+    plan_path = Path(plan_path)
+    return plan_path.parent / BACKUP_FOLDER / f"{plan_path.stem}{_SAVED_SUFFIX}" \
+        f"{plan_path.suffix}"
+
+
+def discard_saved_copy(plan_path: str | Path) -> None:
+    """Before a save of the plan at ``plan_path`` writes it: remove the copy kept by
+    the save before, which would no longer be the file as cip-xl saved it (should this
+    save be cut short before :func:`keep_saved_copy`, the next reading compares
+    nothing rather than take this save's changes for ones typed in the master)."""
+    try:
+        saved_copy_path(plan_path).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def keep_saved_copy(plan_path: str | Path) -> None:
+    """After a save of the plan at ``plan_path``: keep a copy of the file as written
+    (no copy, if it cannot be written: nothing is then compared)."""
+    plan_path = Path(plan_path)
+    copy = saved_copy_path(plan_path)
+    temp = copy.with_name(f".{copy.name}.tmp")
+    try:
+        copy.parent.mkdir(exist_ok=True)
+        temp.write_bytes(plan_path.read_bytes())
+        temp.replace(copy)
+    except OSError:
+        try:
+            temp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _unchanged(plan_path: Path, copy: Path) -> bool:
+    """Whether the file at ``plan_path`` is still the one cip-xl saved as ``copy``:
+    the same size and, part by part, the same checksums (read from the two packages'
+    directories, nothing inflated)."""
+    try:
+        if plan_path.stat().st_size != copy.stat().st_size:
+            return False
+        with zipfile.ZipFile(plan_path) as now, zipfile.ZipFile(copy) as saved:
+            return {(i.filename, i.CRC, i.file_size) for i in now.infolist()} == \
+                {(i.filename, i.CRC, i.file_size) for i in saved.infolist()}
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _saved_by(plan_path: Path, copy: Path) -> tuple[datetime | None, str]:
+    """(when, who) of the last save of ``plan_path`` that was not cip-xl's, as its core
+    properties say — the time only if it differs from the saved copy's, the name only
+    if it is not the one the copy already had."""
+    from .return_read import saved_time
+
+    def core(path: Path) -> bytes:
+        try:
+            with zipfile.ZipFile(path) as package:
+                return package.read("docProps/core.xml")
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return b""
+
+    now, before = core(plan_path), core(copy)
+    when = saved_time(now)
+    if when is not None and when == saved_time(before):
+        when = None
+
+    def name(xml: bytes) -> str:
+        found = _LAST_MODIFIED_BY.search(xml)
+        return unescape(found.group(1).decode("utf-8", "replace")).strip() if found else ""
+
+    who = name(now)
+    return when, who if who and (when is not None or who != name(before)) else ""
+
+
+def _same(a: object, b: object) -> bool:
+    """Whether two cell values read from the plan are the same to a person: numbers by
+    value (60 and 60.0), dates by day, text without the spaces around it, blank and
+    empty alike."""
+    def norm(value: object) -> object:
+        if isinstance(value, datetime):
+            return value.date() if value.time() == datetime.min.time() else value
+        if isinstance(value, str):
+            return value.strip() or None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)):
+            return float(value)
+        return value
+    return norm(a) == norm(b)
+
+
+def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
+                      reader) -> tuple[list[AuditEntry], Finding | None]:
+    """The Audit entries for what was typed into the Plan sheet of ``plan`` (just read
+    from ``plan_path``) since cip-xl saved the copy :func:`keep_saved_copy` kept, and a
+    note saying how many; none where there is no copy, the file is as saved, or the
+    copy is of another plan (another Plan ID) or cannot be read. ``reader(path)``
+    reads the copy as a :class:`Plan`."""
+    plan_path = Path(plan_path)
+    copy = saved_copy_path(plan_path)
+    if not copy.is_file() or _unchanged(plan_path, copy):
+        return [], None
+    try:
+        kept = reader(copy)
+    except Exception:  # a damaged copy: nothing to compare with, nothing lost
+        return [], None
+    if kept.settings.plan_id != plan.settings.plan_id or not plan.settings.plan_id:
+        return [], None
+    when, who = _saved_by(plan_path, copy)
+    stamp = when or datetime.now().replace(microsecond=0)
+    told = [part for part in (f"by {who}" if who else "",
+                              f"saved {when:%d/%m/%Y %H:%M}" if when else "") if part]
+    said = f" ({', '.join(told)})" if told else ""
+    by = f"Edited in the master{said}"
+    source = plan.source
+    sheet = source.plan_sheet if source is not None else contract.plan_sheet
+    name = plan_path.name
+    before = {a.action_id: a for a in kept.actions if a.action_id}
+    entries: list[AuditEntry] = []
+
+    def where(action: Action, key: str | None) -> str:
+        cell = source.cell(key, action.row) if source is not None and key else None
+        row = f"{sheet}!{cell}" if cell else f"{sheet}!row {action.row}" if action.row \
+            else sheet
+        return f"{name}!{row}, typed in the master"
+
+    for action in plan.actions:
+        old = before.pop(action.action_id, None)
+        if old is None:
+            entries.append(AuditEntry(stamp, by, action.action_id, action.ref, "New action",
+                                      None, action.key_action, where(action, "key_action")))
+            continue
+        if _VALUES(old) == _VALUES(action) and old.extra == action.extra:
+            continue
+        for key in _COMPARED:
+            if not _same(getattr(old, key), getattr(action, key)):
+                entries.append(AuditEntry(stamp, by, action.action_id, action.ref,
+                                          contract.column(key).header, getattr(old, key),
+                                          getattr(action, key), where(action, key)))
+        for header in sorted(set(old.extra) | set(action.extra)):
+            if not _same(old.extra.get(header), action.extra.get(header)):
+                entries.append(AuditEntry(stamp, by, action.action_id, action.ref, header,
+                                          old.extra.get(header), action.extra.get(header),
+                                          where(action, None)))
+    for old in before.values():
+        entries.append(AuditEntry(stamp, by, old.action_id, old.ref, "Action removed",
+                                  old.key_action, None,
+                                  f"{name}!{sheet}, deleted in the master"))
+    if not entries:
+        return [], None
+    changed = len({e.action_id for e in entries})
+    note = Finding(
+        "master-edited", INFO,
+        f"{len(entries)} change{'s' if len(entries) != 1 else ''} to {changed} "
+        f"action{'s' if changed != 1 else ''} {'were' if len(entries) != 1 else 'was'} "
+        f"made in the {sheet} sheet since cip-xl last saved it{said}: a save records "
+        "each on the Audit sheet, with its cell and the value before.",
+        str(plan_path), sheet)
+    return entries, note

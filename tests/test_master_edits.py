@@ -1,0 +1,128 @@
+"""Changes typed straight into the master, between cip-xl's saves, go on the Audit sheet."""
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+
+import openpyxl
+from python_calamine import CalamineWorkbook
+
+import cip_xl
+from cip_xl.master_edits import saved_copy_path
+from cip_xl.safe_save import backups_of
+
+from .conftest import run_cli
+from .returns_helpers import edit_return, return_for
+
+
+def _headings(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1] if c.value}
+
+
+def _audit(path) -> list[list]:
+    """The Audit sheet's rows below its heading, as an independent reader sees them."""
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Audit").to_python()
+    return [row for row in rows[1:] if any(cell != "" for cell in row)]
+
+
+def _type_in_excel(path, edits: dict[tuple[int, str], object], delete_row: int | None = None,
+                   by: str = "Jane Smith") -> dict[str, int]:
+    """Change cells of the Plan sheet ({(row, heading): value}), delete a row, and save
+    as a colleague's Excel does (their name as the file's last author)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    heads = _headings(ws)
+    for (row, heading), value in edits.items():
+        ws.cell(row, heads[heading]).value = value
+    if delete_row:
+        ws.delete_rows(delete_row)
+    wb.properties.lastModifiedBy = by
+    wb.save(path)
+    return heads
+
+
+def test_what_is_typed_into_the_master_is_audited_by_the_next_save(example_path):
+    """A colleague moves a target date, rewrites a progress update, deletes an action and
+    types in a new one, in Excel. validate says so; the next save (status) writes each
+    change to the Audit sheet — the cell, the value before and after, who last saved
+    the file — and a second save adds nothing. The deleted action's words are kept."""
+    plan = cip_xl.load_plan(example_path)
+    moved, rewritten, deleted = plan.actions[1], plan.actions[2], plan.actions[4]
+    last = len(plan.actions) + 1
+    heads = _type_in_excel(example_path, {
+        (moved.row, "Target date"): datetime(2027, 9, 30),
+        (rewritten.row, "Progress update"): "Rewritten at the away day",
+        (last + 2, "Ref"): "5.9", (last + 2, "Theme"): plan.actions[-1].theme,
+        (last + 2, "Key action"): "Pilot a tool library", (last + 2, "Lead officer"): "HP",
+        (last + 2, "Target date"): "Summer 2027"}, delete_row=deleted.row)
+
+    report = cip_xl.validate(example_path)
+    note = [f for f in report.findings if f.code == "master-edited"]
+    assert len(note) == 1 and note[0].message.startswith(
+        "4 changes to 4 actions were made in the Plan sheet since cip-xl last saved it "
+        "(by Jane Smith")
+    assert _audit(example_path) == []  # validate writes nothing
+
+    assert cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31)).saved
+    rows = _audit(example_path)
+    by_field = {row[4]: row for row in rows}
+    assert len(rows) == 4 and set(by_field) == {"Target date", "Progress update",
+                                                "Action removed", "New action"}
+    assert all(row[1].startswith("Edited in the master (by Jane Smith") for row in rows)
+    target = by_field["Target date"]
+    letter = openpyxl.utils.get_column_letter(heads["Target date"])
+    assert (target[2], target[3]) == (moved.action_id, moved.ref)
+    assert target[5] == moved.target_date and target[6] in (date(2027, 9, 30),
+                                                              datetime(2027, 9, 30))
+    assert target[7] == f"plan.xlsx!Plan!{letter}{moved.row}, typed in the master"
+    assert by_field["Progress update"][5] == rewritten.progress_update
+    assert by_field["Progress update"][6] == "Rewritten at the away day"
+    removed = by_field["Action removed"]
+    assert (removed[3], removed[5]) == (deleted.ref, deleted.key_action)
+    assert by_field["New action"][6] == "Pilot a tool library"
+
+    again = cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert not again.saved and len(_audit(example_path)) == 4
+
+
+def test_a_merge_records_the_masters_edits_before_its_own(example_path, tmp_path):
+    """Typed into the master, then a return merged: the trail has the master's change
+    first, then the officer's, each with its own source."""
+    folder = tmp_path / "returns"
+    cip_xl.issue_returns(example_path, folder)
+    plan = cip_xl.load_plan(example_path)
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Progress update"): "Caddies delivered to 60% of homes."})
+    first = plan.actions[0]
+    _type_in_excel(example_path, {(first.row, "Key action"): first.key_action + " (revised)"})
+    result = cip_xl.merge(example_path, [place])
+    assert result.saved
+    rows = _audit(example_path)
+    assert [(row[3], row[4]) for row in rows] == [
+        (first.ref, "Key action"), ("5.3", "Progress update"), ("5.3", "Last updated")]
+    assert rows[0][1].startswith("Edited in the master") and rows[0][6].endswith("(revised)")
+    assert rows[1][1].startswith("Place return")
+
+
+def test_the_saved_copy_is_not_a_backup_and_another_plan_is_not_compared(example_path):
+    """The copy kept is not listed or pruned as a backup. A new year's plan written
+    under the same name (another Plan ID) is not compared with last year's copy, and a
+    damaged copy is passed over: neither gives Audit entries, and the next save keeps
+    a copy of the file it wrote."""
+    copy = saved_copy_path(example_path)
+    assert copy.is_file() and copy.parent.name == "backups"
+    assert cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31)).saved
+    assert [path for _, path in backups_of(example_path)] and \
+        copy not in [path for _, path in backups_of(example_path)]
+
+    next_year = example_path.with_name("next.xlsx")
+    assert run_cli("new", str(next_year), "--council", "Wrenfield").returncode == 0
+    shutil.copy(next_year, example_path)
+    assert cip_xl.refresh_status(example_path, as_of=date(2027, 4, 30)).saved
+    assert _audit(example_path) == []
+
+    copy.write_bytes(b"not a workbook")
+    _type_in_excel(example_path, {(2, "Ref"): "1.1", (2, "Key action"): "Set the budget"})
+    assert cip_xl.refresh_status(example_path, as_of=date(2027, 5, 31)).saved
+    assert _audit(example_path) == []
+    assert copy.read_bytes() == example_path.read_bytes()
