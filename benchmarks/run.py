@@ -335,6 +335,7 @@ def w2_ratios(work: Path, plan: Path, repeat: int, each: bool = True) -> str:
         f"{ratio(t_naive_once, t_merge).strip()})" if each else \
         f"{ratio(t_naive_once, t_merge)} (saving once)"
     master.write_bytes(before)
+    saved_copy_path(master).write_bytes(kept)
     tracemalloc.start()
     cip_xl.merge(master, returns)
     peak = tracemalloc.get_traced_memory()[1]
@@ -370,9 +371,8 @@ def run(sizes: list[int], merge_size: int, departments: int, words: int,
 
         # W1 on a plan saved in Excel since cip-xl saved it: its Plan sheet is compared
         # with the copy cip-xl kept, for the Audit sheet (cip_xl.master_edits)
-        plan = make_plan(work, merge_size, departments, words)
         typed = work / "w1-typed.xlsx"
-        edited_in_excel(plan, typed)
+        edited_in_excel(make_plan(work, merge_size, departments, words), typed)
         lines.append(f"W1 after an edit in Excel {merge_size:>6} actions: "
                      + w1_ratios(work, typed, repeat))
 
