@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-from .findings import INFO, Finding
+from .findings import INFO, WARNING, Finding
 from .model import Action, AuditEntry, Plan
 from .schema import COLUMNS_BY_KEY, COMPUTED, Contract
 
@@ -134,23 +134,37 @@ def _same(a: object, b: object) -> bool:
     return norm(a) == norm(b)
 
 
+#: what cip-xl works out in a column, and how to change it instead of typing over it
+_WORKED_OUT = {
+    "directorate": "an action's directorate is its lead officer's, from the Officers "
+                   "sheet: to move the action, change its Lead officer (or that "
+                   "officer's directorate on Officers)",
+    "due_date": "the next due date is worked out from the Target and Revised dates: to "
+                "change it, write a Revised date",
+}
+#: how many values typed over worked-out cells are named one by one
+_NAMED = 5
+
+
 def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
-                      reader) -> tuple[list[AuditEntry], Finding | None]:
+                      reader) -> tuple[list[AuditEntry], list[Finding]]:
     """The Audit entries for what was typed into the Plan sheet of ``plan`` (just read
-    from ``plan_path``) since cip-xl saved the copy :func:`keep_saved_copy` kept, and a
-    note saying how many; none where there is no copy, the file is as saved, or the
-    copy is of another plan (another Plan ID) or cannot be read. ``reader(path)``
-    reads the copy as a :class:`Plan`."""
+    from ``plan_path``) since cip-xl saved the copy :func:`keep_saved_copy` kept, and
+    findings: a note saying how many, and a warning for each value typed over a cell
+    cip-xl works out (Directorate, Next due), which the next save replaces
+    (``computed-typed-over``). Nothing where there is no copy, the file is as saved,
+    or the copy is of another plan (another Plan ID) or cannot be read.
+    ``reader(path)`` reads the copy as a :class:`Plan`."""
     plan_path = Path(plan_path)
     copy = saved_copy_path(plan_path)
     if not copy.is_file() or _unchanged(plan_path, copy):
-        return [], None
+        return [], []
     try:
         kept = reader(copy)
     except Exception:  # a damaged copy: nothing to compare with, nothing lost
-        return [], None
+        return [], []
     if kept.settings.plan_id != plan.settings.plan_id or not plan.settings.plan_id:
-        return [], None
+        return [], []
     when, who = _saved_by(plan_path, copy)
     stamp = when or datetime.now().replace(microsecond=0)
     told = [part for part in (f"by {who}" if who else "",
@@ -162,6 +176,7 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     name = plan_path.name
     before = {a.action_id: a for a in kept.actions if a.action_id}
     entries: list[AuditEntry] = []
+    typed_over: list[tuple[Action, str, object]] = []
 
     def where(action: Action, key: str | None) -> str:
         cell = source.cell(key, action.row) if source is not None and key else None
@@ -175,6 +190,10 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
             entries.append(AuditEntry(stamp, by, action.action_id, action.ref, "New action",
                                       None, action.key_action, where(action, "key_action")))
             continue
+        for key in _WORKED_OUT:  # the value cip-xl wrote, changed: typed over
+            typed = getattr(action, key)
+            if typed not in (None, "") and not _same(getattr(old, key), typed):
+                typed_over.append((action, key, typed))
         if _VALUES(old) == _VALUES(action) and old.extra == action.extra:
             continue
         for key in _COMPARED:
@@ -191,14 +210,47 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         entries.append(AuditEntry(stamp, by, old.action_id, old.ref, "Action removed",
                                   old.key_action, None,
                                   f"{name}!{sheet}, deleted in the master"))
+    findings = _typed_over(typed_over, contract, str(plan_path), sheet, source)
     if not entries:
-        return [], None
+        return [], findings
     changed = len({e.action_id for e in entries})
-    note = Finding(
+    findings.insert(0, Finding(
         "master-edited", INFO,
         f"{len(entries)} change{'s' if len(entries) != 1 else ''} to {changed} "
         f"action{'s' if changed != 1 else ''} {'were' if len(entries) != 1 else 'was'} "
         f"made in the {sheet} sheet since cip-xl last saved it{said}: a save records "
         "each on the Audit sheet, with its cell and the value before.",
-        str(plan_path), sheet)
-    return entries, note
+        str(plan_path), sheet))
+    return entries, findings
+
+
+def _typed_over(typed: list[tuple[Action, str, object]], contract: Contract, file: str,
+                sheet: str, source) -> list[Finding]:
+    """Warnings for values typed over cells cip-xl works out (``computed-typed-over``):
+    one per cell, or one for a column with many."""
+    from .cells import as_text
+
+    found = []
+    for key, why in _WORKED_OUT.items():
+        cells = [(action, value) for action, k, value in typed if k == key]
+        if not cells:
+            continue
+        header = contract.column(key).header
+        first, value = cells[0]
+        if len(cells) > _NAMED:
+            found.append(Finding(
+                "computed-typed-over", WARNING,
+                f"{len(cells)} cells of the {header} column were typed over since cip-xl "
+                f"last saved the plan (from Ref {first.ref}: '{as_text(value)[:40]}'): "
+                f"{why}. The next save writes what cip-xl works out (what was typed stays "
+                "in the backup).", file, sheet,
+                source.cell(key, first.row) if source is not None else None))
+            continue
+        for action, value in cells:
+            found.append(Finding(
+                "computed-typed-over", WARNING,
+                f"{header} of Ref {action.ref} holds '{as_text(value)[:40]}', typed over "
+                f"what cip-xl worked out: {why}. The next save writes it again (what was "
+                "typed stays in the backup).", file, sheet,
+                source.cell(key, action.row) if source is not None else None, action.ref))
+    return found

@@ -165,10 +165,9 @@ def _with_master_edits(reading: PlanReading, path: Path, contract: Contract) -> 
         with FastWorkbook(copy, share=False) as wb:  # the plan's own reading stays kept
             return _read(wb, copy, contract, audit=False).plan
 
-    entries, note = typed_since_saved(reading.plan, path, contract, read_copy)
-    if entries:
-        reading.plan.audit.extend(entries)
-        reading.findings.append(note)
+    entries, findings = typed_since_saved(reading.plan, path, contract, read_copy)
+    reading.plan.audit.extend(entries)
+    reading.findings.extend(findings)
     return reading
 
 
@@ -662,8 +661,10 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     """Those of a reading's ``findings`` that name what any save of the plan replaces,
     for the jobs that save it to pass on: traffic lights typed over (``rag-typed-over``,
     :func:`_lights_typed_over`), dates shown as months that are saved as the months'
-    words (``date-as-month``)."""
-    return [f for f in findings if f.code in ("rag-typed-over", "date-as-month")]
+    words (``date-as-month``), a directorate or next due date typed over
+    (``computed-typed-over``: see :mod:`cip_xl.master_edits`)."""
+    return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
+                                              "computed-typed-over")]
 
 
 def _months_together(findings: list[Finding]) -> list[Finding]:

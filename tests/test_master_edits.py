@@ -126,3 +126,37 @@ def test_the_saved_copy_is_not_a_backup_and_another_plan_is_not_compared(example
     assert cip_xl.refresh_status(example_path, as_of=date(2027, 5, 31)).saved
     assert _audit(example_path) == []
     assert copy.read_bytes() == example_path.read_bytes()
+
+
+def test_a_directorate_or_next_due_typed_over_is_named_before_the_save_replaces_it(
+        example_path):
+    """A directorate typed over in the master (to move an action, say) or a next due
+    date typed over is replaced by what cip-xl works out at the next save: the cell
+    and the value typed are named, by validate and by the save, with what to change
+    instead. A directorate left stale by a change of lead officer is not typed over
+    (the save just brings it up to date), and is not named."""
+    plan = cip_xl.load_plan(example_path)
+    moved, dated, relead = plan.actions[0], plan.actions[1], plan.actions[2]
+    other = next(o for o in plan.officers if o.directorate and
+                 o.directorate != relead.directorate)
+    heads = _type_in_excel(example_path, {
+        (moved.row, "Directorate"): "Place",
+        (dated.row, "Next due (as read)"): datetime(2028, 1, 31),
+        (relead.row, "Lead officer"): other.code})
+    named = {(f.code, f.cell): f.message for f in cip_xl.validate(example_path).findings
+             if f.code == "computed-typed-over"}
+    letter = openpyxl.utils.get_column_letter
+    directorate = named[("computed-typed-over", f"{letter(heads['Directorate'])}{moved.row}")]
+    assert f"Directorate of Ref {moved.ref} holds 'Place'" in directorate
+    assert "change its Lead officer" in directorate
+    due = named[("computed-typed-over",
+                 f"{letter(heads['Next due (as read)'])}{dated.row}")]
+    assert "write a Revised date" in due
+    assert len(named) == 2  # not the stale directorate of the re-led action
+
+    result = cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert {f.cell for f in result.findings if f.code == "computed-typed-over"} == \
+        {c for _, c in named}
+    after = {a.ref: a for a in cip_xl.load_plan(example_path).actions}
+    assert after[moved.ref].directorate == moved.directorate
+    assert after[relead.ref].directorate == other.directorate
