@@ -211,17 +211,83 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                                   old.key_action, None,
                                   f"{name}!{sheet}, deleted in the master"))
     findings = _typed_over(typed_over, contract, str(plan_path), sheet, source)
+    changed = len({e.action_id for e in entries})
+    places = [f"{changed} action{'s' if changed != 1 else ''} on the {sheet} sheet"] \
+        if entries else []
+    for key, records in (("settings", _settings_changed(kept, plan)),
+                         ("officers", _officers_changed(kept, plan)),
+                         ("themes", _themes_changed(kept, plan))):
+        title = contract.sheet(key)
+        entries += [AuditEntry(stamp, by, "", "", f"{title}: {what}", old, new,
+                               f"{name}!{title}, typed in the master")
+                    for what, old, new in records]
+        if records:
+            places.append(f"the {title} sheet")
     if not entries:
         return [], findings
-    changed = len({e.action_id for e in entries})
     findings.insert(0, Finding(
         "master-edited", INFO,
-        f"{len(entries)} change{'s' if len(entries) != 1 else ''} to {changed} "
-        f"action{'s' if changed != 1 else ''} {'were' if len(entries) != 1 else 'was'} "
-        f"made in the {sheet} sheet since cip-xl last saved it{said}: a save records "
-        "each on the Audit sheet, with its cell and the value before.",
-        str(plan_path), sheet))
+        f"{len(entries)} change{'s' if len(entries) != 1 else ''} "
+        f"{'were' if len(entries) != 1 else 'was'} made in the master since cip-xl last "
+        f"saved it{said}, to {_listed(places)}: a save records each on the Audit sheet, "
+        "with the value before.", str(plan_path), sheet))
     return entries, findings
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _settings_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]]:
+    """(setting, before, now) for each setting of ``plan`` that differs from ``kept``:
+    a reporting date moved changes every traffic light."""
+    from .schema import SETTINGS_ROWS
+
+    changed = [(label, getattr(kept.settings, key), getattr(plan.settings, key))
+               for key, label in SETTINGS_ROWS]
+    extra = kept.settings.extra, plan.settings.extra
+    changed += [(label, extra[0].get(label), extra[1].get(label))
+                for label in dict.fromkeys([*extra[0], *extra[1]])]
+    return [(label, old, new) for label, old, new in changed if not _same(old, new)]
+
+
+def _officers_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]]:
+    """(what, before, now) for each officer added, removed or changed, by code."""
+    def by_code(officers) -> dict[str, object]:
+        found: dict[str, object] = {}
+        for officer in officers:
+            found.setdefault(officer.code.strip().upper(), officer)
+        return found
+
+    before, now = by_code(kept.officers), by_code(plan.officers)
+    fields = (("title", "Title"), ("name", "Name"), ("email", "Email"),
+              ("directorate", "Directorate"))
+    changed = []
+    for code, officer in now.items():
+        old = before.get(code)
+        if old is None:
+            changed.append((f"{officer.code} added", None,
+                            ", ".join(p for p in (officer.title, officer.name) if p)))
+            continue
+        changed += [(f"{officer.code} {label}", getattr(old, key), getattr(officer, key))
+                    for key, label in fields
+                    if not _same(getattr(old, key), getattr(officer, key))]
+    changed += [(f"{old.code} removed", ", ".join(p for p in (old.title, old.name) if p),
+                 None) for code, old in before.items() if code not in now]
+    return changed
+
+
+def _themes_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]]:
+    """(what, before, now) for each theme added, removed or described anew, by name."""
+    before = {t.name.strip(): t for t in kept.themes}
+    now = {t.name.strip(): t for t in plan.themes}
+    changed = [("theme added", None, name) for name in now if name not in before]
+    changed += [("theme removed", name, None) for name in before if name not in now]
+    changed += [(f"{name} description", before[name].description, theme.description)
+                for name, theme in now.items()
+                if name in before and not _same(before[name].description,
+                                                theme.description)]
+    return changed
 
 
 def _typed_over(typed: list[tuple[Action, str, object]], contract: Contract, file: str,

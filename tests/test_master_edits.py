@@ -59,8 +59,8 @@ def test_what_is_typed_into_the_master_is_audited_by_the_next_save(example_path)
     report = cip_xl.validate(example_path)
     note = [f for f in report.findings if f.code == "master-edited"]
     assert len(note) == 1 and note[0].message.startswith(
-        "4 changes to 4 actions were made in the Plan sheet since cip-xl last saved it "
-        "(by Jane Smith")
+        "4 changes were made in the master since cip-xl last saved it (by Jane Smith")
+    assert "to 4 actions on the Plan sheet: a save records each" in note[0].message
     assert _audit(example_path) == []  # validate writes nothing
 
     assert cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31)).saved
@@ -160,3 +160,36 @@ def test_a_directorate_or_next_due_typed_over_is_named_before_the_save_replaces_
     after = {a.ref: a for a in cip_xl.load_plan(example_path).actions}
     assert after[moved.ref].directorate == moved.directorate
     assert after[relead.ref].directorate == other.directorate
+
+
+def test_settings_officers_and_themes_changed_in_the_master_are_audited(example_path):
+    """A reporting date moved (every traffic light changes with it), an officer's
+    directorate changed and an officer added, a theme added: each is on the Audit
+    sheet after the next save, by sheet and what changed, with the value before."""
+    plan = cip_xl.load_plan(example_path)
+    wb = openpyxl.load_workbook(example_path)
+    settings = wb["Settings"]
+    row = next(r for r in range(1, settings.max_row + 1)
+               if settings.cell(r, 1).value == "Reporting date")
+    settings.cell(row, 2).value = datetime(2027, 3, 31)
+    officers = wb["Officers"]
+    officers.cell(2, 5).value = "Corporate Services"
+    officers.append(["DPO", "Data Protection Officer", "Kim Lee", "kim@example.org", ""])
+    wb["Themes"].append([9, "Climate", "Net zero by 2030"])
+    wb.properties.lastModifiedBy = "Jane Smith"
+    wb.save(example_path)
+
+    note = next(f for f in cip_xl.validate(example_path).findings
+                if f.code == "master-edited")
+    assert "to the Settings sheet, the Officers sheet and the Themes sheet" in note.message
+    cip_xl.refresh_status(example_path)
+    rows = {row[4]: row for row in _audit(example_path)}
+    first = plan.officers[0]
+    assert rows["Settings: Reporting date"][5] == plan.settings.reporting_date
+    assert rows["Settings: Reporting date"][6] in (date(2027, 3, 31), datetime(2027, 3, 31))
+    assert rows[f"Officers: {first.code} Directorate"][5:7] == [first.directorate,
+                                                               "Corporate Services"]
+    assert rows["Officers: DPO added"][6] == "Data Protection Officer, Kim Lee"
+    assert rows["Themes: theme added"][6] == "Climate"
+    assert all(row[1] == "Edited in the master (by Jane Smith)" for row in rows.values())
+    assert len(rows) == 4
