@@ -658,13 +658,15 @@ _TYPED_OVER_NAMED = 5
 
 
 def replaced_by_save(findings: list[Finding]) -> list[Finding]:
-    """Those of a reading's ``findings`` that name what any save of the plan replaces,
-    for the jobs that save it to pass on: traffic lights typed over (``rag-typed-over``,
-    :func:`_lights_typed_over`), dates shown as months that are saved as the months'
-    words (``date-as-month``), a directorate or next due date typed over
-    (``computed-typed-over``: see :mod:`cip_xl.master_edits`)."""
+    """Those of a reading's ``findings`` that name what any save of the plan replaces
+    or records, for the jobs that save it to pass on: traffic lights typed over
+    (``rag-typed-over``, :func:`_lights_typed_over`), dates shown as months that are
+    saved as the months' words (``date-as-month``), a directorate or next due date
+    typed over (``computed-typed-over``), and changes made in the master since its
+    last save, which the save writes to the Audit sheet (``master-edited``: see
+    :mod:`cip_xl.master_edits`)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
-                                              "computed-typed-over")]
+                                              "computed-typed-over", "master-edited")]
 
 
 def _months_together(findings: list[Finding]) -> list[Finding]:

@@ -63,7 +63,10 @@ def test_what_is_typed_into_the_master_is_audited_by_the_next_save(example_path)
     assert "to 4 actions on the Plan sheet: a save records each" in note[0].message
     assert _audit(example_path) == []  # validate writes nothing
 
-    assert cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31)).saved
+    status = run_cli("status", str(example_path), "--as-of", "31/01/2027")
+    assert status.returncode == 0, status.stderr
+    assert "Replaced or recorded by this save" in status.stdout
+    assert "master-edited" in status.stdout
     rows = _audit(example_path)
     by_field = {row[4]: row for row in rows}
     assert len(rows) == 4 and set(by_field) == {"Target date", "Progress update",

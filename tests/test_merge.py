@@ -12,6 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import cip_xl
+from cip_xl.master_edits import saved_copy_path
 from cip_xl.returns import NEW_ACTIONS_SHEET, RETURN_SHEET
 from cip_xl.status import refresh
 
@@ -163,10 +164,11 @@ def test_copies_of_one_return_merge_cell_by_cell_and_the_later_saved_wins(cycle,
                        ("5.2", "Progress update"): "Only in the copy"})
     set_saved_time(place, datetime(2026, 11, 20, 8))
     set_saved_time(copy, datetime(2026, 11, 20, 9))
-    pristine = tmp_path / "pristine.xlsx"
-    shutil.copy(plan_path, pristine)
+    pristine = plan_path.read_bytes()
+    as_saved = saved_copy_path(plan_path).read_bytes()
     for order in ([place, copy], [copy, place]):
-        shutil.copy(pristine, plan_path)
+        plan_path.write_bytes(pristine)  # the master as issued, and as cip-xl saved it
+        saved_copy_path(plan_path).write_bytes(as_saved)
         result = cip_xl.api.merge(plan_path, order)
         assert action(plan_path, "5.1").progress_update == "Second version"
         assert action(plan_path, "5.2").progress_update == "Only in the copy"
