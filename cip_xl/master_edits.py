@@ -2,15 +2,17 @@
 
 Merges and approvals write every change they make to the Audit sheet, but a change
 typed straight into the master in Excel — a target date moved, a progress update
-rewritten, an action deleted by a colleague with the shared drive open — left no trace.
-Every save of the plan now keeps a copy of the file as written, ``backups/NAME.as-saved
-.xlsx`` (:func:`keep_saved_copy`). When the plan is next read, the Plan sheet is
-compared with that copy (:func:`typed_since_saved`): each action's cell that differs,
-each action added and each one removed becomes an Audit entry, naming the cell, the
-value before and after, and whoever last saved the file (as the file's properties say),
-which the next save writes to the Audit sheet. A file byte for byte as cip-xl saved it
-costs one comparison of the two files' sizes and checksums; the copy is read only when
-the file was saved by something else since.
+rewritten, an action deleted by a colleague with the shared drive open, a reporting
+date moved on Settings — left no trace. Every save of the plan keeps a copy of the file
+as written, ``backups/NAME.as-saved.xlsx`` (:func:`keep_saved_copy`). When the plan is
+next read, it is compared with that copy (:func:`typed_since_saved`): each action's
+cell that differs, each action added or removed, each setting, officer and theme
+changed becomes an Audit entry, naming the place, the value before and after, and
+whoever last saved the file (as the file's properties say), which the next save writes
+to the Audit sheet. A value typed over a cell cip-xl works out (Directorate, Next due)
+is told from one merely left stale and named before the save replaces it. A file byte
+for byte as cip-xl saved it costs one comparison of the two packages' directories; the
+copy is read only when the file was saved by something else since.
 
 The copy is never read as a backup (its name is not one), and a plan of another Plan ID
 — a new year's plan saved under last year's name — is not compared with it.
@@ -19,8 +21,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from operator import attrgetter
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from xml.sax.saxutils import unescape
 

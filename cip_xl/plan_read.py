@@ -155,9 +155,9 @@ def _read_again(wb, path: Path, contract: Contract, audit: bool = True) -> PlanR
 
 
 def _with_master_edits(reading: PlanReading, path: Path, contract: Contract) -> PlanReading:
-    """``reading`` with what was typed into its Plan sheet since cip-xl last saved it
-    added to its plan's audit trail, for the next save to write, and a note saying so
-    (see :mod:`cip_xl.master_edits`)."""
+    """``reading`` with what was typed into the master since cip-xl last saved it
+    added to its plan's audit trail, for the next save to write, and findings saying so
+    and naming worked-out cells typed over (see :mod:`cip_xl.master_edits`)."""
     from .fastbook import FastWorkbook
     from .master_edits import typed_since_saved
 
