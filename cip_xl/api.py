@@ -314,11 +314,17 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
 def changes(path: str | Path, since: str, *, profile: str | Path | None = None):
     """What changed in the plan at ``path`` since an earlier version: ``since`` is a
     backup file, or a date (the newest backup on or before it is used). Returns a
-    :class:`~cip_xl.changes.ChangeReport`."""
+    :class:`~cip_xl.changes.ChangeReport`, each change saying who made it where the
+    Audit sheet does."""
     from .changes import backup_for, compare
+    from .plan_read import read_plan
 
     earlier = backup_for(Path(path), since)
-    return compare(_plan_for_reading(earlier, profile), _plan_for_reading(path, profile))
+
+    def with_trail(at: Path) -> Plan:  # who made each change: the entries in between
+        return read_plan(at, contract_for(at, profile), read_only=True).plan
+
+    return compare(with_trail(earlier), with_trail(Path(path)))
 
 
 def remind(path: str | Path, folder: str | Path, *, sender: str = "",

@@ -30,6 +30,10 @@ class Change:
     before: str
     after: str
     key_action: str = ""
+    action_id: str = ""
+    #: who made it, as the Audit sheet says ("Place return (...)", "Edited in the
+    #: master (by ...)"), or "" — a verdict that moved because time did, say
+    by: str = ""
 
     @property
     def sentence(self) -> str:
@@ -79,8 +83,16 @@ def _mean(values: list[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+#: the fields whose Audit entries say who made each kind of change
+_MADE_BY = {"status": ("Status", "% complete"), "completed": ("Status", "% complete"),
+            "cancelled": ("Status",), "date slip": ("Target date", "Revised date"),
+            "new": ("New action",), "removed": ("Action removed",)}
+
+
 def compare(before: Plan, after: Plan) -> ChangeReport:
-    """The changes from ``before`` to ``after`` (each judged as of its reporting date)."""
+    """The changes from ``before`` to ``after`` (each judged as of its reporting date).
+    Where the plans hold their audit trails, each change says who made it, from the
+    entries ``after`` has and ``before`` has not."""
     old = refresh(before, before.settings.reporting_date)
     new = refresh(after, after.settings.reporting_date)
     report = ChangeReport(before.settings.reporting_date, after.settings.reporting_date)
@@ -90,26 +102,30 @@ def compare(before: Plan, after: Plan) -> ChangeReport:
         previous = earlier.get(action.action_id)
         if previous is None:
             report.changes.append(Change(action.ref, action.theme, "new", "",
-                                         judgement.label, action.key_action))
+                                         judgement.label, action.key_action,
+                                         action.action_id))
             continue
         was = old[previous.action_id]
         if was.verdict.word != judgement.verdict.word:
             kind = {"Complete": "completed", "Cancelled": "cancelled"}.get(
                 judgement.verdict.word, "status")
             report.changes.append(Change(action.ref, action.theme, kind, was.label,
-                                         judgement.label, action.key_action))
+                                         judgement.label, action.key_action,
+                                         action.action_id))
         due_before = previous.due_date
         due_after = action.due_date
         if due_before and due_after and due_after > due_before and \
                 judgement.verdict.word not in ("Complete", "Cancelled"):
             report.changes.append(Change(action.ref, action.theme, "date slip",
                                          describe(due_before), describe(due_after),
-                                         action.key_action))
+                                         action.key_action, action.action_id))
     current = {a.action_id for a in after.actions}
     for action in before.actions:
         if action.action_id not in current:
             report.changes.append(Change(action.ref, action.theme, "removed",
-                                         old[action.action_id].label, "", action.key_action))
+                                         old[action.action_id].label, "", action.key_action,
+                                         action.action_id))
+    _made_by(report.changes, before, after)
 
     def scores(plan: Plan, judgements) -> dict[str, float | None]:
         grouped: dict[str, list[int]] = {}
@@ -125,6 +141,23 @@ def compare(before: Plan, after: Plan) -> ChangeReport:
         if theme in then or theme in now:
             report.themes.append(ThemeTravel(theme, then.get(theme), now.get(theme)))
     return report
+
+
+def _made_by(changes: list[Change], before: Plan, after: Plan) -> None:
+    """Fill in each change's ``by`` from the Audit entries ``after`` has and ``before``
+    has not (those made in between) for its action and the fields that make its kind
+    of change."""
+    earlier = set(before.audit)
+    makers: dict[tuple[str, str], list[str]] = {}
+    for entry in after.audit:
+        if entry not in earlier:
+            who = makers.setdefault((entry.action_id, entry.field), [])
+            if entry.who not in who:
+                who.append(entry.who)
+    for change in changes:
+        who = [name for field_ in _MADE_BY.get(change.kind, ())
+               for name in makers.get((change.action_id, field_), ())]
+        change.by = "; ".join(dict.fromkeys(who))
 
 
 def backup_for(plan_path: Path, since: str) -> Path:
@@ -171,11 +204,11 @@ def write_sheet(report: ChangeReport, path: Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = "Changes"
-    headers = ("Ref", "Theme", "Key action", "Change", "Before", "After")
+    headers = ("Ref", "Theme", "Key action", "Change", "Before", "After", "By")
     ws.append(headers)
     for change in report.changes:
         ws.append((change.ref, change.theme, change.key_action, change.kind, change.before,
-                   change.after))
+                   change.after, change.by))
     themes = wb.create_sheet("Direction of travel")
     themes.append(("Theme", "Score before", "Score now", "Direction"))
     for travel in report.themes:
@@ -187,7 +220,7 @@ def write_sheet(report: ChangeReport, path: Path) -> Path:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEF", (8, 28, 50, 12, 22, 22)):
+    for letter, width in zip("ABCDEFG", (8, 28, 50, 12, 22, 22, 40)):
         ws.column_dimensions[letter].width = width
     themes.column_dimensions["A"].width = 32
     themes.column_dimensions["D"].width = 16

@@ -522,7 +522,8 @@ def remind(plan, output, as_of, window, sender, send, smtp, port, starttls, user
 @profile_option
 def changes(plan, since, xlsx, profile) -> None:
     """What changed since last quarter: status moves, date slips, new, completed and
-    cancelled actions, and the direction of travel of each theme."""
+    cancelled actions, and the direction of travel of each theme. Each change says who
+    made it where the Audit sheet does (a return, an approval, an edit in the master)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -532,11 +533,12 @@ def changes(plan, since, xlsx, profile) -> None:
     console = Console()
     table = Table(title=f"Changes from {result.before_date or '?'} to "
                         f"{result.after_date or '?'}")
-    for header in ("Ref", "Change", "Before", "After", "Key action"):
+    for header in ("Ref", "Change", "Before", "After", "Key action", "By"):
         table.add_column(header, overflow="fold")
     for change in result.changes:
         table.add_row(change.ref, change.kind, change.before, change.after,
-                      change.key_action[:60])
+                      change.key_action[:60],
+                      "; ".join(_who_briefly(who) for who in change.by.split("; ") if who))
     console.print(table)
     for travel in result.themes:
         console.print(f"{travel.theme}: {travel.direction}")
@@ -544,6 +546,17 @@ def changes(plan, since, xlsx, profile) -> None:
         from .changes import write_sheet
         write_sheet(result, Path(xlsx))
         click.echo(f"Wrote {xlsx}")
+
+
+def _who_briefly(who: str) -> str:
+    """An Audit sheet's 'who' for a table's narrow column: "Place return (Return_...,
+    saved ...)" as "Place return", "Edited in the master (by Jane Smith, saved ...)" as
+    "Edited in the master (Jane Smith)"."""
+    import re
+
+    head, _, rest = who.partition(" (")
+    named = re.match(r"by ([^,)]+)", rest)
+    return f"{head} ({named.group(1)})" if named else head
 
 
 @cli.group()

@@ -163,6 +163,11 @@ def test_change_report_across_two_merged_quarters(tmp_path):
     kinds = {(c.ref, c.kind) for c in report.changes}
     assert (open_refs[0], "completed") in kinds and (open_refs[1], "cancelled") in kinds
     assert (open_refs[2], "date slip") in kinds
+    # who made each, from the Audit sheet: the return; a date set by a library caller
+    # in its own plan object is not on the trail
+    by = {(c.ref, c.kind): c.by for c in report.changes}
+    assert by[(open_refs[0], "completed")].startswith(f"{department} return (")
+    assert by[(open_refs[2], "date slip")] == ""
     assert report.before_date == date(2026, 6, 30) and report.after_date == date(2026, 9, 30)
     assert {t.theme for t in report.themes} == {t.name for t in later.themes}
     assert all(t.direction[0] in "↑↓→" for t in report.themes)
@@ -197,3 +202,30 @@ def test_since_a_date_picks_the_newest_backup_before_it(example_path):
     shutil.rmtree(example_path.parent / "backups")
     none = run_cli("changes", str(example_path), "--since", "30/06/2020")
     assert "There are none there yet" in none.stderr
+
+
+def test_the_change_report_says_who_moved_a_date_in_the_master(example_path, tmp_path):
+    """A revised date typed into the master in Excel by a colleague: the change report
+    since the last quarter's copy shows the slip, made by an edit in the master, by
+    name (from the Audit sheet the next save wrote)."""
+    quarter = tmp_path / "plan-q2.xlsx"
+    shutil.copy(example_path, quarter)
+    plan = cip_xl.load_plan(example_path)
+    action = next(a for a in plan.actions if a.status not in ("Complete", "Cancelled"))
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    column = next(c.column for c in ws[1] if c.value == "Revised date")
+    ws.cell(action.row, column).value = "Dec 2028"
+    wb.properties.lastModifiedBy = "Jane Smith"
+    wb.save(example_path)
+    assert cip_xl.refresh_status(example_path).saved
+
+    report = cip_xl.api.changes(example_path, str(quarter))
+    slips = [c for c in report.changes if c.kind == "date slip"]
+    assert [c.ref for c in slips] == [action.ref]
+    assert slips[0].by.startswith("Edited in the master (by Jane Smith")
+    shown = run_cli("changes", str(example_path), "--since", str(quarter))
+    assert shown.returncode == 0, shown.stderr
+    words = shown.stdout.split()  # the table folds the By column over lines
+    assert {"Edited", "master", "(Jane", "Smith)"} <= set(words)
+    assert not any(word.startswith("saved") for word in words)  # briefly: name only
