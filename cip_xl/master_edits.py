@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from contextlib import suppress
 from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
@@ -28,6 +29,7 @@ from xml.sax.saxutils import unescape
 
 from .findings import INFO, WARNING, Finding
 from .model import Action, AuditEntry, Plan
+from .returns import comparable
 from .schema import COLUMNS_BY_KEY, COMPUTED, Contract
 
 #: the saved copy's name in the backups folder: NAME.as-saved.xlsx
@@ -56,10 +58,8 @@ def discard_saved_copy(plan_path: str | Path) -> None:
     the save before, which would no longer be the file as cip-xl saved it (should this
     save be cut short before :func:`keep_saved_copy`, the next reading compares
     nothing rather than take this save's changes for ones typed in the master)."""
-    try:
+    with suppress(OSError):  # a folder gone read-only: the copy stays (rare)
         saved_copy_path(plan_path).unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 def keep_saved_copy(plan_path: str | Path) -> None:
@@ -73,10 +73,8 @@ def keep_saved_copy(plan_path: str | Path) -> None:
         temp.write_bytes(plan_path.read_bytes())
         temp.replace(copy)
     except OSError:
-        try:
+        with suppress(OSError):
             temp.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def _unchanged(plan_path: Path, copy: Path) -> bool:
@@ -120,20 +118,10 @@ def _saved_by(plan_path: Path, copy: Path) -> tuple[datetime | None, str]:
 
 
 def _same(a: object, b: object) -> bool:
-    """Whether two cell values read from the plan are the same to a person: numbers by
-    value (60 and 60.0), dates by day, text without the spaces around it, blank and
-    empty alike."""
-    def norm(value: object) -> object:
-        if isinstance(value, datetime):
-            return value.date() if value.time() == datetime.min.time() else value
-        if isinstance(value, str):
-            return value.strip() or None
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, (int, float)):
-            return float(value)
-        return value
-    return norm(a) == norm(b)
+    """Whether two cell values read from the plan are the same to a person (see
+    :func:`cip_xl.returns.comparable`: 60 and 60.0, a day and its midnight, blank and
+    empty alike)."""
+    return comparable(a) == comparable(b)
 
 
 #: what cip-xl works out in a column, and how to change it instead of typing over it

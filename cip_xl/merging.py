@@ -49,6 +49,7 @@ from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
 from .plan_read import EXCEL_CELL_LIMIT, EXCEL_ERRORS, replaced_by_save
 from .return_read import ReturnedCell, ReturnedRow, ReturnedWorkbook, read_return
+from .returns import comparable as _norm
 from .returns import (NEW_ACTIONS_SHEET, RETURN_SHEET, current_returns, departments_now,
                       fingerprint, to_json)
 from .schema import Contract
@@ -105,19 +106,6 @@ class MergeResult:
     @property
     def findings(self) -> list[Finding]:
         return self.master_findings + [f for o in self.outcomes for f in o.findings]
-
-
-def _norm(value: object) -> object:
-    """Values as compared: blank is None, numbers are floats, dates are ISO text."""
-    if isinstance(value, str):
-        value = value.replace("\r\n", "\n").strip()
-        if not value:
-            return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    return to_json(value)
 
 
 def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Contract, *,

@@ -97,6 +97,22 @@ def to_json(value: object) -> object:
     return value
 
 
+def comparable(value: object) -> object:
+    """``value`` as two cell values are compared, to tell whether a person changed it:
+    blank and empty text are None, text is without the spaces around it and with one
+    kind of line break, numbers are floats (60 is 60.0), dates are ISO text (a
+    midnight date-time is its day)."""
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n").strip()
+        if not value:
+            return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    return to_json(value)
+
+
 def fingerprint(data: object) -> str:
     """A short stable hash of JSON-able ``data``: :func:`text_fingerprint` of
     :func:`record_text` of it."""
