@@ -42,6 +42,8 @@ _COMPARED = tuple(key for key, column in COLUMNS_BY_KEY.items()
 _VALUES = attrgetter(*_COMPARED)
 
 _LAST_MODIFIED_BY = re.compile(rb"<(?:\w+:)?lastModifiedBy\b[^>]*>([^<]*)<")
+#: a sheet's used range, "A1:H120" (or "A1"): its last row
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
 
 
 def saved_copy_path(plan_path: str | Path) -> Path:
@@ -53,13 +55,53 @@ def saved_copy_path(plan_path: str | Path) -> Path:
         f"{plan_path.suffix}"
 
 
-def discard_saved_copy(plan_path: str | Path) -> None:
+def discard_saved_copy(plan_path: str | Path, contract: Contract) -> None:
     """Before a save of the plan at ``plan_path`` writes it: remove the copy kept by
     the save before, which would no longer be the file as cip-xl saved it (should this
     save be cut short before :func:`keep_saved_copy`, the next reading compares
-    nothing rather than take this save's changes for ones typed in the master)."""
+    nothing rather than take this save's changes for ones typed in the master). A copy
+    whose Audit sheet has rows the file has lost since (entries deleted in Excel) is
+    kept as a backup instead: the only file holding the trail as it was."""
+    plan_path = Path(plan_path)
+    copy = saved_copy_path(plan_path)
     with suppress(OSError):  # a folder gone read-only: the copy stays (rare)
-        saved_copy_path(plan_path).unlink(missing_ok=True)
+        if _audit_rows_lost(plan_path, copy, contract):
+            # named as a backup of the time it was saved (safe_save.backups_of)
+            stamp = f"{datetime.fromtimestamp(copy.stat().st_mtime):%Y%m%d-%H%M%S}"
+            target, counter = copy.with_name(f"{plan_path.stem}.{stamp}{plan_path.suffix}"), 1
+            while target.exists():
+                counter += 1
+                target = copy.with_name(f"{plan_path.stem}.{stamp}-{counter}"
+                                        f"{plan_path.suffix}")
+            copy.replace(target)
+            return
+        copy.unlink(missing_ok=True)
+
+
+def _last_row(path: Path, title: str) -> int | None:
+    """The last row the sheet ``title`` of the workbook at ``path`` says it uses (its
+    ``dimension``, in the first bytes of its XML: nothing else inflated), or None."""
+    from .fastbook import _sheet_parts
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            part = _sheet_parts(package).get(title)
+            if part is None:
+                return None
+            with package.open(part) as xml:
+                head = xml.read(4096)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    found = _DIMENSION.search(head)
+    return int(found.group(2) or found.group(1)) if found else None
+
+
+def _audit_rows_lost(plan_path: Path, copy: Path, contract: Contract) -> int:
+    """How many rows the Audit sheet of the plan at ``plan_path`` has fewer than it had
+    in ``copy`` (0 if none, or either cannot tell)."""
+    title = contract.sheet("audit")
+    now, before = _last_row(plan_path, title), _last_row(copy, title)
+    return before - now if now is not None and before is not None and now < before else 0
 
 
 def keep_saved_copy(plan_path: str | Path) -> None:
@@ -201,6 +243,16 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                                   old.key_action, None,
                                   f"{name}!{sheet}, deleted in the master"))
     findings = _typed_over(typed_over, contract, str(plan_path), sheet, source)
+    lost = _audit_rows_lost(plan_path, copy, contract)
+    if lost:
+        trail = contract.sheet("audit")
+        findings.append(Finding(
+            "audit-rows-deleted", WARNING,
+            f"The {trail} sheet has {lost} row{'s' if lost != 1 else ''} fewer than when "
+            f"cip-xl last saved the plan{said}: entries of the trail were deleted. The next "
+            "save keeps the plan as cip-xl saved it, with every entry, as a backup in "
+            f"{copy.parent.name}/; copy the rows back from there if that was not meant.",
+            str(plan_path), trail))
     changed = len({e.action_id for e in entries})
     places = [f"{changed} action{'s' if changed != 1 else ''} on the {sheet} sheet"] \
         if entries else []

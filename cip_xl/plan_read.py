@@ -662,11 +662,13 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     or records, for the jobs that save it to pass on: traffic lights typed over
     (``rag-typed-over``, :func:`_lights_typed_over`), dates shown as months that are
     saved as the months' words (``date-as-month``), a directorate or next due date
-    typed over (``computed-typed-over``), and changes made in the master since its
-    last save, which the save writes to the Audit sheet (``master-edited``: see
-    :mod:`cip_xl.master_edits`)."""
+    typed over (``computed-typed-over``), changes made in the master since its last
+    save, which the save writes to the Audit sheet (``master-edited``), and entries
+    deleted from that sheet, whose last copy the save keeps as a backup
+    (``audit-rows-deleted``: see :mod:`cip_xl.master_edits`)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
-                                              "computed-typed-over", "master-edited")]
+                                              "computed-typed-over", "master-edited",
+                                              "audit-rows-deleted")]
 
 
 def _months_together(findings: list[Finding]) -> list[Finding]:

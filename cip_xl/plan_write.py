@@ -639,7 +639,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
 
         if path.exists():
             made = make_backup(path) if backup else None
-            discard_saved_copy(path)  # see cip_xl.master_edits
+            discard_saved_copy(path, contract)  # see cip_xl.master_edits
             try:
                 outcome = patch_save(plan, path, contract, workbook, judgements)
             except BaseException:
@@ -691,7 +691,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
         original = path.read_bytes()
     else:
         wb, original = new_workbook(plan, contract), None
-    discard_saved_copy(path)  # see cip_xl.master_edits
+    discard_saved_copy(path, contract)  # see cip_xl.master_edits
     try:
         save_keeping_parts(wb, path, original)  # a sensitivity label, say: see kept_parts
     except BaseException:

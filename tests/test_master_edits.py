@@ -196,3 +196,31 @@ def test_settings_officers_and_themes_changed_in_the_master_are_audited(example_
     assert rows["Themes: theme added"][6] == "Climate"
     assert all(row[1] == "Edited in the master (by Jane Smith)" for row in rows.values())
     assert len(rows) == 4
+
+
+def test_entries_deleted_from_the_audit_sheet_are_kept_in_a_backup(example_path, tmp_path):
+    """Rows of the Audit sheet deleted in Excel: validate warns, and the next save
+    keeps the plan as cip-xl saved it — every entry — as a backup, which changes and
+    a person can find, instead of dropping the only copy of them."""
+    folder = tmp_path / "returns"
+    cip_xl.issue_returns(example_path, folder)
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Submitted.",
+                        ("5.3", "Progress update"): "Caddies delivered."})
+    assert cip_xl.merge(example_path, [place]).saved
+    trail = _audit(example_path)
+    assert len(trail) == 4  # two updates, two last-updated dates
+    wb = openpyxl.load_workbook(example_path)
+    wb["Audit"].delete_rows(2, 2)
+    wb.save(example_path)
+
+    warned = [f for f in cip_xl.validate(example_path).findings
+              if f.code == "audit-rows-deleted"]
+    assert len(warned) == 1 and "has 2 rows fewer than when cip-xl last saved" in \
+        warned[0].message
+    before = {path for _, path in backups_of(example_path)}
+    result = cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert result.saved and "audit-rows-deleted" in {f.code for f in result.findings}
+    kept = [path for _, path in backups_of(example_path) if path not in before]
+    assert any(_audit(path) == trail for path in kept), kept
+    assert len(_audit(example_path)) == 2  # the sheet stays as the manager left it
