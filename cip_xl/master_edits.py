@@ -198,7 +198,8 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     if kept.settings.plan_id != plan.settings.plan_id or not plan.settings.plan_id:
         return [], []
     when, who = _saved_by(plan_path, copy)
-    stamp = when or datetime.now().replace(microsecond=0)
+    # when the file does not say, when it was written (the same for every reading of it)
+    stamp = when or datetime.fromtimestamp(int(plan_path.stat().st_mtime))
     told = [part for part in (f"by {who}" if who else "",
                               f"saved {when:%d/%m/%Y %H:%M}" if when else "") if part]
     said = f" ({', '.join(told)})" if told else ""
