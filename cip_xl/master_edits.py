@@ -268,12 +268,14 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
             places.append(f"the {title} sheet")
     if not entries:
         return [], findings
+    shown = [f"Ref {e.ref} {e.field}" if e.ref else e.field for e in entries[:_NAMED]]
+    more = f" and {len(entries) - _NAMED} more" if len(entries) > _NAMED else ""
     findings.insert(0, Finding(
         "master-edited", INFO,
         f"{len(entries)} change{'s' if len(entries) != 1 else ''} "
         f"{'were' if len(entries) != 1 else 'was'} made in the master since cip-xl last "
-        f"saved it{said}, to {_listed(places)}: a save records each on the Audit sheet, "
-        "with the value before.", str(plan_path), sheet))
+        f"saved it{said}, to {_listed(places)} ({'; '.join(shown)}{more}): a save "
+        "records each on the Audit sheet, with the value before.", str(plan_path), sheet))
     return entries, findings
 
 

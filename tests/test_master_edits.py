@@ -60,7 +60,9 @@ def test_what_is_typed_into_the_master_is_audited_by_the_next_save(example_path)
     note = [f for f in report.findings if f.code == "master-edited"]
     assert len(note) == 1 and note[0].message.startswith(
         "4 changes were made in the master since cip-xl last saved it (by Jane Smith")
-    assert "to 4 actions on the Plan sheet: a save records each" in note[0].message
+    assert f"to 4 actions on the Plan sheet (Ref {moved.ref} Target date; Ref " \
+        f"{rewritten.ref} Progress update; " in note[0].message
+    assert "): a save records each on the Audit sheet" in note[0].message
     assert _audit(example_path) == []  # validate writes nothing
 
     status = run_cli("status", str(example_path), "--as-of", "31/01/2027")
