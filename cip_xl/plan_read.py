@@ -849,12 +849,19 @@ def _written_by_cip_xl(wb) -> bool:
     return props is not None and any(p.name == LAYOUT_PROPERTY for p in props.props)
 
 
-def _newest_backup(path: Path) -> Path | None:
-    """The newest backup of the plan at ``path`` (see :mod:`cip_xl.safe_save`), if any."""
+def _last_saved(path: Path) -> tuple[Path | None, str]:
+    """The file holding the plan at ``path`` as cip-xl last saved it, and what to call
+    it: the copy every save keeps (:mod:`cip_xl.master_edits`), which has everything
+    that save wrote, or else the newest backup (the plan before it); (None, "") if
+    neither is there."""
+    from .master_edits import saved_copy_path
     from .safe_save import backups_of
 
+    copy = saved_copy_path(path)
+    if copy.is_file():
+        return copy, "the copy kept of its last save"
     newest = backups_of(path)[:1]
-    return newest[0][1] if newest else None
+    return (newest[0][1], "the newest backup") if newest else (None, "")
 
 
 def _in_backups(backup: Path) -> str:
@@ -887,7 +894,7 @@ def _sheets_gone(path: Path, source: PlanSource, gone: list[str],
     (the Plan ID that returns carry), the trail, undecided requests or the record of
     returns. ``renamed``: a sheet that looks like each, by missing name, to be named.
     Marks ``source`` so that no save replaces the file."""
-    backup = _newest_backup(path)
+    backup, called = _last_saved(path)
     where = f" ({_in_backups(backup)})" if backup is not None else ""
     names = ", ".join(f"'{name}'" for name in gone)
     looks = "".join(f" The sheet '{now}' has the headings of '{name}': if it is that "
@@ -900,7 +907,7 @@ def _sheets_gone(path: Path, source: PlanSource, gone: list[str],
         "which cip-xl wrote there with records no other sheet keeps: a save would write "
         f"{them} again empty and lose them for good. Nothing is saved until {are} back: "
         "undo the change in Excel, name a renamed sheet back (or name it in a council "
-        "profile's [sheets]), or copy the sheet from the newest backup"
+        f"profile's [sheets]), or copy the sheet from {called or 'a backup'}"
         f"{where} (right-click its tab, Move or Copy, into this workbook).{looks}",
         source.file, gone[0])
     return source.do_not_save
@@ -909,15 +916,15 @@ def _sheets_gone(path: Path, source: PlanSource, gone: list[str],
 def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) -> Finding:
     """The hidden Action ID column of ``plan``'s sheet has gone (deleted in Excel, say)
     from a plan with returns or a trail, which know its actions only by those IDs. Each
-    action's ID is taken back from the newest backup, matched by Ref and Key action
-    (or by either alone where that is unique on both sides); actions the backup does
-    not have (added by the save that followed it) keep new IDs. The next save writes the
+    action's ID is taken back from the plan as cip-xl last saved it (:func:`_last_saved`),
+    matched by Ref and Key action (or by either alone where that is unique on both
+    sides); actions it does not have (typed in since) keep new IDs. The next save writes the
     column again. Where the backup cannot be read, or an action matches more than one of
     its actions, nothing is guessed: ``plan.source`` is marked so that no save replaces
     the file (it would give every action a new ID for good) and the finding says how to
     put the column back by hand."""
     source = plan.source
-    backup = _newest_backup(path)
+    backup, called = _last_saved(path)
     where = _in_backups(backup) if backup is not None else ""
     lost = (f"The {source.plan_sheet} sheet has no Action ID column (the hidden column "
             "at the end, deleted?), but this plan has issued returns or keeps an audit "
@@ -929,9 +936,9 @@ def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) ->
             f"{lost}: without them every return would be refused and the trail would lose "
             f"its actions, and a save would give every action a new ID for good; cip-xl "
             f"could not take them back ({why}). Nothing is saved until the column is "
-            "back: undo the change in Excel, or copy the Action ID column from the "
-            f"newest backup{f' ({where})' if where else ''} into the plan, heading and "
-            "all, with its rows in the same order as the plan's.")
+            "back: undo the change in Excel, or copy the Action ID column from "
+            f"{called or 'a backup'}{f' ({where})' if where else ''} into the plan, "
+            "heading and all, with its rows in the same order as the plan's.")
         source.do_not_save = Finding("action-ids-missing", ERROR, message, source.file,
                                      source.plan_sheet, f"A{header_row}")
         return source.do_not_save
@@ -942,9 +949,9 @@ def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) ->
     refs = ", ".join(a.ref or f"row {a.row}" for a in new)
     return Finding(
         "action-ids-restored", WARNING,
-        f"{lost}. They were taken back from the newest backup ({where}), each action "
-        "matched by its Ref and Key action; the next save writes the column again"
-        + (f". Not in that backup, so given new IDs: {refs}." if new else ".")
+        f"{lost}. They were taken back from {called} ({where}), each action matched "
+        "by its Ref and Key action; the next save writes the column again"
+        + (f". Not in that file, so given new IDs: {refs}." if new else ".")
         + " Check the plan before merging if actions were renumbered and reworded since.",
         source.file, source.plan_sheet, f"A{header_row}")
 

@@ -1402,6 +1402,30 @@ def test_a_deleted_action_id_column_is_taken_back_from_the_backup(cycle):
     assert {r[column] for r in rows[1:] if r[0]} >= set(ids.values())
 
 
+def test_an_action_added_by_the_last_save_keeps_its_id_when_the_column_goes(cycle):
+    """An action added by the last save (approved, say) is not in the newest backup,
+    which holds the plan before that save: its ID is taken back from the copy cip-xl
+    keeps of each save, so the trail and its returns still know it."""
+    from cip_xl.model import Action
+
+    plan_path, _ = cycle
+    plan = cip_xl.load_plan(plan_path)
+    first = plan.actions[0]
+    plan.actions.append(Action(ref="6.1", theme=first.theme, objective=first.objective,
+                               key_action="Approved at the last save", lead_officer="HF"))
+    cip_xl.save_plan(plan, plan_path)
+    added = action(plan_path, "6.1").action_id
+    _delete_action_ids(plan_path)
+
+    found = [f for f in cip_xl.validate(plan_path).findings
+             if f.code.startswith("action-id")]
+    assert [f.code for f in found] == ["action-ids-restored"]
+    assert "taken back from the copy kept of its last save (backups/plan.as-saved.xlsx)" \
+        in found[0].message and "given new IDs" not in found[0].message
+    assert cip_xl.refresh_status(plan_path).saved
+    assert action(plan_path, "6.1").action_id == added
+
+
 def test_action_ids_that_cannot_be_taken_back_stop_every_save(cycle):
     """With no backup to take the IDs from, nothing is guessed: merging, status and
     issuing returns are refused, the master untouched, and the message says how to put
