@@ -86,3 +86,8 @@ def quoted(value: object, limit: int = 200) -> str:
         return value.strftime("%d/%m/%Y")
     text = str(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def listed(items: list[str]) -> str:
+    """``items`` as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]

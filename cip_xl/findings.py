@@ -13,6 +13,9 @@ from pathlib import Path
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+#: how many findings of one kind (cells typed over, say) are named one by one before
+#: one finding stands for them all
+NAMED_ONE_BY_ONE = 5
 
 
 @dataclass(frozen=True)

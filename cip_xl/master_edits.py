@@ -27,7 +27,8 @@ from operator import attrgetter
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-from .findings import INFO, WARNING, Finding
+from .cells import listed
+from .findings import INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, Plan
 from .returns import comparable
 from .schema import COLUMNS_BY_KEY, COMPUTED, Contract
@@ -174,18 +175,17 @@ _WORKED_OUT = {
     "due_date": "the next due date is worked out from the Target and Revised dates: to "
                 "change it, write a Revised date",
 }
-#: how many values typed over worked-out cells are named one by one
-_NAMED = 5
 
 
 def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                       reader) -> tuple[list[AuditEntry], list[Finding]]:
-    """The Audit entries for what was typed into the Plan sheet of ``plan`` (just read
-    from ``plan_path``) since cip-xl saved the copy :func:`keep_saved_copy` kept, and
-    findings: a note saying how many, and a warning for each value typed over a cell
-    cip-xl works out (Directorate, Next due), which the next save replaces
-    (``computed-typed-over``). Nothing where there is no copy, the file is as saved,
-    or the copy is of another plan (another Plan ID) or cannot be read.
+    """The Audit entries for what was typed into ``plan`` (just read from
+    ``plan_path``: its actions, settings, officers and themes) since cip-xl saved the
+    copy :func:`keep_saved_copy` kept, and findings: a note saying how many, a warning
+    for each value typed over a cell cip-xl works out (Directorate, Next due), which
+    the next save replaces (``computed-typed-over``), and one for rows deleted from the
+    Audit sheet (``audit-rows-deleted``). Nothing where there is no copy, the file is as
+    saved, or the copy is of another plan (another Plan ID) or cannot be read.
     ``reader(path)`` reads the copy as a :class:`Plan`."""
     plan_path = Path(plan_path)
     copy = saved_copy_path(plan_path)
@@ -207,7 +207,6 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     source = plan.source
     sheet = source.plan_sheet if source is not None else contract.plan_sheet
     name = plan_path.name
-    before = {a.action_id: a for a in kept.actions if a.action_id}
     entries: list[AuditEntry] = []
     typed_over: list[tuple[Action, str, object]] = []
 
@@ -217,32 +216,11 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
             else sheet
         return f"{name}!{row}, typed in the master"
 
-    for action in plan.actions:
-        old = before.pop(action.action_id, None)
-        if old is None:
-            entries.append(AuditEntry(stamp, by, action.action_id, action.ref, "New action",
-                                      None, action.key_action, where(action, "key_action")))
-            continue
-        for key in _WORKED_OUT:  # the value cip-xl wrote, changed: typed over
-            typed = getattr(action, key)
-            if typed not in (None, "") and not _same(getattr(old, key), typed):
-                typed_over.append((action, key, typed))
-        if _VALUES(old) == _VALUES(action) and old.extra == action.extra:
-            continue
-        for key in _COMPARED:
-            if not _same(getattr(old, key), getattr(action, key)):
-                entries.append(AuditEntry(stamp, by, action.action_id, action.ref,
-                                          contract.column(key).header, getattr(old, key),
-                                          getattr(action, key), where(action, key)))
-        for header in sorted(set(old.extra) | set(action.extra)):
-            if not _same(old.extra.get(header), action.extra.get(header)):
-                entries.append(AuditEntry(stamp, by, action.action_id, action.ref, header,
-                                          old.extra.get(header), action.extra.get(header),
-                                          where(action, None)))
-    for old in before.values():
-        entries.append(AuditEntry(stamp, by, old.action_id, old.ref, "Action removed",
-                                  old.key_action, None,
-                                  f"{name}!{sheet}, deleted in the master"))
+    for action, field, key, old, new in _actions_changed(kept, plan, contract, typed_over):
+        place = f"{name}!{sheet}, deleted in the master" if field == "Action removed" \
+            else where(action, key)
+        entries.append(AuditEntry(stamp, by, action.action_id, action.ref, field, old, new,
+                                  place))
     findings = _typed_over(typed_over, contract, str(plan_path), sheet, source)
     lost = _audit_rows_lost(plan_path, copy, contract)
     if lost:
@@ -268,19 +246,44 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
             places.append(f"the {title} sheet")
     if not entries:
         return [], findings
-    shown = [f"Ref {e.ref} {e.field}" if e.ref else e.field for e in entries[:_NAMED]]
-    more = f" and {len(entries) - _NAMED} more" if len(entries) > _NAMED else ""
+    shown = [f"Ref {e.ref} {e.field}" if e.ref else e.field for e in entries[:NAMED_ONE_BY_ONE]]
+    more = f" and {len(entries) - NAMED_ONE_BY_ONE} more" if len(entries) > NAMED_ONE_BY_ONE else ""
     findings.insert(0, Finding(
         "master-edited", INFO,
         f"{len(entries)} change{'s' if len(entries) != 1 else ''} "
         f"{'were' if len(entries) != 1 else 'was'} made in the master since cip-xl last "
-        f"saved it{said}, to {_listed(places)} ({'; '.join(shown)}{more}): a save "
+        f"saved it{said}, to {listed(places)} ({'; '.join(shown)}{more}): a save "
         "records each on the Audit sheet, with the value before.", str(plan_path), sheet))
     return entries, findings
 
 
-def _listed(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _actions_changed(kept: Plan, plan: Plan, contract: Contract,
+                     typed_over: list[tuple[Action, str, object]]):
+    """(action, field, column key or None, before, now) for each change to an action of
+    ``plan`` since ``kept``: a cell changed ("Target date"), an action added ("New
+    action") or removed ("Action removed", the action as it was). Values typed over
+    the cells cip-xl works out are added to ``typed_over``."""
+    before = {a.action_id: a for a in kept.actions if a.action_id}
+    for action in plan.actions:
+        old = before.pop(action.action_id, None)
+        if old is None:
+            yield action, "New action", "key_action", None, action.key_action
+            continue
+        for key in _WORKED_OUT:  # the value cip-xl wrote, changed: typed over
+            typed = getattr(action, key)
+            if typed not in (None, "") and not _same(getattr(old, key), typed):
+                typed_over.append((action, key, typed))
+        if _VALUES(old) == _VALUES(action) and old.extra == action.extra:
+            continue
+        for key in _COMPARED:
+            if not _same(getattr(old, key), getattr(action, key)):
+                yield (action, contract.column(key).header, key, getattr(old, key),
+                       getattr(action, key))
+        for header in sorted(set(old.extra) | set(action.extra)):
+            if not _same(old.extra.get(header), action.extra.get(header)):
+                yield action, header, None, old.extra.get(header), action.extra.get(header)
+    for old in before.values():
+        yield old, "Action removed", None, old.key_action, None
 
 
 def _settings_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]]:
@@ -348,7 +351,7 @@ def _typed_over(typed: list[tuple[Action, str, object]], contract: Contract, fil
             continue
         header = contract.column(key).header
         first, value = cells[0]
-        if len(cells) > _NAMED:
+        if len(cells) > NAMED_ONE_BY_ONE:
             found.append(Finding(
                 "computed-typed-over", WARNING,
                 f"{len(cells)} cells of the {header} column were typed over since cip-xl "

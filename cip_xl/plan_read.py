@@ -17,7 +17,7 @@ from pathlib import Path
 from . import schema
 from .cells import as_text, read_workbook_text
 from .filecheck import merged_ranges, row_of
-from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
+from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding, PlanFileError
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
                     ReturnRecord, ReviewEntry, Settings, Theme, new_action_id)
 from .schema import Contract
@@ -653,8 +653,6 @@ def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...],
     return rows
 
 
-#: how many traffic lights typed over are named one by one; more are one finding
-_TYPED_OVER_NAMED = 5
 
 
 def replaced_by_save(findings: list[Finding]) -> list[Finding]:
@@ -676,7 +674,7 @@ def _months_together(findings: list[Finding]) -> list[Finding]:
     one where there are many — a council that types every target as a month has a
     whole column of them, until the next save writes the words."""
     months = [f for f in findings if f.code == "date-as-month"]
-    if len(months) <= _TYPED_OVER_NAMED:
+    if len(months) <= NAMED_ONE_BY_ONE:
         return findings
     first = months[0]
     together = Finding(
@@ -703,7 +701,7 @@ def _lights_typed_over(plan: Plan, contract: Contract, file: str, sheet: str,
               "and last update, and every save puts its formula back (the value typed "
               "stays in the backup). To change a traffic light, change those (the "
               "Status, say); to keep a note, use a column of your own.")
-    if len(typed) <= _TYPED_OVER_NAMED:
+    if len(typed) <= NAMED_ONE_BY_ONE:
         return [Finding("rag-typed-over", WARNING,
                         f"{header} of Ref {a.ref or a.row} holds '{_text(a.rag)[:40]}', "
                         f"typed over cip-xl's formula. {advice}",

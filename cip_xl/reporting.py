@@ -18,7 +18,7 @@ from datetime import date
 from io import BytesIO
 from pathlib import Path
 
-from .cells import NOT_IN_XML, property_text
+from .cells import NOT_IN_XML, listed, property_text
 from .dates import parse_due
 from .findings import ERROR, WARNING, Finding, PlanFileError
 from .model import Plan
@@ -91,8 +91,7 @@ def summary_sentence(judgements: dict[str, Judgement]) -> str:
                "Not due": "not yet due", "Cancelled": "cancelled"}
     parts = [f"{tally[word]} {phrase}" for word, phrase in phrases.items() if tally[word]]
     parts[0] = parts[0].replace(" ", " is " if parts[0].startswith("1 ") else " are ", 1)
-    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
-    return f"Of {total} action{'s' if total != 1 else ''}, {listed}."
+    return f"Of {total} action{'s' if total != 1 else ''}, {listed(parts)}."
 
 
 def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportOptions,
