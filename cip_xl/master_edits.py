@@ -28,7 +28,8 @@ from pathlib import Path
 from xml.sax.saxutils import unescape
 
 from .cells import listed
-from .findings import INFO, NAMED_ONE_BY_ONE, WARNING, Finding
+from .action_ids import out_of_place
+from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, Plan
 from .returns import comparable
 from .schema import COLUMNS_BY_KEY, COMPUTED, Contract
@@ -197,6 +198,10 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         return [], []
     if kept.settings.plan_id != plan.settings.plan_id or not plan.settings.plan_id:
         return [], []
+    moved = out_of_place(kept, plan)
+    put_back = _ids_put_back(kept, plan, moved, copy, contract, str(plan_path)) if moved else None
+    if put_back is not None and put_back.severity == ERROR:
+        return [], [put_back]  # every action would seem changed: nothing is compared
     when, who = _saved_by(plan_path, copy)
     # when the file does not say, when it was written (the same for every reading of it)
     stamp = when or datetime.fromtimestamp(int(plan_path.stat().st_mtime))
@@ -222,6 +227,8 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         entries.append(AuditEntry(stamp, by, action.action_id, action.ref, field, old, new,
                                   place))
     findings = _typed_over(typed_over, contract, str(plan_path), sheet, source)
+    if put_back is not None:
+        findings.insert(0, put_back)
     lost = _audit_rows_lost(plan_path, copy, contract)
     if lost:
         trail = contract.sheet("audit")
@@ -255,6 +262,55 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         f"saved it{said}, to {listed(places)} ({'; '.join(shown)}{more}): a save "
         "records each on the Audit sheet, with the value before.", str(plan_path), sheet))
     return entries, findings
+
+
+def _ids_put_back(kept: Plan, plan: Plan, moved: list[tuple[Action, str]], copy: Path,
+                  contract: Contract, file: str) -> Finding:
+    """Give each action of ``plan`` back its own Action ID, from ``kept`` (read from
+    ``copy``), when ``moved`` (:func:`cip_xl.action_ids.out_of_place`) says rows were
+    sorted without their hidden ID column: a warning (``action-ids-put-back``) saying so
+    and how to sort safely; or, when not every action can be matched for certain, an
+    error (``action-ids-out-of-place``) that stops any save — which would tie the
+    returns, requests and trail of one action to another for good."""
+    from .action_ids import give_back, matched_ids
+    from .safe_save import BACKUP_FOLDER
+
+    source = plan.source
+    sheet = source.plan_sheet if source is not None else contract.plan_sheet
+    first = moved[0][0]
+    cell = source.cell("action_id", first.row) if source is not None else None
+    column = "".join(ch for ch in cell if ch.isalpha()) if cell else ""
+    named = "; ".join(f"Ref {action.ref} had the ID of Ref {was}"
+                      for action, was in moved[:NAMED_ONE_BY_ONE])
+    more = f" and {len(moved) - NAMED_ONE_BY_ONE} more" if len(moved) > NAMED_ONE_BY_ONE \
+        else ""
+    what = (f"The Action IDs of {len(moved)} actions no longer sit beside their actions "
+            f"({named}{more}): the {sheet} sheet looks sorted, or rows moved, without "
+            f"its hidden Action ID column{f' ({column})' if column else ''}")
+    how = ("To sort the plan, use the filter buttons in the heading row, or select "
+           "whole rows: the hidden column then moves with them.")
+    where = f"{BACKUP_FOLDER}/{copy.name}"
+    matched, why = matched_ids(kept, plan, copy.name)
+    if matched is None:
+        stop = Finding(
+            "action-ids-out-of-place", ERROR,
+            f"{what}. Returns, change requests and the Audit sheet know actions only by "
+            f"these IDs, and cip-xl could not give every action back its own ({why}). "
+            "Nothing is saved until they are: undo the sort in Excel, or put the rows "
+            f"back in the order of the plan as cip-xl last saved it ({where}). {how}",
+            file, sheet, cell, first.ref or None)
+        if source is not None:
+            source.do_not_save = stop
+        return stop
+    fresh = give_back(plan, matched)
+    refs = ", ".join(a.ref or f"row {a.row}" for a in fresh)
+    return Finding(
+        "action-ids-put-back", WARNING,
+        f"{what}. Each action was given back its own ID from the plan as cip-xl last "
+        f"saved it ({where}), matched by its Ref and Key action; the next save writes "
+        "them beside their actions"
+        + (f". Not in that file, so given new IDs: {refs}" if fresh else "")
+        + f". {how}", file, sheet, cell, first.ref or None)
 
 
 def _actions_changed(kept: Plan, plan: Plan, contract: Contract,

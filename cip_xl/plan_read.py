@@ -8,13 +8,13 @@ cannot be used at all raise :class:`~cip_xl.findings.PlanFileError`.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
 from pathlib import Path
 
 from . import schema
+from .action_ids import give_back, matched_ids
 from .cells import as_text, read_workbook_text
 from .filecheck import merged_ranges, row_of
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding, PlanFileError
@@ -663,10 +663,13 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     typed over (``computed-typed-over``), changes made in the master since its last
     save, which the save writes to the Audit sheet (``master-edited``), and entries
     deleted from that sheet, whose last copy the save keeps as a backup
-    (``audit-rows-deleted``: see :mod:`cip_xl.master_edits`)."""
+    (``audit-rows-deleted``: see :mod:`cip_xl.master_edits`), and Action IDs taken
+    back from the last save, which the save writes beside their actions
+    (``action-ids-restored``, ``action-ids-put-back``)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
                                               "computed-typed-over", "master-edited",
-                                              "audit-rows-deleted")]
+                                              "audit-rows-deleted", "action-ids-restored",
+                                              "action-ids-put-back")]
 
 
 def _months_together(findings: list[Finding]) -> list[Finding]:
@@ -941,9 +944,7 @@ def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) ->
                                      source.plan_sheet, f"A{header_row}")
         return source.do_not_save
     new = [a for a in plan.actions if id(a) not in matched]
-    for action in plan.actions:
-        if id(action) in matched:
-            action.action_id = matched[id(action)]
+    give_back(plan, matched)
     refs = ", ".join(a.ref or f"row {a.row}" for a in new)
     return Finding(
         "action-ids-restored", WARNING,
@@ -966,34 +967,7 @@ def _ids_from(backup: Path, plan: Plan,
     if old.source is not None and old.source.do_not_save is not None or not all(
             a.action_id for a in old.actions):
         return None, f"{backup.name} has no Action IDs either"
-
-    def index(key) -> dict:
-        found: dict = {}
-        for action in old.actions:
-            found.setdefault(key(action), []).append(action.action_id)
-        return found
-    both = index(lambda a: (a.ref, a.key_action))
-    by_ref, by_text = index(lambda a: a.ref), index(lambda a: a.key_action)
-    mine_ref = Counter(a.ref for a in plan.actions)
-    mine_text = Counter(a.key_action for a in plan.actions)
-    matched: dict[int, str] = {}
-    for action in plan.actions:
-        doubtful = False
-        for key, theirs, mine in (((action.ref, action.key_action), both, None),
-                                  (action.ref, by_ref, mine_ref),
-                                  (action.key_action, by_text, mine_text)):
-            ids = theirs.get(key, [])
-            if len(ids) == 1 and (mine is None or mine[key] == 1):
-                matched[id(action)] = ids[0]
-                break
-            doubtful = doubtful or len(ids) > 1 or (len(ids) == 1 and mine[key] > 1)
-        else:
-            if doubtful:
-                return None, (f"Ref {action.ref or '?'} could be more than one action of "
-                              f"{backup.name}")
-    if len(set(matched.values())) != len(matched):
-        return None, f"two actions of the plan match one in {backup.name}"
-    return matched, ""
+    return matched_ids(old, plan, backup.name)
 
 
 def _new_id(action: Action, row: int, file: str, sheet: str,

@@ -15,7 +15,10 @@ to typing); ``["formula", sheet, cell, text]`` enters ``text`` as the office sui
 (``=1+1`` becomes a formula, ``12`` a number; function names in English);
 ``["number", sheet, cell, value, shown]`` puts a number in a cell and formats it as the
 office suite formats what is typed ("date" for 31/03/2027 typed in a British locale,
-"percent" for 60%, "" to leave the format alone); ``["save"]`` saves the
+"percent" for 60%, "" to leave the format alone); ``["sort", sheet, range, field]``
+sorts the rows of a range (``A2:P41``: a selection that leaves columns out) by its
+``field``-th column (0 for the first), ascending, as Data > Sort does with the
+selection alone; ``["save"]`` saves the
 workbook as .xlsx; ``["values", sheet]`` recalculates every formula and prints the
 sheet's used range as JSON (a list of rows of values); ``["run", argv, cwd]`` runs a
 command while the workbook is open (a colleague's cip-xl, say) and prints its exit code
@@ -32,6 +35,7 @@ import time
 import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.lang import Locale
+from com.sun.star.table import TableSortField
 
 #: com.sun.star.util.NumberFormat kinds of the formats a typed entry is given
 _SHOWN = {"date": 2, "percent": 128}
@@ -121,6 +125,13 @@ def main(path, profile, steps):
                     if step[4]:
                         cell.NumberFormat = document.NumberFormats.getStandardFormat(
                             _SHOWN[step[4]], Locale("en", "GB", ""))
+                elif kind == "sort":
+                    by = TableSortField()
+                    by.Field, by.IsAscending = step[3], True
+                    order = _property("SortFields", uno.Any(
+                        "[]com.sun.star.table.TableSortField", (by,)))
+                    cells = document.Sheets.getByName(step[1]).getCellRangeByName(step[2])
+                    uno.invoke(cells, "sort", ((order,),))
                 elif kind == "save":
                     document.storeToURL(url, (_property("FilterName",
                                                         "Calc MS Excel 2007 XML"),))

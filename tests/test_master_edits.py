@@ -227,3 +227,117 @@ def test_entries_deleted_from_the_audit_sheet_are_kept_in_a_backup(example_path,
     kept = [path for _, path in backups_of(example_path) if path not in before]
     assert any(_audit(path) == trail for path in kept), kept
     assert len(_audit(example_path)) == 2  # the sheet stays as the manager left it
+
+
+def _sort_without_ids(path, by: str) -> None:
+    """Sort the Plan sheet's rows by the column ``by`` as a person does who selects the
+    visible columns only: every typed cell moves with its row, the hidden Action ID
+    stays where it was (the worked-out traffic light, a formula of its own row, stays
+    too, as Excel keeps it working)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Plan"]
+    heads = _headings(ws)
+    moved = [c for h, c in heads.items() if h not in ("Action ID", "RAG")]
+    rows = [{c: ws.cell(r, c).value for c in moved} for r in range(2, ws.max_row + 1)]
+    rows.sort(key=lambda values: (str(values[heads[by]]), str(values[heads["Ref"]])))
+    for number, values in enumerate(rows, start=2):
+        for column, value in values.items():
+            ws.cell(number, column).value = value
+    wb.save(path)
+
+
+def _ids_by_row(path) -> dict[str, str]:
+    """{Ref: Action ID} as the Plan sheet holds them, read independently."""
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python()
+    ref, ident = rows[0].index("Ref"), rows[0].index("Action ID")
+    return {row[ref]: row[ident] for row in rows[1:] if row[ref]}
+
+
+def test_ids_left_behind_by_a_sort_are_given_back_to_their_actions(example_path, tmp_path):
+    """The Plan sheet sorted by lead officer without its hidden Action ID column: each
+    ID now sits beside another action. Reading the plan gives every action back its
+    own ID (matched with the copy of the last save) and says how to sort safely; the
+    next save writes them beside their actions, records no edits for the move, and a
+    return issued before the sort merges into the right actions."""
+    before = _ids_by_row(example_path)
+    folder = tmp_path / "returns"
+    cip_xl.issue_returns(example_path, folder)
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Progress update"): "Caddies delivered to 60% of homes."})
+    _sort_without_ids(example_path, "Lead officer")
+    scrambled = _ids_by_row(example_path)
+    assert sum(scrambled[ref] != ident for ref, ident in before.items()) > 10
+
+    report = cip_xl.validate(example_path)
+    put_back = [f for f in report.findings if f.code == "action-ids-put-back"]
+    assert len(put_back) == 1 and put_back[0].severity == "warning"
+    assert "looks sorted, or rows moved, without its hidden Action ID column (Q)" in \
+        put_back[0].message
+    assert "use the filter buttons in the heading row, or select whole rows" in \
+        put_back[0].message
+    assert {a.ref: a.action_id for a in report.plan.actions} == before
+    assert not [f for f in report.findings if f.code == "master-edited"]
+
+    status = run_cli("status", str(example_path), "--as-of", "31/12/2026")
+    assert status.returncode == 0, status.stderr
+    assert "action-ids-put-back" in status.stdout
+    assert _ids_by_row(example_path) == before
+    assert _audit(example_path) == []  # rows moved, nothing edited
+
+    result = cip_xl.merge(example_path, [place])
+    assert result.saved and not [f for f in result.outcomes[0].findings
+                                 if f.severity == "error"]
+    plan = {a.ref: a for a in cip_xl.load_plan(example_path).actions}
+    assert plan["5.3"].progress_update == "Caddies delivered to 60% of homes."
+    assert [(row[3], row[4]) for row in _audit(example_path)] == [
+        ("5.3", "Progress update"), ("5.3", "Last updated")]
+
+
+def test_ids_a_sort_left_behind_that_cannot_all_be_matched_stop_every_save(example_path):
+    """Two actions alike in Ref and Key action, then the sheet sorted without its IDs:
+    which ID is whose cannot be told, so nothing guesses — validate says so, naming
+    the cell, and status refuses to save, the plan untouched."""
+    plan = cip_xl.load_plan(example_path)
+    twin = plan.actions[3]
+    twin.ref, twin.key_action = plan.actions[2].ref, plan.actions[2].key_action
+    cip_xl.save_plan(plan, example_path)
+    _sort_without_ids(example_path, "Target date")
+    untouched = example_path.read_bytes()
+
+    report = cip_xl.validate(example_path)
+    stop = [f for f in report.findings if f.code == "action-ids-out-of-place"]
+    assert len(stop) == 1 and stop[0].severity == "error"
+    assert stop[0].cell.startswith("Q") and f"Ref {plan.actions[2].ref} could be more " \
+        "than one action" in stop[0].message
+    assert "Nothing is saved until they are" in stop[0].message
+
+    status = run_cli("status", str(example_path), "--as-of", "31/12/2026")
+    assert status.returncode != 0
+    assert "action-ids-out-of-place" in status.stdout + status.stderr
+    assert example_path.read_bytes() == untouched
+
+
+def test_only_ids_moved_among_rows_are_taken_for_a_sort():
+    """Two IDs swapped is a sort; an action renumbered and reworded, several renumbered
+    in turn (1.3 becoming 1.2...), or a row pasted over another (the original still
+    beside its ID) are edits, not IDs out of place."""
+    from cip_xl.action_ids import out_of_place
+    from cip_xl.example import example_plan
+    from cip_xl.model import copy_plan
+
+    saved = example_plan()
+    first, second, third = (copy_plan(saved) for _ in range(3))
+    a, b = first.actions[0], first.actions[1]
+    a.action_id, b.action_id = b.action_id, a.action_id
+    assert {(action.ref, was) for action, was in out_of_place(saved, first)} == \
+        {(a.ref, b.ref), (b.ref, a.ref)}
+
+    second.actions[0].ref, second.actions[0].key_action = "9.9", "Something else"
+    for earlier, later in zip(second.actions[2:5], second.actions[3:6]):
+        earlier.ref = later.ref  # 1.3 takes 1.4's number, and so on
+    assert out_of_place(saved, second) == []
+
+    for target in (third.actions[5], third.actions[7]):  # pasted over by row 1 and 2
+        source = third.actions[third.actions.index(target) - 5]
+        target.ref, target.key_action = source.ref, source.key_action
+    assert out_of_place(saved, third) == []

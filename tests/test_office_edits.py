@@ -256,3 +256,37 @@ def test_what_is_typed_into_the_master_in_libreoffice_is_audited(example_path, t
     assert (entries[0][3], entries[0][5]) == (action.ref, action.target_date)
     assert entries[0][6] in (date(2027, 9, 30), datetime(2027, 9, 30))
     assert entries[0][7] == f"{example_path.name}!Plan!{letter}{action.row}, typed in the master"
+
+
+def test_a_plan_sorted_in_libreoffice_without_its_ids_keeps_each_actions_id(example_path,
+                                                                            tmp_path):
+    """A person selects the Plan sheet's visible columns and sorts them by lead
+    officer in the office suite: the hidden Action IDs stay where they were, beside
+    other actions. cip-xl gives each action back its own ID and the next save writes
+    them beside their actions, so a return issued before the sort still merges into
+    the right ones."""
+    def ids_by_ref() -> dict[str, str]:
+        rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan") \
+            .to_python()
+        ref, ident = rows[0].index("Ref"), rows[0].index("Action ID")
+        return {row[ref]: row[ident] for row in rows[1:] if row[ref]}
+
+    before = ids_by_ref()
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns",
+                                  when=datetime(2026, 12, 1, 9))
+    place = next(item.path for item in issued if item.department == "Place")
+    fill_in_return(place, [("5.1", "Progress update", "Inspector's letter in")])
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    head = headers(ws)
+    visible = get_column_letter(head["Action ID"] - 1)
+    in_office(example_path, [["sort", "Plan", f"A2:{visible}{ws.max_row}",
+                              head["Lead officer"] - 1], ["save"]], tmp_path / "profile")
+    assert sum(ids_by_ref()[ref] != ident for ref, ident in before.items()) > 10
+
+    result = cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert result.saved and "action-ids-put-back" in {f.code for f in result.findings}
+    assert ids_by_ref() == before
+    merged = cip_xl.merge(example_path, [place])
+    assert merged.saved
+    assert {a.ref: a for a in cip_xl.load_plan(example_path).actions}["5.1"] \
+        .progress_update == "Inspector's letter in"
