@@ -313,6 +313,61 @@ def _ids_put_back(kept: Plan, plan: Plan, moved: list[tuple[Action, str]], copy:
         + f". {how}", file, sheet, cell, first.ref or None)
 
 
+#: a sheet of records, by its key, and the plan's attribute holding its records
+_RECORDS = {"officers": "officers", "themes": "themes", "settings": "settings",
+            "review_log": "review_log", "audit": "audit",
+            "change_requests": "change_requests", "returns": "returns_log"}
+
+
+def restore_sheets(plan: Plan, plan_path: str | Path, contract: Contract, gone: list[str],
+                   reader) -> Finding | None:
+    """Sheets of records cip-xl wrote, deleted from the plan at ``plan_path`` since
+    (``gone``: their keys, as in ``contract.sheet_names``): their records in ``plan``
+    taken from the copy :func:`keep_saved_copy` kept of the last save, for the next
+    save to write the sheets again, and a warning saying so (``sheet-restored``).
+    ``None`` — nothing taken — when there is no copy, it cannot be read, or it is not
+    of this plan (another Plan ID; with Settings gone, too few of the same actions).
+    ``reader(path, audit)`` reads the copy as a :class:`Plan` (its audit trail too if
+    ``audit``)."""
+    plan_path = Path(plan_path)
+    copy = saved_copy_path(plan_path)
+    if not copy.is_file():
+        return None
+    try:
+        kept = reader(copy, "audit" in gone)
+    except Exception:  # a damaged copy: the caller refuses to save instead
+        return None
+    if "settings" in gone:
+        ids = {a.action_id for a in plan.actions if a.action_id}
+        if len(ids & {a.action_id for a in kept.actions}) * 2 < max(1, len(ids)):
+            return None
+    elif not plan.settings.plan_id or kept.settings.plan_id != plan.settings.plan_id:
+        return None
+    source = plan.source
+    for key in gone:
+        records = getattr(kept, _RECORDS[key])
+        for record in records if key in ("officers", "themes") else ():
+            record.row = None  # written one after another in the new sheet
+        setattr(plan, _RECORDS[key], records)
+        if source is not None:
+            source.record_rows.pop(key, None)
+            source.sheets[key] = contract.sheet(key)
+    if source is not None and "audit" in gone:
+        source.audit_unread = False
+    names = [f"'{contract.sheet(key)}'" for key in gone]
+    plural = len(gone) > 1
+    stamp = datetime.fromtimestamp(copy.stat().st_mtime)
+    return Finding(
+        "sheet-restored", WARNING,
+        f"{plan_path.name} has no {listed(names)} sheet{'s' if plural else ''} (deleted?), "
+        "which cip-xl wrote there with records no other sheet keeps. "
+        f"{'Their' if plural else 'Its'} records were taken from the plan as cip-xl last "
+        f"saved it ({copy.parent.name}/{copy.name}, {stamp:%d/%m/%Y %H:%M}), and the next "
+        f"save writes {'them' if plural else 'it'} again; anything typed into "
+        f"{'them' if plural else 'it'} in Excel after that save is not in that copy.",
+        str(plan_path), contract.sheet(gone[0]))
+
+
 def _actions_changed(kept: Plan, plan: Plan, contract: Contract,
                      typed_over: list[tuple[Action, str, object]]):
     """(action, field, column key or None, before, now) for each change to an action of

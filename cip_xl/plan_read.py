@@ -328,8 +328,14 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         plan.settings.plan_id = Settings().plan_id  # a plan of its own from now on
     gone = [key for key in _RECORD_SHEETS if find_sheet(wb, contract.sheet(key)) is None]
     if gone and _written_by_cip_xl(wb):
-        findings.append(_sheets_gone(path, source, [contract.sheet(key) for key in gone],
-                                     _renamed_to(wb, contract, gone)))
+        renamed = _renamed_to(wb, contract, gone)
+        restored = None if renamed else _restore_sheets(plan, path, contract, gone)
+        if restored is not None:
+            missing = {contract.sheet(key) for key in gone}
+            findings[:] = [f for f in findings
+                           if f.code != "sheet-missing" or f.sheet not in missing]
+        findings.append(restored or _sheets_gone(
+            path, source, [contract.sheet(key) for key in gone], renamed))
     if "action_id" not in columns and plan.actions and (
             plan.returns_log or plan.change_requests or plan.audit):
         findings[:] = [f for f in findings if f.code != "action-id-new"]
@@ -665,11 +671,12 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     deleted from that sheet, whose last copy the save keeps as a backup
     (``audit-rows-deleted``: see :mod:`cip_xl.master_edits`), and Action IDs taken
     back from the last save, which the save writes beside their actions
-    (``action-ids-restored``, ``action-ids-put-back``)."""
+    (``action-ids-restored``, ``action-ids-put-back``), as it writes deleted sheets of
+    records again from it (``sheet-restored``)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
                                               "computed-typed-over", "master-edited",
                                               "audit-rows-deleted", "action-ids-restored",
-                                              "action-ids-put-back")]
+                                              "action-ids-put-back", "sheet-restored")]
 
 
 def _months_together(findings: list[Finding]) -> list[Finding]:
@@ -886,6 +893,20 @@ def _renamed_to(wb, contract: Contract, gone: list[str]) -> dict[str, str]:
         if len(matches) == 1:
             found[contract.sheet(key)] = matches[0]
     return found
+
+
+def _restore_sheets(plan: Plan, path: Path, contract: Contract,
+                    gone: list[str]) -> Finding | None:
+    """:func:`cip_xl.master_edits.restore_sheets` of the sheets ``gone`` from the plan
+    at ``path``, the copy of its last save read on the side."""
+    from .fastbook import FastWorkbook
+    from .master_edits import restore_sheets
+
+    def read_copy(copy: Path, audit: bool) -> Plan:
+        with FastWorkbook(copy, share=False) as wb:
+            return _read(wb, copy, contract, audit).plan
+
+    return restore_sheets(plan, path, contract, gone, read_copy)
 
 
 def _sheets_gone(path: Path, source: PlanSource, gone: list[str],

@@ -136,18 +136,20 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
     :func:`action_rows`).
     """
     from .status import refresh
-    from .status_sheet import install
+    from .status_sheet import SUMMARY_SHEET, install
 
     if judgements is None:
         judgements = refresh(plan)
     plan_ws = _sheet(wb, contract.plan_sheet, 0)
     layout = _write_plan_sheet(plan_ws, plan, contract, keep_rows)
+    placed = [plan_ws.title, SUMMARY_SHEET]  # a sheet made again goes back in its place
     for key, spec, rows in table_contents(plan):
+        ws = _sheet(wb, contract.sheet(key), _after(wb, placed))
+        placed.append(ws.title)
         if key == "settings":
-            _write_settings(_sheet(wb, contract.sheet("settings")), plan, rows)
+            _write_settings(ws, plan, rows)
         else:
-            _write_table(_sheet(wb, contract.sheet(key)), spec, rows,
-                         *record_rows(plan, key, len(rows), keep_rows))
+            _write_table(ws, spec, rows, *record_rows(plan, key, len(rows), keep_rows))
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
     _validate_plan_sheet(plan_ws, plan, contract, layout)
@@ -221,6 +223,13 @@ def _set_property(wb, name: str, value: str) -> None:
         if prop.name == name:
             props.props.remove(prop)
     props.append(StringProperty(name=name, value=value))
+
+
+def _after(wb, titles: list[str]) -> int | None:
+    """The place just after the last of the sheets ``titles`` that ``wb`` has, if any."""
+    at = [i for i, title in enumerate(wb.sheetnames)
+          if title.strip().lower() in {t.strip().lower() for t in titles}]
+    return max(at) + 1 if at else None
 
 
 def _sheet(wb, name: str, index: int | None = None):

@@ -1452,17 +1452,58 @@ def test_action_ids_that_cannot_be_taken_back_stop_every_save(cycle):
 
 @pytest.mark.parametrize("sheet", ["Officers", "Settings", "Audit", "Change requests",
                                    "Returns"])
-def test_a_deleted_sheet_of_records_stops_every_save(cycle, sheet):
+def test_a_deleted_sheet_of_records_is_written_again_from_the_last_save(cycle, sheet):
     """A sheet of records deleted in Excel (the officers' key, the Plan ID, the trail,
-    undecided requests, the record of returns) would have been written again empty by
-    the next save, losing it for good: merge and status are refused, the master is
-    untouched, and the message names the sheet and the backup to copy it from."""
+    undecided requests, the record of returns) is not written again empty: its records
+    are taken from the copy kept of the last save. The merge goes ahead and says so,
+    and the sheet is back in its place with everything it held."""
+    plan_path, folder = cycle
+    first = return_for(folder, "Resources")  # merged first: a trail and a request
+    rows = CalamineWorkbook.from_path(str(first)).get_sheet_by_name(RETURN_SHEET).to_python()
+    ref = rows[1][[str(h).rstrip(" ✎") for h in rows[0]].index("Ref")]
+    edit_return(first, {(ref, "Progress update"): "Budget consultation closed",
+                        (ref, "Proposed revised date"): date(2027, 6, 30)})
+    assert cip_xl.merge(plan_path, [first]).saved
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Consultation opened"})
+    book = CalamineWorkbook.from_path(str(plan_path))
+    names, held = book.sheet_names, book.get_sheet_by_name(sheet).to_python()
+    assert len(held) > 1  # a heading and records
+    wb = openpyxl.load_workbook(plan_path)
+    del wb[sheet]
+    wb.save(plan_path)
+    merged = run_cli("merge", str(plan_path), str(place))
+    assert merged.returncode in (0, 1), merged.stderr
+    assert "[sheet-restored]" in merged.stdout
+    assert f"has no '{sheet}' sheet (deleted?)" in merged.stdout
+    book = CalamineWorkbook.from_path(str(plan_path))
+    assert book.sheet_names == names
+    now = book.get_sheet_by_name(sheet).to_python()
+    if sheet == "Settings":  # the merge moves the revision on; the Plan ID stays
+        assert [r for r in now if r[0] == "Plan ID"] == [r for r in held if r[0] == "Plan ID"]
+    elif sheet == "Returns":  # the merge records itself beside the return it took
+        assert [r[:6] for r in now] == [r[:6] for r in held]
+    else:  # the logs grow below what they held
+        assert now[:len(held)] == held
+    assert {a.ref: a for a in cip_xl.load_plan(plan_path).actions}["5.1"] \
+        .progress_update == "Consultation opened"
+
+
+@pytest.mark.parametrize("sheet", ["Officers", "Audit"])
+def test_a_deleted_sheet_of_records_with_no_copy_of_the_last_save_stops_every_save(
+        cycle, sheet):
+    """With no copy of the last save to take its records from (the plan moved without
+    its backups folder), a sheet of records deleted in Excel would be written again
+    empty by the next save, losing it for good: merge and status are refused, the
+    master is untouched, and the message names the sheet and the backup to copy it
+    from."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     edit_return(place, {("5.1", "Progress update"): "Consultation opened"})
     wb = openpyxl.load_workbook(plan_path)
     del wb[sheet]
     wb.save(plan_path)
+    saved_copy_path(plan_path).unlink()
     before = plan_path.read_bytes()
     for command in (["merge", str(plan_path), str(place)], ["status", str(plan_path)]):
         refused = run_cli(*command)
