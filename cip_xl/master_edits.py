@@ -7,9 +7,10 @@ date moved on Settings — left no trace. Every save of the plan keeps a copy of
 as written, ``backups/NAME.as-saved.xlsx`` (:func:`keep_saved_copy`). When the plan is
 next read, it is compared with that copy (:func:`typed_since_saved`): each action's
 cell that differs, each action added or removed, each setting, officer and theme
-changed becomes an Audit entry, naming the place, the value before and after, and
-whoever last saved the file (as the file's properties say), which the next save writes
-to the Audit sheet. A value typed over a cell cip-xl works out (Directorate, Next due)
+changed, each review and change request added, removed or changed (a decision typed,
+a proposed date changed before it was approved) becomes an Audit entry, naming the
+place, the value before and after, and whoever last saved the file (as the file's
+properties say), which the next save writes to the Audit sheet. A value typed over a cell cip-xl works out (Directorate, Next due)
 is told from one merely left stale and named before the save replaces it. A file byte
 for byte as cip-xl saved it costs one comparison of the two packages' directories; the
 copy is read only when the file was saved by something else since.
@@ -27,12 +28,12 @@ from operator import attrgetter
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-from .cells import listed
+from .cells import as_text, listed
 from .action_ids import out_of_place
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, Plan
 from .returns import comparable
-from .schema import COLUMNS_BY_KEY, COMPUTED, Contract
+from .schema import CHANGE_REQUESTS, COLUMNS_BY_KEY, COMPUTED, REVIEW_LOG, Contract
 
 #: the saved copy's name in the backups folder: NAME.as-saved.xlsx
 _SAVED_SUFFIX = ".as-saved"
@@ -181,7 +182,8 @@ _WORKED_OUT = {
 def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                       reader) -> tuple[list[AuditEntry], list[Finding]]:
     """The Audit entries for what was typed into ``plan`` (just read from
-    ``plan_path``: its actions, settings, officers and themes) since cip-xl saved the
+    ``plan_path``: its actions, settings, officers, themes, reviews and change
+    requests) since cip-xl saved the
     copy :func:`keep_saved_copy` kept, and findings: a note saying how many, a warning
     for each value typed over a cell cip-xl works out (Directorate, Next due), which
     the next save replaces (``computed-typed-over``), and one for rows deleted from the
@@ -244,7 +246,12 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         if entries else []
     for key, records in (("settings", _settings_changed(kept, plan)),
                          ("officers", _officers_changed(kept, plan)),
-                         ("themes", _themes_changed(kept, plan))):
+                         ("themes", _themes_changed(kept, plan)),
+                         ("review_log", _log_changed(kept.review_log, plan.review_log,
+                                                     REVIEW_LOG, "version")),
+                         ("change_requests", _log_changed(
+                             kept.change_requests, plan.change_requests, CHANGE_REQUESTS,
+                             "request_id"))):
         title = contract.sheet(key)
         entries += [AuditEntry(stamp, by, "", "", f"{title}: {what}", old, new,
                                f"{name}!{title}, typed in the master")
@@ -436,6 +443,43 @@ def _officers_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]
     return changed
 
 
+def _log_changed(before: list, now: list, spec, key: str) -> list[tuple[str, object, object]]:
+    """(what, before, now) for each entry of a log sheet (``spec``: the Review log, the
+    Change requests) added, removed or changed, each entry known by its field ``key``
+    (a request's ID, a review's version) — a decision typed over, a proposal reworded
+    before it was approved, a request deleted with the officer's words."""
+    from dataclasses import fields
+
+    names = [f.name for f in fields(before[0] if before else now[0])] if before or now \
+        else []
+    headings = dict(zip(names, spec.headers))
+
+    def by_key(entries: list) -> dict[str, object]:
+        found: dict[str, object] = {}
+        for entry in entries:
+            found.setdefault(str(getattr(entry, key) or "").strip(), entry)
+        return found
+
+    def told(entry) -> str:
+        return "; ".join(f"{headings[name]}: {as_text(getattr(entry, name))}"
+                         for name in names if getattr(entry, name) not in (None, ""))
+
+    old, new = by_key(before), by_key(now)
+    label = headings.get(key, "")
+    changed = []
+    for ident, entry in new.items():
+        was = old.get(ident)
+        if was is None:
+            changed.append((f"{label} {ident} added", None, told(entry)))
+            continue
+        changed += [(f"{label} {ident} {headings[name]}", getattr(was, name),
+                     getattr(entry, name)) for name in names
+                    if not _same(getattr(was, name), getattr(entry, name))]
+    changed += [(f"{label} {ident} removed", told(was), None)
+                for ident, was in old.items() if ident not in new]
+    return changed
+
+
 def _themes_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]]:
     """(what, before, now) for each theme added, removed or described anew, by name."""
     before = {t.name.strip(): t for t in kept.themes}
@@ -453,8 +497,6 @@ def _typed_over(typed: list[tuple[Action, str, object]], contract: Contract, fil
                 sheet: str, source) -> list[Finding]:
     """Warnings for values typed over cells cip-xl works out (``computed-typed-over``):
     one per cell, or one for a column with many."""
-    from .cells import as_text
-
     found = []
     for key, why in _WORKED_OUT.items():
         cells = [(action, value) for action, k, value in typed if k == key]

@@ -341,3 +341,48 @@ def test_only_ids_moved_among_rows_are_taken_for_a_sort():
         source = third.actions[third.actions.index(target) - 5]
         target.ref, target.key_action = source.ref, source.key_action
     assert out_of_place(saved, third) == []
+
+
+def test_requests_and_reviews_changed_in_the_master_are_audited(example_path, tmp_path):
+    """Typed into the Change requests sheet in Excel: a decision, a proposed date
+    changed before it was decided, a request deleted; and a review's wording changed.
+    The next save records each — the deleted request with the officer's words — and
+    approving applies the date as changed, by the one who typed the decision."""
+    folder = tmp_path / "returns"
+    cip_xl.issue_returns(example_path, folder)
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Proposed revised date"): date(2027, 6, 30),
+                        ("5.3", "Comment / reason for new date"): "Waiting for the contractor",
+                        ("5.4", "Proposed revised date"): date(2027, 7, 31)})
+    assert cip_xl.merge(example_path, [place]).saved
+    requests = {r.ref: r for r in cip_xl.load_plan(example_path).change_requests}
+    kept, dropped = requests["5.3"], requests["5.4"]
+    wb = openpyxl.load_workbook(example_path)
+    sheet = wb["Change requests"]
+    heads = _headings(sheet)
+    row = next(r for r in range(2, sheet.max_row + 1)
+               if sheet.cell(r, 1).value == kept.request_id)
+    sheet.cell(row, heads["Decision"]).value = "Approve"
+    sheet.cell(row, heads["Proposed value"]).value = datetime(2027, 5, 31)
+    sheet.delete_rows(next(r for r in range(2, sheet.max_row + 1)
+                           if sheet.cell(r, 1).value == dropped.request_id))
+    review = wb["Review log"]
+    version = review.cell(2, 1).value
+    review.cell(2, 3).value = "Original plan, agreed by Cabinet"
+    wb.properties.lastModifiedBy = "Jane Smith"
+    wb.save(example_path)
+    trail = len(_audit(example_path))
+
+    assert cip_xl.approve(example_path, by="IM").approved
+    rows = {row[4]: row for row in _audit(example_path)[trail:]}
+    mine = f"Change requests: Request ID {kept.request_id}"
+    assert rows[f"{mine} Decision"][5:7] == ["", "Approve"]
+    assert rows[f"{mine} Proposed value"][6] in (date(2027, 5, 31), datetime(2027, 5, 31))
+    gone = rows[f"Change requests: Request ID {dropped.request_id} removed"]
+    assert "Ref: 5.4" in gone[5] and gone[6] == ""
+    assert rows[f"Review log: Version {version} Issues/actions arising from review"][6] == \
+        "Original plan, agreed by Cabinet"
+    assert all(row[1].startswith("Edited in the master (by Jane Smith")
+               for field, row in rows.items() if field.startswith(("Change", "Review")))
+    assert {a.ref: a for a in cip_xl.load_plan(example_path).actions}["5.3"] \
+        .revised_date == date(2027, 5, 31)
