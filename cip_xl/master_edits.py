@@ -253,9 +253,11 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                              kept.change_requests, plan.change_requests, CHANGE_REQUESTS,
                              "request_id"))):
         title = contract.sheet(key)
-        entries += [AuditEntry(stamp, by, "", "", f"{title}: {what}", old, new,
-                               f"{name}!{title}, typed in the master")
-                    for what, old, new in records]
+        for what, old, new, *about in records:  # a change request is about an action
+            record = about[0] if about else None
+            entries.append(AuditEntry(stamp, by, getattr(record, "action_id", ""),
+                                      getattr(record, "ref", ""), f"{title}: {what}", old,
+                                      new, f"{name}!{title}, typed in the master"))
         if records:
             places.append(f"the {title} sheet")
     if not entries:
@@ -443,11 +445,13 @@ def _officers_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]
     return changed
 
 
-def _log_changed(before: list, now: list, spec, key: str) -> list[tuple[str, object, object]]:
-    """(what, before, now) for each entry of a log sheet (``spec``: the Review log, the
-    Change requests) added, removed or changed, each entry known by its field ``key``
-    (a request's ID, a review's version) — a decision typed over, a proposal reworded
-    before it was approved, a request deleted with the officer's words."""
+def _log_changed(before: list, now: list, spec,
+                 key: str) -> list[tuple[str, object, object, object]]:
+    """(what, before, now, entry) for each entry of a log sheet (``spec``: the Review
+    log, the Change requests) added, removed or changed, each entry known by its field
+    ``key`` (a request's ID, a review's version) — a decision typed over, a proposal
+    reworded before it was approved, a request deleted with the officer's words. The
+    entry (as it is now, or was) gives the Audit entry its action, if it has one."""
     from dataclasses import fields
 
     names = [f.name for f in fields(before[0] if before else now[0])] if before or now \
@@ -470,12 +474,12 @@ def _log_changed(before: list, now: list, spec, key: str) -> list[tuple[str, obj
     for ident, entry in new.items():
         was = old.get(ident)
         if was is None:
-            changed.append((f"{label} {ident} added", None, told(entry)))
+            changed.append((f"{label} {ident} added", None, told(entry), entry))
             continue
         changed += [(f"{label} {ident} {headings[name]}", getattr(was, name),
-                     getattr(entry, name)) for name in names
+                     getattr(entry, name), entry) for name in names
                     if not _same(getattr(was, name), getattr(entry, name))]
-    changed += [(f"{label} {ident} removed", told(was), None)
+    changed += [(f"{label} {ident} removed", told(was), None, was)
                 for ident, was in old.items() if ident not in new]
     return changed
 

@@ -380,6 +380,8 @@ def test_requests_and_reviews_changed_in_the_master_are_audited(example_path, tm
     assert rows[f"{mine} Proposed value"][6] in (date(2027, 5, 31), datetime(2027, 5, 31))
     gone = rows[f"Change requests: Request ID {dropped.request_id} removed"]
     assert "Ref: 5.4" in gone[5] and gone[6] == ""
+    assert gone[2:4] == [dropped.action_id, "5.4"]  # the action it was about
+    assert rows[f"{mine} Decision"][2:4] == [kept.action_id, "5.3"]
     assert rows[f"Review log: Version {version} Issues/actions arising from review"][6] == \
         "Original plan, agreed by Cabinet"
     assert all(row[1].startswith("Edited in the master (by Jane Smith")
