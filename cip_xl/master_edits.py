@@ -1,19 +1,20 @@
 """What was typed into the master since cip-xl last saved it, for the audit trail.
 
-Merges and approvals write every change they make to the Audit sheet, but a change
-typed straight into the master in Excel — a target date moved, a progress update
-rewritten, an action deleted by a colleague with the shared drive open, a reporting
-date moved on Settings — left no trace. Every save of the plan keeps a copy of the file
-as written, ``backups/NAME.as-saved.xlsx`` (:func:`keep_saved_copy`). When the plan is
-next read, it is compared with that copy (:func:`typed_since_saved`): each action's
-cell that differs, each action added or removed, each setting, officer and theme
-changed, each review and change request added, removed or changed (a decision typed,
-a proposed date changed before it was approved) becomes an Audit entry, naming the
-place, the value before and after, and whoever last saved the file (as the file's
-properties say), which the next save writes to the Audit sheet. A value typed over a cell cip-xl works out (Directorate, Next due)
-is told from one merely left stale and named before the save replaces it. A file byte
-for byte as cip-xl saved it costs one comparison of the two packages' directories; the
-copy is read only when the file was saved by something else since.
+Merges and approvals write every change they make to the Audit sheet, but a change typed
+straight into the master in Excel — a target date moved, a progress update rewritten, an
+action deleted by a colleague with the shared drive open, a reporting date moved on
+Settings — left no trace. Every save of the plan keeps a copy of the file as written,
+``backups/NAME.as-saved.xlsx`` (:func:`keep_saved_copy`). When the plan is next read, it
+is compared with that copy (:func:`typed_since_saved`): each action's cell that differs,
+each action added or removed, each setting, officer and theme changed, each review,
+change request and issued return's record added, removed or changed (a decision typed, a
+proposed date changed before it was approved) becomes an Audit entry, naming the place,
+the value before and after, and whoever last saved the file (as the file's properties
+say), which the next save writes to the Audit sheet. A value typed over a cell cip-xl
+works out (Directorate, Next due) is told from one merely left stale and named before
+the save replaces it. A file byte for byte as cip-xl saved it costs one comparison of
+the two packages' directories; the copy is read only when the file was saved by
+something else since.
 
 The copy is never read as a backup (its name is not one), and a plan of another Plan ID
 — a new year's plan saved under last year's name — is not compared with it.
@@ -33,7 +34,8 @@ from .action_ids import out_of_place
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, Plan
 from .returns import comparable
-from .schema import CHANGE_REQUESTS, COLUMNS_BY_KEY, COMPUTED, REVIEW_LOG, Contract
+from .schema import (CHANGE_REQUESTS, COLUMNS_BY_KEY, COMPUTED, RETURNS_LOG, REVIEW_LOG,
+                     Contract)
 
 #: the saved copy's name in the backups folder: NAME.as-saved.xlsx
 _SAVED_SUFFIX = ".as-saved"
@@ -182,8 +184,8 @@ _WORKED_OUT = {
 def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                       reader) -> tuple[list[AuditEntry], list[Finding]]:
     """The Audit entries for what was typed into ``plan`` (just read from
-    ``plan_path``: its actions, settings, officers, themes, reviews and change
-    requests) since cip-xl saved the
+    ``plan_path``: its actions, settings, officers, themes, reviews, change requests
+    and record of returns) since cip-xl saved the
     copy :func:`keep_saved_copy` kept, and findings: a note saying how many, a warning
     for each value typed over a cell cip-xl works out (Directorate, Next due), which
     the next save replaces (``computed-typed-over``), and one for rows deleted from the
@@ -251,7 +253,9 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                                                      REVIEW_LOG, "version")),
                          ("change_requests", _log_changed(
                              kept.change_requests, plan.change_requests, CHANGE_REQUESTS,
-                             "request_id"))):
+                             "request_id")),
+                         ("returns", _log_changed(kept.returns_log, plan.returns_log,
+                                                  RETURNS_LOG, "file"))):
         title = contract.sheet(key)
         for what, old, new, *about in records:  # a change request is about an action
             record = about[0] if about else None
@@ -447,11 +451,12 @@ def _officers_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]
 
 def _log_changed(before: list, now: list, spec,
                  key: str) -> list[tuple[str, object, object, object]]:
-    """(what, before, now, entry) for each entry of a log sheet (``spec``: the Review
-    log, the Change requests) added, removed or changed, each entry known by its field
-    ``key`` (a request's ID, a review's version) — a decision typed over, a proposal
-    reworded before it was approved, a request deleted with the officer's words. The
-    entry (as it is now, or was) gives the Audit entry its action, if it has one."""
+    """(what, before, now, entry) for each entry of a log sheet (``spec``: the Review log,
+    the Change requests, the Returns) added, removed or changed, each entry known by
+    its field ``key`` (a request's ID, a review's version, a return's file name) — a
+    decision typed over, a proposal reworded before it was approved, a request
+    deleted with the officer's words. The entry (as it is now, or was) gives the
+    Audit entry its action, if it has one."""
     from dataclasses import fields
 
     names = [f.name for f in fields(before[0] if before else now[0])] if before or now \

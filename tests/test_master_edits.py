@@ -343,9 +343,10 @@ def test_only_ids_moved_among_rows_are_taken_for_a_sort():
     assert out_of_place(saved, third) == []
 
 
-def test_requests_and_reviews_changed_in_the_master_are_audited(example_path, tmp_path):
+def test_requests_reviews_and_returns_changed_in_the_master_are_audited(example_path, tmp_path):
     """Typed into the Change requests sheet in Excel: a decision, a proposed date
-    changed before it was decided, a request deleted; and a review's wording changed.
+    changed before it was decided, a request deleted; a review's wording changed, and
+    the record of an issued return deleted.
     The next save records each — the deleted request with the officer's words — and
     approving applies the date as changed, by the one who typed the decision."""
     folder = tmp_path / "returns"
@@ -366,6 +367,11 @@ def test_requests_and_reviews_changed_in_the_master_are_audited(example_path, tm
     sheet.cell(row, heads["Proposed value"]).value = datetime(2027, 5, 31)
     sheet.delete_rows(next(r for r in range(2, sheet.max_row + 1)
                            if sheet.cell(r, 1).value == dropped.request_id))
+    issued = wb["Returns"]
+    record = next(r for r in range(2, issued.max_row + 1)
+                  if str(issued.cell(r, 1).value) == "Resources")
+    resources = issued.cell(record, 2).value
+    issued.delete_rows(record)  # "to issue it again"
     review = wb["Review log"]
     version = review.cell(2, 1).value
     review.cell(2, 3).value = "Original plan, agreed by Cabinet"
@@ -382,6 +388,7 @@ def test_requests_and_reviews_changed_in_the_master_are_audited(example_path, tm
     assert "Ref: 5.4" in gone[5] and gone[6] == ""
     assert gone[2:4] == [dropped.action_id, "5.4"]  # the action it was about
     assert rows[f"{mine} Decision"][2:4] == [kept.action_id, "5.3"]
+    assert rows[f"Returns: File {resources} removed"][5].startswith("Department: Resources")
     assert rows[f"Review log: Version {version} Issues/actions arising from review"][6] == \
         "Original plan, agreed by Cabinet"
     assert all(row[1].startswith("Edited in the master (by Jane Smith")
