@@ -5,6 +5,8 @@ import shutil
 from datetime import date, datetime
 
 import openpyxl
+from hypothesis import given
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 import cip_xl
@@ -395,3 +397,35 @@ def test_requests_reviews_and_returns_changed_in_the_master_are_audited(example_
                for field, row in rows.items() if field.startswith(("Change", "Review")))
     assert {a.ref: a for a in cip_xl.load_plan(example_path).actions}["5.3"] \
         .revised_date == date(2027, 5, 31)
+
+
+@given(st.permutations(range(40)), st.data())
+def test_any_sort_without_the_ids_is_undone(order, data):
+    """Whatever order the rows are sorted into without their hidden IDs — some moved,
+    some left in place — and with new actions typed below, every action of the last
+    save gets its own ID back and each new one an ID of its own."""
+    from cip_xl.action_ids import give_back, matched_ids, out_of_place
+    from cip_xl.example import example_plan
+    from cip_xl.model import Action, copy_plan
+
+    saved = example_plan()
+    assert len(saved.actions) == len(order)
+    now = copy_plan(saved)
+    ids = [a.action_id for a in now.actions]
+    now.actions = [now.actions[i] for i in order]  # the rows' cells, sorted...
+    for action, ident in zip(now.actions, ids):  # ...the IDs where they were
+        action.action_id = ident
+    typed = data.draw(st.integers(0, 3))
+    now.actions += [Action(ref=f"9.{n}", key_action=f"New action {n}", action_id=ids[n])
+                    for n in range(typed)]  # an ID copied down with the row above
+    moved = out_of_place(saved, now)
+    if list(order) == sorted(order):
+        assert moved == []
+        return
+    assert moved
+    matched, why = matched_ids(saved, now, "copy")
+    assert matched is not None, why
+    give_back(now, matched)
+    own = {(a.ref, a.key_action): a.action_id for a in saved.actions}
+    assert all(a.action_id == own[(a.ref, a.key_action)] for a in now.actions[:len(ids)])
+    assert len({a.action_id for a in now.actions}) == len(now.actions)
