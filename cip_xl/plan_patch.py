@@ -757,7 +757,7 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
     the sheet neither parsed nor compared — on a plan some years old it holds tens of
     thousands of entries."""
     from .sheet_tables import grown_tables
-    from .xlsx_patch import SheetEdits, SheetXml
+    from .xlsx_patch import CellEdit, SheetEdits, SheetXml
 
     part = book.sheet_part(title)
     table = SheetXml(book.part(part))
@@ -765,13 +765,21 @@ def _append_unread(book, title: str, spec, rows: list[tuple], styles,
     new_styles: dict[tuple, int] = {}
     padding = (None,) * len(spec.headers)
     last = table.last_row()
-    for row, values in enumerate(rows, start=last + 1):
-        _new_log_row(edits, row, tuple(values) + padding[len(values):], styles,
-                     new_styles, columns)
-    replaced[part] = table.apply(edits)
-    replaced.update(grown_tables(book, title, 1, last + len(rows), min(columns),
-                                 max(columns))[1])
-    _grow_log_filter(book, replaced, title, last + len(rows), columns)
+    filled = table.last_filled_row() if last else 0  # (blank rows formatted below it)
+    for row, values in enumerate(rows, start=filled + 1):
+        values = tuple(values) + padding[len(values):]
+        if row <= last:  # a row the council formatted ahead: filled in, formats kept
+            for column, value in zip(columns, values):
+                wanted, number_format, quote = stored(value, "value")
+                if wanted is not None:
+                    edits.cells[(row, column)] = CellEdit(
+                        wanted, formatted=(number_format, quote))
+        else:
+            _new_log_row(edits, row, values, styles, new_styles, columns)
+    end = max(last, filled + len(rows))
+    replaced[part] = table.apply(edits, styles)
+    replaced.update(grown_tables(book, title, 1, end, min(columns), max(columns))[1])
+    _grow_log_filter(book, replaced, title, end, columns)
 
 
 def _table_edits(ws, sheet, rows, styles, key, columns: tuple[int, ...],

@@ -38,6 +38,8 @@ _ROW_TAG = re.compile(rb'<row\b(?:[^>]*?\br="(\d+)")?')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _STYLE = re.compile(rb'\bs="(\d+)"')
+#: what makes a cell hold something: a value, an inline string or a formula
+_HOLDS = re.compile(rb"<(?:\w+:)?(?:v|is|f)\b")
 _HEIGHT = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
 
 
@@ -298,6 +300,24 @@ class SheetXml:
                     raise PatchError("a row without its number (r attribute)")
                 return int(tag[1])
             at = self.body.rfind(b"<row", 0, at)  # <rowSomething>: not a row
+        return 0
+
+    def last_filled_row(self) -> int:
+        """The number of the last row holding a value or a formula (0 if none). Rows
+        below it, if any, are only formatted — borders a council drew down a log for
+        the entries to come. Found from the end, as :meth:`last_row`, looking at those
+        rows alone."""
+        end = len(self.body)
+        at = self.body.rfind(b"<row", 0, end)
+        while at >= 0:
+            tag = _ROW_TAG.match(self.body, at)
+            if tag is not None:
+                if tag[1] is None:
+                    raise PatchError("a row without its number (r attribute)")
+                if _HOLDS.search(self.body, at, end):
+                    return int(tag[1])
+                end = at
+            at = self.body.rfind(b"<row", 0, at)
         return 0
 
     def first_row_values(self, shared: "SharedStrings | None") -> dict[int, object]:

@@ -308,10 +308,14 @@ def test_merging_and_approving_add_to_the_trail_without_reading_it(
     assert trail[5].when == trail[6].when == WHEN  # the merge's; approving is now
 
 
-def test_the_trail_goes_below_rows_kept_blank(example_path, tmp_path, outcomes):
-    """New entries go below the sheet's last row, blank rows a council formatted there
-    included, and gaps in the trail stay as they are."""
-    from openpyxl.styles import PatternFill
+@pytest.mark.parametrize("patched", [True, False], ids=["patched", "full save"])
+def test_the_trail_goes_on_below_its_last_entry_into_rows_formatted_for_it(
+        example_path, tmp_path, monkeypatch, outcomes, patched):
+    """New entries go right below the trail's last entry — into the blank rows a
+    council drew borders down ahead of them, their formatting kept, and past a marked
+    cell further down — whether the save is patched or a full one; gaps in the trail
+    stay as they are."""
+    from openpyxl.styles import Border, PatternFill, Side
 
     old = _trail_of_five(example_path)
     wb = openpyxl.load_workbook(example_path)
@@ -319,13 +323,23 @@ def test_the_trail_goes_below_rows_kept_blank(example_path, tmp_path, outcomes):
     ws.delete_rows(4)  # a gap: row 4 left empty
     ws.insert_rows(4)
     ws["A4"].fill = ws["A30"].fill = PatternFill("solid", fgColor="FFFF00")
+    line = Side(style="thin")
+    for row in range(7, 31):
+        for column in range(1, 9):
+            ws.cell(row, column).border = Border(top=line, bottom=line)
     wb.save(example_path)
+    if not patched:
+        monkeypatch.setattr(plan_patch, "patch_save", lambda *a, **k: False)
 
     added = _merge_and_approve(example_path, tmp_path / "returns")
-    assert outcomes == [True, True, True]
+    assert outcomes == ([True, True, True] if patched else [])
     rows = _audit_rows(example_path)
-    assert len(rows) == 30 + len(added) and rows[3] == [""] * 8
-    assert [r[4] for r in rows[30:]] == [field for field, _ in added]
+    assert len(rows) == 6 + len(added) and rows[3] == [""] * 8  # (blank rows trimmed)
+    assert [r[4] for r in rows[6:]] == [field for field, _ in added]
+    ws = openpyxl.load_workbook(example_path)["Audit"]
+    assert ws["A7"].border.top.style == "thin" and ws["A7"].number_format == \
+        "dd/mm/yyyy hh:mm" and ws.max_row == 30
+    assert ws["A30"].fill.fgColor.rgb.endswith("FFFF00")
     trail = cip_xl.load_plan(example_path).audit
     assert trail[:4] == old[:2] + old[3:] and len(trail) == 4 + len(added)
 
