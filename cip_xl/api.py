@@ -84,6 +84,15 @@ def validate(path: str | Path, profile: str | Path | None = None) -> ValidationR
     return validate_file(path, contract_for(path, profile))
 
 
+def check_trail(path: str | Path, profile: str | Path | None = None) -> list[Finding]:
+    """Check that the Audit sheet of the plan at ``path`` only grew: every entry of the
+    versions of it cip-xl kept (the copy of the last save, the backups) still there;
+    see :mod:`cip_xl.trail_check`."""
+    from .trail_check import check_trail as check
+
+    return check(path, contract_for(path, profile))
+
+
 def annotate(path: str | Path, findings: list[Finding],
              output: str | Path | None = None) -> Path:
     """Write ``findings`` into a copy of ``path`` (Findings sheet, highlights, notes)."""

@@ -85,8 +85,12 @@ def new(plan, council, title, reporting_date, overwrite, profile) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Where --annotate writes its copy.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--trail", is_flag=True,
+              help="Also check that the Audit sheet only grew: every entry of the copy "
+                   "of the last save and of each backup still there, as it was (reads "
+                   "every one of them: slower on a trail of years).")
 @profile_option
-def validate(plan, fmt, annotate_, output, strict, profile) -> None:
+def validate(plan, fmt, annotate_, output, strict, trail, profile) -> None:
     """Check PLAN against the workbook contract and report every problem by cell.
 
     Exits 0 when there are no errors, 1 when there are, 2 when the file cannot be read
@@ -95,7 +99,7 @@ def validate(plan, fmt, annotate_, output, strict, profile) -> None:
     from . import api
 
     report = api.validate(plan, profile)
-    findings = report.findings
+    findings = report.findings + (api.check_trail(plan, profile) if trail else [])
     if fmt == "json":
         click.echo(json.dumps({"file": str(plan), "ok": report.ok,
                                "findings": [f.as_dict() for f in findings]}, indent=2,

@@ -184,6 +184,23 @@ def read_audit(path: str | Path, contract: Contract,
         wb.close()
 
 
+def read_trail(path: str | Path, contract: Contract,
+               at: list[int] | None = None) -> tuple[str, list[AuditEntry]]:
+    """The Plan ID on the Settings sheet of the plan at ``path`` ("" if it has none) and
+    the entries of its Audit sheet, nothing else read; ``at``, if given, gets the row
+    number of each entry. For a backup or copy of a plan, read on the side (the sheets
+    kept from the file read last stay kept)."""
+    from .fastbook import FastWorkbook
+
+    wb = FastWorkbook(Path(path), share=False)
+    try:
+        title = find_sheet(wb, contract.sheet("settings"))
+        plan_id = _read_settings(wb, contract, str(path), []).plan_id if title else ""
+        return plan_id, _read_audit(wb, contract, at)
+    finally:
+        wb.close()
+
+
 def _read_audit(wb, contract: Contract, at: list[int] | None = None) -> list[AuditEntry]:
     return [AuditEntry(*r) for r in _rows(wb, contract.sheet("audit"), schema.AUDIT, at)]
 
