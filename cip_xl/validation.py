@@ -147,8 +147,10 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                     "has no Last updated date; record when it was completed.",
                     "last_updated", action)
             if isinstance(pct, (int, float)) and pct < 100:
+                typed = " (typing 100% into a cell formatted as a number keeps 1: type " \
+                    "100)" if pct == 1 else ""
                 add("complete-not-100", WARNING, f"{label} is marked Complete but shows "
-                    f"{pct:g}% complete.", "percent_complete", action)
+                    f"{pct:g}% complete{typed}.", "percent_complete", action)
         if schema.SEE_ABOVE.search(action.objective or ""):
             hint = f" (above it: '{previous_objective[:60]}')" if previous_objective else ""
             add("see-above", WARNING, f"{label}: the objective says '{action.objective}'"

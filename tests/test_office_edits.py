@@ -290,3 +290,24 @@ def test_a_plan_sorted_in_libreoffice_without_its_ids_keeps_each_actions_id(exam
     assert merged.saved
     assert {a.ref: a for a in cip_xl.load_plan(example_path).actions}["5.1"] \
         .progress_update == "Inspector's letter in"
+
+
+def test_100_percent_typed_into_the_plan_in_libreoffice_is_named(example_path, tmp_path):
+    """"100%" typed into the plan's % complete in the office suite, which keeps the
+    cell's number format, stores 1: validate names the cell of an action marked
+    Complete with 1% and says what to type. "60%" typed into an empty cell, which the
+    office suite formats as a percentage, is read as 60."""
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    head = headers(ws)
+    done, going = 3, 4
+    percent = get_column_letter(head["% complete"])
+    status = get_column_letter(head["Status"])
+    in_office(example_path, [["type", "Plan", f"{status}{done}", "Complete"],
+                             ["type", "Plan", f"{percent}{done}", "100%"],
+                             ["type", "Plan", f"{percent}{going}", "60%"], ["save"]],
+              tmp_path / "profile")
+    report = cip_xl.validate(example_path)
+    found = {(f.code, f.cell): f for f in report.findings}
+    assert "type 100)" in found[("complete-not-100", f"{percent}{done}")].message
+    assert report.plan.actions[going - 2].percent_complete == 60
+    assert not [f for f in report.findings if f.cell == f"{percent}{going}"]
