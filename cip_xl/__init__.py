@@ -11,9 +11,9 @@ Heavy libraries (openpyxl, pandas, docx) are imported where they are used, so im
 cip_xl is cheap.
 """
 from .api import (DemoResult, StatusResult, annotate, approve, check_template,
-                  check_trail, issue_returns, load_plan, merge, new_plan_file, refresh_status, report,
-                  run_demo, save_plan, validate, write_shipped_resources,
-                  write_shipped_workbooks)
+                  check_trail, issue_returns, load_plan, merge, new_plan_file,
+                  refresh_status, report, run_demo, save_plan, validate,
+                  write_shipped_resources, write_shipped_workbooks)
 from .status import Judgement, judge
 from .dates import DueDate, parse_due
 from .findings import Finding, PlanFileError
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Action", "DemoResult", "DueDate", "Finding", "Judgement", "Officer", "Plan",
     "PlanFileError", "Settings", "StatusResult", "Theme", "annotate", "approve",
-    "check_template", "check_trail", "issue_returns", "judge", "load_plan", "merge", "new_plan_file",
-    "parse_due", "refresh_status", "report", "run_demo", "save_plan", "validate",
-    "write_shipped_resources", "write_shipped_workbooks",
+    "check_template", "check_trail", "issue_returns", "judge", "load_plan", "merge",
+    "new_plan_file", "parse_due", "refresh_status", "report", "run_demo", "save_plan",
+    "validate", "write_shipped_resources", "write_shipped_workbooks",
 ]

@@ -32,7 +32,7 @@ from xml.sax.saxutils import unescape
 from .cells import as_text, listed
 from .action_ids import out_of_place
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
-from .model import Action, AuditEntry, Plan
+from .model import Action, AuditEntry, ChangeRequest, Plan, ReturnRecord, ReviewEntry
 from .returns import comparable
 from .schema import (CHANGE_REQUESTS, COLUMNS_BY_KEY, COMPUTED, RETURNS_LOG, REVIEW_LOG,
                      Contract)
@@ -250,12 +250,12 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                          ("officers", _officers_changed(kept, plan)),
                          ("themes", _themes_changed(kept, plan)),
                          ("review_log", _log_changed(kept.review_log, plan.review_log,
-                                                     REVIEW_LOG, "version")),
+                                                     ReviewEntry, REVIEW_LOG, "version")),
                          ("change_requests", _log_changed(
-                             kept.change_requests, plan.change_requests, CHANGE_REQUESTS,
-                             "request_id")),
+                             kept.change_requests, plan.change_requests, ChangeRequest,
+                             CHANGE_REQUESTS, "request_id")),
                          ("returns", _log_changed(kept.returns_log, plan.returns_log,
-                                                  RETURNS_LOG, "file"))):
+                                                  ReturnRecord, RETURNS_LOG, "file"))):
         title = contract.sheet(key)
         for what, old, new, *about in records:  # a change request is about an action
             record = about[0] if about else None
@@ -286,7 +286,7 @@ def _ids_put_back(kept: Plan, plan: Plan, moved: list[tuple[Action, str]], copy:
     error (``action-ids-out-of-place``) that stops any save — which would tie the
     returns, requests and trail of one action to another for good."""
     from .action_ids import give_back, matched_ids
-    from .safe_save import BACKUP_FOLDER
+    from .safe_save import in_backups
 
     source = plan.source
     sheet = source.plan_sheet if source is not None else contract.plan_sheet
@@ -302,7 +302,7 @@ def _ids_put_back(kept: Plan, plan: Plan, moved: list[tuple[Action, str]], copy:
             f"its hidden Action ID column{f' ({column})' if column else ''}")
     how = ("To sort the plan, use the filter buttons in the heading row, or select "
            "whole rows: the hidden column then moves with them.")
-    where = f"{BACKUP_FOLDER}/{copy.name}"
+    where = in_backups(copy)
     matched, why = matched_ids(kept, plan, copy.name)
     if matched is None:
         stop = Finding(
@@ -342,6 +342,8 @@ def restore_sheets(plan: Plan, plan_path: str | Path, contract: Contract, gone: 
     of this plan (another Plan ID; with Settings gone, too few of the same actions).
     ``reader(path, audit)`` reads the copy as a :class:`Plan` (its audit trail too if
     ``audit``)."""
+    from .safe_save import in_backups
+
     plan_path = Path(plan_path)
     copy = saved_copy_path(plan_path)
     if not copy.is_file():
@@ -375,7 +377,7 @@ def restore_sheets(plan: Plan, plan_path: str | Path, contract: Contract, gone: 
         f"{plan_path.name} has no {listed(names)} sheet{'s' if plural else ''} (deleted?), "
         "which cip-xl wrote there with records no other sheet keeps. "
         f"{'Their' if plural else 'Its'} records were taken from the plan as cip-xl last "
-        f"saved it ({copy.parent.name}/{copy.name}, {stamp:%d/%m/%Y %H:%M}), and the next "
+        f"saved it ({in_backups(copy)}, {stamp:%d/%m/%Y %H:%M}), and the next "
         f"save writes {'them' if plural else 'it'} again; anything typed into "
         f"{'them' if plural else 'it'} in Excel after that save is not in that copy.",
         str(plan_path), contract.sheet(gone[0]))
@@ -449,18 +451,17 @@ def _officers_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]
     return changed
 
 
-def _log_changed(before: list, now: list, spec,
+def _log_changed(before: list, now: list, kind: type, spec,
                  key: str) -> list[tuple[str, object, object, object]]:
-    """(what, before, now, entry) for each entry of a log sheet (``spec``: the Review log,
-    the Change requests, the Returns) added, removed or changed, each entry known by
-    its field ``key`` (a request's ID, a review's version, a return's file name) — a
-    decision typed over, a proposal reworded before it was approved, a request
-    deleted with the officer's words. The entry (as it is now, or was) gives the
-    Audit entry its action, if it has one."""
+    """(what, before, now, entry) for each entry (a ``kind``) of a log sheet (``spec``: the
+    Review log, the Change requests, the Returns) added, removed or changed, each
+    entry known by its field ``key`` (a request's ID, a review's version, a return's
+    file name) — a decision typed over, a proposal reworded before it was approved,
+    a request deleted with the officer's words. The entry (as it is now, or was)
+    gives the Audit entry its action, if it has one."""
     from dataclasses import fields
 
-    names = [f.name for f in fields(before[0] if before else now[0])] if before or now \
-        else []
+    names = [f.name for f in fields(kind)]
     headings = dict(zip(names, spec.headers))
 
     def by_key(entries: list) -> dict[str, object]:

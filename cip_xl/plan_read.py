@@ -158,14 +158,10 @@ def _with_master_edits(reading: PlanReading, path: Path, contract: Contract) -> 
     """``reading`` with what was typed into the master since cip-xl last saved it
     added to its plan's audit trail, for the next save to write, and findings saying so
     and naming worked-out cells typed over (see :mod:`cip_xl.master_edits`)."""
-    from .fastbook import FastWorkbook
     from .master_edits import typed_since_saved
 
-    def read_copy(copy: Path) -> Plan:
-        with FastWorkbook(copy, share=False) as wb:  # the plan's own reading stays kept
-            return _read(wb, copy, contract, audit=False).plan
-
-    entries, findings = typed_since_saved(reading.plan, path, contract, read_copy)
+    entries, findings = typed_since_saved(
+        reading.plan, path, contract, lambda copy: _read_aside(copy, contract))
     reading.plan.audit.extend(entries)
     reading.findings.extend(findings)
     return reading
@@ -889,13 +885,6 @@ def _last_saved(path: Path) -> tuple[Path | None, str]:
     return (newest[0][1], "the newest backup") if newest else (None, "")
 
 
-def _in_backups(backup: Path) -> str:
-    """A backup's name as a message gives it: inside the backups folder."""
-    from .safe_save import BACKUP_FOLDER
-
-    return f"{BACKUP_FOLDER}/{backup.name}"
-
-
 def _renamed_to(wb, contract: Contract, gone: list[str]) -> dict[str, str]:
     """For each sheet key in ``gone``, the one other sheet of ``wb`` whose first row
     holds all that sheet's headings (most likely it, renamed), by the missing name."""
@@ -916,14 +905,19 @@ def _restore_sheets(plan: Plan, path: Path, contract: Contract,
                     gone: list[str]) -> Finding | None:
     """:func:`cip_xl.master_edits.restore_sheets` of the sheets ``gone`` from the plan
     at ``path``, the copy of its last save read on the side."""
-    from .fastbook import FastWorkbook
     from .master_edits import restore_sheets
 
-    def read_copy(copy: Path, audit: bool) -> Plan:
-        with FastWorkbook(copy, share=False) as wb:
-            return _read(wb, copy, contract, audit).plan
+    return restore_sheets(plan, path, contract, gone,
+                          lambda copy, audit: _read_aside(copy, contract, audit))
 
-    return restore_sheets(plan, path, contract, gone, read_copy)
+
+def _read_aside(path: Path, contract: Contract, audit: bool = False) -> Plan:
+    """The plan in the file at ``path`` (the copy of a plan's last save), read without
+    using or replacing the sheets kept from the file read last — the plan itself."""
+    from .fastbook import FastWorkbook
+
+    with FastWorkbook(path, share=False) as wb:
+        return _read(wb, path, contract, audit).plan
 
 
 def _sheets_gone(path: Path, source: PlanSource, gone: list[str],
@@ -933,8 +927,10 @@ def _sheets_gone(path: Path, source: PlanSource, gone: list[str],
     (the Plan ID that returns carry), the trail, undecided requests or the record of
     returns. ``renamed``: a sheet that looks like each, by missing name, to be named.
     Marks ``source`` so that no save replaces the file."""
+    from .safe_save import in_backups
+
     backup, called = _last_saved(path)
-    where = f" ({_in_backups(backup)})" if backup is not None else ""
+    where = f" ({in_backups(backup)})" if backup is not None else ""
     names = ", ".join(f"'{name}'" for name in gone)
     looks = "".join(f" The sheet '{now}' has the headings of '{name}': if it is that "
                     f"sheet renamed, name it '{name}' again." for name, now in renamed.items())
@@ -962,9 +958,11 @@ def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) ->
     its actions, nothing is guessed: ``plan.source`` is marked so that no save replaces
     the file (it would give every action a new ID for good) and the finding says how to
     put the column back by hand."""
+    from .safe_save import in_backups
+
     source = plan.source
     backup, called = _last_saved(path)
-    where = _in_backups(backup) if backup is not None else ""
+    where = in_backups(backup) if backup is not None else ""
     lost = (f"The {source.plan_sheet} sheet has no Action ID column (the hidden column "
             "at the end, deleted?), but this plan has issued returns or keeps an audit "
             "trail, which know its actions only by those IDs")

@@ -171,6 +171,11 @@ def make_backup(path: str | Path, when: datetime | None = None) -> Path:
     return target
 
 
+def in_backups(path: Path) -> str:
+    """A file in the backups folder as messages name it: ``backups/NAME``."""
+    return f"{BACKUP_FOLDER}/{Path(path).name}"
+
+
 def backups_of(path: str | Path) -> list[tuple[datetime, Path]]:
     """(when it was made, file) of each backup of ``path`` in its backups folder, newest
     first; files of other plans and files not named as :func:`make_backup` names them

@@ -44,13 +44,13 @@ def _kept_versions(plan_path: Path) -> list[tuple[str, Path]]:
     """(what to call it, file) of each version of the plan cip-xl kept, newest first:
     the copy of the last save, then the backups."""
     from .master_edits import saved_copy_path
-    from .safe_save import BACKUP_FOLDER, backups_of
+    from .safe_save import backups_of, in_backups
 
     versions = []
     copy = saved_copy_path(plan_path)
     if copy.is_file():
-        versions.append((f"the copy of the last save ({BACKUP_FOLDER}/{copy.name})", copy))
-    versions += [(f"the backup of {when:%d/%m/%Y %H:%M} ({BACKUP_FOLDER}/{path.name})", path)
+        versions.append((f"the copy of the last save ({in_backups(copy)})", copy))
+    versions += [(f"the backup of {when:%d/%m/%Y %H:%M} ({in_backups(path)})", path)
                  for when, path in backups_of(plan_path)]
     return versions
 
