@@ -19,29 +19,34 @@ def _pair(action: Action) -> tuple[str, str]:
     return action.ref, action.key_action
 
 
+def _index(plan: Plan, key) -> dict:
+    """The Action IDs of ``plan``'s actions by ``key(action)``, in order."""
+    found: dict = {}
+    for action in plan.actions:
+        found.setdefault(key(action), []).append(action.action_id)
+    return found
+
+
 def matched_ids(earlier: Plan, plan: Plan, name: str) -> tuple[dict[int, str] | None, str]:
     """Each action of ``plan`` (by ``id()``) and the Action ID of its match among the
     actions of ``earlier`` (the same plan as saved before, in the file called
-    ``name``): the action with the same Ref and Key action, or else with the same Ref,
-    or the same Key action, where that is unique on both sides. Actions with no match
+    ``name``): the action with the same Ref and Key action, or else with the same Key
+    action, or the same Ref, where that is unique on both sides. Actions with no match
     (typed in since) are left out. ``(None, why)`` when any match is not certain — an
     action that could be more than one, or two actions matching one."""
-    def index(key) -> dict:
-        found: dict = {}
-        for action in earlier.actions:
-            found.setdefault(key(action), []).append(action.action_id)
-        return found
-
-    both = index(_pair)
-    by_ref, by_text = index(lambda a: a.ref), index(lambda a: a.key_action)
+    both = _index(earlier, _pair)
+    by_ref = _index(earlier, lambda a: a.ref)
+    by_text = _index(earlier, lambda a: a.key_action)
     mine_ref = Counter(a.ref for a in plan.actions)
     mine_text = Counter(a.key_action for a in plan.actions)
     matched: dict[int, str] = {}
     for action in plan.actions:
         doubtful = False
+        # the words before the number: a Ref is renumbered more often than its action
+        # is reworded (and a sort, renumbered after, keeps each action's words)
         for key, theirs, mine in ((_pair(action), both, None),
-                                  (action.ref, by_ref, mine_ref),
-                                  (action.key_action, by_text, mine_text)):
+                                  (action.key_action, by_text, mine_text),
+                                  (action.ref, by_ref, mine_ref)):
             ids = theirs.get(key, [])
             if len(ids) == 1 and (mine is None or mine[key] == 1):
                 matched[id(action)] = ids[0]
@@ -57,26 +62,28 @@ def matched_ids(earlier: Plan, plan: Plan, name: str) -> tuple[dict[int, str] | 
 
 def out_of_place(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
     """The actions of ``plan`` holding another action's Action ID, as rows sorted
-    without their hidden ID column leave them, each with the Ref that ID belonged to in
-    ``earlier``: an action whose Ref and Key action are no longer its ID's but are,
-    exactly, those of one other action in ``earlier``, whose ID no action of ``plan``
-    holds beside them any more. Empty unless at least two are (a sort moves rows
-    among each other; one action renumbered and reworded is an edit, and a row pasted
-    over another leaves the original beside its ID)."""
-    before = {a.action_id: _pair(a) for a in earlier.actions if a.action_id}
-    owners: dict[tuple[str, str], list[str]] = {}
-    for action in earlier.actions:
-        owners.setdefault(_pair(action), []).append(action.action_id)
-    in_place = {a.action_id for a in plan.actions if before.get(a.action_id) == _pair(a)}
-    moved = []
-    for action in plan.actions:
-        pair = _pair(action)
-        was = before.get(action.action_id)
-        if was is None or was == pair:
-            continue
-        ids = owners.get(pair, ())
-        if len(ids) == 1 and ids[0] != action.action_id and ids[0] not in in_place:
-            moved.append((action, was[0]))
+    without their hidden ID column leave them — renumbered afterwards or not — each
+    with the Ref that ID belonged to in ``earlier``: an action that is, by its Ref and
+    Key action (or by its Key action alone, where no other action has it before or
+    now), one other action of ``earlier``, whose ID no action of ``plan`` that is that
+    action holds any more. Empty unless at least two are (a sort moves rows among each
+    other; a row pasted over another leaves the original beside its ID)."""
+    before = {a.action_id: a for a in earlier.actions if a.action_id}
+    by_pair = _index(earlier, _pair)
+    by_text = _index(earlier, lambda a: a.key_action)
+    texts_now = Counter(a.key_action for a in plan.actions)
+
+    def whose(action: Action) -> str | None:
+        ids = by_pair.get(_pair(action), ())
+        if len(ids) != 1 and action.key_action and texts_now[action.key_action] == 1:
+            ids = by_text.get(action.key_action, ())
+        return ids[0] if len(ids) == 1 else None
+
+    owner = {id(action): whose(action) for action in plan.actions}
+    in_place = {a.action_id for a in plan.actions if owner[id(a)] == a.action_id}
+    moved = [(action, before[action.action_id].ref) for action in plan.actions
+             if action.action_id in before and owner[id(action)] not in
+             (None, action.action_id) and owner[id(action)] not in in_place]
     return moved if len(moved) >= 2 else []
 
 

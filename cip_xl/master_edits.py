@@ -320,7 +320,7 @@ def _ids_put_back(kept: Plan, plan: Plan, moved: list[tuple[Action, str]], copy:
     return Finding(
         "action-ids-put-back", WARNING,
         f"{what}. Each action was given back its own ID from the plan as cip-xl last "
-        f"saved it ({where}), matched by its Ref and Key action; the next save writes "
+        f"saved it ({where}), matched by its Key action and Ref; the next save writes "
         "them beside their actions"
         + (f". Not in that file, so given new IDs: {refs}" if fresh else "")
         + f". {how}", file, sheet, cell, first.ref or None)

@@ -950,14 +950,15 @@ def _sheets_gone(path: Path, source: PlanSource, gone: list[str],
 
 def _restore_ids(path: Path, plan: Plan, contract: Contract, header_row: int) -> Finding:
     """The hidden Action ID column of ``plan``'s sheet has gone (deleted in Excel, say)
-    from a plan with returns or a trail, which know its actions only by those IDs. Each
-    action's ID is taken back from the plan as cip-xl last saved it (:func:`_last_saved`),
-    matched by Ref and Key action (or by either alone where that is unique on both
-    sides); actions it does not have (typed in since) keep new IDs. The next save writes the
-    column again. Where the backup cannot be read, or an action matches more than one of
-    its actions, nothing is guessed: ``plan.source`` is marked so that no save replaces
-    the file (it would give every action a new ID for good) and the finding says how to
-    put the column back by hand."""
+    from a plan with returns or a trail, which know its actions only by those IDs.
+    Each action's ID is taken back from the plan as cip-xl last saved it
+    (:func:`_last_saved`), matched by Ref and Key action (or by the Key action, else
+    the Ref, alone where unique on both sides); actions it does not have (typed in
+    since) keep new IDs. The next save writes the column again. Where the backup
+    cannot be read, or an action matches more than one of its actions, nothing is
+    guessed: ``plan.source`` is marked so that no save replaces the file (it would
+    give every action a new ID for good) and the finding says how to put the column
+    back by hand."""
     from .safe_save import in_backups
 
     source = plan.source

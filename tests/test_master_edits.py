@@ -399,11 +399,12 @@ def test_requests_reviews_and_returns_changed_in_the_master_are_audited(example_
         .revised_date == date(2027, 5, 31)
 
 
-@given(st.permutations(range(40)), st.data())
-def test_any_sort_without_the_ids_is_undone(order, data):
+@given(st.permutations(range(40)), st.booleans(), st.data())
+def test_any_sort_without_the_ids_is_undone(order, renumbered, data):
     """Whatever order the rows are sorted into without their hidden IDs — some moved,
-    some left in place — and with new actions typed below, every action of the last
-    save gets its own ID back and each new one an ID of its own."""
+    some left in place — renumbered in their new order or not, and with new actions
+    typed below, every action of the last save gets its own ID back and each new one
+    an ID of its own."""
     from cip_xl.action_ids import give_back, matched_ids, out_of_place
     from cip_xl.example import example_plan
     from cip_xl.model import Action, copy_plan
@@ -415,6 +416,9 @@ def test_any_sort_without_the_ids_is_undone(order, data):
     now.actions = [now.actions[i] for i in order]  # the rows' cells, sorted...
     for action, ident in zip(now.actions, ids):  # ...the IDs where they were
         action.action_id = ident
+    if renumbered:  # then each given the number of its new place
+        for number, action in enumerate(now.actions, start=1):
+            action.ref = f"{number // 10 + 1}.{number % 10}"
     typed = data.draw(st.integers(0, 3))
     now.actions += [Action(ref=f"9.{n}", key_action=f"New action {n}", action_id=ids[n])
                     for n in range(typed)]  # an ID copied down with the row above
@@ -426,6 +430,7 @@ def test_any_sort_without_the_ids_is_undone(order, data):
     matched, why = matched_ids(saved, now, "copy")
     assert matched is not None, why
     give_back(now, matched)
-    own = {(a.ref, a.key_action): a.action_id for a in saved.actions}
-    assert all(a.action_id == own[(a.ref, a.key_action)] for a in now.actions[:len(ids)])
+    own = {a.key_action: a.action_id for a in saved.actions}
+    assert len(own) == len(saved.actions)
+    assert all(a.action_id == own[a.key_action] for a in now.actions[:len(ids)])
     assert len({a.action_id for a in now.actions}) == len(now.actions)
