@@ -69,6 +69,35 @@ def out_of_place(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
     action holds any more. Empty unless at least two are (a sort moves rows among each
     other; a row pasted over another leaves the original beside its ID)."""
     before = {a.action_id: a for a in earlier.actions if a.action_id}
+    owner = _owners(earlier, plan)
+    in_place = {a.action_id for a in plan.actions if owner[id(a)] == a.action_id}
+    moved = [(action, before[action.action_id].ref) for action in plan.actions
+             if action.action_id in before and owner[id(action)] not in
+             (None, action.action_id) and owner[id(action)] not in in_place]
+    return moved if len(moved) >= 2 else []
+
+
+def left_behind(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
+    """The actions of ``plan`` that ``earlier`` does not know by their IDs (new ones, or
+    ones read without an ID) but knows by their Ref and Key action (or Key action alone,
+    where no other action has it), as one whose ID no action of ``plan`` holds any more,
+    each with that ID: a row's cells cut and pasted into another row without its hidden
+    ID, or an ID cleared."""
+    before = {a.action_id for a in earlier.actions if a.action_id}
+    held = {a.action_id for a in plan.actions}
+    owner = _owners(earlier, plan)
+    found = [(action, owner[id(action)]) for action in plan.actions
+             if action.action_id not in before and owner[id(action)] is not None and
+             owner[id(action)] not in held]
+    if len({ident for _, ident in found}) != len(found):
+        return []  # two rows are one action: for a person to say which
+    return found
+
+
+def _owners(earlier: Plan, plan: Plan) -> dict[int, str | None]:
+    """For each action of ``plan`` (by ``id()``), the Action ID of the action of
+    ``earlier`` it is — the one with its Ref and Key action, or else its Key action
+    alone where no other action has it, before or now — or None."""
     by_pair = _index(earlier, _pair)
     by_text = _index(earlier, lambda a: a.key_action)
     texts_now = Counter(a.key_action for a in plan.actions)
@@ -79,12 +108,7 @@ def out_of_place(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
             ids = by_text.get(action.key_action, ())
         return ids[0] if len(ids) == 1 else None
 
-    owner = {id(action): whose(action) for action in plan.actions}
-    in_place = {a.action_id for a in plan.actions if owner[id(a)] == a.action_id}
-    moved = [(action, before[action.action_id].ref) for action in plan.actions
-             if action.action_id in before and owner[id(action)] not in
-             (None, action.action_id) and owner[id(action)] not in in_place]
-    return moved if len(moved) >= 2 else []
+    return {id(action): whose(action) for action in plan.actions}
 
 
 def give_back(plan: Plan, matched: dict[int, str]) -> list[Action]:

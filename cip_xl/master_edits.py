@@ -30,7 +30,7 @@ from pathlib import Path
 from xml.sax.saxutils import unescape
 
 from .cells import as_text, listed
-from .action_ids import out_of_place
+from .action_ids import left_behind, out_of_place
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan, ReturnRecord, ReviewEntry
 from .returns import comparable
@@ -206,6 +206,7 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     put_back = _ids_put_back(kept, plan, moved, copy, contract, str(plan_path)) if moved else None
     if put_back is not None and put_back.severity == ERROR:
         return [], [put_back]  # every action would seem changed: nothing is compared
+    taken_back = _ids_taken_back(left_behind(kept, plan), plan, contract, str(plan_path))
     when, who = _saved_by(plan_path, copy)
     # when the file does not say, when it was written (the same for every reading of it)
     stamp = when or datetime.fromtimestamp(int(plan_path.stat().st_mtime))
@@ -230,7 +231,7 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
             else where(action, key)
         entries.append(AuditEntry(stamp, by, action.action_id, action.ref, field, old, new,
                                   place))
-    findings = _typed_over(typed_over, contract, str(plan_path), sheet, source)
+    findings = taken_back + _typed_over(typed_over, contract, str(plan_path), sheet, source)
     if put_back is not None:
         findings.insert(0, put_back)
     lost = _audit_rows_lost(plan_path, copy, contract)
@@ -324,6 +325,26 @@ def _ids_put_back(kept: Plan, plan: Plan, moved: list[tuple[Action, str]], copy:
         "them beside their actions"
         + (f". Not in that file, so given new IDs: {refs}" if fresh else "")
         + f". {how}", file, sheet, cell, first.ref or None)
+
+
+def _ids_taken_back(found: list[tuple[Action, str]], plan: Plan, contract: Contract,
+                    file: str) -> list[Finding]:
+    """Give each action of ``found`` (:func:`cip_xl.action_ids.left_behind`) the ID it
+    had at the last save, and say so (``action-id-taken-back``)."""
+    source = plan.source
+    sheet = source.plan_sheet if source is not None else contract.plan_sheet
+    findings = []
+    for action, ident in found:
+        action.action_id = ident
+        cell = source.cell("action_id", action.row) if source is not None else None
+        findings.append(Finding(
+            "action-id-taken-back", INFO,
+            f"Row {action.row} (Ref {action.ref}) had no Action ID of its own — its cells "
+            "moved there without the hidden column, or its ID cleared? It is the action "
+            "the last save had under that Ref and Key action, so it keeps its ID, "
+            f"{ident}, which the next save writes (returns and the trail know the action "
+            "by it).", file, sheet, cell, action.ref or None))
+    return findings
 
 
 #: a sheet of records, by its key, and the plan's attribute holding its records

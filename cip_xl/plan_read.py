@@ -162,6 +162,10 @@ def _with_master_edits(reading: PlanReading, path: Path, contract: Contract) -> 
 
     entries, findings = typed_since_saved(
         reading.plan, path, contract, lambda copy: _read_aside(copy, contract))
+    kept = {f.ref for f in findings if f.code == "action-id-taken-back"}
+    if kept:  # not new after all
+        reading.findings[:] = [f for f in reading.findings
+                               if f.code != "action-id-new" or f.ref not in kept]
     reading.plan.audit.extend(entries)
     reading.findings.extend(findings)
     return reading
@@ -276,6 +280,8 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
                       if schema.COLUMNS_BY_KEY[k].kind not in (schema.COMPUTED,
                                                                schema.ACTION_ID)} \
             if len(values) <= _MOST_COMPUTED + 1 and not extra else {}
+        if not meaningful and values and len(values) <= _MOST_COMPUTED + 1 and not extra:
+            continue  # an action's cells cut or cleared, its ID and worked-out cells left
         if len(meaningful) == 1 and not extra:
             (key, cell), = meaningful.items()
             value = cell if cell.__class__ in _READY else cell.value
@@ -684,12 +690,13 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     deleted from that sheet, whose last copy the save keeps as a backup
     (``audit-rows-deleted``: see :mod:`cip_xl.master_edits`), and Action IDs taken
     back from the last save, which the save writes beside their actions
-    (``action-ids-restored``, ``action-ids-put-back``), as it writes deleted sheets of
-    records again from it (``sheet-restored``)."""
+    (``action-ids-restored``, ``action-ids-put-back``, ``action-id-taken-back``), as it
+    writes deleted sheets of records again from it (``sheet-restored``)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
                                               "computed-typed-over", "master-edited",
                                               "audit-rows-deleted", "action-ids-restored",
-                                              "action-ids-put-back", "sheet-restored")]
+                                              "action-ids-put-back", "sheet-restored",
+                                              "action-id-taken-back")]
 
 
 def _months_together(findings: list[Finding]) -> list[Finding]:

@@ -434,3 +434,68 @@ def test_any_sort_without_the_ids_is_undone(order, renumbered, data):
     assert len(own) == len(saved.actions)
     assert all(a.action_id == own[a.key_action] for a in now.actions[:len(ids)])
     assert len({a.action_id for a in now.actions}) == len(now.actions)
+
+
+def test_a_row_moved_without_its_id_or_with_its_id_cleared_keeps_its_id(example_path,
+                                                                        tmp_path):
+    """An action's cells cut and pasted into a row below the others, its hidden ID
+    left behind in a row now blank; another action's ID cleared. Each is still the
+    action the last save had under its Ref and Key action, so it keeps its ID (not a
+    new one): the save writes it, records no action removed or added, and a return
+    issued before merges into it."""
+    folder = tmp_path / "returns"
+    cip_xl.issue_returns(example_path, folder)
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.2", "Progress update"): "Moved, and still merged"})
+    plan = {a.ref: a for a in cip_xl.load_plan(example_path).actions}
+    moved, cleared = plan["5.2"], plan["2.3"]
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    heads = _headings(ws)
+    below = ws.max_row + 2
+    for heading, column in heads.items():
+        if heading not in ("Action ID", "RAG"):
+            ws.cell(below, column).value = ws.cell(moved.row, column).value
+            ws.cell(moved.row, column).value = None
+    ws.cell(cleared.row, heads["Action ID"]).value = None
+    wb.save(example_path)
+
+    report = cip_xl.validate(example_path)
+    taken = {f.ref: f for f in report.findings if f.code == "action-id-taken-back"}
+    assert set(taken) == {"5.2", "2.3"} and moved.action_id in taken["5.2"].message
+    assert not [f for f in report.findings if f.code == "action-id-new"]
+    ids = {a.ref: a.action_id for a in report.plan.actions}
+    assert (ids["5.2"], ids["2.3"]) == (moved.action_id, cleared.action_id)
+
+    assert cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31)).saved
+    assert _ids_by_row(example_path)["5.2"] == moved.action_id
+    assert _ids_by_row(example_path)["2.3"] == cleared.action_id
+    assert not [row for row in _audit(example_path)
+                if row[4] in ("Action removed", "New action")]
+    assert cip_xl.merge(example_path, [place]).saved
+    assert {a.ref: a for a in cip_xl.load_plan(example_path).actions}["5.2"] \
+        .progress_update == "Moved, and still merged"
+
+
+def test_an_action_cleared_from_its_row_is_removed_not_left_empty(example_path):
+    """An action deleted by clearing its cells (not deleting the row), its hidden ID and
+    worked-out cells left behind: not read as an empty action with a column of errors,
+    but as the action removed — audited with its words — and the row left blank."""
+    plan = cip_xl.load_plan(example_path)
+    gone = plan.actions[6]
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    for heading, column in _headings(ws).items():
+        if heading not in ("Action ID", "RAG", "Directorate", "Next due (as read)"):
+            ws.cell(gone.row, column).value = None
+    wb.save(example_path)
+
+    report = cip_xl.validate(example_path)
+    assert report.errors == [] and gone.action_id not in \
+        {a.action_id for a in report.plan.actions}
+    assert cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31)).saved
+    removed = [row for row in _audit(example_path) if row[4] == "Action removed"]
+    assert [(row[2], row[5]) for row in removed] == [(gone.action_id, gone.key_action)]
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan") \
+        .to_python()
+    assert not any(str(value).strip() for value in rows[gone.row - 1])
