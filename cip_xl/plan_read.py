@@ -280,8 +280,8 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
                       if schema.COLUMNS_BY_KEY[k].kind not in (schema.COMPUTED,
                                                                schema.ACTION_ID)} \
             if len(values) <= _MOST_COMPUTED + 1 and not extra else {}
-        if not meaningful and values and len(values) <= _MOST_COMPUTED + 1 and not extra:
-            continue  # an action's cells cut or cleared, its ID and worked-out cells left
+        if not extra and _remains_of_an_action(values):
+            continue  # its cells cut or cleared: see master_edits for where it went
         if len(meaningful) == 1 and not extra:
             (key, cell), = meaningful.items()
             value = cell if cell.__class__ in _READY else cell.value
@@ -767,6 +767,17 @@ class _LiveFormula:
 
 
 _LIVE_FORMULA = _LiveFormula()
+
+
+def _remains_of_an_action(values: dict) -> bool:
+    """Whether a row's cells (:func:`_fast_rows`) are only what an action leaves behind
+    when its cells are cut or cleared without the hidden column: its Action ID, and
+    perhaps its traffic light's formula. Anything typed (in a worked-out column too)
+    keeps the row an action, for validation to name what it lacks."""
+    if "action_id" not in values or not values.keys() <= {"action_id", "rag"}:
+        return False
+    light = values.get("rag", _LIVE_FORMULA)
+    return light is _LIVE_FORMULA or getattr(light, "data_type", None) == "f"
 
 
 def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,

@@ -479,20 +479,29 @@ def test_a_row_moved_without_its_id_or_with_its_id_cleared_keeps_its_id(example_
 
 def test_an_action_cleared_from_its_row_is_removed_not_left_empty(example_path):
     """An action deleted by clearing its cells (not deleting the row), its hidden ID and
-    worked-out cells left behind: not read as an empty action with a column of errors,
-    but as the action removed — audited with its words — and the row left blank."""
+    traffic-light formula left behind: not read as an empty action with a column of
+    errors, but as the action removed — audited with its words — and the row left
+    blank. A label typed alone into a worked-out column of another row is not taken
+    for such remains: that row is still read, and validation names what it lacks."""
     plan = cip_xl.load_plan(example_path)
     gone = plan.actions[6]
     wb = openpyxl.load_workbook(example_path)
     ws = wb["Plan"]
-    for heading, column in _headings(ws).items():
-        if heading not in ("Action ID", "RAG", "Directorate", "Next due (as read)"):
+    heads = _headings(ws)
+    for heading, column in heads.items():
+        if heading not in ("Action ID", "RAG"):
             ws.cell(gone.row, column).value = None
+    label = ws.max_row + 2
+    ws.cell(label, heads["Directorate"]).value = "Resources section"
     wb.save(example_path)
 
     report = cip_xl.validate(example_path)
-    assert report.errors == [] and gone.action_id not in \
-        {a.action_id for a in report.plan.actions}
+    assert {f.cell for f in report.errors} >= {f"A{label}"} and \
+        not [f for f in report.errors if f.cell and f.cell[1:] == str(gone.row)]
+    assert gone.action_id not in {a.action_id for a in report.plan.actions}
+    wb = openpyxl.load_workbook(example_path)
+    wb["Plan"].cell(label, heads["Directorate"]).value = None  # the council sees why
+    wb.save(example_path)
     assert cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31)).saved
     removed = [row for row in _audit(example_path) if row[4] == "Action removed"]
     assert [(row[2], row[5]) for row in removed] == [(gone.action_id, gone.key_action)]
