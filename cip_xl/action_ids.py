@@ -94,6 +94,25 @@ def left_behind(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
     return found
 
 
+def copied(earlier: Plan, plan: Plan) -> list[tuple[Action, Action]]:
+    """(copy, original) for each action of ``plan`` holding the Action ID of another
+    that is, by its Ref and Key action (or Key action alone, where no other action has
+    it), the one ``earlier`` had under that ID: a row copied ID and all, then made into
+    a new action. Where none, or more than one, of the actions holding an ID is its
+    action (a row copied and not yet changed), none is taken for the copy."""
+    owner = _owners(earlier, plan)
+    holders: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        if action.action_id:
+            holders.setdefault(action.action_id, []).append(action)
+    found = []
+    for ident, group in holders.items():
+        own = [a for a in group if owner[id(a)] == ident] if len(group) > 1 else []
+        if len(own) == 1:
+            found += [(action, own[0]) for action in group if action is not own[0]]
+    return found
+
+
 def _owners(earlier: Plan, plan: Plan) -> dict[int, str | None]:
     """For each action of ``plan`` (by ``id()``), the Action ID of the action of
     ``earlier`` it is — the one with its Ref and Key action, or else its Key action

@@ -30,7 +30,7 @@ from pathlib import Path
 from xml.sax.saxutils import unescape
 
 from .cells import as_text, listed
-from .action_ids import left_behind, out_of_place
+from .action_ids import copied, left_behind, out_of_place
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan, ReturnRecord, ReviewEntry
 from .returns import comparable
@@ -207,6 +207,7 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     if put_back is not None and put_back.severity == ERROR:
         return [], [put_back]  # every action would seem changed: nothing is compared
     taken_back = _ids_taken_back(left_behind(kept, plan), plan, contract, str(plan_path))
+    taken_back += _copies_given_ids(copied(kept, plan), plan, contract, str(plan_path))
     when, who = _saved_by(plan_path, copy)
     # when the file does not say, when it was written (the same for every reading of it)
     stamp = when or datetime.fromtimestamp(int(plan_path.stat().st_mtime))
@@ -344,6 +345,27 @@ def _ids_taken_back(found: list[tuple[Action, str]], plan: Plan, contract: Contr
             "the last save had under that Ref and Key action, so it keeps its ID, "
             f"{ident}, which the next save writes (returns and the trail know the action "
             "by it).", file, sheet, cell, action.ref or None))
+    return findings
+
+
+def _copies_given_ids(found: list[tuple[Action, Action]], plan: Plan, contract: Contract,
+                      file: str) -> list[Finding]:
+    """Give each copy in ``found`` (:func:`cip_xl.action_ids.copied`) an Action ID of
+    its own, and say so (``action-id-copied``)."""
+    from .model import new_action_id
+
+    source = plan.source
+    sheet = source.plan_sheet if source is not None else contract.plan_sheet
+    findings = []
+    for duplicate, original in found:
+        was, duplicate.action_id = duplicate.action_id, new_action_id()
+        cell = source.cell("action_id", duplicate.row) if source is not None else None
+        findings.append(Finding(
+            "action-id-copied", INFO,
+            f"Row {duplicate.row} (Ref {duplicate.ref}) had the Action ID of Ref {original.ref} "
+            f"(row {original.row}), {was}, copied with its row: it is a new action, so "
+            f"it gets an ID of its own, {duplicate.action_id}, which the next save writes.",
+            file, sheet, cell, duplicate.ref or None))
     return findings
 
 

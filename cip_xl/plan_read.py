@@ -690,13 +690,14 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     deleted from that sheet, whose last copy the save keeps as a backup
     (``audit-rows-deleted``: see :mod:`cip_xl.master_edits`), and Action IDs taken
     back from the last save, which the save writes beside their actions
-    (``action-ids-restored``, ``action-ids-put-back``, ``action-id-taken-back``), as it
-    writes deleted sheets of records again from it (``sheet-restored``)."""
+    (``action-ids-restored``, ``action-ids-put-back``, ``action-id-taken-back``) or new
+    ones for copied rows (``action-id-copied``), as it writes deleted sheets of records
+    again from it (``sheet-restored``)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
                                               "computed-typed-over", "master-edited",
                                               "audit-rows-deleted", "action-ids-restored",
                                               "action-ids-put-back", "sheet-restored",
-                                              "action-id-taken-back")]
+                                              "action-id-taken-back", "action-id-copied")]
 
 
 def _months_together(findings: list[Finding]) -> list[Finding]:

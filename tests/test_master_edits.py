@@ -508,3 +508,44 @@ def test_an_action_cleared_from_its_row_is_removed_not_left_empty(example_path):
     rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan") \
         .to_python()
     assert not any(str(value).strip() for value in rows[gone.row - 1])
+
+
+def test_a_row_copied_with_its_id_and_made_a_new_action_gets_its_own(example_path):
+    """A row copied whole, hidden ID and all, then changed into a new action: the action
+    the last save had under that ID keeps it and the copy gets one of its own — not an
+    error asking for the copy's ID to be cleared. A copy not yet changed is left for a
+    person: which row is the original cannot be told."""
+    plan = cip_xl.load_plan(example_path)
+    original = plan.actions[4]
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    heads = _headings(ws)
+    below = ws.max_row + 1
+    for column in heads.values():
+        ws.cell(below, column).value = ws.cell(original.row, column).value
+    ws.cell(below, heads["Ref"]).value = "1.9"
+    ws.cell(below, heads["Key action"]).value = "Publish a fees and charges review"
+    wb.save(example_path)
+
+    report = cip_xl.validate(example_path)
+    assert not [f for f in report.findings if f.code == "action-id-duplicate"]
+    copied = [f for f in report.findings if f.code == "action-id-copied"]
+    assert [(f.ref, f.severity) for f in copied] == [("1.9", "info")]
+    assert f"the Action ID of Ref {original.ref}" in copied[0].message
+    ids = {a.ref: a.action_id for a in report.plan.actions}
+    assert ids[original.ref] == original.action_id and ids["1.9"] != original.action_id
+
+    assert cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31)).saved
+    on_sheet = _ids_by_row(example_path)
+    assert on_sheet[original.ref] == original.action_id
+    assert on_sheet["1.9"] == ids["1.9"]
+    assert [row[4] for row in _audit(example_path)] == ["New action"]
+
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    again = ws.max_row + 1
+    for column in heads.values():
+        ws.cell(again, column).value = ws.cell(original.row, column).value
+    wb.save(example_path)
+    codes = {f.code for f in cip_xl.validate(example_path).findings}
+    assert "action-id-duplicate" in codes and "action-id-copied" not in codes
