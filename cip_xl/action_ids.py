@@ -60,16 +60,18 @@ def matched_ids(earlier: Plan, plan: Plan, name: str) -> tuple[dict[int, str] | 
     return matched, ""
 
 
-def out_of_place(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
+def out_of_place(earlier: Plan, plan: Plan,
+                 owner: dict[int, str | None] | None = None) -> list[tuple[Action, str]]:
     """The actions of ``plan`` holding another action's Action ID, as rows sorted
     without their hidden ID column leave them — renumbered afterwards or not — each
     with the Ref that ID belonged to in ``earlier``: an action that is, by its Ref and
     Key action (or by its Key action alone, where no other action has it before or
     now), one other action of ``earlier``, whose ID no action of ``plan`` that is that
     action holds any more. Empty unless at least two are (a sort moves rows among each
-    other; a row pasted over another leaves the original beside its ID)."""
+    other; a row pasted over another leaves the original beside its ID). ``owner``:
+    :func:`owners` of the two, if already worked out."""
     before = {a.action_id: a for a in earlier.actions if a.action_id}
-    owner = _owners(earlier, plan)
+    owner = owner or owners(earlier, plan)
     in_place = {a.action_id for a in plan.actions if owner[id(a)] == a.action_id}
     moved = [(action, before[action.action_id].ref) for action in plan.actions
              if action.action_id in before and owner[id(action)] not in
@@ -77,15 +79,16 @@ def out_of_place(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
     return moved if len(moved) >= 2 else []
 
 
-def left_behind(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
+def left_behind(earlier: Plan, plan: Plan,
+                owner: dict[int, str | None] | None = None) -> list[tuple[Action, str]]:
     """The actions of ``plan`` that ``earlier`` does not know by their IDs (new ones, or
     ones read without an ID) but knows by their Ref and Key action (or Key action alone,
     where no other action has it), as one whose ID no action of ``plan`` holds any more,
     each with that ID: a row's cells cut and pasted into another row without its hidden
-    ID, or an ID cleared."""
+    ID, or an ID cleared. ``owner``: as for :func:`out_of_place`."""
     before = {a.action_id for a in earlier.actions if a.action_id}
     held = {a.action_id for a in plan.actions}
-    owner = _owners(earlier, plan)
+    owner = owner or owners(earlier, plan)
     found = [(action, owner[id(action)]) for action in plan.actions
              if action.action_id not in before and owner[id(action)] is not None and
              owner[id(action)] not in held]
@@ -94,13 +97,15 @@ def left_behind(earlier: Plan, plan: Plan) -> list[tuple[Action, str]]:
     return found
 
 
-def copied(earlier: Plan, plan: Plan) -> list[tuple[Action, Action]]:
+def copied(earlier: Plan, plan: Plan,
+           owner: dict[int, str | None] | None = None) -> list[tuple[Action, Action]]:
     """(copy, original) for each action of ``plan`` holding the Action ID of another
     that is, by its Ref and Key action (or Key action alone, where no other action has
     it), the one ``earlier`` had under that ID: a row copied ID and all, then made into
     a new action. Where none, or more than one, of the actions holding an ID is its
-    action (a row copied and not yet changed), none is taken for the copy."""
-    owner = _owners(earlier, plan)
+    action (a row copied and not yet changed), none is taken for the copy. ``owner``:
+    as for :func:`out_of_place`."""
+    owner = owner or owners(earlier, plan)
     holders: dict[str, list[Action]] = {}
     for action in plan.actions:
         if action.action_id:
@@ -113,10 +118,11 @@ def copied(earlier: Plan, plan: Plan) -> list[tuple[Action, Action]]:
     return found
 
 
-def _owners(earlier: Plan, plan: Plan) -> dict[int, str | None]:
+def owners(earlier: Plan, plan: Plan) -> dict[int, str | None]:
     """For each action of ``plan`` (by ``id()``), the Action ID of the action of
     ``earlier`` it is — the one with its Ref and Key action, or else its Key action
-    alone where no other action has it, before or now — or None."""
+    alone where no other action has it, before or now — or None. It depends on their
+    Refs and Key actions alone, so it holds while IDs are given back."""
     by_pair = _index(earlier, _pair)
     by_text = _index(earlier, lambda a: a.key_action)
     texts_now = Counter(a.key_action for a in plan.actions)

@@ -30,7 +30,7 @@ from pathlib import Path
 from xml.sax.saxutils import unescape
 
 from .cells import as_text, listed
-from .action_ids import copied, left_behind, out_of_place
+from .action_ids import copied, left_behind, out_of_place, owners
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan, ReturnRecord, ReviewEntry
 from .returns import comparable
@@ -202,12 +202,15 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         return [], []
     if kept.settings.plan_id != plan.settings.plan_id or not plan.settings.plan_id:
         return [], []
-    moved = out_of_place(kept, plan)
+    owner = owners(kept, plan)  # which action of the last save each row is
+    moved = out_of_place(kept, plan, owner)
     put_back = _ids_put_back(kept, plan, moved, copy, contract, str(plan_path)) if moved else None
     if put_back is not None and put_back.severity == ERROR:
         return [], [put_back]  # every action would seem changed: nothing is compared
-    taken_back = _ids_taken_back(left_behind(kept, plan), plan, contract, str(plan_path))
-    taken_back += _copies_given_ids(copied(kept, plan), plan, contract, str(plan_path))
+    taken_back = _ids_taken_back(left_behind(kept, plan, owner), plan, contract,
+                                 str(plan_path))
+    taken_back += _copies_given_ids(copied(kept, plan, owner), plan, contract,
+                                    str(plan_path))
     when, who = _saved_by(plan_path, copy)
     # when the file does not say, when it was written (the same for every reading of it)
     stamp = when or datetime.fromtimestamp(int(plan_path.stat().st_mtime))
