@@ -29,8 +29,8 @@ from operator import attrgetter
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
-from .cells import as_text, listed
 from .action_ids import copied, left_behind, out_of_place, owners
+from .cells import as_text, listed
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan, ReturnRecord, ReviewEntry
 from .returns import comparable
@@ -185,8 +185,9 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
                       reader) -> tuple[list[AuditEntry], list[Finding]]:
     """The Audit entries for what was typed into ``plan`` (just read from
     ``plan_path``: its actions, settings, officers, themes, reviews, change requests
-    and record of returns) since cip-xl saved the
-    copy :func:`keep_saved_copy` kept, and findings: a note saying how many, a warning
+    and record of returns) since cip-xl saved the copy :func:`keep_saved_copy` kept —
+    Action IDs parted from their actions given back first (:func:`_mend_ids`) — and
+    findings: what :func:`_mend_ids` says, a note saying how many, a warning
     for each value typed over a cell cip-xl works out (Directorate, Next due), which
     the next save replaces (``computed-typed-over``), and one for rows deleted from the
     Audit sheet (``audit-rows-deleted``). Nothing where there is no copy, the file is as
@@ -202,15 +203,9 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         return [], []
     if kept.settings.plan_id != plan.settings.plan_id or not plan.settings.plan_id:
         return [], []
-    owner = owners(kept, plan)  # which action of the last save each row is
-    moved = out_of_place(kept, plan, owner)
-    put_back = _ids_put_back(kept, plan, moved, copy, contract, str(plan_path)) if moved else None
-    if put_back is not None and put_back.severity == ERROR:
-        return [], [put_back]  # every action would seem changed: nothing is compared
-    taken_back = _ids_taken_back(left_behind(kept, plan, owner), plan, contract,
-                                 str(plan_path))
-    taken_back += _copies_given_ids(copied(kept, plan, owner), plan, contract,
-                                    str(plan_path))
+    mended = _mend_ids(kept, plan, copy, contract, str(plan_path))
+    if any(f.severity == ERROR for f in mended):
+        return [], mended  # every action would seem changed: nothing is compared
     when, who = _saved_by(plan_path, copy)
     # when the file does not say, when it was written (the same for every reading of it)
     stamp = when or datetime.fromtimestamp(int(plan_path.stat().st_mtime))
@@ -235,9 +230,7 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
             else where(action, key)
         entries.append(AuditEntry(stamp, by, action.action_id, action.ref, field, old, new,
                                   place))
-    findings = taken_back + _typed_over(typed_over, contract, str(plan_path), sheet, source)
-    if put_back is not None:
-        findings.insert(0, put_back)
+    findings = mended + _typed_over(typed_over, contract, str(plan_path), sheet, source)
     lost = _audit_rows_lost(plan_path, copy, contract)
     if lost:
         trail = contract.sheet("audit")
@@ -331,45 +324,45 @@ def _ids_put_back(kept: Plan, plan: Plan, moved: list[tuple[Action, str]], copy:
         + f". {how}", file, sheet, cell, first.ref or None)
 
 
-def _ids_taken_back(found: list[tuple[Action, str]], plan: Plan, contract: Contract,
-                    file: str) -> list[Finding]:
-    """Give each action of ``found`` (:func:`cip_xl.action_ids.left_behind`) the ID it
-    had at the last save, and say so (``action-id-taken-back``)."""
-    source = plan.source
-    sheet = source.plan_sheet if source is not None else contract.plan_sheet
-    findings = []
-    for action, ident in found:
-        action.action_id = ident
-        cell = source.cell("action_id", action.row) if source is not None else None
-        findings.append(Finding(
-            "action-id-taken-back", INFO,
-            f"Row {action.row} (Ref {action.ref}) had no Action ID of its own — its cells "
-            "moved there without the hidden column, or its ID cleared? It is the action "
-            "the last save had under that Ref and Key action, so it keeps its ID, "
-            f"{ident}, which the next save writes (returns and the trail know the action "
-            "by it).", file, sheet, cell, action.ref or None))
-    return findings
-
-
-def _copies_given_ids(found: list[tuple[Action, Action]], plan: Plan, contract: Contract,
-                      file: str) -> list[Finding]:
-    """Give each copy in ``found`` (:func:`cip_xl.action_ids.copied`) an Action ID of
-    its own, and say so (``action-id-copied``)."""
+def _mend_ids(kept: Plan, plan: Plan, copy: Path, contract: Contract,
+              file: str) -> list[Finding]:
+    """Give actions of ``plan`` parted from their Action IDs in Excel their IDs back
+    from ``kept`` (the copy of the last save, read from ``copy``; see
+    :mod:`cip_xl.action_ids`), with findings saying so: rows sorted without the hidden
+    column (:func:`_ids_put_back`), an action's cells moved without it or its ID
+    cleared (``action-id-taken-back``), a row copied ID and all and made a new action
+    (``action-id-copied``). Only an error, nothing else mended, when which ID is whose
+    cannot be told."""
     from .model import new_action_id
 
+    owner = owners(kept, plan)  # which action of the last save each row is
+    moved = out_of_place(kept, plan, owner)
+    found = [_ids_put_back(kept, plan, moved, copy, contract, file)] if moved else []
+    if found and found[0].severity == ERROR:
+        return found
     source = plan.source
     sheet = source.plan_sheet if source is not None else contract.plan_sheet
-    findings = []
-    for duplicate, original in found:
+
+    def note(code: str, action: Action, message: str) -> None:
+        cell = source.cell("action_id", action.row) if source is not None else None
+        found.append(Finding(code, INFO, message, file, sheet, cell, action.ref or None))
+
+    for action, ident in left_behind(kept, plan, owner):
+        action.action_id = ident
+        note("action-id-taken-back", action,
+             f"Row {action.row} (Ref {action.ref}) had no Action ID of its own — its cells "
+             "moved there without the hidden column, or its ID cleared? It is the action "
+             "the last save had under that Ref and Key action, so it keeps its ID, "
+             f"{ident}, which the next save writes (returns and the trail know the action "
+             "by it).")
+    for duplicate, original in copied(kept, plan, owner):
         was, duplicate.action_id = duplicate.action_id, new_action_id()
-        cell = source.cell("action_id", duplicate.row) if source is not None else None
-        findings.append(Finding(
-            "action-id-copied", INFO,
-            f"Row {duplicate.row} (Ref {duplicate.ref}) had the Action ID of Ref {original.ref} "
-            f"(row {original.row}), {was}, copied with its row: it is a new action, so "
-            f"it gets an ID of its own, {duplicate.action_id}, which the next save writes.",
-            file, sheet, cell, duplicate.ref or None))
-    return findings
+        note("action-id-copied", duplicate,
+             f"Row {duplicate.row} (Ref {duplicate.ref}) had the Action ID of Ref "
+             f"{original.ref} (row {original.row}), {was}, copied with its row: it is a new "
+             f"action, so it gets an ID of its own, {duplicate.action_id}, which the next "
+             "save writes.")
+    return found
 
 
 #: a sheet of records, by its key, and the plan's attribute holding its records
