@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .cells import as_text
+from .schema import SETTING_LABELS, SETTINGS_ROW_OF
 
 if TYPE_CHECKING:
     from .findings import Finding
@@ -225,6 +226,10 @@ class PlanSource:
     #: back into its row, so a council's own cells beside it stay beside it
     #: (:func:`cip_xl.plan_write.record_rows`)
     record_rows: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: the row of each setting on the Settings sheet, by its label as a save writes it
+    #: (schema.SETTINGS_ROWS, or a council's own label): a save of the same file
+    #: writes it back there, so a note typed between settings, or beside one, stays put
+    setting_rows: dict[str, int] = field(default_factory=dict)
     #: the column (1-based) of each heading of a sheet of records, in its spec's order,
     #: by sheet key, where read ("change_requests": the cells approvals name)
     record_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)
@@ -263,6 +268,16 @@ class Plan:
             if action.action_id == action_id:
                 return action
         return None
+
+    def setting_cell(self, key: str) -> str | None:
+        """The A1 address on the Settings sheet of the value of setting ``key``
+        (schema.SETTINGS_ROWS): where it was read, or, for a plan not read from a
+        workbook, where a save writes it; ``None`` if the sheet read lacks it."""
+        if self.source is None or not self.source.setting_rows:
+            row: int | None = SETTINGS_ROW_OF[key]
+        else:
+            row = self.source.setting_rows.get(SETTING_LABELS[key])
+        return f"B{row}" if row else None
 
     def theme_names(self) -> list[str]:
         """Theme names in report order; themes used by actions but not listed last."""

@@ -190,13 +190,13 @@ def plan_edits(plan: Plan, contract: Contract, book,
                 _append_unread(book, title, spec, rows, styles, replaced, columns)
             continue
         ws = book[title]
-        if key == "settings" and not _settings_in_place(ws, rows, columns[0]):
-            return None  # rows moved: the full save lays them out and names them again
+        at, clear = record_rows(plan, key, len(rows), keep_rows=True)
+        if key == "settings" and not _settings_named(book, title, at):
+            return None  # the full save names them again
         kept = _audit_kept(plan, contract, book, ws) if key == "audit" else 0
         if kept and kept == len(rows):
             continue  # the trail as read, nothing added: not even its XML to look at
         table = SheetXml(book.part(book.sheet_part(title)))
-        at, clear = record_rows(plan, key, len(rows), keep_rows=True)
         edits = _table_edits(ws, table, rows, styles, key, columns, at, clear, kept)
         if edits:
             replaced[book.sheet_part(title)] = table.apply(edits)
@@ -719,19 +719,31 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     return edits
 
 
-def _settings_in_place(ws, rows: list[tuple], label_column: int) -> bool:
-    """Whether each of cip-xl's settings is still labelled in the row a full save put
-    it in. The names the live formulas use (ReportDate, AmberWindow...) point at those
-    rows; a row inserted above one in Excel moves its label and its name down
-    together, and writing the settings back where they were, under names left pointing
-    at the moved rows, would feed the formulas the wrong values."""
-    raw_rows = ws.raw_rows()
-    for number, (label, _) in enumerate(rows[:len(schema.SETTINGS_ROWS)], start=2):
-        raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
-        there = raw[label_column - 1] if label_column <= len(raw) else None
-        if schema.header_key(there) != schema.header_key(label):
+def _settings_named(book, title: str, at: list[int] | None) -> bool:
+    """Whether each defined name the live formulas read a setting by (ReportDate,
+    AmberWindow...: schema.SETTING_NAMES) points at the value cell of the row that
+    setting goes into, ``at`` (see :func:`cip_xl.plan_write.record_rows`; None: from
+    row 2), on Settings sheet ``title``. A row inserted in Excel moves the name with
+    its setting; a setting new to the sheet, or one whose row was deleted, leaves its
+    name to the full save."""
+    from .plan_write import _quote
+    from .xlsx_patch import escape
+
+    written = dict(zip((key for key, _ in schema.SETTINGS_ROWS),
+                       at or range(2, len(schema.SETTINGS_ROWS) + 2)))
+    names = {found[1]: found[2] for found in _DEFINED_NAME.finditer(
+        book.part("xl/workbook.xml"))}
+    quoted, plain = escape(_quote(title)), escape(title)
+    for key, name in schema.SETTING_NAMES.items():
+        cell = f"!$B${written[key]}".encode()
+        if names.get(name.encode()) not in (quoted + cell, plain + cell):
             return False
     return True
+
+
+#: a workbook-wide defined name: (name, what it refers to, as the XML holds it)
+_DEFINED_NAME = re.compile(rb'<(?:\w+:)?definedName\b(?![^>]*\blocalSheetId=)[^>]*'
+                           rb'\bname="([^"]*)"[^>]*>([^<]*)</')
 
 
 def _audit_kept(plan: Plan, contract: Contract, book, ws) -> int:
@@ -800,6 +812,8 @@ def _table_edits(ws, sheet, rows, styles, key, columns: tuple[int, ...],
     if at is None:
         at = range(2, len(rows) + 2)
         clear = range(len(rows) + 2, ws.max_row + 1)
+    date_rows = {r for r, (setting, _) in zip(at, schema.SETTINGS_ROWS)
+                 if setting in schema.DATE_SETTINGS} if key == "settings" else set()
     places = list(zip(at[kept:], rows[kept:])) + [(r, ()) for r in sorted(clear or ())]
     for r, values in places:
         values = tuple(values[:width]) + padding[len(values):]
@@ -816,8 +830,7 @@ def _table_edits(ws, sheet, rows, styles, key, columns: tuple[int, ...],
             if unchanged:
                 continue
             wanted, number_format, quote = stored(value, "value")
-            if key == "settings" and c == 2 and r - 2 < len(schema.SETTINGS_ROWS) and \
-                    schema.SETTINGS_ROWS[r - 2][0] in schema.DATE_SETTINGS:
+            if r in date_rows and c == 2:
                 number_format = "dd/mm/yyyy"
             if _same(current, wanted) and (r, c) not in ws.formulas and \
                     (r, c) not in ws.errors:

@@ -195,7 +195,7 @@ def read_trail(path: str | Path, contract: Contract,
     wb = FastWorkbook(Path(path), share=False)
     try:
         title = find_sheet(wb, contract.sheet("settings"))
-        plan_id = _read_settings(wb, contract, str(path), []).plan_id if title else ""
+        plan_id = _read_settings(wb, contract, str(path), [], {}).plan_id if title else ""
         return plan_id, _read_audit(wb, contract, at)
     finally:
         wb.close()
@@ -312,7 +312,7 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
 
     plan.officers = _read_officers(wb, contract, file, findings)
     plan.themes = _read_themes(wb, contract, file, findings)
-    plan.settings = _read_settings(wb, contract, file, findings)
+    plan.settings = _read_settings(wb, contract, file, findings, source.setting_rows)
     at: dict[str, list[int]] = {key: [] for key in _ROWS_KEPT}
     plan.review_log = [ReviewEntry(*(_day(v) if v is not None else "" for v in r[:6]))
                        for r in _rows(wb, contract.sheet("review_log"), schema.REVIEW_LOG,
@@ -1105,7 +1105,12 @@ def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> 
     return themes
 
 
-def _read_settings(wb, contract: Contract, file: str, findings: list[Finding]) -> Settings:
+def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
+                   rows: dict[str, int]) -> Settings:
+    """The plan's settings, labels in column A and values in B, in any order; into
+    ``rows``, the row of each (``PlanSource.setting_rows``). A label given twice: the
+    lower row's value is used (and the other row left as it is), and for cip-xl's own
+    settings a finding says so."""
     settings = Settings(plan_id="")
     title = find_sheet(wb, contract.sheet("settings"))
     if title is None:
@@ -1118,9 +1123,18 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding]) -
                                                          values_only=True), start=2):
         label, value = (tuple(row) + (None, None))[:2]
         key = labels.get(schema.header_key(label))
+        if key is None and label is None:
+            continue
+        written = schema.SETTING_LABELS[key] if key is not None else _text(label)
+        if written in rows and key is not None:  # (a council's notes may share a label)
+            findings.append(Finding(
+                "setting-duplicate", WARNING,
+                f"'{_text(label)}' is in rows {rows[written]} and {row_number} of "
+                f"{title}; the value in row {row_number} is used. Delete the other row.",
+                file, title, f"A{row_number}"))
+        rows[written] = row_number
         if key is None:
-            if label is not None:
-                settings.extra[_text(label)] = value
+            settings.extra[written] = value
             continue
         value = _day(value)
         if key in schema.DATE_SETTINGS:

@@ -146,10 +146,10 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
     for key, spec, rows in table_contents(plan):
         ws = _sheet(wb, contract.sheet(key), _after(wb, placed))
         placed.append(ws.title)
+        at, clear = record_rows(plan, key, len(rows), keep_rows)
+        _write_table(ws, spec, rows, at, clear)
         if key == "settings":
-            _write_settings(ws, plan, rows)
-        else:
-            _write_table(ws, spec, rows, *record_rows(plan, key, len(rows), keep_rows))
+            _name_settings(ws, at)
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
     _validate_plan_sheet(plan_ws, plan, contract, layout)
@@ -435,16 +435,27 @@ def record_rows(plan: Plan, key: str, count: int,
                 keep_rows: bool) -> tuple[list[int] | None, set[int] | None]:
     """Where the ``count`` records of sheet ``key`` go, in :func:`table_contents`'s
     order, and which rows to clear: ``(None, None)`` for one after another from row 2,
-    the rows below cleared (a new workbook, another file, the Settings sheet).
+    the rows below cleared (a new workbook, another file).
 
     ``keep_rows`` (the workbook the plan was read from): each record goes back into the
-    row it was read from (``PlanSource.record_rows``) — an officer or a theme wherever
-    it is now in the list, a log's entries in turn — so that a council's own cells
-    beside it (a Phone column, a note) stay beside it, and blank rows left between
-    records stay blank. New records go below the last row read; the rows of records
-    gone are cleared, and nothing else."""
+    row it was read from (``PlanSource.record_rows``, ``PlanSource.setting_rows``) — an
+    officer or a theme wherever it is now in the list, a setting by its label, a log's
+    entries in turn — so that a council's own cells beside it (a Phone column, a note)
+    stay beside it, and rows left between records stay as they are. New records go
+    below the last row read; the rows of records gone are cleared, and nothing else."""
     source = plan.source
-    read = source.record_rows.get(key) if keep_rows and source is not None else None
+    if not keep_rows or source is None:
+        return None, None
+    if key == "settings":
+        if not source.setting_rows:
+            return None, None
+        read = tuple(source.setting_rows.values())
+        own = [source.setting_rows.get(label) for label in
+               [label for _, label in schema.SETTINGS_ROWS] + list(plan.settings.extra)]
+        known = set(read)
+        rows, kept = _kept_rows(own, known.__contains__, known | {1})
+        return rows, known - kept
+    read = source.record_rows.get(key)
     if read is None:
         return None, None
     if key == "officers":
@@ -498,11 +509,14 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
     ws.freeze_panes = "A2"
 
 
-def _write_settings(ws, plan: Plan, rows: list[tuple]) -> None:
+def _name_settings(ws, at: list[int] | None) -> None:
+    """Give the settings just written into Settings sheet ``ws`` (cip-xl's first,
+    in schema.SETTINGS_ROWS' order, in rows ``at``, or from row 2) their date formats
+    and the defined names the live formulas read them by."""
     from openpyxl.workbook.defined_name import DefinedName
 
-    _write_table(ws, schema.SETTINGS, rows)
-    for r, (key, _) in enumerate(schema.SETTINGS_ROWS, start=2):
+    for r, (key, _) in zip(at or range(2, len(schema.SETTINGS_ROWS) + 2),
+                           schema.SETTINGS_ROWS):
         if key in schema.DATE_SETTINGS:
             ws.cell(r, 2).number_format = DATE_FORMAT
         if key in schema.SETTING_NAMES:

@@ -23,7 +23,7 @@ from .dates import parse_due
 from .findings import ERROR, WARNING, Finding, PlanFileError
 from .model import Plan
 from .report_templates import FIELDS, TEMPLATES
-from .schema import SETTINGS_ROW_OF, SETTINGS_ROWS, VERDICTS
+from .schema import SETTING_LABELS, VERDICTS
 from .status import Judgement, refresh
 
 EXCEPTION_WORDS = ("Overdue", "At risk")
@@ -393,7 +393,7 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
     """A warning for each blank setting whose placeholder the template uses (the cover
     lines a clerk would otherwise fill in by hand, or miss), and for a missing
     reporting date; each names its cell on the Settings sheet."""
-    rows, labels = SETTINGS_ROW_OF, dict(SETTINGS_ROWS)
+    labels = SETTING_LABELS
     settings, sheet = plan.settings, options.settings_sheet
     found = []
     for placeholder, key, gap in _COVER_SETTINGS:
@@ -405,13 +405,14 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
         found.append(Finding(
             "report-setting-blank", WARNING,
             f"{sheet} has no {labels[key]}, so {gap}: fill it in and write the report "
-            "again, or edit the report in Word.", sheet=sheet, cell=f"B{rows[key]}"))
+            "again, or edit the report in Word.", sheet=sheet,
+            cell=plan.setting_cell(key)))
     if options.as_of is None and settings.reporting_date is None:
         found.append(Finding(
             "reporting-date-missing", WARNING,
             f"{sheet} has no reporting date (the quarter end): the report is as at "
             f"today, {_long_date(date.today())}.", sheet=sheet,
-            cell=f"B{rows['reporting_date']}"))
+            cell=plan.setting_cell("reporting_date")))
     return found
 
 

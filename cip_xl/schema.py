@@ -168,7 +168,12 @@ SETTINGS_ROWS: tuple[tuple[str, str], ...] = (
     ("revision", "Plan revision"),
 )
 
-#: the row of each setting on the Settings sheet as a full save lays it out (value in B)
+#: the label in column A of each setting, by key
+SETTING_LABELS: dict[str, str] = dict(SETTINGS_ROWS)
+
+#: the row of each setting on the Settings sheet as a new plan lays it out (value in B);
+#: a save of a plan keeps each setting in the row it was read from
+#: (``PlanSource.setting_rows``)
 SETTINGS_ROW_OF: dict[str, int] = {key: row for row, (key, _) in
                                    enumerate(SETTINGS_ROWS, start=2)}
 

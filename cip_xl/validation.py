@@ -194,14 +194,13 @@ def _check_officers(plan: Plan, contract: Contract, file: str) -> list[Finding]:
 
 def _check_settings(plan: Plan, contract: Contract, file: str) -> list[Finding]:
     sheet = contract.sheet("settings")
-    rows = schema.SETTINGS_ROW_OF
     found = []
     if plan.settings.reporting_date is None:
         found.append(Finding("reporting-date-missing", WARNING,
                              "Settings has no reporting date (the quarter end); statuses "
                              "will be judged as at today.", file, sheet,
-                             f"B{rows['reporting_date']}"))
+                             plan.setting_cell("reporting_date")))
     if not plan.settings.plan_title.strip():
         found.append(Finding("plan-title-missing", WARNING, "Settings has no plan title.",
-                             file, sheet, f"B{rows['plan_title']}"))
+                             file, sheet, plan.setting_cell("plan_title")))
     return found

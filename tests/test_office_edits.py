@@ -58,11 +58,14 @@ def test_rows_inserted_in_libreoffice_leave_every_note_and_name_in_place(example
                                                                           tmp_path):
     """Rows inserted in the office suite — a blank row between themes on the Plan
     sheet, one between directorates on Officers, a note row in Settings — with the
-    council's own notes beside actions and officers. Through status, issuing returns,
-    a merge and LibreOffice recalculating: every note stays beside its action or
-    officer, and every traffic light LibreOffice works out is cip-xl's own."""
+    council's own notes beside actions, officers and settings. Through status,
+    issuing returns, a merge and LibreOffice recalculating: every note stays beside
+    its action, officer or setting (the note row where it was typed), and every
+    traffic light LibreOffice works out is cip-xl's own."""
     wb = openpyxl.load_workbook(example_path)
-    plan_ws, officers = wb["Plan"], wb["Officers"]
+    plan_ws, officers, settings = wb["Plan"], wb["Officers"], wb["Settings"]
+    for row in range(2, settings.max_row + 1):
+        settings.cell(row, 3).value = f"about {settings.cell(row, 1).value}"
     note = plan_ws.max_column + 2
     for row in range(2, plan_ws.max_row + 1):
         plan_ws.cell(row, note).value = f"note on {plan_ws.cell(row, 1).value}"
@@ -90,6 +93,9 @@ def test_rows_inserted_in_libreoffice_leave_every_note_and_name_in_place(example
     people = book.get_sheet_by_name("Officers").to_python()
     assert not any(str(v).strip() for v in people[3])
     assert all(r[6] == f"phone of {r[0]}" for r in people[1:] if r[0])
+    about = book.get_sheet_by_name("Settings").to_python()
+    assert about[2][:3] == ["Note", "Agreed by the Executive", ""]
+    assert all(r[2] == f"about {r[0]}" for r in about[1:] if r[0] != "Note")
 
     wb = openpyxl.load_workbook(example_path)
     labels = dict(schema.SETTINGS_ROWS)

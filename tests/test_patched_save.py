@@ -1555,7 +1555,9 @@ def test_a_row_inserted_in_settings_leaves_each_name_on_its_setting(example_path
     (ReportDate...). A row inserted in Settings in Excel moves the rows below and
     their names with them; the next save must leave every name on its own setting —
     writing the settings back into their old rows under the moved names gave the
-    traffic lights in Excel the amber window's 30 as the reporting date."""
+    traffic lights in Excel the amber window's 30 as the reporting date. Each setting
+    stays in its row, so the save can still be a patched one, and the note stays
+    where it was typed."""
     from openpyxl.workbook.defined_name import DefinedName
 
     from cip_xl import schema
@@ -1570,7 +1572,7 @@ def test_a_row_inserted_in_settings_leaves_each_name_on_its_setting(example_path
     wb.save(example_path)
 
     cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
-    assert outcomes == [False]  # the rows moved: the full save
+    assert outcomes == [True]  # each setting where it is, under its own name
     wb = openpyxl.load_workbook(example_path)
     ws = wb["Settings"]
     labels = dict(schema.SETTINGS_ROWS)
@@ -1579,8 +1581,122 @@ def test_a_row_inserted_in_settings_leaves_each_name_on_its_setting(example_path
         assert ws.cell(row, 1).value == labels[key], name
     report_row = int(wb.defined_names["ReportDate"].attr_text.rsplit("$", 1)[1])
     assert ws.cell(report_row, 2).value.date() == date(2026, 12, 31)
-    notes = [r for r in ws.iter_rows(values_only=True) if r[0] == "Note"]
-    assert notes and notes[0][1] == "Agreed by the Executive on 1 May"
+    assert (ws["A3"].value, ws["B3"].value) == ("Note", "Agreed by the Executive on 1 May")
+
+
+def _settings_as_excel_leaves_them(path, insert_at: int | None = None,
+                                   delete_at: int | None = None) -> None:
+    """A row inserted above (or deleted at) row ``insert_at`` (``delete_at``) of the
+    Settings sheet of the plan at ``path``, the names below moving as Excel moves
+    them, and a note beside every setting in column C."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from cip_xl import schema
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Settings"]
+    at, step = (insert_at, 1) if insert_at else (delete_at, -1)
+    if insert_at:
+        _insert_blank_rows(ws, [insert_at])
+    else:
+        ws.delete_rows(delete_at)
+    for name in schema.SETTING_NAMES.values():
+        row = int(wb.defined_names[name].attr_text.rsplit("$", 1)[1])
+        if row >= at:
+            wb.defined_names[name] = DefinedName(
+                name, attr_text=f"'Settings'!$B${row + step}")
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, 1).value:
+            ws.cell(row, 3).value = f"about {ws.cell(row, 1).value}"
+    wb.save(path)
+
+
+def _settings_kept_in_place(path, expected_labels: list) -> None:
+    """Column A of the Settings sheet of ``path`` reads ``expected_labels`` from row 2,
+    every note still beside its setting and every name on its setting's value."""
+    from cip_xl import schema
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Settings"]
+    assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == expected_labels
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, 3).value is not None:
+            assert ws.cell(row, 3).value == f"about {ws.cell(row, 1).value}"
+    labels = dict(schema.SETTINGS_ROWS)
+    for key, name in schema.SETTING_NAMES.items():
+        row = int(wb.defined_names[name].attr_text.rsplit("$", 1)[1])
+        assert ws.cell(row, 1).value == labels[key], name
+
+
+def test_a_full_save_keeps_each_setting_in_its_row_beside_the_councils_notes(
+        example_path, outcomes):
+    """A council keeps notes beside its settings (column C) and a note row of its own
+    between them. A full save (a new lead officer changes the dropdown lists) wrote
+    the settings back in cip-xl's order, so every note below the inserted row ended up
+    beside the wrong setting, and the note row went to the bottom. Each setting now
+    goes back into the row it was read from; findings about a setting name its row."""
+    from cip_xl import schema
+
+    _settings_as_excel_leaves_them(example_path, insert_at=3)
+    wb = openpyxl.load_workbook(example_path)
+    wb["Settings"]["A3"], wb["Settings"]["B3"] = "Note", "Agreed by the Executive on 1 May"
+    wb["Officers"].append(["NEW", "New Head of Service", "Jo Bloggs", "", "Place"])
+    wb.save(example_path)
+    labels = [label for _, label in schema.SETTINGS_ROWS]
+    expected = labels[:1] + ["Note"] + labels[1:]
+
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert outcomes == [False]  # the full save
+    _settings_kept_in_place(example_path, expected)
+    book = CalamineWorkbook.from_path(str(example_path))
+    settings = book.get_sheet_by_name("Settings").to_python()
+    assert settings[2][:2] == ["Note", "Agreed by the Executive on 1 May"]
+    assert settings[4][:2] == ["Reporting date", date(2026, 12, 31)]  # a date, as before
+    assert not cip_xl.validate(example_path).findings
+
+    wb = openpyxl.load_workbook(example_path)  # findings name the row it is in now
+    wb["Settings"]["B4"], wb["Settings"]["B5"] = None, None
+    wb.save(example_path)
+    cells = {f.code: f.cell for f in cip_xl.validate(example_path).findings
+             if f.code != "master-edited"}  # (the note saying it was edited in Excel)
+    assert cells == {"plan-title-missing": "B4", "reporting-date-missing": "B5"}
+
+
+def test_a_setting_whose_row_was_deleted_is_written_below_the_others(example_path,
+                                                                     outcomes):
+    """The Portfolio row deleted in Excel: the next save, still a patched one, writes
+    the setting (blank) again below the last row instead of moving every setting
+    below it up a row; the notes beside them stay beside them."""
+    from cip_xl import schema
+
+    _settings_as_excel_leaves_them(example_path, delete_at=schema.SETTINGS_ROW_OF["portfolio"])
+    labels = [label for _, label in schema.SETTINGS_ROWS]
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    assert outcomes == [True]
+    _settings_kept_in_place(example_path, [label for label in labels if label != "Portfolio"]
+                            + ["Portfolio"])
+    assert not [f for f in cip_xl.validate(example_path).findings if f.severity == "error"]
+
+
+def test_a_setting_given_twice_is_named(example_path):
+    """A second Reporting date row typed at the bottom of Settings: the lower one is
+    used, and validation says which two rows hold it; the save leaves the other as
+    it is."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Settings"]
+    last = ws.max_row + 1
+    ws.cell(last, 1).value, ws.cell(last, 2).value = "Reporting date", datetime(2026, 12, 31)
+    wb.save(example_path)
+    found = [f for f in cip_xl.validate(example_path).findings
+             if f.code == "setting-duplicate"]
+    assert [(f.cell, f.severity) for f in found] == [(f"A{last}", "warning")]
+    assert "rows 4 and " + str(last) in found[0].message
+    result = cip_xl.refresh_status(example_path)
+    assert result.as_of == date(2026, 12, 31)
+    rows = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name(
+        "Settings").to_python()
+    assert rows[3][:2] == ["Reporting date", date(2026, 9, 30)]  # left as it is
+    assert rows[last - 1][:2] == ["Reporting date", date(2026, 12, 31)]
 
 
 def test_a_full_save_of_a_plan_read_without_its_trail_keeps_the_trails_rows(
