@@ -59,8 +59,11 @@ def new_plan_file(path: str | Path, *, council: str = "",
 
     path = Path(path)
     _check_target(path, overwrite)
-    wb = new_workbook(blank_plan(council, title, reporting_date), contract_for(path, profile))
-    atomic_save(wb, path)
+    from .plan_patch import cache_labels
+
+    plan, contract = blank_plan(council, title, reporting_date), contract_for(path, profile)
+    atomic_save(new_workbook(plan, contract), path)
+    cache_labels(plan, path, contract)  # what openpyxl cannot write (see save_plan)
     return path
 
 
@@ -119,8 +122,10 @@ def write_shipped_workbooks(folder: str | Path) -> list[Path]:
     they match what this function writes.
     """
     from .example import blank_plan, example_plan
+    from .plan_patch import cache_labels
     from .plan_write import new_workbook
     from .resources import EXAMPLE_WORKBOOK, TEMPLATE_WORKBOOK
+    from .schema import DEFAULT_CONTRACT
     from .safe_save import atomic_save
 
     folder = Path(folder)
@@ -129,12 +134,10 @@ def write_shipped_workbooks(folder: str | Path) -> list[Path]:
     for name, plan in ((TEMPLATE_WORKBOOK, blank_plan()), (EXAMPLE_WORKBOOK, example_plan())):
         if name == TEMPLATE_WORKBOOK:
             plan.settings.plan_id = ""  # each plan made from the template gets its own
-        wb = new_workbook(plan)
-        wb.properties.creator = "cip-xl"
-        wb.properties.title = plan.settings.plan_title
-        wb.properties.language = "en-GB"
+        wb = new_workbook(plan)  # (titled, in English, by cip-xl)
         wb.properties.created = wb.properties.modified = SHIPPED_TIMESTAMP
         atomic_save(wb, folder / name)
+        cache_labels(plan, folder / name, DEFAULT_CONTRACT)  # as save_plan does
         written.append(folder / name)
     return written
 

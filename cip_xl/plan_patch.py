@@ -73,13 +73,14 @@ def _replace(book, replaced: dict[str, bytes], path: Path) -> bool:
 def cache_labels(plan: Plan, path: Path, contract: Contract,
                  judgements: dict | None = None) -> None:
     """After a full save of ``plan`` to ``path``: give its live RAG formulas their
-    labels as cached values.
+    labels as cached values, and the Summary chart its text alternative.
 
     openpyxl writes a formula with an empty result, which Excel and LibreOffice work out
     on opening but a reader that does not calculate — a preview in Outlook or on a
     phone, python-calamine, pandas — shows as blank traffic lights. A patched save of
     the same plan over the file just written differs from it in those labels alone (a
-    patched save writes what a full save writes), so that is made now. A layout the
+    patched save writes what a full save writes, and what openpyxl cannot: see
+    :func:`described_charts`), so that is made now. A layout the
     patch cannot edit leaves them to Excel: the save itself is done and stands."""
     from .fastbook import FastWorkbook
     from .findings import PlanFileError
@@ -208,6 +209,8 @@ def plan_edits(plan: Plan, contract: Contract, book,
     summary = _summary_results(book, plan, judgements, replaced)
     if summary is not None:
         replaced[summary[0]] = summary[1]
+    replaced.update(described_charts(book, find_sheet(book, "Summary")))
+    replaced.update(described_workbook(book, plan))
     if styles.changed:
         replaced["xl/styles.xml"] = styles.xml()
     return replaced
@@ -348,6 +351,70 @@ def _chart_caches(book, title: str, shown: dict[bytes, object],
         new = _CHART_REF.sub(cache, xml)
         if new != xml:
             replaced[part] = new
+
+
+def described_charts(book, title: str) -> dict[str, bytes]:
+    """The drawing parts of sheet ``title`` (the Summary) to replace so that each chart
+    in them has a text alternative (status_sheet.CHART_DESCRIPTION and CHART_TITLE),
+    which openpyxl cannot write; empty when each has one already."""
+    from .status_sheet import CHART_DESCRIPTION, CHART_TITLE
+    from .xlsx_patch import escape
+
+    described = b' descr="%s" title="%s"' % (escape(CHART_DESCRIPTION), escape(CHART_TITLE))
+
+    def describe(found: re.Match) -> bytes:
+        if _DESCRIBED.search(found[2]):
+            return found[0]
+        return found[1] + _UNDESCRIBED.sub(b"", found[2]) + described + found[3]
+
+    replaced = {}
+    for kind, part in book.sheet_relations(title):
+        if kind.endswith(b"/drawing"):
+            xml = book.part(part)
+            new = _FRAME_NAME.sub(describe, xml)
+            if new != xml:
+                replaced[part] = new
+    return replaced
+
+
+#: the non-visual properties of a chart's frame in a drawing: (start, attributes, end)
+_FRAME_NAME = re.compile(rb"(<(?:\w+:)?graphicFrame\b[^>]*>\s*<(?:\w+:)?nvGraphicFramePr>\s*"
+                         rb"<(?:\w+:)?cNvPr\b)([^>]*?)(\s*/?>)")
+_DESCRIBED = re.compile(rb'\bdescr="[^"]')
+_UNDESCRIBED = re.compile(rb'\s(?:descr|title)="[^"]*"')
+
+
+def described_workbook(book, plan: Plan) -> dict[str, bytes]:
+    """The document properties part to replace so that the workbook has a title and a
+    language (see :func:`cip_xl.plan_write._describe_workbook`), where it has none;
+    empty when it has both, or no properties part to add them to."""
+    from .plan_write import LANGUAGE, workbook_title
+    from .xlsx_patch import escape
+
+    try:
+        xml = book.part("docProps/core.xml")
+    except KeyError:
+        return {}
+    end = _CORE_END.search(xml)
+    if end is None:
+        return {}
+    added = b""
+    for name, text in ((b"title", workbook_title(plan)), (b"language", LANGUAGE)):
+        found = re.search(rb"<(?:\w+:)?%s\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?%s>)" %
+                          (name, name), xml)
+        if found is not None and (found[1] or b"").strip():
+            continue
+        if found is not None:  # there, but blank
+            xml = xml[:found.start()] + xml[found.end():]
+        added += b'<dc:%s xmlns:dc="http://purl.org/dc/elements/1.1/">%s</dc:%s>' % (
+            name, escape(text), name)
+    if not added:
+        return {}
+    end = _CORE_END.search(xml)
+    return {"docProps/core.xml": xml[:end.start()] + added + xml[end.start():]}
+
+
+_CORE_END = re.compile(rb"</(?:\w+:)?coreProperties>")
 
 
 #: how many rows typed in below the plan a patched save lays out (more: the full save)

@@ -155,12 +155,36 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
     _validate_plan_sheet(plan_ws, plan, contract, layout)
     install(wb, plan, contract, judgements, layout, contract.palette)
     wb.active = wb.sheetnames.index(plan_ws.title)
+    _describe_workbook(wb.properties, plan)
     laid_out = last_action_row(plan, layout[0]) - layout[0]
     _set_property(wb, LAYOUT_PROPERTY, layout_stamp(plan, contract, layout, laid_out))
 
 
 #: the custom document property holding :func:`layout_stamp` of the last full save
 LAYOUT_PROPERTY = "cip-xl layout"
+
+#: the language a plan workbook is written in, for screen readers and spelling
+LANGUAGE = "en-GB"
+
+
+def workbook_title(plan: Plan) -> str:
+    """The title a plan workbook is given in its properties: the plan's title."""
+    from .cells import property_text
+
+    return property_text(plan.settings.plan_title) or "Improvement plan"
+
+
+def _describe_workbook(properties, plan: Plan) -> None:
+    """Give openpyxl document ``properties`` the title and language accessibility
+    checkers (Excel's, a council's publishing checks) ask of a published document,
+    where the workbook has none: a council's own are kept. A new workbook says cip-xl
+    made it, not openpyxl."""
+    if not (properties.title or "").strip():
+        properties.title = workbook_title(plan)
+    if not (properties.language or "").strip():
+        properties.language = LANGUAGE
+    if properties.creator in (None, "", "openpyxl"):
+        properties.creator = "cip-xl"
 
 
 def table_contents(plan: Plan) -> list[tuple[str, schema.SheetSpec, list[tuple]]]:

@@ -1,0 +1,79 @@
+"""The plan workbook as councils publish it: a title and a language in its properties,
+and a text alternative for the Summary chart (Excel's Accessibility Checker calls a chart
+without one an error), looked at through LibreOffice as an independent reader."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import zipfile
+from datetime import date
+
+import openpyxl
+
+import cip_xl
+from cip_xl.status_sheet import CHART_DESCRIPTION
+
+from .conftest import convert_with_libreoffice
+
+
+def _chart_frames(path) -> list[str]:
+    """The non-visual properties (cNvPr start tags) of the Summary sheet's charts."""
+    with zipfile.ZipFile(path) as package:
+        drawings = [package.read(name).decode() for name in package.namelist()
+                    if re.fullmatch(r"xl/drawings/drawing\d+\.xml", name)]
+    return [tag for xml in drawings for tag in re.findall(r"<(?:\w+:)?cNvPr\b[^>]*>", xml)]
+
+
+def _odf(path, outdir) -> tuple[str, str]:
+    """(content.xml, meta.xml) of ``path`` converted to .ods by LibreOffice."""
+    converted = convert_with_libreoffice(path, "ods", outdir)
+    with zipfile.ZipFile(converted) as package:
+        return package.read("content.xml").decode(), package.read("meta.xml").decode()
+
+
+def test_a_saved_plan_has_a_title_a_language_and_a_described_chart(example_path, tmp_path):
+    properties = openpyxl.load_workbook(example_path).properties
+    assert (properties.title, properties.language, properties.creator) == \
+        ("Corporate Improvement Plan 2026/27", "en-GB", "cip-xl")
+    assert len(_chart_frames(example_path)) == 1
+    content, meta = _odf(example_path, tmp_path / "odf")
+    assert "<dc:title>Corporate Improvement Plan 2026/27</dc:title>" in meta
+    assert "<dc:language>en-GB</dc:language>" in meta
+    described = [html.unescape(text) for text in
+                 re.findall(r"<svg:desc>([^<]*)</svg:desc>", content)]
+    assert described == [CHART_DESCRIPTION]
+    assert "(Cancelled, Complete, Overdue, At risk, No update, On track, Not due)" in \
+        CHART_DESCRIPTION
+
+
+def test_what_libreoffice_drops_comes_back_and_a_councils_own_title_stays(example_path,
+                                                                          tmp_path):
+    """LibreOffice saving the plan as .xlsx drops the chart's text alternative; the
+    next save (a patched one) puts it back. A title the council gave the workbook
+    itself (File > Info) is theirs and stays; a blank one is filled in."""
+    resaved = convert_with_libreoffice(example_path, "xlsx", tmp_path / "lo")
+    assert not any("descr=" in tag for tag in _chart_frames(resaved))
+    shutil.copy(resaved, example_path)
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    frames = _chart_frames(example_path)
+    assert len(frames) == 1 and 'descr="Stacked bar chart: one bar per theme' in frames[0]
+    assert openpyxl.load_workbook(example_path).properties.title == \
+        "Corporate Improvement Plan 2026/27"
+
+    wb = openpyxl.load_workbook(example_path)
+    wb.properties.title = "CIP master copy - do not circulate"
+    wb.properties.language = ""
+    wb.save(example_path)
+    cip_xl.refresh_status(example_path, as_of=date(2027, 3, 31))
+    properties = openpyxl.load_workbook(example_path).properties
+    assert (properties.title, properties.language) == \
+        ("CIP master copy - do not circulate", "en-GB")
+
+
+def test_a_new_plan_is_titled_too(tmp_path):
+    path = cip_xl.new_plan_file(tmp_path / "new.xlsx", council="Anytown Borough Council",
+                                title="Strategic Improvement Plan 2027/28")
+    properties = openpyxl.load_workbook(path).properties
+    assert (properties.title, properties.language, properties.creator) == \
+        ("Strategic Improvement Plan 2027/28", "en-GB", "cip-xl")
