@@ -199,6 +199,7 @@ def write_sheet(report: ChangeReport, path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from .plan_write import describe_workbook
     from .safe_save import atomic_save
 
     wb = Workbook()
@@ -224,5 +225,8 @@ def write_sheet(report: ChangeReport, path: Path) -> Path:
         ws.column_dimensions[letter].width = width
     themes.column_dimensions["A"].width = 32
     themes.column_dimensions["D"].width = 16
+    span = " to ".join(f"{day:%d/%m/%Y}" for day in (report.before_date, report.after_date)
+                       if day is not None)
+    describe_workbook(wb.properties, f"Changes to the plan{', ' + span if span else ''}")
     atomic_save(wb, path)
     return path

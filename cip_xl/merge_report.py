@@ -110,9 +110,10 @@ def _workbook(result: MergeResult):
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
-    from .plan_write import set_value, wrapped_lines
+    from .plan_write import describe_workbook, set_value, wrapped_lines
 
     wb = Workbook()
+    describe_workbook(wb.properties, f"Merge report: {result.plan_path.name}")
     ws = wb.active
     ws.title = "Merge report"
     for c, (header, width) in enumerate(_COLUMNS, start=1):

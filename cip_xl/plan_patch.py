@@ -386,7 +386,7 @@ _UNDESCRIBED = re.compile(rb'\s(?:descr|title)="[^"]*"')
 
 def described_workbook(book, plan: Plan) -> dict[str, bytes]:
     """The document properties part to replace so that the workbook has a title and a
-    language (see :func:`cip_xl.plan_write._describe_workbook`), where it has none;
+    language (see :func:`cip_xl.plan_write.describe_workbook`), where it has none;
     empty when it has both, or no properties part to add them to."""
     from .plan_write import LANGUAGE, workbook_title
     from .xlsx_patch import escape

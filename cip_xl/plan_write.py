@@ -155,7 +155,7 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
     _validate_plan_sheet(plan_ws, plan, contract, layout)
     install(wb, plan, contract, judgements, layout, contract.palette)
     wb.active = wb.sheetnames.index(plan_ws.title)
-    _describe_workbook(wb.properties, plan)
+    describe_workbook(wb.properties, workbook_title(plan))
     laid_out = last_action_row(plan, layout[0]) - layout[0]
     _set_property(wb, LAYOUT_PROPERTY, layout_stamp(plan, contract, layout, laid_out))
 
@@ -174,13 +174,15 @@ def workbook_title(plan: Plan) -> str:
     return property_text(plan.settings.plan_title) or "Improvement plan"
 
 
-def _describe_workbook(properties, plan: Plan) -> None:
+def describe_workbook(properties, title: str) -> None:
     """Give openpyxl document ``properties`` the title and language accessibility
     checkers (Excel's, a council's publishing checks) ask of a published document,
     where the workbook has none: a council's own are kept. A new workbook says cip-xl
     made it, not openpyxl."""
+    from .cells import property_text
+
     if not (properties.title or "").strip():
-        properties.title = workbook_title(plan)
+        properties.title = property_text(title)
     if not (properties.language or "").strip():
         properties.language = LANGUAGE
     if properties.creator in (None, "", "openpyxl"):

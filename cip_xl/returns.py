@@ -259,7 +259,7 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .plan_write import set_text, set_value
+    from .plan_write import describe_workbook, set_text, set_value
 
     columns = return_columns(contract)
     wb = Workbook()
@@ -374,9 +374,7 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     guide.protection.sheet = True
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 1
-    wb.properties.title = content.title
-    wb.properties.language = "en-GB"
-    wb.properties.creator = "cip-xl"
+    describe_workbook(wb.properties, content.title)
     return wb
 
 

@@ -839,6 +839,8 @@ def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     # the officer's "=..." is text, never a formula
     sheet = openpyxl.load_workbook(xlsx)["Merge report"]
     assert [t.ref for t in sheet.tables.values()] == [f"A1:H{len(rows)}"]
+    assert (sheet.parent.properties.title, sheet.parent.properties.language) == \
+        (f"Merge report: {plan_path.name}", "en-GB")
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
     typed = next(c for c in sheet["G"] if c.value == "=see the budget note")
     assert typed.data_type == "s"
