@@ -31,6 +31,15 @@ def lock_path(plan: Path) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs on this computer (an owner that has gone
+    leaves a lock to take over). On Windows ``os.kill(pid, 0)`` is no probe: signal 0
+    is CTRL_C_EVENT there, which fails for nearly every process — a merge still
+    running would seem gone, and a second one take its lock — so Windows is asked
+    about the process itself."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":
+        return _runs_on_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -40,6 +49,41 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+#: Windows: the right to ask a process its exit code; the code of one still running;
+#: the error for a process that exists but may not be opened (another user's)
+_QUERY_LIMITED_INFORMATION, _STILL_ACTIVE, _ACCESS_DENIED = 0x1000, 259, 5
+
+
+def _runs_on_windows(pid: int, kernel32=None, last_error=None) -> bool:
+    """Whether process ``pid`` runs, as Windows' kernel32 says (``kernel32`` and
+    ``last_error``: stand-ins with its OpenProcess, GetExitCodeProcess and CloseHandle,
+    and ctypes.get_last_error). When in doubt it runs: a lock wrongly taken over lets
+    two jobs write one plan, while one wrongly kept only asks the manager to wait or
+    delete it."""
+    import ctypes
+
+    if kernel32 is None:
+        from ctypes import wintypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        kernel32.OpenProcess.restype = wintypes.HANDLE
+        kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+        kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE,
+                                                ctypes.POINTER(wintypes.DWORD))
+        kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+        last_error = ctypes.get_last_error  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:  # gone, unless it is someone else's
+        return last_error() == _ACCESS_DENIED
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == _STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _holder(path: Path) -> dict:

@@ -957,6 +957,76 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(cycle):
     assert not lock.exists()
 
 
+def test_a_lock_held_by_a_running_process_on_this_computer_is_not_taken(cycle):
+    """A second merge started on the same computer (the ribbon button pressed twice)
+    while the first still runs is refused, naming the job, and changes nothing."""
+    import socket
+    import subprocess
+    import sys
+
+    plan_path, folder = cycle
+    lock = plan_path.with_name(f".{plan_path.name}.lock")
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock.write_text(json.dumps({"user": "x", "host": socket.gethostname(),
+                                    "pid": first.pid, "purpose": "merging returns",
+                                    "since": datetime.now().isoformat(timespec="seconds")}),
+                        encoding="utf-8")
+        before = plan_path.read_bytes()
+        result = run_cli("merge", str(plan_path), str(return_for(folder, "Place")))
+        assert result.returncode == 2 and "merging returns" in result.stderr
+        assert plan_path.read_bytes() == before and lock.exists()
+    finally:
+        first.kill()
+        first.wait()
+    assert run_cli("merge", str(plan_path), str(return_for(folder, "Place"))).returncode == 0
+
+
+class _Kernel32:
+    """A stand-in for Windows' kernel32: the processes it knows, by pid, with their
+    exit codes (259: still running), and those another user owns."""
+
+    def __init__(self, exit_codes: dict[int, int], others: set[int]) -> None:
+        self.exit_codes, self.others = exit_codes, others
+        self.error, self.open = 0, set()
+
+    def OpenProcess(self, access, inherit, pid):  # noqa: N802 (Windows' name)
+        assert access == 0x1000 and not inherit  # only the right to ask its exit code
+        if pid in self.others or pid not in self.exit_codes:
+            self.error = 5 if pid in self.others else 87
+            return 0
+        self.open.add(pid)
+        return pid
+
+    def GetExitCodeProcess(self, handle, code):  # noqa: N802
+        code._obj.value = self.exit_codes[handle]
+        return 1
+
+    def CloseHandle(self, handle):  # noqa: N802
+        self.open.remove(handle)
+        return 1
+
+
+def test_on_windows_the_lock_asks_windows_whether_its_holder_runs(monkeypatch):
+    """On Windows os.kill(pid, 0) sends CTRL_C_EVENT (signal 0 there), which fails for
+    nearly every process: a running merge's lock looked abandoned and a second merge
+    took it over. There, the lock asks Windows about the process instead."""
+    from cip_xl import locking
+
+    kernel32 = _Kernel32({100: 259, 200: 0}, others={300})
+    assert locking._runs_on_windows(100, kernel32, lambda: kernel32.error)  # running
+    assert not locking._runs_on_windows(200, kernel32, lambda: kernel32.error)  # ended
+    assert not locking._runs_on_windows(400, kernel32, lambda: kernel32.error)  # gone
+    assert locking._runs_on_windows(300, kernel32, lambda: kernel32.error)  # another user's
+    assert not kernel32.open  # every handle closed
+
+    asked = []
+    monkeypatch.setattr(locking.os, "name", "nt")
+    monkeypatch.setattr(locking.os, "kill", lambda *a: pytest.fail("os.kill used on Windows"))
+    monkeypatch.setattr(locking, "_runs_on_windows", lambda pid: asked.append(pid) or True)
+    assert locking._alive(12345) and asked == [12345]
+
+
 def test_an_empty_lock_left_by_a_crash_is_taken_over(cycle):
     """A process killed between creating its lock and writing who it is (older cip-xl;
     file systems without hard links) left an empty lock that named nobody and blocked
