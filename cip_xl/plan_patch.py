@@ -478,10 +478,7 @@ def _grow_filter_name(book, replaced: dict[str, bytes], title: str, old: int,
     """Into ``replaced``: the workbook with the hidden name Excel keeps beside sheet
     ``title``'s filter (``_xlnm._FilterDatabase``) made to end in row ``new`` if it
     ended in row ``old``."""
-    from .xlsx_patch import escape
-
-    quoted = escape(title)  # as the name's text holds it: 'Plan'! or Plan!
-    on_sheet = (b"'" + quoted.replace(b"'", b"''") + b"'!", quoted + b"!")
+    on_sheet = _on_sheet(title)
     xml = replaced.get("xl/workbook.xml") or book.part("xl/workbook.xml")
     grown = _FILTER_NAME.sub(
         lambda found: found[1] + (_ends(found[2], old, new) if found[2].startswith(on_sheet)
@@ -793,19 +790,26 @@ def _settings_named(book, title: str, at: list[int] | None) -> bool:
     row 2), on Settings sheet ``title``. A row inserted in Excel moves the name with
     its setting; a setting new to the sheet, or one whose row was deleted, leaves its
     name to the full save."""
-    from .plan_write import _quote
-    from .xlsx_patch import escape
-
     written = dict(zip((key for key, _ in schema.SETTINGS_ROWS),
                        at or range(2, len(schema.SETTINGS_ROWS) + 2)))
     names = {found[1]: found[2] for found in _DEFINED_NAME.finditer(
         book.part("xl/workbook.xml"))}
-    quoted, plain = escape(_quote(title)), escape(title)
+    on_sheet = _on_sheet(title)
     for key, name in schema.SETTING_NAMES.items():
-        cell = f"!$B${written[key]}".encode()
-        if names.get(name.encode()) not in (quoted + cell, plain + cell):
+        cell = f"$B${written[key]}".encode()
+        if names.get(name.encode()) not in (start + cell for start in on_sheet):
             return False
     return True
+
+
+def _on_sheet(title: str) -> tuple[bytes, bytes]:
+    """How the text of a defined name referring to sheet ``title`` starts, as the
+    workbook's XML holds it: quoted (``'Plan'!``, as openpyxl writes it) or not
+    (``Plan!``, as Excel writes a name that needs no quotes)."""
+    from .xlsx_patch import escape
+
+    plain = escape(title)
+    return b"'" + plain.replace(b"'", b"''") + b"'!", plain + b"!"
 
 
 #: a workbook-wide defined name: (name, what it refers to, as the XML holds it)
