@@ -39,6 +39,7 @@ from pathlib import Path
 from .findings import ERROR, Finding, PlanFileError
 from .schema import (COLUMNS_BY_KEY, DEFAULT_CONTRACT, FIXED_SHEETS, PLAN_COLUMNS,
                      VERDICTS, BackupRule, Contract)
+from .text_files import read_text_file
 
 PROFILE_NAME = "cip-xl.ini"
 
@@ -57,9 +58,11 @@ def load_profile(path: str | Path) -> Contract:
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str  # keep "Portfolio holder" as written
     try:
-        with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        parser.read_string(read_text_file(path), source=str(path))
+    except UnicodeDecodeError:
+        raise _problem(path, f"The profile {path.name} is not a text file: open it in "
+                       "Notepad and save it with Encoding UTF-8.") from None
+    except (OSError, configparser.Error) as exc:
         raise _problem(path, f"The profile {path.name} cannot be read: {exc}") from None
 
     sheet_keys = {s.key for s in FIXED_SHEETS}

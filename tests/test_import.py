@@ -311,9 +311,9 @@ def test_spreadsheet_with_theme_column_csv_and_mapping(tmp_path):
             ["1.1", "Publish the plan", "CEX", "31/10/2026", "On its way"]]
     with (tmp_path / "tasks.csv").open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
-    mapping = tmp_path / "mapping.ini"
+    mapping = tmp_path / "mapping.ini"  # saved by Notepad, byte-order mark and all
     mapping.write_text("[columns]\nTask name = key_action\nOwner = lead_officer\n"
-                       "Finish by = target_date\n", encoding="utf-8")
+                       "Finish by = target_date\n", encoding="utf-8-sig")
     out = tmp_path / "from-csv.xlsx"
     result = run_cli("import", str(tmp_path / "tasks.csv"), "-o", str(out), "--mapping",
                      str(mapping))
@@ -495,3 +495,22 @@ def test_a_trackers_last_updated_and_directorate_columns_are_kept(tmp_path):
     assert len(differs) == 1 and "'People' (E3)" in differs[0].message
     unreadable = [f for f in result.findings if f.code == "import-date-unreadable"]
     assert [f.cell for f in unreadable] == ["G3"]
+
+
+def test_a_csv_saved_by_excel_in_either_encoding_is_read_and_a_binary_one_refused(
+        tmp_path):
+    """Excel's "CSV (Comma delimited)" is Windows-1252 (a £ or – is one byte); its "CSV
+    UTF-8" starts with a byte-order mark. Both import as written. A file that is
+    neither (bytes Windows-1252 leaves undefined) is one clear line, not a traceback."""
+    text = ("Ref,Key action,Lead officer,Target date\n"
+            "1.1,Cut energy costs by £40k – phase 1,HF,Dec 2027\n")
+    for encoding in ("cp1252", "utf-8-sig"):
+        path = tmp_path / f"tracker-{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        result = cip_xl.api.import_plan(path, tmp_path / f"{encoding}.xlsx")
+        assert result.plan.actions[0].key_action == "Cut energy costs by £40k – phase 1"
+    binary = tmp_path / "tracker.csv"
+    binary.write_bytes(b"Ref,Key action\n1.1,\x81\x8d\x8f\x90\n")
+    refused = run_cli("import", str(binary), "-o", str(tmp_path / "binary.xlsx"))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "tracker.csv cannot be read as CSV" in refused.stderr

@@ -449,6 +449,30 @@ def test_profile_renames_headers_and_adds_columns(tmp_path):
     assert "Key action" not in headers
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252", "utf-8"],
+                         ids=["Notepad UTF-8 with BOM", "Notepad ANSI", "UTF-8"])
+def test_a_profile_saved_in_notepad_is_read(tmp_path, encoding):
+    """Notepad saves UTF-8 with a byte-order mark (older Notepad: ANSI, Windows-1252).
+    Read as plain UTF-8 the mark made "[sheets]" no section at all, and a "–" or "£"
+    in ANSI stopped the profile; both are read as written."""
+    (tmp_path / "cip-xl.ini").write_bytes(
+        "[sheets]\nplan = Action plan\n\n[headers]\nkey_action = Key task – 2027\n\n"
+        "[columns]\nextra = Budget (£k)\n".encode(encoding))
+    path = cip_xl.new_plan_file(tmp_path / "council.xlsx")
+    book = CalamineWorkbook.from_path(str(path))
+    headers = book.get_sheet_by_name("Action plan").to_python()[0]
+    assert "Key task – 2027" in headers and "Budget (£k)" in headers
+
+
+def test_a_profile_that_is_not_text_says_how_to_save_it(tmp_path):
+    from cip_xl.profile import load_profile
+
+    profile = tmp_path / "cip-xl.ini"
+    profile.write_bytes(b"[headers]\nkey_action = \x81\x8d\x00\x9d\n")
+    with pytest.raises(cip_xl.PlanFileError, match="save it with Encoding UTF-8"):
+        load_profile(profile)
+
+
 def test_profile_with_unknown_column_is_refused(tmp_path):
     profile = tmp_path / "bad.ini"
     profile.write_text("[headers]\nkey_actoin = Task\n", encoding="utf-8")

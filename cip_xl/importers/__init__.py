@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..findings import ERROR, Finding, PlanFileError
 from ..schema import COLUMNS_BY_KEY, Contract
+from ..text_files import read_text_file
 from .tables import ImportResult, build_plan
 
 __all__ = ["ImportResult", "import_plan", "load_mapping"]
@@ -21,8 +22,12 @@ def load_mapping(path: str | Path) -> dict[str, str]:
     parser = configparser.ConfigParser(interpolation=None, delimiters=("=",))
     parser.optionxform = str
     try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
+        parser.read_string(read_text_file(path), source=str(path))
+    except UnicodeDecodeError:
+        raise PlanFileError(Finding(
+            "mapping-invalid", ERROR, f"{path.name} is not a text file: open it in Notepad "
+            "and save it with Encoding UTF-8.", file=str(path))) from None
+    except (OSError, configparser.Error) as exc:
         raise PlanFileError(Finding("mapping-invalid", ERROR,
                                     f"{path.name} cannot be read: {exc}", file=str(path))) from None
     if not parser.has_section("columns"):

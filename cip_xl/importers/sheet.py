@@ -8,6 +8,7 @@ its colour word (:mod:`cip_xl.importers.colours`): a status said by colour alone
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ..dates import typed_month
 from ..fastbook import date_shown
 from ..findings import ERROR, Finding, PlanFileError
 from ..cells import as_text, read_workbook_text
+from ..text_files import read_text_file
 from .tables import RawTable, clean, council_named, legend_from_table
 
 
@@ -26,12 +28,9 @@ def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str,
 
     if path.suffix.lower() == ".csv":
         try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                rows = [list(r) for r in csv.reader(handle)]
-        except UnicodeDecodeError:
-            with path.open(newline="", encoding="cp1252") as handle:
-                rows = [list(r) for r in csv.reader(handle)]
-        except (OSError, csv.Error) as exc:
+            rows = [list(r) for r in csv.reader(io.StringIO(read_text_file(path),
+                                                            newline=""))]
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise PlanFileError(Finding("import-unreadable", ERROR,
                                         f"{path.name} cannot be read as CSV ({exc}).",
                                         file=str(path))) from None
