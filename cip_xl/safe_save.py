@@ -14,6 +14,7 @@ import glob
 import os
 import shutil
 import stat
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -69,7 +70,7 @@ def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
             os.fsync(stream.fileno())
         if kept_mode is not None:
             os.chmod(temp, kept_mode)
-        os.replace(temp, path)
+        _put_in_place(temp, path)
         temp = None
         _fsync_folder(path.parent)
     except OSError as exc:
@@ -84,6 +85,26 @@ def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
     finally:
         if temp is not None:
             Path(temp).unlink(missing_ok=True)
+
+
+#: Windows refuses to replace a file another program has open without sharing it,
+#: as a sync client (OneDrive, SharePoint) or a virus scanner does for a moment after
+#: the file changes; the save waits these pauses (seconds, 1.55 in all) for it to let
+#: go before saying the file is locked
+_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)
+_WINDOWS = os.name == "nt"
+
+
+def _put_in_place(temp: str | Path, path: Path) -> None:
+    """Rename ``temp`` over ``path``; on Windows, tried again after each of
+    :data:`_PAUSES` while it is refused (PermissionError), then once more."""
+    for pause in _PAUSES if _WINDOWS else ():
+        try:
+            os.replace(temp, path)
+            return
+        except PermissionError:
+            time.sleep(pause)
+    os.replace(temp, path)
 
 
 def _mode_kept(path: Path) -> int | None:

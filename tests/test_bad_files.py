@@ -171,6 +171,39 @@ def test_a_plan_that_cannot_be_written_is_one_clear_line(example_path, monkeypat
     assert not backups_of(example_path)
 
 
+def test_on_windows_a_file_held_for_a_moment_is_saved_once_let_go(example_path,
+                                                                   monkeypatch):
+    """OneDrive uploading the plan, or a virus scanner reading it, holds it for a moment
+    after each save, and Windows refuses to replace it meanwhile: the save waits a
+    little and tries again rather than telling the manager it is locked. One held for
+    good is still refused, after about a second and a half."""
+    from datetime import date
+
+    import cip_xl
+    from cip_xl import safe_save
+
+    replace, held, pauses = os.replace, [2], []
+
+    def held_for_a_moment(source, target):
+        if held[0]:
+            held[0] -= 1
+            raise PermissionError(13, "The process cannot access the file")
+        replace(source, target)
+
+    monkeypatch.setattr(safe_save, "_WINDOWS", True)
+    monkeypatch.setattr(safe_save.os, "replace", held_for_a_moment)
+    monkeypatch.setattr(safe_save.time, "sleep", pauses.append)
+    assert cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31)).saved
+    assert pauses == [0.05, 0.1] and cip_xl.load_plan(example_path).settings.reporting_date \
+        == date(2027, 1, 31)
+
+    held[0], pauses[:] = 99, []
+    before = example_path.read_bytes()
+    with pytest.raises(cip_xl.PlanFileError, match="locked or read-only"):
+        cip_xl.refresh_status(example_path, as_of=date(2027, 2, 28))
+    assert sum(pauses) == pytest.approx(1.55) and example_path.read_bytes() == before
+
+
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 def test_saved_files_keep_the_permissions_of_the_shared_folder(example_path, tmp_path):
     """Files cip-xl writes get the permissions any new file gets there (the user's
