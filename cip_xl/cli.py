@@ -6,6 +6,7 @@ nothing prints a traceback unless ``CIP_XL_DEBUG=1`` is set.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -675,8 +676,22 @@ def report(plan, output, template, as_of, item, pdf, since, check, profile) -> N
         click.echo(f"Wrote {result.pdf} ({result.pages} pages)")
 
 
+def _printable_anywhere() -> None:
+    """Let the output streams replace what their encoding lacks. The traffic lights'
+    symbols (▲ ✖ ◆) and arrows are not in Windows-1252, which Python on Windows writes
+    when the output goes to a file or another program (``cip-xl status > log.txt``, a
+    scheduled task): printing them stopped the job with an encoding error after its
+    work was done. Each symbol goes with its word, which is what stays readable."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning failures into one clear line."""
+    _printable_anywhere()
     try:
         cli.main(args=argv, prog_name="cip-xl", standalone_mode=False)
     except PlanFileError as exc:

@@ -331,3 +331,23 @@ def test_a_month_typed_in_excel_is_due_at_the_months_end(example_path):
     assert rows[1][head.index("Target date")] == "Mar 2027"  # saved as the words typed
     assert rows[1][head.index("Next due (as read)")] == date(2027, 3, 31)
     assert rows[1][head.index("RAG")] == judged.label
+
+
+def test_status_printed_where_the_symbols_cannot_be_still_reads(example_path):
+    """Python on Windows writes Windows-1252 when the output goes to a file or another
+    program (`cip-xl status PLAN > log.txt`, a scheduled task), and it has no ▲ ✖ ◆:
+    the job stopped with an encoding error after saving. The words carry each verdict;
+    a symbol the output cannot hold becomes a question mark."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONIOENCODING="cp1252")
+    env.pop("PYTHONUTF8", None)
+    done = subprocess.run([sys.executable, "-m", "cip_xl", "status", str(example_path),
+                           "--as-of", "31/12/2026"], capture_output=True, env=env,
+                          timeout=300)
+    assert done.returncode in (0, 1), done.stderr.decode("cp1252")
+    printed = done.stdout.decode("cp1252")
+    assert "Overdue" in printed and "At risk" in printed and "? Overdue" in printed
+    assert cip_xl.load_plan(example_path).settings.reporting_date == date(2026, 12, 31)
