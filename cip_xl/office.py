@@ -20,8 +20,20 @@ TAGGED_PDF = 'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"t
 
 
 def soffice() -> str | None:
-    """The LibreOffice program, or ``None`` if it is not installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    """The LibreOffice program, or ``None`` if it is not installed: on the PATH, or
+    where its installers put it (Windows' installer does not add it to the PATH)."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    return next((str(place) for place in _installed_places() if place.is_file()), None)
+
+
+def _installed_places() -> list[Path]:
+    """Where LibreOffice's installers put its program on Windows and on a Mac."""
+    places = [Path(os.environ[folder]) / "LibreOffice" / "program" / "soffice.exe"
+              for folder in ("ProgramFiles", "ProgramFiles(x86)", "ProgramW6432")
+              if os.environ.get(folder)]
+    return places + [Path("/Applications/LibreOffice.app/Contents/MacOS/soffice")]
 
 
 def convert(source: str | Path, folder: str | Path, target: str = "pdf",
@@ -32,13 +44,16 @@ def convert(source: str | Path, folder: str | Path, target: str = "pdf",
     if program is None:
         raise PlanFileError(Finding(
             "libreoffice-missing", ERROR,
-            "LibreOffice is not installed, so no PDF can be made (install the "
-            "libreoffice-writer package, or open the .docx in Word and save as PDF).",
+            "LibreOffice is not installed, so no PDF can be made (install it from "
+            "libreoffice.org, or the libreoffice-writer package on Linux; or open the "
+            ".docx in Word and save as PDF).",
             file=str(source)))
     make_folder(folder)
     with tempfile.TemporaryDirectory(prefix="cip-xl-lo-") as profile:
         env = dict(os.environ, HOME=profile)
-        command = [program, f"-env:UserInstallation=file://{Path(profile).as_posix()}",
+        # a file URL, as LibreOffice wants it: file:///C:/Users/Jo%20Bloggs/... on
+        # Windows (a space in the path left it waiting for ever)
+        command = [program, f"-env:UserInstallation={Path(profile).as_uri()}",
                    "--headless", "--convert-to", TAGGED_PDF if target == "pdf" else target,
                    "--outdir", str(folder), str(source)]
         try:

@@ -52,7 +52,7 @@ def convert_with_libreoffice(source: Path, target_format: str, outdir: Path,
     profile = outdir / "lo-profile"
     profile.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HOME=str(outdir))
-    subprocess.run([binary, f"-env:UserInstallation=file://{profile}", "--headless",
+    subprocess.run([binary, f"-env:UserInstallation={profile.as_uri()}", "--headless",
                     "--convert-to", target_format, "--outdir", str(outdir), str(source)],
                    check=True, capture_output=True, timeout=timeout, env=env)
     out = outdir / f"{source.stem}.{target_format.split(':')[0]}"

@@ -270,3 +270,38 @@ def test_libreoffice_pdf_has_pages_and_repeats_the_header_row(tmp_path):
     ref_column = left["Objective"] - left["Ref"]
     progress_column = left["Status"] - left["Progress"]
     assert progress_column > 4 * ref_column, left
+
+
+def test_a_pdf_is_made_when_the_temporary_folder_has_a_space(example_path, tmp_path,
+                                                             monkeypatch):
+    """On Windows the temporary folder is under the user's name, which often has a
+    space (C:\\Users\\Jo Bloggs\\AppData\\Local\\Temp). LibreOffice's private profile
+    there, named by a file URL written by hand, left it waiting until the 300-second
+    timeout; the URL is now made properly."""
+    import tempfile
+
+    from cip_xl.office import soffice
+
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    spaced = tmp_path / "Jo Bloggs" / "Temp"
+    spaced.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(spaced))
+    result = cip_xl.report(example_path, tmp_path / "report.docx", item="7", pdf=True)
+    assert result.pdf.exists() and result.pages >= 1
+
+
+def test_libreoffice_is_found_where_its_windows_installer_puts_it(tmp_path, monkeypatch):
+    """LibreOffice's Windows installer does not put soffice on the PATH: --pdf said it
+    was not installed. Its usual folder is looked in too."""
+    from cip_xl import office
+
+    program = tmp_path / "Program Files" / "LibreOffice" / "program" / "soffice.exe"
+    program.parent.mkdir(parents=True)
+    program.write_bytes(b"MZ")
+    monkeypatch.setattr(office.shutil, "which", lambda name: None)
+    for folder in ("ProgramFiles", "ProgramFiles(x86)", "ProgramW6432"):
+        monkeypatch.delenv(folder, raising=False)
+    assert office.soffice() is None  # (this machine has no /Applications/LibreOffice.app)
+    monkeypatch.setenv("ProgramFiles", str(tmp_path / "Program Files"))
+    assert office.soffice() == str(program)
