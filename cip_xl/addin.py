@@ -60,12 +60,43 @@ def _show(book, title: str, findings: list[Finding], message: str) -> None:
         book.app.status_bar = message
 
 
+def _plan_file(book) -> Path:
+    """The file on this computer of ``book``, just saved. Raises PlanFileError when
+    Excel has the workbook from the web — a SharePoint or OneDrive address xlwings
+    could not turn into a synced folder — or it was never saved as a file: the jobs
+    write backups, returns and reports beside the plan, so they need the file itself,
+    and the workbook must not be closed for a job that cannot run."""
+    name = str(book.fullname)
+    if "://" in name:
+        from urllib.parse import urlsplit
+
+        raise PlanFileError(Finding(
+            "plan-not-on-this-computer", ERROR,
+            f"{book.name} is open from {urlsplit(name).netloc or 'the web'}, not from a "
+            "folder on this computer, and cip-xl writes its backups, returns and reports "
+            "beside the plan. Sync the library to this computer (Sync in SharePoint, or "
+            "Add shortcut to My files in OneDrive) and open the plan from that folder, "
+            "or download a copy and work on that.", name))
+    path = Path(name)
+    if not path.is_absolute() or not path.is_file():
+        raise PlanFileError(Finding(
+            "plan-not-saved", ERROR,
+            f"{book.name} is not saved as a file yet: save it (File > Save As, Excel "
+            "Workbook) and press the button again.", name))
+    return path
+
+
 def _run(job: str, work: Callable[[Path], tuple[list[Finding], str]], book=None,
          rewrites: bool = False):
     """Save the caller, run ``work`` on its file, show the outcome; return the book."""
     book = _caller(book)
     book.save()
-    path = Path(book.fullname)
+    try:
+        path = _plan_file(book)
+    except PlanFileError as exc:
+        _show(book, f"cip-xl {job}: {book.name}", [exc.finding],
+              f"cip-xl {job}: {exc.finding.message}")
+        return book
     if rewrites:
         book.close()
     try:

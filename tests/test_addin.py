@@ -290,3 +290,27 @@ def test_vba_compression_round_trips():
     def round_trip(data):
         assert decompress(compress(data)) == data
     round_trip()
+
+
+def test_a_plan_open_from_sharepoint_is_not_closed_for_a_job_it_cannot_run(example_path):
+    """Excel gives a workbook opened from SharePoint or OneDrive on the web an address,
+    not a file (xlwings turns it into the synced folder's path only where there is
+    one). A button that rewrites the plan closed it, failed to find the 'file', and
+    could not open it again; now nothing is closed and the Findings sheet says how to
+    get the plan onto this computer. A workbook never saved is told to be saved."""
+    url = ("https://wrenfield.sharepoint.com/sites/Performance/Shared Documents/"
+           "Corporate Improvement Plan 2026-27.xlsx")
+    book = StandInBook(example_path)
+    book.fullname, book.name = url, url.rsplit("/", 1)[-1]
+    before = example_path.read_bytes()
+    assert addin.on_ribbon("cipStatus", book) is book
+    assert book.closed == 0 and not book.app.opened
+    rows = findings_rows(book)
+    assert rows[2][0] == "error" and rows[2][3] == "plan-not-on-this-computer"
+    assert "wrenfield.sharepoint.com" in rows[2][2] and "Sync" in rows[2][2]
+    assert example_path.read_bytes() == before
+
+    new = StandInBook(example_path)
+    new.fullname, new.name = "Book1", "Book1"
+    addin.on_ribbon("cipMerge", new)
+    assert new.closed == 0 and findings_rows(new)[2][3] == "plan-not-saved"
