@@ -333,7 +333,9 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     check(ws, f"{letter['percent_complete']}2:{letter['percent_complete']}{last}",
           DataValidation(type="whole", operator="between", formula1="0", formula2="100",
                          allow_blank=True, errorTitle="% complete",
-                         error="Type a whole number from 0 to 100."))
+                         error="Type a whole number from 0 to 100.",
+                         promptTitle="% complete",
+                         prompt="A whole number from 0 to 100: type 60, not 60%."))
     check(ws, f"{letter['proposed_date']}2:{letter['proposed_date']}{last}", DataValidation(
         type="date", operator="greaterThan", formula1="36526", allow_blank=True,
         errorTitle="Proposed revised date", error="Type a date, e.g. 31/03/2027.",
@@ -351,10 +353,12 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
             new.cell(r, c).alignment = wrap
     check(new, f"A2:A{NEW_ACTION_ROWS + 1}", DataValidation(
         type="list", formula1=schema.THEME_LIST_NAME, allow_blank=True,
-        errorTitle="Choose a theme", error="Please pick a theme from the list."))
+        errorTitle="Choose a theme", error="Please pick a theme from the list.",
+        promptTitle="Theme", prompt="Pick the theme the new action belongs to."))
     check(new, f"C2:C{NEW_ACTION_ROWS + 1}", DataValidation(
         type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-        errorTitle="Target date", error="Type a date, e.g. 31/03/2027."))
+        errorTitle="Target date", error="Type a date, e.g. 31/03/2027.",
+        promptTitle="Target date", prompt="When it should be done, e.g. 31/03/2027."))
 
     _write_instructions(guide, content.instructions)
     for r, row in enumerate(meta_table(content), start=1):

@@ -52,6 +52,11 @@ def test_only_officer_columns_are_unlocked(issued):
     assert validations["StatusList"].showErrorMessage
     date_check = next(dv for dv in ws.data_validations.dataValidation if dv.type == "date")
     assert date_check.showErrorMessage
+    # each checked cell says what it wants when selected (a screen reader reads it out)
+    for sheet in (ws, wb["New actions"]):
+        for dv in sheet.data_validations.dataValidation:
+            assert dv.showInputMessage and dv.promptTitle and dv.prompt, (sheet.title,
+                                                                          dv.sqref)
     assert wb[META_SHEET].sheet_state == "veryHidden"
     assert wb["Lists"].sheet_state == "hidden"
     assert wb.sheetnames[0] == "Instructions"
