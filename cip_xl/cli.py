@@ -273,8 +273,9 @@ def merge(plan, returned, dry_run, report, profile) -> None:
     them with 'cip-xl approve'). Copies of one return (a corrected version, or one
     filled in by two people) merge cell by cell; where two changed the same cell, the
     copy saved last wins. Text typed anywhere else in a return is listed by cell; so
-    is what a workbook that cannot be merged (an .ods, an .xls, rows copied into
-    another workbook) says that the master does not. In a terminal at most 20 findings
+    is what a workbook that cannot be merged (an .xls, rows copied into another
+    workbook; an .ods where LibreOffice is not installed to read it) says that the
+    master does not. In a terminal at most 20 findings
     are shown for each return; with more, all are in the merge report (--report, or one
     written beside the plan). Exits 1 if anything was refused.
     """

@@ -161,12 +161,11 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                     f"{path.name} is the master plan being merged into, not a return; it "
                     "was left out. List only the returns after the plan.", str(path)))
                 continue
-            try:
-                returned = read_return(path, contract)
-            except PlanFileError as exc:
+            returned, refusal = _read_returned(path, contract)
+            if returned is None:
                 outcome.refused = True
-                outcome.findings.append(exc.finding)
-                if exc.finding.code in _READABLE_ANYWAY:  # what its officer typed
+                outcome.findings.append(refusal)
+                if refusal.code in _READABLE_ANYWAY:  # what its officer typed
                     from .foreign_return import typed_in
 
                     outcome.findings.extend(typed_in(path, plan, contract))
@@ -188,6 +187,29 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
             result.saved = True
             result.master_findings = replaced_by_save(reading.findings)
     return result
+
+
+def _read_returned(path: Path, contract: Contract):
+    """(the return at ``path`` as read, None) or (None, the finding refusing it). An
+    .ods is read through LibreOffice where it is installed (:mod:`cip_xl.odf_return`);
+    if what it holds is no return either, the refusal is the one saying how to save
+    it as .xlsx."""
+    try:
+        return read_return(path, contract), None
+    except PlanFileError as exc:
+        refusal = exc.finding
+    if refusal.code == "file-foreign":
+        from .odf_return import read_odf_return
+
+        try:
+            returned = read_odf_return(path, contract)
+        except PlanFileError as exc:
+            if exc.finding.code not in _READABLE_ANYWAY:
+                return None, exc.finding  # a return, refused for what it holds
+            returned = None
+        if returned is not None:
+            return returned, None
+    return None, refusal
 
 
 #: files a folder may hold that nobody put there: Windows' and macOS's own

@@ -1194,6 +1194,34 @@ def test_a_return_resaved_by_libreoffice_still_merges(cycle, tmp_path):
     assert action(plan_path, "5.4").percent_complete == 65
 
 
+def test_a_return_saved_as_opendocument_merges_through_libreoffice(cycle, tmp_path):
+    """An officer who chose LibreOffice's own format sends back an .ods. Where
+    LibreOffice is installed it converts the file and the return merges as the .xlsx
+    would have, every finding naming the .ods, with a note saying how to keep the
+    Excel format next time. Merged twice, nothing more changes."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.2", "Progress update"): "Adopted on 14 October",
+                        ("5.4", "% complete"): 65, ("5.1", "Target date"): "Jan 2030"})
+    sent = convert_with_libreoffice(place, "ods", tmp_path / "sent")
+    assert sent.suffix == ".ods"
+    result = cip_xl.api.merge(plan_path, [sent])
+    assert result.saved
+    assert action(plan_path, "5.2").progress_update == "Adopted on 14 October"
+    assert action(plan_path, "5.4").percent_complete == 65
+    codes = {f.code: f for f in result.findings}
+    assert codes["return-opendocument"].file == str(sent)
+    locked = codes["locked-edit"]  # the target date, refused: named in the .ods
+    assert locked.file == str(sent) and locked.cell.startswith(("F", "G", "H"))
+    assert all(f.file in (str(sent), "", None) or f.file == str(plan_path)
+               for f in result.findings), [f.file for f in result.findings]
+    trail = cip_xl.load_plan(plan_path).audit
+    assert any(e.new == "Adopted on 14 October" and sent.name in e.source for e in trail)
+    before = plan_path.read_bytes()
+    assert not cip_xl.api.merge(plan_path, [sent]).saved and \
+        plan_path.read_bytes() == before
+
+
 @pytest.mark.libreoffice
 def test_a_line_break_pasted_from_word_survives_the_quarter(example_path, tmp_path):
     """Word's manual line break is a vertical tab; pasted into a cell, Excel keeps it as
@@ -1652,11 +1680,12 @@ def test_a_row_copied_in_the_master_keeps_the_return_on_its_action(cycle, copy_a
 
 @pytest.mark.parametrize("kept_as", ["ods", "xls", "own workbook"])
 def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_path,
-                                                                        kept_as):
-    """A return saved in LibreOffice's own format (.ods) or as an old .xls, or rows
-    copied into a workbook of the officer's own, cannot be merged (no issue record to
-    compare with). The refusal still lists, by sheet and cell, every value that is not
-    what the master holds, and each new action proposed: nothing typed vanishes."""
+                                                                        kept_as, monkeypatch):
+    """A return saved in LibreOffice's own format (.ods) on a computer without
+    LibreOffice, or as an old .xls, or rows copied into a workbook of the officer's
+    own, cannot be merged (no issue record to compare with). The refusal still lists,
+    by sheet and cell, every value that is not what the master holds, and each new
+    action proposed: nothing typed vanishes."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     edit_return(place, {("5.1", "Progress update"): "Consultation opened",
@@ -1679,8 +1708,12 @@ def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_
         sent = convert_with_libreoffice(place, kept_as, tmp_path)
         where = (RETURN_SHEET, {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
     before = plan_path.read_bytes()
-    result = run_cli("merge", str(plan_path), str(sent))
-    assert result.returncode == 1 and plan_path.read_bytes() == before
+    if kept_as == "ods":  # (made with LibreOffice, merged where there is none)
+        monkeypatch.setattr("cip_xl.office.soffice", lambda: None)
+        assert not cip_xl.api.merge(plan_path, [sent]).saved
+    else:
+        assert run_cli("merge", str(plan_path), str(sent)).returncode == 1
+    assert plan_path.read_bytes() == before
     found = cip_xl.api.merge(plan_path, [sent], dry_run=True).findings
     listed = {f.ref: f for f in found if f.code == "typed-in-unrecognised-return" and f.ref}
     assert set(listed) == {"5.1", "5.2", "5.4"}
