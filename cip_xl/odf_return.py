@@ -45,7 +45,9 @@ def read_odf_return(path: str | Path, contract: Contract) -> ReturnedWorkbook | 
     path = Path(path)
     if not is_odf_spreadsheet(path) or soffice() is None:
         return None
-    with tempfile.TemporaryDirectory(prefix="cip-xl-odf-") as folder:
+    # (on Windows a file LibreOffice still holds cannot be deleted: left to the system)
+    with tempfile.TemporaryDirectory(prefix="cip-xl-odf-", ignore_cleanup_errors=True) \
+            as folder:
         try:
             converted = convert(path, folder, "xlsx", timeout=CONVERT_TIMEOUT)
         except PlanFileError:

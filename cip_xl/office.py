@@ -49,7 +49,9 @@ def convert(source: str | Path, folder: str | Path, target: str = "pdf",
             ".docx in Word and save as PDF).",
             file=str(source)))
     make_folder(folder)
-    with tempfile.TemporaryDirectory(prefix="cip-xl-lo-") as profile:
+    # (on Windows a file LibreOffice still holds cannot be deleted: left to the system)
+    with tempfile.TemporaryDirectory(prefix="cip-xl-lo-", ignore_cleanup_errors=True) \
+            as profile:
         env = dict(os.environ, HOME=profile)
         # a file URL, as LibreOffice wants it: file:///C:/Users/Jo%20Bloggs/... on
         # Windows (a space in the path left it waiting for ever)
