@@ -192,6 +192,10 @@ def _summary(wb, plan: Plan, contract: Contract, letters: dict[str, str], header
                    "Chart: the same counts as the table 'Actions by theme' above, as "
                    "stacked bars, one bar per theme.")
     note.font = Font(italic=True)
+    if themes:  # printed, the chart starts a page rather than breaking across two
+        from openpyxl.worksheet.pagebreak import Break
+
+        ws.row_breaks.append(Break(id=note.row - 1))
     ws.sheet_view.showGridLines = False
     ws.row_dimensions[head].height = 30
     ws.page_setup.orientation = "landscape"

@@ -1,6 +1,7 @@
 """The traffic-light rule at its boundaries, and the live workbook that carries it."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import openpyxl
@@ -351,3 +352,29 @@ def test_status_printed_where_the_symbols_cannot_be_still_reads(example_path):
     printed = done.stdout.decode("cp1252")
     assert "Overdue" in printed and "At risk" in printed and "? Overdue" in printed
     assert cip_xl.load_plan(example_path).settings.reporting_date == date(2026, 12, 31)
+
+
+def test_the_summary_chart_starts_a_printed_page(example_path, tmp_path):
+    """Printed (or made a PDF), the Summary's chart broke across two pages below the
+    tables; a page break before its caption starts it on a page of its own."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    pdf = convert_with_libreoffice(example_path, "pdf", tmp_path / "pdf")
+
+    def page(number: int) -> str:
+        return subprocess.run(["pdftotext", "-f", str(number), "-l", str(number),
+                               str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout)[1])
+    chart = next(n for n in range(1, pages + 1) if page(n).lstrip().startswith("Chart:"))
+    text = page(chart)
+    assert "Actions by status and theme" in text and "Not due" in text
+    assert all(theme in text for theme in ("Managing our finances", "Our people"))
+    assert "Actions by theme" in page(chart - 1)  # the tables, on the page before
+    after = page(chart + 1)
+    assert "Actions by status and theme" not in after and "Not due" not in after
