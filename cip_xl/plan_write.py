@@ -533,6 +533,19 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
         ws.auto_filter.ref = fitted_ref(ws.auto_filter.ref, 1, last_row, first,
                                         last) or ws.auto_filter.ref
     ws.freeze_panes = "A2"
+    _printable(ws)
+
+
+def _printable(ws) -> None:
+    """Print a sheet of records as a council prints its Record of Review & Amendment:
+    landscape, every column on the page's width, the headings on every page —
+    unless the council has set up the sheet's printing itself."""
+    if ws.page_setup.orientation is None:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if not ws.print_title_rows:
+        ws.print_title_rows = "1:1"
 
 
 def _name_settings(ws, at: list[int] | None) -> None:

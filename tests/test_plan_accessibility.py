@@ -77,3 +77,33 @@ def test_a_new_plan_is_titled_too(tmp_path):
     properties = openpyxl.load_workbook(path).properties
     assert (properties.title, properties.language, properties.creator) == \
         ("Strategic Improvement Plan 2027/28", "en-GB", "cip-xl")
+
+
+def test_the_sheets_of_records_print_whole_with_their_headings(example_path, tmp_path):
+    """A council prints its Record of Review & Amendment with the plan, and the trail
+    for an auditor. Printed, each sheet of records ran over several pages across, its
+    later columns on pages of their own without the headings; now every column is on
+    the page, in landscape, headings repeated on each page. A council's own print
+    set-up is kept."""
+    import subprocess
+
+    import pytest
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    wb = openpyxl.load_workbook(example_path)
+    wb["Officers"].page_setup.orientation = "portrait"  # the council's own choice
+    wb.save(example_path)
+    cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)  # a full save
+    wb = openpyxl.load_workbook(example_path)
+    assert wb["Officers"].page_setup.orientation == "portrait"
+    for title in ("Review log", "Audit", "Change requests", "Returns"):
+        assert wb[title].print_title_rows == "$1:$1", title
+    pdf = convert_with_libreoffice(example_path, "pdf", tmp_path / "pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = text.split("\f")
+    for first, last in (("Version", "amendment"), ("When", "Source"),
+                        ("Request ID", "Decided by"), ("Department", "Result")):
+        page = next(p for p in pages if p.lstrip().startswith(first))
+        assert last in page, (first, last)
