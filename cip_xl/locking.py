@@ -26,6 +26,11 @@ from typing import Iterator
 from .findings import ERROR, Finding, PlanFileError
 
 
+#: where to look for the lock file: its name begins with a dot, which hides it on a Mac
+#: and on Linux but not in Windows' File Explorer
+_HIDDEN = "" if os.name == "nt" else "; a hidden file"
+
+
 def lock_path(plan: Path) -> Path:
     return plan.with_name(f".{plan.name}.lock")
 
@@ -232,7 +237,7 @@ def _what_to_do(stamp: object, lock: Path) -> str:
             f"{hours} hour{'s' if hours != 1 else ''}" if hours else "over half an hour"
         return (f"That was {age} ago, and cip-xl's jobs take seconds: it most likely "
                 f"crashed or was stopped. If nobody is running cip-xl on this plan, delete "
-                f"{lock.name} (beside the plan; a hidden file) and try again.")
+                f"{lock.name} (beside the plan{_HIDDEN}) and try again.")
     return f"Wait for it to finish; if it crashed, delete {lock.name}."
 
 
@@ -328,7 +333,7 @@ def plan_lock(plan: str | Path, purpose: str = "merge") -> Iterator[Path]:
         if not holder:
             raise PlanFileError(Finding(
                 "plan-locked", ERROR,
-                f"{plan.name} is locked by {lock.name} (beside the plan; a hidden file), "
+                f"{plan.name} is locked by {lock.name} (beside the plan{_HIDDEN}), "
                 "which does not say who holds it. Wait a moment and try again; if nobody "
                 "is running cip-xl on this plan, delete that file.", file=str(plan)))
         who = f"{holder.get('user', 'someone')} on {holder.get('host', 'another computer')}"
