@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 import zipfile
 from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 import cip_xl
@@ -1762,3 +1766,67 @@ def test_refs_are_formatted_as_text_so_excel_keeps_3_10(example_path, outcomes):
     assert ws.column_dimensions["A"].number_format == "@"
     assert cip_xl.refresh_status(example_path, as_of=date(2027, 3, 31)).saved
     assert outcomes == [False, True]
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(15)), notes=st.lists(st.integers(0, 15), max_size=3),
+       drop=st.sampled_from([None, "portfolio", "contact", "committee"]))
+def test_settings_in_any_order_stay_in_their_rows_through_every_save(example_path, order,
+                                                                     notes, drop):
+    """Settings in any order (sorted in Excel, say), with note rows between them and a
+    setting's row deleted, the names moved with their rows as Excel moves them: a
+    status refresh (patched or full save) and then a full save keep every note beside
+    its setting and every name on its own setting's value."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from cip_xl import schema
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.xlsx"
+        shutil.copy(example_path, path)
+        wb = openpyxl.load_workbook(path)
+        ws = wb["Settings"]
+        rows = [(ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 2).number_format)
+                for r in range(2, 17)]
+        keys = [key for key, _ in schema.SETTINGS_ROWS]
+        arranged = [rows[i] + (keys[i],) for i in order if keys[i] != drop]
+        for at in sorted(notes, reverse=True):
+            arranged.insert(min(at, len(arranged)), ("Note", f"note {at}", "General", None))
+        for r in range(2, ws.max_row + 1):
+            for c in (1, 2, 3):
+                ws.cell(r, c).value = None
+        for r, (label, value, shown, key) in enumerate(arranged, start=2):
+            ws.cell(r, 1).value, ws.cell(r, 2).value = label, value
+            ws.cell(r, 2).number_format = shown
+            ws.cell(r, 3).value = f"about {label}"
+            if key in schema.SETTING_NAMES:
+                name = schema.SETTING_NAMES[key]
+                wb.defined_names[name] = DefinedName(name, attr_text=f"'Settings'!$B${r}")
+        wb.save(path)
+
+        def kept() -> None:
+            book = openpyxl.load_workbook(path)
+            sheet = book["Settings"]
+            labels = dict(schema.SETTINGS_ROWS)
+            for r in range(2, sheet.max_row + 1):
+                label, note = sheet.cell(r, 1).value, sheet.cell(r, 3).value
+                if note is not None:
+                    assert note == f"about {label}", r
+            for key, name in schema.SETTING_NAMES.items():
+                row = int(book.defined_names[name].attr_text.rsplit("$", 1)[1])
+                assert sheet.cell(row, 1).value == labels[key], name
+            assert sorted(v for v in (sheet.cell(r, 2).value for r in range(2, sheet.max_row
+                                                                              + 1))
+                          if isinstance(v, str) and v.startswith("note ")) == \
+                sorted(f"note {at}" for at in notes)
+
+        cip_xl.refresh_status(path, as_of=date(2026, 12, 31))
+        kept()
+        cip_xl.save_plan(cip_xl.load_plan(path), path)  # a full save
+        kept()
+        plan = cip_xl.load_plan(path)
+        assert plan.settings.reporting_date == date(2026, 12, 31)
+        assert plan.settings.amber_window_days == 30
+        assert not [f for f in cip_xl.validate(path).findings
+                    if f.code.startswith("setting-")]
