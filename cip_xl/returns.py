@@ -405,7 +405,9 @@ def _instructions(plan: Plan, department: str, count: int,
          f"Issued {issued_at:%d %B %Y}.", False),
         ("", False),
         ("What to do", True),
-        (f"1. Go to the '{RETURN_SHEET}' sheet. Your actions are listed one per row.", False),
+        (f"1. Go to the '{RETURN_SHEET}' sheet. Your actions are listed one per row. (If "
+         "Excel shows a yellow PROTECTED VIEW bar, press Enable Editing first: the lists "
+         "and date checks work only then.)", False),
         ("2. In the yellow columns marked ✎, update each action" + due + ":", False),
         ("   • Status: pick from the list (On track, At risk, Slipped, Complete...).", False),
         ("   • % complete: a whole number from 0 to 100.", False),
@@ -413,9 +415,10 @@ def _instructions(plan: Plan, department: str, count: int,
         ("   • Proposed revised date: only if the target date must move; say why in "
          "the Comment column. The improvement manager approves new dates.", False),
         (f"3. To propose a new action, use the '{NEW_ACTIONS_SHEET}' sheet.", False),
-        ("4. Save the file with the same name and send it back. Please do not add, "
-         "delete, sort or copy rows, and do not change the grey columns: such changes "
-         "are not taken into the plan.", False),
+        ("4. Save the file with the same name, as an Excel workbook (in LibreOffice: "
+         "Use Excel 2007-365!), and send it back. Please do not add, delete, sort or copy "
+         "rows, and do not change the grey columns: such changes are not taken into the "
+         "plan.", False),
         ("", False),
         ("To explain something, use the Comment column: it reaches the improvement "
          "manager with the action. Anything you type that cannot be taken into the plan "
