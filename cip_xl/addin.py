@@ -197,9 +197,9 @@ def issue_return_again(book=None):
 
 def merge_returns(book=None):
     """Merge returns button: merge every file in the 'returned' folder beside the plan —
-    not only the .xlsx: an officer's .ods is merged where LibreOffice is installed, and
-    an .xls or PDF is named in the findings (with what it says, where it can be read)
-    rather than passed over in silence."""
+    not only the .xlsx: an officer's .ods, .xls or PDF is named in the findings (with
+    what it says, where it can be read) rather than passed over in silence (an .ods
+    merges with ``cip-xl merge --convert-ods``, which starts LibreOffice on it)."""
     from . import api
 
     def work(path: Path):

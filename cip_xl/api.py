@@ -257,17 +257,19 @@ def department_at(path: str | Path, sheet: str, row: int,
 
 def merge(path: str | Path, returns: list[str | Path], *, dry_run: bool = False,
           profile: str | Path | None = None, report: str | Path | None = None,
-          progress=None, when: datetime | None = None):
+          progress=None, when: datetime | None = None, convert_ods: bool = False):
     """Merge returned workbooks into the master at ``path``; see :mod:`cip_xl.merging`.
 
-    ``report`` (a .md or .xlsx path) receives the merge report. Returns the
+    ``report`` (a .md or .xlsx path) receives the merge report; ``convert_ods``: returns
+    saved as .ods are converted by LibreOffice, where installed, and merged. Returns the
     :class:`~cip_xl.merging.MergeResult`.
     """
     from .merging import merge_returns
     from .merge_report import write_report
 
     result = merge_returns(path, [Path(r) for r in returns], contract_for(path, profile),
-                           dry_run=dry_run, progress=progress, when=when)
+                           dry_run=dry_run, progress=progress, when=when,
+                           convert_ods=convert_ods)
     if report:
         write_report(result, report)
     return result

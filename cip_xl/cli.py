@@ -258,8 +258,12 @@ def returns(plan, output, by, departments, new_round, profile) -> None:
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
 @click.option("--report", type=click.Path(dir_okay=False),
               help="Also write the merge report to this .md or .xlsx file.")
+@click.option("--convert-ods", is_flag=True,
+              help="Have LibreOffice (where installed) convert returns saved as .ods, "
+                   "and merge them. Off by default: it starts an office program on "
+                   "files from outside, which cip-xl otherwise never does.")
 @profile_option
-def merge(plan, returned, dry_run, report, profile) -> None:
+def merge(plan, returned, dry_run, report, convert_ods, profile) -> None:
     """Merge returned workbooks into PLAN: apply officers' edits, report the rest.
 
     RETURNED are the files officers sent back, or a folder holding them (every file in
@@ -274,8 +278,8 @@ def merge(plan, returned, dry_run, report, profile) -> None:
     filled in by two people) merge cell by cell; where two changed the same cell, the
     copy saved last wins. Text typed anywhere else in a return is listed by cell; so
     is what a workbook that cannot be merged (an .xls, rows copied into another
-    workbook; an .ods where LibreOffice is not installed to read it) says that the
-    master does not. In a terminal at most 20 findings
+    workbook; an .ods, unless --convert-ods and LibreOffice) says that the master
+    does not. In a terminal at most 20 findings
     are shown for each return; with more, all are in the merge report (--report, or one
     written beside the plan). Exits 1 if anything was refused.
     """
@@ -289,7 +293,7 @@ def merge(plan, returned, dry_run, report, profile) -> None:
             bar.label = f"Merging {Path(path).name[:40]}"
             bar.update(1)
         result = api.merge(plan, list(returned), dry_run=dry_run, profile=profile,
-                           report=report, progress=step)
+                           report=report, progress=step, convert_ods=convert_ods)
     if report is None and _on_terminal() and _too_many(result):
         # a screenful at most per return: the rest goes into a report beside the plan
         from datetime import datetime

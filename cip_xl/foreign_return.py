@@ -1,7 +1,7 @@
 """What an officer typed in a workbook that merging cannot take in as a return.
 
 An officer copies their rows into a workbook of their own, or saves the return in
-LibreOffice's own format (.ods, with no LibreOffice here to convert it: see
+LibreOffice's own format (.ods, unless the merge is asked to convert it: see
 :mod:`cip_xl.odf_return`) or as an old .xls: the hidden issue record is gone or
 cannot be read, so nothing can be merged (the three-way comparison needs what was
 issued). What they typed must not vanish with the refusal: :func:`typed_in` finds, on

@@ -110,12 +110,15 @@ class MergeResult:
 
 def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Contract, *,
                   dry_run: bool = False, when: datetime | None = None,
-                  progress: Callable[[Path], None] | None = None) -> MergeResult:
+                  progress: Callable[[Path], None] | None = None,
+                  convert_ods: bool = False) -> MergeResult:
     """Merge ``returns`` into the master at ``plan_path``; see the module docstring.
 
     ``returns`` may name folders: each stands for the files in it (see
     :func:`returned_files`). With ``dry_run`` nothing is written. ``progress`` is called
-    with each return's path before it is read. Raises :class:`PlanFileError` only for an unusable master or a
+    with each return's path before it is read. ``convert_ods``: a return saved as .ods
+    is converted by LibreOffice, where installed, and merged (:mod:`cip_xl.odf_return`);
+    without it, no office program is ever started on an officer's file. Raises :class:`PlanFileError` only for an unusable master or a
     lock held by someone else; problems with returns are findings in the result.
     """
     from .locking import is_excel_owner_file, open_elsewhere, plan_lock
@@ -161,7 +164,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                     f"{path.name} is the master plan being merged into, not a return; it "
                     "was left out. List only the returns after the plan.", str(path)))
                 continue
-            returned, refusal = _read_returned(path, contract)
+            returned, refusal = _read_returned(path, contract, convert_ods)
             if returned is None:
                 outcome.refused = True
                 outcome.findings.append(refusal)
@@ -189,27 +192,30 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     return result
 
 
-def _read_returned(path: Path, contract: Contract):
-    """(the return at ``path`` as read, None) or (None, the finding refusing it). An
-    .ods is read through LibreOffice where it is installed (:mod:`cip_xl.odf_return`);
-    if what it holds is no return either, the refusal is the one saying how to save
-    it as .xlsx."""
+def _read_returned(path: Path, contract: Contract, convert_ods: bool):
+    """(the return at ``path`` as read, None) or (None, the finding refusing it). With
+    ``convert_ods``, an .ods is read through LibreOffice where it is installed
+    (:mod:`cip_xl.odf_return`); if what it holds is no return either, the refusal is
+    the one saying how to save it as .xlsx. Without, that refusal says the merge can
+    convert it where it can."""
+    from .odf_return import can_convert, read_odf_return
+
     try:
         return read_return(path, contract), None
     except PlanFileError as exc:
         refusal = exc.finding
-    if refusal.code == "file-foreign":
-        from .odf_return import read_odf_return
-
-        try:
-            returned = read_odf_return(path, contract)
-        except PlanFileError as exc:
-            if exc.finding.code not in _READABLE_ANYWAY:
-                return None, exc.finding  # a return, refused for what it holds
-            returned = None
-        if returned is not None:
-            return returned, None
-    return None, refusal
+    if refusal.code != "file-foreign" or not can_convert(path):
+        return None, refusal
+    if not convert_ods:
+        return None, replace(refusal, message=refusal.message + " Or merge it with "
+                             "--convert-ods, and LibreOffice, installed here, converts it.")
+    try:
+        returned = read_odf_return(path, contract)
+    except PlanFileError as exc:
+        if exc.finding.code not in _READABLE_ANYWAY:
+            return None, exc.finding  # a return, refused for what it holds
+        returned = None
+    return (returned, None) if returned is not None else (None, refusal)
 
 
 #: files a folder may hold that nobody put there: Windows' and macOS's own

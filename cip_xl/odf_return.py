@@ -5,8 +5,10 @@ own, and an officer who picks its own sends back an .ods. The issue record survi
 it (a hidden sheet), so where LibreOffice is installed on the manager's computer
 :func:`read_odf_return` has it convert the file to .xlsx in a temporary folder — the
 same file LibreOffice writes when the officer keeps the Excel format — and reads that,
-every finding naming the .ods. Without LibreOffice the merge refuses the file as
-before, saying how to save it as .xlsx, and lists what was typed in it.
+every finding naming the .ods. This starts an office program on a file from outside,
+which cip-xl otherwise never does, so the merge does it only when asked
+(``merge --convert-ods``); otherwise, or without LibreOffice, it refuses the file,
+saying how to save it as .xlsx, and lists what was typed in it.
 """
 from __future__ import annotations
 
@@ -34,16 +36,24 @@ def is_odf_spreadsheet(path: str | Path) -> bool:
         return False
 
 
+def can_convert(path: str | Path) -> bool:
+    """Whether the file at ``path`` is an OpenDocument spreadsheet and LibreOffice is
+    installed here to convert it."""
+    from .office import soffice
+
+    return is_odf_spreadsheet(path) and soffice() is not None
+
+
 def read_odf_return(path: str | Path, contract: Contract) -> ReturnedWorkbook | None:
     """The return in the OpenDocument spreadsheet at ``path``, converted by LibreOffice
     and read as :func:`cip_xl.return_read.read_return` reads one, with its findings
     (and a note that it was converted) naming ``path``; None where it cannot be had:
     not an OpenDocument spreadsheet, no LibreOffice here, or a conversion that failed.
     Raises PlanFileError, naming ``path``, for a converted file the reading refuses."""
-    from .office import convert, soffice
+    from .office import convert
 
     path = Path(path)
-    if not is_odf_spreadsheet(path) or soffice() is None:
+    if not can_convert(path):
         return None
     # (on Windows a file LibreOffice still holds cannot be deleted: left to the system)
     with tempfile.TemporaryDirectory(prefix="cip-xl-odf-", ignore_cleanup_errors=True) \

@@ -1194,18 +1194,29 @@ def test_a_return_resaved_by_libreoffice_still_merges(cycle, tmp_path):
     assert action(plan_path, "5.4").percent_complete == 65
 
 
-def test_a_return_saved_as_opendocument_merges_through_libreoffice(cycle, tmp_path):
-    """An officer who chose LibreOffice's own format sends back an .ods. Where
-    LibreOffice is installed it converts the file and the return merges as the .xlsx
-    would have, every finding naming the .ods, with a note saying how to keep the
-    Excel format next time. Merged twice, nothing more changes."""
+def test_a_return_saved_as_opendocument_merges_through_libreoffice(cycle, tmp_path,
+                                                                   monkeypatch):
+    """An officer who chose LibreOffice's own format sends back an .ods. Asked to
+    (--convert-ods: it starts an office program on a file from outside, which cip-xl
+    otherwise never does), LibreOffice converts the file and the return merges as the
+    .xlsx would have, every finding naming the .ods, with a note saying how to keep
+    the Excel format next time. Merged twice, nothing more changes. Not asked, the
+    refusal says it can be."""
+    from cip_xl import office
+
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     edit_return(place, {("5.2", "Progress update"): "Adopted on 14 October",
                         ("5.4", "% complete"): 65, ("5.1", "Target date"): "Jan 2030"})
     sent = convert_with_libreoffice(place, "ods", tmp_path / "sent")
     assert sent.suffix == ".ods"
-    result = cip_xl.api.merge(plan_path, [sent])
+    before = plan_path.read_bytes()
+    with monkeypatch.context() as patched:
+        patched.setattr(office, "convert", lambda *a, **k: pytest.fail("LibreOffice run"))
+        refused = cip_xl.api.merge(plan_path, [sent])
+    assert not refused.saved and plan_path.read_bytes() == before
+    assert "--convert-ods" in refused.findings[0].message
+    result = cip_xl.api.merge(plan_path, [sent], convert_ods=True)
     assert result.saved
     assert action(plan_path, "5.2").progress_update == "Adopted on 14 October"
     assert action(plan_path, "5.4").percent_complete == 65
@@ -1218,8 +1229,11 @@ def test_a_return_saved_as_opendocument_merges_through_libreoffice(cycle, tmp_pa
     trail = cip_xl.load_plan(plan_path).audit
     assert any(e.new == "Adopted on 14 October" and sent.name in e.source for e in trail)
     before = plan_path.read_bytes()
-    assert not cip_xl.api.merge(plan_path, [sent]).saved and \
+    assert not cip_xl.api.merge(plan_path, [sent], convert_ods=True).saved and \
         plan_path.read_bytes() == before
+    cli = run_cli("merge", str(plan_path), str(sent), "--convert-ods")
+    assert cli.returncode == 1 and "merged" in cli.stdout  # (1: the target date refused)
+    assert "could not be" not in cli.stdout and "--convert-ods" not in cli.stdout
 
 
 @pytest.mark.libreoffice
@@ -1680,12 +1694,12 @@ def test_a_row_copied_in_the_master_keeps_the_return_on_its_action(cycle, copy_a
 
 @pytest.mark.parametrize("kept_as", ["ods", "xls", "own workbook"])
 def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_path,
-                                                                        kept_as, monkeypatch):
-    """A return saved in LibreOffice's own format (.ods) on a computer without
-    LibreOffice, or as an old .xls, or rows copied into a workbook of the officer's
-    own, cannot be merged (no issue record to compare with). The refusal still lists,
-    by sheet and cell, every value that is not what the master holds, and each new
-    action proposed: nothing typed vanishes."""
+                                                                        kept_as):
+    """A return saved in LibreOffice's own format (.ods; unless --convert-ods) or as
+    an old .xls, or rows copied into a workbook of the officer's own, cannot be merged
+    (no issue record to compare with). The refusal still lists, by sheet and cell,
+    every value that is not what the master holds, and each new action proposed:
+    nothing typed vanishes."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     edit_return(place, {("5.1", "Progress update"): "Consultation opened",
@@ -1708,12 +1722,8 @@ def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_
         sent = convert_with_libreoffice(place, kept_as, tmp_path)
         where = (RETURN_SHEET, {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
     before = plan_path.read_bytes()
-    if kept_as == "ods":  # (made with LibreOffice, merged where there is none)
-        monkeypatch.setattr("cip_xl.office.soffice", lambda: None)
-        assert not cip_xl.api.merge(plan_path, [sent]).saved
-    else:
-        assert run_cli("merge", str(plan_path), str(sent)).returncode == 1
-    assert plan_path.read_bytes() == before
+    result = run_cli("merge", str(plan_path), str(sent))
+    assert result.returncode == 1 and plan_path.read_bytes() == before
     found = cip_xl.api.merge(plan_path, [sent], dry_run=True).findings
     listed = {f.ref: f for f in found if f.code == "typed-in-unrecognised-return" and f.ref}
     assert set(listed) == {"5.1", "5.2", "5.4"}
