@@ -198,6 +198,8 @@ def write_sheet(report: ChangeReport, path: Path) -> Path:
     """Write the changes to an .xlsx workbook (a Changes sheet and a Themes sheet)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import Table, TableStyleInfo
 
     from .plan_write import describe_workbook
     from .safe_save import atomic_save
@@ -217,10 +219,17 @@ def write_sheet(report: ChangeReport, path: Path) -> Path:
                        round(travel.before, 2) if travel.before is not None else None,
                        round(travel.after, 2) if travel.after is not None else None,
                        travel.direction))
-    for sheet in (ws, themes):
+    for sheet, name in ((ws, "ChangeList"), (themes, "DirectionOfTravel")):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
+        sheet.print_title_rows = "1:1"  # the headings on every printed page
+        # an Excel Table marks row 1 as the headings (screen readers announce them
+        # with each cell) and gives each column its filter button
+        table = Table(displayName=name, ref=f"A1:{get_column_letter(sheet.max_column)}"
+                                            f"{max(2, sheet.max_row)}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+        sheet.add_table(table)
     for letter, width in zip("ABCDEFG", (8, 28, 50, 12, 22, 22, 40)):
         ws.column_dimensions[letter].width = width
     themes.column_dimensions["A"].width = 32

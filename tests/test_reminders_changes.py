@@ -177,9 +177,12 @@ def test_change_report_across_two_merged_quarters(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = list(openpyxl.load_workbook(out)["Changes"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Ref", "Theme", "Key action", "Change")
-    properties = openpyxl.load_workbook(out).properties  # an accessible file to share
-    assert (properties.title, properties.language) == \
+    shared = openpyxl.load_workbook(out)  # an accessible file to share
+    assert (shared.properties.title, shared.properties.language) == \
         ("Changes to the plan, 30/06/2026 to 30/09/2026", "en-GB")
+    for sheet in shared.worksheets:  # each table's headings marked as such
+        assert [t.ref for t in sheet.tables.values()] == \
+            [f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"]
     assert (open_refs[0], "completed") in {(r[0], r[3]) for r in rows[1:]}
 
     doc = tmp_path / "report.docx"
