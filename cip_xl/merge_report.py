@@ -110,7 +110,7 @@ def _workbook(result: MergeResult):
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
-    from .plan_write import describe_workbook, set_value, wrapped_lines
+    from .plan_write import describe_workbook, print_across, set_value, wrapped_lines
 
     wb = Workbook()
     describe_workbook(wb.properties, f"Merge report: {result.plan_path.name}")
@@ -139,9 +139,8 @@ def _workbook(result: MergeResult):
         if lines > 1:  # neither Excel nor LibreOffice grows a row written without a height
             ws.row_dimensions[last].height = min(409, 15 * lines)  # Excel's limit
     ws.freeze_panes = "A2"
-    ws.page_setup.orientation = "landscape"
+    print_across(ws)  # (as many pages down as it takes, not squeezed onto one)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = "1:1"  # the headings on every printed page
     # an Excel Table marks row 1 as the headings (screen readers announce them with

@@ -437,10 +437,7 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract, keep_rows: bool = Fals
         last_col = get_column_letter(max(owned))
         ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_row, header_row + 1)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_across(ws)
     ws.row_dimensions[header_row].height = 32
     return layout
 
@@ -536,14 +533,21 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
     _printable(ws)
 
 
+def print_across(ws, orientation: str | None = "landscape") -> None:
+    """Set openpyxl sheet ``ws`` to print every column on the page's width, as many
+    pages down as it takes, in ``orientation`` (None: as it is)."""
+    if orientation:
+        ws.page_setup.orientation = orientation
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def _printable(ws) -> None:
     """Print a sheet of records as a council prints its Record of Review & Amendment:
     landscape, every column on the page's width, the headings on every page —
     unless the council has set up the sheet's printing itself."""
     if ws.page_setup.orientation is None:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        print_across(ws)
     if not ws.print_title_rows:
         ws.print_title_rows = "1:1"
 

@@ -259,7 +259,7 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .plan_write import describe_workbook, set_text, set_value
+    from .plan_write import describe_workbook, print_across, set_text, set_value
 
     columns = return_columns(contract)
     wb = Workbook()
@@ -302,9 +302,7 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(2, len(actions) + 1)}"
     ws.print_title_rows = "1:1"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_across(ws)
 
     # dropdowns and checks, error alerts on
     for c, value in enumerate(schema.STATUS_WORDS, start=1):
@@ -439,7 +437,7 @@ def instruction_height(row: int, text: str) -> float:
 def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
     from openpyxl.styles import Alignment, Font
 
-    from .plan_write import set_text
+    from .plan_write import print_across, set_text
 
     ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
     for r, (text, bold) in enumerate(lines, start=1):
@@ -448,8 +446,7 @@ def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
         cell.font = Font(bold=bold, size=14 if r == 1 else 11)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[r].height = instruction_height(r, text)
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_across(ws, orientation=None)
 
 
 def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None = None,

@@ -127,7 +127,7 @@ def _summary(wb, plan: Plan, contract: Contract, letters: dict[str, str], header
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from .plan_write import set_text
+    from .plan_write import print_across, set_text
 
     if SUMMARY_SHEET in wb.sheetnames:
         del wb[SUMMARY_SHEET]
@@ -198,6 +198,4 @@ def _summary(wb, plan: Plan, contract: Contract, letters: dict[str, str], header
         ws.row_breaks.append(Break(id=note.row - 1))
     ws.sheet_view.showGridLines = False
     ws.row_dimensions[head].height = 30
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_across(ws)

@@ -842,6 +842,9 @@ def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     assert (sheet.parent.properties.title, sheet.parent.properties.language) == \
         (f"Merge report: {plan_path.name}", "en-GB")
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    # printed across the page's width, as many pages down as it takes (fitToHeight 0:
+    # left out, Excel squeezed a long report onto a single page)
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
     typed = next(c for c in sheet["G"] if c.value == "=see the budget note")
     assert typed.data_type == "s"
     # long texts wrap whole, on rows tall enough to show them, read from the top
