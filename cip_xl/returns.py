@@ -408,7 +408,7 @@ def _instructions(plan: Plan, department: str, count: int,
          "and date checks work only then.)", False),
         ("2. In the yellow columns marked ✎, update each action" + due + ":", False),
         ("   • Status: pick from the list (On track, At risk, Slipped, Complete...).", False),
-        ("   • % complete: a whole number from 0 to 100.", False),
+        ("   • % complete: a whole number from 0 to 100 (type 60, not 60%).", False),
         ("   • Progress update: what has happened this quarter, in plain words.", False),
         ("   • Proposed revised date: only if the target date must move; say why in "
          "the Comment column. The improvement manager approves new dates.", False),
