@@ -469,20 +469,15 @@ def record_rows(plan: Plan, key: str, count: int,
     source = plan.source
     if not keep_rows or source is None:
         return None, None
-    if key == "settings":
-        if not source.setting_rows:
-            return None, None
-        read = tuple(source.setting_rows.values())
-        own = [source.setting_rows.get(label) for label in
-               [label for _, label in schema.SETTINGS_ROWS] + list(plan.settings.extra)]
-        known = set(read)
-        rows, kept = _kept_rows(own, known.__contains__, known | {1})
-        return rows, known - kept
-    read = source.record_rows.get(key)
+    read = (tuple(source.setting_rows.values()) or None) if key == "settings" else \
+        source.record_rows.get(key)
     if read is None:
         return None, None
-    if key == "officers":
-        own: list = [o.row for o in plan.officers]
+    if key == "settings":  # by label, wherever each is now
+        own: list = [source.setting_rows.get(label) for label in
+                     [*schema.SETTING_LABELS.values(), *plan.settings.extra]]
+    elif key == "officers":
+        own = [o.row for o in plan.officers]
     elif key == "themes":
         own = [t.row for t in sorted(plan.themes, key=lambda t: t.order)]
     else:  # logs grow at the end: the first records are the ones read, in order
