@@ -13,7 +13,6 @@ an error as its code (``"#N/A"``, data type ``"e"``).
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import posixpath
 import re
@@ -345,12 +344,20 @@ class FastWorkbook:
         (:mod:`cip_xl.master_edits`), which must not push the plan itself out."""
         from python_calamine import CalamineWorkbook
 
+        from .file_stamp import FileStamp
         from .filecheck import read_package, sniff
 
         self.path = Path(path)
+        try:  # before reading: a change made while reading shows as one made later
+            status = self.path.stat()
+        except OSError:
+            status = None  # read_package says why
         #: the package's bytes as read: what the values come from, and the base a
         #: patched save (cip_xl.plan_patch) copies unchanged parts from
         self.data = read_package(self.path)
+        #: the file as read (cip_xl.file_stamp): a save over it checks it is still that
+        self.stamp = FileStamp.before_reading(status, self.data) \
+            if share and status is not None else None
         sniff(self.path, self.data)
         try:
             self._book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
@@ -370,8 +377,8 @@ class FastWorkbook:
         # sheets parsed the first time: they are never changed once read
         global _RECENT
         kept: tuple[dict, dict] = ({}, {})
-        if share:
-            digest = hashlib.blake2b(self.data, digest_size=20).digest()
+        if self.stamp is not None:
+            digest = self.stamp.digest
             if digest not in _RECENT:
                 _RECENT = {digest: kept}
             kept = _RECENT[digest]

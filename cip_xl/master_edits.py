@@ -27,10 +27,10 @@ from contextlib import suppress
 from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
-from xml.sax.saxutils import unescape
 
 from .action_ids import copied, left_behind, out_of_place, owners
 from .cells import as_text, listed
+from .file_stamp import saver_named
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan, ReturnRecord, ReviewEntry
 from .returns import comparable
@@ -46,7 +46,6 @@ _COMPARED = tuple(key for key, column in COLUMNS_BY_KEY.items()
 #: an action's compared values, for one comparison of all of them (most are equal)
 _VALUES = attrgetter(*_COMPARED)
 
-_LAST_MODIFIED_BY = re.compile(rb"<(?:\w+:)?lastModifiedBy\b[^>]*>([^<]*)<")
 #: a sheet's used range, "A1:H120" (or "A1"): its last row
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
 
@@ -156,12 +155,8 @@ def _saved_by(plan_path: Path, copy: Path) -> tuple[datetime | None, str]:
     if when is not None and when == saved_time(before):
         when = None
 
-    def name(xml: bytes) -> str:
-        found = _LAST_MODIFIED_BY.search(xml)
-        return unescape(found.group(1).decode("utf-8", "replace")).strip() if found else ""
-
-    who = name(now)
-    return when, who if who and (when is not None or who != name(before)) else ""
+    who = saver_named(now)
+    return when, who if who and (when is not None or who != saver_named(before)) else ""
 
 
 def _same(a: object, b: object) -> bool:

@@ -18,6 +18,7 @@ from .cells import as_text
 from .schema import SETTING_LABELS, SETTINGS_ROW_OF
 
 if TYPE_CHECKING:
+    from .file_stamp import FileStamp
     from .findings import Finding
 
 @lru_cache(maxsize=4096)
@@ -233,6 +234,9 @@ class PlanSource:
     #: the column (1-based) of each heading of a sheet of records, in its spec's order,
     #: by sheet key, where read ("change_requests": the cells approvals name)
     record_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: the file as read (or as cip-xl last saved it): a save over it refuses one
+    #: changed since (cip_xl.file_stamp); None where the reading did not take one
+    stamp: FileStamp | None = None
 
     def cell(self, key: str, row: int | None) -> str | None:
         """The A1 address of column ``key`` in ``row``, or ``None`` if unknown."""

@@ -102,6 +102,8 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
         wb = FastWorkbook(path)
         try:
             reading = _read_again(wb, path, contract, audit)
+            if reading.plan.source is not None:  # these bytes, as read this time
+                reading.plan.source.stamp = wb.stamp
         except PlanFileError:
             raise
         except Exception as exc:  # read-only mode parses while iterating

@@ -642,6 +642,24 @@ def _drop(backup: Path | None) -> None:
             backup.unlink()
 
 
+def _same_path(a: str | Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file (either may not exist yet)."""
+    try:
+        return Path(a).resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _stamped(plan: Plan, path: Path, stamp) -> None:
+    """After a save of ``plan`` over the file it was read from (whose reading's stamp
+    was ``stamp``): stamp it with the file as written, so that saving it again is not
+    taken for saving over someone else's changes."""
+    from .file_stamp import FileStamp
+
+    if stamp is not None and plan.source is not None:
+        plan.source.stamp = FileStamp.of_saved(path)
+
+
 def _read_audit_first(plan: Plan, contract: Contract) -> None:
     """Put the entries of the Audit sheet of the file ``plan`` was read from before
     those added since, for a plan read without its audit trail."""
@@ -680,6 +698,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     from .filecheck import features_openpyxl_drops, open_workbook
     from .fastbook import FastWorkbook
     from .kept_parts import save_keeping_parts
+    from .file_stamp import refuse_if_changed
     from .master_edits import discard_saved_copy, keep_saved_copy
     from .safe_save import make_backup, prune_backups
 
@@ -687,6 +706,10 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     path = Path(path)
     backup_path = None
     source = plan.source
+    # the file it was read from: a save over it refuses one changed since, and leaves
+    # the plan stamped with the file as written (cip_xl.file_stamp)
+    stamp = source.stamp if source is not None and _same_path(source.file, path) else None
+    refuse_if_changed(path, stamp)
     if source is not None and source.do_not_save is not None and path.exists() and \
             path.resolve() == Path(source.file).resolve():
         stop = source.do_not_save
@@ -712,6 +735,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                     made.unlink()
                 return None
             if outcome:
+                _stamped(plan, path, stamp)
                 keep_saved_copy(path)
                 if made is not None:
                     prune_backups(path, contract.backups)
@@ -747,6 +771,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 f"which is hidden under the merged cells {hidden.merged}. Unmerge them "
                 "(Home > Merge & Center), fill in each row and try again; nothing was "
                 "changed.", str(path), hidden.sheet, hidden.cell)) from None
+        refuse_if_changed(path, stamp)  # again, after the work above: as late as can be
         if backup:
             backup_path = make_backup(path)
         original = path.read_bytes()
@@ -763,6 +788,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
         restore_ribbon(path)  # openpyxl drops the ribbon's link when it saves
     from .plan_patch import cache_labels
     cache_labels(plan, path, contract, judgements)  # traffic lights a preview can show
+    _stamped(plan, path, stamp)
     keep_saved_copy(path)
     if backup_path is not None:
         prune_backups(path, contract.backups)
