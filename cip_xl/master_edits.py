@@ -162,7 +162,10 @@ def _saved_by(plan_path: Path, copy: Path) -> tuple[datetime | None, str]:
 def _same(a: object, b: object) -> bool:
     """Whether two cell values read from the plan are the same to a person (see
     :func:`cip_xl.returns.comparable`: 60 and 60.0, a day and its midnight, blank and
-    empty alike)."""
+    empty alike). Equal values of one type are the same without looking further: nearly
+    every value compared is."""
+    if a.__class__ is b.__class__ and a == b:
+        return True
     return comparable(a) == comparable(b)
 
 
