@@ -24,6 +24,7 @@ import re
 import zipfile
 from io import BytesIO
 from pathlib import Path
+from typing import Callable
 
 from .fastbook import attributes, relationships
 
@@ -34,16 +35,19 @@ _THUMBNAIL = b"/metadata/thumbnail"
 _CUSTOM_XML = b"/relationships/customXml"
 
 
-def save_keeping_parts(workbook, path: str | Path, original: bytes | None) -> None:
+def save_keeping_parts(workbook, path: str | Path, original: bytes | None,
+                       unchanged: Callable[[], None] | None = None) -> None:
     """Save the openpyxl ``workbook`` to ``path`` atomically, with the stand-alone
     parts the package root of ``original`` (the file's bytes before the save) points
-    to and the new package lacks put back."""
+    to and the new package lacks put back. ``unchanged``: see
+    :func:`cip_xl.safe_save.atomic_write_bytes`."""
     from .safe_save import atomic_write_bytes
 
     buffer = BytesIO()
     workbook.save(buffer)
     data = buffer.getvalue()
-    atomic_write_bytes(keep_root_parts(data, original) if original else data, path)
+    atomic_write_bytes(keep_root_parts(data, original) if original else data, path,
+                       unchanged)
 
 
 def keep_root_parts(saved: bytes, original: bytes) -> bytes:

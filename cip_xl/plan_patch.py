@@ -24,6 +24,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from operator import attrgetter, is_, itemgetter
 from pathlib import Path
+from typing import Callable
 
 from . import schema
 from .cells import kept_text
@@ -34,14 +35,16 @@ from .schema import Contract
 
 
 def patch_save(plan: Plan, path: Path, contract: Contract, book,
-               judgements: dict | None = None) -> bool | None:
+               judgements: dict | None = None,
+               unchanged: Callable[[], None] | None = None) -> bool | None:
     """Write ``plan`` into the workbook at ``path`` by editing changed cells only.
 
     ``book`` is the :class:`~cip_xl.fastbook.FastWorkbook` the plan was read from;
     ``judgements``, if given, are :func:`cip_xl.status.refresh` of ``plan`` just made.
     Returns ``False`` (nothing written) if the change needs a full save, ``None`` if
     nothing differs (nothing written), ``True`` once the file has been replaced.
-    The caller holds the plan's lock and has made the backup.
+    The caller holds the plan's lock and has made the backup. ``unchanged``: see
+    :func:`cip_xl.safe_save.atomic_write_bytes`.
     """
     from .xlsx_patch import PatchError
 
@@ -53,12 +56,14 @@ def patch_save(plan: Plan, path: Path, contract: Contract, book,
         return False
     if not replaced:
         return None
-    return _replace(book, replaced, path)
+    return _replace(book, replaced, path, unchanged)
 
 
-def _replace(book, replaced: dict[str, bytes], path: Path) -> bool:
+def _replace(book, replaced: dict[str, bytes], path: Path,
+             unchanged: Callable[[], None] | None = None) -> bool:
     """Write the package of ``book`` with the ``replaced`` parts to ``path``; False if
-    the package cannot be rewritten (nothing written)."""
+    the package cannot be rewritten (nothing written). ``unchanged``: see
+    :func:`cip_xl.safe_save.atomic_write_bytes`."""
     from .safe_save import atomic_write_bytes
     from .xlsx_patch import PatchError, rewrite_package
 
@@ -66,7 +71,7 @@ def _replace(book, replaced: dict[str, bytes], path: Path) -> bool:
         data = rewrite_package(book.data, replaced)
     except PatchError:
         return False
-    atomic_write_bytes(data, path)
+    atomic_write_bytes(data, path, unchanged)
     return True
 
 

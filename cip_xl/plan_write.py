@@ -709,7 +709,10 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     # the file it was read from: a save over it refuses one changed since, and leaves
     # the plan stamped with the file as written (cip_xl.file_stamp)
     stamp = source.stamp if source is not None and _same_path(source.file, path) else None
-    refuse_if_changed(path, stamp)
+    refuse_if_changed(path, stamp)  # before the work; and again just before the replace:
+
+    def unchanged() -> None:
+        refuse_if_changed(path, stamp)
     if source is not None and source.do_not_save is not None and path.exists() and \
             path.resolve() == Path(source.file).resolve():
         stop = source.do_not_save
@@ -725,7 +728,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
             made = make_backup(path) if backup else None
             discard_saved_copy(path, contract)  # see cip_xl.master_edits
             try:
-                outcome = patch_save(plan, path, contract, workbook, judgements)
+                outcome = patch_save(plan, path, contract, workbook, judgements, unchanged)
             except BaseException:
                 _drop(made)  # the plan is as it was: its copy is not needed
                 raise
@@ -771,7 +774,6 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 f"which is hidden under the merged cells {hidden.merged}. Unmerge them "
                 "(Home > Merge & Center), fill in each row and try again; nothing was "
                 "changed.", str(path), hidden.sheet, hidden.cell)) from None
-        refuse_if_changed(path, stamp)  # again, after the work above: as late as can be
         if backup:
             backup_path = make_backup(path)
         original = path.read_bytes()
@@ -779,7 +781,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
         wb, original = new_workbook(plan, contract), None
     discard_saved_copy(path, contract)  # see cip_xl.master_edits
     try:
-        save_keeping_parts(wb, path, original)  # a sensitivity label, say: see kept_parts
+        # a sensitivity label, say, is kept: see kept_parts
+        save_keeping_parts(wb, path, original, unchanged)
     except BaseException:
         _drop(backup_path)  # the plan is as it was: its copy is not needed
         raise

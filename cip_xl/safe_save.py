@@ -49,16 +49,20 @@ def atomic_save(workbook, path: str | Path) -> None:
     _atomic(path, workbook.save)
 
 
-def atomic_write_bytes(data: bytes, path: str | Path) -> None:
-    """Write ``data`` to ``path`` atomically (same guarantees as :func:`atomic_save`)."""
-    _atomic(path, lambda stream: stream.write(data))
+def atomic_write_bytes(data: bytes, path: str | Path,
+                       unchanged: Callable[[], None] | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (same guarantees as :func:`atomic_save`).
+    ``unchanged``, if given, is called just before the new file replaces the old, and
+    stops the save by raising (:func:`cip_xl.file_stamp.refuse_if_changed`)."""
+    _atomic(path, lambda stream: stream.write(data), unchanged)
 
 
-def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write through ``write`` to a temporary file beside ``path``, then put it in
-    place. A file that cannot be written or replaced — locked by Excel or a sync
-    client, read-only, a full disk — is a :class:`PlanFileError` saying so, and
-    ``path`` is as it was."""
+def _atomic(path: str | Path, write: Callable[[BinaryIO], object],
+            unchanged: Callable[[], None] | None = None) -> None:
+    """Write through ``write`` to a temporary file beside ``path``, then — once
+    ``unchanged()``, if given, has not raised — put it in place. A file that cannot be
+    written or replaced — locked by Excel or a sync client, read-only, a full disk — is
+    a :class:`PlanFileError` saying so, and ``path`` is as it was."""
     path = Path(path)
     temp = None
     try:
@@ -70,6 +74,8 @@ def _atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
             os.fsync(stream.fileno())
         if kept_mode is not None:
             os.chmod(temp, kept_mode)
+        if unchanged is not None:
+            unchanged()
         _put_in_place(temp, path)
         temp = None
         _fsync_folder(path.parent)

@@ -143,3 +143,30 @@ def test_a_plan_loaded_then_changed_in_excel_is_not_saved_over(example_path):
         cip_xl.save_plan(plan, example_path)
     assert refused.value.finding.code == "plan-changed-meanwhile"
     assert progress_of(example_path, ref) == "Saved in Excel after loading."
+
+
+@pytest.mark.parametrize("during", ["patched save", "full save"])
+def test_a_save_in_excel_while_the_plan_is_being_written_is_kept(returned, monkeypatch,
+                                                                  during):
+    """The last check is made just before the new file replaces the old: a colleague
+    saving while cip-xl writes the package (seconds for a full save at county scale)
+    is not replaced either, and the half-written file is not left behind."""
+    from cip_xl import kept_parts, xlsx_patch
+
+    plan_path, place = returned
+    module, name = (xlsx_patch, "rewrite_package") if during == "patched save" else \
+        (kept_parts, "keep_root_parts")
+    writing = getattr(module, name)
+
+    def colleague_saves_meanwhile(*args, **kwargs):
+        saved_by_colleague(plan_path, "5.1", "Saved while cip-xl was writing.")
+        return writing(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, colleague_saves_meanwhile)
+    if during == "full save":  # a layout the patched save cannot edit
+        monkeypatch.setattr("cip_xl.plan_patch.plan_edits", lambda *args: None)
+    with pytest.raises(PlanFileError) as refused:
+        cip_xl.merge(plan_path, [place])
+    assert refused.value.finding.code == "plan-changed-meanwhile"
+    assert progress_of(plan_path, "5.1") == "Saved while cip-xl was writing."
+    assert [p.name for p in plan_path.parent.iterdir() if p.name.endswith(".tmp")] == []
