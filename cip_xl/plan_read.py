@@ -7,11 +7,14 @@ cannot be used at all raise :class:`~cip_xl.findings.PlanFileError`.
 """
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
 from pathlib import Path
+from typing import Iterator
 
 from . import schema
 from .action_ids import give_back, matched_ids
@@ -101,7 +104,8 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
 
         wb = FastWorkbook(path)
         try:
-            reading = _read_again(wb, path, contract, audit)
+            with _collections_paused():
+                reading = _read_again(wb, path, contract, audit)
             if reading.plan.source is not None:  # these bytes, as read this time
                 reading.plan.source.stamp = wb.stamp
         except PlanFileError:
@@ -120,6 +124,21 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
     if not isinstance(workbook, FastWorkbook):  # openpyxl's
         _read_escapes(reading.plan)
     return reading
+
+
+@contextmanager
+def _collections_paused() -> Iterator[None]:
+    """Python's cycle collector paused for the block (as it was after). Reading a
+    plan makes tens of thousands of objects that all live on, and each collection
+    the allocations set off walks all of them again for no garbage: at 10,000 actions
+    that was ~8% of reading a plan saved in Excel (nothing measurable at 2,000)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _read_escapes(plan: Plan) -> None:
