@@ -13,11 +13,12 @@ an error as its code (``"#N/A"``, data type ``"e"``).
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from functools import lru_cache
 from operator import itemgetter
@@ -348,6 +349,8 @@ class FastWorkbook:
         from .filecheck import read_package, sniff
 
         self.path = Path(path)
+        #: a sheet being parsed on another thread (:meth:`read_ahead`): (title, result)
+        self._ahead: tuple[str, Callable[[], tuple[list[list], bytes]]] | None = None
         try:  # before reading: a change made while reading shows as one made later
             status = self.path.stat()
         except OSError:
@@ -393,10 +396,45 @@ class FastWorkbook:
             self._sheets[title] = self._load(title)
         return self._sheets[title]
 
+    def read_ahead(self, title: str) -> None:
+        """Start parsing sheet ``title`` on another thread — calamine's values and
+        inflating its XML, both done outside Python's lock — for a workbook that will be
+        read after other work: the copy of a plan's last save, compared with the plan
+        once the plan itself is read (:mod:`cip_xl.master_edits`). Whatever is asked of
+        the workbook next waits for it first."""
+        part = self._parts.get(title)
+        if part is None or title in self._sheets or self._ahead is not None:
+            return
+        from .background import start
+
+        self._ahead = (title, start(lambda: (self._values(title), self._archive.read(part))))
+
+    def _finish_ahead(self) -> None:
+        """Wait for the sheet :meth:`read_ahead` started, and keep it."""
+        if self._ahead is None:
+            return
+        title, result = self._ahead
+        self._ahead = None
+        try:
+            rows, xml = result()
+        except Exception as exc:
+            raise self._damaged(title, exc) from None
+        self._sheets[title] = self._sheet(title, rows, xml, None)
+
+    def _damaged(self, title: str, exc: Exception) -> PlanFileError:
+        return PlanFileError(Finding(
+            "file-corrupt", ERROR,
+            f"{self.path.name} is damaged: its sheet '{title}' cannot be read "
+            f"({type(exc).__name__}). Restore it from a backup.",
+            file=str(self.path), sheet=title))
+
     def _load(self, title: str) -> FastSheet:
         """Parse one sheet: calamine's values and the scan of its XML. For a big sheet
         the two run side by side — calamine releases Python's lock while it parses —
         which takes a third off reading a 10,000-action Plan sheet."""
+        self._finish_ahead()
+        if title in self._sheets:
+            return self._sheets[title]
         part = self._parts.get(title)
         try:
             big = part is not None and \
@@ -417,11 +455,12 @@ class FastWorkbook:
         except KeyError:
             raise
         except Exception as exc:
-            raise PlanFileError(Finding(
-                "file-corrupt", ERROR,
-                f"{self.path.name} is damaged: its sheet '{title}' cannot be read "
-                f"({type(exc).__name__}). Restore it from a backup.",
-                file=str(self.path), sheet=title)) from None
+            raise self._damaged(title, exc) from None
+        return self._sheet(title, rows, xml, scanned)
+
+    def _sheet(self, title: str, rows: list[list], xml: bytes, scanned) -> FastSheet:
+        """The sheet ``title`` of calamine's values ``rows`` and its ``xml``, with the
+        scan of that XML if made already."""
         formulas, errors, percent, dates, shown = scanned or _scan(xml, self._shown_styles)
         merged = [(a.decode(), b.decode()) for a, b in _MERGE.findall(xml)] \
             if b"mergeCell" in xml else []
@@ -518,6 +557,8 @@ class FastWorkbook:
     def close(self) -> None:
         """Release calamine's copy of the workbook. Sheets already read, and the
         package's bytes, stay available."""
+        with contextlib.suppress(PlanFileError):
+            self._finish_ahead()  # (a sheet being read ahead: let it end first)
         self._book.close()
 
     def __enter__(self) -> "FastWorkbook":

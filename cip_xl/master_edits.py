@@ -123,6 +123,14 @@ def keep_saved_copy(plan_path: str | Path) -> None:
             temp.unlink(missing_ok=True)
 
 
+def copy_to_compare(plan_path: str | Path) -> Path | None:
+    """The copy of the last save of the plan at ``plan_path`` that reading the plan
+    compares it with, or None: no copy, or the plan is still byte for byte that file."""
+    plan_path = Path(plan_path)
+    copy = saved_copy_path(plan_path)
+    return copy if copy.is_file() and not _unchanged(plan_path, copy) else None
+
+
 def _unchanged(plan_path: Path, copy: Path) -> bool:
     """Whether the file at ``plan_path`` is still the one cip-xl saved as ``copy``:
     the same size and, part by part, the same checksums (read from the two packages'
@@ -192,8 +200,8 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     saved, or the copy is of another plan (another Plan ID) or cannot be read.
     ``reader(path)`` reads the copy as a :class:`Plan`."""
     plan_path = Path(plan_path)
-    copy = saved_copy_path(plan_path)
-    if not copy.is_file() or _unchanged(plan_path, copy):
+    copy = copy_to_compare(plan_path)
+    if copy is None:
         return [], []
     try:
         kept = reader(copy)

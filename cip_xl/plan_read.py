@@ -169,20 +169,47 @@ def _read_again(wb, path: Path, contract: Contract, audit: bool = True) -> PlanR
     if kept is not None and kept[0] == str(path) and kept[1] == contract and \
             (not kept[2].source.audit_unread or not audit):
         return PlanReading(copy_plan(kept[2]), list(kept[3]), wb)
-    reading = _with_master_edits(_read(wb, path, contract, audit), path, contract)
+    aside = _copy_read_ahead(path, contract)
+    try:
+        reading = _with_master_edits(_read(wb, path, contract, audit), path, contract, aside)
+    finally:
+        if aside is not None:
+            aside.close()
     wb.remembered["plan"] = (str(path), contract, copy_plan(reading.plan),
                              list(reading.findings))
     return reading
 
 
-def _with_master_edits(reading: PlanReading, path: Path, contract: Contract) -> PlanReading:
+def _copy_read_ahead(path: Path, contract: Contract):
+    """The copy of the last save of the plan at ``path`` opened, its Plan sheet being
+    parsed on another thread while the plan itself is read, when the two will be
+    compared (:func:`cip_xl.master_edits.copy_to_compare`); else None."""
+    from .fastbook import FastWorkbook
+    from .master_edits import copy_to_compare
+
+    copy = copy_to_compare(path)
+    if copy is None:
+        return None
+    try:
+        book = FastWorkbook(copy, share=False)
+    except Exception:  # damaged: the comparison finds it so, and compares nothing
+        return None
+    title = find_sheet(book, contract.plan_sheet)
+    if title is not None:
+        book.read_ahead(title)
+    return book
+
+
+def _with_master_edits(reading: PlanReading, path: Path, contract: Contract,
+                       aside=None) -> PlanReading:
     """``reading`` with what was typed into the master since cip-xl last saved it
     added to its plan's audit trail, for the next save to write, and findings saying so
-    and naming worked-out cells typed over (see :mod:`cip_xl.master_edits`)."""
+    and naming worked-out cells typed over (see :mod:`cip_xl.master_edits`). ``aside``:
+    the copy of the last save, opened already (:func:`_copy_read_ahead`)."""
     from .master_edits import typed_since_saved
 
     entries, findings = typed_since_saved(
-        reading.plan, path, contract, lambda copy: _read_aside(copy, contract))
+        reading.plan, path, contract, lambda copy: _read_aside(copy, contract, book=aside))
     kept = {f.ref for f in findings if f.code == "action-id-taken-back"}
     if kept:  # not new after all
         reading.findings[:] = [f for f in reading.findings
@@ -951,11 +978,15 @@ def _restore_sheets(plan: Plan, path: Path, contract: Contract,
                           lambda copy, audit: _read_aside(copy, contract, audit))
 
 
-def _read_aside(path: Path, contract: Contract, audit: bool = False) -> Plan:
+def _read_aside(path: Path, contract: Contract, audit: bool = False, book=None) -> Plan:
     """The plan in the file at ``path`` (the copy of a plan's last save), read without
-    using or replacing the sheets kept from the file read last — the plan itself."""
+    using or replacing the sheets kept from the file read last — the plan itself.
+    ``book``: that file opened already (``FastWorkbook(path, share=False)``), if it was;
+    the caller closes it."""
     from .fastbook import FastWorkbook
 
+    if book is not None and book.path == Path(path):
+        return _read(book, path, contract, audit).plan
     with FastWorkbook(path, share=False) as wb:
         return _read(wb, path, contract, audit).plan
 

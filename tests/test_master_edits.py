@@ -135,6 +135,27 @@ def test_the_saved_copy_is_not_a_backup_and_another_plan_is_not_compared(example
     assert copy.read_bytes() == example_path.read_bytes()
 
 
+def test_a_copy_whose_plan_sheet_is_damaged_is_passed_over(example_path):
+    """The copy's Plan sheet is parsed on another thread while the plan is read; a copy
+    that opens but whose Plan sheet cannot be parsed stops neither the reading nor the
+    save, and is compared with nothing."""
+    import zipfile
+
+    copy = saved_copy_path(example_path)
+    with zipfile.ZipFile(copy) as package:
+        parts = {info.filename: package.read(info) for info in package.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet][: len(parts[sheet]) // 2]  # cut off halfway
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    _type_in_excel(example_path, {(2, "Progress update"): "Typed after a bad copy."})
+    result = cip_xl.refresh_status(example_path, as_of=date(2027, 1, 31))
+    assert result.saved and _audit(example_path) == []
+    assert not [f for f in result.findings if f.code == "master-edited"]
+    assert copy.read_bytes() == example_path.read_bytes()
+
+
 def test_a_directorate_or_next_due_typed_over_is_named_before_the_save_replaces_it(
         example_path):
     """A directorate typed over in the master (to move an action, say) or a next due
