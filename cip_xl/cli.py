@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import os
 import sys
 from datetime import date, datetime
@@ -249,7 +250,7 @@ def returns(plan, output, by, departments, new_round, profile) -> None:
     click.echo(f"Issued {len(issued)} return{'s' if len(issued) != 1 else ''}{again} into "
                f"{output}/. Send each to its department; save what comes back in a "
                f"folder of its own (say returned/) and merge it with: "
-               f"cip-xl merge {plan} returned/")
+               f"cip-xl merge {_typed(plan)} returned/")
 
 
 @cli.command()
@@ -472,7 +473,7 @@ def import_(source, output, mapping, council, overwrite, verbose, profile) -> No
     small = sum(1 for f in result.findings if f.severity == "info")
     click.echo(result.summary + (f" {small} small notes (theme rows read, 'See above' "
                                  "filled in): -v lists them." if small and not verbose else ""))
-    click.echo(f"Wrote {output}. Next: cip-xl validate {output}")
+    click.echo(f"Wrote {output}. Next: cip-xl validate {_typed(output)}")
 
 
 @cli.command()
@@ -679,6 +680,18 @@ def report(plan, output, template, as_of, item, pdf, since, check, profile) -> N
     click.echo(f"Wrote {result.path} ({result.actions} actions){kept}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf} ({result.pages} pages)")
+
+
+#: what a file name may hold and still be typed as it is into a command line
+_PLAIN_WORD = re.compile(r"[\w./\\:+,=@%-]+")
+
+
+def _typed(path: object) -> str:
+    """``path`` as it must be typed in a command we suggest: in double quotes if it has
+    spaces or characters a shell or Command Prompt would take for its own ("CIP 2026
+    (draft) & co.xlsx"). Double quotes work in PowerShell, Command Prompt and bash."""
+    text = str(path)
+    return text if _PLAIN_WORD.fullmatch(text) else f'"{text}"'
 
 
 def _printable_anywhere() -> None:

@@ -171,3 +171,27 @@ def test_a_plan_without_actions_issues_nothing(tmp_path):
     assert result.returncode == 2 and "plan.xlsx" in result.stderr
     assert "has no actions" in result.stderr and "[plan-empty]" in result.stderr
     assert plan.read_bytes() == before and not (tmp_path / "returns").exists()
+
+
+def test_the_merge_command_suggested_can_be_typed_as_shown(example_path, tmp_path):
+    """A plan named as councils name them — spaces, brackets, an ampersand — is quoted
+    in the merge command 'returns' suggests, so that pasting it into a shell runs it."""
+    import shlex
+    import shutil
+    import subprocess
+    import sys
+
+    plan = tmp_path / "CIP 2026-27 (draft) & co.xlsx"
+    shutil.copy(example_path, plan)
+    issued = run_cli("returns", plan.name, "-o", "out", cwd=tmp_path)
+    assert issued.returncode == 0, issued.stderr
+    suggested = issued.stdout.rsplit("merge it with: ", 1)[1].strip()
+    assert suggested == f'cip-xl merge "{plan.name}" returned/'
+    words = shlex.split(suggested)
+    assert words[:3] == ["cip-xl", "merge", plan.name]
+    shutil.copytree(tmp_path / "out", tmp_path / "returned")
+    command = suggested.replace("cip-xl", f"{shlex.quote(sys.executable)} -m cip_xl", 1)
+    merged = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert "Saved" in merged.stdout
