@@ -706,20 +706,21 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     path = Path(path)
     backup_path = None
     source = plan.source
-    # the file it was read from: a save over it refuses one changed since, and leaves
-    # the plan stamped with the file as written (cip_xl.file_stamp)
-    stamp = source.stamp if source is not None and _same_path(source.file, path) else None
-    refuse_if_changed(path, stamp)  # before the work; and again just before the replace:
+    same_file = source is not None and _same_path(source.file, path)  # as read from
+    if same_file and source.do_not_save is not None and path.exists():
+        stop = source.do_not_save
+        raise PlanFileError(replace(stop, message=stop.message + " Nothing was changed."))
+    # a save over the file read refuses one changed since — checked before the work,
+    # and again just before the replace — and leaves the plan stamped with the file as
+    # written (cip_xl.file_stamp)
+    stamp = source.stamp if same_file else None
+    refuse_if_changed(path, stamp)
 
     def unchanged() -> None:
         refuse_if_changed(path, stamp)
-    if source is not None and source.do_not_save is not None and path.exists() and \
-            path.resolve() == Path(source.file).resolve():
-        stop = source.do_not_save
-        raise PlanFileError(replace(stop, message=stop.message + " Nothing was changed."))
+
     if source is not None and source.audit_unread and (
-            not isinstance(workbook, FastWorkbook) or
-            Path(source.file).resolve() != path.resolve()):
+            not isinstance(workbook, FastWorkbook) or not same_file):
         _read_audit_first(plan, contract)  # only a patched save of the file read skips it
     if isinstance(workbook, FastWorkbook):
         from .plan_patch import patch_save
@@ -765,8 +766,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
                 "saves. Remove them or keep them in another workbook; nothing was "
                 "changed.", file=str(path)))
         try:
-            write_into(wb, plan, contract, judgements, keep_rows=source is not None and
-                       Path(source.file).resolve() == path.resolve())
+            write_into(wb, plan, contract, judgements, keep_rows=same_file)
         except HiddenByMerge as hidden:
             raise PlanFileError(Finding(
                 "merged-cells", ERROR,
