@@ -214,7 +214,7 @@ def merge_returns(book=None):
                             str(path))], "No returns to merge."
         report = path.parent / "merge-report.xlsx"
         result = api.merge(path, files, report=report)
-        applied = sum(len(o.applied) for o in result.outcomes)
+        applied = sum(o.edits for o in result.outcomes)
         refused = sum(len(o.refusals) for o in result.outcomes)
         return result.findings, (f"Merged {len(files)} returns: {applied} changes applied, "
                                  f"{refused} refused (see {report.name}).")

@@ -337,7 +337,7 @@ def _print_merge(result, shown: int | None = None, report=None) -> None:
     for header in ("Return", "Department", "Applied", "Requests", "Refused", "Result"):
         table.add_column(header, overflow="fold")
     for o in result.outcomes:
-        table.add_row(o.file.name, o.department, str(len(o.applied)), str(len(o.requests)),
+        table.add_row(o.file.name, o.department, str(o.edits), str(len(o.requests)),
                       str(len(o.refusals)), "refused" if o.refused else "merged")
     console.print(table)
     refusals, left = [], 0
@@ -434,7 +434,7 @@ def demo(output) -> None:
     if merged:
         outcome = merged.outcomes[0]
         click.echo(f"Merged the Place return as if its officers had filled it in: "
-                   f"{len(outcome.applied)} changes applied, {len(outcome.requests)} change "
+                   f"{outcome.edits} changes applied, {len(outcome.requests)} change "
                    f"request(s), {len(outcome.refusals)} refused (see the merge report).")
 
 

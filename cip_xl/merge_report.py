@@ -26,7 +26,7 @@ def markdown(result: MergeResult) -> str:
     lines = [f"# Merge report: {result.plan_path.name}", "",
              f"{'Dry run: nothing was written. ' if result.dry_run else ''}"
              f"{len(result.outcomes)} return(s) read; "
-             f"{sum(len(o.applied) for o in result.outcomes)} change(s) applied, "
+             f"{sum(o.edits for o in result.outcomes)} change(s) applied, "
              f"{sum(len(o.refusals) for o in result.outcomes)} refused, "
              f"{sum(len(o.requests) for o in result.outcomes)} change request(s).", ""]
     if result.backup:

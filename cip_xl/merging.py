@@ -63,7 +63,8 @@ COMPLETE_IS_100 = "set to 100 because the status is Complete"
 
 @dataclass
 class AppliedChange:
-    """One officer edit taken into the master."""
+    """One change taken into the master: an officer's edit, or (``by_officer`` False)
+    what the merge sets because of them — the action's Last updated date."""
 
     action_id: str
     ref: str
@@ -71,6 +72,7 @@ class AppliedChange:
     old: object
     new: object
     source: str
+    by_officer: bool = True
 
 
 @dataclass
@@ -87,6 +89,12 @@ class ReturnOutcome:
     @property
     def refusals(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def edits(self) -> int:
+        """How many of the officers' edits were applied: what the counts say ("3
+        applied"), not counting the Last updated dates the merge set with them."""
+        return sum(1 for change in self.applied if change.by_officer)
 
 
 @dataclass
@@ -593,11 +601,11 @@ def _merge_one(plan: Plan, by_id: dict[str, Action], returned: ReturnedWorkbook,
     for record in plan.returns_log:
         if record.fingerprint == returned.fingerprint and record.merged is None:
             record.merged = when
-            record.result = (f"{len(outcome.applied)} applied, {len(outcome.refusals)} "
+            record.result = (f"{outcome.edits} applied, {len(outcome.refusals)} "
                              f"refused, {len(outcome.requests)} requests")
         elif record.fingerprint == returned.fingerprint and outcome.applied:
             record.result = (f"{record.result}; copy merged {when:%d/%m/%Y %H:%M}: "
-                             f"{len(outcome.applied)} applied, {len(outcome.refusals)} "
+                             f"{outcome.edits} applied, {len(outcome.refusals)} "
                              f"refused, {len(outcome.requests)} requests")
 
 
@@ -860,7 +868,7 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         old = action.last_updated
         if old != when.date():
             _apply(plan, action, "last_updated", when.date(), outcome, when, who,
-                   "date of the merge")
+                   "date of the merge", by_officer=False)
 
     proposed = row.cells.get("proposed_date")
     comment_cell = row.cells.get("comment")
@@ -904,14 +912,14 @@ _DATE_PHRASES = ("month", "period")
 
 
 def _apply(plan: Plan, action: Action, key: str, value: object, outcome: ReturnOutcome,
-           when: datetime, who: str, source: str) -> None:
+           when: datetime, who: str, source: str, by_officer: bool = True) -> None:
     old = getattr(action, key)
     setattr(action, key, value)
     header = schema.COLUMNS_BY_KEY[key].header
     plan.audit.append(AuditEntry(when, who, action.action_id, action.ref, header,
                                  _audit_value(old), _audit_value(value), source))
     outcome.applied.append(AppliedChange(action.action_id, action.ref, header, old, value,
-                                         source))
+                                         source, by_officer))
 
 
 def _audit_value(value: object) -> object:

@@ -244,7 +244,8 @@ def test_a_corrected_copy_of_a_merged_return_replaces_what_the_first_copy_set(ex
     assert ("Progress update", "Consultation opens in May", "Consultation opens in June") in \
         [tuple(r[4:7]) for r in audit]
     record = next(r for r in sheet_rows(plan_path, "Returns") if r[0] == "Place")
-    assert "copy merged 23/11/2026 09:00: 4 applied" in str(record), record
+    # the officer's three edits (the Last updated date the merge set is not one)
+    assert "copy merged 23/11/2026 09:00: 3 applied" in str(record), record
 
     # the first copy again, after the correction: it undoes nothing and says why
     before = plan_path.read_bytes()
@@ -1934,3 +1935,24 @@ def test_a_month_written_as_words_on_a_return_is_proposed_in_those_words(cycle):
     assert by_ref["5.3"].revised_date == "Sept 2027"
     assert judged[by_ref["5.3"].action_id].due == date(2027, 9, 30)
     assert judged[by_ref["5.4"].action_id].due == date(2027, 3, 31)
+
+
+def test_counts_of_changes_applied_are_the_officers_edits(cycle, tmp_path):
+    """One progress update typed is one change applied — in the terminal's table, the
+    report and the Returns sheet — though the report also lists the Last updated date
+    the merge set with it (and the Audit sheet records it)."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Progress update"): "Caddies delivered to 60% of homes."})
+    report = tmp_path / "merge.md"
+    result = run_cli("merge", str(plan_path), str(place), "--report", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    row = next(line for line in result.stdout.splitlines() if "Place" in line)
+    assert [cell.strip() for cell in row.split("│")][3] == "1"
+    text = report.read_text(encoding="utf-8")
+    assert "1 change(s) applied" in text
+    assert "| 5.3 | Last updated |" in text and "date of the merge" in text
+    record = next(r for r in sheet_rows(plan_path, "Returns") if r[0] == "Place")
+    assert "1 applied, 0 refused" in str(record)
+    fields = [e.field for e in cip_xl.load_plan(plan_path).audit if e.ref == "5.3"]
+    assert fields == ["Progress update", "Last updated"]
