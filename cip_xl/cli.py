@@ -512,13 +512,21 @@ def remind(plan, output, as_of, window, sender, send, smtp, port, starttls, user
         _print_findings(findings, title="Reminders")
     click.echo(f"Wrote {len(files)} draft(s) into {output}/.")
     if send and files:
+        from .reminders import SENT_FOLDER
         from .reminders import send as send_all
-        sent = send_all(files, smtp, port, starttls=starttls, username=user,
-                        password=os.environ.get("CIP_XL_SMTP_PASSWORD"))
-        unsent = len(files) - sent
-        click.echo(f"Sent {sent} reminder(s) through {smtp}:{port}." +
-                   (f" {unsent} draft(s) without a To: address were not sent (see the "
-                    "warnings)." if unsent else ""))
+        sending = send_all(files, smtp, port, starttls=starttls, username=user,
+                           password=os.environ.get("CIP_XL_SMTP_PASSWORD"))
+        if sending.refused:
+            _print_findings(sending.refused, title="Not sent")
+        click.echo(f"Sent {len(sending.sent)} reminder(s) through {smtp}:{port}"
+                   + (f" (moved into {output}/{SENT_FOLDER}/)" if sending.sent else "")
+                   + "." + (f" {len(sending.no_address)} draft(s) without a To: address "
+                            "were not sent (see the warnings)." if sending.no_address else "")
+                   + (f" {len(sending.already_sent)} went out earlier today, word for word, "
+                      f"and were not sent again (delete them from {output}/{SENT_FOLDER}/ "
+                      "to send them once more)." if sending.already_sent else ""))
+        if sending.refused:
+            sys.exit(EXIT_FINDINGS)
     elif files:
         click.echo("Nothing was sent (add --send to send them by SMTP).")
 

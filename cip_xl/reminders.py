@@ -9,6 +9,7 @@ unsent. Sending is explicit: drafts are the default, and :func:`send` is a separ
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from .dates import describe
-from .findings import WARNING, Finding
+from .findings import ERROR, WARNING, Finding, PlanFileError
 from .returns import current_returns
 from .model import Action, Officer, Plan
 from .schema import normalise_status
@@ -191,26 +192,165 @@ def write_drafts(reminders: list[Reminder], plan: Plan, folder: Path, sender: st
     return written
 
 
+#: the folder, inside the drafts' folder, that each reminder sent is moved into
+SENT_FOLDER = "sent"
+
+
+@dataclass
+class Sending:
+    """What :func:`send` did with the drafts: each ``sent`` (moved into
+    :data:`SENT_FOLDER`), each left with ``no_address``, each ``already_sent`` today
+    (the same reminder, word for word, is in :data:`SENT_FOLDER` with today's date:
+    the run before was cut short), and a finding for each one the server ``refused``
+    or that was not sent because the connection was lost."""
+
+    sent: list[Path] = field(default_factory=list)
+    no_address: list[Path] = field(default_factory=list)
+    already_sent: list[Path] = field(default_factory=list)
+    refused: list[Finding] = field(default_factory=list)
+
+
+def _sent_today(path: Path, message: EmailMessage, today: date) -> bool:
+    """Whether the reminder in the draft at ``path`` went out today already: the copy
+    of the one sent under its name has today's date and the same addressee, subject
+    and words."""
+    from email import policy
+    from email.parser import BytesParser
+    from email.utils import parsedate_to_datetime
+
+    kept = path.parent / SENT_FOLDER / path.name
+    try:
+        before = BytesParser(policy=policy.default).parsebytes(kept.read_bytes())
+        when = parsedate_to_datetime(str(before["Date"]))
+    except (OSError, TypeError, ValueError):
+        return False
+    return when.date() == today and all(
+        str(before[header]) == str(message[header]) for header in ("To", "Subject")) and \
+        before.get_content() == message.get_content()
+
+
+def _kept_as_sent(path: Path, message: EmailMessage) -> None:
+    """Move the draft at ``path`` into :data:`SENT_FOLDER` as ``message`` was sent (a
+    later draft for the same officer replaces it)."""
+    from .safe_save import atomic_write_bytes, make_folder
+
+    folder = make_folder(path.parent / SENT_FOLDER)
+    atomic_write_bytes(bytes(message), folder / path.name)
+    path.unlink(missing_ok=True)
+
+
+def _server_said(exc: BaseException) -> str:
+    """What an SMTP or network error says, for a person."""
+    import smtplib
+
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(
+            exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {_one_line(text)}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return _one_line(str(exc)) or type(exc).__name__
+
+
 def send(paths: list[Path], host: str, port: int = 25, *, starttls: bool = False,
          username: str | None = None, password: str | None = None,
-         timeout: int = 30) -> int:
-    """Send the .eml files through an SMTP server; return how many were sent. A draft
-    without a To: address (an officer with no usable one) is left unsent."""
+         timeout: int = 30, today: date | None = None) -> Sending:
+    """Send the .eml drafts at ``paths`` through the SMTP server at ``host``:``port``.
+
+    Each one sent is moved into :data:`SENT_FOLDER` beside it, dated when it went, so
+    that the drafts' folder holds only what is still to go. A draft without a To:
+    address (an officer with no usable one) is left unsent, as is one whose reminder
+    went out word for word earlier ``today`` (a run cut short, run again, sends each
+    reminder once). A server that cannot be reached or refuses the login is a
+    :class:`PlanFileError` saying so, nothing sent; an address the server refuses, or a
+    connection lost part way, is a finding for each draft not sent, the others going
+    (or gone) as usual."""
     import smtplib
     from email import policy
     from email.parser import BytesParser
 
-    sent = 0
-    with smtplib.SMTP(host, port, timeout=timeout) as server:
-        if starttls:
-            server.starttls()
-        if username:
-            server.login(username, password or "")
-        for path in paths:
-            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-            if not message["To"]:
+    today = today or date.today()
+    outcome = Sending()
+    waiting: list[tuple[Path, EmailMessage]] = []
+    for path in paths:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if not message["To"]:
+            outcome.no_address.append(path)
+        elif _sent_today(path, message, today):
+            outcome.already_sent.append(path)
+            path.unlink(missing_ok=True)  # the drafts' folder holds what is still to go
+        else:
+            waiting.append((path, message))
+    if not waiting:
+        return outcome
+    folder = waiting[0][0].parent
+    server_name = f"{host}:{port}"
+    try:
+        server = smtplib.SMTP(host, port, timeout=timeout)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise PlanFileError(Finding(
+            "smtp-unreachable", ERROR,
+            f"The mail server {server_name} could not be reached ({_server_said(exc)}): "
+            "nothing was sent. Check --smtp and --port (the IT desk knows the council's "
+            f"mail relay), or open the drafts in {folder} in Outlook and send them from "
+            "there.", str(folder))) from None
+    try:
+        try:
+            if starttls:
+                server.starttls()
+            if username:
+                server.login(username, password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PlanFileError(Finding(
+                "smtp-login-refused", ERROR,
+                f"The mail server {server_name} refused the login for {username} "
+                f"({_server_said(exc)}): nothing was sent. Check --user and the password "
+                "in CIP_XL_SMTP_PASSWORD.", str(folder))) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise PlanFileError(Finding(
+                "smtp-unreachable", ERROR,
+                f"The mail server {server_name} did not accept the connection "
+                f"({_server_said(exc)}): nothing was sent. Check --smtp, --port and "
+                "--starttls with the IT desk.", str(folder))) from None
+        for index, (path, message) in enumerate(waiting):
+            del message["X-Unsent"]  # a mail sent is no draft
+            del message["Date"]
+            message["Date"] = formatdate(localtime=True)  # when it went
+            try:
+                server.send_message(message)
+            except smtplib.SMTPRecipientsRefused as exc:
+                said = "; ".join(_server_said(smtplib.SMTPResponseException(code, text))
+                                 for code, text in exc.recipients.values())
+                outcome.refused.append(Finding(
+                    "reminder-refused", ERROR,
+                    f"{path.name} was not sent: the mail server refused {message['To']} "
+                    f"({said}). Check that officer's email on the Officers sheet; the "
+                    "draft is still there to send from Outlook.", str(path)))
                 continue
-            del message["X-Unsent"]
-            server.send_message(message)
-            sent += 1
-    return sent
+            except smtplib.SMTPDataError as exc:  # this message: too big, say
+                outcome.refused.append(Finding(
+                    "reminder-refused", ERROR,
+                    f"{path.name} was not sent: the mail server refused it "
+                    f"({_server_said(exc)}); the draft is still there to send from "
+                    "Outlook.", str(path)))
+                continue
+            except (OSError, smtplib.SMTPException) as exc:
+                why = _server_said(exc)
+                stopped = (f"refused to send from {message['From']} ({why}): give --from "
+                           "an address the server sends for" if isinstance(
+                               exc, smtplib.SMTPSenderRefused) else
+                           f"stopped answering ({why}). Run the command again: the "
+                           "reminders sent today are not sent twice")
+                for unsent, _ in waiting[index:]:
+                    outcome.refused.append(Finding(
+                        "reminder-not-sent", ERROR,
+                        f"{unsent.name} was not sent: the mail server {server_name} "
+                        f"{stopped}.", str(unsent)))
+                break
+            _kept_as_sent(path, message)
+            outcome.sent.append(path)
+    finally:  # a server that stopped answering cannot say goodbye either
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            server.quit()
+        server.close()
+    return outcome

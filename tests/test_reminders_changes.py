@@ -124,12 +124,13 @@ def test_sending_through_a_local_smtp_server(example_path, tmp_path):
     finally:
         controller.stop()
     assert result.returncode == 0, result.stderr
-    drafts = sorted((tmp_path / "r").glob("*.eml"))
-    addressed = [p for p in drafts if _read(p)["To"]]
-    assert len(received) == len(addressed) == len(drafts) - 1 >= 3  # HDC's left unsent
+    # each reminder sent is moved into sent/; HDC's, with no address, is left unsent
+    left = sorted(p.name for p in (tmp_path / "r").glob("*.eml"))
+    sent = sorted((tmp_path / "r" / "sent").glob("*.eml"))
+    assert left == ["reminder-HDC.eml"] and len(received) == len(sent) >= 3
     assert "1 draft(s) without a To: address were not sent" in result.stdout
     recipients = sorted(m["To"] for m in received)
-    assert recipients == sorted(_read(p)["To"] for p in addressed)
+    assert recipients == sorted(_read(p)["To"] for p in sent)
     assert all(m["X-Unsent"] is None for m in received)  # a sent mail is no draft
     assert all(m["From"] == "improvement@wrenfield.gov.example" for m in received)
 
@@ -235,3 +236,70 @@ def test_the_change_report_says_who_moved_a_date_in_the_master(example_path, tmp
     words = shown.stdout.split()  # the table folds the By column over lines
     assert {"Edited", "master", "(Jane", "Smith)"} <= set(words)
     assert not any(word.startswith("saved") for word in words)  # briefly: name only
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_mail_server_that_cannot_be_reached_is_named_and_nothing_is_lost(
+        example_path, tmp_path):
+    folder = tmp_path / "r"
+    result = run_cli("remind", str(example_path), "-o", str(folder), "--send",
+                     "--smtp", "127.0.0.1", "--port", str(_free_port()))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "internal error" not in result.stderr
+    assert "could not be reached" in result.stderr and "nothing was sent" in result.stderr
+    assert "[smtp-unreachable]" in result.stderr
+    assert len(list(folder.glob("*.eml"))) >= 3 and not (folder / "sent").exists()
+
+
+def test_an_address_refused_leaves_its_draft_and_a_second_run_sends_only_it(
+        example_path, tmp_path):
+    """The server refuses one officer's address: the others go (each moved into sent/),
+    that draft stays with a finding naming it and the exit code says so. Run again once
+    the address is right, only that reminder goes: those sent today are not sent
+    twice."""
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+    from aiosmtpd.handlers import Message
+
+    received, refusing = [], {"on": True}
+    folder = tmp_path / "r"
+
+    class Collect(Message):
+        async def handle_RCPT(self, server, session, envelope, address, options):
+            if refusing["on"] and address.startswith("megan.price@"):
+                return "550 5.1.1 No such mailbox"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        def handle_message(self, message):
+            received.append(message)
+
+    port = _free_port()
+    controller = aiosmtpd.Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        first = run_cli("remind", str(example_path), "-o", str(folder), "--send",
+                        "--smtp", "127.0.0.1", "--port", str(port))
+        drafts_left = sorted(p.name for p in folder.glob("*.eml"))
+        sent_first = sorted(p.name for p in (folder / "sent").glob("*.eml"))
+        count_first = len(received)
+        refusing["on"] = False
+        second = run_cli("remind", str(example_path), "-o", str(folder), "--send",
+                         "--smtp", "127.0.0.1", "--port", str(port))
+    finally:
+        controller.stop()
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "reminder-HES.eml" in first.stdout and "No such mailbox" in first.stdout
+    assert drafts_left == ["reminder-HES.eml"]
+    assert count_first == len(sent_first) >= 3 and "reminder-HES.eml" not in sent_first
+    kept = _read(folder / "sent" / sent_first[0])
+    assert kept["X-Unsent"] is None and kept["To"]  # what went, not a draft
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert [m["To"] for m in received[count_first:]] == \
+        [str(_read(folder / "sent" / "reminder-HES.eml")["To"])]
+    assert f"{len(sent_first)} went out earlier today" in second.stdout
+    assert sorted(p.name for p in folder.glob("*.eml")) == []
