@@ -303,3 +303,32 @@ def test_an_address_refused_leaves_its_draft_and_a_second_run_sends_only_it(
         [str(_read(folder / "sent" / "reminder-HES.eml")["To"])]
     assert f"{len(sent_first)} went out earlier today" in second.stdout
     assert sorted(p.name for p in folder.glob("*.eml")) == []
+
+
+def test_a_login_the_server_refuses_sends_nothing(example_path, tmp_path, monkeypatch):
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+    from aiosmtpd.handlers import Message
+    from aiosmtpd.smtp import AuthResult
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    port = _free_port()
+    controller = aiosmtpd.Controller(
+        Collect(), hostname="127.0.0.1", port=port, auth_require_tls=False,
+        authenticator=lambda *args: AuthResult(success=False, handled=False))
+    controller.start()
+    monkeypatch.setenv("CIP_XL_SMTP_PASSWORD", "wrong")
+    folder = tmp_path / "r"
+    try:
+        result = run_cli("remind", str(example_path), "-o", str(folder), "--send",
+                         "--smtp", "127.0.0.1", "--port", str(port), "--user", "clerk")
+    finally:
+        controller.stop()
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "refused the login for clerk" in result.stderr and "[smtp-login-refused]" in \
+        result.stderr and "CIP_XL_SMTP_PASSWORD" in result.stderr
+    assert received == [] and not (folder / "sent").exists()
