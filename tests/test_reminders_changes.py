@@ -332,3 +332,42 @@ def test_a_login_the_server_refuses_sends_nothing(example_path, tmp_path, monkey
     assert "refused the login for clerk" in result.stderr and "[smtp-login-refused]" in \
         result.stderr and "CIP_XL_SMTP_PASSWORD" in result.stderr
     assert received == [] and not (folder / "sent").exists()
+
+
+def test_a_connection_lost_part_way_names_each_reminder_not_sent(example_path, tmp_path):
+    """The server drops the connection at the second reminder: the first is in sent/,
+    the others stay as drafts, each named, and running again sends only those."""
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+
+    received, drop = [], {"at": 2}
+
+    class Dropping:
+        async def handle_DATA(self, server, session, envelope):
+            if len(received) + 1 == drop["at"]:
+                server.transport.close()  # gone mid-conversation
+                return "421 closing"
+            received.append(envelope.rcpt_tos[0])
+            return "250 OK"
+
+    port = _free_port()
+    controller = aiosmtpd.Controller(Dropping(), hostname="127.0.0.1", port=port)
+    controller.start()
+    folder = tmp_path / "r"
+    try:
+        first = run_cli("remind", str(example_path), "-o", str(folder), "--send",
+                        "--smtp", "127.0.0.1", "--port", str(port))
+        left = sorted(p.name for p in folder.glob("*.eml"))
+        sent_first = list((folder / "sent").glob("*.eml"))
+        drop["at"] = 0
+        second = run_cli("remind", str(example_path), "-o", str(folder), "--send",
+                         "--smtp", "127.0.0.1", "--port", str(port))
+    finally:
+        controller.stop()
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert len(sent_first) == 1
+    assert "stopped answering" in first.stdout and len(left) >= 2
+    assert all(name in first.stdout for name in left)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "1 went out earlier today" in second.stdout
+    assert len(received) == len(set(received)) == len(left) + 1  # each officer once
+    assert list(folder.glob("*.eml")) == []
