@@ -265,8 +265,12 @@ def merge(path: str | Path, returns: list[str | Path], *, dry_run: bool = False,
     :class:`~cip_xl.merging.MergeResult`.
     """
     from .merging import merge_returns
-    from .merge_report import write_report
+    from .merge_report import REPORT_TYPES, write_report
 
+    if report:  # before the merge: a report that cannot be written must not follow one
+        from .safe_save import refuse_other_type
+
+        refuse_other_type(report, REPORT_TYPES, "the merge report")
     result = merge_returns(path, [Path(r) for r in returns], contract_for(path, profile),
                            dry_run=dry_run, progress=progress, when=when,
                            convert_ods=convert_ods)
@@ -309,9 +313,11 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
     left gaps in the report."""
     from .office import convert, pdf_pages
     from .reporting import ReportOptions, render_report
+    from .safe_save import refuse_other_type
 
     from dataclasses import replace
 
+    refuse_other_type(output, (".docx",), "the Word report")
     plan = _plan_for_reading(path, profile)
     lines = changes(path, since, profile=profile).lines() if since else []
     settings = contract_for(path, profile).sheet("settings")

@@ -202,8 +202,9 @@ def write_sheet(report: ChangeReport, path: Path) -> Path:
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
     from .plan_write import describe_workbook
-    from .safe_save import atomic_save
+    from .safe_save import atomic_save, refuse_other_type
 
+    refuse_other_type(path, (".xlsx",), "the changes workbook")
     wb = Workbook()
     ws = wb.active
     ws.title = "Changes"

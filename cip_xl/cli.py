@@ -481,7 +481,7 @@ def import_(source, output, mapping, council, overwrite, verbose, profile) -> No
 @click.option("-o", "--output", type=click.Path(file_okay=False), default="reminders",
               show_default=True, help="Folder for the .eml drafts.")
 @click.option("--as-of", callback=_date, help="Judge as of this date (default: reporting date).")
-@click.option("--window", type=int, help="Days ahead that count as 'due soon' "
+@click.option("--window", type=click.IntRange(min=0), help="Days ahead that count as 'due soon' "
                                          "(default: the amber window in Settings).")
 @click.option("--from", "sender", default="", help="Sender address for the emails.")
 @click.option("--send", is_flag=True, help="Really send them by SMTP (default: drafts only).")

@@ -59,11 +59,17 @@ def markdown(result: MergeResult) -> str:
     return "\n".join(lines)
 
 
+#: the names a merge report may have: text (Markdown) or a workbook
+REPORT_TYPES = (".md", ".txt", ".xlsx")
+
+
 def write_report(result: MergeResult, path: str | Path) -> Path:
-    """Write the report to ``path`` (.md or .xlsx) atomically; return the path."""
-    from .safe_save import atomic_save, atomic_write_bytes
+    """Write the report to ``path`` (.md or .txt: Markdown; .xlsx: a workbook)
+    atomically; return the path. Another name is a :class:`PlanFileError`."""
+    from .safe_save import atomic_save, atomic_write_bytes, refuse_other_type
 
     path = Path(path)
+    refuse_other_type(path, REPORT_TYPES, "the merge report")
     if path.suffix.lower() == ".xlsx":
         atomic_save(_workbook(result), path)
     else:

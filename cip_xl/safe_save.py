@@ -144,6 +144,25 @@ def refuse_read_only(path: str | Path, mode: int | None = None) -> None:
             "again; nothing was changed.", file=str(path)))
 
 
+def refuse_other_type(path: str | Path, suffixes: tuple[str, ...], what: str,
+                      example: str | None = None) -> None:
+    """Raise :class:`PlanFileError` (``output-type``) unless ``path`` ends in one of
+    ``suffixes`` (".docx"...; any case): ``what`` ("the Word report") written under
+    another name would be a file its name says it is not — a .docx called out.txt
+    opens in Notepad as noise. ``example``: a name to suggest (else the name given,
+    ending in the first suffix). Called before the work, so nothing is written."""
+    path = Path(path)
+    if path.suffix.lower() in suffixes:
+        return
+    kinds = suffixes[0] if len(suffixes) == 1 else \
+        f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+    raise PlanFileError(Finding(
+        "output-type", ERROR,
+        f"{path.name}: {what} is written as {kinds}; give a name ending in {kinds} (say "
+        f"{example or (path.stem or 'report') + suffixes[0]}). Nothing was written.",
+        file=str(path)))
+
+
 def _temporary_beside(path: Path) -> tuple[int, str]:
     """A new, empty file beside ``path`` for its replacement to be written to, open for
     writing: (descriptor, name). It is created with the permissions a new file gets

@@ -307,3 +307,39 @@ def test_an_output_folder_that_cannot_be_made_is_one_clear_line(command, example
     assert len(lines) == 1 and "[folder-not-made]" in lines[0], result.stderr
     assert str(blocked) in lines[0] and "internal error" not in lines[0]
     assert example_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, code", [
+    (("report", "{plan}", "-o", "{tmp}/report.txt"), "output-type"),
+    (("merge", "{plan}", "{tmp}/returns", "--report", "{tmp}/merge.docx"), "output-type"),
+    (("validate", "{plan}", "--annotate", "-o", "{tmp}/checked.csv"), "output-type"),
+    (("validate", "{plan}", "--annotate", "-o", "{plan}"), "output-is-plan"),
+    (("changes", "{plan}", "--since", "{tmp}/before.xlsx", "--xlsx", "{tmp}/c.csv"),
+     "output-type"),
+])
+def test_an_output_named_as_another_kind_of_file_is_refused_first(args, code, example_path,
+                                                                   tmp_path):
+    """A Word report called report.txt, a merge report called .docx (Word cannot open
+    Markdown), a checked copy or a changes workbook named as a CSV, and a checked copy
+    named as the plan itself (which it would have replaced, Findings sheet and all):
+    refused before any work, naming the file, with nothing written and the master as
+    it was."""
+    import cip_xl
+
+    cip_xl.issue_returns(example_path, tmp_path / "returns")
+    (tmp_path / "before.xlsx").write_bytes(example_path.read_bytes())
+    before = example_path.read_bytes()
+    files = set(tmp_path.rglob("*"))
+    result = run_cli(*(a.format(plan=example_path, tmp=tmp_path) for a in args))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"[{code}]" in result.stderr and "Nothing was written" in result.stderr
+    assert "internal error" not in result.stderr
+    assert example_path.read_bytes() == before
+    assert set(tmp_path.rglob("*")) == files
+
+
+def test_a_negative_due_soon_window_is_refused(example_path, tmp_path):
+    result = run_cli("remind", str(example_path), "--window", "-5", "-o",
+                     str(tmp_path / "r"))
+    assert result.returncode == 2 and "--window" in result.stderr
+    assert not (tmp_path / "r").exists()
