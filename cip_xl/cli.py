@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import os
+import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -481,8 +481,9 @@ def import_(source, output, mapping, council, overwrite, verbose, profile) -> No
 @click.option("-o", "--output", type=click.Path(file_okay=False), default="reminders",
               show_default=True, help="Folder for the .eml drafts.")
 @click.option("--as-of", callback=_date, help="Judge as of this date (default: reporting date).")
-@click.option("--window", type=click.IntRange(min=0), help="Days ahead that count as 'due soon' "
-                                         "(default: the amber window in Settings).")
+@click.option("--window", type=click.IntRange(min=0),
+              help="Days ahead that count as 'due soon' (default: the amber window in "
+                   "Settings).")
 @click.option("--from", "sender", default="", help="Sender address for the emails.")
 @click.option("--send", is_flag=True, help="Really send them by SMTP (default: drafts only).")
 @click.option("--smtp", default="localhost", show_default=True, help="SMTP server.")
