@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .findings import ERROR, WARNING, Finding, PlanFileError
+from .findings import ERROR, WARNING, Finding
 
 FINDINGS_SHEET = "Findings"
 HIGHLIGHT = {ERROR: "F4A582", WARNING: "FFE08A"}
@@ -28,18 +28,14 @@ def annotate_copy(path: str | Path, findings: list[Finding],
     from .filecheck import open_workbook
     from .plan_write import set_text
     from .kept_parts import save_keeping_parts
-    from .safe_save import refuse_other_type
+    from .safe_save import refuse_other_type, refuse_to_write_over
 
     output = Path(output) if output else default_annotated_path(path)
     refuse_other_type(output, (Path(path).suffix.lower(),), "the checked copy",
                       default_annotated_path(path).name)
-    if output.exists() and output.resolve() == Path(path).resolve():
-        raise PlanFileError(Finding(
-            "output-is-plan", ERROR,
-            f"{output.name} is the plan itself: the checked copy, with its Findings sheet "
-            "and highlighted cells, is written beside it, never over it. Give another "
-            f"name (say {default_annotated_path(output).name}). Nothing was written.",
-            file=str(output)))
+    refuse_to_write_over(output, [(path, "the plan itself")],
+                         "the checked copy, with its Findings sheet and highlights,",
+                         default_annotated_path(path).name)
     wb = open_workbook(path, rich_text=True)  # a copy: formatted words stay formatted
     if FINDINGS_SHEET in wb.sheetnames:
         del wb[FINDINGS_SHEET]

@@ -268,9 +268,13 @@ def merge(path: str | Path, returns: list[str | Path], *, dry_run: bool = False,
     from .merge_report import REPORT_TYPES, write_report
 
     if report:  # before the merge: a report that cannot be written must not follow one
-        from .safe_save import refuse_other_type
+        from .merging import returned_files
+        from .safe_save import refuse_other_type, refuse_to_write_over
 
         refuse_other_type(report, REPORT_TYPES, "the merge report")
+        refuse_to_write_over(report, [(path, "the plan itself")] + [
+            (file, "a return being merged") for file in returned_files(returns)],
+            "the merge report", f"merge-report{Path(report).suffix.lower()}")
     result = merge_returns(path, [Path(r) for r in returns], contract_for(path, profile),
                            dry_run=dry_run, progress=progress, when=when,
                            convert_ods=convert_ods)

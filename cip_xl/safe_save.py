@@ -163,6 +163,26 @@ def refuse_other_type(path: str | Path, suffixes: tuple[str, ...], what: str,
         file=str(path)))
 
 
+def refuse_to_write_over(output: str | Path, inputs: list[tuple[str | Path, str]],
+                         what: str, example: str) -> None:
+    """Raise :class:`PlanFileError` (``output-is-input``) if ``output`` is one of the
+    files the job reads — ``inputs``, each with what it is ("the plan itself", "a
+    return being merged") — which ``what`` ("the merge report") would replace: a slip
+    of the keyboard (``--report plan.xlsx``) must not turn the master into a report.
+    ``example``: a name to suggest instead. Called before the work."""
+    output = Path(output)
+    if not output.exists():
+        return
+    for path, role in inputs:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(output, path):
+                raise PlanFileError(Finding(
+                    "output-is-input", ERROR,
+                    f"{output.name} is {role}: {what} is written beside it, never over "
+                    f"it. Give another name (say {example}). Nothing was written.",
+                    file=str(output)))
+
+
 def _temporary_beside(path: Path) -> tuple[int, str]:
     """A new, empty file beside ``path`` for its replacement to be written to, open for
     writing: (descriptor, name). It is created with the permissions a new file gets

@@ -313,29 +313,38 @@ def test_an_output_folder_that_cannot_be_made_is_one_clear_line(command, example
     (("report", "{plan}", "-o", "{tmp}/report.txt"), "output-type"),
     (("merge", "{plan}", "{tmp}/returns", "--report", "{tmp}/merge.docx"), "output-type"),
     (("validate", "{plan}", "--annotate", "-o", "{tmp}/checked.csv"), "output-type"),
-    (("validate", "{plan}", "--annotate", "-o", "{plan}"), "output-is-plan"),
+    (("validate", "{plan}", "--annotate", "-o", "{plan}"), "output-is-input"),
     (("changes", "{plan}", "--since", "{tmp}/before.xlsx", "--xlsx", "{tmp}/c.csv"),
      "output-type"),
+    (("merge", "{plan}", "{tmp}/returns", "--report", "{plan}"), "output-is-input"),
+    (("merge", "{plan}", "{tmp}/returns", "--report", "{tmp}/returns/{first_return}"),
+     "output-is-input"),
+    (("changes", "{plan}", "--since", "{tmp}/before.xlsx", "--xlsx", "{plan}"),
+     "output-is-input"),
+    (("changes", "{plan}", "--since", "{tmp}/before.xlsx", "--xlsx", "{tmp}/before.xlsx"),
+     "output-is-input"),
 ])
 def test_an_output_named_as_another_kind_of_file_is_refused_first(args, code, example_path,
                                                                    tmp_path):
     """A Word report called report.txt, a merge report called .docx (Word cannot open
-    Markdown), a checked copy or a changes workbook named as a CSV, and a checked copy
-    named as the plan itself (which it would have replaced, Findings sheet and all):
-    refused before any work, naming the file, with nothing written and the master as
-    it was."""
+    Markdown), a checked copy or a changes workbook named as a CSV; and a checked copy,
+    a merge report or a changes workbook named as the plan itself, a return being
+    merged or the copy compared with (each would have been replaced): refused before
+    any work, naming the file, with nothing written and the master as it was."""
     import cip_xl
 
     cip_xl.issue_returns(example_path, tmp_path / "returns")
     (tmp_path / "before.xlsx").write_bytes(example_path.read_bytes())
     before = example_path.read_bytes()
-    files = set(tmp_path.rglob("*"))
-    result = run_cli(*(a.format(plan=example_path, tmp=tmp_path) for a in args))
+    files = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    first_return = sorted((tmp_path / "returns").glob("*.xlsx"))[0].name
+    result = run_cli(*(a.format(plan=example_path, tmp=tmp_path, first_return=first_return)
+                       for a in args))
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"[{code}]" in result.stderr and "Nothing was written" in result.stderr
     assert "internal error" not in result.stderr
     assert example_path.read_bytes() == before
-    assert set(tmp_path.rglob("*")) == files
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == files
 
 
 def test_a_negative_due_soon_window_is_refused(example_path, tmp_path):
