@@ -317,11 +317,13 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
     left gaps in the report."""
     from .office import convert, pdf_pages
     from .reporting import ReportOptions, render_report
-    from .safe_save import refuse_other_type
+    from .safe_save import refuse_other_type, refuse_to_write_over
 
     from dataclasses import replace
 
     refuse_other_type(output, (".docx",), "the Word report")
+    refuse_to_write_over(output, [(template, "the template the report is made from")],
+                         "the Word report", "report.docx")
     plan = _plan_for_reading(path, profile)
     lines = changes(path, since, profile=profile).lines() if since else []
     settings = contract_for(path, profile).sheet("settings")
@@ -390,7 +392,11 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     from .plan_write import new_workbook
     from .safe_save import atomic_save
 
+    from .safe_save import refuse_to_write_over
+
     output = Path(output)
+    refuse_to_write_over(output, [(source, "the file being imported")], "the new plan",
+                         f"{Path(source).stem}-plan.xlsx")  # even with overwrite
     _check_target(output, overwrite)
     contract = contract_for(output, profile)
     result = read(source, contract, load_mapping(mapping) if mapping else None)

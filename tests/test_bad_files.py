@@ -323,18 +323,26 @@ def test_an_output_folder_that_cannot_be_made_is_one_clear_line(command, example
      "output-is-input"),
     (("changes", "{plan}", "--since", "{tmp}/before.xlsx", "--xlsx", "{tmp}/before.xlsx"),
      "output-is-input"),
+    (("report", "{plan}", "--template", "{tmp}/ours.docx", "-o", "{tmp}/ours.docx"),
+     "output-is-input"),
+    (("import", "{tmp}/before.xlsx", "-o", "{tmp}/before.xlsx", "--overwrite"),
+     "output-is-input"),
 ])
 def test_an_output_named_as_another_kind_of_file_is_refused_first(args, code, example_path,
                                                                    tmp_path):
     """A Word report called report.txt, a merge report called .docx (Word cannot open
     Markdown), a checked copy or a changes workbook named as a CSV; and a checked copy,
     a merge report or a changes workbook named as the plan itself, a return being
-    merged or the copy compared with (each would have been replaced): refused before
-    any work, naming the file, with nothing written and the master as it was."""
+    merged or the copy compared with, a report named as its template, a plan imported
+    over the file it comes from (each would have been replaced): refused before any
+    work, naming the file, with nothing written and the master as it was."""
     import cip_xl
 
     cip_xl.issue_returns(example_path, tmp_path / "returns")
     (tmp_path / "before.xlsx").write_bytes(example_path.read_bytes())
+    from cip_xl.reporting import template_path
+
+    (tmp_path / "ours.docx").write_bytes(template_path("committee").read_bytes())
     before = example_path.read_bytes()
     files = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     first_return = sorted((tmp_path / "returns").glob("*.xlsx"))[0].name
