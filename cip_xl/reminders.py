@@ -318,21 +318,18 @@ def send(paths: list[Path], host: str, port: int = 25, *, starttls: bool = False
             message["Date"] = formatdate(localtime=True)  # when it went
             try:
                 server.send_message(message)
-            except smtplib.SMTPRecipientsRefused as exc:
-                said = "; ".join(_server_said(smtplib.SMTPResponseException(code, text))
-                                 for code, text in exc.recipients.values())
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                if isinstance(exc, smtplib.SMTPRecipientsRefused):  # this address
+                    said = "; ".join(_server_said(smtplib.SMTPResponseException(code, text))
+                                     for code, text in exc.recipients.values())
+                    what = f"{message['To']} ({said}). Check that officer's email on the " \
+                        "Officers sheet;"
+                else:  # this message: too big, say
+                    what = f"it ({_server_said(exc)});"
                 outcome.refused.append(Finding(
                     "reminder-refused", ERROR,
-                    f"{path.name} was not sent: the mail server refused {message['To']} "
-                    f"({said}). Check that officer's email on the Officers sheet; the "
-                    "draft is still there to send from Outlook.", str(path)))
-                continue
-            except smtplib.SMTPDataError as exc:  # this message: too big, say
-                outcome.refused.append(Finding(
-                    "reminder-refused", ERROR,
-                    f"{path.name} was not sent: the mail server refused it "
-                    f"({_server_said(exc)}); the draft is still there to send from "
-                    "Outlook.", str(path)))
+                    f"{path.name} was not sent: the mail server refused {what} the draft "
+                    "is still there to send from Outlook.", str(path)))
                 continue
             except (OSError, smtplib.SMTPException) as exc:
                 why = _server_said(exc)
