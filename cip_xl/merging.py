@@ -52,6 +52,7 @@ from .return_read import ReturnedCell, ReturnedRow, ReturnedWorkbook, read_retur
 from .returns import comparable as _norm
 from .returns import (NEW_ACTIONS_SHEET, RETURN_SHEET, current_returns, departments_now,
                       fingerprint, to_json)
+from .safe_save import same_file
 from .schema import Contract
 
 LOCKED_FIELDS = ("ref", "theme", "objective", "key_action", "lead_officer", "target_date",
@@ -165,7 +166,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                     "no-returns", ERROR, f"The folder {path} has no files in it: put the "
                     "returned workbooks there and merge again.", str(path)))
                 continue
-            if _same_file(path, plan_path):  # "cip-xl merge plan.xlsx *.xlsx" in its folder
+            if same_file(path, plan_path):  # "cip-xl merge plan.xlsx *.xlsx" in its folder
                 outcome.refused = True
                 outcome.findings.append(Finding(
                     "return-is-master", ERROR,
@@ -244,13 +245,6 @@ def returned_files(paths: list[str | Path]) -> list[Path]:
                         not p.name.startswith(".") and p.name.lower() not in _SYSTEM_FILES)
         found.extend(inside or [path])
     return found
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.samefile(b)
-    except OSError:  # one of them missing: reading the return says so
-        return False
 
 
 def _snapshot(plan: Plan) -> tuple:

@@ -642,14 +642,6 @@ def _drop(backup: Path | None) -> None:
             backup.unlink()
 
 
-def _same_path(a: str | Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` name the same file (either may not exist yet)."""
-    try:
-        return Path(a).resolve() == b.resolve()
-    except OSError:
-        return False
-
-
 def _stamped(plan: Plan, path: Path, stamp) -> None:
     """After a save of ``plan`` over the file it was read from (whose reading's stamp
     was ``stamp``): stamp it with the file as written, so that saving it again is not
@@ -701,12 +693,13 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     from .file_stamp import refuse_if_changed
     from .master_edits import discard_saved_copy, keep_saved_copy
     from .safe_save import make_backup, prune_backups
+    from .safe_save import same_file as is_same
 
     contract = contract or schema.DEFAULT_CONTRACT
     path = Path(path)
     backup_path = None
     source = plan.source
-    same_file = source is not None and _same_path(source.file, path)  # as read from
+    same_file = source is not None and is_same(source.file, path)  # as read from
     if same_file and source.do_not_save is not None and path.exists():
         stop = source.do_not_save
         raise PlanFileError(replace(stop, message=stop.message + " Nothing was changed."))

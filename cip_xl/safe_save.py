@@ -174,13 +174,24 @@ def refuse_to_write_over(output: str | Path, inputs: list[tuple[str | Path, str]
     if not output.exists():
         return
     for path, role in inputs:
-        with contextlib.suppress(OSError):
-            if os.path.samefile(output, path):
-                raise PlanFileError(Finding(
-                    "output-is-input", ERROR,
-                    f"{output.name} is {role}: {what} is written beside it, never over "
-                    f"it. Give another name (say {example}). Nothing was written.",
-                    file=str(output)))
+        if same_file(output, path):
+            raise PlanFileError(Finding(
+                "output-is-input", ERROR,
+                f"{output.name} is {role}: {what} is written beside it, never over it. "
+                f"Give another name (say {example}). Nothing was written.",
+                file=str(output)))
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same file on disk where both exist
+    (however spelt: another case on Windows, a link), else the same absolute path."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        try:
+            return Path(a).resolve() == Path(b).resolve()
+        except (OSError, ValueError):
+            return False
 
 
 def _temporary_beside(path: Path) -> tuple[int, str]:
