@@ -311,11 +311,16 @@ def build_plan_workbook(plan: Path, output: Path) -> Path:
     from .kept_parts import save_keeping_parts
     from .vba_project import RIBBON_PART, RIBBON_REL, add_module, restore_ribbon
 
+    from .safe_save import refuse_to_write_over
+
     output = Path(output)
     if output.suffix.lower() != ".xlsm":
         raise PlanFileError(Finding("addin-not-xlsm", ERROR,
                                     f"{output.name}: a workbook with macros must end .xlsm.",
                                     str(output)))
+    # over the plan, it would go without a backup, and the plan's own macros with it
+    refuse_to_write_over(output, [(plan, "the plan itself")],
+                         "the macro-enabled copy with the tab", f"{Path(plan).stem}-tab.xlsm")
     base = _xlwings_base("quickstart_standalone.xlsm", output)
     module = resource("macros", "CipXl.bas").read_text(encoding="utf-8")
     buffer = io.BytesIO()

@@ -277,6 +277,11 @@ def test_built_plan_workbook_opens_in_libreoffice_and_keeps_its_tab(example_path
     assert len(cip_xl.load_plan(xlsm).actions) == 40
     pdf = convert_with_libreoffice(xlsm, "pdf", tmp_path / "lo")
     assert pdf.read_bytes().startswith(b"%PDF")
+    # built again over itself, the plan would lose its backup and its own macros
+    before = xlsm.read_bytes()
+    again = run_cli("addin", "build", "--plan", str(xlsm), "-o", str(xlsm))
+    assert again.returncode == 2 and "[output-is-input]" in again.stderr
+    assert "plan-tab.xlsm" in again.stderr and xlsm.read_bytes() == before
 
 
 def test_vba_compression_round_trips():
