@@ -79,6 +79,22 @@ def out_of_place(earlier: Plan, plan: Plan,
     return moved if len(moved) >= 2 else []
 
 
+def all_in_place(earlier: Plan, plan: Plan) -> bool:
+    """Whether every action of ``plan`` holds an Action ID of ``earlier`` that no other
+    holds, under the Ref and Key action ``earlier`` had for it — nothing typed into the
+    master moved or copied an ID, or renumbered or reworded an action: then
+    :func:`out_of_place`, :func:`left_behind` and :func:`copied` find nothing, and need
+    not be asked (the usual case, at a fraction of their cost)."""
+    before = {a.action_id: _pair(a) for a in earlier.actions if a.action_id}
+    held: set[str] = set()
+    for action in plan.actions:
+        ident = action.action_id
+        if ident in held or before.get(ident) != _pair(action):
+            return False
+        held.add(ident)
+    return True
+
+
 def left_behind(earlier: Plan, plan: Plan,
                 owner: dict[int, str | None] | None = None) -> list[tuple[Action, str]]:
     """The actions of ``plan`` that ``earlier`` does not know by their IDs (new ones, or

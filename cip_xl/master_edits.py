@@ -28,7 +28,7 @@ from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 
-from .action_ids import copied, left_behind, out_of_place, owners
+from .action_ids import all_in_place, copied, left_behind, out_of_place, owners
 from .cells import as_text, listed
 from .file_stamp import saver_named
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding
@@ -341,6 +341,8 @@ def _mend_ids(kept: Plan, plan: Plan, copy: Path, contract: Contract,
     cannot be told."""
     from .model import new_action_id
 
+    if all_in_place(kept, plan):  # the usual case: nothing to mend
+        return []
     owner = owners(kept, plan)  # which action of the last save each row is
     moved = out_of_place(kept, plan, owner)
     found = [_ids_put_back(kept, plan, moved, copy, contract, file)] if moved else []
