@@ -114,11 +114,18 @@ def refuse_if_changed(path: str | Path, stamp: FileStamp | None) -> None:
             file=str(path))) from None
     who = _saved_by(path)
     by = f" by {who}" if who else ""
-    saved = f"{when:%H:%M:%S}"
-    after = f"after cip-xl read it at {read}" if saved != read else "just after cip-xl read it"
+    if when < stamp.taken.replace(microsecond=0):  # an older file put in its place
+        what = (f"was replaced after cip-xl read it at {read}, by a version last saved"
+                f"{by} at {when:%d/%m/%Y %H:%M} — a sync client putting down a copy "
+                "edited elsewhere, or a file copied over it —")
+    else:
+        saved = f"{when:%H:%M:%S}"
+        after = f"after cip-xl read it at {read}" if saved != read else \
+            "just after cip-xl read it"
+        what = f"was saved{by} at {saved}, {after} — in Excel, by AutoSave or by a sync " \
+            "client —"
     raise PlanFileError(Finding(
         "plan-changed-meanwhile", ERROR,
-        f"{path.name} was saved{by} at {saved}, {after} "
-        "— in Excel, by AutoSave or by a sync client — while this job was working on it. "
-        "Saving would have replaced those changes, so nothing was written. Run the "
-        "command again: it starts from the plan as it is now.", file=str(path)))
+        f"{path.name} {what} while this job was working on it. Saving would have "
+        "replaced those changes, so nothing was written. Run the command again: it "
+        "starts from the plan as it is now.", file=str(path)))

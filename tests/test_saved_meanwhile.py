@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -170,3 +170,24 @@ def test_a_save_in_excel_while_the_plan_is_being_written_is_kept(returned, monke
     assert refused.value.finding.code == "plan-changed-meanwhile"
     assert progress_of(plan_path, "5.1") == "Saved while cip-xl was writing."
     assert [p.name for p in plan_path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_an_older_copy_put_in_place_meanwhile_is_named_as_such(returned):
+    """A sync client puts down a version edited elsewhere keeping its own time (hours
+    before this job read the plan): the refusal says the plan was replaced, not that
+    it was saved 'after' being read at a later time."""
+    plan_path, place = returned
+
+    def older_copy_put_down(path):
+        saved_by_colleague(plan_path, "5.1", "Edited on another computer this morning.")
+        os.utime(plan_path, (morning.timestamp(), morning.timestamp()))
+
+    morning = datetime.now().replace(microsecond=0) - timedelta(hours=3)
+
+    with pytest.raises(PlanFileError) as refused:
+        cip_xl.merge(plan_path, [place], progress=older_copy_put_down)
+    message = refused.value.finding.message
+    assert refused.value.finding.code == "plan-changed-meanwhile"
+    assert "was replaced after cip-xl read it" in message
+    assert f"{morning:%d/%m/%Y %H:%M}" in message
+    assert progress_of(plan_path, "5.1") == "Edited on another computer this morning."
