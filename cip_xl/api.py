@@ -181,6 +181,7 @@ def refresh_status(path: str | Path, as_of: date | None = None,
         plan = reading.plan
         if as_of is not None:
             plan.settings.reporting_date = as_of
+            plan.settings.as_typed.pop("reporting_date", None)  # replaced, as asked
         elif plan.settings.reporting_date is None:
             plan.settings.reporting_date = date.today()
         judgements = refresh(plan)

@@ -464,7 +464,7 @@ def _settings_changed(kept: Plan, plan: Plan) -> list[tuple[str, object, object]
     a reporting date moved changes every traffic light."""
     from .schema import SETTINGS_ROWS
 
-    changed = [(label, getattr(kept.settings, key), getattr(plan.settings, key))
+    changed = [(label, kept.settings.written(key), plan.settings.written(key))
                for key, label in SETTINGS_ROWS]
     extra = kept.settings.extra, plan.settings.extra
     changed += [(label, extra[0].get(label), extra[1].get(label))

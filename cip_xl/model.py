@@ -108,7 +108,10 @@ class Settings:
     the share of time elapsed since ``plan_start`` (the financial year's start when
     ``None``): below ``progress_threshold`` per cent of the expected progress an action
     is at risk (0 turns the rule off). ``plan_id`` identifies this plan (returns carry
-    it); ``revision`` counts the returns issued from it.
+    it); ``revision`` counts the returns issued from it. ``as_typed``: what was typed
+    for a setting that could not be read ("two weeks" as the amber window), by key —
+    the setting itself holds its default meanwhile, and a save writes back what was
+    typed (:meth:`written`) until a job sets the setting (``status --as-of``).
     """
 
     council: str = ""
@@ -127,6 +130,17 @@ class Settings:
     plan_id: str = field(default_factory=lambda: "P" + secrets.token_hex(6).upper())
     revision: int = 1
     extra: dict[str, object] = field(default_factory=dict)
+    as_typed: dict[str, object] = field(default_factory=dict)
+
+    def written(self, key: str) -> object:
+        """The value a save writes for setting ``key``: what was typed, where it could
+        not be read; else the setting (numbers as whole numbers)."""
+        from .schema import NUMBER_SETTINGS
+
+        if key in self.as_typed:
+            return self.as_typed[key]
+        value = getattr(self, key)
+        return int(value) if key in NUMBER_SETTINGS else value
 
 
 @dataclass

@@ -740,8 +740,11 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     back from the last save, which the save writes beside their actions
     (``action-ids-restored``, ``action-ids-put-back``, ``action-id-taken-back``) or new
     ones for copied rows (``action-id-copied``), as it writes deleted sheets of records
-    again from it (``sheet-restored``)."""
+    again from it (``sheet-restored``); and settings that could not be read, which the
+    save keeps as typed while their defaults are used (``setting-not-date``,
+    ``setting-not-number``)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
+                                              "setting-not-date", "setting-not-number",
                                               "computed-typed-over", "master-edited",
                                               "audit-rows-deleted", "action-ids-restored",
                                               "action-ids-put-back", "sheet-restored",
@@ -1157,6 +1160,11 @@ def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> 
     return themes
 
 
+#: said of a setting that cannot be read
+_KEPT_AS_TYPED = ("Saving the plan keeps what was typed there, and the traffic lights "
+                  "Excel works out from Settings are wrong until it is fixed.")
+
+
 def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                    rows: dict[str, int]) -> Settings:
     """The plan's settings, labels in column A and values in B, in any order; into
@@ -1199,7 +1207,8 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                     findings.append(Finding(
                         "setting-not-date", ERROR,
                         f"{label} '{_text(value)}' is not a date; type a date such as "
-                        "31/12/2026.", file, title, f"B{row_number}"))
+                        f"31/12/2026. {_KEPT_AS_TYPED}", file, title, f"B{row_number}"))
+                    settings.as_typed[key] = value
                     value = None
             setattr(settings, key, value)
         elif key in schema.NUMBER_SETTINGS:
@@ -1207,10 +1216,12 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                 setattr(settings, key, int(value) if value is not None else
                         getattr(Settings, key, 0))
             except (TypeError, ValueError):
+                settings.as_typed[key] = value
                 findings.append(Finding(
                     "setting-not-number", ERROR,
-                    f"{label} '{_text(value)}' is not a whole number.", file, title,
-                    f"B{row_number}"))
+                    f"{label} '{_text(value)}' is not a whole number; "
+                    f"{getattr(settings, key)} is used until it is. {_KEPT_AS_TYPED}", file,
+                    title, f"B{row_number}"))
         else:
             setattr(settings, key, _text(value))
     return settings  # a blank plan_id is filled in by _read, which can tell if it matters

@@ -199,8 +199,7 @@ def table_contents(plan: Plan) -> list[tuple[str, schema.SheetSpec, list[tuple]]
          [(t.order or i, t.name, t.description)
           for i, t in enumerate(sorted(plan.themes, key=lambda t: t.order), 1)]),
         ("settings", schema.SETTINGS,
-         [(label, int(getattr(settings, key)) if key in schema.NUMBER_SETTINGS
-           else getattr(settings, key)) for key, label in schema.SETTINGS_ROWS]
+         [(label, settings.written(key)) for key, label in schema.SETTINGS_ROWS]
          + list(settings.extra.items())),
         ("review_log", schema.REVIEW_LOG,
          [(e.version, e.review_date, e.issues, e.amended, e.approved_by,

@@ -378,3 +378,33 @@ def test_the_summary_chart_starts_a_printed_page(example_path, tmp_path):
     assert "Actions by theme" in page(chart - 1)  # the tables, on the page before
     after = page(chart + 1)
     assert "Actions by status and theme" not in after and "Not due" not in after
+
+
+def test_a_setting_that_cannot_be_read_is_kept_as_typed_and_named(example_path):
+    """'two weeks' typed as the amber window, words as the plan start: status judges
+    with the defaults and says so, naming the cells, and its save writes back what was
+    typed instead of replacing it (it used to write 30 and nothing over the words).
+    A reporting date given with --as-of replaces text typed there, as asked."""
+    wb = openpyxl.load_workbook(example_path)
+    rows = {row[0].value: row[1] for row in wb["Settings"].iter_rows(min_row=2)}
+    rows["Amber window (days)"].value = "two weeks"
+    rows["Plan start"].value = "the start of April"
+    rows["Reporting date"].value = "end of September"
+    wb.save(example_path)
+
+    result = run_cli("status", str(example_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "Settings!B5" in said and "'two weeks' is not a whole number; 30 is used" in said
+    assert "[setting-not-date]" in said and "keeps what was typed" in said
+    settings = {r[0]: r[1] for r in CalamineWorkbook.from_path(str(example_path))
+                .get_sheet_by_name("Settings").to_python()}
+    assert settings["Amber window (days)"] == "two weeks"
+    assert settings["Plan start"] == "the start of April"
+    assert settings["Reporting date"] == "end of September"
+
+    assert run_cli("status", str(example_path), "--as-of", "31/12/2026").returncode == 0
+    settings = {r[0]: r[1] for r in CalamineWorkbook.from_path(str(example_path))
+                .get_sheet_by_name("Settings").to_python()}
+    assert settings["Reporting date"] == date(2026, 12, 31)
+    assert settings["Amber window (days)"] == "two weeks"
