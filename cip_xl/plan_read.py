@@ -742,9 +742,11 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     ones for copied rows (``action-id-copied``), as it writes deleted sheets of records
     again from it (``sheet-restored``); and settings that could not be read, which the
     save keeps as typed while their defaults are used (``setting-not-date``,
-    ``setting-not-number``)."""
+    ``setting-not-number``), and a theme's order typed as words, which the save
+    replaces by its place (``theme-order-not-number``)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
                                               "setting-not-date", "setting-not-number",
+                                              "theme-order-not-number",
                                               "computed-typed-over", "master-edited",
                                               "audit-rows-deleted", "action-ids-restored",
                                               "action-ids-put-back", "sheet-restored",
@@ -1141,6 +1143,8 @@ def _read_officers(wb, contract: Contract, file: str, findings: list[Finding]) -
 
 
 def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> list[Theme]:
+    from .fastbook import column_letters
+
     title = find_sheet(wb, contract.sheet("themes"))
     if title is None:
         return []
@@ -1155,8 +1159,16 @@ def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> 
         if not name:
             continue
         order = get("Order")
-        themes.append(Theme(name, int(order) if isinstance(order, (int, float)) else
-                            len(themes) + 1, _text(get("Description")), row=row_number))
+        if isinstance(order, bool) or not isinstance(order, (int, float)):
+            if _text(order):  # typed, but not a number: named before a save replaces it
+                column = column_letters((where.get("Order") or 0) + 1)
+                findings.append(Finding(
+                    "theme-order-not-number", WARNING,
+                    f"The order of theme '{name}' is '{_text(order)[:40]}', not a number: "
+                    f"the theme keeps its place on the sheet, {len(themes) + 1}, which the "
+                    "next save writes there.", file, title, f"{column}{row_number}"))
+            order = len(themes) + 1
+        themes.append(Theme(name, int(order), _text(get("Description")), row=row_number))
     return themes
 
 

@@ -218,3 +218,17 @@ def test_a_column_of_months_typed_in_excel_is_one_note(example_path):
     assert notes[0].message.startswith("8 target and revised dates")
     assert {a.target_date for a in report.plan.actions if a.row < 10} == \
         {f"{datetime(2027, row % 12 + 1, 1):%b} 2027" for row in range(2, 10)}
+
+
+def test_a_theme_order_typed_as_words_is_named_before_a_save_replaces_it(example_path):
+    wb = openpyxl.load_workbook(example_path)
+    wb["Themes"]["A3"].value = "second"
+    wb.save(example_path)
+    found = [f for f in cip_xl.validate(example_path).findings
+             if f.code == "theme-order-not-number"]
+    assert [(f.sheet, f.cell) for f in found] == [("Themes", "A3")]
+    assert "'second', not a number" in found[0].message
+    result = run_cli("status", str(example_path))
+    assert result.returncode == 0 and "Themes!A3" in result.stdout + result.stderr
+    themes = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Themes")
+    assert themes.to_python()[2][0] == 2  # its place, written where the words were
