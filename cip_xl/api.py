@@ -391,9 +391,7 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     from .importers import import_plan as read, load_mapping
     from .plan_patch import cache_labels
     from .plan_write import new_workbook
-    from .safe_save import atomic_save
-
-    from .safe_save import refuse_to_write_over
+    from .safe_save import atomic_save, refuse_to_write_over
 
     output = Path(output)
     refuse_to_write_over(output, [(source, "the file being imported")], "the new plan",
