@@ -92,9 +92,9 @@ def _report_rows(result: MergeResult):
         yield (result.plan_path.name, "", f.code, f.ref, f.severity, None, f.message,
                f.where)
     for o in result.outcomes:
-        for c in o.applied:
-            yield (o.file.name, o.department, "applied", c.ref, c.field, c.old, c.new,
-                   c.source)
+        for c in o.applied:  # the Last updated dates the merge set are not edits
+            yield (o.file.name, o.department, "applied" if c.by_officer else "set by merge",
+                   c.ref, c.field, c.old, c.new, c.source)
         for r in o.requests:
             yield (o.file.name, o.department, "request", r.ref, r.kind, None, r.proposed,
                    r.source)

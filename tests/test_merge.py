@@ -834,6 +834,9 @@ def test_missing_returns_are_listed_and_report_written(cycle, tmp_path):
     assert applied[("2.1", "Progress update")][6] == "=see the budget note"
     assert applied[("2.2", "% complete")][6] == 40
     assert applied[("2.1", "Progress update")][7].startswith(f"{resources.name}!Return!L")
+    # one row per officer's edit as "applied": what the report's summary counts
+    assert len(applied) == 2 and {r[4] for r in rows if r[2] == "set by merge"} == \
+        {"Last updated"}
     missing = [r for r in rows if r[2] == "missing"]
     assert missing and all(r[6] == "return not yet received" for r in missing)
     # the headings are marked as a table's header row, over every row written;
