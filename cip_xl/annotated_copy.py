@@ -37,10 +37,20 @@ def annotate_copy(path: str | Path, findings: list[Finding],
                          "the checked copy, with its Findings sheet and highlights,",
                          default_annotated_path(path).name)
     wb = open_workbook(path, rich_text=True)  # a copy: formatted words stay formatted
-    if FINDINGS_SHEET in wb.sheetnames:
-        del wb[FINDINGS_SHEET]
-    ws = wb.create_sheet(FINDINGS_SHEET, 0)
     headers = ("Severity", "Code", "Where", "Ref", "Finding")
+    name = FINDINGS_SHEET
+    if name in wb.sheetnames:
+        rows = [[c.value for c in row] for row in wb[name].iter_rows(max_row=2, max_col=5)]
+        # one cip-xl wrote (this copy's, or the add-in's: headings in row 2) goes; a
+        # council's own Findings sheet stays, and these findings go beside it
+        if (rows[:1] and tuple(rows[0]) == headers) or (
+                len(rows) > 1 and rows[1][:4] == ["Severity", "Where", "Finding", "Code"]):
+            del wb[name]
+        else:
+            name = "cip-xl findings"
+            if name in wb.sheetnames:
+                del wb[name]
+    ws = wb.create_sheet(name, 0)
     for column, header in enumerate(headers, start=1):
         ws.cell(1, column, header).font = Font(bold=True)
     for column, width in zip("ABCDE", (10, 22, 24, 8, 100)):

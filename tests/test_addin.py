@@ -23,12 +23,19 @@ class StandInSheet:
         self.cells = {}
 
     def range(self, address):
+        """A1 holds what was written there as a whole (rows); the blocks the add-in
+        reads to recognise its sheet (A2:D2, A1:D3) are cut from it, as xlwings gives
+        them."""
         sheet = self
 
         class Range:
             @property
             def value(self):
-                return sheet.cells.get(address)
+                if address in sheet.cells:
+                    return sheet.cells[address]
+                rows = [(list(r) + [None] * 4)[:4] for r in sheet.cells.get("A1") or []]
+                rows += [[None] * 4] * (3 - len(rows))
+                return {"A2:D2": rows[1], "A1:D3": rows[:3]}.get(address)
 
             @value.setter
             def value(self, rows):
@@ -319,3 +326,26 @@ def test_a_plan_open_from_sharepoint_is_not_closed_for_a_job_it_cannot_run(examp
     new.fullname, new.name = "Book1", "Book1"
     addin.on_ribbon("cipMerge", new)
     assert new.closed == 0 and findings_rows(new)[2][3] == "plan-not-saved"
+
+
+def test_a_findings_sheet_of_the_councils_own_is_never_cleared(example_path):
+    """A plan that keeps a sheet called Findings (an inspection's findings, say): the
+    add-in writes beside it, on 'cip-xl findings', and uses that sheet again next
+    time; its own Findings sheet from an earlier run is reused as before."""
+    book = StandInBook(example_path)
+    theirs = book.sheets.add("Findings")
+    council_rows = [["Inspection finding", "Owner", "Due", "Status"],
+                    ["Improve member training", "HLD", "Mar 2027", "Open"]]
+    theirs.range("A1").value = council_rows
+    addin.validate(book)
+    assert theirs.range("A1").value == council_rows
+    ours = book.sheets["cip-xl findings"]
+    assert ours.range("A1").value[1] == ["Severity", "Where", "Finding", "Code"]
+    addin.validate(book)
+    assert [s.name for s in book.sheets] == ["Plan", "Findings", "cip-xl findings"]
+    assert theirs.range("A1").value == council_rows
+
+    fresh = StandInBook(example_path)  # a Findings sheet the add-in wrote: reused
+    addin.validate(fresh)
+    addin.validate(fresh)
+    assert [s.name for s in fresh.sheets] == ["Plan", "Findings"]

@@ -232,3 +232,28 @@ def test_a_theme_order_typed_as_words_is_named_before_a_save_replaces_it(example
     assert result.returncode == 0 and "Themes!A3" in result.stdout + result.stderr
     themes = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Themes")
     assert themes.to_python()[2][0] == 2  # its place, written where the words were
+
+
+def test_the_checked_copy_keeps_a_findings_sheet_of_the_councils_own(example_path):
+    wb = openpyxl.load_workbook(example_path)
+    theirs = wb.create_sheet("Findings")
+    theirs.append(["Inspection finding", "Owner"])
+    theirs.append(["Improve member training", "HLD"])
+    wb["Plan"]["E5"] = "XYZ"  # something to find
+    wb.save(example_path)
+    result = run_cli("validate", str(example_path), "--annotate")
+    checked = example_path.with_name(f"{example_path.stem}.checked.xlsx")
+    assert checked.is_file(), result.stdout + result.stderr
+    book = CalamineWorkbook.from_path(str(checked))
+    assert book.sheet_names[0] == "cip-xl findings"
+    assert book.get_sheet_by_name("Findings").to_python() == [
+        ["Inspection finding", "Owner"], ["Improve member training", "HLD"]]
+    ours = book.get_sheet_by_name("cip-xl findings").to_python()
+    assert ours[0][:3] == ["Severity", "Code", "Where"] and "officer-unknown" in \
+        [row[1] for row in ours]
+    # a checked copy checked again: its own findings sheet is replaced, not doubled
+    again = run_cli("validate", str(checked), "--annotate", "-o",
+                    str(checked.with_name("twice.xlsx")))
+    assert again.returncode in (0, 1), again.stderr
+    names = CalamineWorkbook.from_path(str(checked.with_name("twice.xlsx"))).sheet_names
+    assert names.count("cip-xl findings") == 1 and names.count("Findings") == 1
