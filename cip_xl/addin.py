@@ -18,9 +18,9 @@ import contextlib
 from pathlib import Path
 from typing import Callable
 
+from .annotated_copy import ADDIN_FINDINGS_HEADINGS, FINDINGS_SHEET, FINDINGS_SHEET_BESIDE
 from .findings import ERROR, Finding, PlanFileError
 
-FINDINGS_SHEET = "Findings"
 RETURNS_FOLDER = "returns"
 RETURNED_FOLDER = "returned"
 REMINDERS_FOLDER = "reminders"
@@ -44,12 +44,6 @@ def _reopen(book, path: Path):
         return book
 
 
-#: the headings in the second row of the Findings sheet the add-in writes
-_FINDINGS_HEADINGS = ["Severity", "Where", "Finding", "Code"]
-#: the sheet written instead where the workbook has a Findings sheet of its own
-_OWN_FINDINGS_TAKEN = "cip-xl findings"
-
-
 def _findings_sheet(book):
     """The sheet of ``book`` to show findings on, cleared: the one the add-in wrote
     before (its headings in row 2), an empty one, or a new one. A council's own sheet
@@ -60,9 +54,9 @@ def _findings_sheet(book):
         return book.sheets.add(FINDINGS_SHEET)
     sheet = book.sheets[FINDINGS_SHEET]
     if not _ours_or_empty(sheet):  # the council's own
-        if _OWN_FINDINGS_TAKEN not in names:
-            return book.sheets.add(_OWN_FINDINGS_TAKEN)
-        sheet = book.sheets[_OWN_FINDINGS_TAKEN]
+        if FINDINGS_SHEET_BESIDE not in names:
+            return book.sheets.add(FINDINGS_SHEET_BESIDE)
+        sheet = book.sheets[FINDINGS_SHEET_BESIDE]
     sheet.clear_contents()
     return sheet
 
@@ -70,7 +64,7 @@ def _findings_sheet(book):
 def _ours_or_empty(sheet) -> bool:
     """Whether ``sheet`` is the Findings sheet the add-in writes, or holds nothing in
     the first rows where it would."""
-    if sheet.range("A2:D2").value == _FINDINGS_HEADINGS:
+    if sheet.range("A2:D2").value == ADDIN_FINDINGS_HEADINGS:
         return True
     rows = sheet.range("A1:D3").value or []
     return all(value is None for row in rows
@@ -81,7 +75,7 @@ def _show(book, title: str, findings: list[Finding], message: str) -> None:
     """Write ``findings`` on a Findings sheet of ``book`` (:func:`_findings_sheet`) and
     ``message`` on the status bar."""
     sheet = _findings_sheet(book)
-    rows = [[title, "", "", ""], list(_FINDINGS_HEADINGS)]
+    rows = [[title, "", "", ""], list(ADDIN_FINDINGS_HEADINGS)]
     rows += [[f.severity, f"{f.sheet or ''}!{f.cell or ''}".strip("!"), f.message, f.code]
              for f in findings]
     if not findings:

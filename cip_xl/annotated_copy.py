@@ -9,7 +9,12 @@ from pathlib import Path
 
 from .findings import ERROR, WARNING, Finding
 
+#: the sheet cip-xl writes findings on (here, and in the Excel add-in)
 FINDINGS_SHEET = "Findings"
+#: the one it writes instead beside a workbook's own sheet called Findings
+FINDINGS_SHEET_BESIDE = "cip-xl findings"
+#: the headings of the add-in's Findings sheet, in its second row (below a title)
+ADDIN_FINDINGS_HEADINGS = ["Severity", "Where", "Finding", "Code"]
 HIGHLIGHT = {ERROR: "F4A582", WARNING: "FFE08A"}
 
 
@@ -44,10 +49,10 @@ def annotate_copy(path: str | Path, findings: list[Finding],
         # one cip-xl wrote (this copy's, or the add-in's: headings in row 2) goes; a
         # council's own Findings sheet stays, and these findings go beside it
         if (rows[:1] and tuple(rows[0]) == headers) or (
-                len(rows) > 1 and rows[1][:4] == ["Severity", "Where", "Finding", "Code"]):
+                len(rows) > 1 and rows[1][:4] == ADDIN_FINDINGS_HEADINGS):
             del wb[name]
         else:
-            name = "cip-xl findings"
+            name = FINDINGS_SHEET_BESIDE
             if name in wb.sheetnames:
                 del wb[name]
     ws = wb.create_sheet(name, 0)
