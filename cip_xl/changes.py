@@ -160,9 +160,10 @@ def _made_by(changes: list[Change], before: Plan, after: Plan) -> None:
         change.by = "; ".join(dict.fromkeys(who))
 
 
-def backup_for(plan_path: Path, since: str) -> Path:
+def backup_for(plan_path: Path, since: str, option: str = "--since") -> Path:
     """The earlier plan to compare with: a file path, or the newest backup of
-    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy or yyyy-mm-dd)."""
+    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy or yyyy-mm-dd).
+    ``option`` is what messages call ``since``."""
     from .findings import ERROR, Finding, PlanFileError
     from .safe_save import BACKUP_FOLDER, backups_of
 
@@ -178,7 +179,7 @@ def backup_for(plan_path: Path, since: str) -> Path:
             continue
     if day is None:
         raise PlanFileError(Finding("since-invalid", ERROR,
-                                    f"--since '{since}' is neither a backup file nor a date "
+                                    f"{option} '{since}' is neither a backup file nor a date "
                                     "such as 30/06/2026.", file=str(plan_path)))
     folder = plan_path.parent / BACKUP_FOLDER
     stamped = [(made, path) for made, path in backups_of(plan_path) if made.date() <= day]
@@ -190,7 +191,8 @@ def backup_for(plan_path: Path, since: str) -> Path:
             "since-no-backup", ERROR,
             f"There is no backup of {plan_path.name} from on or before {day:%d/%m/%Y} in "
             f"{folder}.{oldest} Give a later date, or the file of an earlier copy of the "
-            "plan (--since FILE), such as the one sent to committee.", file=str(plan_path)))
+            f"plan ({option} FILE), such as the one sent to committee.",
+            file=str(plan_path)))
     return stamped[0][1]  # the newest
 
 

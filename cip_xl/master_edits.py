@@ -27,6 +27,7 @@ from contextlib import suppress
 from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
+from typing import Callable
 
 from .action_ids import all_in_place, copied, left_behind, out_of_place, owners
 from .cells import as_text, listed
@@ -222,20 +223,19 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     source = plan.source
     sheet = source.plan_sheet if source is not None else contract.plan_sheet
     name = plan_path.name
-    entries: list[AuditEntry] = []
     typed_over: list[tuple[Action, str, object]] = []
 
-    def where(action: Action, key: str | None) -> str:
+    def where(title: str, action: Action | None, key: str | None, field: str) -> str:
+        if title != sheet:
+            return f"{name}!{title}, typed in the master"
+        if field == "Action removed":
+            return f"{name}!{sheet}, deleted in the master"
         cell = source.cell(key, action.row) if source is not None and key else None
         row = f"{sheet}!{cell}" if cell else f"{sheet}!row {action.row}" if action.row \
             else sheet
         return f"{name}!{row}, typed in the master"
 
-    for action, field, key, old, new in _actions_changed(kept, plan, contract, typed_over):
-        place = f"{name}!{sheet}, deleted in the master" if field == "Action removed" \
-            else where(action, key)
-        entries.append(AuditEntry(stamp, by, action.action_id, action.ref, field, old, new,
-                                  place))
+    entries, places = entries_between(kept, plan, contract, stamp, by, where, typed_over)
     findings = mended + _typed_over(typed_over, contract, str(plan_path), sheet, source)
     lost = _audit_rows_lost(plan_path, copy, contract)
     if lost:
@@ -247,6 +247,38 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
             "save keeps the plan as cip-xl saved it, with every entry, as a backup in "
             f"{copy.parent.name}/; copy the rows back from there if that was not meant.",
             str(plan_path), trail))
+    if not entries:
+        return [], findings
+    shown = [f"Ref {e.ref} {e.field}" if e.ref else e.field for e in entries[:NAMED_ONE_BY_ONE]]
+    more = f" and {len(entries) - NAMED_ONE_BY_ONE} more" if len(entries) > NAMED_ONE_BY_ONE else ""
+    findings.insert(0, Finding(
+        "master-edited", INFO,
+        f"{len(entries)} change{'s' if len(entries) != 1 else ''} "
+        f"{'were' if len(entries) != 1 else 'was'} made in the master since cip-xl last "
+        f"saved it{said}, to {listed(places)} ({'; '.join(shown)}{more}): a save "
+        "records each on the Audit sheet, with the value before.", str(plan_path), sheet))
+    return entries, findings
+
+
+def entries_between(kept: Plan, plan: Plan, contract: Contract, when: datetime, who: str,
+                    place: Callable[[str, Action | None, str | None, str], str],
+                    typed_over: list[tuple[Action, str, object]] | None = None,
+                    ) -> tuple[list[AuditEntry], list[str]]:
+    """The Audit entries, made ``when`` by ``who``, for each difference between ``kept``
+    (the plan before) and ``plan`` (after): each action's cell changed, each action
+    added or removed, each setting, officer and theme changed, each review, change
+    request and issued return's record added, removed or changed. ``place(sheet title,
+    action or None, column key or None, field)`` gives each entry's Source. Values
+    typed over the cells cip-xl works out are added to ``typed_over``, if given.
+    Returns the entries and the places changed, for a message to list ("3 actions on
+    the Plan sheet", "the Settings sheet")."""
+    source = plan.source
+    sheet = source.plan_sheet if source is not None else contract.plan_sheet
+    entries: list[AuditEntry] = []
+    for action, field, key, old, new in _actions_changed(
+            kept, plan, contract, typed_over if typed_over is not None else []):
+        entries.append(AuditEntry(when, who, action.action_id, action.ref, field, old, new,
+                                  place(sheet, action, key, field)))
     changed = len({e.action_id for e in entries})
     places = [f"{changed} action{'s' if changed != 1 else ''} on the {sheet} sheet"] \
         if entries else []
@@ -263,22 +295,13 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         title = contract.sheet(key)
         for what, old, new, *about in records:  # a change request is about an action
             record = about[0] if about else None
-            entries.append(AuditEntry(stamp, by, getattr(record, "action_id", ""),
-                                      getattr(record, "ref", ""), f"{title}: {what}", old,
-                                      new, f"{name}!{title}, typed in the master"))
+            field = f"{title}: {what}"
+            entries.append(AuditEntry(when, who, getattr(record, "action_id", ""),
+                                      getattr(record, "ref", ""), field, old, new,
+                                      place(title, None, None, field)))
         if records:
             places.append(f"the {title} sheet")
-    if not entries:
-        return [], findings
-    shown = [f"Ref {e.ref} {e.field}" if e.ref else e.field for e in entries[:NAMED_ONE_BY_ONE]]
-    more = f" and {len(entries) - NAMED_ONE_BY_ONE} more" if len(entries) > NAMED_ONE_BY_ONE else ""
-    findings.insert(0, Finding(
-        "master-edited", INFO,
-        f"{len(entries)} change{'s' if len(entries) != 1 else ''} "
-        f"{'were' if len(entries) != 1 else 'was'} made in the master since cip-xl last "
-        f"saved it{said}, to {listed(places)} ({'; '.join(shown)}{more}): a save "
-        "records each on the Audit sheet, with the value before.", str(plan_path), sheet))
-    return entries, findings
+    return entries, places
 
 
 def _ids_put_back(kept: Plan, plan: Plan, moved: list[tuple[Action, str]], copy: Path,

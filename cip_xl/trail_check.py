@@ -26,7 +26,7 @@ from .schema import AUDIT, Contract
 _FIELDS = ("when", "who", "action_id", "ref", "field", "old", "new", "source")
 
 
-def _key(entry: AuditEntry) -> tuple:
+def entry_key(entry: AuditEntry) -> tuple:
     """An entry as compared: each value as a person reads it (a date and its midnight,
     60 and 60.0, alike; see :func:`cip_xl.returns.comparable`)."""
     return tuple(comparable(getattr(entry, name)) for name in _FIELDS)
@@ -67,7 +67,7 @@ def check_trail(plan_path: str | Path, contract: Contract) -> list[Finding]:
     title = contract.sheet("audit")
     rows: list[int] = []
     plan_id, entries = read_trail(plan_path, contract, rows)
-    now = Counter(_key(entry) for entry in entries)
+    now = Counter(entry_key(entry) for entry in entries)
     in_row = dict(zip(rows, entries))
     told: set[tuple] = set()
     found: list[tuple[str, str, str, int, str | None]] = []  # code, message, file, row, cell
@@ -79,10 +79,10 @@ def check_trail(plan_path: str | Path, contract: Contract) -> list[Finding]:
             continue
         if their_id != plan_id:
             continue
-        theirs = {_key(entry) for entry in kept}
+        theirs = {entry_key(entry) for entry in kept}
         left = now.copy()
         for entry, row in zip(kept, at):
-            key = _key(entry)
+            key = entry_key(entry)
             if left[key] > 0:
                 left[key] -= 1
                 continue
@@ -90,7 +90,7 @@ def check_trail(plan_path: str | Path, contract: Contract) -> list[Finding]:
                 continue
             told.add(key)
             there = in_row.get(row)  # an entry of theirs there now moved up, not retyped
-            found.append(_finding_parts(entry, row, None if there is None or _key(there)
+            found.append(_finding_parts(entry, row, None if there is None or entry_key(there)
                                         in theirs else there, called))
     file = str(plan_path)
     findings = [Finding(code, WARNING, message, file, title, cell)
