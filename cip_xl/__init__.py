@@ -10,9 +10,9 @@ The library API (see :mod:`cip_xl.api`)::
 Heavy libraries (openpyxl, pandas, docx) are imported where they are used, so importing
 cip_xl is cheap.
 """
-from .api import (DemoResult, StatusResult, annotate, approve, check_template,
+from .api import (DemoResult, StatusResult, annotate, approve, backups, check_template,
                   check_trail, issue_returns, load_plan, merge, new_plan_file,
-                  refresh_status, report, run_demo, save_plan, validate,
+                  refresh_status, report, restore, run_demo, save_plan, validate,
                   write_shipped_resources, write_shipped_workbooks)
 from .status import Judgement, judge
 from .dates import DueDate, parse_due
@@ -22,8 +22,8 @@ from .model import Action, Officer, Plan, Settings, Theme
 __version__ = "0.1.0"
 __all__ = [
     "Action", "DemoResult", "DueDate", "Finding", "Judgement", "Officer", "Plan",
-    "PlanFileError", "Settings", "StatusResult", "Theme", "annotate", "approve",
+    "PlanFileError", "Settings", "StatusResult", "Theme", "annotate", "approve", "backups",
     "check_template", "check_trail", "issue_returns", "judge", "load_plan", "merge",
-    "new_plan_file", "parse_due", "refresh_status", "report", "run_demo", "save_plan",
+    "new_plan_file", "parse_due", "refresh_status", "report", "restore", "run_demo", "save_plan",
     "validate", "write_shipped_resources", "write_shipped_workbooks",
 ]

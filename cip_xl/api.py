@@ -354,6 +354,27 @@ def changes(path: str | Path, since: str, *, profile: str | Path | None = None):
     return compare(with_trail(earlier), with_trail(Path(path)))
 
 
+def backups(path: str | Path, *, profile: str | Path | None = None):
+    """The backups of the plan at ``path``, newest first, each with who made the Audit
+    entries since (a list of :class:`~cip_xl.plan_restore.KeptVersion`)."""
+    from .plan_restore import kept_versions
+
+    return kept_versions(path, contract_for(path, profile))
+
+
+def restore(path: str | Path, backup: str, *, by: str = "", dry_run: bool = False,
+            profile: str | Path | None = None):
+    """Put a backup of the plan at ``path`` back: ``backup`` is a file, ``last``, or a
+    date (the newest backup made on or before it). The plan as it was is kept as a
+    backup; the Audit trail keeps every entry and records the restore. Returns a
+    :class:`~cip_xl.plan_restore.Restoring`; see :mod:`cip_xl.plan_restore`."""
+    from .plan_restore import find_backup
+    from .plan_restore import restore as put_back
+
+    return put_back(path, find_backup(path, backup), contract_for(path, profile), by=by,
+                    dry_run=dry_run)
+
+
 def remind(path: str | Path, folder: str | Path, *, sender: str = "",
            as_of: date | None = None, window_days: int | None = None,
            profile: str | Path | None = None):

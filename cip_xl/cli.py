@@ -54,6 +54,7 @@ def cli() -> None:
       cip-xl report PLAN.xlsx       the Word committee report and appendices
       cip-xl remind PLAN.xlsx       reminders to lead officers (.eml drafts or SMTP)
       cip-xl changes PLAN.xlsx --since 30/06/2026   what moved since last quarter
+      cip-xl restore PLAN.xlsx last     undo the last save (a merge, say), trail kept
       cip-xl demo                   run everything on a built-in example plan
     """
 
@@ -573,6 +574,84 @@ def changes(plan, since, xlsx, profile) -> None:
         from .changes import write_sheet
         write_sheet(result, Path(xlsx))
         click.echo(f"Wrote {xlsx}")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.argument("backup", required=False)
+@click.option("--list", "list_only", is_flag=True,
+              help="List the backups, newest first, and whose changes each would undo.")
+@click.option("--by", default=lambda: os.environ.get("USER") or os.environ.get("USERNAME", ""),
+              help="Your name, for the audit trail (default: your login).")
+@click.option("--dry-run", is_flag=True, help="Show what would be put back; change nothing.")
+@profile_option
+def restore(plan, backup, list_only, by, dry_run, profile) -> None:
+    """Put a backup of PLAN back: undo a merge, a bad edit saved, a damaged file.
+
+    BACKUP is a file of the backups folder beside the plan (its name alone will do),
+    'last' (the plan before its last save), or a date such as 30/06/2026 (the newest
+    backup made on or before it). Without BACKUP, or with --list, the backups are
+    listed, each with whose changes since restoring it would undo.
+
+    The plan as it is now is kept as a backup first, so a restore can be undone too.
+    The Audit sheet keeps every entry made since the backup and records the restore:
+    each value put back, with the value it replaces. Returns issued since stay on the
+    Returns sheet; those merged since show as not merged: merge them again.
+    """
+    from . import api
+    from .cells import listed
+
+    if list_only or backup is None:
+        _list_backups(plan, api.backups(plan, profile=profile))
+        return
+    result = api.restore(plan, backup, by=by, dry_run=dry_run, profile=profile)
+    made = f"{result.made:%d/%m/%Y %H:%M}"
+    put_back = len(result.entries) - 1
+    places = f", in {listed(result.places)}" if result.places else ""
+    if dry_run:
+        click.echo(f"Restoring {result.backup.name} (made {made}) would put back "
+                   f"{put_back} value(s){places}; nothing was changed.")
+        for entry in result.entries[1:21]:
+            click.echo("  " + _put_back_line(entry))
+        if put_back > 20:
+            click.echo(f"  … and {put_back - 20} more.")
+    else:
+        click.echo(f"Restored {plan} from {result.backup.name} (made {made}): {put_back} "
+                   f"value(s) put back{places}, each on the Audit sheet.")
+        if result.replaced is not None:
+            click.echo(f"The plan as it was is kept as {result.replaced} "
+                       f"(restore that to undo this).")
+    if result.findings:
+        _print_findings(result.findings, title="Restore")
+
+
+def _list_backups(plan: str, versions) -> None:
+    """The backups of ``plan`` as ``restore --list`` shows them."""
+    if not versions:
+        click.echo(f"There are no backups of {plan} yet: cip-xl makes one each time it "
+                   "saves the plan.")
+        return
+    click.echo(f"Backups of {plan}, newest first. Restore one with: cip-xl restore "
+               f"{_typed(plan)} NAME (or 'last' for the newest).")
+    for version in versions:
+        undoes = (f"undoes {version.entries_since} Audit entr"
+                  f"{'ies' if version.entries_since != 1 else 'y'} since, by "
+                  + ", ".join(version.made_by[:3])
+                  + (f" and {len(version.made_by) - 3} more" if len(version.made_by) > 3
+                     else "")) if version.entries_since else "no Audit entries since"
+        click.echo(f"  {version.made:%d/%m/%Y %H:%M}  {version.path.name}  {undoes}")
+
+
+def _put_back_line(entry) -> str:
+    """One value a restore puts back, for a dry run's list."""
+    from .cells import as_text
+
+    def short(value) -> str:
+        text = " ".join(as_text(value).split()) if value not in (None, "") else "(blank)"
+        return text if len(text) <= 40 else text[:39] + "…"
+
+    about = f"Ref {entry.ref} " if entry.ref else ""
+    return f"{about}{entry.field}: {short(entry.old)} → {short(entry.new)}"
 
 
 def _who_briefly(who: str) -> str:
