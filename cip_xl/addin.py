@@ -280,11 +280,48 @@ def reminders(book=None):
     return _run("remind", work, book)
 
 
+def undo_last_save(book=None):
+    """Undo last save button: put back the plan as it was before cip-xl last saved it
+    (its newest backup: before the last merge, status or approval), after asking. The
+    plan as it is now is kept as a backup and the Audit sheet keeps every entry, so a
+    second press undoes the undo. Returns merged since show as not merged."""
+    import os
+
+    from . import api
+
+    book = _caller(book)
+    app = getattr(book, "app", None)  # kept: the book is closed while the job runs
+
+    def work(path: Path):
+        versions = api.backups(path)
+        if not versions:
+            return [Finding("restore-no-backup", ERROR,
+                            f"There is no backup of {path.name} to put back: cip-xl makes "
+                            "one each time it saves the plan.", str(path))], \
+                "No backup to put back."
+        newest = versions[0]
+        by = f" by {', '.join(newest.made_by[:3])}" if newest.made_by else ""
+        question = (f"Put back {path.name} as it was at {newest.made:%d/%m/%Y %H:%M} "
+                    f"({newest.path.name})? This undoes the {newest.entries_since} "
+                    f"change(s) on the Audit sheet since{by}, and anything typed since. "
+                    "The plan as it is now is kept as a backup, and every Audit entry "
+                    "stays.")
+        if not _confirmed(app, question):
+            return [], "Nothing was put back."
+        result = api.restore(path, str(newest.path),
+                             by=os.environ.get("USERNAME") or os.environ.get("USER", ""))
+        kept = f" The plan as it was is kept as {result.replaced.name}." \
+            if result.replaced else ""
+        return result.findings, (f"Put back {newest.path.name}: {len(result.entries) - 1} "
+                                 f"value(s), each on the Audit sheet.{kept}")
+    return _run("restore", work, book, rewrites=True)
+
+
 #: ribbon button ids (macros/customUI.xml) → entry points
 BUTTONS = {
     "cipValidate": validate, "cipStatus": refresh_status, "cipReturns": issue_returns,
     "cipReturnAgain": issue_return_again, "cipMerge": merge_returns, "cipApprove": approve, "cipReport": build_report,
-    "cipRemind": reminders,
+    "cipRemind": reminders, "cipUndo": undo_last_save,
 }
 
 

@@ -128,9 +128,10 @@ def kept_versions(plan_path: str | Path, contract: Contract) -> list[KeptVersion
 
 
 def _who(entry: AuditEntry) -> str:
-    """Who made ``entry``, as a list of them names it: a return by its department."""
-    who = str(entry.who or "someone")
-    return who.split(" (")[0] if " return (" in who else who
+    """Who made ``entry``, as a short list of them names it: "Place return (Return_...,
+    saved ...)" as "Place return", "Edited in the master (by Jane Smith, saved ...)" as
+    "Edited in the master"."""
+    return str(entry.who or "someone").partition(" (")[0]
 
 
 def restore(plan_path: str | Path, backup: str | Path, contract: Contract, *,
@@ -347,8 +348,14 @@ def _told(plan_path: Path, undone: list[ReturnRecord], kept: list[ReturnRecord],
 
 
 def _naming(exc: PlanFileError, backup: Path) -> PlanFileError:
-    """``exc``, raised for the backup's working copy, naming the backup."""
-    return PlanFileError(replace(exc.finding, file=str(backup)))
+    """``exc``, raised for the backup's working copy, naming the backup and saying
+    that nothing was restored."""
+    finding = exc.finding
+    return PlanFileError(replace(
+        finding, file=str(backup),
+        message=f"Not restored: {finding.message}"
+        + ("" if "nothing was changed" in finding.message.lower() else
+           " The plan was not changed.")))
 
 
 def _replace_plan(plan_path: Path, data: bytes, stamp, contract: Contract) -> None:

@@ -41,3 +41,7 @@ End Sub
 Public Sub CipRemind(control As IRibbonControl)
     CipRun "reminders"
 End Sub
+
+Public Sub CipUndo(control As IRibbonControl)
+    CipRun "undo_last_save"
+End Sub

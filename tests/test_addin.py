@@ -349,3 +349,45 @@ def test_a_findings_sheet_of_the_councils_own_is_never_cleared(example_path):
     addin.validate(fresh)
     addin.validate(fresh)
     assert [s.name for s in fresh.sheets] == ["Plan", "Findings"]
+
+
+def test_undo_last_save_asks_then_puts_the_plan_back(example_path):
+    """Undo last save, after a merge: Excel asks, naming the backup and whose changes
+    it undoes; No changes nothing; Yes puts the plan back as before the merge (the
+    return shown as not merged, the merged plan kept as a backup), and a second press
+    undoes the undo."""
+    from cip_xl.safe_save import backups_of
+
+    folder = example_path.parent
+    issued = cip_xl.issue_returns(example_path, folder / addin.RETURNS_FOLDER)
+    place = next(item.path for item in issued if item.department == "Place")
+    edit_return(place, {("5.1", "Progress update"): "Merged, then undone"})
+    assert cip_xl.merge(example_path, [place]).saved
+    merged = example_path.read_bytes()
+
+    asked = []
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: asked.append(prompt) or "no"
+    after = addin.on_ribbon("cipUndo", book)
+    assert len(asked) == 1 and "Place return" in asked[0]
+    assert backups_of(example_path)[0][1].name in asked[0]
+    assert example_path.read_bytes() == merged and after.app.status_bar == \
+        "Nothing was put back."
+
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: "yes"
+    after = addin.undo_last_save(book)
+    assert book.closed == 1 and after.app.status_bar.startswith("Put back ")
+    plan = cip_xl.load_plan(example_path)
+    assert next(a for a in plan.actions if a.ref == "5.1").progress_update != \
+        "Merged, then undone"
+    rows = findings_rows(after)
+    assert "restore-merges-undone" in [r[3] for r in rows[2:]]
+
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: "yes"
+    addin.undo_last_save(book)
+    plan = cip_xl.load_plan(example_path)
+    assert next(a for a in plan.actions if a.ref == "5.1").progress_update == \
+        "Merged, then undone"
+    assert cip_xl.check_trail(example_path) == []

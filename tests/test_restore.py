@@ -196,6 +196,11 @@ def test_a_backup_of_another_plan_or_kind_or_the_plan_itself_is_refused(merged, 
     _untouched(plan, lambda: cip_xl.restore(plan, str(plan)), "restore-is-plan")
     found = _untouched(plan, lambda: cip_xl.restore(plan, "01/01/2020"), "since-no-backup")
     assert "BACKUP FILE" in found.finding.message
+    damaged = backup.with_name("plan.20200101-120000.xlsx")
+    damaged.write_bytes(b"Ref,Key action\n1.1,Not a workbook\n")
+    found = _untouched(plan, lambda: cip_xl.restore(plan, "02/01/2020"), "file-not-xlsx")
+    assert found.finding.message.startswith("Not restored: ")
+    assert found.finding.file == str(damaged)
 
 
 def test_a_plan_open_in_excel_is_not_restored(merged):
