@@ -635,8 +635,8 @@ def _list_backups(plan: str, versions) -> None:
                f"{_typed(plan)} NAME (or 'last' for the newest).")
     for version in versions:
         undoes = (f"undoes {version.entries_since} Audit entr"
-                  f"{'ies' if version.entries_since != 1 else 'y'} since, by "
-                  + ", ".join(version.made_by[:3])
+                  f"{'ies' if version.entries_since != 1 else 'y'} since: "
+                  + "; ".join(version.made_by[:3])
                   + (f" and {len(version.made_by) - 3} more" if len(version.made_by) > 3
                      else "")) if version.entries_since else "no Audit entries since"
         click.echo(f"  {version.made:%d/%m/%Y %H:%M}  {version.path.name}  {undoes}")

@@ -14,11 +14,17 @@ Conventions (a council's, not a calendar's):
   ends 31 Dec 2010), calendar quarters otherwise ("Q1 2011" ends 31 Mar 2011);
 * seasons end with their last month: spring May, summer August, autumn November, winter
   February of the following year;
-* two-digit years are 20xx; day-first dates (UK): 3/4/2010 is 3 April.
+* two-digit years are 20xx; day-first dates (UK): 3/4/2010 is 3 April, and "12/31/2026"
+  is unreadable, with the day-first date suggested;
+* what surrounds a date is read past: a time after it ("31/12/2026 00:00", a date
+  exported as text), a remark in brackets ("Jan 2027 (revised)", "Ongoing (annual
+  review)"), "FY" before a financial year; "w/c 14/12/2026" (week commencing) is due at
+  the end of that working week, the Friday.
 """
 from __future__ import annotations
 
 import calendar
+import contextlib
 import difflib
 import re
 from dataclasses import dataclass
@@ -132,9 +138,10 @@ def _month(word: str) -> int | None:
 _NUMERIC = re.compile(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _DAY_MONTH_YEAR = re.compile(
-    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4}|\d{2})\b", re.IGNORECASE)
+    r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)([a-z]{3,9})\.?,?(?:\s+|-)(\d{4}|\d{2})\b",
+    re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(
-    r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,\s*(\d{4})\b", re.IGNORECASE)
+    r"\b([a-z]{3,9})\.?\s+(\d{1,2})(st|nd|rd|th)?(,\s*|\s+)(\d{4})\b", re.IGNORECASE)
 _MONTHS_YEAR = re.compile(
     r"\b([a-z]{3,9}\.?(?:\s*(?:/|-|–|to|or|&)\s*[a-z]{3,9}\.?)*)[\s\-']*'?(\d{4}|\d{2})\b",
     re.IGNORECASE)
@@ -147,7 +154,15 @@ _FIN_YEAR = re.compile(r"^(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 #: words before a year or financial year that leave its end as the date; not "before",
 #: since "before 2027" means by the end of 2026
-_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during)\s+)+", re.IGNORECASE)
+_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|fy|financial\s+year)\s+)+",
+                        re.IGNORECASE)
+#: a time after a date, as a date exported as text carries it ("31/12/2026 00:00")
+_TIME_AFTER = re.compile(r"^(.*\d)(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+#: "w/c 14/12/2026": the week commencing that day, due at its working week's end
+_WEEK_COMMENCING = re.compile(r"^(?:w/c|w/b|wc|week\s+commencing|week\s+beginning)\s+(.+)$",
+                              re.IGNORECASE)
+#: a remark in brackets after a date: "Jan 2027 (revised)", "Mar 2027 (was Dec 2026)"
+_REMARK = re.compile(r"^(.*?\S)\s*\(([^()]*)\)$")
 _RECURRING = re.compile(r"^(?:([a-z]+)\s+)?(" + "|".join(map(re.escape, RECURRING)) +
                         r")(?:\s+in\s+([a-z]+))?$", re.IGNORECASE)
 
@@ -188,9 +203,11 @@ def _scan(text: str) -> list[tuple[int, int, date]]:
                 continue
     for m in _MONTH_DAY_YEAR.finditer(text):
         month = _month(m[1])
+        if m[2].startswith("0") and not m[3] and "," not in m[4]:
+            continue  # "Apr 09 2010": a month-year and a year, not the 9th of April
         if month and free(m):
             try:
-                add(m, date(int(m[3]), month, int(m[2])))
+                add(m, date(int(m[5]), month, int(m[2])))
             except ValueError:
                 continue
     for m in _QUARTER.finditer(text):
@@ -311,6 +328,9 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     if year:
         end = date(int(year[1]), 12, 31)
         return DueDate(text, "period", end, (end,))
+    read = _read_around(text, as_of)
+    if read is not None:
+        return read
     found = _scan(text)
     if not found or _leftover(text, found):
         return _unreadable(text)
@@ -322,6 +342,28 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
                       or _MONTH_DAY_YEAR.search(text)) else (
         "period" if (_QUARTER.search(text) or _SEASON.search(text)) else "month")
     return DueDate(text, kind, dates[0], dates)
+
+
+def _read_around(text: str, as_of: date | None) -> DueDate | None:
+    """``text`` read past what surrounds a date: a time after it (a date exported as
+    text), "w/c" before it (due at the end of that working week: the Friday), a remark
+    in brackets after it (the date outside the brackets is the one due). None when
+    there is nothing around, or what is inside cannot be read."""
+    timed = _TIME_AFTER.match(text)
+    week = _WEEK_COMMENCING.match(text)
+    remark = _REMARK.match(text)
+    inner = timed[1] if timed else week[1] if week else remark[1] if remark else None
+    if inner is None:
+        return None
+    read = _parse_text(inner, as_of)
+    if not read.readable or (read.due is None and not remark):
+        return None  # "Ongoing (annual review)" is ongoing; a time or a week needs a day
+    if week:
+        if read.kind != "date":
+            return None  # "w/c March 2027" is no week
+        due = read.due + timedelta(days=4)
+        return DueDate(text, "date", due, (due,))
+    return DueDate(text, read.kind, read.due, read.milestones)
 
 
 def _next_occurrence(month: int | None, every: int, as_of: date) -> date:
@@ -336,9 +378,43 @@ def _next_occurrence(month: int | None, every: int, as_of: date) -> date:
     return candidate if candidate >= as_of else month_end(as_of.year + 1, month)
 
 
+def _numeric_hint(text: str) -> str:
+    """What is wrong with a day/month/year that is no date: month and day the
+    American way round ("12/31/2026"), or a day the month does not have
+    ("30/02/2027"); '' if neither."""
+    m = _NUMERIC.search(text)
+    if m is None:
+        return ""
+    first, second, year = int(m[1]), int(m[2]), _year(m[3])
+    if second > 12 and 1 <= first <= 12:
+        with contextlib.suppress(ValueError):
+            day = date(year, first, second)
+            return (f"dates are written day first: did you mean '{day:%d/%m/%Y}' "
+                    f"({describe(day)})? ")
+    if 1 <= second <= 12 and first > calendar.monthrange(year, second)[1]:
+        last = month_end(year, second)
+        return (f"{MONTH_ABBREVIATIONS[second - 1]} {year} has {last.day} days: did you "
+                f"mean '{last:%d/%m/%Y}'? ")
+    return ""
+
+
+def _no_year_hint(text: str) -> str:
+    """For a month or quarter written without its year ("By end Dec", "Q4"): say so."""
+    quarter = re.search(r"\b(?:q|qtr|quarter)\s*([1-4])\b", text, re.IGNORECASE)
+    if re.search(r"\d", text[:quarter.start()] + text[quarter.end():] if quarter else text):
+        return ""
+    months = [w for w in re.findall(r"[A-Za-z]+", text) if _month(w)]
+    if months:
+        return f"it has no year: add it, as in '{months[-1][:3].title()} 2026'; "
+    if quarter:
+        return f"it has no year: add it, as in 'Q{quarter[1]} 2026/27'; "
+    return ""
+
+
 def _unreadable(text: str) -> DueDate:
     hint = _suggest(text)
-    advice = (f"did you mean '{hint}'? " if hint else "") + \
+    advice = (f"did you mean '{hint}'? " if hint else
+              _numeric_hint(text) or _no_year_hint(text)) + \
         "write a date (31/03/2027), a month ('March 2027') or a year ('2026/27')"
     return DueDate(text, "unreadable",
                    problem=f"'{text}' is not a date I can read; {advice}")

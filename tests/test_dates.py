@@ -37,7 +37,21 @@ AS_OF = date(2010, 9, 30)
     ("by the end of 2011", "period", date(2011, 12, 31)),
     ("during 2011", "period", date(2011, 12, 31)),
     ("by end of 2010/11", "period", date(2011, 3, 31)),
+    ("31-Dec-2026", "date", date(2026, 12, 31)),  # Excel's d-mmm-yyyy, typed as text
+    ("1-Apr-27", "date", date(2027, 4, 1)),
+    ("March 31st 2027", "date", date(2027, 3, 31)),
+    ("March 31, 2027", "date", date(2027, 3, 31)),
+    ("31/12/2026 00:00", "date", date(2026, 12, 31)),  # exported with its time
+    ("2026-12-31T17:30:00", "date", date(2026, 12, 31)),
+    ("w/c 14/12/2026", "date", date(2026, 12, 18)),  # that working week's Friday
+    ("Week commencing 1st March 2027", "date", date(2027, 3, 5)),
+    ("Jan 2027 (revised)", "month", date(2027, 1, 31)),
+    ("March 2010 (revised from Dec 2009)", "month", date(2010, 3, 31)),
+    ("Q3 2026/27 (Executive)", "period", date(2026, 12, 31)),
+    ("FY 2027/28", "period", date(2028, 3, 31)),
+    ("Dec 09-Mar 10", "milestones", date(2010, 3, 31)),  # two month-years, not 9 March
     ("Ongoing", "ongoing", None),
+    ("Ongoing (annual review)", "ongoing", None),
     ("TBC", "tbc", None),
     ("", "blank", None),
     (None, "blank", None),
@@ -68,6 +82,25 @@ def test_unreadable_is_a_problem_not_an_exception():
     assert "Dec 2010" in parsed.problem and "31/03/2027" in parsed.problem
     assert not parse_due("31/02/2010").readable
     assert not parse_due(True).readable
+
+
+@pytest.mark.parametrize("phrase, hint", [
+    ("12/31/2026", "dates are written day first: did you mean '31/12/2026' (31 Dec 2026)?"),
+    ("30/02/2027", "Feb 2027 has 28 days: did you mean '28/02/2027'?"),
+    ("31/04/2027", "Apr 2027 has 30 days: did you mean '30/04/2027'?"),
+    ("By end Dec", "it has no year: add it, as in 'Dec 2026'"),
+    ("Q4", "it has no year: add it, as in 'Q4 2026/27'"),
+    ("w/c March 2027", ""),  # a month is no week: no date read, no hint
+    ("Apr 09 2010", ""),  # a month-year and a year: not the 9th of April
+])
+def test_an_unreadable_date_says_what_is_wrong_with_it(phrase, hint):
+    parsed = parse_due(phrase)
+    assert not parsed.readable and parsed.due is None
+    assert parsed.problem.startswith(f"'{phrase}' is not a date I can read; ")
+    if hint:
+        assert hint in parsed.problem
+    else:
+        assert "did you mean" not in parsed.problem and "no year" not in parsed.problem
 
 
 def _seed_date_cells() -> list[str]:
