@@ -242,7 +242,8 @@ def returns(plan, output, by, departments, new_round, profile) -> None:
                                departments=list(departments) if departments else None,
                                new_round=new_round)
     for item in issued:
-        click.echo(f"  {item.department:<32} {item.actions:>4} actions  {item.path}")
+        actions = "action " if item.actions == 1 else "actions"
+        click.echo(f"  {item.department:<32} {item.actions:>4} {actions}  {item.path}")
     for finding in issued.findings:
         where = f"{finding.where}: " if finding.cell else ""  # a cell of the plan
         click.echo(f"{where}{finding.severity}: {finding.message} [{finding.code}]",
@@ -610,14 +611,18 @@ def restore(plan, backup, list_only, by, dry_run, profile) -> None:
     places = f", in {listed(result.places)}" if result.places else ""
     if dry_run:
         click.echo(f"Restoring {result.backup.name} (made {made}) would put back "
-                   f"{put_back} value(s){places}; nothing was changed.")
+                   f"{put_back} value(s){places}; nothing was changed." if put_back else
+                   f"{result.backup.name} (made {made}) holds the same values as the plan: "
+                   "restoring it would put none back. Nothing was changed.")
         for entry in result.entries[1:21]:
             click.echo("  " + _put_back_line(entry))
         if put_back > 20:
             click.echo(f"  … and {put_back - 20} more.")
     else:
-        click.echo(f"Restored {plan} from {result.backup.name} (made {made}): {put_back} "
-                   f"value(s) put back{places}, each on the Audit sheet.")
+        what = (f"{put_back} value(s) put back{places}, each on the Audit sheet" if put_back
+                else "it holds the same values as the plan had, so none was put back; "
+                     "the Audit sheet records the restore")
+        click.echo(f"Restored {plan} from {result.backup.name} (made {made}): {what}.")
         if result.replaced is not None:
             click.echo(f"The plan as it was is kept as {result.replaced} "
                        f"(restore that to undo this).")
