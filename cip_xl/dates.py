@@ -411,10 +411,25 @@ def _no_year_hint(text: str) -> str:
     return ""
 
 
+def _sentence_hint(text: str) -> str:
+    """For prose in a date cell ("More sessions will be included in 09/10 member
+    training"): say so, and which date in it could be the one meant; '' for a short
+    phrase."""
+    if len(re.findall(r"[A-Za-z]{2,}", text)) < 5:
+        return ""
+    found = [text[begin:end] for begin, end, _ in _scan(text)]
+    if not found:
+        found = [m[0] for m in re.finditer(r"\b(\d{2}|\d{4})/(\d{2})\b", text)
+                 if (_year(m[2]) % 100) == (_year(m[1]) + 1) % 100]  # "09/10"
+    which = f" (the date in it may be '{found[-1]}')" if found else ""
+    return (f"it reads as a sentence{which}: keep the words in Progress update or a note, "
+            "and write only the date here; ")
+
+
 def _unreadable(text: str) -> DueDate:
     hint = _suggest(text)
     advice = (f"did you mean '{hint}'? " if hint else
-              _numeric_hint(text) or _no_year_hint(text)) + \
+              _numeric_hint(text) or _no_year_hint(text) or _sentence_hint(text)) + \
         "write a date (31/03/2027), a month ('March 2027') or a year ('2026/27')"
     return DueDate(text, "unreadable",
                    problem=f"'{text}' is not a date I can read; {advice}")

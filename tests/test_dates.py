@@ -90,6 +90,10 @@ def test_unreadable_is_a_problem_not_an_exception():
     ("31/04/2027", "Apr 2027 has 30 days: did you mean '30/04/2027'?"),
     ("By end Dec", "it has no year: add it, as in 'Dec 2026'"),
     ("Q4", "it has no year: add it, as in 'Q4 2026/27'"),
+    ("More sessions will be included in 09/10 member Training & Dev programme",
+     "it reads as a sentence (the date in it may be '09/10'): keep the words in Progress "
+     "update or a note"),  # from the Rochford CPA plan of 2009
+    ("Report to Executive in March 2027 then consult", "the date in it may be 'March 2027'"),
     ("w/c March 2027", ""),  # a month is no week: no date read, no hint
     ("Apr 09 2010", ""),  # a month-year and a year: not the 9th of April
 ])
@@ -101,6 +105,7 @@ def test_an_unreadable_date_says_what_is_wrong_with_it(phrase, hint):
         assert hint in parsed.problem
     else:
         assert "did you mean" not in parsed.problem and "no year" not in parsed.problem
+        assert "sentence" not in parsed.problem
 
 
 def _seed_date_cells() -> list[str]:
