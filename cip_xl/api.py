@@ -401,13 +401,15 @@ def check_template(path: str | Path) -> list[Finding]:
 
 def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path | None = None,
                 council: str = "", profile: str | Path | None = None,
-                overwrite: bool = False):
+                overwrite: bool = False, open_only: bool = False):
     """Import a legacy plan (.docx, .xlsx, .csv) into a new plan workbook ``output``.
 
     Returns the :class:`~cip_xl.importers.ImportResult` (the plan, what was guessed, and
     a summary of what was found). ``council`` names the council; without it, the name
     the file gives (its Author property, headings or text) is taken, with a note
-    saying where from. Refuses to replace ``output`` unless ``overwrite``.
+    saying where from. Refuses to replace ``output`` unless ``overwrite``. Last year's
+    plan kept with cip-xl is carried forward under a new Plan ID (``open_only``: without
+    the actions marked Complete or Cancelled); see :mod:`cip_xl.importers.cip_plan`.
     """
     from .importers import import_plan as read, load_mapping
     from .plan_patch import cache_labels
@@ -419,7 +421,7 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
                          f"{Path(source).stem}-plan.xlsx")  # even with overwrite
     _check_target(output, overwrite)
     contract = contract_for(output, profile)
-    result = read(source, contract, load_mapping(mapping) if mapping else None)
+    result = read(source, contract, load_mapping(mapping) if mapping else None, open_only)
     if not result.plan.actions:
         raise PlanFileError(Finding(
             "import-nothing-found", ERROR,

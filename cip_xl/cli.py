@@ -450,12 +450,19 @@ def demo(output) -> None:
 @click.option("--council", default="", help="Council name for the Settings sheet "
               "[default: the name the file gives].")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--open-only", is_flag=True,
+              help="From a plan kept with cip-xl: leave out the actions marked Complete or "
+                   "Cancelled.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also list the small notes (theme rows read, 'See above' filled in).")
 @profile_option
-def import_(source, output, mapping, council, overwrite, verbose, profile) -> None:
+def import_(source, output, mapping, council, overwrite, open_only, verbose, profile) -> None:
     """Bring in last year's plan from a Word appendix (.docx) or a spreadsheet
     (.xlsx, .csv), without retyping.
+
+    Last year's plan kept with cip-xl is carried forward as it was — actions, officers,
+    themes, settings — under a new Plan ID, with a fresh Audit trail, Returns and Change
+    requests, and no reporting date until you set the new year's.
 
     Finds the plan tables, theme headings, the key of officer codes and the review log;
     every guess (a ref repaired, "See above" filled in, a status word mapped, a status
@@ -468,7 +475,9 @@ def import_(source, output, mapping, council, overwrite, verbose, profile) -> No
     from . import api
 
     result = api.import_plan(source, output, mapping=mapping, council=council,
-                             profile=profile, overwrite=overwrite)
+                             profile=profile, overwrite=overwrite, open_only=open_only)
+    carried = any(f.code == "import-from-cip-plan" for f in result.findings)
+    verbose = verbose or carried  # what was carried and what was not: all worth reading
     notes = [f for f in result.findings if verbose or f.severity != "info"]
     if notes:
         _print_findings(notes, title=f"{Path(source).name}: check these")

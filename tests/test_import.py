@@ -514,3 +514,65 @@ def test_a_csv_saved_by_excel_in_either_encoding_is_read_and_a_binary_one_refuse
     refused = run_cli("import", str(binary), "-o", str(tmp_path / "binary.xlsx"))
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "tracker.csv cannot be read as CSV" in refused.stderr
+
+
+def _settings(path) -> dict[str, object]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Settings").to_python()
+    return {str(row[0]): row[1] for row in rows[1:] if row and row[0]}
+
+
+def _rows(path, sheet: str) -> list[list[object]]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+    return [row for row in rows[1:] if any(v not in ("", None) for v in row)]
+
+
+def test_last_years_cip_xl_plan_is_carried_forward_under_a_new_plan_id(example_path,
+                                                                       tmp_path):
+    """Importing a plan cip-xl kept reads it as a plan — read as a table, its Settings
+    headings became the council ("Setting Value Council") — keeping actions, officers,
+    themes and the council's settings, with a new Plan ID, revision 1, no reporting
+    date and nothing on Audit, Returns or Change requests; an undecided change request
+    is named. A return issued from last year's plan is refused by the new one."""
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns",
+                                  when=datetime(2026, 12, 1, 9))
+    place = next(item.path for item in issued if item.department == "Place")
+    edit_return(place, {("5.3", "Proposed revised date"): date(2027, 6, 30),
+                        ("5.1", "Progress update"): "Carried into next year"})
+    assert cip_xl.merge(example_path, [place]).saved
+    old = cip_xl.load_plan(example_path)
+    new_path = tmp_path / "plan-2027-28.xlsx"
+
+    done = run_cli("import", str(example_path), "-o", str(new_path))
+    assert done.returncode == 0, done.stderr
+    assert "import-from-cip-plan" in done.stdout and "import-requests-undecided" in done.stdout
+    assert "Setting Value" not in done.stdout
+
+    settings = _settings(new_path)
+    assert settings["Council"] == old.settings.council == "Wrenfield District Council"
+    assert settings["Plan title"] == old.settings.plan_title
+    assert settings["Plan ID"] not in ("", None, old.settings.plan_id)
+    assert settings["Reporting date"] in ("", None) and int(settings["Plan revision"]) == 1
+    new = cip_xl.load_plan(new_path)
+    assert [(a.ref, a.key_action, a.progress_update, a.status) for a in new.actions] == \
+        [(a.ref, a.key_action, a.progress_update, a.status) for a in old.actions]
+    assert next(a for a in new.actions if a.ref == "5.1").progress_update == \
+        "Carried into next year"
+    assert {o.code for o in new.officers} == {o.code for o in old.officers}
+    assert [t.name for t in new.themes] == [t.name for t in old.themes]
+    for sheet in ("Audit", "Returns", "Change requests"):
+        assert _rows(new_path, sheet) == [], sheet
+
+    again = cip_xl.merge(new_path, [place])
+    assert not again.saved
+    assert [r.code for o in again.outcomes for r in o.refusals] == ["return-other-plan"]
+
+
+def test_open_only_leaves_complete_and_cancelled_actions_behind(example_path, tmp_path):
+    old = cip_xl.load_plan(example_path)
+    done = {a.ref for a in old.actions if a.status in ("Complete", "Cancelled")}
+    assert done
+    new_path = tmp_path / "next.xlsx"
+    result = cip_xl.api.import_plan(example_path, new_path, open_only=True)
+    assert "import-done-left-out" in [f.code for f in result.findings]
+    refs = [str(row[0]) for row in _rows(new_path, "Plan")]
+    assert refs == [a.ref for a in old.actions if a.ref not in done]

@@ -46,8 +46,11 @@ def load_mapping(path: str | Path) -> dict[str, str]:
 
 
 def import_plan(source: str | Path, contract: Contract | None = None,
-                mapping: dict[str, str] | None = None) -> ImportResult:
-    """Read the legacy plan in ``source`` (.docx, .xlsx, .xlsm or .csv)."""
+                mapping: dict[str, str] | None = None, open_only: bool = False) -> ImportResult:
+    """Read the legacy plan in ``source`` (.docx, .xlsx, .xlsm or .csv). A plan cip-xl
+    kept is carried forward as the start of a new one
+    (:func:`cip_xl.importers.cip_plan.carry_forward`; ``open_only`` leaves out its
+    actions marked Complete or Cancelled)."""
     from ..filecheck import sniff
 
     source = Path(source)
@@ -65,6 +68,10 @@ def import_plan(source: str | Path, contract: Contract | None = None,
             sniff(source)
         elif not source.is_file():
             sniff(source)
+        from .cip_plan import carry_forward, kept_by_cip_xl
+        if suffix != ".csv" and kept_by_cip_xl(source):
+            from ..schema import DEFAULT_CONTRACT
+            return carry_forward(source, contract or DEFAULT_CONTRACT, open_only)
         from .sheet import read_sheet
         tables, legend, title, council = read_sheet(source)
         return build_plan(tables, legend, str(source), contract, mapping, title, council)
