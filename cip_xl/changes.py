@@ -178,9 +178,13 @@ def backup_for(plan_path: Path, since: str, option: str = "--since") -> Path:
         except ValueError:
             continue
     if day is None:
+        from .dates import day_first_hint
+
+        hint = day_first_hint(since)
         raise PlanFileError(Finding("since-invalid", ERROR,
                                     f"{option} '{since}' is neither a backup file nor a date "
-                                    "such as 30/06/2026.", file=str(plan_path)))
+                                    "such as 30/06/2026" + (f": {hint}" if hint else "."),
+                                    file=str(plan_path)))
     folder = plan_path.parent / BACKUP_FOLDER
     stamped = [(made, path) for made, path in backups_of(plan_path) if made.date() <= day]
     if not stamped:

@@ -29,7 +29,10 @@ def _date(ctx, param, value: str | None) -> date | None:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise click.BadParameter(f"'{value}' is not a date; write e.g. 30/09/2026")
+    from .dates import day_first_hint
+
+    hint = day_first_hint(value)
+    raise click.BadParameter(f"'{value}' is not a date; " + (hint or "write e.g. 30/09/2026"))
 
 
 profile_option = click.option(

@@ -378,6 +378,12 @@ def _next_occurrence(month: int | None, every: int, as_of: date) -> date:
     return candidate if candidate >= as_of else month_end(as_of.year + 1, month)
 
 
+def day_first_hint(text: str) -> str:
+    """For a day/month/year that is no date, what is wrong with it ("dates are written
+    day first: did you mean '31/12/2026' (31 Dec 2026)?"); '' if nothing can be said."""
+    return _numeric_hint(text).strip()
+
+
 def _numeric_hint(text: str) -> str:
     """What is wrong with a day/month/year that is no date: month and day the
     American way round ("12/31/2026"), or a day the month does not have

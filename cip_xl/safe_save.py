@@ -80,6 +80,12 @@ def _atomic(path: str | Path, write: Callable[[BinaryIO], object],
         temp = None
         _fsync_folder(path.parent)
     except OSError as exc:
+        if isinstance(exc, FileNotFoundError) and not path.parent.is_dir():
+            raise PlanFileError(Finding(
+                "folder-missing", ERROR,
+                f"{path.name} could not be saved: the folder {path.parent} does not exist. "
+                "Create it, or give another place; nothing was written.",
+                file=str(path))) from None
         program = _APPLICATION.get(path.suffix.lower(), "another program")
         raise PlanFileError(Finding(
             "file-not-saved", ERROR, f"{path.name} could not be saved: " + (

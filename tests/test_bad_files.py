@@ -360,3 +360,25 @@ def test_a_negative_due_soon_window_is_refused(example_path, tmp_path):
                      str(tmp_path / "r"))
     assert result.returncode == 2 and "--window" in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_an_output_in_a_folder_that_does_not_exist_says_so(example_path, tmp_path):
+    """A report sent to a folder that is not there names the folder (before: 'No such
+    file or directory', which reads as if the plan were missing)."""
+    target = tmp_path / "no such folder" / "report.docx"
+    result = run_cli("report", str(example_path), "-o", str(target))
+    assert result.returncode == 2
+    assert "the folder" in result.stderr and "no such folder does not exist" in result.stderr
+    assert "[folder-missing]" in result.stderr and not target.parent.exists()
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("12/31/2026", "dates are written day first: did you mean '31/12/2026'"),
+    ("30/02/2027", "Feb 2027 has 28 days: did you mean '28/02/2027'?"),
+])
+def test_a_date_given_on_the_command_line_the_american_way_is_told_so(example_path, typed,
+                                                                      said):
+    for args in (("status", str(example_path), "--as-of", typed),
+                 ("changes", str(example_path), "--since", typed)):
+        result = run_cli(*args)
+        assert result.returncode == 2 and said in result.stderr, result.stderr
