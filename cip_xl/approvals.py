@@ -121,7 +121,10 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
         if action is None:
             result.findings.append(Finding(
                 "request-action-gone", ERROR,
-                f"{request.request_id}: action {request.ref} is no longer in the plan.",
+                f"{request.request_id}: action {request.ref} is no longer in the plan, so "
+                "its new date has nowhere to go. Reject the request (type Reject in its "
+                "Decision cell), or put the action back — its row, with its Action ID, "
+                "from a backup — and approve it again.",
                 file, sheet, where("Request ID", index)))
             return False
         if str(request.ref or "").strip() and \

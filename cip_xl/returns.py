@@ -663,12 +663,17 @@ def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
     chosen: dict[str, list[Action]] = {}
     for name in departments:
         if key(name) not in this_round and key(name) not in by_key:
+            import difflib
+
+            known = {**this_round, **by_key}
+            close = difflib.get_close_matches(key(name), list(known), n=1, cutoff=0.6)
+            meant = f" Did you mean '{known[close[0]]}'?" if close else ""
             raise PlanFileError(Finding(
                 "returns-department-unknown", ERROR,
                 f"No return for '{name}' was issued this round (revision "
                 f"{plan.settings.revision}), and no action in the plan is theirs by {by}; "
-                f"the returns issued were for: {', '.join(sorted(this_round.values()))}. "
-                "Nothing was issued."))
+                f"the returns issued were for: {', '.join(sorted(this_round.values()))}."
+                f"{meant} Nothing was issued."))
         if key(name) not in by_key:
             raise PlanFileError(Finding(
                 "returns-department-empty", ERROR,

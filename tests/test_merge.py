@@ -674,6 +674,10 @@ def test_one_departments_return_issued_again_leaves_the_others_good(cycle, tmp_p
                       "--department", "Parks")
     assert unknown.returncode == 2 and "No return for 'Parks'" in unknown.stderr
     assert "Place" in unknown.stderr and not (tmp_path / "none").exists()
+    assert "Did you mean" not in unknown.stderr
+    typo = run_cli("returns", str(plan_path), "-o", str(tmp_path / "none"),
+                   "--department", "Plce")
+    assert typo.returncode == 2 and "Did you mean 'Place'?" in typo.stderr
 
 
 def test_a_replaced_return_gives_up_the_actions_that_moved_away(cycle, tmp_path):
@@ -1959,3 +1963,29 @@ def test_counts_of_changes_applied_are_the_officers_edits(cycle, tmp_path):
     assert "1 applied, 0 refused" in str(record)
     fields = [e.field for e in cip_xl.load_plan(plan_path).audit if e.ref == "5.3"]
     assert fields == ["Progress update", "Last updated"]
+
+
+def test_a_date_request_whose_action_was_deleted_says_what_to_do(cycle):
+    """A revised date requested for 5.3, whose row was then deleted from the master in
+    Excel: approving it is refused, the message saying to reject it or put the action
+    back; rejecting it then decides it."""
+    plan_path, folder = cycle
+    edit_return(return_for(folder, "Place"), {("5.3", "Proposed revised date"):
+                                              date(2027, 6, 30)})
+    result = cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    request = next(r for r in result.outcomes[0].requests if r.kind == "Revised date")
+    wb = openpyxl.load_workbook(plan_path)
+    ws = wb["Plan"]
+    columns = headers(ws)
+    ws.delete_rows(next(r for r in range(2, ws.max_row + 1)
+                        if ws.cell(r, columns["Ref"]).value == "5.3"))
+    wb.save(plan_path)
+
+    approved = run_cli("approve", str(plan_path), "--all", "--by", "IM")
+    assert approved.returncode == 1, approved.stdout + approved.stderr
+    said = " ".join(approved.stdout.split())
+    assert "request-action-gone" in said and "Reject the request" in said
+    rejected = run_cli("approve", str(plan_path), "--reject", request.request_id)
+    assert rejected.returncode == 0, rejected.stdout + rejected.stderr
+    decided = cip_xl.load_plan(plan_path).change_requests
+    assert [r.decision for r in decided if r.request_id == request.request_id] == ["Rejected"]
