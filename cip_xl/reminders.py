@@ -92,7 +92,7 @@ def collect(plan: Plan, as_of: date | None = None,
                                     f"{officer.code} ({who}) has things to chase but no "
                                     f"email address on the Officers sheet: {draft}",
                                     sheet="Officers"))
-        elif recipient(officer) is None:
+        elif recipients(officer) is None:
             findings.append(Finding("reminder-email-invalid", WARNING,
                                     f"{officer.code} ({who}) has things to chase but the "
                                     f"email address '{officer.email.strip()[:80]}' on the "
@@ -106,18 +106,27 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def recipient(officer: Officer) -> Address | None:
-    """The officer as an email recipient ("Name" <address>), or None if the address on
-    the Officers sheet is not a usable one."""
-    email = officer.email.strip()
-    if not email or any(ch.isspace() for ch in email) or email.count("@") != 1:
+def recipients(officer: Officer) -> list[Address] | None:
+    """The officer as email recipients ("Name" <address>): each address in their Email
+    cell (see :mod:`cip_xl.mail_addresses`), named as it was pasted or else by the
+    officer's name; None if the cell is blank or holds something that is not one."""
+    from .mail_addresses import addresses_in
+
+    found = addresses_in(officer.email)
+    if not found:
         return None
-    try:
-        address = Address(display_name=_one_line(officer.name or officer.title),
-                          addr_spec=email)
-    except (ValueError, IndexError, TypeError):
-        return None
-    return address if address.username and address.domain else None
+    named = _one_line(officer.name or officer.title)
+    addresses = []
+    for shown, email in found:
+        try:
+            address = Address(display_name=shown or (named if len(found) == 1 else ""),
+                              addr_spec=email)
+        except (ValueError, IndexError, TypeError):
+            return None
+        if not (address.username and address.domain):
+            return None
+        addresses.append(address)
+    return addresses
 
 
 def _line(action: Action, judgement: Judgement) -> str:
@@ -132,7 +141,7 @@ def compose(reminder: Reminder, plan: Plan, sender: str, as_of: date) -> EmailMe
     officer has no usable email address."""
     officer = reminder.officer
     settings = plan.settings
-    to = recipient(officer)
+    to = recipients(officer)
     message = EmailMessage()
     if to is not None:  # else a draft for the address to be typed in
         message["To"] = to

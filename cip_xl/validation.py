@@ -7,7 +7,6 @@ raises :class:`~cip_xl.findings.PlanFileError`.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +14,10 @@ from pathlib import Path
 from . import schema
 from .dates import parse_due
 from .findings import ERROR, INFO, WARNING, Finding, sort_findings
+from .mail_addresses import addresses_in
 from .model import Plan
 from .schema import Contract
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
@@ -184,10 +183,11 @@ def _check_officers(plan: Plan, contract: Contract, file: str) -> list[Finding]:
                                  f"{seen[code]} and {officer.row}).", file, sheet,
                                  f"A{officer.row}" if officer.row else None))
         seen[code] = officer.row
-        if officer.email and not EMAIL.match(officer.email):
+        if officer.email and addresses_in(officer.email) is None:
             found.append(Finding("officer-email-invalid", WARNING,
                                  f"{officer.code}'s email '{officer.email}' does not look "
-                                 "like an email address.", file, sheet,
+                                 "like an email address (or several, separated by ';'): "
+                                 "reminders cannot be sent to it.", file, sheet,
                                  f"D{officer.row}" if officer.row else None))
     return found
 

@@ -97,6 +97,37 @@ def test_names_with_commas_titles_with_line_breaks_and_bad_addresses(example_pat
     assert any(f.code == "reminder-email-invalid" and "HES" in f.message for f in findings)
 
 
+
+def test_addresses_pasted_from_outlook_or_a_link_or_two_at_once_are_used(example_path,
+                                                                        tmp_path):
+    """An Email cell pasted from Outlook ("Whitaker, Ruth <...>"), from a hyperlink
+    ("mailto:..."), or holding two addresses ("a; b") is read as what it says: no
+    warning from validate, and each address on the reminder's To: line. One with a
+    space inside ("j smith@...") is still named, by validate and by remind."""
+    pasted = {"HDC": "Whitaker, Ruth <ruth.whitaker@wrenfield.gov.example>",
+              "HES": "mailto:HES@wrenfield.gov.example",
+              "HLD": "ml.price@wrenfield.gov.example; legal.deputy@wrenfield.gov.example",
+              "HH": "sam okafor@wrenfield.gov.example"}
+    wb = openpyxl.load_workbook(example_path)
+    for row in wb["Officers"].iter_rows(min_row=2):
+        if row[0].value in pasted:
+            row[3].value = pasted[row[0].value]
+    wb.save(example_path)
+    invalid = [f for f in cip_xl.validate(example_path).findings
+               if f.code == "officer-email-invalid"]
+    assert [(f.cell, "sam okafor" in f.message) for f in invalid] == \
+        [(invalid[0].cell, True)]
+
+    reminders, files, findings = cip_xl.api.remind(example_path, tmp_path / "r")
+    assert [f.code for f in findings if "email" in f.code] == ["reminder-email-invalid"]
+    to = {path.stem.split("-")[1]: _read(path)["To"] for path in files}
+    assert [(a.display_name, a.addr_spec) for a in to["HDC"].addresses] == \
+        [("Whitaker, Ruth", "ruth.whitaker@wrenfield.gov.example")]
+    assert [a.addr_spec for a in to["HES"].addresses] == ["HES@wrenfield.gov.example"]
+    assert [a.addr_spec for a in to["HLD"].addresses] == \
+        ["ml.price@wrenfield.gov.example", "legal.deputy@wrenfield.gov.example"]
+    assert to["HH"] is None
+
 def test_sending_through_a_local_smtp_server(example_path, tmp_path):
     aiosmtpd = pytest.importorskip("aiosmtpd.controller")
     from aiosmtpd.handlers import Message
