@@ -228,6 +228,7 @@ STATUS_ALIASES: dict[str, str] = {
     "off track": "Slipped",
     "slippage": "Slipped",
     "delayed": "Slipped",
+    "overdue": "Slipped",  # a traffic light's word, pasted in as a status
     "red": "Slipped",
     "r": "Slipped",
     "completed": "Complete",
@@ -264,7 +265,12 @@ def _status_word(text: str) -> str | None:
     for word in STATUS_WORDS:
         if word.lower() == words:
             return word
-    return STATUS_ALIASES.get(words)
+    found = STATUS_ALIASES.get(words)
+    if found is None:  # a traffic light's label pasted in ("◆ On track"), "on-track"
+        bare = " ".join(re.sub(r"[\W_]+", " ", words).split())
+        if bare and bare != words:
+            return _status_word(bare)
+    return found
 
 
 # ------------------------------------------------------------------------- verdicts

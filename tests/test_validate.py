@@ -68,6 +68,22 @@ def test_each_rule_names_its_cell(example_path):
     assert report.findings[0].severity == "error"  # errors come first
 
 
+def test_a_traffic_lights_label_pasted_in_as_the_status_is_read(example_path):
+    """The RAG column's and the report's labels ("◆ On track", "● Overdue") copied
+    into Status are read as the status they stand for, said as a note; a symbol alone
+    is still no status."""
+    _break(example_path, {"J2": "◆ On track", "J3": "● Overdue", "J4": "✔ Complete",
+                          "J5": "on-track", "J6": "◆"})
+    report = cip_xl.validate(example_path)
+    codes = _codes(report)
+    for cell in ("J2", "J3", "J4", "J5"):
+        assert codes[("status-alias", cell)] == "info", cell
+    assert codes[("status-unknown", "J6")] == "error"
+    said = {f.cell: f.message for f in report.findings if f.code == "status-alias"}
+    assert "read as 'On track'" in said["J2"] and "read as 'Slipped'" in said["J3"]
+    assert "read as 'Complete'" in said["J4"]
+
+
 def test_officer_sheet_rules(example_path):
     _break(example_path, {"A3": "CEX", "D4": "not-an-email"}, sheet="Officers")
     codes = _codes(cip_xl.validate(example_path))
