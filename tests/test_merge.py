@@ -1862,16 +1862,22 @@ def test_a_traffic_light_typed_over_in_the_master_is_named_by_the_merge(cycle, t
     assert openpyxl.load_workbook(plan_path)["Plan"][f"{rag}3"].value.startswith("=IF(")
 
 
+def _date_requested_for_5_3(plan_path, folder):
+    """Merge the Place return proposing 30/06/2027 for action 5.3; return the change
+    request it makes."""
+    edit_return(return_for(folder, "Place"), {("5.3", "Proposed revised date"):
+                                              date(2027, 6, 30)})
+    result = cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    return next(r for r in result.outcomes[0].requests if r.kind == "Revised date")
+
+
 def test_a_date_request_whose_action_now_has_another_ref_waits_for_the_manager(cycle):
     """A revised date requested for 5.3, approved after the Plan sheet was sorted
     without its hidden Action ID column (the ID now sits on 5.4's row): not applied to
     5.4, left undecided with an error naming both refs. Writing the new Ref in the
     request's Ref cell says it is the same action, and approving then applies it."""
     plan_path, folder = cycle
-    edit_return(return_for(folder, "Place"), {("5.3", "Proposed revised date"):
-                                              date(2027, 6, 30)})
-    result = cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
-    request = next(r for r in result.outcomes[0].requests if r.kind == "Revised date")
+    request = _date_requested_for_5_3(plan_path, folder)
     wb = openpyxl.load_workbook(plan_path)
     ws = wb["Plan"]
     columns = headers(ws)
@@ -1970,10 +1976,7 @@ def test_a_date_request_whose_action_was_deleted_says_what_to_do(cycle):
     Excel: approving it is refused, the message saying to reject it or put the action
     back; rejecting it then decides it."""
     plan_path, folder = cycle
-    edit_return(return_for(folder, "Place"), {("5.3", "Proposed revised date"):
-                                              date(2027, 6, 30)})
-    result = cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
-    request = next(r for r in result.outcomes[0].requests if r.kind == "Revised date")
+    request = _date_requested_for_5_3(plan_path, folder)
     wb = openpyxl.load_workbook(plan_path)
     ws = wb["Plan"]
     columns = headers(ws)
