@@ -154,9 +154,14 @@ def restore(plan_path: str | Path, backup: str | Path, contract: Contract, *,
             tempfile.TemporaryDirectory(prefix="cip-xl-restore-") as work:
         now, stamp, findings = _plan_now(plan_path, contract)
         aside = Path(work) / backup.name  # read and saved there, then put in place
-        shutil.copyfile(backup, aside)
         try:
+            shutil.copyfile(backup, aside)
             reading = read_plan(aside, contract, read_only=True)
+        except OSError as exc:
+            raise PlanFileError(Finding(
+                "restore-unreadable", ERROR,
+                f"Not restored: {backup.name} cannot be read ({exc.strerror or exc}). The "
+                "plan was not changed.", file=str(backup))) from None
         except PlanFileError as exc:
             raise _naming(exc, backup) from None
         restored = reading.plan
@@ -190,9 +195,14 @@ def restore(plan_path: str | Path, backup: str | Path, contract: Contract, *,
 
 
 def _refuse_unfit(plan_path: Path, backup: Path) -> None:
-    """Refuse a backup that is the plan itself or another kind of file."""
+    """Refuse a backup that is not there, is the plan itself or another kind of file."""
     from .safe_save import same_file
 
+    if not backup.is_file():
+        raise PlanFileError(Finding(
+            "restore-no-backup", ERROR,
+            f"There is no file {backup} to restore {plan_path.name} from; nothing was "
+            "changed.", file=str(plan_path)))
     if same_file(plan_path, backup):
         raise PlanFileError(Finding(
             "restore-is-plan", ERROR,
