@@ -169,9 +169,18 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
                                      None, action.key_action,
                                      f"change request {request.request_id}"))
         request.action_id, request.ref = action.action_id, action.ref
+        proposed_by = request.from_return.split(" (")[0]
+        by = f", proposed in the {proposed_by}," if proposed_by else ""
+        where_put = ""
+        if not request.theme and theme:
+            where_put = (f" No theme was proposed, so it went under '{theme}': change its "
+                         "Theme (and Ref) if it belongs elsewhere.")
+        elif theme and theme not in {t.name for t in plan.themes}:
+            where_put = (f" Its theme, '{theme}', is not on the Themes sheet: add it there, "
+                         "or give the action one that is.")
         result.findings.append(Finding(
             "new-action-needs-officer", WARNING,
-            f"New action {action.ref} ('{action.key_action[:50]}') was added; give it a lead "
-            "officer on the Plan sheet.", file, "Plan", None, action.ref))
+            f"New action {action.ref} ('{action.key_action[:50]}'){by} was added; give it a "
+            f"lead officer on the Plan sheet.{where_put}", file, "Plan", None, action.ref))
         return True
     return True

@@ -441,6 +441,30 @@ def test_revised_dates_and_new_actions_become_requests_then_approvals(cycle):
     assert not again.outcomes[0].requests
 
 
+def test_a_new_action_without_a_theme_or_with_a_new_one_says_where_it_went(cycle):
+    """A new action proposed with no theme goes under the first theme, and one under a
+    theme not on the Themes sheet keeps it: approving says so for each, and which
+    return proposed it, as well as that it needs a lead officer."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    wb = openpyxl.load_workbook(place)
+    new = wb[NEW_ACTIONS_SHEET]
+    new["B2"] = "A thing with no theme"
+    new["A3"], new["B3"] = "Climate and nature", "Plant a community orchard"
+    wb.save(place)
+    assert cip_xl.api.merge(plan_path, [place]).saved
+    result = cip_xl.approve(plan_path, approve_all=True, by="IM")
+    said = {f.ref: f.message for f in result.findings
+            if f.code == "new-action-needs-officer"}
+    plan = cip_xl.load_plan(plan_path)
+    first = plan.theme_names()[0]
+    no_theme = next(a for a in plan.actions if a.key_action == "A thing with no theme")
+    orchard = next(a for a in plan.actions if a.key_action == "Plant a community orchard")
+    assert no_theme.theme == first and orchard.theme == "Climate and nature"
+    assert f"No theme was proposed, so it went under '{first}'" in said[no_theme.ref]
+    assert "'Climate and nature', is not on the Themes sheet" in said[orchard.ref]
+    assert all("proposed in the Place return" in message for message in said.values())
+
 def test_a_proposed_date_already_past_is_flagged_at_merge_and_at_approval(cycle):
     """'30/06/2025' typed in November 2026 is a slip of the year more often than not:
     the request is still raised, with a warning naming the cell, and approving it says
