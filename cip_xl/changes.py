@@ -146,13 +146,22 @@ def compare(before: Plan, after: Plan) -> ChangeReport:
 def _made_by(changes: list[Change], before: Plan, after: Plan) -> None:
     """Fill in each change's ``by`` from the Audit entries ``after`` has and ``before``
     has not (those made in between) for its action and the fields that make its kind
-    of change."""
+    of change. An entry that put a field back to what it was at the start (a merge
+    undone by a restore, a date retyped and typed back) leaves out those before it:
+    they came to nothing."""
+    from .returns import comparable
+
     earlier = set(before.audit)
     makers: dict[tuple[str, str], list[str]] = {}
+    start: dict[tuple[str, str], object] = {}
     for entry in after.audit:
         if entry not in earlier:
-            who = makers.setdefault((entry.action_id, entry.field), [])
-            if entry.who not in who:
+            key = (entry.action_id, entry.field)
+            was = start.setdefault(key, comparable(entry.old))
+            who = makers.setdefault(key, [])
+            if comparable(entry.new) == was:
+                who.clear()  # back where it started
+            elif entry.who not in who:
                 who.append(entry.who)
     for change in changes:
         who = [name for field_ in _MADE_BY.get(change.kind, ())

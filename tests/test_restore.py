@@ -83,6 +83,12 @@ def test_a_merge_is_undone_with_the_trail_kept_and_can_be_merged_again(merged):
     assert again.saved and again.outcomes[0].edits > 0
     assert _plan_rows(plan)["5.1"]["Progress update"] == after_merge["5.1"]["Progress update"]
 
+    # what changed since the backup is the return's doing: the merge undone and made
+    # again leaves the restore out of who made it
+    report = cip_xl.api.changes(plan, str(backup))
+    made = [c for c in report.changes if c.ref == "5.1"]
+    assert made and all("Place return" in c.by and "restored" not in c.by for c in made)
+
 
 def test_a_restore_can_itself_be_undone(merged):
     """The plan a restore replaces is kept as a backup; restoring that brings the
