@@ -282,23 +282,28 @@ def reminders(book=None):
 
 def undo_last_save(book=None):
     """Undo last save button: put back the plan as it was before cip-xl last saved it
-    (its newest backup: before the last merge, status or approval), after asking. The
-    plan as it is now is kept as a backup and the Audit sheet keeps every entry, so a
-    second press undoes the undo. Returns merged since show as not merged."""
+    (its newest backup: before the last merge, status or approval), after asking —
+    before the plan is closed, so that No leaves it as it is, open. The plan as it is
+    now is kept as a backup and the Audit sheet keeps every entry, so a second press
+    undoes the undo. Returns merged since show as not merged."""
     import os
 
     from . import api
 
     book = _caller(book)
-    app = getattr(book, "app", None)  # kept: the book is closed while the job runs
-
-    def work(path: Path):
+    try:
+        path = _plan_file(book)
+    except PlanFileError:
+        path = None  # the job below says what is wrong, and leaves the plan open
+    newest = None
+    if path is not None:
         versions = api.backups(path)
         if not versions:
-            return [Finding("restore-no-backup", ERROR,
-                            f"There is no backup of {path.name} to put back: cip-xl makes "
-                            "one each time it saves the plan.", str(path))], \
-                "No backup to put back."
+            _show(book, f"cip-xl restore: {path.name}", [Finding(
+                "restore-no-backup", ERROR,
+                f"There is no backup of {path.name} to put back: cip-xl makes one each "
+                "time it saves the plan.", str(path))], "No backup to put back.")
+            return book
         newest = versions[0]
         by = f" by {', '.join(newest.made_by[:3])}" if newest.made_by else ""
         question = (f"Put back {path.name} as it was at {newest.made:%d/%m/%Y %H:%M} "
@@ -306,8 +311,11 @@ def undo_last_save(book=None):
                     f"change(s) on the Audit sheet since{by}, and anything typed since. "
                     "The plan as it is now is kept as a backup, and every Audit entry "
                     "stays.")
-        if not _confirmed(app, question):
-            return [], "Nothing was put back."
+        if not _confirmed(getattr(book, "app", None), question):
+            _show(book, f"cip-xl restore: {path.name}", [], "Nothing was put back.")
+            return book
+
+    def work(path: Path):
         result = api.restore(path, str(newest.path),
                              by=os.environ.get("USERNAME") or os.environ.get("USER", ""))
         kept = f" The plan as it was is kept as {result.replaced.name}." \

@@ -5,6 +5,7 @@ import re
 import shutil
 
 import openpyxl
+import pytest
 
 import cip_xl
 from cip_xl import addin
@@ -373,6 +374,7 @@ def test_undo_last_save_asks_then_puts_the_plan_back(example_path):
     assert backups_of(example_path)[0][1].name in asked[0]
     assert example_path.read_bytes() == merged and after.app.status_bar == \
         "Nothing was put back."
+    assert book.closed == 0  # asked before closing: No leaves the plan open
 
     book = StandInBook(example_path)
     book.app.alert = lambda prompt, title, buttons: "yes"
@@ -391,3 +393,11 @@ def test_undo_last_save_asks_then_puts_the_plan_back(example_path):
     assert next(a for a in plan.actions if a.ref == "5.1").progress_update == \
         "Merged, then undone"
     assert cip_xl.check_trail(example_path) == []
+
+
+def test_undo_with_no_backup_says_so_and_leaves_the_plan_open(example_path):
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: pytest.fail("nothing to ask about")
+    after = addin.undo_last_save(book)
+    assert book.closed == 0 and after.app.status_bar == "No backup to put back."
+    assert findings_rows(after)[2][3] == "restore-no-backup"
