@@ -422,6 +422,14 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     _check_target(output, overwrite)
     contract = contract_for(output, profile)
     result = read(source, contract, load_mapping(mapping) if mapping else None, open_only)
+    if not result.plan.actions and any(f.code == "import-from-cip-plan"
+                                       for f in result.findings):
+        raise PlanFileError(Finding(
+            "import-nothing-found", ERROR,
+            f"{Path(source).name} is a plan kept with cip-xl, but it has no actions"
+            + (" that are not Complete or Cancelled" if open_only else "")
+            + " to carry forward. Start the new plan with `cip-xl new` instead. Nothing "
+            "was written.", file=str(source)))
     if not result.plan.actions:
         raise PlanFileError(Finding(
             "import-nothing-found", ERROR,

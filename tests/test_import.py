@@ -576,3 +576,13 @@ def test_open_only_leaves_complete_and_cancelled_actions_behind(example_path, tm
     assert "import-done-left-out" in [f.code for f in result.findings]
     refs = [str(row[0]) for row in _rows(new_path, "Plan")]
     assert refs == [a.ref for a in old.actions if a.ref not in done]
+
+
+def test_a_blank_cip_xl_plan_has_nothing_to_carry_forward(tmp_path):
+    blank = tmp_path / "blank.xlsx"
+    cip_xl.new_plan_file(blank, council="Wrenfield District Council")
+    with pytest.raises(cip_xl.PlanFileError) as raised:
+        cip_xl.api.import_plan(blank, tmp_path / "next.xlsx")
+    assert raised.value.finding.code == "import-nothing-found"
+    assert "no actions to carry forward" in raised.value.finding.message
+    assert not (tmp_path / "next.xlsx").exists()
