@@ -169,22 +169,29 @@ def issue_returns(book=None):
     """Issue returns button: one return per directorate (per lead officer where the
     Officers sheet gives no directorates) into a returns folder beside
     the plan. While this round's returns are out and none has been merged, a new round
-    would strand them: the manager is asked first (Yes starts it anyway)."""
+    would strand them: the manager is asked first — before the plan is closed, so that
+    No leaves it open — and Yes starts it anyway."""
     from . import api
 
     book = _caller(book)
-    app = getattr(book, "app", None)  # kept: the book is closed while the job runs
+    new_round = False
+    try:
+        path = _plan_file(book)
+        refused = api.round_still_out(path)
+    except PlanFileError:
+        refused = None  # the job below says what is wrong, and leaves the plan open
+    if refused is not None:
+        if not _confirmed(getattr(book, "app", None),
+                          refused.message.replace(" Nothing was issued.", "") +
+                          "\n\nStart a new round anyway?"):
+            _show(book, f"cip-xl returns: {book.name}", [refused],
+                  f"cip-xl returns: {refused.message}")
+            return book
+        new_round = True
 
     def work(path: Path):
         folder = path.parent / RETURNS_FOLDER
-        try:
-            issued = api.issue_returns(path, folder)
-        except PlanFileError as exc:
-            if exc.finding.code != "round-still-out" or not _confirmed(
-                    app, exc.finding.message.replace(" Nothing was issued.", "") +
-                    "\n\nStart a new round anyway?"):
-                raise
-            issued = api.issue_returns(path, folder, new_round=True)
+        issued = api.issue_returns(path, folder, new_round=new_round)
         return issued.findings, f"Issued {len(issued)} returns into {folder}."
     return _run("returns", work, book, rewrites=True)
 

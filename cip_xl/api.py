@@ -9,7 +9,7 @@ Excel add-in call these and nothing deeper, so the two faces cannot drift apart.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -231,6 +231,18 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
             raise
     issued.findings += replaced_by_save(reading.findings)
     return issued
+
+
+def round_still_out(path: str | Path, profile: str | Path | None = None) -> Finding | None:
+    """The finding a new round of returns from the plan at ``path`` would be refused
+    with — this round's returns are out and none has been merged (``round-still-out``)
+    — or None; for a face to ask before it starts. Reads the plan, changes nothing."""
+    from .plan_read import read_plan
+    from .returns import round_still_out as still_out
+
+    plan = read_plan(path, contract_for(path, profile), read_only=True, audit=False).plan
+    found = still_out(plan)
+    return None if found is None else replace(found, file=str(path))
 
 
 def department_at(path: str | Path, sheet: str, row: int,

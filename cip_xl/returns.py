@@ -16,11 +16,15 @@ from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import schema
 from .cells import property_text
 from .model import Action, Plan, ReturnRecord
 from .schema import Contract
+
+if TYPE_CHECKING:
+    from .findings import Finding
 
 META_SHEET = "cipxl"
 RETURN_SHEET = "Return"
@@ -584,6 +588,18 @@ def _quarter_of(plan: Plan, issued_at: datetime) -> list:
         "officers for progress as at that date. If this round is for another quarter, "
         "set the reporting date (Settings, Reporting date) and issue them again with "
         "--new-round before sending them.")]
+
+
+def round_still_out(plan: Plan) -> Finding | None:
+    """The error a new round of returns would meet (``round-still-out``: this round's
+    are out and none has been merged), or None — for a face to ask before it starts."""
+    from .findings import PlanFileError
+
+    try:
+        _round_still_out(plan, False)
+    except PlanFileError as exc:
+        return exc.finding
+    return None
 
 
 def _round_still_out(plan: Plan, new_round: bool) -> list:

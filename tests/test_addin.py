@@ -189,6 +189,7 @@ def test_issuing_returns_again_while_they_are_out_asks_first(example_path):
     assert len(asked) == 1 and asked[0].endswith("Start a new round anyway?")
     assert "none has been merged" in asked[0]
     assert rows[2][0] == "error" and rows[2][3] == "round-still-out"
+    assert book.closed == 0  # asked before closing: No leaves the plan open
     assert len(list(folder.glob("*.xlsx"))) == 4
     assert cip_xl.load_plan(example_path).settings.revision == 2
 
