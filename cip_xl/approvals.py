@@ -30,6 +30,17 @@ class ApprovalResult:
     findings: list[Finding] = field(default_factory=list)
 
 
+def _proposing_officer(plan: Plan, request) -> str:
+    """The lead officer for a new action proposed in ``request``: the officer whose own
+    return proposed it (returns issued per officer are named by their code), or ''
+    where the return was a directorate's."""
+    department = str(request.from_return or "").split(" return (")[0].strip()
+    officer = plan.officer(department) if department else None
+    if officer is None or any(o.directorate.strip() == department for o in plan.officers):
+        return ""
+    return officer.code
+
+
 def next_ref(plan: Plan, theme: str) -> str:
     """The next free Ref in ``theme``: after 2.3 comes 2.4; a new theme's first is N.1."""
     refs = [a.ref for a in plan.actions if a.theme == theme]
@@ -161,9 +172,10 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
         return True
     if request.kind == "New action":
         theme = request.theme or (plan.theme_names() or [""])[0]
+        lead = _proposing_officer(plan, request)
         action = Action(ref=next_ref(plan, theme), theme=theme, key_action=str(request.proposed),
-                        target_date=request.target_date, target_outcomes=request.outcomes,
-                        status="Not started")
+                        lead_officer=lead, target_date=request.target_date,
+                        target_outcomes=request.outcomes, status="Not started")
         plan.actions.append(action)
         plan.audit.append(AuditEntry(when, who, action.action_id, action.ref, "New action",
                                      None, action.key_action,
@@ -178,9 +190,17 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
         elif theme and theme not in {t.name for t in plan.themes}:
             where_put = (f" Its theme, '{theme}', is not on the Themes sheet: add it there, "
                          "or give the action one that is.")
-        result.findings.append(Finding(
-            "new-action-needs-officer", WARNING,
-            f"New action {action.ref} ('{action.key_action[:50]}'){by} was added; give it a "
-            f"lead officer on the Plan sheet.{where_put}", file, "Plan", None, action.ref))
+        if lead and where_put:
+            result.findings.append(Finding(
+                "new-action-placed", WARNING,
+                f"New action {action.ref} ('{action.key_action[:50]}'){by} was added, led "
+                f"by {lead}, whose return it was.{where_put}", file, "Plan", None,
+                action.ref))
+        elif not lead:
+            result.findings.append(Finding(
+                "new-action-needs-officer", WARNING,
+                f"New action {action.ref} ('{action.key_action[:50]}'){by} was added; give "
+                f"it a lead officer on the Plan sheet.{where_put}", file, "Plan", None,
+                action.ref))
         return True
     return True

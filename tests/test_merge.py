@@ -465,6 +465,22 @@ def test_a_new_action_without_a_theme_or_with_a_new_one_says_where_it_went(cycle
     assert "'Climate and nature', is not on the Themes sheet" in said[orchard.ref]
     assert all("proposed in the Place return" in message for message in said.values())
 
+def test_a_new_action_from_an_officers_own_return_is_theirs(example_path, tmp_path):
+    """Returns issued per officer are named by the officer's code: a new action one of
+    them proposes is approved with that officer as its lead, not left without one."""
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns", by="officer")
+    mine = next(item.path for item in issued if item.department == "HF")
+    wb = openpyxl.load_workbook(mine)
+    new = wb[NEW_ACTIONS_SHEET]
+    new["A2"], new["B2"] = "Managing our finances", "Review fees and charges"
+    wb.save(mine)
+    assert cip_xl.api.merge(example_path, [mine]).saved
+    result = cip_xl.approve(example_path, approve_all=True, by="IM")
+    added = next(a for a in cip_xl.load_plan(example_path).actions
+                 if a.key_action == "Review fees and charges")
+    assert added.lead_officer == "HF"
+    assert not [f for f in result.findings if f.code == "new-action-needs-officer"]
+
 def test_a_proposed_date_already_past_is_flagged_at_merge_and_at_approval(cycle):
     """'30/06/2025' typed in November 2026 is a slip of the year more often than not:
     the request is still raised, with a warning naming the cell, and approving it says
