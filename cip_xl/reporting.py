@@ -413,6 +413,12 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
             f"{sheet} has no reporting date (the quarter end): the report is as at "
             f"today, {_long_date(date.today())}.", sheet=sheet,
             cell=plan.setting_cell("reporting_date")))
+    if not plan.actions:
+        found.append(Finding(
+            "report-plan-empty", WARNING,
+            "The plan has no actions yet, so the report's tables and chart are empty: add "
+            "the key actions on the Plan sheet (or `cip-xl import` last year's plan) and "
+            "write the report again."))
     return found
 
 

@@ -305,3 +305,13 @@ def test_libreoffice_is_found_where_its_windows_installer_puts_it(tmp_path, monk
     assert office.soffice() is None  # (this machine has no /Applications/LibreOffice.app)
     monkeypatch.setenv("ProgramFiles", str(tmp_path / "Program Files"))
     assert office.soffice() == str(program)
+
+
+def test_a_report_of_a_plan_with_no_actions_says_so(tmp_path):
+    """A blank plan still makes a report (the cover, empty tables), with a warning that
+    there is nothing in it, rather than a quiet empty appendix."""
+    blank = tmp_path / "blank.xlsx"
+    cip_xl.new_plan_file(blank, council="Wrenfield District Council")
+    result = cip_xl.report(blank, tmp_path / "report.docx")
+    assert result.path.exists() and result.actions == 0
+    assert "report-plan-empty" in [f.code for f in result.findings]
