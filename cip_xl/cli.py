@@ -656,7 +656,7 @@ def _list_backups(plan: str, versions) -> None:
                   + "; ".join(version.made_by[:3])
                   + (f" and {len(version.made_by) - 3} more" if len(version.made_by) > 3
                      else "")) if version.entries_since else "no Audit entries since"
-        click.echo(f"  {version.made:%d/%m/%Y %H:%M}  {version.path.name}  {undoes}")
+        click.echo(f"  {version.made:%d/%m/%Y %H:%M:%S}  {version.path.name}  {undoes}")
 
 
 def _put_back_line(entry) -> str:
