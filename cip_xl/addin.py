@@ -327,7 +327,7 @@ def undo_last_save(book=None):
                              by=os.environ.get("USERNAME") or os.environ.get("USER", ""))
         kept = f" The plan as it was is kept as {result.replaced.name}." \
             if result.replaced else ""
-        return result.findings, (f"Put back {newest.path.name}: {len(result.entries) - 1} "
+        return result.findings, (f"Put back {newest.path.name}: {result.put_back} "
                                  f"value(s), each on the Audit sheet.{kept}")
     return _run("restore", work, book, rewrites=True)
 

@@ -619,7 +619,7 @@ def restore(plan, backup, list_only, by, dry_run, profile) -> None:
         return
     result = api.restore(plan, backup, by=by, dry_run=dry_run, profile=profile)
     made = f"{result.made:%d/%m/%Y %H:%M}"
-    put_back = len(result.entries) - 1
+    put_back = result.put_back
     places = f", in {listed(result.places)}" if result.places else ""
     if dry_run:
         click.echo(f"Restoring {result.backup.name} (made {made}) would put back "

@@ -71,6 +71,12 @@ class Restoring:
     findings: list[Finding] = field(default_factory=list)
     dry_run: bool = False
 
+    @property
+    def put_back(self) -> int:
+        """How many values the restore put back (its entries after the first, which
+        says what was restored)."""
+        return len(self.entries) - 1
+
 
 def find_backup(plan_path: str | Path, which: str) -> Path:
     """The version of the plan at ``plan_path`` that ``which`` names: a file (a
@@ -290,14 +296,13 @@ def _put_back(restored: Plan, now: Plan | None, plan_path: Path, backup: Path,
             else:
                 carried.append(entry)
         restored.settings.revision = max(restored.settings.revision, now.settings.revision)
-        known = {(r.file, r.fingerprint) for r in restored.returns_log}
         was = {(r.file, r.fingerprint): r for r in restored.returns_log}
         for record in now.returns_log:
-            key = (record.file, record.fingerprint)
-            if key not in known:  # issued since: out with officers, so kept
+            then = was.get((record.file, record.fingerprint))
+            if then is None:  # issued since: out with officers, so kept
                 kept.append(record)
                 restored.returns_log.append(replace(record, merged=None, result=""))
-            if record.merged is not None and (key not in known or was[key].merged is None):
+            if record.merged is not None and (then is None or then.merged is None):
                 undone.append(record)
     kept_as = f"; the plan as it was kept as {in_backups(replaced)}" if replaced else ""
     summary = AuditEntry(when, who, "", "", RESTORED_FIELD,
