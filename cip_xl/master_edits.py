@@ -83,7 +83,7 @@ def discard_saved_copy(plan_path: str | Path, contract: Contract) -> None:
         copy.unlink(missing_ok=True)
 
 
-def _last_row(path: Path, title: str) -> int | None:
+def last_row(path: Path, title: str) -> int | None:
     """The last row the sheet ``title`` of the workbook at ``path`` says it uses (its
     ``dimension``, in the first bytes of its XML: nothing else inflated), or None."""
     from .fastbook import _sheet_parts
@@ -105,7 +105,7 @@ def _audit_rows_lost(plan_path: Path, copy: Path, contract: Contract) -> int:
     """How many rows the Audit sheet of the plan at ``plan_path`` has fewer than it had
     in ``copy`` (0 if none, or either cannot tell)."""
     title = contract.sheet("audit")
-    now, before = _last_row(plan_path, title), _last_row(copy, title)
+    now, before = last_row(plan_path, title), last_row(copy, title)
     return before - now if now is not None and before is not None and now < before else 0
 
 

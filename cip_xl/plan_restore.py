@@ -114,20 +114,25 @@ def find_backup(plan_path: str | Path, which: str) -> Path:
 
 def kept_versions(plan_path: str | Path, contract: Contract) -> list[KeptVersion]:
     """Each backup of the plan at ``plan_path``, newest first, with who made the Audit
-    entries the plan has from after it was made (read from the plan's trail; none if
-    the plan cannot be read)."""
+    entries the plan has below the backup's last Audit row — the trail only grows, so
+    those are the entries made since (read from the plan's trail; none if the plan
+    cannot be read). A backup whose Audit sheet does not say where it ends is counted
+    by time instead."""
+    from .master_edits import last_row
     from .plan_read import read_trail
     from .safe_save import backups_of
 
     plan_path = Path(plan_path)
+    rows: list[int] = []
     try:
-        _, trail = read_trail(plan_path, contract)
+        _, trail = read_trail(plan_path, contract, rows)
     except (PlanFileError, OSError):
-        trail = []
-    dated = [e for e in trail if isinstance(e.when, datetime)]
+        trail, rows = [], []
     listed = []
     for made, path in backups_of(plan_path):
-        since = [e for e in dated if e.when >= made]
+        ended = last_row(path, contract.sheet("audit"))
+        since = [e for e, row in zip(trail, rows) if row > ended] if ended is not None \
+            else [e for e in trail if isinstance(e.when, datetime) and e.when >= made]
         who = list(dict.fromkeys(_who(e) for e in since))
         listed.append(KeptVersion(made, path, len(since), who))
     return listed

@@ -3,7 +3,7 @@ trail whole, the plan replaced kept, and nothing touched when the restore is ref
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -271,3 +271,17 @@ def test_the_copy_of_the_last_save_follows_the_restore(merged):
     plan, _, backup = merged
     cip_xl.restore(plan, str(backup))
     assert saved_copy_path(plan).read_bytes() == plan.read_bytes()
+
+
+def test_the_list_counts_a_saves_entries_whatever_the_clock_says(merged):
+    """A merge stamps its entries with the time it started, which can fall before its
+    backup's name (made a moment later, in the next second): the list counts the
+    entries below the backup's own trail, not by time. Here the backup is named an hour
+    after the merge."""
+    plan, _, backup = merged
+    later = backup.with_name(f"plan.{datetime.now() + timedelta(hours=1):%Y%m%d-%H%M%S}.xlsx")
+    backup.rename(later)
+    listed = {v.path: v for v in cip_xl.backups(plan)}
+    merge_entries = [e for e in _sheet(plan, "Audit") if "Place return" in str(e["Who / return"])]
+    assert listed[later].entries_since == len(merge_entries) > 0
+    assert listed[later].made_by == ["Place return"]
