@@ -710,11 +710,49 @@ def _as_text(cell: ReturnedCell, findings: list[Finding], file: str, header: str
     return text
 
 
+def _formula_result(cell: ReturnedCell, header: str, findings: list[Finding], file: str,
+                    ref: str | None = None, sheet: str = RETURN_SHEET) -> tuple[bool, object]:
+    """(ok, value) for a cell that holds a value — a status, a percentage, a date — and
+    was typed as a formula ('=50+10', '=TODAY()+30'): what the formula showed when the
+    return was saved, read as if typed, with a warning naming the formula; or a finding
+    and ok=False when it showed an Excel error or the file holds no result (saved by a
+    program that does not calculate)."""
+    formula = _short(as_text(cell.value))
+    before = f"Ref {ref}: {header[:1].lower()}{header[1:]}" if ref else header
+    shown = cell.shown
+    if shown is None:
+        findings.append(Finding(
+            "return-formula-no-result", ERROR,
+            f"{before} is the formula '{formula}', saved without the value it works out "
+            "(the program that saved the return does not calculate); it is not taken in. "
+            "Type the value itself.", file, sheet, cell.coordinate, ref))
+        return False, None
+    if isinstance(shown, str) and shown.strip() in EXCEL_ERRORS:
+        findings.append(Finding(
+            "return-excel-error", ERROR,
+            f"{before} is the formula '{formula}', which shows the Excel error "
+            f"{shown.strip()}; it is not taken in.", file, sheet, cell.coordinate, ref))
+        return False, None
+    findings.append(Finding(
+        "return-formula-result", WARNING,
+        f"{before} is the formula '{formula}': '{_short(as_text(shown))}', what it showed "
+        "when the return was saved, is read as if typed (a formula is never copied into "
+        "the plan).", file, sheet, cell.coordinate, ref))
+    return True, shown
+
+
 def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
                 contract: Contract | None = None) -> tuple[bool, object]:
     """(ok, value): the returned cell as a plan value, or a finding and ok=False."""
     header = schema.COLUMNS_BY_KEY[key].header if key in schema.COLUMNS_BY_KEY else key
     value = cell.value
+    if cell.formula and (key in ("status", "percent_complete") or (
+            isinstance(cell.shown, str) and cell.shown.strip() in EXCEL_ERRORS)):
+        # a value typed as a formula is read as what it showed; text typed as one
+        # ('=- see email') is kept as typed unless it showed an error, which is refused
+        ok, value = _formula_result(cell, header, outcome.findings, file)
+        if not ok:
+            return False, None
     if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
         outcome.findings.append(Finding(
             "return-excel-error", ERROR, f"{header} shows the Excel error {value.strip()}; "
@@ -867,11 +905,17 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
     proposed = row.cells.get("proposed_date")
     comment_cell = row.cells.get("comment")
     comment = _as_text(comment_cell, outcome.findings, file, "Comment") if comment_cell else None
-    parsed = parse_due(proposed.value) if proposed is not None else None
+    proposed_value = proposed.value if proposed is not None else None
+    if proposed is not None and proposed.formula:
+        ok, proposed_value = _formula_result(proposed, "Proposed revised date",
+                                             outcome.findings, file, action.ref)
+        if not ok:
+            proposed = None
+    parsed = parse_due(proposed_value) if proposed is not None else None
     if parsed is not None and parsed.kind not in ("date", "blank") + _DATE_PHRASES:
         outcome.findings.append(Finding(
             "return-date-invalid", ERROR,
-            f"Ref {action.ref}: proposed revised date '{_short(as_text(proposed.value))}' "
+            f"Ref {action.ref}: proposed revised date '{_short(as_text(proposed_value))}' "
             "is not a date, a month or a quarter; it is not taken in.", file, RETURN_SHEET,
             proposed.coordinate, action.ref))
     if parsed is not None and parsed.kind in ("date",) + _DATE_PHRASES:
@@ -965,6 +1009,10 @@ def _new_action(plan: Plan, row: ReturnedRow, returned: ReturnedWorkbook,
     key_action = text("key_action") or text("progress_update") or text("comment")
     target = row.cells.get("target_date")
     target_value = target.value if target else None
+    if target is not None and target.formula:
+        ok, target_value = _formula_result(target, "Target date", findings, file, sheet=sheet)
+        if not ok:  # the request is still made, without a date
+            target_value = None
     if isinstance(target_value, datetime):
         target_value = target_value.date()
     outcome.findings.extend(findings)

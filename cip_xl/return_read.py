@@ -41,13 +41,19 @@ class IssuedRow:
 
 @dataclass(slots=True)
 class ReturnedCell:
-    """One cell as returned: its value, address and whether it held a formula."""
+    """One cell as returned: its value, address and whether it held a formula.
+
+    For a formula, ``value`` is the formula as typed (``"=50+10"``) and ``shown`` what
+    it showed when the return was last saved: the result the file keeps (``60``), an
+    error as its text (``"#VALUE!"``), or None when the program that saved it did not
+    calculate. Which of the two the merge takes depends on the column."""
 
     value: object
     coordinate: str
     formula: bool = False
     #: a date shown without its year (27-Mar): what Excel makes of "Mar 27" typed in
     no_year: bool = False
+    shown: object = None
 
 
 @dataclass
@@ -84,14 +90,10 @@ class ReturnedWorkbook:
         return str(self.meta.get("fingerprint", ""))
 
 
-def _returned_value(ws, row: int, column: int, value: object, formula: bool) -> object:
-    """The value a returned cell gives the merge: what was typed, except that a formula
-    showing an Excel error (#REF!, #DIV/0!...) gives that error, to be refused."""
-    if formula:
-        error = ws.formula_errors.get((row, column))
-        if error is not None:
-            return error
-    return _plain(value)
+def _shown(ws, row: int, column: int, formula: bool) -> object:
+    """What a formula cell showed when the file was saved: its cached result, an error
+    (#REF!, #DIV/0!...) as its text, or None if the file holds no result."""
+    return _plain(ws.cached(row, column)) if formula else None
 
 
 def _plain(value: object) -> object:
@@ -282,14 +284,17 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     "it is not taken into the plan.", str(path), RETURN_SHEET,
                     f"{column_letters(column)}{number}"))
                 continue
-            value = _returned_value(ws, number, column, value, formula)
+            value = _plain(value)
+            result = _shown(ws, number, column, formula)
             shown = ws.dates_shown.get((number, column))
             if key == "percent_complete" and (number, column) in ws.percent:
-                value = _shown_as_percent(value)
+                value, result = _shown_as_percent(value), _shown_as_percent(result)
             elif key == "proposed_date" and shown == "month":
-                value = _month_end(value)
-            cells[key] = ReturnedCell(value, f"{column_letters(column)}{number}", formula,
-                                      shown == "no-year" and isinstance(value, date))
+                value, result = _month_end(value), _month_end(result)
+            cells[key] = ReturnedCell(
+                value, f"{column_letters(column)}{number}", formula,
+                shown == "no-year" and isinstance(result if formula else value, date),
+                result)
         if number in merged_rows or not any(c.value is not None for c in cells.values()):
             continue
         action_id = cells.get("action_id")
@@ -304,12 +309,13 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
             cells = {}
             for column, value, formula in typed:
                 if column <= len(keys):
-                    value = _returned_value(new_sheet, number, column, value, formula)
+                    value = _plain(value)
+                    result = _shown(new_sheet, number, column, formula)
                     if keys[column - 1] == "target_date" and \
                             new_sheet.dates_shown.get((number, column)) == "month":
-                        value = typed_month(value)
+                        value, result = typed_month(value), typed_month(result)
                     cells[keys[column - 1]] = ReturnedCell(
-                        value, f"{column_letters(column)}{number}", formula)
+                        value, f"{column_letters(column)}{number}", formula, shown=result)
                 else:
                     findings.append(Finding(
                         "return-outside-table", ERROR,

@@ -345,7 +345,74 @@ def test_a_formula_showing_an_excel_error_is_refused_not_taken_as_text(cycle):
     result = cip_xl.api.merge(plan_path, [place])
     errors = [f for f in result.findings if f.code == "return-excel-error"]
     assert [f.cell for f in errors] == ["L2"] and "#DIV/0!" in errors[0].message
+    assert "'=1/0'" in errors[0].message  # what was typed is in the finding
     assert action(plan_path, "5.1").progress_update == before
+
+
+def _with_results(path, results: dict[str, tuple[str, str]]) -> None:
+    """Give formulas of the Return sheet the results Excel saves with them: cell →
+    (the cell's type, its result), as ``("str", "Complete")`` or ``("n", "60")``."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    for name, data in parts.items():
+        if not name.startswith("xl/worksheets/") or b"<f>" not in data:
+            continue
+        for cell, (kind, result) in results.items():
+            data, count = re.subn(
+                rb'<c r="' + cell.encode() + rb'"([^>]*?)(?: t="\w+")?([^>]*)>(<f>[^<]*</f>)'
+                rb'(?:<v>[^<]*</v>|<v/>)?</c>',
+                rb'<c r="' + cell.encode() + rb'"\1\2 t="' + kind.encode() + rb'">\3<v>' +
+                result.encode() + rb'</v></c>', data)
+            assert count == 1, cell
+        parts[name] = data
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_a_value_typed_as_a_formula_is_read_as_what_it_showed(cycle):
+    """An officer who types =50+10 into % complete, =TODAY()+30 into the proposed date
+    or an IF() into Status saw 60, a date and a status: Excel saves those results with
+    the formulas, and the merge takes them as if typed, each with a warning naming the
+    formula (never the formula itself into the plan). A formula saved with no result
+    (by a program that does not calculate) is refused, naming the formula, and the
+    master keeps its value."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "% complete"): "=50+10",
+                        ("5.1", "Proposed revised date"): "=DATE(2027,6,30)",
+                        ("5.1", "Comment / reason for new date"): "Contractor delay",
+                        ("5.3", "Status"): '=IF(1,"At risk","On track")',
+                        ("5.4", "% complete"): "=10*7"})
+    wb, cell = open_return(place)
+    where = {name: cell(ref, header).coordinate for name, (ref, header) in {
+        "percent": ("5.1", "% complete"), "date": ("5.1", "Proposed revised date"),
+        "status": ("5.3", "Status"), "unworked": ("5.4", "% complete")}.items()}
+    cell("5.1", "Proposed revised date").number_format = "dd/mm/yyyy"  # as Excel formats
+    wb.save(place)  # a cell given a DATE() or TODAY() formula
+    before = action(plan_path, "5.4").percent_complete
+    _with_results(place, {where["percent"]: ("n", "60"),
+                          where["date"]: ("n", str((date(2027, 6, 30) - date(1899, 12, 30))
+                                                   .days)),
+                          where["status"]: ("str", "At risk")})
+    result = cip_xl.api.merge(plan_path, [place])
+    taken = {f.cell: f.message for f in result.findings if f.code == "return-formula-result"}
+    assert set(taken) == {where["percent"], where["date"], where["status"]}, result.findings
+    assert "'=50+10'" in taken[where["percent"]] and "'60'" in taken[where["percent"]]
+    assert "30/06/2027" in taken[where["date"]]
+    assert action(plan_path, "5.1").percent_complete == 60
+    assert action(plan_path, "5.3").status == "At risk"
+    request = next(r for r in cip_xl.load_plan(plan_path).change_requests
+                   if r.ref == "5.1")
+    assert request.proposed == date(2027, 6, 30) and request.reason == "Contractor delay"
+    refused = [f for f in result.findings if f.code == "return-formula-no-result"]
+    assert [f.cell for f in refused] == [where["unworked"]] and "'=10*7'" in refused[0].message
+    assert action(plan_path, "5.4").percent_complete == before
+    text = CalamineWorkbook.from_path(str(plan_path)).get_sheet_by_name("Plan").to_python()
+    assert not any(str(value).startswith("=") for row in text for value in row)
 
 
 def test_a_note_typed_below_the_table_is_quoted_where_it_was_typed(cycle):
