@@ -175,6 +175,13 @@ class FastCell:
         return False
 
 
+class FormulaCell(FastCell):
+    """A formula typed where a value belongs (a date, a % complete), with ``result``:
+    the cell as it shows the value the file keeps as the formula's result."""
+
+    __slots__ = ("result",)
+
+
 def plain_value(value: object) -> object:
     """A value as python-calamine gives it (blank ``""``, whole numbers as floats, dates
     as dates) as openpyxl would give it (``None``, ints, datetimes)."""

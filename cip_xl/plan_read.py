@@ -316,10 +316,13 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
     findings += totals
     sums = {row_of(f.cell) for f in totals if f.sheet == plan_sheet}  # not actions
 
-    rows = _fast_rows if hasattr(ws, "raw_rows") else _cell_rows
+    if hasattr(ws, "raw_rows"):
+        rows = _fast_rows(ws, header_row, index_to_key, index_to_extra)
+    else:
+        rows = _cell_rows(ws, header_row, index_to_key, index_to_extra,
+                          _FormulaResults(path, plan_sheet))
     left = set(sums)  # rows that are not actions: a save leaves them alone
-    for row_number, values, extra, ready in rows(ws, header_row, index_to_key,
-                                                 index_to_extra):
+    for row_number, values, extra, ready in rows:
         if row_number in sums:
             continue
         # a heading row has one meaningful cell (besides computed ones and the ID);
@@ -541,12 +544,38 @@ def moved_table_columns(wb, contract: Contract, file: str) -> list[Finding]:
     return findings
 
 
+class _FormulaResults:
+    """The results a file keeps for the formulas of one sheet, which an openpyxl
+    workbook opened for editing does not give: read (with openpyxl, values only) the
+    first time one is asked for — for a formula typed where a value belongs, which is
+    rare — as :class:`~cip_xl.fastbook.FastCell` objects, None where there is none."""
+
+    def __init__(self, path: Path, sheet: str) -> None:
+        self.path, self.sheet, self._sheet = path, sheet, None
+
+    def __call__(self, row: int, column: int):
+        from .fastbook import FastCell
+        from .filecheck import open_workbook
+
+        if self._sheet is None:
+            self._sheet = open_workbook(self.path, data_only=True)[self.sheet]
+        cell = self._sheet.cell(row, column)
+        value = cell.value
+        if value is None or value == "" or (isinstance(value, str) and
+                                            value.strip() in EXCEL_ERRORS):
+            return None
+        return FastCell(row, column, value, cell.data_type, cell.number_format)
+
+
 def _cell_rows(ws, header_row: int, index_to_key: dict[int, str],
-               index_to_extra: dict[int, str]):
+               index_to_extra: dict[int, str], results: _FormulaResults | None = None):
     """(row number, {column key: cell}, {extra header: value}) of each row below the
     header that holds anything in a known column; blank and whitespace-only cells are
     left out. For openpyxl worksheets; :func:`_fast_rows` gives the same from a
-    FastSheet."""
+    FastSheet (a formula typed where a value belongs as a ``FormulaCell`` with its
+    result, taken from ``results``)."""
+    from .fastbook import FormulaCell
+
     for row_number, row in enumerate(ws.iter_rows(min_row=header_row + 1),
                                      start=header_row + 1):
         values: dict[str, object] = {}
@@ -557,6 +586,11 @@ def _cell_rows(ws, header_row: int, index_to_key: dict[int, str],
             key = index_to_key.get(cell.column)
             if key is not None:
                 values[key] = cell
+                if cell.data_type == "f" and key in _VALUE_KEYS and results is not None:
+                    result = results(row_number, cell.column)
+                    if result is not None:
+                        values[key] = FormulaCell(row_number, cell.column, cell.value, "f")
+                        values[key].result = result
             elif cell.column in index_to_extra:
                 extra[index_to_extra[cell.column]] = cell.value
         if values or extra:
@@ -575,7 +609,7 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
     nothing else in the row needs :func:`_read_action` (live formulas in computed
     columns aside, which it ignores), else None.
     """
-    from .fastbook import FastCell, plain_value
+    from .fastbook import FastCell, FormulaCell, plain_value
 
     raw_rows = ws.raw_rows()
     special_rows = ws.special_rows()
@@ -603,7 +637,12 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
                         len(ws.formulas.xml((number, index))) <= EXCEL_CELL_LIMIT:
                     values[key] = _LIVE_FORMULA  # its text is never needed: not read
                 else:  # anything but a live formula where one belongs
-                    values[key] = FastCell(number, index, ws.value(number, index), kind)
+                    values[key] = cell = FastCell(number, index, ws.value(number, index), kind)
+                    if kind == "f" and key in _VALUE_KEYS and at < width and \
+                            raw[at] != "" and (number, index) not in ws.formula_errors:
+                        cell = FormulaCell(number, index, cell.value, kind)
+                        cell.result = ws.cell_of(number, index, raw[at])
+                        values[key] = cell
                     ready = None
             elif at < width:
                 value = raw[at]
@@ -813,6 +852,11 @@ _EXCEL_ERROR_SET = frozenset(EXCEL_ERRORS)
 _READY = frozenset({str, date, float})
 
 
+#: the columns whose formulas are read as the value they show (text stays as typed)
+_VALUE_KEYS = frozenset(c.key for c in schema.PLAN_COLUMNS if c.kind in (
+    schema.DATE_PHRASE, schema.DATE, schema.PERCENT, schema.STATUS))
+
+
 class _LiveFormula:
     """What _fast_rows gives for a live formula in a computed column (a RAG verdict),
     which is recomputed rather than read, so its text is never unescaped."""
@@ -845,6 +889,17 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
             continue
         value = cell.value
         column = schema.COLUMNS_BY_KEY[key]
+        result = getattr(cell, "result", None)  # a FormulaCell: see _fast_rows
+        if result is not None:
+            findings.append(Finding(
+                "formula-in-cell", WARNING,
+                f"{column.header} holds the formula {str(value)[:60]}; cip-xl reads the "
+                f"value it shows, {as_text(result.value)}, and its next save writes "
+                "that value in place of the formula (a plan's dates and figures are "
+                "typed, so that returns and the audit trail can follow them).",
+                file, sheet, cell.coordinate, action.ref or None))
+            cell = result
+            value = cell.value
         if value.__class__ is str and column.kind in _PLAIN_TEXT_KINDS and \
                 cell.data_type != "f" and len(value) <= EXCEL_CELL_LIMIT:
             text = value.strip()
@@ -1172,6 +1227,32 @@ def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> 
     return themes
 
 
+def _setting_result(sheet, results: _FormulaResults | None, row: int, key: str,
+                    label: object, formula: str, file: str, findings: list[Finding]) -> object:
+    """For a date or number setting typed as a formula (``=TODAY()``, ``=15*2``), the
+    value it showed when the plan was last saved, with a warning that the next save
+    writes that value in its place; the formula's text where the file keeps no result
+    (or an error), for the setting's own finding to quote."""
+    if results is None:
+        shown = sheet.cached(row, 2) if (row, 2) in sheet.formulas else None
+    else:
+        cell = results(row, 2)
+        shown = cell.value if cell is not None else None
+    if shown is None or (isinstance(shown, str) and shown.strip() in EXCEL_ERRORS):
+        return formula
+    day = _day(shown)
+    findings.append(Finding(
+        "formula-in-cell", WARNING,
+        f"{label} holds the formula {formula[:60]}; cip-xl reads the value it shows, "
+        f"{as_text(day)}, and its next save writes that value in place of the formula"
+        + (" (a reporting date that moved every day would make last quarter's report "
+           "read differently each time it is run: type the quarter's end)."
+           if key == "reporting_date" and ("TODAY" in formula.upper() or
+                                           "NOW" in formula.upper()) else "."),
+        file, sheet.title, f"B{row}"))
+    return day
+
+
 #: said of a setting that cannot be read
 _KEPT_AS_TYPED = ("Saving the plan keeps what was typed there, and the traffic lights "
                   "Excel works out from Settings are wrong until it is fixed.")
@@ -1191,8 +1272,10 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                                 "are used.", file, contract.sheet("settings")))
         return Settings()
     labels = {schema.header_key(label): key for key, label in schema.SETTINGS_ROWS}
-    for row_number, row in enumerate(wb[title].iter_rows(min_row=2, max_col=2,
-                                                         values_only=True), start=2):
+    sheet = wb[title]
+    results = None if hasattr(sheet, "cached") else _FormulaResults(Path(file), title)
+    for row_number, row in enumerate(sheet.iter_rows(min_row=2, max_col=2,
+                                                     values_only=True), start=2):
         label, value = (tuple(row) + (None, None))[:2]
         key = labels.get(schema.header_key(label))
         if key is None and label is None:
@@ -1208,6 +1291,10 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
         if key is None:
             settings.extra[written] = value
             continue
+        if (key in schema.DATE_SETTINGS or key in schema.NUMBER_SETTINGS) and \
+                isinstance(value, str) and value.startswith("="):
+            value = _setting_result(sheet, results, row_number, key, label, value, file,
+                                    findings)
         value = _day(value)
         if key in schema.DATE_SETTINGS:
             if value is not None and not isinstance(value, date):

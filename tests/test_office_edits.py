@@ -317,3 +317,46 @@ def test_100_percent_typed_into_the_plan_in_libreoffice_is_named(example_path, t
     assert "type 100)" in found[("complete-not-100", f"{percent}{done}")].message
     assert report.plan.actions[going - 2].percent_complete == 60
     assert not [f for f in report.findings if f.cell == f"{percent}{going}"]
+
+
+def test_dates_and_figures_typed_as_formulas_in_the_plan_are_read_as_shown(example_path,
+                                                                          tmp_path):
+    """A manager who types =DATE(2027;3;31) into a Target date, =F3+30 into the Revised
+    date or =50+10 into % complete in the office suite sees a date and 60: validate reads
+    those values (a warning naming each formula, not 'not a date I can read'), and the
+    next save writes each value in place of its formula, as a date and a number. A
+    formula typed into text (Progress update) is still kept as its text."""
+    ws = openpyxl.load_workbook(example_path)["Plan"]
+    head = headers(ws)
+    at = {name: f"{get_column_letter(head[name])}3" for name in (
+        "Target date", "Revised date", "% complete")}
+    in_office(example_path, [["type", "Plan", at["Target date"], "=DATE(2027;3;31)"],
+                             ["type", "Plan", at["Revised date"], f"={at['Target date']}+30"],
+                             ["type", "Plan", at["% complete"], "=50+10"],
+                             ["type", "Settings", "B4", "=TODAY()"],
+                             ["type", "Settings", "B5", "=15*2"], ["save"]],
+              tmp_path / "profile")
+    report = cip_xl.validate(example_path)
+    settings = {f.cell: f.message for f in report.findings if f.sheet == "Settings"}
+    assert set(settings) == {"B4", "B5"} and "type the quarter's end" in settings["B4"]
+    assert report.plan.settings.reporting_date == date.today()  # as the office suite showed
+    assert report.plan.settings.amber_window_days == 30
+    about = {f.cell: f for f in report.findings if f.cell in at.values()}
+    assert {cell: f.code for cell, f in about.items()} == {
+        cell: "formula-in-cell" for cell in at.values()}, report.findings
+    assert "31/03/2027" in about[at["Target date"]].message
+    assert "=50+10" in about[at["% complete"]].message and "60" in about[at["% complete"]].message
+    action = report.plan.actions[1]
+    assert (action.target_date, action.revised_date, action.percent_complete) == (
+        date(2027, 3, 31), date(2027, 4, 30), 60)
+    cip_xl.api.refresh_status(example_path)
+    saved = openpyxl.load_workbook(example_path)["Plan"]
+    assert all(saved[cell].data_type != "f" for cell in at.values())
+    shown = CalamineWorkbook.from_path(str(example_path)).get_sheet_by_name("Plan").to_python()
+    row = shown[2]
+    assert (row[head["Target date"] - 1], row[head["Revised date"] - 1],
+            row[head["% complete"] - 1]) == (date(2027, 3, 31), date(2027, 4, 30), 60)
+    assert not [f for f in cip_xl.validate(example_path).findings if f.cell in at.values()
+                or f.sheet == "Settings"]
+    settings_sheet = openpyxl.load_workbook(example_path)["Settings"]
+    assert (settings_sheet["B4"].value.date(), settings_sheet["B5"].value) == (date.today(), 30)
