@@ -313,11 +313,13 @@ def undo_last_save(book=None):
             return book
         newest = versions[0]
         by = f" by {', '.join(newest.made_by[:3])}" if newest.made_by else ""
+        undoes = (f"This undoes the {newest.entries_since} change(s) on the Audit sheet "
+                  f"since{by}, and anything typed since." if newest.entries_since else
+                  "The saves since changed no value typed or merged (traffic lights "
+                  "worked out, returns issued): this undoes only what was typed since.")
         question = (f"Put back {path.name} as it was at {newest.made:%d/%m/%Y %H:%M} "
-                    f"({newest.path.name})? This undoes the {newest.entries_since} "
-                    f"change(s) on the Audit sheet since{by}, and anything typed since. "
-                    "The plan as it is now is kept as a backup, and every Audit entry "
-                    "stays.")
+                    f"({newest.path.name})? {undoes} The plan as it is now is kept as a "
+                    "backup, and every Audit entry stays.")
         if not _confirmed(getattr(book, "app", None), question):
             _show(book, f"cip-xl restore: {path.name}", [], "Nothing was put back.")
             return book

@@ -655,7 +655,8 @@ def _list_backups(plan: str, versions) -> None:
                   f"{'ies' if version.entries_since != 1 else 'y'} since: "
                   + "; ".join(version.made_by[:3])
                   + (f" and {len(version.made_by) - 3} more" if len(version.made_by) > 3
-                     else "")) if version.entries_since else "no Audit entries since"
+                     else "")) if version.entries_since else \
+            "no Audit entries since: the saves after it changed no value typed or merged"
         click.echo(f"  {version.made:%d/%m/%Y %H:%M:%S}  {version.path.name}  {undoes}")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 
 import openpyxl
 import pytest
@@ -394,6 +395,14 @@ def test_undo_last_save_asks_then_puts_the_plan_back(example_path):
     assert next(a for a in plan.actions if a.ref == "5.1").progress_update == \
         "Merged, then undone"
     assert cip_xl.check_trail(example_path) == []
+
+    # after a save that changed only traffic lights, the question says so
+    cip_xl.api.refresh_status(example_path, as_of=date(2027, 6, 30))
+    asked.clear()
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: asked.append(prompt) or "no"
+    addin.undo_last_save(book)
+    assert "changed no value typed or merged" in asked[0] and "0 change" not in asked[0]
 
 
 def test_undo_with_no_backup_says_so_and_leaves_the_plan_open(example_path):

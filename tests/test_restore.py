@@ -264,6 +264,11 @@ def test_the_cli_lists_backups_and_a_dry_run_changes_nothing(merged):
     refused = run_cli("restore", str(plan), "not-a-backup.xlsx")
     assert refused.returncode == 2 and "not-a-backup.xlsx" in refused.stderr
 
+    # a save that changed only traffic lights: nothing typed or merged to undo
+    cip_xl.api.refresh_status(plan, as_of=date(2027, 6, 30))
+    newest = run_cli("restore", str(plan)).stdout.splitlines()[1]
+    assert "no Audit entries since" in newest and "no value typed or merged" in newest
+
 
 def test_the_copy_of_the_last_save_follows_the_restore(merged):
     """After a restore, the copy the next reading compares with is the restored file:
