@@ -39,6 +39,9 @@ MONTHS = {
 }
 SEASON_END = {"spring": (5, 0), "summer": (8, 0), "autumn": (11, 0), "fall": (11, 0),
               "winter": (2, 1)}
+#: school terms as councils' education actions write them ("by Summer term 2027"): the
+#: month each ends (spring's by Easter, in March or April: April, not to judge early)
+TERM_END = {"autumn": 12, "spring": 4, "summer": 7}
 ONGOING = {"ongoing", "on-going", "on going", "continuous", "continual", "rolling",
            "throughout the year", "as required", "business as usual"}
 TBC = {"tbc", "tba", "to be confirmed", "to be agreed", "tbd", "to be determined",
@@ -150,6 +153,12 @@ _QUARTER = re.compile(
     r"(\d{4}))\b", re.IGNORECASE)
 _SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4}|\d{2})\b",
                      re.IGNORECASE)
+_TERM = re.compile(r"\b(autumn|spring|summer)\s+term\s+(?:of\s+)?(\d{4}|\d{2})\b",
+                   re.IGNORECASE)
+#: a half year: of a financial year ("H1 2027/28": April to September) or of a year
+_HALF = re.compile(
+    r"\bh([12])\s*(?:of\s+)?(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|"
+    r"(\d{4}))\b", re.IGNORECASE)
 _FIN_YEAR = re.compile(r"^(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 #: words before a year or financial year that leave its end as the date; not "before",
@@ -221,6 +230,17 @@ def _scan(text: str) -> list[tuple[int, int, date]]:
         else:
             year, month = int(m[4]), 3 * quarter
         add(m, month_end(year, month))
+    for m in _HALF.finditer(text):
+        if not free(m):
+            continue
+        if m[2]:  # financial year: H1 = April to September, H2 to March
+            start = _year(m[2])
+            add(m, month_end(start, 9) if m[1] == "1" else month_end(start + 1, 3))
+        else:
+            add(m, month_end(int(m[4]), 6 if m[1] == "1" else 12))
+    for m in _TERM.finditer(text):
+        if free(m):
+            add(m, month_end(_year(m[2]), TERM_END[m[1].lower()]))
     for m in _SEASON.finditer(text):
         if free(m):
             month, offset = SEASON_END[m[1].lower()]
@@ -340,7 +360,8 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     kind = "date" if (_NUMERIC.search(text) or _ISO.search(text)
                       or _DAY_MONTH_YEAR.search(text)
                       or _MONTH_DAY_YEAR.search(text)) else (
-        "period" if (_QUARTER.search(text) or _SEASON.search(text)) else "month")
+        "period" if (_QUARTER.search(text) or _SEASON.search(text) or _TERM.search(text)
+                     or _HALF.search(text)) else "month")
     return DueDate(text, kind, dates[0], dates)
 
 
@@ -405,7 +426,8 @@ def _numeric_hint(text: str) -> str:
 
 
 def _no_year_hint(text: str) -> str:
-    """For a month or quarter written without its year ("By end Dec", "Q4"): say so."""
+    """For a month, quarter, season or year end written without its year ("By end
+    Dec", "Q4", "Autumn", "Financial year end"): say so."""
     quarter = re.search(r"\b(?:q|qtr|quarter)\s*([1-4])\b", text, re.IGNORECASE)
     if re.search(r"\d", text[:quarter.start()] + text[quarter.end():] if quarter else text):
         return ""
@@ -414,6 +436,53 @@ def _no_year_hint(text: str) -> str:
         return f"it has no year: add it, as in '{months[-1][:3].title()} 2026'; "
     if quarter:
         return f"it has no year: add it, as in 'Q{quarter[1]} 2026/27'; "
+    season = re.search(r"\b(spring|summer|autumn|fall|winter)(\s+term)?\b", text,
+                       re.IGNORECASE)
+    if season:
+        return f"it has no year: add it, as in '{season[0].capitalize()} 2027'; "
+    if re.search(r"\byear[\s\-]*end\b", text, re.IGNORECASE):
+        return "it has no year: write the year it ends, as in '2026/27' (31 March 2027); "
+    return ""
+
+
+#: words for a time that moves on ("today", "ASAP") and how each is best written
+_MOVING = re.compile(r"^(?:(?:by|the|as\s+at|end\s+of|within)\s+)*(today|yesterday|tomorrow|now|"
+                     r"asap|a\.s\.a\.p|as\s+soon\s+as\s+possible|immediate(?:ly)?|urgent(?:ly)?|"
+                     r"(?:this|next|last)\s+(?:week|month|quarter|year))\.?$", re.IGNORECASE)
+#: "Early 2027", "mid-2027", "late 2026/27": a part of a year, no day to judge by
+_PART_OF_YEAR = re.compile(r"^(early|mid|late)[\s\-]+(\d{4}(?:\s*/\s*\d{2,4})?)$",
+                           re.IGNORECASE)
+_PLAN_YEAR = re.compile(r"^year\s+(\d|one|two|three|four|five)$", re.IGNORECASE)
+
+
+def moving_date_hint(text: str) -> str:
+    """For words that name a time relative to when they are read ("today", "ASAP",
+    "next month"), a part of a year ("Mid 2027") or a year of the plan ("Year 2"):
+    why no date can be read from them and what to write; '' for anything else."""
+    text = " ".join(str(text).split())
+    moving = _MOVING.match(text)
+    if moving:
+        word = moving[1].lower()
+        if word in ("today", "yesterday", "tomorrow", "now"):
+            return (f"'{text}' means another day each time the plan is read: type the "
+                    "date itself (Ctrl+; types today's date in Excel and LibreOffice); ")
+        if word.split()[0] in ("this", "next", "last"):
+            return (f"'{text}' means another date each time the plan is read: write the "
+                    "date or month meant; ")
+        return (f"'{text}' gives no date to judge the action by: write the date it is due "
+                "by, or 'TBC' until one is agreed; ")
+    part = _PART_OF_YEAR.match(text)
+    if part:
+        start = int(part[2].split("/")[0])
+        month, year = {"early": ("Mar", start), "mid": ("Jun", start),
+                       "late": ("Dec", start)}[part[1].lower()] if "/" not in part[2] else \
+            {"early": ("Jun", start), "mid": ("Sep", start),  # of a financial year
+             "late": ("Mar", start + 1)}[part[1].lower()]
+        return (f"'{text}' gives no day to judge the action by: write the month meant, "
+                f"as in '{month} {year}'; ")
+    if _PLAN_YEAR.match(text):
+        return (f"'{text}' counts from when the plan began, which the plan does not say: "
+                "write the year meant, as in '2027/28'; ")
     return ""
 
 
@@ -432,10 +501,18 @@ def _sentence_hint(text: str) -> str:
             "and write only the date here; ")
 
 
-def _unreadable(text: str) -> DueDate:
+def unreadable_hint(text: str) -> str:
+    """Why ``text`` (no date) may not be one, with what was likely meant — a month
+    misspelt, the American order, a day the month lacks, a time that moves ("today"),
+    no year, a sentence — ending "; ", or '' if nothing can be said."""
     hint = _suggest(text)
-    advice = (f"did you mean '{hint}'? " if hint else
-              _numeric_hint(text) or _no_year_hint(text) or _sentence_hint(text)) + \
+    return (f"did you mean '{hint}'? " if hint else
+            _numeric_hint(text) or moving_date_hint(text) or _no_year_hint(text) or
+            _sentence_hint(text))
+
+
+def _unreadable(text: str) -> DueDate:
+    advice = unreadable_hint(text) + \
         "write a date (31/03/2027), a month ('March 2027') or a year ('2026/27')"
     return DueDate(text, "unreadable",
                    problem=f"'{text}' is not a date I can read; {advice}")

@@ -43,7 +43,7 @@ from typing import Callable
 
 from . import schema
 from .cells import NOT_KEPT, as_text
-from .dates import parse_due, typed_without_year
+from .dates import parse_due, typed_without_year, unreadable_hint
 from .filecheck import row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
@@ -916,7 +916,9 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         outcome.findings.append(Finding(
             "return-date-invalid", ERROR,
             f"Ref {action.ref}: proposed revised date '{_short(as_text(proposed_value))}' "
-            "is not a date, a month or a quarter; it is not taken in.", file, RETURN_SHEET,
+            "is not a date, a month or a quarter; it is not taken in"
+            + (f" ({unreadable_hint(parsed.text).rstrip('; ')})." if
+               unreadable_hint(parsed.text) else "."), file, RETURN_SHEET,
             proposed.coordinate, action.ref))
     if parsed is not None and parsed.kind in ("date",) + _DATE_PHRASES:
         reference = plan.settings.reporting_date or when.date()

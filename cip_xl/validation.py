@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import schema
-from .dates import parse_due
+from .dates import parse_due, unreadable_hint
 from .findings import ERROR, INFO, WARNING, Finding, sort_findings
 from .mail_addresses import addresses_in
 from .model import Plan
@@ -118,7 +118,8 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
             parsed = parse_due(updated)
             if parsed.kind != "date":
                 add("date-unreadable", ERROR, f"Last updated '{updated}' is not a date; "
-                    "type a date such as 30/09/2026.", "last_updated", action)
+                    f"{unreadable_hint(updated)}type a date such as 30/09/2026.",
+                    "last_updated", action)
 
         status = schema.normalise_status(action.status)
         if action.status.strip() and status is None:

@@ -50,6 +50,12 @@ AS_OF = date(2010, 9, 30)
     ("Q3 2026/27 (Executive)", "period", date(2026, 12, 31)),
     ("FY 2027/28", "period", date(2028, 3, 31)),
     ("Dec 09-Mar 10", "milestones", date(2010, 3, 31)),  # two month-years, not 9 March
+    ("Summer term 2027", "period", date(2027, 7, 31)),  # school terms: education actions
+    ("by Autumn term 2026", "period", date(2026, 12, 31)),
+    ("Spring term 27", "period", date(2027, 4, 30)),  # ends by Easter: March or April
+    ("H1 2027/28", "period", date(2027, 9, 30)),  # a financial year's half: Apr-Sep
+    ("H2 2027/28", "period", date(2028, 3, 31)),
+    ("H1 2027", "period", date(2027, 6, 30)),  # a calendar year's
     ("Ongoing", "ongoing", None),
     ("Ongoing (annual review)", "ongoing", None),
     ("TBC", "tbc", None),
@@ -94,6 +100,14 @@ def test_unreadable_is_a_problem_not_an_exception():
      "it reads as a sentence (the date in it may be '09/10'): keep the words in Progress "
      "update or a note"),  # from the Rochford CPA plan of 2009
     ("Report to Executive in March 2027 then consult", "the date in it may be 'March 2027'"),
+    ("today", "means another day each time the plan is read: type the date itself"),
+    ("ASAP", "gives no date to judge the action by: write the date it is due by, or 'TBC'"),
+    ("By end of next year", "means another date each time the plan is read"),
+    ("Mid 2027", "write the month meant, as in 'Jun 2027'"),
+    ("Late 2026/27", "as in 'Mar 2027'"),  # late in the financial year
+    ("Year 2", "counts from when the plan began"),
+    ("Autumn", "it has no year: add it, as in 'Autumn 2027'"),
+    ("Financial year end", "it has no year: write the year it ends, as in '2026/27'"),
     ("w/c March 2027", ""),  # a month is no week: no date read, no hint
     ("Apr 09 2010", ""),  # a month-year and a year: not the 9th of April
 ])

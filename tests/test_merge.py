@@ -307,9 +307,12 @@ def test_formulas_and_bad_values_are_text_or_findings(cycle):
     edit_return(place, {("5.1", "Progress update"): '=HYPERLINK("http://evil","click")',
                         ("5.2", "Status"): "Nearly done",
                         ("5.3", "% complete"): "about half",
-                        ("5.4", "Proposed revised date"): "after the elections"})
+                        ("5.4", "Proposed revised date"): "after the elections",
+                        ("5.3", "Proposed revised date"): "ASAP"})
     result = cip_xl.api.merge(plan_path, [place])
     found = codes(result)
+    asap = next(f for f in result.findings if f.code == "return-date-invalid" and f.ref == "5.3")
+    assert "write the date it is due by, or 'TBC'" in asap.message
     assert ("formula-stored-as-text", "L2") in found
     assert ("return-status-invalid", "J3") in found
     assert ("return-percent-invalid", "K4") in found

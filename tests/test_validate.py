@@ -28,6 +28,15 @@ def test_example_plan_is_clean(example_path):
     assert report.ok and report.findings == []
 
 
+def test_a_last_updated_of_today_says_to_type_the_date(example_path):
+    """'today' typed as the date of the last update would mean another day at every
+    reading: the error says so and how to type today's date."""
+    _break(example_path, {"M3": "today", "M4": "last week"})
+    found = {f.cell: f.message for f in cip_xl.validate(example_path).findings
+             if f.code == "date-unreadable"}
+    assert "Ctrl+;" in found["M3"] and "another date each time" in found["M4"]
+
+
 def test_each_rule_names_its_cell(example_path):
     # columns: A Ref, B Theme, C Objective, D Key action, E Lead officer, F Target date,
     # G Revised date, J Status, K % complete, M Last updated
