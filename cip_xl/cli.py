@@ -158,7 +158,6 @@ def _print_findings(findings, title: str) -> None:
 def status(plan, as_of, verbose, profile) -> None:
     """Work out every action's traffic light and write it into PLAN.
 
-    
     Writes the RAG column (symbol + word, e.g. "▲ At risk") as live formulas with
     colours that follow the word, a Summary sheet of counts by theme and directorate,
     and keeps a backup of the previous file in backups/.
@@ -275,19 +274,18 @@ def merge(plan, returned, dry_run, report, convert_ods, profile) -> None:
     RETURNED are the files officers sent back, or a folder holding them (every file in
     it is merged or named, whatever its type).
 
-    
     Each edit is compared as issued / as returned / in the master now: allowed edits are
     applied and audited; locked-column edits, deleted rows, clashes and returns for
-    another plan or revision are listed by file and cell and not applied. Proposed dates,
-    new actions, comments and notes on an action's cells go to Change requests (decide
-    them with 'cip-xl approve'). Copies of one return (a corrected version, or one
-    filled in by two people) merge cell by cell; where two changed the same cell, the
-    copy saved last wins. Text typed anywhere else in a return is listed by cell; so
+    another plan or revision are listed by file and cell and not applied. Proposed
+    dates, new actions, comments and notes on an action's cells go to Change requests
+    (decide them with 'cip-xl approve'). Copies of one return (a corrected version, or
+    one filled in by two people) merge cell by cell; where two changed the same cell,
+    the copy saved last wins. Text typed anywhere else in a return is listed by cell; so
     is what a workbook that cannot be merged (an .xls, rows copied into another
-    workbook; an .ods, unless --convert-ods and LibreOffice) says that the master
-    does not. In a terminal at most 20 findings
-    are shown for each return; with more, all are in the merge report (--report, or one
-    written beside the plan). Exits 1 if anything was refused.
+    workbook; an .ods, unless --convert-ods and LibreOffice) says that the master does
+    not. In a terminal at most 20 findings are shown for each return; with more, all are
+    in the merge report (--report, or one written beside the plan). Exits 1 if anything
+    was refused.
     """
     from . import api
     from .merging import returned_files
