@@ -91,3 +91,52 @@ def quoted(value: object, limit: int = 200) -> str:
 def listed(items: list[str]) -> str:
     """``items`` as a sentence lists them: "a", "a and b", "a, b and c"."""
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
+
+
+#: a % complete written with words around its number: "c. 60", "approx 60%", "about 60
+#: per cent", "60% complete", "~60"
+_PERCENT_HEDGED = re.compile(
+    r"^(?:(?:c|ca|circa|approx|approximately|about|around|roughly|~|est|estimated)"
+    r"\.?\s*)?"
+    r"(\d{1,3}(?:\.\d+)?)\s*(?:%|per\s*cent|percent|pc)?\s*(?:complete|completed|done)?\.?$",
+    re.IGNORECASE)
+#: a bound, not a figure: "nearly 100", "over 50%"
+_PERCENT_BOUND = re.compile(r"^(nearly|almost|over|under|at least|just over|just under|"
+                            r"more than|less than)\s+(\d{1,3})\s*%?$", re.IGNORECASE)
+#: a range: "60-70%", "60 to 70"
+_PERCENT_RANGE = re.compile(r"^(\d{1,3})\s*%?\s*(?:-|–|to)\s*(\d{1,3})\s*%?$", re.IGNORECASE)
+_PERCENT_WORDS = {"none": 0, "nil": 0, "zero": 0, "not started": 0, "half": 50,
+                  "halfway": 50, "half way": 50, "a quarter": 25, "quarter": 25,
+                  "three quarters": 75, "all": 100, "fully": 100, "full": 100,
+                  "finished": 100}
+
+
+def percent_in_words(text: str) -> tuple[float | None, str]:
+    """A % complete typed as text that is not a bare number: (its number, "") when a
+    number with words around it ("c. 60", "60% complete") — the number is what was
+    meant; else (None, a hint: what to type instead) for a range ("60-70%") or a word ("half"),
+    or (None, "") when nothing can be said."""
+    words = " ".join(text.split())
+    hedged = _PERCENT_HEDGED.match(words)
+    if hedged:
+        return float(hedged[1]), ""
+    ranged = _PERCENT_RANGE.match(words)
+    if ranged:
+        return None, (f"it is a range: type one number, {ranged[1]} (the part certain "
+                      "to be done) or the figure agreed")
+    bound = _PERCENT_BOUND.match(words)
+    if bound:
+        return None, f"'{words}' is a bound, not a figure: type the number meant"
+    if words.lower().rstrip(".") in ("n/a", "na", "not applicable", "-"):
+        return None, "leave it blank where no figure applies"
+    from .schema import normalise_status
+
+    status = normalise_status(words)
+    if status is not None and words.lower().rstrip(".") not in _PERCENT_WORDS:
+        return None, (f"'{words}' is a status: pick it in the Status column (Complete "
+                      "sets 100)")
+    word = _PERCENT_WORDS.get(re.sub(r"^(?:c\.|circa|approx\.?|approximately|about|around|"
+                                     r"roughly)\s+", "", words.lower()).rstrip("."))
+    if word is not None:
+        return None, f"type it as a number: {word}"
+    return None, ""

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import schema
-from .cells import NOT_KEPT, as_text
+from .cells import NOT_KEPT, as_text, percent_in_words
 from .dates import parse_due, typed_without_year, unreadable_hint
 from .filecheck import row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
@@ -773,18 +773,25 @@ def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
     if key == "percent_complete":
         if value is None:
             return True, None
-        number = value
+        number, hint = value, ""
         if isinstance(value, str):
             try:
                 number = float(value.strip().rstrip("%"))
             except ValueError:
-                number = None
+                number, hint = percent_in_words(value)
+                if number is not None and 0 <= number <= 100:
+                    outcome.findings.append(Finding(
+                        "return-percent-words", WARNING,
+                        f"% complete '{_short(value)}' is taken as {number:g} (the words "
+                        "around the number are not kept).", file, RETURN_SHEET,
+                        cell.coordinate))
         if isinstance(number, bool) or not isinstance(number, (int, float)) or \
                 not 0 <= number <= 100:
             outcome.findings.append(Finding(
                 "return-percent-invalid", ERROR,
                 f"% complete '{_short(as_text(value))}' is not a number from 0 to 100; it is "
-                "not taken in.", file, RETURN_SHEET, cell.coordinate))
+                f"not taken in" + (f" ({hint})." if hint else "."), file,
+                RETURN_SHEET, cell.coordinate))
             return False, None
         if number.__class__ is float and 0 < number < 1 and not (
                 isinstance(value, str) and value.strip().endswith("%")):

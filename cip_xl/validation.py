@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import schema
+from .cells import percent_in_words
 from .dates import parse_due, unreadable_hint
 from .findings import ERROR, INFO, WARNING, Finding, sort_findings
 from .mail_addresses import addresses_in
@@ -131,8 +132,10 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                 f"'{status}'.", "status", action)
         pct = action.percent_complete
         if isinstance(pct, str):
+            meant, hint = percent_in_words(pct)
+            hint = f"type it as a number: {meant:g}" if meant is not None else hint
             add("percent-invalid", ERROR, f"{label}: % complete '{pct}' is not a number; "
-                "type a number from 0 to 100.", "percent_complete", action)
+                f"{hint or 'type a number from 0 to 100'}.", "percent_complete", action)
         elif pct is not None and not 0 <= pct <= 100:
             add("percent-invalid", ERROR, f"{label}: % complete {pct:g} is outside 0 to "
                 "100.", "percent_complete", action)

@@ -316,6 +316,8 @@ def test_formulas_and_bad_values_are_text_or_findings(cycle):
     assert ("formula-stored-as-text", "L2") in found
     assert ("return-status-invalid", "J3") in found
     assert ("return-percent-invalid", "K4") in found
+    half = next(f for f in result.findings if f.code == "return-percent-invalid")
+    assert "type it as a number: 50" in half.message  # 'about half'
     assert ("return-date-invalid", "M5") in found
     assert action(plan_path, "5.1").progress_update == '=HYPERLINK("http://evil","click")'
     wb = openpyxl.load_workbook(plan_path)
@@ -416,6 +418,24 @@ def test_a_value_typed_as_a_formula_is_read_as_what_it_showed(cycle):
     assert action(plan_path, "5.4").percent_complete == before
     text = CalamineWorkbook.from_path(str(plan_path)).get_sheet_by_name("Plan").to_python()
     assert not any(str(value).startswith("=") for row in text for value in row)
+
+
+def test_a_percentage_pasted_with_words_is_read_as_its_number(cycle):
+    """'c. 60' or '60% complete' pasted into % complete (pasting passes over the
+    cell's check) is the officer's 60: taken, with a warning quoting the words; a
+    range is refused with what to type."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "% complete"): "c. 60", ("5.2", "% complete"): "40% complete",
+                        ("5.3", "% complete"): "60-70%"})
+    result = cip_xl.api.merge(plan_path, [place])
+    words = [f for f in result.findings if f.code == "return-percent-words"]
+    assert [f.cell for f in words] == ["K2", "K3"] and "'c. 60' is taken as 60" in \
+        words[0].message
+    assert (action(plan_path, "5.1").percent_complete,
+            action(plan_path, "5.2").percent_complete) == (60, 40)
+    ranged = next(f for f in result.findings if f.code == "return-percent-invalid")
+    assert ranged.cell == "K4" and "it is a range" in ranged.message
 
 
 def test_a_note_typed_below_the_table_is_quoted_where_it_was_typed(cycle):

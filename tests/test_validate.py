@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 
 import openpyxl
+import pytest
 from python_calamine import CalamineWorkbook
 
 import cip_xl
@@ -282,3 +283,22 @@ def test_the_checked_copy_keeps_a_findings_sheet_of_the_councils_own(example_pat
     assert again.returncode in (0, 1), again.stderr
     names = CalamineWorkbook.from_path(str(checked.with_name("twice.xlsx"))).sheet_names
     assert names.count("cip-xl findings") == 1 and names.count("Findings") == 1
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("c. 60", "type it as a number: 60"),
+    ("60-70%", "it is a range: type one number, 60"),
+    ("about half", "type it as a number: 50"),
+    ("Complete", "is a status: pick it in the Status column"),
+    ("nearly 100", "is a bound, not a figure"),
+    ("n/a", "leave it blank where no figure applies"),
+    ("sixty", "type a number from 0 to 100"),
+])
+def test_a_percentage_in_words_says_what_to_type(example_path, typed, says):
+    """% complete typed as words in the master stays as typed (nothing is changed
+    behind the manager's back), and the error says what number to type."""
+    _break(example_path, {"K3": typed})
+    report = cip_xl.validate(example_path)
+    found = next(f for f in report.findings if f.cell == "K3")
+    assert found.code == "percent-invalid" and says in found.message
+    assert report.plan.actions[1].percent_complete == typed
