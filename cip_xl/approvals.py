@@ -2,9 +2,11 @@
 
 The manager approves or rejects requests by ID (``cip-xl approve --approve CR1A2B``) or
 by typing Approve / Reject in the Decision column of the Change requests sheet and then
-running ``cip-xl approve``. Approved revised dates and new actions are applied to the
-plan with an audit entry; comments are marked Noted. Decided requests are never applied
-twice.
+running ``cip-xl approve``. A typed decision is read by its first word ("Approved -
+agreed at CMT" approves and keeps those words; "Not agreed" rejects; see
+:func:`typed_verdict`); ``approve_all`` approves only requests whose Decision cell is
+empty. Approved revised dates and new actions are applied to the plan with an audit
+entry; comments are marked Noted. Decided requests are never applied twice.
 """
 from __future__ import annotations
 
@@ -16,8 +18,27 @@ from .dates import parse_due
 from .findings import ERROR, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan
 
-APPROVE_WORDS = {"approve", "approved", "accept", "accepted", "agree", "agreed", "yes", "y"}
-REJECT_WORDS = {"reject", "rejected", "refuse", "refused", "decline", "declined", "no", "n"}
+APPROVE_WORDS = {"approve", "approved", "accept", "accepted", "agree", "agreed", "yes", "y",
+                 "ok", "okay", "✓", "✔", "☑"}
+REJECT_WORDS = {"reject", "rejected", "refuse", "refused", "decline", "declined", "no", "n",
+                "✗", "✘", "❌"}
+
+
+def typed_verdict(typed: str) -> tuple[str | None, bool]:
+    """What a decision typed on the Change requests sheet says: ("approve" | "reject" |
+    None, whether words follow it). The first word decides — "Approved - agreed at CMT
+    12/11", "Yes, subject to budget", "Rejected." — and "not" before an approving word
+    rejects ("Not agreed"); anything else is no decision."""
+    words = re.findall(r"[^\W\d_]+|[✓✔☑✗✘❌]", typed.lower())
+    if not words:
+        return None, False
+    if words[0] in ("not", "un") and len(words) > 1 and words[1] in APPROVE_WORDS:
+        return "reject", len(words) > 2
+    if words[0] in APPROVE_WORDS:
+        return "approve", len(words) > 1
+    if words[0] in REJECT_WORDS:
+        return "reject", len(words) > 1
+    return None, False
 
 
 @dataclass
@@ -79,7 +100,7 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
     for request, index in zip(plan.change_requests, rows):
         if request.decided_on:
             continue
-        typed = (request.decision or "").strip().lower()
+        typed, said_more = typed_verdict(request.decision or "")
         if request.request_id in approve and request.request_id in reject:
             result.findings.append(Finding("request-both", ERROR,
                                            f"{request.request_id} was both approved and "
@@ -87,18 +108,20 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
                                            where("Decision", index)))
             result.pending.append(request)
             continue
-        if request.request_id in approve or approve_all or typed in APPROVE_WORDS:
+        explicit = request.request_id in approve or request.request_id in reject
+        if request.request_id in approve or (not explicit and (
+                typed == "approve" or approve_all and not str(request.decision or "").strip())):
             verdict = "Noted" if request.kind == "Comment" else "Approved"
             if verdict == "Approved" and not _apply(plan, request, by, when, result,
                                                     file, sheet, index, where):
                 result.pending.append(request)
                 continue
             result.approved.append(request)
-        elif request.request_id in reject or typed in REJECT_WORDS:
+        elif request.request_id in reject or typed == "reject":
             verdict = "Rejected"
             result.rejected.append(request)
         else:
-            if typed:
+            if (request.decision or "").strip():
                 result.findings.append(Finding(
                     "decision-unclear", WARNING,
                     f"{request.request_id}: decision '{request.decision}' is neither "
@@ -106,6 +129,8 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
                     where("Decision", index)))
             result.pending.append(request)
             continue
+        if typed and said_more and not explicit:
+            verdict = " ".join(str(request.decision).split())  # their words, kept
         request.decision, request.decided_by, request.decided_on = verdict, by, when.date()
     return result
 

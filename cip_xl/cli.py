@@ -371,7 +371,9 @@ def _print_merge(result, shown: int | None = None, report=None) -> None:
               help="Approve this change request (repeatable).")
 @click.option("--reject", "reject_ids", multiple=True, metavar="ID",
               help="Reject this change request (repeatable).")
-@click.option("--all", "approve_all", is_flag=True, help="Approve every undecided request.")
+@click.option("--all", "approve_all", is_flag=True,
+              help="Approve every undecided request whose Decision cell is empty "
+              "(what is typed there decides the others).")
 @click.option("--by", default=lambda: os.environ.get("USER") or os.environ.get("USERNAME", ""),
               help="Your name, for the audit trail (default: your login).")
 @click.option("--dry-run", is_flag=True, help="Show what would be decided; change nothing.")

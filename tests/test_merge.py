@@ -2057,6 +2057,37 @@ def test_approvals_name_the_cell_a_request_is_in_when_rows_were_left_blank(cycle
     assert [(f.sheet, f.cell) for f in unclear] == [("Change requests", "J4")]
 
 
+def test_a_decision_typed_with_words_is_read_by_its_first_word(cycle):
+    """Managers type decisions with the reason: "Approved - agreed at CMT 12/11" is
+    approved and keeps its words on the sheet; "Not agreed." is a rejection, which
+    --all does not overrule; "Deferred to January" is left undecided, said so."""
+    plan_path, folder = cycle
+    edit_return(return_for(folder, "Place"), {
+        ("5.1", "Proposed revised date"): date(2027, 5, 31),
+        ("5.3", "Proposed revised date"): date(2027, 6, 30),
+        ("5.4", "Proposed revised date"): date(2027, 7, 31)})
+    cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    before = action(plan_path, "5.3").revised_date
+    wb = openpyxl.load_workbook(plan_path)
+    requests = wb["Change requests"]
+    decision = [c.value for c in requests[1]].index("Decision") + 1
+    row_of = {requests.cell(r, 5).value: r for r in range(2, requests.max_row + 1)}
+    requests.cell(row_of["5.1"], decision).value = "Approved - agreed at CMT 12/11"
+    requests.cell(row_of["5.3"], decision).value = "Not agreed."
+    requests.cell(row_of["5.4"], decision).value = "Deferred to January"
+    wb.save(plan_path)
+    result = cip_xl.approve(plan_path, approve_all=True)
+    assert [r.ref for r in result.approved] == ["5.1"]
+    assert [r.ref for r in result.rejected] == ["5.3"]
+    assert [f.code for f in result.findings if (f.cell or "").endswith(str(row_of["5.4"]))] == [
+        "decision-unclear"]
+    assert action(plan_path, "5.1").revised_date == date(2027, 5, 31)
+    assert action(plan_path, "5.3").revised_date == before
+    requests = openpyxl.load_workbook(plan_path)["Change requests"]
+    assert requests.cell(row_of["5.1"], decision).value == "Approved - agreed at CMT 12/11"
+    assert requests.cell(row_of["5.4"], decision).value == "Deferred to January"
+
+
 def test_a_month_written_as_words_on_a_return_is_proposed_in_those_words(cycle):
     """"Sept 2027" (which Excel leaves as text) or "Q4 2026/27" as a proposed revised
     date is a request in the officer's words — as a revised date may be written in
