@@ -281,6 +281,14 @@ class Plan:
                 return officer
         return None
 
+    def lead_officer_reader(self):
+        """A :class:`~cip_xl.lead_officers.LeadOfficers` for this plan's officers as
+        they are now: ``reader(action)`` gives the codes of the officers an action's
+        Lead officer cell names, by code, title or name. Build one per job."""
+        from .lead_officers import LeadOfficers
+
+        return LeadOfficers(self.officers)
+
     def action(self, action_id: str) -> Action | None:
         for action in self.actions:
             if action.action_id == action_id:

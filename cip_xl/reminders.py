@@ -51,6 +51,7 @@ def collect(plan: Plan, as_of: date | None = None,
     judgements = refresh(plan, as_of)
     by_code = {o.code.upper(): Reminder(o) for o in plan.officers if o.code}
     findings: list[Finding] = []
+    leads = plan.lead_officer_reader()  # by code, title or name
     for action in plan.actions:
         status = normalise_status(action.status) or ""
         if status in NOT_CHASED:
@@ -64,7 +65,7 @@ def collect(plan: Plan, as_of: date | None = None,
             bucket = "no_update"
         else:
             continue
-        for code in action.lead_officers:
+        for code in leads(action):
             reminder = by_code.get(code.upper())
             if reminder is None:
                 findings.append(Finding("reminder-officer-unknown", WARNING,

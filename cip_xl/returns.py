@@ -164,9 +164,11 @@ def group_actions(plan: Plan, by: str) -> dict[str, list[Action]]:
 
     refresh(plan)  # directorate column
     groups: dict[str, list[Action]] = {}
+    leads = plan.lead_officer_reader()  # by code, title or name
     for action in plan.actions:
         if by == "officer":
-            key = action.lead_officers[0].upper() if action.lead_officers else "No officer"
+            codes = leads(action)
+            key = codes[0].upper() if codes else "No officer"
         else:
             key = action.directorate or "No directorate"
         groups.setdefault(key, []).append(action)
@@ -552,8 +554,8 @@ def _default_split(plan: Plan, sheet: str) -> tuple[str, list]:
     officer, with the finding that explains it."""
     from .findings import INFO, Finding
 
-    leads = {action.lead_officers[0].strip().upper() for action in plan.actions
-             if action.lead_officers}
+    reader = plan.lead_officer_reader()
+    leads = {codes[0].strip().upper() for codes in map(reader, plan.actions) if codes}
     if any(getattr(plan.officer(code), "directorate", "") for code in leads):
         return "directorate", []  # some action has a directorate (as status.refresh)
     if len(leads) < 2:

@@ -173,12 +173,13 @@ def refresh(plan: Plan, as_of: date | None = None) -> dict[str, Judgement]:
     officers: dict[str, object] = {}
     for officer in reversed(plan.officers):  # the first listed wins, as Plan.officer
         officers[officer.code.strip().upper()] = officer
+    leads = plan.lead_officer_reader()  # by code, title or name
     for action in plan.actions:
         judgement = judge(action, plan.settings, as_of)
         judgements[action.action_id] = judgement
         action.rag = judgement.label
         action.due_date = judgement.due
-        codes = action.lead_officers
+        codes = leads(action)
         officer = officers.get(codes[0].strip().upper()) if codes else None
         action.directorate = officer.directorate if officer else ""
     return judgements

@@ -64,7 +64,7 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                                 at(key, action) if key else None,
                                 action.ref or None))
 
-    known_officers = {o.code.strip().upper() for o in plan.officers if o.code.strip()}
+    leads = plan.lead_officer_reader()
     # with the Officers sheet itself gone, its finding says so once: every action's code
     # would otherwise be one more error with the same cause
     officers_listed = source is None or not source.sheets or \
@@ -94,11 +94,12 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                 header = contract.column(key).header
                 add("required-missing", ERROR, f"{label} has no {header}; fill it in.",
                     key, action)
-        for code in action.lead_officers if officers_listed else ():
-            if code.upper() not in known_officers:
+        for code in leads(action) if officers_listed else ():
+            if not leads.is_officer(code):
+                advice = leads.advice(code) or "Add the officer there or correct it."
                 add("officer-unknown", ERROR, f"{label}: lead officer '{code}' is not on "
-                    f"the {contract.sheet('officers')} sheet. Add the code there or "
-                    "correct it.", "lead_officer", action)
+                    f"the {contract.sheet('officers')} sheet (by code, title or name). "
+                    f"{advice}", "lead_officer", action)
         if action.theme.strip() and theme_names and \
                 action.theme.strip().lower() not in theme_names:
             add("theme-unknown", WARNING, f"{label}: theme '{action.theme}' is not on the "

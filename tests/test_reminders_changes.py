@@ -402,3 +402,54 @@ def test_a_connection_lost_part_way_names_each_reminder_not_sent(example_path, t
     assert "1 went out earlier today" in second.stdout
     assert len(received) == len(set(received)) == len(left) + 1  # each officer once
     assert list(folder.glob("*.eml")) == []
+
+
+def test_lead_officers_written_by_title_or_name_are_the_officers(example_path, tmp_path):
+    """A Lead officer cell holding an officer's title ('Head of Digital & Customer') or
+    name ('Ruth Whitaker') rather than the code means that officer everywhere: no
+    validation error, the action's directorate, its place in a return split by officer,
+    and the officer's reminder. A surname alone is an error that suggests the officer;
+    a cell naming two ('HDC and Head of Finance') names both."""
+    wb = openpyxl.load_workbook(example_path)
+    officers = {row[0]: row for row in wb["Officers"].iter_rows(min_row=2,
+                                                                     values_only=True)}
+    hdc = officers["HDC"]
+    plan_sheet = wb["Plan"]
+    heads = {c.value: c.column for c in plan_sheet[1]}
+    rows = {plan_sheet.cell(r, 1).value: r for r in range(2, plan_sheet.max_row + 1)}
+    lead = heads["Lead officer"]
+    before = cip_xl.load_plan(example_path)
+    hdc_refs = [a.ref for a in before.actions if a.lead_officer == "HDC"]
+    plan_sheet.cell(rows[hdc_refs[0]], lead).value = hdc[1]  # the title
+    plan_sheet.cell(rows[hdc_refs[1]], lead).value = hdc[2].upper()  # the name, any case
+    surname = hdc[2].split()[-1]
+    plan_sheet.cell(rows["1.1"], lead).value = surname
+    plan_sheet.cell(rows["1.2"], lead).value = f"HDC and {officers['HF'][1]}"
+    wb.save(example_path)
+
+    report = cip_xl.validate(example_path)
+    unknown = [f for f in report.findings if f.code == "officer-unknown"]
+    assert [f.ref for f in unknown] == ["1.1"]
+    assert f"Did you mean HDC ({hdc[2]})?" in unknown[0].message
+    plan = report.plan
+    reader = plan.lead_officer_reader()
+    by_ref = {a.ref: a for a in plan.actions}
+    assert reader(by_ref["1.2"]) == ["HDC", "HF"]
+    cip_xl.api.refresh_status(example_path)
+    plan = cip_xl.load_plan(example_path)
+    for ref in hdc_refs[:2]:
+        assert next(a for a in plan.actions if a.ref == ref).directorate == hdc[4]
+
+    issued = cip_xl.issue_returns(example_path, tmp_path / "returns", by="officer")
+    hdc_return = next(item for item in issued if item.department == "HDC")
+    rows_issued = [r[0] for r in openpyxl.load_workbook(hdc_return.path)["Return"]
+                   .iter_rows(min_row=2, values_only=True)]
+    assert set(hdc_refs) <= set(rows_issued)
+
+    reminders, _, findings = cip_xl.api.remind(example_path, tmp_path / "r",
+                                               as_of=date(2027, 6, 30))
+    hdc_reminder = next(r for r in reminders if r.officer.code == "HDC")
+    named = {a.ref for a, _ in hdc_reminder.overdue + hdc_reminder.due_soon +
+             hdc_reminder.no_update}
+    assert set(hdc_refs[:2]) & named
+    assert not any(f.code == "reminder-officer-unknown" and f.ref in hdc_refs for f in findings)

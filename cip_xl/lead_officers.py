@@ -1,0 +1,117 @@
+"""Reading a Lead officer cell against the plan's Officers sheet.
+
+cip-xl's dropdown offers officer codes (HF, CEX), but plans are typed by people who
+know their colleagues: "Head of Finance", "Alison Marsh", "CEX / Head of Finance",
+"HF and CPPU". :class:`LeadOfficers` reads each part of the cell — split at ``/ , ; &
++`` and "and" — as an officer's code, else as an officer's title or name (whole, any
+case), else, where every word is a code, as those codes ("CEX CPPU"). A part that
+names no officer is given back as written, for validation to name it with a
+suggestion (:meth:`LeadOfficers.advice`).
+
+Build one reader per job (:meth:`cip_xl.model.Plan.lead_officer_reader`): it
+remembers each cell it has read, as a plan names a few dozen officers thousands of
+times.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+
+from .cells import as_text
+from .model import Action, Officer
+
+#: between the officers a cell names: "CEX/ CPPU", "HF, SPO", "HF & CEX", "HF and CEX"
+_BETWEEN = re.compile(r"\s*(?:[/,;&+\n]|\band\b)\s*", re.IGNORECASE)
+
+
+def _words(text: object) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+class LeadOfficers:
+    """The officers of a plan, to read Lead officer cells by."""
+
+    def __init__(self, officers: list[Officer]) -> None:
+        self._codes: dict[str, str] = {}
+        for officer in reversed(officers):  # the first listed wins, as Plan.officer
+            if officer.code.strip():
+                self._codes[officer.code.strip().upper()] = officer.code.strip()
+        self._named: dict[str, list[str]] = {}
+        for officer in officers:
+            code = officer.code.strip()
+            for text in (officer.title, officer.name):
+                key = _words(text)
+                if code and key and code not in self._named.setdefault(key, []):
+                    self._named[key].append(code)
+        self._officers = officers
+        self._read: dict[str, tuple[str, ...]] = {}
+        # titles that hold a separator ("Head of Digital & Customer Services") are
+        # found whole before the cell is split
+        joined = sorted((key for key, codes in self._named.items()
+                         if len(codes) == 1 and _BETWEEN.search(key)), key=len, reverse=True)
+        self._joined = re.compile(r"(?<!\w)(?:" + "|".join(
+            r"\s+".join(map(re.escape, key.split())) for key in joined) + r")(?!\w)",
+            re.IGNORECASE) if joined else None
+
+    def __call__(self, action: Action) -> list[str]:
+        """The officers ``action``'s Lead officer cell names, first named first: their
+        codes as the Officers sheet writes them; a part naming no officer as typed."""
+        cell = action.lead_officer
+        return list(self.codes(cell if isinstance(cell, str) else as_text(cell)))
+
+    def codes(self, cell: str) -> tuple[str, ...]:
+        """:meth:`__call__` of a cell's text."""
+        found = self._read.get(cell)
+        if found is None:
+            found = self._read[cell] = tuple(self._parts(cell))
+        return found
+
+    def is_officer(self, code: str) -> bool:
+        """Whether ``code`` (from :meth:`codes`) is an officer on the sheet."""
+        return code.upper() in self._codes
+
+    def _parts(self, cell: str):
+        if self._joined is not None:
+            cell = self._joined.sub(lambda m: self._named[_words(m[0])][0], cell)
+        for part in _BETWEEN.split(cell.strip()):
+            if not part:
+                continue
+            code = self._codes.get(part.upper())
+            if code is not None:
+                yield code
+                continue
+            named = self._named.get(_words(part), ())
+            if len(named) == 1:
+                yield named[0]
+                continue
+            words = part.split()
+            if len(named) > 1 or not any(word.upper() in self._codes for word in words):
+                yield part  # "Chief Exec", or a title two officers share: named whole
+                continue
+            for word in words:  # "CEX CPPU", "CEX Bob"
+                yield self._codes.get(word.upper(), word)
+
+    def advice(self, part: str) -> str:
+        """For a part of a cell that names no officer: why, or who may be meant ("did
+        you mean AM (Alison Marsh)?"), as a sentence; '' if nothing can be said."""
+        shared = self._named.get(_words(part), ())
+        if len(shared) > 1:
+            return (f"'{part}' is the title or name of {len(shared)} officers "
+                    f"({', '.join(shared)}): write the code of the one meant.")
+        wanted = _words(part)
+        by_word = [o for o in self._officers if o.code.strip() and wanted and any(
+            wanted == word for word in _words(o.name).split())]
+        if len(by_word) == 1:
+            return f"Did you mean {self._who(by_word[0])}?"
+        keys = {**{k.casefold(): v for k, v in self._codes.items()},
+                **{k: v[0] for k, v in self._named.items() if len(v) == 1}}
+        close = difflib.get_close_matches(wanted, list(keys), n=1, cutoff=0.8)
+        if close:
+            officer = next(o for o in self._officers if o.code.strip() == keys[close[0]])
+            return f"Did you mean {self._who(officer)}?"
+        return ""
+
+    @staticmethod
+    def _who(officer: Officer) -> str:
+        about = officer.name or officer.title
+        return f"{officer.code.strip()} ({about})" if about else officer.code.strip()
