@@ -196,7 +196,8 @@ def _apply(plan: Plan, request: ChangeRequest, by: str, when: datetime,
                 where("Proposed value", index), action.ref))
         return True
     if request.kind == "New action":
-        theme = request.theme or (plan.theme_names() or [""])[0]
+        theme = (plan.theme_named(request.theme) or request.theme) if request.theme else \
+            (plan.theme_names() or [""])[0]  # "Customers & Digital" is the theme listed
         lead = _proposing_officer(plan, request)
         action = Action(ref=next_ref(plan, theme), theme=theme, key_action=str(request.proposed),
                         lead_officer=lead, target_date=request.target_date,

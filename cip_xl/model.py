@@ -28,6 +28,13 @@ def _officer_codes(cell: str) -> tuple[str, ...]:
     return tuple(c for c in re.split(r"[\s/,;&+]+", cell) if c)
 
 
+def theme_key(name: str) -> str:
+    """A theme's name as themes are matched: any case, '&' as 'and', punctuation and
+    spacing aside ('People & Communities' is 'people and communities')."""
+    name = re.sub(r"\s*&\s*", " and ", str(name).casefold())
+    return " ".join(re.sub(r"[^\w\s]", " ", name).split())
+
+
 def new_action_id() -> str:
     """A fresh stable Action ID: 'A' and eight hex digits, e.g. ``A3F09C21B``."""
     return "A" + secrets.token_hex(4).upper()
@@ -280,6 +287,12 @@ class Plan:
             if officer.code.strip().upper() == wanted:
                 return officer
         return None
+
+    def theme_named(self, text: str) -> str | None:
+        """The name of the theme on the Themes sheet that ``text`` names (see
+        :func:`theme_key`), or None."""
+        key = theme_key(text)
+        return next((t.name for t in self.themes if key and theme_key(t.name) == key), None)
 
     def lead_officer_reader(self):
         """A :class:`~cip_xl.lead_officers.LeadOfficers` for this plan's officers as

@@ -7,6 +7,7 @@ raises :class:`~cip_xl.findings.PlanFileError`.
 """
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from .cells import percent_in_words
 from .dates import parse_due, unreadable_hint
 from .findings import ERROR, INFO, WARNING, Finding, sort_findings
 from .mail_addresses import addresses_in
-from .model import Plan
+from .model import Plan, theme_key
 from .schema import Contract
 
 
@@ -102,8 +103,10 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                     f"{advice}", "lead_officer", action)
         if action.theme.strip() and theme_names and \
                 action.theme.strip().lower() not in theme_names:
+            meant = _theme_meant(action.theme, plan.themes)
             add("theme-unknown", WARNING, f"{label}: theme '{action.theme}' is not on the "
-                f"{contract.sheet('themes')} sheet.", "theme", action)
+                f"{contract.sheet('themes')} sheet" +
+                (f"; did you mean '{meant}'?" if meant else "."), "theme", action)
 
         target = parse_due(action.target_date, as_of)
         revised = parse_due(action.revised_date, as_of)
@@ -209,3 +212,14 @@ def _check_settings(plan: Plan, contract: Contract, file: str) -> list[Finding]:
         found.append(Finding("plan-title-missing", WARNING, "Settings has no plan title.",
                              file, sheet, plan.setting_cell("plan_title")))
     return found
+
+
+def _theme_meant(typed: str, themes) -> str:
+    """The theme on the Themes sheet that ``typed`` (not one of them) most likely
+    means — 'People and Communities' for 'People & Communities', a near miss — or ''."""
+    keys = {theme_key(t.name): t.name for t in themes if t.name.strip()}
+    key = theme_key(typed)
+    if key in keys:
+        return keys[key]
+    close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.85)
+    return keys[close[0]] if close else ""

@@ -541,6 +541,7 @@ def test_a_new_action_without_a_theme_or_with_a_new_one_says_where_it_went(cycle
     new = wb[NEW_ACTIONS_SHEET]
     new["B2"] = "A thing with no theme"
     new["A3"], new["B3"] = "Climate and nature", "Plant a community orchard"
+    new["A4"], new["B4"] = "PLACES & COMMUNITIES", "Open a repair cafe"  # as pasted
     wb.save(place)
     assert cip_xl.api.merge(plan_path, [place]).saved
     result = cip_xl.approve(plan_path, approve_all=True, by="IM")
@@ -551,6 +552,9 @@ def test_a_new_action_without_a_theme_or_with_a_new_one_says_where_it_went(cycle
     no_theme = next(a for a in plan.actions if a.key_action == "A thing with no theme")
     orchard = next(a for a in plan.actions if a.key_action == "Plant a community orchard")
     assert no_theme.theme == first and orchard.theme == "Climate and nature"
+    cafe = next(a for a in plan.actions if a.key_action == "Open a repair cafe")
+    assert cafe.theme == "Places and communities" and cafe.ref.startswith("5.")
+    assert "Themes sheet" not in said[cafe.ref]
     assert f"No theme was proposed, so it went under '{first}'" in said[no_theme.ref]
     assert "'Climate and nature', is not on the Themes sheet" in said[orchard.ref]
     assert all("proposed in the Place return" in message for message in said.values())

@@ -302,3 +302,13 @@ def test_a_percentage_in_words_says_what_to_type(example_path, typed, says):
     found = next(f for f in report.findings if f.cell == "K3")
     assert found.code == "percent-invalid" and says in found.message
     assert report.plan.actions[1].percent_complete == typed
+
+
+def test_a_theme_not_on_the_themes_sheet_suggests_the_one_meant(example_path):
+    _break(example_path, {"B3": "Customers & Digital Services", "B4": "Managing our finance",
+                          "B5": "Something else"})
+    found = {f.cell: f.message for f in cip_xl.validate(example_path).findings
+             if f.code == "theme-unknown"}
+    assert "did you mean 'Customers and digital services'?" in found["B3"]
+    assert "did you mean 'Managing our finances'?" in found["B4"]
+    assert "did you mean" not in found["B5"]
