@@ -572,8 +572,10 @@ def changes(plan, since, xlsx, profile) -> None:
                              "the changes workbook", "changes.xlsx")
     result = api.changes(plan, since, profile=profile)
     console = Console()
-    table = Table(title=f"Changes from {result.before_date or '?'} to "
-                        f"{result.after_date or '?'}")
+    before, after = (f"{day:%d/%m/%Y}" if day else "no reporting date"
+                     for day in (result.before_date, result.after_date))
+    table = Table(title=f"Changes since the earlier copy (reporting date {after} in both)"
+                  if before == after else f"Changes from {before} to {after} (reporting dates)")
     for header in ("Ref", "Change", "Before", "After", "Key action", "By"):
         table.add_column(header, overflow="fold")
     for change in result.changes:

@@ -207,6 +207,7 @@ def test_change_report_across_two_merged_quarters(tmp_path):
     out = tmp_path / "changes.xlsx"
     result = run_cli("changes", str(path), "--since", str(quarter_one), "--xlsx", str(out))
     assert result.returncode == 0, result.stderr
+    assert "Changes from 30/06/2026 to 30/09/2026 (reporting dates)" in result.stdout
     rows = list(openpyxl.load_workbook(out)["Changes"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Ref", "Theme", "Key action", "Change")
     shared = openpyxl.load_workbook(out)  # an accessible file to share
