@@ -356,11 +356,13 @@ def _print_merge(result, shown: int | None = None, report=None) -> None:
         _print_findings(refusals, title="Not taken in, or worth a look")
     if left:
         console.print(f"… and {left} more, {shown} shown for each return at most: every "
-                      f"one is in the merge report, {report}.")
+                      f"one is in the merge report, {report}.", soft_wrap=True)
     if result.missing:
-        console.print("Returns not yet received: " + ", ".join(result.missing))
+        console.print("Returns not yet received: " + ", ".join(result.missing),
+                      soft_wrap=True)
     if result.saved:
-        console.print(f"Saved {result.plan_path} (previous version: {result.backup})")
+        console.print(f"Saved {result.plan_path} (previous version: {result.backup})",
+                      soft_wrap=True)  # a path is not broken across lines
     elif not result.dry_run:
         console.print("Nothing changed in the master.")
 
