@@ -497,6 +497,39 @@ def test_a_trackers_last_updated_and_directorate_columns_are_kept(tmp_path):
     assert [f.cell for f in unreadable] == ["G3"]
 
 
+def test_lead_officers_a_tracker_names_by_title_or_name_become_officers(tmp_path):
+    """Most trackers name lead officers ("Head of Finance", "Sarah Jones"), not codes.
+    Each word became an officer ('HEAD', 'OF', 'FINANCE'). Now each title or name is
+    one officer with a code of its own (initials), its directorate, the cell kept as
+    written and read as that officer; codes, and codes together ("CEX SPO"), as before."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Action", "Lead officer", "Directorate", "Target date"])
+    ws.append(["1.1", "Set the budget", "Head of Finance", "Resources", "Mar 2027"])
+    ws.append(["1.2", "Review fees", "Sarah Jones", "Resources", "Dec 2026"])
+    ws.append(["2.1", "Staff survey", "Head of HR and Sarah Jones", "People", "Q4 2026/27"])
+    ws.append(["2.2", "Wellbeing plan", "CEX SPO", "People", "Jun 2027"])
+    ws.append(["2.3", "Pay policy", "Head of Finance", "Resources", "Jun 2027"])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    result = import_plan(source)
+    plan = result.plan
+    officers = {o.code: (o.title, o.name, o.directorate) for o in plan.officers}
+    assert officers["HF"] == ("Head of Finance", "", "Resources")
+    assert officers["SJ"] == ("", "Sarah Jones", "Resources")
+    assert officers["HHR"] == ("Head of HR", "", "People")
+    assert {"CEX", "SPO"} <= set(officers) and not {"HEAD", "OF", "SARAH"} & set(officers)
+    reader = plan.lead_officer_reader()
+    assert [reader(a) for a in plan.actions] == [["HF"], ["SJ"], ["HHR", "SJ"],
+                                                 ["CEX", "SPO"], ["HF"]]
+    assert plan.actions[0].lead_officer == "Head of Finance"  # as the council wrote it
+    named = next(f for f in result.findings if f.code == "import-officer-named")
+    assert "HF (Head of Finance)" in named.message and "SJ (Sarah Jones)" in named.message
+    out = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(plan, out)
+    assert not [f for f in cip_xl.validate(out).findings if f.code == "officer-unknown"]
+
+
 def test_a_csv_saved_by_excel_in_either_encoding_is_read_and_a_binary_one_refused(
         tmp_path):
     """Excel's "CSV (Comma delimited)" is Windows-1252 (a £ or – is one byte); its "CSV

@@ -259,11 +259,11 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             state.objective = objective or state.objective
             action.objective = objective
             action.key_action = cells.get("key_action", "")
-            codes = []
-            for code in re.split(r"[\s/,;&+]+", cells.get("lead_officer", "")):
-                if code and code not in codes:
-                    codes.append(code)
-            action.lead_officer = "/".join(codes)
+            parts = []
+            for part in _lead_parts(cells.get("lead_officer", "")):
+                if part not in parts:
+                    parts.append(part)
+            action.lead_officer = "/".join(parts)
             for key in ("target_date", "revised_date"):
                 text = " ".join(cells.get(key, "").split())
                 setattr(action, key, text or None)
@@ -332,8 +332,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             directorate = cells.get("directorate", "")
             if directorate:
                 at = table.where(r, next(i for i, k in columns.items() if k == "directorate"))
-                for code in action.lead_officers:
-                    directorates.setdefault(code.upper(), {}).setdefault(directorate, at)
+                for part in _lead_parts(action.lead_officer):
+                    directorates.setdefault(part.upper(), {}).setdefault(directorate, at)
             if extra:
                 note("import-extra-cells", WARNING, f"{where} has text outside the plan's "
                      f"columns, kept in the progress update: '{extra[0][:60]}'.")
@@ -384,7 +384,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         plan.extra_columns.append(STATUS_AS_WRITTEN)
     if updated_originals:
         plan.extra_columns.append(UPDATED_AS_WRITTEN)
-    plan.officers = _officers(plan, legend, findings, file)
+    plan.officers = _officers(plan, legend, findings, file, directorates)
     _directorates(plan.officers, directorates, findings, file)
     title = plan_title(title)
     if title:
@@ -567,9 +567,66 @@ def _directorates(officers: list[Officer], given: dict[str, dict[str, str]],
                 file))
 
 
+#: between the officers a Lead officer cell names ("HF/ CPPU", "Head of HR and Sarah
+#: Jones"); words within a part are one officer's title or name unless all are codes
+_BETWEEN_LEADS = re.compile(r"\s*(?:[/,;&+\n]|\band\b)\s*", re.IGNORECASE)
+#: words left out of a code made from a title or name ("Head of Finance" → HF)
+_NOT_INITIALLED = {"of", "and", "the", "for", "to", "in", "&"}
+
+
+def _lead_parts(cell: str) -> list[str]:
+    """The officers a tracker's Lead officer cell names, as written: codes ("CEX",
+    "CEX CPPU" → both) and titles or names ("Head of Finance", "Sarah Jones")."""
+    parts = []
+    for part in _BETWEEN_LEADS.split(" ".join(str(cell).split())):
+        words = part.split()
+        if len(words) > 1 and all(_looks_like_code(word) for word in words):
+            parts.extend(words)
+        elif part:
+            parts.append(part)
+    return parts
+
+
+def _looks_like_code(word: str) -> bool:
+    """An officer code as plans write them: a few capitals, perhaps with digits."""
+    return bool(re.fullmatch(r"[A-Z][A-Z0-9]{0,5}", word))
+
+
+def _code_for(description: str, taken: set[str]) -> str:
+    """A code for an officer a tracker names by title or name: the initials ("Head of
+    Finance" → HF, "Sarah Jones" → SJ; an acronym whole: "HR Manager" → HRM), with a
+    number added if another officer has it."""
+    initials = "".join(word if word.isupper() else word[0].upper()
+                       for word in re.findall(r"[^\W_]+", description)
+                       if word.lower() not in _NOT_INITIALLED)[:8] or "OFFICER"
+    code, number = initials, 2
+    while code.upper() in taken:
+        code, number = f"{initials}{number}", number + 1
+    taken.add(code.upper())
+    return code
+
+
 def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding],
-              file: str) -> list[Officer]:
-    used = {code.upper() for action in plan.actions for code in action.lead_officers}
+              file: str, directorates: dict[str, dict[str, str]] | None = None
+              ) -> list[Officer]:
+    """The Officers sheet of an imported plan: the document's key (the officers in it),
+    the codes used that it lacks, and an officer with a code of its own for each title
+    or name a Lead officer cell gives instead of a code — that cell is kept as written,
+    and read through the title or name (:mod:`cip_xl.lead_officers`). ``directorates``
+    (by what the cells say) are re-keyed by code."""
+    legend_codes = {code.upper() for code, _ in legend}
+    meaning_of = {" ".join(meaning.split()).casefold(): code for code, meaning in legend}
+    used: set[str] = set()
+    described: dict[str, str] = {}  # a title or name as written (upper) → legend code or ""
+    for action in plan.actions:
+        for part in _lead_parts(action.lead_officer):
+            if " " not in part or part.upper() in legend_codes:
+                used.add(part.upper())
+            else:
+                code = meaning_of.get(part.casefold(), "")
+                described.setdefault(part, code)
+                if code:
+                    used.add(code.upper())
     officers: list[Officer] = []
     seen: set[str] = set()
     skipped = []
@@ -594,9 +651,32 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
         findings.append(Finding("import-officer-unlisted", WARNING,
                                 f"Lead officer code {code} is not in the document's key; it "
                                 "was added to Officers without a title.", file))
-    # lower-case codes in the plan ("oso") match their officer
+    taken = {o.code.upper() for o in officers} | legend_codes
+    made = []
+    for part, code in described.items():
+        if code:
+            continue  # the key's officer, by its meaning
+        role = bool(ROLE.search(part))
+        officer = Officer(_code_for(part, taken), title=part if role else "",
+                          name="" if role else part)
+        officers.append(officer)
+        described[part] = officer.code
+        made.append(f"{officer.code} ({part})")
+    if made:
+        findings.append(Finding(
+            "import-officer-named", INFO,
+            "Lead officers named by title or name were added to Officers with a code "
+            f"each: {', '.join(made)}. The plan keeps what it said; check each officer's "
+            "title, name and email there.", file))
+    if directorates:
+        for part, code in described.items():
+            if part.upper() in directorates:
+                for name, at in directorates.pop(part.upper()).items():
+                    directorates.setdefault(code.upper(), {}).setdefault(name, at)
+    # lower-case codes in the plan ("oso") match their officer; titles and names as written
+    canonical = {o.code.upper(): o.code for o in officers}
     for action in plan.actions:
         action.lead_officer = "/".join(
-            next((o.code for o in officers if o.code.upper() == c.upper()), c)
-            for c in action.lead_officers)
+            canonical.get(part.upper(), part) if part not in described else part
+            for part in _lead_parts(action.lead_officer))
     return officers
