@@ -63,10 +63,25 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
             raise _fail(path, "file-encrypted",
                         f"{path.name} is password-protected. Open it in Excel, remove the "
                         "password (File > Info > Protect Workbook) and save it again.")
+        from .mailed_returns import is_outlook_message
+
+        if is_outlook_message(path, data):
+            raise _fail(path, "file-outlook-message",
+                        f"{path.name} is an email saved from Outlook (.msg), not a "
+                        "workbook. Open it and save the return attached to it (right-click "
+                        "the attachment, Save As) beside the other returns, or drag the "
+                        "attachment out of the email into the folder.")
         raise _fail(path, "file-old-format",
                     f"{path.name} is an old Excel 97-2003 (.xls) file. Open it in Excel "
                     "and save it as an Excel Workbook (.xlsx).")
     if not data.startswith(ZIP_MAGIC):
+        from .mailed_returns import is_saved_email
+
+        if is_saved_email(path, data[:64 * 1024]):
+            raise _fail(path, "file-email",
+                        f"{path.name} is an email saved whole, with no workbook attached "
+                        "to it. Save the return itself (the .xlsx attached to the officer's "
+                        "reply) beside the other returns.")
         kind = "a text or CSV file" if _looks_textual(data) else "not an Excel workbook"
         raise _fail(path, "file-not-xlsx",
                     f"{path.name} is {kind}, not an .xlsx workbook (whatever its name "

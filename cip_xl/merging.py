@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -86,6 +87,8 @@ class ReturnOutcome:
     requests: list[ChangeRequest] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False
+    #: for a return taken out of an email saved whole: "folder/email.eml › name.xlsx"
+    shown_as: Path | None = None
 
     @property
     def refusals(self) -> list[Finding]:
@@ -139,7 +142,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     result = MergeResult(plan_path, [], dry_run)
     returns = returned_files(returns)
     lock = plan_lock(plan_path, "merge") if not dry_run else contextlib.nullcontext()
-    with lock:
+    with lock, contextlib.ExitStack() as unpacked:
         # the audit trail is only added to: its sheet is left unread (a patched save
         # writes the new entries below it; see PlanSource.audit_unread)
         reading = read_plan(plan_path, contract, read_only=True, audit=False)
@@ -152,14 +155,15 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         by_id = {a.action_id: a for a in plan.actions}
         twins = _twins(plan)
         trail = _Trail(plan_path, contract, plan)
-        for path in returns:
-            path = Path(path)
+        for path, mailed in _with_attachments(returns, unpacked):
             if progress:
                 progress(path)
             if is_excel_owner_file(path):
                 continue  # Excel's lock file for an open workbook: not a return (below)
             outcome = ReturnOutcome(path)
             result.outcomes.append(outcome)
+            if mailed is not None:  # findings name the email and the attachment
+                outcome.shown_as = mailed
             if path.is_dir():  # a folder given with nothing in it
                 outcome.refused = True
                 outcome.findings.append(Finding(
@@ -185,6 +189,9 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
             _merge_one(plan, by_id, returned, outcome, when, contract, id_missing, trail,
                        twins)
         for outcome in result.outcomes:
+            if outcome.shown_as is not None:
+                _name_the_email(outcome)
+                continue  # written by cip-xl a moment ago: open nowhere
             opened = open_elsewhere(outcome.file) if outcome.file.is_file() else None
             if opened is not None:
                 outcome.findings.append(Finding(
@@ -199,6 +206,40 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
             result.saved = True
             result.master_findings = replaced_by_save(reading.findings)
     return result
+
+
+def _with_attachments(paths: list[Path], unpacked: contextlib.ExitStack):
+    """(path, None) for each of ``paths``, but for an email saved whole with workbooks
+    attached (:mod:`cip_xl.mailed_returns`), (attachment, "email.eml › name") for each
+    of them, written into a temporary folder that ``unpacked`` removes."""
+    from .mailed_returns import attached_returns, is_saved_email
+
+    for path in map(Path, paths):
+        if path.is_file() and is_saved_email(path):
+            folder = Path(unpacked.enter_context(
+                tempfile.TemporaryDirectory(prefix="cip-xl-mailed-")))
+            try:
+                found = attached_returns(path, folder)
+            except (OSError, ValueError, LookupError):  # a damaged email: refused below
+                found = []
+            for attachment, name in found:
+                yield attachment, path.with_name(f"{path.name} › {name}")
+            if found:
+                continue
+        yield path, None
+
+
+def _name_the_email(outcome: ReturnOutcome) -> None:
+    """Findings of a return taken out of an email name the email and the attachment,
+    not the temporary file it was read from."""
+    written = str(outcome.file)
+    outcome.findings[:] = [replace(f, file=str(outcome.shown_as)) if f.file == written
+                           else f for f in outcome.findings]
+    outcome.findings.insert(0, Finding(
+        "return-from-email", INFO,
+        f"Taken from the email {outcome.shown_as.name.split(' › ')[0]}, where it is "
+        f"attached as {outcome.shown_as.name.split(' › ', 1)[1]}.", str(outcome.shown_as)))
+    outcome.file = outcome.shown_as
 
 
 def _read_returned(path: Path, contract: Contract, convert_ods: bool):

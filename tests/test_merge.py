@@ -438,6 +438,48 @@ def test_a_percentage_pasted_with_words_is_read_as_its_number(cycle):
     assert ranged.cell == "K4" and "it is a range" in ranged.message
 
 
+def test_a_return_saved_as_the_email_it_came_in_is_merged_from_its_attachment(cycle):
+    """A manager who saves the officer's reply whole (.eml) rather than its attachment:
+    the attached return is merged, its findings naming the email and the attachment;
+    again, nothing changes. An email with no workbook attached, and an Outlook .msg,
+    are refused saying what they are and what to save instead."""
+    from email.message import EmailMessage
+
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.1", "Progress update"): "Sent by email",
+                        ("5.2", "Status"): "Nearly done"})
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ruth@x.example", "im@x.example", "RE: return"
+    mail.set_content("Our return is attached.")
+    mail.add_attachment(place.read_bytes(), maintype="application",
+                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        filename=place.name)
+    mail.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf",
+                        filename="evidence.pdf")
+    inbox = folder.parent / "inbox"
+    inbox.mkdir()
+    (inbox / "RE return.eml").write_bytes(bytes(mail))
+    bare = EmailMessage()
+    bare["From"], bare["Subject"] = "hes@x.example", "forgot the attachment"
+    bare.set_content("Sorry")
+    (inbox / "Forgot.eml").write_bytes(bytes(bare))
+    (inbox / "Outlook.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+
+    result = cip_xl.api.merge(plan_path, [inbox])
+    assert action(plan_path, "5.1").progress_update == "Sent by email"
+    merged = next(o for o in result.outcomes if o.department == "Place")
+    assert merged.file.name == f"RE return.eml › {place.name}"
+    status = next(f for f in result.findings if f.code == "return-status-invalid")
+    assert status.where == f"RE return.eml › {place.name}: Return!J3"
+    refused = {o.file.name: o.findings[0].code for o in result.outcomes if o.refused}
+    assert refused == {"Forgot.eml": "file-email", "Outlook.msg": "file-outlook-message"}
+    assert "evidence.pdf" not in str([o.file for o in result.outcomes])
+    before = plan_path.read_bytes()
+    again = cip_xl.api.merge(plan_path, [inbox / "RE return.eml"])
+    assert not again.saved and plan_path.read_bytes() == before
+
+
 def test_a_note_typed_below_the_table_is_quoted_where_it_was_typed(cycle):
     """A note typed under the actions, in a column that is not a proposed key action's
     (the Theme column, say), or a new action with its theme and date but no key action,
