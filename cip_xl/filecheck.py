@@ -63,7 +63,7 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
             raise _fail(path, "file-encrypted",
                         f"{path.name} is password-protected. Open it in Excel, remove the "
                         "password (File > Info > Protect Workbook) and save it again.")
-        from .mailed_returns import is_outlook_message
+        from .packed_returns import is_outlook_message
 
         if is_outlook_message(path, data):
             raise _fail(path, "file-outlook-message",
@@ -75,7 +75,7 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
                     f"{path.name} is an old Excel 97-2003 (.xls) file. Open it in Excel "
                     "and save it as an Excel Workbook (.xlsx).")
     if not data.startswith(ZIP_MAGIC):
-        from .mailed_returns import is_saved_email
+        from .packed_returns import is_saved_email
 
         if is_saved_email(path, data[:64 * 1024]):
             raise _fail(path, "file-email",
@@ -126,7 +126,7 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
         what = "a Word document" if "word/document.xml" in names else (
             "a PowerPoint file" if "ppt/presentation.xml" in names else (
                 "an OpenDocument file" if "content.xml" in names else
-                "a zip file that is not a workbook"))
+                "a zip archive with no workbook in it"))
         advice = " Open it in LibreOffice and save it as Excel 2007-365 (.xlsx) (File > " \
             "Save As, File type), then use that file." if what == "an OpenDocument file" \
             else ""

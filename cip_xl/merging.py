@@ -36,6 +36,8 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -87,7 +89,7 @@ class ReturnOutcome:
     requests: list[ChangeRequest] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False
-    #: for a return taken out of an email saved whole: "folder/email.eml › name.xlsx"
+    #: for a return taken out of an email or a zip: "folder/email.eml › name.xlsx"
     shown_as: Path | None = None
 
     @property
@@ -210,17 +212,22 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
 
 def _with_attachments(paths: list[Path], unpacked: contextlib.ExitStack):
     """(path, None) for each of ``paths``, but for an email saved whole with workbooks
-    attached (:mod:`cip_xl.mailed_returns`), (attachment, "email.eml › name") for each
-    of them, written into a temporary folder that ``unpacked`` removes."""
-    from .mailed_returns import attached_returns, is_saved_email
+    attached, or a zip archive of them (:mod:`cip_xl.packed_returns`), (workbook,
+    "email.eml › name") for each, written into a temporary folder that ``unpacked``
+    removes."""
+    from .packed_returns import (attached_returns, is_saved_email, is_zip_archive,
+                                 zipped_returns)
 
     for path in map(Path, paths):
-        if path.is_file() and is_saved_email(path):
+        take_out = (attached_returns if is_saved_email(path) else zipped_returns
+                    if is_zip_archive(path) else None) if path.is_file() else None
+        if take_out is not None:
             folder = Path(unpacked.enter_context(
-                tempfile.TemporaryDirectory(prefix="cip-xl-mailed-")))
+                tempfile.TemporaryDirectory(prefix="cip-xl-unpacked-")))
             try:
-                found = attached_returns(path, folder)
-            except (OSError, ValueError, LookupError):  # a damaged email: refused below
+                found = take_out(path, folder)
+            except (OSError, ValueError, LookupError, zipfile.BadZipFile, EOFError,
+                    NotImplementedError, zlib.error):  # damaged: refused below
                 found = []
             for attachment, name in found:
                 yield attachment, path.with_name(f"{path.name} › {name}")
@@ -230,15 +237,15 @@ def _with_attachments(paths: list[Path], unpacked: contextlib.ExitStack):
 
 
 def _name_the_email(outcome: ReturnOutcome) -> None:
-    """Findings of a return taken out of an email name the email and the attachment,
-    not the temporary file it was read from."""
+    """Findings of a return taken out of an email or archive name it and the file in
+    it, not the temporary file it was read from."""
     written = str(outcome.file)
     outcome.findings[:] = [replace(f, file=str(outcome.shown_as)) if f.file == written
                            else f for f in outcome.findings]
+    holder, name = outcome.shown_as.name.split(" › ", 1)
     outcome.findings.insert(0, Finding(
-        "return-from-email", INFO,
-        f"Taken from the email {outcome.shown_as.name.split(' › ')[0]}, where it is "
-        f"attached as {outcome.shown_as.name.split(' › ', 1)[1]}.", str(outcome.shown_as)))
+        "return-unpacked", INFO, f"Taken out of {holder}, where it is {name}.",
+        str(outcome.shown_as)))
     outcome.file = outcome.shown_as
 
 

@@ -438,7 +438,7 @@ def test_a_percentage_pasted_with_words_is_read_as_its_number(cycle):
     assert ranged.cell == "K4" and "it is a range" in ranged.message
 
 
-def test_a_return_saved_as_the_email_it_came_in_is_merged_from_its_attachment(cycle):
+def test_a_return_in_an_email_saved_whole_or_a_zip_is_merged_from_inside_it(cycle):
     """A manager who saves the officer's reply whole (.eml) rather than its attachment:
     the attached return is merged, its findings naming the email and the attachment;
     again, nothing changes. An email with no workbook attached, and an Outlook .msg,
@@ -478,6 +478,18 @@ def test_a_return_saved_as_the_email_it_came_in_is_merged_from_its_attachment(cy
     before = plan_path.read_bytes()
     again = cip_xl.api.merge(plan_path, [inbox / "RE return.eml"])
     assert not again.saved and plan_path.read_bytes() == before
+
+    # "download all attachments": a zip of the returns, merged from inside it
+    import zipfile
+
+    edit_return(return_for(folder, "Resources"), {("1.2", "Progress update"): "Zipped"})
+    with zipfile.ZipFile(inbox / "attachments.zip", "w") as archive:
+        archive.write(return_for(folder, "Resources"), "attachments/Resources return.xlsx")
+        archive.writestr("attachments/notes.txt", "not a return")
+    zipped = cip_xl.api.merge(plan_path, [inbox / "attachments.zip"])
+    assert [o.file.name for o in zipped.outcomes] == [
+        "attachments.zip › Resources return.xlsx"]
+    assert action(plan_path, "1.2").progress_update == "Zipped"
 
 
 def test_a_note_typed_below_the_table_is_quoted_where_it_was_typed(cycle):

@@ -1,0 +1,125 @@
+"""Returns that come back inside something else: an email saved whole, a zip archive.
+
+Officers reply to the quarterly email with their return attached, and a manager who
+saves the reply (File > Save As in a mail program, or dragging it out of the inbox)
+puts an ``.eml`` in the returned folder instead of the workbook; a mail program's
+"download all attachments" gives a ``.zip`` of them. :func:`attached_returns` and
+:func:`zipped_returns` take the workbooks out into a folder of the caller's, so that
+the merge reads each as the return it is, its findings naming the email or archive
+and the file in it. An Outlook ``.msg`` (a compound file, like an old .xls) cannot be
+read this way; :func:`is_outlook_message` lets the refusal say what it is and what to
+do.
+
+Only structure is read (Python's own MIME parser, no scripts, no HTML; the zip's
+directory, within the limits :mod:`cip_xl.filecheck` sets): each workbook is written
+as bytes under a name of cip-xl's making, in a folder of its own, and not opened here.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+#: the first lines of a saved email: header fields ("From: ...") before a blank line
+_HEADERS = re.compile(rb"\A(?:[!-9;-~]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)+\r?\n")
+#: header fields every saved email has at least one of
+_MAIL_FIELDS = re.compile(rb"^(?:from|to|subject|date|mime-version|message-id):",
+                          re.IGNORECASE | re.MULTILINE)
+#: kinds of attachment that may be a return (the merge says what is wrong with others)
+RETURN_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv")
+#: an Outlook .msg's streams are named in its directory, in UTF-16
+_MSG_STREAM = "__substg1.0_".encode("utf-16-le")
+
+
+def is_saved_email(path: Path, head: bytes | None = None) -> bool:
+    """Whether ``path`` is an email saved whole (.eml): header fields, a blank line,
+    and at least one of From, To, Subject, Date. ``head``: its first bytes, if read."""
+    if head is None:
+        try:
+            with open(path, "rb") as file:
+                head = file.read(64 * 1024)
+        except OSError:
+            return False
+    found = _HEADERS.match(head)
+    return bool(found and _MAIL_FIELDS.search(found[0]))
+
+
+def is_outlook_message(path: Path, data: bytes) -> bool:
+    """Whether ``data`` (the bytes of ``path``, a compound file) is an Outlook .msg."""
+    return path.suffix.lower() == ".msg" or _MSG_STREAM in data[:1024 * 1024]
+
+
+def attached_returns(email: Path, folder: Path) -> list[tuple[Path, str]]:
+    """The workbooks attached to the saved ``email``, each written into ``folder`` (a
+    new, empty folder of the caller's), as (where written, its name in the email), in
+    the order attached. Attachments of other kinds are left out; none: []."""
+    with open(email, "rb") as file:
+        message = BytesParser(policy=policy.default).parse(file)
+    found = []
+    for number, part in enumerate(message.walk(), start=1):
+        name = part.get_filename()
+        if part.is_multipart() or not name:
+            continue
+        shown = Path(name.replace("\\", "/")).name.strip() or f"attachment {number}"
+        if not shown.lower().endswith(RETURN_SUFFIXES):
+            continue
+        data = part.get_payload(decode=True)
+        if not data:
+            continue
+        # a name of ours, in a folder of its own: the email's cannot point elsewhere
+        target = folder / str(number) / re.sub(r"[^\w .,'&()\-]", "_", shown)
+        target.parent.mkdir()
+        target.write_bytes(data)
+        found.append((target, shown))
+    return found
+
+
+def is_zip_archive(path: Path, head: bytes | None = None) -> bool:
+    """Whether ``path`` is a zip archive of files, not an Office or OpenDocument
+    package (which are zips too)."""
+    if head is None:
+        try:
+            with open(path, "rb") as file:
+                head = file.read(4)
+        except OSError:
+            return False
+    if not head.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return False
+    return "[Content_Types].xml" not in names and "mimetype" not in names
+
+
+def zipped_returns(archive_path: Path, folder: Path) -> list[tuple[Path, str]]:
+    """The workbooks in the zip archive at ``archive_path``, each written into
+    ``folder`` (a new, empty folder of the caller's), as (where written, its name in
+    the archive), in the archive's order; [] if none can be taken out (none there,
+    locked with a password, or more than cip-xl unpacks)."""
+    from .filecheck import MAX_RATIO, MAX_UNPACKED_BYTES
+
+    found: list[tuple[Path, str]] = []
+    with zipfile.ZipFile(archive_path) as archive:
+        members = [info for info in archive.infolist() if not info.is_dir()
+                   and not info.filename.startswith("__MACOSX/")
+                   and info.filename.lower().endswith(RETURN_SUFFIXES)
+                   and not Path(info.filename).name.startswith("~$")]
+        if any(info.flag_bits & 0x1 or info.file_size > 10 * 1024 * 1024 and
+               info.file_size > MAX_RATIO * max(info.compress_size, 1) for info in members) \
+                or sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
+            return []  # locked, or a zip bomb: refused as the archive it is
+        for number, info in enumerate(members, start=1):
+            shown = Path(info.filename.replace("\\", "/")).name
+            target = folder / str(number) / re.sub(r"[^\w .,'&()\-]", "_", shown)
+            target.parent.mkdir()
+            with archive.open(info) as member, open(target, "wb") as out:
+                left = info.file_size + 1  # never more than the directory says
+                while left > 0 and (chunk := member.read(min(left, 1 << 20))):
+                    out.write(chunk)
+                    left -= len(chunk)
+            found.append((target, shown))
+    return found
