@@ -558,7 +558,12 @@ class _FormulaResults:
         from .filecheck import open_workbook
 
         if self._sheet is None:
-            self._sheet = open_workbook(self.path, data_only=True)[self.sheet]
+            try:
+                self._sheet = open_workbook(self.path, data_only=True)[self.sheet]
+            except (PlanFileError, KeyError):  # no such file or sheet: no results
+                self._sheet = False
+        if self._sheet is False:
+            return None
         cell = self._sheet.cell(row, column)
         value = cell.value
         if value is None or value == "" or (isinstance(value, str) and
