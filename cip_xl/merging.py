@@ -157,15 +157,15 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
         by_id = {a.action_id: a for a in plan.actions}
         twins = _twins(plan)
         trail = _Trail(plan_path, contract, plan)
-        for path, mailed in _with_attachments(returns, unpacked):
+        for path, packed in _unpacked_returns(returns, unpacked):
             if progress:
                 progress(path)
             if is_excel_owner_file(path):
                 continue  # Excel's lock file for an open workbook: not a return (below)
             outcome = ReturnOutcome(path)
             result.outcomes.append(outcome)
-            if mailed is not None:  # findings name the email and the attachment
-                outcome.shown_as = mailed
+            if packed is not None:  # findings name the email or zip and the file
+                outcome.shown_as = packed
             if path.is_dir():  # a folder given with nothing in it
                 outcome.refused = True
                 outcome.findings.append(Finding(
@@ -192,7 +192,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                        twins)
         for outcome in result.outcomes:
             if outcome.shown_as is not None:
-                _name_the_email(outcome)
+                _name_where_it_came_from(outcome)
                 continue  # written by cip-xl a moment ago: open nowhere
             opened = open_elsewhere(outcome.file) if outcome.file.is_file() else None
             if opened is not None:
@@ -210,7 +210,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     return result
 
 
-def _with_attachments(paths: list[Path], unpacked: contextlib.ExitStack):
+def _unpacked_returns(paths: list[Path], unpacked: contextlib.ExitStack):
     """(path, None) for each of ``paths``, but for an email saved whole with workbooks
     attached, or a zip archive of them (:mod:`cip_xl.packed_returns`), (workbook,
     "email.eml › name") for each, written into a temporary folder that ``unpacked``
@@ -236,7 +236,7 @@ def _with_attachments(paths: list[Path], unpacked: contextlib.ExitStack):
         yield path, None
 
 
-def _name_the_email(outcome: ReturnOutcome) -> None:
+def _name_where_it_came_from(outcome: ReturnOutcome) -> None:
     """Findings of a return taken out of an email or archive name it and the file in
     it, not the temporary file it was read from."""
     written = str(outcome.file)
