@@ -75,6 +75,11 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
                     f"{path.name} is an old Excel 97-2003 (.xls) file. Open it in Excel "
                     "and save it as an Excel Workbook (.xlsx).")
     if not data.startswith(ZIP_MAGIC):
+        copy = _copy_of_a_workbook(data)
+        if copy:
+            raise _fail(path, "file-not-a-workbook",
+                        f"{path.name} is {copy}, not a workbook: nothing in it can be read "
+                        "as cells. Use (or ask for) the workbook itself (.xlsx).")
         from .packed_returns import is_saved_email
 
         if is_saved_email(path, data[:64 * 1024]):
@@ -82,7 +87,8 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
                         f"{path.name} is an email saved whole, with no workbook attached "
                         "to it. Save the return itself (the .xlsx attached to the officer's "
                         "reply) beside the other returns.")
-        kind = "a text or CSV file" if _looks_textual(data) else "not an Excel workbook"
+        kind = "a web page (HTML)" if _looks_like_html(data) else \
+            "a text or CSV file" if _looks_textual(data) else "a file of another kind"
         raise _fail(path, "file-not-xlsx",
                     f"{path.name} is {kind}, not an .xlsx workbook (whatever its name "
                     "says). Open it in Excel and save it as an Excel Workbook (.xlsx).")
@@ -126,10 +132,11 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
         what = "a Word document" if "word/document.xml" in names else (
             "a PowerPoint file" if "ppt/presentation.xml" in names else (
                 "an OpenDocument file" if "content.xml" in names else
-                "a zip archive with no workbook in it"))
+                "a zip archive of files"))
         advice = " Open it in LibreOffice and save it as Excel 2007-365 (.xlsx) (File > " \
             "Save As, File type), then use that file." if what == "an OpenDocument file" \
-            else ""
+            else " Text typed in it belongs in the workbook's cells: use (or ask for) the " \
+            "workbook itself." if what == "a Word document" else ""
         raise _fail(path, "file-foreign",
                     f"{path.name} is {what}, not an Excel workbook.{advice}")
     return path.suffix.lower()
@@ -162,6 +169,31 @@ def _declares_entities(archive: zipfile.ZipFile, data: bytes, info: zipfile.ZipI
             head = stream.read(_HEAD_BYTES)
     head = head.upper()
     return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+
+
+#: what a file sent in place of a workbook is, by its first bytes: a printed or
+#: scanned copy, a screenshot, a document
+_COPIES = ((b"%PDF", "a PDF (a printed or scanned copy)"),
+           (b"\x89PNG", "a picture (PNG)"), (b"\xff\xd8\xff", "a picture (JPEG)"),
+           (b"GIF8", "a picture (GIF)"), (b"II*\x00", "a picture (TIFF)"),
+           (b"MM\x00*", "a picture (TIFF)"), (b"{\\rtf", "a Rich Text document (RTF)"))
+
+
+def _copy_of_a_workbook(data: bytes) -> str:
+    """What ``data`` is if it is a copy of a workbook's content rather than one — a PDF,
+    a picture (HEIC: a phone's photo), an RTF document; '' otherwise."""
+    for magic, kind in _COPIES:
+        if data.startswith(magic):
+            return kind
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
+        return "a picture (HEIC, a phone's photo)"
+    return ""
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html")) or \
+        b"urn:schemas-microsoft-com:office:excel" in data[:4096]
 
 
 def _looks_textual(data: bytes) -> bool:

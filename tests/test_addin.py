@@ -135,7 +135,7 @@ def test_returns_merge_approve_report_remind(example_path):
     merged = addin.merge_returns(StandInBook(example_path))
     rows = findings_rows(merged)
     assert "Merged 2 returns" in merged.app.status_bar
-    assert [r[3] for r in rows[2:]] == ["file-not-xlsx"] and "Place update.pdf" in rows[2][2]
+    assert [r[3] for r in rows[2:]] == ["file-not-a-workbook"] and "Place update.pdf" in rows[2][2]
 
     wb = openpyxl.load_workbook(example_path)
     for row in wb["Change requests"].iter_rows(min_row=2):

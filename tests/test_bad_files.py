@@ -58,6 +58,20 @@ def make_bad(kind: str, example_path, tmp_path):
         target.write_text("Ref,Key action\n1.1,Do things\n", encoding="utf-8")
     elif kind == "xls-renamed":
         target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
+    elif kind == "pdf-renamed":  # a printed copy sent back as the return
+        target.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    elif kind == "photo-renamed":  # a phone's photo of the screen
+        target.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200))
+    elif kind == "email-saved":  # the reply saved whole, with nothing attached
+        target.write_bytes(b"From: ruth@x.example\r\nSubject: RE: return\r\n"
+                           b"MIME-Version: 1.0\r\n\r\nForgot the attachment, sorry\r\n")
+    elif kind == "outlook-msg":
+        target = tmp_path / "RE return.msg"
+        target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 +
+                           "__substg1.0_0037001F".encode("utf-16-le"))
+    elif kind == "zip-of-files":
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.writestr("notes.txt", "a note")
     elif kind == "truncated":
         target.write_bytes(example_path.read_bytes()[:3000])
     elif kind == "encrypted":
@@ -99,6 +113,11 @@ CASES = {
     "random-bytes": "not an .xlsx workbook",
     "csv-renamed": "a text or CSV file",
     "xls-renamed": "old Excel 97-2003",
+    "pdf-renamed": "is a PDF (a printed or scanned copy), not a workbook",
+    "photo-renamed": "is a picture (JPEG), not a workbook",
+    "email-saved": "is an email saved whole, with no workbook attached",
+    "outlook-msg": "is an email saved from Outlook (.msg)",
+    "zip-of-files": "is a zip archive of files, not an Excel workbook",
     "truncated": "is damaged",
     "encrypted": "password-protected",
     "word-renamed": "a Word document",

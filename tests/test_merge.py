@@ -1953,7 +1953,7 @@ def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
     result = run_cli("merge", str(plan_path), str(inbox))
     assert result.returncode == 1, result.stderr
     assert action(plan_path, "5.1").progress_update == "Consultation opened"
-    assert "Resources update.pdf" in result.stdout and "file-not-xlsx" in result.stdout
+    assert "Resources update.pdf" in result.stdout and "file-not-a-workbook" in result.stdout
     assert "Thumbs" not in result.stdout and "lock" not in result.stdout
     assert "Resources" in result.stdout.split("Returns not yet received")[1]
     (tmp_path / "empty").mkdir()
