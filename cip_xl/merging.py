@@ -975,6 +975,17 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
             + (f" ({unreadable_hint(parsed.text).rstrip('; ')})." if
                unreadable_hint(parsed.text) else "."), file, RETURN_SHEET,
             proposed.coordinate, action.ref))
+    if parsed is not None and parsed.kind in ("date",) + _DATE_PHRASES and \
+            _already_due(action, parsed.due) and not _requested_before(
+                plan, action, parsed.due if parsed.kind == "date" else parsed.text,
+                comment or ""):
+        which = "revised date" if action.revised_date not in (None, "") else "target date"
+        outcome.findings.append(Finding(
+            "proposed-date-unchanged", INFO,
+            f"Ref {action.ref}: the proposed revised date '{_short(parsed.text)}' is the "
+            f"{which} the plan already has; no change request was made for it.", file,
+            RETURN_SHEET, proposed.coordinate, action.ref))
+        parsed = None  # a comment beside it is kept, below
     if parsed is not None and parsed.kind in ("date",) + _DATE_PHRASES:
         reference = plan.settings.reporting_date or when.date()
         if parsed.due < reference:
@@ -1001,6 +1012,21 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                  f"{_name_of(file)}!{RETURN_SHEET}!{comment_cell.coordinate}")
 
 
+def _requested_before(plan: Plan, action: Action, proposed: object, reason: str) -> bool:
+    """Whether this revised date, with this reason, is on the Change requests sheet
+    already (merged before, perhaps approved since): merging again changes nothing."""
+    wanted = _request_id(action, "Revised date", proposed, reason)
+    return any(r.request_id == wanted for r in plan.change_requests)
+
+
+def _already_due(action: Action, due) -> bool:
+    """Whether ``action`` is already due on ``due``: its revised date, else its target
+    date, read as the plan reads it ("Mar 2027" is due on 31/03/2027)."""
+    current = action.revised_date if action.revised_date not in (None, "") else \
+        action.target_date
+    return parse_due(current).due == due
+
+
 #: what a proposed revised date may be besides a day: a month ("Sept 2027") or a
 #: period ("Q4 2026/27", "Summer 2027"), due at its end (see cip_xl.dates)
 _DATE_PHRASES = ("month", "period")
@@ -1023,13 +1049,19 @@ def _audit_value(value: object) -> object:
     return value
 
 
+def _request_id(action: Action | None, kind: str, proposed: object, reason: str,
+                **details) -> str:
+    """The ID of a change request: the same request, merged again, has the same one."""
+    return "CR" + fingerprint([action.action_id if action else "", kind, to_json(proposed),
+                               reason, details.get("theme", ""),
+                               to_json(details.get("target_date"))])[:8].upper()
+
+
 def _request(plan: Plan, outcome: ReturnOutcome, when: datetime, who: str,
              action: Action | None, kind: str, proposed: object, reason: str, source: str,
              **details) -> None:
     """Add a change request unless the same one is already on the sheet."""
-    request_id = "CR" + fingerprint([action.action_id if action else "", kind,
-                                     to_json(proposed), reason, details.get("theme", ""),
-                                     to_json(details.get("target_date"))])[:8].upper()
+    request_id = _request_id(action, kind, proposed, reason, **details)
     if any(r.request_id == request_id for r in plan.change_requests):
         return
     request = ChangeRequest(request_id, when, who, action.action_id if action else "",

@@ -492,6 +492,25 @@ def test_a_return_in_an_email_saved_whole_or_a_zip_is_merged_from_inside_it(cycl
     assert action(plan_path, "1.2").progress_update == "Zipped"
 
 
+def test_a_proposed_date_the_plan_already_has_makes_no_request(cycle):
+    """An officer who types the date the action is already due (5.3 is due 'Mar 2027':
+    31/03/2027) as a proposed revised date asks for nothing: no request to decide, a
+    note saying so, and the reason typed beside it kept as a comment; merged again,
+    nothing changes."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Proposed revised date"): date(2027, 3, 31),
+                        ("5.3", "Comment / reason for new date"): "Still on course for March",
+                        ("5.4", "Proposed revised date"): date(2027, 2, 28)})
+    result = cip_xl.api.merge(plan_path, [place])
+    kinds = {(r.ref, r.kind) for r in result.outcomes[0].requests}
+    assert kinds == {("5.3", "Comment"), ("5.4", "Revised date")}
+    same = [f for f in result.findings if f.code == "proposed-date-unchanged"]
+    assert [f.ref for f in same] == ["5.3"] and "target date" in same[0].message
+    before = plan_path.read_bytes()
+    assert not cip_xl.api.merge(plan_path, [place]).saved and plan_path.read_bytes() == before
+
+
 def test_a_note_typed_below_the_table_is_quoted_where_it_was_typed(cycle):
     """A note typed under the actions, in a column that is not a proposed key action's
     (the Theme column, say), or a new action with its theme and date but no key action,
