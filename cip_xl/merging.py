@@ -951,6 +951,7 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
             source = f"{source}, replacing {set_by.source or set_by.who}"
         _apply(plan, action, key, value, outcome, when, who, source)
         changed = True
+        _question_a_step_back(action, key, mine, value, outcome, file, cell.coordinate)
     if changed:
         old = action.last_updated
         if old != when.date():
@@ -1047,6 +1048,27 @@ def _audit_value(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _question_a_step_back(action: Action, key: str, was: object, now: object,
+                          outcome: ReturnOutcome, file: str, coordinate: str) -> None:
+    """A warning, the change applied, where a return takes an action backwards: its %
+    complete lower than the plan had, or an action that was Complete reopened — a slip
+    of the keyboard as often as news, for the manager to check with the officer."""
+    if key == "percent_complete" and isinstance(was, (int, float)) and \
+            isinstance(now, (int, float)) and now < was:
+        outcome.findings.append(Finding(
+            "percent-went-down", WARNING,
+            f"Ref {action.ref}: % complete went down from {was:g} to {now:g} (applied); "
+            "check with the lead officer that it is not a slip.", file, RETURN_SHEET,
+            coordinate, action.ref))
+    elif key == "status" and schema.normalise_status(was) == "Complete" and \
+            schema.normalise_status(now) not in (None, "Complete"):
+        outcome.findings.append(Finding(
+            "action-reopened", WARNING,
+            f"Ref {action.ref} was Complete and the return says '{_short(now)}' (applied): "
+            "reopened. Check with the lead officer, and the Last updated date.", file,
+            RETURN_SHEET, coordinate, action.ref))
 
 
 def _request_id(action: Action | None, kind: str, proposed: object, reason: str,

@@ -511,6 +511,22 @@ def test_a_proposed_date_the_plan_already_has_makes_no_request(cycle):
     assert not cip_xl.api.merge(plan_path, [place]).saved and plan_path.read_bytes() == before
 
 
+def test_a_return_that_takes_an_action_backwards_is_applied_and_questioned(cycle):
+    """% complete lower than the plan had, or a Complete action given another status,
+    may be news or a slip of the keyboard: applied, as the officer's to change, with a
+    warning each for the manager to check."""
+    plan_path, folder = cycle
+    resources = return_for(folder, "Resources")
+    edit_return(resources, {("4.1", "Status"): "On track", ("4.2", "% complete"): 30,
+                            ("4.3", "% complete"): 70})
+    result = cip_xl.api.merge(plan_path, [resources])
+    warned = {(f.code, f.ref) for f in result.findings
+              if f.code in ("percent-went-down", "action-reopened")}
+    assert warned == {("action-reopened", "4.1"), ("percent-went-down", "4.2")}
+    assert action(plan_path, "4.1").status == "On track"
+    assert action(plan_path, "4.2").percent_complete == 30
+
+
 def test_a_note_typed_below_the_table_is_quoted_where_it_was_typed(cycle):
     """A note typed under the actions, in a column that is not a proposed key action's
     (the Theme column, say), or a new action with its theme and date but no key action,
