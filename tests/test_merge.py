@@ -159,7 +159,7 @@ def test_copies_of_one_return_merge_cell_by_cell_and_the_later_saved_wins(cycle,
     copy = tmp_path / "copies" / "Place-second-copy.xlsx"
     shutil.copy(place, copy)
     edit_return(place, {("5.1", "Progress update"): "First version",
-                        ("5.2", "% complete"): 50})
+                        ("5.2", "% complete"): 90})
     edit_return(copy, {("5.1", "Progress update"): "Second version",
                        ("5.2", "Progress update"): "Only in the copy"})
     set_saved_time(place, datetime(2026, 11, 20, 8))
@@ -172,7 +172,7 @@ def test_copies_of_one_return_merge_cell_by_cell_and_the_later_saved_wins(cycle,
         result = cip_xl.api.merge(plan_path, order)
         assert action(plan_path, "5.1").progress_update == "Second version"
         assert action(plan_path, "5.2").progress_update == "Only in the copy"
-        assert action(plan_path, "5.2").percent_complete == 50
+        assert action(plan_path, "5.2").percent_complete == 90
         found = {(f.code, f.file, f.cell) for f in result.findings}
         if order[0] == place:
             assert found == {("copy-replaced", str(copy), "L2")}, result.findings
