@@ -968,6 +968,19 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
         if not ok:
             proposed = None
     parsed = parse_due(proposed_value) if proposed is not None else None
+    if parsed is not None and parsed.kind in ("tbc", "ongoing", "recurring"):
+        # "TBC": the date will move, to a day not known yet — news for the manager, but
+        # no revised date to approve (approved, the action could no longer be judged)
+        outcome.findings.append(Finding(
+            "proposed-date-words", WARNING,
+            f"Ref {action.ref}: proposed revised date '{_short(parsed.text)}' is not a date "
+            "to approve; it is kept as a comment for the manager (a revised date, once "
+            "known, can be proposed next time).", file, RETURN_SHEET, proposed.coordinate,
+            action.ref))
+        comment = f"Proposed revised date: {parsed.text}" + (f". {comment}" if comment
+                                                             else "")
+        comment_cell = comment_cell or proposed
+        parsed = None
     if parsed is not None and parsed.kind not in ("date", "blank") + _DATE_PHRASES:
         outcome.findings.append(Finding(
             "return-date-invalid", ERROR,

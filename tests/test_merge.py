@@ -527,6 +527,26 @@ def test_a_return_that_takes_an_action_backwards_is_applied_and_questioned(cycle
     assert action(plan_path, "4.2").percent_complete == 30
 
 
+def test_a_proposed_date_of_tbc_is_kept_as_a_comment_not_a_date(cycle):
+    """'TBC' as the proposed revised date says the date will move, to a day not known
+    yet: news for the manager, kept as a comment with the reason typed beside it — not
+    a revised date to approve, which would leave the action with no date to judge."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Proposed revised date"): "TBC",
+                        ("5.3", "Comment / reason for new date"): "Awaiting the funding bid",
+                        ("5.4", "Proposed revised date"): "Ongoing"})
+    result = cip_xl.api.merge(plan_path, [place])
+    requests = {(r.ref, r.kind, r.proposed) for r in result.outcomes[0].requests}
+    assert requests == {
+        ("5.3", "Comment", "Proposed revised date: TBC. Awaiting the funding bid"),
+        ("5.4", "Comment", "Proposed revised date: Ongoing")}
+    assert {f.ref for f in result.findings if f.code == "proposed-date-words"} == {"5.3", "5.4"}
+    assert not [f for f in result.findings if f.severity == "error"]
+    before = plan_path.read_bytes()
+    assert not cip_xl.api.merge(plan_path, [place]).saved and plan_path.read_bytes() == before
+
+
 def test_a_note_typed_below_the_table_is_quoted_where_it_was_typed(cycle):
     """A note typed under the actions, in a column that is not a proposed key action's
     (the Theme column, say), or a new action with its theme and date but no key action,
