@@ -24,6 +24,12 @@ from .model import Action, Officer
 _BETWEEN = re.compile(r"\s*(?:[/,;&+\n]|\band\b)\s*", re.IGNORECASE)
 
 
+def cell_parts(cell: str) -> list[str]:
+    """A Lead officer cell split where it names another officer (``/ , ; & +``, "and"):
+    "CEX/ Head of Finance" → ["CEX", "Head of Finance"]."""
+    return [part for part in _BETWEEN.split(str(cell).strip()) if part]
+
+
 def _words(text: object) -> str:
     return " ".join(str(text or "").split()).casefold()
 
@@ -73,9 +79,7 @@ class LeadOfficers:
     def _parts(self, cell: str):
         if self._joined is not None:
             cell = self._joined.sub(lambda m: self._named[_words(m[0])][0], cell)
-        for part in _BETWEEN.split(cell.strip()):
-            if not part:
-                continue
+        for part in cell_parts(cell):
             code = self._codes.get(part.upper())
             if code is not None:
                 yield code

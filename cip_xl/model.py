@@ -14,19 +14,11 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .cells import as_text
 from .schema import SETTING_LABELS, SETTINGS_ROW_OF
 
 if TYPE_CHECKING:
     from .file_stamp import FileStamp
     from .findings import Finding
-
-@lru_cache(maxsize=4096)
-def _officer_codes(cell: str) -> tuple[str, ...]:
-    """The codes in a lead officer cell, remembered: a plan names a few dozen officers
-    thousands of times."""
-    return tuple(c for c in re.split(r"[\s/,;&+]+", cell) if c)
-
 
 def theme_key(name: str) -> str:
     """A theme's name as themes are matched: any case, '&' as 'and', punctuation and
@@ -74,12 +66,6 @@ class Action:
     action_id: str = field(default_factory=new_action_id)
     extra: dict[str, object] = field(default_factory=dict)
     row: int | None = field(default=None, compare=False)
-
-    @property
-    def lead_officers(self) -> list[str]:
-        """The officer codes in the lead officer cell ("CEX/ CPPU" → CEX, CPPU)."""
-        cell = self.lead_officer
-        return list(_officer_codes(cell if isinstance(cell, str) else as_text(cell)))
 
 
 @dataclass

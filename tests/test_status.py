@@ -234,12 +234,13 @@ def test_a_last_updated_time_set_in_code_counts_as_its_day():
 
 
 def test_a_lead_officer_set_in_code_as_a_number_reads_as_its_code():
-    from cip_xl.model import Action
+    from cip_xl.model import Action, Plan
 
-    assert Action(lead_officer=101).lead_officers == ["101"]
-    assert Action(lead_officer=101.0).lead_officers == ["101"]
-    assert Action(lead_officer=None).lead_officers == []
-    assert Action(lead_officer="CEX/ CPPU").lead_officers == ["CEX", "CPPU"]
+    leads = Plan().lead_officer_reader()
+    assert leads(Action(lead_officer=101)) == ["101"]
+    assert leads(Action(lead_officer=101.0)) == ["101"]
+    assert leads(Action(lead_officer=None)) == []
+    assert leads(Action(lead_officer="CEX/ CPPU")) == ["CEX", "CPPU"]
 
 
 def test_a_traffic_light_typed_over_is_named_before_its_formula_comes_back(example_path):

@@ -27,6 +27,7 @@ from typing import Callable
 from .. import schema
 from ..dates import parse_due
 from ..findings import INFO, WARNING, Finding
+from ..lead_officers import cell_parts
 from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
@@ -567,18 +568,17 @@ def _directorates(officers: list[Officer], given: dict[str, dict[str, str]],
                 file))
 
 
-#: between the officers a Lead officer cell names ("HF/ CPPU", "Head of HR and Sarah
-#: Jones"); words within a part are one officer's title or name unless all are codes
-_BETWEEN_LEADS = re.compile(r"\s*(?:[/,;&+\n]|\band\b)\s*", re.IGNORECASE)
 #: words left out of a code made from a title or name ("Head of Finance" → HF)
 _NOT_INITIALLED = {"of", "and", "the", "for", "to", "in", "&"}
 
 
 def _lead_parts(cell: str) -> list[str]:
     """The officers a tracker's Lead officer cell names, as written: codes ("CEX",
-    "CEX CPPU" → both) and titles or names ("Head of Finance", "Sarah Jones")."""
+    "CEX CPPU" → both) and titles or names ("Head of Finance", "Sarah Jones"): the
+    parts of the cell (:func:`cip_xl.lead_officers.cell_parts`), a part's words one
+    officer's title or name unless all look like codes."""
     parts = []
-    for part in _BETWEEN_LEADS.split(" ".join(str(cell).split())):
+    for part in cell_parts(" ".join(str(cell).split())):
         words = part.split()
         if len(words) > 1 and all(_looks_like_code(word) for word in words):
             parts.extend(words)
