@@ -32,7 +32,7 @@ def typed_verdict(typed: str) -> tuple[str | None, bool]:
     words = re.findall(r"[^\W\d_]+|[✓✔☑✗✘❌]", typed.lower())
     if not words:
         return None, False
-    if words[0] in ("not", "un") and len(words) > 1 and words[1] in APPROVE_WORDS:
+    if words[0] == "not" and len(words) > 1 and words[1] in APPROVE_WORDS:
         return "reject", len(words) > 2
     if words[0] in APPROVE_WORDS:
         return "approve", len(words) > 1
@@ -101,6 +101,7 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
         if request.decided_on:
             continue
         typed, said_more = typed_verdict(request.decision or "")
+        blank = not str(request.decision or "").strip()
         if request.request_id in approve and request.request_id in reject:
             result.findings.append(Finding("request-both", ERROR,
                                            f"{request.request_id} was both approved and "
@@ -110,7 +111,7 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
             continue
         explicit = request.request_id in approve or request.request_id in reject
         if request.request_id in approve or (not explicit and (
-                typed == "approve" or approve_all and not str(request.decision or "").strip())):
+                typed == "approve" or approve_all and blank)):
             verdict = "Noted" if request.kind == "Comment" else "Approved"
             if verdict == "Approved" and not _apply(plan, request, by, when, result,
                                                     file, sheet, index, where):
@@ -121,7 +122,7 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
             verdict = "Rejected"
             result.rejected.append(request)
         else:
-            if (request.decision or "").strip():
+            if not blank:
                 result.findings.append(Finding(
                     "decision-unclear", WARNING,
                     f"{request.request_id}: decision '{request.decision}' is neither "

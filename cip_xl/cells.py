@@ -93,13 +93,13 @@ def listed(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
 
 
+#: words that hedge a figure: "c. 60", "approx 60%", "about half"
+_HEDGE = r"(?:c|ca|circa|approx|approximately|about|around|roughly|~|est|estimated)\.?\s*"
 #: a % complete written with words around its number: "c. 60", "approx 60%", "about 60
 #: per cent", "60% complete", "~60"
 _PERCENT_HEDGED = re.compile(
-    r"^(?:(?:c|ca|circa|approx|approximately|about|around|roughly|~|est|estimated)"
-    r"\.?\s*)?"
-    r"(\d{1,3}(?:\.\d+)?)\s*(?:%|per\s*cent|percent|pc)?\s*(?:complete|completed|done)?\.?$",
-    re.IGNORECASE)
+    rf"^(?:{_HEDGE})?(\d{{1,3}}(?:\.\d+)?)\s*(?:%|per\s*cent|percent|pc)?\s*"
+    r"(?:complete|completed|done)?\.?$", re.IGNORECASE)
 #: a bound, not a figure: "nearly 100", "over 50%"
 _PERCENT_BOUND = re.compile(r"^(nearly|almost|over|under|at least|just over|just under|"
                             r"more than|less than)\s+(\d{1,3})\s*%?$", re.IGNORECASE)
@@ -114,8 +114,8 @@ _PERCENT_WORDS = {"none": 0, "nil": 0, "zero": 0, "not started": 0, "half": 50,
 def percent_in_words(text: str) -> tuple[float | None, str]:
     """A % complete typed as text that is not a bare number: (its number, "") when a
     number with words around it ("c. 60", "60% complete") — the number is what was
-    meant; else (None, a hint: what to type instead) for a range ("60-70%") or a word ("half"),
-    or (None, "") when nothing can be said."""
+    meant; else (None, a hint: what to type instead) for a range ("60-70%"), a bound
+    ("nearly 100") or a word ("half"); (None, "") when nothing can be said."""
     words = " ".join(text.split())
     hedged = _PERCENT_HEDGED.match(words)
     if hedged:
@@ -135,8 +135,7 @@ def percent_in_words(text: str) -> tuple[float | None, str]:
     if status is not None and words.lower().rstrip(".") not in _PERCENT_WORDS:
         return None, (f"'{words}' is a status: pick it in the Status column (Complete "
                       "sets 100)")
-    word = _PERCENT_WORDS.get(re.sub(r"^(?:c\.|circa|approx\.?|approximately|about|around|"
-                                     r"roughly)\s+", "", words.lower()).rstrip("."))
+    word = _PERCENT_WORDS.get(re.sub(rf"^{_HEDGE}", "", words.lower()).rstrip("."))
     if word is not None:
         return None, f"type it as a number: {word}"
     return None, ""
