@@ -122,9 +122,9 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
         if isinstance(updated, str):
             parsed = parse_due(updated)
             if parsed.kind != "date":
+                hint = unreadable_hint(updated).rstrip("; ")
                 add("date-unreadable", ERROR, f"Last updated '{updated}' is not a date; "
-                    f"{unreadable_hint(updated)}type a date such as 30/09/2026.",
-                    "last_updated", action)
+                    f"{hint or 'type a date such as 30/09/2026'}.", "last_updated", action)
 
         status = schema.normalise_status(action.status)
         if action.status.strip() and status is None:
