@@ -363,6 +363,8 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
         type="date", operator="greaterThan", formula1="36526", allow_blank=True,
         errorTitle="Target date", error="Type a date, e.g. 31/03/2027.",
         promptTitle="Target date", prompt="When it should be done, e.g. 31/03/2027."))
+    new.print_title_rows = "1:1"
+    print_across(new)  # its four wide columns on one page's width, not a page each
 
     _write_instructions(guide, content.instructions)
     for r, row in enumerate(meta_table(content), start=1):

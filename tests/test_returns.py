@@ -143,7 +143,8 @@ def test_names_that_look_like_formulas_stay_text_in_every_return(tmp_path):
 
 def test_the_instructions_print_whole_on_a_page(issued, tmp_path):
     """An officer who prints the return gets every line of the Instructions sheet:
-    LibreOffice's PDF of it holds each issued line in full, none cut at the margin."""
+    LibreOffice's PDF of it holds each issued line in full, none cut at the margin;
+    and the New actions sheet's columns side by side on one page."""
     import json
     import shutil
     import subprocess
@@ -161,6 +162,12 @@ def test_the_instructions_print_whole_on_a_page(issued, tmp_path):
     printed = " ".join(page.split())
     for line in filter(str.strip, lines):
         assert " ".join(line.split()) in printed, line
+    # the New actions sheet's four wide columns on one page, not a page each
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    new_actions = next(p for p in pages if "Proposed key action" in p)
+    assert all(heading in new_actions for heading in ("Theme", "Target date",
+                                                      "Why it is needed"))
 
 
 def test_a_plan_without_actions_issues_nothing(tmp_path):
