@@ -150,6 +150,8 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
         _write_table(ws, spec, rows, at, clear)
         if key == "settings":
             _name_settings(ws, at)
+        elif key == "change_requests":
+            _decision_list(ws, spec)
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
     _validate_plan_sheet(plan_ws, plan, contract, layout)
@@ -525,6 +527,39 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
                                         last) or ws.auto_filter.ref
     ws.freeze_panes = "A2"
     _printable(ws)
+
+
+#: the Decision column's list: a guide, not a rule — words typed after the verdict
+#: ("Approved - agreed at CMT 12/11") are allowed and kept (see cip_xl.approvals)
+DECISION_LIST = '"Approve,Reject"'
+
+
+def _decision_list(ws, spec: schema.SheetSpec) -> None:
+    """Give the Change requests sheet ``ws`` a dropdown of Approve / Reject in its
+    Decision column (wherever the council has moved it), once: one that warns of
+    nothing, so that a decision with the reason after it can be typed too."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from .plan_read import first_row_of, table_layout
+
+    layout = (table_layout(first_row_of(ws.parent, ws.title), spec)
+              or tuple(range(1, len(spec.headers) + 1)))
+    letter = get_column_letter(layout[spec.headers.index("Decision")])
+    cells = f"{letter}2:{letter}1048576"
+    for dv in list(ws.data_validations.dataValidation):
+        if dv.formula1 == DECISION_LIST:
+            if str(dv.sqref) == cells:
+                return
+            ws.data_validations.dataValidation.remove(dv)  # the column moved
+    dv = DataValidation(type="list", formula1=DECISION_LIST, allow_blank=True,
+                        showErrorMessage=False, promptTitle="Decision",
+                        prompt="Approve or Reject, then run Approve requests (cip-xl "
+                               "approve). Words after it, such as the meeting that "
+                               "decided, are kept.")
+    dv.showInputMessage = True
+    dv.add(cells)
+    ws.add_data_validation(dv)
 
 
 def print_across(ws, orientation: str | None = "landscape") -> None:

@@ -643,3 +643,27 @@ def test_actions_sorted_in_code_stay_in_their_rows(example_path):
     heads = {c.value: c.column for c in ws[1]}
     row = before.index(changed) + 1
     assert ws.cell(row, heads["Progress update"]).value == "Sorted in code, changed in code"
+
+
+def test_the_decision_column_offers_approve_and_reject_without_refusing_words(example_path):
+    """The Change requests sheet's Decision column has a dropdown of Approve / Reject
+    that refuses nothing (a decision with its reason after it can be typed), given once
+    however often the plan is laid out again; it follows the column if it is moved."""
+    cip_xl.save_plan(cip_xl.load_plan(example_path), example_path)
+    wb = openpyxl.load_workbook(example_path)
+    lists = [(str(dv.sqref), dv.showErrorMessage) for dv in
+             wb["Change requests"].data_validations.dataValidation
+             if dv.formula1 == '"Approve,Reject"']
+    heads = [c.value for c in wb["Change requests"][1]]
+    letter = openpyxl.utils.get_column_letter(heads.index("Decision") + 1)
+    assert lists == [(f"{letter}2:{letter}1048576", False)]
+    wb["Change requests"].insert_cols(1)  # a column of the council's own before them
+    wb["Change requests"]["A1"] = "Seen by"
+    wb.save(example_path)
+    plan = cip_xl.load_plan(example_path)
+    plan.themes.append(Theme("A new theme", 9))  # laid out again
+    cip_xl.save_plan(plan, example_path)
+    moved = openpyxl.utils.get_column_letter(heads.index("Decision") + 2)
+    sheet = openpyxl.load_workbook(example_path)["Change requests"]
+    assert [str(dv.sqref) for dv in sheet.data_validations.dataValidation
+            if dv.formula1 == '"Approve,Reject"'] == [f"{moved}2:{moved}1048576"]
