@@ -147,11 +147,11 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
         ws = _sheet(wb, contract.sheet(key), _after(wb, placed))
         placed.append(ws.title)
         at, clear = record_rows(plan, key, len(rows), keep_rows)
-        _write_table(ws, spec, rows, at, clear)
+        columns = _write_table(ws, spec, rows, at, clear)
         if key == "settings":
             _name_settings(ws, at)
         elif key == "change_requests":
-            _decision_list(ws, spec)
+            _decision_list(ws, columns[spec.headers.index("Decision")])
     lists = _sheet(wb, contract.sheet("lists"))
     _write_lists(wb, lists, plan)
     _validate_plan_sheet(plan_ws, plan, contract, layout)
@@ -489,12 +489,14 @@ def record_rows(plan: Plan, key: str, count: int,
 
 
 def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
-                 at: list[int] | None = None, clear: set[int] | None = None) -> None:
+                 at: list[int] | None = None, clear: set[int] | None = None
+                 ) -> tuple[int, ...]:
     """Write ``rows`` into fixed-layout sheet ``ws`` from row 2, each value under its
     heading wherever the council has moved it (:func:`cip_xl.plan_read.table_layout`;
     :func:`save_plan` refuses a sheet whose headings cannot all be found), clearing
     the rows below in those columns only. ``at`` and ``clear``: the row of each of
-    ``rows`` instead, and the rows to clear (see :func:`record_rows`)."""
+    ``rows`` instead, and the rows to clear (see :func:`record_rows`). Returns the
+    column of each heading, in the spec's order."""
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -527,6 +529,7 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
                                         last) or ws.auto_filter.ref
     ws.freeze_panes = "A2"
     _printable(ws)
+    return layout
 
 
 #: the Decision column's list: a guide, not a rule — words typed after the verdict
@@ -534,18 +537,14 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
 DECISION_LIST = '"Approve,Reject"'
 
 
-def _decision_list(ws, spec: schema.SheetSpec) -> None:
+def _decision_list(ws, column: int) -> None:
     """Give the Change requests sheet ``ws`` a dropdown of Approve / Reject in its
-    Decision column (wherever the council has moved it), once: one that warns of
+    Decision ``column`` (wherever the council has moved it), once: one that warns of
     nothing, so that a decision with the reason after it can be typed too."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .plan_read import first_row_of, table_layout
-
-    layout = (table_layout(first_row_of(ws.parent, ws.title), spec)
-              or tuple(range(1, len(spec.headers) + 1)))
-    letter = get_column_letter(layout[spec.headers.index("Decision")])
+    letter = get_column_letter(column)
     cells = f"{letter}2:{letter}1048576"
     for dv in list(ws.data_validations.dataValidation):
         if dv.formula1 == DECISION_LIST:
