@@ -30,6 +30,19 @@ def cell_parts(cell: str) -> list[str]:
     return [part for part in _BETWEEN.split(str(cell).strip()) if part]
 
 
+#: words left out of an officer's initials: "Head of Finance" is HF
+_NOT_INITIALLED = {"of", "and", "the", "for", "to", "in", "&"}
+
+
+def initials(description: str) -> str:
+    """The code a title or name suggests: its initials ("Head of Finance" → HF, "Sarah
+    Jones" → SJ; an acronym whole: "HR Manager" → HRM), at most eight letters; '' if
+    it has no words."""
+    return "".join(word if word.isupper() else word[0].upper()
+                   for word in re.findall(r"[^\W_]+", str(description or ""))
+                   if word.lower() not in _NOT_INITIALLED)[:8]
+
+
 def _words(text: object) -> str:
     return " ".join(str(text or "").split()).casefold()
 
@@ -95,9 +108,14 @@ class LeadOfficers:
             for word in words:  # "CEX CPPU", "CEX Bob"
                 yield self._codes.get(word.upper(), word)
 
-    def advice(self, part: str) -> str:
+    def advice(self, part: str, sheet: str = "Officers") -> str:
         """For a part of a cell that names no officer: why, or who may be meant ("did
-        you mean AM (Alison Marsh)?"), as a sentence; '' if nothing can be said."""
+        you mean AM (Alison Marsh)?", or a row of the Officers sheet with no code that
+        it names), as a sentence; '' if nothing can be said. ``sheet``: the Officers
+        sheet's name in this plan."""
+        codeless = self._codeless(part, sheet)
+        if codeless:
+            return codeless
         shared = self._named.get(_words(part), ())
         if len(shared) > 1:
             return (f"'{part}' is the title or name of {len(shared)} officers "
@@ -114,6 +132,29 @@ class LeadOfficers:
             officer = next(o for o in self._officers if o.code.strip() == keys[close[0]])
             return f"Did you mean {self._who(officer)}?"
         return ""
+
+    def _codeless(self, part: str, sheet: str) -> str:
+        """Advice when ``part`` may be an officer whose row has no code: a row it names
+        by title or name, or whose initials it is; else, where rows have no code, a
+        reminder that one of them may be meant."""
+        rows = [o for o in self._officers if not o.code.strip() and o.row]
+        if not rows:
+            return ""
+        wanted = _words(part)
+        named = [o for o in rows if wanted in (_words(o.title), _words(o.name))]
+        initialled = [o for o in rows if part.strip().upper() in
+                      {initials(o.title), initials(o.name)} - {""}]
+        for found, code in ((named, initials(part) or "a code"),
+                            (initialled, part.strip().upper())):
+            if len(found) == 1:
+                officer = found[0]
+                about = officer.title or officer.name
+                return (f"Row {officer.row} of the {sheet} sheet ({about}) has no code: "
+                        f"type {code} in A{officer.row} to make this that officer.")
+        listed = ", ".join(str(o.row) for o in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        return (f"The {sheet} sheet has {len(rows)} row{'s' if len(rows) > 1 else ''} "
+                f"with no code (row{'s' if len(rows) > 1 else ''} {listed}): if '{part}' is "
+                "one of them, type it in that row's Code cell.")
 
     @staticmethod
     def _who(officer: Officer) -> str:

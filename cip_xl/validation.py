@@ -97,9 +97,10 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                     key, action)
         for code in leads(action) if officers_listed else ():
             if not leads.is_officer(code):
-                advice = leads.advice(code) or "Add the officer there or correct it."
+                officers = contract.sheet("officers")
+                advice = leads.advice(code, officers) or "Add the officer there or correct it."
                 add("officer-unknown", ERROR, f"{label}: lead officer '{code}' is not on "
-                    f"the {contract.sheet('officers')} sheet (by code, title or name). "
+                    f"the {officers} sheet (by code, title or name). "
                     f"{advice}", "lead_officer", action)
         if action.theme.strip() and theme_names and \
                 action.theme.strip().lower() not in theme_names:

@@ -101,6 +101,28 @@ def test_officer_sheet_rules(example_path):
     assert codes[("officer-email-invalid", "D4")] == "warning"
 
 
+def test_an_officer_row_with_no_code_is_pointed_at_from_the_actions(example_path):
+    """The Head of Finance's code deleted from the Officers sheet: the actions that
+    name HF (and one naming the title) say which row has lost its code and what to
+    type there, instead of only that HF is not on the sheet."""
+    _break(example_path, {"A5": None}, sheet="Officers")
+    _break(example_path, {"E3": "Head of Finance"})
+    report = cip_xl.validate(example_path)
+    assert ("officer-code-missing", "A5") in _codes(report)
+    unknown = [f for f in report.findings if f.code == "officer-unknown"]
+    hf_rows = [f for f in unknown if "'HF'" in f.message]
+    assert len(hf_rows) >= 5
+    assert all("Row 5 of the Officers sheet (Head of Finance) has no code: type HF in A5"
+               in f.message for f in hf_rows)
+    by_title = next(f for f in unknown if f.cell == "E3")
+    assert "'Head of Finance'" in by_title.message and "type HF in A5" in by_title.message
+    # a code nobody's initials match: the rows with no code are still named
+    _break(example_path, {"E4": "ZZ"})
+    other = next(f for f in cip_xl.validate(example_path).findings if f.cell == "E4"
+                 and f.code == "officer-unknown")
+    assert "has 1 row with no code (row 5)" in other.message
+
+
 def test_heading_rows_and_formulas_and_excel_errors(example_path):
     wb = openpyxl.load_workbook(example_path)
     ws = wb["Plan"]

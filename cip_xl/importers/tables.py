@@ -27,7 +27,7 @@ from typing import Callable
 from .. import schema
 from ..dates import parse_due
 from ..findings import INFO, WARNING, Finding
-from ..lead_officers import cell_parts
+from ..lead_officers import cell_parts, initials as officer_initials
 from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
@@ -569,9 +569,6 @@ def _directorates(officers: list[Officer], given: dict[str, dict[str, str]],
 
 
 #: words left out of a code made from a title or name ("Head of Finance" → HF)
-_NOT_INITIALLED = {"of", "and", "the", "for", "to", "in", "&"}
-
-
 def _lead_parts(cell: str) -> list[str]:
     """The officers a tracker's Lead officer cell names, as written: codes ("CEX",
     "CEX CPPU" → both) and titles or names ("Head of Finance", "Sarah Jones"): the
@@ -596,9 +593,7 @@ def _code_for(description: str, taken: set[str]) -> str:
     """A code for an officer a tracker names by title or name: the initials ("Head of
     Finance" → HF, "Sarah Jones" → SJ; an acronym whole: "HR Manager" → HRM), with a
     number added if another officer has it."""
-    initials = "".join(word if word.isupper() else word[0].upper()
-                       for word in re.findall(r"[^\W_]+", description)
-                       if word.lower() not in _NOT_INITIALLED)[:8] or "OFFICER"
+    initials = officer_initials(description) or "OFFICER"
     code, number = initials, 2
     while code.upper() in taken:
         code, number = f"{initials}{number}", number + 1
