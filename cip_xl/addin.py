@@ -313,13 +313,14 @@ def undo_last_save(book=None):
             return book
         newest = versions[0]
         by = f" by {', '.join(newest.made_by[:3])}" if newest.made_by else ""
+        last = f" ({newest.saves_since[0]})" if newest.saves_since else ""
         undoes = (f"This undoes the {newest.entries_since} change(s) on the Audit sheet "
                   f"since{by}, and anything typed since." if newest.entries_since else
-                  "The saves since changed no value typed or merged (traffic lights "
-                  "worked out, returns issued): this undoes only what was typed since.")
+                  "That save changed no value typed or merged: this undoes it and only "
+                  "what was typed since.")
         question = (f"Put back {path.name} as it was at {newest.made:%d/%m/%Y %H:%M} "
-                    f"({newest.path.name})? {undoes} The plan as it is now is kept as a "
-                    "backup, and every Audit entry stays.")
+                    f"({newest.path.name}), before the last save{last}? {undoes} The plan "
+                    "as it is now is kept as a backup, and every Audit entry stays.")
         if not _confirmed(getattr(book, "app", None), question):
             _show(book, f"cip-xl restore: {path.name}", [], "Nothing was put back.")
             return book

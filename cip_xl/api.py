@@ -38,14 +38,15 @@ def _plan_for_reading(path: str | Path, profile: str | Path | None = None) -> Pl
 
 
 def save_plan(plan: Plan, path: str | Path, profile: str | Path | None = None, *,
-              allow_loss: bool = False) -> Path | None:
+              allow_loss: bool = False, job: str = "a script") -> Path | None:
     """Save ``plan`` to ``path`` atomically, backing up an existing file first.
 
-    Returns the backup's path (``None`` for a new file).
+    Returns the backup's path (``None`` for a new file). ``job`` is recorded in the file
+    as what saved it, for ``cip-xl restore --list`` to show.
     """
     from .plan_write import save_plan as write
 
-    return write(plan, path, contract_for(path, profile), allow_loss=allow_loss)
+    return write(plan, path, contract_for(path, profile), allow_loss=allow_loss, job=job)
 
 
 def new_plan_file(path: str | Path, *, council: str = "",
@@ -54,7 +55,7 @@ def new_plan_file(path: str | Path, *, council: str = "",
                   profile: str | Path | None = None, overwrite: bool = False) -> Path:
     """Write a blank plan workbook to ``path``; refuses to replace a file unless ``overwrite``."""
     from .example import blank_plan
-    from .plan_write import new_workbook
+    from .plan_write import new_workbook, record_job
     from .safe_save import atomic_save
 
     path = Path(path)
@@ -62,7 +63,9 @@ def new_plan_file(path: str | Path, *, council: str = "",
     from .plan_patch import cache_labels
 
     plan, contract = blank_plan(council, title, reporting_date), contract_for(path, profile)
-    atomic_save(new_workbook(plan, contract), path)
+    wb = new_workbook(plan, contract)
+    record_job(wb, "a new plan")
+    atomic_save(wb, path)
     cache_labels(plan, path, contract)  # what openpyxl cannot write (see save_plan)
     return path
 
@@ -186,7 +189,8 @@ def refresh_status(path: str | Path, as_of: date | None = None,
             plan.settings.reporting_date = date.today()
         judgements = refresh(plan)
         backup = write(plan, path, contract, workbook=reading.workbook,
-                       judgements=judgements)
+                       judgements=judgements,
+                       job=f"status as of {plan.settings.reporting_date:%d/%m/%Y}")
     return StatusResult(plan, judgements, plan.settings.reporting_date, backup,
                         saved=backup is not None,
                         findings=replaced_by_save(reading.findings))
@@ -225,7 +229,9 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
             from dataclasses import replace
             raise PlanFileError(replace(exc.finding, file=str(path))) from None
         try:
-            write(reading.plan, path, contract, workbook=reading.workbook)
+            write(reading.plan, path, contract, workbook=reading.workbook,
+                  job=f"{len(issued)} return{'s' if len(issued) != 1 else ''} issued"
+                  + (" again" if departments else ""))
         except BaseException:
             take_back(issued)  # the master does not record them: nothing has changed
             raise
@@ -314,7 +320,9 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
                         approve_all=approve_all, by=by, file=str(path),
                         sheet=contract.sheet("change_requests"))
         if (result.approved or result.rejected) and not dry_run:
-            write(plan, path, contract, workbook=reading.workbook)
+            write(plan, path, contract, workbook=reading.workbook,
+                  job=f"change requests decided ({len(result.approved)} approved, "
+                  f"{len(result.rejected)} rejected)")
             result.findings += replaced_by_save(reading.findings)
     return result
 
@@ -425,7 +433,7 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     """
     from .importers import import_plan as read, load_mapping
     from .plan_patch import cache_labels
-    from .plan_write import new_workbook
+    from .plan_write import new_workbook, record_job
     from .safe_save import atomic_save, refuse_to_write_over
 
     output = Path(output)
@@ -451,7 +459,9 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     if council:  # given: the name the file gives, if any, is not a guess to report
         result.plan.settings.council = council
         result.findings = [f for f in result.findings if f.code != "import-council-guessed"]
-    atomic_save(new_workbook(result.plan, contract), output)
+    wb = new_workbook(result.plan, contract)
+    record_job(wb, f"{'carry forward' if open_only else 'import'} from {Path(source).name}")
+    atomic_save(wb, output)
     cache_labels(result.plan, output, contract)  # traffic lights a preview can show
     return result
 
@@ -478,7 +488,7 @@ def run_demo(folder: str | Path) -> DemoResult:
     if plan_path.exists():
         plan_path.unlink()  # the demo's own output from an earlier run
     result = DemoResult(folder)
-    save_plan(example_plan(), plan_path)
+    save_plan(example_plan(), plan_path, job="the demo")
     result.outputs["plan"] = plan_path
     result.report = validate(plan_path)
     result.outputs["checked plan"] = annotate(plan_path, result.report.findings)

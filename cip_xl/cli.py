@@ -597,7 +597,8 @@ def changes(plan, since, xlsx, profile) -> None:
 @click.argument("plan", type=click.Path(dir_okay=False))
 @click.argument("backup", required=False)
 @click.option("--list", "list_only", is_flag=True,
-              help="List the backups, newest first, and whose changes each would undo.")
+              help="List the backups, newest first, with the saves since and whose "
+                   "changes each would undo.")
 @click.option("--by", default=lambda: os.environ.get("USER") or os.environ.get("USERNAME", ""),
               help="Your name, for the audit trail (default: your login).")
 @click.option("--dry-run", is_flag=True, help="Show what would be put back; change nothing.")
@@ -655,13 +656,15 @@ def _list_backups(plan: str, versions) -> None:
     click.echo(f"Backups of {plan}, newest first. Restore one with: cip-xl restore "
                f"{_typed(plan)} NAME (or 'last' for the newest).")
     for version in versions:
-        undoes = (f"undoes {version.entries_since} Audit entr"
-                  f"{'ies' if version.entries_since != 1 else 'y'} since: "
-                  + "; ".join(version.made_by[:3])
-                  + (f" and {len(version.made_by) - 3} more" if len(version.made_by) > 3
-                     else "")) if version.entries_since else \
-            "no Audit entries since: the saves after it changed no value typed or merged"
-        click.echo(f"  {version.made:%d/%m/%Y %H:%M:%S}  {version.path.name}  {undoes}")
+        click.echo(f"  {version.made:%d/%m/%Y %H:%M:%S}  {version.path.name}")
+        click.echo(f"      saves since: {version.saves_said()}")
+        entries = (f"{version.entries_since} Audit entr"
+                   f"{'ies' if version.entries_since != 1 else 'y'} since ("
+                   + "; ".join(version.made_by[:3])
+                   + (f" and {len(version.made_by) - 3} more" if len(version.made_by) > 3
+                      else "") + ")") if version.entries_since else \
+            "no Audit entries since: those saves changed no value typed or merged"
+        click.echo(f"      {entries}")
 
 
 def _put_back_line(entry) -> str:

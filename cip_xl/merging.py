@@ -203,8 +203,11 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                     "merge it again.", str(outcome.file)))
         result.missing = [r.department for r in current_returns(plan) if not r.merged]
         if not dry_run and _snapshot(plan) != before:
+            merged = sum(1 for o in result.outcomes if not o.refused)
             result.backup = save_plan(plan, plan_path, contract,
-                                      workbook=reading.workbook)
+                                      workbook=reading.workbook,
+                                      job=f"merge of {merged} return"
+                                      f"{'s' if merged != 1 else ''}")
             result.saved = True
             result.master_findings = replaced_by_save(reading.findings)
     return result

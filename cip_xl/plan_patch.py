@@ -36,7 +36,8 @@ from .schema import Contract
 
 def patch_save(plan: Plan, path: Path, contract: Contract, book,
                judgements: dict | None = None,
-               unchanged: Callable[[], None] | None = None) -> bool | None:
+               unchanged: Callable[[], None] | None = None,
+               job: str = "", backup: Path | None = None) -> bool | None:
     """Write ``plan`` into the workbook at ``path`` by editing changed cells only.
 
     ``book`` is the :class:`~cip_xl.fastbook.FastWorkbook` the plan was read from;
@@ -44,12 +45,21 @@ def patch_save(plan: Plan, path: Path, contract: Contract, book,
     Returns ``False`` (nothing written) if the change needs a full save, ``None`` if
     nothing differs (nothing written), ``True`` once the file has been replaced.
     The caller holds the plan's lock and has made the backup. ``unchanged``: see
-    :func:`cip_xl.safe_save.atomic_write_bytes`.
+    :func:`cip_xl.safe_save.atomic_write_bytes`. ``job``: what is saving, recorded in
+    the file when it is written with ``backup``, the backup made of it before (see
+    :data:`cip_xl.plan_write.SAVED_BY_PROPERTY`).
     """
+    from .plan_write import BACKUP_BEFORE_PROPERTY, NO_BACKUP, SAVED_BY_PROPERTY
     from .xlsx_patch import PatchError
 
     try:
         replaced = plan_edits(plan, contract, book, judgements)
+        if replaced:
+            part = "docProps/custom.xml"
+            xml = with_custom_property(replaced.get(part) or book.part(part),
+                                       SAVED_BY_PROPERTY, job)
+            replaced[part] = with_custom_property(
+                xml, BACKUP_BEFORE_PROPERTY, backup.name if backup is not None else NO_BACKUP)
     except PatchError:
         return False
     if replaced is None:
@@ -952,6 +962,38 @@ def _in_order(columns: tuple[int, ...]) -> bool:
 
 _CUSTOM = re.compile(rb'<(?:\w+:)?property\b[^>]*\bname="([^"]*)"[^>]*>\s*'
                      rb"<(?:\w+:)?lpwstr\b[^>]*>([^<]*)</(?:\w+:)?lpwstr>")
+
+
+_PROPERTY = re.compile(rb"<((?:\w+:)?)property\b[^>]*>.*?</\1property>", re.DOTALL)
+
+
+def with_custom_property(xml: bytes, name: str, value: str) -> bytes:
+    """The custom document properties ``xml`` (docProps/custom.xml) with text property
+    ``name`` set to ``value``: given the new text where it is, else added after the
+    others in the shape of one of them (prefixes as the file writes them) with the next
+    ``pid``. Raises :class:`~cip_xl.xlsx_patch.PatchError` if no text property is
+    there to take the shape of."""
+    from .xlsx_patch import PatchError, escape
+
+    text = escape(value)
+    quoted = re.escape(escape(name))
+    xml, found = re.subn(rb'(<(?:\w+:)?property\b[^>]*\bname="' + quoted +
+                         rb'"[^>]*>\s*<(?:\w+:)?lpwstr\b[^>]*>)[^<]*(</)',
+                         lambda m: m[1] + text + m[2], xml, count=1)
+    if found:
+        return xml
+    shapes = [m for m in _PROPERTY.finditer(xml) if b"lpwstr" in m[0]]
+    if not shapes:
+        raise PatchError("the document's custom properties have no text property")
+    pids = [int(pid) for pid in re.findall(rb'\bpid="(\d+)"', xml)] or [1]
+    element = re.sub(rb'\bname="[^"]*"', lambda _: b'name="' + escape(name) + b'"',
+                     shapes[0][0], count=1)
+    element = re.sub(rb'\bpid="\d+"', lambda _: b'pid="%d"' % (max(pids) + 1), element,
+                     count=1)
+    element = re.sub(rb"(<(?:\w+:)?lpwstr\b[^>]*>)[^<]*(</)",
+                     lambda m: m[1] + text + m[2], element, count=1)
+    end = list(_PROPERTY.finditer(xml))[-1].end()
+    return xml[:end] + element + xml[end:]
 
 
 def custom_properties(xml: bytes) -> dict[str, str]:

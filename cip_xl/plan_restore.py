@@ -40,12 +40,29 @@ RESTORED_FIELD = "Plan restored"
 @dataclass
 class KeptVersion:
     """A backup of the plan, as ``cip-xl restore --list`` shows it: when it was made,
-    the file, and who made the Audit entries since (what restoring it undoes)."""
+    the file, who made the Audit entries since, and the saves since, newest first, as
+    each recorded what it was ("status as of 30/09/2026", "merge of 12 returns") —
+    what restoring it undoes. ``more_saves``: there were saves since that are not in
+    ``saves_since`` (their backups have been pruned, or a cip-xl that did not record
+    its saves made them)."""
 
     made: datetime
     path: Path
     entries_since: int
     made_by: list[str]
+    saves_since: list[str] = field(default_factory=list)
+    more_saves: bool = False
+
+    def saves_said(self, shown: int = 4) -> str:
+        """:attr:`saves_since` as a line: the first ``shown`` and how many more, and
+        whether there were others not recorded."""
+        saves = self.saves_since
+        text = "; ".join(saves[:shown]) + (f" and {len(saves) - shown} more"
+                                            if len(saves) > shown else "")
+        if self.more_saves:
+            text += ("; and " if text else "") + "earlier saves not recorded (their " \
+                "backups were pruned, or an older cip-xl made them)"
+        return text or "none recorded"
 
 
 @dataclass
@@ -129,13 +146,41 @@ def kept_versions(plan_path: str | Path, contract: Contract) -> list[KeptVersion
     except (PlanFileError, OSError):
         trail, rows = [], []
     listed = []
+    # the saves that made each version since, newest first, and the backup the oldest
+    # of them made before it: the next backup listed, unless those between were pruned
+    job, before = saved_by(plan_path)
+    saves, more = [job] if job else [], not job
     for made, path in backups_of(plan_path):
         ended = last_row(path, contract.sheet("audit"))
         since = [e for e, row in zip(trail, rows) if row > ended] if ended is not None \
             else [e for e in trail if isinstance(e.when, datetime) and e.when >= made]
         who = list(dict.fromkeys(_who(e) for e in since))
-        listed.append(KeptVersion(made, path, len(since), who))
+        more = more or before != path.name
+        listed.append(KeptVersion(made, path, len(since), who, list(saves), more))
+        job, before = saved_by(path)
+        if job:
+            saves.append(job)
+        more = more or not job
     return listed
+
+
+def saved_by(path: Path) -> tuple[str, str]:
+    """What the save that wrote the plan file at ``path`` recorded itself as, and the
+    backup it made before (:data:`cip_xl.plan_write.SAVED_BY_PROPERTY`,
+    :data:`~cip_xl.plan_write.BACKUP_BEFORE_PROPERTY`); '' for what it did not say, or
+    when the file cannot be read."""
+    import zipfile
+
+    from .plan_patch import custom_properties
+    from .plan_write import BACKUP_BEFORE_PROPERTY, SAVED_BY_PROPERTY
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            xml = package.read("docProps/custom.xml")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+        return "", ""
+    said = custom_properties(xml)
+    return said.get(SAVED_BY_PROPERTY, ""), said.get(BACKUP_BEFORE_PROPERTY, "")
 
 
 def _who(entry: AuditEntry) -> str:
@@ -193,7 +238,8 @@ def restore(plan_path: str | Path, backup: str | Path, contract: Contract, *,
                 return result
             try:
                 save_plan(restored, aside, contract, workbook=reading.workbook,
-                          backup=False)
+                          backup=False, job=f"restore of {backup.name}",
+                          backup_made=replaced)
             except PlanFileError as exc:
                 raise _naming(exc, backup) from None
             _replace_plan(plan_path, aside.read_bytes(), stamp, contract)

@@ -165,6 +165,20 @@ def write_into(wb, plan: Plan, contract: Contract, judgements: dict | None = Non
 #: the custom document property holding :func:`layout_stamp` of the last full save
 LAYOUT_PROPERTY = "cip-xl layout"
 
+#: the custom document property each save records what saved the plan in ("status as
+#: of 30/09/2026", "merge of 12 returns"), so that a backup — the plan before a save —
+#: can be listed with the saves made since (``cip-xl restore --list``); Excel keeps it
+#: when it saves the workbook, which makes no backup
+SAVED_BY_PROPERTY = "cip-xl saved by"
+
+#: the custom document property naming the backup that save made of the plan before it
+#: (its file name in ``backups/``, or :data:`NO_BACKUP`): the list of saves since a backup can then
+#: tell when saves between two of them were made whose backups have been pruned
+BACKUP_BEFORE_PROPERTY = "cip-xl backup before"
+
+#: :data:`BACKUP_BEFORE_PROPERTY` of a save that made no backup
+NO_BACKUP = "none"
+
 #: the language a plan workbook is written in, for screen readers and spelling
 LANGUAGE = "en-GB"
 
@@ -240,6 +254,13 @@ def layout_stamp(plan: Plan, contract: Contract, layout: tuple,
         contract.plan_sheet,
     )
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def record_job(wb, job: str, backup: Path | None = None) -> None:
+    """Record in the openpyxl workbook ``wb`` what is saving it and the backup made of
+    the file before (see :data:`SAVED_BY_PROPERTY`, :data:`BACKUP_BEFORE_PROPERTY`)."""
+    _set_property(wb, SAVED_BY_PROPERTY, job)
+    _set_property(wb, BACKUP_BEFORE_PROPERTY, backup.name if backup is not None else NO_BACKUP)
 
 
 def _set_property(wb, name: str, value: str) -> None:
@@ -698,7 +719,8 @@ def _read_audit_first(plan: Plan, contract: Contract) -> None:
 
 def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
               allow_loss: bool = False, backup: bool = True,
-              workbook=None, judgements: dict | None = None) -> Path | None:
+              workbook=None, judgements: dict | None = None, job: str = "",
+              backup_made: Path | None = None) -> Path | None:
     """Save ``plan`` to ``path`` atomically; return the backup made, if any.
 
     If ``path`` exists it is updated in place (keeping what cip-xl does not own) after a
@@ -718,7 +740,11 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
     whose Action ID column or a sheet of records has gone (``PlanSource.do_not_save``)
     is not saved over it. Every save keeps a copy of the file as written, against which
     the next reading finds what was typed into the master in between
-    (:mod:`cip_xl.master_edits`).
+    (:mod:`cip_xl.master_edits`). ``job`` says what is saving ("status as of
+    30/09/2026"): each save that writes the file records it there
+    (:data:`SAVED_BY_PROPERTY`; "" records "a cip-xl job"), with the backup it made;
+    ``backup_made``: the backup of ``path`` the caller made itself, saving with
+    ``backup`` False.
     """
     from .filecheck import features_openpyxl_drops, open_workbook
     from .fastbook import FastWorkbook
@@ -755,7 +781,8 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
             made = make_backup(path) if backup else None
             discard_saved_copy(path, contract)  # see cip_xl.master_edits
             try:
-                outcome = patch_save(plan, path, contract, workbook, judgements, unchanged)
+                outcome = patch_save(plan, path, contract, workbook, judgements, unchanged,
+                                     job or "a cip-xl job", made or backup_made)
             except BaseException:
                 _drop(made)  # the plan is as it was: its copy is not needed
                 raise
@@ -805,6 +832,7 @@ def save_plan(plan: Plan, path: str | Path, contract: Contract | None = None, *,
         original = path.read_bytes()
     else:
         wb, original = new_workbook(plan, contract), None
+    record_job(wb, job or "a cip-xl job", backup_path or backup_made)
     discard_saved_copy(path, contract)  # see cip_xl.master_edits
     try:
         # a sensitivity label, say, is kept: see kept_parts

@@ -403,6 +403,7 @@ def test_undo_last_save_asks_then_puts_the_plan_back(example_path):
     book.app.alert = lambda prompt, title, buttons: asked.append(prompt) or "no"
     addin.undo_last_save(book)
     assert "changed no value typed or merged" in asked[0] and "0 change" not in asked[0]
+    assert "before the last save (status as of 30/06/2027)" in asked[0]
 
 
 def test_undo_with_no_backup_says_so_and_leaves_the_plan_open(example_path):

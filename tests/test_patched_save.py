@@ -1830,3 +1830,28 @@ def test_settings_in_any_order_stay_in_their_rows_through_every_save(example_pat
         assert plan.settings.amber_window_days == 30
         assert not [f for f in cip_xl.validate(path).findings
                     if f.code.startswith("setting-")]
+
+
+def test_a_custom_property_is_set_in_the_shape_the_file_writes_them():
+    """Excel and LibreOffice write custom document properties with the prefix declared
+    at the root and the attributes in another order: a property is replaced where it
+    is, or added in the shape of the others with the next pid, escaped."""
+    from xml.dom.minidom import parseString
+
+    from cip_xl.plan_patch import custom_properties, with_custom_property
+
+    xml = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties '
+           b'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+           b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" '
+           b'name="cip-xl layout"><vt:lpwstr>abc</vt:lpwstr></property>'
+           b'<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="7" '
+           b'name="Owner"><vt:lpwstr>Policy &amp; Performance</vt:lpwstr></property>'
+           b'</Properties>')
+    added = with_custom_property(xml, "cip-xl saved by", "merge of 2 returns <& more>")
+    again = with_custom_property(added, "cip-xl saved by", "status as of 31/03/2027")
+    parseString(again)  # still well-formed
+    assert custom_properties(again) == {"cip-xl layout": "abc",
+                                        "Owner": "Policy & Performance",
+                                        "cip-xl saved by": "status as of 31/03/2027"}
+    assert b'pid="8" name="cip-xl saved by"' in again and again.count(b"saved by") == 1

@@ -264,10 +264,46 @@ def test_the_cli_lists_backups_and_a_dry_run_changes_nothing(merged):
     refused = run_cli("restore", str(plan), "not-a-backup.xlsx")
     assert refused.returncode == 2 and "not-a-backup.xlsx" in refused.stderr
 
-    # a save that changed only traffic lights: nothing typed or merged to undo
+    # a save that changed only traffic lights: nothing typed or merged to undo, and
+    # the listing says what that save was
     cip_xl.api.refresh_status(plan, as_of=date(2027, 6, 30))
-    newest = run_cli("restore", str(plan)).stdout.splitlines()[1]
-    assert "no Audit entries since" in newest and "no value typed or merged" in newest
+    lines = run_cli("restore", str(plan)).stdout.splitlines()
+    assert lines[2].strip() == "saves since: status as of 30/06/2027"
+    assert "no Audit entries since" in lines[3] and "no value typed or merged" in lines[3]
+
+
+def test_the_list_says_which_saves_each_backup_would_undo(merged, tmp_path):
+    """Each backup is listed with the saves made since, newest first, as each recorded
+    itself in the file — kept through a save in another program — and, once backups
+    between have been pruned, says that there were saves it cannot name."""
+    plan, _, _ = merged
+    cip_xl.api.refresh_status(plan, as_of=date(2027, 3, 31))
+    wb = openpyxl.load_workbook(plan)  # typed into in another program: no backup made
+    wb["Plan"]["L2"] = "Typed in the master"
+    wb.save(plan)
+    cip_xl.api.refresh_status(plan, as_of=date(2027, 6, 30))
+    versions = cip_xl.backups(plan)
+    assert [v.saves_since for v in versions] == [
+        ["status as of 30/06/2027"],
+        ["status as of 30/06/2027", "status as of 31/03/2027"],
+        ["status as of 30/06/2027", "status as of 31/03/2027", "merge of 1 return"],
+        ["status as of 30/06/2027", "status as of 31/03/2027", "merge of 1 return",
+         "4 returns issued"]]
+    assert not any(v.more_saves for v in versions)
+    assert versions[0].entries_since == 1  # what was typed, audited by the last save
+
+    versions[1].path.unlink()  # pruned: the save before it can no longer be named
+    after = cip_xl.backups(plan)
+    assert [v.more_saves for v in after] == [False, True, True]
+    assert after[1].saves_since == ["status as of 30/06/2027", "status as of 31/03/2027"]
+    listing = run_cli("restore", str(plan), "--list").stdout
+    assert "earlier saves not recorded" in listing
+
+    # restoring records itself, and the backup it made of the plan as it was
+    restored = cip_xl.restore(plan, str(after[-1].path))
+    newest = cip_xl.backups(plan)[0]
+    assert newest.path == restored.replaced and newest.saves_since == [
+        f"restore of {after[-1].path.name}"] and not newest.more_saves
 
 
 def test_the_copy_of_the_last_save_follows_the_restore(merged):
