@@ -49,7 +49,9 @@ TBC = {"tbc", "tba", "to be confirmed", "to be agreed", "tbd", "to be determined
 RECURRING = {"annually": 12, "annual": 12, "yearly": 12, "each year": 12,
              "every year": 12, "quarterly": 3, "each quarter": 3, "monthly": 1,
              "each month": 1, "biannually": 6, "six monthly": 6, "six-monthly": 6}
-FILLER = re.compile(r"\b(by|due|end of|end|before|from|the|in|of|deadline|target|"
+FILLER = re.compile(r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
+                    r"at\s+the\s+latest|latest|ahead\s+of|up\s+to|until|onwards?|"
+                    r"by|due|end of|end|before|from|the|in|of|deadline|target|"
                     r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|w/e)\b",
                     re.IGNORECASE)
 
@@ -148,11 +150,17 @@ _MONTH_DAY_YEAR = re.compile(
 _MONTHS_YEAR = re.compile(
     r"\b([a-z]{3,9}\.?(?:\s*(?:/|-|–|to|or|&)\s*[a-z]{3,9}\.?)*)[\s\-']*'?(\d{4}|\d{2})\b",
     re.IGNORECASE)
+#: a quarter: "Q3 2026/27", "Qtr 3 2026", "3rd quarter 2026/27", "third quarter of 2027"
 _QUARTER = re.compile(
-    r"\b(?:q|qtr|quarter)\s*([1-4])\s*(?:of\s+)?(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|"
-    r"(\d{4}))\b", re.IGNORECASE)
+    r"\b(?:(?:q|qtr|quarter)\s*([1-4])|([1-4])(?:st|nd|rd|th)\s+(?:qtr|quarter)|"
+    r"(first|second|third|fourth)\s+(?:qtr|quarter))\s*(?:of\s+)?"
+    r"(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\b", re.IGNORECASE)
+_QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4}|\d{2})\b",
                      re.IGNORECASE)
+#: "Winter 2026/27": the winter that spans the two years, ending in February
+_WINTER_SPANNING = re.compile(r"\bwinter\s+(?:of\s+)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})\b",
+                              re.IGNORECASE)
 _TERM = re.compile(r"\b(autumn|spring|summer)\s+term\s+(?:of\s+)?(\d{4}|\d{2})\b",
                    re.IGNORECASE)
 #: a half year: of a financial year ("H1 2027/28": April to September) or of a year
@@ -176,16 +184,17 @@ _RECURRING = re.compile(r"^(?:([a-z]+)\s+)?(" + "|".join(map(re.escape, RECURRIN
                         r")(?:\s+in\s+([a-z]+))?$", re.IGNORECASE)
 
 
-def _scan(text: str) -> list[tuple[int, int, date]]:
-    """Every date found in ``text`` with its span, in the order written."""
-    found: list[tuple[int, int, date]] = []
+def _scan(text: str) -> list[tuple[int, int, date, str]]:
+    """Every date found in ``text`` with its span and kind (a day: "date", a month:
+    "month", a quarter, half, term or season: "period"), in the order written."""
+    found: list[tuple[int, int, date, str]] = []
     taken: list[tuple[int, int]] = []
 
     def free(m: re.Match) -> bool:
         return all(m.end() <= a or m.start() >= b for a, b in taken)
 
-    def add(m: re.Match, value: date) -> None:
-        found.append((m.start(), m.end(), value))
+    def add(m: re.Match, value: date, kind: str = "date") -> None:
+        found.append((m.start(), m.end(), value, kind))
         taken.append((m.start(), m.end()))
 
     for m in _ISO.finditer(text):
@@ -222,45 +231,53 @@ def _scan(text: str) -> list[tuple[int, int, date]]:
     for m in _QUARTER.finditer(text):
         if not free(m):
             continue
-        quarter = int(m[1])
-        if m[2]:  # financial year: Q1 = Apr-Jun of the first year
-            start = _year(m[2])
+        quarter = int(m[1] or m[2] or _QUARTER_WORDS[m[3].lower()])
+        if m[4]:  # financial year: Q1 = Apr-Jun of the first year
+            start = _year(m[4])
             month = (3 + 3 * quarter - 1) % 12 + 1
             year = start + (1 if quarter == 4 else 0)
         else:
-            year, month = int(m[4]), 3 * quarter
-        add(m, month_end(year, month))
+            year, month = int(m[6]), 3 * quarter
+        add(m, month_end(year, month), "period")
     for m in _HALF.finditer(text):
         if not free(m):
             continue
         if m[2]:  # financial year: H1 = April to September, H2 to March
             start = _year(m[2])
-            add(m, month_end(start, 9) if m[1] == "1" else month_end(start + 1, 3))
+            add(m, month_end(start, 9) if m[1] == "1" else month_end(start + 1, 3),
+                "period")
         else:
-            add(m, month_end(int(m[4]), 6 if m[1] == "1" else 12))
+            add(m, month_end(int(m[4]), 6 if m[1] == "1" else 12), "period")
     for m in _TERM.finditer(text):
         if free(m):
-            add(m, month_end(_year(m[2]), TERM_END[m[1].lower()]))
+            add(m, month_end(_year(m[2]), TERM_END[m[1].lower()]), "period")
+    for m in _WINTER_SPANNING.finditer(text):
+        if free(m) and _year(m[2]) % 100 == (_year(m[1]) + 1) % 100:
+            add(m, month_end(_year(m[1]) + 1, 2), "period")
     for m in _SEASON.finditer(text):
         if free(m):
             month, offset = SEASON_END[m[1].lower()]
-            add(m, month_end(_year(m[2]) + offset, month))
-    for m in _MONTHS_YEAR.finditer(text):
-        if not free(m):
-            continue
+            add(m, month_end(_year(m[2]) + offset, month), "period")
+    at = 0
+    while (m := _MONTHS_YEAR.search(text, at)) is not None:
         words = re.split(r"\s*(?:/|-|–|\bto\b|\bor\b|&)\s*", m[1].strip())
         months = [_month(w) for w in words]
         if not months or any(x is None for x in months):
+            # "prior to Dec 2026": look again from the next word
+            word = re.search(r"\W\b", text[m.start() + 1:])
+            at = m.start() + 1 + word.end() if word else len(text)
             continue
-        add(m, month_end(_year(m[2]), max(months)))  # "Feb/March 09": the later month
+        at = m.end()
+        if free(m):  # "Feb/March 09": the later month
+            add(m, month_end(_year(m[2]), max(months)), "month")
     found.sort()
     return found
 
 
-def _leftover(text: str, found: list[tuple[int, int, date]]) -> str:
+def _leftover(text: str, found: list[tuple[int, int, date, str]]) -> str:
     """What is left of ``text`` once the dates found and filler words are taken out."""
     rest = text
-    for begin, finish, _ in sorted(found, reverse=True):
+    for begin, finish, _, _ in sorted(found, reverse=True):
         rest = rest[:begin] + " " + rest[finish:]
     rest = FILLER.sub(" ", rest)
     return re.sub(r"[\s,;:.()\-–/&']+", " ", rest).strip()
@@ -354,15 +371,10 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     found = _scan(text)
     if not found or _leftover(text, found):
         return _unreadable(text)
-    dates = tuple(d for _, _, d in found)
+    dates = tuple(d for _, _, d, _ in found)
     if len(dates) > 1:
         return DueDate(text, "milestones", max(dates), dates)
-    kind = "date" if (_NUMERIC.search(text) or _ISO.search(text)
-                      or _DAY_MONTH_YEAR.search(text)
-                      or _MONTH_DAY_YEAR.search(text)) else (
-        "period" if (_QUARTER.search(text) or _SEASON.search(text) or _TERM.search(text)
-                     or _HALF.search(text)) else "month")
-    return DueDate(text, kind, dates[0], dates)
+    return DueDate(text, found[0][3], dates[0], dates)
 
 
 def _read_around(text: str, as_of: date | None) -> DueDate | None:
@@ -425,9 +437,26 @@ def _numeric_hint(text: str) -> str:
     return ""
 
 
+#: a day and month with no year: "31 March", "31st Mar", "March 31"
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]{3,9})\.?(?![\s\-]*\d)|"
+                        r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\s*\d)",
+                        re.IGNORECASE)
+
+
 def _no_year_hint(text: str) -> str:
     """For a month, quarter, season or year end written without its year ("By end
     Dec", "Q4", "Autumn", "Financial year end"): say so."""
+    day_month = _DAY_MONTH.search(text)
+    if day_month and not re.search(r"\d", text[:day_month.start()] + text[day_month.end():]):
+        day, word = (day_month[1], day_month[2]) if day_month[1] else \
+            (day_month[4], day_month[3])
+        month = _month(word)
+        today = date.today()
+        for year in range(today.year, today.year + 5) if month else ():
+            with contextlib.suppress(ValueError):  # the next such day there is
+                if date(year, month, int(day)) >= today:
+                    return (f"it has no year: add it, as in '{int(day)} "
+                            f"{MONTH_ABBREVIATIONS[month - 1]} {year}'; ")
     quarter = re.search(r"\b(?:q|qtr|quarter)\s*([1-4])\b", text, re.IGNORECASE)
     if re.search(r"\d", text[:quarter.start()] + text[quarter.end():] if quarter else text):
         return ""
@@ -453,6 +482,13 @@ _MOVING = re.compile(r"^(?:(?:by|the|as\s+at|end\s+of|within)\s+)*(today|yesterd
 _PART_OF_YEAR = re.compile(r"^(early|mid|late)[\s\-]+(\d{4}(?:\s*/\s*\d{2,4})?)$",
                            re.IGNORECASE)
 _PLAN_YEAR = re.compile(r"^year\s+(\d|one|two|three|four|five)$", re.IGNORECASE)
+#: "Within 6 months", "in 12 weeks", "3 months after approval": counted from a day unsaid
+_INTERVAL = re.compile(r"^(?:(?:within|in|after|by)\s+)?(?:\d+|a|an|one|two|three|four|five|"
+                       r"six|nine|twelve|eighteen|a\s+few|several)\s+(?:working\s+)?"
+                       r"(?:days?|weeks?|months?|years?)\b", re.IGNORECASE)
+#: holidays, whose dates a committee would have to work out: "by Christmas 2026"
+_HOLIDAY = re.compile(r"\b(christmas|xmas|easter|new\s+year|whitsun|half[\s\-]term)\b",
+                      re.IGNORECASE)
 
 
 def moving_date_hint(text: str) -> str:
@@ -483,6 +519,13 @@ def moving_date_hint(text: str) -> str:
     if _PLAN_YEAR.match(text):
         return (f"'{text}' counts from when the plan began, which the plan does not say: "
                 "write the year meant, as in '2027/28'; ")
+    if _INTERVAL.match(text):
+        return (f"'{text}' counts from a day the plan does not say: write the date it is "
+                "due by; ")
+    holiday = _HOLIDAY.search(text)
+    if holiday:
+        return (f"'{holiday[0]}' leaves the day to be worked out: write the date or month "
+                "meant; ")
     return ""
 
 
@@ -492,7 +535,7 @@ def _sentence_hint(text: str) -> str:
     phrase."""
     if len(re.findall(r"[A-Za-z]{2,}", text)) < 5:
         return ""
-    found = [text[begin:end] for begin, end, _ in _scan(text)]
+    found = [text[begin:end] for begin, end, _, _ in _scan(text)]
     if not found:
         found = [m[0] for m in re.finditer(r"\b(\d{2}|\d{4})/(\d{2})\b", text)
                  if (_year(m[2]) % 100) == (_year(m[1]) + 1) % 100]  # "09/10"

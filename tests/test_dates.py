@@ -56,6 +56,18 @@ AS_OF = date(2010, 9, 30)
     ("H1 2027/28", "period", date(2027, 9, 30)),  # a financial year's half: Apr-Sep
     ("H2 2027/28", "period", date(2028, 3, 31)),
     ("H1 2027", "period", date(2027, 6, 30)),  # a calendar year's
+    ("No later than 31 March 2027", "date", date(2027, 3, 31)),  # a deadline's words
+    ("on or before 31/03/2027", "date", date(2027, 3, 31)),
+    ("prior to Dec 2026", "month", date(2026, 12, 31)),
+    ("up to Dec 2026", "month", date(2026, 12, 31)),
+    ("Mar 2027 at the latest", "month", date(2027, 3, 31)),
+    ("until March 2027", "month", date(2027, 3, 31)),
+    ("April 2027 onwards", "month", date(2027, 4, 30)),  # as "From April 2027"
+    ("3rd quarter 2026/27", "period", date(2026, 12, 31)),  # ordinal quarters
+    ("third quarter of 2026/27", "period", date(2026, 12, 31)),
+    ("Quarter 3 2026/27", "period", date(2026, 12, 31)),  # (was read as a day)
+    ("Fourth Quarter 2027", "period", date(2027, 12, 31)),
+    ("Winter 2026/27", "period", date(2027, 2, 28)),  # the winter across the two years
     ("Ongoing", "ongoing", None),
     ("Ongoing (annual review)", "ongoing", None),
     ("TBC", "tbc", None),
@@ -108,6 +120,13 @@ def test_unreadable_is_a_problem_not_an_exception():
     ("Year 2", "counts from when the plan began"),
     ("Autumn", "it has no year: add it, as in 'Autumn 2027'"),
     ("Financial year end", "it has no year: write the year it ends, as in '2026/27'"),
+    ("by 31 March", "it has no year: add it, as in '31 Mar 20"),  # the next 31 March
+    ("1st Dec", "it has no year: add it, as in '1 Dec 20"),
+    ("Within 6 months", "counts from a day the plan does not say: write the date"),
+    ("3 months after approval", "counts from a day the plan does not say"),
+    ("Before Christmas 2026", "'Christmas' leaves the day to be worked out"),
+    ("by Easter", "'Easter' leaves the day to be worked out"),
+    ("Winter 2026/28", ""),  # no winter spans three years
     ("w/c March 2027", ""),  # a month is no week: no date read, no hint
     ("Apr 09 2010", ""),  # a month-year and a year: not the 9th of April
 ])
