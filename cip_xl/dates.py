@@ -26,6 +26,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import difflib
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -552,6 +553,54 @@ def unreadable_hint(text: str) -> str:
     return (f"did you mean '{hint}'? " if hint else
             _numeric_hint(text) or moving_date_hint(text) or _no_year_hint(text) or
             _sentence_hint(text))
+
+
+#: how far beyond the reporting date a plan's dates plausibly go: a longer way off is
+#: taken for a slip of the keyboard (2207 for 2027)
+FAR_OFF_YEARS = 10
+#: a month and two figures: "March 31" is read as March 2031, but may mean the 31st
+_MONTH_TWO_FIGURES = re.compile(r"^\s*([a-z]{3,9})\.?\s+(\d{2})\s*$", re.IGNORECASE)
+
+
+def far_off_hint(read: DueDate, reference: date) -> str:
+    """For a date read that lies implausibly far from ``reference`` (the plan's
+    reporting date) — more than :data:`FAR_OFF_YEARS` years after it, before 1990, or
+    a month and two figures read as a year five or more years on ("March 31": March
+    2031) — why it may be a slip and what was likely meant, as a sentence; '' for a
+    date within reach, or none."""
+    due = read.due
+    if due is None:
+        return ""
+    said = f"'{read.text}' is read as {describe(due)}, {due.year - reference.year} years " \
+        "after the reporting date"
+    month_day = _MONTH_TWO_FIGURES.match(read.text)
+    if month_day and _month(month_day[1]) and 1 <= int(month_day[2]) <= 31 and \
+            due.year >= reference.year + 5:
+        month, number = _month(month_day[1]), int(month_day[2])
+        for year in (reference.year, reference.year + 1):
+            with contextlib.suppress(ValueError):
+                day = date(year, month, number)
+                if day >= reference or year > reference.year:
+                    return (f"{said}: if the {number}{_ordinal(number)} of the month is "
+                            f"meant, write '{day:%d/%m/%Y}'.")
+    if 1990 <= due.year <= reference.year + FAR_OFF_YEARS:
+        return ""
+    if due.year < 1990:
+        return (f"'{read.text}' is read as {describe(due)}, before 1990: a cell that "
+                "holds a number rather than a date shows as one in 1900 (Excel counts "
+                "days from there). Type the date again.")
+    swapped = sorted({int("".join(p)) for p in itertools.permutations(str(due.year))
+                      if p[0] != "0"} & set(range(reference.year - 1,
+                                                  reference.year + FAR_OFF_YEARS + 1)))
+    if swapped:
+        return f"{said}: did you mean {' or '.join(map(str, swapped[:2]))}?"
+    return f"{said}: check the year."
+
+
+def _ordinal(number: int) -> str:
+    """The letters after a day of the month: 1st, 2nd, 3rd, 4th, 11th, 22nd."""
+    return "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(
+        number % 10, "th")
 
 
 def _unreadable(text: str) -> DueDate:

@@ -46,7 +46,7 @@ from typing import Callable
 
 from . import schema
 from .cells import NOT_KEPT, as_text, percent_in_words
-from .dates import parse_due, typed_without_year, unreadable_hint
+from .dates import far_off_hint, parse_due, typed_without_year, unreadable_hint
 from .filecheck import row_of
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Action, AuditEntry, ChangeRequest, Plan
@@ -1018,6 +1018,13 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                 f"before {as_of} ({reference:%d/%m/%Y}), so approving it would make the "
                 f"action overdue at once; {why}. It is on the Change requests sheet.", file,
                 RETURN_SHEET, proposed.coordinate, action.ref))
+        elif far_off_hint(parsed, reference):
+            outcome.findings.append(Finding(
+                "return-date-far-off", WARNING,
+                f"Ref {action.ref}: the proposed revised date "
+                f"{far_off_hint(parsed, reference)} Correct the request before approving it; "
+                "it is on the Change requests sheet.", file, RETURN_SHEET,
+                proposed.coordinate, action.ref))
         reason_cell = f", reason in {comment_cell.coordinate}" if comment else ""
         # "Sept 2027" (which Excel leaves as text) is proposed in the words typed, as a
         # revised date in the plan may be written; a day as the day

@@ -10,11 +10,12 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from . import schema
 from .cells import percent_in_words
-from .dates import parse_due, unreadable_hint
+from .dates import far_off_hint, parse_due, unreadable_hint
 from .findings import ERROR, INFO, WARNING, Finding, sort_findings
 from .mail_addresses import addresses_in
 from .model import Plan, theme_key
@@ -74,6 +75,7 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
     refs = Counter(a.ref.strip() for a in plan.actions if a.ref.strip())
     ids = Counter(a.action_id for a in plan.actions)
     as_of = plan.settings.reporting_date
+    reference = as_of or date.today()  # what dates are far off from
     previous_objective = ""
 
     for action in plan.actions:
@@ -115,6 +117,11 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
             if not parsed.readable:
                 header = contract.column(key).header
                 add("date-unreadable", ERROR, f"{header} {parsed.problem}", key, action)
+            elif parsed.due is not None:
+                far = far_off_hint(parsed, reference)
+                if far:
+                    add("date-far-off", WARNING, f"{label}: {contract.column(key).header} "
+                        f"{far}", key, action)
         if target.due and revised.due and revised.due < target.due:
             add("revised-before-target", WARNING, f"{label}: the revised date "
                 f"({revised.text}) is before the target date ({target.text}); a revised "

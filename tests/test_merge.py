@@ -700,6 +700,7 @@ def test_a_proposed_date_already_past_is_flagged_at_merge_and_at_approval(cycle)
     assert f"{slip:%d/%m/%Y}" in past[0].message and past[0].cell.startswith("M")
     requests = {r.ref: r for r in result.outcomes[0].requests}
     assert set(requests) == {"5.3", "5.4"}
+    assert not [f for f in result.findings if f.code == "return-date-far-off"]
 
     approve = run_cli("approve", str(plan_path), "--all", "--by", "IM")
     assert approve.returncode == 0, approve.stderr
@@ -1409,6 +1410,24 @@ def test_a_month_typed_in_excel_on_a_return_means_the_months_end(cycle):
     requests = {r.kind: r for r in result.outcomes[0].requests}
     assert requests["Revised date"].proposed == date(2027, 9, 30)
     assert requests["New action"].target_date == "Mar 2027"
+
+
+def test_a_proposed_date_years_away_is_flagged_at_merge(cycle):
+    """A year mistyped on a return (2207 for 2027) would push the action out of sight
+    for good once approved: the request is raised, with a warning naming the cell and
+    the year likely meant."""
+    plan_path, folder = cycle
+    reporting = cip_xl.load_plan(plan_path).settings.reporting_date
+    place = return_for(folder, "Place")
+    slip = date(2207, 3, 31)
+    edit_return(place, {("5.3", "Proposed revised date"): slip})
+    result = cip_xl.api.merge(plan_path, [place])
+    far = [f for f in result.findings if f.code == "return-date-far-off"]
+    assert [(f.ref, f.severity, f.sheet) for f in far] == [("5.3", "warning", RETURN_SHEET)]
+    assert "31 Mar 2207" in far[0].message and far[0].cell.startswith("M")
+    assert f"{2207 - reporting.year} years after the reporting date: did you mean 2027?" \
+        in far[0].message
+    assert [r.proposed for r in result.outcomes[0].requests] == [slip]
 
 
 def test_a_month_typed_without_its_year_on_a_return_is_explained(cycle):

@@ -101,6 +101,22 @@ def test_officer_sheet_rules(example_path):
     assert codes[("officer-email-invalid", "D4")] == "warning"
 
 
+def test_a_date_read_far_off_is_questioned(example_path):
+    """A slip of the keyboard in a year (2207 for 2027), a month and two figures read as
+    a year ('March 31': March 2031, not the 31st), and a number shown as a day of 1900
+    are warnings naming the cell and what was likely meant; the plan's own dates are
+    not."""
+    _break(example_path, {"F2": datetime(2207, 3, 31), "G3": "March 31",
+                          "F4": datetime(1900, 1, 2)})
+    report = cip_xl.validate(example_path)
+    far = {f.cell: f for f in report.findings if f.code == "date-far-off"}
+    assert set(far) == {"F2", "G3", "F4"} and all(f.severity == "warning"
+                                                 for f in far.values())
+    assert "181 years after the reporting date: did you mean 2027?" in far["F2"].message
+    assert "if the 31st of the month is meant, write '31/03/2027'" in far["G3"].message
+    assert "before 1990" in far["F4"].message and "Type the date again" in far["F4"].message
+
+
 def test_an_officer_row_with_no_code_is_pointed_at_from_the_actions(example_path):
     """The Head of Finance's code deleted from the Officers sheet: the actions that
     name HF (and one naming the title) say which row has lost its code and what to
