@@ -197,12 +197,34 @@ def _looks_like_html(data: bytes) -> bool:
 
 
 def _looks_textual(data: bytes) -> bool:
+    """Whether ``data`` begins as text a person or Excel wrote: UTF-8 (a character cut
+    at the sample's end allowed), or Windows-1252 as Excel's "CSV (Comma delimited)"
+    saves a £ or a dash."""
     sample = data[:2048]
+    if b"\x00" in sample:
+        return False
     try:
         sample.decode("utf-8")
+        return True
+    except UnicodeDecodeError as cut:
+        if cut.start >= len(sample) - 3 and len(data) > len(sample):
+            return True
+    try:
+        sample.decode("cp1252")
+        return True
     except UnicodeDecodeError:
         return False
-    return b"\x00" not in sample
+
+
+def is_text_table(path: str | Path) -> bool:
+    """Whether the file at ``path`` is text that is not a web page: what a return saved
+    as CSV (or tab-separated text) is. False when it cannot be read."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(4096)
+    except OSError:
+        return False
+    return bool(data.strip()) and _looks_textual(data) and not _looks_like_html(data)
 
 
 def open_workbook(path: str | Path, *, read_only: bool = False, data_only: bool = False,

@@ -2,7 +2,7 @@
 
 An officer copies their rows into a workbook of their own, or saves the return in
 LibreOffice's own format (.ods, unless the merge is asked to convert it: see
-:mod:`cip_xl.odf_return`) or as an old .xls: the hidden issue record is gone or
+:mod:`cip_xl.odf_return`), as an old .xls or as CSV: the hidden issue record is gone or
 cannot be read, so nothing can be merged (the three-way comparison needs what was
 issued). What they typed must not vanish with the refusal: :func:`typed_in` finds, on
 any sheet with a Ref column and an officer's column (Status, % complete, Progress
@@ -12,6 +12,9 @@ manager's list of what to copy across by hand.
 """
 from __future__ import annotations
 
+import csv
+import io
+import re
 from pathlib import Path
 
 from .cells import as_text
@@ -47,10 +50,16 @@ def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
     try:
         if path.stat().st_size > _LARGEST:
             return []
-        book = CalamineWorkbook.from_path(str(path))  # .xlsx, .xls and .ods alike
-        titles = list(book.sheet_names)
-    except Exception:  # damaged, or not a workbook at all: the refusal says so
+    except OSError:
         return []
+    try:
+        book = CalamineWorkbook.from_path(str(path))  # .xlsx, .xls and .ods alike
+        sheets = [(title, None) for title in book.sheet_names]
+    except Exception:  # damaged, or not a workbook: perhaps the return saved as CSV
+        rows = text_rows(path)
+        if rows is None:
+            return []
+        book, sheets = None, [(path.stem, rows)]
     headings = {header_key(c.header): c.key for c in return_columns(contract)
                 if c.key in _FIELDS or c.key == "ref"}
     by_ref: dict[str, list] = {}
@@ -58,9 +67,10 @@ def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
         by_ref.setdefault(as_text(action.ref).strip(), []).append(action)
     found: list[Finding] = []
     more = 0
-    for title in titles:
+    for title, rows in sheets:
         try:
-            rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            if rows is None:
+                rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
         except Exception:  # a chart sheet, or one calamine cannot parse: no rows to list
             continue
         at, layout = _layout(rows[:_HEADING_ROWS], contract, headings)
@@ -101,6 +111,33 @@ def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
             f"…and {more} more values that differ from the master; not taken in.",
             str(path)))
     return found
+
+
+#: a number as a CSV file writes it: compared with the master's as a number
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def text_rows(path: Path) -> list[list] | None:
+    """The rows of the text file at ``path`` — a return saved "as CSV" (comma, or the
+    semicolon or tab some computers' settings use) — numbers as numbers, or None when
+    it is no such file."""
+    from .text_files import read_text_file
+
+    try:
+        text = read_text_file(path)
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "\x00" in text or not text.strip():
+        return None
+    try:
+        dialect = csv.Sniffer().sniff(text[:64 * 1024], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [[float(cell) if _NUMBER.fullmatch(cell.strip()) else cell for cell in row]
+                for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error:
+        return None
 
 
 def _proposed(rows: list[list], path: Path, title: str) -> list[Finding]:

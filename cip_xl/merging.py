@@ -258,12 +258,21 @@ def _read_returned(path: Path, contract: Contract, convert_ods: bool):
     (:mod:`cip_xl.odf_return`); if what it holds is no return either, the refusal is
     the one saying how to save it as .xlsx. Without, that refusal says the merge can
     convert it where it can."""
+    from .filecheck import is_text_table
     from .odf_return import can_convert, read_odf_return
 
     try:
         return read_return(path, contract), None
     except PlanFileError as exc:
         refusal = exc.finding
+    if refusal.code == "file-not-xlsx" and is_text_table(path):
+        # saving it again as .xlsx would not make it a return again
+        return None, replace(refusal, message=(
+            f"{path.name} is a text or CSV file, not a return: saved as CSV, a return "
+            "keeps one sheet's values and loses the record of what was issued, so it "
+            "cannot be merged. Ask the officer for the workbook they were sent (.xlsx), "
+            "saved as it is, with their changes; what this file says that the master "
+            "does not is listed."))
     if refusal.code != "file-foreign" or not can_convert(path):
         return None, refusal
     if not convert_ods:
@@ -332,7 +341,7 @@ class _Trail:
 #: refusals of a returned file that can still be read for what its officer typed
 #: (a workbook without the issue record, an .xls, an .ods): see cip_xl.foreign_return
 _READABLE_ANYWAY = ("return-unrecognised", "return-sheet-renamed", "file-old-format",
-                    "file-foreign", "file-binary-workbook")
+                    "file-foreign", "file-binary-workbook", "file-not-xlsx")
 
 #: how the Audit sheet's "who" gives the time a return was saved
 _SAVED = "%d/%m/%Y %H:%M:%S"

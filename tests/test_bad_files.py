@@ -56,6 +56,9 @@ def make_bad(kind: str, example_path, tmp_path):
         target.write_bytes(bytes(range(256)) * 40)
     elif kind == "csv-renamed":
         target.write_text("Ref,Key action\n1.1,Do things\n", encoding="utf-8")
+    elif kind == "csv-excel-renamed":  # Excel's "CSV (Comma delimited)": Windows-1252
+        target.write_bytes("Ref,Key action,Budget\n1.1,Cut costs – phase 2,£5k\n"
+                           .encode("cp1252"))
     elif kind == "xls-renamed":
         target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
     elif kind == "pdf-renamed":  # a printed copy sent back as the return
@@ -112,6 +115,7 @@ CASES = {
     "empty": "is empty",
     "random-bytes": "not an .xlsx workbook",
     "csv-renamed": "a text or CSV file",
+    "csv-excel-renamed": "a text or CSV file",
     "xls-renamed": "old Excel 97-2003",
     "pdf-renamed": "is a PDF (a printed or scanned copy), not a workbook",
     "photo-renamed": "is a picture (JPEG), not a workbook",

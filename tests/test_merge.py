@@ -1,6 +1,7 @@
 """Merging returns: what is applied, what is refused, and that nothing is lost."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -1965,13 +1966,13 @@ def test_a_row_copied_in_the_master_keeps_the_return_on_its_action(cycle, copy_a
         assert "Refs 5.1, 5.1" in refused[0].message
 
 
-@pytest.mark.parametrize("kept_as", ["ods", "xls", "own workbook"])
+@pytest.mark.parametrize("kept_as", ["ods", "xls", "own workbook", "csv"])
 def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_path,
                                                                         kept_as):
-    """A return saved in LibreOffice's own format (.ods; unless --convert-ods) or as
-    an old .xls, or rows copied into a workbook of the officer's own, cannot be merged
-    (no issue record to compare with). The refusal still lists, by sheet and cell,
-    every value that is not what the master holds, and each new action proposed:
+    """A return saved in LibreOffice's own format (.ods; unless --convert-ods), as an
+    old .xls or as CSV, or rows copied into a workbook of the officer's own, cannot be
+    merged (no issue record to compare with). The refusal still lists, by sheet and
+    cell, every value that is not what the master holds, and each new action proposed:
     nothing typed vanishes."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
@@ -1991,6 +1992,13 @@ def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_
         sent = tmp_path / "Place update.xlsx"
         mine.save(sent)
         where = ("Q3 update", {"5.1": "L3", "5.2": "J4", "5.4": "M6"})
+    elif kept_as == "csv":  # as Excel's "CSV (Comma delimited)" saves the sheet
+        sent = tmp_path / "Return_Place.csv"
+        with open(sent, "w", newline="", encoding="cp1252", errors="replace") as file:
+            csv.writer(file).writerows(
+                [f"{v:%d/%m/%Y}" if isinstance(v, datetime) else "" if v is None else v
+                 for v in row] for row in wb[RETURN_SHEET].iter_rows(values_only=True))
+        where = ("Return_Place", {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
     else:
         sent = convert_with_libreoffice(place, kept_as, tmp_path)
         where = (RETURN_SHEET, {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
@@ -2005,7 +2013,11 @@ def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_
     assert "'Consultation opened' where the master says" in listed["5.1"].message
     assert "Status 'Complete'" in listed["5.2"].message
     assert "'31/03/2027'" in listed["5.4"].message
-    if kept_as != "own workbook":
+    if kept_as == "csv":  # saving it again as .xlsx would not make it a return
+        refusal = next(f for f in found if f.code == "file-not-xlsx")
+        assert "loses the record of what was issued" in refusal.message
+        assert "Open it in Excel" not in refusal.message
+    elif kept_as != "own workbook":
         assert any("Pilot a parklet scheme" in f.message and f.sheet == NEW_ACTIONS_SHEET
                    for f in found)
 
