@@ -235,10 +235,13 @@ def make_backup(path: str | Path, when: datetime | None = None) -> Path:
     path = Path(path)
     folder = path.parent / BACKUP_FOLDER
     stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    counter = 1
     try:
         folder.mkdir(exist_ok=True)
+        # after the last made in the same second, even if one before it was deleted
+        # (pruned): backups_of orders a second's backups by their number
+        counter = max((number for _, number, _ in _numbered(path, stamp)), default=0) + 1
+        target = folder / (f"{path.stem}.{stamp}{path.suffix}" if counter == 1 else
+                           f"{path.stem}.{stamp}-{counter}{path.suffix}")
         while target.exists():
             counter += 1
             target = folder / f"{path.stem}.{stamp}-{counter}{path.suffix}"
@@ -264,11 +267,19 @@ def backups_of(path: str | Path) -> list[tuple[datetime, Path]]:
     first; files of other plans and files not named as :func:`make_backup` names them
     (``NAME.YYYYmmdd-HHMMSS.ext``, or ``...-HHMMSS-2.ext`` for a second in one second)
     are not among them."""
-    path = Path(path)
+    found = _numbered(Path(path))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [(made, backup) for made, _, backup in found]
+
+
+def _numbered(path: Path, stamp: str = "") -> list[tuple[datetime, int, Path]]:
+    """(when it was made, its number within that second, file) of each backup of
+    ``path`` (made in the second ``stamp``, YYYYmmdd-HHMMSS, if given), in no order
+    (see :func:`backups_of`)."""
     found = []
     try:
         candidates = list((path.parent / BACKUP_FOLDER).glob(
-            f"{glob.escape(path.stem)}.*{glob.escape(path.suffix)}"))
+            f"{glob.escape(path.stem)}.{glob.escape(stamp)}*{glob.escape(path.suffix)}"))
     except OSError:
         return []
     for backup in candidates:
@@ -281,8 +292,7 @@ def backups_of(path: str | Path) -> list[tuple[datetime, Path]]:
         except ValueError:
             continue
         found.append((made, int(counter or 1), backup))
-    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    return [(made, backup) for made, _, backup in found]
+    return found
 
 
 def prune_backups(path: str | Path, rule: BackupRule = BackupRule()) -> list[Path]:

@@ -667,3 +667,22 @@ def test_the_decision_column_offers_approve_and_reject_without_refusing_words(ex
     sheet = openpyxl.load_workbook(example_path)["Change requests"]
     assert [str(dv.sqref) for dv in sheet.data_validations.dataValidation
             if dv.formula1 == '"Approve,Reject"'] == [f"{moved}2:{moved}1048576"]
+
+
+def test_a_backup_made_in_the_same_second_as_others_is_numbered_after_them(example_path):
+    """Backups made in one second are numbered (-2, -3); with one of them deleted (pruned,
+    or by hand), the next still takes the next number, so that it is listed, and put
+    back by 'restore last', as the newest."""
+    from datetime import datetime
+
+    from cip_xl.safe_save import backups_of, make_backup
+
+    when = datetime(2026, 12, 3, 9, 30, 5)
+    first, second, third = (make_backup(example_path, when=when) for _ in range(3))
+    assert [p.name for p in (first, second, third)] == [
+        "plan.20261203-093005.xlsx", "plan.20261203-093005-2.xlsx",
+        "plan.20261203-093005-3.xlsx"]
+    second.unlink()
+    fourth = make_backup(example_path, when=when)
+    assert fourth.name == "plan.20261203-093005-4.xlsx"
+    assert backups_of(example_path)[0][1] == fourth
