@@ -179,7 +179,7 @@ def status(plan, as_of, verbose, profile) -> None:
             table.add_row(action.ref, judgement.label, judgement.reason, action.lead_officer)
         Console().print(table)
     if result.findings:
-        _print_findings(result.findings, title="Replaced or recorded by this save")
+        _print_findings(result.findings, title=f"In {Path(plan).name} itself")
     if not result.saved:
         click.echo(f"{plan} already shows these traffic lights; it was left as it was.")
         return

@@ -116,13 +116,24 @@ def read_plan(path: str | Path, contract: Contract | None = None, workbook=None,
                 "restore it from a backup.", file=str(path))) from None
         finally:
             wb.close()
-        return reading
+        return _with_conflict_copies(reading, path, contract)
     workbook = workbook if workbook is not None else open_workbook(path)
     reading = _with_master_edits(_read(workbook, path, contract, audit), path, contract)
     from .fastbook import FastWorkbook
 
     if not isinstance(workbook, FastWorkbook):  # openpyxl's
         _read_escapes(reading.plan)
+    return _with_conflict_copies(reading, path, contract)
+
+
+def _with_conflict_copies(reading: PlanReading, path: Path,
+                          contract: Contract) -> PlanReading:
+    """``reading`` with a finding for each copy of the plan a syncing service kept
+    beside it (:mod:`cip_xl.conflict_copies`): looked for at every reading, as one can
+    appear while the plan's own bytes stay the same."""
+    from .conflict_copies import conflict_copies
+
+    reading.findings.extend(conflict_copies(path, reading.plan, contract))
     return reading
 
 
@@ -787,14 +798,16 @@ def replaced_by_save(findings: list[Finding]) -> list[Finding]:
     again from it (``sheet-restored``); and settings that could not be read, which the
     save keeps as typed while their defaults are used (``setting-not-date``,
     ``setting-not-number``), and a theme's order typed as words, which the save
-    replaces by its place (``theme-order-not-number``)."""
+    replaces by its place (``theme-order-not-number``); and copies of the plan a syncing
+    service kept beside it, which no save takes in (``plan-conflict-copy``)."""
     return [f for f in findings if f.code in ("rag-typed-over", "date-as-month",
                                               "setting-not-date", "setting-not-number",
                                               "theme-order-not-number",
                                               "computed-typed-over", "master-edited",
                                               "audit-rows-deleted", "action-ids-restored",
                                               "action-ids-put-back", "sheet-restored",
-                                              "action-id-taken-back", "action-id-copied")]
+                                              "action-id-taken-back", "action-id-copied",
+                                              "plan-conflict-copy")]
 
 
 def _months_together(findings: list[Finding]) -> list[Finding]:

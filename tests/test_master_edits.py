@@ -69,7 +69,7 @@ def test_what_is_typed_into_the_master_is_audited_by_the_next_save(example_path)
 
     status = run_cli("status", str(example_path), "--as-of", "31/01/2027")
     assert status.returncode == 0, status.stderr
-    assert "Replaced or recorded by this save" in status.stdout
+    assert "In plan.xlsx itself" in status.stdout
     assert "master-edited" in status.stdout
     rows = _audit(example_path)
     by_field = {row[4]: row for row in rows}

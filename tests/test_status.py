@@ -321,7 +321,7 @@ def test_a_month_typed_in_excel_is_due_at_the_months_end(example_path):
     result = run_cli("status", str(example_path), "--as-of", "15/03/2027")
     assert result.returncode == 0, result.stderr
     # the save writes the words: status says so, naming the cell
-    assert "Replaced or recorded by this save" in result.stdout and "date-as-month" in result.stdout
+    assert "In plan.xlsx itself" in result.stdout and "date-as-month" in result.stdout
     assert f"Plan!{openpyxl.utils.get_column_letter(heads['Target date'])}2" in result.stdout
     plan = cip_xl.load_plan(example_path)
     action = next(a for a in plan.actions if a.ref == ref)
