@@ -52,6 +52,8 @@ RECURRING = {"annually": 12, "annual": 12, "yearly": 12, "each year": 12,
              "each month": 1, "biannually": 6, "six monthly": 6, "six-monthly": 6}
 FILLER = re.compile(r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
                     r"at\s+the\s+latest|latest|ahead\s+of|up\s+to|until|onwards?|"
+                    r"revised|now|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|"
+                    r"wednesday|saturday|"
                     r"by|due|end of|end|before|from|the|in|of|deadline|target|"
                     r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|w/e)\b",
                     re.IGNORECASE)
@@ -142,9 +144,11 @@ def _month(word: str) -> int | None:
 
 
 _NUMERIC = re.compile(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
-_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_ISO = re.compile(r"\b(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\b")
+#: a month as figures with a four-figure year: "06/2027", "6/2027", "2027-06"
+_MONTH_FIGURES = re.compile(r"\b(?:(\d{1,2})[/.\-](\d{4})|(\d{4})-(\d{1,2}))\b(?![/.\-]\d)")
 _DAY_MONTH_YEAR = re.compile(
-    r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)([a-z]{3,9})\.?,?(?:\s+|-)(\d{4}|\d{2})\b",
+    r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of\s+|\s+|-)([a-z]{3,9})\.?,?(?:\s+|-)(\d{4}|\d{2})\b",
     re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(
     r"\b([a-z]{3,9})\.?\s+(\d{1,2})(st|nd|rd|th)?(,\s*|\s+)(\d{4})\b", re.IGNORECASE)
@@ -181,6 +185,8 @@ _WEEK_COMMENCING = re.compile(r"^(?:w/c|w/b|wc|week\s+commencing|week\s+beginnin
                               re.IGNORECASE)
 #: a remark in brackets after a date: "Jan 2027 (revised)", "Mar 2027 (was Dec 2026)"
 _REMARK = re.compile(r"^(.*?\S)\s*\(([^()]*)\)$")
+#: a remark after a dash: "March 2027 - subject to funding", "TBC - awaiting the review"
+_DASH_REMARK = re.compile(r"^(.*?\S)\s+[-–—]\s+([^\d]*[A-Za-z][^\d]*)$")
 _RECURRING = re.compile(r"^(?:([a-z]+)\s+)?(" + "|".join(map(re.escape, RECURRING)) +
                         r")(?:\s+in\s+([a-z]+))?$", re.IGNORECASE)
 
@@ -200,7 +206,7 @@ def _scan(text: str) -> list[tuple[int, int, date, str]]:
 
     for m in _ISO.finditer(text):
         try:
-            add(m, date(int(m[1]), int(m[2]), int(m[3])))
+            add(m, date(int(m[1]), int(m[3]), int(m[4])))
         except ValueError:
             continue
     for m in _NUMERIC.finditer(text):
@@ -210,6 +216,10 @@ def _scan(text: str) -> list[tuple[int, int, date, str]]:
             add(m, date(_year(m[3]), int(m[2]), int(m[1])))
         except ValueError:
             continue
+    for m in _MONTH_FIGURES.finditer(text):
+        month, year = (int(m[1]), int(m[2])) if m[1] else (int(m[4]), int(m[3]))
+        if free(m) and 1 <= month <= 12:
+            add(m, month_end(year, month), "month")
     for m in _DAY_MONTH_YEAR.finditer(text):
         month = _month(m[2])
         before = re.search(r"([a-z]{3,9})\.?\s*$", text[:m.start()], re.IGNORECASE)
@@ -381,11 +391,12 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
 def _read_around(text: str, as_of: date | None) -> DueDate | None:
     """``text`` read past what surrounds a date: a time after it (a date exported as
     text), "w/c" before it (due at the end of that working week: the Friday), a remark
-    in brackets after it (the date outside the brackets is the one due). None when
+    in brackets or after a dash, with no figures in it (the date before it is the one
+    due). None when
     there is nothing around, or what is inside cannot be read."""
     timed = _TIME_AFTER.match(text)
     week = _WEEK_COMMENCING.match(text)
-    remark = _REMARK.match(text)
+    remark = _REMARK.match(text) or _DASH_REMARK.match(text)
     inner = timed[1] if timed else week[1] if week else remark[1] if remark else None
     if inner is None:
         return None
@@ -442,6 +453,17 @@ def _numeric_hint(text: str) -> str:
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]{3,9})\.?(?![\s\-]*\d)|"
                         r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!\s*\d)",
                         re.IGNORECASE)
+
+
+def _short_month_hint(text: str) -> str:
+    """For a month and a two-figure year written as figures ("6/27"), which may be a
+    day and month: the month it may be, to write in words."""
+    m = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2})\s*", text)
+    if m is None or not 1 <= int(m[1]) <= 12:
+        return ""
+    year = _year(m[2])
+    return (f"if the month is meant, write '{MONTH_ABBREVIATIONS[int(m[1]) - 1]} {year}' "
+            f"(or '{int(m[1]):02d}/{year}'); ")
 
 
 def _no_year_hint(text: str) -> str:
@@ -551,8 +573,8 @@ def unreadable_hint(text: str) -> str:
     no year, a sentence — ending "; ", or '' if nothing can be said."""
     hint = _suggest(text)
     return (f"did you mean '{hint}'? " if hint else
-            _numeric_hint(text) or moving_date_hint(text) or _no_year_hint(text) or
-            _sentence_hint(text))
+            _numeric_hint(text) or moving_date_hint(text) or _short_month_hint(text) or
+            _no_year_hint(text) or _sentence_hint(text))
 
 
 #: how far beyond the reporting date a plan's dates plausibly go: a longer way off is

@@ -68,6 +68,17 @@ AS_OF = date(2010, 9, 30)
     ("Quarter 3 2026/27", "period", date(2026, 12, 31)),  # (was read as a day)
     ("Fourth Quarter 2027", "period", date(2027, 12, 31)),
     ("Winter 2026/27", "period", date(2027, 2, 28)),  # the winter across the two years
+    ("06/2027", "month", date(2027, 6, 30)),  # a month as figures, the year in full
+    ("12/2026", "month", date(2026, 12, 31)),
+    ("2027-06", "month", date(2027, 6, 30)),
+    ("2027/06/30", "date", date(2027, 6, 30)),  # year first, with slashes
+    ("31st of March 2027", "date", date(2027, 3, 31)),
+    ("Tuesday 30th June 2027", "date", date(2027, 6, 30)),  # the weekday passed over
+    ("Revised to June 2027", "month", date(2027, 6, 30)),
+    ("30/06/2027 - revised", "date", date(2027, 6, 30)),  # a remark after a dash
+    ("March 2027 - subject to funding", "month", date(2027, 3, 31)),
+    ("TBC - awaiting funding", "tbc", None),
+    ("Sept 2026 - March 2027", "milestones", date(2027, 3, 31)),  # two dates, no remark
     ("Ongoing", "ongoing", None),
     ("Ongoing (annual review)", "ongoing", None),
     ("TBC", "tbc", None),
@@ -127,6 +138,8 @@ def test_unreadable_is_a_problem_not_an_exception():
     ("Before Christmas 2026", "'Christmas' leaves the day to be worked out"),
     ("by Easter", "'Easter' leaves the day to be worked out"),
     ("Winter 2026/28", ""),  # no winter spans three years
+    ("6/27", "if the month is meant, write 'Jun 2027' (or '06/2027')"),
+    ("March 2027 - see note 3", ""),  # a remark with figures: not passed over
     ("w/c March 2027", ""),  # a month is no week: no date read, no hint
     ("Apr 09 2010", ""),  # a month-year and a year: not the 9th of April
 ])
