@@ -32,7 +32,7 @@ class Change:
     key_action: str = ""
     action_id: str = ""
     #: who made it, as the Audit sheet says ("Place return (...)", "Edited in the
-    #: master (by ...)"), or "" — a verdict that moved because time did, say
+    #: master (last saved by ...)"), or "" — a verdict that moved because time did, say
     by: str = ""
 
     @property

@@ -681,12 +681,12 @@ def _put_back_line(entry) -> str:
 
 def _who_briefly(who: str) -> str:
     """An Audit sheet's 'who' for a table's narrow column: "Place return (Return_...,
-    saved ...)" as "Place return", "Edited in the master (by Jane Smith, saved ...)" as
-    "Edited in the master (Jane Smith)"."""
+    saved ...)" as "Place return", "Edited in the master (last saved by Jane Smith, ...)"
+    as "Edited in the master (Jane Smith)"."""
     import re
 
     head, _, rest = who.partition(" (")
-    named = re.match(r"by ([^,)]+)", rest)
+    named = re.match(r"(?:last saved )?by ([^,)]+)", rest)
     return f"{head} ({named.group(1)})" if named else head
 
 

@@ -216,9 +216,12 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     when, who = _saved_by(plan_path, copy)
     # when the file does not say, when it was written (the same for every reading of it)
     stamp = when or datetime.fromtimestamp(int(plan_path.stat().st_mtime))
-    told = [part for part in (f"by {who}" if who else "",
-                              f"saved {when:%d/%m/%Y %H:%M}" if when else "") if part]
+    # whoever saved the file last: others may have typed in it before them
+    told = [part for part in (f"last saved by {who}" if who else "",
+                              f"{'' if who else 'saved '}{when:%d/%m/%Y %H:%M}" if when
+                              else "") if part]
     said = f" ({', '.join(told)})" if told else ""
+    file_said = f" (the file was {', '.join(told)})" if who else said
     by = f"Edited in the master{said}"
     source = plan.source
     sheet = source.plan_sheet if source is not None else contract.plan_sheet
@@ -243,7 +246,7 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         findings.append(Finding(
             "audit-rows-deleted", WARNING,
             f"The {trail} sheet has {lost} row{'s' if lost != 1 else ''} fewer than when "
-            f"cip-xl last saved the plan{said}: entries of the trail were deleted. The next "
+            f"cip-xl last saved the plan{file_said}: entries of the trail were deleted. The next "
             "save keeps the plan as cip-xl saved it, with every entry, as a backup in "
             f"{copy.parent.name}/; copy the rows back from there if that was not meant.",
             str(plan_path), trail))
@@ -255,7 +258,7 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         "master-edited", INFO,
         f"{len(entries)} change{'s' if len(entries) != 1 else ''} "
         f"{'were' if len(entries) != 1 else 'was'} made in the master since cip-xl last "
-        f"saved it{said}, to {listed(places)} ({'; '.join(shown)}{more}): a save "
+        f"saved it{file_said}, to {listed(places)} ({'; '.join(shown)}{more}): a save "
         "records each on the Audit sheet, with the value before.", str(plan_path), sheet))
     return entries, findings
 

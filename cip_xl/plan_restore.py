@@ -185,7 +185,7 @@ def saved_by(path: Path) -> tuple[str, str]:
 
 def _who(entry: AuditEntry) -> str:
     """Who made ``entry``, as a short list of them names it: "Place return (Return_...,
-    saved ...)" as "Place return", "Edited in the master (by Jane Smith, saved ...)" as
+    saved ...)" as "Place return", "Edited in the master (last saved by Jane Smith, ...)" as
     "Edited in the master"."""
     return str(entry.who or "someone").partition(" (")[0]
 

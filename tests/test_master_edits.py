@@ -61,7 +61,7 @@ def test_what_is_typed_into_the_master_is_audited_by_the_next_save(example_path)
     report = cip_xl.validate(example_path)
     note = [f for f in report.findings if f.code == "master-edited"]
     assert len(note) == 1 and note[0].message.startswith(
-        "4 changes were made in the master since cip-xl last saved it (by Jane Smith")
+        "4 changes were made in the master since cip-xl last saved it (the file was last saved by Jane Smith")
     assert f"to 4 actions on the Plan sheet (Ref {moved.ref} Target date; Ref " \
         f"{rewritten.ref} Progress update; " in note[0].message
     assert "): a save records each on the Audit sheet" in note[0].message
@@ -75,7 +75,7 @@ def test_what_is_typed_into_the_master_is_audited_by_the_next_save(example_path)
     by_field = {row[4]: row for row in rows}
     assert len(rows) == 4 and set(by_field) == {"Target date", "Progress update",
                                                 "Action removed", "New action"}
-    assert all(row[1].startswith("Edited in the master (by Jane Smith") for row in rows)
+    assert all(row[1].startswith("Edited in the master (last saved by Jane Smith") for row in rows)
     target = by_field["Target date"]
     letter = openpyxl.utils.get_column_letter(heads["Target date"])
     assert (target[2], target[3]) == (moved.action_id, moved.ref)
@@ -219,7 +219,7 @@ def test_settings_officers_and_themes_changed_in_the_master_are_audited(example_
                                                                "Corporate Services"]
     assert rows["Officers: DPO added"][6] == "Data Protection Officer, Kim Lee"
     assert rows["Themes: theme added"][6] == "Climate"
-    assert all(row[1].startswith("Edited in the master (by Jane Smith")
+    assert all(row[1].startswith("Edited in the master (last saved by Jane Smith")
                for row in rows.values())
     assert len(rows) == 4
 
@@ -414,7 +414,7 @@ def test_requests_reviews_and_returns_changed_in_the_master_are_audited(example_
     assert rows[f"Returns: File {resources} removed"][5].startswith("Department: Resources")
     assert rows[f"Review log: Version {version} Issues/actions arising from review"][6] == \
         "Original plan, agreed by Cabinet"
-    assert all(row[1].startswith("Edited in the master (by Jane Smith")
+    assert all(row[1].startswith("Edited in the master (last saved by Jane Smith")
                for field, row in rows.items() if field.startswith(("Change", "Review")))
     assert {a.ref: a for a in cip_xl.load_plan(example_path).actions}["5.3"] \
         .revised_date == date(2027, 5, 31)

@@ -258,7 +258,7 @@ def test_what_is_typed_into_the_master_in_libreoffice_is_audited(example_path, t
         .to_python()
     entries = [row for row in rows[1:] if any(cell != "" for cell in row)]
     assert [row[4] for row in entries] == ["Target date"], entries  # nothing else moved
-    assert entries[0][1].startswith("Edited in the master (by Sam Jones, saved ")
+    assert entries[0][1].startswith("Edited in the master (last saved by Sam Jones, ")
     assert (entries[0][3], entries[0][5]) == (action.ref, action.target_date)
     assert entries[0][6] in (date(2027, 9, 30), datetime(2027, 9, 30))
     assert entries[0][7] == f"{example_path.name}!Plan!{letter}{action.row}, typed in the master"

@@ -262,7 +262,7 @@ def test_the_change_report_says_who_moved_a_date_in_the_master(example_path, tmp
     report = cip_xl.api.changes(example_path, str(quarter))
     slips = [c for c in report.changes if c.kind == "date slip"]
     assert [c.ref for c in slips] == [action.ref]
-    assert slips[0].by.startswith("Edited in the master (by Jane Smith")
+    assert slips[0].by.startswith("Edited in the master (last saved by Jane Smith")
     shown = run_cli("changes", str(example_path), "--since", str(quarter))
     assert shown.returncode == 0, shown.stderr
     words = shown.stdout.split()  # the table folds the By column over lines
