@@ -22,7 +22,17 @@ from .schema import Contract
 
 #: after the plan's name: "-" and a computer's name as OneDrive and SharePoint add it —
 #: capitals and figures ("DESKTOP-7F3K2Q1", "WCC-LT0423"), perhaps "-1" for a second
-_COMPUTER = re.compile(r"-(?=[A-Z0-9-]*[A-Z])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{5,24}(?:-\d+)?")
+_COMPUTER = re.compile(r"-([A-Z0-9][A-Z0-9-]{5,24}?)(?:-\d{1,3})?")
+
+
+def _computer_named(rest: str) -> bool:
+    """Whether ``rest`` (what follows the plan's name) is "-" and a computer's name:
+    its last part mixes capitals and figures, as Windows names computers
+    ("DESKTOP-7F3K2Q1") and councils' IT do ("WCC-LT0423") — and a copy named for a
+    year or a draft ("-2027-DRAFT", "-Q3-2027") does not."""
+    found = _COMPUTER.fullmatch(rest)
+    last = found[1].rsplit("-", 1)[-1] if found else ""
+    return bool(re.search(r"[A-Z]", last) and re.search(r"\d", last))
 #: after the plan's name: " (Jane Smith's conflicted copy 2026-12-03)" (Dropbox), " (Jane
 #: Smith's conflict 2026-12-03)" (Box)
 _CONFLICTED = re.compile(r" \([^()]*\bconflict(?:ed)?\b[^()]*\)", re.IGNORECASE)
@@ -52,7 +62,7 @@ def conflict_copies(plan_path: str | Path, plan: Plan, contract: Contract) -> li
     for name in sorted(names):
         copy = plan_path.parent / name
         rest = copy.stem[len(plan_path.stem):]
-        service = "OneDrive and SharePoint name" if _COMPUTER.fullmatch(rest) else \
+        service = "OneDrive and SharePoint name" if _computer_named(rest) else \
             "Dropbox and Box name" if _CONFLICTED.fullmatch(rest) else None
         differences = _differences(copy, plan_path, plan, contract) if service else []
         if not differences:

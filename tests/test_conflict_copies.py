@@ -34,8 +34,9 @@ def test_a_copy_onedrive_kept_of_a_clash_is_named_with_what_differs(example_path
     value; status passes it on; the plan itself is left as it was."""
     ref1 = cip_xl.load_plan(example_path).actions[0]
     _copy_with(example_path, "plan-DESKTOP-7F3K2Q1.xlsx", "L2", "Typed on the laptop")
+    _copy_with(example_path, "plan-WCC-LT0423-1.xlsx", "L2", "A second clash")
     said = _conflicts(example_path)
-    assert list(said) == ["plan-DESKTOP-7F3K2Q1.xlsx"]
+    assert list(said) == ["plan-DESKTOP-7F3K2Q1.xlsx", "plan-WCC-LT0423-1.xlsx"]
     message = said["plan-DESKTOP-7F3K2Q1.xlsx"]
     assert "named as OneDrive and SharePoint name the other side of two saves" in message
     assert "by Jane Smith" in message and "differs from plan.xlsx in 1 value" in message
@@ -59,6 +60,8 @@ def test_other_files_beside_the_plan_are_not_taken_for_clashes(example_path, tmp
     values, another plan under a clash's name, and the backups folder: none warns."""
     _copy_with(example_path, "plan-old.xlsx", "L2", "An old draft")
     _copy_with(example_path, "plan-Q3.xlsx", "L2", "Kept for Q3")
+    _copy_with(example_path, "plan-2027-DRAFT.xlsx", "L2", "Next year's draft")
+    _copy_with(example_path, "plan-Q3-2027.xlsx", "L2", "As at Q3")
     shutil.copy(example_path, example_path.parent / "plan-DESKTOP-AAAA111.xlsx")
     wb = openpyxl.load_workbook(example_path)
     wb.save(example_path.parent / "plan-LAPTOP-BBB2222.xlsx")  # re-saved, same values
