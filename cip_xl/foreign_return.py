@@ -113,14 +113,14 @@ def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
     return found
 
 
-#: a number as a CSV file writes it: compared with the master's as a number
+#: a number as a CSV file writes it: compared with the master's number as one
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def text_rows(path: Path) -> list[list] | None:
     """The rows of the text file at ``path`` — a return saved "as CSV" (comma, or the
-    semicolon or tab some computers' settings use) — numbers as numbers, or None when
-    it is no such file."""
+    semicolon or tab some computers' settings use) — every cell as its text (a Ref
+    "3.10" stays "3.10"), or None when it is no such file."""
     from .text_files import read_text_file
 
     try:
@@ -134,8 +134,7 @@ def text_rows(path: Path) -> list[list] | None:
     except csv.Error:
         dialect = csv.excel
     try:
-        return [[float(cell) if _NUMBER.fullmatch(cell.strip()) else cell for cell in row]
-                for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        return list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error:
         return None
 
@@ -192,6 +191,12 @@ def _same(key: str, value: object, now: object) -> bool:
     """Whether the workbook's ``value`` says what the master's ``now`` does."""
     if key == "status":
         value = normalise_status(value) or value
+    if isinstance(value, str) and isinstance(now, (int, float)):
+        text = value.strip()  # as a CSV file holds a number: "60", "60%"
+        if text.endswith("%") and _NUMBER.fullmatch(text[:-1].strip()):
+            return _norm(float(text[:-1])) == _norm(now)
+        if _NUMBER.fullmatch(text):
+            value = float(text)
     if key == "percent_complete" and isinstance(value, float) and 0 < value <= 1 and \
             isinstance(now, (int, float)) and now > 1:
         value = value * 100  # a percentage cell (50% is 0.5 underneath)

@@ -271,8 +271,8 @@ def _read_returned(path: Path, contract: Contract, convert_ods: bool):
             f"{path.name} is a text or CSV file, not a return: saved as CSV, a return "
             "keeps one sheet's values and loses the record of what was issued, so it "
             "cannot be merged. Ask the officer for the workbook they were sent (.xlsx), "
-            "saved as it is, with their changes; what this file says that the master "
-            "does not is listed."))
+            "saved as it is, with their changes. Anything in this file that the master "
+            "does not say is listed below it."))
     if refusal.code != "file-foreign" or not can_convert(path):
         return None, refusal
     if not convert_ods:
@@ -1027,13 +1027,12 @@ def _merge_row(plan: Plan, action: Action, row: ReturnedRow, issued: dict,
                 f"before {as_of} ({reference:%d/%m/%Y}), so approving it would make the "
                 f"action overdue at once; {why}. It is on the Change requests sheet.", file,
                 RETURN_SHEET, proposed.coordinate, action.ref))
-        elif far_off_hint(parsed, reference):
+        elif far := far_off_hint(parsed, reference):
             outcome.findings.append(Finding(
                 "return-date-far-off", WARNING,
-                f"Ref {action.ref}: the proposed revised date "
-                f"{far_off_hint(parsed, reference)} Correct the request before approving it; "
-                "it is on the Change requests sheet.", file, RETURN_SHEET,
-                proposed.coordinate, action.ref))
+                f"Ref {action.ref}: the proposed revised date {far} Correct the request "
+                "before approving it; it is on the Change requests sheet.", file,
+                RETURN_SHEET, proposed.coordinate, action.ref))
         reason_cell = f", reason in {comment_cell.coordinate}" if comment else ""
         # "Sept 2027" (which Excel leaves as text) is proposed in the words typed, as a
         # revised date in the plan may be written; a day as the day

@@ -61,7 +61,8 @@ def test_what_is_typed_into_the_master_is_audited_by_the_next_save(example_path)
     report = cip_xl.validate(example_path)
     note = [f for f in report.findings if f.code == "master-edited"]
     assert len(note) == 1 and note[0].message.startswith(
-        "4 changes were made in the master since cip-xl last saved it (the file was last saved by Jane Smith")
+        "4 changes were made in the master since cip-xl last saved it (the file was last "
+        "saved by Jane Smith")
     assert f"to 4 actions on the Plan sheet (Ref {moved.ref} Target date; Ref " \
         f"{rewritten.ref} Progress update; " in note[0].message
     assert "): a save records each on the Audit sheet" in note[0].message

@@ -2022,6 +2022,26 @@ def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_
                    for f in found)
 
 
+def test_a_return_saved_as_csv_is_read_with_its_refs_as_written(example_path, tmp_path):
+    """A CSV holds text: Ref '1.10' is action 1.10, not 1.1; '60' and '60%' (a
+    percentage cell as Excel writes it) are the master's 60, and '65' is not."""
+    from cip_xl.foreign_return import text_rows, typed_in
+    from cip_xl.schema import DEFAULT_CONTRACT
+
+    plan = cip_xl.load_plan(example_path)
+    first, tenth = plan.actions[0], plan.actions[1]
+    first.ref, tenth.ref = "1.1", "1.10"
+    first.percent_complete = tenth.percent_complete = 60
+    sent = tmp_path / "Return.csv"
+    sent.write_text("Ref;% complete;Progress update\n1.10;60%;Typed for 1.10\n"
+                    "1.1;65;\n", encoding="utf-8-sig")
+    assert text_rows(sent)[1] == ["1.10", "60%", "Typed for 1.10"]
+    listed = {(f.ref, f.cell): f.message for f in typed_in(sent, plan, DEFAULT_CONTRACT)}
+    assert set(listed) == {("1.10", "C2"), ("1.1", "B3")}
+    assert "Progress update 'Typed for 1.10'" in listed[("1.10", "C2")]
+    assert "% complete '65' where the master says '60'" in listed[("1.1", "B3")]
+
+
 def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
     """'cip-xl merge PLAN returned/' takes every file in the folder — the returns, and
     whatever else an officer sent (a PDF is named, not passed over) — but not the
