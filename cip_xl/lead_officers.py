@@ -150,7 +150,7 @@ class LeadOfficers:
                 officer = found[0]
                 about = officer.title or officer.name
                 return (f"Row {officer.row} of the {sheet} sheet ({about}) has no code: "
-                        f"type {code} in A{officer.row} to make this that officer.")
+                        f"type {code} in A{officer.row}.")
         listed = ", ".join(str(o.row) for o in rows[:5]) + (", ..." if len(rows) > 5 else "")
         return (f"The {sheet} sheet has {len(rows)} row{'s' if len(rows) > 1 else ''} "
                 f"with no code (row{'s' if len(rows) > 1 else ''} {listed}): if '{part}' is "

@@ -68,19 +68,31 @@ def collect(plan: Plan, as_of: date | None = None,
         for code in leads(action):
             reminder = by_code.get(code.upper())
             if reminder is None:
+                advice = leads.advice(code)
                 findings.append(Finding("reminder-officer-unknown", WARNING,
                                         f"Ref {action.ref}: lead officer {code} is not on the "
-                                        "Officers sheet, so nobody is reminded of it.",
+                                        "Officers sheet, so nobody is reminded of it."
+                                        + (f" {advice}" if advice else ""),
                                         ref=action.ref))
                 continue
             getattr(reminder, bucket).append((action, judgement))
     for record in current_returns(plan):
         if record.merged:
             continue
+        chased = False
         for reminder in by_code.values():
             officer = reminder.officer
             if record.department in (officer.directorate, officer.code.upper()):
                 reminder.returns_missing.append(record.file)
+                chased = True
+        if not chased:  # its officer's code or directorate gone from the Officers sheet
+            advice = leads.advice(record.department)
+            findings.append(Finding(
+                "reminder-return-unowned", WARNING,
+                f"The {record.department} return ({record.file}) is not back, and no "
+                f"officer on the Officers sheet has the code or directorate "
+                f"{record.department}, so nobody is reminded of it."
+                + (f" {advice}" if advice else ""), sheet="Officers"))
     reminders = [r for r in by_code.values() if not r.empty]
     for reminder in reminders:
         officer = reminder.officer

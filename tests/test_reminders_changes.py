@@ -62,6 +62,24 @@ def test_missing_emails_and_unreturned_returns(example_path, tmp_path):
     assert "has not been received" in _read(tmp_path / "r" / "reminder-HP.eml").get_content()
 
 
+def test_a_return_nobody_on_the_officers_sheet_owns_is_named(example_path, tmp_path):
+    """Returns issued per officer, then the Head of Finance's code deleted from the
+    Officers sheet: the HF return still out is chased by nobody — a finding says so,
+    and which row of the Officers sheet lost its code — rather than vanishing from
+    the reminders."""
+    cip_xl.issue_returns(example_path, tmp_path / "returns", by="officer")
+    wb = openpyxl.load_workbook(example_path)
+    row = next(r for r in wb["Officers"].iter_rows(min_row=2) if r[0].value == "HF")
+    row[0].value = None
+    wb.save(example_path)
+    reminders, _, findings = cip_xl.api.remind(example_path, tmp_path / "r")
+    assert "HF" not in {r.officer.code for r in reminders}
+    unowned = [f for f in findings if f.code == "reminder-return-unowned"]
+    assert len(unowned) == 1 and "The HF return (Return_HF_" in unowned[0].message
+    assert f"Row {row[0].row} of the Officers sheet (Head of Finance) has no code: type HF " \
+        f"in A{row[0].row}." in unowned[0].message
+
+
 def test_names_with_commas_titles_with_line_breaks_and_bad_addresses(example_path,
                                                                       tmp_path):
     """An officer called "Whitaker, Ruth" is one recipient, not two; a plan title typed
