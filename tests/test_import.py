@@ -581,6 +581,15 @@ def test_last_years_cip_xl_plan_is_carried_forward_under_a_new_plan_id(example_p
     assert done.returncode == 0, done.stderr
     assert "import-from-cip-plan" in done.stdout and "import-requests-undecided" in done.stdout
     assert "Setting Value" not in done.stdout
+    assert "import-own-sheets" not in done.stdout  # cip-xl's sheets only
+
+    wb = openpyxl.load_workbook(example_path)  # a sheet of the council's own, added
+    wb.create_sheet("Our KPIs")["A1"] = "Sickness absence (days)"
+    wb.save(example_path)
+    result = cip_xl.api.import_plan(example_path, tmp_path / "with-own.xlsx")
+    own = [f.message for f in result.findings if f.code == "import-own-sheets"]
+    assert len(own) == 1 and "has a sheet of your own ('Our KPIs'), not carried" in own[0]
+    assert "Move or Copy" in own[0]
 
     settings = _settings(new_path)
     assert settings["Council"] == old.settings.council == "Wrenfield District Council"

@@ -57,8 +57,16 @@ def carry_forward(path: str | Path, contract: Contract,
         f"{path.name} is a plan cip-xl kept: its actions, officers, themes and settings "
         f"were carried forward as they were, under a new Plan ID (returns issued from "
         f"{path.name} are refused by the new plan). Its Audit trail, Returns, Change "
-        "requests and Record of Review stay with it, as do any sheets of your own.",
-        file)]
+        "requests and Record of Review stay with it.", file)]
+    own = _own_sheets(path, contract)
+    if own:
+        findings.append(Finding(
+            "import-own-sheets", INFO,
+            f"{path.name} has {'sheets' if len(own) > 1 else 'a sheet'} of your own ("
+            + ", ".join(f"'{title}'" for title in own) + "), not carried: to bring one "
+            "across with its charts and formats, open both workbooks in Excel, right-click "
+            "its tab > Move or Copy..., pick the new plan under 'To book' and tick 'Create "
+            "a copy'.", file))
     done = [a for a in old.actions if str(a.status).strip().lower() in _DONE]
     actions = [a for a in old.actions if not open_only or a not in done]
     if done:
@@ -92,6 +100,23 @@ def carry_forward(path: str | Path, contract: Contract,
                 officers=copy.deepcopy(old.officers), themes=copy.deepcopy(old.themes),
                 settings=settings, extra_columns=list(old.extra_columns))
     return ImportResult(plan, findings)
+
+
+def _own_sheets(path: Path, contract: Contract) -> list[str]:
+    """The sheets of the workbook at ``path`` that cip-xl does not lay out (a council's
+    own: "Our KPIs", "Glossary"), in the order of their tabs."""
+    from python_calamine import CalamineWorkbook
+
+    from ..status_sheet import SUMMARY_SHEET
+
+    owned = {name.strip().lower() for name in
+             [contract.sheet(key) for key in contract.sheet_names] +
+             [contract.plan_sheet, contract.sheet("lists"), SUMMARY_SHEET]}
+    try:
+        titles = CalamineWorkbook.from_path(str(path)).sheet_names
+    except Exception:  # read as a plan a moment ago: this cannot fail but to say less
+        return []
+    return [title for title in titles if title.strip().lower() not in owned]
 
 
 def _new_settings(old: Settings) -> Settings:
