@@ -517,6 +517,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
     else:
         findings += _round_still_out(plan, new_round) + _quarter_of(plan, issued_at)
         plan.settings.revision += 1
+    findings += _unowned(plan, groups, by, contract.sheet("officers"))
     make_folder(folder)
     issued = []
     contents = [return_content(plan, department, actions, contract, issued_at, by)
@@ -548,6 +549,45 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
         take_back(issued)  # not all could be written: none is sent
         raise
     return IssuedReturns(issued, findings)
+
+
+def _unowned(plan: Plan, groups: dict[str, list[Action]], by: str, sheet: str) -> list:
+    """Warnings for the returns going to nobody the Officers sheet (``sheet``) names:
+    by officer, one for a lead officer not on it; by directorate, the "No directorate"
+    return of actions whose lead officers are not on it or have no directorate — each
+    with what to put right (a row that lost its code is named)."""
+    from .findings import WARNING, Finding
+
+    codes = {officer.code.strip().upper() for officer in plan.officers if officer.code.strip()}
+    reader = plan.lead_officer_reader()
+    found = []
+    for name, actions in groups.items():
+        refs = ", ".join(a.ref or "(no Ref)" for a in actions[:6]) + (
+            " and more" if len(actions) > 6 else "")
+        count = f"{len(actions)} action{'s' if len(actions) != 1 else ''} ({refs})"
+        if by == "officer" and name.upper() not in codes and name != "No officer":
+            advice = reader.advice(name, sheet) or "Add the officer there, or correct the " \
+                "Lead officer cells."
+            found.append(Finding(
+                "returns-officer-unknown", WARNING,
+                f"{name} leads {count} but is not an officer on the {sheet} sheet: the "
+                f"return was issued as '{name}', with nobody to send it to or remind. "
+                f"{advice}", sheet=sheet))
+        elif by == "directorate" and name == "No directorate":
+            unknown = sorted({code for a in actions for code in reader(a)
+                              if code.upper() not in codes})
+            advice = " ".join(filter(None, (reader.advice(code, sheet) for code in unknown)))
+            why = (f"their lead officer{'s' if len(unknown) > 1 else ''} "
+                   f"({', '.join(unknown)}) {'are' if len(unknown) > 1 else 'is'} not on the "
+                   f"{sheet} sheet" if unknown else
+                   f"their lead officers have no directorate on the {sheet} sheet")
+            found.append(Finding(
+                "returns-no-directorate", WARNING,
+                f"{count} went into a return called 'No directorate': {why}. "
+                + (advice or "Fill in the officers' directorates and issue it again, or "
+                   "issue the returns per lead officer (--by officer)."),
+                sheet=sheet))
+    return found
 
 
 def _default_split(plan: Plan, sheet: str) -> tuple[str, list]:

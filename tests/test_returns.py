@@ -92,6 +92,34 @@ def test_returns_by_officer(example_path, tmp_path):
             line
 
 
+def test_a_return_for_nobody_on_the_officers_sheet_says_so(example_path, tmp_path):
+    """The Head of Finance's code deleted from the Officers sheet: their actions still
+    get a return (nothing is left out), but issuing says it goes to nobody listed —
+    by officer as 'HF', by directorate as 'No directorate' — and which row lost its
+    code."""
+    wb = openpyxl.load_workbook(example_path)
+    row = next(r for r in wb["Officers"].iter_rows(min_row=2) if r[0].value == "HF")
+    row[0].value = None
+    wb.save(example_path)
+    fix = f"Row {row[0].row} of the Officers sheet (Head of Finance) has no code: type HF " \
+        f"in A{row[0].row}."
+    plan = cip_xl.load_plan(example_path)
+    hf = [a.ref for a in plan.actions if a.lead_officer == "HF"]
+
+    by_officer = cip_xl.api.issue_returns(example_path, tmp_path / "o", by="officer")
+    assert sum(i.actions for i in by_officer) == len(plan.actions)
+    said = [f.message for f in by_officer.findings if f.code == "returns-officer-unknown"]
+    assert len(said) == 1 and said[0].startswith(f"HF leads {len(hf)} actions")
+    assert fix in said[0]
+
+    by_directorate = cip_xl.api.issue_returns(example_path, tmp_path / "d",
+                                              by="directorate", new_round=True)
+    assert "No directorate" in {i.department for i in by_directorate}
+    said = [f.message for f in by_directorate.findings if f.code == "returns-no-directorate"]
+    assert len(said) == 1 and "their lead officer (HF) is not on the Officers sheet" in said[0]
+    assert fix in said[0] and all(ref in said[0] for ref in hf[:6])
+
+
 @pytest.mark.parametrize("parts, expected", [
     (("Return", "Chief Executive's Office", "2026-09-30", "r2"),
      "Return_Chief_Executive's_Office_2026-09-30_r2.xlsx"),
