@@ -129,17 +129,28 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
                     "read. Open it in Excel and save it as an Excel Workbook (.xlsx) (File > "
                     "Save As, Save as type), then use that file.")
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
+        iwork = any(n.startswith("Index/") and n.endswith(".iwa") for n in names)
         what = "a Word document" if "word/document.xml" in names else (
             "a PowerPoint file" if "ppt/presentation.xml" in names else (
                 "an OpenDocument file" if "content.xml" in names else
+                _IWORK.get(path.suffix.lower(), "an Apple iWork file (Numbers, Pages or "
+                           "Keynote)") if iwork else
                 "a zip archive of files"))
         advice = " Open it in LibreOffice and save it as Excel 2007-365 (.xlsx) (File > " \
             "Save As, File type), then use that file." if what == "an OpenDocument file" \
             else " Text typed in it belongs in the workbook's cells: use (or ask for) the " \
-            "workbook itself." if what == "a Word document" else ""
+            "workbook itself." if what == "a Word document" else \
+            " In Numbers, File > Export To > Excel... makes an .xlsx; better still, the " \
+            "workbook is filled in with Excel (or Excel for the web)." if iwork else ""
         raise _fail(path, "file-foreign",
                     f"{path.name} is {what}, not an Excel workbook.{advice}")
     return path.suffix.lower()
+
+
+#: Apple's iWork documents (a zip of Index/*.iwa parts) by file type, as a Mac user may
+#: save a return they opened in Numbers
+_IWORK = {".numbers": "an Apple Numbers spreadsheet", ".pages": "an Apple Pages document",
+          ".key": "an Apple Keynote presentation"}
 
 
 #: how much of each XML part is searched for a DOCTYPE (it must come before the root)

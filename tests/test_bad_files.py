@@ -79,6 +79,12 @@ def make_bad(kind: str, example_path, tmp_path):
         target.write_bytes(example_path.read_bytes()[:3000])
     elif kind == "encrypted":
         _encrypted(example_path, target)
+    elif kind == "numbers":  # a return opened on a Mac and saved by Apple Numbers
+        target = tmp_path / "Return_Place.numbers"
+        with zipfile.ZipFile(target, "w") as z:
+            z.writestr("Index/Document.iwa", b"\x00\x01")
+            z.writestr("Index/Tables/DataList.iwa", b"\x00")
+            z.writestr("Metadata/Properties.plist", b"<plist/>")
     elif kind == "word-renamed":
         with zipfile.ZipFile(target, "w") as z:
             z.writestr("[Content_Types].xml", "<Types/>")
@@ -125,6 +131,8 @@ CASES = {
     "truncated": "is damaged",
     "encrypted": "password-protected",
     "word-renamed": "a Word document",
+    "numbers": "is an Apple Numbers spreadsheet, not an Excel workbook. In Numbers, File > "
+               "Export To > Excel",
     "xlsb": "Excel Binary Workbook (.xlsb)",
     "zip-bomb": "zip bomb",
     "entity-bomb": "entity declarations",
