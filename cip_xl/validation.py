@@ -166,6 +166,11 @@ def validate_plan(plan: Plan, contract: Contract | None = None) -> list[Finding]
                     "100)" if pct == 1 else ""
                 add("complete-not-100", WARNING, f"{label} is marked Complete but shows "
                     f"{pct:g}% complete{typed}.", "percent_complete", action)
+        elif isinstance(pct, (int, float)) and pct == 100 and status not in (
+                None, "Cancelled", "Ongoing"):
+            add("percent-100-not-complete", INFO, f"{label} shows 100% complete but its "
+                f"status is '{status}': if the action is done, mark it Complete, so the "
+                "report counts it with the completed ones.", "status", action)
         if schema.SEE_ABOVE.search(action.objective or ""):
             hint = f" (above it: '{previous_objective[:60]}')" if previous_objective else ""
             add("see-above", WARNING, f"{label}: the objective says '{action.objective}'"

@@ -94,6 +94,23 @@ def test_a_traffic_lights_label_pasted_in_as_the_status_is_read(example_path):
     assert "read as 'Complete'" in said["J4"]
 
 
+def test_a_hundred_per_cent_action_not_marked_complete_is_noted(example_path):
+    """100% complete under 'On track' is most often finished work nobody marked
+    Complete (the report would not count it as done): a note on the Status cell.
+    Blank, Cancelled or Ongoing at 100% are left alone."""
+    plan = cip_xl.load_plan(example_path)
+    on_track = next(a for a in plan.actions if a.status == "On track")
+    ongoing = next((a for a in plan.actions if a.status == "Ongoing"), None)
+    edits = {f"K{on_track.row}": 100}
+    if ongoing is not None:
+        edits[f"K{ongoing.row}"] = 100
+    _break(example_path, edits)
+    found = [f for f in cip_xl.validate(example_path).findings
+             if f.code == "percent-100-not-complete"]
+    assert [(f.cell, f.severity) for f in found] == [(f"J{on_track.row}", "info")]
+    assert "status is 'On track': if the action is done, mark it Complete" in found[0].message
+
+
 def test_officer_sheet_rules(example_path):
     _break(example_path, {"A3": "CEX", "D4": "not-an-email"}, sheet="Officers")
     codes = _codes(cip_xl.validate(example_path))
