@@ -593,23 +593,31 @@ def changes(plan, since, xlsx, profile) -> None:
         click.echo(f"Wrote {xlsx}")
 
 
+#: how many backups ``restore --list`` shows without --all: the newest, which a
+#: terminal would otherwise scroll out of sight above the older ones
+LISTED_BACKUPS = 10
+
+
 @cli.command()
 @click.argument("plan", type=click.Path(dir_okay=False))
 @click.argument("backup", required=False)
 @click.option("--list", "list_only", is_flag=True,
               help="List the backups, newest first, with the saves since and whose "
                    "changes each would undo.")
+@click.option("--all", "list_all", is_flag=True,
+              help=f"List every backup kept, not only the {LISTED_BACKUPS} newest.")
 @click.option("--by", default=lambda: os.environ.get("USER") or os.environ.get("USERNAME", ""),
               help="Your name, for the audit trail (default: your login).")
 @click.option("--dry-run", is_flag=True, help="Show what would be put back; change nothing.")
 @profile_option
-def restore(plan, backup, list_only, by, dry_run, profile) -> None:
+def restore(plan, backup, list_only, list_all, by, dry_run, profile) -> None:
     """Put a backup of PLAN back: undo a merge, a bad edit saved, a damaged file.
 
     BACKUP is a file of the backups folder beside the plan (its name alone will do),
     'last' (the plan before its last save), or a date such as 30/06/2026 (the newest
-    backup made on or before it). Without BACKUP, or with --list, the backups are
-    listed, each with whose changes since restoring it would undo.
+    backup made on or before it). Without BACKUP, or with --list, the newest backups
+    are listed (--all: every one), each with the saves since and whose changes
+    restoring it would undo.
 
     The plan as it is now is kept as a backup first, so a restore can be undone too.
     The Audit sheet keeps every entry made since the backup and records the restore:
@@ -619,8 +627,8 @@ def restore(plan, backup, list_only, by, dry_run, profile) -> None:
     from . import api
     from .cells import listed
 
-    if list_only or backup is None:
-        _list_backups(plan, api.backups(plan, profile=profile))
+    if list_only or list_all or backup is None:
+        _list_backups(plan, api.backups(plan, profile=profile), list_all)
         return
     result = api.restore(plan, backup, by=by, dry_run=dry_run, profile=profile)
     made = f"{result.made:%d/%m/%Y %H:%M}"
@@ -647,15 +655,16 @@ def restore(plan, backup, list_only, by, dry_run, profile) -> None:
         _print_findings(result.findings, title="Restore")
 
 
-def _list_backups(plan: str, versions) -> None:
-    """The backups of ``plan`` as ``restore --list`` shows them."""
+def _list_backups(plan: str, versions, every: bool = False) -> None:
+    """The backups of ``plan`` as ``restore --list`` shows them: the
+    :data:`LISTED_BACKUPS` newest, or ``every`` one."""
     if not versions:
         click.echo(f"There are no backups of {plan} yet: cip-xl makes one each time it "
                    "saves the plan.")
         return
     click.echo(f"Backups of {plan}, newest first. Restore one with: cip-xl restore "
                f"{_typed(plan)} NAME (or 'last' for the newest).")
-    for version in versions:
+    for version in versions if every else versions[:LISTED_BACKUPS]:
         click.echo(f"  {version.made:%d/%m/%Y %H:%M:%S}  {version.path.name}")
         click.echo(f"      saves since: {version.saves_said()}")
         entries = (f"{version.entries_since} Audit entr"
@@ -665,6 +674,11 @@ def _list_backups(plan: str, versions) -> None:
                       else "") + ")") if version.entries_since else \
             "no Audit entries since: those saves changed no value typed or merged"
         click.echo(f"      {entries}")
+    older = versions[LISTED_BACKUPS:] if not every else []
+    if older:
+        click.echo(f"...and {len(older)} older backup{'s' if len(older) != 1 else ''}, the "
+                   f"oldest from {older[-1].made:%d/%m/%Y}: list every one with "
+                   f"cip-xl restore {_typed(plan)} --all")
 
 
 def _put_back_line(entry) -> str:

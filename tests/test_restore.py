@@ -272,6 +272,24 @@ def test_the_cli_lists_backups_and_a_dry_run_changes_nothing(merged):
     assert "no Audit entries since" in lines[3] and "no value typed or merged" in lines[3]
 
 
+def test_the_list_shows_the_newest_backups_unless_asked_for_all(example_path):
+    """With many backups kept, `restore PLAN` lists the ten newest (which a terminal
+    would otherwise scroll away above the older ones) and says how many more there
+    are; --all lists every one."""
+    from cip_xl.safe_save import make_backup
+
+    for day in range(1, 15):
+        make_backup(example_path, when=datetime(2026, 11, day, 9))
+    shown = run_cli("restore", str(example_path)).stdout
+    listed = [line for line in shown.splitlines() if line[:3].strip().isdigit()]
+    assert len(listed) == 10 and "14/11/2026" in listed[0]
+    assert "...and 4 older backups, the oldest from 01/11/2026: list every one with " \
+        "cip-xl restore" in shown and "--all" in shown
+    every = run_cli("restore", str(example_path), "--all").stdout
+    assert len([line for line in every.splitlines() if line[:3].strip().isdigit()]) == 14
+    assert "older backup" not in every
+
+
 def test_the_list_says_which_saves_each_backup_would_undo(merged, tmp_path):
     """Each backup is listed with the saves made since, newest first, as each recorded
     itself in the file — kept through a save in another program — and, once backups
