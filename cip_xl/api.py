@@ -366,7 +366,7 @@ def changes(path: str | Path, since: str, *, profile: str | Path | None = None):
     from .changes import backup_for, compare
     from .plan_read import read_plan
 
-    earlier = backup_for(Path(path), since)
+    earlier = backup_for(Path(path), since, contract=contract_for(path, profile))
 
     def with_trail(at: Path) -> Plan:  # who made each change: the entries in between
         return read_plan(at, contract_for(at, profile), read_only=True).plan
@@ -391,7 +391,8 @@ def restore(path: str | Path, backup: str, *, by: str = "", dry_run: bool = Fals
     from .plan_restore import find_backup
     from .plan_restore import restore as put_back
 
-    return put_back(path, find_backup(path, backup), contract_for(path, profile), by=by,
+    contract = contract_for(path, profile)
+    return put_back(path, find_backup(path, backup, contract), contract, by=by,
                     dry_run=dry_run)
 
 

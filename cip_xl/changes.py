@@ -169,12 +169,27 @@ def _made_by(changes: list[Change], before: Plan, after: Plan) -> None:
         change.by = "; ".join(dict.fromkeys(who))
 
 
-def backup_for(plan_path: Path, since: str, option: str = "--since") -> Path:
+def backups_to_compare(plan_path: Path, contract=None) -> list[tuple[datetime, Path]]:
+    """(when it was made, file) of each backup of the plan at ``plan_path``, newest
+    first: with ``contract``, those made under a name it had before too
+    (:mod:`cip_xl.plan_history`)."""
+    from .safe_save import backups_of
+
+    if contract is None:
+        return backups_of(plan_path)
+    from .plan_history import every_backup
+    from .plan_read import read_plan_id
+
+    return every_backup(plan_path, read_plan_id(plan_path, contract), contract)
+
+
+def backup_for(plan_path: Path, since: str, option: str = "--since", contract=None) -> Path:
     """The earlier plan to compare with: a file path, or the newest backup of
-    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy or yyyy-mm-dd).
-    ``option`` is what messages call ``since``."""
+    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy or yyyy-mm-dd) —
+    with ``contract``, made under a name the plan had before too
+    (:func:`backups_to_compare`). ``option`` is what messages call ``since``."""
     from .findings import ERROR, Finding, PlanFileError
-    from .safe_save import BACKUP_FOLDER, backups_of
+    from .safe_save import BACKUP_FOLDER
 
     candidate = Path(since)
     if candidate.suffix.lower() in (".xlsx", ".xlsm"):
@@ -195,9 +210,9 @@ def backup_for(plan_path: Path, since: str, option: str = "--since") -> Path:
                                     "such as 30/06/2026" + (f": {hint}" if hint else "."),
                                     file=str(plan_path)))
     folder = plan_path.parent / BACKUP_FOLDER
-    stamped = [(made, path) for made, path in backups_of(plan_path) if made.date() <= day]
+    every = backups_to_compare(plan_path, contract)
+    stamped = [(made, path) for made, path in every if made.date() <= day]
     if not stamped:
-        every = backups_of(plan_path)
         oldest = (f" The oldest there is from {every[-1][0]:%d/%m/%Y}." if every else
                   " There are none there yet: cip-xl makes one each time it saves the plan.")
         raise PlanFileError(Finding(

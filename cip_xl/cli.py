@@ -665,7 +665,8 @@ def _list_backups(plan: str, versions, every: bool = False) -> None:
     click.echo(f"Backups of {plan}, newest first. Restore one with: cip-xl restore "
                f"{_typed(plan)} NAME (or 'last' for the newest).")
     for version in versions if every else versions[:LISTED_BACKUPS]:
-        click.echo(f"  {version.made:%d/%m/%Y %H:%M:%S}  {version.path.name}")
+        named = f"  (the plan as {version.earlier_name})" if version.earlier_name else ""
+        click.echo(f"  {version.made:%d/%m/%Y %H:%M:%S}  {version.path.name}{named}")
         click.echo(f"      saves since: {version.saves_said()}")
         entries = (f"{version.entries_since} Audit entr"
                    f"{'ies' if version.entries_since != 1 else 'y'} since ("

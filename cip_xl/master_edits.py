@@ -17,7 +17,9 @@ the two packages' directories; the copy is read only when the file was saved by
 something else since.
 
 The copy is never read as a backup (its name is not one), and a plan of another Plan ID
-— a new year's plan saved under last year's name — is not compared with it.
+— a new year's plan saved under last year's name — is not compared with it. A plan saved
+under a new name since cip-xl last saved it has no copy of its own yet: it is compared
+with the copy under its old name (:func:`cip_xl.plan_history.earlier_saved_copy`).
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ from .schema import (CHANGE_REQUESTS, COLUMNS_BY_KEY, COMPUTED, RETURNS_LOG, REV
                      Contract)
 
 #: the saved copy's name in the backups folder: NAME.as-saved.xlsx
-_SAVED_SUFFIX = ".as-saved"
+SAVED_SUFFIX = ".as-saved"
 
 #: the Plan columns compared: those a person types (the computed ones are cip-xl's)
 _COMPARED = tuple(key for key, column in COLUMNS_BY_KEY.items()
@@ -56,7 +58,7 @@ def saved_copy_path(plan_path: str | Path) -> Path:
     from .safe_save import BACKUP_FOLDER
 
     plan_path = Path(plan_path)
-    return plan_path.parent / BACKUP_FOLDER / f"{plan_path.stem}{_SAVED_SUFFIX}" \
+    return plan_path.parent / BACKUP_FOLDER / f"{plan_path.stem}{SAVED_SUFFIX}" \
         f"{plan_path.suffix}"
 
 
@@ -201,7 +203,14 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
     saved, or the copy is of another plan (another Plan ID) or cannot be read.
     ``reader(path)`` reads the copy as a :class:`Plan`."""
     plan_path = Path(plan_path)
-    copy = copy_to_compare(plan_path)
+    copy, as_named = copy_to_compare(plan_path), ""
+    if copy is None and not saved_copy_path(plan_path).is_file():
+        # saved under a new name since cip-xl last saved it (plan_history)
+        from .plan_history import earlier_saved_copy
+
+        earlier = earlier_saved_copy(plan_path, plan.settings.plan_id, contract)
+        if earlier is not None and not _unchanged(plan_path, earlier[0]):
+            copy, as_named = earlier[0], f" as {earlier[1]}"
     if copy is None:
         return [], []
     try:
@@ -258,7 +267,7 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         "master-edited", INFO,
         f"{len(entries)} change{'s' if len(entries) != 1 else ''} "
         f"{'were' if len(entries) != 1 else 'was'} made in the master since cip-xl last "
-        f"saved it{file_said}, to {listed(places)} ({'; '.join(shown)}{more}): a save "
+        f"saved it{as_named}{file_said}, to {listed(places)} ({'; '.join(shown)}{more}): a save "
         "records each on the Audit sheet, with the value before.", str(plan_path), sheet))
     return entries, findings
 

@@ -243,6 +243,26 @@ def read_audit(path: str | Path, contract: Contract,
         wb.close()
 
 
+def read_plan_id(path: str | Path, contract: Contract) -> str:
+    """The Plan ID on the Settings sheet of the workbook at ``path``, nothing else read;
+    "" if it has none or cannot be read. For a backup or copy of a plan, read on the
+    side (the sheets kept from the file read last stay kept)."""
+    from .fastbook import FastWorkbook
+
+    try:
+        wb = FastWorkbook(Path(path), share=False)
+    except Exception:  # a damaged or foreign file: no Plan ID to tell
+        return ""
+    try:
+        if find_sheet(wb, contract.sheet("settings")) is None:
+            return ""
+        return _read_settings(wb, contract, str(path), [], {}).plan_id or ""
+    except Exception:
+        return ""
+    finally:
+        wb.close()
+
+
 def read_trail(path: str | Path, contract: Contract,
                at: list[int] | None = None) -> tuple[str, list[AuditEntry]]:
     """The Plan ID on the Settings sheet of the plan at ``path`` ("" if it has none) and

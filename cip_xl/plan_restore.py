@@ -44,7 +44,8 @@ class KeptVersion:
     each recorded what it was ("status as of 30/09/2026", "merge of 12 returns") —
     what restoring it undoes. ``more_saves``: there were saves since that are not in
     ``saves_since`` (their backups have been pruned, or a cip-xl that did not record
-    its saves made them)."""
+    its saves made them). ``earlier_name``: the plan's file name when the backup was
+    made, where it was another (the plan has been saved under a new name since)."""
 
     made: datetime
     path: Path
@@ -52,6 +53,7 @@ class KeptVersion:
     made_by: list[str]
     saves_since: list[str] = field(default_factory=list)
     more_saves: bool = False
+    earlier_name: str = ""
 
     def saves_said(self, shown: int = 4) -> str:
         """:attr:`saves_since` as a line: the first ``shown`` and how many more, and
@@ -95,28 +97,29 @@ class Restoring:
         return len(self.entries) - 1
 
 
-def find_backup(plan_path: str | Path, which: str) -> Path:
+def find_backup(plan_path: str | Path, which: str, contract: Contract | None = None) -> Path:
     """The version of the plan at ``plan_path`` that ``which`` names: a file (a
     backup's name alone is looked for in ``backups/``), ``last`` (the newest backup:
     the plan before its last save), or a date, dd/mm/yyyy or yyyy-mm-dd (the newest
-    backup made on or before that day). Raises :class:`PlanFileError`
-    (``restore-no-backup``) when there is none."""
-    from .changes import backup_for
-    from .safe_save import BACKUP_FOLDER, backups_of
+    backup made on or before that day). With ``contract``, backups made under a name the
+    plan had before count too (:mod:`cip_xl.plan_history`). Raises
+    :class:`PlanFileError` (``restore-no-backup``) when there is none."""
+    from .changes import backup_for, backups_to_compare
+    from .safe_save import BACKUP_FOLDER as backups_folder
 
     plan_path = Path(plan_path)
     if which.strip().lower() in ("last", "latest", "newest"):
-        every = backups_of(plan_path)
+        every = backups_to_compare(plan_path, contract)
         if not every:
             raise PlanFileError(Finding(
                 "restore-no-backup", ERROR,
                 f"There is no backup of {plan_path.name} in "
-                f"{plan_path.parent / BACKUP_FOLDER}: cip-xl makes one each time it "
+                f"{plan_path.parent / backups_folder}: cip-xl makes one each time it "
                 "saves the plan. Nothing was changed.", file=str(plan_path)))
         return every[0][1]
     candidate = Path(which)
     if candidate.suffix.lower() in (".xlsx", ".xlsm"):
-        kept = plan_path.parent / BACKUP_FOLDER / candidate.name
+        kept = plan_path.parent / backups_folder / candidate.name
         if not candidate.exists() and candidate.parent == Path(".") and kept.exists():
             return kept
         if not candidate.is_file():
@@ -126,7 +129,7 @@ def find_backup(plan_path: str | Path, which: str) -> Path:
                 f'`cip-xl restore "{plan_path}" --list` shows the backups there are; '
                 "nothing was changed.", file=str(plan_path)))
         return candidate
-    return backup_for(plan_path, which, option="BACKUP")
+    return backup_for(plan_path, which, option="BACKUP", contract=contract)
 
 
 def kept_versions(plan_path: str | Path, contract: Contract) -> list[KeptVersion]:
@@ -136,27 +139,30 @@ def kept_versions(plan_path: str | Path, contract: Contract) -> list[KeptVersion
     cannot be read). A backup whose Audit sheet does not say where it ends is counted
     by time instead."""
     from .master_edits import last_row
+    from .plan_history import every_backup
     from .plan_read import read_trail
-    from .safe_save import backups_of
+    from .safe_save import backed_up_name
 
     plan_path = Path(plan_path)
     rows: list[int] = []
     try:
-        _, trail = read_trail(plan_path, contract, rows)
+        plan_id, trail = read_trail(plan_path, contract, rows)
     except (PlanFileError, OSError):
-        trail, rows = [], []
+        plan_id, trail, rows = "", [], []
     listed = []
     # the saves that made each version since, newest first, and the backup the oldest
     # of them made before it: the next backup listed, unless those between were pruned
     job, before = saved_by(plan_path)
     saves, more = [job] if job else [], not job
-    for made, path in backups_of(plan_path):
+    for made, path in every_backup(plan_path, plan_id, contract):
         ended = last_row(path, contract.sheet("audit"))
         since = [e for e, row in zip(trail, rows) if row > ended] if ended is not None \
             else [e for e in trail if isinstance(e.when, datetime) and e.when >= made]
         who = list(dict.fromkeys(_who(e) for e in since))
         more = more or before != path.name
-        listed.append(KeptVersion(made, path, len(since), who, list(saves), more))
+        named = backed_up_name(path) or plan_path.name
+        listed.append(KeptVersion(made, path, len(since), who, list(saves), more,
+                                  named if named != plan_path.name else ""))
         job, before = saved_by(path)
         if job:
             saves.append(job)
@@ -275,12 +281,11 @@ def _refuse_unfit(plan_path: Path, backup: Path) -> None:
 
 def _made(plan_path: Path, backup: Path) -> datetime:
     """When ``backup`` was made: as its name says, else when the file was written."""
-    from .safe_save import backups_of, same_file
+    from .safe_save import BACKUP_FOLDER, made_when, same_file
 
-    for made, path in backups_of(plan_path):
-        if same_file(path, backup):
-            return made
-    return datetime.fromtimestamp(int(backup.stat().st_mtime))
+    made = made_when(backup) if same_file(backup.parent, plan_path.parent / BACKUP_FOLDER) \
+        else None
+    return made or datetime.fromtimestamp(int(backup.stat().st_mtime))
 
 
 def _plan_now(plan_path: Path, contract: Contract):

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import glob
 import os
+import re
 import shutil
 import stat
 import time
@@ -23,6 +24,9 @@ from .findings import ERROR, Finding, PlanFileError
 from .schema import KEEP_DAILY, KEEP_LAST, BackupRule  # noqa: F401 (re-exported)
 
 BACKUP_FOLDER = "backups"
+#: a backup's name as :func:`make_backup` makes it: NAME.YYYYmmdd-HHMMSS[-n].ext
+_BACKUP_NAME = re.compile(r"(?P<stem>.+)\.(?P<stamp>\d{8}-\d{6})(?:-(?P<number>\d+))?"
+                          r"(?P<suffix>\.[^.]+)")
 #: the program a file that cannot be replaced is most likely open in, by extension
 _APPLICATION = {".xlsx": "Excel", ".xlsm": "Excel", ".docx": "Word", ".md": "an editor",
                 ".eml": "Outlook"}
@@ -270,6 +274,50 @@ def backups_of(path: str | Path) -> list[tuple[datetime, Path]]:
     found = _numbered(Path(path))
     found.sort(key=lambda item: (item[0], item[1]), reverse=True)
     return [(made, backup) for made, _, backup in found]
+
+
+def made_when(backup: str | Path) -> datetime | None:
+    """When the backup ``backup`` was made, as its name says (None: not named as
+    :func:`make_backup` names one)."""
+    found = _BACKUP_NAME.fullmatch(Path(backup).name)
+    if found is None:
+        return None
+    try:
+        return datetime.strptime(found["stamp"], "%Y%m%d-%H%M%S")
+    except ValueError:
+        return None
+
+
+def backed_up_name(backup: str | Path) -> str | None:
+    """The name of the file ``backup`` is a backup of, as its name says ("CIP
+    Q2.xlsx" for ``CIP Q2.20261203-144729.xlsx``); None if not named as
+    :func:`make_backup` names one."""
+    found = _BACKUP_NAME.fullmatch(Path(backup).name)
+    return found["stem"] + found["suffix"] if found else None
+
+
+def backups_of_other_names(path: str | Path) -> list[tuple[datetime, str, Path]]:
+    """(when it was made, the name of the plan it is a backup of, file) of each backup
+    in the backups folder of ``path`` of a file of its kind under another name — the
+    plan before it was saved under a new name, or another plan altogether (telling
+    which is the caller's job) — newest first."""
+    path = Path(path)
+    found = []
+    try:
+        candidates = list((path.parent / BACKUP_FOLDER).iterdir())
+    except OSError:
+        return []
+    for backup in candidates:
+        named = _BACKUP_NAME.fullmatch(backup.name)
+        if named is None or named["suffix"].lower() != path.suffix.lower() or \
+                named["stem"] == path.stem:
+            continue
+        made = made_when(backup)
+        if made is not None:
+            found.append((made, int(named["number"] or 1), named["stem"] + named["suffix"],
+                          backup))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return [(made, name, backup) for made, _, name, backup in found]
 
 
 def _numbered(path: Path, stamp: str = "") -> list[tuple[datetime, int, Path]]:

@@ -40,18 +40,26 @@ def _told(entry: AuditEntry) -> str:
     return f"entry of {when} by {entry.who or '(no one)'}" + (f" ({about})" if about else "")
 
 
-def _kept_versions(plan_path: Path) -> list[tuple[str, Path]]:
+def _kept_versions(plan_path: Path, plan_id: str,
+                   contract: Contract) -> list[tuple[str, Path]]:
     """(what to call it, file) of each version of the plan cip-xl kept, newest first:
-    the copy of the last save, then the backups."""
+    the copy of the last save, then the backups — under a name the plan had before too
+    (:mod:`cip_xl.plan_history`)."""
     from .master_edits import saved_copy_path
-    from .safe_save import backups_of, in_backups
+    from .plan_history import earlier_saved_copy, every_backup
+    from .safe_save import in_backups
 
     versions = []
     copy = saved_copy_path(plan_path)
     if copy.is_file():
         versions.append((f"the copy of the last save ({in_backups(copy)})", copy))
+    else:
+        earlier = earlier_saved_copy(plan_path, plan_id, contract)
+        if earlier is not None:
+            versions.append((f"the copy of the last save as {earlier[1]} "
+                             f"({in_backups(earlier[0])})", earlier[0]))
     versions += [(f"the backup of {when:%d/%m/%Y %H:%M} ({in_backups(path)})", path)
-                 for when, path in backups_of(plan_path)]
+                 for when, path in every_backup(plan_path, plan_id, contract)]
     return versions
 
 
@@ -71,7 +79,7 @@ def check_trail(plan_path: str | Path, contract: Contract) -> list[Finding]:
     in_row = dict(zip(rows, entries))
     told: set[tuple] = set()
     found: list[tuple[str, str, str, int, str | None]] = []  # code, message, file, row, cell
-    for called, version in _kept_versions(plan_path):
+    for called, version in _kept_versions(plan_path, plan_id, contract):
         at: list[int] = []
         try:
             their_id, kept = read_trail(version, contract, at)

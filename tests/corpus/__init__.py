@@ -270,7 +270,12 @@ def _copy_id(ctx: Context) -> Path:
         ws = wb["Plan"]
         column = header(ws, "Action ID")
         ws.cell(3, column).value = ws.cell(2, column).value
-    return edit_plan(ctx, "copied-id.xlsx", change)
+    # in a folder of its own: beside the plan, it would be taken for the plan saved under
+    # a new name and compared with its last save, which tells a copied row (INFO)
+    copied = edit_plan(ctx, "copied-id.xlsx", change)
+    alone = ctx.folder / "no-history"
+    alone.mkdir(exist_ok=True)
+    return copied.replace(alone / copied.name)
 
 
 def _plain_workbook(ctx: Context) -> Path:
