@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .model import Action, Plan, new_action_id
+from .model import Action, Plan, derived_action_id
 
 
 def _pair(action: Action) -> tuple[str, str]:
@@ -155,14 +155,18 @@ def owners(earlier: Plan, plan: Plan) -> dict[int, str | None]:
 def give_back(plan: Plan, matched: dict[int, str]) -> list[Action]:
     """Give each action of ``plan`` its ID in ``matched`` (see :func:`matched_ids`).
     An action with no match keeps its ID unless a matched action now has it: then it
-    gets a new one. Returns the actions given new IDs."""
+    gets a new one, the same at each reading of the file
+    (:func:`~cip_xl.model.derived_action_id`). Returns the actions given new IDs."""
     taken = set(matched.values())
+    held = {action.action_id for action in plan.actions} | taken
     fresh = []
     for action in plan.actions:
         if id(action) in matched:
             action.action_id = matched[id(action)]
         elif not action.action_id or action.action_id in taken:
-            action.action_id = new_action_id()
+            action.action_id = derived_action_id((action.row, action.ref,
+                                                  action.key_action), held)
+            held.add(action.action_id)
             fresh.append(action)
         taken.add(action.action_id)
     return fresh

@@ -374,7 +374,7 @@ def _mend_ids(kept: Plan, plan: Plan, copy: Path, contract: Contract,
     cleared (``action-id-taken-back``), a row copied ID and all and made a new action
     (``action-id-copied``). Only an error, nothing else mended, when which ID is whose
     cannot be told."""
-    from .model import new_action_id
+    from .model import derived_action_id
 
     if all_in_place(kept, plan):  # the usual case: nothing to mend
         return []
@@ -398,8 +398,14 @@ def _mend_ids(kept: Plan, plan: Plan, copy: Path, contract: Contract,
              "the last save had under that Ref and Key action, so it keeps its ID, "
              f"{ident}, which the next save writes (returns and the trail know the action "
              "by it).")
+    held = {action.action_id for action in (*kept.actions, *plan.actions)}
     for duplicate, original in copied(kept, plan, owner):
-        was, duplicate.action_id = duplicate.action_id, new_action_id()
+        was = duplicate.action_id
+        # the same at each reading of the file: the ID this finding names is the one
+        # the next save writes
+        duplicate.action_id = derived_action_id((duplicate.row, duplicate.ref,
+                                                 duplicate.key_action), held)
+        held.add(duplicate.action_id)
         note("action-id-copied", duplicate,
              f"Row {duplicate.row} (Ref {duplicate.ref}) had the Action ID of Ref "
              f"{original.ref} (row {original.row}), {was}, copied with its row: it is a new "

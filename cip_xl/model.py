@@ -7,12 +7,13 @@ for things made in code.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Collection
 
 from .schema import SETTING_LABELS, SETTINGS_ROW_OF
 
@@ -27,9 +28,34 @@ def theme_key(name: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", name).split())
 
 
+#: the Action IDs :func:`new_action_id` has given in this run: a plan of 10,000 actions
+#: made at once would otherwise hold two the same about once in eighty
+_GIVEN: set[str] = set()
+
+
 def new_action_id() -> str:
-    """A fresh stable Action ID: 'A' and eight hex digits, e.g. ``A3F09C21B``."""
-    return "A" + secrets.token_hex(4).upper()
+    """A fresh stable Action ID: 'A' and eight hex digits, e.g. ``A3F09C21B``, never
+    one given before in this run."""
+    while True:
+        ident = "A" + secrets.token_hex(4).upper()
+        if ident not in _GIVEN:
+            _GIVEN.add(ident)
+            return ident
+
+
+def derived_action_id(parts: tuple[object, ...], taken: Collection[str] = ()) -> str:
+    """An Action ID made from ``parts`` (an action's row, Ref, Key action...), not one
+    of ``taken``: the same parts and IDs taken give the same ID, so that each reading of
+    a file gives an action found without an ID the same one — the one a finding names
+    and the next save writes."""
+    seed = "\x1f".join(str(part) for part in parts)
+    counter = 0
+    while True:
+        digest = hashlib.sha256(f"{seed}\x1e{counter}".encode("utf-8")).hexdigest()
+        ident = "A" + digest[:8].upper()
+        if ident not in taken:
+            return ident
+        counter += 1
 
 
 @dataclass

@@ -22,7 +22,7 @@ from .cells import as_text, read_workbook_text
 from .filecheck import merged_ranges, row_of
 from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding, PlanFileError
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
-                    ReturnRecord, ReviewEntry, Settings, Theme, new_action_id)
+                    ReturnRecord, ReviewEntry, Settings, Theme, derived_action_id)
 from .schema import Contract
 
 #: the most characters Excel keeps in one cell
@@ -383,12 +383,11 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
         if ready is not None:  # nothing to look at twice: the action in one call
             action = Action(row=row_number, action_id=ready.pop("action_id", ""),
                             extra=extra, **ready)
-            if not action.action_id:
-                _new_id(action, row_number, file, plan_sheet, findings)
         else:
             action = _read_action(values, extra, row_number, file, plan_sheet, findings)
         plan.actions.append(action)
     source.left_rows = frozenset(left)
+    _new_ids(plan.actions, file, plan_sheet, findings)
     findings += _lights_typed_over(plan, contract, file, plan_sheet, columns.get("rag"))
     findings[:] = _months_together(findings)
 
@@ -1014,8 +1013,6 @@ def _read_action(values: dict, extra: dict, row: int, file: str, sheet: str,
         else:
             setattr(action, key, _text(value))
     action.extra = extra
-    if not action.action_id:
-        _new_id(action, row, file, sheet, findings)
     return action
 
 
@@ -1176,14 +1173,24 @@ def _ids_from(backup: Path, plan: Plan,
     return matched_ids(old, plan, backup.name)
 
 
-def _new_id(action: Action, row: int, file: str, sheet: str,
-            findings: list[Finding]) -> None:
-    """Give an action read without an Action ID a new one, and say so."""
-    action.action_id = new_action_id()
-    findings.append(Finding(
-        "action-id-new", INFO,
-        f"Row {row} had no Action ID; it gets {action.action_id} when the plan is "
-        "next saved.", file, sheet, None, action.ref or None))
+def _new_ids(actions: list[Action], file: str, sheet: str,
+             findings: list[Finding]) -> None:
+    """Give each action read without an Action ID a new one, and say so: made from its
+    row, Ref and Key action and none of the plan's others
+    (:func:`~cip_xl.model.derived_action_id`), so that each reading of the file gives
+    it the one the finding names."""
+    lacking = [action for action in actions if not action.action_id]
+    if not lacking:
+        return
+    taken = {action.action_id for action in actions}
+    for action in lacking:
+        action.action_id = derived_action_id((action.row, action.ref, action.key_action),
+                                             taken)
+        taken.add(action.action_id)
+        findings.append(Finding(
+            "action-id-new", INFO,
+            f"Row {action.row} had no Action ID; it gets {action.action_id} when the plan "
+            "is next saved.", file, sheet, None, action.ref or None))
 
 
 def _percent(cell) -> float | str | None:

@@ -556,6 +556,8 @@ def test_a_row_copied_with_its_id_and_made_a_new_action_gets_its_own(example_pat
     assert f"the Action ID of Ref {original.ref}" in copied[0].message
     ids = {a.ref: a.action_id for a in report.plan.actions}
     assert ids[original.ref] == original.action_id and ids["1.9"] != original.action_id
+    # another run reading the file names the same new ID: the one the save writes
+    assert f"an ID of its own, {ids['1.9']}," in run_cli("validate", str(example_path)).stdout
 
     assert cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31)).saved
     on_sheet = _ids_by_row(example_path)
