@@ -481,6 +481,50 @@ def test_profile_with_unknown_column_is_refused(tmp_path):
         load_profile(profile)
 
 
+@pytest.mark.parametrize("profile, words", [
+    ("[colums]\noptional = funded_by\n", "did you mean [columns]?"),
+    ("[headers]\nkey_action = Ref\n", "the heading 'Ref', which is the heading of ref"),
+    ("[headers]\nkey_action =\n", "gives the column no heading"),
+    ("[sheets]\nplan = Settings\n", "names both the plan sheet and the settings sheet"),
+    ("[sheets]\nplan = Action plan 2026/27\n", "Excel cannot give a sheet that name (it "
+     "holds /"),
+    ("[sheets]\nplan = Corporate Improvement Plan 2026 to 2027\n", "is 39 characters long"),
+    ("[aliases]\nprogress_update = Key action\n", "'Key action' is the heading of "
+     "key_action"),
+    ("[headers]\nkey_action = Task\n[Headers]\nref = No.\n", "has [headers] and [Headers]"),
+], ids=["section misspelt", "two columns one heading", "blank heading", "two sheets one name",
+        "a slash in a sheet name", "a sheet name too long", "alias another's heading",
+        "a section twice"])
+def test_a_profile_that_would_be_passed_over_or_misread_is_refused(example_path, profile,
+                                                                   words):
+    """A section misspelt was passed over without a word (the council's settings not
+    applied); two columns or two sheets given one name read one as the other (every
+    action "has no Ref"); a sheet name Excel will not take stopped the first save;
+    an alias that is another column's heading did nothing. Each is refused, naming it,
+    and the plan is not touched."""
+    (example_path.parent / "cip-xl.ini").write_text(profile, encoding="utf-8")
+    before = example_path.read_bytes()
+    result = run_cli("status", str(example_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stdout + result.stderr
+    assert "profile-invalid" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert example_path.read_bytes() == before
+
+
+def test_a_profiles_sections_are_read_in_any_case_and_spelling(tmp_path):
+    """[Headers] and [Colors] are what people type: they were passed over as
+    unknown sections; they are read as [headers] and [colours]."""
+    from cip_xl.profile import load_profile
+
+    profile = tmp_path / "cip-xl.ini"
+    profile.write_text("[Headers]\nkey_action = Key task\n\n[Colors]\nAt risk = 123456\n",
+                       encoding="utf-8")
+    contract = load_profile(profile)
+    assert contract.match_header("Key task").key == "key_action"
+    assert contract.palette["At risk"] == "123456"
+
+
 def test_a_profile_can_keep_every_backup_or_fewer(example_path):
     """A council whose records policy keeps every version says so in its profile
     (``[backups] keep = all``) and no save deletes a backup; another keeps fewer. A
