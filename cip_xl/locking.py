@@ -354,6 +354,15 @@ def _tidy_leftovers(lock: Path, host: str) -> None:
     ``lock`` left beside the plan (hidden, a few bytes each, but litter all the same)."""
     for leftover in lock.parent.glob(f"{glob_escape(lock.name)}.*"):
         holder = _holder(leftover)
-        if holder.get("host") == host and isinstance(holder.get("pid"), int) \
-                and not _alive(holder["pid"]):
+        if holder:
+            if holder.get("host") == host and isinstance(holder.get("pid"), int) \
+                    and not _alive(holder["pid"]):
+                leftover.unlink(missing_ok=True)
+            continue
+        # killed while writing it: empty or half written. Its name says whose it was
+        # (LOCK.PID.XXXXXXXX). One of a process here that has gone, or not written to
+        # for a while, is litter; deleting one still being written costs its process
+        # nothing (it then takes the lock without it: _publish)
+        pid = leftover.name[len(lock.name) + 1:].partition(".")[0]
+        if pid.isdigit() and not _alive(int(pid)) or _left_empty_by_a_crash(leftover):
             leftover.unlink(missing_ok=True)

@@ -1312,10 +1312,18 @@ def test_a_lock_is_never_seen_without_its_holder(cycle):
     leftover = lock.with_name(f"{lock.name}.999999.0badf00d")
     leftover.write_text(json.dumps({"user": "x", "host": socket.gethostname(),
                                     "pid": 999999}), encoding="utf-8")
+    # killed while writing it (a merge killed at random left one, once in a few hundred
+    # runs): empty, or half its record — told by the process its name gives
+    lock.with_name(f"{lock.name}.999998.1badf00d").write_text("", encoding="utf-8")
+    lock.with_name(f"{lock.name}.999997.2badf00d").write_text('{"user": "x", "ho',
+                                                              encoding="utf-8")
+    alive = lock.with_name(f"{lock.name}.{os.getpid()}.3badf00d")
+    alive.write_text("", encoding="utf-8")  # being written by a process still running
     with plan_lock(plan_path, "issuing returns"):
         held = json.loads(lock.read_text(encoding="utf-8"))
         assert held["pid"] == os.getpid() and held["purpose"] == "issuing returns"
-        assert sorted(p.name for p in plan_path.parent.glob(".*lock*")) == [lock.name]
+        assert sorted(p.name for p in plan_path.parent.glob(".*lock*")) == \
+            sorted([lock.name, alive.name])
     assert not lock.exists()
 
 
