@@ -133,8 +133,18 @@ def load_profile(path: str | Path) -> Contract:
                                aliases=col.aliases + aliases.get(col.key, ())))
     # the hidden Action ID stays last, after optional columns
     columns.sort(key=lambda c: c.key == "action_id")
-    return Contract(plan_sheet=plan_sheet, sheet_names=names, columns=tuple(columns),
-                    extra_columns=extra, palette=palette, backups=backups)
+    contract = Contract(plan_sheet=plan_sheet, sheet_names=names, columns=tuple(columns),
+                        extra_columns=extra, palette=palette, backups=backups)
+    for name in extra:  # a column of the council's own named as one of cip-xl's
+        column = contract.match_header(name)
+        if column is not None:
+            how = (f": switch that on instead ('optional = {column.key}'), or give yours "
+                   "another name" if column.optional and column.key not in optional else
+                   ", which the plan has already: give yours another name")
+            raise _problem(path, f"[columns] extra = {name} in {path.name}: a column "
+                           f"headed '{name}' is read as cip-xl's {column.key} column "
+                           f"({column.header}){how}.")
+    return contract
 
 
 #: the sections a profile may have, and how else they are spelt

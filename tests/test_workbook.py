@@ -492,9 +492,14 @@ def test_profile_with_unknown_column_is_refused(tmp_path):
     ("[aliases]\nprogress_update = Key action\n", "'Key action' is the heading of "
      "key_action"),
     ("[headers]\nkey_action = Task\n[Headers]\nref = No.\n", "has [headers] and [Headers]"),
+    ("[columns]\nextra = Funded by\n", "read as cip-xl's funded_by column (Funded by): "
+     "switch that on instead"),
+    ("[columns]\nextra = Portfolio holder, Comments\n", "'Comments' is read as cip-xl's "
+     "progress_update column"),
 ], ids=["section misspelt", "two columns one heading", "blank heading", "two sheets one name",
         "a slash in a sheet name", "a sheet name too long", "alias another's heading",
-        "a section twice"])
+        "a section twice", "an extra column that is an optional one",
+        "an extra column named as one of every plan's"])
 def test_a_profile_that_would_be_passed_over_or_misread_is_refused(example_path, profile,
                                                                    words):
     """A section misspelt was passed over without a word (the council's settings not
