@@ -301,6 +301,14 @@ def _read(wb, path: Path, contract: Contract, audit: bool = True) -> PlanReading
                 f"'{contract.plan_sheet}', or keep its name by putting '[sheets]' and "
                 f"'plan = {renamed}' in a profile, cip-xl.ini beside the plan.",
                 file=file, sheet=renamed))
+        from .returns import META_SHEET, RETURN_SHEET
+
+        if META_SHEET in wb.sheetnames and RETURN_SHEET in wb.sheetnames:
+            raise PlanFileError(Finding(
+                "plan-is-a-return", ERROR,
+                f"{path.name} is a return cip-xl issued to an officer, not the plan. Give "
+                f"the plan's file; to take this return in, merge it: cip-xl merge PLAN "
+                f'"{path.name}".', file=file))
         raise PlanFileError(Finding(
             "sheet-missing", ERROR,
             f"{path.name} has no '{contract.plan_sheet}' sheet, so it is not a cip-xl "

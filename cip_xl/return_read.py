@@ -188,6 +188,15 @@ def _read(wb, path: Path, contract: Contract) -> ReturnedWorkbook:
                     f"renamed or deleted (its other sheets: {others or 'none'}). Rename the "
                     f"sheet with the actions back to '{RETURN_SHEET}' and merge it again.")
     if META_SHEET not in wb.sheetnames or RETURN_SHEET not in wb.sheetnames:
+        from .plan_read import find_sheet
+
+        if find_sheet(wb, contract.plan_sheet) is not None:  # a whole plan sent back
+            raise _fail(path, "return-unrecognised",
+                        f"{path.name} is a copy of a plan (it has a '{contract.plan_sheet}' "
+                        f"sheet), not a return: a copy cannot be merged, as nothing says "
+                        "who could change what in it. What it holds that the master does "
+                        "not is listed below, to copy across or to ask the officer to put in "
+                        "their return ('cip-xl returns' issues one).")
         raise _fail(path, "return-unrecognised",
                     f"{path.name} is not a cip-xl return (it has no '{RETURN_SHEET}' sheet "
                     "and issue record). Only returns made by 'cip-xl returns' can be merged.")

@@ -1377,6 +1377,8 @@ def test_non_return_files_are_refused_one_by_one(cycle, tmp_path):
     assert [o.refused for o in result.outcomes] == [True, True, False]
     assert result.outcomes[0].findings[0].code == "file-not-xlsx"
     assert result.outcomes[1].findings[0].code == "return-unrecognised"
+    assert "is a copy of a plan (it has a 'Plan' sheet), not a return" in \
+        result.outcomes[1].findings[0].message
 
 
 def test_percent_complete_pasted_as_a_percentage_is_taken_as_shown(cycle):

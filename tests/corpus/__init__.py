@@ -194,6 +194,9 @@ def cases() -> list[Case]:
             c, "merged.xlsx", lambda wb: wb["Plan"].merge_cells("C2:C4")), 1, "merged-cells",
             "Plan!C2"),
         Case("validate-ids-copied", "validate", _copy_id, 1, "action-id-duplicate"),
+        # a return given where the plan belongs: named as a return, with the merge to run
+        Case("validate-given-a-return", "validate", lambda c: c.place_return(), 2,
+             "plan-is-a-return"),
     ]
     for number, text in enumerate(("31st Dcember 2026", "2026/13/45", "next spring",
                                    "Q5 2026/27", "31-31-2026"), start=1):
