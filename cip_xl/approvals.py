@@ -110,6 +110,16 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
             result.pending.append(request)
             continue
         explicit = request.request_id in approve or request.request_id in reject
+        column = "Proposed value" if request.kind == "Revised date" else \
+            "Proposed target date"
+        other = _other_date(request, typed, said_more and not explicit, when.date(),
+                            f"{column} ({where(column, index)})")
+        if other is not None:
+            result.findings.append(Finding(
+                "decision-other-date", WARNING, other, file, sheet,
+                where("Decision", index), request.ref or None))
+            result.pending.append(request)
+            continue
         if request.request_id in approve or (not explicit and (
                 typed == "approve" or approve_all and blank)):
             verdict = "Noted" if request.kind == "Comment" else "Approved"
@@ -134,6 +144,34 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
             verdict = " ".join(str(request.decision).split())  # their words, kept
         request.decision, request.decided_by, request.decided_on = verdict, by, when.date()
     return result
+
+
+def _other_date(request: ChangeRequest, typed: str | None, worded: bool,
+                today: date, proposed_cell: str) -> str | None:
+    """Why ``request`` cannot be approved by the decision typed for it, when its words
+    (``worded``: more than "Approve") name a day still to come other than the one
+    proposed — "Approved, but to March 2028": approving would apply the date proposed,
+    not the one meant. Days gone by are passed over: "agreed at CMT 12/11/2026" is when
+    it was decided. None when the decision can be applied as typed."""
+    from .dates import dates_in, describe
+
+    if typed != "approve" or not worded or request.kind not in ("Revised date",
+                                                                "New action"):
+        return None
+    proposed = request.proposed if request.kind == "Revised date" else request.target_date
+    meant = parse_due(proposed).due if proposed not in (None, "") else None
+    named = [(words, due) for words, due in dates_in(str(request.decision))
+             if due > today and due != meant]
+    if not named:
+        return None
+    words, due = named[0]
+    what = "revised date" if request.kind == "Revised date" else "target date"
+    offered = f"the {describe(meant)} proposed" if meant else f"no {what}"
+    return (f"{request.request_id} (Ref {request.ref or 'new'}): the decision "
+            f"'{request.decision}' names {words} ({describe(due)}), not {offered}, so it "
+            "is left undecided: approving would apply what was proposed. To approve "
+            f"{words}, type it in {proposed_cell} and type Approve; to approve what was "
+            "proposed, type Approve alone.")
 
 
 def _cells_of(layout: tuple[int, ...] | None):

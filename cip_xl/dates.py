@@ -285,6 +285,14 @@ def _scan(text: str) -> list[tuple[int, int, date, str]]:
     return found
 
 
+def dates_in(text: str) -> list[tuple[str, date]]:
+    """Each date written in the free text ``text`` ("Approved, but to March 2028 as
+    agreed at CMT 12/11/2026"), as written and as the day it is due by, in the order
+    written: ``[("March 2028", date(2028, 3, 31)), ("12/11/2026", date(2026, 11, 12))]``.
+    """
+    return [(text[begin:end], due) for begin, end, due, _ in _scan(text)]
+
+
 def _leftover(text: str, found: list[tuple[int, int, date, str]]) -> str:
     """What is left of ``text`` once the dates found and filler words are taken out."""
     rest = text

@@ -2262,6 +2262,53 @@ def test_a_decision_typed_with_words_is_read_by_its_first_word(cycle):
     assert requests.cell(row_of["5.4"], decision).value == "Deferred to January"
 
 
+def test_a_decision_naming_another_date_is_not_applied_as_the_one_proposed(cycle):
+    """"Approved - but to March 2028" approved what the officer proposed (June 2027),
+    keeping the words: the plan then held a date the committee did not agree. A
+    decision naming a day still to come other than the one proposed is left undecided,
+    saying where to type the date meant; a day gone by ("agreed at CMT 12/11/2026") is
+    when it was decided, and approves. Typed in the Proposed value, the date meant is
+    approved — and the change to the request is on the Audit sheet."""
+    plan_path, folder = cycle
+    year = date.today().year
+    edit_return(return_for(folder, "Place"), {
+        ("5.1", "Proposed revised date"): date(year + 1, 5, 31),
+        ("5.3", "Proposed revised date"): date(year + 1, 6, 30)})
+    cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    before = action(plan_path, "5.3").revised_date
+    wb = openpyxl.load_workbook(plan_path)
+    requests = wb["Change requests"]
+    heads = [c.value for c in requests[1]]
+    decision, proposed = heads.index("Decision") + 1, heads.index("Proposed value") + 1
+    row_of = {requests.cell(r, 5).value: r for r in range(2, requests.max_row + 1)}
+    meant = f"Approved - but to March {year + 2}, as agreed at CMT 12/11/{year - 1}"
+    requests.cell(row_of["5.3"], decision).value = meant
+    requests.cell(row_of["5.1"], decision).value = f"Agreed at CMT on 12/11/{year - 1}"
+    wb.save(plan_path)
+
+    result = run_cli("approve", str(plan_path), "--all", "--by", "IM")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"names March {year + 2} (31 Mar {year + 2}), not the 30 Jun {year + 1} " \
+        "proposed" in result.stdout
+    cell = f"{openpyxl.utils.get_column_letter(proposed)}{row_of['5.3']}"
+    assert f"type it in Proposed value ({cell}) and type Approve" in result.stdout
+    assert action(plan_path, "5.1").revised_date == date(year + 1, 5, 31)
+    assert action(plan_path, "5.3").revised_date == before
+    requests = openpyxl.load_workbook(plan_path)["Change requests"]
+    assert requests.cell(row_of["5.3"], decision).value == meant  # left as typed
+
+    wb = openpyxl.load_workbook(plan_path)
+    wb["Change requests"].cell(row_of["5.3"], proposed).value = f"March {year + 2}"
+    wb["Change requests"].cell(row_of["5.3"], decision).value = "Approve"
+    wb.save(plan_path)
+    assert [r.ref for r in cip_xl.approve(plan_path).approved] == ["5.3"]
+    assert action(plan_path, "5.3").revised_date == f"March {year + 2}"
+    trail = [row for row in CalamineWorkbook.from_path(str(plan_path)).get_sheet_by_name(
+        "Audit").to_python() if row[3] == "5.3"]
+    assert any(str(row[4]).endswith("Proposed value") and row[6] == f"March {year + 2}"
+               for row in trail), trail
+
+
 def test_a_month_written_as_words_on_a_return_is_proposed_in_those_words(cycle):
     """"Sept 2027" (which Excel leaves as text) or "Q4 2026/27" as a proposed revised
     date is a request in the officer's words — as a revised date may be written in
