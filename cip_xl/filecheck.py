@@ -60,6 +60,14 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
         raise _fail(path, "file-empty", f"{path.name} is empty (0 bytes).")
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
+            if "DRMEncrypted".encode("utf-16-le") in data:  # MS-OFFCRYPTO's IRM data space
+                raise _fail(path, "file-rights-protected",
+                            f"{path.name} is protected by a sensitivity label or rights "
+                            "management (a label such as OFFICIAL-SENSITIVE that encrypts): "
+                            "only Excel, signed in as someone the label allows, can open "
+                            "it; cip-xl cannot. Open it in Excel, choose a label that does "
+                            "not encrypt (Home > Sensitivity) and save it again — or ask "
+                            "whoever sent it to.")
             raise _fail(path, "file-encrypted",
                         f"{path.name} is password-protected. Open it in Excel, remove the "
                         "password (File > Info > Protect Workbook) and save it again.")

@@ -126,6 +126,12 @@ def bad_file(kind: str) -> Callable[[Context], Path]:
             target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000))
         elif kind == "encrypted":
             encrypt(source, target)
+        elif kind == "rights-protected":  # a sensitivity label that encrypts (IRM)
+            encrypt(source, target)
+            strong, rights = ("StrongEncryption" + "DataSpace", "DRMEncrypted" + "DataSpace")
+            target.write_bytes(target.read_bytes().replace(
+                strong.encode("utf-16-le"), rights.ljust(len(strong), "\0").encode(
+                    "utf-16-le")))
         elif kind == "zip-bomb":
             with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
                 z.writestr("xl/workbook.xml", b"<workbook/>")
@@ -146,7 +152,8 @@ def bad_file(kind: str) -> Callable[[Context], Path]:
 FILE_DAMAGE = {
     "empty": "file-empty", "random-bytes": "file-not-xlsx", "truncated": "file-corrupt",
     "csv-renamed": "file-not-xlsx", "xls-renamed": "file-old-format",
-    "encrypted": "file-encrypted", "zip-bomb": "file-zip-bomb",
+    "encrypted": "file-encrypted", "rights-protected": "file-rights-protected",
+    "zip-bomb": "file-zip-bomb",
     "entity-bomb": "file-xml-entities", "word-renamed": "file-foreign",
     "broken-xml": "file-corrupt", "missing-part": "file-foreign",
 }
