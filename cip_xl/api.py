@@ -211,6 +211,7 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
     returns just written are removed again. Returns the
     :class:`~cip_xl.returns.IssuedReturn` list.
     """
+    from .labels import plan_label
     from .locking import plan_lock
     from .plan_read import read_plan, replaced_by_save
     from .plan_write import save_plan as write
@@ -222,7 +223,7 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
         reading = read_plan(path, contract, read_only=True, audit=False)
         try:
             issued = issue(reading.plan, Path(folder), contract, by, when, departments,
-                           new_round)
+                           new_round, plan_label(path))
         except PlanFileError as exc:  # said of the plan: name its file
             if exc.finding.file:
                 raise

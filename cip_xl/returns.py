@@ -256,8 +256,10 @@ def meta_table(content: ReturnContent) -> list[tuple]:
         [("action_id", "row", "fingerprint", "issued values")] + list(content.rows_meta)
 
 
-def build_return(plan: Plan, content: ReturnContent, contract: Contract):
-    """An openpyxl workbook: the return holding ``content``."""
+def build_return(plan: Plan, content: ReturnContent, contract: Contract,
+                 label: dict[str, str] | None = None):
+    """An openpyxl workbook: the return holding ``content``, with the plan's
+    sensitivity ``label`` (:mod:`cip_xl.labels`), if it has one."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
@@ -385,6 +387,10 @@ def build_return(plan: Plan, content: ReturnContent, contract: Contract):
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 1
     describe_workbook(wb.properties, content.title)
+    if label:
+        from .labels import put_label
+
+        put_label(wb, label)
     return wb
 
 
@@ -460,8 +466,10 @@ def _write_instructions(ws, lines: list[tuple[str, bool]]) -> None:
 def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None = None,
                   issued_at: datetime | None = None,
                   departments: list[str] | None = None,
-                  new_round: bool = False) -> IssuedReturns:
-    """Write one return per department into ``folder``; log them in ``plan``.
+                  new_round: bool = False,
+                  label: dict[str, str] | None = None) -> IssuedReturns:
+    """Write one return per department into ``folder``; log them in ``plan``. Each
+    carries the plan's sensitivity ``label``, if given (:mod:`cip_xl.labels`).
 
     ``by`` splits the plan per ``directorate`` or per lead ``officer``; None (the
     default) means by directorate unless no action has one — an Officers sheet without
@@ -525,14 +533,14 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
     template = None
     if len(contents) > 1:
         sample = ReturnTemplate.sample(contents, contract)
-        template = ReturnTemplate.make(workbook_bytes(build_return(plan, sample, contract)),
-                                       sample, contract)
+        built = build_return(plan, sample, contract, label)
+        template = ReturnTemplate.make(workbook_bytes(built), sample, contract)
     try:
         for content in contents:
             department, print_ = content.department, content.fingerprint
             data = template.copy_for(content) if template is not None else None
             if data is None:  # a single return, or one the copy cannot hold
-                data = workbook_bytes(build_return(plan, content, contract))
+                data = workbook_bytes(build_return(plan, content, contract, label))
             name = safe_file_name("Return", department, f"{issued_at:%Y-%m-%d}",
                                   f"r{plan.settings.revision}")
             path = folder / name

@@ -231,3 +231,40 @@ def test_the_merge_command_suggested_can_be_typed_as_shown(example_path, tmp_pat
                             text=True, timeout=300)
     assert merged.returncode == 0, merged.stdout + merged.stderr
     assert "Saved" in merged.stdout
+
+
+def test_returns_carry_the_plans_sensitivity_label(example_path, tmp_path):
+    """A council labels the plan OFFICIAL in Excel (a Microsoft Purview label that does
+    not encrypt: custom properties MSIP_Label_...). The returns hold its actions: each
+    carries the same label, so an officer is not asked to label it again — and the
+    plan keeps its label through cip-xl's saves. An unlabelled plan's returns have
+    none."""
+    import zipfile
+
+    from openpyxl.packaging.custom import StringProperty
+
+    from cip_xl.plan_patch import custom_properties
+
+    def label_of(path):
+        with zipfile.ZipFile(path) as package:
+            names = package.namelist()
+            xml = package.read("docProps/custom.xml") if "docProps/custom.xml" in names \
+                else b""
+        return {k: v for k, v in custom_properties(xml).items() if k.startswith("MSIP_")}
+
+    unlabelled = cip_xl.issue_returns(example_path, tmp_path / "plain")
+    assert all(label_of(item.path) == {} for item in unlabelled)
+
+    label = {"MSIP_Label_5f1d_Enabled": "true", "MSIP_Label_5f1d_Name": "OFFICIAL",
+             "MSIP_Label_5f1d_SiteId": "0a1b2c3d", "MSIP_Label_5f1d_Method": "Standard"}
+    wb = openpyxl.load_workbook(example_path)
+    for name, value in label.items():
+        wb.custom_doc_props.append(StringProperty(name=name, value=value))
+    wb.save(example_path)
+    issued = cip_xl.issue_returns(example_path, tmp_path / "labelled", new_round=True)
+    assert len(issued) > 1
+    for item in issued:
+        assert label_of(item.path) == label, item.path.name
+    assert label_of(example_path) == label  # kept by the save that logged the round
+    place = next(item.path for item in issued if item.department == "Place")
+    assert cip_xl.merge(example_path, [place]).outcomes[0].refused is False
