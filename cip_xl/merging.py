@@ -1085,7 +1085,8 @@ def _question_a_step_back(action: Action, key: str, was: object, now: object,
                           outcome: ReturnOutcome, file: str, coordinate: str) -> None:
     """A warning, the change applied, where a return takes an action backwards: its %
     complete lower than the plan had, or an action that was Complete reopened — a slip
-    of the keyboard as often as news, for the manager to check with the officer."""
+    of the keyboard as often as news, for the manager to check with the officer — or
+    out of the plan (marked Cancelled), which usually needs agreeing."""
     if key == "percent_complete" and isinstance(was, (int, float)) and \
             isinstance(now, (int, float)) and now < was:
         outcome.findings.append(Finding(
@@ -1100,6 +1101,15 @@ def _question_a_step_back(action: Action, key: str, was: object, now: object,
             f"Ref {action.ref} was Complete and the return says '{_short(now)}' (applied): "
             "reopened. Check with the lead officer, and the Last updated date.", file,
             RETURN_SHEET, coordinate, action.ref))
+    elif key == "status" and schema.normalise_status(now) == "Cancelled" and \
+            schema.normalise_status(was) != "Cancelled":
+        outcome.findings.append(Finding(
+            "action-cancelled", WARNING,
+            f"Ref {action.ref} is marked Cancelled by this return (applied): the action "
+            "leaves the plan's count and shows as cancelled in the committee report. "
+            "Taking an action out usually needs the agreement of whoever approved the "
+            "plan: record it on the Review log, or set the status back if that was not "
+            "meant.", file, RETURN_SHEET, coordinate, action.ref))
 
 
 def _request_id(action: Action | None, kind: str, proposed: object, reason: str,

@@ -515,17 +515,23 @@ def test_a_proposed_date_the_plan_already_has_makes_no_request(cycle):
 def test_a_return_that_takes_an_action_backwards_is_applied_and_questioned(cycle):
     """% complete lower than the plan had, or a Complete action given another status,
     may be news or a slip of the keyboard: applied, as the officer's to change, with a
-    warning each for the manager to check."""
+    warning each for the manager to check. An action marked Cancelled leaves the plan's
+    count and shows so in the committee report: applied, with a warning that taking
+    an action out usually needs agreeing."""
     plan_path, folder = cycle
     resources = return_for(folder, "Resources")
     edit_return(resources, {("4.1", "Status"): "On track", ("4.2", "% complete"): 30,
-                            ("4.3", "% complete"): 70})
+                            ("4.3", "% complete"): 70, ("1.5", "Status"): "Cancelled"})
     result = cip_xl.api.merge(plan_path, [resources])
     warned = {(f.code, f.ref) for f in result.findings
-              if f.code in ("percent-went-down", "action-reopened")}
-    assert warned == {("action-reopened", "4.1"), ("percent-went-down", "4.2")}
+              if f.code in ("percent-went-down", "action-reopened", "action-cancelled")}
+    assert warned == {("action-reopened", "4.1"), ("percent-went-down", "4.2"),
+                      ("action-cancelled", "1.5")}
     assert action(plan_path, "4.1").status == "On track"
     assert action(plan_path, "4.2").percent_complete == 30
+    assert action(plan_path, "1.5").status == "Cancelled"
+    said = next(f for f in result.findings if f.code == "action-cancelled")
+    assert "Review log" in said.message and said.cell and said.sheet == "Return"
 
 
 def test_a_proposed_date_of_tbc_is_kept_as_a_comment_not_a_date(cycle):
