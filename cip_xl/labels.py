@@ -10,7 +10,6 @@ cannot open at all (:func:`cip_xl.filecheck.sniff` says so).
 """
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 #: the start of the names of the custom properties that hold a sensitivity label
@@ -21,14 +20,9 @@ def plan_label(path: str | Path) -> dict[str, str]:
     """The sensitivity label on the workbook at ``path``: its ``MSIP_Label_``
     properties by name, in the order written; empty when it has none or the file
     cannot be read."""
-    from .plan_patch import custom_properties
+    from .plan_patch import custom_properties_of
 
-    try:
-        with zipfile.ZipFile(path) as package:
-            xml = package.read("docProps/custom.xml")
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
-        return {}
-    return {name: value for name, value in custom_properties(xml).items()
+    return {name: value for name, value in custom_properties_of(path).items()
             if name.startswith(LABEL_PREFIX)}
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
 from datetime import date, datetime
 from functools import lru_cache
 from operator import attrgetter, is_, itemgetter
@@ -1001,3 +1002,14 @@ def custom_properties(xml: bytes) -> dict[str, str]:
     from .fastbook import _unescape
 
     return {_unescape(name): _unescape(value) for name, value in _CUSTOM.findall(xml)}
+
+
+def custom_properties_of(path) -> dict[str, str]:
+    """:func:`custom_properties` of the workbook file at ``path``; empty when it has
+    none or cannot be read."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            xml = package.read("docProps/custom.xml")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+        return {}
+    return custom_properties(xml)

@@ -175,17 +175,10 @@ def saved_by(path: Path) -> tuple[str, str]:
     backup it made before (:data:`cip_xl.plan_write.SAVED_BY_PROPERTY`,
     :data:`~cip_xl.plan_write.BACKUP_BEFORE_PROPERTY`); '' for what it did not say, or
     when the file cannot be read."""
-    import zipfile
-
-    from .plan_patch import custom_properties
+    from .plan_patch import custom_properties_of
     from .plan_write import BACKUP_BEFORE_PROPERTY, SAVED_BY_PROPERTY
 
-    try:
-        with zipfile.ZipFile(path) as package:
-            xml = package.read("docProps/custom.xml")
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
-        return "", ""
-    said = custom_properties(xml)
+    said = custom_properties_of(path)
     return said.get(SAVED_BY_PROPERTY, ""), said.get(BACKUP_BEFORE_PROPERTY, "")
 
 
