@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .dates import parse_due
-from .findings import ERROR, WARNING, Finding
+from .findings import ERROR, INFO, WARNING, Finding
 from .model import Action, AuditEntry, ChangeRequest, Plan
 
 APPROVE_WORDS = {"approve", "approved", "accept", "accepted", "agree", "agreed", "yes", "y",
@@ -85,11 +85,8 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
     """Apply decisions to ``plan``'s undecided change requests (see module docstring)."""
     when = (when or datetime.now()).replace(microsecond=0)
     result = ApprovalResult()
-    known = {r.request_id for r in plan.change_requests}
-    for request_id in sorted((set(approve) | set(reject)) - known):
-        result.findings.append(Finding("request-unknown", ERROR,
-                                       f"There is no change request {request_id}.",
-                                       file, sheet))
+    approve = _named(plan, approve, result.findings, file, sheet)
+    reject = _named(plan, reject, result.findings, file, sheet)
     from .plan_write import record_rows
 
     # each request's row, as a save of the file read writes it (blank rows kept)
@@ -144,6 +141,41 @@ def decide(plan: Plan, *, approve: set[str] = frozenset(), reject: set[str] = fr
             verdict = " ".join(str(request.decision).split())  # their words, kept
         request.decision, request.decided_by, request.decided_on = verdict, by, when.date()
     return result
+
+
+def _named(plan: Plan, given, findings: list[Finding], file: str,
+           sheet: str) -> set[str]:
+    """The IDs of the change requests ``given`` names, as a person types them: any case,
+    spaces around (pasted from the sheet), or the Ref of an action with one undecided
+    request. What names none — or several — is an error finding, with the IDs it may
+    have meant."""
+    from difflib import get_close_matches
+
+    known = {r.request_id.upper(): r.request_id for r in plan.change_requests}
+    named: set[str] = set()
+    for typed in sorted(given):
+        text = str(typed).strip()
+        if text.upper() in known:
+            named.add(known[text.upper()])
+            continue
+        open_ = [r.request_id for r in plan.change_requests
+                 if not r.decided_on and r.ref and r.ref == text]
+        if len(open_) == 1:
+            named.add(open_[0])
+            findings.append(Finding(
+                "request-by-ref", INFO, f"'{text}' was taken as {open_[0]}, the one "
+                f"undecided change request for Ref {text}.", file, sheet, None, text))
+            continue
+        if open_:
+            hint = (f" Ref {text} has {len(open_)} undecided requests: "
+                    f"{', '.join(open_)}; name the one meant.")
+        else:
+            close = get_close_matches(text.upper(), known, n=2, cutoff=0.7)
+            hint = f" Did you mean {' or '.join(known[c] for c in close)}?" if close else \
+                " `cip-xl approve PLAN --dry-run` lists those still to decide."
+        findings.append(Finding("request-unknown", ERROR,
+                                f"There is no change request {text}.{hint}", file, sheet))
+    return named
 
 
 def _other_date(request: ChangeRequest, typed: str | None, worded: bool,

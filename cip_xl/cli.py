@@ -370,9 +370,11 @@ def _print_merge(result, shown: int | None = None, report=None) -> None:
 @cli.command()
 @click.argument("plan", type=click.Path(dir_okay=False, exists=True))
 @click.option("--approve", "approve_ids", multiple=True, metavar="ID",
-              help="Approve this change request (repeatable).")
+              help="Approve this change request: its ID, or the Ref of an action with "
+              "one undecided request (repeatable).")
 @click.option("--reject", "reject_ids", multiple=True, metavar="ID",
-              help="Reject this change request (repeatable).")
+              help="Reject this change request: its ID or Ref, as --approve "
+              "(repeatable).")
 @click.option("--all", "approve_all", is_flag=True,
               help="Approve every undecided request whose Decision cell is empty "
               "(what is typed there decides the others).")

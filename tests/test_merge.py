@@ -2315,6 +2315,32 @@ def test_a_decision_naming_another_date_is_not_applied_as_the_one_proposed(cycle
                for row in trail), trail
 
 
+def test_a_request_is_named_as_people_type_it(cycle):
+    """--approve/--reject take a request's ID in any case or with the spaces a copy from
+    the sheet brings (both were 'no change request'), or the Ref of an action with one
+    undecided request; an ID mistyped gets the one likely meant, and a Ref with several
+    requests their IDs — refused, nothing decided."""
+    plan_path, folder = cycle
+    edit_return(return_for(folder, "Place"), {
+        ("5.1", "Proposed revised date"): date(2027, 5, 31),
+        ("5.3", "Proposed revised date"): date(2027, 6, 30),
+        ("5.3", "Comment / reason for new date"): "Vehicles late"})
+    result = cip_xl.api.merge(plan_path, [return_for(folder, "Place")])
+    ids = {r.ref: r.request_id for r in result.outcomes[0].requests}
+    wrong = ids["5.1"][:-1]
+    refused = run_cli("approve", str(plan_path), "--approve", wrong, "--dry-run")
+    assert refused.returncode == 1
+    assert f"There is no change request {wrong}. Did you mean {ids['5.1']}?" in refused.stdout
+
+    done = run_cli("approve", str(plan_path), "--approve", f" {ids['5.1'].lower()} ",
+                   "--reject", "5.3", "--by", "IM")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"'5.3' was taken as {ids['5.3']}" in done.stdout
+    assert action(plan_path, "5.1").revised_date == date(2027, 5, 31)
+    decided = {r.ref: r.decision for r in cip_xl.load_plan(plan_path).change_requests}
+    assert decided == {"5.1": "Approved", "5.3": "Rejected"}
+
+
 def test_a_month_written_as_words_on_a_return_is_proposed_in_those_words(cycle):
     """"Sept 2027" (which Excel leaves as text) or "Q4 2026/27" as a proposed revised
     date is a request in the officer's words — as a revised date may be written in
