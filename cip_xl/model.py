@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     from .findings import Finding
 
 def theme_key(name: str) -> str:
-    """A theme's name as themes are matched: any case, '&' as 'and', punctuation and
-    spacing aside ('People & Communities' is 'people and communities')."""
+    """A theme's (or department's) name as names are matched: any case, '&' as 'and',
+    punctuation and spacing aside ('People & Communities' is 'people and communities');
+    an apostrophe as if not there ("Chief Executive's Office" is 'chief executives
+    office')."""
     name = re.sub(r"\s*&\s*", " and ", str(name).casefold())
+    name = re.sub(r"['\u2018\u2019`]", "", name)
     return " ".join(re.sub(r"[^\w\s]", " ", name).split())
 
 

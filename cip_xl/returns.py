@@ -714,11 +714,10 @@ def _round_grouping(plan: Plan, by: str) -> str:
 def _again(plan: Plan, groups: dict[str, list[Action]], departments: list[str],
            by: str) -> dict[str, list[Action]]:
     """The groups of ``departments`` to issue again this round (names matched without
-    regard to case or spacing), or PlanFileError naming what is wrong."""
+    regard to case, spacing, punctuation or '&' for 'and'), or PlanFileError naming
+    what is wrong."""
     from .findings import ERROR, Finding, PlanFileError
-
-    def key(name: str) -> str:
-        return " ".join(str(name).split()).casefold()
+    from .model import theme_key as key
 
     this_round = {key(r.department): r.department for r in plan.returns_log
                   if r.revision == plan.settings.revision}

@@ -994,6 +994,20 @@ def test_a_round_issued_far_from_the_reporting_date_is_warned_of(example_path, t
     assert [f.code for f in again.findings] == ["returns-never-merged"]
 
 
+def test_a_department_is_named_as_people_type_it(cycle, tmp_path):
+    """--department takes a name as typed at a prompt: 'people and communities' for
+    "People & Communities", 'chief executives office' for "Chief Executive's Office"
+    (both were refused, with 'did you mean')."""
+    plan_path, _ = cycle
+    result = run_cli("returns", str(plan_path), "-o", str(tmp_path / "again"),
+                     "--department", "people and communities",
+                     "--department", "chief executives office")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Issued 2 returns again" in result.stdout
+    assert return_for(tmp_path / "again", "People & Communities").is_file()
+    assert return_for(tmp_path / "again", "Chief Executive's Office").is_file()
+
+
 def test_issuing_one_return_again_warns_of_a_department_it_leaves_behind(cycle, tmp_path):
     """Moving an action from Place to Resources and issuing only Place again leaves the
     action in no return: the manager is told Resources' return no longer matches."""
