@@ -83,7 +83,8 @@ def new(plan, council, title, reporting_date, overwrite, profile) -> None:
 
 @cli.command()
 @click.argument("plan", type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", "json"], case_sensitive=False),
+              default="table",
               show_default=True, help="How to print the findings.")
 @click.option("--annotate", "annotate_", is_flag=True,
               help="Also write a copy with a Findings sheet and the problem cells "
@@ -209,7 +210,7 @@ def _print_counts(groups, verdicts, title: str) -> None:
 @click.argument("plan", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", type=click.Path(file_okay=False), default="returns",
               show_default=True, help="Folder to write the returns into.")
-@click.option("--by", type=click.Choice(["directorate", "officer"]),
+@click.option("--by", type=click.Choice(["directorate", "officer"], case_sensitive=False),
               help="One return per directorate or per lead officer.  [default: "
                    "directorate; officer where no officer has a directorate]")
 @click.option("--department", "departments", multiple=True, metavar="NAME",

@@ -268,3 +268,16 @@ def test_returns_carry_the_plans_sensitivity_label(example_path, tmp_path):
     assert label_of(example_path) == label  # kept by the save that logged the round
     place = next(item.path for item in issued if item.department == "Place")
     assert cip_xl.merge(example_path, [place]).outcomes[0].refused is False
+
+
+def test_choices_are_taken_in_any_case(example_path, tmp_path):
+    """'--by Officer' (as the help writes officers) and '--format JSON' were refused by
+    the option parser: choices are taken in any case."""
+    import json
+
+    result = run_cli("returns", str(example_path), "-o", str(tmp_path / "r"), "--by", "Officer")
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = cip_xl.load_plan(example_path)
+    assert {r.department for r in plan.returns_log} == {a.lead_officer for a in plan.actions}
+    checked = run_cli("validate", str(example_path), "--format", "JSON")
+    assert checked.returncode == 0 and json.loads(checked.stdout)["ok"] is True
