@@ -185,8 +185,9 @@ def backups_to_compare(plan_path: Path, contract=None) -> list[tuple[datetime, P
 
 def backup_for(plan_path: Path, since: str, option: str = "--since", contract=None) -> Path:
     """The earlier plan to compare with: a file path, or the newest backup of
-    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy or yyyy-mm-dd) —
-    with ``contract``, made under a name the plan had before too
+    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy, yyyy-mm-dd, or a
+    day, month or quarter in words — "30 June 2026", "June 2026", "Q1 2026/27": its
+    last day); with ``contract``, made under a name the plan had before too
     (:func:`backups_to_compare`). ``option`` is what messages call ``since``."""
     from .findings import ERROR, Finding, PlanFileError
     from .safe_save import BACKUP_FOLDER
@@ -201,6 +202,12 @@ def backup_for(plan_path: Path, since: str, option: str = "--since", contract=No
             break
         except ValueError:
             continue
+    if day is None:  # "30 June 2026", "June 2026", "Q1 2026/27": the day it ends
+        from .dates import parse_due
+
+        read = parse_due(since)
+        if read.kind in ("date", "month", "period") and read.due is not None:
+            day = read.due
     if day is None:
         from .dates import day_first_hint
 

@@ -250,6 +250,12 @@ def test_since_a_date_picks_the_newest_backup_before_it(example_path):
     cip_xl.save_plan(plan, example_path)  # makes a backup of the first version
     report = cip_xl.api.changes(example_path, date.today().strftime("%d/%m/%Y"))
     assert [(c.ref, c.kind) for c in report.changes] == [("1.1", "cancelled")]
+    # a day, month or quarter in words: its last day ("June 2026" is 30/06/2026)
+    for words in (f"{date.today():%d %B %Y}", f"{date.today():%B %Y}"):
+        said = cip_xl.api.changes(example_path, words)
+        assert [(c.ref, c.kind) for c in said.changes] == [("1.1", "cancelled")], words
+    gone = run_cli("changes", str(example_path), "--since", "June 2020")
+    assert gone.returncode == 2 and "from on or before 30/06/2020" in gone.stderr
     bad = run_cli("changes", str(example_path), "--since", "last Tuesday")
     assert bad.returncode == 2 and "neither a backup file nor a date" in bad.stderr
     too_early = run_cli("changes", str(example_path), "--since", "30/06/2020")
