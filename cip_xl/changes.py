@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .dates import describe
 from .model import Plan
+from .schema import Contract
 from .status import refresh
 
 #: how good each verdict is, for the direction of travel (Cancelled does not count)
@@ -169,7 +170,8 @@ def _made_by(changes: list[Change], before: Plan, after: Plan) -> None:
         change.by = "; ".join(dict.fromkeys(who))
 
 
-def backups_to_compare(plan_path: Path, contract=None) -> list[tuple[datetime, Path]]:
+def backups_to_compare(plan_path: Path,
+                       contract: Contract | None = None) -> list[tuple[datetime, Path]]:
     """(when it was made, file) of each backup of the plan at ``plan_path``, newest
     first: with ``contract``, those made under a name it had before too
     (:mod:`cip_xl.plan_history`)."""
@@ -183,7 +185,8 @@ def backups_to_compare(plan_path: Path, contract=None) -> list[tuple[datetime, P
     return every_backup(plan_path, read_plan_id(plan_path, contract), contract)
 
 
-def backup_for(plan_path: Path, since: str, option: str = "--since", contract=None) -> Path:
+def backup_for(plan_path: Path, since: str, option: str = "--since",
+               contract: Contract | None = None) -> Path:
     """The earlier plan to compare with: a file path, or the newest backup of
     ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy, yyyy-mm-dd, or a
     day, month or quarter in words — "30 June 2026", "June 2026", "Q1 2026/27": its

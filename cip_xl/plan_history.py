@@ -33,17 +33,9 @@ def earlier_backups(plan_path: str | Path, plan_id: str,
     if not plan_id:
         return []
     own = backups_of(plan_path)
-    before = own[-1][0] if own else None
-    ids: dict[Path, str] = {}
-    found = []
-    for made, name, backup in backups_of_other_names(plan_path):
-        if before is not None and made >= before:
-            continue
-        if backup not in ids:
-            ids[backup] = read_plan_id(backup, contract)
-        if ids[backup] == plan_id:
-            found.append((made, name, backup))
-    return found
+    before = own[-1][0] if own else None  # the oldest of its own
+    return [(made, name, backup) for made, name, backup in backups_of_other_names(plan_path)
+            if (before is None or made < before) and read_plan_id(backup, contract) == plan_id]
 
 
 def every_backup(plan_path: str | Path, plan_id: str,

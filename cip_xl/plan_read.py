@@ -251,13 +251,13 @@ def read_plan_id(path: str | Path, contract: Contract) -> str:
 
     try:
         wb = FastWorkbook(Path(path), share=False)
-    except Exception:  # a damaged or foreign file: no Plan ID to tell
+    except (PlanFileError, OSError):  # a damaged or foreign file: no Plan ID to tell
         return ""
     try:
         if find_sheet(wb, contract.sheet("settings")) is None:
             return ""
         return _read_settings(wb, contract, str(path), [], {}).plan_id or ""
-    except Exception:
+    except (PlanFileError, OSError, KeyError):  # its Settings sheet damaged
         return ""
     finally:
         wb.close()

@@ -105,7 +105,7 @@ def find_backup(plan_path: str | Path, which: str, contract: Contract | None = N
     plan had before count too (:mod:`cip_xl.plan_history`). Raises
     :class:`PlanFileError` (``restore-no-backup``) when there is none."""
     from .changes import backup_for, backups_to_compare
-    from .safe_save import BACKUP_FOLDER as backups_folder
+    from .safe_save import BACKUP_FOLDER
 
     plan_path = Path(plan_path)
     if which.strip().lower() in ("last", "latest", "newest"):
@@ -114,12 +114,12 @@ def find_backup(plan_path: str | Path, which: str, contract: Contract | None = N
             raise PlanFileError(Finding(
                 "restore-no-backup", ERROR,
                 f"There is no backup of {plan_path.name} in "
-                f"{plan_path.parent / backups_folder}: cip-xl makes one each time it "
+                f"{plan_path.parent / BACKUP_FOLDER}: cip-xl makes one each time it "
                 "saves the plan. Nothing was changed.", file=str(plan_path)))
         return every[0][1]
     candidate = Path(which)
     if candidate.suffix.lower() in (".xlsx", ".xlsm"):
-        kept = plan_path.parent / backups_folder / candidate.name
+        kept = plan_path.parent / BACKUP_FOLDER / candidate.name
         if not candidate.exists() and candidate.parent == Path(".") and kept.exists():
             return kept
         if not candidate.is_file():

@@ -279,21 +279,16 @@ def backups_of(path: str | Path) -> list[tuple[datetime, Path]]:
 def made_when(backup: str | Path) -> datetime | None:
     """When the backup ``backup`` was made, as its name says (None: not named as
     :func:`make_backup` names one)."""
-    found = _BACKUP_NAME.fullmatch(Path(backup).name)
-    if found is None:
-        return None
-    try:
-        return datetime.strptime(found["stamp"], "%Y%m%d-%H%M%S")
-    except ValueError:
-        return None
+    found = _named_backups([Path(backup)])
+    return found[0][0] if found else None
 
 
 def backed_up_name(backup: str | Path) -> str | None:
     """The name of the file ``backup`` is a backup of, as its name says ("CIP
     Q2.xlsx" for ``CIP Q2.20261203-144729.xlsx``); None if not named as
     :func:`make_backup` names one."""
-    found = _BACKUP_NAME.fullmatch(Path(backup).name)
-    return found["stem"] + found["suffix"] if found else None
+    found = _named_backups([Path(backup)])
+    return found[0][2] if found else None
 
 
 def backups_of_other_names(path: str | Path) -> list[tuple[datetime, str, Path]]:
@@ -302,20 +297,13 @@ def backups_of_other_names(path: str | Path) -> list[tuple[datetime, str, Path]]
     plan before it was saved under a new name, or another plan altogether (telling
     which is the caller's job) — newest first."""
     path = Path(path)
-    found = []
     try:
         candidates = list((path.parent / BACKUP_FOLDER).iterdir())
     except OSError:
         return []
-    for backup in candidates:
-        named = _BACKUP_NAME.fullmatch(backup.name)
-        if named is None or named["suffix"].lower() != path.suffix.lower() or \
-                named["stem"] == path.stem:
-            continue
-        made = made_when(backup)
-        if made is not None:
-            found.append((made, int(named["number"] or 1), named["stem"] + named["suffix"],
-                          backup))
+    found = [(made, number, name, backup) for made, number, name, backup
+             in _named_backups(candidates)
+             if name.lower().endswith(path.suffix.lower()) and name != path.name]
     found.sort(key=lambda item: (item[0], item[1]), reverse=True)
     return [(made, name, backup) for made, _, name, backup in found]
 
@@ -324,22 +312,30 @@ def _numbered(path: Path, stamp: str = "") -> list[tuple[datetime, int, Path]]:
     """(when it was made, its number within that second, file) of each backup of
     ``path`` (made in the second ``stamp``, YYYYmmdd-HHMMSS, if given), in no order
     (see :func:`backups_of`)."""
-    found = []
     try:
         candidates = list((path.parent / BACKUP_FOLDER).glob(
             f"{glob.escape(path.stem)}.{glob.escape(stamp)}*{glob.escape(path.suffix)}"))
     except OSError:
         return []
-    for backup in candidates:
-        middle = backup.name[len(path.stem) + 1:len(backup.name) - len(path.suffix)]
-        stamp, dash, counter = middle[:15], middle[15:16], middle[16:]
-        if len(middle) > 15 and (dash != "-" or not counter.isdigit()):
+    return [(made, number, backup) for made, number, name, backup
+            in _named_backups(candidates) if name == path.name]
+
+
+def _named_backups(files: list[Path]) -> list[tuple[datetime, int, str, Path]]:
+    """(when it was made, its number within that second, the name of the file it is a
+    backup of, file) of each of ``files`` named as :func:`make_backup` names a backup
+    (``NAME.YYYYmmdd-HHMMSS.ext``, ``...-HHMMSS-2.ext``); the others are passed over."""
+    found = []
+    for backup in files:
+        named = _BACKUP_NAME.fullmatch(backup.name)
+        if named is None:
             continue
         try:
-            made = datetime.strptime(stamp, "%Y%m%d-%H%M%S")
+            made = datetime.strptime(named["stamp"], "%Y%m%d-%H%M%S")
         except ValueError:
             continue
-        found.append((made, int(counter or 1), backup))
+        found.append((made, int(named["number"] or 1), named["stem"] + named["suffix"],
+                      backup))
     return found
 
 
