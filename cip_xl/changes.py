@@ -7,8 +7,9 @@ actions by their stable Action ID, so renumbering does not confuse it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .dates import describe
@@ -185,12 +186,41 @@ def backups_to_compare(plan_path: Path,
     return every_backup(plan_path, read_plan_id(plan_path, contract), contract)
 
 
+#: words for the end of the quarter before the one the plan reports on
+_LAST_QUARTER = re.compile(r"(?:the\s+)?(?:end\s+of\s+)?(?:the\s+)?(?:last|previous|prior)"
+                           r"\s+quarter(?:\s+end|'s\s+end)?", re.IGNORECASE)
+
+
+def _relative_day(words: str, plan_path: Path, contract: Contract | None) -> date | None:
+    """The day ``words`` means when typed at a prompt: "today", "yesterday", or "last
+    quarter" — the end of the quarter before the one holding the plan's reporting date
+    (Settings; today where it has none): what `changes` compares a quarter with."""
+    text = " ".join(words.split()).lower()
+    if text in ("today", "now"):
+        return date.today()
+    if text == "yesterday":
+        return date.today() - timedelta(days=1)
+    if not _LAST_QUARTER.fullmatch(text):
+        return None
+    from .plan_read import read_settings
+    from .schema import DEFAULT_CONTRACT
+
+    settings = read_settings(plan_path, contract or DEFAULT_CONTRACT)
+    reported = getattr(settings, "reporting_date", None)
+    reported = reported if isinstance(reported, date) else date.today()
+    if isinstance(reported, datetime):
+        reported = reported.date()
+    first_month = (reported.month - 1) // 3 * 3 + 1  # of the quarter holding it
+    return date(reported.year, first_month, 1) - timedelta(days=1)
+
+
 def backup_for(plan_path: Path, since: str, option: str = "--since",
                contract: Contract | None = None) -> Path:
     """The earlier plan to compare with: a file path, or the newest backup of
-    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy, yyyy-mm-dd, or a
-    day, month or quarter in words — "30 June 2026", "June 2026", "Q1 2026/27": its
-    last day); with ``contract``, made under a name the plan had before too
+    ``plan_path`` made on or before the date ``since`` (dd/mm/yyyy, yyyy-mm-dd, a day,
+    month or quarter in words — "30 June 2026", "June 2026", "Q1 2026/27": its last
+    day — or "today", "yesterday", "last quarter": :func:`_relative_day`); with
+    ``contract``, made under a name the plan had before too
     (:func:`backups_to_compare`). ``option`` is what messages call ``since``."""
     from .findings import ERROR, Finding, PlanFileError
     from .safe_save import BACKUP_FOLDER
@@ -212,12 +242,15 @@ def backup_for(plan_path: Path, since: str, option: str = "--since",
         if read.kind in ("date", "month", "period") and read.due is not None:
             day = read.due
     if day is None:
+        day = _relative_day(since, plan_path, contract)
+    if day is None:
         from .dates import day_first_hint
 
         hint = day_first_hint(since)
         raise PlanFileError(Finding("since-invalid", ERROR,
                                     f"{option} '{since}' is neither a backup file nor a date "
-                                    "such as 30/06/2026" + (f": {hint}" if hint else "."),
+                                    "such as 30/06/2026, 'June 2026', 'Q1 2026/27' or 'last "
+                                    "quarter'" + (f": {hint}" if hint else "."),
                                     file=str(plan_path)))
     folder = plan_path.parent / BACKUP_FOLDER
     every = backups_to_compare(plan_path, contract)

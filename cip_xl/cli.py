@@ -555,8 +555,9 @@ def remind(plan, output, as_of, window, sender, send, smtp, port, starttls, user
 @click.argument("plan", type=click.Path(dir_okay=False, exists=True))
 @click.option("--since", required=True,
               help="An earlier version: a backup file, or a date — 30/06/2026, or in "
-                   "words: '30 June 2026', 'June 2026', 'Q1 2026/27' (its last day) — "
-                   "for the newest backup from on or before it.")
+                   "words: '30 June 2026', 'June 2026', 'Q1 2026/27' (its last day), "
+                   "'today', 'last quarter' (the end of the quarter before the reporting "
+                   "date's) — for the newest backup from on or before it.")
 @click.option("--xlsx", type=click.Path(dir_okay=False),
               help="Also write the changes to this .xlsx file.")
 @profile_option

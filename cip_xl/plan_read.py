@@ -247,18 +247,25 @@ def read_plan_id(path: str | Path, contract: Contract) -> str:
     """The Plan ID on the Settings sheet of the workbook at ``path``, nothing else read;
     "" if it has none or cannot be read. For a backup or copy of a plan, read on the
     side (the sheets kept from the file read last stay kept)."""
+    settings = read_settings(path, contract)
+    return settings.plan_id or "" if settings is not None else ""
+
+
+def read_settings(path: str | Path, contract: Contract) -> Settings | None:
+    """The Settings sheet of the workbook at ``path``, nothing else read; None if it
+    has none or cannot be read. Read on the side, as :func:`read_plan_id`."""
     from .fastbook import FastWorkbook
 
     try:
         wb = FastWorkbook(Path(path), share=False)
-    except (PlanFileError, OSError):  # a damaged or foreign file: no Plan ID to tell
-        return ""
+    except (PlanFileError, OSError):  # a damaged or foreign file: nothing to tell
+        return None
     try:
         if find_sheet(wb, contract.sheet("settings")) is None:
-            return ""
-        return _read_settings(wb, contract, str(path), [], {}).plan_id or ""
+            return None
+        return _read_settings(wb, contract, str(path), [], {})
     except (PlanFileError, OSError, KeyError):  # its Settings sheet damaged
-        return ""
+        return None
     finally:
         wb.close()
 

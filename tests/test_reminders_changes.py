@@ -256,8 +256,14 @@ def test_since_a_date_picks_the_newest_backup_before_it(example_path):
         assert [(c.ref, c.kind) for c in said.changes] == [("1.1", "cancelled")], words
     gone = run_cli("changes", str(example_path), "--since", "June 2020")
     assert gone.returncode == 2 and "from on or before 30/06/2020" in gone.stderr
+    # at a prompt, "today" is a day; "last quarter" the end of the quarter before the
+    # one holding the reporting date (the example plan's is 30/09/2026)
+    assert cip_xl.api.changes(example_path, "today").changes == report.changes
+    quarter = run_cli("changes", str(example_path), "--since", "last quarter")
+    assert quarter.returncode == 2 and "from on or before 30/06/2026" in quarter.stderr
     bad = run_cli("changes", str(example_path), "--since", "last Tuesday")
     assert bad.returncode == 2 and "neither a backup file nor a date" in bad.stderr
+    assert "'last quarter'" in bad.stderr
     too_early = run_cli("changes", str(example_path), "--since", "30/06/2020")
     assert too_early.returncode == 2 and "[since-no-backup]" in too_early.stderr
     assert f"The oldest there is from {date.today():%d/%m/%Y}." in too_early.stderr
