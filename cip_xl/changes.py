@@ -206,10 +206,9 @@ def _relative_day(words: str, plan_path: Path, contract: Contract | None) -> dat
     from .schema import DEFAULT_CONTRACT
 
     settings = read_settings(plan_path, contract or DEFAULT_CONTRACT)
-    reported = getattr(settings, "reporting_date", None)
-    reported = reported if isinstance(reported, date) else date.today()
-    if isinstance(reported, datetime):
-        reported = reported.date()
+    reported = settings.reporting_date if settings is not None else None
+    if not isinstance(reported, date):  # none, or kept as typed (unreadable)
+        reported = date.today()
     first_month = (reported.month - 1) // 3 * 3 + 1  # of the quarter holding it
     return date(reported.year, first_month, 1) - timedelta(days=1)
 
