@@ -28,6 +28,13 @@ from .findings import ERROR, Finding, PlanFileError
 
 #: sheets whose XML is at least this long are parsed and scanned side by side
 PARALLEL_FROM = 2 * 1024 * 1024
+#: a sheet whose recorded extent (rows x columns from A1) is at least this many cells
+#: is looked through for cells typed far from the rest (see FastWorkbook._values)
+STRAY_CHECK_FROM = 2_000_000
+#: a gap of more rows (or columns) than this, and than the rows (columns) above it,
+#: sets the cells beyond it apart as typed far off
+STRAY_ROW_GAP = 1000
+STRAY_COLUMN_GAP = 100
 
 #: number formats Excel builds in that show a percentage; a date without its day
 #: (mmm-yy) or its year (d-mmm); and the format a cell of each is given when read
@@ -211,10 +218,14 @@ class FastSheet:
     def __init__(self, title: str, rows: list[list], formulas: Formulas, errors: dict,
                  percent: set, merged: list[tuple[str, str]], xml: bytes = b"",
                  formula_errors: dict | None = None,
-                 dates_shown: dict | None = None) -> None:
+                 dates_shown: dict | None = None,
+                 far_rows: dict[int, list] | None = None) -> None:
         self.title = title
         self.xml = xml  #: the sheet's XML as stored in the package (kept for patching)
         self._rows = rows
+        #: rows below ``rows`` and a gap (a value typed far down the sheet), by number:
+        #: their values as :meth:`raw_row` gives them (see :func:`_split_strays`)
+        self._far_rows = far_rows or {}
         self.formulas = formulas  #: (row, column) → "=formula" (see :class:`Formulas`)
         self.errors = errors  #: (row, column) → "#N/A"
         self.percent = percent  #: {(row, column)} formatted as a percentage
@@ -229,7 +240,8 @@ class FastSheet:
 
     @property
     def max_row(self) -> int:
-        return max(len(self._rows), max((r for r, _ in self.formulas), default=0),
+        return max(len(self._rows), max(self._far_rows, default=0),
+                   max((r for r, _ in self.formulas), default=0),
                    max((r for r, _ in self.errors), default=0))
 
     def value(self, row: int, column: int) -> object:
@@ -237,9 +249,7 @@ class FastSheet:
         special = self.formulas.get((row, column)) or self.errors.get((row, column))
         if special is not None:
             return special
-        if row > len(self._rows):
-            return None
-        values = self._rows[row - 1]
+        values = self.raw_row(row)
         return plain_value(values[column - 1]) if column <= len(values) else None
 
     def cached(self, row: int, column: int) -> object:
@@ -247,16 +257,35 @@ class FastSheet:
         error result as its text, ``"#REF!"``)."""
         if (row, column) in self.formula_errors:
             return self.formula_errors[(row, column)]
-        if row > len(self._rows):
-            return None
-        values = self._rows[row - 1]
+        values = self.raw_row(row)
         return plain_value(values[column - 1]) if column <= len(values) else None
 
     def raw_rows(self) -> list[list]:
         """The sheet's values as python-calamine gives them, row by row from row 1
         (see :func:`plain_value`); formulas show their cached results. For code that
-        compares many cells and needs to be fast; do not change the lists."""
+        compares many cells and needs to be fast; do not change the lists.
+
+        Rows far below the rest (a value typed at row 1,048,576) are not in this list:
+        :meth:`raw_row` and :meth:`numbered_rows` give every row."""
         return self._rows
+
+    def raw_row(self, row: int) -> list | tuple:
+        """One row's values as :meth:`raw_rows` gives them (empty if the row has none)."""
+        if row <= len(self._rows):
+            return self._rows[row - 1]
+        return self._far_rows.get(row, ())
+
+    def numbered_rows(self, first: int = 1):
+        """(row number, values as :meth:`raw_row` gives them) of the rows from
+        ``first`` that may hold anything, in order: every row of :meth:`raw_rows`, then
+        those further down holding a value, a formula or an error value. Rows past the
+        end of :meth:`raw_rows` holding nothing are passed over."""
+        rows = self._rows
+        for number in range(first, len(rows) + 1):
+            yield number, rows[number - 1]
+        further = set(self._far_rows).union(self.special_rows())
+        for number in sorted(r for r in further if r > len(rows) and r >= first):
+            yield number, self._far_rows.get(number, ())
 
     def special_rows(self) -> dict[int, dict[int, str]]:
         """Where the formulas and error values are, by row, then column: ``"f"`` or
@@ -276,7 +305,7 @@ class FastSheet:
         last = max_row if max_row is not None else self.max_row
         special_rows = self.special_rows()
         for number in range(min_row, last + 1):
-            raw = self._rows[number - 1] if number <= len(self._rows) else []
+            raw = self.raw_row(number)
             special = special_rows.get(number)
             if special:
                 width = max(len(raw), max(special))
@@ -318,10 +347,8 @@ def typed_cells(ws: FastSheet, first_row: int):
     for its non-empty cells in column order: values as openpyxl gives them, a formula
     as its text (``formula`` true), an error value as its text. Works on the sheet's raw
     rows (:meth:`FastSheet.raw_rows`): no cell objects are built."""
-    raw_rows = ws.raw_rows()
     special_rows = ws.special_rows()
-    for number in range(first_row, ws.max_row + 1):
-        raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
+    for number, raw in ws.numbered_rows(first_row):
         special = special_rows.get(number)
         cells = [(column, value if value.__class__ is str else plain_value(value), False)
                  for column, value in enumerate(raw, start=1)
@@ -414,7 +441,7 @@ class FastWorkbook:
             return
         from .background import start
 
-        self._ahead = (title, start(lambda: (self._values(title), self._archive.read(part))))
+        self._ahead = (title, start(lambda: (*self._values(title), self._archive.read(part))))
 
     def _finish_ahead(self) -> None:
         """Wait for the sheet :meth:`read_ahead` started, and keep it."""
@@ -423,10 +450,10 @@ class FastWorkbook:
         title, result = self._ahead
         self._ahead = None
         try:
-            rows, xml = result()
+            rows, far_rows, xml = result()
         except Exception as exc:
             raise self._damaged(title, exc) from None
-        self._sheets[title] = self._sheet(title, rows, xml, None)
+        self._sheets[title] = self._sheet(title, (rows, far_rows), xml, None)
 
     def _damaged(self, title: str, exc: Exception) -> PlanFileError:
         return PlanFileError(Finding(
@@ -465,17 +492,41 @@ class FastWorkbook:
             raise self._damaged(title, exc) from None
         return self._sheet(title, rows, xml, scanned)
 
-    def _sheet(self, title: str, rows: list[list], xml: bytes, scanned) -> FastSheet:
-        """The sheet ``title`` of calamine's values ``rows`` and its ``xml``, with the
-        scan of that XML if made already."""
+    def _sheet(self, title: str, values: tuple[list[list], dict[int, list]], xml: bytes,
+               scanned) -> FastSheet:
+        """The sheet ``title`` of calamine's ``values`` (:meth:`_values`) and its
+        ``xml``, with the scan of that XML if made already."""
         formulas, errors, percent, dates, shown = scanned or _scan(xml, self._shown_styles)
         merged = [(a.decode(), b.decode()) for a, b in _MERGE.findall(xml)] \
             if b"mergeCell" in xml else []
-        return FastSheet(title, rows, formulas, errors, percent, merged, xml, shown, dates)
+        rows, far_rows = values
+        return FastSheet(title, rows, formulas, errors, percent, merged, xml, shown, dates,
+                         far_rows)
 
-    def _values(self, title: str) -> list[list]:
-        """calamine's values of sheet ``title``, row by row from row 1."""
-        return self._book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    def _values(self, title: str) -> tuple[list[list], dict[int, list]]:
+        """calamine's values of sheet ``title``, row by row from row 1, and those of
+        rows far below them by row number (:attr:`FastSheet._far_rows`).
+
+        calamine holds a sheet as one block from A1 to its last row and column, so one
+        value typed far off — in row 1,048,576 or column XFD after a slip of Ctrl+Down
+        — would cost a block of millions of cells (a 2,000-action plan: 1.3 GB). Where
+        the sheet's recorded extent is that large, the cells far from the rest are
+        taken out (:func:`_split_strays`) and parsed as a small sheet of their own."""
+        part = self._parts.get(title)
+        if part is not None and _extent(self._archive, part) >= STRAY_CHECK_FROM:
+            from .xlsx_patch import PatchError, rewrite_package
+
+            split = _split_strays(self._archive.read(part))
+            if split is not None:
+                near, far, far_rows, far_columns = split
+                try:
+                    rows, strays = (_calamine_rows(rewrite_package(self.data, {part: xml}),
+                                                   title) for xml in (near, far))
+                except PatchError:
+                    pass  # a package rewrite_package cannot copy: read as it is
+                else:
+                    return rows, _placed(rows, strays, far_rows, far_columns)
+        return self._book.get_sheet_by_name(title).to_python(skip_empty_area=False), {}
 
     def part(self, name: str) -> bytes:
         """The bytes of one package part (``xl/styles.xml``...); a sheet already read
@@ -644,6 +695,119 @@ def _formulas(xml: bytes):
         body = _F_BODY.match(xml, at)
         if body:
             yield xml[start + 3:head_end], body[1], body[2] or b""
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="(?:[A-Z]+\d+:)?([A-Z]{1,3})(\d+)"')
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
+
+
+def _extent(archive: zipfile.ZipFile, part: str) -> int:
+    """The cells from A1 to the corner of a sheet's recorded extent (its
+    ``<dimension>``, which Excel, LibreOffice and openpyxl write at the top), inflating
+    no more of the part than its start; 0 if it records none."""
+    head = b""
+    with archive.open(part) as stream:
+        while len(head) < 1 << 20 and b"<sheetData" not in head:
+            chunk = stream.read(1 << 14)
+            if not chunk:
+                break
+            head += chunk
+    found = _DIMENSION.search(head)
+    return column_number(found[1]) * int(found[2]) if found else 0
+
+
+def _cut(numbers: list[int], gap: int) -> int:
+    """The last of ``numbers`` (ascending) before the first jump of more than ``gap``
+    and more than the number before it; the last of them if there is no such jump."""
+    previous = 0
+    for number in numbers:
+        if number - previous > max(gap, previous):
+            return previous
+        previous = number
+    return previous
+
+
+def _split_strays(xml: bytes) -> tuple[bytes, bytes, list[int], list[int]] | None:
+    """A sheet's XML apart from the cells typed far from the rest, and those cells
+    alone in a compact sheet of their own: ``(near, far, rows, columns)``, where row
+    *i* and column *j* of ``far`` are ``rows[i - 1]`` and ``columns[j - 1]`` of the
+    sheet. None if no cell is far off, or the XML is not laid out as Excel,
+    LibreOffice and openpyxl write it (unprefixed, every cell with its reference).
+
+    "Far off" is past a gap of more than :data:`STRAY_ROW_GAP` rows and more rows than
+    above it (or the same in columns, :data:`STRAY_COLUMN_GAP`): a value in row
+    1,048,576 below a table of 2,000 rows, or in column XFD beside one of 20 columns.
+    Formulas and errors are found from the whole XML by :func:`_scan`, as before; the
+    cells set apart only keep calamine from laying out the empty block between.
+    """
+    start = xml.find(b"<sheetData")
+    open_end = xml.find(b">", start)
+    end = xml.find(b"</sheetData>", open_end)
+    if start < 0 or end < 0 or xml[open_end - 1:open_end] == b"/" or \
+            not xml.rstrip().endswith(b"</worksheet>"):
+        return None
+    body = xml[open_end + 1:end]
+    cells = [(int(found[2]), column_number(found[1]), found.start())
+             for found in _CELL_REF.finditer(body)]
+    if len(cells) != body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/"):
+        return None  # a cell without its reference: where it is cannot be known
+    last_row = _cut(sorted({row for row, _, _ in cells}), STRAY_ROW_GAP)
+    last_column = _cut(sorted({column for _, column, _ in cells}), STRAY_COLUMN_GAP)
+    far = [cell for cell in cells if cell[0] > last_row or cell[1] > last_column]
+    if not far:
+        return None
+    rows = sorted({row for row, _, _ in far})
+    columns = sorted({column for _, column, _ in far})
+    row_at = {row: index for index, row in enumerate(rows, start=1)}
+    column_at = {column: index for index, column in enumerate(columns, start=1)}
+    kept, taken, at = [], {}, 0
+    for row, column, begin in far:
+        tag_end = body.find(b">", begin)
+        finish = tag_end + 1 if body[tag_end - 1] == 0x2F else body.find(b"</c>", tag_end) + 4
+        if tag_end < 0 or finish < 4:
+            return None
+        kept.append(body[at:begin])
+        at = finish
+        ref = (column_letters(column_at[column]) + str(row_at[row])).encode()
+        cell = body[begin:finish]
+        place = _CELL_REF.match(cell)
+        taken.setdefault(row_at[row], []).append(
+            cell[:place.start(1)] + ref + cell[place.end(2):])
+    kept.append(body[at:])
+    near = xml[:open_end + 1] + b"".join(kept) + xml[end:]
+    far_xml = xml[:start] + b"<sheetData>" + b"".join(
+        b'<row r="%d">' % number + b"".join(found) + b"</row>"
+        for number, found in taken.items()) + b"</sheetData></worksheet>"
+    return near, far_xml, rows, columns
+
+
+def _calamine_rows(package: bytes, title: str) -> list[list]:
+    """calamine's values of sheet ``title`` of the package ``package``, from row 1."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(package))
+    try:
+        return book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    finally:
+        book.close()
+
+
+def _placed(rows: list[list], strays: list[list], far_rows: list[int],
+            far_columns: list[int]) -> dict[int, list]:
+    """The values ``strays`` of the cells :func:`_split_strays` set apart, put back in
+    place: those in a row of ``rows`` into that row's list (lengthened as needed), the
+    others into rows of their own, returned by row number."""
+    further: dict[int, list] = {}
+    for number, values in zip(far_rows, strays):
+        for column, value in zip(far_columns, values):
+            if value == "":
+                continue
+            target = rows[number - 1] if number <= len(rows) else \
+                further.setdefault(number, [])
+            if len(target) < column:
+                target.extend([""] * (column - len(target)))
+            target[column - 1] = value
+    return further
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:

@@ -164,7 +164,7 @@ def plan_edits(plan: Plan, contract: Contract, book,
         return None
     owned = sorted(set(by_key.values()) | set(by_extra.values()))
     taken = set(rows) | (plan.source.left_rows if plan.source is not None else set())
-    for row in range(header_row + 1, plan_ws.max_row + 1):
+    for row, _ in plan_ws.numbered_rows(header_row + 1):
         # rows a full save would clear, or where the new actions go
         if row not in taken and any(plan_ws.value(row, c) is not None for c in owned):
             return None
@@ -723,7 +723,7 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     formulas = ws.formulas
     rag_text = rag_formula(_ROW_MARK, letters)  # one formula, its row filled in per row
     rag_xml = escape(rag_text[1:])
-    raw_rows, special_rows = ws.raw_rows(), ws.special_rows()
+    special_rows = ws.special_rows()
     keys = [key for key, _, _ in owned if key]
     fields = attrgetter(*keys) if len(keys) > 1 else lambda action: (getattr(action, keys[0]),)
     extras = [by_header[index] for key, index, _ in owned if not key]
@@ -740,7 +740,7 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     for row, action in zip(rows, plan.actions):
         laid_out = new_from is not None and row >= new_from
         changed_text = False
-        raw = raw_rows[row - 1] if row <= len(raw_rows) else ()
+        raw = ws.raw_row(row)
         special = special_rows.get(row)
         values = fields(action)
         if extras:
@@ -892,19 +892,20 @@ def _table_edits(ws, sheet, rows, styles, key, columns: tuple[int, ...],
 
     edits = SheetEdits()
     width = len(columns)
-    raw_rows, special_rows = ws.raw_rows(), ws.special_rows()
+    special_rows = ws.special_rows()
     check = _RowCheck(list(columns), set())
     padding = (None,) * width
     new_styles: dict[tuple, int] = {}
     if at is None:
         at = range(2, len(rows) + 2)
-        clear = range(len(rows) + 2, ws.max_row + 1)
+        # rows further down holding nothing have nothing to clear
+        clear = [number for number, _ in ws.numbered_rows(len(rows) + 2)]
     date_rows = {r for r, (setting, _) in zip(at, schema.SETTINGS_ROWS)
                  if setting in schema.DATE_SETTINGS} if key == "settings" else set()
     places = list(zip(at[kept:], rows[kept:])) + [(r, ()) for r in sorted(clear or ())]
     for r, values in places:
         values = tuple(values[:width]) + padding[len(values):]
-        raw = raw_rows[r - 1] if r <= len(raw_rows) else ()
+        raw = ws.raw_row(r)
         special = special_rows.get(r)
         if not raw and not special and key != "settings" and not sheet.has_row(r):
             # nothing to compare with

@@ -24,6 +24,7 @@ from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding, PlanFileE
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
                     ReturnRecord, ReviewEntry, Settings, Theme, derived_action_id)
 from .schema import Contract
+from .sheet_rows import numbered_rows
 
 #: the most characters Excel keeps in one cell
 EXCEL_CELL_LIMIT = 32767
@@ -626,8 +627,7 @@ def _cell_rows(ws, header_row: int, index_to_key: dict[int, str],
     result, taken from ``results``)."""
     from .fastbook import FormulaCell
 
-    for row_number, row in enumerate(ws.iter_rows(min_row=header_row + 1),
-                                     start=header_row + 1):
+    for row_number, row in numbered_rows(ws, header_row + 1):
         values: dict[str, object] = {}
         extra: dict[str, object] = {}
         for cell in row:
@@ -661,7 +661,6 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
     """
     from .fastbook import FastCell, FormulaCell, plain_value
 
-    raw_rows = ws.raw_rows()
     special_rows = ws.special_rows()
     percent = ws.percent
     dates_shown = ws.dates_shown
@@ -674,8 +673,7 @@ def _fast_rows(ws, header_row: int, index_to_key: dict[int, str],
         columns.append((index - 1, index, key, text, day, kind == schema.PERCENT,
                         kind == schema.COMPUTED))
     extras = [(index - 1, index, header) for index, header in sorted(index_to_extra.items())]
-    for number in range(header_row + 1, ws.max_row + 1):
-        raw = raw_rows[number - 1] if number <= len(raw_rows) else ()
+    for number, raw in ws.numbered_rows(header_row + 1):
         special = special_rows.get(number) or {}
         width = len(raw)
         values: dict[str, object] = {}
@@ -768,20 +766,21 @@ def _rows(wb, name: str, spec: schema.SheetSpec, at: list[int] | None = None,
     if columns is not None:
         columns[spec.key] = layout
     if hasattr(ws, "raw_rows") and not ws.special_rows():
-        return _raw_log_rows(ws.raw_rows(), layout, at)
-    return _log_rows(ws.iter_rows(min_row=2, max_col=max(layout), values_only=True), layout,
-                     at)
+        return _raw_log_rows(ws.numbered_rows(2), layout, at)
+    return _log_rows(numbered_rows(ws, 2, max_col=max(layout), values_only=True), layout, at,
+                     numbered=True)
 
 
-def _log_rows(rows, layout: tuple[int, ...], at: list[int] | None = None) -> list[tuple]:
+def _log_rows(rows, layout: tuple[int, ...], at: list[int] | None = None,
+              numbered: bool = False) -> list[tuple]:
     """:func:`_rows` of ``rows`` (each a sequence of values from column A, the first
-    from row 2)."""
+    from row 2; with ``numbered``, each as (row number, that sequence))."""
     width = max(layout)
     padding = (None,) * width
     pick = itemgetter(*(c - 1 for c in layout)) if len(layout) > 1 else \
         (lambda row: (row[layout[0] - 1],))
     found = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows if numbered else enumerate(rows, start=2):
         values = pick(tuple(row[:width]) + padding[len(row):])
         if any(v is not None and (v.__class__ is not str or v.strip()) for v in values):
             found.append(values)
@@ -790,21 +789,23 @@ def _log_rows(rows, layout: tuple[int, ...], at: list[int] | None = None) -> lis
     return found
 
 
-def _raw_log_rows(raw_rows: list[list], layout: tuple[int, ...],
+def _raw_log_rows(raw_rows, layout: tuple[int, ...],
                   at: list[int] | None = None) -> list[tuple]:
-    """:func:`_rows` from a sheet's raw rows (no formulas or error values in it): text
-    as it is, anything else as openpyxl gives it — the Audit sheet of a plan some years
-    old holds tens of thousands of rows."""
+    """:func:`_rows` from a sheet's raw rows below its headings, as (row number, raw
+    values) (:meth:`~cip_xl.fastbook.FastSheet.numbered_rows`; no formulas or error
+    values in the sheet): text as it is, anything else as openpyxl gives it — the Audit
+    sheet of a plan some years old holds tens of thousands of rows."""
     from .fastbook import plain_value
 
     width = len(layout)
     if layout != tuple(range(1, width + 1)):  # columns moved by the council
-        return _log_rows(([v if v.__class__ is str and v else plain_value(v) for v in raw]
-                          for raw in raw_rows[1:]), layout, at)
+        return _log_rows(((number, [v if v.__class__ is str and v else plain_value(v)
+                                    for v in raw]) for number, raw in raw_rows),
+                         layout, at, numbered=True)
     rows = []
     padding = (None,) * width
     # cip-xl's own order: no picking, one pass per row
-    for number, raw in enumerate(raw_rows[1:], start=2):
+    for number, raw in raw_rows:
         values = [v if v.__class__ is str and v else plain_value(v) for v in raw[:width]]
         for v in values:
             if v is not None and (v.__class__ is not str or not v.isspace()):
@@ -1246,7 +1247,7 @@ def _read_officers(wb, contract: Contract, file: str, findings: list[Finding]) -
     ws = wb[title]
     where = _header_map(ws, schema.OFFICERS.headers)
     officers = []
-    for row_number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+    for row_number, row in numbered_rows(ws, 2, values_only=True):
         def get(header: str) -> str:
             index = where.get(header)
             return _text(row[index]) if index is not None and index < len(row) else ""
@@ -1266,7 +1267,7 @@ def _read_themes(wb, contract: Contract, file: str, findings: list[Finding]) -> 
     ws = wb[title]
     where = _header_map(ws, schema.THEMES.headers)
     themes = []
-    for row_number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+    for row_number, row in numbered_rows(ws, 2, values_only=True):
         def get(header: str) -> object:
             index = where.get(header)
             return row[index] if index is not None and index < len(row) else None
@@ -1334,8 +1335,7 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
     labels = {schema.header_key(label): key for key, label in schema.SETTINGS_ROWS}
     sheet = wb[title]
     results = None if hasattr(sheet, "cached") else _FormulaResults(Path(file), title)
-    for row_number, row in enumerate(sheet.iter_rows(min_row=2, max_col=2,
-                                                     values_only=True), start=2):
+    for row_number, row in numbered_rows(sheet, 2, max_col=2, values_only=True):
         label, value = (tuple(row) + (None, None))[:2]
         key = labels.get(schema.header_key(label))
         if key is None and label is None:

@@ -443,7 +443,9 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract, keep_rows: bool = Fals
         ws.row_dimensions[row].height = min(409, 15 * lines)  # Excel's limit is 409
         action.row = row
     taken = set(rows) | left  # a heading in a row of its own is not cleared
-    for row in range(header_row + 1, ws.max_row + 1):  # actions removed since last save
+    from .sheet_rows import rows_holding
+
+    for row in rows_holding(ws, header_row + 1):  # actions removed since last save
         if row in taken:
             continue
         for index in list(by_key.values()) + list(by_extra.values()):
@@ -535,7 +537,9 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
             ws.column_dimensions[get_column_letter(column)].width = width
     if at is None:
         at = list(range(2, len(rows) + 2))
-        clear = set(range(len(rows) + 2, ws.max_row + 1))
+        from .sheet_rows import rows_holding
+
+        clear = set(rows_holding(ws, len(rows) + 2))
     for r, values in zip(at, rows):
         for column, value in zip(layout, values):
             set_value(ws.cell(r, column), value, "value")  # numbers stay numbers
