@@ -633,3 +633,32 @@ def test_a_blank_cip_xl_plan_has_nothing_to_carry_forward(tmp_path):
     assert raised.value.finding.code == "import-nothing-found"
     assert "no actions to carry forward" in raised.value.finding.message
     assert not (tmp_path / "next.xlsx").exists()
+
+
+def test_a_tracker_with_a_long_gap_and_a_note_in_its_last_row(tmp_path):
+    """Rows below a long run of blank rows are named by their own row numbers, and a
+    note typed in row 1,048,576 (a slip of Ctrl+Down) is found there, without a million
+    blank rows to look for tables in (it took 21 seconds for a sheet of 20 rows)."""
+    from cip_xl.importers.colours import RagPalette
+    from cip_xl.importers.sheet import _cells
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Tracker"
+    ws.append(["Ref", "Theme", "Key action", "Lead officer", "Target date"])
+    for number in range(1, 4):
+        ws.append([f"1.{number}", "Finance", f"Close the books {number}", "HF", "Dec 2026"])
+    for column, value in zip("BCDE", ["Finance", "Late addition", "HF", "Mar 2027"]):
+        ws[f"{column}40"] = value
+    ws["B1048576"] = "stray note"
+    wb.save(tmp_path / "tracker.xlsx")
+    result = import_plan(tmp_path / "tracker.xlsx")
+    assert [a.key_action for a in result.plan.actions] == [
+        "Close the books 1", "Close the books 2", "Close the books 3", "Late addition"]
+    named = {f.code: (f.sheet, f.cell, f.message) for f in result.findings}
+    assert named["import-ref-missing"][:2] == ("Tracker", "A40")
+    assert named["import-theme-row"][:2] == ("Tracker", "A1048576")
+    assert "'stray note'" in named["import-theme-row"][2]
+    read = openpyxl.load_workbook(tmp_path / "tracker.xlsx", read_only=True)
+    rows, _, numbers = _cells(read["Tracker"], RagPalette(None))
+    assert len(rows) < 40 and numbers[-1] == 1048576 and rows[-1][1] == "stray note"

@@ -73,10 +73,11 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
     sums = _total_rows(path)
     palette = RagPalette(getattr(wb, "loaded_theme", None))
     for ws in wb.worksheets:
-        rows, colours = _cells(ws, palette)
+        rows, colours, numbers = _cells(ws, palette)
+        at = {number: index for index, number in enumerate(numbers)}
         for number in sums.get(ws.title, ()):  # a table's Total Row: sums, not an action
-            if number <= len(rows):
-                rows[number - 1] = [""] * len(rows[number - 1])
+            if number in at:
+                rows[at[number]] = [""] * len(rows[at[number]])
         while rows and not any(c.strip() for c in rows[-1]):
             rows.pop()
         pairs = legend_from_table([r[:2] for r in rows[1:]]) if rows and \
@@ -88,7 +89,8 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
             title = next((clean(r[0]) for r in rows[:3] if r and r[0] and
                           sum(1 for c in r if c) == 1), "")
         tables.append(RawTable(ws.title, rows,
-                               lambda r, c: f"{get_column_letter(c + 1)}{r + 1}",
+                               lambda r, c, numbers=numbers:
+                               f"{get_column_letter(c + 1)}{numbers[r]}",
                                sheet_label=ws.title, colours=colours))
     properties = wb.properties
     council = _council(
@@ -98,11 +100,29 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
     return tables, legend, title, council
 
 
-def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
-    """The text of every cell of ``ws`` by row, and the traffic-light colour word of
-    each blank cell filled red, amber, green or blue (a status said by colour alone)."""
-    rows, colours = [], {}
-    for r, row in enumerate(ws.iter_rows()):
+#: the blank rows kept of a longer run: they part tables as the whole run would, and
+#: a run this short keeps every row where it was
+_BLANK_RUN = 10
+
+
+def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str], list[int]]:
+    """The text of every cell of ``ws`` by row, the traffic-light colour word of each
+    blank cell filled red, amber, green or blue (a status said by colour alone) by
+    (row, column) in that list, and the sheet's number of each row listed. Of a run of
+    blank rows only the first :data:`_BLANK_RUN` are listed: one value typed in row
+    1,048,576 would otherwise make a million rows for the tables to be looked for in
+    (21 seconds for a sheet of 20 rows)."""
+    rows, colours, numbers = [], {}, []
+    blank = 0
+    for number, row in enumerate(ws.iter_rows(), start=1):
+        if not row or all(cell.value is None and not palette.word(cell) for cell in row):
+            blank += 1
+            if blank > _BLANK_RUN:
+                continue
+        else:
+            blank = 0
+        r = len(rows)
+        numbers.append(number)
         texts = []
         for c, cell in enumerate(row):
             value = cell.value
@@ -117,7 +137,7 @@ def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
                 if word:
                     colours[(r, c)] = word
         rows.append(texts)
-    return rows, colours
+    return rows, colours, numbers
 
 
 def _total_rows(path: Path) -> dict[str, set[int]]:
