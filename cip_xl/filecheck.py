@@ -75,10 +75,11 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
 
         if is_outlook_message(path, data):
             raise _fail(path, "file-outlook-message",
-                        f"{path.name} is an email saved from Outlook (.msg), not a "
-                        "workbook. Open it and save the return attached to it (right-click "
-                        "the attachment, Save As) beside the other returns, or drag the "
-                        "attachment out of the email into the folder.")
+                        f"{path.name} is an email saved from Outlook (.msg) with no "
+                        "workbook attached to it that cip-xl can take out. If it holds a "
+                        "link (OneDrive, SharePoint) instead of the file, open the link, "
+                        "download the workbook and save it beside the others; if a "
+                        "workbook is attached, save it (right-click it, Save As).")
         raise _fail(path, "file-old-format",
                     f"{path.name} is an old Excel 97-2003 (.xls) file. Open it in Excel "
                     "and save it as an Excel Workbook (.xlsx).")

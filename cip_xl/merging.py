@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import struct
 import tempfile
 import zipfile
 import zlib
@@ -215,22 +216,23 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
 
 def _unpacked_returns(paths: list[Path], unpacked: contextlib.ExitStack):
     """(path, None) for each of ``paths``, but for an email saved whole with workbooks
-    attached, or a zip archive of them (:mod:`cip_xl.packed_returns`), (workbook,
-    "email.eml › name") for each, written into a temporary folder that ``unpacked``
-    removes."""
-    from .packed_returns import (attached_returns, is_saved_email, is_zip_archive,
-                                 zipped_returns)
+    attached (.eml, or Outlook's .msg), or a zip archive of them
+    (:mod:`cip_xl.packed_returns`), (workbook, "email.eml › name") for each, written
+    into a temporary folder that ``unpacked`` removes."""
+    from .packed_returns import (attached_returns, is_outlook_file, is_saved_email,
+                                 is_zip_archive, message_returns, zipped_returns)
 
     for path in map(Path, paths):
         take_out = (attached_returns if is_saved_email(path) else zipped_returns
-                    if is_zip_archive(path) else None) if path.is_file() else None
+                    if is_zip_archive(path) else message_returns if is_outlook_file(path)
+                    else None) if path.is_file() else None
         if take_out is not None:
             folder = Path(unpacked.enter_context(
                 tempfile.TemporaryDirectory(prefix="cip-xl-unpacked-")))
             try:
                 found = take_out(path, folder)
             except (OSError, ValueError, LookupError, zipfile.BadZipFile, EOFError,
-                    NotImplementedError, zlib.error):  # damaged: refused below
+                    NotImplementedError, zlib.error, struct.error):  # damaged: refused below
                 found = []
             for attachment, name in found:
                 yield attachment, path.with_name(f"{path.name} › {name}")

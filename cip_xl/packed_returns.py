@@ -6,13 +6,15 @@ puts an ``.eml`` in the returned folder instead of the workbook; a mail program'
 "download all attachments" gives a ``.zip`` of them. :func:`attached_returns` and
 :func:`zipped_returns` take the workbooks out into a folder of the caller's, so that
 the merge reads each as the return it is, its findings naming the email or archive
-and the file in it. An Outlook ``.msg`` (a compound file, like an old .xls) cannot be
-read this way; :func:`is_outlook_message` lets the refusal say what it is and what to
-do.
+and the file in it. Outlook, where most councils read their mail, saves an email
+dragged out of the inbox as a ``.msg`` (a compound file, like an old .xls):
+:func:`message_returns` takes the workbooks out of that, and out of emails attached
+to it (a reply forwarded as an attachment).
 
 Only structure is read (Python's own MIME parser, no scripts, no HTML; the zip's
-directory, within the limits :mod:`cip_xl.filecheck` sets): each workbook is written
-as bytes under a name of cip-xl's making, in a folder of its own, and not opened here.
+directory, within the limits :mod:`cip_xl.filecheck` sets; the .msg's streams, read
+by olefile): each workbook is written as bytes under a name of cip-xl's making, in a
+folder of its own, and not opened here.
 """
 from __future__ import annotations
 
@@ -74,6 +76,72 @@ def attached_returns(email: Path, folder: Path) -> list[tuple[Path, str]]:
         target.write_bytes(data)
         found.append((target, shown))
     return found
+
+
+#: the start of every compound file (an Outlook .msg, an old .xls)
+_COMPOUND_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: MS-OXMSG: each attachment is a storage of this name (numbered) holding its
+#: properties as streams: its bytes (PidTagAttachDataBinary), its long file name
+#: (PidTagAttachLongFilename) and its short one (PidTagAttachFilename), the names as
+#: UTF-16 (type 001F) or in the message's code page (001E)
+_ATTACHMENT = "__attach_version1.0_#"
+_ATTACHED_BYTES = "__substg1.0_37010102"
+_LONG_NAME, _SHORT_NAME = "__substg1.0_3707", "__substg1.0_3704"
+
+
+def is_outlook_file(path: Path) -> bool:
+    """Whether the file at ``path`` is an email saved from Outlook (.msg)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(1024 * 1024)
+    except OSError:
+        return False
+    return head.startswith(_COMPOUND_MAGIC) and is_outlook_message(path, head)
+
+
+def message_returns(message: Path, folder: Path) -> list[tuple[Path, str]]:
+    """The workbooks attached to the Outlook message ``message`` (.msg), and to any
+    email attached to it, each written into ``folder`` (a new, empty folder of the
+    caller's), as (where written, its name in the email), in the order attached.
+    Attachments of other kinds, and links to files (OneDrive, SharePoint) instead of
+    the files, are left out; none, or more than cip-xl unpacks: []."""
+    import olefile
+
+    from .filecheck import MAX_UNPACKED_BYTES
+
+    found: list[tuple[Path, str]] = []
+    with olefile.OleFileIO(str(message)) as ole:
+        attached = sorted(path[:-1] for path in ole.listdir(streams=True, storages=False)
+                          if len(path) >= 2 and path[-1] == _ATTACHED_BYTES
+                          and path[-2].startswith(_ATTACHMENT))
+        named = []
+        for number, storage in enumerate(attached, start=1):
+            shown = _attachment_name(ole, storage) or f"attachment {number}"
+            shown = Path(shown.replace("\\", "/")).name.strip() or f"attachment {number}"
+            if shown.lower().endswith(RETURN_SUFFIXES):
+                named.append((number, storage, shown))
+        if sum(ole.get_size(storage + [_ATTACHED_BYTES])
+               for _, storage, _ in named) > MAX_UNPACKED_BYTES:
+            return []
+        for number, storage, shown in named:
+            data = ole.openstream(storage + [_ATTACHED_BYTES]).read()
+            if not data:
+                continue
+            target = folder / str(number) / re.sub(r"[^\w .,'&()\-]", "_", shown)
+            target.parent.mkdir()
+            target.write_bytes(data)
+            found.append((target, shown))
+    return found
+
+
+def _attachment_name(ole, storage: list[str]) -> str:
+    """The file name an attachment was sent under: its long name, else its short one."""
+    for stream in (_LONG_NAME, _SHORT_NAME):
+        for kind, codec in (("001F", "utf-16-le"), ("001E", "cp1252")):
+            path = storage + [stream + kind]
+            if ole.exists(path):
+                return ole.openstream(path).read().decode(codec, "replace").split("\x00")[0]
+    return ""
 
 
 def is_zip_archive(path: Path, head: bytes | None = None) -> bool:

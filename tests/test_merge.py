@@ -493,6 +493,71 @@ def test_a_return_in_an_email_saved_whole_or_a_zip_is_merged_from_inside_it(cycl
     assert action(plan_path, "1.2").progress_update == "Zipped"
 
 
+def outlook_message(subject: str, attachments: list[dict]) -> bytes:
+    """An email as Outlook saves it (.msg, MS-OXMSG): a compound file whose attachments
+    are storages of streams — each file's bytes, its long and short names (UTF-16, or
+    8-bit in older files) — and an attached email a message storage of its own."""
+    from cip_xl.vba_project import write_compound
+
+    def text(value: str, wide: bool = True) -> bytes:
+        return value.encode("utf-16-le") + b"\0\0" if wide else value.encode() + b"\0"
+
+    def storages(items: list[dict]) -> dict:
+        tree = {}
+        for number, item in enumerate(items):
+            storage = {"__properties_version1.0": bytes(8)}
+            if "message" in item:  # an email attached to this one
+                storage["__substg1.0_3001001F"] = text(item["name"])
+                storage["__substg1.0_3701000D"] = {"__properties_version1.0": bytes(24),
+                                                   **storages(item["message"])}
+            else:
+                wide = item.get("wide", True)
+                storage["__substg1.0_3707" + ("001F" if wide else "001E")] = \
+                    text(item["name"], wide)
+                storage["__substg1.0_3704" + ("001F" if wide else "001E")] = \
+                    text("RETURN~1.XLS", wide)
+                if item.get("data") is not None:  # None: a link to the file, not the file
+                    storage["__substg1.0_37010102"] = item["data"]
+            tree[f"__attach_version1.0_#{number:08X}"] = storage
+        return tree
+
+    return write_compound({"__properties_version1.0": bytes(32),
+                           "__substg1.0_0037001F": text(subject), **storages(attachments)})
+
+
+def test_a_return_in_an_email_saved_from_outlook_is_merged_from_inside_it(cycle):
+    """Outlook saves an email dragged out of the inbox as a .msg: the returns attached
+    to it are merged, and one in an email forwarded as an attachment; an email holding
+    a link to the return instead of the file is refused saying to download it."""
+    plan_path, folder = cycle
+    place, resources = return_for(folder, "Place"), return_for(folder, "Resources")
+    edit_return(place, {("5.1", "Progress update"): "Sent from Outlook"})
+    edit_return(resources, {("1.2", "Progress update"): "Forwarded by the director"})
+    inbox = folder.parent / "inbox"
+    inbox.mkdir()
+    (inbox / "RE Q2 return.msg").write_bytes(outlook_message("RE: Q2 return", [
+        {"name": place.name, "data": place.read_bytes()},
+        {"name": "evidence.pdf", "data": b"%PDF-1.4"},
+        {"name": "FW: Resources return", "message": [
+            {"name": "Resources return.xlsx", "data": resources.read_bytes(),
+             "wide": False}]},
+    ]))
+    (inbox / "Link only.msg").write_bytes(outlook_message("RE: return", [
+        {"name": "Return_People.xlsx", "data": None}]))
+    result = cip_xl.api.merge(plan_path, [inbox])
+    assert action(plan_path, "5.1").progress_update == "Sent from Outlook"
+    assert action(plan_path, "1.2").progress_update == "Forwarded by the director"
+    names = sorted(o.file.name for o in result.outcomes if not o.refused)
+    assert names == sorted([f"RE Q2 return.msg › {place.name}",
+                            "RE Q2 return.msg › Resources return.xlsx"])
+    refused = {o.file.name: o.findings[0] for o in result.outcomes if o.refused}
+    assert list(refused) == ["Link only.msg"]
+    assert refused["Link only.msg"].code == "file-outlook-message"
+    assert "download" in refused["Link only.msg"].message
+    unpacked = [f for f in result.findings if f.code == "return-unpacked"]
+    assert any(f"RE Q2 return.msg, where it is {place.name}" in f.message for f in unpacked)
+
+
 def test_a_proposed_date_the_plan_already_has_makes_no_request(cycle):
     """An officer who types the date the action is already due (5.3 is due 'Mar 2027':
     31/03/2027) as a proposed revised date asks for nothing: no request to decide, a
