@@ -306,10 +306,13 @@ def undo_last_save(book=None):
     if path is not None:
         versions = api.backups(path)
         if not versions:
+            from .plan_history import why_no_backups
+
             _show(book, f"cip-xl restore: {path.name}", [Finding(
                 "restore-no-backup", ERROR,
-                f"There is no backup of {path.name} to put back: cip-xl makes one each "
-                "time it saves the plan.", str(path))], "No backup to put back.")
+                f"There is no backup of {path.name} to put back. " + why_no_backups(
+                    path, "cip-xl makes one each time it saves the plan."),
+                str(path))], "No backup to put back.")
             return book
         newest = versions[0]
         by = f" by {', '.join(newest.made_by[:3])}" if newest.made_by else ""

@@ -255,8 +255,11 @@ def backup_for(plan_path: Path, since: str, option: str = "--since",
     every = backups_to_compare(plan_path, contract)
     stamped = [(made, path) for made, path in every if made.date() <= day]
     if not stamped:
+        from .plan_history import why_no_backups
+
         oldest = (f" The oldest there is from {every[-1][0]:%d/%m/%Y}." if every else
-                  " There are none there yet: cip-xl makes one each time it saves the plan.")
+                  " " + why_no_backups(plan_path, "There are none there yet: cip-xl makes "
+                                       "one each time it saves the plan."))
         raise PlanFileError(Finding(
             "since-no-backup", ERROR,
             f"There is no backup of {plan_path.name} from on or before {day:%d/%m/%Y} in "

@@ -664,7 +664,11 @@ def _list_backups(plan: str, versions, every: bool = False) -> None:
     """The backups of ``plan`` as ``restore --list`` shows them: the
     :data:`LISTED_BACKUPS` newest, or ``every`` one."""
     if not versions:
-        click.echo(f"There are no backups of {plan} yet: cip-xl makes one each time it "
+        from .plan_history import why_no_backups
+
+        elsewhere = why_no_backups(Path(plan), "")
+        click.echo(f"There are no backups of {plan} here. {elsewhere}" if elsewhere else
+                   f"There are no backups of {plan} yet: cip-xl makes one each time it "
                    "saves the plan.")
         return
     click.echo(f"Backups of {plan}, newest first. Restore one with: cip-xl restore "

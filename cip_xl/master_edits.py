@@ -170,6 +170,21 @@ def _saved_by(plan_path: Path, copy: Path) -> tuple[datetime | None, str]:
     return when, who if who and (when is not None or who != saver_named(before)) else ""
 
 
+def _history_elsewhere(plan_path: Path) -> list[Finding]:
+    """A note for a plan whose copy of cip-xl's last save is in a backups folder it
+    was moved away from (:func:`cip_xl.plan_history.history_elsewhere`), if it was."""
+    from .plan_history import history_elsewhere
+
+    said = history_elsewhere(plan_path)
+    if not said:
+        return []
+    return [Finding("plan-history-elsewhere", INFO,
+                    f"{said} Until then, what is typed into the plan in Excel cannot be "
+                    "told from what cip-xl wrote (and audited), and `cip-xl restore` has no "
+                    "backup to put back; the next save here starts a new history.",
+                    str(plan_path))]
+
+
 def _same(a: object, b: object) -> bool:
     """Whether two cell values read from the plan are the same to a person (see
     :func:`cip_xl.returns.comparable`: 60 and 60.0, a day and its midnight, blank and
@@ -211,6 +226,8 @@ def typed_since_saved(plan: Plan, plan_path: str | Path, contract: Contract,
         earlier = earlier_saved_copy(plan_path, plan.settings.plan_id, contract)
         if earlier is not None and not _unchanged(plan_path, earlier[0]):
             copy, as_named = earlier[0], f" as {earlier[1]}"
+        elif earlier is None:
+            return [], _history_elsewhere(plan_path)
     if copy is None:
         return [], []
     try:

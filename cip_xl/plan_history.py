@@ -89,3 +89,36 @@ def earlier_saved_copy(plan_path: str | Path, plan_id: str,
         if (last_row(copy, trail) or 0) <= ends:
             return copy, name
     return None
+
+
+def history_elsewhere(plan_path: str | Path) -> str:
+    """A sentence for a plan cip-xl has saved whose backups are not beside it — moved or
+    copied from the folder where cip-xl saved it, leaving ``backups/`` behind — saying
+    so and what to move; '' if the plan's file records no cip-xl save, or its backups
+    folder holds the copy of that save, the backup it made (under whatever name the plan
+    had then) or any backup of the plan by its name."""
+    from .master_edits import saved_copy_path
+    from .plan_restore import saved_by
+    from .plan_write import NO_BACKUP
+    from .safe_save import BACKUP_FOLDER, backups_of
+
+    plan_path = Path(plan_path)
+    saved, backup = saved_by(plan_path)
+    folder = plan_path.parent / BACKUP_FOLDER
+    if not saved or saved_copy_path(plan_path).is_file() or \
+            (backup and backup != NO_BACKUP and (folder / backup).is_file()) or \
+            backups_of(plan_path):
+        return ""
+    held = f"neither the copy of that save nor the backup it made ({backup})" \
+        if backup and backup != NO_BACKUP else "no copy of that save"
+    return (f"cip-xl last saved {plan_path.name} ({saved}), but {folder} holds {held}. "
+            "If the plan was moved or copied here from another folder, move the "
+            f"{BACKUP_FOLDER} folder from there into {plan_path.parent} with it.")
+
+
+def why_no_backups(plan_path: str | Path, default: str) -> str:
+    """What a message saying the plan at ``plan_path`` has no backups goes on to say:
+    that they were left in another folder (:func:`history_elsewhere`), else
+    ``default`` ("cip-xl makes one each time it saves the plan")."""
+    return history_elsewhere(plan_path) or default
+

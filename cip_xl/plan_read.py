@@ -178,8 +178,9 @@ def _read_again(wb, path: Path, contract: Contract, audit: bool = True) -> PlanR
     from .model import copy_plan
 
     kept = wb.remembered.get("plan")
+    history = _history_stamp(path)
     if kept is not None and kept[0] == str(path) and kept[1] == contract and \
-            (not kept[2].source.audit_unread or not audit):
+            (not kept[2].source.audit_unread or not audit) and kept[4] == history:
         return PlanReading(copy_plan(kept[2]), list(kept[3]), wb)
     aside = _copy_read_ahead(path, contract)
     try:
@@ -188,8 +189,28 @@ def _read_again(wb, path: Path, contract: Contract, audit: bool = True) -> PlanR
         if aside is not None:
             aside.close()
     wb.remembered["plan"] = (str(path), contract, copy_plan(reading.plan),
-                             list(reading.findings))
+                             list(reading.findings), history)
     return reading
+
+
+def _history_stamp(path: Path) -> tuple:
+    """What the master-edit findings of a reading of the plan at ``path`` depend on
+    besides its bytes: the state of its backups folder (a copy of the last save
+    written, removed or moved in changes the folder's time) and of the copy itself. A
+    reading kept in a long-running process (the Excel add-in's) is not reused once
+    either has changed."""
+    from .master_edits import saved_copy_path
+    from .safe_save import BACKUP_FOLDER
+
+    stamps = []
+    for place in (path.parent / BACKUP_FOLDER, saved_copy_path(path)):
+        try:
+            status = place.stat()
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((status.st_mtime_ns, status.st_size))
+    return tuple(stamps)
 
 
 def _copy_read_ahead(path: Path, contract: Contract):

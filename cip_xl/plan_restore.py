@@ -111,11 +111,14 @@ def find_backup(plan_path: str | Path, which: str, contract: Contract | None = N
     if which.strip().lower() in ("last", "latest", "newest"):
         every = backups_to_compare(plan_path, contract)
         if not every:
+            from .plan_history import why_no_backups
+
             raise PlanFileError(Finding(
                 "restore-no-backup", ERROR,
                 f"There is no backup of {plan_path.name} in "
-                f"{plan_path.parent / BACKUP_FOLDER}: cip-xl makes one each time it "
-                "saves the plan. Nothing was changed.", file=str(plan_path)))
+                f"{plan_path.parent / BACKUP_FOLDER}. " + why_no_backups(
+                    plan_path, "cip-xl makes one each time it saves the plan.") +
+                " Nothing was changed.", file=str(plan_path)))
         return every[0][1]
     candidate = Path(which)
     if candidate.suffix.lower() in (".xlsx", ".xlsm"):

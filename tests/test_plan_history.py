@@ -160,3 +160,43 @@ def test_audit_rows_deleted_after_a_rename_are_found_by_the_trail_check(example_
     assert findings, "the deleted entry was not found"
     assert any("as plan.xlsx" in f.message and str(gone[3]) in f.message
                for f in findings), [f.message for f in findings]
+
+
+def test_a_plan_moved_without_its_backups_folder_says_where_they_were_left(example_path,
+                                                                          tmp_path):
+    """A plan moved (or copied) to another folder leaves backups/ behind: validate says
+    so, and what to move, and restore and changes say why there is nothing to put back;
+    with the folder moved too, all is as before. A plan cip-xl never saved says none."""
+    cip_xl.api.refresh_status(example_path, as_of=date(2026, 12, 31))  # a save: a backup
+    backup = backups_of(example_path)[0][1].name
+    moved = tmp_path / "Committee papers" / "plan.xlsx"
+    moved.parent.mkdir()
+    shutil.move(example_path, moved)
+    before = moved.read_bytes()
+
+    notes = [f for f in cip_xl.validate(moved).findings
+             if f.code == "plan-history-elsewhere"]
+    assert len(notes) == 1 and notes[0].severity == "info"
+    assert backup in notes[0].message and "move the backups folder" in notes[0].message
+    listing = run_cli("restore", str(moved), "--list")
+    assert listing.returncode == 0 and "moved or copied here" in listing.stdout
+    assert backup in listing.stdout
+    put_back = run_cli("restore", str(moved), "last")
+    assert put_back.returncode != 0 and "moved or copied here" in put_back.stderr
+    since = run_cli("changes", str(moved), "--since", "30/06/2026")
+    assert since.returncode != 0 and "moved or copied here" in since.stderr
+    assert moved.read_bytes() == before
+
+    shutil.move(example_path.parent / "backups", moved.parent / "backups")
+    assert not [f for f in cip_xl.validate(moved).findings
+                if f.code == "plan-history-elsewhere"]
+    assert backup in run_cli("restore", str(moved), "--list").stdout
+
+    never = tmp_path / "never" / "plan.xlsx"
+    never.parent.mkdir()
+    wb = openpyxl.load_workbook(moved)
+    del wb.custom_doc_props["cip-xl saved by"]  # as a plan cip-xl has not saved
+    wb.save(never)
+    assert not [f for f in cip_xl.validate(never).findings
+                if f.code == "plan-history-elsewhere"]
+    assert "cip-xl makes one each time" in run_cli("restore", str(never), "--list").stdout
