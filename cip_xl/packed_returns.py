@@ -93,10 +93,12 @@ def is_outlook_file(path: Path) -> bool:
     """Whether the file at ``path`` is an email saved from Outlook (.msg)."""
     try:
         with open(path, "rb") as file:
-            head = file.read(1024 * 1024)
+            if file.read(len(_COMPOUND_MAGIC)) != _COMPOUND_MAGIC:
+                return False  # (every workbook returned: nothing more read)
+            head = _COMPOUND_MAGIC + file.read(1024 * 1024)
     except OSError:
         return False
-    return head.startswith(_COMPOUND_MAGIC) and is_outlook_message(path, head)
+    return is_outlook_message(path, head)
 
 
 def message_returns(message: Path, folder: Path) -> list[tuple[Path, str]]:
