@@ -161,6 +161,10 @@ _QUARTER = re.compile(
     r"(first|second|third|fourth)\s+(?:qtr|quarter))\s*(?:of\s+)?"
     r"(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\b", re.IGNORECASE)
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+#: a quarter written after its year, as in a council's tables: "2026/27 Q4", "2027 Q1"
+_YEAR_QUARTER = re.compile(
+    r"\b(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\s*,?\s*(?:q|qtr|quarter)\s*"
+    r"([1-4])\b", re.IGNORECASE)
 _SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4}|\d{2})\b",
                      re.IGNORECASE)
 #: "Winter 2026/27": the winter that spans the two years, ending in February
@@ -249,6 +253,16 @@ def _scan(text: str) -> list[tuple[int, int, date, str]]:
             year = start + (1 if quarter == 4 else 0)
         else:
             year, month = int(m[6]), 3 * quarter
+        add(m, month_end(year, month), "period")
+    for m in _YEAR_QUARTER.finditer(text):
+        if not free(m):
+            continue
+        quarter = int(m[4])
+        if m[1]:  # financial year, as above
+            year = _year(m[1]) + (1 if quarter == 4 else 0)
+            month = (3 + 3 * quarter - 1) % 12 + 1
+        else:
+            year, month = int(m[3]), 3 * quarter
         add(m, month_end(year, month), "period")
     for m in _HALF.finditer(text):
         if not free(m):

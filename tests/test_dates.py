@@ -64,6 +64,10 @@ AS_OF = date(2010, 9, 30)
     ("until March 2027", "month", date(2027, 3, 31)),
     ("April 2027 onwards", "month", date(2027, 4, 30)),  # as "From April 2027"
     ("3rd quarter 2026/27", "period", date(2026, 12, 31)),  # ordinal quarters
+    ("2026/27 Q4", "period", date(2027, 3, 31)),  # the year first, as in councils' tables
+    ("2026-27 Q1", "period", date(2026, 6, 30)),
+    ("2026/2027 Quarter 3", "period", date(2026, 12, 31)),
+    ("2027 Q1", "period", date(2027, 3, 31)),  # a calendar year's
     ("third quarter of 2026/27", "period", date(2026, 12, 31)),
     ("Quarter 3 2026/27", "period", date(2026, 12, 31)),  # (was read as a day)
     ("Fourth Quarter 2027", "period", date(2027, 12, 31)),
