@@ -662,3 +662,27 @@ def test_a_tracker_with_a_long_gap_and_a_note_in_its_last_row(tmp_path):
     read = openpyxl.load_workbook(tmp_path / "tracker.xlsx", read_only=True)
     rows, _, numbers = _cells(read["Tracker"], RagPalette(None))
     assert len(rows) < 40 and numbers[-1] == 1048576 and rows[-1][1] == "stray note"
+
+
+def test_a_tracker_with_a_note_in_its_last_column(tmp_path):
+    """A note typed in column XFD (a slip of Ctrl+Right) is kept and named where it was
+    typed; the other rows are not read as 16,384 cells wide (300 rows took 9 seconds)."""
+    from cip_xl.importers.colours import RagPalette
+    from cip_xl.importers.sheet import _cells
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Tracker"
+    ws.append(["Ref", "Theme", "Key action", "Lead officer", "Target date"])
+    for number in range(1, 4):
+        ws.append([f"1.{number}", "Finance", f"Close the books {number}", "HF", "Dec 2026"])
+    ws["XFD3"] = "see the audit letter"
+    wb.save(tmp_path / "tracker.xlsx")
+    result = import_plan(tmp_path / "tracker.xlsx")
+    extra = next(f for f in result.findings if f.code == "import-extra-cells")
+    assert (extra.sheet, extra.cell) == ("Tracker", "XFD3")
+    assert "'see the audit letter'" in extra.message
+    assert "see the audit letter" in result.plan.actions[1].progress_update
+    read = openpyxl.load_workbook(tmp_path / "tracker.xlsx", read_only=True)
+    rows, _, _ = _cells(read["Tracker"], RagPalette(None))
+    assert [len(row) for row in rows] == [5, 5, 16384, 5]

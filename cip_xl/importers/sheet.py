@@ -111,10 +111,16 @@ def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str], li
     (row, column) in that list, and the sheet's number of each row listed. Of a run of
     blank rows only the first :data:`_BLANK_RUN` are listed: one value typed in row
     1,048,576 would otherwise make a million rows for the tables to be looked for in
-    (21 seconds for a sheet of 20 rows)."""
+    (21 seconds for a sheet of 20 rows); each row ends at its last cell."""
+    from openpyxl.cell.read_only import EMPTY_CELL
+
     rows, colours, numbers = [], {}, []
     blank = 0
     for number, row in enumerate(ws.iter_rows(), start=1):
+        width = len(row)
+        while width and row[width - 1] is EMPTY_CELL:  # a read-only sheet's padding: a
+            width -= 1  # value in column XFD pads every row to 16,384 cells
+        row = row[:width]
         if not row or all(cell.value is None and not palette.word(cell) for cell in row):
             blank += 1
             if blank > _BLANK_RUN:

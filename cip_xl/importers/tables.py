@@ -207,13 +207,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             if is_header(raw, contract, mapping):
                 continue  # the header repeated on a new page
             cells = {key: clean(raw[i]) for i, key in columns.items() if i < len(raw)}
-            extra = [clean(c) for i, c in enumerate(raw) if i not in columns and clean(c)]
+            extra_at = [i for i, c in enumerate(raw) if i not in columns and clean(c)]
+            extra = [clean(raw[i]) for i in extra_at]
             if not any(cells.values()) and not extra:
                 continue
             where = table.where(r, 0)
 
-            def note(code: str, severity: str, message: str, key: str | None = None):
-                column = next((i for i, k in columns.items() if k == key), 0)
+            def note(code: str, severity: str, message: str, key: str | None = None,
+                     column: int | None = None):
+                if column is None:
+                    column = next((i for i, k in columns.items() if k == key), 0)
                 findings.append(Finding(code, severity, message, file,
                                         table.sheet_label or table.name,
                                         table.where(r, column), cells.get("ref") or None))
@@ -336,8 +339,9 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 for part in _lead_parts(action.lead_officer):
                     directorates.setdefault(part.upper(), {}).setdefault(directorate, at)
             if extra:
-                note("import-extra-cells", WARNING, f"{where} has text outside the plan's "
-                     f"columns, kept in the progress update: '{extra[0][:60]}'.")
+                note("import-extra-cells", WARNING, f"{table.where(r, extra_at[0])} has text "
+                     f"outside the plan's columns, kept in the progress update: "
+                     f"'{extra[0][:60]}'.", column=extra_at[0])
                 action.progress_update = "\n".join([action.progress_update] + extra).strip()
             for key in ("objective", "key_action", "target_outcomes", "resources",
                         "progress_update"):
