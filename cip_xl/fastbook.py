@@ -513,10 +513,15 @@ class FastWorkbook:
         the sheet's recorded extent is that large, the cells far from the rest are
         taken out (:func:`_split_strays`) and parsed as a small sheet of their own."""
         part = self._parts.get(title)
-        if part is not None and _extent(self._archive, part) >= STRAY_CHECK_FROM:
+        extent = _extent(self._archive, part) if part is not None else None
+        xml = None
+        if extent == 1:  # no extent recorded (Google Sheets writes none) or "A1" alone
+            xml = self._archive.read(part)
+            extent = STRAY_CHECK_FROM if _may_be_far(xml) else 0
+        if extent is not None and extent >= STRAY_CHECK_FROM:
             from .xlsx_patch import PatchError, rewrite_package
 
-            split = _split_strays(self._archive.read(part))
+            split = _split_strays(xml or self._archive.read(part))
             if split is not None:
                 near, far, far_rows, far_columns = split
                 try:
@@ -704,7 +709,7 @@ _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
 def _extent(archive: zipfile.ZipFile, part: str) -> int:
     """The cells from A1 to the corner of a sheet's recorded extent (its
     ``<dimension>``, which Excel, LibreOffice and openpyxl write at the top), inflating
-    no more of the part than its start; 0 if it records none."""
+    no more of the part than its start; 1 if it records none."""
     head = b""
     with archive.open(part) as stream:
         while len(head) < 1 << 20 and b"<sheetData" not in head:
@@ -713,7 +718,20 @@ def _extent(archive: zipfile.ZipFile, part: str) -> int:
                 break
             head += chunk
     found = _DIMENSION.search(head)
-    return column_number(found[1]) * int(found[2]) if found else 0
+    return column_number(found[1]) * int(found[2]) if found else 1
+
+
+_LAST_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+_THREE_LETTERS = re.compile(rb'<c\b[^>]*?\br="[A-Z]{3}\d')
+
+
+def _may_be_far(xml: bytes) -> bool:
+    """For a sheet recording no extent: whether it may hold a cell far off — a row
+    numbered past 65,536, or a column past ZZ — found from the end (rows are in
+    order) and by one scan for a three-letter column."""
+    at = xml.rfind(b"<row ")
+    last = _LAST_ROW.match(xml, at) if at >= 0 else None
+    return bool(last and int(last[1]) > 65536) or _THREE_LETTERS.search(xml) is not None
 
 
 def _cut(numbers: list[int], gap: int) -> int:
