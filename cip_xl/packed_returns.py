@@ -64,18 +64,35 @@ def attached_returns(email: Path, folder: Path) -> list[tuple[Path, str]]:
         name = part.get_filename()
         if part.is_multipart() or not name:
             continue
-        shown = Path(name.replace("\\", "/")).name.strip() or f"attachment {number}"
+        shown = _shown_name(name, number)
         if not shown.lower().endswith(RETURN_SUFFIXES):
             continue
         data = part.get_payload(decode=True)
-        if not data:
-            continue
-        # a name of ours, in a folder of its own: the email's cannot point elsewhere
-        target = folder / str(number) / re.sub(r"[^\w .,'&()\-]", "_", shown)
-        target.parent.mkdir()
-        target.write_bytes(data)
-        found.append((target, shown))
+        if data:
+            found.append((_write_attachment(folder, number, shown, data), shown))
     return found
+
+
+def _shown_name(name: str, number: int) -> str:
+    """The file name an attachment or member called ``name`` is shown by: its last
+    part, whichever way its slashes lean; "attachment N" if it has none."""
+    return Path(name.replace("\\", "/")).name.strip() or f"attachment {number}"
+
+
+def _place_for(folder: Path, number: int, shown: str) -> Path:
+    """Where the ``number``-th workbook taken out, shown as ``shown``, is written: a
+    name of ours, in a folder of its own, so the email's or archive's cannot point
+    elsewhere."""
+    target = folder / str(number) / re.sub(r"[^\w .,'&()\-]", "_", shown)
+    target.parent.mkdir()
+    return target
+
+
+def _write_attachment(folder: Path, number: int, shown: str, data: bytes) -> Path:
+    """``data`` written where :func:`_place_for` says; that place."""
+    target = _place_for(folder, number, shown)
+    target.write_bytes(data)
+    return target
 
 
 #: the start of every compound file (an Outlook .msg, an old .xls)
@@ -118,8 +135,7 @@ def message_returns(message: Path, folder: Path) -> list[tuple[Path, str]]:
                           and path[-2].startswith(_ATTACHMENT))
         named = []
         for number, storage in enumerate(attached, start=1):
-            shown = _attachment_name(ole, storage) or f"attachment {number}"
-            shown = Path(shown.replace("\\", "/")).name.strip() or f"attachment {number}"
+            shown = _shown_name(_attachment_name(ole, storage), number)
             if shown.lower().endswith(RETURN_SUFFIXES):
                 named.append((number, storage, shown))
         if sum(ole.get_size(storage + [_ATTACHED_BYTES])
@@ -127,12 +143,8 @@ def message_returns(message: Path, folder: Path) -> list[tuple[Path, str]]:
             return []
         for number, storage, shown in named:
             data = ole.openstream(storage + [_ATTACHED_BYTES]).read()
-            if not data:
-                continue
-            target = folder / str(number) / re.sub(r"[^\w .,'&()\-]", "_", shown)
-            target.parent.mkdir()
-            target.write_bytes(data)
-            found.append((target, shown))
+            if data:
+                found.append((_write_attachment(folder, number, shown, data), shown))
     return found
 
 
@@ -183,9 +195,8 @@ def zipped_returns(archive_path: Path, folder: Path) -> list[tuple[Path, str]]:
                 or sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
             return []  # locked, or a zip bomb: refused as the archive it is
         for number, info in enumerate(members, start=1):
-            shown = Path(info.filename.replace("\\", "/")).name
-            target = folder / str(number) / re.sub(r"[^\w .,'&()\-]", "_", shown)
-            target.parent.mkdir()
+            shown = _shown_name(info.filename, number)
+            target = _place_for(folder, number, shown)
             with archive.open(info) as member, open(target, "wb") as out:
                 left = info.file_size + 1  # never more than the directory says
                 while left > 0 and (chunk := member.read(min(left, 1 << 20))):

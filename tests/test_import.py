@@ -441,17 +441,23 @@ def test_traffic_light_colours_by_hue(rgb, word):
     assert rag_word(rgb) == word
 
 
-def test_a_tracker_formatted_as_a_table_with_a_total_row(tmp_path):
-    """A council tracker kept as an Excel Table with its Total Row on: the row of sums
-    under it is not a theme heading (nor an action)."""
-    from openpyxl.worksheet.table import Table
-
+def finance_tracker():
+    """A council's tracker: a sheet "Tracker" of three Finance actions under headings."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Tracker"
     ws.append(["Ref", "Theme", "Key action", "Lead officer", "Target date"])
     for number in range(1, 4):
         ws.append([f"1.{number}", "Finance", f"Close the books {number}", "HF", "Dec 2026"])
+    return wb, ws
+
+
+def test_a_tracker_formatted_as_a_table_with_a_total_row(tmp_path):
+    """A council tracker kept as an Excel Table with its Total Row on: the row of sums
+    under it is not a theme heading (nor an action)."""
+    from openpyxl.worksheet.table import Table
+
+    wb, ws = finance_tracker()
     ws.append(["Total", None, "=SUBTOTAL(103,Tracker[Key action])", None, None])
     ws.add_table(Table(displayName="Tracker", ref="A1:E5", totalsRowCount=1))
     wb.save(tmp_path / "tracker.xlsx")
@@ -642,12 +648,7 @@ def test_a_tracker_with_a_long_gap_and_a_note_in_its_last_row(tmp_path):
     from cip_xl.importers.colours import RagPalette
     from cip_xl.importers.sheet import _cells
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Tracker"
-    ws.append(["Ref", "Theme", "Key action", "Lead officer", "Target date"])
-    for number in range(1, 4):
-        ws.append([f"1.{number}", "Finance", f"Close the books {number}", "HF", "Dec 2026"])
+    wb, ws = finance_tracker()
     for column, value in zip("BCDE", ["Finance", "Late addition", "HF", "Mar 2027"]):
         ws[f"{column}40"] = value
     ws["B1048576"] = "stray note"
@@ -670,12 +671,7 @@ def test_a_tracker_with_a_note_in_its_last_column(tmp_path):
     from cip_xl.importers.colours import RagPalette
     from cip_xl.importers.sheet import _cells
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Tracker"
-    ws.append(["Ref", "Theme", "Key action", "Lead officer", "Target date"])
-    for number in range(1, 4):
-        ws.append([f"1.{number}", "Finance", f"Close the books {number}", "HF", "Dec 2026"])
+    wb, ws = finance_tracker()
     ws["XFD3"] = "see the audit letter"
     wb.save(tmp_path / "tracker.xlsx")
     result = import_plan(tmp_path / "tracker.xlsx")
