@@ -226,6 +226,7 @@ class FastSheet:
         #: rows below ``rows`` and a gap (a value typed far down the sheet), by number:
         #: their values as :meth:`raw_row` gives them (see :func:`_split_strays`)
         self._far_rows = far_rows or {}
+        self._further: list[int] | None = None  # see numbered_rows
         self.formulas = formulas  #: (row, column) → "=formula" (see :class:`Formulas`)
         self.errors = errors  #: (row, column) → "#N/A"
         self.percent = percent  #: {(row, column)} formatted as a percentage
@@ -283,9 +284,12 @@ class FastSheet:
         rows = self._rows
         for number in range(first, len(rows) + 1):
             yield number, rows[number - 1]
-        further = set(self._far_rows).union(self.special_rows())
-        for number in sorted(r for r in further if r > len(rows) and r >= first):
-            yield number, self._far_rows.get(number, ())
+        if self._further is None:  # worked out once: the sheet never changes
+            self._further = sorted({r for r in (*self._far_rows, *self.special_rows())
+                                    if r > len(rows)})
+        for number in self._further:
+            if number >= first:
+                yield number, self._far_rows.get(number, ())
 
     def special_rows(self) -> dict[int, dict[int, str]]:
         """Where the formulas and error values are, by row, then column: ``"f"`` or
@@ -525,8 +529,8 @@ class FastWorkbook:
             if split is not None:
                 near, far, far_rows, far_columns = split
                 try:
-                    rows, strays = (_calamine_rows(rewrite_package(self.data, {part: xml}),
-                                                   title) for xml in (near, far))
+                    rows, strays = (_calamine_rows(rewrite_package(self.data, {part: apart}),
+                                                   title) for apart in (near, far))
                 except PatchError:
                     pass  # a package rewrite_package cannot copy: read as it is
                 else:

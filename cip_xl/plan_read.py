@@ -810,23 +810,23 @@ def _log_rows(rows, layout: tuple[int, ...], at: list[int] | None = None,
     return found
 
 
-def _raw_log_rows(raw_rows, layout: tuple[int, ...],
+def _raw_log_rows(numbered, layout: tuple[int, ...],
                   at: list[int] | None = None) -> list[tuple]:
-    """:func:`_rows` from a sheet's raw rows below its headings, as (row number, raw
-    values) (:meth:`~cip_xl.fastbook.FastSheet.numbered_rows`; no formulas or error
-    values in the sheet): text as it is, anything else as openpyxl gives it — the Audit
-    sheet of a plan some years old holds tens of thousands of rows."""
+    """:func:`_rows` from a sheet's raw rows below its headings, ``numbered`` (row
+    number, raw values: :meth:`~cip_xl.fastbook.FastSheet.numbered_rows`; no formulas
+    or error values in the sheet): text as it is, anything else as openpyxl gives it —
+    the Audit sheet of a plan some years old holds tens of thousands of rows."""
     from .fastbook import plain_value
 
     width = len(layout)
     if layout != tuple(range(1, width + 1)):  # columns moved by the council
         return _log_rows(((number, [v if v.__class__ is str and v else plain_value(v)
-                                    for v in raw]) for number, raw in raw_rows),
+                                    for v in raw]) for number, raw in numbered),
                          layout, at, numbered=True)
     rows = []
     padding = (None,) * width
     # cip-xl's own order: no picking, one pass per row
-    for number, raw in raw_rows:
+    for number, raw in numbered:
         values = [v if v.__class__ is str and v else plain_value(v) for v in raw[:width]]
         for v in values:
             if v is not None and (v.__class__ is not str or not v.isspace()):

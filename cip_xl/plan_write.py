@@ -22,6 +22,7 @@ from .findings import ERROR, Finding, PlanFileError
 from .model import Plan
 from .schema import Contract
 from .sheet_tables import fit_tables, fitted_ref
+from .sheet_rows import rows_holding
 
 HEADER_FILL = "1F4E79"
 COMPUTED_FILL = "F2F2F2"
@@ -443,8 +444,6 @@ def _write_plan_sheet(ws, plan: Plan, contract: Contract, keep_rows: bool = Fals
         ws.row_dimensions[row].height = min(409, 15 * lines)  # Excel's limit is 409
         action.row = row
     taken = set(rows) | left  # a heading in a row of its own is not cleared
-    from .sheet_rows import rows_holding
-
     for row in rows_holding(ws, header_row + 1):  # actions removed since last save
         if row in taken:
             continue
@@ -537,8 +536,6 @@ def _write_table(ws, spec: schema.SheetSpec, rows: list[tuple],
             ws.column_dimensions[get_column_letter(column)].width = width
     if at is None:
         at = list(range(2, len(rows) + 2))
-        from .sheet_rows import rows_holding
-
         clear = set(rows_holding(ws, len(rows) + 2))
     for r, values in zip(at, rows):
         for column, value in zip(layout, values):
