@@ -528,12 +528,9 @@ class FastWorkbook:
             split = _split_strays(xml or self._archive.read(part))
             if split is not None:
                 near, far, far_rows, far_columns = split
-                try:
+                with contextlib.suppress(PatchError):  # a package it cannot copy: read whole
                     rows, strays = (_calamine_rows(rewrite_package(self.data, {part: apart}),
                                                    title) for apart in (near, far))
-                except PatchError:
-                    pass  # a package rewrite_package cannot copy: read as it is
-                else:
                     return rows, _placed(rows, strays, far_rows, far_columns)
         return self._book.get_sheet_by_name(title).to_python(skip_empty_area=False), {}
 
