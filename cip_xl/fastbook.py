@@ -727,7 +727,7 @@ def _extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int]:
     return (column_number(found[1]), int(found[2])) if found else (1, 1)
 
 
-_LAST_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _THREE_LETTERS = re.compile(rb'<c\b[^>]*?\br="[A-Z]{3}\d')
 
 
@@ -736,7 +736,7 @@ def _may_be_far(xml: bytes) -> bool:
     numbered past 65,536, or a column past ZZ — found from the end (rows are in
     order) and by one scan for a three-letter column."""
     at = xml.rfind(b"<row ")
-    last = _LAST_ROW.match(xml, at) if at >= 0 else None
+    last = _ROW_NUMBER.match(xml, at) if at >= 0 else None
     return bool(last and int(last[1]) > 65536) or _THREE_LETTERS.search(xml) is not None
 
 
@@ -812,9 +812,6 @@ def _split_strays(xml: bytes, narrow: bool = False
         b'<row r="%d">' % number + b"".join(found) + b"</row>"
         for number, found in taken.items()) + b"</sheetData></worksheet>"
     return near, far_xml, rows, columns
-
-
-_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 
 
 def _far_rows_start(body: bytes) -> int | None:
