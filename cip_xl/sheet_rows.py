@@ -13,16 +13,10 @@ from collections.abc import Iterator
 
 
 def rows_holding(ws, first: int) -> list[int]:
-    """The numbers of the rows of sheet ``ws`` (openpyxl, or a
-    :class:`~cip_xl.fastbook.FastSheet`) from ``first`` on that may hold anything, in
-    order: all there can be to read or clear below a table. From openpyxl's store of
-    cells, as its own ``max_row`` is."""
-    cells = getattr(ws, "_cells", None)
-    if cells is not None:
-        return sorted({row for row, _ in cells if row >= first})
-    if hasattr(ws, "numbered_rows"):
-        return [number for number, _ in ws.numbered_rows(first)]
-    return list(range(first, ws.max_row + 1))
+    """The numbers of the rows of openpyxl sheet ``ws`` (loaded whole, as a save
+    writes into) from ``first`` on that have cells, in order: all there can be to clear
+    below a table. From openpyxl's store of cells, as its own ``max_row`` is."""
+    return sorted({row for row, _ in ws._cells if row >= first})
 
 
 def numbered_rows(ws, first: int, max_col: int | None = None,
