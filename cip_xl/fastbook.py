@@ -389,6 +389,7 @@ class FastWorkbook:
 
         from .file_stamp import FileStamp
         from .filecheck import read_package, sniff
+        from .strict_ooxml import transitional
 
         self.path = Path(path)
         #: a sheet being parsed on another thread (:meth:`read_ahead`): (title, result)
@@ -404,6 +405,7 @@ class FastWorkbook:
         self.stamp = FileStamp.before_reading(status, self.data) \
             if share and status is not None else None
         sniff(self.path, self.data)
+        self.data = transitional(self.data)  # a file saved as Strict Open XML
         try:
             self._book = CalamineWorkbook.from_filelike(io.BytesIO(self.data))
             self.sheetnames = list(self._book.sheet_names)

@@ -255,15 +255,22 @@ def open_workbook(path: str | Path, *, read_only: bool = False, data_only: bool 
     are never run). ``rich_text`` keeps text with formatted words (bold, colour) as
     openpyxl's ``CellRichText``, so that saving keeps the formatting; otherwise such
     text reads as plain ``str``. XML with entity declarations is refused by defusedxml.
+    A file saved as Strict Open XML is opened in the usual form
+    (:func:`cip_xl.strict_ooxml.transitional`), which a save through openpyxl writes.
     """
     import openpyxl
 
+    from .strict_ooxml import transitional
+
     path = Path(path)
-    suffix = sniff(path)
+    data = read_package(path)
+    suffix = sniff(path, data)
+    usual = transitional(data)  # openpyxl finds no sheets in a Strict Open XML file
     try:
         with warnings.catch_warnings():  # losses are reported by features_openpyxl_drops
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(path, read_only=read_only, data_only=data_only,
+            return openpyxl.load_workbook(path if usual is data else io.BytesIO(usual),
+                                          read_only=read_only, data_only=data_only,
                                           keep_vba=suffix == ".xlsm", keep_links=True,
                                           rich_text=rich_text)
     except Exception as exc:  # openpyxl raises many types on bad input

@@ -54,8 +54,10 @@ def keep_root_parts(saved: bytes, original: bytes) -> bytes:
     """``saved`` (a package openpyxl wrote) with the stand-alone parts ``original``'s
     root and workbook relationships point to (see the module's description) and
     ``saved`` lacks added back."""
-    try:
-        before = zipfile.ZipFile(BytesIO(original))
+    from .strict_ooxml import transitional
+
+    try:  # what a Strict Open XML file's parts are called in the one openpyxl wrote
+        before = zipfile.ZipFile(BytesIO(transitional(original)))
         old_types = before.read(_TYPES)
     except (zipfile.BadZipFile, KeyError):
         return saved
