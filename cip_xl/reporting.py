@@ -250,6 +250,8 @@ def check_template(path: str | Path) -> list[Finding]:
     from docxtpl import DocxTemplate
     from jinja2 import TemplateSyntaxError, meta
 
+    from .strict_ooxml import openable
+
     path = Path(path)
     file = str(path)
     try:
@@ -281,7 +283,7 @@ def check_template(path: str | Path) -> list[Finding]:
                 break
     if findings:
         return findings
-    template = DocxTemplate(path)
+    template = DocxTemplate(openable(path))  # a template saved as Strict Open XML too
     env = _environment()
     sources = []
     template.init_docx()
@@ -325,6 +327,7 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
 
     from .report_templates import set_language
     from .safe_save import atomic_write_bytes
+    from .strict_ooxml import openable
 
     source = template_path(options.template)
     problems = [f for f in check_template(source) if f.severity == ERROR]
@@ -340,7 +343,7 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
             etree.fromstring(xml.encode("utf-8"))
             return super().fix_tables(xml)
 
-    template = StrictTemplate(source)
+    template = StrictTemplate(openable(source))
     template.init_docx()
     placeholders = template.patch_xml(template.get_xml())
     lists_actions = "a.key_action" in placeholders

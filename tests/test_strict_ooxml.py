@@ -20,7 +20,7 @@ from cip_xl.importers import import_plan
 from cip_xl.returns import RETURN_SHEET
 from cip_xl.strict_ooxml import transitional, usual_names
 
-from .conftest import convert_with_libreoffice, run_cli
+from .conftest import SHARED, REPO, convert_with_libreoffice, run_cli
 from .returns_helpers import open_return, return_for
 
 #: the usual (Transitional) names and what a Strict file calls them, as ISO/IEC 29500
@@ -40,6 +40,14 @@ STRICT_NAMES = [
      "http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing"),
     ("http://schemas.openxmlformats.org/drawingml/2006/chart",
      "http://purl.oclc.org/ooxml/drawingml/chart"),
+    ("http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+     "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing"),
+    ("http://schemas.openxmlformats.org/drawingml/2006/picture",
+     "http://purl.oclc.org/ooxml/drawingml/picture"),
+    ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+     "http://purl.oclc.org/ooxml/wordprocessingml/main"),
+    ("http://schemas.openxmlformats.org/officeDocument/2006/math",
+     "http://purl.oclc.org/ooxml/officeDocument/math"),
     ("http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
      "http://purl.oclc.org/ooxml/officeDocument/extendedProperties"),
     ("http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
@@ -50,8 +58,8 @@ STRICT_NAMES = [
 
 
 def save_as_strict(source: Path, target: Path | None = None) -> Path:
-    """``source`` as Excel's "Strict Open XML Spreadsheet" names its parts (written over
-    ``source`` unless ``target`` is given)."""
+    """``source`` as Excel's "Strict Open XML Spreadsheet" (or Word's "Strict Open XML
+    Document") names its parts (written over ``source`` unless ``target`` is given)."""
     target = target or source
     with zipfile.ZipFile(source) as archive:
         parts = [(item, archive.read(item)) for item in archive.infolist()]
@@ -65,8 +73,11 @@ def save_as_strict(source: Path, target: Path | None = None) -> Path:
             out.writestr(item, data)
     with zipfile.ZipFile(target) as archive:  # the test's own check that it is Strict
         assert b"purl.oclc.org" in archive.read("_rels/.rels")
-        assert b"schemas.openxmlformats.org/spreadsheetml" not in \
-            archive.read("xl/workbook.xml")
+        main = "xl/workbook.xml" if "xl/workbook.xml" in archive.namelist() else \
+            "word/document.xml"
+        root = archive.read(main).split(b">")[1]  # markup compatibility is named alike
+        assert b"schemas.openxmlformats.org" not in \
+            root.replace(b"schemas.openxmlformats.org/markup-compatibility/", b"")
     return target
 
 
@@ -198,3 +209,35 @@ def test_a_package_in_the_usual_form_or_unreadable_is_left_alone(example_path, t
     data = example_path.read_bytes()
     assert transitional(data) is data
     assert transitional(b"not a zip") == b"not a zip"
+
+
+def test_a_report_template_saved_as_strict_fills_in(example_path, tmp_path):
+    """A clerk's template saved in Word as "Strict Open XML Document" passes its check
+    and fills in (it stopped with an internal error), the report as the usual one."""
+    import docx
+
+    template = save_as_strict(REPO / "report_templates" / "committee-report.docx",
+                              tmp_path / "our template.docx")
+    checked = run_cli("report", "--check-template", str(template))
+    assert checked.returncode == 0 and "the template is fine" in checked.stdout, \
+        checked.stdout + checked.stderr
+    result = run_cli("report", str(example_path), "--template", str(template),
+                     "-o", str(tmp_path / "report.docx"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = docx.Document(str(tmp_path / "report.docx"))
+    text = "\n".join(c.text for t in report.tables for r in t.rows for c in r.cells)
+    assert "Report savings options to the Executive" in text
+    assert report.core_properties.title.startswith("Corporate Improvement Plan")
+
+
+def test_a_word_plan_saved_as_strict_is_imported(tmp_path):
+    """Last year's plan in a Word document saved as Strict Open XML imports as the
+    same document saved the usual way does."""
+    usual = SHARED / "samples" / "rochford_sip_2010_11.docx"
+    if not usual.exists():
+        pytest.skip("the shared council samples are not beside this checkout")
+    strict = save_as_strict(usual, tmp_path / "sip.docx")
+    imported, expected = import_plan(strict), import_plan(usual)
+    assert len(imported.plan.actions) == 13
+    assert [(a.ref, a.key_action, a.lead_officer) for a in imported.plan.actions] == \
+        [(a.ref, a.key_action, a.lead_officer) for a in expected.plan.actions]
