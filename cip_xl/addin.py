@@ -235,17 +235,20 @@ def merge_returns(book=None):
     from . import api
 
     def work(path: Path):
-        from .merging import returned_files
+        from .merging import folders_left_out, returned_files
 
         folder = path.parent / RETURNED_FOLDER
         files = [f for f in returned_files([folder]) if f != folder] \
             if folder.is_dir() else []
         if not files:
+            inside = ", ".join(f.name for f, _ in folders_left_out([folder]))
             return [Finding("no-returns", ERROR,
-                            f"Put the returned workbooks in {folder} and press Merge again.",
+                            f"Put the returned workbooks in {folder}"
+                            + (f" itself (not in the folders inside it: {inside})"
+                               if inside else "") + " and press Merge again.",
                             str(path))], "No returns to merge."
         report = path.parent / "merge-report.xlsx"
-        result = api.merge(path, files, report=report)
+        result = api.merge(path, [folder], report=report)  # its folders are named
         applied = sum(o.edits for o in result.outcomes)
         refused = sum(len(o.refusals) for o in result.outcomes)
         return result.findings, (f"Merged {len(files)} returns: {applied} changes applied, "

@@ -291,8 +291,8 @@ def merge(plan, returned, dry_run, report, convert_ods, profile) -> None:
     from . import api
     from .merging import returned_files
 
-    returned = returned_files(returned)  # a folder: the files in it
-    with click.progressbar(length=len(returned), label="Merging returns",
+    files = returned_files(returned)  # a folder: the files in it
+    with click.progressbar(length=len(files), label="Merging returns",
                            file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         def step(path):
             bar.label = f"Merging {Path(path).name[:40]}"
@@ -342,7 +342,7 @@ def _print_merge(result, shown: int | None = None, report=None) -> None:
         table.add_column(header, overflow="fold")
     for o in result.outcomes:
         table.add_row(o.file.name, o.department, str(o.edits), str(len(o.requests)),
-                      str(len(o.refusals)), "refused" if o.refused else "merged")
+                      str(len(o.refusals)), o.verdict)
     console.print(table)
     refusals, left = [], 0
     for o in result.outcomes:

@@ -38,7 +38,7 @@ def markdown(result: MergeResult) -> str:
         lines += [f"## {result.plan_path.name} itself", ""] + \
             _findings_table(result.master_findings)
     for outcome in result.outcomes:
-        status = "refused" if outcome.refused else "merged"
+        status = outcome.verdict
         lines += [f"## {outcome.file.name} ({outcome.department or 'unknown department'}): "
                   f"{status}", ""]
         if outcome.applied:

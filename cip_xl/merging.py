@@ -92,6 +92,14 @@ class ReturnOutcome:
     refused: bool = False
     #: for a return taken out of an email or a zip: "folder/email.eml › name.xlsx"
     shown_as: Path | None = None
+    #: a folder inside a folder given, whose files were not looked at (its finding
+    #: says so): not a return at all
+    left_out: bool = False
+
+    @property
+    def verdict(self) -> str:
+        """What became of it, in a word or three: merged, refused, not looked in."""
+        return "not looked in" if self.left_out else "refused" if self.refused else "merged"
 
     @property
     def refusals(self) -> list[Finding]:
@@ -143,7 +151,8 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
     plan_path = Path(plan_path)
     when = (when or datetime.now()).replace(microsecond=0)
     result = MergeResult(plan_path, [], dry_run)
-    returns = returned_files(returns)
+    given = [Path(p) for p in returns]
+    returns = returned_files(given)
     lock = plan_lock(plan_path, "merge") if not dry_run else contextlib.nullcontext()
     with lock, contextlib.ExitStack() as unpacked:
         # the audit trail is only added to: its sheet is left unread (a patched save
@@ -169,9 +178,7 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 outcome.shown_as = packed
             if path.is_dir():  # a folder given with nothing in it
                 outcome.refused = True
-                outcome.findings.append(Finding(
-                    "no-returns", ERROR, f"The folder {path} has no files in it: put the "
-                    "returned workbooks there and merge again.", str(path)))
+                outcome.findings.append(_no_returns_in(path, plan_path))
                 continue
             if same_file(path, plan_path):  # "cip-xl merge plan.xlsx *.xlsx" in its folder
                 outcome.refused = True
@@ -191,7 +198,10 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
                 continue
             _merge_one(plan, by_id, returned, outcome, when, contract, id_missing, trail,
                        twins)
+        result.outcomes += _left_out(given, plan_path)
         for outcome in result.outcomes:
+            if outcome.left_out:
+                continue
             if outcome.shown_as is not None:
                 _name_where_it_came_from(outcome)
                 continue  # written by cip-xl a moment ago: open nowhere
@@ -293,20 +303,87 @@ def _read_returned(path: Path, contract: Contract, convert_ods: bool):
 _SYSTEM_FILES = ("desktop.ini", "thumbs.db", ".ds_store")
 
 
+def _shown(path: Path) -> bool:
+    """Whether ``path`` is one a person put in a folder: not hidden, not the system's."""
+    return not path.name.startswith(".") and path.name.lower() not in _SYSTEM_FILES
+
+
 def returned_files(paths: list[str | Path]) -> list[Path]:
     """``paths`` with each folder among them replaced by the files in it (not in its
-    subfolders; hidden files and the system's own left out), in name order: every file
-    an officer sent is merged or named, whatever its type. A folder with no files stays
-    (merging says so)."""
+    subfolders — see :func:`folders_left_out`; hidden files and the system's own left
+    out), in name order: every file an officer sent is merged or named, whatever its
+    type. A folder with no files stays (merging says so)."""
     found: list[Path] = []
     for path in map(Path, paths):
         if not path.is_dir():
             found.append(path)
             continue
-        inside = sorted(p for p in path.iterdir() if p.is_file() and
-                        not p.name.startswith(".") and p.name.lower() not in _SYSTEM_FILES)
+        inside = sorted(p for p in path.iterdir() if p.is_file() and _shown(p))
         found.extend(inside or [path])
     return found
+
+
+def folders_left_out(paths: list[str | Path]) -> list[tuple[Path, list[Path]]]:
+    """The folders inside each folder among ``paths`` that hold files, each with those
+    files (in it or in folders within it, in name order; hidden and the system's left
+    out): what merging a folder does not look at. Returns as issued, last quarter's,
+    those merged already are often kept in such folders, and a blank return merged
+    would count as received; so they are named instead (a folder of returns filed by
+    department is merged by giving each)."""
+    found = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            continue
+        for folder in sorted(p for p in path.iterdir() if p.is_dir() and _shown(p)):
+            files = sorted(p for p in folder.rglob("*") if p.is_file() and _shown(p) and
+                           all(_shown(Path(part)) for part in p.relative_to(folder).parts))
+            if files:
+                found.append((folder, files))
+    return found
+
+
+def _merge_command(plan_path: Path, files: list[Path]) -> str:
+    """The command that merges ``files``: each folder holding one of them named."""
+    holders = " ".join(f'"{folder}"' for folder in sorted({f.parent for f in files}))
+    return f"cip-xl merge {plan_path.name} {holders}"
+
+
+def _left_out(given: list[Path], plan_path: Path) -> list[ReturnOutcome]:
+    """An outcome naming each folder inside a folder given whose files were not merged
+    (:func:`folders_left_out`)."""
+    outcomes = []
+    with_files = [path for path in given if returned_files([path]) != [path]]
+    for folder, files in folders_left_out(with_files):  # (the others: see _no_returns_in)
+        names = ", ".join(p.name for p in files[:3]) + (", ..." if len(files) > 3 else "")
+        outcome = ReturnOutcome(folder, left_out=True)
+        outcome.findings.append(Finding(
+            "returns-in-folder-left-out", WARNING,
+            f"The folder {folder} holds {len(files)} file{'s' if len(files) != 1 else ''} "
+            f"({names}) that {'were' if len(files) != 1 else 'was'} not merged: merging a "
+            "folder takes the files directly in it, not those in the folders inside it, "
+            "where returns as issued or already merged are often kept. If they are returns "
+            f"to merge, move them into {folder.parent} or name the folder holding them "
+            f"too: {_merge_command(plan_path, files)}.",
+            str(folder)))
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _no_returns_in(folder: Path, plan_path: Path) -> Finding:
+    """The refusal of the folder ``folder``, given to merge, that holds no files (perhaps
+    only folders, named with the command that merges them)."""
+    inside = folders_left_out([folder])
+    if not inside:
+        return Finding("no-returns", ERROR, f"The folder {folder} has no files in it: put "
+                       "the returned workbooks there and merge again.", str(folder))
+    return Finding(
+        "no-returns", ERROR,
+        f"The folder {folder} has no files directly in it, only folders ("
+        f"{', '.join(f.name for f, _ in inside)}), and merging a folder does not look "
+        "inside the folders in it. Put the returned workbooks in one folder, or name each "
+        "folder that holds them: "
+        f"{_merge_command(plan_path, [f for _, files in inside for f in files])}.",
+        str(folder))
 
 
 def _snapshot(plan: Plan) -> tuple:

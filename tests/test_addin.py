@@ -216,6 +216,11 @@ def test_merge_with_no_returns_folder_says_what_to_do(example_path):
     book = addin.merge_returns(StandInBook(example_path))
     rows = findings_rows(book)
     assert rows[2][3] == "no-returns" and "returned" in rows[2][2]
+    (example_path.parent / addin.RETURNED_FOLDER / "Place").mkdir(parents=True)
+    (example_path.parent / addin.RETURNED_FOLDER / "Place" / "Return.xlsx").write_bytes(b"")
+    rows = findings_rows(addin.merge_returns(StandInBook(example_path)))
+    assert rows[2][3] == "no-returns" and \
+        "itself (not in the folders inside it: Place)" in rows[2][2]
 
 
 def test_ribbon_buttons_vba_subs_and_entry_points_agree():

@@ -2140,7 +2140,8 @@ def test_a_return_saved_as_csv_is_read_with_its_refs_as_written(example_path, tm
 def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
     """'cip-xl merge PLAN returned/' takes every file in the folder — the returns, and
     whatever else an officer sent (a PDF is named, not passed over) — but not the
-    system's own files, hidden files or subfolders; an empty folder is said to be."""
+    system's own files, hidden files or the files in its folders, which are named
+    instead; an empty folder is said to be."""
     plan_path, folder = cycle
     inbox = tmp_path / "returned"
     (inbox / "older").mkdir(parents=True)
@@ -2157,9 +2158,46 @@ def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
     assert "Resources update.pdf" in result.stdout and "file-not-a-workbook" in result.stdout
     assert "Thumbs" not in result.stdout and "lock" not in result.stdout
     assert "Resources" in result.stdout.split("Returns not yet received")[1]
+    older = [line for line in result.stdout.splitlines() if "[returns-in-folder-left-out]"
+             in line]
+    assert len(older) == 1 and return_for(folder, "Resources").name in older[0], older
+    assert f'name the folder holding them too: cip-xl merge {plan_path.name} ' \
+        f'"{inbox / "older"}".' in older[0]
+    assert "not looked in" in result.stdout.split("older")[1].splitlines()[0]
     (tmp_path / "empty").mkdir()
     empty = run_cli("merge", str(plan_path), str(tmp_path / "empty"))
     assert empty.returncode == 1 and "[no-returns]" in empty.stdout
+
+
+def test_returns_filed_in_a_folder_for_each_department(cycle, tmp_path):
+    """Returns saved by department ("returned/Place/...") under the folder given: it has
+    no files of its own, which is said with the folders it holds and the command that
+    merges them — and that command merges them, once."""
+    import shlex
+
+    plan_path, folder = cycle
+    inbox = tmp_path / "returned"
+    for department, ref in (("Place", "5.1"), ("Resources", "1.1")):
+        (inbox / department / "Q2").mkdir(parents=True)
+        filed = inbox / department / "Q2" / return_for(folder, department).name
+        shutil.copy(return_for(folder, department), filed)
+        edit_return(filed, {(ref, "Progress update"): f"Filed under {department}"})
+    before = plan_path.read_bytes()
+    result = run_cli("merge", str(plan_path), str(inbox))
+    assert result.returncode == 1 and plan_path.read_bytes() == before
+    assert "[no-returns]" in result.stdout and "[returns-in-folder-left-out]" not in \
+        result.stdout
+    message = " ".join(result.stdout.split("[no-returns]")[0].split())
+    assert "only folders (Place, Resources)" in message
+    suggested = shlex.split(message.split("cip-xl merge ", 1)[1].rstrip("."))
+    assert suggested == [plan_path.name, str(inbox / "Place" / "Q2"),
+                         str(inbox / "Resources" / "Q2")]
+    again = run_cli("merge", str(plan_path), *suggested[1:], cwd=plan_path.parent)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert action(plan_path, "5.1").progress_update == "Filed under Place"
+    assert action(plan_path, "1.1").progress_update == "Filed under Resources"
+    missing = again.stdout.split("Returns not yet received: ")[1].splitlines()[0]
+    assert "Place" not in missing and "Resources" not in missing
 
 
 def test_action_ids_left_behind_by_a_sort_take_nothing(cycle):
