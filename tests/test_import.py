@@ -11,6 +11,7 @@ from python_calamine import CalamineWorkbook
 
 import cip_xl
 from cip_xl.dates import parse_due
+from cip_xl.findings import PlanFileError
 from cip_xl.importers import import_plan
 from cip_xl.importers.tables import STATUS_AS_WRITTEN
 
@@ -476,6 +477,64 @@ def test_unsupported_and_unusable_sources(tmp_path):
     result = run_cli("import", str(tmp_path / "broken.docx"), "-o", str(tmp_path / "y.xlsx"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert not (tmp_path / "y.xlsx").exists()
+
+
+def _odf(mimetype: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("mimetype", mimetype)
+        package.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def _compound(*streams: str) -> bytes:
+    from cip_xl.vba_project import write_compound
+
+    return write_compound({name: b"\0" * 4096 for name in streams})
+
+
+@pytest.mark.parametrize("name, data, kind, advice", [
+    ("Appendix 1.pdf", b"%PDF-1.7\n...", "is a PDF", "Word opens a PDF"),
+    ("CIP 2009.docx", b"%PDF-1.4\n...", "is a PDF", "Word opens a PDF"),  # renamed
+    ("CIP 2009.doc", _compound("WordDocument", "1Table"), "a Word 97-2003 document",
+     "save it as a Word Document (.docx)"),
+    ("CIP 2009.docx", _compound("WordDocument"), "a Word 97-2003 document", ".docx"),
+    ("tracker.xls", _compound("Workbook"), "an Excel 97-2003 workbook",
+     "save it as an Excel Workbook (.xlsx)"),
+    ("CIP.docx", _compound("EncryptedPackage", "EncryptionInfo"), "password-protected",
+     "remove the password"),
+    ("plan.odt", _odf("application/vnd.oasis.opendocument.text"), "an OpenDocument text",
+     "(.docx)"),
+    ("plan.ods", _odf("application/vnd.oasis.opendocument.spreadsheet"),
+     "an OpenDocument spreadsheet", "(.xlsx)"),
+    ("plan.rtf", b"{\\rtf1\\ansi Plan}", "a Rich Text document", "(.docx)"),
+    ("item7.htm", b"<!DOCTYPE html><html><table></table></html>", "a web page", "Word"),
+])
+def test_a_plan_kept_in_another_form_is_named_with_what_to_do(tmp_path, name, data, kind,
+                                                                advice):
+    """Last year's plan as a Word 97 document, the PDF on the council's website, an
+    OpenDocument file, a saved web page: each is named for what it is — by its content,
+    whatever its name — with how to make the .docx or .xlsx that imports."""
+    (tmp_path / name).write_bytes(data)
+    result = run_cli("import", str(tmp_path / name), "-o", str(tmp_path / "plan.xlsx"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{name} " in result.stderr and kind in result.stderr and advice in result.stderr
+    assert "[import-unsupported]" in result.stderr
+    assert not (tmp_path / "plan.xlsx").exists()
+
+
+@needs_samples
+def test_a_word_97_plan_libreoffice_saved_is_named(tmp_path):
+    """A real Word 97-2003 file (LibreOffice's .doc of a council's plan) is recognised."""
+    from .conftest import convert_with_libreoffice
+
+    doc = convert_with_libreoffice(SAMPLES / "rochford_sip_2010_11.docx", "doc", tmp_path)
+    with pytest.raises(PlanFileError) as refused:
+        import_plan(doc)
+    assert "is a Word 97-2003 document" in refused.value.finding.message
 
 
 def test_a_trackers_last_updated_and_directorate_columns_are_kept(tmp_path):

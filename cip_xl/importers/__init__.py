@@ -53,11 +53,15 @@ def import_plan(source: str | Path, contract: Contract | None = None,
     actions marked Complete or Cancelled)."""
     from ..filecheck import sniff
 
+    from .sources import unsupported, what_it_is
+
     source = Path(source)
     suffix = source.suffix.lower()
+    if not source.is_file():
+        sniff(source)  # the same clear message for a missing file, or a folder
     if suffix == ".docx":
-        if not source.is_file():
-            sniff(source)  # the same clear message for a missing file
+        if what_it_is(source) is not None:  # a PDF or a Word 97 file renamed, say
+            raise PlanFileError(unsupported(source))
         from .word import read_word
         tables, legend, review, title, council = read_word(source)
         result = build_plan(tables, legend, str(source), contract, mapping, title, council)
@@ -66,8 +70,6 @@ def import_plan(source: str | Path, contract: Contract | None = None,
     if suffix in (".xlsx", ".xlsm", ".csv"):
         if suffix != ".csv":
             sniff(source)
-        elif not source.is_file():
-            sniff(source)
         from .cip_plan import carry_forward, kept_by_cip_xl
         if suffix != ".csv" and kept_by_cip_xl(source):
             from ..schema import DEFAULT_CONTRACT
@@ -75,7 +77,4 @@ def import_plan(source: str | Path, contract: Contract | None = None,
         from .sheet import read_sheet
         tables, legend, title, council = read_sheet(source)
         return build_plan(tables, legend, str(source), contract, mapping, title, council)
-    raise PlanFileError(Finding(
-        "import-unsupported", ERROR,
-        f"{source.name}: cip-xl imports .docx, .xlsx, .xlsm and .csv files. Save a .doc or "
-        ".xls as the newer format first.", file=str(source)))
+    raise PlanFileError(unsupported(source))

@@ -1,0 +1,115 @@
+"""What a file given to ``import`` is, when it is not one import reads, and what to do.
+
+Last year's plan turns up in whatever form was kept: the Word 97 document a committee
+paper was written in, the PDF published on the council's website, an OpenDocument file,
+a web page saved from the committee system. Each gets a sentence naming what it is —
+by its content, since names lie — and how to make the .docx or .xlsx that imports.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..findings import ERROR, Finding
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_AS_DOCX = "open it in Word (or LibreOffice Writer) and save it as a Word Document (.docx) " \
+    "with File > Save As, then import that"
+_AS_XLSX = "open it in Excel (or LibreOffice Calc) and save it as an Excel Workbook " \
+    "(.xlsx) with File > Save As, then import that"
+_PDF = ("the tables in it are a printed page, not a Word table or cells cip-xl can read. "
+        "Word opens a PDF as a document it can edit (File > Open, then OK when it offers "
+        "to convert): save that as a Word Document (.docx) and import it, checking its "
+        "tables against the PDF, as the conversion can split or join cells. The Word or "
+        "Excel original, if committee services still have it, is better")
+#: by what a zip package's "mimetype" part says: OpenDocument's kinds
+_OPENDOCUMENT = {b"application/vnd.oasis.opendocument.text": ("an OpenDocument text", _AS_DOCX),
+                 b"application/vnd.oasis.opendocument.spreadsheet":
+                     ("an OpenDocument spreadsheet", _AS_XLSX)}
+#: by name, where the content does not say (or cannot be read)
+_BY_SUFFIX = {".doc": ("a Word 97-2003 document", _AS_DOCX),
+              ".dot": ("a Word 97-2003 template", _AS_DOCX),
+              ".rtf": ("a Rich Text document", _AS_DOCX),
+              ".odt": ("an OpenDocument text", _AS_DOCX),
+              ".wpd": ("a WordPerfect document", _AS_DOCX),
+              ".pages": ("an Apple Pages document", _AS_DOCX),
+              ".xls": ("an Excel 97-2003 workbook", _AS_XLSX),
+              ".ods": ("an OpenDocument spreadsheet", _AS_XLSX),
+              ".numbers": ("an Apple Numbers spreadsheet", _AS_XLSX),
+              ".pdf": ("a PDF", _PDF)}
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read(8192)
+    except OSError:
+        return b""
+
+
+def _ole_kind(path: Path) -> tuple[str, str] | None:
+    """What an OLE compound file is (Word 97, Excel 97, a password-protected Office
+    file), by the streams in it; None if olefile cannot tell."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(entry) for entry in ole.listdir()}
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+    if "EncryptedPackage" in streams:
+        return ("a password-protected Office document",
+                "open it, remove the password (File > Info > Protect Document, or Protect "
+                "Workbook in Excel) and save it again, then import that")
+    if "WordDocument" in streams:
+        return _BY_SUFFIX[".doc"]
+    if streams & {"Workbook", "Book"}:
+        return _BY_SUFFIX[".xls"]
+    return None
+
+
+def _package_kind(path: Path) -> tuple[str, str] | None:
+    """What a zip package that is not a .docx or .xlsx is (OpenDocument), or None."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            return _OPENDOCUMENT.get(package.read("mimetype").strip())
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return None
+
+
+def what_it_is(path: Path) -> tuple[str, str] | None:
+    """(what the file at ``path`` is, what to do to import it) when its content or
+    name says it is a document or workbook import does not read; None otherwise."""
+    head = _head(path)
+    if head.startswith(b"%PDF"):
+        return _BY_SUFFIX[".pdf"]
+    if head.startswith(b"{\\rtf"):
+        return _BY_SUFFIX[".rtf"]
+    if head.startswith(_OLE):
+        found = _ole_kind(path)
+        if found is not None:
+            return found
+    if head.startswith(b"PK\x03\x04"):
+        found = _package_kind(path)
+        if found is not None:
+            return found
+    lowered = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<!doctype html", b"<html")):
+        return ("a web page", "open it in Word and save it as a Word Document (.docx), "
+                "or in Excel as an Excel Workbook (.xlsx), then import that")
+    return _BY_SUFFIX.get(path.suffix.lower())
+
+
+def unsupported(path: Path) -> Finding:
+    """The refusal of a file import cannot read, saying what it is and what to do."""
+    found = what_it_is(path)
+    if found is None:
+        return Finding("import-unsupported", ERROR,
+                       f"{path.name}: cip-xl imports .docx, .xlsx, .xlsm and .csv files. "
+                       "Open the plan in Word or Excel and save it as one of those.",
+                       file=str(path))
+    kind, advice = found
+    return Finding("import-unsupported", ERROR,
+                   f"{path.name} is {kind}, which cip-xl cannot import: {advice}.",
+                   file=str(path))
