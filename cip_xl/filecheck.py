@@ -96,7 +96,12 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
                         f"{path.name} is an email saved whole, with no workbook attached "
                         "to it. Save the return itself (the .xlsx attached to the officer's "
                         "reply) beside the other returns.")
-        kind = "a web page (HTML)" if _looks_like_html(data) else \
+        from .packed_returns import is_web_archive
+        from .spreadsheet_2003 import is_spreadsheet_2003
+
+        kind = "an Excel 2003 XML Spreadsheet" if is_spreadsheet_2003(data) else \
+            "a web page (a single file, .mht)" if is_web_archive(path, data[:64 * 1024]) \
+            else "a web page (HTML)" if _looks_like_html(data) else \
             "a text or CSV file" if _looks_textual(data) else "a file of another kind"
         raise _fail(path, "file-not-xlsx",
                     f"{path.name} is {kind}, not an .xlsx workbook (whatever its name "
@@ -218,8 +223,13 @@ def _looks_like_html(data: bytes) -> bool:
 
 def _looks_textual(data: bytes) -> bool:
     """Whether ``data`` begins as text a person or Excel wrote: UTF-8 (a character cut
-    at the sample's end allowed), or Windows-1252 as Excel's "CSV (Comma delimited)"
-    saves a £ or a dash."""
+    at the sample's end allowed), Windows-1252 as Excel's "CSV (Comma delimited)"
+    saves a £ or a dash, or UTF-16 with its byte-order mark (Excel's "Unicode Text")."""
+    from .text_files import UTF16_MARKS
+
+    if data.startswith(UTF16_MARKS):  # (one character may be cut at the sample's end)
+        text = data[:2048].decode("utf-16", "replace")
+        return "\x00" not in text and text.count("\ufffd") <= 1
     sample = data[:2048]
     if b"\x00" in sample:
         return False
@@ -244,7 +254,11 @@ def is_text_table(path: str | Path) -> bool:
             data = file.read(4096)
     except OSError:
         return False
-    return bool(data.strip()) and _looks_textual(data) and not _looks_like_html(data)
+    from .packed_returns import is_web_archive
+    from .spreadsheet_2003 import is_spreadsheet_2003
+
+    return bool(data.strip()) and _looks_textual(data) and not _looks_like_html(data) \
+        and not is_spreadsheet_2003(data) and not is_web_archive(Path(path), data)
 
 
 def open_workbook(path: str | Path, *, read_only: bool = False, data_only: bool = False,

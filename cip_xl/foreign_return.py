@@ -56,10 +56,14 @@ def typed_in(path: str | Path, plan: Plan, contract: Contract) -> list[Finding]:
         book = CalamineWorkbook.from_path(str(path))  # .xlsx, .xls and .ods alike
         sheets = [(title, None) for title in book.sheet_names]
     except Exception:  # damaged, or not a workbook: perhaps the return saved as CSV
-        rows = text_rows(path)
-        if rows is None:
-            return []
-        book, sheets = None, [(path.stem, rows)]
+        from .spreadsheet_2003 import sheets_2003
+
+        book, sheets = None, sheets_2003(path)  # or as an XML Spreadsheet 2003
+        if sheets is None:
+            rows = text_rows(path)
+            if rows is None:
+                return []
+            sheets = [(path.stem, rows)]
     headings = {header_key(c.header): c.key for c in return_columns(contract)
                 if c.key in _FIELDS or c.key == "ref"}
     by_ref: dict[str, list] = {}

@@ -29,23 +29,46 @@ _HEADERS = re.compile(rb"\A(?:[!-9;-~]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)+\r
 #: header fields every saved email has at least one of
 _MAIL_FIELDS = re.compile(rb"^(?:from|to|subject|date|mime-version|message-id):",
                           re.IGNORECASE | re.MULTILINE)
+#: what Excel's single-file web pages (and a browser's) carry that an email does not
+_WEB_ARCHIVE_MARKS = (b"X-Document-Type:", b"Snapshot-Content-Location:",
+                      b"Single File Web Page")
 #: kinds of attachment that may be a return (the merge says what is wrong with others)
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv")
 #: an Outlook .msg's streams are named in its directory, in UTF-16
 _MSG_STREAM = "__substg1.0_".encode("utf-16-le")
 
 
-def is_saved_email(path: Path, head: bytes | None = None) -> bool:
-    """Whether ``path`` is an email saved whole (.eml): header fields, a blank line,
-    and at least one of From, To, Subject, Date. ``head``: its first bytes, if read."""
+def _head(path: Path, head: bytes | None) -> bytes:
     if head is None:
         try:
             with open(path, "rb") as file:
                 head = file.read(64 * 1024)
         except OSError:
-            return False
+            return b""
+    return head
+
+
+def is_saved_email(path: Path, head: bytes | None = None) -> bool:
+    """Whether ``path`` is an email saved whole (.eml): header fields, a blank line,
+    and at least one of From, To, Subject, Date — and not a web page saved as one file
+    (:func:`is_web_archive`), which is written the same way. ``head``: its first
+    bytes, if read."""
+    head = _head(path, head)
     found = _HEADERS.match(head)
-    return bool(found and _MAIL_FIELDS.search(found[0]))
+    return bool(found and _MAIL_FIELDS.search(found[0])) and not is_web_archive(path, head)
+
+
+def is_web_archive(path: Path, head: bytes | None = None) -> bool:
+    """Whether ``path`` is a web page saved as one file (.mht, .mhtml): what Excel's
+    "Single File Web Page" and a browser's "Save as MHTML" write — the page and its
+    pictures as the parts of a MIME message, like an email's. ``head``: its first
+    bytes, if read."""
+    head = _head(path, head)
+    found = _HEADERS.match(head)
+    if not found or b"multipart/related" not in found[0].lower():
+        return False
+    return path.suffix.lower() in (".mht", ".mhtml") or \
+        any(mark in head for mark in _WEB_ARCHIVE_MARKS)
 
 
 def is_outlook_message(path: Path, data: bytes) -> bool:

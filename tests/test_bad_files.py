@@ -68,6 +68,23 @@ def make_bad(kind: str, example_path, tmp_path):
     elif kind == "email-saved":  # the reply saved whole, with nothing attached
         target.write_bytes(b"From: ruth@x.example\r\nSubject: RE: return\r\n"
                            b"MIME-Version: 1.0\r\n\r\nForgot the attachment, sorry\r\n")
+    elif kind == "web-page-single-file":  # Excel's "Single File Web Page" (.mht)
+        target = tmp_path / "Return_Place.mht"
+        target.write_bytes(
+            b"MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\nContent-Type: multipart/"
+            b'related; boundary="----=_NextPart_01DA"\r\n\r\nThis document is a Single '
+            b"File Web Page, also known as a Web Archive file.\r\n\r\n------=_NextPart_01DA"
+            b"\r\nContent-Location: file:///C:/D3F0/Return_Place.htm\r\nContent-Type: "
+            b'text/html; charset="windows-1252"\r\n\r\n<html><table><tr><td>5.1</td></tr>'
+            b"</table></html>\r\n------=_NextPart_01DA--\r\n")
+    elif kind == "xml-spreadsheet-2003":
+        target.write_bytes(b'<?xml version="1.0"?>\r\n<?mso-application progid="Excel.Sheet"'
+                           b'?>\r\n<Workbook xmlns="urn:schemas-microsoft-com:office:'
+                           b'spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+                           b'<Worksheet ss:Name="Plan"/></Workbook>')
+    elif kind == "unicode-text":  # Excel's "Unicode Text": UTF-16, tab-separated
+        target.write_bytes(b"\xff\xfe" + "Ref\tKey action\r\n1.1\tCut costs £5k\r\n"
+                           .encode("utf-16-le"))
     elif kind == "outlook-msg":
         target = tmp_path / "RE return.msg"
         target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 +
@@ -127,6 +144,9 @@ CASES = {
     "photo-renamed": "is a picture (JPEG), not a workbook",
     "email-saved": "is an email saved whole, with no workbook attached",
     "outlook-msg": "is an email saved from Outlook (.msg)",
+    "web-page-single-file": "is a web page (a single file, .mht), not an .xlsx workbook",
+    "xml-spreadsheet-2003": "is an Excel 2003 XML Spreadsheet, not an .xlsx workbook",
+    "unicode-text": "is a text or CSV file",
     "zip-of-files": "is a zip archive of files, not an Excel workbook",
     "truncated": "is damaged",
     "encrypted": "password-protected",

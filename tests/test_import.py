@@ -607,7 +607,7 @@ def test_a_csv_saved_by_excel_in_either_encoding_is_read_and_a_binary_one_refuse
     neither (bytes Windows-1252 leaves undefined) is one clear line, not a traceback."""
     text = ("Ref,Key action,Lead officer,Target date\n"
             "1.1,Cut energy costs by £40k – phase 1,HF,Dec 2027\n")
-    for encoding in ("cp1252", "utf-8-sig"):
+    for encoding in ("cp1252", "utf-8-sig", "utf-16"):  # utf-16: with its mark, as saved
         path = tmp_path / f"tracker-{encoding}.csv"
         path.write_bytes(text.encode(encoding))
         result = cip_xl.api.import_plan(path, tmp_path / f"{encoding}.xlsx")

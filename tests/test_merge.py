@@ -2061,14 +2061,56 @@ def test_a_row_copied_in_the_master_keeps_the_return_on_its_action(cycle, copy_a
         assert "Refs 5.1, 5.1" in refused[0].message
 
 
-@pytest.mark.parametrize("kept_as", ["ods", "xls", "own workbook", "csv"])
+def spreadsheet_2003(wb, path) -> None:
+    """Save openpyxl's ``wb`` as Excel's "XML Spreadsheet 2003" writes a workbook: blank
+    cells left out, the next cell placed by ss:Index, dates as ISO text, a heading's
+    formatted words as HTML inside its Data."""
+    from xml.sax.saxutils import escape
+
+    sheets = []
+    for ws in wb.worksheets:
+        rows = []
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells, gap = [], False
+            for column, value in enumerate(row, start=1):
+                if value is None:
+                    gap = True
+                    continue
+                index = f' ss:Index="{column}"' if gap else ""
+                gap = False
+                if isinstance(value, datetime):
+                    data = f'<Data ss:Type="DateTime">{value:%Y-%m-%dT%H:%M:%S}.000</Data>'
+                elif isinstance(value, (int, float)):
+                    data = f'<Data ss:Type="Number">{value}</Data>'
+                elif number == 1 and column == 1:
+                    data = (f'<ss:Data ss:Type="String" xmlns="http://www.w3.org/TR/'
+                            f'REC-html40"><B>{escape(value)}</B></ss:Data>')
+                else:
+                    data = f'<Data ss:Type="String">{escape(str(value))}</Data>'
+                cells.append(f"<Cell{index}>{data}</Cell>")
+            if cells:
+                rows.append(f'<Row ss:Index="{number}">{"".join(cells)}</Row>')
+        sheets.append(f'<Worksheet ss:Name="{escape(ws.title)}"><Table>{"".join(rows)}'
+                      "</Table></Worksheet>")
+    path.write_text(
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:html="http://www.w3.org/TR/REC-html40">' + "".join(sheets) + "</Workbook>",
+        encoding="utf-8")
+
+
+@pytest.mark.parametrize("kept_as", ["ods", "xls", "own workbook", "csv", "unicode text",
+                                     "xml 2003"])
 def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_path,
                                                                         kept_as):
     """A return saved in LibreOffice's own format (.ods; unless --convert-ods), as an
-    old .xls or as CSV, or rows copied into a workbook of the officer's own, cannot be
-    merged (no issue record to compare with). The refusal still lists, by sheet and
-    cell, every value that is not what the master holds, and each new action proposed:
-    nothing typed vanishes."""
+    old .xls, as CSV or Excel's Unicode Text (UTF-16), as an XML Spreadsheet 2003, or
+    rows copied into a workbook of the officer's own, cannot be merged (no issue record
+    to compare with). The refusal still lists, by sheet and cell, every value that is
+    not what the master holds, and each new action proposed: nothing typed vanishes."""
     plan_path, folder = cycle
     place = return_for(folder, "Place")
     edit_return(place, {("5.1", "Progress update"): "Consultation opened",
@@ -2094,6 +2136,17 @@ def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_
                 [f"{v:%d/%m/%Y}" if isinstance(v, datetime) else "" if v is None else v
                  for v in row] for row in wb[RETURN_SHEET].iter_rows(values_only=True))
         where = ("Return_Place", {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
+    elif kept_as == "unicode text":  # Excel's "Unicode Text": UTF-16, tab-separated
+        sent = tmp_path / "Return_Place.txt"
+        sent.write_bytes(b"\xff\xfe" + "\r\n".join(
+            "\t".join(f"{v:%d/%m/%Y}" if isinstance(v, datetime) else "" if v is None
+                      else str(v) for v in row)
+            for row in wb[RETURN_SHEET].iter_rows(values_only=True)).encode("utf-16-le"))
+        where = ("Return_Place", {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
+    elif kept_as == "xml 2003":
+        sent = tmp_path / "Return_Place.xml"
+        spreadsheet_2003(wb, sent)
+        where = (RETURN_SHEET, {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
     else:
         sent = convert_with_libreoffice(place, kept_as, tmp_path)
         where = (RETURN_SHEET, {"5.1": "L2", "5.2": "J3", "5.4": "M5"})
@@ -2108,11 +2161,15 @@ def test_what_is_typed_in_a_workbook_that_cannot_be_merged_is_listed(cycle, tmp_
     assert "'Consultation opened' where the master says" in listed["5.1"].message
     assert "Status 'Complete'" in listed["5.2"].message
     assert "'31/03/2027'" in listed["5.4"].message
-    if kept_as == "csv":  # saving it again as .xlsx would not make it a return
+    if kept_as in ("csv", "unicode text"):  # saved again as .xlsx: still no return
         refusal = next(f for f in found if f.code == "file-not-xlsx")
         assert "loses the record of what was issued" in refusal.message
         assert "Open it in Excel" not in refusal.message
-    elif kept_as != "own workbook":
+    if kept_as == "xml 2003":  # which keeps every sheet: saved as .xlsx, it merges
+        refusal = next(f for f in found if f.code == "file-not-xlsx")
+        assert "is an Excel 2003 XML Spreadsheet" in refusal.message
+        assert "save it as an Excel Workbook (.xlsx)" in refusal.message
+    if kept_as not in ("own workbook", "csv", "unicode text"):
         assert any("Pilot a parklet scheme" in f.message and f.sheet == NEW_ACTIONS_SHEET
                    for f in found)
 

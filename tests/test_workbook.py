@@ -449,8 +449,9 @@ def test_profile_renames_headers_and_adds_columns(tmp_path):
     assert "Key action" not in headers
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252", "utf-8"],
-                         ids=["Notepad UTF-8 with BOM", "Notepad ANSI", "UTF-8"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252", "utf-8", "utf-16"],
+                         ids=["Notepad UTF-8 with BOM", "Notepad ANSI", "UTF-8",
+                              "Notepad Unicode (UTF-16 with its mark)"])
 def test_a_profile_saved_in_notepad_is_read(tmp_path, encoding):
     """Notepad saves UTF-8 with a byte-order mark (older Notepad: ANSI, Windows-1252).
     Read as plain UTF-8 the mark made "[sheets]" no section at all, and a "–" or "£"
