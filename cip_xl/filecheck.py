@@ -89,6 +89,9 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
             raise _fail(path, "file-not-a-workbook",
                         f"{path.name} is {copy}, not a workbook: nothing in it can be read "
                         "as cells. Use (or ask for) the workbook itself (.xlsx).")
+        shortcut = _shortcut(data)
+        if shortcut is not None:
+            raise _fail(path, "file-shortcut", shortcut.format(name=path.name))
         from .packed_returns import is_saved_email
 
         if is_saved_email(path, data[:64 * 1024]):
@@ -213,6 +216,30 @@ def _copy_of_a_workbook(data: bytes) -> str:
     if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
         return "a picture (HEIC, a phone's photo)"
     return ""
+
+
+#: how a Windows shell link (.lnk) begins: its header size and class ID
+_SHELL_LINK = b"L\x00\x00\x00\x01\x14\x02\x00"
+_WEB_ADDRESS = re.compile(rb"^URL=(\S+)", re.MULTILINE | re.IGNORECASE)
+
+
+def _shortcut(data: bytes) -> str | None:
+    """What to say of a shortcut saved in place of a file — a link to a web address
+    (.url: a OneDrive or SharePoint link dragged out of an email) or to another file
+    (.lnk) — with ``{name}`` for the file's name; None for anything else."""
+    if data.startswith(_SHELL_LINK):
+        return ("{name} is a Windows shortcut to another file, not the file itself. Copy "
+                "the workbook it points to (right-click the shortcut, Open file location) "
+                "into this folder instead.")
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"[InternetShortcut]"):
+        return None
+    address = _WEB_ADDRESS.search(head)
+    link = address.group(1).decode("utf-8", "replace")[:120] if address else ""
+    return ("{name} is a shortcut to a web address" + (f" ({link})" if link else "") +
+            ", not the workbook: a link to a file on OneDrive or SharePoint, say. Open the "
+            "link, download the workbook (File > Save As > Download a Copy) and save it in "
+            "this folder instead.")
 
 
 def _looks_like_html(data: bytes) -> bool:

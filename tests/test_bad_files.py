@@ -85,6 +85,14 @@ def make_bad(kind: str, example_path, tmp_path):
     elif kind == "unicode-text":  # Excel's "Unicode Text": UTF-16, tab-separated
         target.write_bytes(b"\xff\xfe" + "Ref\tKey action\r\n1.1\tCut costs £5k\r\n"
                            .encode("utf-16-le"))
+    elif kind == "onedrive-link":  # a link dragged out of an email: Windows' .url
+        target = tmp_path / "Return_Place.xlsx.url"
+        target.write_bytes(b"[InternetShortcut]\r\nURL=https://wrenfield-my.sharepoint.com/"
+                           b":x:/g/personal/ruth/EaBc?e=1\r\n")
+    elif kind == "windows-shortcut":  # "Return_Place.xlsx - Shortcut.lnk"
+        target = tmp_path / "Return_Place.xlsx - Shortcut.lnk"
+        target.write_bytes(b"L\x00\x00\x00\x01\x14\x02\x00\x00\x00\x00\x00\xc0"
+                           + bytes(200))
     elif kind == "outlook-msg":
         target = tmp_path / "RE return.msg"
         target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 +
@@ -144,6 +152,9 @@ CASES = {
     "photo-renamed": "is a picture (JPEG), not a workbook",
     "email-saved": "is an email saved whole, with no workbook attached",
     "outlook-msg": "is an email saved from Outlook (.msg)",
+    "onedrive-link": "is a shortcut to a web address (https://wrenfield-my.sharepoint.com/"
+                     ":x:/g/personal/ruth/EaBc?e=1), not the workbook",
+    "windows-shortcut": "is a Windows shortcut to another file, not the file itself",
     "web-page-single-file": "is a web page (a single file, .mht), not an .xlsx workbook",
     "xml-spreadsheet-2003": "is an Excel 2003 XML Spreadsheet, not an .xlsx workbook",
     "unicode-text": "is a text or CSV file",

@@ -2206,6 +2206,8 @@ def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
     edit_return(inbox / return_for(folder, "Place").name,
                 {("5.1", "Progress update"): "Consultation opened"})
     (inbox / "Resources update.pdf").write_bytes(b"%PDF-1.7 not a workbook")
+    (inbox / "Return_Resources.xlsx.url").write_text(  # a OneDrive link, not the file
+        "[InternetShortcut]\nURL=https://wrenfield-my.sharepoint.com/:x:/g/r/EaB\n")
     (inbox / "Thumbs.db").write_bytes(b"\x00")
     (inbox / ".~lock.x#").write_text("LibreOffice's lock")
     shutil.copy(return_for(folder, "Resources"), inbox / "older")
@@ -2213,6 +2215,9 @@ def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
     assert result.returncode == 1, result.stderr
     assert action(plan_path, "5.1").progress_update == "Consultation opened"
     assert "Resources update.pdf" in result.stdout and "file-not-a-workbook" in result.stdout
+    link = [line for line in result.stdout.splitlines() if "[file-shortcut]" in line]
+    assert len(link) == 1 and "Return_Resources.xlsx.url" in link[0]
+    assert "download the workbook" in link[0] and "typed-in" not in result.stdout
     assert "Thumbs" not in result.stdout and "lock" not in result.stdout
     assert "Resources" in result.stdout.split("Returns not yet received")[1]
     older = [line for line in result.stdout.splitlines() if "[returns-in-folder-left-out]"
