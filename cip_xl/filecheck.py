@@ -89,6 +89,15 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
             raise _fail(path, "file-not-a-workbook",
                         f"{path.name} is {copy}, not a workbook: nothing in it can be read "
                         "as cells. Use (or ask for) the workbook itself (.xlsx).")
+        from .tnef import is_tnef
+
+        if is_tnef(data):
+            raise _fail(path, "file-winmail",
+                        f"{path.name} is Outlook's winmail.dat — the attachments of an email "
+                        "Outlook sent in its Rich Text format, packed into one file — and "
+                        "holds no workbook cip-xl can take out. Ask the officer to send the "
+                        "return again as an ordinary attachment (in Outlook: Format Text > "
+                        "HTML before sending).")
         shortcut = _shortcut(data)
         if shortcut is not None:
             raise _fail(path, "file-shortcut", shortcut.format(name=path.name))

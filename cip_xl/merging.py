@@ -226,15 +226,18 @@ def merge_returns(plan_path: str | Path, returns: list[str | Path], contract: Co
 
 def _unpacked_returns(paths: list[Path], unpacked: contextlib.ExitStack):
     """(path, None) for each of ``paths``, but for an email saved whole with workbooks
-    attached (.eml, or Outlook's .msg), or a zip archive of them
-    (:mod:`cip_xl.packed_returns`), (workbook, "email.eml › name") for each, written
-    into a temporary folder that ``unpacked`` removes."""
+    attached (.eml — in its winmail.dat too — or Outlook's .msg), a zip archive of
+    them, or a winmail.dat on its own (:mod:`cip_xl.packed_returns`), (workbook,
+    "email.eml › name") for each, written into a temporary folder that ``unpacked``
+    removes."""
     from .packed_returns import (attached_returns, is_outlook_file, is_saved_email,
-                                 is_zip_archive, message_returns, zipped_returns)
+                                 is_tnef_file, is_zip_archive, message_returns,
+                                 tnef_returns, zipped_returns)
 
     for path in map(Path, paths):
         take_out = (attached_returns if is_saved_email(path) else zipped_returns
                     if is_zip_archive(path) else message_returns if is_outlook_file(path)
+                    else tnef_returns if is_tnef_file(path)
                     else None) if path.is_file() else None
         if take_out is not None:
             folder = Path(unpacked.enter_context(

@@ -32,6 +32,8 @@ _MAIL_FIELDS = re.compile(rb"^(?:from|to|subject|date|mime-version|message-id):"
 #: what Excel's single-file web pages (and a browser's) carry that an email does not
 _WEB_ARCHIVE_MARKS = (b"X-Document-Type:", b"Snapshot-Content-Location:",
                       b"Single File Web Page")
+#: the MIME type of Outlook's winmail.dat
+_TNEF_TYPE = "application/ms-tnef"
 #: kinds of attachment that may be a return (the merge says what is wrong with others)
 RETURN_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv")
 #: an Outlook .msg's streams are named in its directory, in UTF-16
@@ -80,19 +82,65 @@ def attached_returns(email: Path, folder: Path) -> list[tuple[Path, str]]:
     """The workbooks attached to the saved ``email``, each written into ``folder`` (a
     new, empty folder of the caller's), as (where written, its name in the email), in
     the order attached. Attachments of other kinds are left out; none: []."""
+    from .tnef import is_tnef
+
     with open(email, "rb") as file:
         message = BytesParser(policy=policy.default).parse(file)
     found = []
     for number, part in enumerate(message.walk(), start=1):
         name = part.get_filename()
-        if part.is_multipart() or not name:
+        if part.is_multipart() or not name and part.get_content_type() != _TNEF_TYPE:
             continue
-        shown = _shown_name(name, number)
+        shown = _shown_name(name or "", number)
         if not shown.lower().endswith(RETURN_SUFFIXES):
+            data = part.get_payload(decode=True) or b""
+            if is_tnef(data):  # Outlook's winmail.dat: the attachments packed in it
+                found += _unpacked_tnef(data, folder, len(found), f"{shown} › ")
             continue
         data = part.get_payload(decode=True)
         if data:
-            found.append((_write_attachment(folder, number, shown, data), shown))
+            found.append((_write_attachment(folder, len(found) + 1, shown, data), shown))
+    return found
+
+
+def is_tnef_file(path: Path) -> bool:
+    """Whether the file at ``path`` is Outlook's winmail.dat (TNEF) saved on its own."""
+    from .tnef import SIGNATURE, is_tnef
+
+    try:
+        with open(path, "rb") as file:
+            return is_tnef(file.read(len(SIGNATURE)))
+    except OSError:
+        return False
+
+
+def tnef_returns(packed: Path, folder: Path) -> list[tuple[Path, str]]:
+    """The workbooks in Outlook's winmail.dat ``packed`` (see :mod:`cip_xl.tnef`),
+    each written into ``folder`` (a new, empty folder of the caller's), as (where
+    written, its name in it). Files of other kinds are left out; none: []. Raises
+    ValueError for a damaged one."""
+    return _unpacked_tnef(packed.read_bytes(), folder, 0, "")
+
+
+def _unpacked_tnef(data: bytes, folder: Path, before: int,
+                   within: str) -> list[tuple[Path, str]]:
+    """The workbooks in the TNEF stream ``data`` written into ``folder``, numbered after
+    the ``before`` already written there, each shown as ``within`` and its name; []
+    for a damaged stream (the email is then said to hold no workbook)."""
+    from .filecheck import MAX_UNPACKED_BYTES
+    from .tnef import tnef_attachments
+
+    try:
+        attached = tnef_attachments(data)
+    except ValueError:
+        return []
+    found = []
+    for number, (name, content) in enumerate(attached, start=1):
+        shown = _shown_name(name, number)
+        if shown.lower().endswith(RETURN_SUFFIXES) and content and \
+                len(content) <= MAX_UNPACKED_BYTES:
+            found.append((_write_attachment(folder, before + len(found) + 1, shown,
+                                            content), within + shown))
     return found
 
 

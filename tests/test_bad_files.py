@@ -93,6 +93,9 @@ def make_bad(kind: str, example_path, tmp_path):
         target = tmp_path / "Return_Place.xlsx - Shortcut.lnk"
         target.write_bytes(b"L\x00\x00\x00\x01\x14\x02\x00\x00\x00\x00\x00\xc0"
                            + bytes(200))
+    elif kind == "winmail-dat":  # Outlook's packed attachments, saved on their own
+        target = tmp_path / "winmail.dat"
+        target.write_bytes(b"\x78\x9f\x3e\x22\x01\x00" + bytes(40))
     elif kind == "outlook-msg":
         target = tmp_path / "RE return.msg"
         target.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 +
@@ -152,6 +155,7 @@ CASES = {
     "photo-renamed": "is a picture (JPEG), not a workbook",
     "email-saved": "is an email saved whole, with no workbook attached",
     "outlook-msg": "is an email saved from Outlook (.msg)",
+    "winmail-dat": "is Outlook's winmail.dat",
     "onedrive-link": "is a shortcut to a web address (https://wrenfield-my.sharepoint.com/"
                      ":x:/g/personal/ruth/EaBc?e=1), not the workbook",
     "windows-shortcut": "is a Windows shortcut to another file, not the file itself",

@@ -558,6 +558,80 @@ def test_a_return_in_an_email_saved_from_outlook_is_merged_from_inside_it(cycle)
     assert any(f"RE Q2 return.msg, where it is {place.name}" in f.message for f in unpacked)
 
 
+def winmail_dat(files: list[tuple[str, str, bytes]]) -> bytes:
+    """Outlook's winmail.dat (TNEF, MS-OXTNEF) packing ``files`` — (long name, short
+    title, bytes) — as Outlook writes one: a signature and key, the message's version,
+    code page and class, then for each file its rendering, title, bytes and a MAPI
+    property list (its size, a binary property, its long name in UTF-16)."""
+    import struct
+
+    def attribute(level, ident, value):
+        return struct.pack("<BII", level, ident, len(value)) + value + \
+            struct.pack("<H", sum(value) & 0xFFFF)
+
+    def properties(items):
+        out = struct.pack("<I", len(items))
+        for kind, ident, value in items:
+            out += struct.pack("<HH", kind, ident)
+            if kind in (0x001F, 0x0102):  # counted and sized, padded to 4 bytes
+                out += struct.pack("<II", 1, len(value)) + value + b"\0" * (-len(value) % 4)
+            else:
+                out += value
+        return out
+
+    out = struct.pack("<IH", 0x223E9F78, 0x5A1D)
+    out += attribute(1, 0x00089006, struct.pack("<I", 0x00010000))
+    out += attribute(1, 0x00069007, struct.pack("<II", 1252, 0))
+    out += attribute(1, 0x00078008, b"IPM.Microsoft Mail.Note\0")
+    for long, short, data in files:
+        out += attribute(2, 0x00069002, bytes(14))
+        out += attribute(2, 0x00018010, short.encode("cp1252") + b"\0")
+        out += attribute(2, 0x0006800F, data)
+        out += attribute(2, 0x00069005, properties([
+            (0x0003, 0x0E20, struct.pack("<I", len(data))),
+            (0x0102, 0x3702, b"\x2a\x86\x48"),
+            (0x001F, 0x3707, (long + "\0").encode("utf-16-le"))]))
+    return out
+
+
+def test_a_return_in_outlooks_winmail_dat_is_merged_from_inside_it(cycle):
+    """Outlook sending in Rich Text format to another mail system packs the
+    attachments into winmail.dat, which no other program opens: the return in it —
+    in the email saved whole, or the winmail.dat saved on its own — is merged under
+    its own long name; a winmail.dat with no workbook in it, or damaged, is refused
+    saying what it is."""
+    from email.message import EmailMessage
+
+    plan_path, folder = cycle
+    place, resources = return_for(folder, "Place"), return_for(folder, "Resources")
+    edit_return(place, {("5.1", "Progress update"): "Sent as Rich Text"})
+    edit_return(resources, {("1.2", "Progress update"): "Saved from the attachment"})
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "ruth@x.example", "im@x.example", "RE: return"
+    mail.set_content("See attached.")
+    mail.add_attachment(winmail_dat([(place.name, "RETURN~1.XLS", place.read_bytes()),
+                                     ("photo.jpg", "PHOTO.JPG", b"\xff\xd8\xff")]),
+                        maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    inbox = folder.parent / "inbox"
+    inbox.mkdir()
+    (inbox / "RE return.eml").write_bytes(bytes(mail))
+    (inbox / "winmail.dat").write_bytes(winmail_dat([
+        ("Resources return.xlsx", "RESOUR~1.XLS", resources.read_bytes())]))
+    (inbox / "winmail (1).dat").write_bytes(winmail_dat([("notes.txt", "NOTES.TXT", b"x")]))
+    (inbox / "winmail (2).dat").write_bytes(winmail_dat([
+        ("Return_People.xlsx", "RETURN~2.XLS", bytes(5000))])[:300])  # cut short
+    result = cip_xl.api.merge(plan_path, [inbox])
+    assert action(plan_path, "5.1").progress_update == "Sent as Rich Text"
+    assert action(plan_path, "1.2").progress_update == "Saved from the attachment"
+    names = sorted(o.file.name for o in result.outcomes if not o.refused)
+    assert names == sorted([f"RE return.eml › winmail.dat › {place.name}",
+                            "winmail.dat › Resources return.xlsx"])
+    refused = {o.file.name: o.findings[0] for o in result.outcomes if o.refused}
+    assert sorted(refused) == ["winmail (1).dat", "winmail (2).dat"]
+    assert all(f.code == "file-winmail" and "Rich Text" in f.message
+               for f in refused.values())
+
+
 def test_a_proposed_date_the_plan_already_has_makes_no_request(cycle):
     """An officer who types the date the action is already due (5.3 is due 'Mar 2027':
     31/03/2027) as a proposed revised date asks for nothing: no request to decide, a

@@ -54,7 +54,7 @@ def _ole_kind(path: Path) -> tuple[str, str] | None:
     try:
         with olefile.OleFileIO(str(path)) as ole:
             streams = {"/".join(entry) for entry in ole.listdir()}
-    except (OSError, ValueError, IndexError, TypeError):
+    except Exception:  # olefile raises several types for a damaged file: not named
         return None
     if "EncryptedPackage" in streams:
         return ("a password-protected Office document",
