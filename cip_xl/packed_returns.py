@@ -32,6 +32,12 @@ _MAIL_FIELDS = re.compile(rb"^(?:from|to|subject|date|mime-version|message-id):"
 #: what Excel's single-file web pages (and a browser's) carry that an email does not
 _WEB_ARCHIVE_MARKS = (b"X-Document-Type:", b"Snapshot-Content-Location:",
                       b"Single File Web Page")
+#: the MIME types of workbooks, by the extension each is saved with
+_SPREADSHEET_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/vnd.ms-excel": ".xls"}
 #: the MIME type of Outlook's winmail.dat
 _TNEF_TYPE = "application/ms-tnef"
 #: kinds of attachment that may be a return (the merge says what is wrong with others)
@@ -81,7 +87,9 @@ def is_outlook_message(path: Path, data: bytes) -> bool:
 def attached_returns(email: Path, folder: Path) -> list[tuple[Path, str]]:
     """The workbooks attached to the saved ``email``, each written into ``folder`` (a
     new, empty folder of the caller's), as (where written, its name in the email), in
-    the order attached. Attachments of other kinds are left out; none: []."""
+    the order attached — a workbook known by its name's extension or, where its name
+    does not say, its MIME type; those in a winmail.dat too (:mod:`cip_xl.tnef`).
+    Attachments of other kinds are left out; none: []."""
     from .tnef import is_tnef
 
     with open(email, "rb") as file:
@@ -89,9 +97,14 @@ def attached_returns(email: Path, folder: Path) -> list[tuple[Path, str]]:
     found = []
     for number, part in enumerate(message.walk(), start=1):
         name = part.get_filename()
-        if part.is_multipart() or not name and part.get_content_type() != _TNEF_TYPE:
+        kind = part.get_content_type()
+        if part.is_multipart() or not name and kind != _TNEF_TYPE and \
+                kind not in _SPREADSHEET_TYPES:
             continue
         shown = _shown_name(name or "", number)
+        suffix = _SPREADSHEET_TYPES.get(kind)
+        if suffix and not shown.lower().endswith(RETURN_SUFFIXES):
+            shown += suffix  # a workbook sent under a name without its extension
         if not shown.lower().endswith(RETURN_SUFFIXES):
             data = part.get_payload(decode=True) or b""
             if is_tnef(data):  # Outlook's winmail.dat: the attachments packed in it

@@ -458,6 +458,11 @@ def test_a_return_in_an_email_saved_whole_or_a_zip_is_merged_from_inside_it(cycl
                         filename=place.name)
     mail.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf",
                         filename="evidence.pdf")
+    resources = return_for(folder, "Resources")  # sent under a name with no extension
+    edit_return(resources, {("1.3", "Progress update"): "Attached as 'Resources Q2'"})
+    mail.add_attachment(resources.read_bytes(), maintype="application",
+                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        filename="Resources Q2")
     inbox = folder.parent / "inbox"
     inbox.mkdir()
     (inbox / "RE return.eml").write_bytes(bytes(mail))
@@ -469,8 +474,11 @@ def test_a_return_in_an_email_saved_whole_or_a_zip_is_merged_from_inside_it(cycl
 
     result = cip_xl.api.merge(plan_path, [inbox])
     assert action(plan_path, "5.1").progress_update == "Sent by email"
+    assert action(plan_path, "1.3").progress_update == "Attached as 'Resources Q2'"
     merged = next(o for o in result.outcomes if o.department == "Place")
     assert merged.file.name == f"RE return.eml › {place.name}"
+    assert next(o for o in result.outcomes if o.department == "Resources").file.name == \
+        "RE return.eml › Resources Q2.xlsx"
     status = next(f for f in result.findings if f.code == "return-status-invalid")
     assert status.where == f"RE return.eml › {place.name}: Return!J3"
     refused = {o.file.name: o.findings[0].code for o in result.outcomes if o.refused}
