@@ -348,7 +348,7 @@ def folders_left_out(paths: list[str | Path]) -> list[tuple[Path, list[Path]]]:
 def _merge_command(plan_path: Path, files: list[Path]) -> str:
     """The command that merges ``files``: each folder holding one of them named."""
     holders = " ".join(f'"{folder}"' for folder in sorted({f.parent for f in files}))
-    return f"cip-xl merge {plan_path.name} {holders}"
+    return f'cip-xl merge "{plan_path}" {holders}'
 
 
 def _left_out(given: list[Path], plan_path: Path) -> list[ReturnOutcome]:

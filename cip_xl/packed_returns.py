@@ -106,9 +106,10 @@ def attached_returns(email: Path, folder: Path) -> list[tuple[Path, str]]:
         if suffix and not shown.lower().endswith(RETURN_SUFFIXES):
             shown += suffix  # a workbook sent under a name without its extension
         if not shown.lower().endswith(RETURN_SUFFIXES):
-            data = part.get_payload(decode=True) or b""
-            if is_tnef(data):  # Outlook's winmail.dat: the attachments packed in it
-                found += _unpacked_tnef(data, folder, len(found), f"{shown} › ")
+            if kind == _TNEF_TYPE or shown.lower() == "winmail.dat":
+                data = part.get_payload(decode=True) or b""
+                if is_tnef(data):  # Outlook's winmail.dat: the attachments packed in it
+                    found += _unpacked_tnef(data, folder, len(found), f"{shown} › ")
             continue
         data = part.get_payload(decode=True)
         if data:
@@ -130,8 +131,8 @@ def is_tnef_file(path: Path) -> bool:
 def tnef_returns(packed: Path, folder: Path) -> list[tuple[Path, str]]:
     """The workbooks in Outlook's winmail.dat ``packed`` (see :mod:`cip_xl.tnef`),
     each written into ``folder`` (a new, empty folder of the caller's), as (where
-    written, its name in it). Files of other kinds are left out; none: []. Raises
-    ValueError for a damaged one."""
+    written, its name in it). Files of other kinds are left out; none, or a damaged
+    winmail.dat: [] (the file is then refused, saying what it is)."""
     return _unpacked_tnef(packed.read_bytes(), folder, 0, "")
 
 

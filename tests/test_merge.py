@@ -501,6 +501,13 @@ def test_a_return_in_an_email_saved_whole_or_a_zip_is_merged_from_inside_it(cycl
     assert action(plan_path, "1.2").progress_update == "Zipped"
 
 
+def merged_and_refused(result) -> tuple[list[str], dict]:
+    """The names of the returns ``result`` took in, sorted, and the first finding of
+    each it refused, by name."""
+    return (sorted(o.file.name for o in result.outcomes if not o.refused),
+            {o.file.name: o.findings[0] for o in result.outcomes if o.refused})
+
+
 def outlook_message(subject: str, attachments: list[dict]) -> bytes:
     """An email as Outlook saves it (.msg, MS-OXMSG): a compound file whose attachments
     are storages of streams — each file's bytes, its long and short names (UTF-16, or
@@ -555,10 +562,9 @@ def test_a_return_in_an_email_saved_from_outlook_is_merged_from_inside_it(cycle)
     result = cip_xl.api.merge(plan_path, [inbox])
     assert action(plan_path, "5.1").progress_update == "Sent from Outlook"
     assert action(plan_path, "1.2").progress_update == "Forwarded by the director"
-    names = sorted(o.file.name for o in result.outcomes if not o.refused)
+    names, refused = merged_and_refused(result)
     assert names == sorted([f"RE Q2 return.msg › {place.name}",
                             "RE Q2 return.msg › Resources return.xlsx"])
-    refused = {o.file.name: o.findings[0] for o in result.outcomes if o.refused}
     assert list(refused) == ["Link only.msg"]
     assert refused["Link only.msg"].code == "file-outlook-message"
     assert "download" in refused["Link only.msg"].message
@@ -631,10 +637,9 @@ def test_a_return_in_outlooks_winmail_dat_is_merged_from_inside_it(cycle):
     result = cip_xl.api.merge(plan_path, [inbox])
     assert action(plan_path, "5.1").progress_update == "Sent as Rich Text"
     assert action(plan_path, "1.2").progress_update == "Saved from the attachment"
-    names = sorted(o.file.name for o in result.outcomes if not o.refused)
+    names, refused = merged_and_refused(result)
     assert names == sorted([f"RE return.eml › winmail.dat › {place.name}",
                             "winmail.dat › Resources return.xlsx"])
-    refused = {o.file.name: o.findings[0] for o in result.outcomes if o.refused}
     assert sorted(refused) == ["winmail (1).dat", "winmail (2).dat"]
     assert all(f.code == "file-winmail" and "Rich Text" in f.message
                for f in refused.values())
@@ -2305,7 +2310,7 @@ def test_a_folder_of_returns_merges_every_file_in_it(cycle, tmp_path):
     older = [line for line in result.stdout.splitlines() if "[returns-in-folder-left-out]"
              in line]
     assert len(older) == 1 and return_for(folder, "Resources").name in older[0], older
-    assert f'name the folder holding them too: cip-xl merge {plan_path.name} ' \
+    assert f'name the folder holding them too: cip-xl merge "{plan_path}" ' \
         f'"{inbox / "older"}".' in older[0]
     assert "not looked in" in result.stdout.split("older")[1].splitlines()[0]
     (tmp_path / "empty").mkdir()
@@ -2334,9 +2339,9 @@ def test_returns_filed_in_a_folder_for_each_department(cycle, tmp_path):
     message = " ".join(result.stdout.split("[no-returns]")[0].split())
     assert "only folders (Place, Resources)" in message
     suggested = shlex.split(message.split("cip-xl merge ", 1)[1].rstrip("."))
-    assert suggested == [plan_path.name, str(inbox / "Place" / "Q2"),
+    assert suggested == [str(plan_path), str(inbox / "Place" / "Q2"),
                          str(inbox / "Resources" / "Q2")]
-    again = run_cli("merge", str(plan_path), *suggested[1:], cwd=plan_path.parent)
+    again = run_cli("merge", *suggested)  # as suggested
     assert again.returncode == 0, again.stdout + again.stderr
     assert action(plan_path, "5.1").progress_update == "Filed under Place"
     assert action(plan_path, "1.1").progress_update == "Filed under Resources"
