@@ -345,6 +345,17 @@ def folders_left_out(paths: list[str | Path]) -> list[tuple[Path, list[Path]]]:
     return found
 
 
+def _not_backups(folders: list[tuple[Path, list[Path]]],
+                 plan_path: Path) -> list[tuple[Path, list[Path]]]:
+    """``folders`` without the plan's own backups folder (given the plan's folder to
+    merge), which holds copies of the plan, never returns."""
+    from .safe_save import BACKUP_FOLDER
+
+    backups = plan_path.parent / BACKUP_FOLDER
+    return [(folder, files) for folder, files in folders
+            if not (backups.is_dir() and same_file(folder, backups))]
+
+
 def _merge_command(plan_path: Path, files: list[Path]) -> str:
     """The command that merges ``files``: each folder holding one of them named."""
     holders = " ".join(f'"{folder}"' for folder in sorted({f.parent for f in files}))
@@ -356,7 +367,8 @@ def _left_out(given: list[Path], plan_path: Path) -> list[ReturnOutcome]:
     (:func:`folders_left_out`)."""
     outcomes = []
     with_files = [path for path in given if returned_files([path]) != [path]]
-    for folder, files in folders_left_out(with_files):  # (the others: see _no_returns_in)
+    for folder, files in _not_backups(folders_left_out(with_files), plan_path):
+        # (a folder given with none of its own: see _no_returns_in)
         names = ", ".join(p.name for p in files[:3]) + (", ..." if len(files) > 3 else "")
         outcome = ReturnOutcome(folder, left_out=True)
         outcome.findings.append(Finding(
@@ -375,7 +387,7 @@ def _left_out(given: list[Path], plan_path: Path) -> list[ReturnOutcome]:
 def _no_returns_in(folder: Path, plan_path: Path) -> Finding:
     """The refusal of the folder ``folder``, given to merge, that holds no files (perhaps
     only folders, named with the command that merges them)."""
-    inside = folders_left_out([folder])
+    inside = _not_backups(folders_left_out([folder]), plan_path)
     if not inside:
         return Finding("no-returns", ERROR, f"The folder {folder} has no files in it: put "
                        "the returned workbooks there and merge again.", str(folder))

@@ -2347,6 +2347,11 @@ def test_returns_filed_in_a_folder_for_each_department(cycle, tmp_path):
     assert action(plan_path, "1.1").progress_update == "Filed under Resources"
     missing = again.stdout.split("Returns not yet received: ")[1].splitlines()[0]
     assert "Place" not in missing and "Resources" not in missing
+    # the plan's own folder given: its backups are not named as returns left out
+    assert (plan_path.parent / "backups").is_dir()
+    around = cip_xl.api.merge(plan_path, [plan_path.parent], dry_run=True)
+    left_out = {o.file.name for o in around.outcomes if o.left_out}
+    assert "returned" in left_out and "backups" not in left_out
 
 
 def test_action_ids_left_behind_by_a_sort_take_nothing(cycle):
