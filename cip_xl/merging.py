@@ -326,18 +326,22 @@ def returned_files(paths: list[str | Path]) -> list[Path]:
     return found
 
 
-def folders_left_out(paths: list[str | Path]) -> list[tuple[Path, list[Path]]]:
+def folders_left_out(paths: list[str | Path],
+                     leaving: Path | None = None) -> list[tuple[Path, list[Path]]]:
     """The folders inside each folder among ``paths`` that hold files, each with those
     files (in it or in folders within it, in name order; hidden and the system's left
     out): what merging a folder does not look at. Returns as issued, last quarter's,
     those merged already are often kept in such folders, and a blank return merged
     would count as received; so they are named instead (a folder of returns filed by
-    department is merged by giving each)."""
+    department is merged by giving each). ``leaving``: a folder not looked into (the
+    plan's backups, which hold copies of the plan, never returns)."""
     found = []
     for path in map(Path, paths):
         if not path.is_dir():
             continue
         for folder in sorted(p for p in path.iterdir() if p.is_dir() and _shown(p)):
+            if leaving is not None and same_file(folder, leaving):
+                continue
             files = sorted(p for p in folder.rglob("*") if p.is_file() and _shown(p) and
                            all(_shown(Path(part)) for part in p.relative_to(folder).parts))
             if files:
@@ -345,15 +349,11 @@ def folders_left_out(paths: list[str | Path]) -> list[tuple[Path, list[Path]]]:
     return found
 
 
-def _not_backups(folders: list[tuple[Path, list[Path]]],
-                 plan_path: Path) -> list[tuple[Path, list[Path]]]:
-    """``folders`` without the plan's own backups folder (given the plan's folder to
-    merge), which holds copies of the plan, never returns."""
+def _backups_of(plan_path: Path) -> Path:
+    """The folder the plan's backups are kept in."""
     from .safe_save import BACKUP_FOLDER
 
-    backups = plan_path.parent / BACKUP_FOLDER
-    return [(folder, files) for folder, files in folders
-            if not (backups.is_dir() and same_file(folder, backups))]
+    return plan_path.parent / BACKUP_FOLDER
 
 
 def _merge_command(plan_path: Path, files: list[Path]) -> str:
@@ -367,7 +367,7 @@ def _left_out(given: list[Path], plan_path: Path) -> list[ReturnOutcome]:
     (:func:`folders_left_out`)."""
     outcomes = []
     with_files = [path for path in given if returned_files([path]) != [path]]
-    for folder, files in _not_backups(folders_left_out(with_files), plan_path):
+    for folder, files in folders_left_out(with_files, _backups_of(plan_path)):
         # (a folder given with none of its own: see _no_returns_in)
         names = ", ".join(p.name for p in files[:3]) + (", ..." if len(files) > 3 else "")
         outcome = ReturnOutcome(folder, left_out=True)
@@ -387,7 +387,7 @@ def _left_out(given: list[Path], plan_path: Path) -> list[ReturnOutcome]:
 def _no_returns_in(folder: Path, plan_path: Path) -> Finding:
     """The refusal of the folder ``folder``, given to merge, that holds no files (perhaps
     only folders, named with the command that merges them)."""
-    inside = _not_backups(folders_left_out([folder]), plan_path)
+    inside = folders_left_out([folder], _backups_of(plan_path))
     if not inside:
         return Finding("no-returns", ERROR, f"The folder {folder} has no files in it: put "
                        "the returned workbooks there and merge again.", str(folder))
