@@ -741,3 +741,31 @@ def test_a_tracker_with_a_note_in_its_last_column(tmp_path):
     read = openpyxl.load_workbook(tmp_path / "tracker.xlsx", read_only=True)
     rows, _, _ = _cells(read["Tracker"], RagPalette(None))
     assert [len(row) for row in rows] == [5, 5, 16384, 5]
+
+
+def test_a_document_whose_styles_name_no_default_is_imported(tmp_path):
+    """LibreOffice's .docx of an RTF file names no default paragraph style, so its
+    unstyled paragraphs have none: the plan is still found (it stopped with an internal
+    error), with its title from the paragraph styled Title."""
+    import re
+    import zipfile
+
+    made = tmp_path / "made.docx"
+    _generated_docx(made)
+    document = docx.Document(str(made))
+    document.paragraphs[0].insert_paragraph_before("REPORT TO THE EXECUTIVE")  # unstyled
+    document.save(made)
+    source = tmp_path / "from rtf.docx"
+    with zipfile.ZipFile(made) as package, zipfile.ZipFile(source, "w") as out:
+        for item in package.infolist():
+            data = package.read(item.filename)
+            if item.filename == "word/styles.xml":
+                data, count = re.subn(rb'(<w:style w:type="paragraph") w:default="1"', rb"\1",
+                                      data)
+                assert count == 1
+            out.writestr(item, data)
+    assert docx.Document(str(source)).paragraphs[0].style is None
+    plan = import_plan(source).plan
+    assert [a.ref for a in plan.actions] == ["A1", "A2", "B1", "B2", "B3"]
+    assert plan.settings.plan_title == "Council Improvement Programme 2026/27"
+

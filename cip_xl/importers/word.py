@@ -107,13 +107,21 @@ def _council(document) -> tuple[str, str]:
 _APPENDIX_LINE = re.compile(r"^\s*appendix\s+\w{1,3}\s*[:.\-–—]\s*(.+)$", re.IGNORECASE)
 
 
+def _style_name(paragraph) -> str:
+    """The name of ``paragraph``'s style; '' where it has none — a document whose styles
+    name no default paragraph style (LibreOffice's .docx of an RTF file, for one) gives
+    its unstyled paragraphs none."""
+    style = paragraph.style
+    return (style.name or "") if style is not None else ""
+
+
 def _title(document) -> str:
     """The plan's title as the document gives it: a paragraph styled Title or Heading;
     else the document's own title (File > Properties) or the "Appendix 1: ..." line of a
     covering report, where it names a plan — council papers are typed in Normal style,
     and a property title that names no plan is usually a template's leftover."""
     styled = next((p.text.strip() for p in document.paragraphs
-                   if p.style.name.startswith(("Title", "Heading")) and p.text.strip()), "")
+                   if _style_name(p).startswith(("Title", "Heading")) and p.text.strip()), "")
     if styled:
         return styled
     candidates = [document.core_properties.title or ""]
