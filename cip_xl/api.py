@@ -423,8 +423,10 @@ def check_template(path: str | Path) -> list[Finding]:
 
 def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path | None = None,
                 council: str = "", profile: str | Path | None = None,
-                overwrite: bool = False, open_only: bool = False):
-    """Import a legacy plan (.docx, .xlsx, .csv) into a new plan workbook ``output``.
+                overwrite: bool = False, open_only: bool = False, convert: bool = False):
+    """Import a legacy plan (.docx, .xlsx, .csv) into a new plan workbook ``output``;
+    with ``convert``, one in another office format (.doc, .rtf, .odt, .xls, .ods, a web
+    page) through LibreOffice where it is installed.
 
     Returns the :class:`~cip_xl.importers.ImportResult` (the plan, what was guessed, and
     a summary of what was found). ``council`` names the council; without it, the name
@@ -443,7 +445,8 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
                          f"{Path(source).stem}-plan.xlsx")  # even with overwrite
     _check_target(output, overwrite)
     contract = contract_for(output, profile)
-    result = read(source, contract, load_mapping(mapping) if mapping else None, open_only)
+    result = read(source, contract, load_mapping(mapping) if mapping else None, open_only,
+                  convert)
     if not result.plan.actions and any(f.code == "import-from-cip-plan"
                                        for f in result.findings):
         raise PlanFileError(Finding(
@@ -453,11 +456,13 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
             + " to carry forward. Start the new plan with `cip-xl new` instead. Nothing "
             "was written.", file=str(source)))
     if not result.plan.actions:
+        converted = any(f.code == "import-converted" for f in result.findings)
         raise PlanFileError(Finding(
             "import-nothing-found", ERROR,
-            f"No actions were found in {Path(source).name}: no table has plan headers "
-            "(Ref, Key action, Lead officer, Completion date...). Use --mapping to say which "
-            "of its headers mean what. Nothing was written.", file=str(source)))
+            f"No actions were found in {Path(source).name}"
+            + (" as LibreOffice converted it" if converted else "") + ": no table has plan "
+            "headers (Ref, Key action, Lead officer, Completion date...). Use --mapping to say "
+            "which of its headers mean what. Nothing was written.", file=str(source)))
     if council:  # given: the name the file gives, if any, is not a guess to report
         result.plan.settings.council = council
         result.findings = [f for f in result.findings if f.code != "import-council-guessed"]

@@ -461,12 +461,18 @@ def demo(output) -> None:
 @click.option("--open-only", is_flag=True,
               help="From a plan kept with cip-xl: leave out the actions marked Complete or "
                    "Cancelled.")
+@click.option("--convert", is_flag=True,
+              help="Have LibreOffice (where installed) convert a plan kept as .doc, .rtf, "
+                   ".odt, .xls, .ods, XML Spreadsheet 2003 or a saved web page, and import "
+                   "that.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also list the small notes (theme rows read, 'See above' filled in).")
 @profile_option
-def import_(source, output, mapping, council, overwrite, open_only, verbose, profile) -> None:
+def import_(source, output, mapping, council, overwrite, open_only, convert, verbose,
+            profile) -> None:
     """Bring in last year's plan from a Word appendix (.docx) or a spreadsheet
-    (.xlsx, .csv), without retyping.
+    (.xlsx, .csv), without retyping; with --convert, from an older or other office
+    format too.
 
     Last year's plan kept with cip-xl is carried forward as it was — actions, officers,
     themes, settings — under a new Plan ID, with a fresh Audit trail, Returns and Change
@@ -483,7 +489,8 @@ def import_(source, output, mapping, council, overwrite, open_only, verbose, pro
     from . import api
 
     result = api.import_plan(source, output, mapping=mapping, council=council,
-                             profile=profile, overwrite=overwrite, open_only=open_only)
+                             profile=profile, overwrite=overwrite, open_only=open_only,
+                             convert=convert)
     carried = any(f.code == "import-from-cip-plan" for f in result.findings)
     verbose = verbose or carried  # what was carried and what was not: all worth reading
     notes = [f for f in result.findings if verbose or f.severity != "info"]

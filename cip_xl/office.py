@@ -37,8 +37,10 @@ def _installed_places() -> list[Path]:
 
 
 def convert(source: str | Path, folder: str | Path, target: str = "pdf",
-            timeout: int = 300) -> Path:
-    """Convert ``source`` into ``folder`` as ``target`` ('pdf' makes a tagged PDF)."""
+            timeout: int = 300, input_filter: str = "") -> Path:
+    """Convert ``source`` into ``folder`` as ``target`` ('pdf' makes a tagged PDF),
+    opening it with LibreOffice's ``input_filter`` where one is named (a web page opens
+    in Writer/Web, which has no Word export, unless opened as "HTML (StarWriter)")."""
     source, folder = Path(source), Path(folder)
     program = soffice()
     if program is None:
@@ -58,6 +60,8 @@ def convert(source: str | Path, folder: str | Path, target: str = "pdf",
         command = [program, f"-env:UserInstallation={Path(profile).as_uri()}",
                    "--headless", "--convert-to", TAGGED_PDF if target == "pdf" else target,
                    "--outdir", str(folder), str(source)]
+        if input_filter:
+            command[2:2] = [f"--infilter={input_filter}"]
         try:
             subprocess.run(command, capture_output=True, timeout=timeout, env=env,
                            check=False)

@@ -769,3 +769,102 @@ def test_a_document_whose_styles_name_no_default_is_imported(tmp_path):
     assert [a.ref for a in plan.actions] == ["A1", "A2", "B1", "B2", "B3"]
     assert plan.settings.plan_title == "Council Improvement Programme 2026/27"
 
+
+def _imported_as_given(result) -> tuple:
+    plan = result.plan
+    return ([(a.ref, a.theme, a.key_action, a.lead_officer, a.target_date, a.status)
+             for a in plan.actions], {o.code for o in plan.officers},
+            plan.settings.plan_title)
+
+
+@needs_samples
+@pytest.mark.parametrize("sample, form", [
+    ("rochford_sip_2010_11.docx", "doc"), ("rochford_sip_2010_11.docx", "rtf"),
+    ("rochford_sip_2010_11.docx", "html"), ("rochford_sip_2010_11.xlsx", "xls"),
+    ("rochford_sip_2010_11.xlsx", "ods"),
+])
+def test_last_years_plan_in_an_older_office_format_is_imported_with_convert(tmp_path, sample,
+                                                                            form):
+    """A plan kept as a Word 97 document, RTF, a web page, an Excel 97 workbook or an
+    OpenDocument spreadsheet (LibreOffice's own of the council's plan): refused as it
+    is, saying --convert can do it here; with --convert, LibreOffice converts it and the
+    plan imported is the one the .docx or .xlsx gives, every finding naming the file."""
+    from .conftest import convert_with_libreoffice
+
+    given = convert_with_libreoffice(SAMPLES / sample, form, tmp_path / "kept")
+    output = tmp_path / "plan.xlsx"
+    refused = run_cli("import", str(given), "-o", str(output))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "Or import it with --convert" in refused.stderr and not output.exists()
+
+    result = run_cli("import", str(given), "--convert", "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    assert f"{given.name}: warning: {given.name} is " in result.stdout
+    assert "LibreOffice converted it to ." in result.stdout
+    assert "[import-converted]" in result.stdout
+    assert ".docx:" not in result.stdout.replace(sample, "")  # no converted file named
+    assert "Found 13 actions in 4 themes, 10 officers" in result.stdout
+
+    read = import_plan(given, convert=True)
+    assert _imported_as_given(read) == _imported_as_given(import_plan(SAMPLES / sample))
+    assert all(f.file == str(given) for f in read.findings)
+    book = CalamineWorkbook.from_path(str(output))
+    rows = book.get_sheet_by_name("Plan").to_python()
+    assert [r[0] for r in rows[1:14]] == [a.ref for a in read.plan.actions]
+
+
+def test_convert_says_why_it_cannot_help(tmp_path, monkeypatch):
+    """--convert on a PDF says LibreOffice cannot make one import reads; on a .doc where
+    LibreOffice is not installed, that it needs LibreOffice; nothing is written."""
+    import cip_xl.office
+
+    (tmp_path / "Appendix 1.pdf").write_bytes(b"%PDF-1.7\n...")
+    with pytest.raises(PlanFileError) as refused:
+        import_plan(tmp_path / "Appendix 1.pdf", convert=True)
+    assert "is a PDF" in refused.value.finding.message
+    assert "(--convert cannot help" in refused.value.finding.message
+    (tmp_path / "CIP 2009.doc").write_bytes(_compound("WordDocument", "1Table"))
+    monkeypatch.setattr(cip_xl.office, "soffice", lambda: None)
+    with pytest.raises(PlanFileError) as refused:
+        import_plan(tmp_path / "CIP 2009.doc", convert=True)
+    message = refused.value.finding.message
+    assert "is a Word 97-2003 document" in message
+    assert "--convert needs LibreOffice, which is not installed here" in message
+    with pytest.raises(PlanFileError) as refused:
+        import_plan(tmp_path / "CIP 2009.doc")
+    assert "--convert" not in refused.value.finding.message  # not offered where it can't
+
+
+def test_an_xml_spreadsheet_2003_plan_is_named_and_converted(tmp_path):
+    """Excel's "XML Spreadsheet 2003" of a tracker is named for what it is (it was "cip-xl
+    imports .docx, .xlsx..."), and --convert imports it through LibreOffice."""
+    from .conftest import soffice
+    from .test_merge import spreadsheet_2003
+
+    tracker = tmp_path / "tracker.xlsx"
+    finance_tracker()[0].save(tracker)
+    given = tmp_path / "tracker.xml"
+    spreadsheet_2003(openpyxl.load_workbook(tracker), given)
+    with pytest.raises(PlanFileError) as refused:
+        import_plan(given)
+    assert "tracker.xml is an Excel 2003 XML Spreadsheet" in refused.value.finding.message
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    read = import_plan(given, convert=True)
+    assert _imported_as_given(read) == _imported_as_given(import_plan(tracker))
+    assert read.findings[0].code == "import-converted"
+
+
+def test_a_file_libreoffice_converts_to_no_plan_says_so(tmp_path):
+    """A damaged .doc that LibreOffice opens as text: no actions found "as LibreOffice
+    converted it", nothing written."""
+    from .conftest import soffice
+
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 damaged " * 40)
+    result = run_cli("import", str(tmp_path / "old.doc"), "--convert", "-o",
+                     str(tmp_path / "plan.xlsx"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "No actions were found in old.doc as LibreOffice converted it" in result.stderr
+    assert not (tmp_path / "plan.xlsx").exists()

@@ -46,14 +46,18 @@ def load_mapping(path: str | Path) -> dict[str, str]:
 
 
 def import_plan(source: str | Path, contract: Contract | None = None,
-                mapping: dict[str, str] | None = None, open_only: bool = False) -> ImportResult:
+                mapping: dict[str, str] | None = None, open_only: bool = False,
+                convert: bool = False) -> ImportResult:
     """Read the legacy plan in ``source`` (.docx, .xlsx, .xlsm or .csv). A plan cip-xl
     kept is carried forward as the start of a new one
     (:func:`cip_xl.importers.cip_plan.carry_forward`; ``open_only`` leaves out its
-    actions marked Complete or Cancelled)."""
+    actions marked Complete or Cancelled). With ``convert``, a plan in another office
+    format (a Word 97 or Excel 97 file, RTF, OpenDocument, a web page) is converted by
+    LibreOffice, where it is installed, and that is read
+    (:mod:`cip_xl.importers.converted`); otherwise it is refused, saying what it is."""
     from ..filecheck import sniff
 
-    from .sources import unsupported, what_it_is
+    from .sources import what_it_is
 
     source = Path(source)
     suffix = source.suffix.lower()
@@ -61,7 +65,7 @@ def import_plan(source: str | Path, contract: Contract | None = None,
         sniff(source)  # the same clear message for a missing file, or a folder
     if suffix == ".docx":
         if what_it_is(source) is not None:  # a PDF or a Word 97 file renamed, say
-            raise PlanFileError(unsupported(source))
+            return _other_form(source, contract, mapping, open_only, convert)
         from .word import read_word
         tables, legend, review, title, council = read_word(source)
         result = build_plan(tables, legend, str(source), contract, mapping, title, council)
@@ -77,4 +81,18 @@ def import_plan(source: str | Path, contract: Contract | None = None,
         from .sheet import read_sheet
         tables, legend, title, council = read_sheet(source)
         return build_plan(tables, legend, str(source), contract, mapping, title, council)
-    raise PlanFileError(unsupported(source))
+    return _other_form(source, contract, mapping, open_only, convert)
+
+
+def _other_form(source: Path, contract: Contract | None, mapping: dict[str, str] | None,
+                open_only: bool, convert: bool) -> ImportResult:
+    """The plan in ``source``, a file import does not read as it is, converted by
+    LibreOffice where ``convert`` asks and it can; else the refusal saying what it is."""
+    from .converted import can_convert, import_converted
+    from .sources import unsupported, what_it_is
+
+    found = what_it_is(source)
+    if convert and can_convert(found):
+        return import_converted(source, found, lambda converted: import_plan(
+            converted, contract, mapping, open_only))
+    raise PlanFileError(unsupported(source, convert))

@@ -8,8 +8,19 @@ by its content, since names lie — and how to make the .docx or .xlsx that impo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from ..findings import ERROR, Finding
+
+
+class Source(NamedTuple):
+    """What a file is, in words ("a Word 97-2003 document"), what to do to import it,
+    and the format LibreOffice can convert it to for import ("docx", "xlsx"; '' where
+    a conversion would not give tables to read: a PDF, a password-protected file)."""
+
+    kind: str
+    advice: str
+    converts_to: str = ""
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _AS_DOCX = "open it in Word (or LibreOffice Writer) and save it as a Word Document (.docx) " \
@@ -22,20 +33,25 @@ _PDF = ("the tables in it are a printed page, not a Word table or cells cip-xl c
         "tables against the PDF, as the conversion can split or join cells. The Word or "
         "Excel original, if committee services still have it, is better")
 #: by what a zip package's "mimetype" part says: OpenDocument's kinds
-_OPENDOCUMENT = {b"application/vnd.oasis.opendocument.text": ("an OpenDocument text", _AS_DOCX),
-                 b"application/vnd.oasis.opendocument.spreadsheet":
-                     ("an OpenDocument spreadsheet", _AS_XLSX)}
+_OPENDOCUMENT = {
+    b"application/vnd.oasis.opendocument.text":
+        Source("an OpenDocument text", _AS_DOCX, "docx"),
+    b"application/vnd.oasis.opendocument.spreadsheet":
+        Source("an OpenDocument spreadsheet", _AS_XLSX, "xlsx")}
 #: by name, where the content does not say (or cannot be read)
-_BY_SUFFIX = {".doc": ("a Word 97-2003 document", _AS_DOCX),
-              ".dot": ("a Word 97-2003 template", _AS_DOCX),
-              ".rtf": ("a Rich Text document", _AS_DOCX),
-              ".odt": ("an OpenDocument text", _AS_DOCX),
-              ".wpd": ("a WordPerfect document", _AS_DOCX),
-              ".pages": ("an Apple Pages document", _AS_DOCX),
-              ".xls": ("an Excel 97-2003 workbook", _AS_XLSX),
-              ".ods": ("an OpenDocument spreadsheet", _AS_XLSX),
-              ".numbers": ("an Apple Numbers spreadsheet", _AS_XLSX),
-              ".pdf": ("a PDF", _PDF)}
+_BY_SUFFIX = {".doc": Source("a Word 97-2003 document", _AS_DOCX, "docx"),
+              ".dot": Source("a Word 97-2003 template", _AS_DOCX, "docx"),
+              ".rtf": Source("a Rich Text document", _AS_DOCX, "docx"),
+              ".odt": Source("an OpenDocument text", _AS_DOCX, "docx"),
+              ".wpd": Source("a WordPerfect document", _AS_DOCX),
+              ".pages": Source("an Apple Pages document", _AS_DOCX),
+              ".xls": Source("an Excel 97-2003 workbook", _AS_XLSX, "xlsx"),
+              ".ods": Source("an OpenDocument spreadsheet", _AS_XLSX, "xlsx"),
+              ".numbers": Source("an Apple Numbers spreadsheet", _AS_XLSX),
+              ".pdf": Source("a PDF", _PDF)}
+_WEB_PAGE = Source("a web page", "open it in Word and save it as a Word Document (.docx), "
+                   "or in Excel as an Excel Workbook (.xlsx), then import that", "docx")
+_SPREADSHEET_2003 = Source("an Excel 2003 XML Spreadsheet", _AS_XLSX, "xlsx")
 
 
 def _head(path: Path) -> bytes:
@@ -46,7 +62,7 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def _ole_kind(path: Path) -> tuple[str, str] | None:
+def _ole_kind(path: Path) -> Source | None:
     """What an OLE compound file is (Word 97, Excel 97, a password-protected Office
     file), by the streams in it; None if olefile cannot tell."""
     import olefile
@@ -57,9 +73,9 @@ def _ole_kind(path: Path) -> tuple[str, str] | None:
     except Exception:  # olefile raises several types for a damaged file: not named
         return None
     if "EncryptedPackage" in streams:
-        return ("a password-protected Office document",
-                "open it, remove the password (File > Info > Protect Document, or Protect "
-                "Workbook in Excel) and save it again, then import that")
+        return Source("a password-protected Office document",
+                      "open it, remove the password (File > Info > Protect Document, or "
+                      "Protect Workbook in Excel) and save it again, then import that")
     if "WordDocument" in streams:
         return _BY_SUFFIX[".doc"]
     if streams & {"Workbook", "Book"}:
@@ -67,7 +83,7 @@ def _ole_kind(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def _package_kind(path: Path) -> tuple[str, str] | None:
+def _package_kind(path: Path) -> Source | None:
     """What a zip package that is not a .docx or .xlsx is (OpenDocument), or None."""
     import zipfile
 
@@ -78,9 +94,11 @@ def _package_kind(path: Path) -> tuple[str, str] | None:
         return None
 
 
-def what_it_is(path: Path) -> tuple[str, str] | None:
-    """(what the file at ``path`` is, what to do to import it) when its content or
+def what_it_is(path: Path) -> Source | None:
+    """What the file at ``path`` is, and what to do to import it, when its content or
     name says it is a document or workbook import does not read; None otherwise."""
+    from ..spreadsheet_2003 import is_spreadsheet_2003
+
     head = _head(path)
     if head.startswith(b"%PDF"):
         return _BY_SUFFIX[".pdf"]
@@ -96,20 +114,32 @@ def what_it_is(path: Path) -> tuple[str, str] | None:
             return found
     lowered = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith((b"<!doctype html", b"<html")):
-        return ("a web page", "open it in Word and save it as a Word Document (.docx), "
-                "or in Excel as an Excel Workbook (.xlsx), then import that")
+        return _WEB_PAGE
+    if is_spreadsheet_2003(head):
+        return _SPREADSHEET_2003
     return _BY_SUFFIX.get(path.suffix.lower())
 
 
-def unsupported(path: Path) -> Finding:
-    """The refusal of a file import cannot read, saying what it is and what to do."""
+def unsupported(path: Path, convert: bool = False) -> Finding:
+    """The refusal of a file import cannot read, saying what it is and what to do —
+    and, for a kind LibreOffice converts, that ``--convert`` does it where LibreOffice
+    is installed (``convert``: it was asked for, and cannot help)."""
+    from .converted import can_convert
+
     found = what_it_is(path)
     if found is None:
         return Finding("import-unsupported", ERROR,
                        f"{path.name}: cip-xl imports .docx, .xlsx, .xlsm and .csv files. "
                        "Open the plan in Word or Excel and save it as one of those.",
                        file=str(path))
-    kind, advice = found
+    offer = ""
+    if can_convert(found):
+        offer = " Or import it with --convert, and LibreOffice, installed here, converts it."
+    elif convert and found.converts_to:
+        offer = (" (--convert needs LibreOffice, which is not installed here: "
+                 "libreoffice.org.)")
+    elif convert:
+        offer = " (--convert cannot help: LibreOffice makes no document import reads from it.)"
     return Finding("import-unsupported", ERROR,
-                   f"{path.name} is {kind}, which cip-xl cannot import: {advice}.",
-                   file=str(path))
+                   f"{path.name} is {found.kind}, which cip-xl cannot import: "
+                   f"{found.advice}.{offer}", file=str(path))
