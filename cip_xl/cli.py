@@ -790,7 +790,8 @@ def make_resources(root) -> None:
               help="The .docx to write (default: PLAN-report.docx beside the plan).")
 @click.option("--template", default="committee", show_default=True,
               help="'committee' (cover report with appendices), 'appendix' (the plan "
-                   "only), or the path of your own .docx template.")
+                   "only), or the path of your own template (.docx; .dotx, .docm and "
+                   ".dotm too).")
 @click.option("--as-of", callback=_date, help="Judge statuses as of this date.")
 @click.option("--item", help="Agenda item number for the page headers, e.g. 7 gives "
                              "'Item 7 Appendix 1'.")

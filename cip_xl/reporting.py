@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .cells import NOT_IN_XML, listed, property_text
 from .dates import parse_due
-from .findings import ERROR, WARNING, Finding, PlanFileError
+from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Plan
 from .report_templates import FIELDS, TEMPLATES
 from .schema import SETTING_LABELS, VERDICTS
@@ -241,6 +241,27 @@ def _nearby(xml: str, lineno: int | None, needle: str | None = None) -> str:
     return text[:160]
 
 
+def _not_a_template(path: Path) -> Finding:
+    """The refusal of a template that is no Word package, naming what it is where its
+    content says (a Word 97 document, a password-protected or labelled file...)."""
+    from .importers.sources import what_it_is
+
+    found = what_it_is(path)
+    kind = found.kind if found else ""
+    if "password" in kind:
+        advice = ("open it in Word, remove the password (File > Info > Protect Document > "
+                  "Encrypt with Password, and clear it) and save it")
+    elif "sensitivity label" in kind:
+        advice = ("open it in Word, choose a label that does not encrypt (Home > "
+                  "Sensitivity) and save it")
+    else:
+        advice = ("open it in Word and save it as a Word Document (.docx) with File > Save "
+                  "As, and give that")
+    return Finding("template-not-docx", ERROR,
+                   f"{path.name} is {kind or 'not a Word document'}, which cannot be a report "
+                   f"template: {advice}.", file=str(path))
+
+
 def check_template(path: str | Path) -> list[Finding]:
     """Pre-flight a template: tracked changes, broken tags, unknown or misspelt fields.
 
@@ -250,7 +271,7 @@ def check_template(path: str | Path) -> list[Finding]:
     from docxtpl import DocxTemplate
     from jinja2 import TemplateSyntaxError, meta
 
-    from .strict_ooxml import openable
+    from .word_forms import openable
 
     path = Path(path)
     file = str(path)
@@ -260,13 +281,9 @@ def check_template(path: str | Path) -> list[Finding]:
             parts = {n: archive.read(n).decode("utf-8", "replace") for n in names
                      if re.match(r"word/(document|header\d*|footer\d*)\.xml$", n)}
     except (zipfile.BadZipFile, OSError):
-        raise PlanFileError(Finding("template-not-docx", ERROR,
-                                    f"{path.name} is not a Word (.docx) document.",
-                                    file=file)) from None
+        raise PlanFileError(_not_a_template(path)) from None
     if "word/document.xml" not in parts:
-        raise PlanFileError(Finding("template-not-docx", ERROR,
-                                    f"{path.name} is not a Word (.docx) document.",
-                                    file=file))
+        raise PlanFileError(_not_a_template(path))
     findings = []
     for name, xml in parts.items():
         for tag, what in (("w:ins", "inserted"), ("w:del", "deleted")):
@@ -283,7 +300,7 @@ def check_template(path: str | Path) -> list[Finding]:
                 break
     if findings:
         return findings
-    template = DocxTemplate(openable(path))  # a template saved as Strict Open XML too
+    template = DocxTemplate(openable(path))  # saved as a .dotx, .docm or Strict too
     env = _environment()
     sources = []
     template.init_docx()
@@ -327,7 +344,7 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
 
     from .report_templates import set_language
     from .safe_save import atomic_write_bytes
-    from .strict_ooxml import openable
+    from .word_forms import openable
 
     source = template_path(options.template)
     problems = [f for f in check_template(source) if f.severity == ERROR]
@@ -347,7 +364,7 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
     template.init_docx()
     placeholders = template.patch_xml(template.get_xml())
     lists_actions = "a.key_action" in placeholders
-    findings = _gaps(plan, placeholders, options)
+    findings = _gaps(plan, placeholders, options) + _macros_left_out(source)
     context["chart"] = InlineImage(template, BytesIO(chart_png(context["counts"])),
                                    width=Cm(14))
     try:
@@ -390,6 +407,20 @@ _COVER_SETTINGS = (
     ("report_from", "report_author", "the cover's REPORT FROM line is blank"),
     ("contact", "contact", "'For further information please contact' names nobody"),
 )
+
+
+def _macros_left_out(template: Path) -> list[Finding]:
+    """A note, for a template with macros, that the report (a .docx) has none."""
+    from .word_forms import has_macros, saved_as
+
+    data = template.read_bytes()
+    if not has_macros(data):
+        return []
+    form = saved_as(data) or "a file with macros"
+    return [Finding("report-macros-left-out", INFO,
+                    f"{template.name} is {form}; its macros are not carried into the report, "
+                    "which is a Word Document (.docx), as Word opens only those without "
+                    "macros.", file=str(template))]
 
 
 def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:

@@ -506,6 +506,8 @@ def _compound(*streams: str) -> bytes:
      "save it as an Excel Workbook (.xlsx)"),
     ("CIP.docx", _compound("EncryptedPackage", "EncryptionInfo"), "password-protected",
      "remove the password"),
+    ("CIP.docx", _compound("EncryptedPackage", "DRMEncryptedDataSpace"),  # labelled
+     "protected by a sensitivity label", "choose a label that does not encrypt"),
     ("plan.odt", _odf("application/vnd.oasis.opendocument.text"), "an OpenDocument text",
      "(.docx)"),
     ("plan.ods", _odf("application/vnd.oasis.opendocument.spreadsheet"),
@@ -868,3 +870,30 @@ def test_a_file_libreoffice_converts_to_no_plan_says_so(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "No actions were found in old.doc as LibreOffice converted it" in result.stderr
     assert not (tmp_path / "plan.xlsx").exists()
+
+
+@pytest.mark.parametrize("form", [".dotx", ".docm"])
+def test_a_word_plan_saved_as_a_template_or_with_macros_is_imported(tmp_path, form):
+    """Last year's plan kept as a Word Template or a macro-enabled document (a council's
+    letterhead template): imported as its .docx is (it was "cip-xl imports .docx...")."""
+    from .test_report import saved_as_word_form
+
+    source = tmp_path / "programme.docx"
+    _generated_docx(source)
+    given = saved_as_word_form(source, tmp_path / f"programme{form}", macros=form == ".docm")
+    read = import_plan(given)
+    assert _imported_as_given(read) == _imported_as_given(import_plan(source))
+    assert all(f.file == str(given) for f in read.findings if f.file)
+
+
+def test_a_tracker_saved_as_an_excel_template_is_imported(tmp_path):
+    """A tracker kept as an Excel Template (.xltx) is imported as its .xlsx is (it was
+    "cip-xl imports .docx, .xlsx..."), every finding naming it."""
+    wb, _ = finance_tracker()
+    wb.save(tmp_path / "tracker.xlsx")
+    wb.template = True
+    wb.save(tmp_path / "tracker.xltx")
+    read = import_plan(tmp_path / "tracker.xltx")
+    assert _imported_as_given(read) == _imported_as_given(import_plan(tmp_path / "tracker.xlsx"))
+    assert len(read.plan.actions) == 3
+    assert all(f.file == str(tmp_path / "tracker.xltx") for f in read.findings if f.file)

@@ -315,3 +315,113 @@ def test_a_report_of_a_plan_with_no_actions_says_so(tmp_path):
     result = cip_xl.report(blank, tmp_path / "report.docx")
     assert result.path.exists() and result.actions == 0
     assert "report-plan-empty" in [f.code for f in result.findings]
+
+
+#: the main part's content type in each of Word's forms of a document
+_WORD_FORMS = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    ".dotx": "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    ".docm": "application/vnd.ms-word.document.macroEnabled.main+xml",
+    ".dotm": "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+}
+
+
+def saved_as_word_form(source, target, macros: bool = False):
+    """Save the Word document ``source`` as Word saves it in the form ``target``'s
+    extension names: the main part's content type, and for a macro-enabled form (with
+    ``macros``) a VBA project, its data part and the relationships Word writes."""
+    from cip_xl.vba_project import write_compound
+
+    form = _WORD_FORMS[target.suffix]
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(_WORD_FORMS[".docx"].encode(), form.encode())
+                if macros:
+                    data = data.replace(b"</Types>", (
+                        b'<Default Extension="bin" ContentType="application/vnd.ms-office.'
+                        b'vbaProject"/><Override PartName="/word/vbaData.xml" ContentType='
+                        b'"application/vnd.ms-word.vbaData+xml"/></Types>'))
+            elif item.filename == "word/_rels/document.xml.rels" and macros:
+                data = data.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/'
+                    b'2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+                    b"</Relationships>"))
+            dst.writestr(item, data)
+        if macros:
+            dst.writestr("word/vbaProject.bin", write_compound(
+                {"VBA": {"dir": b"\x01" * 64, "ThisDocument": b"\0" * 512},
+                 "PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\n'}))
+            dst.writestr("word/_rels/vbaProject.bin.rels", (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns='
+                '"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+                'Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/'
+                'wordVbaData" Target="vbaData.xml"/></Relationships>'))
+            dst.writestr("word/vbaData.xml", (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><wne:vbaSuppData '
+                'xmlns:wne="http://schemas.microsoft.com/office/word/2006/wordml"/>'))
+    return target
+
+
+@pytest.mark.parametrize("form, macros", [(".dotx", False), (".docm", True),
+                                          (".dotm", True)])
+def test_a_template_saved_as_a_word_template_or_with_macros_fills_in(example_path, tmp_path,
+                                                                      form, macros):
+    """A clerk saves the report template as Word offers it for a template — "Word
+    Template (*.dotx)" — or the council's macro-enabled letterhead template is used
+    (.docm, .dotm): the report was an internal error (python-docx opens only a
+    document). It is filled in, and the report is a Word Document: a document's
+    content type, and no macros (Word will not open a .docx with them); a note says so."""
+    template = saved_as_word_form(resource("report_templates", COMMITTEE_TEMPLATE),
+                                  tmp_path / f"Committee report{form}", macros)
+    check = run_cli("report", "--check-template", str(template))
+    assert check.returncode == 0 and "fine" in check.stdout, check.stdout + check.stderr
+    out = tmp_path / "report.docx"
+    result = run_cli("report", str(example_path), "-o", str(out), "--template", str(template))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert ("macros are not carried into the report" in result.stderr) == macros
+    with zipfile.ZipFile(out) as package:
+        types = package.read("[Content_Types].xml").decode()
+        relationships = package.read("word/_rels/document.xml.rels").decode()
+        assert _WORD_FORMS[".docx"] in types and "macroEnabled" not in types
+        assert "template.main" not in types and "vbaProject" not in relationships
+        assert not any("vba" in name.lower() for name in package.namelist())
+    document = docx.Document(out)
+    text = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    plan = cip_xl.load_plan(example_path)
+    assert plan.actions[0].key_action in text and "{{" not in text
+    if form == ".docm":  # and an office suite opens it
+        from cip_xl.office import pdf_pages
+
+        from .conftest import convert_with_libreoffice
+
+        assert pdf_pages(convert_with_libreoffice(out, "pdf", tmp_path / "pdf")) >= 2
+
+
+def test_a_template_that_is_no_word_document_is_named_for_what_it_is(example_path, tmp_path):
+    """A template kept as a Word 97 document, locked with a password, or labelled
+    OFFICIAL-SENSITIVE with encryption: each is named, with what to do (it was "is not
+    a Word (.docx) document" for all), and no report is written."""
+    from cip_xl.vba_project import write_compound
+
+    from .corpus import encrypt
+
+    source = resource("report_templates", COMMITTEE_TEMPLATE)
+    old = tmp_path / "template.doc"
+    old.write_bytes(write_compound({"WordDocument": b"\0" * 4096, "1Table": b"\0" * 4096}))
+    locked = encrypt(source, tmp_path / "locked.docx")
+    labelled = tmp_path / "labelled.docx"
+    strong, rights = "StrongEncryptionDataSpace", "DRMEncryptedDataSpace"
+    labelled.write_bytes(locked.read_bytes().replace(
+        strong.encode("utf-16-le"), rights.ljust(len(strong), "\0").encode("utf-16-le")))
+    for template, words in ((old, "is a Word 97-2003 document"),
+                            (locked, "is a password-protected Office document"),
+                            (labelled, "is protected by a sensitivity label")):
+        out = tmp_path / f"{template.stem}-report.docx"
+        result = run_cli("report", str(example_path), "-o", str(out), "--template",
+                         str(template))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"{template.name} {words}" in result.stderr, result.stderr
+        assert "cannot be a report template" in result.stderr
+        assert "[template-not-docx]" in result.stderr and not out.exists()

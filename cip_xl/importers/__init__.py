@@ -15,6 +15,11 @@ from .tables import ImportResult, build_plan
 
 __all__ = ["ImportResult", "import_plan", "load_mapping"]
 
+#: what import reads as Word (a plan saved as a template or with macros is a document
+#: all the same) and as a spreadsheet
+WORD_SUFFIXES = (".docx", ".docm", ".dotx", ".dotm")
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".csv")
+
 
 def load_mapping(path: str | Path) -> dict[str, str]:
     """A header mapping file: ``[columns]`` with ``Header as written = column_key``."""
@@ -48,7 +53,8 @@ def load_mapping(path: str | Path) -> dict[str, str]:
 def import_plan(source: str | Path, contract: Contract | None = None,
                 mapping: dict[str, str] | None = None, open_only: bool = False,
                 convert: bool = False) -> ImportResult:
-    """Read the legacy plan in ``source`` (.docx, .xlsx, .xlsm or .csv). A plan cip-xl
+    """Read the legacy plan in ``source`` (.docx, .xlsx, .xlsm or .csv; Word and Excel
+    templates and macro-enabled files too). A plan cip-xl
     kept is carried forward as the start of a new one
     (:func:`cip_xl.importers.cip_plan.carry_forward`; ``open_only`` leaves out its
     actions marked Complete or Cancelled). With ``convert``, a plan in another office
@@ -63,7 +69,7 @@ def import_plan(source: str | Path, contract: Contract | None = None,
     suffix = source.suffix.lower()
     if not source.is_file():
         sniff(source)  # the same clear message for a missing file, or a folder
-    if suffix == ".docx":
+    if suffix in WORD_SUFFIXES:
         if what_it_is(source) is not None:  # a PDF or a Word 97 file renamed, say
             return _other_form(source, contract, mapping, open_only, convert)
         from .word import read_word
@@ -71,7 +77,7 @@ def import_plan(source: str | Path, contract: Contract | None = None,
         result = build_plan(tables, legend, str(source), contract, mapping, title, council)
         result.plan.review_log = review
         return result
-    if suffix in (".xlsx", ".xlsm", ".csv"):
+    if suffix in SHEET_SUFFIXES:
         if suffix != ".csv":
             sniff(source)
         from .cip_plan import carry_forward, kept_by_cip_xl

@@ -23,6 +23,9 @@ class Source(NamedTuple):
     converts_to: str = ""
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: what names MS-OFFCRYPTO's rights-management data space (a sensitivity label that
+#: encrypts) in an encrypted file, as filecheck finds it
+_DRM = "DRMEncrypted".encode("utf-16-le")
 _AS_DOCX = "open it in Word (or LibreOffice Writer) and save it as a Word Document (.docx) " \
     "with File > Save As, then import that"
 _AS_XLSX = "open it in Excel (or LibreOffice Calc) and save it as an Excel Workbook " \
@@ -72,6 +75,11 @@ def _ole_kind(path: Path) -> Source | None:
             streams = {"/".join(entry) for entry in ole.listdir()}
     except Exception:  # olefile raises several types for a damaged file: not named
         return None
+    if "EncryptedPackage" in streams and _DRM in path.read_bytes():
+        return Source("protected by a sensitivity label or rights management (a label such "
+                      "as OFFICIAL-SENSITIVE that encrypts)",
+                      "open it in Word or Excel, choose a label that does not encrypt (Home > "
+                      "Sensitivity) and save it again, then import that")
     if "EncryptedPackage" in streams:
         return Source("a password-protected Office document",
                       "open it, remove the password (File > Info > Protect Document, or "

@@ -58,10 +58,10 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
     where: see :func:`~cip_xl.importers.tables.council_named`) from a .docx file."""
     import docx
 
-    from ..strict_ooxml import openable
+    from ..word_forms import openable
 
     try:
-        document = docx.Document(openable(path))  # saved as Strict Open XML too
+        document = docx.Document(openable(path))  # saved as a .dotx, .docm or Strict too
     except Exception as exc:  # python-docx raises several types for a bad package
         raise PlanFileError(Finding(
             "import-unreadable", ERROR,
