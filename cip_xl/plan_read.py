@@ -24,6 +24,7 @@ from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding, PlanFileE
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
                     ReturnRecord, ReviewEntry, Settings, Theme, derived_action_id)
 from .schema import Contract
+from .setting_values import number_as_meant, reporting_date_as_meant
 from .sheet_rows import numbered_rows
 
 #: the most characters Excel keeps in one cell
@@ -1336,6 +1337,8 @@ def _setting_result(sheet, results: _FormulaResults | None, row: int, key: str,
 
 
 #: said of a setting that cannot be read
+_WRITTEN_AS_READ = ("A save writes that in its place: the plan's own traffic lights in "
+                    "Excel work from it.")
 _KEPT_AS_TYPED = ("Saving the plan keeps what was typed there, and the traffic lights "
                   "Excel works out from Settings are wrong until it is fixed.")
 
@@ -1381,7 +1384,14 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
             if value is not None and not isinstance(value, date):
                 from .dates import parse_due
                 parsed = parse_due(value)
-                if parsed.kind == "date":
+                period = reporting_date_as_meant(parsed.kind, parsed.due) \
+                    if key == "reporting_date" else ""
+                if period:  # "Q2 2026/27": its end, as the plan reads a month
+                    findings.append(Finding(
+                        "setting-read-as-meant", INFO,
+                        f"{label} '{_text(value)}' names {period}: read as that day. "
+                        f"{_WRITTEN_AS_READ}", file, title, f"B{row_number}"))
+                if parsed.kind == "date" or period:
                     value = parsed.due
                 else:
                     findings.append(Finding(
@@ -1391,6 +1401,13 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                     settings.as_typed[key] = value
                     value = None
             setattr(settings, key, value)
+        elif key in schema.NUMBER_SETTINGS and number_as_meant(key, value):
+            number, how = number_as_meant(key, value)
+            setattr(settings, key, number)
+            findings.append(Finding(
+                "setting-read-as-meant", INFO,
+                f"{label} {how}: read as {number}. {_WRITTEN_AS_READ}", file, title,
+                f"B{row_number}"))
         elif key in schema.NUMBER_SETTINGS:
             try:
                 setattr(settings, key, int(value) if value is not None else

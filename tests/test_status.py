@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+import shutil
+from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -379,6 +380,66 @@ def test_the_summary_chart_starts_a_printed_page(example_path, tmp_path):
     assert "Actions by theme" in page(chart - 1)  # the tables, on the page before
     after = page(chart + 1)
     assert "Actions by status and theme" not in after and "Not due" not in after
+
+
+def _verdicts_with(path, copy, settings: dict) -> dict:
+    """Each action's verdict in a copy of the plan at ``path`` with ``settings`` typed
+    in (label: (value, number format))."""
+    import shutil
+
+    shutil.copy(path, copy)
+    wb = openpyxl.load_workbook(copy)
+    cells = {row[0].value: row[1] for row in wb["Settings"].iter_rows(min_row=2)}
+    for label, (value, number_format) in settings.items():
+        cells[label].value, cells[label].number_format = value, number_format
+    wb.save(copy)
+    result = cip_xl.refresh_status(copy)
+    return {ref: j.verdict.word for ref, j in result.judgements.items()}
+
+
+def test_settings_typed_as_a_manager_types_them_are_read_as_meant(example_path, tmp_path):
+    """75% typed into "Amber below % complete" (Excel keeps 0.75) was read as 0 — no
+    action turned amber for being behind, and the save wrote 0 over it — and "4 weeks"
+    as the amber window or "Q2 2026/27" as the reporting date stopped at an error. Each
+    is read as meant, with a note naming its cell, and the save writes the number or
+    date the plan's own formulas in Excel need in its place."""
+    typed = tmp_path / "typed.xlsx"
+    verdicts = _verdicts_with(example_path, typed, {
+        "Amber below % complete": (0.75, "0%"),
+        "Progress rule: at risk below (%)": (0.7, "0%"),
+        "Amber window (days)": ("4 weeks", "General"),
+        "Reporting date": ("Q2 2026/27", "General")})
+    as_numbers = _verdicts_with(example_path, tmp_path / "numbers.xlsx", {
+        "Amber below % complete": (75, "General"),
+        "Progress rule: at risk below (%)": (70, "General"),
+        "Amber window (days)": (28, "General"),
+        "Reporting date": (datetime(2026, 9, 30), "dd/mm/yyyy")})
+    assert verdicts == as_numbers
+    assert _verdicts_with(example_path, tmp_path / "zero.xlsx", {  # what 0 would have done
+        "Amber below % complete": (0, "General"), "Amber window (days)": (28, "General"),
+        "Progress rule: at risk below (%)": (0, "General")}) != verdicts
+    settings = {r[0]: r[1] for r in CalamineWorkbook.from_path(str(typed))
+                .get_sheet_by_name("Settings").to_python()}
+    assert settings["Amber below % complete"] == 75
+    assert settings["Progress rule: at risk below (%)"] == 70
+    assert settings["Amber window (days)"] == 28
+    assert settings["Reporting date"] == date(2026, 9, 30)
+
+    shutil.copy(example_path, typed)
+    wb = openpyxl.load_workbook(typed)
+    cells = {row[0].value: row[1] for row in wb["Settings"].iter_rows(min_row=2)}
+    cells["Amber below % complete"].value = "75 %"
+    cells["Amber window (days)"].value, cells["Reporting date"].value = "30 days", "Sept 2026"
+    wb.save(typed)
+    result = run_cli("validate", str(typed))
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "Settings!B6: info: Amber below % complete '75 %' is typed as a percentage: " \
+        "read as 75." in said
+    assert "Settings!B5: info: Amber window (days) '30 days' is typed with words: read as " \
+        "30." in said
+    assert "Settings!B4: info: Reporting date 'Sept 2026' names the month ending 30/09/2026" \
+        in said and "[setting-read-as-meant]" in said
 
 
 def test_a_setting_that_cannot_be_read_is_kept_as_typed_and_named(example_path):
