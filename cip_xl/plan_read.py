@@ -24,7 +24,7 @@ from .findings import ERROR, INFO, NAMED_ONE_BY_ONE, WARNING, Finding, PlanFileE
 from .model import (Action, AuditEntry, ChangeRequest, Officer, Plan, PlanSource,
                     ReturnRecord, ReviewEntry, Settings, Theme, derived_action_id)
 from .schema import Contract
-from .setting_values import number_as_meant, reporting_date_as_meant
+from .setting_values import date_as_meant, number_as_meant
 from .sheet_rows import numbered_rows
 
 #: the most characters Excel keeps in one cell
@@ -1384,14 +1384,14 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
             if value is not None and not isinstance(value, date):
                 from .dates import parse_due
                 parsed = parse_due(value)
-                period = reporting_date_as_meant(parsed.kind, parsed.due) \
-                    if key == "reporting_date" else ""
-                if period:  # "Q2 2026/27": its end, as the plan reads a month
+                meant = date_as_meant(key, _text(value), parsed.kind, parsed.due)
+                if meant:  # "Q2 2026/27" as the reporting date: its end
                     findings.append(Finding(
                         "setting-read-as-meant", INFO,
-                        f"{label} '{_text(value)}' names {period}: read as that day. "
+                        f"{label} '{_text(value)}' names {meant[1]}: read as that day. "
                         f"{_WRITTEN_AS_READ}", file, title, f"B{row_number}"))
-                if parsed.kind == "date" or period:
+                    value = meant[0]
+                elif parsed.kind == "date":
                     value = parsed.due
                 else:
                     findings.append(Finding(

@@ -1,14 +1,14 @@
 """Settings typed the way a manager types them, read as they are meant.
 
 The Settings sheet's numbers are whole numbers the plan's own formulas compare with —
-% complete is kept as 0 to 100, windows in days — and its reporting date is a day. A
-manager types "75%" into "Amber below % complete" (Excel keeps 0.75 in the cell and
-shows 75%), "4 weeks" as the amber window, or "Q2 2026/27" as the reporting date.
-Read as written, the first was 0 — nothing turned amber for being behind, silently,
-and the next save wrote 0 into the cell — and the others stopped the plan with an
-error. :func:`number_as_meant` and :func:`reporting_date_as_meant` read them as meant,
-with the sentence a note gives; a save then writes the number or date in their place,
-which is what the formulas in Excel need.
+% complete is kept as 0 to 100, windows in days — and its dates are days. A manager
+types "75%" into "Amber below % complete" (Excel keeps 0.75 in the cell and shows
+75%), "4 weeks" as the amber window, "Q2 2026/27" as the reporting date or "April
+2026" as the plan start. Read as written, the first was 0 — nothing turned amber for
+being behind, silently, and the next save wrote 0 into the cell — and the others
+stopped the plan with an error. :func:`number_as_meant` and :func:`date_as_meant` read
+them as meant, with the sentence a note gives; a save then writes the number or date
+in their place, which is what the formulas in Excel need.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ PERCENT_SETTINGS = ("amber_percent", "progress_threshold")
 #: settings that are a number of days
 DAY_SETTINGS = ("amber_window_days", "no_update_days")
 _PERCENT = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*$")
+_FINANCIAL_YEAR = re.compile(r"^\s*(?:fy\s*)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})\s*$",
+                             re.IGNORECASE)
 _DAYS = re.compile(r"^\s*(\d{1,4})\s*(days?|weeks?|wks?)\s*$", re.IGNORECASE)
 
 
@@ -46,10 +48,23 @@ def number_as_meant(key: str, value: object) -> tuple[int, str] | None:
     return None
 
 
-def reporting_date_as_meant(kind: str, due: date | None) -> str:
-    """How a reporting date read as ``kind`` ("month" or "period", as
-    :func:`cip_xl.dates.parse_due` reads "Sept 2026" or "Q2 2026/27") stands for its
-    end, ``due``; '' for any other kind (a day, or words that name none)."""
-    if due is None or kind not in ("month", "period"):
-        return ""
-    return f"{'the month' if kind == 'month' else 'the quarter or period'} ending {due:%d/%m/%Y}"
+def date_as_meant(key: str, text: str, kind: str, due: date | None
+                  ) -> tuple[date, str] | None:
+    """(the day meant, what the words name) for date setting ``key`` typed as ``text``,
+    which :func:`cip_xl.dates.parse_due` read as ``kind`` ending ``due``: a reporting date
+    given as a month or quarter ("Sept 2026", "Q2 2026/27") is its last day, as the plan
+    reads a month; a plan start given as a month ("April 2026") is its first day, and
+    as a financial year ("2026/27") the 1 April it begins. None for anything else (a
+    day needs no reading; a meeting date must be one)."""
+    if due is None:
+        return None
+    if key == "reporting_date" and kind in ("month", "period"):
+        return due, (f"{'the month' if kind == 'month' else 'the quarter or period'} "
+                     f"ending {due:%d/%m/%Y}")
+    if key == "plan_start" and kind == "month":
+        return due.replace(day=1), f"the month beginning {due.replace(day=1):%d/%m/%Y}"
+    if key == "plan_start" and kind == "period" and _FINANCIAL_YEAR.match(text) and \
+            (due.month, due.day) == (3, 31):
+        begins = date(due.year - 1, 4, 1)
+        return begins, f"the financial year beginning {begins:%d/%m/%Y}"
+    return None

@@ -400,7 +400,8 @@ def _verdicts_with(path, copy, settings: dict) -> dict:
 def test_settings_typed_as_a_manager_types_them_are_read_as_meant(example_path, tmp_path):
     """75% typed into "Amber below % complete" (Excel keeps 0.75) was read as 0 — no
     action turned amber for being behind, and the save wrote 0 over it — and "4 weeks"
-    as the amber window or "Q2 2026/27" as the reporting date stopped at an error. Each
+    as the amber window, "Q2 2026/27" as the reporting date or "2026/27" as the plan
+    start stopped at an error. Each
     is read as meant, with a note naming its cell, and the save writes the number or
     date the plan's own formulas in Excel need in its place."""
     typed = tmp_path / "typed.xlsx"
@@ -430,6 +431,7 @@ def test_settings_typed_as_a_manager_types_them_are_read_as_meant(example_path, 
     cells = {row[0].value: row[1] for row in wb["Settings"].iter_rows(min_row=2)}
     cells["Amber below % complete"].value = "75 %"
     cells["Amber window (days)"].value, cells["Reporting date"].value = "30 days", "Sept 2026"
+    cells["Plan start"].value = "2026/27"
     wb.save(typed)
     result = run_cli("validate", str(typed))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -440,6 +442,13 @@ def test_settings_typed_as_a_manager_types_them_are_read_as_meant(example_path, 
         "30." in said
     assert "Settings!B4: info: Reporting date 'Sept 2026' names the month ending 30/09/2026" \
         in said and "[setting-read-as-meant]" in said
+    assert "Settings!B8: info: Plan start '2026/27' names the financial year beginning " \
+        "01/04/2026" in said
+    cip_xl.refresh_status(typed)
+    settings = {r[0]: r[1] for r in CalamineWorkbook.from_path(str(typed))
+                .get_sheet_by_name("Settings").to_python()}
+    assert settings["Plan start"] == date(2026, 4, 1)
+    assert settings["Reporting date"] == date(2026, 9, 30)
 
 
 def test_a_setting_that_cannot_be_read_is_kept_as_typed_and_named(example_path):
