@@ -371,6 +371,14 @@ def _left_out(given: list[Path], plan_path: Path) -> list[ReturnOutcome]:
         # (a folder given with none of its own: see _no_returns_in)
         names = ", ".join(p.name for p in files[:3]) + (", ..." if len(files) > 3 else "")
         outcome = ReturnOutcome(folder, left_out=True)
+        if not any(_may_hold_a_return(p) for p in files):  # Word papers, pictures...
+            outcome.findings.append(Finding(
+                "returns-in-folder-left-out", INFO,
+                f"The folder {folder} holds {len(files)} file{'s' if len(files) != 1 else ''}"
+                f" ({names}), none of a kind a return is sent in; not looked in.",
+                str(folder)))
+            outcomes.append(outcome)
+            continue
         outcome.findings.append(Finding(
             "returns-in-folder-left-out", WARNING,
             f"The folder {folder} holds {len(files)} file{'s' if len(files) != 1 else ''} "
@@ -382,6 +390,21 @@ def _left_out(given: list[Path], plan_path: Path) -> list[ReturnOutcome]:
             str(folder)))
         outcomes.append(outcome)
     return outcomes
+
+
+#: what a return may come back as, besides a workbook: an email saved whole or its
+#: winmail.dat, an archive, a text table, a web page or XML Spreadsheet 2003
+_MAY_HOLD_A_RETURN = (".xltx", ".xltm", ".txt", ".tsv", ".xml", ".eml", ".msg", ".zip",
+                      ".dat", ".mht", ".mhtml", ".htm", ".html")
+
+
+def _may_hold_a_return(path: Path) -> bool:
+    """Whether the file at ``path`` is of a kind a return can be sent in (by its name;
+    one without an extension may be anything)."""
+    from .packed_returns import RETURN_SUFFIXES
+
+    return not path.suffix or path.name.lower().endswith((*RETURN_SUFFIXES,
+                                                          *_MAY_HOLD_A_RETURN))
 
 
 def _no_returns_in(folder: Path, plan_path: Path) -> Finding:

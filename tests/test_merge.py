@@ -2352,6 +2352,19 @@ def test_returns_filed_in_a_folder_for_each_department(cycle, tmp_path):
     around = cip_xl.api.merge(plan_path, [plan_path.parent], dry_run=True)
     left_out = {o.file.name for o in around.outcomes if o.left_out}
     assert "returned" in left_out and "backups" not in left_out
+    # a folder of committee papers beside them is named in the table, quietly: nothing
+    # in it is of a kind a return comes back as
+    (plan_path.parent / "papers").mkdir()
+    (plan_path.parent / "papers" / "Item 7 report.docx").write_bytes(b"PK\x03\x04")
+    (plan_path.parent / "papers" / "Item 7 report.pdf").write_bytes(b"%PDF-1.7")
+    around = cip_xl.api.merge(plan_path, [plan_path.parent], dry_run=True)
+    papers = next(o for o in around.outcomes if o.file.name == "papers")
+    assert papers.left_out and [f.severity for f in papers.findings] == ["info"]
+    assert "none of a kind a return is sent in" in papers.findings[0].message
+    returned = next(o for o in around.outcomes if o.file.name == "returned")
+    assert [f.severity for f in returned.findings] == ["warning"]
+    shown = run_cli("merge", str(plan_path), str(plan_path.parent), "--dry-run")
+    assert "papers: warning" not in shown.stdout and "│ papers" in shown.stdout
 
 
 def test_action_ids_left_behind_by_a_sort_take_nothing(cycle):
