@@ -897,3 +897,56 @@ def test_a_tracker_saved_as_an_excel_template_is_imported(tmp_path):
     assert _imported_as_given(read) == _imported_as_given(import_plan(tmp_path / "tracker.xlsx"))
     assert len(read.plan.actions) == 3
     assert all(f.file == str(tmp_path / "tracker.xltx") for f in read.findings if f.file)
+
+
+def _wrapped(document, table, how: str) -> None:
+    """Put python-docx's ``table`` where council documents put theirs: in a block
+    content control, or in the one cell of a table drawn as a frame around it."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    element = table._tbl
+    if how == "content control":
+        sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+        sdt.append(OxmlElement("w:sdtPr"))
+        sdt.append(content)
+        element.addprevious(sdt)
+        content.append(element)
+    else:
+        frame = document.add_table(rows=1, cols=1)
+        element.addprevious(frame._tbl)
+        cell = frame.cell(0, 0)._tc
+        cell.insert(cell.index(cell.findall(qn("w:p"))[0]), element)
+
+
+@pytest.mark.parametrize("how", ["content control", "frame"])
+def test_a_plan_table_in_a_content_control_or_a_frame_is_found(tmp_path, how):
+    """python-docx's document.tables lists only the tables directly in the body: a plan
+    table wrapped in a content control, or drawn inside a one-cell frame, was "No
+    actions were found". Both are read, with the key typed in a content control."""
+    from docx.oxml import OxmlElement
+
+    document = docx.Document()
+    document.add_paragraph("Corporate Improvement Plan 2026/27", style="Title")
+    heading, key = document.add_paragraph("Key:"), document.add_paragraph("HF\tHead of Finance")
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    heading._p.addprevious(sdt)
+    sdt.append(content)
+    content.extend([heading._p, key._p])
+    table = document.add_table(rows=1, cols=4)
+    for cell, text in zip(table.rows[0].cells, ["Ref", "Key action", "Lead officer",
+                                                 "Target date"]):
+        cell.text = text
+    for number in (1, 2, 3):
+        for cell, text in zip(table.add_row().cells, [f"1.{number}", f"Close books {number}",
+                                                       "HF", "Dec 2026"]):
+            cell.text = text
+    _wrapped(document, table, how)
+    document.add_paragraph("End of appendix")
+    path = tmp_path / "plan.docx"
+    document.save(path)
+    assert all(len(t.rows) == 1 for t in docx.Document(str(path)).tables)  # none seen
+    plan = import_plan(path).plan
+    assert [a.ref for a in plan.actions] == ["1.1", "1.2", "1.3"]
+    assert [(o.code, o.title) for o in plan.officers] == [("HF", "Head of Finance")]
+    assert plan.settings.plan_title == "Corporate Improvement Plan 2026/27"

@@ -68,7 +68,7 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
             f"{path.name} cannot be read as a Word document ({type(exc).__name__}). Open it "
             "in Word and save it again as a .docx.", file=str(path))) from None
     tables, legend, review = [], [], []
-    for number, table in enumerate(document.tables, start=1):
+    for number, table in enumerate(_all_tables(document), start=1):
         rows = [_row_texts(row) for row in table.rows]
         colours = {}
         for r, (row, texts) in enumerate(zip(table.rows, rows)):
@@ -84,8 +84,31 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
         tables.append(RawTable(f"table {number}", rows,
                                lambda r, c: f"row {r + 1}",
                                sheet_label=f"table {number}", colours=colours))
-    legend += legend_from_lines([p.text for p in document.paragraphs])
+    legend += legend_from_lines([p.text for p in _paragraphs(document)])
     return tables, legend, review, _title(document), _council(document)
+
+
+def _all_tables(document) -> list:
+    """Every table in the document's body, in the order written — those python-docx's
+    ``document.tables`` leaves out too: a plan table inside a content control (council
+    templates wrap their parts in them) or inside another table's cell (a one-cell
+    table drawn as a frame around the appendix, or a layout table)."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+
+    body = document.element.body
+    return [Table(element, document._body) for element in body.iter(qn("w:tbl"))]
+
+
+def _paragraphs(document) -> list:
+    """The document body's paragraphs outside its tables, in the order written — those
+    inside a content control too, which ``document.paragraphs`` leaves out."""
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    body = document.element.body
+    return [Paragraph(element, document._body) for element in body.iter(qn("w:p"))
+            if not any(a.tag == qn("w:tbl") for a in element.iterancestors())]
 
 
 def _council(document) -> tuple[str, str]:
@@ -99,7 +122,7 @@ def _council(document) -> tuple[str, str]:
             if not part.is_linked_to_previous:
                 places.append(("its page header or footer",
                                "\n".join(p.text for p in part.paragraphs)))
-    places.append(("its text", "\n".join(p.text for p in document.paragraphs)))
+    places.append(("its text", "\n".join(p.text for p in _paragraphs(document))))
     return council_named(places)
 
 
@@ -120,13 +143,13 @@ def _title(document) -> str:
     else the document's own title (File > Properties) or the "Appendix 1: ..." line of a
     covering report, where it names a plan — council papers are typed in Normal style,
     and a property title that names no plan is usually a template's leftover."""
-    styled = next((p.text.strip() for p in document.paragraphs
+    styled = next((p.text.strip() for p in _paragraphs(document)
                    if _style_name(p).startswith(("Title", "Heading")) and p.text.strip()), "")
     if styled:
         return styled
     candidates = [document.core_properties.title or ""]
     candidates += [found[1] for found in (_APPENDIX_LINE.match(p.text)
-                                          for p in document.paragraphs) if found]
+                                          for p in _paragraphs(document)) if found]
     return next((clean(text) for text in candidates
                  if re.search(r"\bplan\b", text, re.IGNORECASE) and len(text) < 150), "")
 
