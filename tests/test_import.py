@@ -950,3 +950,33 @@ def test_a_plan_table_in_a_content_control_or_a_frame_is_found(tmp_path, how):
     assert [a.ref for a in plan.actions] == ["1.1", "1.2", "1.3"]
     assert [(o.code, o.title) for o in plan.officers] == [("HF", "Head of Finance")]
     assert plan.settings.plan_title == "Corporate Improvement Plan 2026/27"
+
+
+def test_a_tracker_kept_a_sheet_per_theme_gives_each_sheets_actions_its_theme(tmp_path):
+    """A council's tracker with a sheet per theme (or directorate) and no theme
+    column or headings: every action was under one theme, 'Plan', and the sheets' names
+    lost. Each sheet's actions are under a theme named after it, with a note; a tracker
+    with one plan sheet (and a cover sheet) is as before."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    wb.active.append(["Read me: one sheet per priority."])
+    for name, prefix in (("Homes", "H"), ("Climate", "C")):
+        ws = wb.create_sheet(name)
+        ws.append([f"{name}: improvement actions 2026/27"])
+        ws.append([])
+        ws.append(["Ref", "Key action", "Lead officer", "Target date"])
+        for number in (1, 2):
+            ws.append([f"{prefix}{number}", f"{name} action {number}", "HF", "Dec 2026"])
+    wb.save(tmp_path / "tracker.xlsx")
+    result = import_plan(tmp_path / "tracker.xlsx")
+    assert [(a.ref, a.theme) for a in result.plan.actions] == [
+        ("H1", "Homes"), ("H2", "Homes"), ("C1", "Climate"), ("C2", "Climate")]
+    assert [t.name for t in result.plan.themes] == ["Homes", "Climate"]
+    note = next(f for f in result.findings if f.code == "import-themes-from-sheets")
+    assert "on 2 sheets (Homes, Climate)" in note.message
+
+    del wb["Climate"]
+    wb.save(tmp_path / "one.xlsx")
+    one = import_plan(tmp_path / "one.xlsx")
+    assert {a.theme for a in one.plan.actions} == {"Plan"}
+    assert any(f.code == "import-no-themes" for f in one.findings)

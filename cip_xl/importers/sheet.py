@@ -91,7 +91,7 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
         tables.append(RawTable(ws.title, rows,
                                lambda r, c, numbers=numbers:
                                f"{get_column_letter(c + 1)}{numbers[r]}",
-                               sheet_label=ws.title, colours=colours))
+                               sheet_label=ws.title, part_name=ws.title, colours=colours))
     properties = wb.properties
     council = _council(
         [("the workbook's Author property", properties.creator or ""),

@@ -50,6 +50,9 @@ class RawTable:
     rows: list[list[str]]
     where: Callable[[int, int], str] = lambda row, column: f"row {row + 1}"
     sheet_label: str = ""
+    #: the name of the part of the plan the table is, where its place gives one: a
+    #: spreadsheet kept a sheet per theme or directorate gives the sheet's name
+    part_name: str = ""
     #: (row, column) of each blank cell coloured red, amber, green or blue → that word
     colours: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -190,6 +193,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     plan_tables = 0
     status_originals = updated_originals = False
     places: dict[int, tuple[str, str]] = {}
+    part_of: dict[int, str] = {}  # id of each action → the part_name of its table
     #: lead officer code → the directorates the tracker gives their actions, each with
     #: the first place it does
     directorates: dict[str, dict[str, str]] = {}
@@ -357,6 +361,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 note("import-row-unclear", WARNING, f"{where} has text but no key action, "
                      "officer or date; imported as an action for you to check.")
             plan.actions.append(action)
+            part_of[id(action)] = table.part_name
             places[id(action)] = (table.sheet_label or table.name, where)
             state.last = action
         if coloured:
@@ -378,6 +383,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             "Completion date...) was found. Use --mapping to say which headers mean what.",
             file))
     _repair_refs(plan, findings, file, places)
+    named = list(dict.fromkeys(part_of[id(a)] for a in plan.actions if part_of.get(id(a))))
+    if not themes and len(named) > 1:  # a sheet per theme or directorate
+        for action in plan.actions:
+            action.theme = action.theme or part_of.get(id(action)) or "Plan"
+        themes = list(dict.fromkeys(a.theme for a in plan.actions))
+        findings.append(Finding(
+            "import-themes-from-sheets", INFO,
+            f"No theme headings were found, and the actions are on {len(named)} sheets "
+            f"({', '.join(named)}): each action is under a theme named after its sheet. "
+            "Rename the themes on the Themes sheet if the sheets are something else.", file))
     if not themes and plan.actions:
         themes = ["Plan"]
         for action in plan.actions:
