@@ -16,6 +16,10 @@ from pathlib import Path
 
 from .findings import ERROR, Finding, PlanFileError
 
+#: what names MS-OFFCRYPTO's rights-management data space in an encrypted Office file:
+#: a sensitivity label that encrypts (OFFICIAL-SENSITIVE, say), not a password
+RIGHTS_MANAGED = "DRMEncrypted".encode("utf-16-le")
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 #: refuse workbooks whose parts unpack to more than this (a zip bomb guard)
@@ -60,7 +64,7 @@ def sniff(path: str | Path, data: bytes | None = None) -> str:
         raise _fail(path, "file-empty", f"{path.name} is empty (0 bytes).")
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
-            if "DRMEncrypted".encode("utf-16-le") in data:  # MS-OFFCRYPTO's IRM data space
+            if RIGHTS_MANAGED in data:
                 raise _fail(path, "file-rights-protected",
                             f"{path.name} is protected by a sensitivity label or rights "
                             "management (a label such as OFFICIAL-SENSITIVE that encrypts): "

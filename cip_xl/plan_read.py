@@ -1401,8 +1401,8 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                     settings.as_typed[key] = value
                     value = None
             setattr(settings, key, value)
-        elif key in schema.NUMBER_SETTINGS and number_as_meant(key, value):
-            number, how = number_as_meant(key, value)
+        elif key in schema.NUMBER_SETTINGS and (meant := number_as_meant(key, value)):
+            number, how = meant
             setattr(settings, key, number)
             findings.append(Finding(
                 "setting-read-as-meant", INFO,

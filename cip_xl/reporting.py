@@ -244,14 +244,14 @@ def _nearby(xml: str, lineno: int | None, needle: str | None = None) -> str:
 def _not_a_template(path: Path) -> Finding:
     """The refusal of a template that is no Word package, naming what it is where its
     content says (a Word 97 document, a password-protected or labelled file...)."""
-    from .importers.sources import what_it_is
+    from .importers.sources import LABEL_PROTECTED, PASSWORD_PROTECTED, what_it_is
 
     found = what_it_is(path)
     kind = found.kind if found else ""
-    if "password" in kind:
+    if found == PASSWORD_PROTECTED:
         advice = ("open it in Word, remove the password (File > Info > Protect Document > "
                   "Encrypt with Password, and clear it) and save it")
-    elif "sensitivity label" in kind:
+    elif found == LABEL_PROTECTED:
         advice = ("open it in Word, choose a label that does not encrypt (Home > "
                   "Sensitivity) and save it")
     else:

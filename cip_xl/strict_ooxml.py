@@ -18,7 +18,6 @@ import io
 import re
 import zipfile
 import zlib
-from pathlib import Path
 
 _STRICT = b"http://purl.oclc.org/ooxml/"
 _TRANSITIONAL = b"http://schemas.openxmlformats.org/"
@@ -82,16 +81,3 @@ def transitional(data: bytes) -> bytes:
             return out.getvalue()
     except (OSError, zipfile.BadZipFile, zlib.error, RuntimeError, EOFError, ValueError):
         return data
-
-
-def openable(path: str | Path) -> str | io.BytesIO:
-    """What python-docx, docxtpl or openpyxl should open for the file at ``path``: its
-    name, or — for a file saved as Strict Open XML, in which they find no document —
-    its :func:`transitional` form in memory. A file that cannot be read is named as it
-    is: opening it then says why."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return str(path)
-    usual = transitional(data)
-    return str(path) if usual is data else io.BytesIO(usual)

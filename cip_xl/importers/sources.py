@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from ..filecheck import OLE_MAGIC, RIGHTS_MANAGED
 from ..findings import ERROR, Finding
 
 
@@ -22,10 +23,7 @@ class Source(NamedTuple):
     advice: str
     converts_to: str = ""
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-#: what names MS-OFFCRYPTO's rights-management data space (a sensitivity label that
-#: encrypts) in an encrypted file, as filecheck finds it
-_DRM = "DRMEncrypted".encode("utf-16-le")
+
 _AS_DOCX = "open it in Word (or LibreOffice Writer) and save it as a Word Document (.docx) " \
     "with File > Save As, then import that"
 _AS_XLSX = "open it in Excel (or LibreOffice Calc) and save it as an Excel Workbook " \
@@ -52,6 +50,15 @@ _BY_SUFFIX = {".doc": Source("a Word 97-2003 document", _AS_DOCX, "docx"),
               ".ods": Source("an OpenDocument spreadsheet", _AS_XLSX, "xlsx"),
               ".numbers": Source("an Apple Numbers spreadsheet", _AS_XLSX),
               ".pdf": Source("a PDF", _PDF)}
+PASSWORD_PROTECTED = Source(
+    "a password-protected Office document",
+    "open it, remove the password (File > Info > Protect Document, or Protect Workbook in "
+    "Excel) and save it again, then import that")
+LABEL_PROTECTED = Source(
+    "protected by a sensitivity label or rights management (a label such as "
+    "OFFICIAL-SENSITIVE that encrypts)",
+    "open it in Word or Excel, choose a label that does not encrypt (Home > Sensitivity) "
+    "and save it again, then import that")
 _WEB_PAGE = Source("a web page", "open it in Word and save it as a Word Document (.docx), "
                    "or in Excel as an Excel Workbook (.xlsx), then import that", "docx")
 _SPREADSHEET_2003 = Source("an Excel 2003 XML Spreadsheet", _AS_XLSX, "xlsx")
@@ -75,15 +82,9 @@ def _ole_kind(path: Path) -> Source | None:
             streams = {"/".join(entry) for entry in ole.listdir()}
     except Exception:  # olefile raises several types for a damaged file: not named
         return None
-    if "EncryptedPackage" in streams and _DRM in path.read_bytes():
-        return Source("protected by a sensitivity label or rights management (a label such "
-                      "as OFFICIAL-SENSITIVE that encrypts)",
-                      "open it in Word or Excel, choose a label that does not encrypt (Home > "
-                      "Sensitivity) and save it again, then import that")
     if "EncryptedPackage" in streams:
-        return Source("a password-protected Office document",
-                      "open it, remove the password (File > Info > Protect Document, or "
-                      "Protect Workbook in Excel) and save it again, then import that")
+        return LABEL_PROTECTED if RIGHTS_MANAGED in path.read_bytes() else \
+            PASSWORD_PROTECTED
     if "WordDocument" in streams:
         return _BY_SUFFIX[".doc"]
     if streams & {"Workbook", "Book"}:
@@ -112,7 +113,7 @@ def what_it_is(path: Path) -> Source | None:
         return _BY_SUFFIX[".pdf"]
     if head.startswith(b"{\\rtf"):
         return _BY_SUFFIX[".rtf"]
-    if head.startswith(_OLE):
+    if head.startswith(OLE_MAGIC):
         found = _ole_kind(path)
         if found is not None:
             return found
