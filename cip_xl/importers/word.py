@@ -84,8 +84,10 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
         tables.append(RawTable(f"table {number}", rows,
                                lambda r, c: f"row {r + 1}",
                                sheet_label=f"table {number}", colours=colours))
-    legend += legend_from_lines([p.text for p in _paragraphs(document)])
-    return tables, legend, review, _title(document), _council(document)
+    paragraphs = _paragraphs(document)
+    legend += legend_from_lines([p.text for p in paragraphs])
+    return tables, legend, review, _title(document, paragraphs), \
+        _council(document, paragraphs)
 
 
 def _all_tables(document) -> list:
@@ -106,14 +108,16 @@ def _paragraphs(document) -> list:
     from docx.oxml.ns import qn
     from docx.text.paragraph import Paragraph
 
+    table = qn("w:tbl")
     body = document.element.body
     return [Paragraph(element, document._body) for element in body.iter(qn("w:p"))
-            if not any(a.tag == qn("w:tbl") for a in element.iterancestors())]
+            if next(element.iterancestors(table), None) is None]
 
 
-def _council(document) -> tuple[str, str]:
+def _council(document, paragraphs: list) -> tuple[str, str]:
     """The council the document names (its Author property, as councils' templates set
-    it, or its title, page headers and footers, or text), and where."""
+    it, or its title, page headers and footers, or text — ``paragraphs``, as
+    :func:`_paragraphs` gives them), and where."""
     properties = document.core_properties
     places = [("the document's Author property", properties.author or ""),
               ("the document's Title property", properties.title or "")]
@@ -122,7 +126,7 @@ def _council(document) -> tuple[str, str]:
             if not part.is_linked_to_previous:
                 places.append(("its page header or footer",
                                "\n".join(p.text for p in part.paragraphs)))
-    places.append(("its text", "\n".join(p.text for p in _paragraphs(document))))
+    places.append(("its text", "\n".join(p.text for p in paragraphs)))
     return council_named(places)
 
 
@@ -138,18 +142,18 @@ def _style_name(paragraph) -> str:
     return (style.name or "") if style is not None else ""
 
 
-def _title(document) -> str:
+def _title(document, paragraphs: list) -> str:
     """The plan's title as the document gives it: a paragraph styled Title or Heading;
     else the document's own title (File > Properties) or the "Appendix 1: ..." line of a
     covering report, where it names a plan — council papers are typed in Normal style,
     and a property title that names no plan is usually a template's leftover."""
-    styled = next((p.text.strip() for p in _paragraphs(document)
+    styled = next((p.text.strip() for p in paragraphs
                    if _style_name(p).startswith(("Title", "Heading")) and p.text.strip()), "")
     if styled:
         return styled
     candidates = [document.core_properties.title or ""]
     candidates += [found[1] for found in (_APPENDIX_LINE.match(p.text)
-                                          for p in _paragraphs(document)) if found]
+                                          for p in paragraphs) if found]
     return next((clean(text) for text in candidates
                  if re.search(r"\bplan\b", text, re.IGNORECASE) and len(text) < 150), "")
 
