@@ -352,7 +352,8 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
     result = render_report(plan, output, ReportOptions(template=template, item=item,
                                                        as_of=as_of, changes=lines,
                                                        settings_sheet=settings))
-    result.findings = [replace(f, file=str(path)) for f in result.findings]
+    # the plan's file for findings about its Settings; those about the template keep its
+    result.findings = [f if f.file else replace(f, file=str(path)) for f in result.findings]
     if pdf:
         result.pdf = convert(result.path, result.path.parent)
         result.pages = pdf_pages(result.pdf)

@@ -815,9 +815,13 @@ def report(plan, output, template, as_of, item, pdf, since, check, profile) -> N
 
     if check:
         findings = api.check_template(check)
-        if findings:
+        if any(finding.severity == "error" for finding in findings):
             _print_findings(findings, title=f"{Path(check).name}: template problems")
             sys.exit(EXIT_FINDINGS)
+        if findings:
+            _print_findings(findings, title=f"{Path(check).name}: the template can be "
+                                            "used; note")
+            return
         click.echo(f"{Path(check).name}: the template is fine.")
         return
     if not plan:

@@ -25,6 +25,7 @@ from .model import Plan
 from .report_templates import FIELDS, TEMPLATES
 from .schema import SETTING_LABELS, VERDICTS
 from .status import Judgement, refresh
+from .word_comments import comments_sentence, leave_out_comments, template_comments
 
 EXCEPTION_WORDS = ("Overdue", "At risk")
 
@@ -300,6 +301,16 @@ def check_template(path: str | Path) -> list[Finding]:
                 break
     if findings:
         return findings
+    with zipfile.ZipFile(path) as archive:
+        comments = template_comments(archive)
+    if comments:
+        findings.append(Finding(
+            "template-comments", WARNING,
+            f"The template holds {comments_sentence(comments)}. Reports made from it "
+            f"leave {'it' if len(comments) == 1 else 'them'} out, as councils publish "
+            "reports; to stop this note, delete comments in Word (Review > Delete > "
+            "Delete All Comments in Document) and save.",
+            file, "word/comments.xml"))
     template = DocxTemplate(openable(path))  # saved as a .dotx, .docm or Strict too
     env = _environment()
     sources = []
@@ -389,6 +400,15 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
     properties.subject = property_text(context["summary_sentence"])
     properties.author = property_text(plan.settings.report_author or "cip-xl")
     set_language(document, "en-GB")
+    comments = leave_out_comments(document)
+    if comments:
+        findings.append(Finding(
+            "report-comments-left-out", WARNING,
+            f"The template holds {comments_sentence(comments)}; "
+            f"{'it was' if len(comments) == 1 else 'they were'} left out of the report, "
+            "which is for publishing. Delete comments from the template in Word "
+            "(Review > Delete > Delete All Comments in Document) to stop this note.",
+            file=str(source)))
     _check_complete(document, plan, lists_actions, str(source))
     stream = BytesIO()
     document.save(stream)

@@ -425,3 +425,89 @@ def test_a_template_that_is_no_word_document_is_named_for_what_it_is(example_pat
         assert f"{template.name} {words}" in result.stderr, result.stderr
         assert "cannot be a report template" in result.stderr
         assert "[template-not-docx]" in result.stderr and not out.exists()
+
+
+def commented_template(source, target):
+    """``source`` with two comments as a clerk leaves them in Word: one on the cover's
+    first line, one in the row the actions fill (so each action's row repeats it), and
+    the parts Word writes beside a comments part (replies' state, who commented)."""
+    document = docx.Document(source)
+    document.add_comment(document.paragraphs[0].runs, author="Jane Clerk", initials="JC",
+                         text="Check the figures with Finance before this goes out")
+    row = next(p for t in document.tables for r in t.rows for c in r.cells
+               for p in c.paragraphs if "a.key_action" in p.text)
+    document.add_comment(row.runs, author="Jane Clerk", text="Ask Sam about wording")
+    staged = target.with_name("staged.docx")
+    document.save(staged)
+    w15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+    extras = {
+        "word/commentsExtended.xml": (
+            f'<w15:commentsEx xmlns:w15="{w15}"><w15:commentEx w15:paraId="1A2B3C4D" '
+            'w15:done="0"/></w15:commentsEx>', "commentsExtended",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml."
+            "commentsExtended+xml", "2011"),
+        "word/people.xml": (
+            f'<w15:people xmlns:w15="{w15}"><w15:person w15:author="Jane Clerk">'
+            '<w15:presenceInfo w15:providerId="AD" w15:userId="S::jane.clerk@council.gov.uk'
+            '::1"/></w15:person></w15:people>', "people",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.people+xml",
+            "2011"),
+    }
+    with zipfile.ZipFile(staged) as src, \
+            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/_rels/document.xml.rels":
+                data = data.decode().replace("</Relationships>", "".join(
+                    f'<Relationship Id="rIdX{n}" Type="http://schemas.microsoft.com/office/'
+                    f'{year}/relationships/{kind}" Target="{name[5:]}"/>'
+                    for n, (name, (_, kind, _, year)) in enumerate(extras.items())) +
+                    "</Relationships>")
+            elif item.filename == "[Content_Types].xml":
+                data = data.decode().replace("</Types>", "".join(
+                    f'<Override PartName="/{name}" ContentType="{kind}"/>'
+                    for name, (_, _, kind, _) in extras.items()) + "</Types>")
+            dst.writestr(item, data)
+        for name, (xml, *_rest) in extras.items():
+            dst.writestr(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                         + xml)
+    staged.unlink()
+    return target
+
+
+def test_a_clerks_comments_in_the_template_stay_out_of_the_report(example_path, tmp_path):
+    """A clerk's comment on the template ("check the figures with Finance ...") went
+    into every committee report made from it — and into the PDF, as a sticky note —
+    which councils publish. The report leaves the comments out, with a warning; the
+    pre-flight names them, and the template can still be used."""
+    template = commented_template(resource("report_templates", COMMITTEE_TEMPLATE),
+                                  tmp_path / "Committee report.docx")
+    findings = cip_xl.check_template(template)
+    assert [(f.code, f.severity) for f in findings] == [("template-comments", "warning")]
+    assert "2 comments (Jane Clerk: 'Check the figures with Finance" in findings[0].message
+    check = run_cli("report", "--check-template", str(template))
+    assert check.returncode == 0 and "Delete All Comments" in check.stdout, check.stdout
+
+    from cip_xl.office import soffice
+
+    out = tmp_path / "report.docx"
+    result = run_cli("report", str(example_path), "-o", str(out), "--template",
+                     str(template), *(["--pdf"] if soffice() else []))
+    assert result.returncode == 0, result.stderr
+    assert "Committee report.docx: warning: The template holds 2 comments" in result.stderr
+    assert "left out of the report" in result.stderr
+    with zipfile.ZipFile(out) as package:
+        names = package.namelist()
+        assert not [n for n in names if "comment" in n.lower() or "people" in n.lower()]
+        everything = b"".join(package.read(n) for n in names if n.endswith((".xml", ".rels")))
+    for gone in (b"commentRangeStart", b"commentReference", b"figures with", b"Ask Sam",
+                 b"jane.clerk"):
+        assert gone not in everything
+    document = docx.Document(out)
+    text = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    plan = cip_xl.load_plan(example_path)
+    assert all(action.key_action in text for action in plan.actions)
+    assert document.paragraphs[0].text.startswith("REPORT TO THE MEETING OF THE")
+    pdf = out.with_suffix(".pdf")
+    if pdf.exists():  # LibreOffice made it: no annotation (sticky note) in it
+        assert b"/Annot" not in pdf.read_bytes()
