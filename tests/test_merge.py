@@ -2690,3 +2690,28 @@ def test_a_date_request_whose_action_was_deleted_says_what_to_do(cycle):
     assert rejected.returncode == 0, rejected.stdout + rejected.stderr
     decided = cip_xl.load_plan(plan_path).change_requests
     assert [r.decision for r in decided if r.request_id == request.request_id] == ["Rejected"]
+
+
+def test_a_status_pasted_over_the_list_is_read_and_noted(cycle, tmp_path):
+    """A paste goes past Excel's dropdown: an officer pastes 'Amber' or 'Completed'
+    from last year's tracker into Status. It was read as the list's word (At risk,
+    Complete) with nothing said; the merge report now notes each such reading with its
+    cell, so the manager sees the officer's word was not on the list. A pasted
+    traffic-light label ('◆ On track') is the list's word and is not noted."""
+    plan_path, folder = cycle
+    place = return_for(folder, "Place")
+    edit_return(place, {("5.3", "Status"): "Amber", ("5.1", "Status"): "Completed",
+                        ("5.4", "Status"): "◆ On track"})
+    report = tmp_path / "merge-report.md"
+    result = run_cli("merge", str(plan_path), str(place), "--report", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert action(plan_path, "5.3").status == "At risk"
+    assert action(plan_path, "5.1").status == "Complete"
+    text = report.read_text(encoding="utf-8")
+    wb, cell = open_return(place)
+    amber, completed = cell("5.3", "Status").coordinate, cell("5.1", "Status").coordinate
+    assert f"Return!{amber} | Status 'Amber' is not one of the list; it was read as " \
+           "'At risk'." in text, text
+    assert f"Return!{completed} | Status 'Completed' is not one of the list; it was read " \
+           "as 'Complete'." in text
+    assert text.count("is not one of the list; it was read as") == 2
