@@ -79,6 +79,15 @@ def caption_table(table, caption: str, description: str = "") -> None:
         tbl_pr.append(_oxml("w:tblDescription", **{"w:val": description}))
 
 
+def template_language(document) -> str | None:
+    """The language ``document``'s style defaults give its text ("cy-GB"), or None."""
+    from docx.oxml.ns import qn
+
+    lang = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/"
+                                        f"{qn('w:rPr')}/{qn('w:lang')}")
+    return (lang.get(qn("w:val")) or None) if lang is not None else None
+
+
 def set_language(document, language: str = "en-GB") -> None:
     """Set the document language in the style defaults (what Word and readers use)."""
     from docx.oxml.ns import qn

@@ -546,3 +546,27 @@ def test_the_report_is_dated_and_signed_as_made_not_as_its_template(example_path
         assert f"<cp:lastModifiedBy>{author.replace('&', '&amp;')}</cp:lastModifiedBy>" in core
         assert "<cp:revision>1</cp:revision>" in core
         assert "Jane Clerk" not in core and "python-docx" not in core
+
+
+@pytest.mark.parametrize("language, expected", [("cy-GB", "cy-GB"), ("en-US", "en-GB")])
+def test_a_welsh_template_keeps_its_language_and_an_american_one_becomes_british(
+        example_path, tmp_path, language, expected):
+    """Every report was marked British English, whatever its template: a Welsh
+    council's template in Welsh (its text in cy-GB, as the Welsh Language Standards
+    have it published) came out marked English, which screen readers then read with
+    English rules. A template's own language other than English is kept; English of
+    another country (Word's en-US default on many council computers) becomes en-GB."""
+    from cip_xl.report_templates import set_language
+
+    template = tmp_path / f"template-{language}.docx"
+    document = docx.Document(resource("report_templates", COMMITTEE_TEMPLATE))
+    set_language(document, language)
+    document.save(template)
+    out = tmp_path / "report.docx"
+    cip_xl.report(example_path, out, template=str(template))
+    with zipfile.ZipFile(out) as package:
+        styles = package.read("word/styles.xml").decode()
+        core = package.read("docProps/core.xml").decode()
+    defaults = re.search(r"<w:docDefaults>.*?</w:docDefaults>", styles, re.S)[0]
+    assert re.findall(r'<w:lang w:val="([^"]+)"', defaults) == [expected], defaults
+    assert f"<dc:language>{expected}</dc:language>" in core, core
