@@ -980,3 +980,24 @@ def test_a_tracker_kept_a_sheet_per_theme_gives_each_sheets_actions_its_theme(tm
     one = import_plan(tmp_path / "one.xlsx")
     assert {a.theme for a in one.plan.actions} == {"Plan"}
     assert any(f.code == "import-no-themes" for f in one.findings)
+
+
+def test_a_ref_with_a_space_after_its_letters_keeps_it(tmp_path):
+    """Refs such as 'CP 01.01' or 'HOU 3' (a performance system's export, a council's
+    own scheme) were imported as 'CP01.01' and 'HOU3', each with a warning that the
+    ref was repaired: every space was taken for the damage number formatting does
+    ('3.1 0' for 3.10). Only a space between figures is that damage now."""
+    rows = [["Ref", "Key action", "Lead officer", "Target date"],
+            ["CP 01.01", "Deliver the housing strategy", "HH", "31/03/2027"],
+            ["HOU\n3", "Review allocations", "HH", "Q2 2026/27"],
+            ["3.1 0", "Weekly food waste", "HES", "Mar 2027"]]
+    source = tmp_path / "actions.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    result = import_plan(source)
+    assert [a.ref for a in result.plan.actions] == ["CP 01.01", "HOU 3", "3.10"]
+    repaired = [f for f in result.findings if f.code == "import-ref-mangled"]
+    assert [f.message for f in repaired] == ["Ref '3.1 0' read as '3.10'."], repaired
+    out = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(result.plan, out)
+    assert [a.ref for a in cip_xl.load_plan(out).actions] == ["CP 01.01", "HOU 3", "3.10"]

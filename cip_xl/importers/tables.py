@@ -125,9 +125,11 @@ def join_split(parts: list[str]) -> str:
 
 
 def fix_ref(text: str) -> tuple[str, bool]:
-    """Undo the damage number-formatting does to refs: '3.1 0' → '3.10', '3.3.' → '3.3'."""
-    ref = re.sub(r"\s+", "", text).rstrip(".")
-    return ref, ref != text.strip()
+    """Undo the damage number-formatting does to refs: '3.1 0' → '3.10', '3.3.' → '3.3'.
+    A space between figures goes; one after letters stays ('CP 01.01', 'HOU 3'), as
+    does a ref's line break, as a space."""
+    ref = re.sub(r"(?<=[\d.]) (?=[\d.])", "", " ".join(text.split())).rstrip(".")
+    return ref, ref != " ".join(text.split())
 
 
 def legend_from_table(rows: list[list[str]]) -> list[tuple[str, str]] | None:
