@@ -55,6 +55,7 @@ def new_plan_file(path: str | Path, *, council: str = "",
                   profile: str | Path | None = None, overwrite: bool = False) -> Path:
     """Write a blank plan workbook to ``path``; refuses to replace a file unless ``overwrite``."""
     from .example import blank_plan
+    from .master_edits import keep_saved_copy
     from .plan_write import new_workbook, record_job
     from .safe_save import atomic_save
 
@@ -67,6 +68,7 @@ def new_plan_file(path: str | Path, *, council: str = "",
     record_job(wb, "a new plan")
     atomic_save(wb, path)
     cache_labels(plan, path, contract)  # what openpyxl cannot write (see save_plan)
+    keep_saved_copy(path)  # as every save does: what is typed next is told from it
     return path
 
 
@@ -437,6 +439,7 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     the actions marked Complete or Cancelled); see :mod:`cip_xl.importers.cip_plan`.
     """
     from .importers import import_plan as read, load_mapping
+    from .master_edits import keep_saved_copy
     from .plan_patch import cache_labels
     from .plan_write import new_workbook, record_job
     from .safe_save import atomic_save, refuse_to_write_over
@@ -471,6 +474,7 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     record_job(wb, f"{'carry forward' if open_only else 'import'} from {Path(source).name}")
     atomic_save(wb, output)
     cache_labels(result.plan, output, contract)  # traffic lights a preview can show
+    keep_saved_copy(output)  # as every save does: what is typed next is told from it
     return result
 
 

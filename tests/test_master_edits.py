@@ -5,6 +5,7 @@ import shutil
 from datetime import date, datetime
 
 import openpyxl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
@@ -573,3 +574,34 @@ def test_a_row_copied_with_its_id_and_made_a_new_action_gets_its_own(example_pat
     wb.save(example_path)
     codes = {f.code for f in cip_xl.validate(example_path).findings}
     assert "action-id-duplicate" in codes and "action-id-copied" not in codes
+
+
+@pytest.mark.parametrize("start", ["new", "import"])
+def test_a_plan_begun_with_new_or_import_has_a_history_from_its_first_save(tmp_path, start):
+    """`cip-xl new` and `cip-xl import` recorded their save in the plan but kept no
+    copy of it: the first validate said the plan had been moved away from its
+    backups ("plan-history-elsewhere") in the folder it was just made in, and what
+    the manager typed into it next was not told from what cip-xl wrote. Each now
+    keeps the copy every save keeps, so the actions typed in first are audited."""
+    plan = tmp_path / "plan.xlsx"
+    if start == "new":
+        result = run_cli("new", str(plan), "--council", "Wrenfield")
+    else:
+        source = tmp_path / "actions.csv"
+        source.write_text("Ref,Key action,Lead officer,Target date\n"
+                          "1.1,Set the budget,HF,Mar 2027\n", encoding="utf-8")
+        result = run_cli("import", str(source), "-o", str(plan), "--council", "Wrenfield")
+    assert result.returncode == 0, result.stderr
+    assert saved_copy_path(plan).read_bytes() == plan.read_bytes()
+    findings = cip_xl.validate(plan).findings
+    assert not [f for f in findings if f.code == "plan-history-elsewhere"], findings
+
+    row = 3 if start == "import" else 2
+    _type_in_excel(plan, {(row, "Ref"): "1.9", (row, "Theme"): "Money",
+                          (row, "Key action"): "Sell the depot", (row, "Lead officer"): "HF",
+                          (row, "Target date"): "Dec 2026"})
+    edited = [f for f in cip_xl.validate(plan).findings if f.code == "master-edited"]
+    assert edited and "Ref 1.9 New action" in edited[0].message, edited
+    assert cip_xl.refresh_status(plan, as_of=date(2026, 12, 31)).saved
+    assert [(r[3], r[4], r[6]) for r in _audit(plan) if r[4] == "New action"] == \
+        [("1.9", "New action", "Sell the depot")]
