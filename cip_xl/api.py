@@ -53,23 +53,46 @@ def new_plan_file(path: str | Path, *, council: str = "",
                   title: str = "Corporate Improvement Plan",
                   reporting_date: date | None = None,
                   profile: str | Path | None = None, overwrite: bool = False) -> Path:
-    """Write a blank plan workbook to ``path``; refuses to replace a file unless ``overwrite``."""
+    """Write a blank plan workbook to ``path``; refuses to replace a file unless
+    ``overwrite``, and then keeps the file replaced in ``backups/`` first (see
+    :func:`backups`)."""
     from .example import blank_plan
-    from .master_edits import keep_saved_copy
-    from .plan_write import new_workbook, record_job
-    from .safe_save import atomic_save
+    from .plan_write import NEW_PLAN_JOB, new_workbook
 
     path = Path(path)
     _check_target(path, overwrite)
-    from .plan_patch import cache_labels
-
     plan, contract = blank_plan(council, title, reporting_date), contract_for(path, profile)
     wb = new_workbook(plan, contract)
-    record_job(wb, "a new plan")
-    atomic_save(wb, path)
-    cache_labels(plan, path, contract)  # what openpyxl cannot write (see save_plan)
-    keep_saved_copy(path)  # as every save does: what is typed next is told from it
+    _save_new_plan(wb, plan, path, contract, NEW_PLAN_JOB)
     return path
+
+
+def _save_new_plan(wb, plan, path: Path, contract, job: str) -> Path | None:
+    """Save the new plan workbook ``wb`` (of ``plan``) at ``path`` as every save does
+    (``job`` recorded, the traffic lights cached, a copy of the file as written kept).
+    A file there already (replaced by choice: --overwrite) is copied into ``backups/``
+    first, under the plan's lock, so that a plan replaced by mistake can be restored
+    (:func:`cip_xl.plan_restore.restore` puts it back over a plan just made); one open
+    in Excel or being changed by another job is refused. Returns that backup, or None."""
+    from .locking import plan_lock
+    from .master_edits import keep_saved_copy
+    from .plan_patch import cache_labels
+    from .plan_write import record_job
+    from .safe_save import atomic_save, make_backup
+
+    def save(backup: Path | None) -> None:
+        record_job(wb, job, backup)
+        atomic_save(wb, path)
+        cache_labels(plan, path, contract)  # what openpyxl cannot write (see save_plan)
+        keep_saved_copy(path)  # what is typed next is told from it (master_edits)
+
+    if not path.exists():
+        save(None)
+        return None
+    with plan_lock(path, "writing a new plan over it"):
+        backup = make_backup(path)
+        save(backup)
+    return backup
 
 
 def _check_target(path: Path, overwrite: bool) -> None:
@@ -437,12 +460,11 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
     saying where from. Refuses to replace ``output`` unless ``overwrite``. Last year's
     plan kept with cip-xl is carried forward under a new Plan ID (``open_only``: without
     the actions marked Complete or Cancelled); see :mod:`cip_xl.importers.cip_plan`.
+    A file replaced with ``overwrite`` is kept in ``backups/`` first (``previous``).
     """
     from .importers import import_plan as read, load_mapping
-    from .master_edits import keep_saved_copy
-    from .plan_patch import cache_labels
-    from .plan_write import new_workbook, record_job
-    from .safe_save import atomic_save, refuse_to_write_over
+    from .plan_write import new_workbook
+    from .safe_save import refuse_to_write_over
 
     output = Path(output)
     refuse_to_write_over(output, [(source, "the file being imported")], "the new plan",
@@ -471,10 +493,8 @@ def import_plan(source: str | Path, output: str | Path, *, mapping: str | Path |
         result.plan.settings.council = council
         result.findings = [f for f in result.findings if f.code != "import-council-guessed"]
     wb = new_workbook(result.plan, contract)
-    record_job(wb, f"{'carry forward' if open_only else 'import'} from {Path(source).name}")
-    atomic_save(wb, output)
-    cache_labels(result.plan, output, contract)  # traffic lights a preview can show
-    keep_saved_copy(output)  # as every save does: what is typed next is told from it
+    job = f"{'carry forward' if open_only else 'import'} from {Path(source).name}"
+    result.previous = _save_new_plan(wb, result.plan, output, contract, job)
     return result
 
 

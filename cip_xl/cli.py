@@ -68,17 +68,22 @@ def cli() -> None:
 @click.option("--title", default="Corporate Improvement Plan", show_default=True,
               help="Plan title.")
 @click.option("--reporting-date", callback=_date, help="Quarter end, e.g. 30/09/2026.")
-@click.option("--overwrite", is_flag=True, help="Replace PLAN if it exists.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace PLAN if it exists (it is kept in backups/ first).")
 @profile_option
 def new(plan, council, title, reporting_date, overwrite, profile) -> None:
     """Write a blank plan workbook PLAN.xlsx with every sheet, dropdown and header."""
     from . import api
+    from .safe_save import backups_of
 
+    existed = Path(plan).exists()
     path = api.new_plan_file(plan, council=council, title=title,
                              reporting_date=reporting_date, profile=profile,
                              overwrite=overwrite)
     click.echo(f"Wrote a blank plan to {path}. Add officers and themes on their sheets, "
                "then one row per key action on the Plan sheet.")
+    if existed and backups_of(path):
+        click.echo(f"The file replaced is kept as {max(backups_of(path))[1]}.")
 
 
 @cli.command()
@@ -457,7 +462,8 @@ def demo(output) -> None:
                    "[columns] then 'Accountable = lead_officer' lines.")
 @click.option("--council", default="", help="Council name for the Settings sheet "
               "[default: the name the file gives].")
-@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace OUTPUT if it exists (it is kept in backups/ first).")
 @click.option("--open-only", is_flag=True,
               help="From a plan kept with cip-xl: leave out the actions marked Complete or "
                    "Cancelled.")
@@ -499,7 +505,8 @@ def import_(source, output, mapping, council, overwrite, open_only, convert, ver
     small = sum(1 for f in result.findings if f.severity == "info")
     click.echo(result.summary + (f" {small} small notes (theme rows read, 'See above' "
                                  "filled in): -v lists them." if small and not verbose else ""))
-    click.echo(f"Wrote {output}. Next: cip-xl validate {_typed(output)}")
+    kept = f" (the file replaced is kept as {result.previous})" if result.previous else ""
+    click.echo(f"Wrote {output}{kept}. Next: cip-xl validate {_typed(output)}")
 
 
 @cli.command()

@@ -224,6 +224,16 @@ def restore(plan_path: str | Path, backup: str | Path, contract: Contract, *,
             raise _naming(exc, backup) from None
         restored = reading.plan
         if now is not None and now.settings.plan_id and restored.settings.plan_id and \
+                now.settings.plan_id != restored.settings.plan_id and \
+                _just_made(plan_path):  # by new or import --overwrite: put it back
+            findings.append(Finding(
+                "restore-over-new-plan", INFO,
+                f"{plan_path.name} is now another plan, just made by cip-xl "
+                f"({saved_by(plan_path)[0]}) over the one {backup.name} is a copy of: that "
+                "plan is put back as it was, with its own trail, and the new one kept as a "
+                "backup.", file=str(plan_path)))
+            now = None
+        if now is not None and now.settings.plan_id and restored.settings.plan_id and \
                 now.settings.plan_id != restored.settings.plan_id:
             raise PlanFileError(Finding(
                 "restore-other-plan", ERROR,
@@ -251,6 +261,18 @@ def restore(plan_path: str | Path, backup: str | Path, contract: Contract, *,
                     replaced.unlink()  # the plan is as it was: its copy is not needed
             raise
     return result
+
+
+def _just_made(plan_path: Path) -> bool:
+    """Whether the plan file at ``plan_path`` is as `cip-xl new` or `import` wrote it
+    (:data:`cip_xl.plan_write.NEW_PLAN_JOBS`), byte for byte: nothing saved since, by
+    cip-xl or in Excel."""
+    from .master_edits import copy_to_compare, saved_copy_path
+    from .plan_write import NEW_PLAN_JOBS
+
+    job = saved_by(plan_path)[0]
+    return (job == NEW_PLAN_JOBS[0] or job.startswith(NEW_PLAN_JOBS[1:])) and \
+        saved_copy_path(plan_path).is_file() and copy_to_compare(plan_path) is None
 
 
 def _refuse_unfit(plan_path: Path, backup: Path) -> None:

@@ -257,6 +257,12 @@ def layout_stamp(plan: Plan, contract: Contract, layout: tuple,
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
+#: what a plan written by `new` records as the job that saved it (and `import`, the
+#: start of its own): a plan whose file says one of them is just made
+NEW_PLAN_JOB = "a new plan"
+NEW_PLAN_JOBS = (NEW_PLAN_JOB, "import from ", "carry forward from ")
+
+
 def record_job(wb, job: str, backup: Path | None = None) -> None:
     """Record in the openpyxl workbook ``wb`` what is saving it and the backup made of
     the file before (see :data:`SAVED_BY_PROPERTY`, :data:`BACKUP_BEFORE_PROPERTY`)."""

@@ -44,6 +44,53 @@ def test_new_refuses_to_overwrite(tmp_path):
         cip_xl.new_plan_file(path)
 
 
+@pytest.mark.parametrize("command", ["new", "import"])
+def test_a_plan_replaced_with_overwrite_is_kept_and_one_open_is_not_replaced(
+        example_path, tmp_path, command):
+    """`new --overwrite` and `import --overwrite` replaced the plan named — a year's
+    actions and trail, if the name was mistyped — with nothing kept. The file replaced
+    is now copied into backups/ first (restore can put it back), and a plan open in
+    Excel is not replaced at all."""
+    from cip_xl.safe_save import backups_of
+
+    source = tmp_path / "actions.csv"
+    source.write_text("Ref,Key action,Lead officer,Target date\n"
+                      "1.1,Set the budget,HF,Mar 2027\n", encoding="utf-8")
+    args = ["new", str(example_path)] if command == "new" else \
+        ["import", str(source), "-o", str(example_path)]
+    before = example_path.read_bytes()
+    kept = {path for _, path in backups_of(example_path)}
+    owner = example_path.with_name(f"~${example_path.name}")
+    owner.write_bytes(b"\x0aJane Smith" + b"\0" * 40)
+    refused = run_cli(*args, "--overwrite")
+    assert refused.returncode == 2 and "open in Excel" in refused.stderr, refused.stderr
+    assert example_path.read_bytes() == before
+    owner.unlink()
+
+    result = run_cli(*args, "--overwrite")
+    assert result.returncode == 0, result.stderr
+    made = [path for _, path in backups_of(example_path) if path not in kept]
+    assert len(made) == 1 and made[0].read_bytes() == before
+    assert f"kept as {made[0].relative_to(example_path.parent)}" in result.stdout or \
+        f"kept as {made[0]}" in result.stdout, result.stdout
+    keys = [row[3] for row in CalamineWorkbook.from_path(str(example_path))
+            .get_sheet_by_name("Plan").to_python()[1:] if any(row)]
+    assert keys == ([] if command == "new" else ["Set the budget"])
+    restored = run_cli("restore", str(example_path), str(made[0]))
+    assert restored.returncode == 0, restored.stderr
+    assert "now another plan, just made by cip-xl" in restored.stdout + restored.stderr
+    assert len(cip_xl.load_plan(example_path).actions) == 40
+    # a new plan typed into since is another plan's history: not replaced so
+    run_cli(*args, "--overwrite")
+    wb = openpyxl.load_workbook(example_path)
+    wb["Plan"].append(["2.1", "Money", "", "Sell the depot", "HF", "Dec 2026"])
+    wb.save(example_path)
+    typed_into = example_path.read_bytes()
+    refused = run_cli("restore", str(example_path), str(made[0]))
+    assert refused.returncode == 2 and "is a copy of another plan" in refused.stderr
+    assert example_path.read_bytes() == typed_into
+
+
 def test_dropdowns_freeze_filters_hidden_id(example_path):
     wb = openpyxl.load_workbook(example_path)
     ws = wb["Plan"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from .. import schema
@@ -59,10 +60,12 @@ class RawTable:
 
 @dataclass
 class ImportResult:
-    """The plan found, what was guessed or doubtful, and a count of what was found."""
+    """The plan found, what was guessed or doubtful, and a count of what was found;
+    ``previous``: where the file the new plan replaced (--overwrite) was kept, if any."""
 
     plan: Plan
     findings: list[Finding] = field(default_factory=list)
+    previous: Path | None = None
 
     @property
     def summary(self) -> str:
