@@ -93,7 +93,8 @@ def new(plan, council, title, reporting_date, overwrite, profile) -> None:
               show_default=True, help="How to print the findings.")
 @click.option("--annotate", "annotate_", is_flag=True,
               help="Also write a copy with a Findings sheet and the problem cells "
-                   "highlighted (PLAN.checked.xlsx, or --output).")
+                   "highlighted (PLAN.checked.xlsx, or --output). Make fixes in the plan: "
+                   "a copy typed into since is not written over.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Where --annotate writes its copy.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
@@ -663,13 +664,17 @@ def restore(plan, backup, list_only, list_all, by, dry_run, profile) -> None:
         if put_back > 20:
             click.echo(f"  … and {put_back - 20} more.")
     else:
-        what = (f"{put_back} value(s) put back{places}, each on the Audit sheet" if put_back
+        over_new = any(f.code == "restore-over-new-plan" for f in result.findings)
+        what = ("the plan the new one replaced is back as it was, its own trail with it"
+                if over_new else
+                f"{put_back} value(s) put back{places}, each on the Audit sheet" if put_back
                 else "it holds the same values as the plan had, so none was put back; "
                      "the Audit sheet records the restore")
         click.echo(f"Restored {plan} from {result.backup.name} (made {made}): {what}.")
         if result.replaced is not None:
-            click.echo(f"The plan as it was is kept as {result.replaced} "
-                       f"(restore that to undo this).")
+            click.echo(f"The new plan is kept as {result.replaced}." if over_new else
+                       f"The plan as it was is kept as {result.replaced} (restore that to "
+                       "undo this).")
     if result.findings:
         _print_findings(result.findings, title="Restore")
 

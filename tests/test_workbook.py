@@ -79,6 +79,8 @@ def test_a_plan_replaced_with_overwrite_is_kept_and_one_open_is_not_replaced(
     restored = run_cli("restore", str(example_path), str(made[0]))
     assert restored.returncode == 0, restored.stderr
     assert "now another plan, just made by cip-xl" in restored.stdout + restored.stderr
+    assert "the plan the new one replaced is back as it was" in restored.stdout
+    assert "The new plan is kept as" in restored.stdout
     assert len(cip_xl.load_plan(example_path).actions) == 40
     # a new plan typed into since is another plan's history: not replaced so
     run_cli(*args, "--overwrite")
