@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .findings import ERROR, WARNING, Finding
+from .findings import ERROR, WARNING, Finding, PlanFileError
 
 #: the sheet cip-xl writes findings on (here, and in the Excel add-in)
 FINDINGS_SHEET = "Findings"
@@ -41,6 +41,7 @@ def annotate_copy(path: str | Path, findings: list[Finding],
     refuse_to_write_over(output, [(path, "the plan itself")],
                          "the checked copy, with its Findings sheet and highlights,",
                          default_annotated_path(path).name)
+    _refuse_if_edited(output)
     wb = open_workbook(path, rich_text=True)  # a copy: formatted words stay formatted
     headers = ("Severity", "Code", "Where", "Ref", "Finding")
     name = FINDINGS_SHEET
@@ -89,4 +90,47 @@ def annotate_copy(path: str | Path, findings: list[Finding],
         wb[sheet][cell].comment = comment
     wb.active = 0
     save_keeping_parts(wb, output, Path(path).read_bytes())  # a sensitivity label
+    _record_written(output)
     return output
+
+
+def _written_record(output: Path) -> Path:
+    """Where the checksum of the checked copy ``output`` as cip-xl wrote it is kept."""
+    from .safe_save import BACKUP_FOLDER
+
+    return output.parent / BACKUP_FOLDER / f".{output.name}.written"
+
+
+def _record_written(output: Path) -> None:
+    from contextlib import suppress
+
+    from .file_stamp import digest_of
+
+    record = _written_record(output)
+    with suppress(OSError):  # no record: the next run refuses to write over the copy
+        record.parent.mkdir(exist_ok=True)
+        record.write_text(digest_of(output.read_bytes()).hex(), encoding="ascii")
+
+
+def _refuse_if_edited(output: Path) -> None:
+    """Refuse to write over a file at ``output`` that is not the checked copy as cip-xl
+    last wrote it: one typed into since (a manager making the fixes in the copy, which
+    looks like the plan, rather than in the plan) or a file cip-xl did not write."""
+    from .file_stamp import digest_of
+
+    if not output.exists():
+        return
+    try:
+        if _written_record(output).read_text(encoding="ascii").strip() == \
+                digest_of(output.read_bytes()).hex():
+            return
+        why = "has been changed since cip-xl wrote it"
+    except FileNotFoundError:
+        why = "was not written by this cip-xl (or has no record of it)"
+    except OSError as exc:
+        why = f"cannot be read ({exc.strerror or exc})"
+    raise PlanFileError(Finding(
+        "checked-copy-edited", ERROR,
+        f"{output.name} {why}, so it is not written over: what was typed into it would be "
+        "lost. Make fixes in the plan itself; move or rename that file (or give another "
+        "--output) and run again. Nothing was written.", file=str(output)))

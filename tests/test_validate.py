@@ -367,3 +367,28 @@ def test_a_theme_not_on_the_themes_sheet_suggests_the_one_meant(example_path):
     assert "did you mean 'Customers and digital services'?" in found["B3"]
     assert "did you mean 'Managing our finances'?" in found["B4"]
     assert "did you mean" not in found["B5"]
+
+
+def test_a_checked_copy_typed_into_is_not_written_over(example_path):
+    """The checked copy looks like the plan, highlights and all, and a manager may make
+    the fixes there; the next `validate --annotate` wrote over it, and what was typed
+    was gone. A copy changed since cip-xl wrote it (or a file it did not write) is now
+    refused, named, and left as it is; one unchanged is written over as before."""
+    first = run_cli("validate", str(example_path), "--annotate")
+    checked = example_path.with_name(f"{example_path.stem}.checked.xlsx")
+    assert first.returncode == 0 and checked.exists(), first.stderr
+    again = run_cli("validate", str(example_path), "--annotate")
+    assert again.returncode == 0, again.stderr
+    wb = openpyxl.load_workbook(checked)
+    wb["Plan"]["L2"] = "Fixed in the checked copy"
+    wb.save(checked)
+    typed = checked.read_bytes()
+    refused = run_cli("validate", str(example_path), "--annotate")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "plan.checked.xlsx has been changed since cip-xl wrote it" in refused.stderr
+    assert checked.read_bytes() == typed
+    other = example_path.with_name("Budget notes.xlsx")
+    other.write_bytes(typed)
+    foreign = run_cli("validate", str(example_path), "--annotate", "-o", str(other))
+    assert foreign.returncode == 2 and "was not written by" in foreign.stderr
+    assert other.read_bytes() == typed
