@@ -82,8 +82,9 @@ def new(plan, council, title, reporting_date, overwrite, profile) -> None:
                              overwrite=overwrite)
     click.echo(f"Wrote a blank plan to {path}. Add officers and themes on their sheets, "
                "then one row per key action on the Plan sheet.")
-    if existed and backups_of(path):
-        click.echo(f"The file replaced is kept as {max(backups_of(path))[1]}.")
+    kept = backups_of(path) if existed else []
+    if kept:
+        click.echo(f"The file replaced is kept as {max(kept)[1]}.")
 
 
 @cli.command()

@@ -281,6 +281,7 @@ def check_template(path: str | Path) -> list[Finding]:
             names = archive.namelist()
             parts = {n: archive.read(n).decode("utf-8", "replace") for n in names
                      if re.match(r"word/(document|header\d*|footer\d*)\.xml$", n)}
+            comments = template_comments(archive)
     except (zipfile.BadZipFile, OSError):
         raise PlanFileError(_not_a_template(path)) from None
     if "word/document.xml" not in parts:
@@ -301,8 +302,6 @@ def check_template(path: str | Path) -> list[Finding]:
                 break
     if findings:
         return findings
-    with zipfile.ZipFile(path) as archive:
-        comments = template_comments(archive)
     if comments:
         findings.append(Finding(
             "template-comments", WARNING,

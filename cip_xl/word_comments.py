@@ -32,6 +32,13 @@ class Comment(NamedTuple):
     text: str
 
 
+#: what stands for the comments of a part that cannot be read (missing, or not XML)
+UNREADABLE = Comment("", "(a comment cip-xl could not read)")
+#: what reading a part may raise: missing (KeyError), not XML (ParseError, a
+#: SyntaxError), or refused by defusedxml (a ValueError)
+_BROKEN = (KeyError, SyntaxError, ValueError)
+
+
 def _comments(xml: bytes) -> list[Comment]:
     from defusedxml import ElementTree
 
@@ -52,7 +59,7 @@ def template_comments(archive: zipfile.ZipFile) -> list[Comment]:
 
     try:
         rels = ElementTree.fromstring(archive.read("word/_rels/document.xml.rels"))
-    except Exception:  # no main part's relationships, or broken ones: no comments seen
+    except _BROKEN:  # no main part's relationships, or broken ones: no comments seen
         return []
     found: list[Comment] = []
     for rel in rels:
@@ -63,8 +70,8 @@ def template_comments(archive: zipfile.ZipFile) -> list[Comment]:
             posixpath.normpath(posixpath.join("word", target))
         try:
             found.extend(_comments(archive.read(name)))
-        except Exception:  # a part missing or broken: say there is something there
-            found.append(Comment("", "(a comment cip-xl could not read)"))
+        except _BROKEN:  # a part missing or broken: say there is something there
+            found.append(UNREADABLE)
     return found
 
 
@@ -83,13 +90,13 @@ def leave_out_comments(document) -> list[Comment]:
         if rel.reltype.endswith("/comments"):
             try:
                 found.extend(_comments(rel.target_part.blob))
-            except Exception:
-                found.append(Comment("", "(a comment cip-xl could not read)"))
+            except _BROKEN:
+                found.append(UNREADABLE)
     for each in part.package.iter_parts():
         element = getattr(each, "element", None)
         if element is None:
             continue
-        for mark in [e for e in element.iter(*_MARKS)]:
+        for mark in list(element.iter(*_MARKS)):
             parent = mark.getparent()
             if (mark.tag == f"{_W}commentReference" and parent.tag == f"{_W}r"
                     and all(child is mark or child.tag == f"{_W}rPr" for child in parent)):
