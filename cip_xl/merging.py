@@ -946,8 +946,7 @@ def _read_field(key: str, cell: ReturnedCell, outcome: ReturnOutcome, file: str,
                 f"({', '.join(schema.STATUS_WORDS)}); it is not taken in.", file,
                 RETURN_SHEET, cell.coordinate))
             return False, None
-        typed = " ".join(re.sub(r"[\W_]+", " ", as_text(value)).split()).lower()
-        if typed != word.lower():  # a word of another plan's ("Amber", "Completed")
+        if schema.status_letters(as_text(value)) != word.lower():  # another plan's word
             outcome.findings.append(Finding(
                 "return-status-read-as", INFO,
                 f"Status '{_short(as_text(value))}' is not one of the list; it was read as "

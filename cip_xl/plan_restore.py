@@ -270,8 +270,7 @@ def _just_made(plan_path: Path) -> bool:
     from .master_edits import copy_to_compare, saved_copy_path
     from .plan_write import NEW_PLAN_JOBS
 
-    job = saved_by(plan_path)[0]
-    return (job == NEW_PLAN_JOBS[0] or job.startswith(NEW_PLAN_JOBS[1:])) and \
+    return saved_by(plan_path)[0].startswith(NEW_PLAN_JOBS) and \
         saved_copy_path(plan_path).is_file() and copy_to_compare(plan_path) is None
 
 

@@ -28,6 +28,9 @@ from .status import Judgement, refresh
 from .word_comments import comments_sentence, leave_out_comments, template_comments
 
 EXCEPTION_WORDS = ("Overdue", "At risk")
+#: how a clerk takes the comments out of a template
+_DELETE_COMMENTS = ("delete comments in Word (Review > Delete > Delete All Comments in "
+                    "Document)")
 
 
 @dataclass
@@ -307,8 +310,7 @@ def check_template(path: str | Path) -> list[Finding]:
             "template-comments", WARNING,
             f"The template holds {comments_sentence(comments)}. Reports made from it "
             f"leave {'it' if len(comments) == 1 else 'them'} out, as councils publish "
-            "reports; to stop this note, delete comments in Word (Review > Delete > "
-            "Delete All Comments in Document) and save.",
+            f"reports; to stop this note, {_DELETE_COMMENTS} and save.",
             file, "word/comments.xml"))
     template = DocxTemplate(openable(path))  # saved as a .dotx, .docm or Strict too
     env = _environment()
@@ -418,8 +420,8 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
             "report-comments-left-out", WARNING,
             f"The template holds {comments_sentence(comments)}; "
             f"{'it was' if len(comments) == 1 else 'they were'} left out of the report, "
-            "which is for publishing. Delete comments from the template in Word "
-            "(Review > Delete > Delete All Comments in Document) to stop this note.",
+            f"which is for publishing. To stop this note, {_DELETE_COMMENTS} in the "
+            "template.",
             file=str(source)))
     _check_complete(document, plan, lists_actions, str(source))
     stream = BytesIO()

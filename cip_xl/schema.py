@@ -267,10 +267,16 @@ def _status_word(text: str) -> str | None:
             return word
     found = STATUS_ALIASES.get(words)
     if found is None:  # a traffic light's label pasted in ("◆ On track"), "on-track"
-        bare = " ".join(re.sub(r"[\W_]+", " ", words).split())
+        bare = status_letters(words)
         if bare and bare != words:
             return _status_word(bare)
     return found
+
+
+def status_letters(text: str) -> str:
+    """``text``'s words alone, lower case, without symbols or punctuation: "◆ On
+    track" → "on track" — how a status typed is compared with the list's words."""
+    return " ".join(re.sub(r"[\W_]+", " ", text).split()).lower()
 
 
 # ------------------------------------------------------------------------- verdicts
