@@ -19,7 +19,10 @@ Conventions (a council's, not a calendar's):
 * what surrounds a date is read past: a time after it ("31/12/2026 00:00", a date
   exported as text), a remark in brackets ("Jan 2027 (revised)", "Ongoing (annual
   review)"), "FY" before a financial year; "w/c 14/12/2026" (week commencing) is due at
-  the end of that working week, the Friday.
+  the end of that working week, the Friday;
+* "before" (or "prior to", "ahead of") a month, quarter, half, season, term or year is
+  due by the day before it begins: "before April 2027" is 31 March 2027, "prior to Dec
+  2026" 30 November 2026; "before the end of March 2027" is 31 March 2027.
 """
 from __future__ import annotations
 
@@ -55,7 +58,7 @@ FILLER = re.compile(r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
                     r"revised|now|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|"
                     r"wednesday|saturday|"
                     r"by|due|end of|end|before|from|the|in|of|deadline|target|"
-                    r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|w/e)\b",
+                    r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|beginning|start|w/e)\b",
                     re.IGNORECASE)
 
 #: month abbreviations as a plan writes them, whatever the computer's language
@@ -174,14 +177,18 @@ _TERM = re.compile(r"\b(autumn|spring|summer)\s+term\s+(?:of\s+)?(\d{4}|\d{2})\b
                    re.IGNORECASE)
 #: a half year: of a financial year ("H1 2027/28": April to September) or of a year
 _HALF = re.compile(
-    r"\bh([12])\s*(?:of\s+)?(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|"
-    r"(\d{4}))\b", re.IGNORECASE)
+    r"\b(?:h([12])|(first|second|1st|2nd)\s+half)\s*(?:of\s+)?"
+    r"(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\b", re.IGNORECASE)
 _FIN_YEAR = re.compile(r"^(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 #: words before a year or financial year that leave its end as the date; not "before",
 #: since "before 2027" means by the end of 2026
-_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|fy|financial\s+year)\s+)+",
+_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|financial\s+year)\s+|fy\s*)+",
                         re.IGNORECASE)
+#: "before April 2027", "prior to Q4 2026/27", "ahead of Summer 2027": due by the day
+#: before that time begins; "before the end of March 2027" is the end itself
+_BEFORE = re.compile(r"^(?:before|prior\s+to|ahead\s+of)\s+(?!(?:the\s+)?end\b)(.+)$",
+                     re.IGNORECASE)
 #: a time after a date, as a date exported as text carries it ("31/12/2026 00:00")
 _TIME_AFTER = re.compile(r"^(.*\d)(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 #: "w/c 14/12/2026": the week commencing that day, due at its working week's end
@@ -267,12 +274,12 @@ def _scan(text: str) -> list[tuple[int, int, date, str]]:
     for m in _HALF.finditer(text):
         if not free(m):
             continue
-        if m[2]:  # financial year: H1 = April to September, H2 to March
-            start = _year(m[2])
-            add(m, month_end(start, 9) if m[1] == "1" else month_end(start + 1, 3),
-                "period")
+        first = m[1] == "1" or (m[2] or "").lower() in ("first", "1st")
+        if m[3]:  # financial year: H1 = April to September, H2 to March
+            start = _year(m[3])
+            add(m, month_end(start, 9) if first else month_end(start + 1, 3), "period")
         else:
-            add(m, month_end(int(m[4]), 6 if m[1] == "1" else 12), "period")
+            add(m, month_end(int(m[5]), 6 if first else 12), "period")
     for m in _TERM.finditer(text):
         if free(m):
             add(m, month_end(_year(m[2]), TERM_END[m[1].lower()]), "period")
@@ -389,6 +396,9 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         return DueDate(text, "recurring", due, (due,) if due else ())
     if isinstance(value, str) and re.fullmatch(r"\d{5}(\.\d+)?", text):
         return parse_due(float(text), as_of)  # a serial number stored as text
+    before = _BEFORE.match(text)
+    if before:
+        return _read_before(text, before[1], as_of)
     year_text = _YEAR_LEAD.sub("", text)  # "by the end of 2027" is the year itself
     fin = _FIN_YEAR.match(year_text)
     if fin and (_year(fin[2]) % 100) == (_year(fin[1]) + 1) % 100:
@@ -408,6 +418,43 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     if len(dates) > 1:
         return DueDate(text, "milestones", max(dates), dates)
     return DueDate(text, found[0][3], dates[0], dates)
+
+
+def _read_before(text: str, rest: str, as_of: date | None) -> DueDate:
+    """``text``, "before" (or "prior to", "ahead of") and then ``rest``: due by the last
+    day before the month, quarter, half, season, term or year that ``rest`` names begins
+    ("before April 2027": 31 March 2027, "before 2027": 31 December 2026). A day is
+    read as itself ("before 31/03/2027" is the deadline a council means); a range or
+    two dates cannot be read this way and stays unreadable."""
+    read = _parse_text(rest, as_of)
+    if read.kind == "date":
+        return DueDate(text, "date", read.due, read.milestones)
+    months = _months_named(rest) if read.kind in ("month", "period") else None
+    if months is None:
+        return _unreadable(text)
+    index = read.due.year * 12 + read.due.month - 1 - months
+    due = month_end(index // 12, index % 12 + 1)
+    return DueDate(text, "month", due, (due,))
+
+
+def _months_named(text: str) -> int | None:
+    """How many months the one month, quarter, half, season, term or year that
+    ``text`` names lasts; None for a range of months or anything else."""
+    rest = _YEAR_LEAD.sub("", text.strip())
+    fin = _FIN_YEAR.match(rest)
+    if fin and (_year(fin[2]) % 100) == (_year(fin[1]) + 1) % 100 or _YEAR.match(rest):
+        return 12
+    if _HALF.search(rest):
+        return 6
+    if _TERM.search(rest):
+        return 4  # autumn term September to December, spring January to April...
+    if _QUARTER.search(rest) or _YEAR_QUARTER.search(rest) or _SEASON.search(rest) or \
+            _WINTER_SPANNING.search(rest):
+        return 3
+    named = _MONTHS_YEAR.search(rest)
+    if named and _month(named[1]) or _MONTH_FIGURES.search(rest):
+        return 1
+    return None
 
 
 def _read_around(text: str, as_of: date | None) -> DueDate | None:

@@ -58,7 +58,24 @@ AS_OF = date(2010, 9, 30)
     ("H1 2027", "period", date(2027, 6, 30)),  # a calendar year's
     ("No later than 31 March 2027", "date", date(2027, 3, 31)),  # a deadline's words
     ("on or before 31/03/2027", "date", date(2027, 3, 31)),
-    ("prior to Dec 2026", "month", date(2026, 12, 31)),
+    ("prior to Dec 2026", "month", date(2026, 11, 30)),  # before December begins
+    ("before April 2027", "month", date(2027, 3, 31)),  # (was read as 30 April)
+    ("Before April 2027 (revised)", "month", date(2027, 3, 31)),
+    ("ahead of Q4 2026/27", "month", date(2026, 12, 31)),
+    ("before 2027", "month", date(2026, 12, 31)),  # (was unreadable)
+    ("before 2027/28", "month", date(2027, 3, 31)),
+    ("before Summer 2027", "month", date(2027, 5, 31)),
+    ("before Autumn term 2026", "month", date(2026, 8, 31)),
+    ("before H2 2027/28", "month", date(2027, 9, 30)),
+    ("before 06/2027", "month", date(2027, 5, 31)),
+    ("before the end of March 2027", "month", date(2027, 3, 31)),  # the end itself
+    ("Before end March 2027", "month", date(2027, 3, 31)),
+    ("before 31/03/2027", "date", date(2027, 3, 31)),  # a day is the deadline meant
+    ("first half of 2027", "period", date(2027, 6, 30)),  # as H1 2027
+    ("Second half 2026/27", "period", date(2027, 3, 31)),
+    ("FY26/27", "period", date(2027, 3, 31)),  # "FY" with no space
+    ("beginning of April 2027", "month", date(2027, 4, 30)),  # as "early April 2027"
+    ("Start of April 2027", "month", date(2027, 4, 30)),
     ("up to Dec 2026", "month", date(2026, 12, 31)),
     ("Mar 2027 at the latest", "month", date(2027, 3, 31)),
     ("until March 2027", "month", date(2027, 3, 31)),
@@ -115,6 +132,9 @@ def test_unreadable_is_a_problem_not_an_exception():
     assert "Dec 2010" in parsed.problem and "31/03/2027" in parsed.problem
     assert not parse_due("31/02/2010").readable
     assert not parse_due(True).readable
+    # an earliest date, and "before" a span of months, say no one day it is due by
+    assert not parse_due("not before April 2027").readable
+    assert not parse_due("before Jan-Mar 2027").readable
 
 
 @pytest.mark.parametrize("phrase, hint", [
