@@ -3,7 +3,7 @@
 The Settings sheet's numbers are whole numbers the plan's own formulas compare with —
 % complete is kept as 0 to 100, windows in days — and its dates are days. A manager
 types "75%" into "Amber below % complete" (Excel keeps 0.75 in the cell and shows
-75%), "4 weeks" as the amber window, "Q2 2026/27" as the reporting date or "April
+75%), "4 weeks" or "a fortnight" as the amber window, "Q2 2026/27" as the reporting date or "April
 2026" as the plan start. Read as written, the first was 0 — nothing turned amber for
 being behind, silently, and the next save wrote 0 into the cell — and the others
 stopped the plan with an error. :func:`number_as_meant` and :func:`date_as_meant` read
@@ -22,15 +22,23 @@ DAY_SETTINGS = ("amber_window_days", "no_update_days")
 _PERCENT = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*%\s*$")
 _FINANCIAL_YEAR = re.compile(r"^\s*(?:fy\s*)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})\s*$",
                              re.IGNORECASE)
-_DAYS = re.compile(r"^\s*(\d{1,4})\s*(days?|weeks?|wks?)\s*$", re.IGNORECASE)
+#: a number written as a word, as in "two weeks", "a fortnight", "one month"
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                 "twelve": 12}
+_DAYS = re.compile(r"^\s*(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")\s*"
+                   r"(days?|weeks?|wks?|fortnights?|months?)\s*$", re.IGNORECASE)
+#: days in each unit; a month is counted as 30 days, and the note says so
+_UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
 
 
 def number_as_meant(key: str, value: object) -> tuple[int, str] | None:
     """(the whole number meant, how it was typed) for setting ``key`` holding
     ``value`` typed another way a person means that number: a percentage setting
     holding a fraction (75% typed in Excel: 0.75) or "75%" as text; a days setting
-    holding "30 days" or "4 weeks". None for anything else — a whole number, which
-    needs no reading, or words that say no number plainly ("a month")."""
+    holding "30 days", "4 weeks", "two weeks", "a fortnight" or "1 month" (30 days).
+    None for anything else — a whole number, which needs no reading, or words that
+    say no number plainly ("about a month", "as agreed")."""
     if key in PERCENT_SETTINGS:
         if isinstance(value, float) and 0 < value < 1:
             number = round(value * 100)
@@ -42,9 +50,12 @@ def number_as_meant(key: str, value: object) -> tuple[int, str] | None:
     if key in DAY_SETTINGS and isinstance(value, str):
         found = _DAYS.match(value)
         if found:
-            weeks = found[2].lower().startswith("w")
-            number = int(found[1]) * (7 if weeks else 1)
-            return number, f"'{value.strip()}' is typed with words"
+            count = found[1].lower()
+            unit = found[2][0].lower()
+            number = (int(count) if count.isdigit() else _NUMBER_WORDS[count]) * \
+                _UNIT_DAYS[unit]
+            return number, f"'{value.strip()}' is typed with words" + \
+                (" (a month counted as 30 days)" if unit == "m" else "")
     return None
 
 

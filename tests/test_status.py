@@ -430,7 +430,7 @@ def test_settings_typed_as_a_manager_types_them_are_read_as_meant(example_path, 
     wb = openpyxl.load_workbook(typed)
     cells = {row[0].value: row[1] for row in wb["Settings"].iter_rows(min_row=2)}
     cells["Amber below % complete"].value = "75 %"
-    cells["Amber window (days)"].value, cells["Reporting date"].value = "30 days", "Sept 2026"
+    cells["Amber window (days)"].value, cells["Reporting date"].value = "two weeks", "Sept 2026"
     cells["Plan start"].value = "2026/27"
     wb.save(typed)
     result = run_cli("validate", str(typed))
@@ -438,8 +438,8 @@ def test_settings_typed_as_a_manager_types_them_are_read_as_meant(example_path, 
     said = result.stdout + result.stderr
     assert "Settings!B6: info: Amber below % complete '75 %' is typed as a percentage: " \
         "read as 75." in said
-    assert "Settings!B5: info: Amber window (days) '30 days' is typed with words: read as " \
-        "30." in said
+    assert "Settings!B5: info: Amber window (days) 'two weeks' is typed with words: read " \
+        "as 14." in said  # (number words were an error)
     assert "Settings!B4: info: Reporting date 'Sept 2026' names the month ending 30/09/2026" \
         in said and "[setting-read-as-meant]" in said
     assert "Settings!B8: info: Plan start '2026/27' names the financial year beginning " \
@@ -449,16 +449,38 @@ def test_settings_typed_as_a_manager_types_them_are_read_as_meant(example_path, 
                 .get_sheet_by_name("Settings").to_python()}
     assert settings["Plan start"] == date(2026, 4, 1)
     assert settings["Reporting date"] == date(2026, 9, 30)
+    assert settings["Amber window (days)"] == 14
+
+
+@pytest.mark.parametrize("typed, days, said", [
+    ("30 days", 30, "'30 days' is typed with words: read as 30."),
+    ("6 wks", 42, "'6 wks' is typed with words: read as 42."),
+    ("a fortnight", 14, "'a fortnight' is typed with words: read as 14."),
+    ("Three Weeks", 21, "'Three Weeks' is typed with words: read as 21."),
+    ("1 month", 30, "'1 month' is typed with words (a month counted as 30 days): read as 30."),
+])
+def test_a_window_typed_in_words_is_read_as_days(example_path, typed, days, said):
+    """The amber window as managers type it: figures or words, days, weeks, a fortnight
+    or months (counted as 30 days, which the note says)."""
+    wb = openpyxl.load_workbook(example_path)
+    rows = {row[0].value: row[1] for row in wb["Settings"].iter_rows(min_row=2)}
+    rows["Amber window (days)"].value = typed
+    wb.save(example_path)
+    report = cip_xl.validate(example_path)
+    assert report.ok and report.plan.settings.amber_window_days == days
+    notes = [f for f in report.findings if f.code == "setting-read-as-meant"]
+    assert [(f.sheet, f.cell) for f in notes] == [("Settings", "B5")]
+    assert notes[0].message.startswith(f"Amber window (days) {said}")
 
 
 def test_a_setting_that_cannot_be_read_is_kept_as_typed_and_named(example_path):
-    """'two weeks' typed as the amber window, words as the plan start: status judges
+    """'as agreed' typed as the amber window, words as the plan start: status judges
     with the defaults and says so, naming the cells, and its save writes back what was
     typed instead of replacing it (it used to write 30 and nothing over the words).
     A reporting date given with --as-of replaces text typed there, as asked."""
     wb = openpyxl.load_workbook(example_path)
     rows = {row[0].value: row[1] for row in wb["Settings"].iter_rows(min_row=2)}
-    rows["Amber window (days)"].value = "two weeks"
+    rows["Amber window (days)"].value = "as agreed"
     rows["Plan start"].value = "the start of April"
     rows["Reporting date"].value = "end of September"
     wb.save(example_path)
@@ -466,11 +488,11 @@ def test_a_setting_that_cannot_be_read_is_kept_as_typed_and_named(example_path):
     result = run_cli("status", str(example_path))
     assert result.returncode == 0, result.stdout + result.stderr
     said = result.stdout + result.stderr
-    assert "Settings!B5" in said and "'two weeks' is not a whole number; 30 is used" in said
+    assert "Settings!B5" in said and "'as agreed' is not a whole number; 30 is used" in said
     assert "[setting-not-date]" in said and "keeps what was typed" in said
     settings = {r[0]: r[1] for r in CalamineWorkbook.from_path(str(example_path))
                 .get_sheet_by_name("Settings").to_python()}
-    assert settings["Amber window (days)"] == "two weeks"
+    assert settings["Amber window (days)"] == "as agreed"
     assert settings["Plan start"] == "the start of April"
     assert settings["Reporting date"] == "end of September"
 
@@ -478,4 +500,4 @@ def test_a_setting_that_cannot_be_read_is_kept_as_typed_and_named(example_path):
     settings = {r[0]: r[1] for r in CalamineWorkbook.from_path(str(example_path))
                 .get_sheet_by_name("Settings").to_python()}
     assert settings["Reporting date"] == date(2026, 12, 31)
-    assert settings["Amber window (days)"] == "two weeks"
+    assert settings["Amber window (days)"] == "as agreed"
