@@ -309,6 +309,31 @@ VERDICTS: tuple[Verdict, ...] = (
 )
 VERDICTS_BY_WORD = {v.word: v for v in VERDICTS}
 
+
+def _luminance(rgb: str) -> float:
+    """The relative luminance of colour ``rgb`` (RRGGBB), as WCAG 2 defines it."""
+    channels = []
+    for at in (0, 2, 4):
+        value = int(rgb[at:at + 2], 16) / 255
+        channels.append(value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """The WCAG 2 contrast ratio of two colours (RRGGBB), from 1 to 21; body text
+    needs 4.5 (level AA)."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_colour_on(fill: str) -> str:
+    """The text colour (RRGGBB) that reads on ``fill``: black, or white where white
+    contrasts more — a council's own dark red (C00000) or blue (0070C0) for a verdict
+    takes white words. One of the two always reaches WCAG's 4.5:1."""
+    return "FFFFFF" if contrast_ratio(fill, "FFFFFF") > contrast_ratio(fill, "000000") \
+        else "000000"
+
 # ------------------------------------------------------------------------- matching
 
 

@@ -670,10 +670,15 @@ class Styles:
         return rgb[-6:].upper() if rgb else None
 
     def with_fill(self, style: int, rgb: str) -> int:
-        """A cell style like ``style`` but with a solid ``rgb`` fill."""
+        """A cell style like ``style`` but with a solid ``rgb`` fill, its words in the
+        colour that reads on it (white on a council's dark red: see
+        :func:`cip_xl.schema.text_colour_on`)."""
         key = ("fill", style, rgb.upper())
         if key in self._cache:
             return self._cache[key]
+        from .schema import text_colour_on
+
+        style = self._with_text_colour(style, text_colour_on(rgb.upper()))
         if self.fill_of(style) == rgb.upper():
             self._cache[key] = style
         else:
@@ -687,6 +692,38 @@ class Styles:
             self._cache[key] = self._variant(style, fillId=str(len(self._fills) - 1),
                                              applyFill="1")
         return self._cache[key]
+
+    def _with_text_colour(self, style: int, rgb: str) -> int:
+        """A cell style like ``style`` with its font's colour ``rgb`` (RRGGBB): itself
+        where the font has that colour already, or has none (Excel's automatic, black)
+        and black is wanted."""
+        from copy import deepcopy
+
+        xfs = list(self._xfs)
+        fonts = self._root.find("m:fonts", self._ns)
+        font_id = int((xfs[style] if style < len(xfs) else xfs[0]).get("fontId", "0"))
+        if fonts is None or font_id >= len(fonts):
+            return style
+        font = fonts[font_id]
+        colour = font.find("m:color", self._ns)
+        current = (colour.get("rgb") or "")[-6:].upper() if colour is not None else ""
+        if current == rgb or (rgb == "000000" and (colour is None or (
+                not current and colour.get("theme") in (None, "1")))):
+            return style
+        font = deepcopy(font)
+        for old in font.findall("m:color", self._ns):
+            font.remove(old)
+        new = font.makeelement(self._tag("color"), rgb="FF" + rgb)
+        # in the schema's order: after the size, before the name, family and scheme
+        later = [child for child in font if child.tag.rsplit("}", 1)[-1] in
+                 ("name", "family", "charset", "scheme")]
+        if later:
+            later[0].addprevious(new)
+        else:
+            font.append(new)
+        fonts.append(font)
+        fonts.set("count", str(len(fonts)))
+        return self._variant(style, fontId=str(len(fonts) - 1), applyFont="1")
 
     def with_format(self, style: int, number_format: str | None,
                     quote_prefix: bool = False) -> int:

@@ -580,6 +580,55 @@ def test_a_profiles_sections_are_read_in_any_case_and_spelling(tmp_path):
     assert contract.palette["At risk"] == "123456"
 
 
+def _rag_cells(path) -> dict[str, tuple[str, str]]:
+    """Each action's RAG cell as Excel shows it: (its verdict's word, '<fill> on <text
+    colour>'), black being the font's automatic colour or black given."""
+    ws = openpyxl.load_workbook(path, data_only=True)["Plan"]
+    header = [cell.value for cell in ws[1]]
+    cells = {}
+    for row in ws.iter_rows(min_row=2):
+        cell = row[header.index("RAG")]
+        if row[0].value is None:
+            continue
+        text = (cell.font.color.rgb if cell.font.color is not None else None) or "FF000000"
+        cells[row[0].value] = (cell.value.split(" ", 1)[1],
+                               f"{cell.fill.fgColor.rgb[-6:]} on {text[-6:]}")
+    return cells
+
+
+def test_a_councils_dark_colours_take_white_words(example_path):
+    """A council's profile giving its own RAG colours — Excel's dark red and blue for
+    Overdue and Complete — had black words on them (3.2:1 and 4.1:1, below the 4.5:1
+    that text needs to be read). Words on a dark fill are white now, in the cells a
+    full save writes, in those a later quick save changes (actions going from on
+    track to overdue and back) and in the live formats Excel applies as people edit."""
+    profile = example_path.with_name("cip-xl.ini")
+    profile.write_text("[colours]\nOverdue = C00000\nComplete = 0070C0\n"
+                       "On track = 00B050\n", encoding="utf-8")
+    expected = {"Overdue": "C00000 on FFFFFF", "Complete": "0070C0 on FFFFFF",
+                "On track": "00B050 on 000000", "Not due": "FFFFFF on 000000",
+                "At risk": "FFE08A on 000000"}
+    # a full save (the colours changed), then quick saves as verdicts change
+    for as_of in ("30/09/2026", "30/06/2027", "30/09/2026"):
+        assert run_cli("status", str(example_path), "--as-of", as_of).returncode in (0, 1)
+        cells = _rag_cells(example_path)
+        words = [word for word, _ in cells.values()]
+        assert set(words) >= {"Complete", "Overdue"}
+        if as_of == "30/06/2027":
+            assert words.count("Overdue") > 10
+        else:
+            assert {"On track", "Not due", "At risk"} <= set(words)
+        for ref, (word, colours) in cells.items():
+            if word in expected:
+                assert colours == expected[word], (as_of, ref)
+    rules = openpyxl.load_workbook(example_path)["Plan"].conditional_formatting
+    live = {rule.formula[0].split('"')[1].split(" ", 1)[1]:
+            (rule.dxf.fill.fgColor.rgb[-6:], rule.dxf.font.color.rgb[-6:])
+            for cf in rules for rule in cf.rules}
+    assert live["Overdue"] == ("C00000", "FFFFFF")
+    assert live["On track"] == ("00B050", "000000")  # said, not left to the cell's
+
+
 def test_a_profile_can_keep_every_backup_or_fewer(example_path):
     """A council whose records policy keeps every version says so in its profile
     (``[backups] keep = all``) and no save deletes a backup; another keeps fewer. A
