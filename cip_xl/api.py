@@ -373,10 +373,10 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
                          "the Word report", "report.docx")
     plan = _plan_for_reading(path, profile)
     lines = changes(path, since, profile=profile).lines() if since else []
-    settings = contract_for(path, profile).sheet("settings")
-    result = render_report(plan, output, ReportOptions(template=template, item=item,
-                                                       as_of=as_of, changes=lines,
-                                                       settings_sheet=settings))
+    contract = contract_for(path, profile)
+    result = render_report(plan, output, ReportOptions(
+        template=template, item=item, as_of=as_of, changes=lines,
+        settings_sheet=contract.sheet("settings"), palette=contract.palette))
     # the plan's file for findings about its Settings; those about the template keep its
     result.findings = [f if f.file else replace(f, file=str(path)) for f in result.findings]
     if pdf:

@@ -47,6 +47,9 @@ class ReportOptions:
     changes: list[str] = field(default_factory=list)
     #: the name of the plan's Settings sheet (a profile may rename it), for findings
     settings_sheet: str = "Settings"
+    #: the council's verdict colours (RRGGBB) by verdict word, from its profile's
+    #: [colours]; a verdict not named keeps cip-xl's colour
+    palette: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,6 +108,7 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
 
     settings = plan.settings
     officers = {o.code.upper(): o for o in plan.officers}
+    fills = {v.word: options.palette.get(v.word, v.fill) for v in VERDICTS}
 
     def row(action) -> dict:
         judgement = judgements[action.action_id]
@@ -115,7 +119,7 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
             "key_action": Listing(action.key_action), "lead": action.lead_officer,
             "target": f"{target} (revised {revised})" if revised else target,
             "progress": Listing(action.progress_update or ""),
-            "rag": judgement.label, "fill": judgement.verdict.fill,
+            "rag": judgement.label, "fill": fills[judgement.verdict.word],
             "reason": judgement.reason, "theme": action.theme,
         }
 
@@ -129,8 +133,8 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
     counts = []
     for verdict in VERDICTS:
         count = sum(1 for j in judgements.values() if j.verdict.word == verdict.word)
-        counts.append({"label": verdict.label, "word": verdict.word, "fill": verdict.fill,
-                       "count": count})
+        counts.append({"label": verdict.label, "word": verdict.word,
+                       "fill": fills[verdict.word], "count": count})
     overdue = sum(1 for j in judgements.values() if j.verdict.word == "Overdue")
     at_risk = sum(1 for j in judgements.values() if j.verdict.word == "At risk")
     item = f"Item {options.item}" if options.item else ""
@@ -396,6 +400,7 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
             file=str(source))) from None
     document = template.docx
     _describe_pictures(document, chart_description(context["counts"], context["as_of"]))
+    _words_readable_on_fills(document, context["counts"])
     properties = document.core_properties
     properties.title = property_text(f"{plan.settings.plan_title} – progress update")
     properties.subject = property_text(context["summary_sentence"])
@@ -509,6 +514,32 @@ def _keep_previous(output: Path) -> Path | None:
     kept = make_backup(output)
     prune_backups(output)
     return kept
+
+
+def _words_readable_on_fills(document, counts: list[dict]) -> None:
+    """White words in the table cells a template shades with a verdict's colour
+    (``{% cellbg a.fill %}``) where the colour is a council's dark one that black
+    words cannot be read on (see :func:`cip_xl.schema.text_colour_on`); the template
+    cannot say so itself. Only cells whose words begin with a verdict's label."""
+    from docx.oxml.ns import qn
+
+    from .schema import text_colour_on
+
+    dark = {c["fill"].upper() for c in counts if text_colour_on(c["fill"]) == "FFFFFF"}
+    if not dark:
+        return
+    labels = tuple(c["label"] for c in counts)
+    for shade in document.element.body.iter(qn("w:shd")):
+        cell = shade.getparent().getparent()  # w:tc > w:tcPr > w:shd
+        if cell.tag != qn("w:tc") or (shade.get(qn("w:fill")) or "").upper() not in dark:
+            continue
+        if not "".join(t.text or "" for t in cell.iter(qn("w:t"))).strip().startswith(labels):
+            continue
+        for run in cell.iter(qn("w:r")):
+            colour = run.get_or_add_rPr().get_or_add_color()
+            for name in list(colour.attrib):  # a theme colour would win over the value
+                del colour.attrib[name]
+            colour.set(qn("w:val"), "FFFFFF")
 
 
 def _describe_pictures(document, description: str) -> None:

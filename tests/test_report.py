@@ -570,3 +570,63 @@ def test_a_welsh_template_keeps_its_language_and_an_american_one_becomes_british
     defaults = re.search(r"<w:docDefaults>.*?</w:docDefaults>", styles, re.S)[0]
     assert re.findall(r'<w:lang w:val="([^"]+)"', defaults) == [expected], defaults
     assert f"<dc:language>{expected}</dc:language>" in core, core
+
+
+def test_a_councils_own_colours_shade_the_report_with_words_that_read(example_path,
+                                                                       tmp_path):
+    """A council's profile colours shaded the plan but not its committee report, which
+    kept cip-xl's: the report now uses them, and words in a cell shaded a dark one
+    (Excel's dark red for Overdue) are white, as the template cannot say; the
+    light ones keep the template's black. LibreOffice's PDF draws them white."""
+    example_path.with_name("cip-xl.ini").write_text(
+        "[colours]\nOverdue = C00000\nOn track = 00B050\n", encoding="utf-8")
+    out = tmp_path / "report.docx"
+    result = run_cli("report", str(example_path), "-o", str(out), "--as-of", "31/12/2026")
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = docx.Document(out)
+    cells = _status_cells(document)
+    fills = {text.split(" ", 1)[1]: fill for text, fill in cells}
+    assert fills["Overdue"] == "C00000" and fills["On track"] == "00B050"
+    assert fills["At risk"] == "FFE08A"  # not in the profile: cip-xl's own
+    colours = {}
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                word = cell.text.strip().split(" ", 1)[-1]
+                if cell.text.strip() in {v.label for v in cip_xl.schema.VERDICTS}:
+                    colours.setdefault(word, set()).update(
+                        str(run.font.color.rgb) for p in cell.paragraphs for run in p.runs)
+    assert colours["Overdue"] == {"FFFFFF"}
+    assert colours["On track"] == {"None"} and colours["At risk"] == {"None"}
+
+    if not shutil.which("soffice") or not shutil.which("pdftoppm"):
+        pytest.skip("LibreOffice and poppler-utils are not installed; .ci/run installs them")
+    from cip_xl.office import convert
+
+    pdf = convert(out, tmp_path)
+    # the words on the dark red are drawn white: the overdue cells' pixels are the red
+    # and white, with nothing near black
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(tmp_path / "boxes.html")],
+                   check=True)
+    boxes = (tmp_path / "boxes.html").read_text(encoding="utf-8")
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', boxes, re.S)
+    for number, (width, height, words) in enumerate(pages, 1):
+        found = re.search(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                          r'yMax="([\d.]+)">Overdue</word>', words)
+        if found:
+            break
+    else:
+        raise AssertionError("no 'Overdue' in the PDF")
+    x0, y0, x1, y1 = (float(v) for v in found.groups())
+    subprocess.run(["pdftoppm", "-r", "144", "-f", str(number), "-l", str(number), "-png",
+                    "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+    from PIL import Image
+
+    image = Image.open(tmp_path / "page.png").convert("RGB")
+    scale = 144 / 72
+    middle = (y1 - y0) / 4  # the word's middle, clear of the cell's borders
+    box = image.crop((int(x0 * scale), int((y0 + middle) * scale), int(x1 * scale),
+                      int((y1 - middle) * scale)))
+    pixels = {pixel for _, pixel in box.getcolors(maxcolors=1 << 16)}
+    assert not any(max(p) < 90 for p in pixels), "black words on the dark red"
+    assert any(min(p) > 200 for p in pixels), "no white words"
