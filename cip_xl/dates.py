@@ -13,7 +13,7 @@ Conventions (a council's, not a calendar's):
 * quarters are UK financial-year quarters when written with a year pair ("Q3 2010/11"
   ends 31 Dec 2010), calendar quarters otherwise ("Q1 2011" ends 31 Mar 2011);
 * seasons end with their last month: spring May, summer August, autumn November, winter
-  February of the following year;
+  February of the following year; "Spring/Summer 2027", like "Feb/March 09", the later;
 * two-digit years are 20xx; day-first dates (UK): 3/4/2010 is 3 April, and "12/31/2026"
   is unreadable, with the day-first date suggested;
 * what surrounds a date is read past: a time after it ("31/12/2026 00:00", a date
@@ -170,6 +170,10 @@ _YEAR_QUARTER = re.compile(
     r"([1-4])\b", re.IGNORECASE)
 _SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4}|\d{2})\b",
                      re.IGNORECASE)
+#: two seasons, either or across: "Spring/Summer 2027", "Autumn-Winter 2026" (the later)
+_SEASONS = re.compile(r"\b(spring|summer|autumn|fall|winter)\s*(?:/|-|–|\bto\b|\bor\b|&)\s*"
+                      r"(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4}|\d{2})\b",
+                      re.IGNORECASE)
 #: "Winter 2026/27": the winter that spans the two years, ending in February
 _WINTER_SPANNING = re.compile(r"\bwinter\s+(?:of\s+)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})\b",
                               re.IGNORECASE)
@@ -286,6 +290,10 @@ def _scan(text: str) -> list[tuple[int, int, date, str]]:
     for m in _WINTER_SPANNING.finditer(text):
         if free(m) and _year(m[2]) % 100 == (_year(m[1]) + 1) % 100:
             add(m, month_end(_year(m[1]) + 1, 2), "period")
+    for m in _SEASONS.finditer(text):
+        if free(m):  # "Spring/Summer 2027": as "Feb/March 09", the later
+            month, offset = SEASON_END[m[2].lower()]
+            add(m, month_end(_year(m[3]) + offset, month), "period")
     for m in _SEASON.finditer(text):
         if free(m):
             month, offset = SEASON_END[m[1].lower()]
@@ -441,6 +449,8 @@ def _months_named(text: str) -> int | None:
     """How many months the one month, quarter, half, season, term or year that
     ``text`` names lasts; None for a range of months or anything else."""
     rest = _YEAR_LEAD.sub("", text.strip())
+    if _SEASONS.search(rest):
+        return None  # two seasons: a span
     fin = _FIN_YEAR.match(rest)
     if fin and (_year(fin[2]) % 100) == (_year(fin[1]) + 1) % 100 or _YEAR.match(rest):
         return 12

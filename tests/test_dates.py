@@ -76,6 +76,9 @@ AS_OF = date(2010, 9, 30)
     ("FY26/27", "period", date(2027, 3, 31)),  # "FY" with no space
     ("beginning of April 2027", "month", date(2027, 4, 30)),  # as "early April 2027"
     ("Start of April 2027", "month", date(2027, 4, 30)),
+    ("Spring/Summer 2027", "period", date(2027, 8, 31)),  # as "Feb/March 09": the later
+    ("Autumn/Winter 2026", "period", date(2027, 2, 28)),  # winter ends in February
+    ("Summer to Autumn 2027", "period", date(2027, 11, 30)),
     ("up to Dec 2026", "month", date(2026, 12, 31)),
     ("Mar 2027 at the latest", "month", date(2027, 3, 31)),
     ("until March 2027", "month", date(2027, 3, 31)),
@@ -135,6 +138,7 @@ def test_unreadable_is_a_problem_not_an_exception():
     # an earliest date, and "before" a span of months, say no one day it is due by
     assert not parse_due("not before April 2027").readable
     assert not parse_due("before Jan-Mar 2027").readable
+    assert not parse_due("before Spring/Summer 2027").readable
 
 
 @pytest.mark.parametrize("phrase, hint", [
