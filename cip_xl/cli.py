@@ -37,7 +37,8 @@ def _date(ctx, param, value: str | None) -> date | None:
 
 profile_option = click.option(
     "--profile", type=click.Path(dir_okay=False, exists=True),
-    help="Council profile (INI) renaming sheets/headers; default: cip-xl.ini beside the plan.")
+    help="Council profile (INI): its sheet and column names, traffic-light colours and "
+         "backups kept; default: cip-xl.ini beside the plan.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -818,8 +819,9 @@ def make_resources(root) -> None:
 def report(plan, output, template, as_of, item, pdf, since, check, profile) -> None:
     """Write the Word committee report (and appendices) for PLAN.
 
-    Status cells are shaded and carry a symbol and a word; header rows repeat on every
-    page; the appendices are landscape; the document has a title and language.
+    Status cells are shaded (in the profile's colours, if it gives any) and carry a
+    symbol and a word; header rows repeat on every page; the appendices are landscape;
+    the document has a title and language.
     Settings the cover needs but lacks are named by cell. An earlier report of the same
     name is kept in backups/ (it may hold a clerk's edits); one open in Word is not
     replaced.
