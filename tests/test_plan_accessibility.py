@@ -8,6 +8,7 @@ import re
 import shutil
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 
@@ -107,3 +108,51 @@ def test_the_sheets_of_records_print_whole_with_their_headings(example_path, tmp
                         ("Request ID", "Decided by"), ("Department", "Result")):
         page = next(p for p in pages if p.lstrip().startswith(first))
         assert last in page, (first, last)
+
+
+def _words_on_fills(path) -> dict[tuple[str, str, str], str]:
+    """(sheet, fill, words' colour) → the first cell of each pairing, for every visible
+    cell holding words on a solid fill; colours as RRGGBB, a font's automatic colour
+    (or the theme's dark text) black."""
+    def rgb(colour, default: str) -> str:
+        if colour is None or (colour.type == "theme" and colour.theme == 1) or \
+                (colour.type == "indexed" and colour.indexed in (8, 64)):
+            return default
+        assert colour.type == "rgb", (path, colour)  # cip-xl gives colours as RGB
+        return colour.rgb[-6:]
+
+    found = {}
+    for ws in openpyxl.load_workbook(path).worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value not in (None, "") and cell.fill.fill_type == "solid":
+                    key = (ws.title, rgb(cell.fill.fgColor, "FFFFFF"),
+                           rgb(cell.font.color, "000000"))
+                    found.setdefault(key, cell.coordinate)
+    return found
+
+
+def test_every_word_on_a_colour_can_be_read(example_path, tmp_path):
+    """Words cip-xl puts on a coloured cell — headings, traffic lights, the cells an
+    officer fills in, a checked copy's highlights — reach the 4.5:1 contrast WCAG
+    asks of text, in the plan, a return and a checked copy (a guard on the colours
+    chosen: a council publishes these)."""
+    from cip_xl.schema import contrast_ratio
+
+    cip_xl.refresh_status(example_path, as_of=date(2026, 12, 31))
+    returns = cip_xl.issue_returns(example_path, tmp_path / "returns")
+    wb = openpyxl.load_workbook(example_path)
+    wb["Plan"]["F2"] = "Dcember 2026"  # findings to highlight
+    wb["Plan"]["E3"] = "ZZ"
+    wb.save(example_path)
+    checked = cip_xl.annotate(example_path, cip_xl.validate(example_path).findings)
+    files = [example_path, Path(returns[0].path), Path(checked)]
+    pairs = {}
+    for path in files:
+        pairs.update({(path.name, *key): cell for key, cell in _words_on_fills(path).items()})
+    assert {sheet for _, sheet, _, _ in pairs} >= {"Plan", "Summary", "Return"}
+    assert len({fill for _, _, fill, _ in pairs}) >= 9  # headings, 7 verdicts, input
+    low = {key: cell for key, cell in pairs.items() if contrast_ratio(key[2], key[3]) < 4.5}
+    assert not low, low
