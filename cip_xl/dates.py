@@ -18,8 +18,12 @@ Conventions (a council's, not a calendar's):
   is unreadable, with the day-first date suggested;
 * what surrounds a date is read past: a time after it ("31/12/2026 00:00", a date
   exported as text), a remark in brackets ("Jan 2027 (revised)", "Ongoing (annual
-  review)"), "FY" before a financial year; "w/c 14/12/2026" (week commencing) is due at
+  review)"), "FY" before a financial year, the meeting a date goes to ("Cabinet Oct
+  2026"), stages' names ("Phase 1 Mar 2027; Phase 2 Sep 2027": milestones), "TBC"
+  before a date ("TBC - Q4 2026/27"); "w/c 14/12/2026" (week commencing) is due at
   the end of that working week, the Friday;
+* a financial year named by one year ("financial year end 2027", "FY 2027") ends on
+  31 March of that year;
 * "before" (or "prior to", "ahead of") a month, quarter, half, season, term or year is
   due by the day before it begins: "before April 2027" is 31 March 2027, "prior to Dec
   2026" 30 November 2026; "before the end of March 2027" is 31 March 2027.
@@ -58,7 +62,8 @@ FILLER = re.compile(r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
                     r"revised|now|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|"
                     r"wednesday|saturday|"
                     r"by|due|end of|end|before|from|the|in|of|deadline|target|"
-                    r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|beginning|start|w/e)\b",
+                    r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|beginning|start|w/e|"
+                    r"cabinet|full\s+council|council|committee|executive|board|meeting)\b",
                     re.IGNORECASE)
 
 #: month abbreviations as a plan writes them, whatever the computer's language
@@ -168,7 +173,7 @@ _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _YEAR_QUARTER = re.compile(
     r"\b(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\s*,?\s*(?:q|qtr|quarter)\s*"
     r"([1-4])\b", re.IGNORECASE)
-_SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4}|\d{2})\b",
+_SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?'?(\d{4}|\d{2})\b",
                      re.IGNORECASE)
 #: two seasons, either or across: "Spring/Summer 2027", "Autumn-Winter 2026" (the later)
 _SEASONS = re.compile(r"\b(spring|summer|autumn|fall|winter)\s*(?:/|-|–|\bto\b|\bor\b|&)\s*"
@@ -187,8 +192,11 @@ _FIN_YEAR = re.compile(r"^(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 #: words before a year or financial year that leave its end as the date; not "before",
 #: since "before 2027" means by the end of 2026
-_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|financial\s+year)\s+|fy\s*)+",
-                        re.IGNORECASE)
+_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|financial\s+year|year[\s\-]*end)"
+                        r"\s+|fy\s*)+", re.IGNORECASE)
+#: a financial year named by one year ("financial year end 2027", "FY 2027"): the one
+#: ending on 31 March of that year, as UK councils count it
+_FINANCIAL_LEAD = re.compile(r"\b(?:financial\s+year|fy)\b", re.IGNORECASE)
 #: "before April 2027", "prior to Q4 2026/27", "ahead of Summer 2027": due by the day
 #: before that time begins; "before the end of March 2027" is the end itself
 _BEFORE = re.compile(r"^(?:before|prior\s+to|ahead\s+of)\s+(?!(?:the\s+)?end\b)(.+)$",
@@ -198,6 +206,14 @@ _TIME_AFTER = re.compile(r"^(.*\d)(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 #: "w/c 14/12/2026": the week commencing that day, due at its working week's end
 _WEEK_COMMENCING = re.compile(r"^(?:w/c|w/b|wc|week\s+commencing|week\s+beginning)\s+(.+)$",
                               re.IGNORECASE)
+#: a stage named before its date: "Phase 1: Mar 2027; Phase 2: Sep 2027", "Stage 2 Dec
+#: 2026" (not the 2nd of December)
+_STAGES = re.compile(r"\b(?:phase|stage)\s*(?:\d{1,2}|[ivx]{1,4}|[a-d])\b\s*:?", re.IGNORECASE)
+#: a date given as yet to be confirmed: "TBC - Q4 2026/27", "TBC (Mar 2027)"
+_TBC_LEAD = re.compile(r"^(?:tbc|tba|to\s+be\s+confirmed)\s*(?:[-–—:,]\s*(.+)|\((.+)\))$",
+                       re.IGNORECASE)
+#: "Every April", "each March": a month every year
+_EVERY_MONTH = re.compile(r"^(?:every|each)\s+([a-z]+)$", re.IGNORECASE)
 #: a remark in brackets after a date: "Jan 2027 (revised)", "Mar 2027 (was Dec 2026)"
 _REMARK = re.compile(r"^(.*?\S)\s*\(([^()]*)\)$")
 #: a remark after a dash: "March 2027 - subject to funding", "TBC - awaiting the review"
@@ -393,6 +409,10 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         return DueDate(text, "ongoing")
     if low in TBC:
         return DueDate(text, "tbc")
+    every = _EVERY_MONTH.match(low)
+    if every and _month(every[1]):
+        due = _next_occurrence(_month(every[1]), 12, as_of) if as_of else None
+        return DueDate(text, "recurring", due, (due,) if due else ())
     recurring = _RECURRING.match(low)
     if recurring:
         month_word = recurring[1] or recurring[3]
@@ -414,8 +434,17 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         return DueDate(text, "period", end, (end,))
     year = _YEAR.match(year_text)
     if year:
-        end = date(int(year[1]), 12, 31)
+        end = date(int(year[1]), 3, 31) if _FINANCIAL_LEAD.search(text) else \
+            date(int(year[1]), 12, 31)
         return DueDate(text, "period", end, (end,))
+    staged = _STAGES.sub(" ", text)
+    tbc = _TBC_LEAD.match(text)
+    if staged != text or tbc:  # read past the stages' names, or "TBC -" before a date
+        read = _parse_text(tbc[1] or tbc[2] if tbc else staged, as_of)
+        if read.due is not None or (not tbc and read.readable):
+            return DueDate(text, read.kind, read.due, read.milestones)
+        if not tbc:
+            return _unreadable(text)
     read = _read_around(text, as_of)
     if read is not None:
         return read

@@ -79,6 +79,20 @@ AS_OF = date(2010, 9, 30)
     ("Spring/Summer 2027", "period", date(2027, 8, 31)),  # as "Feb/March 09": the later
     ("Autumn/Winter 2026", "period", date(2027, 2, 28)),  # winter ends in February
     ("Summer to Autumn 2027", "period", date(2027, 11, 30)),
+    ("Financial year end 2027", "period", date(2027, 3, 31)),  # (was 31 December)
+    ("FY 2027", "period", date(2027, 3, 31)),
+    ("Year end 2026/27", "period", date(2027, 3, 31)),  # (was unreadable)
+    ("Year end 2027", "period", date(2027, 12, 31)),  # a calendar year's end
+    ("autumn '26", "period", date(2026, 11, 30)),  # the year as "March '27" writes it
+    ("Cabinet Oct 2026", "month", date(2026, 10, 31)),  # the meeting it goes to
+    ("Nov 2026 Council", "month", date(2026, 11, 30)),
+    ("Phase 1 Mar 2027; Phase 2 Sep 2027", "milestones", date(2027, 9, 30)),
+    ("31 March 2027 (Phase 1), 30 Sept 2027 (Phase 2)", "milestones", date(2027, 9, 30)),
+    ("Stage 2 Dec 2026", "month", date(2026, 12, 31)),  # not the 2nd of December
+    ("Phase 1 TBC", "tbc", None),
+    ("TBC - Q4 2026/27", "period", date(2027, 3, 31)),  # as "Q4 2026/27 (TBC)"
+    ("TBC (Mar 2027)", "month", date(2027, 3, 31)),
+    ("Every April", "recurring", date(2011, 4, 30)),  # as "April each year"
     ("up to Dec 2026", "month", date(2026, 12, 31)),
     ("Mar 2027 at the latest", "month", date(2027, 3, 31)),
     ("until March 2027", "month", date(2027, 3, 31)),
