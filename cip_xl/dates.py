@@ -660,6 +660,22 @@ def moving_date_hint(text: str) -> str:
     return ""
 
 
+#: what an officer writes in a date cell when the action is done or held up
+_STATUS_WORDS = re.compile(r"^(?:n/?a\s*[-–:]?\s*)?(complete|completed|done|achieved|finished|"
+                           r"delivered|closed|delayed|slipped|on\s+track|in\s+progress|"
+                           r"on\s+hold|cancelled|deferred|not\s+started)\.?$", re.IGNORECASE)
+
+
+def _status_hint(text: str) -> str:
+    """For a status written where a date goes ("Complete", "Delayed"): say where it
+    goes; '' for anything else."""
+    found = _STATUS_WORDS.match(text.strip())
+    if found is None:
+        return ""
+    return (f"'{found[1]}' says how the action stands, which the Status column is for: "
+            "pick it there; this cell takes a date; ")
+
+
 def _sentence_hint(text: str) -> str:
     """For prose in a date cell ("More sessions will be included in 09/10 member
     training"): say so, and which date in it could be the one meant; '' for a short
@@ -678,11 +694,12 @@ def _sentence_hint(text: str) -> str:
 def unreadable_hint(text: str) -> str:
     """Why ``text`` (no date) may not be one, with what was likely meant — a month
     misspelt, the American order, a day the month lacks, a time that moves ("today"),
-    no year, a sentence — ending "; ", or '' if nothing can be said."""
+    a status ("Complete"), no year, a sentence — ending "; ", or '' if nothing can be
+    said."""
     hint = _suggest(text)
     return (f"did you mean '{hint}'? " if hint else
-            _numeric_hint(text) or moving_date_hint(text) or _short_month_hint(text) or
-            _no_year_hint(text) or _sentence_hint(text))
+            _numeric_hint(text) or moving_date_hint(text) or _status_hint(text) or
+            _short_month_hint(text) or _no_year_hint(text) or _sentence_hint(text))
 
 
 #: how far beyond the reporting date a plan's dates plausibly go: a longer way off is

@@ -171,6 +171,8 @@ def test_unreadable_is_a_problem_not_an_exception():
     ("Mid 2027", "write the month meant, as in 'Jun 2027'"),
     ("Late 2026/27", "as in 'Mar 2027'"),  # late in the financial year
     ("Year 2", "counts from when the plan began"),
+    ("Complete", "'Complete' says how the action stands, which the Status column is for"),
+    ("Delayed.", "which the Status column is for: pick it there; this cell takes a date"),
     ("Autumn", "it has no year: add it, as in 'Autumn 2027'"),
     ("Financial year end", "it has no year: write the year it ends, as in '2026/27'"),
     ("by 31 March", "it has no year: add it, as in '31 Mar 20"),  # the next 31 March
