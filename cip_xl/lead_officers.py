@@ -4,7 +4,9 @@ cip-xl's dropdown offers officer codes (HF, CEX), but plans are typed by people 
 know their colleagues: "Head of Finance", "Alison Marsh", "CEX / Head of Finance",
 "HF and CPPU". :class:`LeadOfficers` reads each part of the cell — split at ``/ , ; &
 +`` and "and" — as an officer's code, else as an officer's title or name (whole, any
-case), else, where every word is a code, as those codes ("CEX CPPU"). A part that
+case), else, where every word is a code, as those codes ("CEX CPPU"); a remark in
+brackets beside it ("HF (lead)") is passed over where the part is not a title or name
+with brackets of its own. A part that
 names no officer is given back as written, for validation to name it with a
 suggestion (:meth:`LeadOfficers.advice`).
 
@@ -24,12 +26,19 @@ from .model import Action, Officer
 _BETWEEN = re.compile(r"\s*(?:[/,;&+\n]|\band\b)\s*", re.IGNORECASE)
 
 
+#: a remark in brackets beside an officer: "HF (lead)", "CEX (sponsor)"
+_REMARK = re.compile(r"\s*\([^()]*\)\s*")
+
+
 def cell_parts(cell: str) -> list[str]:
     """A Lead officer cell split where it names another officer (``/ , ; & +``, "and"):
     "CEX/ Head of Finance" → ["CEX", "Head of Finance"]."""
     return [part for part in _BETWEEN.split(str(cell).strip()) if part]
 
 
+#: what a Lead officer cell says before anyone is named
+_NOBODY = {"tbc", "tba", "to be confirmed", "to be agreed", "tbd", "vacant", "vacancy",
+           "n/a", "na", "none", "unknown", "?", "-"}
 #: words left out of an officer's initials: "Head of Finance" is HF
 _NOT_INITIALLED = {"of", "and", "the", "for", "to", "in", "&"}
 
@@ -93,6 +102,8 @@ class LeadOfficers:
         if self._joined is not None:
             cell = self._joined.sub(lambda m: self._named[_words(m[0])][0], cell)
         for part in cell_parts(cell):
+            if part.upper() not in self._codes and _words(part) not in self._named:
+                part = _REMARK.sub(" ", part).strip() or part  # "HF (lead)": HF
             code = self._codes.get(part.upper())
             if code is not None:
                 yield code
@@ -113,6 +124,10 @@ class LeadOfficers:
         you mean AM (Alison Marsh)?", or a row of the Officers sheet with no code that
         it names), as a sentence; '' if nothing can be said. ``sheet``: the Officers
         sheet's name in this plan."""
+        if _words(part).strip(".") in _NOBODY:
+            return ("An action needs a lead officer: its return goes to their "
+                    "department. Name the officer who will lead it, or the head of service "
+                    "until one is agreed.")
         codeless = self._codeless(part, sheet)
         if codeless:
             return codeless

@@ -118,6 +118,24 @@ def test_officer_sheet_rules(example_path):
     assert codes[("officer-email-invalid", "D4")] == "warning"
 
 
+def test_lead_officer_cells_as_plans_write_them(example_path):
+    """A lead named with a remark in brackets ("HF (lead), CEX") was taken for an
+    officer called '(lead)'; the remark is passed over now. 'TBC' for a lead not yet
+    named says why one is needed rather than that TBC is not on the Officers sheet."""
+    _break(example_path, {"E2": "HF (lead), CEX", "E3": "Alison Marsh (sponsor)",
+                          "E4": "TBC", "E5": "HF (lead) / CE"})
+    report = cip_xl.validate(example_path)
+    unknown = {f.cell: f.message for f in report.findings if f.code == "officer-unknown"}
+    assert "E2" not in unknown and "E3" not in unknown
+    assert "'TBC' is not on the Officers sheet" in unknown["E4"]
+    assert "An action needs a lead officer: its return goes to their department" in \
+        unknown["E4"]
+    assert "lead officer 'CE' is not" in unknown["E5"] and "(lead)" not in unknown["E5"]
+    leads = report.plan.lead_officer_reader()
+    assert leads(report.plan.actions[0]) == ["HF", "CEX"]
+    assert leads(report.plan.actions[1]) == ["CEX"]
+
+
 def test_a_date_read_far_off_is_questioned(example_path):
     """A slip of the keyboard in a year (2207 for 2027), a month and two figures read as
     a year ('March 31': March 2031, not the 31st), and a number shown as a day of 1900
