@@ -3,12 +3,12 @@
 The Settings sheet's numbers are whole numbers the plan's own formulas compare with —
 % complete is kept as 0 to 100, windows in days — and its dates are days. A manager
 types "75%" into "Amber below % complete" (Excel keeps 0.75 in the cell and shows
-75%), "4 weeks" or "a fortnight" as the amber window, "Q2 2026/27" as the reporting date or "April
-2026" as the plan start. Read as written, the first was 0 — nothing turned amber for
-being behind, silently, and the next save wrote 0 into the cell — and the others
-stopped the plan with an error. :func:`number_as_meant` and :func:`date_as_meant` read
-them as meant, with the sentence a note gives; a save then writes the number or date
-in their place, which is what the formulas in Excel need.
+75%), "4 weeks" or "a fortnight" as the amber window, "Q2 2026/27" as the reporting
+date or "April 2026" as the plan start. Read as written, the first was 0 — nothing
+turned amber for being behind, silently, and the next save wrote 0 into the cell —
+and the others stopped the plan with an error. :func:`number_as_meant` and
+:func:`date_as_meant` read them as meant, with the sentence a note gives; a save then
+writes the number or date in their place, which is what the formulas in Excel need.
 """
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ def install(wb, plan: Plan, contract: Contract, judgements: dict[str, Judgement]
     from openpyxl.utils import get_column_letter
 
     palette = {v.word: (palette or {}).get(v.word, v.fill) for v in VERDICTS}
-    words = {word: _text_font(colour) for word, colour in palette.items()}
+    text_colours = {word: _text_font(colour) for word, colour in palette.items()}
     header_row, by_key, _ = layout
     letters = {key: get_column_letter(index) for key, index in by_key.items()}
     ws = wb[_title(wb, contract.plan_sheet)]
@@ -90,19 +90,20 @@ def install(wb, plan: Plan, contract: Contract, judgements: dict[str, Judgement]
         judgement = judgements.get(action.action_id)
         if judgement:
             cell.fill = PatternFill("solid", fgColor=palette[judgement.verdict.word])
-        cell.font = Font(bold=True, color=words[judgement.verdict.word] if judgement else None)
+        cell.font = Font(bold=True, color=text_colours[judgement.verdict.word]
+                         if judgement else None)
     last = last_action_row(plan, header_row) + SPARE_ROWS
     target = f"{rag}{header_row + 1}:{rag}{last}"
     ws.conditional_formatting = _without(ws.conditional_formatting, rag)
     # where a council's colours take white words, every rule says its words' colour:
     # a verdict shown in place of another must not keep white words on a light fill
-    dark = any(words.values())
+    dark = any(text_colours.values())
     for verdict in VERDICTS:
         colour = palette[verdict.word]
         ws.conditional_formatting.add(target, FormulaRule(
             formula=[f'${rag}{header_row + 1}="{verdict.label}"'], stopIfTrue=True,
             fill=PatternFill(start_color=colour, end_color=colour, fill_type="solid"),
-            font=Font(color=words[verdict.word] or "FF000000") if dark else None))
+            font=Font(color=text_colours[verdict.word] or "FF000000") if dark else None))
     _summary(wb, plan, contract, letters, header_row, last, palette)
 
 

@@ -721,9 +721,12 @@ class Styles:
             later[0].addprevious(new)
         else:
             font.append(new)
-        fonts.append(font)
-        fonts.set("count", str(len(fonts)))
-        return self._variant(style, fontId=str(len(fonts) - 1), applyFont="1")
+        index = next((at for at, other in enumerate(fonts) if _same(other, font)), None)
+        if index is None:  # not there yet
+            fonts.append(font)
+            fonts.set("count", str(len(fonts)))
+            index = len(fonts) - 1
+        return self._variant(style, fontId=str(index), applyFont="1")
 
     def with_format(self, style: int, number_format: str | None,
                     quote_prefix: bool = False) -> int:
