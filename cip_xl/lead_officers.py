@@ -99,6 +99,9 @@ class LeadOfficers:
         return code.upper() in self._codes
 
     def _parts(self, cell: str):
+        if _words(cell).strip(".") in _NOBODY:  # "N/A": not two officers, N and A
+            yield cell.strip()
+            return
         if self._joined is not None:
             cell = self._joined.sub(lambda m: self._named[_words(m[0])][0], cell)
         for part in cell_parts(cell):

@@ -123,7 +123,7 @@ def test_lead_officer_cells_as_plans_write_them(example_path):
     officer called '(lead)'; the remark is passed over now. 'TBC' for a lead not yet
     named says why one is needed rather than that TBC is not on the Officers sheet."""
     _break(example_path, {"E2": "HF (lead), CEX", "E3": "Alison Marsh (sponsor)",
-                          "E4": "TBC", "E5": "HF (lead) / CE"})
+                          "E4": "TBC", "E5": "HF (lead) / CE", "E6": "N/A"})
     report = cip_xl.validate(example_path)
     unknown = {f.cell: f.message for f in report.findings if f.code == "officer-unknown"}
     assert "E2" not in unknown and "E3" not in unknown
@@ -131,6 +131,8 @@ def test_lead_officer_cells_as_plans_write_them(example_path):
     assert "An action needs a lead officer: its return goes to their department" in \
         unknown["E4"]
     assert "lead officer 'CE' is not" in unknown["E5"] and "(lead)" not in unknown["E5"]
+    assert "lead officer 'N/A' is not" in unknown["E6"]  # one finding, not N and A
+    assert "An action needs a lead officer" in unknown["E6"]
     leads = report.plan.lead_officer_reader()
     assert leads(report.plan.actions[0]) == ["HF", "CEX"]
     assert leads(report.plan.actions[1]) == ["CEX"]
