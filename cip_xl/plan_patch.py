@@ -711,7 +711,7 @@ def _plan_sheet_edits(plan, contract, layout, judgements, ws, sheet, styles,
     header_row, by_key, by_extra = layout
     columns = {key: contract.column(key) for key in by_key}
     letters = {key: column_letters(index) for key, index in by_key.items()}
-    palette = {v.word: contract.palette.get(v.word, v.fill) for v in schema.VERDICTS}
+    palette = schema.verdict_fills(contract.palette)
     rag_index = by_key["rag"]
     owned = [(key, index, columns[key].kind) for key, index in by_key.items()
              if key != "rag"] + [(None, index, schema.TEXT) for index in by_extra.values()]

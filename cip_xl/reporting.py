@@ -23,7 +23,7 @@ from .dates import parse_due
 from .findings import ERROR, INFO, WARNING, Finding, PlanFileError
 from .model import Plan
 from .report_templates import FIELDS, TEMPLATES
-from .schema import SETTING_LABELS, VERDICTS
+from .schema import SETTING_LABELS, VERDICTS, verdict_fills
 from .status import Judgement, refresh
 from .word_comments import comments_sentence, leave_out_comments, template_comments
 
@@ -108,7 +108,7 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
 
     settings = plan.settings
     officers = {o.code.upper(): o for o in plan.officers}
-    fills = {v.word: options.palette.get(v.word, v.fill) for v in VERDICTS}
+    fills = verdict_fills(options.palette)
 
     def row(action) -> dict:
         judgement = judgements[action.action_id]

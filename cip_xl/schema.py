@@ -310,6 +310,12 @@ VERDICTS: tuple[Verdict, ...] = (
 VERDICTS_BY_WORD = {v.word: v for v in VERDICTS}
 
 
+def verdict_fills(palette: dict[str, str] | None = None) -> dict[str, str]:
+    """Each verdict's fill colour (RRGGBB) by its word: the council's own where
+    ``palette`` (a profile's [colours]) gives one, else cip-xl's."""
+    return {v.word: (palette or {}).get(v.word, v.fill) for v in VERDICTS}
+
+
 def _luminance(rgb: str) -> float:
     """The relative luminance of colour ``rgb`` (RRGGBB), as WCAG 2 defines it."""
     channels = []

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from .model import Plan
-from .schema import VERDICTS, Contract
+from .schema import VERDICTS, Contract, verdict_fills
 from .status import Judgement
 
 SUMMARY_SHEET = "Summary"
@@ -77,7 +77,7 @@ def install(wb, plan: Plan, contract: Contract, judgements: dict[str, Judgement]
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    palette = {v.word: (palette or {}).get(v.word, v.fill) for v in VERDICTS}
+    palette = verdict_fills(palette)
     text_colours = {word: _text_font(colour) for word, colour in palette.items()}
     header_row, by_key, _ = layout
     letters = {key: get_column_letter(index) for key, index in by_key.items()}
