@@ -63,7 +63,11 @@ FILLER = re.compile(r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
                     r"wednesday|saturday|"
                     r"by|due|end of|end|before|from|the|in|of|deadline|target|"
                     r"completed?|and|to|approx\.?|c\.|circa|early|mid|late|beginning|start|w/e|"
-                    r"cabinet|full\s+council|council|committee|executive|board|meeting)\b",
+                    r"cabinet|full\s+council|council|committee|executive|board|meeting|"
+                    r"report(?:ed)?\s+to|audit|scrutiny|overview|panel|portfolio\s+holder|"
+                    r"decision|(?:ongoing|on-going|on\s+going)\s+from|new|date|completion|"
+                    r"deferred|delayed|extended|slipped|postponed|re-?scheduled|moved|changed|"
+                    r"amended|till)\b",
                     re.IGNORECASE)
 
 #: month abbreviations as a plan writes them, whatever the computer's language
@@ -196,7 +200,11 @@ _YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|financial\s+year|year[\
                         r"\s+|fy\s*)+", re.IGNORECASE)
 #: a financial year named by one year ("financial year end 2027", "FY 2027"): the one
 #: ending on 31 March of that year, as UK councils count it
-_FINANCIAL_LEAD = re.compile(r"\b(?:financial\s+year|fy)\b", re.IGNORECASE)
+_FINANCIAL_LEAD = re.compile(r"\b(?:financial\s+year|fy)(?![a-z])", re.IGNORECASE)
+#: a year named after it ("2027 onwards"): the year, as "April 2027 onwards" is the month
+_YEAR_AFTER = re.compile(r"\s+onwards?$", re.IGNORECASE)
+#: footnote marks around a date ("Mar 2027*", "†Q4 2026/27"): the date is the same
+_FOOTNOTE_MARKS = "*†‡"
 #: "before April 2027", "prior to Q4 2026/27", "ahead of Summer 2027": due by the day
 #: before that time begins; "before the end of March 2027" is the end itself
 _BEFORE = re.compile(r"^(?:before|prior\s+to|ahead\s+of)\s+(?!(?:the\s+)?end\b)(.+)$",
@@ -218,6 +226,16 @@ _EVERY_MONTH = re.compile(r"^(?:every|each)\s+([a-z]+)$", re.IGNORECASE)
 _REMARK = re.compile(r"^(.*?\S)\s*\(([^()]*)\)$")
 #: a remark after a dash: "March 2027 - subject to funding", "TBC - awaiting the review"
 _DASH_REMARK = re.compile(r"^(.*?\S)\s+[-–—]\s+([^\d]*[A-Za-z][^\d]*)$")
+#: words that give a new date in place of an earlier one: "Sep 2026, revised to Mar 2027",
+#: "Original: Sep 2026 Revised: Mar 2027", "Sep 2026 (now Mar 2027)", "Sep 2026 → Mar 2027"
+_REVISED = re.compile(
+    r"(?:\b(?:(?:revised|now|changed|moved|deferred|extended|slipped|rescheduled|"
+    r"re-?scheduled|re-?profiled|delayed|postponed|pushed\s+back|put\s+back|amended)"
+    r"(?:\s+(?:target\s+)?date)?|new\s+(?:target\s+)?date)\b\s*(?:\b(?:to|until|till)\b)?"
+    r"|→|->|=>)\s*[:\-–—]?\s*", re.IGNORECASE)
+#: words that mark the date a revision replaced ("was", "original")
+_SUPERSEDED = re.compile(r"\b(?:original(?:ly)?|was|initially|previously|old|planned|"
+                         r"target|date)\b", re.IGNORECASE)
 _RECURRING = re.compile(r"^(?:([a-z]+)\s+)?(" + "|".join(map(re.escape, RECURRING)) +
                         r")(?:\s+in\s+([a-z]+))?$", re.IGNORECASE)
 
@@ -409,6 +427,9 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         return DueDate(text, "ongoing")
     if low in TBC:
         return DueDate(text, "tbc")
+    named = " ".join(FILLER.sub(" ", low).split()).strip(" :;,.-–—")
+    if named != low and named in TBC and named not in ("-", "?"):
+        return DueDate(text, "tbc")  # "Date: TBC", "Revised date TBC"
     every = _EVERY_MONTH.match(low)
     if every and _month(every[1]):
         due = _next_occurrence(_month(every[1]), 12, as_of) if as_of else None
@@ -424,10 +445,19 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         return DueDate(text, "recurring", due, (due,) if due else ())
     if isinstance(value, str) and re.fullmatch(r"\d{5}(\.\d+)?", text):
         return parse_due(float(text), as_of)  # a serial number stored as text
+    unmarked = text.strip(_FOOTNOTE_MARKS + " ")
+    if unmarked and unmarked != text:  # "Mar 2027*": a footnote's mark
+        read = _parse_text(unmarked, as_of)
+        if read.readable:
+            return DueDate(text, read.kind, read.due, read.milestones)
     before = _BEFORE.match(text)
     if before:
         return _read_before(text, before[1], as_of)
-    year_text = _YEAR_LEAD.sub("", text)  # "by the end of 2027" is the year itself
+    # "by the end of 2027" and "2027 onwards" are the year itself
+    year_text = _YEAR_AFTER.sub("", _YEAR_LEAD.sub("", text))
+    if _FINANCIAL_LEAD.search(text) and re.fullmatch(r"\d{2}", year_text):
+        end = date(_year(year_text), 3, 31)  # "FY27", as "FY 2027": ending March 2027
+        return DueDate(text, "period", end, (end,))
     fin = _FIN_YEAR.match(year_text)
     if fin and (_year(fin[2]) % 100) == (_year(fin[1]) + 1) % 100:
         end = month_end(_year(fin[1]) + 1, 3)
@@ -445,7 +475,9 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
             return DueDate(text, read.kind, read.due, read.milestones)
         if not tbc:
             return _unreadable(text)
-    read = _read_around(text, as_of)
+        if not re.search(r"\d", tbc[1] or tbc[2]):  # "TBC: awaiting the review"
+            return DueDate(text, "tbc")
+    read = _read_revised(text, as_of) or _read_around(text, as_of)
     if read is not None:
         return read
     found = _scan(text)
@@ -455,6 +487,33 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     if len(dates) > 1:
         return DueDate(text, "milestones", max(dates), dates)
     return DueDate(text, found[0][3], dates[0], dates)
+
+
+def _read_revised(text: str, as_of: date | None) -> DueDate | None:
+    """``text`` giving a date and then a new one in its place ("Sep 2026, revised to Mar
+    2027", "Original: Sep 2026 Revised: Mar 2027", "Sep 2026 (now Mar 2027)"): due by the
+    new date alone, the old one no milestone to be judged by. None unless a revision's
+    word comes straight before a date, after an earlier date with nothing else but words
+    such as "was" or "original" ("Dec 2026 (revised from Sep 2026)" is December)."""
+    found = _scan(text)
+    if len(found) < 2:
+        return None
+    starts = {begin for begin, _, _, _ in found}
+    marks = [m for m in _REVISED.finditer(text) if m.end() in starts]
+    if not marks:
+        return None
+    mark = marks[-1]
+    earlier, new = text[:mark.start()], text[mark.end():].strip()
+    if new.endswith(")") and new.count(")") > new.count("("):
+        new = new[:-1].rstrip()  # "Sep 2026 (now Mar 2027)"
+    earlier_dates = _scan(earlier)
+    left = _SUPERSEDED.sub(" ", _leftover(earlier, earlier_dates))
+    if not earlier_dates or left.strip(" ,;:.()-–/&'"):
+        return None
+    read = _parse_text(new, as_of)
+    if read.due is None:
+        return None
+    return DueDate(text, read.kind, read.due, read.milestones)
 
 
 def _read_before(text: str, rest: str, as_of: date | None) -> DueDate:

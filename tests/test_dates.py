@@ -117,6 +117,27 @@ AS_OF = date(2010, 9, 30)
     ("March 2027 - subject to funding", "month", date(2027, 3, 31)),
     ("TBC - awaiting funding", "tbc", None),
     ("Sept 2026 - March 2027", "milestones", date(2027, 3, 31)),  # two dates, no remark
+    ("FY27", "period", date(2027, 3, 31)),  # as "FY 2027": the year ending March 2027
+    ("FY2027", "period", date(2027, 3, 31)),  # (was read as 31 December 2027)
+    ("2027 onwards", "period", date(2027, 12, 31)),  # as "April 2027 onwards"
+    ("Ongoing from April 2027", "month", date(2027, 4, 30)),  # as "From April 2027"
+    ("Report to Cabinet Oct 2026", "month", date(2026, 10, 31)),  # the meeting it goes to
+    ("Audit Committee Jan 2027", "month", date(2027, 1, 31)),
+    ("Portfolio Holder decision by September 2010", "month", date(2010, 9, 30)),  # a seed's
+    ("TBC: awaiting review", "tbc", None),  # as "TBC - awaiting funding"
+    ("Date: TBC", "tbc", None),
+    ("Mar 2027*", "month", date(2027, 3, 31)),  # a footnote's mark
+    ("†Q4 2026/27", "period", date(2027, 3, 31)),
+    ("Revised date: Mar 2027", "month", date(2027, 3, 31)),  # the column's name pasted
+    ("Deferred to June 2027", "month", date(2027, 6, 30)),
+    # a date and the one that replaced it: the new one alone, the old no milestone (a
+    # superseded September would otherwise be judged first, amber through August)
+    ("Original: Sep 2026 Revised: Mar 2027", "month", date(2027, 3, 31)),
+    ("Sept 2026 - now Mar 2027", "month", date(2027, 3, 31)),
+    ("Sep 2026 (now Mar 2027)", "month", date(2027, 3, 31)),  # not the September
+    ("Was Sep 2026, now Q4 2026/27", "period", date(2027, 3, 31)),
+    ("30/09/2026 → 31/03/2027", "date", date(2027, 3, 31)),
+    ("Sep 2026 slipped to Mar 2027 - awaiting funding", "month", date(2027, 3, 31)),
     ("Ongoing", "ongoing", None),
     ("Ongoing (annual review)", "ongoing", None),
     ("TBC", "tbc", None),

@@ -51,6 +51,18 @@ def test_approved_revised_date_replaces_the_target():
     assert "revised from 30 Jun 2026" in judgement.reason
 
 
+def test_a_date_replaced_in_the_target_cell_is_not_judged_first():
+    """A plan whose Target date says "Oct 2026 (now Mar 2027)": the October is no
+    milestone still to reach, so the action is not amber for it in the window before."""
+    replaced = dict(status="On track", percent_complete=40, last_updated=AS_OF)
+    judgement = judge(Action(target_date="Oct 2026 (now Mar 2027)", **replaced), SETTINGS)
+    assert judgement.verdict.word == "On track"
+    assert "due 31 Mar 2027" in judgement.reason
+    # two milestones, by contrast, are each judged: the first is in the amber window
+    assert verdict(target_date="Oct 2026; Mar 2027", status="On track",
+                   percent_complete=40) == "At risk"
+
+
 def test_completed_late_cancelled_deferred_ongoing():
     late = judge(Action(target_date=date(2026, 6, 30), status="Complete",
                         last_updated=date(2026, 7, 10)), SETTINGS)
