@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 import cip_xl
 from cip_xl.importers import import_plan
 from cip_xl.returns import RETURN_SHEET
+from cip_xl.safe_save import backups_of
 from cip_xl.strict_ooxml import transitional, usual_names
 
 from .conftest import SHARED, REPO, convert_with_libreoffice, run_cli
@@ -161,8 +162,10 @@ def test_a_plan_saved_as_strict_is_checked_merged_and_saved_readable(example_pat
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "1.2")
     assert ws.cell(row, column).value == "Budget proposals sent to the Executive."
     assert len(ws["A"]) > 40 and saved["Officers"]["A2"].value
-    backups = sorted((example_path.parent / "backups").glob("plan.2*.xlsx"))
-    assert backups and backups[-1].read_bytes() == strict_bytes
+    # newest first, as restore lists them (by name, a second backup made in the same
+    # second, "plan.20261204-070023-2.xlsx", sorts before the first)
+    backups = [path for _, path in backups_of(example_path)]
+    assert backups and backups[0].read_bytes() == strict_bytes
     csv = convert_with_libreoffice(example_path, "csv", tmp_path / "lo")
     assert "Budget proposals sent to the Executive." in csv.read_text("utf-8", "replace")
 
