@@ -209,6 +209,9 @@ STATUS_ALIASES: dict[str, str] = {
     "not yet started": "Not started",
     "not due": "Not started",
     "not yet due": "Not started",
+    "assigned": "Not started",  # Pentana's words for an action not begun
+    "unassigned": "Not started",
+    "check progress": "At risk",  # Pentana's warning that progress is behind
     "in progress": "On track",
     "on target": "On track",
     "on schedule": "On track",

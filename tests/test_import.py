@@ -514,6 +514,8 @@ def _compound(*streams: str) -> bytes:
      "an OpenDocument spreadsheet", "(.xlsx)"),
     ("plan.rtf", b"{\\rtf1\\ansi Plan}", "a Rich Text document", "(.docx)"),
     ("item7.htm", b"<!DOCTYPE html><html><table></table></html>", "a web page", "Word"),
+    ("query.iqy", b"WEB\r\n1\r\nhttps://council.sharepoint.com/sites/P/_vti_bin/owssvr.dll"
+     b"?XMLDATA=1&List={1B2C}\r\n", "a link to the list, not its rows", "Export to CSV"),
 ])
 def test_a_plan_kept_in_another_form_is_named_with_what_to_do(tmp_path, name, data, kind,
                                                                 advice):
@@ -1001,3 +1003,130 @@ def test_a_ref_with_a_space_after_its_letters_keeps_it(tmp_path):
     out = tmp_path / "plan.xlsx"
     cip_xl.save_plan(result.plan, out)
     assert [a.ref for a in cip_xl.load_plan(out).actions] == ["CP 01.01", "HOU 3", "3.10"]
+
+
+def planner_export(path):
+    """Microsoft Planner's "Export plan to Excel": the plan's name, ID and the date of
+    export above a table of tasks; no Ref, buckets for themes, Progress in words."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Tasks"
+    ws.append(["Plan name", "Corporate Improvement Plan 2026-27"])
+    ws.append(["Plan ID", "x7Tg2kP0aEe1bC4d"])
+    ws.append(["Date of export", "04/12/2026"])
+    ws.append([])
+    ws.append(["Task ID", "Task Name", "Bucket Name", "Progress", "Priority", "Assigned To",
+               "Created By", "Created Date", "Start date", "Due date", "Is Recurring",
+               "Late", "Completed Date", "Completed By", "Labels", "Description"])
+    ws.append(["id0Ab", "Refresh the medium term financial strategy", "Managing our finances",
+               "In progress", "Important", "Helen Forde", "Sam Price", "01/04/2026",
+               "01/04/2026", "31/03/2027", "false", "false", "", "", "Finance",
+               "Draft at CMT in October."])
+    ws.append(["id1Cd", "Deliver the savings programme", "Managing our finances",
+               "Not started", "Urgent", "Helen Forde;Ravi Patel", "Sam Price", "01/04/2026",
+               "", "30/09/2026", "false", "true", "", "", "Finance", ""])
+    ws.append(["id2Ef", "Publish the workforce strategy", "Our people", "Completed",
+               "Medium", "Jo Kerr", "Sam Price", "01/04/2026", "01/05/2026", "30/06/2026",
+               "false", "false", "28/06/2026", "Jo Kerr", "HR", "Adopted in June."])
+    wb.save(path)
+
+
+def test_a_planner_export_is_imported(tmp_path):
+    """A plan kept in Microsoft Planner, exported to Excel: it was 'no plan headers'.
+    Task Name is the key action, the bucket the theme, Assigned To the lead officers;
+    Progress ("In progress", "Completed") is read as the Status since that is what it
+    holds; the actions, with no Ref, are numbered by theme; every other column is kept
+    as a column of its own — not glued into each action's progress update — and
+    "Priority", which a plan reads as the Theme, under another name."""
+    planner_export(tmp_path / "planner.xlsx")
+    out = tmp_path / "plan.xlsx"
+    made = run_cli("import", str(tmp_path / "planner.xlsx"), "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    head = rows[0]
+    got = [{h: row[head.index(h)] for h in ("Ref", "Theme", "Key action", "Lead officer",
+                                             "Target date", "Status", "Progress update")}
+           for row in rows[1:4]]
+    assert got == [
+        {"Ref": "1.1", "Theme": "Managing our finances", "Status": "On track",
+         "Key action": "Refresh the medium term financial strategy",
+         "Lead officer": "Helen Forde", "Target date": "31/03/2027", "Progress update": ""},
+        {"Ref": "1.2", "Theme": "Managing our finances", "Status": "Not started",
+         "Key action": "Deliver the savings programme",
+         "Lead officer": "Helen Forde/Ravi Patel", "Target date": "30/09/2026",
+         "Progress update": ""},
+        {"Ref": "2.1", "Theme": "Our people", "Status": "Complete",
+         "Key action": "Publish the workforce strategy", "Lead officer": "Jo Kerr",
+         "Target date": "30/06/2026", "Progress update": ""}]
+    kept = head[head.index("RAG") + 1:]
+    assert kept == ["Task ID", "Priority (Tasks)", "Created By", "Created Date",
+                    "Start date", "Is Recurring", "Late", "Completed Date", "Completed By",
+                    "Labels", "Description", "Status (as written)", "Action ID"]
+    third = rows[3]
+    assert third[head.index("Description")] == "Adopted in June."
+    assert third[head.index("Priority (Tasks)")] == "Medium"
+    assert third[head.index("Status (as written)")] == "Completed"
+    settings = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Settings").to_python()
+    assert next(r[1] for r in settings if r[0] == "Plan title") == \
+        "Corporate Improvement Plan 2026-27"
+    report = cip_xl.validate(out)
+    assert not report.errors, report.errors
+    result = import_plan(tmp_path / "planner.xlsx")
+    codes = [f.code for f in result.findings]
+    assert codes.count("import-column-kept") == 1 and "import-extra-cells" not in codes
+    assert codes.count("import-refs-numbered") == 1 and "import-ref-missing" not in codes
+
+
+def test_a_pentana_export_is_imported(tmp_path):
+    """Pentana (Covalent) exports an action's Original Due Date and its Due Date: the
+    second, where it differs, is the revised date. Its Progress is a percentage (a
+    progress bar, 0.6 formatted 60%): read as % complete 60, not 0.6 — which a
+    tracker's own "% complete" formatted as a percentage was too. Latest Note is the
+    progress update, its date the last update; "Check Progress" is at risk."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Actions"
+    ws.append(["Corporate Plan Actions - Quarter 2 2026/27"])
+    ws.append([])
+    ws.append(["Code", "Title", "Status", "Progress", "Original Due Date", "Due Date",
+               "Latest Note", "Latest Note Date", "Assigned To", "Managed By"])
+    ws.append(["CP 01.01", "Adopt the Local Plan", "In Progress", 0.6,
+               datetime(2026, 12, 31), datetime(2027, 3, 31), "Hearings concluded.",
+               datetime(2026, 11, 20), "Jane Ellis", "Mark Dunn"])
+    ws.append(["CP 01.02", "Deliver 300 affordable homes", "Check Progress", 0.35,
+               datetime(2027, 3, 31), datetime(2027, 3, 31), "Two schemes delayed.",
+               datetime(2026, 10, 2), "Jane Ellis", "Mark Dunn"])
+    for row in ws.iter_rows(min_row=4, min_col=4, max_col=4):
+        row[0].number_format = "0%"
+    wb.save(tmp_path / "pentana.xlsx")
+    out = tmp_path / "plan.xlsx"
+    made = run_cli("import", str(tmp_path / "pentana.xlsx"), "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    plan = cip_xl.load_plan(out)
+    first, second = plan.actions
+    assert (first.ref, first.key_action, first.lead_officer) == \
+        ("CP 01.01", "Adopt the Local Plan", "Jane Ellis")
+    assert (first.target_date, first.revised_date) == ("31/12/2026", "31/03/2027")
+    assert second.revised_date in (None, "")  # the same date twice: no revision
+    assert (first.percent_complete, second.percent_complete) == (60, 35)
+    assert (first.progress_update, first.last_updated) == \
+        ("Hearings concluded.", date(2026, 11, 20))
+    assert (first.status, second.status) == ("On track", "At risk")
+    assert first.extra["Managed By"] == "Mark Dunn"
+
+
+def test_export_headers_are_not_read_as_plan_columns_in_a_plan(tmp_path):
+    """"Notes", "Title" and "Code" are Planner's and Pentana's names for plan columns on
+    import only: a council's plan with a Notes column of its own is not told it has two
+    Progress updates."""
+    out = tmp_path / "plan.xlsx"
+    assert run_cli("demo", "-o", str(tmp_path / "demo")).returncode == 0
+    wb = openpyxl.load_workbook(tmp_path / "demo" / "example-plan.xlsx")
+    ws = wb["Plan"]
+    for header in ("Notes", "Title", "Code"):
+        ws.cell(1, ws.max_column + 1, header)
+    ws.cell(2, ws.max_column, "kept")
+    wb.save(out)
+    report = cip_xl.validate(out)
+    assert not [f for f in report.findings if f.code == "column-duplicate"]
+    assert cip_xl.load_plan(out).actions[0].extra["Code"] == "kept"

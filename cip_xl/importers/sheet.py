@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -63,6 +64,11 @@ def _council(properties: list[tuple[str, str]], rows: list[list[str]]) -> tuple[
         cell for row in rows for cell in row if cell))])
 
 
+#: a label beside a title at the head of an export: Planner's "Plan name", "Title:"
+_TITLE_LABEL = re.compile(r"(?:plan\s+name|plan\s+title|title|name\s+of\s+plan)\s*:?",
+                          re.IGNORECASE)
+
+
 def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str,
                                             tuple[str, str]]:
     from openpyxl.utils import get_column_letter
@@ -87,7 +93,9 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
             continue
         if not title:
             title = next((clean(r[0]) for r in rows[:3] if r and r[0] and
-                          sum(1 for c in r if c) == 1), "")
+                          sum(1 for c in r if c) == 1), "") or next(
+                (clean(r[1]) for r in rows[:3] if len(r) > 1 and
+                 _TITLE_LABEL.fullmatch(clean(r[0])) and clean(r[1])), "")
         tables.append(RawTable(ws.title, rows,
                                lambda r, c, numbers=numbers:
                                f"{get_column_letter(c + 1)}{numbers[r]}",
@@ -135,6 +143,9 @@ def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str], li
             if isinstance(value, date) and \
                     date_shown(getattr(cell, "number_format", None) or "") == "month":
                 value = typed_month(value)  # shown as Mar-27: typed as "Mar 2027"
+            elif value.__class__ in (int, float) and "%" in \
+                    (getattr(cell, "number_format", None) or "").replace('"%"', ""):
+                value = f"{round(value * 100, 6):g}%"  # 0.6 shown as 60%: "60%"
             # openpyxl leaves Excel's _xHHHH_ escapes in text; read them as Excel does
             text = read_workbook_text(as_text(value))
             texts.append(text)

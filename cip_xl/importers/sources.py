@@ -7,6 +7,7 @@ by its content, since names lie — and how to make the .docx or .xlsx that impo
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -62,6 +63,15 @@ LABEL_PROTECTED = Source(
 _WEB_PAGE = Source("a web page", "open it in Word and save it as a Word Document (.docx), "
                    "or in Excel as an Excel Workbook (.xlsx), then import that", "docx")
 _SPREADSHEET_2003 = Source("an Excel 2003 XML Spreadsheet", _AS_XLSX, "xlsx")
+#: "Export to Excel" from a SharePoint list gives query.iqy: a link for Excel to fetch
+#: the list by, not its rows
+_WEB_QUERY = Source(
+    "an Excel web query (the query.iqy a SharePoint list's Export to Excel gives): a "
+    "link to the list, not its rows",
+    "open it in Excel, which fetches the list (choose Enable if it asks), save that as "
+    "an Excel Workbook (.xlsx) with File > Save As, then import that; or use the list's "
+    "Export > Export to CSV and import the .csv")
+_WEB_QUERY_HEAD = re.compile(rb"^web\s*\r?\n\s*\d\s*\r?\n\s*https?://", re.IGNORECASE)
 
 
 def _head(path: Path) -> bytes:
@@ -126,6 +136,8 @@ def what_it_is(path: Path) -> Source | None:
         return _WEB_PAGE
     if is_spreadsheet_2003(head):
         return _SPREADSHEET_2003
+    if _WEB_QUERY_HEAD.match(lowered) or path.suffix.lower() == ".iqy":
+        return _WEB_QUERY
     return _BY_SUFFIX.get(path.suffix.lower())
 
 

@@ -91,22 +91,74 @@ def clean(text: object) -> str:
     return "\n".join(lines)
 
 
+#: headers of the systems councils keep actions in before a plan — Microsoft Planner's
+#: "Export plan to Excel", a SharePoint or Lists export, Pentana (Covalent) and InPhase
+#: reports — read on import only: in a cip-xl plan "Notes" or "Title" may be a column
+#: of the council's own, not a second Progress update or Key action
+EXPORT_HEADERS: dict[str, str] = {
+    schema.header_key(header): key for key, headers in {
+        "key_action": ("task name", "title", "action title", "action name", "task title"),
+        "theme": ("bucket", "bucket name"),
+        "lead_officer": ("assigned to", "managed by", "assignee", "action owner",
+                         "owner name"),
+        "ref": ("code", "action code"),
+        "target_date": ("original due date", "original target date", "finish date",
+                        "end date", "baseline date"),
+        "percent_complete": ("progress bar", "% progress", "progress %", "percent done"),
+        "progress_update": ("latest note", "note", "notes", "latest comment", "comment",
+                            "latest progress"),
+        "last_updated": ("latest note date", "note date", "modified", "last modified",
+                         "date modified", "last updated date"),
+    }.items() for header in headers}
+
+
 def header_map(row: list[str], contract: Contract,
                mapping: dict[str, str] | None = None) -> dict[int, str]:
-    """Column index → column key for a header row (``mapping`` overrides by header)."""
+    """Column index → column key for a header row (``mapping`` overrides by header).
+    A due date beside an original one ("Original Due Date", "Due Date", as Pentana
+    exports them) is the revised date."""
     found: dict[int, str] = {}
     overrides = {schema.header_key(k): v for k, v in (mapping or {}).items()}
+    original = None
     for index, text in enumerate(row):
         key = overrides.get(schema.header_key(text))
         if key is None:
             column = contract.match_header(text)
-            key = column.key if column else None
+            key = column.key if column else EXPORT_HEADERS.get(schema.header_key(text))
             # in a hand-made tracker the RAG column is the status people typed; a
             # Directorate column gives the lead officers' directorates (_directorates)
             key = {"rag": "status", "due_date": None, "action_id": None}.get(key, key)
+        if key == "target_date" and schema.header_key(text).startswith(("original",
+                                                                        "baseline")):
+            original = index
+        if key == "target_date" and "target_date" in found.values() and \
+                original is not None and original != index and \
+                "revised_date" not in found.values():
+            key = "revised_date"
         if key and key not in found.values():
             found[index] = key
     return found
+
+
+def by_content(rows: list[list[str]], columns: dict[int, str]) -> dict[int, str]:
+    """``columns`` with a Progress column read as what it holds: status words only
+    ("In progress", "Completed": Planner's Progress) make it the Status, percentages
+    (Pentana's progress bar) the % complete — unless the table has that column too."""
+    changed = dict(columns)
+    for index, key in columns.items():
+        if key != "progress_update":
+            continue
+        values = [clean(row[index]) for row in rows if index < len(row)]
+        values = [v for v in values if v]
+        if not values:
+            continue
+        if "status" not in changed.values() and all(
+                schema.normalise_status(v) for v in values):
+            changed[index] = "status"
+        elif "percent_complete" not in changed.values() and all(
+                re.fullmatch(r"\d{1,3}(?:\.\d+)?\s*%?", v) for v in values):
+            changed[index] = "percent_complete"
+    return changed
 
 
 def is_header(row: list[str], contract: Contract, mapping=None) -> bool:
@@ -209,6 +261,22 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             continue
         plan_tables += 1
         columns = header_map(table.rows[header_index], contract, mapping)
+        read_as = by_content(table.rows[header_index + 1:], columns)
+        for index in sorted(set(read_as.items()) - set(columns.items())):
+            findings.append(Finding(
+                "import-column-by-content", INFO,
+                f"The column '{clean(table.rows[header_index][index[0]])}' holds "
+                f"{'status words' if index[1] == 'status' else 'percentages'}: read as "
+                f"{contract.column(index[1]).header}.", file,
+                table.sheet_label or table.name, table.where(header_index, index[0])))
+        columns = read_as
+        for index, text in enumerate(table.rows[header_index]):  # "Latest Note", once
+            key = header_map([text], contract, mapping).get(0)  # "Progress" is the %
+            if index not in columns and key and key not in columns.values():
+                columns[index] = key
+        headed = {i: clean(text) for i, text in enumerate(table.rows[header_index])
+                  if i not in columns and clean(text)}
+        kept_as: dict[int, str] = {}
         status_column = next((i for i, key in columns.items() if key == "status"), None)
         coloured: list[str] = []
         for r in range(header_index + 1, len(table.rows)):
@@ -216,7 +284,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             if is_header(raw, contract, mapping):
                 continue  # the header repeated on a new page
             cells = {key: clean(raw[i]) for i, key in columns.items() if i < len(raw)}
-            extra_at = [i for i, c in enumerate(raw) if i not in columns and clean(c)]
+            extra_at = [i for i, c in enumerate(raw) if i not in columns and clean(c)
+                        and i not in headed]
             extra = [clean(raw[i]) for i in extra_at]
             if not any(cells.values()) and not extra:
                 continue
@@ -279,6 +348,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             action.lead_officer = "/".join(parts)
             for key in ("target_date", "revised_date"):
                 text = " ".join(cells.get(key, "").split())
+                if key == "revised_date" and text == action.target_date:
+                    text = ""  # an export's Due Date the same as its Original: no revision
                 setattr(action, key, text or None)
                 if text and not parse_due(text).readable:
                     note("import-date-unreadable", WARNING, f"{contract.column(key).header} "
@@ -347,6 +418,12 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 at = table.where(r, next(i for i, k in columns.items() if k == "directorate"))
                 for part in _lead_parts(action.lead_officer):
                     directorates.setdefault(part.upper(), {}).setdefault(directorate, at)
+            for index in (i for i in headed if i < len(raw) and clean(raw[i])):
+                if index not in kept_as:
+                    kept_as[index] = _kept_column(headed[index], plan, contract,
+                                                  table.sheet_label or table.name)
+                    plan.extra_columns.append(kept_as[index])
+                action.extra[kept_as[index]] = clean(raw[index])
             if extra:
                 note("import-extra-cells", WARNING, f"{table.where(r, extra_at[0])} has text "
                      f"outside the plan's columns, kept in the progress update: "
@@ -369,6 +446,19 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             part_of[id(action)] = table.part_name
             places[id(action)] = (table.sheet_label or table.name, where)
             state.last = action
+        if kept_as:
+            order = sorted(kept_as)  # the source's order, not the order first filled
+            plan.extra_columns = [c for c in plan.extra_columns if c not in
+                                  kept_as.values()] + [kept_as[i] for i in order]
+            names = [f"'{headed[i]}'" + (f" (as '{kept_as[i]}')" if kept_as[i] != headed[i]
+                                         else "") for i in order]
+            findings.append(Finding(
+                "import-column-kept", INFO,
+                f"{len(names)} column{'s are' if len(names) != 1 else ' is'} none of the "
+                f"plan's, kept as {'columns' if len(names) != 1 else 'a column'} of "
+                f"{'their' if len(names) != 1 else 'its'} own at the Plan sheet's right "
+                f"(delete any not wanted there): {', '.join(names)}.", file,
+                table.sheet_label or table.name, table.where(header_index, order[0])))
         if coloured:
             first, last = coloured[0], coloured[-1]
             span = first if len(coloured) == 1 else \
@@ -481,6 +571,25 @@ def plan_title(text: str) -> str:
     return _REPORT_KIND.sub("", clean(text).replace("\n", " ")).strip()
 
 
+def _kept_column(header: str, plan: Plan, contract: Contract, source: str) -> str:
+    """A name for a column kept from the source: its header, unless the plan would read
+    that as one of its own columns (Planner's "Priority" is a Theme's other name) or a
+    column kept already has it: then with its sheet's name, "Priority (Tasks)", and a
+    number if need be."""
+    taken = {schema.header_key(name) for name in plan.extra_columns} | \
+        {schema.header_key(STATUS_AS_WRITTEN), schema.header_key(UPDATED_AS_WRITTEN)}
+
+    def free(name: str) -> bool:
+        return schema.header_key(name) not in taken and contract.match_header(name) is None
+
+    name = header if free(header) else f"{header} ({source})"
+    number = 1
+    while not free(name):
+        number += 1
+        name = f"{header} ({source} {number})"
+    return name
+
+
 def _looks_like_codes(text: str) -> bool:
     """'CEX/ CPPU', 'HF', 'oso': officer codes, not words spilled from a heading."""
     tokens = [t for t in re.split(r"[\s/,;&+]+", text) if t]
@@ -526,9 +635,24 @@ def _status_from_text(text: str) -> str | None:
 
 def _repair_refs(plan: Plan, findings: list[Finding], file: str,
                  places: dict[int, tuple[str, str]]) -> None:
-    """Renumber repeated refs that look number-mangled; give missing refs a number."""
+    """Renumber repeated refs that look number-mangled; give missing refs a number —
+    and where no action has one (a Planner or SharePoint export), number them all by
+    theme: 1.1, 1.2, then 2.1 for the second theme."""
     taken: set[str] = set()
     actions = plan.actions
+    if actions and not any(a.ref for a in actions):
+        themes: dict[str, int] = {}
+        for action in actions:
+            theme = themes.setdefault(action.theme, len(themes) + 1)
+            count = sum(1 for a in actions if a.ref.startswith(f"{theme}."))
+            action.ref = f"{theme}.{count + 1}"
+        findings.append(Finding(
+            "import-refs-numbered", WARNING,
+            f"No action had a Ref; the {len(actions)} actions are numbered by theme, in "
+            f"the order found (1.1, 1.2, ... then 2.1 for the next theme). Check them: "
+            "returns and reports know actions by Ref.", file, *places.get(id(actions[0]),
+                                                                        (None, None))))
+        return
     for index, action in enumerate(actions):
         sheet, cell = places.get(id(action), (None, None))
         previous = actions[index - 1].ref if index else ""
