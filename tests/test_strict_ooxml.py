@@ -203,7 +203,7 @@ def test_a_tracker_saved_as_strict_is_imported(tmp_path):
     save_as_strict(tmp_path / "tracker.xlsx")
     result = import_plan(tmp_path / "tracker.xlsx")
     assert [(a.ref, a.key_action, a.target_date) for a in result.plan.actions] == [
-        (f"1.{n}", f"Close the books {n}", "31/12/2026") for n in range(1, 4)]
+        (f"1.{n}", f"Close the books {n}", date(2026, 12, 31)) for n in range(1, 4)]
     usual = import_plan(tmp_path / "usual.xlsx")
     assert [f.message for f in result.findings] == [f.message for f in usual.findings]
 

@@ -227,6 +227,11 @@ def legend_from_lines(lines: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+#: a day in figures with the year in full: how a date cell reads, and how Word plans
+#: write one ("31/12/2010"); kept as a date, where "Dec 2010" or "22/1/09" stay words
+_DAY_FIGURES = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+
+
 @dataclass
 class _State:
     theme: str = ""
@@ -346,11 +351,20 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 if part not in parts:
                     parts.append(part)
             action.lead_officer = "/".join(parts)
+            target_text = ""
             for key in ("target_date", "revised_date"):
                 text = " ".join(cells.get(key, "").split())
-                if key == "revised_date" and text == action.target_date:
+                if key == "target_date":
+                    target_text = text
+                elif text == target_text:
                     text = ""  # an export's Due Date the same as its Original: no revision
-                setattr(action, key, text or None)
+                value = text or None
+                if _DAY_FIGURES.fullmatch(text) and parse_due(text).kind == "date":
+                    # a day (a date cell, as the sheet reader gives it): a date in the
+                    # plan, as cip-xl's own keeps one, sorted and filtered as a date in
+                    # Excel (as text, 01/04/2027 sorted before 31/12/2026)
+                    value = parse_due(text).due
+                setattr(action, key, value)
                 if text and not parse_due(text).readable:
                     note("import-date-unreadable", WARNING, f"{contract.column(key).header} "
                          f"'{text[:60]}' is not a date cip-xl can read; it is kept as "
