@@ -1133,3 +1133,17 @@ def test_export_headers_are_not_read_as_plan_columns_in_a_plan(tmp_path):
     report = cip_xl.validate(out)
     assert not [f for f in report.findings if f.code == "column-duplicate"]
     assert cip_xl.load_plan(out).actions[0].extra["Code"] == "kept"
+
+
+@pytest.mark.parametrize("headers", [
+    ["Code", "Title", "Original Due Date", "Due Date", "Assigned To"],
+    ["Code", "Title", "Due Date", "Original Due Date", "Assigned To"],
+])
+def test_an_original_due_date_is_the_target_in_either_order(headers):
+    from cip_xl.importers.tables import header_map
+    from cip_xl.schema import DEFAULT_CONTRACT
+
+    found = header_map(headers, DEFAULT_CONTRACT)
+    assert found[headers.index("Original Due Date")] == "target_date"
+    assert found[headers.index("Due Date")] == "revised_date"
+    assert found[headers.index("Title")] == "key_action"

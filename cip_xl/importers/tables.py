@@ -114,12 +114,12 @@ EXPORT_HEADERS: dict[str, str] = {
 
 def header_map(row: list[str], contract: Contract,
                mapping: dict[str, str] | None = None) -> dict[int, str]:
-    """Column index → column key for a header row (``mapping`` overrides by header).
-    A due date beside an original one ("Original Due Date", "Due Date", as Pentana
-    exports them) is the revised date."""
+    """Column index → column key for a header row (``mapping`` overrides by header),
+    the first column of each meaning taken, the plan's headers and other names and an
+    export's (:data:`EXPORT_HEADERS`) alike. A due date beside an original one
+    ("Original Due Date" and "Due Date", as Pentana exports them) is the revised date."""
     found: dict[int, str] = {}
     overrides = {schema.header_key(k): v for k, v in (mapping or {}).items()}
-    original = None
     for index, text in enumerate(row):
         key = overrides.get(schema.header_key(text))
         if key is None:
@@ -128,13 +128,13 @@ def header_map(row: list[str], contract: Contract,
             # in a hand-made tracker the RAG column is the status people typed; a
             # Directorate column gives the lead officers' directorates (_directorates)
             key = {"rag": "status", "due_date": None, "action_id": None}.get(key, key)
-        if key == "target_date" and schema.header_key(text).startswith(("original",
-                                                                        "baseline")):
-            original = index
-        if key == "target_date" and "target_date" in found.values() and \
-                original is not None and original != index and \
-                "revised_date" not in found.values():
-            key = "revised_date"
+        due = next((i for i, k in found.items() if k == "target_date"), None)
+        if key == "target_date" and due is not None and "revised_date" not in \
+                found.values():
+            if schema.header_key(text).startswith(("original", "baseline")):
+                found[due] = "revised_date"  # the due date now, before the original
+            elif schema.header_key(row[due]).startswith(("original", "baseline")):
+                key = "revised_date"  # the due date now, after the original
         if key and key not in found.values():
             found[index] = key
     return found
