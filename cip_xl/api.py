@@ -355,16 +355,22 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
 
 def report(path: str | Path, output: str | Path, *, template: str | Path = "committee",
            as_of: date | None = None, item: str | None = None, pdf: bool = False,
-           since: str | None = None, profile: str | Path | None = None):
+           since: str | None = None, profile: str | Path | None = None,
+           themes: tuple[str, ...] = (), directorates: tuple[str, ...] = ()):
     """Write the Word report for the plan at ``path`` to ``output`` (and a PDF beside it
     with ``pdf``, using LibreOffice). ``since`` (a backup or a date, as for
-    :func:`changes`) adds what changed since then. An earlier report at ``output`` is
-    kept in ``backups/`` beside it (refused while it is open in Word). Returns a
-    :class:`~cip_xl.reporting.ReportResult`, whose findings name blank Settings that
-    left gaps in the report."""
+    :func:`changes`) adds what changed since then. ``themes`` and ``directorates``
+    (names, or the start of one) make it a report of that part of the plan alone, for a
+    committee whose remit it is: the actions in any of them, counted alone, the part
+    named in the title (see :mod:`cip_xl.report_parts`). An earlier report at
+    ``output`` is kept in ``backups/`` beside it (refused while it is open in Word).
+    Returns a :class:`~cip_xl.reporting.ReportResult`, whose findings name blank
+    Settings that left gaps in the report."""
     from .office import convert, pdf_pages
+    from .report_parts import changes_in_part, plan_part
     from .reporting import ReportOptions, render_report
     from .safe_save import refuse_other_type, refuse_to_write_over
+    from .status import refresh
 
     from dataclasses import replace
 
@@ -372,11 +378,19 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
     refuse_to_write_over(output, [(template, "the template the report is made from")],
                          "the Word report", "report.docx")
     plan = _plan_for_reading(path, profile)
-    lines = changes(path, since, profile=profile).lines() if since else []
+    judgements = part = None
+    if themes or directorates:  # each action's directorate is its lead's: judge first
+        judgements = refresh(plan, as_of or plan.settings.reporting_date or date.today())
+        part = plan_part(plan, tuple(themes), tuple(directorates), file=str(path))
+        plan = part.plan
+        judgements = {a.action_id: judgements[a.action_id] for a in plan.actions}
+    moved = changes(path, since, profile=profile) if since else None
+    lines = [] if moved is None else changes_in_part(moved, part) if part else moved.lines()
     contract = contract_for(path, profile)
     result = render_report(plan, output, ReportOptions(
         template=template, item=item, as_of=as_of, changes=lines,
-        settings_sheet=contract.sheet("settings"), palette=contract.palette))
+        settings_sheet=contract.sheet("settings"), palette=contract.palette,
+        part=part.name if part else ""), judgements)
     # the plan's file for findings about its Settings; those about the template keep its
     result.findings = [f if f.file else replace(f, file=str(path)) for f in result.findings]
     if pdf:

@@ -812,11 +812,19 @@ def make_resources(root) -> None:
 @click.option("--pdf", is_flag=True, help="Also make a PDF with LibreOffice.")
 @click.option("--since", help="Add what changed since this backup file or date "
                               "(see 'cip-xl changes').")
+@click.option("--theme", "themes", multiple=True, metavar="NAME",
+              help="Report on this theme alone (repeat for more; any case, or the start "
+                   "of its name): for a committee whose remit it is. The report counts "
+                   "only its actions and its title names the part.")
+@click.option("--directorate", "directorates", multiple=True, metavar="NAME",
+              help="Report on the actions this directorate's officers lead (repeat for "
+                   "more; with --theme, the actions in any named).")
 @click.option("--check-template", "check", type=click.Path(dir_okay=False, exists=True),
               help="Only check a Word template for problems (tracked changes, broken or "
                    "misspelt placeholders) and report them.")
 @profile_option
-def report(plan, output, template, as_of, item, pdf, since, check, profile) -> None:
+def report(plan, output, template, as_of, item, pdf, since, themes, directorates, check,
+           profile) -> None:
     """Write the Word committee report (and appendices) for PLAN.
 
     Status cells are shaded (in the profile's colours, if it gives any) and carry a
@@ -841,9 +849,15 @@ def report(plan, output, template, as_of, item, pdf, since, check, profile) -> N
         return
     if not plan:
         raise click.UsageError("Give the PLAN to report on (or --check-template FILE).")
-    output = output or str(Path(plan).with_name(f"{Path(plan).stem}-report.docx"))
+    if not output:
+        from .returns import safe_file_name
+
+        part = _part_named(plan, themes, directorates, profile)
+        output = str(Path(plan).with_name(f"{Path(plan).stem}-report" + (
+            f"-{safe_file_name(part, suffix='')}" if part else "") + ".docx"))
     result = api.report(plan, output, template=template, as_of=as_of, item=item, pdf=pdf,
-                        since=since, profile=profile)
+                        since=since, profile=profile, themes=themes,
+                        directorates=directorates)
     for finding in result.findings:
         click.echo(f"{finding.where}: {finding.severity}: {finding.message} "
                    f"[{finding.code}]", err=True)
@@ -851,6 +865,26 @@ def report(plan, output, template, as_of, item, pdf, since, check, profile) -> N
     click.echo(f"Wrote {result.path} ({result.actions} actions){kept}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf} ({result.pages} pages)")
+
+
+def _part_named(plan: str, themes: tuple[str, ...], directorates: tuple[str, ...],
+                profile) -> str:
+    """The part of ``plan`` a report is of, to name its file by ("Places and
+    communities" for --theme places); '' for the whole plan. A name that matches
+    nothing is left for the report itself to refuse."""
+    if not themes and not directorates:
+        return ""
+    from . import api
+    from .findings import PlanFileError
+    from .report_parts import plan_part
+    from .status import refresh
+
+    plan_read = api._plan_for_reading(plan, profile)
+    refresh(plan_read)
+    try:
+        return plan_part(plan_read, themes, directorates).name
+    except PlanFileError:
+        return ""
 
 
 #: what a file name may hold and still be typed as it is into a command line

@@ -50,6 +50,9 @@ class ReportOptions:
     #: the council's verdict colours (RRGGBB) by verdict word, from its profile's
     #: [colours]; a verdict not named keeps cip-xl's colour
     palette: dict[str, str] = field(default_factory=dict)
+    #: the part of the plan reported on, for a committee of its own ("Places and
+    #: communities"; see :mod:`cip_xl.report_parts`): named in the subject and title
+    part: str = ""
 
 
 @dataclass
@@ -144,7 +147,8 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
         "meeting_date": _long_date(settings.meeting_date),
         "portfolio": settings.portfolio,
         "report_from": settings.report_author,
-        "subject": f"{settings.plan_title} – quarterly update",
+        "subject": f"{settings.plan_title} – quarterly update" +
+        (f": {options.part}" if options.part else ""),
         "item_header": item,
         "appendix1_header": f"{item} Appendix 1".strip(),
         "appendix2_header": f"{item} Appendix 2".strip(),
@@ -402,7 +406,8 @@ def render_report(plan: Plan, output: str | Path, options: ReportOptions,
     _describe_pictures(document, chart_description(context["counts"], context["as_of"]))
     _words_readable_on_fills(document, context["counts"])
     properties = document.core_properties
-    properties.title = property_text(f"{plan.settings.plan_title} – progress update")
+    properties.title = property_text(f"{plan.settings.plan_title} – progress update" +
+                                     (f": {options.part}" if options.part else ""))
     properties.subject = property_text(context["summary_sentence"])
     properties.author = property_text(plan.settings.report_author or "cip-xl")
     # made now, by its author: not the template's dates and editor (the shipped one's

@@ -1,0 +1,94 @@
+"""Part of a plan for a committee of its own: the themes or directorates it covers.
+
+A council takes its plan to more than one committee — each overview and scrutiny
+committee sees the themes, or the directorates, in its remit. :func:`plan_part` gives
+the plan with only those actions, and what to call the part in the report's title;
+:func:`changes_in_part` keeps, of what changed since last quarter, what is about them.
+Names are matched as the plan matches theme names (any case, '&' as 'and'), or by the
+start of one name ("Places" for "Places and communities"); a name that matches none is
+an error naming those there are.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+
+from .findings import ERROR, Finding, PlanFileError
+from .model import Plan, theme_key
+
+
+@dataclass(frozen=True)
+class PlanPart:
+    """``plan`` with only the actions of the themes and directorates named; ``name``
+    the part as the report's title gives it ("Places and communities"); ``themes`` the
+    themes named (none when the part is chosen by directorate alone)."""
+
+    plan: Plan
+    name: str
+    themes: tuple[str, ...] = ()
+
+    @property
+    def action_ids(self) -> frozenset[str]:
+        return frozenset(a.action_id for a in self.plan.actions)
+
+
+def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str, ...] = (),
+              file: str = "") -> PlanPart:
+    """The part of ``plan`` in any of ``themes`` or ``directorates`` (an action's
+    directorate is its lead officer's: run :func:`cip_xl.status.refresh` first). Raises
+    :class:`PlanFileError` for a name that matches no theme or directorate, or more than
+    one, and for a part with no actions."""
+    chosen_themes = [_one(name, plan.theme_names() or
+                          list(dict.fromkeys(a.theme for a in plan.actions if a.theme)),
+                          "theme", file) for name in themes]
+    known = sorted({a.directorate for a in plan.actions if a.directorate} |
+                   {o.directorate for o in plan.officers if o.directorate})
+    chosen_directorates = [_one(name, known, "directorate", file) for name in directorates]
+    wanted_themes = {theme_key(t) for t in chosen_themes}
+    wanted_directorates = {theme_key(d) for d in chosen_directorates}
+    actions = [a for a in plan.actions if theme_key(a.theme) in wanted_themes or
+               (a.directorate and theme_key(a.directorate) in wanted_directorates)]
+    name = ", ".join(dict.fromkeys(chosen_themes + chosen_directorates))
+    if not actions:
+        raise PlanFileError(Finding(
+            "report-part-empty", ERROR,
+            f"The plan has no actions in {name}, so there is nothing to report; no report "
+            "was written.", file=file))
+    return PlanPart(replace(plan, actions=actions), name, tuple(chosen_themes))
+
+
+def changes_in_part(changes, part: PlanPart) -> list[str]:
+    """The sentences of ``changes`` (a :class:`~cip_xl.changes.ChangeReport`) for the
+    part's report, in the order :meth:`~cip_xl.changes.ChangeReport.lines` gives them:
+    those about its actions (and actions removed from its themes) and how each of its
+    themes moved — not the other themes' and directorates'."""
+    ids = part.action_ids
+    themes = {theme_key(t) for t in part.themes}
+    return [c.sentence for c in changes.changes
+            if c.action_id in ids or theme_key(c.theme) in themes] + \
+        [f"{t.theme}: {t.direction}" for t in changes.themes if theme_key(t.theme) in themes]
+
+
+def _one(name: str, known: list[str], what: str, file: str) -> str:
+    """The one of ``known`` that ``name`` names: the same, as theme names are matched,
+    or the only one it begins; else a :class:`PlanFileError` saying which there are."""
+    key = theme_key(name)
+    same = [k for k in known if theme_key(k) == key]
+    if same:
+        return same[0]
+    begun = [k for k in known if key and theme_key(k).startswith(key)]
+    if len(begun) == 1:
+        return begun[0]
+    listed = "; ".join(f"'{k}'" for k in known) or "none"
+    if len(begun) > 1:
+        said = f"'{name}' begins more than one {what}'s name: " + \
+            ", ".join(f"'{k}'" for k in begun) + ". Give more of the one meant."
+    else:
+        close = difflib.get_close_matches(key, [theme_key(k) for k in known], n=1,
+                                          cutoff=0.6)
+        meant = next((k for k in known if close and theme_key(k) == close[0]), None)
+        said = f"The plan has no {what} '{name}'" + \
+            (f": did you mean '{meant}'?" if meant else ".")
+    raise PlanFileError(Finding(
+        "report-part-unknown", ERROR,
+        f"{said} Its {what}s are: {listed}. No report was written.", file=file))

@@ -1,0 +1,95 @@
+"""A report for one committee's part of the plan: its themes or its directorates."""
+from __future__ import annotations
+
+import docx
+import pytest
+
+from cip_xl.changes import Change, ChangeReport, ThemeTravel
+from cip_xl.example import example_plan
+from cip_xl.findings import PlanFileError
+from cip_xl.report_parts import changes_in_part, plan_part
+from cip_xl.status import refresh
+
+from .conftest import run_cli
+
+
+def _text(path) -> str:
+    document = docx.Document(path)
+    return "\n".join([p.text for p in document.paragraphs] +
+                     [c.text for t in document.tables for r in t.rows for c in r.cells])
+
+
+def test_a_report_for_one_theme_holds_its_actions_alone(example_path, tmp_path):
+    """`report --theme Places` (the start of "Places and communities"): the report
+    beside the plan is named for the part, holds that theme's eight actions and no
+    other's, counts only them, and its title says which part it is."""
+    plan = example_plan()
+    made = run_cli("report", str(example_path), "--theme", "places")
+    assert made.returncode == 0, made.stderr
+    out = example_path.with_name("plan-report-Places_and_communities.docx")
+    assert out.exists() and "(8 actions)" in made.stdout
+    text = _text(out)
+    for action in plan.actions:
+        assert (action.key_action in text) == (action.theme == "Places and communities")
+    assert "Of 8 actions" in text
+    title = docx.Document(out).core_properties.title
+    assert title == "Corporate Improvement Plan 2026/27 – progress update: " \
+                    "Places and communities"
+
+
+def test_a_report_for_directorates_holds_the_actions_their_officers_lead(example_path,
+                                                                          tmp_path):
+    """Directorates named twice over (any case, '&' or 'and'): the actions led by
+    their officers, in either."""
+    plan = example_plan()
+    refresh(plan)
+    wanted = [a for a in plan.actions if a.directorate in ("Place", "People & Communities")]
+    out = tmp_path / "scrutiny.docx"
+    made = run_cli("report", str(example_path), "-o", str(out), "--directorate", "place",
+                   "--directorate", "People and Communities")
+    assert made.returncode == 0, made.stderr
+    assert f"({len(wanted)} actions)" in made.stdout and 0 < len(wanted) < 40
+    text = _text(out)
+    for action in plan.actions:
+        assert (action.key_action in text) == (action in wanted), action.ref
+
+
+@pytest.mark.parametrize("option, name, said", [
+    ("--theme", "Managing finances", "did you mean 'Managing our finances'?"),
+    ("--theme", "Transport", "Its themes are: 'Managing our finances'; "),
+    ("--directorate", "Housing", "Its directorates are: "),
+])
+def test_a_part_the_plan_has_not_is_named_and_nothing_written(example_path, tmp_path,
+                                                              option, name, said):
+    out = tmp_path / "part.docx"
+    made = run_cli("report", str(example_path), "-o", str(out), option, name)
+    assert made.returncode != 0 and "Traceback" not in made.stderr
+    assert said in made.stderr and "[report-part-unknown]" in made.stderr
+    assert not out.exists()
+
+
+def test_a_name_beginning_two_themes_is_asked_about():
+    plan = example_plan()
+    plan.actions[0].theme = "Places and communities (north)"
+    plan.themes = []
+    with pytest.raises(PlanFileError) as refused:
+        plan_part(plan, themes=("Places",))
+    assert "begins more than one theme's name" in refused.value.finding.message
+
+
+def test_changes_since_last_quarter_are_those_of_the_part():
+    """The report's changes section for one theme: its actions' changes (one removed
+    from it too) and how it moved; not the other themes'."""
+    plan = example_plan()
+    part = plan_part(plan, themes=("Our people",))
+    ours = next(a for a in plan.actions if a.theme == "Our people")
+    other = next(a for a in plan.actions if a.theme != "Our people")
+    changes = ChangeReport(None, None, [
+        Change(ours.ref, ours.theme, "completed", "On track", "Complete", "x", ours.action_id),
+        Change(other.ref, other.theme, "completed", "On track", "Complete", "y",
+               other.action_id),
+        Change("3.9", "Our people", "removed", "On track", "", "gone", "A0000GONE")],
+        [ThemeTravel("Our people", 50, 60), ThemeTravel(other.theme, 50, 40)])
+    lines = changes_in_part(changes, part)
+    assert lines == [changes.changes[0].sentence, changes.changes[2].sentence,
+                     f"Our people: {changes.themes[0].direction}"]
