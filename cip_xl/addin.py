@@ -279,6 +279,28 @@ def build_report(book=None):
     return _run("report", work, book)
 
 
+def report_on_theme(book=None):
+    """Report on this theme button: the Word report of the theme of the action selected
+    on the Plan sheet alone — for a committee whose remit it is — beside the plan,
+    named for the theme."""
+    from . import api
+    from .returns import safe_file_name
+
+    book = _caller(book)
+    selection = book.selection
+    sheet, row = selection.sheet.name, selection.row
+
+    def work(path: Path):
+        theme = api.theme_at(path, sheet, row)
+        output = path.with_name(f"{path.stem}-report-{safe_file_name(theme, suffix='')}.docx")
+        result = api.report(path, output, themes=(theme,))
+        kept = f" The previous one is in {result.previous.parent.name}." \
+            if result.previous else ""
+        return result.findings, (f"Wrote {result.path.name} ({result.actions} actions of "
+                                 f"{theme}).{kept}")
+    return _run("report", work, book)
+
+
 def reminders(book=None):
     """Reminders button: .eml drafts for each lead officer in a reminders folder."""
     from . import api
@@ -345,7 +367,7 @@ def undo_last_save(book=None):
 BUTTONS = {
     "cipValidate": validate, "cipStatus": refresh_status, "cipReturns": issue_returns,
     "cipReturnAgain": issue_return_again, "cipMerge": merge_returns, "cipApprove": approve, "cipReport": build_report,
-    "cipRemind": reminders, "cipUndo": undo_last_save,
+    "cipReportTheme": report_on_theme, "cipRemind": reminders, "cipUndo": undo_last_save,
 }
 
 

@@ -283,8 +283,33 @@ def department_at(path: str | Path, sheet: str, row: int,
     of the plan at ``path`` (what the add-in's "Issue one again" button issues again:
     see :func:`issue_returns`). Raises :class:`PlanFileError` when that is not a row of
     an action on the Plan sheet."""
-    from .plan_read import read_plan
     from .returns import department_of
+
+    plan, action = _action_at(path, sheet, row, profile,
+                              "its department's return is the one issued again")
+    return department_of(plan, action)
+
+
+def theme_at(path: str | Path, sheet: str, row: int,
+             profile: str | Path | None = None) -> str:
+    """The theme of the action on row ``row`` of sheet ``sheet`` of the plan at
+    ``path`` (what the add-in's "Report on this theme" button reports on: see
+    :func:`report`). Raises :class:`PlanFileError` when that is not a row of an action
+    on the Plan sheet, or its action has no theme."""
+    _, action = _action_at(path, sheet, row, profile, "the report is of its theme")
+    if not action.theme:
+        raise PlanFileError(Finding(
+            "select-an-action", ERROR,
+            f"The action on row {row} (Ref {action.ref}) has no theme to report on: give "
+            "it one, or select another.", str(path), sheet))
+    return action.theme
+
+
+def _action_at(path: str | Path, sheet: str, row: int, profile: str | Path | None,
+               purpose: str):
+    """(the plan at ``path``, the action on row ``row`` of sheet ``sheet``), or a
+    :class:`PlanFileError` asking for an action's row to be selected, for ``purpose``."""
+    from .plan_read import read_plan
 
     contract = contract_for(path, profile)
     plan = read_plan(path, contract, read_only=True, audit=False).plan
@@ -295,9 +320,8 @@ def department_at(path: str | Path, sheet: str, row: int,
         raise PlanFileError(Finding(
             "select-an-action", ERROR,
             f"Select a cell in an action's row on the {plan_sheet} sheet first (the "
-            f"selection was {sheet}, row {row}); its department's return is the one "
-            "issued again.", str(path), sheet))
-    return department_of(plan, action)
+            f"selection was {sheet}, row {row}); {purpose}.", str(path), sheet))
+    return plan, action
 
 
 def merge(path: str | Path, returns: list[str | Path], *, dry_run: bool = False,

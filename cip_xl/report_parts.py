@@ -43,6 +43,12 @@ def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str,
                           "theme", file) for name in themes]
     known = sorted({a.directorate for a in plan.actions if a.directorate} |
                    {o.directorate for o in plan.officers if o.directorate})
+    if directorates and not known:
+        raise PlanFileError(Finding(
+            "report-part-unknown", ERROR,
+            "No officer on the Officers sheet has a directorate, so the plan cannot be "
+            "reported a directorate at a time: fill in their directorates there, or "
+            "report by --theme. No report was written.", file=file))
     chosen_directorates = [_one(name, known, "directorate", file) for name in directorates]
     wanted_themes = {theme_key(t) for t in chosen_themes}
     wanted_directorates = {theme_key(d) for d in chosen_directorates}

@@ -26,6 +26,10 @@ Public Sub CipReturnAgain(control As IRibbonControl)
     CipRun "issue_return_again"
 End Sub
 
+Public Sub CipReportTheme(control As IRibbonControl)
+    CipRun "report_on_theme"
+End Sub
+
 Public Sub CipMerge(control As IRibbonControl)
     CipRun "merge_returns"
 End Sub

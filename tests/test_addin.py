@@ -177,6 +177,30 @@ def test_issue_one_again_for_the_selected_action(example_path):
     assert len(list(folder.glob("*.xlsx"))) == 5
 
 
+def test_report_on_the_theme_of_the_selected_action(example_path):
+    """The manager selects an action's row and presses Report on this theme: the
+    report of that theme alone is written beside the plan, named for it."""
+    plan = cip_xl.load_plan(example_path)
+    chosen = next(a for a in plan.actions if a.theme == "Our people")
+    book = StandInBook(example_path)
+    book.selection = StandInSelection("Plan", chosen.row)
+    result = addin.on_ribbon("cipReportTheme", book)
+    out = example_path.with_name(f"{example_path.stem}-report-Our_people.docx")
+    assert out.exists()
+    assert result.app.status_bar == f"Wrote {out.name} (8 actions of Our people)."
+    import docx
+    text = "\n".join(c.text for t in docx.Document(out).tables for r in t.rows
+                     for c in r.cells)
+    assert chosen.key_action in text
+    assert not [a for a in plan.actions if a.theme != "Our people" and a.key_action in text]
+
+    book = StandInBook(example_path)
+    book.selection = StandInSelection("Themes", 2)
+    rows = findings_rows(addin.report_on_theme(book))
+    assert rows[2][0] == "error" and rows[2][3] == "select-an-action"
+    assert "the report is of its theme" in rows[2][2]
+
+
 def test_issuing_returns_again_while_they_are_out_asks_first(example_path):
     """A second press of Issue returns, with the round's returns out and none merged,
     would strand every one of them: Excel asks; No issues nothing and says why, Yes

@@ -93,3 +93,14 @@ def test_changes_since_last_quarter_are_those_of_the_part():
     lines = changes_in_part(changes, part)
     assert lines == [changes.changes[0].sentence, changes.changes[2].sentence,
                      f"Our people: {changes.themes[0].direction}"]
+
+
+def test_directorates_asked_for_where_officers_have_none():
+    plan = example_plan()
+    for officer in plan.officers:
+        officer.directorate = ""
+    refresh(plan)
+    with pytest.raises(PlanFileError) as refused:
+        plan_part(plan, directorates=("Place",))
+    assert "No officer on the Officers sheet has a directorate" in \
+        refused.value.finding.message
