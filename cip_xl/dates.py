@@ -67,7 +67,7 @@ FILLER = re.compile(r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
                     r"report(?:ed)?\s+to|audit|scrutiny|overview|panel|portfolio\s+holder|"
                     r"decision|(?:ongoing|on-going|on\s+going)\s+from|new|date|completion|"
                     r"deferred|delayed|extended|slipped|postponed|re-?scheduled|moved|changed|"
-                    r"amended|till)\b",
+                    r"amended|till|achieved|delivered|or\s+(?:earlier|sooner|before))\b",
                     re.IGNORECASE)
 
 #: month abbreviations as a plan writes them, whatever the computer's language
@@ -168,15 +168,18 @@ _MONTHS_YEAR = re.compile(
     r"\b([a-z]{3,9}\.?(?:\s*(?:/|-|–|to|or|&)\s*[a-z]{3,9}\.?)*)[\s\-']*'?(\d{4}|\d{2})\b",
     re.IGNORECASE)
 #: a quarter: "Q3 2026/27", "Qtr 3 2026", "3rd quarter 2026/27", "third quarter of 2027"
+#: (and "Q4 (2026/27)", "Q4 - 2026/27", "Quarter 4, 2026-27", "Q4 FY26/27"; "Q4 FY27":
+#: of the financial year ending in 2027, as "FY27" is)
 _QUARTER = re.compile(
     r"\b(?:(?:q|qtr|quarter)\s*([1-4])|([1-4])(?:st|nd|rd|th)\s+(?:qtr|quarter)|"
-    r"(first|second|third|fourth)\s+(?:qtr|quarter))\s*(?:of\s+)?"
-    r"(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\b", re.IGNORECASE)
+    r"(first|second|third|fourth)\s+(?:qtr|quarter))\s*(?:of\s+|[,\-–—:(]\s*)?"
+    r"(?:(?:fy\s*)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4})|fy\s*(\d{4}|\d{2}))\b",
+    re.IGNORECASE)
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 #: a quarter written after its year, as in a council's tables: "2026/27 Q4", "2027 Q1"
 _YEAR_QUARTER = re.compile(
-    r"\b(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\s*,?\s*(?:q|qtr|quarter)\s*"
-    r"([1-4])\b", re.IGNORECASE)
+    r"\b(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\s*[,\-–—:(]?\s*"
+    r"(?:q|qtr|quarter)\s*([1-4])\b", re.IGNORECASE)
 _SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?'?(\d{4}|\d{2})\b",
                      re.IGNORECASE)
 #: two seasons, either or across: "Spring/Summer 2027", "Autumn-Winter 2026" (the later)
@@ -292,8 +295,8 @@ def _scan(text: str) -> list[tuple[int, int, date, str]]:
         if not free(m):
             continue
         quarter = int(m[1] or m[2] or _QUARTER_WORDS[m[3].lower()])
-        if m[4]:  # financial year: Q1 = Apr-Jun of the first year
-            start = _year(m[4])
+        if m[4] or m[7]:  # financial year: Q1 = Apr-Jun of the first year
+            start = _year(m[4]) if m[4] else _year(m[7]) - 1
             month = (3 + 3 * quarter - 1) % 12 + 1
             year = start + (1 if quarter == 4 else 0)
         else:
@@ -430,6 +433,16 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     named = " ".join(FILLER.sub(" ", low).split()).strip(" :;,.-–—")
     if named != low and named in TBC and named not in ("-", "?"):
         return DueDate(text, "tbc")  # "Date: TBC", "Revised date TBC"
+    paired = _REMARK.match(low) or _DASH_REMARK.match(low)
+    if paired:  # "Annual - March", "March (annual)": every March
+        first, second = (re.sub(r"^(?:each|every|in)\s+", "", part.strip())
+                         for part in (paired[1], paired[2]))  # "Annually - each March"
+        for both in (f"{second} {first}", f"{first} {second}"):
+            both = " ".join(both.split())
+            named = _RECURRING.match(both)
+            if named and (named[1] or named[3]) and _month(named[1] or named[3]):
+                read = _parse_text(both, as_of)
+                return DueDate(text, read.kind, read.due, read.milestones)
     every = _EVERY_MONTH.match(low)
     if every and _month(every[1]):
         due = _next_occurrence(_month(every[1]), 12, as_of) if as_of else None

@@ -138,6 +138,17 @@ AS_OF = date(2010, 9, 30)
     ("Was Sep 2026, now Q4 2026/27", "period", date(2027, 3, 31)),
     ("30/09/2026 → 31/03/2027", "date", date(2027, 3, 31)),
     ("Sep 2026 slipped to Mar 2027 - awaiting funding", "month", date(2027, 3, 31)),
+    ("Q4 (2026/27)", "period", date(2027, 3, 31)),  # a quarter and its year, set apart
+    ("Q4 - 2026/27", "period", date(2027, 3, 31)),
+    ("Quarter 4, 2026-27", "period", date(2027, 3, 31)),
+    ("2026/27 - Q4", "period", date(2027, 3, 31)),
+    ("Q4 FY26/27", "period", date(2027, 3, 31)),
+    ("Q3 FY27", "period", date(2026, 12, 31)),  # of the year ending March 2027
+    ("Annual - March", "recurring", date(2011, 3, 31)),  # every March (was December)
+    ("March (annual)", "recurring", date(2011, 3, 31)),
+    ("Annually - each March", "recurring", date(2011, 3, 31)),
+    ("Achieved Sept 2010", "month", date(2010, 9, 30)),
+    ("31/03/2027 or earlier", "date", date(2027, 3, 31)),
     ("Ongoing", "ongoing", None),
     ("Ongoing (annual review)", "ongoing", None),
     ("TBC", "tbc", None),
