@@ -1147,3 +1147,29 @@ def test_an_original_due_date_is_the_target_in_either_order(headers):
     assert found[headers.index("Original Due Date")] == "target_date"
     assert found[headers.index("Due Date")] == "revised_date"
     assert found[headers.index("Title")] == "key_action"
+
+
+def test_a_sheet_of_officers_beside_the_tracker_gives_the_officers(tmp_path):
+    """A tracker's Officers sheet headed Code, Title, Name, Email, Directorate: not a
+    table of actions (export headers such as "Title" without a lead officer or date do
+    not make one: it gave two actions called "Head of Finance" and "Head of Planning"),
+    but the officers, with their titles, names, emails and directorates — which the
+    returns go by — where the lead officers were left with a code alone and a warning.
+    A lead given by name is that officer, not a new one."""
+    wb, ws = finance_tracker()
+    ws["D3"] = "Helen Forde"
+    officers = wb.create_sheet("Contacts")
+    officers.append(["Officer code", "Job title", "Name", "E-mail", "Department"])
+    officers.append(["HF", "Head of Finance", "Helen Forde", "hf@x.gov.uk", "Resources"])
+    officers.append(["HP", "Head of Planning", "Harry Pike", "hp@x.gov.uk", "Place"])
+    wb.save(tmp_path / "tracker.xlsx")
+    result = import_plan(tmp_path / "tracker.xlsx")
+    plan = result.plan
+    assert [a.key_action for a in plan.actions] == [
+        "Close the books 1", "Close the books 2", "Close the books 3"]
+    assert [(o.code, o.title, o.name, o.email, o.directorate) for o in plan.officers] == [
+        ("HF", "Head of Finance", "Helen Forde", "hf@x.gov.uk", "Resources"),
+        ("HP", "Head of Planning", "Harry Pike", "hp@x.gov.uk", "Place")]
+    codes = [f.code for f in result.findings]
+    assert "import-officers-listed" in codes and "import-officer-unlisted" not in codes
+    assert "import-officer-named" not in codes

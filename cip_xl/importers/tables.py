@@ -113,18 +113,20 @@ EXPORT_HEADERS: dict[str, str] = {
 
 
 def header_map(row: list[str], contract: Contract,
-               mapping: dict[str, str] | None = None) -> dict[int, str]:
+               mapping: dict[str, str] | None = None, exports: bool = True) -> dict[int, str]:
     """Column index → column key for a header row (``mapping`` overrides by header),
     the first column of each meaning taken, the plan's headers and other names and an
     export's (:data:`EXPORT_HEADERS`) alike. A due date beside an original one
-    ("Original Due Date" and "Due Date", as Pentana exports them) is the revised date."""
+    ("Original Due Date" and "Due Date", as Pentana exports them) is the revised date.
+    ``exports=False``: the plan's headers alone."""
     found: dict[int, str] = {}
     overrides = {schema.header_key(k): v for k, v in (mapping or {}).items()}
     for index, text in enumerate(row):
         key = overrides.get(schema.header_key(text))
         if key is None:
             column = contract.match_header(text)
-            key = column.key if column else EXPORT_HEADERS.get(schema.header_key(text))
+            key = column.key if column else \
+                EXPORT_HEADERS.get(schema.header_key(text)) if exports else None
             # in a hand-made tracker the RAG column is the status people typed; a
             # Directorate column gives the lead officers' directorates (_directorates)
             key = {"rag": "status", "due_date": None, "action_id": None}.get(key, key)
@@ -162,8 +164,15 @@ def by_content(rows: list[list[str]], columns: dict[int, str]) -> dict[int, str]
 
 
 def is_header(row: list[str], contract: Contract, mapping=None) -> bool:
+    """Whether ``row`` heads a table of actions: three plan columns or more, one of them
+    the key action or objective — and where an export's headers count towards that, a
+    lead officer or date among them: a sheet of officers headed "Code, Title, Name,
+    Directorate" is no table of actions titled by "Title"."""
     keys = set(header_map(row, contract, mapping).values())
-    return len(keys) >= 3 and ("key_action" in keys or "objective" in keys)
+    if len(keys) < 3 or not keys & {"key_action", "objective"}:
+        return False
+    return keys == set(header_map(row, contract, mapping, exports=False).values()) or \
+        bool(keys & {"lead_officer", "target_date"})
 
 
 def join_split(parts: list[str]) -> str:
@@ -232,6 +241,73 @@ def legend_from_lines(lines: list[str]) -> list[tuple[str, str]]:
 _DAY_FIGURES = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 
 
+#: the headers of a list of officers kept beside a plan (a tracker's Officers or
+#: Contacts sheet, a Word key with columns): what each says of an officer
+ROSTER_HEADERS: dict[str, str] = {
+    schema.header_key(header): field_name for field_name, headers in {
+        "code": ("code", "officer code", "initials", "abbreviation", "lead officer code"),
+        "title": ("title", "job title", "post", "role", "position"),
+        "name": ("name", "officer", "officer name", "full name", "contact", "lead officer"),
+        "email": ("email", "e-mail", "email address", "e-mail address"),
+        "directorate": ("directorate", "department", "service", "service area"),
+    }.items() for header in headers}
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """An officer as a list of officers gives them, and where."""
+
+    code: str
+    title: str
+    name: str
+    email: str
+    directorate: str
+    where: str
+
+
+def _officers_listed(table: RawTable) -> list[_Listed]:
+    """The officers a table lists, if it is a list of officers — headed Code and a
+    title or name, with an email or directorate (or both a title and a name) — else
+    none."""
+    for index, row in enumerate(table.rows[:3]):
+        columns: dict[str, int] = {}
+        for column, text in enumerate(row):
+            field_name = ROSTER_HEADERS.get(schema.header_key(text))
+            if field_name and field_name not in columns:
+                columns[field_name] = column
+        if "code" not in columns or not {"title", "name"} & set(columns) or \
+                len(columns) < 3:
+            continue
+        listed = []
+        for r in range(index + 1, len(table.rows)):
+            cells = {f: clean(table.rows[r][c]) if c < len(table.rows[r]) else ""
+                     for f, c in columns.items()}
+            code = cells.get("code", "")
+            if CODE.match(code.replace(" ", "")) and (cells.get("title") or cells.get("name")):
+                listed.append(_Listed(code.replace(" ", ""), cells.get("title", ""),
+                                      cells.get("name", ""), cells.get("email", ""),
+                                      cells.get("directorate", ""),
+                                      table.where(r, columns["code"])))
+        return listed
+    return []
+
+
+def _fill_from_list(officers: list[Officer], listed: list[_Listed]) -> None:
+    """Each officer's title, name and email as the list of officers gives them (where
+    the plan's key left them blank), and an officer for each one listed the plan has
+    not (an officer with no action yet is still one)."""
+    by_code = {o.code.upper(): o for o in officers}
+    for entry in listed:
+        officer = by_code.get(entry.code.upper())
+        if officer is None:
+            officer = by_code[entry.code.upper()] = Officer(entry.code)
+            officers.append(officer)
+        if officer.title in ("", entry.name) and officer.title != entry.title:
+            officer.title = entry.title  # the key gave the name where the title goes
+        officer.name = officer.name or entry.name
+        officer.email = officer.email or entry.email
+
+
 @dataclass
 class _State:
     theme: str = ""
@@ -259,10 +335,20 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     #: lead officer code → the directorates the tracker gives their actions, each with
     #: the first place it does
     directorates: dict[str, dict[str, str]] = {}
+    listed: list[_Listed] = []  # officers a list of them beside the plan gives
     for table in tables:
         header_index = next((i for i, row in enumerate(table.rows[:6])
                              if is_header(row, contract, mapping)), None)
         if header_index is None:
+            found = _officers_listed(table)
+            if found:
+                listed += found
+                findings.append(Finding(
+                    "import-officers-listed", INFO,
+                    f"{len(found)} officer{'s' if len(found) != 1 else ''} read from the "
+                    f"list of officers on {table.sheet_label or table.name} (code, title, "
+                    "name, email and directorate, as it gives them) into Officers.", file,
+                    table.sheet_label or table.name, found[0].where))
             continue
         plan_tables += 1
         columns = header_map(table.rows[header_index], contract, mapping)
@@ -513,7 +599,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         plan.extra_columns.append(STATUS_AS_WRITTEN)
     if updated_originals:
         plan.extra_columns.append(UPDATED_AS_WRITTEN)
+    known = {code.upper() for code, _ in legend}
+    legend = legend + [(e.code, e.title or e.name) for e in listed
+                       if e.code.upper() not in known] + \
+        [(e.code, e.name) for e in listed if e.title and e.name]  # a lead given by name
+    for entry in listed:
+        if entry.directorate:
+            directorates.setdefault(entry.code.upper(), {}).setdefault(entry.directorate,
+                                                                       entry.where)
     plan.officers = _officers(plan, legend, findings, file, directorates)
+    _fill_from_list(plan.officers, listed)
     _directorates(plan.officers, directorates, findings, file)
     title = plan_title(title)
     if title:
