@@ -167,11 +167,15 @@ _MONTH_DAY_YEAR = re.compile(
 _MONTHS_YEAR = re.compile(
     r"\b([a-z]{3,9}\.?(?:\s*(?:/|-|–|to|or|&)\s*[a-z]{3,9}\.?)*)[\s\-']*'?(\d{4}|\d{2})\b",
     re.IGNORECASE)
+#: the first of two quarters: "Q1-Q2 2027/28", "Q3/Q4 2026/27" are due as the later,
+#: as "Feb/March 09" is
+_QUARTER_RANGE = r"(?:(?:q|qtr|quarter)\s*[1-4]\s*(?:/|-|–|&|\bto\b|\band\b)\s*)"
 #: a quarter: "Q3 2026/27", "Qtr 3 2026", "3rd quarter 2026/27", "third quarter of 2027"
 #: (and "Q4 (2026/27)", "Q4 - 2026/27", "Quarter 4, 2026-27", "Q4 FY26/27"; "Q4 FY27":
 #: of the financial year ending in 2027, as "FY27" is)
 _QUARTER = re.compile(
-    r"\b(?:(?:q|qtr|quarter)\s*([1-4])|([1-4])(?:st|nd|rd|th)\s+(?:qtr|quarter)|"
+    r"\b(?:" + _QUARTER_RANGE + r"?(?:q|qtr|quarter)\s*([1-4])|"
+    r"([1-4])(?:st|nd|rd|th)\s+(?:qtr|quarter)|"
     r"(first|second|third|fourth)\s+(?:qtr|quarter))\s*(?:of\s+|[,\-–—:(]\s*)?"
     r"(?:(?:fy\s*)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4})|fy\s*(\d{4}|\d{2}))\b",
     re.IGNORECASE)
@@ -559,7 +563,10 @@ def _months_named(text: str) -> int | None:
         return 6
     if _TERM.search(rest):
         return 4  # autumn term September to December, spring January to April...
-    if _QUARTER.search(rest) or _YEAR_QUARTER.search(rest) or _SEASON.search(rest) or \
+    quarter = _QUARTER.search(rest)
+    if quarter and re.match(_QUARTER_RANGE, quarter[0], re.IGNORECASE):
+        return None  # two quarters: a span
+    if quarter or _YEAR_QUARTER.search(rest) or _SEASON.search(rest) or \
             _WINTER_SPANNING.search(rest):
         return 3
     named = _MONTHS_YEAR.search(rest)

@@ -144,6 +144,8 @@ AS_OF = date(2010, 9, 30)
     ("2026/27 - Q4", "period", date(2027, 3, 31)),
     ("Q4 FY26/27", "period", date(2027, 3, 31)),
     ("Q3 FY27", "period", date(2026, 12, 31)),  # of the year ending March 2027
+    ("Q1-Q2 2027/28", "period", date(2027, 9, 30)),  # two quarters: the later
+    ("Q3/Q4 2026/27", "period", date(2027, 3, 31)),
     ("Annual - March", "recurring", date(2011, 3, 31)),  # every March (was December)
     ("March (annual)", "recurring", date(2011, 3, 31)),
     ("Annually - each March", "recurring", date(2011, 3, 31)),
@@ -185,6 +187,7 @@ def test_unreadable_is_a_problem_not_an_exception():
     assert not parse_due("not before April 2027").readable
     assert not parse_due("before Jan-Mar 2027").readable
     assert not parse_due("before Spring/Summer 2027").readable
+    assert not parse_due("before Q1-Q2 2027/28").readable
 
 
 @pytest.mark.parametrize("phrase, hint", [
