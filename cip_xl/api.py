@@ -409,7 +409,7 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
         plan = part.plan
         judgements = {a.action_id: judgements[a.action_id] for a in plan.actions}
     moved = changes(path, since, profile=profile) if since else None
-    lines = [] if moved is None else changes_in_part(moved, part) if part else moved.lines()
+    lines = [] if moved is None else (changes_in_part(moved, part) if part else moved).lines()
     contract = contract_for(path, profile)
     result = render_report(plan, output, ReportOptions(
         template=template, item=item, as_of=as_of, changes=lines,
@@ -423,20 +423,28 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
     return result
 
 
-def changes(path: str | Path, since: str, *, profile: str | Path | None = None):
+def changes(path: str | Path, since: str, *, profile: str | Path | None = None,
+            themes: tuple[str, ...] = (), directorates: tuple[str, ...] = ()):
     """What changed in the plan at ``path`` since an earlier version: ``since`` is a
     backup file, or a date (the newest backup on or before it is used). Returns a
     :class:`~cip_xl.changes.ChangeReport`, each change saying who made it where the
-    Audit sheet does."""
+    Audit sheet does; with ``themes`` or ``directorates``, of that part of the plan
+    alone (as :func:`report` takes them)."""
     from .changes import backup_for, compare
     from .plan_read import read_plan
+    from .report_parts import changes_in_part, plan_part
 
     earlier = backup_for(Path(path), since, contract=contract_for(path, profile))
 
     def with_trail(at: Path) -> Plan:  # who made each change: the entries in between
         return read_plan(at, contract_for(at, profile), read_only=True).plan
 
-    return compare(with_trail(earlier), with_trail(Path(path)))
+    now = with_trail(Path(path))
+    found = compare(with_trail(earlier), now)  # (each action's directorate worked out)
+    if themes or directorates:
+        return changes_in_part(found, plan_part(now, tuple(themes), tuple(directorates),
+                                                file=str(path)))
+    return found
 
 
 def backups(path: str | Path, *, profile: str | Path | None = None):

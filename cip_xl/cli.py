@@ -577,8 +577,12 @@ def remind(plan, output, as_of, window, sender, send, smtp, port, starttls, user
                    "date's) — for the newest backup from on or before it.")
 @click.option("--xlsx", type=click.Path(dir_okay=False),
               help="Also write the changes to this .xlsx file.")
+@click.option("--theme", "themes", multiple=True, metavar="NAME",
+              help="Only this theme's changes (repeat for more; as for report --theme).")
+@click.option("--directorate", "directorates", multiple=True, metavar="NAME",
+              help="Only the changes to actions this directorate's officers lead.")
 @profile_option
-def changes(plan, since, xlsx, profile) -> None:
+def changes(plan, since, xlsx, themes, directorates, profile) -> None:
     """What changed since last quarter: status moves, date slips, new, completed and
     cancelled actions, and the direction of travel of each theme. Each change says who
     made it where the Audit sheet does (a return, an approval, an edit in the master)."""
@@ -594,7 +598,8 @@ def changes(plan, since, xlsx, profile) -> None:
         refuse_to_write_over(xlsx, [(plan, "the plan itself"),
                                     (since, "the earlier copy of the plan")],
                              "the changes workbook", "changes.xlsx")
-    result = api.changes(plan, since, profile=profile)
+    result = api.changes(plan, since, profile=profile, themes=themes,
+                         directorates=directorates)
     console = Console()
     before, after = (f"{day:%d/%m/%Y}" if day else "no reporting date"
                      for day in (result.before_date, result.after_date))

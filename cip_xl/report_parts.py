@@ -3,7 +3,8 @@
 A council takes its plan to more than one committee — each overview and scrutiny
 committee sees the themes, or the directorates, in its remit. :func:`plan_part` gives
 the plan with only those actions, and what to call the part in the report's title;
-:func:`changes_in_part` keeps, of what changed since last quarter, what is about them.
+:func:`changes_in_part` keeps, of what changed since last quarter, what is about them
+(for the report's changes section and ``cip-xl changes``).
 Names are matched as the plan matches theme names (any case, '&' as 'and'), or by the
 start of one name ("Places" for "Places and communities"); a name that matches none is
 an error naming those there are.
@@ -63,16 +64,15 @@ def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str,
     return PlanPart(replace(plan, actions=actions), name, tuple(chosen_themes))
 
 
-def changes_in_part(changes, part: PlanPart) -> list[str]:
-    """The sentences of ``changes`` (a :class:`~cip_xl.changes.ChangeReport`) for the
-    part's report, in the order :meth:`~cip_xl.changes.ChangeReport.lines` gives them:
-    those about its actions (and actions removed from its themes) and how each of its
-    themes moved — not the other themes' and directorates'."""
+def changes_in_part(changes, part: PlanPart):
+    """``changes`` (a :class:`~cip_xl.changes.ChangeReport`) cut to the part: the
+    changes to its actions (and to actions removed from its themes) and how each of
+    its themes moved — not the other themes' and directorates'."""
     ids = part.action_ids
     themes = {theme_key(t) for t in part.themes}
-    return [c.sentence for c in changes.changes
-            if c.action_id in ids or theme_key(c.theme) in themes] + \
-        [f"{t.theme}: {t.direction}" for t in changes.themes if theme_key(t.theme) in themes]
+    return replace(changes, changes=[c for c in changes.changes
+                                     if c.action_id in ids or theme_key(c.theme) in themes],
+                   themes=[t for t in changes.themes if theme_key(t.theme) in themes])
 
 
 def _one(name: str, known: list[str], what: str, file: str) -> str:

@@ -90,7 +90,7 @@ def test_changes_since_last_quarter_are_those_of_the_part():
                other.action_id),
         Change("3.9", "Our people", "removed", "On track", "", "gone", "A0000GONE")],
         [ThemeTravel("Our people", 50, 60), ThemeTravel(other.theme, 50, 40)])
-    lines = changes_in_part(changes, part)
+    lines = changes_in_part(changes, part).lines()
     assert lines == [changes.changes[0].sentence, changes.changes[2].sentence,
                      f"Our people: {changes.themes[0].direction}"]
 
@@ -104,3 +104,33 @@ def test_directorates_asked_for_where_officers_have_none():
         plan_part(plan, directorates=("Place",))
     assert "No officer on the Officers sheet has a directorate" in \
         refused.value.finding.message
+
+
+def test_changes_since_last_quarter_for_one_directorate(example_path, tmp_path):
+    """`changes --directorate Place`: the status moves of the Place directorate's
+    actions alone, and no theme's direction (a directorate is no theme)."""
+    import openpyxl
+
+    import shutil
+
+    before = tmp_path / "before.xlsx"
+    shutil.copy(example_path, before)
+    import cip_xl
+
+    plan = cip_xl.load_plan(example_path)
+    refresh(plan)
+    place = next(a for a in plan.actions if a.directorate == "Place")
+    other = next(a for a in plan.actions if a.directorate == "Resources")
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    status = next(c.column for c in ws[1] if c.value == "Status")
+    for action in (place, other):
+        ws.cell(action.row, status).value = "Cancelled"
+    wb.save(example_path)
+    made = run_cli("changes", str(example_path), "--since", str(before),
+                   "--directorate", "place")
+    assert made.returncode == 0, made.stderr
+    said = " ".join(made.stdout.split())
+    assert place.ref in said and "cancelled" in said
+    assert not [a.ref for a in plan.actions if a.ref != place.ref and f" {a.ref} " in said]
+    assert not [name for name in plan.theme_names() if f"{name}: " in said]
