@@ -824,12 +824,17 @@ def make_resources(root) -> None:
 @click.option("--directorate", "directorates", multiple=True, metavar="NAME",
               help="Report on the actions this directorate's officers lead (repeat for "
                    "more; with --theme, the actions in any named).")
+@click.option("--committee", default="", metavar="NAME",
+              help="The committee the report goes to, in place of the Settings' (say "
+                   "'Place Scrutiny Committee' for its part of the plan).")
+@click.option("--meeting-date", callback=_date, metavar="DATE",
+              help="Its meeting's date, in place of the Settings'.")
 @click.option("--check-template", "check", type=click.Path(dir_okay=False, exists=True),
               help="Only check a Word template for problems (tracked changes, broken or "
                    "misspelt placeholders) and report them.")
 @profile_option
-def report(plan, output, template, as_of, item, pdf, since, themes, directorates, check,
-           profile) -> None:
+def report(plan, output, template, as_of, item, pdf, since, themes, directorates,
+           committee, meeting_date, check, profile) -> None:
     """Write the Word committee report (and appendices) for PLAN.
 
     Status cells are shaded (in the profile's colours, if it gives any) and carry a
@@ -862,7 +867,8 @@ def report(plan, output, template, as_of, item, pdf, since, themes, directorates
             f"-{safe_file_name(part, suffix='')}" if part else "") + ".docx"))
     result = api.report(plan, output, template=template, as_of=as_of, item=item, pdf=pdf,
                         since=since, profile=profile, themes=themes,
-                        directorates=directorates)
+                        directorates=directorates, committee=committee,
+                        meeting_date=meeting_date)
     for finding in result.findings:
         click.echo(f"{finding.where}: {finding.severity}: {finding.message} "
                    f"[{finding.code}]", err=True)

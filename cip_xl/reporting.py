@@ -53,6 +53,10 @@ class ReportOptions:
     #: the part of the plan reported on, for a committee of its own ("Places and
     #: communities"; see :mod:`cip_xl.report_parts`): named in the subject and title
     part: str = ""
+    #: the committee and meeting this report goes to, where not the Settings' (a part
+    #: of the plan taken to a scrutiny committee of its own)
+    committee: str = ""
+    meeting_date: date | None = None
 
 
 @dataclass
@@ -143,8 +147,8 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
     item = f"Item {options.item}" if options.item else ""
     context = {
         "council": settings.council, "plan_title": settings.plan_title,
-        "committee": settings.committee or "Executive",
-        "meeting_date": _long_date(settings.meeting_date),
+        "committee": options.committee or settings.committee or "Executive",
+        "meeting_date": _long_date(options.meeting_date or settings.meeting_date),
         "portfolio": settings.portfolio,
         "report_from": settings.report_author,
         "subject": f"{settings.plan_title} – quarterly update" +
@@ -475,7 +479,7 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
     settings, sheet = plan.settings, options.settings_sheet
     found = []
     for placeholder, key, gap in _COVER_SETTINGS:
-        value = getattr(settings, key)
+        value = getattr(options, key, None) or getattr(settings, key)
         if key == "contact":
             value = value or settings.report_author
         if value or not re.search(r"\{\{-?\s*" + placeholder + r"\b", xml):

@@ -134,3 +134,13 @@ def test_changes_since_last_quarter_for_one_directorate(example_path, tmp_path):
     assert place.ref in said and "cancelled" in said
     assert not [a.ref for a in plan.actions if a.ref != place.ref and f" {a.ref} " in said]
     assert not [name for name in plan.theme_names() if f"{name}: " in said]
+
+
+def test_a_part_goes_to_a_committee_and_meeting_of_its_own(example_path, tmp_path):
+    """The cover is addressed to the committee and meeting given, not the Settings'."""
+    out = tmp_path / "place.docx"
+    made = run_cli("report", str(example_path), "-o", str(out), "--theme", "places",
+                   "--committee", "Place Scrutiny Committee", "--meeting-date", "12/01/2027")
+    assert made.returncode == 0, made.stderr
+    assert "REPORT TO THE MEETING OF THE PLACE SCRUTINY COMMITTEE 12 JANUARY 2027" in \
+        _text(out).upper()
