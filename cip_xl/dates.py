@@ -57,7 +57,8 @@ TBC = {"tbc", "tba", "to be confirmed", "to be agreed", "tbd", "to be determined
 RECURRING = {"annually": 12, "annual": 12, "yearly": 12, "each year": 12,
              "every year": 12, "quarterly": 3, "each quarter": 3, "monthly": 1,
              "each month": 1, "biannually": 6, "six monthly": 6, "six-monthly": 6}
-FILLER = re.compile(r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
+FILLER = re.compile(r"(?:&\s*|\b(?:and|then)\s+)(?:ongoing|on-going|continuing)\b|"
+                    r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
                     r"at\s+the\s+latest|latest|ahead\s+of|up\s+to|until|onwards?|"
                     r"revised|now|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|"
                     r"wednesday|saturday|"

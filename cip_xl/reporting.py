@@ -159,7 +159,8 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
         "as_of": _long_date(as_of),
         "summary_sentence": summary_sentence(judgements),
         "recommendation": options.recommendation or
-        f"To note the progress made in delivering the {settings.plan_title} "
+        f"To note the progress made in delivering the {settings.plan_title} " +
+        (f"for {options.part} " if options.part else "") +
         "(Appendix 1) and the actions overdue or at risk (Appendix 2).",
         "alternatives": options.alternatives or
         "Not to monitor the plan. This is not recommended: the council would not know "

@@ -151,6 +151,7 @@ AS_OF = date(2010, 9, 30)
     ("Annually - each March", "recurring", date(2011, 3, 31)),
     ("Achieved Sept 2010", "month", date(2010, 9, 30)),
     ("31/03/2027 or earlier", "date", date(2027, 3, 31)),
+    ("Mar 2027 and ongoing", "month", date(2027, 3, 31)),  # as "March 2027 onwards"
     ("Ongoing", "ongoing", None),
     ("Ongoing (annual review)", "ongoing", None),
     ("TBC", "tbc", None),

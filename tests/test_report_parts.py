@@ -32,6 +32,8 @@ def test_a_report_for_one_theme_holds_its_actions_alone(example_path, tmp_path):
     for action in plan.actions:
         assert (action.key_action in text) == (action.theme == "Places and communities")
     assert "Of 8 actions" in text
+    assert "delivering the Corporate Improvement Plan 2026/27 for Places and communities " \
+        "(Appendix 1)" in text
     title = docx.Document(out).core_properties.title
     assert title == "Corporate Improvement Plan 2026/27 – progress update: " \
                     "Places and communities"
