@@ -284,7 +284,6 @@ def report_on_theme(book=None):
     on the Plan sheet alone — for a committee whose remit it is — beside the plan,
     named for the theme."""
     from . import api
-    from .returns import safe_file_name
 
     book = _caller(book)
     selection = book.selection
@@ -292,8 +291,7 @@ def report_on_theme(book=None):
 
     def work(path: Path):
         theme = api.theme_at(path, sheet, row)
-        output = path.with_name(f"{path.stem}-report-{safe_file_name(theme, suffix='')}.docx")
-        result = api.report(path, output, themes=(theme,))
+        result = api.report(path, None, themes=(theme,))  # named for the theme
         kept = f" The previous one is in {result.previous.parent.name}." \
             if result.previous else ""
         return result.findings, (f"Wrote {result.path.name} ({result.actions} actions of "

@@ -377,13 +377,15 @@ def approve(path: str | Path, *, approve_ids: set[str] = frozenset(),
     return result
 
 
-def report(path: str | Path, output: str | Path, *, template: str | Path = "committee",
+def report(path: str | Path, output: str | Path | None, *,
+           template: str | Path = "committee",
            as_of: date | None = None, item: str | None = None, pdf: bool = False,
            since: str | None = None, profile: str | Path | None = None,
            themes: tuple[str, ...] = (), directorates: tuple[str, ...] = (),
            committee: str = "", meeting_date: date | None = None):
-    """Write the Word report for the plan at ``path`` to ``output`` (and a PDF beside it
-    with ``pdf``, using LibreOffice). ``since`` (a backup or a date, as for
+    """Write the Word report for the plan at ``path`` to ``output`` — None: beside the
+    plan, named for it and any part (:func:`cip_xl.report_parts.report_file_name`) —
+    and a PDF beside it with ``pdf``, using LibreOffice. ``since`` (a backup or a date, as for
     :func:`changes`) adds what changed since then. ``themes`` and ``directorates``
     (names, or the start of one) make it a report of that part of the plan alone, for a
     committee whose remit it is: the actions in any of them, counted alone, the part
@@ -394,16 +396,20 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
     Returns a :class:`~cip_xl.reporting.ReportResult`, whose findings name blank
     Settings that left gaps in the report."""
     from .office import convert, pdf_pages
-    from .report_parts import changes_in_part, plan_part
+    from .report_parts import changes_in_part, plan_part, report_file_name
     from .reporting import ReportOptions, render_report
     from .safe_save import refuse_other_type, refuse_to_write_over
     from .status import refresh
 
     from dataclasses import replace
 
-    refuse_other_type(output, (".docx",), "the Word report")
-    refuse_to_write_over(output, [(template, "the template the report is made from")],
-                         "the Word report", "report.docx")
+    def refuse_unfit(output: str | Path) -> None:
+        refuse_other_type(output, (".docx",), "the Word report")
+        refuse_to_write_over(output, [(template, "the template the report is made from")],
+                             "the Word report", "report.docx")
+
+    if output is not None:  # before reading the plan
+        refuse_unfit(output)
     plan = _plan_for_reading(path, profile)
     judgements = part = None
     if themes or directorates:  # each action's directorate is its lead's: judge first
@@ -411,6 +417,9 @@ def report(path: str | Path, output: str | Path, *, template: str | Path = "comm
         part = plan_part(plan, tuple(themes), tuple(directorates), file=str(path))
         plan = part.plan
         judgements = {a.action_id: judgements[a.action_id] for a in plan.actions}
+    if output is None:
+        output = Path(path).with_name(report_file_name(Path(path), part.name if part else ""))
+        refuse_unfit(output)
     moved = changes(path, since, profile=profile) if since else None
     lines = [] if moved is None else (changes_in_part(moved, part) if part else moved).lines()
     contract = contract_for(path, profile)

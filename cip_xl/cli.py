@@ -806,7 +806,8 @@ def make_resources(root) -> None:
 @cli.command()
 @click.argument("plan", type=click.Path(dir_okay=False), required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="The .docx to write (default: PLAN-report.docx beside the plan).")
+              help="The .docx to write (default: PLAN-report.docx beside the plan; "
+                   "with --theme or --directorate, PLAN-report-PART.docx).")
 @click.option("--template", default="committee", show_default=True,
               help="'committee' (cover report with appendices), 'appendix' (the plan "
                    "only), or the path of your own template (.docx; .dotx, .docm and "
@@ -859,13 +860,7 @@ def report(plan, output, template, as_of, item, pdf, since, themes, directorates
         return
     if not plan:
         raise click.UsageError("Give the PLAN to report on (or --check-template FILE).")
-    if not output:
-        from .returns import safe_file_name
-
-        part = _part_named(plan, themes, directorates, profile)
-        output = str(Path(plan).with_name(f"{Path(plan).stem}-report" + (
-            f"-{safe_file_name(part, suffix='')}" if part else "") + ".docx"))
-    result = api.report(plan, output, template=template, as_of=as_of, item=item, pdf=pdf,
+    result = api.report(plan, output or None, template=template, as_of=as_of, item=item, pdf=pdf,
                         since=since, profile=profile, themes=themes,
                         directorates=directorates, committee=committee,
                         meeting_date=meeting_date)
@@ -876,26 +871,6 @@ def report(plan, output, template, as_of, item, pdf, since, themes, directorates
     click.echo(f"Wrote {result.path} ({result.actions} actions){kept}")
     if result.pdf:
         click.echo(f"Wrote {result.pdf} ({result.pages} pages)")
-
-
-def _part_named(plan: str, themes: tuple[str, ...], directorates: tuple[str, ...],
-                profile) -> str:
-    """The part of ``plan`` a report is of, to name its file by ("Places and
-    communities" for --theme places); '' for the whole plan. A name that matches
-    nothing is left for the report itself to refuse."""
-    if not themes and not directorates:
-        return ""
-    from . import api
-    from .findings import PlanFileError
-    from .report_parts import plan_part
-    from .status import refresh
-
-    plan_read = api._plan_for_reading(plan, profile)
-    refresh(plan_read)
-    try:
-        return plan_part(plan_read, themes, directorates).name
-    except PlanFileError:
-        return ""
 
 
 #: what a file name may hold and still be typed as it is into a command line

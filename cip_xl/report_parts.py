@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan, theme_key
@@ -39,9 +40,7 @@ def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str,
     directorate is its lead officer's: run :func:`cip_xl.status.refresh` first). Raises
     :class:`PlanFileError` for a name that matches no theme or directorate, or more than
     one, and for a part with no actions."""
-    chosen_themes = [_one(name, plan.theme_names() or
-                          list(dict.fromkeys(a.theme for a in plan.actions if a.theme)),
-                          "theme", file) for name in themes]
+    chosen_themes = [_one(name, plan.theme_names(), "theme", file) for name in themes]
     known = sorted({a.directorate for a in plan.actions if a.directorate} |
                    {o.directorate for o in plan.officers if o.directorate})
     if directorates and not known:
@@ -62,6 +61,16 @@ def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str,
             f"The plan has no actions in {name}, so there is nothing to report; no report "
             "was written.", file=file))
     return PlanPart(replace(plan, actions=actions), name, tuple(chosen_themes))
+
+
+def report_file_name(plan_path: Path, part: str = "") -> str:
+    """The name a report of the plan at ``plan_path`` gets beside it when none is
+    given: ``PLAN-report.docx``, or for a part ``PLAN-report-Places_and_communities.docx``
+    (the part's name made safe for Windows and SharePoint)."""
+    from .returns import safe_file_name
+
+    named = f"-{safe_file_name(part, suffix='')}" if part else ""
+    return f"{Path(plan_path).stem}-report{named}.docx"
 
 
 def changes_in_part(changes, part: PlanPart):
