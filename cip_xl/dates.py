@@ -444,8 +444,9 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
                          for part in (paired[1], paired[2]))  # "Annually - each March"
         for both in (f"{second} {first}", f"{first} {second}"):
             both = " ".join(both.split())
-            named = _RECURRING.match(both)
-            if named and (named[1] or named[3]) and _month(named[1] or named[3]):
+            recurring = _RECURRING.match(both)
+            if recurring and (recurring[1] or recurring[3]) and \
+                    _month(recurring[1] or recurring[3]):
                 read = _parse_text(both, as_of)
                 return DueDate(text, read.kind, read.due, read.milestones)
     every = _EVERY_MONTH.match(low)

@@ -444,13 +444,12 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     target_text = text
                 elif text == target_text:
                     text = ""  # an export's Due Date the same as its Original: no revision
-                value = text or None
-                if _DAY_FIGURES.fullmatch(text) and parse_due(text).kind == "date":
-                    # a day (a date cell, as the sheet reader gives it): a date in the
-                    # plan, as cip-xl's own keeps one, sorted and filtered as a date in
-                    # Excel (as text, 01/04/2027 sorted before 31/12/2026)
-                    value = parse_due(text).due
-                setattr(action, key, value)
+                read = parse_due(text) if _DAY_FIGURES.fullmatch(text) else None
+                # a day (a date cell, as the sheet reader gives it): a date in the plan,
+                # as cip-xl's own keeps one, sorted and filtered as a date in Excel (as
+                # text, 01/04/2027 sorted before 31/12/2026)
+                setattr(action, key, read.due if read and read.kind == "date" else
+                        text or None)
                 if text and not parse_due(text).readable:
                     note("import-date-unreadable", WARNING, f"{contract.column(key).header} "
                          f"'{text[:60]}' is not a date cip-xl can read; it is kept as "
@@ -751,10 +750,11 @@ def _repair_refs(plan: Plan, findings: list[Finding], file: str,
     actions = plan.actions
     if actions and not any(a.ref for a in actions):
         themes: dict[str, int] = {}
+        numbered: dict[int, int] = {}  # theme's number → actions numbered in it
         for action in actions:
             theme = themes.setdefault(action.theme, len(themes) + 1)
-            count = sum(1 for a in actions if a.ref.startswith(f"{theme}."))
-            action.ref = f"{theme}.{count + 1}"
+            numbered[theme] = numbered.get(theme, 0) + 1
+            action.ref = f"{theme}.{numbered[theme]}"
         findings.append(Finding(
             "import-refs-numbered", WARNING,
             f"No action had a Ref; the {len(actions)} actions are numbered by theme, in "
