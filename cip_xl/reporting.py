@@ -174,10 +174,20 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
         "background_papers": options.background_papers,
         "themes": themes, "exceptions": exceptions,
         "officers": [{"code": o.code, "title": o.title, "name": o.name}
-                     for o in officers.values()],
+                     for o in _key_officers(plan, officers, options)],
         "counts": counts, "total": len(plan.actions), "changes": list(options.changes),
     }
     return _xml_safe(context)
+
+
+def _key_officers(plan: Plan, officers: dict, options: ReportOptions) -> list:
+    """The officers the report's key lists: all of them, or for a part of the plan
+    (:attr:`ReportOptions.part`) those who lead its actions."""
+    if not options.part:
+        return list(officers.values())
+    leads = plan.lead_officer_reader()
+    used = {code.strip().upper() for action in plan.actions for code in leads(action)}
+    return [o for code, o in officers.items() if code in used]
 
 
 #: Word's manual line break and page break characters → a line break

@@ -32,6 +32,9 @@ def test_a_report_for_one_theme_holds_its_actions_alone(example_path, tmp_path):
     for action in plan.actions:
         assert (action.key_action in text) == (action.theme == "Places and communities")
     assert "Of 8 actions" in text
+    key = next(t for t in docx.Document(out).tables if t.rows[0].cells[0].text == "Code")
+    leads = {a.lead_officer for a in plan.actions if a.theme == "Places and communities"}
+    assert {r.cells[0].text for r in key.rows[1:]} == leads  # the part's leads alone
     assert "delivering the Corporate Improvement Plan 2026/27 for Places and communities " \
         "(Appendix 1)" in text
     title = docx.Document(out).core_properties.title
