@@ -272,7 +272,7 @@ def build_report(book=None):
     from . import api
 
     def work(path: Path):
-        result = api.report(path, path.with_name(f"{path.stem}-report.docx"))
+        result = api.report(path, None)  # PLAN-report.docx beside the plan
         kept = f" The previous one is in {result.previous.parent.name}." \
             if result.previous else ""
         return result.findings, f"Wrote {result.path.name} ({result.actions} actions).{kept}"
