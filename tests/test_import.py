@@ -1078,6 +1078,57 @@ def test_a_planner_export_is_imported(tmp_path):
     assert codes.count("import-refs-numbered") == 1 and "import-ref-missing" not in codes
 
 
+def test_a_completed_task_is_last_updated_when_it_was_completed(tmp_path):
+    """A Planner task closed without a note has no Last updated date: validate warned
+    "marked Complete but has no Last updated date" of every one. The day it was
+    completed is its last update (kept in its Completed Date column too), unless a
+    later one is given; an action not complete, or a completed date that is not a
+    day, leaves it as it was."""
+    planner_export(tmp_path / "planner.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "planner.xlsx")
+    ws = wb.active
+    ws.append(["id3Gh", "Review the constitution", "Our people", "Completed", "Medium",
+               "Jo Kerr", "Sam Price", "01/04/2026", "", "30/09/2026", "false", "false",
+               "TBC", "", "", ""])
+    wb.save(tmp_path / "planner.xlsx")
+    out = tmp_path / "plan.xlsx"
+    made = run_cli("import", str(tmp_path / "planner.xlsx"), "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    head = rows[0]
+    updated = {row[head.index("Key action")]: row[head.index("Last updated")]
+               for row in rows[1:5]}
+    assert updated == {"Refresh the medium term financial strategy": "",
+                       "Deliver the savings programme": "",
+                       "Publish the workforce strategy": date(2026, 6, 28),
+                       "Review the constitution": ""}
+    assert rows[3][head.index("Completed Date")] == "28/06/2026"
+    report = cip_xl.validate(out)
+    undated = [f.cell for f in report.findings if f.code == "complete-without-date"]
+    assert len(undated) == 1  # the constitution's "TBC" only
+    result = import_plan(tmp_path / "planner.xlsx")
+    said = [f for f in result.findings if f.code == "import-updated-when-completed"]
+    assert len(said) == 1 and said[0].cell == "M8" and "1 completed action" in \
+        said[0].message
+
+
+def test_a_later_update_of_a_completed_task_is_kept(tmp_path):
+    """Pentana's Latest Note Date after its Completion Date is the last update; one
+    before it gives way to the day the action was completed."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Code", "Title", "Status", "Due Date", "Latest Note", "Latest Note Date",
+               "Completion Date", "Assigned To"])
+    ws.append(["CP 02.01", "Open the hub", "Completed", datetime(2026, 9, 30),
+               "Opened; evaluation to follow.", datetime(2026, 11, 2),
+               datetime(2026, 9, 12), "Jane Ellis"])
+    ws.append(["CP 02.02", "Close the depot", "Completed", datetime(2026, 9, 30),
+               "Closing.", datetime(2026, 8, 2), datetime(2026, 9, 12), "Jane Ellis"])
+    wb.save(tmp_path / "pentana.xlsx")
+    plan = import_plan(tmp_path / "pentana.xlsx").plan
+    assert [a.last_updated for a in plan.actions] == [date(2026, 11, 2), date(2026, 9, 12)]
+
+
 def test_a_pentana_export_is_imported(tmp_path):
     """Pentana (Covalent) exports an action's Original Due Date and its Due Date: the
     second, where it differs, is the revised date. Its Progress is a percentage (a

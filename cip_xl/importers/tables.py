@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -110,6 +111,13 @@ EXPORT_HEADERS: dict[str, str] = {
         "last_updated": ("latest note date", "note date", "modified", "last modified",
                          "date modified", "last updated date"),
     }.items() for header in headers}
+
+#: headers of the day a task was finished (Planner's "Completed Date", Pentana's
+#: "Completion Date"): kept as a column, and a completed action's last update where
+#: it has none as late
+COMPLETED_HEADERS = frozenset(schema.header_key(h) for h in (
+    "completed date", "completion date", "date completed", "actual completion date",
+    "completed on", "date closed", "closed date", "actual end date"))
 
 
 def header_map(row: list[str], contract: Contract,
@@ -368,6 +376,9 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         headed = {i: clean(text) for i, text in enumerate(table.rows[header_index])
                   if i not in columns and clean(text)}
         kept_as: dict[int, str] = {}
+        completed_column = next((i for i, text in headed.items()
+                                 if schema.header_key(text) in COMPLETED_HEADERS), None)
+        dated_by_completion: list[str] = []
         status_column = next((i for i, key in columns.items() if key == "status"), None)
         coloured: list[str] = []
         for r in range(header_index + 1, len(table.rows)):
@@ -512,6 +523,9 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     note("import-date-unreadable", WARNING, f"Last updated '{updated[:60]}' "
                          f"is not a date cip-xl can read; it is kept in "
                          f"'{UPDATED_AS_WRITTEN}'.", "last_updated")
+            if completed_column is not None and action.status == "Complete" and \
+                    _completed_later(raw, completed_column, action):
+                dated_by_completion.append(table.where(r, completed_column))
             directorate = cells.get("directorate", "")
             if directorate:
                 at = table.where(r, next(i for i, k in columns.items() if k == "directorate"))
@@ -558,6 +572,15 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 f"{'their' if len(names) != 1 else 'its'} own at the Plan sheet's right "
                 f"(delete any not wanted there): {', '.join(names)}.", file,
                 table.sheet_label or table.name, table.where(header_index, order[0])))
+        if dated_by_completion:
+            count = len(dated_by_completion)
+            findings.append(Finding(
+                "import-updated-when-completed", INFO,
+                f"{count} completed action{'s are' if count != 1 else ' is'} given the "
+                f"day {'they were' if count != 1 else 'it was'} completed "
+                f"('{headed[completed_column]}') as {'their' if count != 1 else 'its'} "
+                f"Last updated date, having none later.", file,
+                table.sheet_label or table.name, dated_by_completion[0]))
         if coloured:
             first, last = coloured[0], coloured[-1]
             span = first if len(coloured) == 1 else \
@@ -696,6 +719,21 @@ def _kept_column(header: str, plan: Plan, contract: Contract, source: str) -> st
         number += 1
         name = f"{header} ({source} {number})"
     return name
+
+
+def _completed_later(raw: list, column: int, action: Action) -> bool:
+    """Give ``action`` (a completed one) the day in ``raw[column]``, the day it was
+    completed, as its Last updated date where it has none or an earlier one (a
+    Planner task closed without a note is last updated when it was closed); whether
+    it did. A cell that is not a day (blank, "TBC") changes nothing."""
+    text = clean(raw[column]) if column < len(raw) else ""
+    read = parse_due(text) if text else None
+    if read is None or read.kind != "date":
+        return False
+    if isinstance(action.last_updated, date) and action.last_updated >= read.due:
+        return False
+    action.last_updated = read.due
+    return True
 
 
 def _looks_like_codes(text: str) -> bool:
