@@ -26,6 +26,8 @@ FIELDS: dict[str, str] = {
     "portfolio": "the portfolio (Settings)",
     "report_from": "who the report is from (Settings: Report author)",
     "subject": "the subject line: plan title and 'quarterly update'",
+    "part": "the part of the plan reported on (report --theme, --directorate), e.g. "
+            "'Places and communities'; blank for the whole plan",
     "item_header": "e.g. 'Item 7' (from --item)",
     "appendix1_header": "e.g. 'Item 7 Appendix 1'",
     "appendix2_header": "e.g. 'Item 7 Appendix 2'",
@@ -48,6 +50,9 @@ FIELDS: dict[str, str] = {
 }
 
 HEADER_FILL = "1F4E79"
+#: the appendix's title: the plan's, with the part's name for a part of it
+_APPENDIX_TITLE = "{{ plan_title }}{% if part %}: {{ part }}{% endif %} – progress update " \
+    "as at {{ as_of }}"
 
 
 def _oxml(tag: str, **attrs: str):
@@ -217,7 +222,7 @@ def _cover(document) -> None:
     _heading(document, "Background papers", 2)
     document.add_paragraph("{{ background_papers }}")
     _heading(document, "Appendices", 2)
-    document.add_paragraph("Appendix 1: {{ plan_title }} – progress update as at {{ as_of }}")
+    document.add_paragraph("Appendix 1: " + _APPENDIX_TITLE)
     document.add_paragraph("Appendix 2: actions overdue or at risk")
     _heading(document, "Contact officer", 2)
     document.add_paragraph("For further information please contact {{ contact }}.")
@@ -236,7 +241,7 @@ def _appendices(document, new_section: bool) -> None:
     header = section.header.paragraphs[0]
     header.text = "{{ appendix1_header }}"
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _heading(document, "{{ plan_title }} – progress update as at {{ as_of }}", 1)
+    _heading(document, _APPENDIX_TITLE, 1)
     document.add_paragraph("{{ summary_sentence }}")
     document.add_paragraph("{{ chart }}")
     key = _loop_table(document, ("Status", "Actions"),

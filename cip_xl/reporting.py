@@ -153,6 +153,7 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
         "report_from": settings.report_author,
         "subject": f"{settings.plan_title} – quarterly update" +
         (f": {options.part}" if options.part else ""),
+        "part": options.part,
         "item_header": item,
         "appendix1_header": f"{item} Appendix 1".strip(),
         "appendix2_header": f"{item} Appendix 2".strip(),

@@ -40,6 +40,13 @@ def test_a_report_for_one_theme_holds_its_actions_alone(example_path, tmp_path):
     title = docx.Document(out).core_properties.title
     assert title == "Corporate Improvement Plan 2026/27 – progress update: " \
                     "Places and communities"
+    # the appendix's heading, and the cover's list of appendices, name the part
+    assert text.count("Corporate Improvement Plan 2026/27: Places and communities – "
+                      "progress update as at") == 2
+    whole = run_cli("report", str(example_path), "-o", str(tmp_path / "whole.docx"))
+    assert whole.returncode == 0, whole.stderr
+    assert _text(tmp_path / "whole.docx").count(
+        "Corporate Improvement Plan 2026/27 – progress update as at") == 2
 
 
 def test_a_report_for_directorates_holds_the_actions_their_officers_lead(example_path,
