@@ -234,6 +234,16 @@ _EVERY_MONTH = re.compile(r"^(?:every|each)\s+([a-z]+)$", re.IGNORECASE)
 _REMARK = re.compile(r"^(.*?\S)\s*\(([^()]*)\)$")
 #: a remark after a dash: "March 2027 - subject to funding", "TBC - awaiting the review"
 _DASH_REMARK = re.compile(r"^(.*?\S)\s+[-–—]\s+([^\d]*[A-Za-z][^\d]*)$")
+#: a date after words for "at once": "ASAP but by Mar 2027", "As soon as possible, and
+#: no later than March 2027" (the date is the one to judge by)
+_ASAP_BUT = re.compile(r"^(?:asap|a\.s\.a\.p\.?|as\s+soon\s+as\s+possible|immediate(?:ly)?|"
+                       r"urgent(?:ly)?)\s*[,;:\-–—]?\s*(?:(?:but|and)\s+)?(.*\d.*)$",
+                       re.IGNORECASE)
+#: ongoing work with the date of its next review: "Ongoing - review Mar 2027", "Ongoing,
+#: next review March 2027", as "Ongoing (review March 2027)" is read
+_ONGOING_REVIEW = re.compile(r"^(?:ongoing|on-going|on\s+going|continuous|rolling)\s*"
+                             r"(?:[,;:\-–—]\s*|\s+(?:with|and)\s+)(?:(?:next|annual|formal|"
+                             r"a)\s+)?review(?:ed)?\s+(.*\d.*)$", re.IGNORECASE)
 #: words that give a new date in place of an earlier one: "Sep 2026, revised to Mar 2027",
 #: "Original: Sep 2026 Revised: Mar 2027", "Sep 2026 (now Mar 2027)", "Sep 2026 → Mar 2027"
 _REVISED = re.compile(
@@ -469,6 +479,14 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         read = _parse_text(unmarked, as_of)
         if read.readable:
             return DueDate(text, read.kind, read.due, read.milestones)
+    urgent = _ASAP_BUT.match(text)
+    if urgent:
+        read = _parse_text(urgent[1], as_of)
+        if read.due is not None:
+            return DueDate(text, read.kind, read.due, read.milestones)
+    reviewed = _ONGOING_REVIEW.match(text)
+    if reviewed and _parse_text(reviewed[1], as_of).due is not None:
+        return DueDate(text, "ongoing")  # the review a remark, as in brackets
     before = _BEFORE.match(text)
     if before:
         return _read_before(text, before[1], as_of)

@@ -154,6 +154,13 @@ AS_OF = date(2010, 9, 30)
     ("Mar 2027 and ongoing", "month", date(2027, 3, 31)),  # as "March 2027 onwards"
     ("Ongoing", "ongoing", None),
     ("Ongoing (annual review)", "ongoing", None),
+    ("Ongoing - review Mar 2027", "ongoing", None),  # as in brackets (was unreadable)
+    ("Ongoing, next review March 2027", "ongoing", None),
+    ("Ongoing with review in Mar 2027", "ongoing", None),
+    ("asap but by Mar 2027", "month", date(2027, 3, 31)),  # the date to judge by
+    ("As soon as possible, and no later than 31/03/2027", "date", date(2027, 3, 31)),
+    ("ASAP - before April 2027", "month", date(2027, 3, 31)),
+    ("ASAP but TBC", "unreadable", None),
     ("TBC", "tbc", None),
     ("", "blank", None),
     (None, "blank", None),
