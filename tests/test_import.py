@@ -1224,3 +1224,48 @@ def test_a_sheet_of_officers_beside_the_tracker_gives_the_officers(tmp_path):
     codes = [f.code for f in result.findings]
     assert "import-officers-listed" in codes and "import-officer-unlisted" not in codes
     assert "import-officer-named" not in codes
+
+
+def test_a_list_of_officers_without_codes_fills_in_the_leads_it_names(tmp_path):
+    """A Contacts sheet of names, job titles, emails and directorates — no codes — was
+    passed over: the leads named in the tracker came in with no email (so no return
+    could be addressed) and no directorate. Each lead is matched by name, or by job
+    title, and filled in from it; staff the plan has no action for are not added."""
+    wb, ws = finance_tracker()
+    ws["D2"], ws["D3"], ws["D4"] = "Helen Forde", "helen  forde", "Head of Planning"
+    officers = wb.create_sheet("Contacts")
+    officers.append(["Name", "Job title", "Email", "Directorate"])
+    officers.append(["Helen Forde", "Head of Finance", "hf@x.gov.uk", "Resources"])
+    officers.append(["Harry Pike", "Head of Planning", "hp@x.gov.uk", "Place"])
+    officers.append(["Ann Other", "Receptionist", "ao@x.gov.uk", "Resources"])
+    wb.save(tmp_path / "tracker.xlsx")
+    out = tmp_path / "plan.xlsx"
+    made = run_cli("import", str(tmp_path / "tracker.xlsx"), "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Officers").to_python()
+    head = rows[0]
+    got = sorted(tuple(row[head.index(h)] for h in ("Title", "Name", "Email",
+                                                    "Directorate")) for row in rows[1:]
+                 if any(row))
+    assert got == [("Head of Finance", "Helen Forde", "hf@x.gov.uk", "Resources"),
+                   ("Head of Planning", "Harry Pike", "hp@x.gov.uk", "Place")]
+    result = import_plan(tmp_path / "tracker.xlsx")
+    said = [f for f in result.findings if f.code == "import-officers-listed"]
+    assert len(said) == 1 and said[0].sheet == "Contacts" and said[0].cell == "A2"
+    assert "2 of its 3 officers" in said[0].message and "the 1 other is not added" in \
+        said[0].message
+
+
+def test_a_list_without_codes_matching_no_lead_says_so(tmp_path):
+    """Leads given as codes cannot be matched to a list of names: nothing is added, and
+    the warning says to give the list its codes."""
+    wb, _ = finance_tracker()
+    officers = wb.create_sheet("Contacts")
+    officers.append(["Name", "Email"])
+    officers.append(["Helen Forde", "hf@x.gov.uk"])
+    wb.save(tmp_path / "tracker.xlsx")
+    result = import_plan(tmp_path / "tracker.xlsx")
+    assert [(o.code, o.email) for o in result.plan.officers] == [("HF", "")]
+    said = [f for f in result.findings if f.code == "import-officers-listed"]
+    assert len(said) == 1 and said[0].severity == "warning"
+    assert "add a Code column" in said[0].message

@@ -275,27 +275,30 @@ class _Listed:
 
 def _officers_listed(table: RawTable) -> list[_Listed]:
     """The officers a table lists, if it is a list of officers — headed Code and a
-    title or name, with an email or directorate (or both a title and a name) — else
-    none."""
+    title or name, with an email or directorate (or both a title and a name); or,
+    with no codes, headed Name and an email or directorate (each officer's code then
+    blank: see :func:`_match_listed`) — else none."""
     for index, row in enumerate(table.rows[:3]):
         columns: dict[str, int] = {}
         for column, text in enumerate(row):
             field_name = ROSTER_HEADERS.get(schema.header_key(text))
             if field_name and field_name not in columns:
                 columns[field_name] = column
-        if "code" not in columns or not {"title", "name"} & set(columns) or \
-                len(columns) < 3:
+        coded = "code" in columns and bool({"title", "name"} & set(columns)) and \
+            len(columns) >= 3
+        if not coded and not ("name" in columns and {"email", "directorate"} & set(columns)):
             continue
         listed = []
         for r in range(index + 1, len(table.rows)):
             cells = {f: clean(table.rows[r][c]) if c < len(table.rows[r]) else ""
                      for f, c in columns.items()}
-            code = cells.get("code", "")
-            if CODE.match(code.replace(" ", "")) and (cells.get("title") or cells.get("name")):
-                listed.append(_Listed(code.replace(" ", ""), cells.get("title", ""),
+            code = cells.get("code", "").replace(" ", "") if coded else ""
+            if (CODE.match(code) and (cells.get("title") or cells.get("name"))) or \
+                    (not coded and cells.get("name")):
+                listed.append(_Listed(code, cells.get("title", ""),
                                       cells.get("name", ""), cells.get("email", ""),
                                       cells.get("directorate", ""),
-                                      table.where(r, columns["code"])))
+                                      table.where(r, columns["code" if coded else "name"])))
         return listed
     return []
 
@@ -314,6 +317,29 @@ def _fill_from_list(officers: list[Officer], listed: list[_Listed]) -> None:
             officer.title = entry.title  # the key gave the name where the title goes
         officer.name = officer.name or entry.name
         officer.email = officer.email or entry.email
+
+
+def _match_listed(officers: list[Officer], listed: list[_Listed]
+                  ) -> list[tuple[_Listed, Officer]]:
+    """Officers of a list that gives no codes, each matched to the plan's officer of the
+    same name (any case) — or, failing that, title — and that officer's blank title,
+    name and email filled in from it; the pairs matched. One the plan has not is not
+    added: with no code, a list of a council's staff is not known to be the plan's."""
+    def same(one: str, other: str) -> bool:
+        return bool(one) and " ".join(one.split()).casefold() == \
+            " ".join(other.split()).casefold()
+
+    pairs = []
+    for entry in listed:
+        officer = next((o for o in officers if same(entry.name, o.name)), None) or \
+            next((o for o in officers if same(entry.title, o.title)), None)
+        if officer is None:
+            continue
+        officer.title = officer.title or entry.title
+        officer.name = officer.name or entry.name
+        officer.email = officer.email or entry.email
+        pairs.append((entry, officer))
+    return pairs
 
 
 @dataclass
@@ -344,12 +370,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     #: the first place it does
     directorates: dict[str, dict[str, str]] = {}
     listed: list[_Listed] = []  # officers a list of them beside the plan gives
+    #: lists of officers with no codes, each with where it is: matched by name
+    uncoded: list[tuple[str, list[_Listed]]] = []
     for table in tables:
         header_index = next((i for i, row in enumerate(table.rows[:6])
                              if is_header(row, contract, mapping)), None)
         if header_index is None:
             found = _officers_listed(table)
-            if found:
+            if found and not found[0].code:
+                uncoded.append((table.sheet_label or table.name, found))
+            elif found:
                 listed += found
                 findings.append(Finding(
                     "import-officers-listed", INFO,
@@ -631,6 +661,26 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                                                                        entry.where)
     plan.officers = _officers(plan, legend, findings, file, directorates)
     _fill_from_list(plan.officers, listed)
+    for label, entries in uncoded:
+        matched = _match_listed(plan.officers, entries)
+        for entry, officer in matched:
+            if entry.directorate:
+                directorates.setdefault(officer.code.upper(), {}).setdefault(
+                    entry.directorate, entry.where)
+        others = len(entries) - len(matched)
+        findings.append(Finding(
+            "import-officers-listed", INFO if matched else WARNING,
+            f"The list of officers on {label} gives no codes: "
+            + (f"{len(matched)} of its {len(entries)} officers lead actions in the plan "
+               "by name or title, and their titles, names, emails and directorates are "
+               "filled in on Officers from it" +
+               (f"; the {others} other{'s' if others != 1 else ''} "
+                f"{'are' if others != 1 else 'is'} not added" if others else "") + "."
+               if matched else
+               f"none of its {len(entries)} officers leads an action by the name or title "
+               "the plan gives, so none was added. If the plan's lead officers are codes, "
+               "add a Code column to the list and import again."),
+            file, label, entries[0].where))
     _directorates(plan.officers, directorates, findings, file)
     title = plan_title(title)
     if title:
@@ -943,14 +993,18 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
                                 "was added to Officers without a title.", file))
     taken = {o.code.upper() for o in officers} | legend_codes
     made = []
+    made_for: dict[str, str] = {}  # a title or name (any case) → the code made for it
     for part, code in described.items():
         if code:
             continue  # the key's officer, by its meaning
+        if part.casefold() in made_for:  # "Helen Forde" and "helen forde": one officer
+            described[part] = made_for[part.casefold()]
+            continue
         role = bool(ROLE.search(part))
         officer = Officer(_code_for(part, taken), title=part if role else "",
                           name="" if role else part)
         officers.append(officer)
-        described[part] = officer.code
+        described[part] = made_for[part.casefold()] = officer.code
         made.append(f"{officer.code} ({part})")
     if made:
         findings.append(Finding(
