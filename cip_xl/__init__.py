@@ -11,7 +11,7 @@ Heavy libraries (openpyxl, pandas, docx) are imported where they are used, so im
 cip_xl is cheap.
 """
 from .api import (DemoResult, StatusResult, annotate, approve, backups, check_template,
-                  check_trail, issue_returns, load_plan, merge, new_plan_file,
+                  check_trail, export, issue_returns, load_plan, merge, new_plan_file,
                   refresh_status, report, restore, run_demo, save_plan, validate,
                   write_shipped_resources, write_shipped_workbooks)
 from .status import Judgement, judge
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Action", "DemoResult", "DueDate", "Finding", "Judgement", "Officer", "Plan",
     "PlanFileError", "Settings", "StatusResult", "Theme", "annotate", "approve", "backups",
-    "check_template", "check_trail", "issue_returns", "judge", "load_plan", "merge",
+    "check_template", "check_trail", "export", "issue_returns", "judge", "load_plan", "merge",
     "new_plan_file", "parse_due", "refresh_status", "report", "restore", "run_demo", "save_plan",
     "validate", "write_shipped_resources", "write_shipped_workbooks",
 ]

@@ -436,6 +436,42 @@ def report(path: str | Path, output: str | Path | None, *,
     return result
 
 
+def export(path: str | Path, output: str | Path | None = None, *,
+           as_of: date | None = None, themes: tuple[str, ...] = (),
+           directorates: tuple[str, ...] = (), profile: str | Path | None = None):
+    """Write the actions of the plan at ``path`` as open data (see
+    :mod:`cip_xl.open_data`) to ``output`` — a .csv or .json file, written atomically;
+    None: ``PLAN-open-data.csv`` beside the plan, named for any part — each judged as
+    of ``as_of`` (default: the reporting date, else today). ``themes`` and
+    ``directorates`` keep that part of the plan alone, as for :func:`report`. The plan
+    is only read. Returns a :class:`~cip_xl.open_data.ExportResult`; raises
+    :class:`PlanFileError` for an output of another type (nothing written)."""
+    from .open_data import FORMATS, ExportResult, export_file_name, open_data
+    from .report_parts import plan_part
+    from .safe_save import atomic_write_bytes, refuse_other_type
+    from .status import refresh
+
+    def refuse_unfit(output: str | Path) -> None:
+        refuse_other_type(output, tuple(FORMATS), "the open data file",
+                          f"{Path(output).stem or 'plan-open-data'}.csv")
+
+    if output is not None:  # before reading the plan
+        refuse_unfit(output)
+    plan = _plan_for_reading(path, profile)
+    as_at = as_of or plan.settings.reporting_date or date.today()
+    judgements = refresh(plan, as_at)  # each action's directorate too, for a part
+    part = plan_part(plan, tuple(themes), tuple(directorates), file=str(path)) \
+        if themes or directorates else None
+    if part is not None:
+        plan = part.plan
+    if output is None:
+        output = Path(path).with_name(export_file_name(Path(path), part.name if part else ""))
+    data = open_data(plan, judgements, as_at, part.name if part else "")
+    fmt = FORMATS[Path(output).suffix.lower()]
+    atomic_write_bytes(data.encoded(fmt), output)
+    return ExportResult(Path(output), fmt, len(data.rows), as_at)
+
+
 def changes(path: str | Path, since: str, *, profile: str | Path | None = None,
             themes: tuple[str, ...] = (), directorates: tuple[str, ...] = ()):
     """What changed in the plan at ``path`` since an earlier version: ``since`` is a

@@ -620,6 +620,38 @@ def changes(plan, since, xlsx, themes, directorates, profile) -> None:
         click.echo(f"Wrote {xlsx}")
 
 
+@cli.command()
+@click.argument("plan", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="The file to write: .csv, or .json (default: PLAN-open-data.csv beside "
+                   "the plan; with --theme or --directorate, PLAN-open-data-PART.csv).")
+@click.option("--as-of", callback=_date,
+              help="Judge statuses as of this date (default: the reporting date).")
+@click.option("--theme", "themes", multiple=True, metavar="NAME",
+              help="Only this theme's actions (repeat for more; as for report --theme).")
+@click.option("--directorate", "directorates", multiple=True, metavar="NAME",
+              help="Only the actions this directorate's officers lead.")
+@profile_option
+def export(plan, output, as_of, themes, directorates, profile) -> None:
+    """Write PLAN's actions as open data: one row per action, for the council's open
+    data portal or a dashboard (Power BI, a SharePoint list) to refresh each quarter.
+
+    Each row gives the Ref and Action ID, theme, objective, key action, lead officers
+    by job title, directorate, target, revised and due dates (2027-03-31 where a day is
+    known), the status as judged and why, % complete, progress update, last updated and
+    the date judged as at. Officers' names and emails are left out. The CSV opens in
+    Excel as UTF-8; text that would run as a formula there starts with an apostrophe.
+    The plan is only read.
+    """
+    from . import api
+
+    result = api.export(plan, output, as_of=as_of, themes=themes,
+                        directorates=directorates, profile=profile)
+    click.echo(f"Wrote {result.path} ({result.actions} action"
+               f"{'s' if result.actions != 1 else ''}, statuses as at "
+               f"{result.as_at:%d/%m/%Y}).")
+
+
 #: how many backups ``restore --list`` shows without --all: the newest, which a
 #: terminal would otherwise scroll out of sight above the older ones
 LISTED_BACKUPS = 10

@@ -44,17 +44,20 @@ def soffice() -> str | None:
 
 
 def convert_with_libreoffice(source: Path, target_format: str, outdir: Path,
-                             timeout: int = 240) -> Path:
-    """Convert with LibreOffice headless in a private profile; return the output file."""
+                             timeout: int = 240, infilter: str | None = None) -> Path:
+    """Convert with LibreOffice headless in a private profile; return the output file.
+    ``infilter``: how to read ``source``, as LibreOffice's import dialog would be told
+    ("CSV:44,34,76": commas, quotes, UTF-8)."""
     binary = soffice()
     if binary is None:
         pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
     profile = outdir / "lo-profile"
     profile.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HOME=str(outdir))
+    reading = [f"--infilter={infilter}"] if infilter else []
     subprocess.run([binary, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                    "--convert-to", target_format, "--outdir", str(outdir), str(source)],
-                   check=True, capture_output=True, timeout=timeout, env=env)
+                    *reading, "--convert-to", target_format, "--outdir", str(outdir),
+                    str(source)], check=True, capture_output=True, timeout=timeout, env=env)
     out = outdir / f"{source.stem}.{target_format.split(':')[0]}"
     assert out.exists(), f"LibreOffice produced no {out.name}"
     return out

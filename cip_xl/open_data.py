@@ -1,0 +1,165 @@
+"""The plan as open data: one row per action, for a council's open data portal, a
+dashboard (Power BI, Tableau, a SharePoint list) or anyone's spreadsheet.
+
+Councils publish how their plan is going beyond the committee papers; a dashboard
+wants the actions as rows it can refresh each quarter, not a Word table. Each row
+gives an action's Ref, Action ID (the same action from one quarter to the next), theme,
+objective, key action, its lead officers by job title, their directorate, its dates,
+its status as judged (the word, not a colour) with the reason, % complete, progress
+update and last update, and the date it is judged as at.
+
+What is left out: the lead officers' names and emails (personal data; an officer with
+no job title is given by code) and the plan's own extra columns. Dates are ISO 8601
+(2027-03-31) where a day is known; a date as a plan writes it ("Mar 2027", "Ongoing")
+is kept as written beside the day it is judged by (``due_date``).
+
+CSV is UTF-8 with the byte-order mark Excel needs to read it as such, and a cell of
+text that a spreadsheet would take for a formula (beginning =, +, -, @) starts with an
+apostrophe (OWASP's advice against CSV injection: a council's file must not run code on
+a reader's computer). JSON keeps every value as typed.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from .dates import parse_due
+from .model import Action, Plan
+from .status import Judgement
+
+#: the columns published, in order: (CSV header, JSON key)
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Ref", "ref"), ("Action ID", "action_id"), ("Theme", "theme"),
+    ("Objective", "objective"), ("Key action", "key_action"),
+    ("Lead officer", "lead_officer"), ("Directorate", "directorate"),
+    ("Target date", "target_date"), ("Revised date", "revised_date"),
+    ("Due date", "due_date"), ("Status", "status"), ("Status reason", "status_reason"),
+    ("% complete", "percent_complete"), ("Progress update", "progress_update"),
+    ("Last updated", "last_updated"), ("As at", "as_at"))
+#: the formats written, by the suffix of the file they go to
+FORMATS = {".csv": "csv", ".json": "json"}
+#: a day in figures alone, as a plan's text cell may hold one ("31/03/2027")
+_DAY_FIGURES = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
+#: what a spreadsheet takes for the start of a formula in a CSV cell
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class OpenData:
+    """The rows published (JSON keys of :data:`COLUMNS`, values as JSON gives them) and
+    what they are of: the plan's title and council, the date judged as at and the part
+    of the plan (blank for the whole)."""
+
+    rows: list[dict]
+    plan_title: str
+    council: str
+    as_at: date
+    part: str = ""
+
+    def csv_bytes(self) -> bytes:
+        """The rows as CSV: a header row of :data:`COLUMNS`, UTF-8 with a byte-order
+        mark, Windows line endings (as Excel writes CSV), formula-like text defused."""
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow([header for header, _ in COLUMNS])
+        for row in self.rows:
+            writer.writerow([_defused(row[key]) for _, key in COLUMNS])
+        return text.getvalue().encode("utf-8-sig")
+
+    def json_bytes(self) -> bytes:
+        """The rows as JSON: ``{"plan", "council", "part", "as_at", "columns",
+        "actions"}``, UTF-8, non-ASCII kept as written."""
+        document = {"plan": self.plan_title, "council": self.council, "part": self.part,
+                    "as_at": self.as_at.isoformat(),
+                    "columns": {key: header for header, key in COLUMNS},
+                    "actions": self.rows}
+        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+    def encoded(self, fmt: str) -> bytes:
+        """:meth:`csv_bytes` or :meth:`json_bytes`, by ``fmt`` ('csv' or 'json')."""
+        return self.json_bytes() if fmt == "json" else self.csv_bytes()
+
+
+def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
+              part: str = "") -> OpenData:
+    """The published rows of ``plan``'s actions, each with its judgement (by Action
+    ID, from :func:`cip_xl.status.refresh`, which also gives each action its
+    directorate) as at ``as_at``."""
+    titles = {o.code.strip().upper(): o.title.strip() for o in plan.officers}
+    leads = plan.lead_officer_reader()
+    rows = []
+    for action in plan.actions:
+        judgement = judgements[action.action_id]
+        codes = leads(action)
+        rows.append({
+            "ref": action.ref, "action_id": action.action_id, "theme": action.theme,
+            "objective": action.objective, "key_action": action.key_action,
+            "lead_officer": "; ".join(dict.fromkeys(
+                titles.get(code.strip().upper()) or code for code in codes))
+            if codes else action.lead_officer or "",
+            "directorate": action.directorate or "",
+            "target_date": _published_date(action.target_date),
+            "revised_date": _published_date(action.revised_date),
+            "due_date": judgement.due.isoformat() if judgement.due else "",
+            "status": judgement.verdict.word, "status_reason": judgement.reason,
+            "percent_complete": _percent(action),
+            "progress_update": action.progress_update or "",
+            "last_updated": _published_date(action.last_updated),
+            "as_at": as_at.isoformat(),
+        })
+    return OpenData(rows, plan.settings.plan_title, plan.settings.council, as_at, part)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """The file written, in which format ('csv' or 'json'), of how many actions, as at
+    which date."""
+
+    path: Path
+    fmt: str
+    actions: int
+    as_at: date
+
+
+def export_file_name(plan_path: Path, part: str = "") -> str:
+    """The name the open data of the plan at ``plan_path`` gets beside it when none is
+    given: ``PLAN-open-data.csv``, or for a part ``PLAN-open-data-Places.csv``."""
+    from .returns import safe_file_name
+
+    named = f"-{safe_file_name(part, suffix='')}" if part else ""
+    return f"{Path(plan_path).stem}-open-data{named}.csv"
+
+
+def _published_date(value: object) -> str:
+    """A date cell as published: a day as ISO 8601; a day written as text
+    ("31/03/2027") too; anything else as written ("Mar 2027", "Ongoing")."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = " ".join(str(value or "").split())
+    read = parse_due(text) if _DAY_FIGURES.fullmatch(text) else None
+    return read.due.isoformat() if read is not None and read.kind == "date" else text
+
+
+def _percent(action: Action) -> float | int | str:
+    """% complete as a number where it is one (60, not "60"); text as typed; blank."""
+    value = action.percent_complete
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _defused(value: object) -> object:
+    """``value`` for a CSV cell: text a spreadsheet would run as a formula starts with
+    an apostrophe; numbers as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

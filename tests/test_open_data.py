@@ -1,0 +1,126 @@
+"""`cip-xl export`: the plan's actions as open data (CSV, JSON) for a portal or dashboard."""
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+
+import openpyxl
+from python_calamine import CalamineWorkbook
+
+from .conftest import convert_with_libreoffice, run_cli
+
+HEADERS = ["Ref", "Action ID", "Theme", "Objective", "Key action", "Lead officer",
+           "Directorate", "Target date", "Revised date", "Due date", "Status",
+           "Status reason", "% complete", "Progress update", "Last updated", "As at"]
+
+
+def _sheet(path, name):
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+    return [dict(zip(rows[0], row)) for row in rows[1:] if any(row)]
+
+
+def _csv(path):
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        return list(csv.reader(stream))
+
+
+def test_the_plan_as_open_data_agrees_with_the_plan(example_path, tmp_path):
+    """One row per action beside the plan, named for it: the status each has in the
+    plan after `status` (read back with calamine), its lead officers by job title from
+    the Officers sheet, days as ISO dates — and no officer's name or email."""
+    judged = run_cli("status", str(example_path), "--as-of", "30/09/2026")
+    assert judged.returncode == 0, judged.stderr
+    made = run_cli("export", str(example_path), "--as-of", "30/09/2026")
+    assert made.returncode == 0, made.stderr
+    out = example_path.with_name("plan-open-data.csv")
+    assert f"Wrote {out}" in made.stdout and "statuses as at 30/09/2026" in made.stdout
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = _csv(out)
+    assert rows[0] == HEADERS
+    published = {row[0]: dict(zip(HEADERS, row)) for row in rows[1:]}
+    plan_rows = _sheet(example_path, "Plan")
+    officers = {o["Code"]: o for o in _sheet(example_path, "Officers")}
+    assert set(published) == {r["Ref"] for r in plan_rows} and len(rows) - 1 == len(plan_rows)
+    for row in plan_rows:
+        mine = published[row["Ref"]]
+        assert mine["Status"] in row["RAG"] and mine["Status"], row["Ref"]
+        assert mine["Key action"] == row["Key action"]
+        assert mine["Lead officer"] == officers[row["Lead officer"]]["Title"]
+        assert mine["As at"] == "2026-09-30"
+        if isinstance(row["Target date"], date):
+            assert mine["Target date"] == row["Target date"].isoformat()
+    text = out.read_text(encoding="utf-8-sig")
+    for officer in officers.values():
+        assert officer["Name"] not in text and (not officer["Email"] or
+                                                officer["Email"] not in text)
+
+
+def test_formula_like_text_cannot_run_in_a_spreadsheet(example_path, tmp_path):
+    """A progress update beginning '=' (pasted from somewhere, or malicious) would run
+    as a formula when the CSV is opened (LibreOffice does run '=1+1' in a CSV): it
+    starts with an apostrophe, and LibreOffice opening the CSV gets text, with the
+    pound sign and dash whole. JSON keeps it as typed."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    head = [c.value for c in ws[1]]
+    ws.cell(2, head.index("Progress update") + 1).value = \
+        '=HYPERLINK("http://evil.example","Click") – £1.2m'
+    ws.cell(3, head.index("Progress update") + 1).value = "£1.2m saved – on track"
+    wb.save(example_path)
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "open.csv"))
+    assert made.returncode == 0, made.stderr
+    rows = _csv(tmp_path / "open.csv")
+    column = HEADERS.index("Progress update")
+    assert rows[1][column] == "'=HYPERLINK(\"http://evil.example\",\"Click\") – £1.2m"
+    assert rows[2][column] == "£1.2m saved – on track"
+    # opened as its Text Import dialog offers a file marked UTF-8 (headless, LibreOffice
+    # takes the system's Western European without being told; Excel reads the mark)
+    converted = convert_with_libreoffice(tmp_path / "open.csv", "xlsx", tmp_path / "lo",
+                                         infilter="CSV:44,34,76,1")
+    sheet = openpyxl.load_workbook(converted).active
+    cell = sheet.cell(2, column + 1)
+    assert cell.data_type != "f" and "HYPERLINK" in str(cell.value)
+    assert sheet.cell(3, column + 1).value == "£1.2m saved – on track"
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "open.json"))
+    assert made.returncode == 0, made.stderr
+    document = json.loads((tmp_path / "open.json").read_text(encoding="utf-8"))
+    assert document["actions"][0]["progress_update"].startswith("=HYPERLINK")
+
+
+def test_json_gives_numbers_as_numbers_and_says_what_it_is_of(example_path, tmp_path):
+    """The JSON names the plan, council and date judged as at; % complete is a number;
+    every action is there with every column."""
+    out = tmp_path / "open.json"
+    made = run_cli("export", str(example_path), "-o", str(out), "--as-of", "31/12/2026")
+    assert made.returncode == 0, made.stderr
+    document = json.loads(out.read_text(encoding="utf-8"))
+    plan_rows = _sheet(example_path, "Plan")
+    settings = {r[0]: r[1] for r in CalamineWorkbook.from_path(str(example_path))
+                .get_sheet_by_name("Settings").to_python() if r}
+    assert document["plan"] == settings["Plan title"] and document["as_at"] == "2026-12-31"
+    assert len(document["actions"]) == len(plan_rows)
+    assert list(document["columns"].values()) == HEADERS
+    by_ref = {a["ref"]: a for a in document["actions"]}
+    for row in plan_rows:
+        if isinstance(row["% complete"], float):
+            assert by_ref[row["Ref"]]["percent_complete"] == row["% complete"]
+            assert isinstance(by_ref[row["Ref"]]["percent_complete"], (int, float))
+
+
+def test_one_theme_alone_is_named_for_it(example_path):
+    """`--theme places`: that theme's actions alone, in a file named for it."""
+    made = run_cli("export", str(example_path), "--theme", "places")
+    assert made.returncode == 0, made.stderr
+    out = example_path.with_name("plan-open-data-Places_and_communities.csv")
+    rows = _csv(out)
+    themes = {row[HEADERS.index("Theme")] for row in rows[1:]}
+    assert themes == {"Places and communities"} and "(8 actions" in made.stdout
+
+
+def test_an_output_of_another_kind_is_refused_and_nothing_written(example_path, tmp_path):
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "open.xlsx"))
+    assert made.returncode != 0
+    assert "open.xlsx" in made.stderr and ".csv or .json" in made.stderr
+    assert not (tmp_path / "open.xlsx").exists()
+    assert "Traceback" not in made.stderr
