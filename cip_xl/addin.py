@@ -299,6 +299,18 @@ def report_on_theme(book=None):
     return _run("report", work, book)
 
 
+def export_open_data(book=None):
+    """Open data button: the plan's actions as a CSV beside the plan
+    (PLAN-open-data.csv), for the council's open data portal or a dashboard."""
+    from . import api
+
+    def work(path: Path):
+        result = api.export(path)
+        return [], (f"Wrote {result.path.name} ({result.actions} actions, statuses as at "
+                    f"{result.as_at:%d/%m/%Y}).")
+    return _run("export", work, book)
+
+
 def reminders(book=None):
     """Reminders button: .eml drafts for each lead officer in a reminders folder."""
     from . import api
@@ -365,7 +377,8 @@ def undo_last_save(book=None):
 BUTTONS = {
     "cipValidate": validate, "cipStatus": refresh_status, "cipReturns": issue_returns,
     "cipReturnAgain": issue_return_again, "cipMerge": merge_returns, "cipApprove": approve, "cipReport": build_report,
-    "cipReportTheme": report_on_theme, "cipRemind": reminders, "cipUndo": undo_last_save,
+    "cipReportTheme": report_on_theme, "cipExport": export_open_data, "cipRemind": reminders,
+    "cipUndo": undo_last_save,
 }
 
 

@@ -42,6 +42,10 @@ Public Sub CipReport(control As IRibbonControl)
     CipRun "build_report"
 End Sub
 
+Public Sub CipExport(control As IRibbonControl)
+    CipRun "export_open_data"
+End Sub
+
 Public Sub CipRemind(control As IRibbonControl)
     CipRun "reminders"
 End Sub

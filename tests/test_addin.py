@@ -201,6 +201,18 @@ def test_report_on_the_theme_of_the_selected_action(example_path):
     assert "the report is of its theme" in rows[2][2]
 
 
+def test_open_data_beside_the_plan(example_path):
+    """The Open data button writes the actions as a CSV beside the plan, a row each."""
+    import csv
+
+    result = addin.on_ribbon("cipExport", StandInBook(example_path))
+    out = example_path.with_name(f"{example_path.stem}-open-data.csv")
+    with open(out, encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.reader(stream))
+    assert len(rows) == 41 and rows[0][:3] == ["Ref", "Action ID", "Theme"]
+    assert result.app.status_bar.startswith(f"Wrote {out.name} (40 actions, statuses as at")
+
+
 def test_issuing_returns_again_while_they_are_out_asks_first(example_path):
     """A second press of Issue returns, with the round's returns out and none merged,
     would strand every one of them: Excel asks; No issues nothing and says why, Yes
