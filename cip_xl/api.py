@@ -382,16 +382,16 @@ def report(path: str | Path, output: str | Path | None, *,
            as_of: date | None = None, item: str | None = None, pdf: bool = False,
            since: str | None = None, profile: str | Path | None = None,
            themes: tuple[str, ...] = (), directorates: tuple[str, ...] = (),
-           committee: str = "", meeting_date: date | None = None):
+           committee: str = "", meeting_date: date | None = None, portfolio: str = ""):
     """Write the Word report for the plan at ``path`` to ``output`` — None: beside the
     plan, named for it and any part (:func:`cip_xl.report_parts.report_file_name`) —
     and a PDF beside it with ``pdf``, using LibreOffice. ``since`` (a backup or a date, as for
     :func:`changes`) adds what changed since then. ``themes`` and ``directorates``
     (names, or the start of one) make it a report of that part of the plan alone, for a
     committee whose remit it is: the actions in any of them, counted alone, the part
-    named in the title (see :mod:`cip_xl.report_parts`); ``committee`` and
-    ``meeting_date`` address it to a committee and meeting other than the Settings'
-    (as such a part goes to its scrutiny committee). An earlier report at
+    named in the title (see :mod:`cip_xl.report_parts`); ``committee``,
+    ``meeting_date`` and ``portfolio`` address it to a committee, meeting and portfolio
+    other than the Settings' (as such a part goes to its scrutiny committee). An earlier report at
     ``output`` is kept in ``backups/`` beside it (refused while it is open in Word).
     Returns a :class:`~cip_xl.reporting.ReportResult`, whose findings name blank
     Settings that left gaps in the report."""
@@ -426,7 +426,8 @@ def report(path: str | Path, output: str | Path | None, *,
     result = render_report(plan, output, ReportOptions(
         template=template, item=item, as_of=as_of, changes=lines,
         settings_sheet=contract.sheet("settings"), palette=contract.palette,
-        part=part.name if part else "", committee=committee, meeting_date=meeting_date),
+        part=part.name if part else "", committee=committee, meeting_date=meeting_date,
+        portfolio=portfolio),
         judgements)
     # the plan's file for findings about its Settings; those about the template keep its
     result.findings = [f if f.file else replace(f, file=str(path)) for f in result.findings]

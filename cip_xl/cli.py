@@ -862,12 +862,15 @@ def make_resources(root) -> None:
                    "'Place Scrutiny Committee' for its part of the plan).")
 @click.option("--meeting-date", callback=_date, metavar="DATE",
               help="Its meeting's date, in place of the Settings'.")
+@click.option("--portfolio", default="", metavar="NAME",
+              help="The portfolio on the cover, in place of the Settings' (a part in "
+                   "another portfolio holder's remit).")
 @click.option("--check-template", "check", type=click.Path(dir_okay=False, exists=True),
               help="Only check a Word template for problems (tracked changes, broken or "
                    "misspelt placeholders) and report them.")
 @profile_option
 def report(plan, output, template, as_of, item, pdf, since, themes, directorates,
-           committee, meeting_date, check, profile) -> None:
+           committee, meeting_date, portfolio, check, profile) -> None:
     """Write the Word committee report (and appendices) for PLAN.
 
     Status cells are shaded (in the profile's colours, if it gives any) and carry a
@@ -895,7 +898,7 @@ def report(plan, output, template, as_of, item, pdf, since, themes, directorates
     result = api.report(plan, output or None, template=template, as_of=as_of, item=item, pdf=pdf,
                         since=since, profile=profile, themes=themes,
                         directorates=directorates, committee=committee,
-                        meeting_date=meeting_date)
+                        meeting_date=meeting_date, portfolio=portfolio)
     for finding in result.findings:
         click.echo(f"{finding.where}: {finding.severity}: {finding.message} "
                    f"[{finding.code}]", err=True)

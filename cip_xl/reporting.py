@@ -57,6 +57,9 @@ class ReportOptions:
     #: of the plan taken to a scrutiny committee of its own)
     committee: str = ""
     meeting_date: date | None = None
+    #: the portfolio the report is under, where not the Settings' (a part of the plan
+    #: in another portfolio holder's remit)
+    portfolio: str = ""
 
 
 @dataclass
@@ -149,7 +152,7 @@ def build_context(plan: Plan, judgements: dict[str, Judgement], options: ReportO
         "council": settings.council, "plan_title": settings.plan_title,
         "committee": options.committee or settings.committee or "Executive",
         "meeting_date": _long_date(options.meeting_date or settings.meeting_date),
-        "portfolio": settings.portfolio,
+        "portfolio": options.portfolio or settings.portfolio,
         "report_from": settings.report_author,
         "subject": f"{settings.plan_title} – quarterly update" +
         (f": {options.part}" if options.part else ""),

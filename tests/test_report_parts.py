@@ -149,10 +149,14 @@ def test_changes_since_last_quarter_for_one_directorate(example_path, tmp_path):
 
 
 def test_a_part_goes_to_a_committee_and_meeting_of_its_own(example_path, tmp_path):
-    """The cover is addressed to the committee and meeting given, not the Settings'."""
+    """The cover is addressed to the committee and meeting given, under the portfolio
+    given, not the Settings'."""
     out = tmp_path / "place.docx"
     made = run_cli("report", str(example_path), "-o", str(out), "--theme", "places",
-                   "--committee", "Place Scrutiny Committee", "--meeting-date", "12/01/2027")
+                   "--committee", "Place Scrutiny Committee", "--meeting-date", "12/01/2027",
+                   "--portfolio", "Planning and Regeneration")
     assert made.returncode == 0, made.stderr
+    text = _text(out)
     assert "REPORT TO THE MEETING OF THE PLACE SCRUTINY COMMITTEE 12 JANUARY 2027" in \
-        _text(out).upper()
+        text.upper()
+    assert "PORTFOLIO: PLANNING AND REGENERATION" in text
