@@ -439,14 +439,17 @@ def report(path: str | Path, output: str | Path | None, *,
 
 def export(path: str | Path, output: str | Path | None = None, *,
            as_of: date | None = None, themes: tuple[str, ...] = (),
-           directorates: tuple[str, ...] = (), profile: str | Path | None = None):
+           directorates: tuple[str, ...] = (), columns: tuple[str, ...] = (),
+           profile: str | Path | None = None):
     """Write the actions of the plan at ``path`` as open data (see
     :mod:`cip_xl.open_data`) to ``output`` — a .csv or .json file, written atomically;
     None: ``PLAN-open-data.csv`` beside the plan, named for any part — each judged as
     of ``as_of`` (default: the reporting date, else today). ``themes`` and
-    ``directorates`` keep that part of the plan alone, as for :func:`report`. The plan
-    is only read. Returns a :class:`~cip_xl.open_data.ExportResult`; raises
-    :class:`PlanFileError` for an output of another type (nothing written)."""
+    ``directorates`` keep that part of the plan alone, as for :func:`report`;
+    ``columns`` adds the Plan sheet's columns so named (the plan's not published by
+    default, the council's own). The plan is only read. Returns a
+    :class:`~cip_xl.open_data.ExportResult`; raises :class:`PlanFileError` for an
+    output of another type, or a column the plan has not (nothing written)."""
     from .open_data import FORMATS, ExportResult, export_file_name, open_data
     from .report_parts import plan_part
     from .safe_save import atomic_write_bytes, refuse_other_type
@@ -467,7 +470,8 @@ def export(path: str | Path, output: str | Path | None = None, *,
         plan = part.plan
     if output is None:
         output = Path(path).with_name(export_file_name(Path(path), part.name if part else ""))
-    data = open_data(plan, judgements, as_at, part.name if part else "")
+    data = open_data(plan, judgements, as_at, part.name if part else "", tuple(columns),
+                     file=str(path), contract=contract_for(path, profile))
     fmt = FORMATS[Path(output).suffix.lower()]
     atomic_write_bytes(data.encoded(fmt), output)
     return ExportResult(Path(output), fmt, len(data.rows), as_at)

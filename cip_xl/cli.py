@@ -631,22 +631,28 @@ def changes(plan, since, xlsx, themes, directorates, profile) -> None:
               help="Only this theme's actions (repeat for more; as for report --theme).")
 @click.option("--directorate", "directorates", multiple=True, metavar="NAME",
               help="Only the actions this directorate's officers lead.")
+@click.option("--column", "columns", multiple=True, metavar="HEADER",
+              help="Add this column of the Plan sheet (repeat for more): one of the "
+                   "plan's not published by default ('Target / outcomes', 'Resource "
+                   "implications'), or the council's own ('Ward', for a dashboard to "
+                   "filter by).")
 @profile_option
-def export(plan, output, as_of, themes, directorates, profile) -> None:
+def export(plan, output, as_of, themes, directorates, columns, profile) -> None:
     """Write PLAN's actions as open data: one row per action, for the council's open
     data portal or a dashboard (Power BI, a SharePoint list) to refresh each quarter.
 
     Each row gives the Ref and Action ID, theme, objective, key action, lead officers
     by job title, directorate, target, revised and due dates (2027-03-31 where a day is
     known), the status as judged and why, % complete, progress update, last updated and
-    the date judged as at. Officers' names and emails are left out. The CSV opens in
+    the date judged as at. Officers' names and emails are left out, and the Plan
+    sheet's other columns unless named with --column. The CSV opens in
     Excel as UTF-8; text that would run as a formula there starts with an apostrophe.
     The plan is only read.
     """
     from . import api
 
     result = api.export(plan, output, as_of=as_of, themes=themes,
-                        directorates=directorates, profile=profile)
+                        directorates=directorates, columns=columns, profile=profile)
     click.echo(f"Wrote {result.path} ({result.actions} action"
                f"{'s' if result.actions != 1 else ''}, statuses as at "
                f"{result.as_at:%d/%m/%Y}).")

@@ -9,7 +9,9 @@ its status as judged (the word, not a colour) with the reason, % complete, progr
 update and last update, and the date it is judged as at.
 
 What is left out: the lead officers' names and emails (personal data; an officer with
-no job title is given by code) and the plan's own extra columns. Dates are ISO 8601
+no job title is given by code), and the plan's other columns (Target / outcomes,
+Resource implications, ...) and the council's own on the Plan sheet unless named
+(``columns``: "Target / outcomes", or a "Ward" column a dashboard filters by). Dates are ISO 8601
 (2027-03-31) where a day is known; a date as a plan writes it ("Mar 2027", "Ongoing")
 is kept as written beside the day it is judged by (``due_date``).
 
@@ -29,7 +31,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .dates import parse_due
+from .findings import ERROR, Finding, PlanFileError
 from .model import Action, Plan
+from .schema import DEFAULT_CONTRACT, Contract
 from .status import Judgement
 
 #: the columns published, in order: (CSV header, JSON key)
@@ -41,6 +45,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Due date", "due_date"), ("Status", "status"), ("Status reason", "status_reason"),
     ("% complete", "percent_complete"), ("Progress update", "progress_update"),
     ("Last updated", "last_updated"), ("As at", "as_at"))
+#: the plan's columns published only when named (``columns``): what a plan's columns
+#: say of an action that a dashboard may want but not every council publishes
+MORE_COLUMNS = ("target_outcomes", "resources", "funded_by", "ict_requirement", "risk",
+                "linked_pi")
 #: the formats written, by the suffix of the file they go to
 FORMATS = {".csv": "csv", ".json": "json"}
 #: a day in figures alone, as a plan's text cell may hold one ("31/03/2027")
@@ -60,15 +68,23 @@ class OpenData:
     council: str
     as_at: date
     part: str = ""
+    #: the council's own columns published after :data:`COLUMNS`, by header
+    own_columns: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """(CSV header, JSON key) of every column published: :data:`COLUMNS`, then the
+        council's own (keyed by their headers)."""
+        return COLUMNS + tuple((name, name) for name in self.own_columns)
 
     def csv_bytes(self) -> bytes:
         """The rows as CSV: a header row of :data:`COLUMNS`, UTF-8 with a byte-order
         mark, Windows line endings (as Excel writes CSV), formula-like text defused."""
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow([header for header, _ in COLUMNS])
+        writer.writerow([header for header, _ in self.columns])
         for row in self.rows:
-            writer.writerow([_defused(row[key]) for _, key in COLUMNS])
+            writer.writerow([_defused(row[key]) for _, key in self.columns])
         return text.getvalue().encode("utf-8-sig")
 
     def json_bytes(self) -> bytes:
@@ -76,7 +92,7 @@ class OpenData:
         "actions"}``, UTF-8, non-ASCII kept as written."""
         document = {"plan": self.plan_title, "council": self.council, "part": self.part,
                     "as_at": self.as_at.isoformat(),
-                    "columns": {key: header for header, key in COLUMNS},
+                    "columns": {key: header for header, key in self.columns},
                     "actions": self.rows}
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -86,10 +102,18 @@ class OpenData:
 
 
 def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
-              part: str = "") -> OpenData:
+              part: str = "", columns: tuple[str, ...] = (), file: str = "",
+              contract: Contract | None = None) -> OpenData:
     """The published rows of ``plan``'s actions, each with its judgement (by Action
     ID, from :func:`cip_xl.status.refresh`, which also gives each action its
-    directorate) as at ``as_at``."""
+    directorate) as at ``as_at``; with ``columns`` of the Plan sheet named (any case):
+    the council's own, or the plan's not published by default (Target / outcomes,
+    Resource implications, ...: :data:`MORE_COLUMNS`, by their headers or other names
+    in ``contract``). Raises :class:`PlanFileError` for a column the plan has not,
+    naming those it has (``file``: the plan's, for the message)."""
+    contract = contract or DEFAULT_CONTRACT
+    chosen = dict(_named_column(name, plan, contract, file) for name in columns)
+    own = tuple(chosen)
     titles = {o.code.strip().upper(): o.title.strip() for o in plan.officers}
     leads = plan.lead_officer_reader()
     rows = []
@@ -112,7 +136,46 @@ def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
             "last_updated": _published_date(action.last_updated),
             "as_at": as_at.isoformat(),
         })
-    return OpenData(rows, plan.settings.plan_title, plan.settings.council, as_at, part)
+        for name, key in chosen.items():
+            rows[-1][name] = _own_value(getattr(action, key) if key else
+                                        action.extra.get(name))
+    return OpenData(rows, plan.settings.plan_title, plan.settings.council, as_at, part,
+                    own)
+
+
+def _named_column(name: str, plan: Plan, contract: Contract, file: str
+                  ) -> tuple[str, str | None]:
+    """The column ``name`` names (any case, spaces tidied): (its header, the action's
+    attribute) for one of :data:`MORE_COLUMNS`, (its header, None) for the council's
+    own; else :class:`PlanFileError` listing those there are."""
+    column = contract.match_header(name)
+    if column is not None and column.key in MORE_COLUMNS:
+        return contract.column(column.key).header, column.key
+    key = " ".join(name.split()).casefold()
+    for header in plan.extra_columns:
+        if " ".join(header.split()).casefold() == key:
+            return header, None
+    published = column is not None and column.key in {k for _, k in COLUMNS}
+    more = [contract.column(k).header for k in MORE_COLUMNS
+            if not contract.column(k).optional or contract.column(k) in contract.columns]
+    named = ", ".join(f"'{h}'" for h in more + list(plan.extra_columns))
+    raise PlanFileError(Finding(
+        "export-column-unknown", ERROR,
+        (f"'{name}' is published already, without --column." if published else
+         f"The Plan sheet has no column '{name}' to add; the columns that can be added "
+         f"are: {named}.") + " Nothing was written.", file=file))
+
+
+def _own_value(value: object) -> object:
+    """A council's own cell as published: a day as ISO 8601, a number as a number,
+    else its text."""
+    if isinstance(value, (date, datetime)):
+        return _published_date(value)
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value).upper()
+    if isinstance(value, (int, float)):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return str(value)
 
 
 @dataclass(frozen=True)

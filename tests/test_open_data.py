@@ -124,3 +124,55 @@ def test_an_output_of_another_kind_is_refused_and_nothing_written(example_path, 
     assert "open.xlsx" in made.stderr and ".csv or .json" in made.stderr
     assert not (tmp_path / "open.xlsx").exists()
     assert "Traceback" not in made.stderr
+
+
+def test_the_councils_own_columns_named_are_added(example_path, tmp_path):
+    """A council's own "Ward" and "Budget" columns on the Plan sheet are left out
+    unless named (they may hold what is not for publishing); named with --column (any
+    case, twice over), each follows the plan's columns, a number kept a number in
+    JSON. A column the plan has not is refused, naming those that can be added; one
+    published already is said to be."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    last = ws.max_column
+    ws.cell(1, last + 1, "Ward")
+    ws.cell(1, last + 2, "Budget")
+    ws.cell(2, last + 1, "Central")
+    ws.cell(2, last + 2, 15000)
+    wb.save(example_path)
+    plain = run_cli("export", str(example_path), "-o", str(tmp_path / "plain.csv"))
+    assert plain.returncode == 0, plain.stderr
+    assert _csv(tmp_path / "plain.csv")[0] == HEADERS
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "own.json"),
+                   "--column", "budget", "--column", "Ward", "--column", "ward")
+    assert made.returncode == 0, made.stderr
+    document = json.loads((tmp_path / "own.json").read_text(encoding="utf-8"))
+    assert list(document["columns"])[-2:] == ["Budget", "Ward"]
+    first = document["actions"][0]
+    assert (first["Budget"], first["Ward"]) == (15000, "Central")
+    assert document["actions"][1]["Ward"] == ""
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "own.csv"),
+                   "--column", "Ward")
+    assert _csv(tmp_path / "own.csv")[0] == HEADERS + ["Ward"]
+    refused = run_cli("export", str(example_path), "-o", str(tmp_path / "no.csv"),
+                      "--column", "Portfolio")
+    assert refused.returncode != 0 and not (tmp_path / "no.csv").exists()
+    assert "no column 'Portfolio' to add" in refused.stderr
+    assert "'Target / outcomes', 'Resource implications', 'Ward', 'Budget'" in \
+        refused.stderr
+    refused = run_cli("export", str(example_path), "-o", str(tmp_path / "no.csv"),
+                      "--column", "status")
+    assert refused.returncode != 0 and "'status' is published already" in refused.stderr
+
+
+def test_the_plans_outcomes_are_added_by_name(example_path, tmp_path):
+    """Target / outcomes is not published unless named — by its header or another name
+    ('outcomes') — and then given as the plan has it."""
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "o.csv"),
+                   "--column", "outcomes")
+    assert made.returncode == 0, made.stderr
+    rows = _csv(tmp_path / "o.csv")
+    assert rows[0] == HEADERS + ["Target / outcomes"]
+    plan_rows = _sheet(example_path, "Plan")
+    assert [r[-1] for r in rows[1:]] == [r["Target / outcomes"] or "" for r in plan_rows]
+    assert any(r[-1] for r in rows[1:])
