@@ -641,4 +641,5 @@ def run_demo(folder: str | Path) -> DemoResult:
     result.outputs["merge report"] = merge_report
     committee = report(plan_path, folder / "committee-report.docx", item="7")
     result.outputs["Word report"] = committee.path
+    result.outputs["open data"] = export(plan_path, folder / "open-data.csv").path
     return result

@@ -2,6 +2,7 @@
 survive a non-editable install, and open in LibreOffice."""
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,11 @@ def test_demo_writes_its_outputs_and_says_where(tmp_path):
     assert result.returncode == 0, result.stderr
     assert str(tmp_path / "out") in result.stdout
     assert (tmp_path / "out" / "example-plan.xlsx").exists()
+    # the open data too, a row per action of the plan it judged
+    with open(tmp_path / "out" / "open-data.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["Ref", "Action ID", "Theme"] and len(rows) == 41
+    assert "open-data.csv" in result.stdout
     again = run_cli("demo", "-o", str(tmp_path / "out"))  # a second run is fine too
     assert again.returncode == 0, again.stderr
 
