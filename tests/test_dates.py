@@ -161,6 +161,8 @@ AS_OF = date(2010, 9, 30)
     ("As soon as possible, and no later than 31/03/2027", "date", date(2027, 3, 31)),
     ("ASAP - before April 2027", "month", date(2027, 3, 31)),
     ("ASAP but TBC", "unreadable", None),
+    ("Sep 2010 then Mar 2011", "milestones", date(2011, 3, 31)),  # two steps (unread)
+    ("Dec 2010, then by Mar 2011", "milestones", date(2011, 3, 31)),
     ("TBC", "tbc", None),
     ("", "blank", None),
     (None, "blank", None),
