@@ -155,7 +155,8 @@ def _named_column(name: str, plan: Plan, contract: Contract, file: str
     for header in plan.extra_columns:
         if " ".join(header.split()).casefold() == key:
             return header, None
-    published = column is not None and column.key in {k for _, k in COLUMNS}
+    # the RAG column's verdict is the Status published
+    published = column is not None and column.key in {k for _, k in COLUMNS} | {"rag"}
     more = [contract.column(k).header for k in MORE_COLUMNS
             if not contract.column(k).optional or contract.column(k) in contract.columns]
     named = ", ".join(f"'{h}'" for h in more + list(plan.extra_columns))

@@ -160,9 +160,11 @@ def test_the_councils_own_columns_named_are_added(example_path, tmp_path):
     assert "no column 'Portfolio' to add" in refused.stderr
     assert "'Target / outcomes', 'Resource implications', 'Ward', 'Budget'" in \
         refused.stderr
-    refused = run_cli("export", str(example_path), "-o", str(tmp_path / "no.csv"),
-                      "--column", "status")
-    assert refused.returncode != 0 and "'status' is published already" in refused.stderr
+    for name in ("status", "RAG"):
+        refused = run_cli("export", str(example_path), "-o", str(tmp_path / "no.csv"),
+                          "--column", name)
+        assert refused.returncode != 0 and f"'{name}' is published already" in \
+            refused.stderr
 
 
 def test_the_plans_outcomes_are_added_by_name(example_path, tmp_path):
