@@ -384,7 +384,7 @@ def report(path: str | Path, output: str | Path | None, *,
            themes: tuple[str, ...] = (), directorates: tuple[str, ...] = (),
            committee: str = "", meeting_date: date | None = None, portfolio: str = ""):
     """Write the Word report for the plan at ``path`` to ``output`` — None: beside the
-    plan, named for it and any part (:func:`cip_xl.report_parts.report_file_name`) —
+    plan, named for it and any part (:func:`cip_xl.report_parts.part_file_name`) —
     and a PDF beside it with ``pdf``, using LibreOffice. ``since`` (a backup or a date, as for
     :func:`changes`) adds what changed since then. ``themes`` and ``directorates``
     (names, or the start of one) make it a report of that part of the plan alone, for a
@@ -396,7 +396,7 @@ def report(path: str | Path, output: str | Path | None, *,
     Returns a :class:`~cip_xl.reporting.ReportResult`, whose findings name blank
     Settings that left gaps in the report."""
     from .office import convert, pdf_pages
-    from .report_parts import changes_in_part, plan_part, report_file_name
+    from .report_parts import changes_in_part, part_file_name, plan_part
     from .reporting import ReportOptions, render_report
     from .safe_save import refuse_other_type, refuse_to_write_over
     from .status import refresh
@@ -418,7 +418,8 @@ def report(path: str | Path, output: str | Path | None, *,
         plan = part.plan
         judgements = {a.action_id: judgements[a.action_id] for a in plan.actions}
     if output is None:
-        output = Path(path).with_name(report_file_name(Path(path), part.name if part else ""))
+        output = Path(path).with_name(part_file_name(Path(path),
+                                                     part=part.name if part else ""))
         refuse_unfit(output)
     moved = changes(path, since, profile=profile) if since else None
     lines = [] if moved is None else (changes_in_part(moved, part) if part else moved).lines()
@@ -450,8 +451,8 @@ def export(path: str | Path, output: str | Path | None = None, *,
     default, the council's own). The plan is only read. Returns a
     :class:`~cip_xl.open_data.ExportResult`; raises :class:`PlanFileError` for an
     output of another type, or a column the plan has not (nothing written)."""
-    from .open_data import FORMATS, ExportResult, export_file_name, open_data
-    from .report_parts import plan_part
+    from .open_data import FORMATS, ExportResult, open_data
+    from .report_parts import part_file_name, plan_part
     from .safe_save import atomic_write_bytes, refuse_other_type
     from .status import refresh
 
@@ -469,7 +470,8 @@ def export(path: str | Path, output: str | Path | None = None, *,
     if part is not None:
         plan = part.plan
     if output is None:
-        output = Path(path).with_name(export_file_name(Path(path), part.name if part else ""))
+        output = Path(path).with_name(part_file_name(Path(path), "open-data", ".csv",
+                                                     part.name if part else ""))
     data = open_data(plan, judgements, as_at, part.name if part else "", tuple(columns),
                      file=str(path), contract=contract_for(path, profile))
     fmt = FORMATS[Path(output).suffix.lower()]

@@ -190,14 +190,6 @@ class ExportResult:
     as_at: date
 
 
-def export_file_name(plan_path: Path, part: str = "") -> str:
-    """The name the open data of the plan at ``plan_path`` gets beside it when none is
-    given: ``PLAN-open-data.csv``, or for a part ``PLAN-open-data-Places.csv``."""
-    from .returns import safe_file_name
-
-    named = f"-{safe_file_name(part, suffix='')}" if part else ""
-    return f"{Path(plan_path).stem}-open-data{named}.csv"
-
 
 def _published_date(value: object) -> str:
     """A date cell as published: a day as ISO 8601; a day written as text

@@ -63,14 +63,15 @@ def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str,
     return PlanPart(replace(plan, actions=actions), name, tuple(chosen_themes))
 
 
-def report_file_name(plan_path: Path, part: str = "") -> str:
-    """The name a report of the plan at ``plan_path`` gets beside it when none is
+def part_file_name(plan_path: Path, what: str = "report", suffix: str = ".docx",
+                   part: str = "") -> str:
+    """The name ``what`` made of the plan at ``plan_path`` gets beside it when none is
     given: ``PLAN-report.docx``, or for a part ``PLAN-report-Places_and_communities.docx``
-    (the part's name made safe for Windows and SharePoint)."""
+    (the part's name made safe for Windows and SharePoint); ``PLAN-open-data.csv``."""
     from .returns import safe_file_name
 
     named = f"-{safe_file_name(part, suffix='')}" if part else ""
-    return f"{Path(plan_path).stem}-report{named}.docx"
+    return f"{Path(plan_path).stem}-{what}{named}{suffix}"
 
 
 def changes_in_part(changes, part: PlanPart):

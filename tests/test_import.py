@@ -1078,6 +1078,15 @@ def test_a_planner_export_is_imported(tmp_path):
     assert codes.count("import-refs-numbered") == 1 and "import-ref-missing" not in codes
 
 
+def imported_sheet(source, sheet: str):
+    """Import ``source`` with the command line into plan.xlsx beside it; that plan and
+    the rows of its ``sheet`` as calamine reads them."""
+    out = source.with_name("plan.xlsx")
+    made = run_cli("import", str(source), "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    return out, CalamineWorkbook.from_path(str(out)).get_sheet_by_name(sheet).to_python()
+
+
 def test_a_completed_task_is_last_updated_when_it_was_completed(tmp_path):
     """A Planner task closed without a note has no Last updated date: validate warned
     "marked Complete but has no Last updated date" of every one. The day it was
@@ -1091,10 +1100,7 @@ def test_a_completed_task_is_last_updated_when_it_was_completed(tmp_path):
                "Jo Kerr", "Sam Price", "01/04/2026", "", "30/09/2026", "false", "false",
                "TBC", "", "", ""])
     wb.save(tmp_path / "planner.xlsx")
-    out = tmp_path / "plan.xlsx"
-    made = run_cli("import", str(tmp_path / "planner.xlsx"), "-o", str(out))
-    assert made.returncode == 0, made.stderr
-    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    out, rows = imported_sheet(tmp_path / "planner.xlsx", "Plan")
     head = rows[0]
     updated = {row[head.index("Key action")]: row[head.index("Last updated")]
                for row in rows[1:5]}
@@ -1239,10 +1245,7 @@ def test_a_list_of_officers_without_codes_fills_in_the_leads_it_names(tmp_path):
     officers.append(["Harry Pike", "Head of Planning", "hp@x.gov.uk", "Place"])
     officers.append(["Ann Other", "Receptionist", "ao@x.gov.uk", "Resources"])
     wb.save(tmp_path / "tracker.xlsx")
-    out = tmp_path / "plan.xlsx"
-    made = run_cli("import", str(tmp_path / "tracker.xlsx"), "-o", str(out))
-    assert made.returncode == 0, made.stderr
-    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Officers").to_python()
+    _, rows = imported_sheet(tmp_path / "tracker.xlsx", "Officers")
     head = rows[0]
     got = sorted(tuple(row[head.index(h)] for h in ("Title", "Name", "Email",
                                                     "Directorate")) for row in rows[1:]
