@@ -443,7 +443,8 @@ def export(path: str | Path, output: str | Path | None = None, *,
            directorates: tuple[str, ...] = (), columns: tuple[str, ...] = (),
            profile: str | Path | None = None):
     """Write the actions of the plan at ``path`` as open data (see
-    :mod:`cip_xl.open_data`) to ``output`` — a .csv or .json file, written atomically;
+    :mod:`cip_xl.open_data`) to ``output`` — a .csv, .json or .xlsx file, written
+    atomically;
     None: ``PLAN-open-data.csv`` beside the plan, named for any part — each judged as
     of ``as_of`` (default: the reporting date, else today). ``themes`` and
     ``directorates`` keep that part of the plan alone, as for :func:`report`;
@@ -453,7 +454,7 @@ def export(path: str | Path, output: str | Path | None = None, *,
     output of another type, or a column the plan has not (nothing written)."""
     from .open_data import FORMATS, ExportResult, open_data
     from .report_parts import part_file_name, plan_part
-    from .safe_save import atomic_write_bytes, refuse_other_type
+    from .safe_save import atomic_save, atomic_write_bytes, refuse_other_type
     from .status import refresh
 
     def refuse_unfit(output: str | Path) -> None:
@@ -475,7 +476,10 @@ def export(path: str | Path, output: str | Path | None = None, *,
     data = open_data(plan, judgements, as_at, part.name if part else "", tuple(columns),
                      file=str(path), contract=contract_for(path, profile))
     fmt = FORMATS[Path(output).suffix.lower()]
-    atomic_write_bytes(data.encoded(fmt), output)
+    if fmt == "xlsx":
+        atomic_save(data.workbook(), output)
+    else:
+        atomic_write_bytes(data.encoded(fmt), output)
     return ExportResult(Path(output), fmt, len(data.rows), as_at)
 
 

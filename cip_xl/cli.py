@@ -623,8 +623,10 @@ def changes(plan, since, xlsx, themes, directorates, profile) -> None:
 @cli.command()
 @click.argument("plan", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="The file to write: .csv, or .json (default: PLAN-open-data.csv beside "
-                   "the plan; with --theme or --directorate, PLAN-open-data-PART.csv).")
+              help="The file to write: .csv, .json or .xlsx (default: PLAN-open-data.csv "
+                   "beside the plan; with --theme or --directorate, PLAN-open-data-PART.csv)."
+                   " Excel opening a CSV reads a Ref such as 1.10 as 1.1; the .xlsx keeps "
+                   "it.")
 @click.option("--as-of", callback=_date,
               help="Judge statuses as of this date (default: the reporting date).")
 @click.option("--theme", "themes", multiple=True, metavar="NAME",

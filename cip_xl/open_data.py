@@ -18,7 +18,9 @@ is kept as written beside the day it is judged by (``due_date``).
 CSV is UTF-8 with the byte-order mark Excel needs to read it as such, and a cell of
 text that a spreadsheet would take for a formula (beginning =, +, -, @) starts with an
 apostrophe (OWASP's advice against CSV injection: a council's file must not run code on
-a reader's computer). JSON keeps every value as typed.
+a reader's computer). Excel opening a CSV still reads a Ref such as 1.10 as the number
+1.1: the .xlsx keeps every text a text cell (and days as dates). JSON keeps every value
+as typed.
 """
 from __future__ import annotations
 
@@ -50,7 +52,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 MORE_COLUMNS = ("target_outcomes", "resources", "funded_by", "ict_requirement", "risk",
                 "linked_pi")
 #: the formats written, by the suffix of the file they go to
-FORMATS = {".csv": "csv", ".json": "json"}
+FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+#: a day as :func:`_published_date` gives one, a date again in a workbook
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: a day in figures alone, as a plan's text cell may hold one ("31/03/2027")
 _DAY_FIGURES = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
 #: what a spreadsheet takes for the start of a formula in a CSV cell
@@ -99,6 +103,49 @@ class OpenData:
     def encoded(self, fmt: str) -> bytes:
         """:meth:`csv_bytes` or :meth:`json_bytes`, by ``fmt`` ('csv' or 'json')."""
         return self.json_bytes() if fmt == "json" else self.csv_bytes()
+
+    def workbook(self):
+        """The rows as an openpyxl workbook: one sheet, its header row an Excel Table's
+        (marked as headings, a filter on each), every text a text cell — a Ref such as
+        1.10 stays 1.10, where Excel opening the CSV reads it as the number 1.1, and
+        text beginning "=" is not a formula — days as dates, numbers as numbers."""
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.table import Table, TableStyleInfo
+
+        from .cells import workbook_text
+        from .plan_write import describe_workbook
+
+        wb = Workbook()
+        sheet = wb.active
+        sheet.title = "Actions"
+        columns = self.columns
+        sheet.append([header for header, _ in columns])
+        for row in self.rows:
+            sheet.append([_workbook_value(row[key]) for _, key in columns])
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                if isinstance(cell.value, str):
+                    cell.value = workbook_text(cell.value)
+                    cell.data_type = "s"  # "=..." as typed, not a formula
+                elif isinstance(cell.value, date):
+                    cell.number_format = "dd/mm/yyyy"
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        sheet.print_title_rows = "1:1"
+        table = Table(displayName="Actions",
+                      ref=f"A1:{get_column_letter(len(columns))}{max(2, sheet.max_row)}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+        sheet.add_table(table)
+        for letter, (header, _) in zip((get_column_letter(i + 1) for i in
+                                        range(len(columns))), columns):
+            sheet.column_dimensions[letter].width = 40 if header in (
+                "Key action", "Progress update", "Objective", "Status reason") else 14
+        describe_workbook(wb.properties, f"{self.plan_title} – open data as at "
+                                         f"{self.as_at:%d/%m/%Y}")
+        return wb
 
 
 def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
@@ -210,6 +257,13 @@ def _percent(action: Action) -> float | int | str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    return value
+
+
+def _workbook_value(value: object) -> object:
+    """A published value for a workbook cell: an ISO day a date again."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return date.fromisoformat(value)
     return value
 
 
