@@ -391,8 +391,9 @@ def report(path: str | Path, output: str | Path | None, *,
     committee whose remit it is: the actions in any of them, counted alone, the part
     named in the title (see :mod:`cip_xl.report_parts`); ``committee``,
     ``meeting_date`` and ``portfolio`` address it to a committee, meeting and portfolio
-    other than the Settings' (as such a part goes to its scrutiny committee). An earlier report at
-    ``output`` is kept in ``backups/`` beside it (refused while it is open in Word).
+    other than the Settings' (as such a part goes to its scrutiny committee). An
+    earlier report at ``output`` is kept in ``backups/`` beside it (refused while it is
+    open in Word).
     Returns a :class:`~cip_xl.reporting.ReportResult`, whose findings name blank
     Settings that left gaps in the report."""
     from .office import convert, pdf_pages
@@ -444,9 +445,8 @@ def export(path: str | Path, output: str | Path | None = None, *,
            profile: str | Path | None = None):
     """Write the actions of the plan at ``path`` as open data (see
     :mod:`cip_xl.open_data`) to ``output`` — a .csv, .json or .xlsx file, written
-    atomically;
-    None: ``PLAN-open-data.csv`` beside the plan, named for any part — each judged as
-    of ``as_of`` (default: the reporting date, else today). ``themes`` and
+    atomically; None: ``PLAN-open-data.csv`` beside the plan, named for any part —
+    each judged as of ``as_of`` (default: the reporting date, else today). ``themes`` and
     ``directorates`` keep that part of the plan alone, as for :func:`report`;
     ``columns`` adds the Plan sheet's columns so named (the plan's not published by
     default, the council's own). The plan is only read. Returns a

@@ -647,9 +647,9 @@ def export(plan, output, as_of, themes, directorates, columns, profile) -> None:
     by job title, directorate, target, revised and due dates (2027-03-31 where a day is
     known), the status as judged and why, % complete, progress update, last updated and
     the date judged as at. Officers' names and emails are left out, and the Plan
-    sheet's other columns unless named with --column. The CSV opens in
-    Excel as UTF-8; text that would run as a formula there starts with an apostrophe.
-    The plan is only read.
+    sheet's other columns unless named with --column. The CSV opens in Excel as UTF-8;
+    text that would run as a formula there starts with an apostrophe. The plan is only
+    read.
     """
     from . import api
 
