@@ -202,5 +202,7 @@ def test_a_workbook_keeps_refs_as_text_and_days_as_dates(example_path, tmp_path)
     assert len(rows) - 1 == len(_sheet(example_path, "Plan"))
     sheet = openpyxl.load_workbook(out)["Actions"]
     assert list(sheet.tables) == ["Actions"] and sheet.freeze_panes == "A2"
+    # the theme's name is not cut off at the column's edge when printed
+    assert sheet.column_dimensions["C"].width >= len("Managing our finances")
     converted = convert_with_libreoffice(out, "csv", tmp_path / "lo")
     assert "1.10" in converted.read_text(encoding="utf-8", errors="replace")
