@@ -162,7 +162,6 @@ def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
     naming those it has (``file``: the plan's, for the message)."""
     contract = contract or DEFAULT_CONTRACT
     chosen = dict(_named_column(name, plan, contract, file) for name in columns)
-    own = tuple(chosen)
     titles = {o.code.strip().upper(): o.title.strip() for o in plan.officers}
     leads = plan.lead_officer_reader()
     rows = []
@@ -189,7 +188,7 @@ def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
             rows[-1][name] = _own_value(getattr(action, key) if key else
                                         action.extra.get(name))
     return OpenData(rows, plan.settings.plan_title, plan.settings.council, as_at, part,
-                    own)
+                    tuple(chosen))
 
 
 def _named_column(name: str, plan: Plan, contract: Contract, file: str

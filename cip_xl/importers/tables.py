@@ -313,10 +313,16 @@ def _fill_from_list(officers: list[Officer], listed: list[_Listed]) -> None:
         if officer is None:
             officer = by_code[entry.code.upper()] = Officer(entry.code)
             officers.append(officer)
-        if officer.title in ("", entry.name) and officer.title != entry.title:
-            officer.title = entry.title  # the key gave the name where the title goes
-        officer.name = officer.name or entry.name
-        officer.email = officer.email or entry.email
+        _take_from(officer, entry)
+
+
+def _take_from(officer: Officer, entry: _Listed) -> None:
+    """``officer``'s blank title, name and email as the list's ``entry`` gives them (a
+    title that is the listed name, as a key may give it, is the listed title)."""
+    if officer.title in ("", entry.name) and officer.title != entry.title:
+        officer.title = entry.title  # the key gave the name where the title goes
+    officer.name = officer.name or entry.name
+    officer.email = officer.email or entry.email
 
 
 def _match_listed(officers: list[Officer], listed: list[_Listed]
@@ -335,9 +341,7 @@ def _match_listed(officers: list[Officer], listed: list[_Listed]
             next((o for o in officers if same(entry.title, o.title)), None)
         if officer is None:
             continue
-        officer.title = officer.title or entry.title
-        officer.name = officer.name or entry.name
-        officer.email = officer.email or entry.email
+        _take_from(officer, entry)
         pairs.append((entry, officer))
     return pairs
 
