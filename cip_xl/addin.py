@@ -306,8 +306,9 @@ def export_open_data(book=None):
 
     def work(path: Path):
         result = api.export(path)
-        return [], (f"Wrote {result.path.name} ({result.actions} actions, statuses as at "
-                    f"{result.as_at:%d/%m/%Y}).")
+        return list(result.findings), (
+            f"Wrote {result.path.name} ({result.actions} actions, statuses as at "
+            f"{result.as_at:%d/%m/%Y}).")
     return _run("export", work, book)
 
 

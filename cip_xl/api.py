@@ -442,17 +442,19 @@ def report(path: str | Path, output: str | Path | None, *,
 def export(path: str | Path, output: str | Path | None = None, *,
            as_of: date | None = None, themes: tuple[str, ...] = (),
            directorates: tuple[str, ...] = (), columns: tuple[str, ...] = (),
-           profile: str | Path | None = None):
+           with_names: bool = False, profile: str | Path | None = None):
     """Write the actions of the plan at ``path`` as open data (see
     :mod:`cip_xl.open_data`) to ``output`` — a .csv, .json or .xlsx file, written
     atomically; None: ``PLAN-open-data.csv`` beside the plan, named for any part —
     each judged as of ``as_of`` (default: the reporting date, else today). ``themes`` and
     ``directorates`` keep that part of the plan alone, as for :func:`report`;
     ``columns`` adds the Plan sheet's columns so named (the plan's not published by
-    default, the council's own). The plan is only read. Returns a
-    :class:`~cip_xl.open_data.ExportResult`; raises :class:`PlanFileError` for an
+    default, the council's own); ``with_names`` the lead officers' names. The plan is
+    only read. Returns a :class:`~cip_xl.open_data.ExportResult`, whose findings warn
+    of Action IDs the plan has not saved yet; raises :class:`PlanFileError` for an
     output of another type, or a column the plan has not (nothing written)."""
-    from .open_data import FORMATS, ExportResult, open_data
+    from .open_data import FORMATS, ExportResult, ids_not_saved, open_data
+    from .plan_read import read_plan
     from .report_parts import part_file_name, plan_part
     from .safe_save import atomic_save, atomic_write_bytes, refuse_other_type
     from .status import refresh
@@ -463,7 +465,8 @@ def export(path: str | Path, output: str | Path | None = None, *,
 
     if output is not None:  # before reading the plan
         refuse_unfit(output)
-    plan = _plan_for_reading(path, profile)
+    reading = read_plan(path, contract_for(path, profile), read_only=True, audit=False)
+    plan = reading.plan
     as_at = as_of or plan.settings.reporting_date or date.today()
     judgements = refresh(plan, as_at)  # each action's directorate too, for a part
     part = plan_part(plan, tuple(themes), tuple(directorates), file=str(path)) \
@@ -474,13 +477,15 @@ def export(path: str | Path, output: str | Path | None = None, *,
         output = Path(path).with_name(part_file_name(Path(path), "open-data", ".csv",
                                                      part.name if part else ""))
     data = open_data(plan, judgements, as_at, part.name if part else "", tuple(columns),
-                     file=str(path), contract=contract_for(path, profile))
+                     file=str(path), contract=contract_for(path, profile),
+                     with_names=with_names)
     fmt = FORMATS[Path(output).suffix.lower()]
     if fmt == "xlsx":
         atomic_save(data.workbook(), output)
     else:
         atomic_write_bytes(data.encoded(fmt), output)
-    return ExportResult(Path(output), fmt, len(data.rows), as_at)
+    return ExportResult(Path(output), fmt, len(data.rows), as_at,
+                        ids_not_saved(reading.findings, plan, str(path)))
 
 
 def changes(path: str | Path, since: str, *, profile: str | Path | None = None,

@@ -638,26 +638,34 @@ def changes(plan, since, xlsx, themes, directorates, profile) -> None:
                    "plan's not published by default ('Target / outcomes', 'Resource "
                    "implications'), or the council's own ('Ward', for a dashboard to "
                    "filter by).")
+@click.option("--with-names", is_flag=True,
+              help="Add a Lead officer name column (names are left out by default as "
+                   "personal data; the committee report names them already). Emails "
+                   "are never published.")
 @profile_option
-def export(plan, output, as_of, themes, directorates, columns, profile) -> None:
+def export(plan, output, as_of, themes, directorates, columns, with_names,
+           profile) -> None:
     """Write PLAN's actions as open data: one row per action, for the council's open
     data portal or a dashboard (Power BI, a SharePoint list) to refresh each quarter.
 
     Each row gives the Ref and Action ID, theme, objective, key action, lead officers
     by job title, directorate, target, revised and due dates (2027-03-31 where a day is
     known), the status as judged and why, % complete, progress update, last updated and
-    the date judged as at. Officers' names and emails are left out, and the Plan
-    sheet's other columns unless named with --column. The CSV opens in Excel as UTF-8;
-    text that would run as a formula there starts with an apostrophe. The plan is only
-    read.
+    the date judged as at. Officers' names (unless --with-names) and emails are left
+    out, and the Plan sheet's other columns unless named with --column. The CSV opens
+    in Excel as UTF-8; text that would run as a formula there starts with an
+    apostrophe. The plan is only read.
     """
     from . import api
 
     result = api.export(plan, output, as_of=as_of, themes=themes,
-                        directorates=directorates, columns=columns, profile=profile)
+                        directorates=directorates, columns=columns, with_names=with_names,
+                        profile=profile)
     click.echo(f"Wrote {result.path} ({result.actions} action"
                f"{'s' if result.actions != 1 else ''}, statuses as at "
                f"{result.as_at:%d/%m/%Y}).")
+    if result.findings:
+        _print_findings(list(result.findings), title="Before publishing")
 
 
 #: how many backups ``restore --list`` shows without --all: the newest, which a

@@ -8,12 +8,14 @@ objective, key action, its lead officers by job title, their directorate, its da
 its status as judged (the word, not a colour) with the reason, % complete, progress
 update and last update, and the date it is judged as at.
 
-What is left out: the lead officers' names and emails (personal data; an officer with
-no job title is given by code), and the plan's other columns (Target / outcomes,
-Resource implications, ...) and the council's own on the Plan sheet unless named
-(``columns``: "Target / outcomes", or a "Ward" column a dashboard filters by). Dates are ISO 8601
-(2027-03-31) where a day is known; a date as a plan writes it ("Mar 2027", "Ongoing")
-is kept as written beside the day it is judged by (``due_date``).
+What is left out: the lead officers' names (unless asked for: ``with_names``, as a
+column of their own — the committee report names them already) and emails (personal
+data; an officer with no job title is given by code), and the plan's other columns
+(Target / outcomes, Resource implications, ...) and the council's own on the Plan sheet
+unless named (``columns``: "Target / outcomes", or a "Ward" column a dashboard filters
+by). Dates are ISO 8601 (2027-03-31) where a day is known; a date as a plan writes it
+("Mar 2027", "Ongoing") is kept as written beside the day it is judged by
+(``due_date``).
 
 CSV is UTF-8 with the byte-order mark Excel needs to read it as such, and a cell of
 text that a spreadsheet would take for a formula (beginning =, +, -, @) starts with an
@@ -33,7 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .dates import parse_due
-from .findings import ERROR, Finding, PlanFileError
+from .findings import ERROR, WARNING, Finding, PlanFileError
 from .model import Action, Plan
 from .schema import DEFAULT_CONTRACT, Contract
 from .status import Judgement
@@ -47,6 +49,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Due date", "due_date"), ("Status", "status"), ("Status reason", "status_reason"),
     ("% complete", "percent_complete"), ("Progress update", "progress_update"),
     ("Last updated", "last_updated"), ("As at", "as_at"))
+#: the column of lead officers' names, after Lead officer, published when asked for
+NAMES_COLUMN = ("Lead officer name", "lead_officer_name")
 #: the plan's columns published only when named (``columns``): what a plan's columns
 #: say of an action that a dashboard may want but not every council publishes
 MORE_COLUMNS = ("target_outcomes", "resources", "funded_by", "ict_requirement", "risk",
@@ -77,12 +81,18 @@ class OpenData:
     part: str = ""
     #: the council's own columns published after :data:`COLUMNS`, by header
     own_columns: tuple[str, ...] = ()
+    #: whether the lead officers' names are published (:data:`NAMES_COLUMN`)
+    with_names: bool = False
 
     @property
     def columns(self) -> tuple[tuple[str, str], ...]:
-        """(CSV header, JSON key) of every column published: :data:`COLUMNS`, then the
-        council's own (keyed by their headers)."""
-        return COLUMNS + tuple((name, name) for name in self.own_columns)
+        """(CSV header, JSON key) of every column published: :data:`COLUMNS` (with
+        :data:`NAMES_COLUMN` after Lead officer if ``with_names``), then the council's
+        own (keyed by their headers)."""
+        lead = [key for _, key in COLUMNS].index("lead_officer") + 1
+        names = (NAMES_COLUMN,) if self.with_names else ()
+        return (COLUMNS[:lead] + names + COLUMNS[lead:]
+                + tuple((name, name) for name in self.own_columns))
 
     def csv_bytes(self) -> bytes:
         """The rows as CSV: a header row of :data:`COLUMNS`, UTF-8 with a byte-order
@@ -152,17 +162,23 @@ class OpenData:
 
 def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
               part: str = "", columns: tuple[str, ...] = (), file: str = "",
-              contract: Contract | None = None) -> OpenData:
+              contract: Contract | None = None, with_names: bool = False) -> OpenData:
     """The published rows of ``plan``'s actions, each with its judgement (by Action
     ID, from :func:`cip_xl.status.refresh`, which also gives each action its
     directorate) as at ``as_at``; with ``columns`` of the Plan sheet named (any case):
     the council's own, or the plan's not published by default (Target / outcomes,
     Resource implications, ...: :data:`MORE_COLUMNS`, by their headers or other names
-    in ``contract``). Raises :class:`PlanFileError` for a column the plan has not,
-    naming those it has (``file``: the plan's, for the message)."""
+    in ``contract``) — one headed like a published column ("As at") is published as
+    "As at (Plan sheet)"; with ``with_names``, the lead officers' names too (in the
+    order of their titles). Raises :class:`PlanFileError` for a column the plan has
+    not, naming those it has (``file``: the plan's, for the message)."""
     contract = contract or DEFAULT_CONTRACT
     chosen = dict(_named_column(name, plan, contract, file) for name in columns)
+    taken = {header.casefold() for header, _ in COLUMNS + (NAMES_COLUMN,)}
+    published = {name: f"{name} (Plan sheet)" if name.casefold() in taken else name
+                 for name in chosen}
     titles = {o.code.strip().upper(): o.title.strip() for o in plan.officers}
+    names = {o.code.strip().upper(): o.name.strip() for o in plan.officers}
     leads = plan.lead_officer_reader()
     rows = []
     for action in plan.actions:
@@ -184,11 +200,15 @@ def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
             "last_updated": _published_date(action.last_updated),
             "as_at": as_at.isoformat(),
         })
+        if with_names:
+            rows[-1]["lead_officer_name"] = "; ".join(dict.fromkeys(
+                name for name in (names.get(code.strip().upper()) for code in codes)
+                if name))
         for name, key in chosen.items():
-            rows[-1][name] = _own_value(getattr(action, key) if key else
-                                        action.extra.get(name))
+            rows[-1][published[name]] = _own_value(getattr(action, key) if key else
+                                                   action.extra.get(name))
     return OpenData(rows, plan.settings.plan_title, plan.settings.council, as_at, part,
-                    tuple(chosen))
+                    tuple(published.values()), with_names)
 
 
 def _named_column(name: str, plan: Plan, contract: Contract, file: str
@@ -229,13 +249,35 @@ def _own_value(value: object) -> object:
 
 @dataclass(frozen=True)
 class ExportResult:
-    """The file written, in which format ('csv' or 'json'), of how many actions, as at
-    which date."""
+    """The file written, in which format ('csv', 'json' or 'xlsx'), of how many
+    actions, as at which date, and warnings about what was published
+    (:func:`ids_not_saved`)."""
 
     path: Path
     fmt: str
     actions: int
     as_at: date
+    findings: tuple[Finding, ...] = ()
+
+
+def ids_not_saved(findings: list[Finding], plan: Plan, file: str) -> tuple[Finding, ...]:
+    """A warning (``export-ids-not-saved``) where reading the plan gave actions of
+    ``plan`` (the part published) Action IDs the file has not (``action-id-new`` among
+    ``findings``): a dashboard knows an action from one quarter to the next by its ID,
+    and these are the plan's only once cip-xl saves it; none otherwise."""
+    published = {action.ref or None for action in plan.actions}
+    new = [f for f in findings if f.code == "action-id-new" and f.ref in published]
+    if not new:
+        return ()
+    refs = ", ".join(f.ref or "no Ref" for f in new[:5]) + (", ..." if len(new) > 5 else "")
+    return (Finding(
+        "export-ids-not-saved", WARNING,
+        f"{len(new)} action{'s have' if len(new) != 1 else ' has'} no Action ID in the "
+        f"plan ({refs}): the IDs published are those cip-xl gives "
+        f"{'them' if len(new) != 1 else 'it'} when it next saves the plan (`cip-xl status` "
+        "does). Save it before publishing: until then a row moved or a Ref changed gives "
+        "another ID, and a dashboard would take the action for a new one.", file,
+        new[0].sheet),)
 
 
 

@@ -206,3 +206,76 @@ def test_a_workbook_keeps_refs_as_text_and_days_as_dates(example_path, tmp_path)
     assert sheet.column_dimensions["C"].width >= len("Managing our finances")
     converted = convert_with_libreoffice(out, "csv", tmp_path / "lo")
     assert "1.10" in converted.read_text(encoding="utf-8", errors="replace")
+
+
+def test_names_are_published_only_when_asked_for(example_path, tmp_path):
+    """--with-names adds a Lead officer name column after Lead officer, each action's
+    leads' names from the Officers sheet in the order of their titles; emails never."""
+    out = tmp_path / "named.csv"
+    made = run_cli("export", str(example_path), "-o", str(out), "--with-names")
+    assert made.returncode == 0, made.stderr
+    rows = _csv(out)
+    lead = HEADERS.index("Lead officer") + 1
+    assert rows[0] == HEADERS[:lead] + ["Lead officer name"] + HEADERS[lead:]
+    published = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    officers = {o["Code"]: o for o in _sheet(example_path, "Officers")}
+    for row in _sheet(example_path, "Plan"):
+        officer = officers[row["Lead officer"]]
+        mine = published[row["Ref"]]
+        assert (mine["Lead officer"], mine["Lead officer name"]) == \
+            (officer["Title"], officer["Name"]), row["Ref"]
+    text = out.read_text(encoding="utf-8-sig")
+    assert not any(o["Email"] and o["Email"] in text for o in officers.values())
+
+
+def test_an_own_column_headed_like_a_published_one_is_told_apart(example_path, tmp_path):
+    """A council's own "As at" column, asked for, is published as "As at (Plan sheet)"
+    beside the export's own As at, in the CSV and the JSON alike."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    ws.cell(1, ws.max_column + 1, "As at")
+    ws.cell(2, ws.max_column, "Q2 figures")
+    wb.save(example_path)
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "o.csv"),
+                   "--column", "as at", "--as-of", "30/09/2026")
+    assert made.returncode == 0, made.stderr
+    rows = _csv(tmp_path / "o.csv")
+    assert rows[0] == HEADERS + ["As at (Plan sheet)"]
+    first = dict(zip(rows[0], rows[1]))
+    assert (first["As at"], first["As at (Plan sheet)"]) == ("2026-09-30", "Q2 figures")
+    run_cli("export", str(example_path), "-o", str(tmp_path / "o.json"), "--column", "As at")
+    document = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))
+    assert document["actions"][0]["As at (Plan sheet)"] == "Q2 figures"
+
+
+def test_action_ids_not_saved_yet_are_warned_of_and_kept_by_the_next_save(
+        example_path, tmp_path):
+    """Two actions typed into the master in Excel have no Action ID until cip-xl saves
+    the plan: the export warns that the IDs it publishes for them are not the plan's
+    yet, naming their refs; they are the ones `status` then saves (a dashboard
+    following them sees the same actions), and an export after that warns of nothing."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    head = [c.value for c in ws[1]]
+    for ref, words in (("5.9", "Open the new library"), ("5.10", "Resurface the car park")):
+        row = ws.max_row + 1
+        for header, value in (("Ref", ref), ("Theme", "Places and communities"),
+                              ("Key action", words), ("Lead officer", "HF"),
+                              ("Target date", "Mar 2027")):
+            ws.cell(row, head.index(header) + 1).value = value
+    wb.save(example_path)
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "before.csv"))
+    assert made.returncode == 0, made.stderr
+    assert "[export-ids-not-saved]" in made.stdout
+    assert "2 actions have no Action ID in the plan (5.9, 5.10)" in made.stdout
+    part = run_cli("export", str(example_path), "-o", str(tmp_path / "part.csv"),
+                   "--theme", "managing")
+    assert part.returncode == 0 and "export-ids-not-saved" not in part.stdout
+    saved = run_cli("status", str(example_path))
+    assert saved.returncode == 0, saved.stderr
+    again = run_cli("export", str(example_path), "-o", str(tmp_path / "after.csv"))
+    assert again.returncode == 0 and "export-ids-not-saved" not in again.stdout
+    before, after = _csv(tmp_path / "before.csv"), _csv(tmp_path / "after.csv")
+    assert [r[:2] for r in before] == [r[:2] for r in after]
+    ids = {r["Ref"]: r["Action ID"] for r in _sheet(example_path, "Plan")}
+    assert all(ids[row[0]] == row[1] for row in before[1:]) and ids["5.10"]
