@@ -867,8 +867,9 @@ def make_resources(root) -> None:
 @click.option("--since", help="Add what changed since this backup file or date "
                               "(see 'cip-xl changes').")
 @click.option("--theme", "themes", multiple=True, metavar="NAME",
-              help="Report on this theme alone (repeat for more; any case, or the start "
-                   "of its name): for a committee whose remit it is. The report counts "
+              help="Report on this theme alone (repeat for more; any case, the start "
+                   "of its name, or its number in the refs: 3 for 3.1, 3.2, ...): for a "
+                   "committee whose remit it is. The report counts "
                    "only its actions and its title names the part.")
 @click.option("--directorate", "directorates", multiple=True, metavar="NAME",
               help="Report on the actions this directorate's officers lead (repeat for "

@@ -6,17 +6,22 @@ the plan with only those actions, and what to call the part in the report's titl
 :func:`changes_in_part` keeps, of what changed since last quarter, what is about them
 (for the report's changes section and ``cip-xl changes``).
 Names are matched as the plan matches theme names (any case, '&' as 'and'), or by the
-start of one name ("Places" for "Places and communities"); a name that matches none is
-an error naming those there are.
+start of one name ("Places" for "Places and communities"), or a theme by its number
+in the refs ("3" or "Theme 3" for the theme whose actions are 3.1, 3.2, ...); a name
+that matches none is an error naming those there are.
 """
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .findings import ERROR, Finding, PlanFileError
 from .model import Plan, theme_key
+
+#: a theme named by its number, as the refs number it ("3", "Theme 3")
+_THEME_NUMBER = re.compile(r"(?:theme\s*)?(\d+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,8 @@ def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str,
     directorate is its lead officer's: run :func:`cip_xl.status.refresh` first). Raises
     :class:`PlanFileError` for a name that matches no theme or directorate, or more than
     one, and for a part with no actions."""
-    chosen_themes = [_one(name, plan.theme_names(), "theme", file) for name in themes]
+    chosen_themes = [_numbered_theme(name, plan) or
+                     _one(name, plan.theme_names(), "theme", file) for name in themes]
     known = sorted({a.directorate for a in plan.actions if a.directorate} |
                    {o.directorate for o in plan.officers if o.directorate})
     if directorates and not known:
@@ -48,7 +54,7 @@ def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str,
             "report-part-unknown", ERROR,
             "No officer on the Officers sheet has a directorate, so the plan cannot be "
             "reported a directorate at a time: fill in their directorates there, or "
-            "report by --theme. No report was written.", file=file))
+            "report by --theme. Nothing was written.", file=file))
     chosen_directorates = [_one(name, known, "directorate", file) for name in directorates]
     wanted_themes = {theme_key(t) for t in chosen_themes}
     wanted_directorates = {theme_key(d) for d in chosen_directorates}
@@ -58,7 +64,7 @@ def plan_part(plan: Plan, themes: tuple[str, ...] = (), directorates: tuple[str,
     if not actions:
         raise PlanFileError(Finding(
             "report-part-empty", ERROR,
-            f"The plan has no actions in {name}, so there is nothing to report; no report "
+            f"The plan has no actions in {name}, so there is nothing to report; nothing "
             "was written.", file=file))
     return PlanPart(replace(plan, actions=actions), name, tuple(chosen_themes))
 
@@ -107,4 +113,17 @@ def _one(name: str, known: list[str], what: str, file: str) -> str:
             (f": did you mean '{meant}'?" if meant else ".")
     raise PlanFileError(Finding(
         "report-part-unknown", ERROR,
-        f"{said} Its {what}s are: {listed}. No report was written.", file=file))
+        f"{said} Its {what}s are: {listed}. Nothing was written.", file=file))
+
+
+def _numbered_theme(name: str, plan: Plan) -> str | None:
+    """The theme ``name`` gives by number ("3", "Theme 3"): the one theme whose actions'
+    refs begin with that number (3.1, 3.2, ...); None where ``name`` is not a number, a
+    theme is named so, or no one theme's refs begin with it."""
+    number = _THEME_NUMBER.fullmatch(" ".join(name.split()))
+    if number is None or any(theme_key(t) == theme_key(name) for t in plan.theme_names()):
+        return None
+    first = re.compile(rf"0*{int(number.group(1))}(?!\d)")
+    found = {a.theme for a in plan.actions
+             if a.theme and first.match((a.ref or "").strip())}
+    return found.pop() if len(found) == 1 else None

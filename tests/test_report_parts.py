@@ -160,3 +160,22 @@ def test_a_part_goes_to_a_committee_and_meeting_of_its_own(example_path, tmp_pat
     assert "REPORT TO THE MEETING OF THE PLACE SCRUTINY COMMITTEE 12 JANUARY 2027" in \
         text.upper()
     assert "PORTFOLIO: PLANNING AND REGENERATION" in text
+
+
+@pytest.mark.parametrize("name", ["5", "Theme 5", "theme5"])
+def test_a_theme_is_named_by_its_number_in_the_refs(name):
+    """Officers speak of "theme 5": the theme whose actions are 5.1, 5.2, ... — not
+    the fifth listed, nor actions 15.x."""
+    plan = example_plan()
+    places = [a for a in plan.actions if a.theme == "Places and communities"]
+    plan.actions[0].ref = "15.1"  # another theme's: "5" must not pick it
+    part = plan_part(plan, themes=(name,))
+    assert part.name == "Places and communities" and part.plan.actions == places
+    assert all(a.ref.startswith("5.") for a in part.plan.actions)
+
+
+def test_a_number_no_themes_refs_begin_with_is_refused():
+    plan = example_plan()
+    with pytest.raises(PlanFileError) as refused:
+        plan_part(plan, themes=("9",))
+    assert "no theme '9'" in refused.value.finding.message
