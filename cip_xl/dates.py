@@ -19,7 +19,8 @@ Conventions (a council's, not a calendar's):
 * what surrounds a date is read past: a time after it ("31/12/2026 00:00", a date
   exported as text), a remark in brackets ("Jan 2027 (revised)", "Ongoing (annual
   review)"), "FY" before a financial year, the meeting a date goes to ("Cabinet Oct
-  2026"), stages' names ("Phase 1 Mar 2027; Phase 2 Sep 2027": milestones), "TBC"
+  2026"), stages' names ("Phase 1 Mar 2027; Phase 2 Sep 2027": milestones) and steps'
+  ("Draft by Dec 2026 then adopt by Mar 2027", where every step has a date), "TBC"
   before a date ("TBC - Q4 2026/27"); "w/c 14/12/2026" (week commencing) is due at
   the end of that working week, the Friday;
 * a financial year named by one year ("financial year end 2027", "FY 2027") ends on
@@ -225,6 +226,21 @@ _WEEK_COMMENCING = re.compile(r"^(?:w/c|w/b|wc|week\s+commencing|week\s+beginnin
 #: a stage named before its date: "Phase 1: Mar 2027; Phase 2: Sep 2027", "Stage 2 Dec
 #: 2026" (not the 2nd of December)
 _STAGES = re.compile(r"\b(?:phase|stage)\s*(?:\d{1,2}|[ivx]{1,4}|[a-d])\b\s*:?", re.IGNORECASE)
+#: a step of the work named before its date: "Draft by Dec 2026 then adopt by Mar 2027",
+#: "Consultation Jan 2027; go live Apr 2027" (milestones), "Review Mar 2027" — only
+#: where a date follows it: "Report in March 2027 then consult" has a step with none
+_STEPS = re.compile(
+    r"\b(?:(?:first|second|final|full|initial|interim|public)\s+)?"
+    r"(?:draft(?:ed|ing)?|final|consult(?:ation|ed|ing)?|adopt(?:ion|ed)?|"
+    r"approv(?:e|ed|al)|agree(?:d|ment)?|sign(?:ed)?[\s-]?off|procure(?:ment|d)?|"
+    r"tender(?:ing|s)?|award(?:ed)?|(?:contract\s+)?award|implement(?:ation|ed)?|"
+    r"launch(?:ed)?|go[\s-]live|pilot|design|build|review(?:ed)?|publish(?:ed)?|"
+    r"publication|scop(?:e|ing)|mobilis(?:e|ation)|handover|evaluat(?:e|ion)|"
+    r"recruit(?:ment)?|training|roll[\s-]?out|options\s+appraisal|business\s+case|"
+    r"submi(?:t|ssion)|commission(?:ing)?|start\s+on\s+site|completion)\b\s*:?"
+    r"(?=\s*(?:(?:by|in|from|due|for|on|at|to|end\s+of|[-–—])\s*)*(?:\d|q[1-4]\b|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+    r"(?:spring|summer|autumn|winter)\b))", re.IGNORECASE)
 #: a date given as yet to be confirmed: "TBC - Q4 2026/27", "TBC (Mar 2027)"
 _TBC_LEAD = re.compile(r"^(?:tbc|tba|to\s+be\s+confirmed)\s*(?:[-–—:,]\s*(.+)|\((.+)\))$",
                        re.IGNORECASE)
@@ -504,7 +520,7 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         end = date(int(year[1]), 3, 31) if _FINANCIAL_LEAD.search(text) else \
             date(int(year[1]), 12, 31)
         return DueDate(text, "period", end, (end,))
-    staged = _STAGES.sub(" ", text)
+    staged = _STEPS.sub(" ", _STAGES.sub(" ", text))
     tbc = _TBC_LEAD.match(text)
     if staged != text or tbc:  # read past the stages' names, or "TBC -" before a date
         read = _parse_text(tbc[1] or tbc[2] if tbc else staged, as_of)

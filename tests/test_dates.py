@@ -90,6 +90,12 @@ AS_OF = date(2010, 9, 30)
     ("31 March 2027 (Phase 1), 30 Sept 2027 (Phase 2)", "milestones", date(2027, 9, 30)),
     ("Stage 2 Dec 2026", "month", date(2026, 12, 31)),  # not the 2nd of December
     ("Phase 1 TBC", "tbc", None),
+    # steps of the work named before their dates (were unreadable)
+    ("Draft by Dec 2026 then adopt by Mar 2027", "milestones", date(2027, 3, 31)),
+    ("Consultation Jan 2027; go live Apr 2027", "milestones", date(2027, 4, 30)),
+    ("Draft: Dec 2026 / Final: Mar 2027", "milestones", date(2027, 3, 31)),
+    ("Review Mar 2027", "month", date(2027, 3, 31)),
+    ("Public consultation Q4 2026/27", "period", date(2027, 3, 31)),
     ("TBC - Q4 2026/27", "period", date(2027, 3, 31)),  # as "Q4 2026/27 (TBC)"
     ("TBC (Mar 2027)", "month", date(2027, 3, 31)),
     ("Every April", "recurring", date(2011, 4, 30)),  # as "April each year"
@@ -210,6 +216,8 @@ def test_unreadable_is_a_problem_not_an_exception():
      "it reads as a sentence (the date in it may be '09/10'): keep the words in Progress "
      "update or a note"),  # from the Rochford CPA plan of 2009
     ("Report to Executive in March 2027 then consult", "the date in it may be 'March 2027'"),
+    # a step with no date after it: when the action ends is not known
+    ("Draft by Dec 2026 then adopt", "the date in it may be 'Dec 2026'"),
     ("today", "means another day each time the plan is read: type the date itself"),
     ("ASAP", "gives no date to judge the action by: write the date it is due by, or 'TBC'"),
     ("By end of next year", "means another date each time the plan is read"),
