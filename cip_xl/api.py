@@ -456,12 +456,18 @@ def export(path: str | Path, output: str | Path | None = None, *,
     from .open_data import FORMATS, ExportResult, ids_not_saved, open_data
     from .plan_read import read_plan
     from .report_parts import part_file_name, plan_part
-    from .safe_save import atomic_save, atomic_write_bytes, refuse_other_type
+    from .safe_save import (atomic_save, atomic_write_bytes, refuse_other_type,
+                            refuse_over_a_plan, refuse_to_write_over)
     from .status import refresh
 
     def refuse_unfit(output: str | Path) -> None:
+        instead = part_file_name(Path(path), "open-data", Path(output).suffix.lower())
         refuse_other_type(output, tuple(FORMATS), "the open data file",
                           f"{Path(output).stem or 'plan-open-data'}.csv")
+        refuse_to_write_over(output, [(path, "the plan itself")], "the open data file",
+                             instead)
+        refuse_over_a_plan(output, contract_for(path, profile), "the open data file",
+                           instead)
 
     if output is not None:  # before reading the plan
         refuse_unfit(output)

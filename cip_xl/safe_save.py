@@ -192,6 +192,25 @@ def refuse_to_write_over(output: str | Path, inputs: list[tuple[str | Path, str]
                 file=str(output)))
 
 
+def refuse_over_a_plan(output: str | Path, contract, what: str, example: str) -> None:
+    """Raise :class:`PlanFileError` (``output-is-plan``) if ``output`` is a workbook
+    there already holding a plan kept with cip-xl (a Plan ID on its Settings sheet, as
+    ``contract`` names it): ``what`` ("the open data file") written there would replace
+    that plan — last year's, another council's — with no backup. ``example``: a name to
+    suggest instead. Called before the work."""
+    output = Path(output)
+    if output.suffix.lower() not in (".xlsx", ".xlsm") or not output.is_file():
+        return
+    from .plan_read import read_plan_id
+
+    if read_plan_id(output, contract):
+        raise PlanFileError(Finding(
+            "output-is-plan", ERROR,
+            f"{output.name} is a plan kept with cip-xl: {what} is never written over a "
+            f"plan. Give another name (say {example}). Nothing was written.",
+            file=str(output)))
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     """Whether ``a`` and ``b`` name one file: the same file on disk where both exist
     (however spelt: another case on Windows, a link), else the same absolute path."""

@@ -279,3 +279,33 @@ def test_action_ids_not_saved_yet_are_warned_of_and_kept_by_the_next_save(
     assert [r[:2] for r in before] == [r[:2] for r in after]
     ids = {r["Ref"]: r["Action ID"] for r in _sheet(example_path, "Plan")}
     assert all(ids[row[0]] == row[1] for row in before[1:]) and ids["5.10"]
+
+
+def test_the_plan_itself_is_never_written_over(example_path):
+    """`export plan.xlsx -o plan.xlsx` (a slip of the keyboard: the .xlsx is a format
+    export writes) is refused before anything is read: the master stays the master."""
+    before = example_path.read_bytes()
+    made = run_cli("export", str(example_path), "-o", str(example_path))
+    assert made.returncode != 0 and "Traceback" not in made.stderr
+    assert "[output-is-input]" in made.stderr and "the plan itself" in made.stderr
+    assert example_path.read_bytes() == before
+
+
+def test_another_plan_is_never_written_over(example_path, tmp_path):
+    """A workbook that is a plan kept with cip-xl (last year's, say) is not replaced by
+    the open data or the changes workbook, which would lose it with no backup."""
+    last_year = tmp_path / "plan-2025.xlsx"
+    last_year.write_bytes(example_path.read_bytes())
+    before = last_year.read_bytes()
+    made = run_cli("export", str(example_path), "-o", str(last_year))
+    assert made.returncode != 0 and "[output-is-plan]" in made.stderr
+    assert "plan-2025.xlsx is a plan kept with cip-xl" in made.stderr
+    assert "say plan-open-data.xlsx" in made.stderr
+    changed = run_cli("changes", str(example_path), "--since", "last", "--xlsx",
+                      str(last_year))
+    assert changed.returncode != 0 and "[output-is-plan]" in changed.stderr
+    assert last_year.read_bytes() == before
+    other = tmp_path / "other.xlsx"  # a workbook of the council's own is theirs to replace
+    openpyxl.Workbook().save(other)
+    made = run_cli("export", str(example_path), "-o", str(other))
+    assert made.returncode == 0, made.stderr
