@@ -223,9 +223,13 @@ def refresh_status(path: str | Path, as_of: date | None = None,
 
 def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
                   profile: str | Path | None = None, when: datetime | None = None,
-                  departments: list[str] | None = None, new_round: bool = False) -> list:
+                  departments: list[str] | None = None, new_round: bool = False,
+                  reporting_date: date | None = None, who: str = "") -> list:
     """Write one return per department (``by`` directorate or officer; None: by
     directorate unless the Officers sheet gives none) into ``folder``.
+
+    ``reporting_date``, if given, is this quarter's end: set in Settings first (the
+    Audit sheet records it, by ``who``), so the returns ask for progress as at it.
 
     The plan's revision goes up by one and each return is logged on its Returns sheet
     (refused while this round's returns are out and none has been merged, unless
@@ -241,11 +245,20 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
     from .plan_read import read_plan, replaced_by_save
     from .plan_write import save_plan as write
     from .returns import issue_returns as issue
-    from .returns import take_back
+    from .returns import new_reporting_date, take_back
 
     contract = contract_for(path, profile)
     with plan_lock(path, "issuing returns"):
         reading = read_plan(path, contract, read_only=True, audit=False)
+        if reporting_date is not None:
+            if departments and reporting_date != reading.plan.settings.reporting_date:
+                raise PlanFileError(Finding(
+                    "returns-date-in-round", ERROR,
+                    "The other departments' returns of this round ask for progress as at "
+                    f"{_day_or_none(reading.plan.settings.reporting_date)}; a new reporting "
+                    "date starts a new round: issue every department's return (without "
+                    "--department). No return was issued.", file=str(path)))
+            new_reporting_date(reading.plan, reporting_date, contract, who, when)
         try:
             issued = issue(reading.plan, Path(folder), contract, by, when, departments,
                            new_round, plan_label(path))
@@ -263,6 +276,11 @@ def issue_returns(path: str | Path, folder: str | Path, by: str | None = None,
             raise
     issued.findings += replaced_by_save(reading.findings)
     return issued
+
+
+def _day_or_none(day: date | None) -> str:
+    """``day`` as a council writes it (31/12/2026), or "no date" if there is none."""
+    return f"{day:%d/%m/%Y}" if day else "no date"
 
 
 def round_still_out(path: str | Path, profile: str | Path | None = None) -> Finding | None:

@@ -229,16 +229,19 @@ def _print_counts(groups, verdicts, title: str) -> None:
 @click.option("--new-round", is_flag=True,
               help="Start a new round even though this round's returns are out and none "
                    "has been merged (they can then no longer be merged).")
+@click.option("--reporting-date", callback=_date,
+              help="This quarter's end, e.g. 31/12/2026: set in Settings first (the "
+                   "Audit sheet records it), so the returns ask for progress as at it.")
 @profile_option
-def returns(plan, output, by, departments, new_round, profile) -> None:
+def returns(plan, output, by, departments, new_round, reporting_date, profile) -> None:
     """Issue this quarter's returns: one protected workbook per department.
 
     Officers can change only Status, % complete, Progress update, a proposed revised date
     and a comment, and may propose new actions. The plan's revision goes up by one, so
     returns issued before can no longer be merged: while this round's are out and none
     has been merged, a new round is refused unless --new-round is given. The returns ask
-    for progress as at the reporting date in Settings: a round issued more than 100
-    days from it is warned about.
+    for progress as at the reporting date in Settings (--reporting-date moves it to
+    this quarter's end): a round issued more than 100 days from it is warned about.
 
     With --department, only the departments named get a new return, from the plan as it
     is now; each replaces that department's return of this round, and every other return
@@ -251,7 +254,8 @@ def returns(plan, output, by, departments, new_round, profile) -> None:
 
     issued = api.issue_returns(plan, output, by, profile,
                                departments=list(departments) if departments else None,
-                               new_round=new_round)
+                               new_round=new_round, reporting_date=reporting_date,
+                               who=os.environ.get("USER") or os.environ.get("USERNAME", ""))
     for item in issued:
         actions = "action " if item.actions == 1 else "actions"
         click.echo(f"  {item.department:<32} {item.actions:>4} {actions}  {item.path}")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import schema
 from .cells import property_text
-from .model import Action, Plan, ReturnRecord
+from .model import Action, AuditEntry, Plan, ReturnRecord
 from .schema import Contract
 
 if TYPE_CHECKING:
@@ -634,12 +634,39 @@ def _quarter_of(plan: Plan, issued_at: datetime) -> list:
     if abs(away) <= _QUARTER_AWAY:
         return []
     when = f"{away} days before today" if away > 0 else f"{-away} days after today"
+    near = quarter_end_near(issued_at.date())
     return [Finding(
         "reporting-date-far", WARNING,
         f"The reporting date in Settings is {day:%d/%m/%Y}, {when}: these returns ask "
         "officers for progress as at that date. If this round is for another quarter, "
-        "set the reporting date (Settings, Reporting date) and issue them again with "
-        "--new-round before sending them.")]
+        "issue them again before sending them, with the quarter's end: cip-xl returns "
+        f"PLAN --new-round --reporting-date {near:%d/%m/%Y} (or set Settings' "
+        "Reporting date and use --new-round).")]
+
+
+def new_reporting_date(plan: Plan, day: date, contract, who: str = "",
+                       when: datetime | None = None) -> None:
+    """Set ``plan``'s reporting date (Settings) to ``day`` — this quarter's end, for
+    the returns about to be issued — with an Audit entry saying who moved it from
+    what (none where it is ``day`` already). The caller saves the plan."""
+    before = plan.settings.written("reporting_date")
+    plan.settings.reporting_date = day
+    after = plan.settings.written("reporting_date")
+    if before == after:
+        return
+    label = dict(schema.SETTINGS_ROWS)["reporting_date"]
+    plan.audit.append(AuditEntry(
+        (when or datetime.now()).replace(microsecond=0), who, "", "",
+        f"{contract.sheet('settings')}: {label}", before, after,
+        "cip-xl returns --reporting-date"))
+
+
+def quarter_end_near(day: date) -> date:
+    """The end of the quarter (31 March, 30 June, 30 September, 31 December) nearest
+    ``day``: the reporting date a round issued on ``day`` most likely asks about."""
+    ends = [date(year, month, 30 if month in (6, 9) else 31)
+            for year in (day.year - 1, day.year, day.year + 1) for month in (3, 6, 9, 12)]
+    return min(ends, key=lambda end: abs((end - day).days))
 
 
 def round_still_out(plan: Plan) -> Finding | None:

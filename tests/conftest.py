@@ -31,9 +31,11 @@ def example_path(tmp_path: Path) -> Path:
     return path
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m cip_xl ARGS`` as a user would, capturing its output."""
-    env = dict(os.environ)
+def run_cli(*args: str, cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m cip_xl ARGS`` as a user would, capturing its output; ``env``:
+    variables to set for it (a login name, say)."""
+    env = {**os.environ, **(env or {})}
     env.pop("CIP_XL_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "cip_xl", *args], capture_output=True,
                           text=True, cwd=cwd or REPO, env=env, timeout=300)

@@ -1140,7 +1140,7 @@ def test_a_round_issued_far_from_the_reporting_date_is_warned_of(example_path, t
     assert [(f.code, f.severity) for f in issued.findings] == [
         ("reporting-date-far", "warning")]
     assert "30/09/2026, 104 days before today" in issued.findings[0].message
-    assert "--new-round" in issued.findings[0].message
+    assert "--new-round --reporting-date 31/12/2026" in issued.findings[0].message
     again = cip_xl.api.issue_returns(example_path, tmp_path / "q3", new_round=True,
                                      when=datetime(2026, 10, 5, 9))  # days after it: fine
     assert [f.code for f in again.findings] == ["returns-never-merged"]

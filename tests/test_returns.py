@@ -1,6 +1,8 @@
 """Issuing returns: one workbook per department, protected, with dropdowns and a record."""
 from __future__ import annotations
 
+from datetime import date
+
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
@@ -281,3 +283,40 @@ def test_choices_are_taken_in_any_case(example_path, tmp_path):
     assert {r.department for r in plan.returns_log} == {a.lead_officer for a in plan.actions}
     checked = run_cli("validate", str(example_path), "--format", "JSON")
     assert checked.returncode == 0 and json.loads(checked.stdout)["ok"] is True
+
+
+def test_a_new_quarters_returns_set_its_reporting_date(example_path, tmp_path):
+    """`returns --reporting-date 31/12/2026`: the plan's Settings say 31/12/2026 (read
+    back with calamine), the Audit sheet says who moved it from 30/09/2026, and each
+    return asks for progress as at 31 December 2026 — no trip to the Settings sheet."""
+    made = run_cli("returns", str(example_path), "-o", str(tmp_path / "q3"),
+                   "--reporting-date", "31/12/2026", "--new-round",
+                   env={"USER": "improvement.manager"})
+    assert made.returncode == 0, made.stderr
+    book = CalamineWorkbook.from_path(str(example_path))
+    settings = {r[0]: r[1] for r in book.get_sheet_by_name("Settings").to_python() if r}
+    assert settings["Reporting date"] == date(2026, 12, 31)
+    audit = book.get_sheet_by_name("Audit").to_python()
+    moved = [dict(zip(audit[0], row)) for row in audit[1:] if "Reporting date" in str(row)]
+    assert len(moved) == 1 and moved[0]["Who / return"] == "improvement.manager"
+    assert (moved[0]["Old value"], moved[0]["New value"]) == (date(2026, 9, 30),
+                                                              date(2026, 12, 31))
+    one = next((tmp_path / "q3").glob("*.xlsx"))
+    lines = [str(row[0]) for row in CalamineWorkbook.from_path(str(one))
+             .get_sheet_by_name("Instructions").to_python() if row]
+    assert any("as at 31 December 2026" in line for line in lines)
+
+
+def test_one_departments_return_keeps_the_rounds_reporting_date(issued, tmp_path):
+    """Issuing one department's return again with another reporting date would leave
+    the round asking two dates: refused, the plan unchanged; the same date is fine."""
+    plan_path, _ = issued
+    before = plan_path.read_bytes()
+    moved = run_cli("returns", str(plan_path), "-o", str(tmp_path / "again"),
+                    "--department", "Place", "--reporting-date", "31/12/2026")
+    assert moved.returncode != 0 and "[returns-date-in-round]" in moved.stderr
+    assert "ask for progress as at 30/09/2026" in moved.stderr
+    assert plan_path.read_bytes() == before and not (tmp_path / "again").exists()
+    same = run_cli("returns", str(plan_path), "-o", str(tmp_path / "again"),
+                   "--department", "Place", "--reporting-date", "30/09/2026")
+    assert same.returncode == 0, same.stderr
