@@ -10,12 +10,12 @@ update and last update, and the date it is judged as at.
 
 What is left out: the lead officers' names (unless asked for: ``with_names``, as a
 column of their own — the committee report names them already) and emails (personal
-data; an officer with no job title is given by code), and the plan's other columns
-(Target / outcomes, Resource implications, ...) and the council's own on the Plan sheet
-unless named (``columns``: "Target / outcomes", or a "Ward" column a dashboard filters
-by). Dates are ISO 8601 (2027-03-31) where a day is known; a date as a plan writes it
-("Mar 2027", "Ongoing") is kept as written beside the day it is judged by
-(``due_date``).
+data; an officer with no job title is given by code, a lead not on the Officers sheet as
+typed, with a warning: :func:`leads_as_typed`), and the plan's other columns (Target /
+outcomes, Resource implications, ...) and the council's own on the Plan sheet unless
+named (``columns``: "Target / outcomes", or a "Ward" column a dashboard filters by).
+Dates are ISO 8601 (2027-03-31) where a day is known; a date as a plan writes it ("Mar
+2027", "Ongoing") is kept as written beside the day it is judged by (``due_date``).
 
 CSV is UTF-8 with the byte-order mark Excel needs to read it as such, and a cell of
 text that a spreadsheet would take for a formula (beginning =, +, -, @) starts with an
@@ -258,6 +258,31 @@ class ExportResult:
     actions: int
     as_at: date
     findings: tuple[Finding, ...] = ()
+
+
+def leads_as_typed(plan: Plan, file: str) -> tuple[Finding, ...]:
+    """A warning (``export-lead-as-typed``) naming the Lead officer cells' parts of
+    ``plan`` (the part published) that are no officer on the Officers sheet, with the
+    refs of their actions: they are published as typed, and may be a person's name,
+    which the export otherwise leaves out; none where every lead is listed."""
+    leads = plan.lead_officer_reader()
+    typed: dict[str, list[str]] = {}
+    for action in plan.actions:
+        for code in leads(action):
+            if not leads.is_officer(code):
+                typed.setdefault(code, []).append(action.ref or "no Ref")
+    if not typed:
+        return ()
+    named = "; ".join(f"'{part}' ({', '.join(refs[:3])}{', ...' if len(refs) > 3 else ''})"
+                      for part, refs in list(typed.items())[:5])
+    more = f" and {len(typed) - 5} more" if len(typed) > 5 else ""
+    return (Finding(
+        "export-lead-as-typed", WARNING,
+        f"Lead officer{'s' if len(typed) != 1 else ''} not on the Officers sheet, "
+        f"published as typed: {named}{more}. If one is a person's name, add them to the "
+        "Officers sheet with their job title (or correct the cell) and export again: "
+        "names are otherwise left out.", file,
+        plan.source.plan_sheet if plan.source is not None else None),)
 
 
 def ids_not_saved(findings: list[Finding], plan: Plan, file: str) -> tuple[Finding, ...]:

@@ -309,3 +309,26 @@ def test_another_plan_is_never_written_over(example_path, tmp_path):
     openpyxl.Workbook().save(other)
     made = run_cli("export", str(example_path), "-o", str(other))
     assert made.returncode == 0, made.stderr
+
+
+def test_a_lead_not_on_the_officers_sheet_is_warned_of(example_path, tmp_path):
+    """A lead typed as a name the Officers sheet has not ('Jane Smith') can only be
+    published as typed — a person's name, which the export leaves out otherwise: the
+    export says so, naming it and its refs; a listed lead is not named."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Plan"]
+    head = [c.value for c in ws[1]]
+    ws.cell(2, head.index("Lead officer") + 1).value = "Jane Smith"
+    ws.cell(3, head.index("Lead officer") + 1).value = "HF / Jane Smith"
+    refs = [ws.cell(row, head.index("Ref") + 1).value for row in (2, 3)]
+    wb.save(example_path)
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "o.csv"))
+    assert made.returncode == 0, made.stderr
+    said = " ".join(made.stdout.split())
+    assert "[export-lead-as-typed]" in said
+    assert f"published as typed: 'Jane Smith' ({refs[0]}, {refs[1]})." in said
+    published = {row[0]: row[5] for row in _csv(tmp_path / "o.csv")[1:]}
+    assert published[refs[1]] == "Head of Finance; Jane Smith"
+    named = run_cli("export", str(example_path), "-o", str(tmp_path / "n.csv"),
+                    "--with-names")
+    assert "export-lead-as-typed" not in named.stdout
