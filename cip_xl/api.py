@@ -469,11 +469,13 @@ def export(path: str | Path, output: str | Path | None = None, *,
     ``columns`` adds the Plan sheet's columns so named (the plan's not published by
     default, the council's own); ``with_names`` the lead officers' names. The plan is
     only read. Returns a :class:`~cip_xl.open_data.ExportResult`, whose findings warn
-    of Action IDs the plan has not saved yet and (without ``with_names``) of lead
-    officers published as typed, not being on the Officers sheet; raises
+    of an empty plan, a missing reporting date (statuses as at today), Action IDs the
+    plan has not saved yet and (without ``with_names``) lead officers published as
+    typed, not being on the Officers sheet; raises
     :class:`PlanFileError` for an output of another type, or a column the plan has not
     (nothing written)."""
-    from .open_data import FORMATS, ExportResult, ids_not_saved, leads_as_typed, open_data
+    from .open_data import (FORMATS, ExportResult, ids_not_saved, leads_as_typed,
+                            nothing_to_say, open_data)
     from .plan_read import read_plan
     from .report_parts import part_file_name, plan_part
     from .safe_save import (atomic_save, atomic_write_bytes, refuse_other_type,
@@ -511,7 +513,8 @@ def export(path: str | Path, output: str | Path | None = None, *,
     else:
         atomic_write_bytes(data.encoded(fmt), output)
     return ExportResult(Path(output), fmt, len(data.rows), as_at,
-                        ids_not_saved(reading.findings, plan, str(path))
+                        nothing_to_say(plan, as_of, str(path), contract_for(path, profile))
+                        + ids_not_saved(reading.findings, plan, str(path))
                         + (() if with_names else leads_as_typed(plan, str(path))))
 
 

@@ -260,6 +260,29 @@ class ExportResult:
     findings: tuple[Finding, ...] = ()
 
 
+def nothing_to_say(plan: Plan, as_of: date | None, file: str,
+                   contract: Contract | None = None) -> tuple[Finding, ...]:
+    """Warnings for open data that says less than it seems to: a plan with no actions
+    yet (``export-plan-empty``: a file of headers alone), and no reporting date in
+    Settings and no ``as_of`` (``reporting-date-missing``: statuses as at today, a date
+    that moves each time the file is made)."""
+    sheet = (contract or DEFAULT_CONTRACT).sheet("settings")
+    found = []
+    if as_of is None and plan.settings.reporting_date is None:
+        found.append(Finding(
+            "reporting-date-missing", WARNING,
+            f"{sheet} has no reporting date (the quarter end): the statuses published are "
+            f"as at today, {date.today():%d/%m/%Y}. Fill it in, or give --as-of, so that "
+            "the file says how the plan stood at the quarter's end.", file, sheet,
+            plan.setting_cell("reporting_date")))
+    if not plan.actions:
+        found.append(Finding(
+            "export-plan-empty", WARNING,
+            "The plan has no actions yet: the file holds the headers alone. Add the key "
+            "actions on the Plan sheet (or `cip-xl import` last year's plan) first.", file))
+    return tuple(found)
+
+
 def leads_as_typed(plan: Plan, file: str) -> tuple[Finding, ...]:
     """A warning (``export-lead-as-typed``) naming the Lead officer cells' parts of
     ``plan`` (the part published) that are no officer on the Officers sheet, with the

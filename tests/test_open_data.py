@@ -332,3 +332,20 @@ def test_a_lead_not_on_the_officers_sheet_is_warned_of(example_path, tmp_path):
     named = run_cli("export", str(example_path), "-o", str(tmp_path / "n.csv"),
                     "--with-names")
     assert "export-lead-as-typed" not in named.stdout
+
+
+def test_a_blank_plan_is_said_to_have_nothing_to_publish(tmp_path):
+    """A plan just made with `new` (no actions, no reporting date): the file holds the
+    headers alone and the export says so, and that its statuses would be as at today;
+    --as-of answers the second."""
+    plan = tmp_path / "blank.xlsx"
+    assert run_cli("new", str(plan)).returncode == 0
+    made = run_cli("export", str(plan), "-o", str(tmp_path / "o.csv"))
+    assert made.returncode == 0, made.stderr
+    assert _csv(tmp_path / "o.csv") == [HEADERS]
+    said = " ".join(made.stdout.split())
+    assert "[export-plan-empty]" in said and "[reporting-date-missing]" in said
+    assert f"as at today, {date.today():%d/%m/%Y}" in said
+    dated = run_cli("export", str(plan), "-o", str(tmp_path / "o.csv"),
+                    "--as-of", "31/12/2026")
+    assert "reporting-date-missing" not in dated.stdout and "export-plan-empty" in dated.stdout
