@@ -15,6 +15,8 @@ Plan" ribbon tab; ``on_ribbon`` maps a button's id to its entry point.
 from __future__ import annotations
 
 import contextlib
+import os
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -170,16 +172,20 @@ def issue_returns(book=None):
     Officers sheet gives no directorates) into a returns folder beside
     the plan. While this round's returns are out and none has been merged, a new round
     would strand them: the manager is asked first — before the plan is closed, so that
-    No leaves it open — and Yes starts it anyway."""
+    No leaves it open — and Yes starts it anyway. A reporting date left from a quarter
+    gone is asked about too: Yes sets it to the quarter end nearest today first (as
+    ``cip-xl returns --reporting-date`` does), No issues the returns as it is."""
     from . import api
+    from .returns import days_away
 
     book = _caller(book)
     new_round = False
     try:
         path = _plan_file(book)
         refused = api.round_still_out(path)
+        far = api.reporting_date_far(path)
     except PlanFileError:
-        refused = None  # the job below says what is wrong, and leaves the plan open
+        refused = far = None  # the job below says what is wrong, and leaves the plan open
     if refused is not None:
         if not _confirmed(getattr(book, "app", None),
                           refused.message.replace(" Nothing was issued.", "") +
@@ -188,10 +194,20 @@ def issue_returns(book=None):
                   f"cip-xl returns: {refused.message}")
             return book
         new_round = True
+    reporting_date = None
+    if far is not None and _confirmed(
+            getattr(book, "app", None),
+            f"The reporting date in Settings is {far[0]:%d/%m/%Y}, "
+            f"{days_away(far[0], date.today())}: "
+            f"the returns would ask officers for progress as at then.\n\nSet it to "
+            f"{far[1]:%d/%m/%Y}, the quarter end nearest today, first?"):
+        reporting_date = far[1]
 
     def work(path: Path):
         folder = path.parent / RETURNS_FOLDER
-        issued = api.issue_returns(path, folder, new_round=new_round)
+        issued = api.issue_returns(path, folder, new_round=new_round,
+                                   reporting_date=reporting_date,
+                                   who=os.environ.get("USERNAME") or os.environ.get("USER", ""))
         return issued.findings, f"Issued {len(issued)} returns into {folder}."
     return _run("returns", work, book, rewrites=True)
 
@@ -329,8 +345,6 @@ def undo_last_save(book=None):
     before the plan is closed, so that No leaves it as it is, open. The plan as it is
     now is kept as a backup and the Audit sheet keeps every entry, so a second press
     undoes the undo. Returns merged since show as not merged."""
-    import os
-
     from . import api
 
     book = _caller(book)

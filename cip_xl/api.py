@@ -283,6 +283,21 @@ def _day_or_none(day: date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else "no date"
 
 
+def reporting_date_far(path: str | Path, profile: str | Path | None = None,
+                       today: date | None = None) -> tuple[date, date] | None:
+    """(the reporting date in Settings, the quarter end nearest ``today``) where the
+    plan at ``path`` has a reporting date more than a quarter and a little from today —
+    returns issued now would ask for progress as at a quarter gone — else None; for a
+    face to ask before it issues returns. Reads the Settings sheet alone."""
+    from .plan_read import read_settings
+    from .returns import quarter_end_instead
+
+    settings = read_settings(path, contract_for(path, profile))
+    day = settings.reporting_date if settings is not None else None
+    near = quarter_end_instead(day, today or date.today())
+    return (day, near) if day is not None and near is not None else None
+
+
 def round_still_out(path: str | Path, profile: str | Path | None = None) -> Finding | None:
     """The finding a new round of returns from the plan at ``path`` would be refused
     with — this round's returns are out and none has been merged (``round-still-out``)

@@ -630,18 +630,31 @@ def _quarter_of(plan: Plan, issued_at: datetime) -> list:
     from .findings import WARNING, Finding
 
     day = plan.settings.reporting_date
-    away = (issued_at.date() - day).days if day is not None else 0
-    if abs(away) <= _QUARTER_AWAY:
+    near = quarter_end_instead(day, issued_at.date())
+    if day is None or near is None:
         return []
-    when = f"{away} days before today" if away > 0 else f"{-away} days after today"
-    near = quarter_end_near(issued_at.date())
     return [Finding(
         "reporting-date-far", WARNING,
-        f"The reporting date in Settings is {day:%d/%m/%Y}, {when}: these returns ask "
-        "officers for progress as at that date. If this round is for another quarter, "
-        "issue them again before sending them, with the quarter's end: cip-xl returns "
-        f"PLAN --new-round --reporting-date {near:%d/%m/%Y} (or set Settings' "
-        "Reporting date and use --new-round).")]
+        f"The reporting date in Settings is {day:%d/%m/%Y}, {days_away(day, issued_at.date())}"
+        ": these returns ask officers for progress as at that date. If this round is for "
+        f"another quarter, set the reporting date to its end ({near:%d/%m/%Y}, say) and "
+        "issue them again as a new round before sending them (cip-xl returns --new-round "
+        f"--reporting-date {near:%d/%m/%Y}).")]
+
+
+def quarter_end_instead(day: date | None, today: date) -> date | None:
+    """The quarter end nearest ``today`` (:func:`quarter_end_near`) where the reporting
+    date ``day`` is more than a quarter and a little from it — last quarter's, left
+    unchanged, or a mistyped year — else None (None too where there is no ``day``)."""
+    if day is None or abs((today - day).days) <= _QUARTER_AWAY:
+        return None
+    return quarter_end_near(today)
+
+
+def days_away(day: date, today: date) -> str:
+    """How far ``day`` is from ``today``, as a message says it: "104 days before today"."""
+    away = (today - day).days
+    return f"{away} days before today" if away > 0 else f"{-away} days after today"
 
 
 def new_reporting_date(plan: Plan, day: date, contract, who: str = "",

@@ -238,6 +238,41 @@ def test_issuing_returns_again_while_they_are_out_asks_first(example_path):
     assert rows[2][3] == "returns-never-merged"
 
 
+def test_a_reporting_date_from_a_quarter_gone_is_asked_about(example_path):
+    """Issue returns with the reporting date left 200 days back: Excel asks whether to
+    set it to the quarter end nearest today first. No issues the returns as they were
+    (the warning says so); Yes, on the next round, sets it (on the Audit sheet too)."""
+    from datetime import timedelta
+
+    from cip_xl.returns import quarter_end_near
+
+    plan = cip_xl.load_plan(example_path)
+    gone = date.today() - timedelta(days=200)
+    plan.settings.reporting_date = gone
+    cip_xl.api.save_plan(plan, example_path)
+    near = quarter_end_near(date.today())
+    asked = []
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: asked.append(prompt) or "no"
+    rows = findings_rows(addin.on_ribbon("cipReturns", book))
+    assert len(asked) == 1
+    assert asked[0].startswith(f"The reporting date in Settings is {gone:%d/%m/%Y}, 200 "
+                               "days before today")
+    assert asked[0].endswith(f"Set it to {near:%d/%m/%Y}, the quarter end nearest today, "
+                             "first?")
+    assert "reporting-date-far" in [r[3] for r in rows[2:]]
+    assert cip_xl.load_plan(example_path).settings.reporting_date == gone
+
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: "yes"  # a new round, and the date
+    rows = findings_rows(addin.issue_returns(book))
+    plan = cip_xl.load_plan(example_path)
+    assert plan.settings.reporting_date == near and plan.settings.revision == 3
+    assert "reporting-date-far" not in [r[3] for r in rows[2:]]
+    assert any(e.field.endswith("Reporting date") and str(e.new).startswith(str(near))
+               for e in plan.audit)
+
+
 def test_a_bad_file_is_a_finding_not_a_traceback(tmp_path):
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook")
