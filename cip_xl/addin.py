@@ -173,7 +173,7 @@ def issue_returns(book=None):
     the plan. While this round's returns are out and none has been merged, a new round
     would strand them: the manager is asked first — before the plan is closed, so that
     No leaves it open — and Yes starts it anyway. A reporting date left from a quarter
-    gone is asked about too: Yes sets it to the quarter end nearest today first (as
+    gone, or none, is asked about too: Yes sets it to the quarter end nearest today first (as
     ``cip-xl returns --reporting-date`` does), No issues the returns as it is."""
     from . import api
     from .returns import days_away
@@ -197,10 +197,12 @@ def issue_returns(book=None):
     reporting_date = None
     if far is not None and _confirmed(
             getattr(book, "app", None),
-            f"The reporting date in Settings is {far[0]:%d/%m/%Y}, "
-            f"{days_away(far[0], date.today())}: "
-            f"the returns would ask officers for progress as at then.\n\nSet it to "
-            f"{far[1]:%d/%m/%Y}, the quarter end nearest today, first?"):
+            (f"The reporting date in Settings is {far[0]:%d/%m/%Y}, "
+             f"{days_away(far[0], date.today())}: the returns would ask officers for "
+             "progress as at then." if far[0] is not None else
+             "Settings has no reporting date: the returns would not say as at when "
+             "officers are to report progress.") +
+            f"\n\nSet it to {far[1]:%d/%m/%Y}, the quarter end nearest today, first?"):
         reporting_date = far[1]
 
     def work(path: Path):

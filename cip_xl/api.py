@@ -284,18 +284,24 @@ def _day_or_none(day: date | None) -> str:
 
 
 def reporting_date_far(path: str | Path, profile: str | Path | None = None,
-                       today: date | None = None) -> tuple[date, date] | None:
+                       today: date | None = None) -> tuple[date | None, date] | None:
     """(the reporting date in Settings, the quarter end nearest ``today``) where the
     plan at ``path`` has a reporting date more than a quarter and a little from today —
-    returns issued now would ask for progress as at a quarter gone — else None; for a
-    face to ask before it issues returns. Reads the Settings sheet alone."""
+    returns issued now would ask for progress as at a quarter gone — or none (``None``
+    first); else None. For a face to ask before it issues returns. Reads the Settings
+    sheet alone."""
     from .plan_read import read_settings
-    from .returns import quarter_end_instead
+    from .returns import quarter_end_instead, quarter_end_near
 
     settings = read_settings(path, contract_for(path, profile))
-    day = settings.reporting_date if settings is not None else None
-    near = quarter_end_instead(day, today or date.today())
-    return (day, near) if day is not None and near is not None else None
+    if settings is None:
+        return None
+    today = today or date.today()
+    day = settings.reporting_date
+    if day is None:
+        return None, quarter_end_near(today)
+    near = quarter_end_instead(day, today)
+    return (day, near) if near is not None else None
 
 
 def round_still_out(path: str | Path, profile: str | Path | None = None) -> Finding | None:

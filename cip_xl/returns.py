@@ -484,7 +484,8 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
     it raises :class:`~cip_xl.findings.PlanFileError` (``round-still-out``) unless
     ``new_round`` says the manager means it; returns of the round left unmerged when a
     new one starts are named in the findings (``returns-never-merged``), and so is a
-    reporting date far from ``issued_at`` (``reporting-date-far``).
+    reporting date far from ``issued_at`` (``reporting-date-far``) or none at all
+    (``reporting-date-missing``).
 
     With ``departments``, only those departments' returns are issued again (split as
     this round's were, whatever ``by`` says), from the plan as it is now, at the same
@@ -630,8 +631,16 @@ def _quarter_of(plan: Plan, issued_at: datetime) -> list:
     from .findings import WARNING, Finding
 
     day = plan.settings.reporting_date
+    if day is None:  # a plan just carried forward, or made with `new`
+        near = quarter_end_near(issued_at.date())
+        return [Finding(
+            "reporting-date-missing", WARNING,
+            "Settings has no reporting date, so these returns do not say as at when "
+            "officers are to report progress. Set it to the quarter's end "
+            f"({near:%d/%m/%Y}, say) and issue them again as a new round before sending "
+            f"them (cip-xl returns --new-round --reporting-date {near:%d/%m/%Y}).")]
     near = quarter_end_instead(day, issued_at.date())
-    if day is None or near is None:
+    if near is None:
         return []
     return [Finding(
         "reporting-date-far", WARNING,

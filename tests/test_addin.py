@@ -273,6 +273,23 @@ def test_a_reporting_date_from_a_quarter_gone_is_asked_about(example_path):
                for e in plan.audit)
 
 
+def test_no_reporting_date_is_asked_about(example_path):
+    """A plan with no reporting date (carried forward, say): Issue returns asks to set
+    it to the quarter end nearest today; Yes does."""
+    from cip_xl.returns import quarter_end_near
+
+    plan = cip_xl.load_plan(example_path)
+    plan.settings.reporting_date = None
+    cip_xl.api.save_plan(plan, example_path)
+    asked = []
+    book = StandInBook(example_path)
+    book.app.alert = lambda prompt, title, buttons: asked.append(prompt) or "yes"
+    addin.issue_returns(book)
+    assert len(asked) == 1 and asked[0].startswith("Settings has no reporting date")
+    assert cip_xl.load_plan(example_path).settings.reporting_date == \
+        quarter_end_near(date.today())
+
+
 def test_a_bad_file_is_a_finding_not_a_traceback(tmp_path):
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook")

@@ -320,3 +320,19 @@ def test_one_departments_return_keeps_the_rounds_reporting_date(issued, tmp_path
     same = run_cli("returns", str(plan_path), "-o", str(tmp_path / "again"),
                    "--department", "Place", "--reporting-date", "30/09/2026")
     assert same.returncode == 0, same.stderr
+
+
+def test_returns_from_a_plan_with_no_reporting_date_say_so(example_path, tmp_path):
+    """A plan carried forward has no reporting date until it is set: its returns would
+    not say as at when officers report. The round goes out with a warning giving
+    the command that sets it."""
+    plan = cip_xl.load_plan(example_path)
+    plan.settings.reporting_date = None
+    cip_xl.api.save_plan(plan, example_path)
+    made = run_cli("returns", str(example_path), "-o", str(tmp_path / "r"), "--new-round")
+    assert made.returncode == 0, made.stderr
+    said = " ".join(made.stderr.split())
+    assert "[reporting-date-missing]" in said and "--reporting-date " in said
+    dated = run_cli("returns", str(example_path), "-o", str(tmp_path / "r2"),
+                    "--new-round", "--reporting-date", "31/12/2026")
+    assert dated.returncode == 0 and "reporting-date-missing" not in dated.stderr
