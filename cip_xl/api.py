@@ -291,17 +291,13 @@ def reporting_date_far(path: str | Path, profile: str | Path | None = None,
     first); else None. For a face to ask before it issues returns. Reads the Settings
     sheet alone."""
     from .plan_read import read_settings
-    from .returns import quarter_end_instead, quarter_end_near
+    from .returns import quarter_end_instead
 
     settings = read_settings(path, contract_for(path, profile))
     if settings is None:
         return None
-    today = today or date.today()
-    day = settings.reporting_date
-    if day is None:
-        return None, quarter_end_near(today)
-    near = quarter_end_instead(day, today)
-    return (day, near) if near is not None else None
+    near = quarter_end_instead(settings.reporting_date, today or date.today())
+    return (settings.reporting_date, near) if near is not None else None
 
 
 def round_still_out(path: str | Path, profile: str | Path | None = None) -> Finding | None:
@@ -492,29 +488,27 @@ def export(path: str | Path, output: str | Path | None = None, *,
     only read. Returns a :class:`~cip_xl.open_data.ExportResult`, whose findings warn
     of an empty plan, a missing reporting date (statuses as at today), Action IDs the
     plan has not saved yet and (without ``with_names``) lead officers published as
-    typed, not being on the Officers sheet; raises
-    :class:`PlanFileError` for an output of another type, or a column the plan has not
-    (nothing written)."""
-    from .open_data import (FORMATS, ExportResult, ids_not_saved, leads_as_typed,
-                            nothing_to_say, open_data)
+    typed, not being on the Officers sheet; raises :class:`PlanFileError` for an output
+    of another type, or a column the plan has not (nothing written)."""
+    from .open_data import FORMATS, ExportResult, ids_not_saved, nothing_to_say, open_data
     from .plan_read import read_plan
     from .report_parts import part_file_name, plan_part
     from .safe_save import (atomic_save, atomic_write_bytes, refuse_other_type,
-                            refuse_over_a_plan, refuse_to_write_over)
+                            refuse_to_write_over)
     from .status import refresh
+
+    contract = contract_for(path, profile)
 
     def refuse_unfit(output: str | Path) -> None:
         instead = part_file_name(Path(path), "open-data", Path(output).suffix.lower())
         refuse_other_type(output, tuple(FORMATS), "the open data file",
                           f"{Path(output).stem or 'plan-open-data'}.csv")
         refuse_to_write_over(output, [(path, "the plan itself")], "the open data file",
-                             instead)
-        refuse_over_a_plan(output, contract_for(path, profile), "the open data file",
-                           instead)
+                             instead, plans=contract)
 
     if output is not None:  # before reading the plan
         refuse_unfit(output)
-    reading = read_plan(path, contract_for(path, profile), read_only=True, audit=False)
+    reading = read_plan(path, contract, read_only=True, audit=False)
     plan = reading.plan
     as_at = as_of or plan.settings.reporting_date or date.today()
     judgements = refresh(plan, as_at)  # each action's directorate too, for a part
@@ -526,17 +520,15 @@ def export(path: str | Path, output: str | Path | None = None, *,
         output = Path(path).with_name(part_file_name(Path(path), "open-data", ".csv",
                                                      part.name if part else ""))
     data = open_data(plan, judgements, as_at, part.name if part else "", tuple(columns),
-                     file=str(path), contract=contract_for(path, profile),
-                     with_names=with_names)
+                     file=str(path), contract=contract, with_names=with_names)
     fmt = FORMATS[Path(output).suffix.lower()]
     if fmt == "xlsx":
         atomic_save(data.workbook(), output)
     else:
         atomic_write_bytes(data.encoded(fmt), output)
     return ExportResult(Path(output), fmt, len(data.rows), as_at,
-                        nothing_to_say(plan, as_of, str(path), contract_for(path, profile))
-                        + ids_not_saved(reading.findings, plan, str(path))
-                        + (() if with_names else leads_as_typed(plan, str(path))))
+                        nothing_to_say(plan, as_of, str(path), contract)
+                        + ids_not_saved(reading.findings, plan, str(path)) + data.findings)
 
 
 def changes(path: str | Path, since: str, *, profile: str | Path | None = None,

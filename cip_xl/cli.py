@@ -596,14 +596,13 @@ def changes(plan, since, xlsx, themes, directorates, profile) -> None:
     from . import api
 
     if xlsx:  # before the work: not over the plan, or the copy it is compared with
-        from .safe_save import refuse_other_type, refuse_over_a_plan, refuse_to_write_over
+        from .safe_save import refuse_other_type, refuse_to_write_over
 
         refuse_other_type(xlsx, (".xlsx",), "the changes workbook")
         refuse_to_write_over(xlsx, [(plan, "the plan itself"),
                                     (since, "the earlier copy of the plan")],
-                             "the changes workbook", "changes.xlsx")
-        refuse_over_a_plan(xlsx, api.contract_for(plan, profile), "the changes workbook",
-                           "changes.xlsx")
+                             "the changes workbook", "changes.xlsx",
+                             plans=api.contract_for(plan, profile))
     result = api.changes(plan, since, profile=profile, themes=themes,
                          directorates=directorates)
     console = Console()

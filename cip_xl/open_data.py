@@ -83,6 +83,8 @@ class OpenData:
     own_columns: tuple[str, ...] = ()
     #: whether the lead officers' names are published (:data:`NAMES_COLUMN`)
     with_names: bool = False
+    #: warnings about what is published (:func:`leads_as_typed`)
+    findings: tuple[Finding, ...] = ()
 
     @property
     def columns(self) -> tuple[tuple[str, str], ...]:
@@ -170,7 +172,8 @@ def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
     Resource implications, ...: :data:`MORE_COLUMNS`, by their headers or other names
     in ``contract``) — one headed like a published column ("As at") is published as
     "As at (Plan sheet)"; with ``with_names``, the lead officers' names too (in the
-    order of their titles). Raises :class:`PlanFileError` for a column the plan has
+    order of their titles), and without, a warning for leads published as typed
+    (:func:`leads_as_typed`). Raises :class:`PlanFileError` for a column the plan has
     not, naming those it has (``file``: the plan's, for the message)."""
     contract = contract or DEFAULT_CONTRACT
     chosen = dict(_named_column(name, plan, contract, file) for name in columns)
@@ -180,10 +183,14 @@ def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
     titles = {o.code.strip().upper(): o.title.strip() for o in plan.officers}
     names = {o.code.strip().upper(): o.name.strip() for o in plan.officers}
     leads = plan.lead_officer_reader()
+    typed: dict[str, list[str]] = {}  # leads not on the Officers sheet: their refs
     rows = []
     for action in plan.actions:
         judgement = judgements[action.action_id]
         codes = leads(action)
+        for code in codes:
+            if not leads.is_officer(code):
+                typed.setdefault(code, []).append(action.ref or "no Ref")
         rows.append({
             "ref": action.ref, "action_id": action.action_id, "theme": action.theme,
             "objective": action.objective, "key_action": action.key_action,
@@ -208,7 +215,8 @@ def open_data(plan: Plan, judgements: dict[str, Judgement], as_at: date,
             rows[-1][published[name]] = _own_value(getattr(action, key) if key else
                                                    action.extra.get(name))
     return OpenData(rows, plan.settings.plan_title, plan.settings.council, as_at, part,
-                    tuple(published.values()), with_names)
+                    tuple(published.values()), with_names,
+                    () if with_names else leads_as_typed(typed, plan, file))
 
 
 def _named_column(name: str, plan: Plan, contract: Contract, file: str
@@ -251,7 +259,7 @@ def _own_value(value: object) -> object:
 class ExportResult:
     """The file written, in which format ('csv', 'json' or 'xlsx'), of how many
     actions, as at which date, and warnings about what was published
-    (:func:`ids_not_saved`)."""
+    (:func:`nothing_to_say`, :func:`ids_not_saved`, :func:`leads_as_typed`)."""
 
     path: Path
     fmt: str
@@ -283,17 +291,12 @@ def nothing_to_say(plan: Plan, as_of: date | None, file: str,
     return tuple(found)
 
 
-def leads_as_typed(plan: Plan, file: str) -> tuple[Finding, ...]:
+def leads_as_typed(typed: dict[str, list[str]], plan: Plan,
+                   file: str) -> tuple[Finding, ...]:
     """A warning (``export-lead-as-typed``) naming the Lead officer cells' parts of
-    ``plan`` (the part published) that are no officer on the Officers sheet, with the
-    refs of their actions: they are published as typed, and may be a person's name,
-    which the export otherwise leaves out; none where every lead is listed."""
-    leads = plan.lead_officer_reader()
-    typed: dict[str, list[str]] = {}
-    for action in plan.actions:
-        for code in leads(action):
-            if not leads.is_officer(code):
-                typed.setdefault(code, []).append(action.ref or "no Ref")
+    ``plan`` that are no officer on the Officers sheet (``typed``: each with the refs of
+    its actions): they are published as typed, and may be a person's name, which the
+    export otherwise leaves out; none where every lead is listed."""
     if not typed:
         return ()
     named = "; ".join(f"'{part}' ({', '.join(refs[:3])}{', ...' if len(refs) > 3 else ''})"

@@ -631,17 +631,16 @@ def _quarter_of(plan: Plan, issued_at: datetime) -> list:
     from .findings import WARNING, Finding
 
     day = plan.settings.reporting_date
+    near = quarter_end_instead(day, issued_at.date())
+    if near is None:
+        return []
     if day is None:  # a plan just carried forward, or made with `new`
-        near = quarter_end_near(issued_at.date())
         return [Finding(
             "reporting-date-missing", WARNING,
             "Settings has no reporting date, so these returns do not say as at when "
             "officers are to report progress. Set it to the quarter's end "
             f"({near:%d/%m/%Y}, say) and issue them again as a new round before sending "
             f"them (cip-xl returns --new-round --reporting-date {near:%d/%m/%Y}).")]
-    near = quarter_end_instead(day, issued_at.date())
-    if near is None:
-        return []
     return [Finding(
         "reporting-date-far", WARNING,
         f"The reporting date in Settings is {day:%d/%m/%Y}, {days_away(day, issued_at.date())}"
@@ -653,9 +652,9 @@ def _quarter_of(plan: Plan, issued_at: datetime) -> list:
 
 def quarter_end_instead(day: date | None, today: date) -> date | None:
     """The quarter end nearest ``today`` (:func:`quarter_end_near`) where the reporting
-    date ``day`` is more than a quarter and a little from it — last quarter's, left
-    unchanged, or a mistyped year — else None (None too where there is no ``day``)."""
-    if day is None or abs((today - day).days) <= _QUARTER_AWAY:
+    date ``day`` is none, or more than a quarter and a little from it — last quarter's,
+    left unchanged, or a mistyped year; else None."""
+    if day is not None and abs((today - day).days) <= _QUARTER_AWAY:
         return None
     return quarter_end_near(today)
 
@@ -666,7 +665,7 @@ def days_away(day: date, today: date) -> str:
     return f"{away} days before today" if away > 0 else f"{-away} days after today"
 
 
-def new_reporting_date(plan: Plan, day: date, contract, who: str = "",
+def new_reporting_date(plan: Plan, day: date, contract: Contract, who: str = "",
                        when: datetime | None = None) -> None:
     """Set ``plan``'s reporting date (Settings) to ``day`` — this quarter's end, for
     the returns about to be issued — with an Audit entry saying who moved it from

@@ -174,40 +174,32 @@ def refuse_other_type(path: str | Path, suffixes: tuple[str, ...], what: str,
 
 
 def refuse_to_write_over(output: str | Path, inputs: list[tuple[str | Path, str]],
-                         what: str, example: str) -> None:
+                         what: str, example: str, plans=None) -> None:
     """Raise :class:`PlanFileError` (``output-is-input``) if ``output`` is one of the
     files the job reads — ``inputs``, each with what it is ("the plan itself", "a
     return being merged") — which ``what`` ("the merge report") would replace: a slip
     of the keyboard (``--report plan.xlsx``) must not turn the master into a report.
-    ``example``: a name to suggest instead. Called before the work."""
+    With ``plans`` (a :class:`~cip_xl.schema.Contract`), also (``output-is-plan``) if
+    ``output`` is a workbook holding a plan kept with cip-xl (a Plan ID on its Settings
+    sheet as the contract names it) — last year's, another council's — which would be
+    lost with no backup. ``example``: a name to suggest instead. Called before the
+    work."""
     output = Path(output)
     if not output.exists():
         return
-    for path, role in inputs:
-        if same_file(output, path):
-            raise PlanFileError(Finding(
-                "output-is-input", ERROR,
-                f"{output.name} is {role}: {what} is written beside it, never over it. "
-                f"Give another name (say {example}). Nothing was written.",
-                file=str(output)))
+    code = "output-is-input"
+    role = next((role for path, role in inputs if same_file(output, path)), None)
+    if role is None and plans is not None and output.is_file() and \
+            output.suffix.lower() in (".xlsx", ".xlsm"):
+        from .plan_read import read_plan_id
 
-
-def refuse_over_a_plan(output: str | Path, contract, what: str, example: str) -> None:
-    """Raise :class:`PlanFileError` (``output-is-plan``) if ``output`` is a workbook
-    there already holding a plan kept with cip-xl (a Plan ID on its Settings sheet, as
-    ``contract`` names it): ``what`` ("the open data file") written there would replace
-    that plan — last year's, another council's — with no backup. ``example``: a name to
-    suggest instead. Called before the work."""
-    output = Path(output)
-    if output.suffix.lower() not in (".xlsx", ".xlsm") or not output.is_file():
-        return
-    from .plan_read import read_plan_id
-
-    if read_plan_id(output, contract):
+        if read_plan_id(output, plans):
+            code, role = "output-is-plan", "a plan kept with cip-xl"
+    if role is not None:
         raise PlanFileError(Finding(
-            "output-is-plan", ERROR,
-            f"{output.name} is a plan kept with cip-xl: {what} is never written over a "
-            f"plan. Give another name (say {example}). Nothing was written.",
+            code, ERROR,
+            f"{output.name} is {role}: {what} is written beside it, never over it. "
+            f"Give another name (say {example}). Nothing was written.",
             file=str(output)))
 
 
