@@ -173,8 +173,9 @@ def issue_returns(book=None):
     the plan. While this round's returns are out and none has been merged, a new round
     would strand them: the manager is asked first — before the plan is closed, so that
     No leaves it open — and Yes starts it anyway. A reporting date left from a quarter
-    gone, or none, is asked about too: Yes sets it to the quarter end nearest today first (as
-    ``cip-xl returns --reporting-date`` does), No issues the returns as it is."""
+    gone, or none, is asked about too: Yes sets it to the quarter end nearest today
+    first (as ``cip-xl returns --reporting-date`` does), No issues the returns as it
+    is."""
     from . import api
     from .returns import days_away
 
@@ -208,10 +209,15 @@ def issue_returns(book=None):
     def work(path: Path):
         folder = path.parent / RETURNS_FOLDER
         issued = api.issue_returns(path, folder, new_round=new_round,
-                                   reporting_date=reporting_date,
-                                   who=os.environ.get("USERNAME") or os.environ.get("USER", ""))
+                                   reporting_date=reporting_date, who=_login())
         return issued.findings, f"Issued {len(issued)} returns into {folder}."
     return _run("returns", work, book, rewrites=True)
+
+
+def _login() -> str:
+    """Who is pressing the button, for the Audit sheet: the Windows login (USERNAME),
+    else the Mac's (USER)."""
+    return os.environ.get("USERNAME") or os.environ.get("USER", "")
 
 
 def _confirmed(app, question: str) -> bool:
@@ -381,8 +387,7 @@ def undo_last_save(book=None):
             return book
 
     def work(path: Path):
-        result = api.restore(path, str(newest.path),
-                             by=os.environ.get("USERNAME") or os.environ.get("USER", ""))
+        result = api.restore(path, str(newest.path), by=_login())
         kept = f" The plan as it was is kept as {result.replaced.name}." \
             if result.replaced else ""
         return result.findings, (f"Put back {newest.path.name}: {result.put_back} "
