@@ -57,9 +57,11 @@ MORE_COLUMNS = ("target_outcomes", "resources", "funded_by", "ict_requirement", 
                 "linked_pi")
 #: the formats written, by the suffix of the file they go to
 FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
-#: the workbook's column widths (characters) where 14 would cut the words off
-_WIDTHS = {"Theme": 26, "Objective": 36, "Key action": 40, "Lead officer": 24,
-           "Directorate": 22, "Status reason": 36, "Progress update": 50}
+#: the workbook's widest columns (characters): each is as wide as its heading and its
+#: longest value, up to this (else 14), and longer text runs on past the edge
+_WIDTHS = {"Theme": 32, "Objective": 36, "Key action": 40, "Lead officer": 40,
+           "Lead officer name": 30, "Directorate": 30, "Status reason": 36,
+           "Progress update": 50}
 #: a day as :func:`_published_date` gives one, a date again in a workbook
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: a day in figures alone, as a plan's text cell may hold one ("31/03/2027")
@@ -154,9 +156,10 @@ class OpenData:
                       ref=f"A1:{get_column_letter(len(columns))}{max(2, sheet.max_row)}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
         sheet.add_table(table)
-        for number, (header, _) in enumerate(columns, start=1):
+        for number, (header, key) in enumerate(columns, start=1):
+            longest = max([len(header)] + [len(str(row[key])) for row in self.rows])
             sheet.column_dimensions[get_column_letter(number)].width = \
-                _WIDTHS.get(header, 14)
+                max(10, min(longest + 2, _WIDTHS.get(header, 14)))
         describe_workbook(wb.properties, f"{self.plan_title} – open data as at "
                                          f"{self.as_at:%d/%m/%Y}")
         return wb

@@ -226,6 +226,14 @@ def test_names_are_published_only_when_asked_for(example_path, tmp_path):
             (officer["Title"], officer["Name"]), row["Ref"]
     text = out.read_text(encoding="utf-8-sig")
     assert not any(o["Email"] and o["Email"] in text for o in officers.values())
+    # in the workbook, neither the names' heading nor a job title is cut off
+    made = run_cli("export", str(example_path), "-o", str(tmp_path / "named.xlsx"),
+                   "--with-names")
+    assert made.returncode == 0, made.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "named.xlsx")["Actions"]
+    widths = {c.value: sheet.column_dimensions[c.column_letter].width for c in sheet[1]}
+    assert widths["Lead officer name"] >= len("Lead officer name")
+    assert widths["Lead officer"] >= max(len(o["Title"] or "") for o in officers.values())
 
 
 def test_an_own_column_headed_like_a_published_one_is_told_apart(example_path, tmp_path):
