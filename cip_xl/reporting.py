@@ -488,8 +488,9 @@ def _macros_left_out(template: Path) -> list[Finding]:
 
 def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
     """A warning for each blank setting whose placeholder the template uses (the cover
-    lines a clerk would otherwise fill in by hand, or miss), and for a missing
-    reporting date; each names its cell on the Settings sheet."""
+    lines a clerk would otherwise fill in by hand, or miss), for a meeting date before
+    the date reported as at, and for a missing reporting date; each names its cell on
+    the Settings sheet."""
     labels = SETTING_LABELS
     settings, sheet = plan.settings, options.settings_sheet
     found = []
@@ -504,6 +505,18 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
             f"{sheet} has no {labels[key]}, so {gap}: fill it in and write the report "
             "again, or edit the report in Word.", sheet=sheet,
             cell=plan.setting_cell(key)))
+    meeting = options.meeting_date or settings.meeting_date
+    as_at = options.as_of or settings.reporting_date
+    if meeting and as_at and meeting < as_at and \
+            re.search(r"\{\{-?\s*meeting_date\b", xml):
+        found.append(Finding(
+            "report-meeting-before-date", WARNING,
+            f"The meeting date ({meeting:%d/%m/%Y}) is before the date the report is as at "
+            f"({as_at:%d/%m/%Y}): the cover addresses it to a meeting held before the "
+            f"quarter it reports on ended — last quarter's, left in {sheet}? Set the "
+            "Meeting date of the meeting it goes to (or give --meeting-date) and write the "
+            "report again.", sheet=sheet,
+            cell=None if options.meeting_date else plan.setting_cell("meeting_date")))
     if options.as_of is None and settings.reporting_date is None:
         found.append(Finding(
             "reporting-date-missing", WARNING,

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from datetime import date
 
 import docx
 import openpyxl
@@ -630,3 +631,22 @@ def test_a_councils_own_colours_shade_the_report_with_words_that_read(example_pa
     pixels = {pixel for _, pixel in box.getcolors(maxcolors=1 << 16)}
     assert not any(max(p) < 90 for p in pixels), "black words on the dark red"
     assert any(min(p) > 200 for p in pixels), "no white words"
+
+
+def test_a_meeting_before_the_quarter_reported_is_warned_of(tmp_path):
+    """The reporting date moved on to 31/12/2026 and the meeting date left at last
+    quarter's 21/10/2026: the cover would address the report to a meeting held before
+    the quarter ended. It is said, naming the cell; --meeting-date answers it."""
+    plan = example_plan()
+    plan.settings.reporting_date = date(2026, 12, 31)
+    plan.settings.meeting_date = date(2026, 10, 21)
+    path = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(plan, path)
+    made = run_cli("report", str(path), "-o", str(tmp_path / "report.docx"))
+    assert made.returncode == 0, made.stderr
+    said = " ".join(made.stderr.split())
+    assert "Settings!B11: warning: The meeting date (21/10/2026) is before the date the " \
+        "report is as at (31/12/2026)" in said and "[report-meeting-before-date]" in said
+    given = run_cli("report", str(path), "-o", str(tmp_path / "report.docx"),
+                    "--meeting-date", "19/01/2027")
+    assert given.returncode == 0 and "report-meeting-before-date" not in given.stderr
