@@ -57,8 +57,8 @@ MORE_COLUMNS = ("target_outcomes", "resources", "funded_by", "ict_requirement", 
                 "linked_pi")
 #: the formats written, by the suffix of the file they go to
 FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
-#: the workbook's widest columns (characters): each is as wide as its heading and its
-#: longest value, up to this (else 14), and longer text runs on past the edge
+#: the workbook's widest columns (characters): each is as wide as its heading, and its
+#: longest value up to this (else 14); longer text runs on past the edge
 _WIDTHS = {"Theme": 32, "Objective": 36, "Key action": 40, "Lead officer": 40,
            "Lead officer name": 30, "Directorate": 30, "Status reason": 36,
            "Progress update": 50}
@@ -157,9 +157,10 @@ class OpenData:
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
         sheet.add_table(table)
         for number, (header, key) in enumerate(columns, start=1):
-            longest = max([len(header)] + [len(str(row[key])) for row in self.rows])
-            sheet.column_dimensions[get_column_letter(number)].width = \
-                max(10, min(longest + 2, _WIDTHS.get(header, 14)))
+            longest = max([0] + [len(str(row[key])) for row in self.rows])
+            sheet.column_dimensions[get_column_letter(number)].width = max(
+                10, len(header) * 1.3 + 2,  # a bold heading is wider than its letters
+                min(longest * 1.1 + 2, _WIDTHS.get(header, 14)))
         describe_workbook(wb.properties, f"{self.plan_title} – open data as at "
                                          f"{self.as_at:%d/%m/%Y}")
         return wb

@@ -232,7 +232,7 @@ def test_names_are_published_only_when_asked_for(example_path, tmp_path):
     assert made.returncode == 0, made.stderr
     sheet = openpyxl.load_workbook(tmp_path / "named.xlsx")["Actions"]
     widths = {c.value: sheet.column_dimensions[c.column_letter].width for c in sheet[1]}
-    assert widths["Lead officer name"] >= len("Lead officer name")
+    assert widths["Lead officer name"] >= 1.3 * len("Lead officer name")  # bold
     assert widths["Lead officer"] >= max(len(o["Title"] or "") for o in officers.values())
 
 
