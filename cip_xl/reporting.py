@@ -494,11 +494,15 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
     labels = SETTING_LABELS
     settings, sheet = plan.settings, options.settings_sheet
     found = []
+
+    def shown(placeholder: str) -> bool:  # the template fills it in somewhere
+        return re.search(r"\{\{-?\s*" + placeholder + r"\b", xml) is not None
+
     for placeholder, key, gap in _COVER_SETTINGS:
         value = getattr(options, key, None) or getattr(settings, key)
         if key == "contact":
             value = value or settings.report_author
-        if value or not re.search(r"\{\{-?\s*" + placeholder + r"\b", xml):
+        if value or not shown(placeholder):
             continue
         found.append(Finding(
             "report-setting-blank", WARNING,
@@ -507,8 +511,7 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
             cell=plan.setting_cell(key)))
     meeting = options.meeting_date or settings.meeting_date
     as_at = options.as_of or settings.reporting_date
-    if meeting and as_at and meeting < as_at and \
-            re.search(r"\{\{-?\s*meeting_date\b", xml):
+    if meeting and as_at and meeting < as_at and shown("meeting_date"):
         found.append(Finding(
             "report-meeting-before-date", WARNING,
             f"The meeting date ({meeting:%d/%m/%Y}) is before the date the report is as at "
