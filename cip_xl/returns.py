@@ -525,6 +525,7 @@ def issue_returns(plan: Plan, folder: Path, contract: Contract, by: str | None =
         findings = _replaced(plan, groups) + _left_behind(plan, every_group, groups)
     else:
         findings += _round_still_out(plan, new_round) + _quarter_of(plan, issued_at)
+        findings += _meeting_gone(plan, contract.sheet("settings"))
         plan.settings.revision += 1
     findings += _unowned(plan, groups, by, contract.sheet("officers"))
     make_folder(folder)
@@ -648,6 +649,23 @@ def _quarter_of(plan: Plan, issued_at: datetime) -> list:
         f"another quarter, set the reporting date to its end ({near:%d/%m/%Y}, say) and "
         "issue them again as a new round before sending them (cip-xl returns --new-round "
         f"--reporting-date {near:%d/%m/%Y}).")]
+
+
+def _meeting_gone(plan: Plan, sheet: str) -> list:
+    """A warning when the meeting date (Settings) is before the reporting date: the
+    committee the last report went to, left when the quarter moved on, which this
+    quarter's report would be addressed to."""
+    from .findings import WARNING, Finding
+
+    meeting, as_at = plan.settings.meeting_date, plan.settings.reporting_date
+    if meeting is None or as_at is None or meeting >= as_at:
+        return []
+    return [Finding(
+        "meeting-before-date", WARNING,
+        f"The meeting date in {sheet} is {meeting:%d/%m/%Y}, before the reporting date "
+        f"({as_at:%d/%m/%Y}) — last quarter's meeting? The returns are not affected; set "
+        "the Meeting date of the meeting this quarter's report goes to before writing "
+        "the report.", sheet=sheet, cell=plan.setting_cell("meeting_date"))]
 
 
 def quarter_end_instead(day: date | None, today: date) -> date | None:

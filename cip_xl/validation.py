@@ -221,6 +221,14 @@ def _check_settings(plan: Plan, contract: Contract, file: str) -> list[Finding]:
                              "Settings has no reporting date (the quarter end); statuses "
                              "will be judged as at today.", file, sheet,
                              plan.setting_cell("reporting_date")))
+    meeting, as_at = plan.settings.meeting_date, plan.settings.reporting_date
+    if meeting and as_at and meeting < as_at:
+        found.append(Finding("meeting-before-date", WARNING,
+                             f"The meeting date ({meeting:%d/%m/%Y}) is before the reporting "
+                             f"date ({as_at:%d/%m/%Y}): a report would be addressed to a "
+                             "meeting held before the quarter it reports on ended — last "
+                             "quarter's meeting?", file, sheet,
+                             plan.setting_cell("meeting_date")))
     if not plan.settings.plan_title.strip():
         found.append(Finding("plan-title-missing", WARNING, "Settings has no plan title.",
                              file, sheet, plan.setting_cell("plan_title")))

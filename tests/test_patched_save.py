@@ -1656,7 +1656,10 @@ def test_a_full_save_keeps_each_setting_in_its_row_beside_the_councils_notes(
     settings = book.get_sheet_by_name("Settings").to_python()
     assert settings[2][:2] == ["Note", "Agreed by the Executive on 1 May"]
     assert settings[4][:2] == ["Reporting date", date(2026, 12, 31)]  # a date, as before
-    assert not cip_xl.validate(example_path).findings
+    meeting = next(n for n, row in enumerate(settings, start=1) if row[0] == "Meeting date")
+    # (the quarter moved on past the example's meeting of 21/10/2026: said, in its row)
+    assert [(f.code, f.cell) for f in cip_xl.validate(example_path).findings] == [
+        ("meeting-before-date", f"B{meeting}")]
 
     wb = openpyxl.load_workbook(example_path)  # findings name the row it is in now
     wb["Settings"]["B4"], wb["Settings"]["B5"] = None, None

@@ -1,6 +1,7 @@
 """Issuing returns: one workbook per department, protected, with dropdowns and a record."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import openpyxl
@@ -175,7 +176,6 @@ def test_the_instructions_print_whole_on_a_page(issued, tmp_path):
     """An officer who prints the return gets every line of the Instructions sheet:
     LibreOffice's PDF of it holds each issued line in full, none cut at the margin;
     and the New actions sheet's columns side by side on one page."""
-    import json
     import shutil
     import subprocess
 
@@ -275,7 +275,6 @@ def test_returns_carry_the_plans_sensitivity_label(example_path, tmp_path):
 def test_choices_are_taken_in_any_case(example_path, tmp_path):
     """'--by Officer' (as the help writes officers) and '--format JSON' were refused by
     the option parser: choices are taken in any case."""
-    import json
 
     result = run_cli("returns", str(example_path), "-o", str(tmp_path / "r"), "--by", "Officer")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -336,3 +335,26 @@ def test_returns_from_a_plan_with_no_reporting_date_say_so(example_path, tmp_pat
     dated = run_cli("returns", str(example_path), "-o", str(tmp_path / "r2"),
                     "--new-round", "--reporting-date", "31/12/2026")
     assert dated.returncode == 0 and "reporting-date-missing" not in dated.stderr
+
+
+def test_a_meeting_date_left_from_last_quarter_is_warned_of(example_path, tmp_path):
+    """Moving the quarter on leaves the meeting date at last quarter's committee (the
+    example's 21/10/2026, before 31/12/2026): the round goes out with a warning naming
+    its cell, and `validate` says the same until a later meeting date is set."""
+    made = run_cli("returns", str(example_path), "-o", str(tmp_path / "q3"),
+                   "--reporting-date", "31/12/2026", "--new-round")
+    assert made.returncode == 0, made.stderr
+    said = " ".join(made.stderr.split())
+    assert "[meeting-before-date]" in said and "21/10/2026" in said
+    cell = cip_xl.load_plan(example_path).setting_cell("meeting_date")
+    checked = json.loads(run_cli("validate", str(example_path), "--format", "JSON").stdout)
+    gone = [f for f in checked["findings"] if f["code"] == "meeting-before-date"]
+    assert [(f["sheet"], f["cell"], f["severity"]) for f in gone] == [
+        ("Settings", cell, "warning")]
+    plan = cip_xl.load_plan(example_path)
+    plan.settings.meeting_date = date(2027, 1, 20)
+    cip_xl.api.save_plan(plan, example_path)
+    checked = run_cli("validate", str(example_path))
+    assert checked.returncode == 0 and "meeting-before-date" not in checked.stdout
+    again = run_cli("returns", str(example_path), "-o", str(tmp_path / "q3b"), "--new-round")
+    assert again.returncode == 0 and "meeting-before-date" not in again.stderr
