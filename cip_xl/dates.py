@@ -227,17 +227,25 @@ _WEEK_COMMENCING = re.compile(r"^(?:w/c|w/b|wc|week\s+commencing|week\s+beginnin
 #: 2026" (not the 2nd of December)
 _STAGES = re.compile(r"\b(?:phase|stage)\s*(?:\d{1,2}|[ivx]{1,4}|[a-d])\b\s*:?", re.IGNORECASE)
 #: a step of the work named before its date: "Draft by Dec 2026 then adopt by Mar 2027",
-#: "Consultation Jan 2027; go live Apr 2027" (milestones), "Review Mar 2027" — only
-#: where a date follows it: "Report in March 2027 then consult" has a step with none
+#: "Consultation Jan 2027; go live Apr 2027" (milestones), "Review Mar 2027", "Tender
+#: issued Nov 2026, contract award Feb 2027" — only where a date follows it: "Report in
+#: March 2027 then consult" has a step with none
 _STEPS = re.compile(
-    r"\b(?:(?:first|second|final|full|initial|interim|public)\s+)?"
+    r"\b(?:(?:first|second|final|full|initial|interim|public|contract|policy|strategy|"
+    r"plan|scheme|service|system|new)\s+)?"
     r"(?:draft(?:ed|ing)?|final|consult(?:ation|ed|ing)?|adopt(?:ion|ed)?|"
     r"approv(?:e|ed|al)|agree(?:d|ment)?|sign(?:ed)?[\s-]?off|procure(?:ment|d)?|"
-    r"tender(?:ing|s)?|award(?:ed)?|(?:contract\s+)?award|implement(?:ation|ed)?|"
+    r"tender(?:ing|s)?|award(?:ed)?|implement(?:ation|ed)?|"
     r"launch(?:ed)?|go[\s-]live|pilot|design|build|review(?:ed)?|publish(?:ed)?|"
     r"publication|scop(?:e|ing)|mobilis(?:e|ation)|handover|evaluat(?:e|ion)|"
     r"recruit(?:ment)?|training|roll[\s-]?out|options\s+appraisal|business\s+case|"
-    r"submi(?:t|ssion)|commission(?:ing)?|start\s+on\s+site|completion)\b\s*:?"
+    r"submi(?:t|ssion)|commission(?:ing)?|start\s+on\s+site|completion|works|"
+    r"construction|delivery|report(?:ed)?\s+to\s+(?:the\s+)?(?:cabinet|council|executive|"
+    r"committee|scrutiny|board|members))"
+    # what the step does then: "Tender issued Nov 2026", "Consultation closes Jan 2027"
+    r"(?:\s+(?:(?:is|to\s+be)\s+)?(?:issued|complete[ds]?|start(?:s|ed)?|begins?|"
+    r"commence[sd]?|open(?:s|ed)?|close[sd]?|end(?:s|ed)?|finish(?:es|ed)?|due|live|"
+    r"agreed|approved|signed(?:\s+off)?|adopted|awarded|launched|published))?\b\s*:?"
     r"(?=\s*(?:(?:by|in|from|due|for|on|at|to|end\s+of|[-–—])\s*)*(?:\d|q[1-4]\b|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
     r"(?:spring|summer|autumn|winter)\b))", re.IGNORECASE)

@@ -96,6 +96,14 @@ AS_OF = date(2010, 9, 30)
     ("Draft: Dec 2026 / Final: Mar 2027", "milestones", date(2027, 3, 31)),
     ("Review Mar 2027", "month", date(2027, 3, 31)),
     ("Public consultation Q4 2026/27", "period", date(2027, 3, 31)),
+    # ... and what the step does then (were unreadable)
+    ("Tender issued Nov 2026, contract award Feb 2027", "milestones", date(2027, 2, 28)),
+    ("Consultation closes Jan 2027", "month", date(2027, 1, 31)),
+    ("Construction starts Apr 2027; completion Mar 2028", "milestones", date(2028, 3, 31)),
+    ("Consultation ends 31/01/2027, report to Cabinet Mar 2027", "milestones",
+     date(2027, 3, 31)),
+    ("Policy adopted by Mar 2027", "month", date(2027, 3, 31)),
+    ("Pilot starts Jan 2027, full roll-out Jun 2027", "milestones", date(2027, 6, 30)),
     ("TBC - Q4 2026/27", "period", date(2027, 3, 31)),  # as "Q4 2026/27 (TBC)"
     ("TBC (Mar 2027)", "month", date(2027, 3, 31)),
     ("Every April", "recurring", date(2011, 4, 30)),  # as "April each year"
