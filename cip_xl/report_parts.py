@@ -22,6 +22,8 @@ from .model import Plan, theme_key
 
 #: a theme named by its number, as the refs number it ("3", "Theme 3")
 _THEME_NUMBER = re.compile(r"(?:theme\s*)?(\d+)", re.IGNORECASE)
+#: the letters a ref begins with before its number ("CP" in "CP3.1", "CP 03.01")
+_REF_PREFIX = re.compile(r"([A-Za-z]*)[\s._-]*")
 
 
 @dataclass(frozen=True)
@@ -118,12 +120,16 @@ def _one(name: str, known: list[str], what: str, file: str) -> str:
 
 def _numbered_theme(name: str, plan: Plan) -> str | None:
     """The theme ``name`` gives by number ("3", "Theme 3"): the one theme whose actions'
-    refs begin with that number (3.1, 3.2, ...); None where ``name`` is not a number, a
-    theme is named so, or no one theme's refs begin with it."""
+    refs begin with that number (3.1, 3.2, ...), after the letters every ref begins
+    with, if they all begin with the same (the plan's "CP3.1", Pentana's "CP 03.01");
+    None where ``name`` is not a number, a theme is named so, or no one theme's refs
+    begin with it."""
     number = _THEME_NUMBER.fullmatch(" ".join(name.split()))
     if number is None or any(theme_key(t) == theme_key(name) for t in plan.theme_names()):
         return None
+    refs = [(a.theme, (a.ref or "").strip()) for a in plan.actions if a.theme]
+    if len({_REF_PREFIX.match(ref).group(1).upper() for _, ref in refs}) == 1:
+        refs = [(theme, ref[_REF_PREFIX.match(ref).end():]) for theme, ref in refs]
     first = re.compile(rf"0*{int(number.group(1))}(?!\d)")
-    found = {a.theme for a in plan.actions
-             if a.theme and first.match((a.ref or "").strip())}
+    found = {theme for theme, ref in refs if first.match(ref)}
     return found.pop() if len(found) == 1 else None

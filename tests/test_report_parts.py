@@ -174,6 +174,24 @@ def test_a_theme_is_named_by_its_number_in_the_refs(name):
     assert all(a.ref.startswith("5.") for a in part.plan.actions)
 
 
+@pytest.mark.parametrize("ref", ["CP{}.{}", "CP {:02d}.{:02d}", "cp-{}.{}"])
+def test_a_theme_is_named_by_its_number_after_the_plans_letters(ref):
+    """Refs the plan begins with its own letters ("CP3.1", Pentana's "CP 03.01") still
+    number the themes; letters that differ from theme to theme are the themes' own,
+    so a number alone names none of them."""
+    plan = example_plan()
+    for action in plan.actions:
+        theme, number = action.ref.split(".", 1)
+        action.ref = ref.format(int(theme), int(number))
+    places = [a for a in plan.actions if a.theme == "Places and communities"]
+    assert plan_part(plan, themes=("5",)).plan.actions == places
+    own = {t: t[:3].upper() for t in plan.theme_names()}
+    for action in plan.actions:
+        action.ref = own[action.theme] + action.ref
+    with pytest.raises(PlanFileError):
+        plan_part(plan, themes=("5",))
+
+
 def test_a_number_no_themes_refs_begin_with_is_refused():
     plan = example_plan()
     with pytest.raises(PlanFileError) as refused:
