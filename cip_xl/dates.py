@@ -54,12 +54,18 @@ TERM_END = {"autumn": 12, "spring": 4, "summer": 7}
 ONGOING = {"ongoing", "on-going", "on going", "continuous", "continual", "rolling",
            "throughout the year", "as required", "business as usual"}
 TBC = {"tbc", "tba", "to be confirmed", "to be agreed", "tbd", "to be determined",
-       "n/a", "na", "not applicable", "-", "?"}
+       "to be decided", "n/a", "na", "not applicable", "-", "?", "unknown", "not known",
+       "not yet known", "not yet agreed"}
 RECURRING = {"annually": 12, "annual": 12, "yearly": 12, "each year": 12,
              "every year": 12, "quarterly": 3, "each quarter": 3, "monthly": 1,
-             "each month": 1, "biannually": 6, "six monthly": 6, "six-monthly": 6}
+             "each month": 1, "biannually": 6, "bi-annually": 6, "six monthly": 6,
+             "six-monthly": 6, "twice yearly": 6, "twice a year": 6, "half yearly": 6,
+             "half-yearly": 6, "every six months": 6, "every 6 months": 6,
+             "every quarter": 3, "three monthly": 3, "every month": 1}
 FILLER = re.compile(r"(?:&\s*|\b(?:and|then)\s+)(?:ongoing|on-going|continuing)\b|"
-                    r"\b((?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
+                    r"\b(in\s+place|"
+                    r"to\s+be(?=\s+(?:completed?|achieved|delivered|done|in\s+place)\b)|"
+                    r"(?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
                     r"at\s+the\s+latest|latest|ahead\s+of|up\s+to|until|onwards?|"
                     r"revised|now|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|"
                     r"wednesday|saturday|"
@@ -69,7 +75,8 @@ FILLER = re.compile(r"(?:&\s*|\b(?:and|then)\s+)(?:ongoing|on-going|continuing)\
                     r"report(?:ed)?\s+to|audit|scrutiny|overview|panel|portfolio\s+holder|"
                     r"decision|(?:ongoing|on-going|on\s+going)\s+from|new|date|completion|"
                     r"deferred|delayed|extended|slipped|postponed|re-?scheduled|moved|changed|"
-                    r"amended|till|achieved|delivered|or\s+(?:earlier|sooner|before))\b",
+                    r"amended|till|achieved|delivered|or\s+(?:earlier|sooner|before)|"
+                    r"done)\b",
                     re.IGNORECASE)
 
 #: month abbreviations as a plan writes them, whatever the computer's language
@@ -182,9 +189,10 @@ _QUARTER = re.compile(
     r"(?:(?:fy\s*)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4})|fy\s*(\d{4}|\d{2}))\b",
     re.IGNORECASE)
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
-#: a quarter written after its year, as in a council's tables: "2026/27 Q4", "2027 Q1"
+#: a quarter written after its year, as in a council's tables: "2026/27 Q4", "2027 Q1",
+#: "FY 2026/27 Q4"
 _YEAR_QUARTER = re.compile(
-    r"\b(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\s*[,\-–—:(]?\s*"
+    r"\b(?:fy\s*)?(?:(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})|(\d{4}))\s*[,\-–—:(]?\s*"
     r"(?:q|qtr|quarter)\s*([1-4])\b", re.IGNORECASE)
 _SEASON = re.compile(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?'?(\d{4}|\d{2})\b",
                      re.IGNORECASE)
@@ -195,6 +203,11 @@ _SEASONS = re.compile(r"\b(spring|summer|autumn|fall|winter)\s*(?:/|-|–|\bto\b
 #: "Winter 2026/27": the winter that spans the two years, ending in February
 _WINTER_SPANNING = re.compile(r"\bwinter\s+(?:of\s+)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})\b",
                               re.IGNORECASE)
+#: a school year: "Academic year 2026/27", "the 2026/27 academic year" — due as its
+#: summer term ends
+_ACADEMIC_YEAR = re.compile(
+    r"\bacademic\s+year\s+(?:of\s+)?(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})\b|"
+    r"\b(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})\s+academic\s+year\b", re.IGNORECASE)
 _TERM = re.compile(r"\b(autumn|spring|summer)\s+term\s+(?:of\s+)?(\d{4}|\d{2})\b",
                    re.IGNORECASE)
 #: a half year: of a financial year ("H1 2027/28": April to September) or of a year
@@ -210,8 +223,12 @@ _YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|financial\s+year|year[\
 #: a financial year named by one year ("financial year end 2027", "FY 2027"): the one
 #: ending on 31 March of that year, as UK councils count it
 _FINANCIAL_LEAD = re.compile(r"\b(?:financial\s+year|fy)(?![a-z])", re.IGNORECASE)
-#: a year named after it ("2027 onwards"): the year, as "April 2027 onwards" is the month
-_YEAR_AFTER = re.compile(r"\s+onwards?$", re.IGNORECASE)
+#: a year named after it ("2027 onwards"): the year, as "April 2027 onwards" is the month;
+#: "by the end of the 2026/27 financial year": the financial year; "2026/27 and ongoing"
+#: (as "Mar 2027 and ongoing" is the month)
+_YEAR_AFTER = re.compile(r"\s+(?:onwards?|financial\s+year)$|"
+                         r"\s*(?:&|\band\b|\bthen\b)\s*(?:ongoing|on-going|continuing)$",
+                         re.IGNORECASE)
 #: footnote marks around a date ("Mar 2027*", "†Q4 2026/27"): the date is the same
 _FOOTNOTE_MARKS = "*†‡"
 #: "before April 2027", "prior to Q4 2026/27", "ahead of Summer 2027": due by the day
@@ -239,7 +256,8 @@ _STEPS = re.compile(
     r"launch(?:ed)?|go[\s-]live|pilot|design|build|review(?:ed)?|publish(?:ed)?|"
     r"publication|scop(?:e|ing)|mobilis(?:e|ation)|handover|evaluat(?:e|ion)|"
     r"recruit(?:ment)?|training|roll[\s-]?out|options\s+appraisal|business\s+case|"
-    r"submi(?:t|ssion)|commission(?:ing)?|start\s+on\s+site|completion|works|"
+    r"submi(?:t|ssion)|commission(?:ing)?|commenc(?:e|ement)|start\s+on\s+site|completion|"
+    r"works|"
     r"construction|delivery|report(?:ed)?\s+to\s+(?:the\s+)?(?:cabinet|council|executive|"
     r"committee|scrutiny|board|members))"
     # what the step does then: "Tender issued Nov 2026", "Consultation closes Jan 2027"
@@ -249,6 +267,28 @@ _STEPS = re.compile(
     r"(?=\s*(?:(?:by|in|from|due|for|on|at|to|end\s+of|[-–—])\s*)*(?:\d|q[1-4]\b|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
     r"(?:spring|summer|autumn|winter)\b))", re.IGNORECASE)
+_RECURS = "|".join(map(re.escape, sorted(RECURRING, key=len, reverse=True)))
+#: the first date of work that then recurs: "Mar 2027 and annually thereafter", "Sept
+#: 2026, then annually", "Apr 2027 then quarterly"
+_THEN_RECURRING = re.compile(
+    r"^(?P<first>.*\d.*?)\s*(?:[,;&]\s*|\s+)(?:(?:and|then)\s+)*(?P<how>" + _RECURS + r")"
+    r"(?:\s+(?:thereafter|after(?:wards)?|after\s+that))?$", re.IGNORECASE)
+#: ... and the same said the other way round: "Quarterly from Apr 2027", "Annually
+#: starting March 2027"
+_RECURRING_FROM = re.compile(
+    r"^(?P<how>" + _RECURS + r")\s*,?\s+(?:from|starting(?:\s+in)?|beginning|commencing)"
+    r"\s+(?P<first>.*\d.*)$", re.IGNORECASE)
+#: what a date depends on, named before it: "Subject to Cabinet approval - Mar 2027"
+_CONDITION_LEAD = re.compile(
+    r"^(?:subject\s+to|dependent\s+(?:on|upon)|depending\s+on|depends\s+on|"
+    r"conditional\s+on|pending|awaiting)\b[^\d]*?\s*[-–—:;,]\s*(.*\d.*)$", re.IGNORECASE)
+_CONDITION_WORDS = re.compile(r"(?:subject\s+to|dependent|depending|depends|conditional|"
+                              r"pending|awaiting)\b", re.IGNORECASE)
+#: months of one year listed: "Mar, Jun, Sep, Dec 2027", "Jun, Sep and Dec 2027"
+_MONTH_LIST = re.compile(r"^([a-z]{3,9}\.?(?:\s*,\s*[a-z]{3,9}\.?)+(?:,?\s*(?:\band\b|&)\s*"
+                         r"[a-z]{3,9}\.?)?)\s+'?(\d{4}|\d{2})$", re.IGNORECASE)
+#: a quarter with its months in brackets: "Q4 (Jan-Mar 2027)"
+_QUARTER_MONTHS = re.compile(r"^(?:q|qtr|quarter)\s*([1-4])\s*\((.+)\)$", re.IGNORECASE)
 #: a date given as yet to be confirmed: "TBC - Q4 2026/27", "TBC (Mar 2027)"
 _TBC_LEAD = re.compile(r"^(?:tbc|tba|to\s+be\s+confirmed)\s*(?:[-–—:,]\s*(.+)|\((.+)\))$",
                        re.IGNORECASE)
@@ -295,6 +335,10 @@ def _scan(text: str) -> list[tuple[int, int, date, str]]:
         found.append((m.start(), m.end(), value, kind))
         taken.append((m.start(), m.end()))
 
+    for m in _ACADEMIC_YEAR.finditer(text):
+        first, second = (m[1], m[2]) if m[1] else (m[3], m[4])
+        if _year(second) % 100 == (_year(first) + 1) % 100:
+            add(m, month_end(_year(first) + 1, TERM_END["summer"]), "period")
     for m in _ISO.finditer(text):
         try:
             add(m, date(int(m[1]), int(m[3]), int(m[4])))
@@ -488,6 +532,9 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         due = _next_occurrence(_month(every[1]), 12, as_of) if as_of else None
         return DueDate(text, "recurring", due, (due,) if due else ())
     recurring = _RECURRING.match(low)
+    if low in RECURRING:  # "Twice yearly": not the month "twice"
+        due = _next_occurrence(None, RECURRING[low], as_of) if as_of else None
+        return DueDate(text, "recurring", due, (due,) if due else ())
     if recurring:
         month_word = recurring[1] or recurring[3]
         month = _month(month_word) if month_word else None
@@ -496,6 +543,16 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         every = RECURRING[recurring[2]]
         due = _next_occurrence(month, every, as_of) if as_of else None
         return DueDate(text, "recurring", due, (due,) if due else ())
+    read = _read_recurring_from(text, as_of) or _read_conditional(text, as_of) or \
+        _read_quarter_months(text, as_of)
+    if read is not None:
+        return read
+    listed = _MONTH_LIST.match(text)
+    if listed:  # "Mar, Jun, Sep, Dec 2027": a milestone each
+        months = [_month(word) for word in re.split(r"\s*(?:,|\band\b|&)\s*", listed[1])]
+        if all(months) and months == sorted(set(months)):
+            days = tuple(month_end(_year(listed[2]), month) for month in months)
+            return DueDate(text, "milestones", days[-1], days)
     if isinstance(value, str) and re.fullmatch(r"\d{5}(\.\d+)?", text):
         return parse_due(float(text), as_of)  # a serial number stored as text
     unmarked = text.strip(_FOOTNOTE_MARKS + " ")
@@ -548,6 +605,60 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     if len(dates) > 1:
         return DueDate(text, "milestones", max(dates), dates)
     return DueDate(text, found[0][3], dates[0], dates)
+
+
+def _read_recurring_from(text: str, as_of: date | None) -> DueDate | None:
+    """``text`` giving the first date of work that then recurs ("Mar 2027 and annually
+    thereafter", "Quarterly from Apr 2027"): due by that date, then by each one after
+    it — the first on or after ``as_of`` (the first itself without ``as_of``); None
+    unless the first is one date."""
+    found = _THEN_RECURRING.match(text) or _RECURRING_FROM.match(text)
+    if found is None:
+        return None
+    first, how = (found["first"], found["how"])
+    read = _parse_text(first, None)
+    if read.due is None or len(read.milestones) > 1 or read.kind == "recurring":
+        return None
+    every, due = RECURRING[" ".join(how.lower().split())], read.due
+    step = 0
+    while as_of is not None and due < as_of:
+        step += every
+        due = _months_on(read.due, step)
+    return DueDate(text, "recurring", due, (due,))
+
+
+def _months_on(day: date, months: int) -> date:
+    """``day`` moved on ``months`` months: a month's end stays its month's end."""
+    year, month = divmod(day.month - 1 + months, 12)
+    end = month_end(day.year + year, month + 1)
+    return end if day == month_end(day.year, day.month) else end.replace(
+        day=min(day.day, end.day))
+
+
+def _read_conditional(text: str, as_of: date | None) -> DueDate | None:
+    """``text`` naming what the date depends on before it ("Subject to Cabinet approval
+    - Mar 2027", "Dependent on funding: Sep 2027"): the date, the condition a remark, as
+    "Mar 2027 (subject to funding)" reads; None otherwise."""
+    found = _CONDITION_LEAD.match(text)
+    if found is None:
+        return None
+    read = _parse_text(found[1], as_of)
+    return DueDate(text, read.kind, read.due, read.milestones) if read.due else None
+
+
+def _read_quarter_months(text: str, as_of: date | None) -> DueDate | None:
+    """A quarter with its months in brackets ("Q4 (Jan-Mar 2027)", "Quarter 2 (Jul - Sep
+    2026)"): due at the bracket's end, where that is the quarter's, of a financial
+    year or a calendar one; None otherwise."""
+    found = _QUARTER_MONTHS.match(text)
+    if found is None:
+        return None
+    read = _parse_text(found[2], as_of)
+    quarter = int(found[1])
+    if read.due is None or read.kind == "recurring" or len(read.milestones) > 1 or \
+            read.due.month not in (3 * quarter, (3 * quarter + 2) % 12 + 1):
+        return None
+    return DueDate(text, "period", read.due, (read.due,))
 
 
 def _read_revised(text: str, as_of: date | None) -> DueDate | None:
@@ -822,7 +933,17 @@ def unreadable_hint(text: str) -> str:
     hint = _suggest(text)
     return (f"did you mean '{hint}'? " if hint else
             _numeric_hint(text) or moving_date_hint(text) or _status_hint(text) or
-            _short_month_hint(text) or _no_year_hint(text) or _sentence_hint(text))
+            _short_month_hint(text) or _no_year_hint(text) or _condition_hint(text) or
+            _sentence_hint(text))
+
+
+def _condition_hint(text: str) -> str:
+    """For what a date depends on, with no date ("Dependent on funding"): ask for the
+    date it is due by if it goes ahead, or TBC; '' for anything else."""
+    if re.search(r"\d", text) or not _CONDITION_WORDS.match(text.strip()):
+        return ""
+    return ("it says what the date depends on, not the date: write the date it is due by "
+            "if that goes ahead (the condition in Progress update), or 'TBC'; ")
 
 
 #: how far beyond the reporting date a plan's dates plausibly go: a longer way off is

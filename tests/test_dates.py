@@ -178,6 +178,27 @@ AS_OF = date(2010, 9, 30)
     ("Sep 2010 then Mar 2011", "milestones", date(2011, 3, 31)),  # two steps (unread)
     ("Dec 2010, then by Mar 2011", "milestones", date(2011, 3, 31)),
     ("TBC", "tbc", None),
+    ("Not yet known", "tbc", None),  # (were unreadable)
+    ("Unknown", "tbc", None),
+    # what councils' plans also write (were unreadable)
+    ("To be completed by 31/03/2027", "date", date(2027, 3, 31)),
+    ("In place by Apr 2027", "month", date(2027, 4, 30)),
+    ("By the end of the 2026/27 financial year", "period", date(2027, 3, 31)),
+    ("FY 2026/27 Q4", "period", date(2027, 3, 31)),
+    ("Q4 (Jan-Mar 2027)", "period", date(2027, 3, 31)),  # the quarter's own months
+    ("Q2 (Jul - Sep 2026)", "period", date(2026, 9, 30)),
+    ("Q4 (Jan 2027)", "unreadable", None),  # not the quarter's end: which is meant?
+    ("Academic year 2026/27", "period", date(2027, 7, 31)),  # as its summer term ends
+    ("End of the 2026/27 academic year", "period", date(2027, 7, 31)),
+    ("Subject to Cabinet approval - Mar 2027", "month", date(2027, 3, 31)),
+    ("Dependent on funding: Sep 2027", "month", date(2027, 9, 30)),
+    ("Commence Apr 2027", "month", date(2027, 4, 30)),
+    ("Twice yearly", "recurring", date(2010, 12, 31)),  # not the month "twice"
+    ("Mar 2027 and annually thereafter", "recurring", date(2027, 3, 31)),  # the first
+    ("2026/27 and ongoing", "period", date(2027, 3, 31)),  # as "Mar 2027 and ongoing"
+    ("Mar, Jun, Sep, Dec 2027", "milestones", date(2027, 12, 31)),
+    ("Jun, Sep and Dec 2027", "milestones", date(2027, 12, 31)),
+    ("Dec, Jun 2027", "unreadable", None),  # out of order: which year is December's?
     ("", "blank", None),
     (None, "blank", None),
 ])
@@ -214,6 +235,22 @@ def test_unreadable_is_a_problem_not_an_exception():
     assert not parse_due("before Q1-Q2 2027/28").readable
 
 
+@pytest.mark.parametrize("phrase, as_of, due", [
+    ("Mar 2027 and annually thereafter", date(2026, 12, 31), date(2027, 3, 31)),
+    ("Mar 2027 and annually thereafter", date(2027, 4, 1), date(2028, 3, 31)),
+    ("Sept 2026, then annually", date(2026, 12, 31), date(2027, 9, 30)),
+    ("Quarterly from Apr 2027", date(2027, 5, 10), date(2027, 7, 31)),
+    ("Apr 2027 then quarterly", date(2026, 12, 31), date(2027, 4, 30)),
+    ("15/03/2026 and annually", date(2026, 12, 31), date(2027, 3, 15)),
+    ("Annually starting March 2027", date(2027, 3, 31), date(2027, 3, 31)),
+])
+def test_work_that_recurs_from_a_first_date_is_due_at_the_next(phrase, as_of, due):
+    """"Mar 2027 and annually thereafter": due by March 2027, and once that is past by
+    each March after it — not overdue for ever from April 2027."""
+    parsed = parse_due(phrase, as_of=as_of)
+    assert (parsed.kind, parsed.due) == ("recurring", due)
+
+
 @pytest.mark.parametrize("phrase, hint", [
     ("12/31/2026", "dates are written day first: did you mean '31/12/2026' (31 Dec 2026)?"),
     ("30/02/2027", "Feb 2027 has 28 days: did you mean '28/02/2027'?"),
@@ -226,6 +263,8 @@ def test_unreadable_is_a_problem_not_an_exception():
     ("Report to Executive in March 2027 then consult", "the date in it may be 'March 2027'"),
     # a step with no date after it: when the action ends is not known
     ("Draft by Dec 2026 then adopt", "the date in it may be 'Dec 2026'"),
+    ("Dependent on funding", "says what the date depends on, not the date"),
+    ("Subject to Cabinet approval", "or 'TBC'"),
     ("today", "means another day each time the plan is read: type the date itself"),
     ("ASAP", "gives no date to judge the action by: write the date it is due by, or 'TBC'"),
     ("By end of next year", "means another date each time the plan is read"),
