@@ -58,6 +58,7 @@ def cli() -> None:
       cip-xl report PLAN.xlsx       the Word committee report and appendices
       cip-xl remind PLAN.xlsx       reminders to lead officers (.eml drafts or SMTP)
       cip-xl changes PLAN.xlsx --since 30/06/2026   what moved since last quarter
+      cip-xl export PLAN.xlsx -o plan.csv   the plan as open data, to publish
       cip-xl restore PLAN.xlsx last     undo the last save (a merge, say), trail kept
       cip-xl demo                   run everything on a built-in example plan
     """

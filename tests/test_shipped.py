@@ -106,3 +106,16 @@ def test_shipped_templates_match_the_code(name, tmp_path):
                     if n.startswith("word/") and n.endswith(".xml")}
     assert parts(REPO / "report_templates" / name) == parts(tmp_path / name), \
         f"report_templates/{name} is stale: run 'cip-xl make-resources'"
+
+
+def test_help_walks_through_every_command_of_the_cycle():
+    """`cip-xl --help` opens with the quarterly cycle, one line per command: a manager
+    reading it meets every command there is (export was missing), each with its use."""
+    from cip_xl.cli import cli
+
+    shown = run_cli("--help")
+    assert shown.returncode == 0, shown.stderr
+    cycle = shown.stdout.split("Options:")[0]
+    missing = [name for name, command in cli.commands.items() if name != "addin"
+               and not command.hidden and f"cip-xl {name} " not in cycle]
+    assert not missing, cycle
