@@ -1175,6 +1175,33 @@ def test_a_pentana_export_is_imported(tmp_path):
     assert first.extra["Managed By"] == "Mark Dunn"
 
 
+def test_headers_councils_give_their_plans_columns_are_read(tmp_path):
+    """A council's tracker headed "Action No.", "Strategic priority", "Planned action",
+    "Officer responsible", "Timeframe", "Current position" ...: each is the plan column
+    it means — no Ref numbered afresh, no column set aside as none of the plan's."""
+    rows = [["Action No.", "Strategic priority", "Strategic objective", "Planned action",
+             "Officer responsible", "Timeframe", "Revised deadline", "Current position",
+             "% completed"],
+            ["7.3", "Thriving economy", "More jobs", "Adopt the Economic Strategy",
+             "Head of Regeneration", "Mar 2027", "Jun 2027", "Out to consultation", "40"]]
+    source = tmp_path / "tracker.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out), "-v")
+    assert result.returncode == 0, result.stderr
+    assert "import-column-kept" not in result.stderr + result.stdout
+    assert "import-refs-numbered" not in result.stderr + result.stdout
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    action = dict(zip(sheet[0], sheet[1]))
+    assert (action["Ref"], action["Theme"], action["Objective"], action["Key action"],
+            action["Target date"], action["Revised date"], action["Progress update"],
+            action["% complete"]) == ("7.3", "Thriving economy", "More jobs",
+                                      "Adopt the Economic Strategy", "Mar 2027", "Jun 2027",
+                                      "Out to consultation", 40)
+    assert cip_xl.load_plan(out).actions[0].lead_officer  # (a code for the title given)
+
+
 def test_export_headers_are_not_read_as_plan_columns_in_a_plan(tmp_path):
     """"Notes", "Title" and "Code" are Planner's and Pentana's names for plan columns on
     import only: a council's plan with a Notes column of its own is not told it has two
