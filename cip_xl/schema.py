@@ -263,6 +263,14 @@ STATUS_ALIASES: dict[str, str] = {
     "on hold": "Deferred",
     "withdrawn": "Cancelled",
     "deleted": "Cancelled",
+    "superseded": "Cancelled",
+    "no longer required": "Cancelled",
+    "stopped": "Cancelled",
+    "finished": "Complete",
+    "fully achieved": "Complete",
+    "paused": "Deferred",
+    "off target": "Slipped",
+    "not on target": "Slipped",
 }
 
 

@@ -421,6 +421,8 @@ def test_a_status_shaded_in_a_word_table_is_read_as_a_word(tmp_path):
     ("g", "On track"), ("Not yet due", "Not started"), ("On-track", "On track"),
     ("Slipping", "At risk"), ("Behind schedule", "At risk"),
     ("Ahead of schedule", "On track"), ("Amber/Green", None), ("Partially achieved", None),
+    ("Superseded", "Cancelled"), ("No longer required", "Cancelled"), ("Paused", "Deferred"),
+    ("Fully achieved", "Complete"), ("Off target", "Slipped"), ("Finished.", "Complete"),
 ])
 def test_status_words_and_letters_councils_write(written, word):
     """What trackers' RAG and status columns hold, letters included; mixed or hedged
