@@ -1343,6 +1343,18 @@ _KEPT_AS_TYPED = ("Saving the plan keeps what was typed there, and the traffic l
                   "Excel works out from Settings are wrong until it is fixed.")
 
 
+def _kept_as_typed(key: str) -> str:
+    """What keeping setting ``key`` as typed (not a date or number) costs: the live
+    traffic lights for those Excel's formulas read; a report's cover for the meeting
+    date; nothing else to say for the rest."""
+    if key in schema.SETTING_NAMES:
+        return _KEPT_AS_TYPED
+    if key == "meeting_date":
+        return ("Saving the plan keeps what was typed there; a report leaves the meeting "
+                "date out until it is a date.")
+    return "Saving the plan keeps what was typed there."
+
+
 def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                    rows: dict[str, int]) -> Settings:
     """The plan's settings, labels in column A and values in B, in any order; into
@@ -1397,7 +1409,8 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                     findings.append(Finding(
                         "setting-not-date", ERROR,
                         f"{label} '{_text(value)}' is not a date; type a date such as "
-                        f"31/12/2026. {_KEPT_AS_TYPED}", file, title, f"B{row_number}"))
+                        f"31/12/2026. {_kept_as_typed(key)}", file, title,
+                        f"B{row_number}"))
                     settings.as_typed[key] = value
                     value = None
             setattr(settings, key, value)
@@ -1417,7 +1430,7 @@ def _read_settings(wb, contract: Contract, file: str, findings: list[Finding],
                 findings.append(Finding(
                     "setting-not-number", ERROR,
                     f"{label} '{_text(value)}' is not a whole number; "
-                    f"{getattr(settings, key)} is used until it is. {_KEPT_AS_TYPED}", file,
+                    f"{getattr(settings, key)} is used until it is. {_kept_as_typed(key)}", file,
                     title, f"B{row_number}"))
         else:
             setattr(settings, key, _text(value))

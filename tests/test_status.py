@@ -485,6 +485,25 @@ def test_a_window_typed_in_words_is_read_as_days(example_path, typed, days, said
     assert notes[0].message.startswith(f"Amber window (days) {said}")
 
 
+def test_a_meeting_date_that_is_no_date_is_not_said_to_upset_the_traffic_lights(
+        example_path):
+    """No formula reads the meeting date: "Jan 2027" typed there is named with what it
+    costs (the report's cover leaves it out), not with the traffic lights' warning
+    that a reporting date typed so gets."""
+    wb = openpyxl.load_workbook(example_path)
+    rows = {row[0].value: row[1] for row in wb["Settings"].iter_rows(min_row=2)}
+    rows["Meeting date"].value = "Jan 2027"
+    rows["Plan start"].value = "the start of April"
+    wb.save(example_path)
+    findings = {f.cell: f.message for f in cip_xl.validate(example_path).findings
+                if f.code == "setting-not-date"}
+    meeting, start = rows["Meeting date"].coordinate, rows["Plan start"].coordinate
+    assert set(findings) == {meeting, start}
+    assert "traffic lights" not in findings[meeting]
+    assert "a report leaves the meeting date out" in findings[meeting]
+    assert "traffic lights Excel works out from Settings are wrong" in findings[start]
+
+
 def test_a_setting_that_cannot_be_read_is_kept_as_typed_and_named(example_path):
     """'as agreed' typed as the amber window, words as the plan start: status judges
     with the defaults and says so, naming the cells, and its save writes back what was
