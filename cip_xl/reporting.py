@@ -504,10 +504,13 @@ def _gaps(plan: Plan, xml: str, options: ReportOptions) -> list[Finding]:
             value = value or settings.report_author
         if value or not shown(placeholder):
             continue
+        typed = settings.as_typed.get(key)  # "Jan 2027" as the meeting date: no day
+        said = (f"The {labels[key]} in {sheet}, '{typed}', is not a day" if typed is not None
+                else f"{sheet} has no {labels[key]}")
         found.append(Finding(
             "report-setting-blank", WARNING,
-            f"{sheet} has no {labels[key]}, so {gap}: fill it in and write the report "
-            "again, or edit the report in Word.", sheet=sheet,
+            f"{said}, so {gap}: {'type the day' if typed is not None else 'fill it in'} "
+            "and write the report again, or edit the report in Word.", sheet=sheet,
             cell=plan.setting_cell(key)))
     meeting = options.meeting_date or settings.meeting_date
     as_at = options.as_of or settings.reporting_date

@@ -159,6 +159,21 @@ def test_blank_settings_the_cover_needs_are_named(tmp_path):
     assert appendix.returncode == 0 and "report-setting-blank" not in appendix.stderr
 
 
+def test_a_meeting_date_typed_as_no_day_is_named_as_typed(example_path, tmp_path):
+    """"Jan 2027" typed as the meeting date gives the cover no date: the report says
+    what was typed and that it is no day, not that the cell is blank."""
+    wb = openpyxl.load_workbook(example_path)
+    cell = next(row[1] for row in wb["Settings"].iter_rows() if row[0].value == "Meeting date")
+    cell.value = "Jan 2027"
+    wb.save(example_path)
+    result = run_cli("report", str(example_path), "-o", str(tmp_path / "report.docx"))
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"Settings!{cell.coordinate}: warning: The Meeting date in Settings, 'Jan 2027', " \
+        "is not a day, so the cover gives no meeting date: type the day" in said
+    assert "Settings has no Meeting date" not in said
+
+
 def test_tabs_and_long_titles_do_not_stop_the_report(tmp_path):
     """A key action typed with a tab (Word holds it as <w:tab/>) still counts as in the
     report; a plan title longer than the 255 characters Word keeps for a document title
