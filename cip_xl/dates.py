@@ -834,8 +834,12 @@ def _no_year_hint(text: str) -> str:
                        re.IGNORECASE)
     if season:
         return f"it has no year: add it, as in '{season[0].capitalize()} 2027'; "
-    if re.search(r"\byear[\s\-]*end\b", text, re.IGNORECASE):
+    if re.search(r"\byear[\s\-]*end\b|\bend\s+of\s+(?:the\s+)?financial\s+year\b", text,
+                 re.IGNORECASE):
         return "it has no year: write the year it ends, as in '2026/27' (31 March 2027); "
+    if re.search(r"\bacademic\s+year\b", text, re.IGNORECASE):
+        return ("it has no year: add it, as in 'Academic year 2026/27' (due as its summer "
+                "term ends, 31 July 2027); ")
     return ""
 
 

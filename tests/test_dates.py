@@ -275,6 +275,8 @@ def test_work_that_recurs_from_a_first_date_is_due_at_the_next(phrase, as_of, du
     ("Delayed.", "which the Status column is for: pick it there; this cell takes a date"),
     ("Autumn", "it has no year: add it, as in 'Autumn 2027'"),
     ("Financial year end", "it has no year: write the year it ends, as in '2026/27'"),
+    ("End of financial year", "it has no year: write the year it ends, as in '2026/27'"),
+    ("End of the academic year", "it has no year: add it, as in 'Academic year 2026/27'"),
     ("by 31 March", "it has no year: add it, as in '31 Mar 20"),  # the next 31 March
     ("1st Dec", "it has no year: add it, as in '1 Dec 20"),
     ("Within 6 months", "counts from a day the plan does not say: write the date"),
