@@ -270,8 +270,8 @@ _STEPS = re.compile(
 _RECURS = "|".join(map(re.escape, sorted(RECURRING, key=len, reverse=True)))
 #: the first date of work that then recurs: "Mar 2027 and annually thereafter", "Sept
 #: 2026, then annually", "Apr 2027 then quarterly"
-_THEN_RECURRING = re.compile(
-    r"^(?P<first>.*\d.*?)\s*(?:[,;&]\s*|\s+)(?:(?:and|then)\s+)*(?P<how>" + _RECURS + r")"
+_THEN_RECURRING = re.compile(  # (searched for at the end: what comes first may be long)
+    r"\s*(?:[,;&]\s*|\s+)(?:(?:and|then)\s+)*(?P<how>" + _RECURS + r")"
     r"(?:\s+(?:thereafter|after(?:wards)?|after\s+that))?$", re.IGNORECASE)
 #: ... and the same said the other way round: "Quarterly from Apr 2027", "Annually
 #: starting March 2027"
@@ -504,10 +504,19 @@ def _parse_phrase(value: str, as_of: date | None) -> DueDate:
     return _parse_text(value, as_of)
 
 
+#: the longest text read as a date phrase: a date cell holding more is prose, and is
+#: said to be (councils' longest phrases are a fraction of it). Each way of writing a
+#: date read past takes another pass over what is left, so a long cell of them would
+#: take minutes, or more passes than Python allows
+_LONGEST_PHRASE = 300
+
+
 def _parse_text(value: object, as_of: date | None) -> DueDate:
     text = " ".join(str(value).split())
     if not text:
         return DueDate("", "blank")
+    if len(text) > _LONGEST_PHRASE:
+        return _unreadable(text)
     low = text.lower().rstrip(".")
     if low in ONGOING:
         return DueDate(text, "ongoing")
@@ -612,10 +621,14 @@ def _read_recurring_from(text: str, as_of: date | None) -> DueDate | None:
     thereafter", "Quarterly from Apr 2027"): due by that date, then by each one after
     it — the first on or after ``as_of`` (the first itself without ``as_of``); None
     unless the first is one date."""
-    found = _THEN_RECURRING.match(text) or _RECURRING_FROM.match(text)
-    if found is None:
+    found = _RECURRING_FROM.match(text)
+    if found is not None:
+        first, how = found["first"], found["how"]
+    elif (found := _THEN_RECURRING.search(text)) is not None and \
+            re.search(r"\d", text[:found.start()]):
+        first, how = text[:found.start()], found["how"]
+    else:
         return None
-    first, how = (found["first"], found["how"])
     read = _parse_text(first, None)
     if read.due is None or len(read.milestones) > 1 or read.kind == "recurring":
         return None
@@ -999,10 +1012,11 @@ def _ordinal(number: int) -> str:
 
 
 def _unreadable(text: str) -> DueDate:
-    advice = unreadable_hint(text) + \
+    advice = unreadable_hint(text[:_LONGEST_PHRASE]) + \
         "write a date (31/03/2027), a month ('March 2027') or a year ('2026/27')"
+    shown = text if len(text) <= 120 else text[:100].rstrip() + "…"
     return DueDate(text, "unreadable",
-                   problem=f"'{text}' is not a date I can read; {advice}")
+                   problem=f"'{shown}' is not a date I can read; {advice}")
 
 
 @lru_cache(maxsize=8192)

@@ -330,3 +330,19 @@ def test_every_seed_phrase_parses_or_gives_a_finding():
         else:
             assert parsed.problem and phrase in parsed.problem
     assert readable >= len(phrases) - 6  # only the prose or stray cells are unreadable
+
+
+@pytest.mark.parametrize("cell", [
+    "Tender " * 3000 + "Nov 2026",  # a step before a step before ... a date
+    "Mar 2027" + " (see note)" * 3000,  # a remark after a remark after ... a date
+    "Mar 2027 " * 4000,
+], ids=["steps", "remarks", "dates"])
+def test_a_date_cell_full_of_words_is_prose_not_a_crash(cell):
+    """A date cell pasted full (32,767 characters fit) was read a step or remark at a
+    time, one pass inside another, until Python gave up (RecursionError): validate
+    stopped with a traceback. It is prose, said to be, quoted short."""
+    parsed = parse_due(cell)
+    assert parsed.kind == "unreadable" and parsed.due is None
+    assert "reads as a sentence" in parsed.problem and len(parsed.problem) < 400
+    assert parsed.problem.startswith(f"'{cell[:60]}") and "…' is not a date" in parsed.problem
+    assert parsed.text == " ".join(cell.split())  # the words themselves are kept
