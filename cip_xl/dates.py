@@ -257,8 +257,7 @@ _STEPS = re.compile(
     r"publication|scop(?:e|ing)|mobilis(?:e|ation)|handover|evaluat(?:e|ion)|"
     r"recruit(?:ment)?|training|roll[\s-]?out|options\s+appraisal|business\s+case|"
     r"submi(?:t|ssion)|commission(?:ing)?|commenc(?:e|ement)|start\s+on\s+site|completion|"
-    r"works|"
-    r"construction|delivery|report(?:ed)?\s+to\s+(?:the\s+)?(?:cabinet|council|executive|"
+    r"works|construction|delivery|report(?:ed)?\s+to\s+(?:the\s+)?(?:cabinet|council|executive|"
     r"committee|scrutiny|board|members))"
     # what the step does then: "Tender issued Nov 2026", "Consultation closes Jan 2027"
     r"(?:\s+(?:(?:is|to\s+be)\s+)?(?:issued|complete[ds]?|start(?:s|ed)?|begins?|"
@@ -278,12 +277,12 @@ _THEN_RECURRING = re.compile(  # (searched for at the end: what comes first may 
 _RECURRING_FROM = re.compile(
     r"^(?P<how>" + _RECURS + r")\s*,?\s+(?:from|starting(?:\s+in)?|beginning|commencing)"
     r"\s+(?P<first>.*\d.*)$", re.IGNORECASE)
-#: what a date depends on, named before it: "Subject to Cabinet approval - Mar 2027"
-_CONDITION_LEAD = re.compile(
-    r"^(?:subject\s+to|dependent\s+(?:on|upon)|depending\s+on|depends\s+on|"
-    r"conditional\s+on|pending|awaiting)\b[^\d]*?\s*[-–—:;,]\s*(.*\d.*)$", re.IGNORECASE)
+#: words for what a date depends on: "Subject to funding", "Dependent on the review"
 _CONDITION_WORDS = re.compile(r"(?:subject\s+to|dependent|depending|depends|conditional|"
                               r"pending|awaiting)\b", re.IGNORECASE)
+#: ... named before the date: "Subject to Cabinet approval - Mar 2027"
+_CONDITION_LEAD = re.compile(r"^" + _CONDITION_WORDS.pattern + r"[^\d]*?\s*[-–—:;,]\s*"
+                             r"(.*\d.*)$", re.IGNORECASE)
 #: months of one year listed: "Mar, Jun, Sep, Dec 2027", "Jun, Sep and Dec 2027"
 _MONTH_LIST = re.compile(r"^([a-z]{3,9}\.?(?:\s*,\s*[a-z]{3,9}\.?)+(?:,?\s*(?:\band\b|&)\s*"
                          r"[a-z]{3,9}\.?)?)\s+'?(\d{4}|\d{2})$", re.IGNORECASE)
@@ -540,10 +539,10 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     if every and _month(every[1]):
         due = _next_occurrence(_month(every[1]), 12, as_of) if as_of else None
         return DueDate(text, "recurring", due, (due,) if due else ())
-    recurring = _RECURRING.match(low)
     if low in RECURRING:  # "Twice yearly": not the month "twice"
         due = _next_occurrence(None, RECURRING[low], as_of) if as_of else None
         return DueDate(text, "recurring", due, (due,) if due else ())
+    recurring = _RECURRING.match(low)
     if recurring:
         month_word = recurring[1] or recurring[3]
         month = _month(month_word) if month_word else None
@@ -630,7 +629,7 @@ def _read_recurring_from(text: str, as_of: date | None) -> DueDate | None:
     else:
         return None
     read = _parse_text(first, None)
-    if read.due is None or len(read.milestones) > 1 or read.kind == "recurring":
+    if not _one_date(read):
         return None
     every, due = RECURRING[" ".join(how.lower().split())], read.due
     step = 0
@@ -638,6 +637,11 @@ def _read_recurring_from(text: str, as_of: date | None) -> DueDate | None:
         step += every
         due = _months_on(read.due, step)
     return DueDate(text, "recurring", due, (due,))
+
+
+def _one_date(read: DueDate) -> bool:
+    """Whether ``read`` is one date: not milestones, nor work that recurs, nor none."""
+    return read.due is not None and len(read.milestones) <= 1 and read.kind != "recurring"
 
 
 def _months_on(day: date, months: int) -> date:
@@ -668,8 +672,7 @@ def _read_quarter_months(text: str, as_of: date | None) -> DueDate | None:
         return None
     read = _parse_text(found[2], as_of)
     quarter = int(found[1])
-    if read.due is None or read.kind == "recurring" or len(read.milestones) > 1 or \
-            read.due.month not in (3 * quarter, (3 * quarter + 2) % 12 + 1):
+    if not _one_date(read) or read.due.month not in (3 * quarter, (3 * quarter + 2) % 12 + 1):
         return None
     return DueDate(text, "period", read.due, (read.due,))
 

@@ -128,8 +128,9 @@ def _numbered_theme(name: str, plan: Plan) -> str | None:
     if number is None or any(theme_key(t) == theme_key(name) for t in plan.theme_names()):
         return None
     refs = [(a.theme, (a.ref or "").strip()) for a in plan.actions if a.theme]
-    if len({_REF_PREFIX.match(ref).group(1).upper() for _, ref in refs}) == 1:
-        refs = [(theme, ref[_REF_PREFIX.match(ref).end():]) for theme, ref in refs]
+    letters = [_REF_PREFIX.match(ref) for _, ref in refs]
+    if len({found.group(1).upper() for found in letters}) == 1:
+        refs = [(theme, ref[found.end():]) for (theme, ref), found in zip(refs, letters)]
     first = re.compile(rf"0*{int(number.group(1))}(?!\d)")
     found = {theme for theme, ref in refs if first.match(ref)}
     return found.pop() if len(found) == 1 else None
