@@ -1204,6 +1204,32 @@ def test_headers_councils_give_their_plans_columns_are_read(tmp_path):
     assert cip_xl.load_plan(out).actions[0].lead_officer  # (a code for the title given)
 
 
+@pytest.mark.parametrize("header", ["Department", "Service area", "Dept."])
+def test_a_trackers_department_column_gives_the_officers_directorates(tmp_path, header):
+    """A tracker's "Department" column says which part of the council each lead works
+    in, as a Directorate column does: the officers get it, and the returns split by it,
+    instead of one return per officer and a column set aside."""
+    rows = [["Ref", "Theme", "Key action", "Lead officer", header, "Target date"],
+            ["1.1", "Economy", "Adopt the Economic Strategy", "Head of Regeneration",
+             "Place", "Mar 2027"],
+            ["2.1", "Health", "Open the leisure centre", "Director of Communities",
+             "People", "Q4 2026/27"]]
+    source = tmp_path / "tracker.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out), "-v")
+    assert result.returncode == 0, result.stderr
+    assert "import-column-kept" not in result.stderr + result.stdout
+    officers = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Officers").to_python()
+    assert {(row[1], row[4]) for row in officers[1:]} == {
+        ("Head of Regeneration", "Place"), ("Director of Communities", "People")}
+    issued = run_cli("returns", str(out), "-o", str(tmp_path / "returns"))
+    assert issued.returncode == 0, issued.stderr
+    assert sorted(p.name.split("_")[1] for p in (tmp_path / "returns").glob("*.xlsx")) == [
+        "People", "Place"]
+
+
 def test_export_headers_are_not_read_as_plan_columns_in_a_plan(tmp_path):
     """"Notes", "Title" and "Code" are Planner's and Pentana's names for plan columns on
     import only: a council's plan with a Notes column of its own is not told it has two

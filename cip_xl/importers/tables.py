@@ -100,6 +100,8 @@ EXPORT_HEADERS: dict[str, str] = {
     schema.header_key(header): key for key, headers in {
         "key_action": ("task name", "title", "action title", "action name", "task title"),
         "theme": ("bucket", "bucket name"),
+        "directorate": ("department", "dept", "dept.", "service area", "directorate/service",
+                        "directorate / department"),
         "lead_officer": ("assigned to", "managed by", "assignee", "action owner",
                          "owner name"),
         "ref": ("code", "action code"),
