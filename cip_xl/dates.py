@@ -23,6 +23,8 @@ Conventions (a council's, not a calendar's):
   ("Draft by Dec 2026 then adopt by Mar 2027", where every step has a date), "TBC"
   before a date ("TBC - Q4 2026/27"); "w/c 14/12/2026" (week commencing) is due at
   the end of that working week, the Friday;
+* words that give the date as an estimate ("Expected Mar 2027", "c. Jan 2027", "Jan
+  2027 TBC") or as moved ("Deferred to 2027/28", "c/f to Jun 2027") leave the date;
 * a financial year named by one year ("financial year end 2027", "FY 2027") ends on
   31 March of that year;
 * "before" (or "prior to", "ahead of") a month, quarter, half, season, term or year is
@@ -62,20 +64,28 @@ RECURRING = {"annually": 12, "annual": 12, "yearly": 12, "each year": 12,
              "six-monthly": 6, "twice yearly": 6, "twice a year": 6, "half yearly": 6,
              "half-yearly": 6, "every six months": 6, "every 6 months": 6,
              "every quarter": 3, "three monthly": 3, "every month": 1}
-FILLER = re.compile(r"(?:&\s*|\b(?:and|then)\s+)(?:ongoing|on-going|continuing)\b|"
+#: words that give a date in place of an earlier one ("Deferred to", "c/f to", "Rev.")
+_MOVED_WORDS = (r"revised|rev|now|changed|moved|deferred|extended|slipped|re-?scheduled|"
+                r"re-?profiled|re-?programmed|delayed|postponed|pushed\s+back|put\s+back|"
+                r"amended|carried\s+forward|rolled\s+forward|brought\s+forward|c/f")
+#: words that give a date as an estimate: "Expected Mar 2027", "c. Jan 2027", "Est. Q4"
+_ESTIMATE_WORDS = (r"expected|exp(?=\.)|anticipated|estimated?|est(?=\.)|forecast|"
+                   r"projected|provisional(?:ly)?|eta|approx\.?|approximately|c(?=\.)|circa")
+FILLER = re.compile(r"(?:[&/]\s*|\b(?:and|then)\s+)(?:ongoing|on-going|continuing)\b|"
                     r"\b(in\s+place|"
                     r"to\s+be(?=\s+(?:completed?|achieved|delivered|done|in\s+place)\b)|"
                     r"(?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to|"
                     r"at\s+the\s+latest|latest|ahead\s+of|up\s+to|until|onwards?|"
-                    r"revised|now|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|"
+                    + _MOVED_WORDS + "|" + _ESTIMATE_WORDS + r"|"
+                    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|"
                     r"wednesday|saturday|"
                     r"by|due|end of|end|before|from|the|in|of|deadline|target|"
-                    r"completed?|and|then|to|approx\.?|c\.|circa|early|mid|late|beginning|start|"
+                    r"completed?|and|then|to|early|mid|late|beginning|start|"
+                    r"(?:first|second|third|fourth|last|final|1st|2nd|3rd|4th)\s+week|"
                     r"w/e|cabinet|full\s+council|council|committee|executive|board|meeting|"
                     r"report(?:ed)?\s+to|audit|scrutiny|overview|panel|portfolio\s+holder|"
-                    r"decision|(?:ongoing|on-going|on\s+going)\s+from|new|date|completion|"
-                    r"deferred|delayed|extended|slipped|postponed|re-?scheduled|moved|changed|"
-                    r"amended|till|achieved|delivered|or\s+(?:earlier|sooner|before)|"
+                    r"decision|(?:ongoing|on-going|on\s+going)\s+(?:from|to|until|till)|new|date|"
+                    r"completion|till|achieved|delivered|or\s+(?:earlier|sooner|before)|"
                     r"done)\b",
                     re.IGNORECASE)
 
@@ -169,7 +179,8 @@ _ISO = re.compile(r"\b(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\b")
 #: a month as figures with a four-figure year: "06/2027", "6/2027", "2027-06"
 _MONTH_FIGURES = re.compile(r"\b(?:(\d{1,2})[/.\-](\d{4})|(\d{4})-(\d{1,2}))\b(?![/.\-]\d)")
 _DAY_MONTH_YEAR = re.compile(
-    r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of\s+|\s+|-)([a-z]{3,9})\.?,?(?:\s+|-)(\d{4}|\d{2})\b",
+    r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of\s+|\s+|-)([a-z]{3,9})\.?,?(?:[\s\-]+'?|')"
+    r"(\d{4}|\d{2})\b",
     re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(
     r"\b([a-z]{3,9})\.?\s+(\d{1,2})(st|nd|rd|th)?(,\s*|\s+)(\d{4})\b", re.IGNORECASE)
@@ -218,8 +229,9 @@ _FIN_YEAR = re.compile(r"^(\d{4}|\d{2})\s*[/\-–]\s*(\d{4}|\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 #: words before a year or financial year that leave its end as the date; not "before",
 #: since "before 2027" means by the end of 2026
-_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|financial\s+year|year[\s\-]*end)"
-                        r"\s+|fy\s*)+", re.IGNORECASE)
+_YEAR_LEAD = re.compile(r"^(?:(?:by|the|end|of|in|during|financial\s+year|year[\s\-]*end|"
+                        r"to|until|till|up\s+to|ongoing|on-going|" + _MOVED_WORDS + "|" +
+                        _ESTIMATE_WORDS + r")\.?\s+|fy\s*)+", re.IGNORECASE)
 #: a financial year named by one year ("financial year end 2027", "FY 2027"): the one
 #: ending on 31 March of that year, as UK councils count it
 _FINANCIAL_LEAD = re.compile(r"\b(?:financial\s+year|fy)(?![a-z])", re.IGNORECASE)
@@ -227,7 +239,7 @@ _FINANCIAL_LEAD = re.compile(r"\b(?:financial\s+year|fy)(?![a-z])", re.IGNORECAS
 #: "by the end of the 2026/27 financial year": the financial year; "2026/27 and ongoing"
 #: (as "Mar 2027 and ongoing" is the month)
 _YEAR_AFTER = re.compile(r"\s+(?:onwards?|financial\s+year)$|"
-                         r"\s*(?:&|\band\b|\bthen\b)\s*(?:ongoing|on-going|continuing)$",
+                         r"\s*(?:&|/|\band\b|\bthen\b)\s*(?:ongoing|on-going|continuing)$",
                          re.IGNORECASE)
 #: footnote marks around a date ("Mar 2027*", "†Q4 2026/27"): the date is the same
 _FOOTNOTE_MARKS = "*†‡"
@@ -291,6 +303,9 @@ _QUARTER_MONTHS = re.compile(r"^(?:q|qtr|quarter)\s*([1-4])\s*\((.+)\)$", re.IGN
 #: a date given as yet to be confirmed: "TBC - Q4 2026/27", "TBC (Mar 2027)"
 _TBC_LEAD = re.compile(r"^(?:tbc|tba|to\s+be\s+confirmed)\s*(?:[-–—:,]\s*(.+)|\((.+)\))$",
                        re.IGNORECASE)
+#: ... and after it: "Jan 2027 TBC", "Mar 2027?" (the date the best known, as in brackets)
+_TBC_AFTER = re.compile(r"^(.*\d.*?)[\s,;:\-–—]*(?:\btbc|\btba|\btbd|\bto\s+be\s+confirmed|"
+                        r"\?+)$", re.IGNORECASE)
 #: "Every April", "each March": a month every year
 _EVERY_MONTH = re.compile(r"^(?:every|each)\s+([a-z]+)$", re.IGNORECASE)
 #: a remark in brackets after a date: "Jan 2027 (revised)", "Mar 2027 (was Dec 2026)"
@@ -310,10 +325,8 @@ _ONGOING_REVIEW = re.compile(r"^(?:ongoing|on-going|on\s+going|continuous|rollin
 #: words that give a new date in place of an earlier one: "Sep 2026, revised to Mar 2027",
 #: "Original: Sep 2026 Revised: Mar 2027", "Sep 2026 (now Mar 2027)", "Sep 2026 → Mar 2027"
 _REVISED = re.compile(
-    r"(?:\b(?:(?:revised|now|changed|moved|deferred|extended|slipped|rescheduled|"
-    r"re-?scheduled|re-?profiled|delayed|postponed|pushed\s+back|put\s+back|amended)"
-    r"(?:\s+(?:target\s+)?date)?|new\s+(?:target\s+)?date)\b\s*(?:\b(?:to|until|till)\b)?"
-    r"|→|->|=>)\s*[:\-–—]?\s*", re.IGNORECASE)
+    r"(?:\b(?:(?:" + _MOVED_WORDS + r")(?:\s+(?:target\s+)?date)?|new\s+(?:target\s+)?date)"
+    r"\b\.?\s*(?:\b(?:to|until|till)\b)?|→|->|=>)\s*[:\-–—]?\s*", re.IGNORECASE)
 #: words that mark the date a revision replaced ("was", "original")
 _SUPERSEDED = re.compile(r"\b(?:original(?:ly)?|was|initially|previously|old|planned|"
                          r"target|date)\b", re.IGNORECASE)
@@ -521,9 +534,9 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         return DueDate(text, "ongoing")
     if low in TBC:
         return DueDate(text, "tbc")
-    named = " ".join(FILLER.sub(" ", low).split()).strip(" :;,.-–—")
+    named = " ".join(FILLER.sub(" ", low).split()).strip(" :;,.-–—?")
     if named != low and named in TBC and named not in ("-", "?"):
-        return DueDate(text, "tbc")  # "Date: TBC", "Revised date TBC"
+        return DueDate(text, "tbc")  # "Date: TBC", "Revised date TBC", "TBC?"
     paired = _REMARK.match(low) or _DASH_REMARK.match(low)
     if paired:  # "Annual - March", "March (annual)": every March
         first, second = (re.sub(r"^(?:each|every|in)\s+", "", part.strip())
@@ -567,6 +580,11 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     if unmarked and unmarked != text:  # "Mar 2027*": a footnote's mark
         read = _parse_text(unmarked, as_of)
         if read.readable:
+            return DueDate(text, read.kind, read.due, read.milestones)
+    unsure = _TBC_AFTER.match(text)
+    if unsure:
+        read = _parse_text(unsure[1], as_of)
+        if read.due is not None:
             return DueDate(text, read.kind, read.due, read.milestones)
     urgent = _ASAP_BUT.match(text)
     if urgent:
@@ -874,11 +892,19 @@ _INTERVAL = re.compile(r"^(?:(?:within|in|after|by)\s+)?(?:\d+|a|an|one|two|thre
 #: holidays, whose dates a committee would have to work out: "by Christmas 2026"
 _HOLIDAY = re.compile(r"\b(christmas|xmas|easter|new\s+year|whitsun|half[\s\-]term)\b",
                       re.IGNORECASE)
+#: a date cell that points to where the date is: "As per project plan", "See timetable"
+_ELSEWHERE = re.compile(r"^(?:as\s+per|see|per|refer\s+to|in\s+line\s+with|according\s+to|"
+                        r"in\s+accordance\s+with|as\s+set\s+out\s+in)\b(?!.*\d)", re.IGNORECASE)
+#: "Municipal year 2026/27": from one annual council meeting, in May, to the next
+_MUNICIPAL_YEAR = re.compile(r"\bmunicipal\s+year\b(?:\D*(\d{4}|\d{2})\s*[/\-–]\s*"
+                             r"(\d{4}|\d{2}))?", re.IGNORECASE)
 
 
 def moving_date_hint(text: str) -> str:
     """For words that name a time relative to when they are read ("today", "ASAP",
-    "next month"), a part of a year ("Mid 2027") or a year of the plan ("Year 2"):
+    "next month"), a part of a year ("Mid 2027"), a year of the plan ("Year 2"), a
+    holiday or a municipal year (whose days are to be worked out), or another paper
+    ("As per project plan"):
     why no date can be read from them and what to write; '' for anything else."""
     text = " ".join(str(text).split())
     moving = _MOVING.match(text)
@@ -911,6 +937,15 @@ def moving_date_hint(text: str) -> str:
     if holiday:
         return (f"'{holiday[0]}' leaves the day to be worked out: write the date or month "
                 "meant; ")
+    if _ELSEWHERE.match(text):
+        return (f"'{text}' points to where the date is written, which the plan cannot "
+                "follow: write that date here; ")
+    municipal = _MUNICIPAL_YEAR.search(text)
+    if municipal:
+        today = date.today()  # (no year: the municipal year now running)
+        ends = _year(municipal[2]) if municipal[2] else today.year + (today.month > 5)
+        return ("a municipal year ends at the council's annual meeting, on a day the plan "
+                f"does not say: write the month meant, as in 'May {ends}'; ")
     return ""
 
 

@@ -199,6 +199,24 @@ AS_OF = date(2010, 9, 30)
     ("Mar, Jun, Sep, Dec 2027", "milestones", date(2027, 12, 31)),
     ("Jun, Sep and Dec 2027", "milestones", date(2027, 12, 31)),
     ("Dec, Jun 2027", "unreadable", None),  # out of order: which year is December's?
+    # a date given as an estimate, moved on, or with an apostrophe (were unreadable)
+    ("31st Mar '27", "date", date(2027, 3, 31)),
+    ("c. Jan 2027", "month", date(2027, 1, 31)),
+    ("Expected Mar 2027", "month", date(2027, 3, 31)),
+    ("Est. completion Q4 2026/27", "period", date(2027, 3, 31)),
+    ("Provisional: Jan 2027", "month", date(2027, 1, 31)),
+    ("Jan 2027 TBC", "month", date(2027, 1, 31)),  # as "TBC - Jan 2027" is
+    ("Mar 2027?", "month", date(2027, 3, 31)),
+    ("Ongoing to Mar 2030", "month", date(2030, 3, 31)),
+    ("Ongoing until 2030", "period", date(2030, 12, 31)),
+    ("March 2027 / ongoing", "month", date(2027, 3, 31)),
+    ("Carried forward to 2027/28", "period", date(2028, 3, 31)),
+    ("Deferred to 2027/28", "period", date(2028, 3, 31)),
+    ("c/f to Jun 2027", "month", date(2027, 6, 30)),
+    ("Dec 2026 rev. Mar 2027", "month", date(2027, 3, 31)),  # the revision alone
+    ("First week of April 2027", "month", date(2027, 4, 30)),  # as "early April 2027"
+    ("Revised date TBC", "tbc", None),
+    ("TBC?", "tbc", None),
     ("", "blank", None),
     (None, "blank", None),
 ])
@@ -282,6 +300,11 @@ def test_work_that_recurs_from_a_first_date_is_due_at_the_next(phrase, as_of, du
     ("Within 6 months", "counts from a day the plan does not say: write the date"),
     ("3 months after approval", "counts from a day the plan does not say"),
     ("Before Christmas 2026", "'Christmas' leaves the day to be worked out"),
+    ("As per project plan", "points to where the date is written, which the plan cannot "
+     "follow: write that date here"),
+    ("In line with the budget timetable", "points to where the date is written"),
+    ("Municipal year 2026/27", "at the council's annual meeting, on a day the plan does "
+     "not say: write the month meant, as in 'May 2027'"),
     ("by Easter", "'Easter' leaves the day to be worked out"),
     ("Winter 2026/28", ""),  # no winter spans three years
     ("6/27", "if the month is meant, write 'Jun 2027' (or '06/2027')"),
