@@ -1329,3 +1329,29 @@ def test_a_list_without_codes_matching_no_lead_says_so(tmp_path):
     said = [f for f in result.findings if f.code == "import-officers-listed"]
     assert len(said) == 1 and said[0].severity == "warning"
     assert "add a Code column" in said[0].message
+
+
+def test_a_trackers_columns_by_quarter_give_the_latest_with_entries(tmp_path):
+    """"Q1 update", "Q2 update", "Q3 update" (not yet filled): the Progress update is
+    Q2's, and the Status Q2's RAG; Q1's are kept as columns of their own, and a header
+    with the year in it ("Key actions 2026/27") is the column it names."""
+    source = tmp_path / "quarters.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Ref", "Key actions 2026/27", "Lead officer", "Target date",
+                      "Q1 RAG", "Q1 update", "Q2 RAG", "Q2 update", "Q3 RAG", "Q3 update"])
+    wb.active.append(["1.1", "Adopt the Local Plan", "HP", "Mar 2027", "Green",
+                      "Consultation done", "Amber", "Examination delayed", None, None])
+    wb.save(source)
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out), "-v")
+    assert result.returncode == 0, result.stderr
+    said = result.stdout + result.stderr
+    assert "The column 'Q2 update' is read as Progress update, the last of 'Q1 update', " \
+        "'Q2 update' and 'Q3 update' with entries" in said
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    action = dict(zip(rows[0], rows[1]))
+    assert action["Key action"] == "Adopt the Local Plan"
+    assert action["Progress update"] == "Examination delayed"
+    assert action["Status"] == "At risk"  # Amber, as written beside it
+    assert (action["Q1 RAG"], action["Q1 update"]) == ("Green", "Consultation done")
+    assert not any(header.startswith("Q3") for header in rows[0])  # nothing in them

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Callable
 
 from .. import schema
-from ..dates import parse_due
+from ..cells import listed as listed_names
+from ..dates import MONTHS, parse_due
 from ..findings import INFO, WARNING, Finding
 from ..lead_officers import cell_parts, initials as officer_initials
 from ..model import Action, Officer, Plan, Theme
@@ -122,6 +123,30 @@ COMPLETED_HEADERS = frozenset(schema.header_key(h) for h in (
     "completed on", "date closed", "closed date", "actual end date"))
 
 
+#: a reporting period in a tracker's header: "Q2 update", "Progress at Q2 2026/27",
+#: "Sept 2026 commentary", "RAG (Quarter 2)", "Key actions 2026/27"
+_PERIOD_IN_HEADER = re.compile(
+    r"\b(?:(?:q|qtr|quarter)\s*[1-4]|quarter\s+(?:one|two|three|four)|"
+    r"(?:\d{4}|\d{2})\s*[/\-–]\s*(?:\d{4}|\d{2})|(?:19|20)\d{2}|"
+    r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r"))\b\.?", re.IGNORECASE)
+#: words that join a period to what the column holds: "Progress at Q2", "Update for Q2"
+_PERIOD_JOINERS = re.compile(r"\b(?:as\s+at|at|for|in|of|end)\b|[()\[\]:,\-–]",
+                             re.IGNORECASE)
+
+
+def _period_key(text: str, contract: Contract) -> str | None:
+    """The column a header means once the reporting period in it is set aside ("Q2
+    update": progress_update), the plan's headers and an export's alike; None for a
+    header with no period in it, or none that means a column."""
+    if not _PERIOD_IN_HEADER.search(text):
+        return None
+    rest = " ".join(_PERIOD_JOINERS.sub(" ", _PERIOD_IN_HEADER.sub(" ", text)).split())
+    if not rest:
+        return None
+    column = contract.match_header(rest)
+    return column.key if column else EXPORT_HEADERS.get(schema.header_key(rest))
+
+
 def header_map(row: list[str], contract: Contract,
                mapping: dict[str, str] | None = None, exports: bool = True) -> dict[int, str]:
     """Column index → column key for a header row (``mapping`` overrides by header),
@@ -137,6 +162,8 @@ def header_map(row: list[str], contract: Contract,
             column = contract.match_header(text)
             key = column.key if column else \
                 EXPORT_HEADERS.get(schema.header_key(text)) if exports else None
+            if key is None and exports:  # "Q2 update", "Key actions 2026/27"
+                key = _period_key(clean(text), contract)
             # in a hand-made tracker the RAG column is the status people typed; a
             # Directorate column gives the lead officers' directorates (_directorates)
             key = {"rag": "status", "due_date": None, "action_id": None}.get(key, key)
@@ -150,6 +177,32 @@ def header_map(row: list[str], contract: Contract,
         if key and key not in found.values():
             found[index] = key
     return found
+
+
+def latest_period(header: list[str], rows: list[list[str]], columns: dict[int, str],
+                  contract: Contract, mapping: dict[str, str] | None = None
+                  ) -> tuple[dict[int, str], list[tuple[int, list[int]]]]:
+    """``columns`` with each column named by a reporting period ("Q1 update") moved to
+    the last column of the same meaning that has entries ("Q2 update", where Q3's and
+    Q4's are still blank): a tracker adds a quarter's columns at the right. Also each
+    move as (the column now read, the others of its meaning, kept as columns of their
+    own)."""
+    changed = dict(columns)
+    moves: list[tuple[int, list[int]]] = []
+    for index, key in columns.items():
+        if not _PERIOD_IN_HEADER.search(clean(header[index])):
+            continue
+        same = [i for i in range(len(header)) if i == index or (
+            i not in columns and header_map([header[i]], contract, mapping).get(0) == key)]
+        filled = [i for i in same if any(i < len(row) and clean(row[i]) for row in rows)]
+        if len(same) < 2:
+            continue
+        chosen = filled[-1] if filled else index
+        if chosen != index:
+            del changed[index]
+            changed[chosen] = key
+        moves.append((chosen, [i for i in same if i != chosen]))
+    return changed, moves
 
 
 def by_content(rows: list[list[str]], columns: dict[int, str]) -> dict[int, str]:
@@ -404,7 +457,20 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 f"{'status words' if index[1] == 'status' else 'percentages'}: read as "
                 f"{contract.column(index[1]).header}.", file,
                 table.sheet_label or table.name, table.where(header_index, index[0])))
-        columns = read_as
+        columns, moves = latest_period(table.rows[header_index], table.rows[header_index + 1:],
+                                       read_as, contract, mapping)
+        header = table.rows[header_index]
+        for chosen, others in moves:
+            names = listed_names([f"'{clean(header[i])}'" for i in sorted(others + [chosen])])
+            filled = any(chosen < len(row) and clean(row[chosen])
+                         for row in table.rows[header_index + 1:])
+            findings.append(Finding(
+                "import-latest-period", INFO,
+                f"The column '{clean(header[chosen])}' is read as "
+                f"{contract.column(columns[chosen]).header}, the last of {names} "
+                f"{'with entries' if filled else '(none has any)'}; what the others hold "
+                "is kept in columns of their own.", file, table.sheet_label or table.name,
+                table.where(header_index, chosen)))
         for index, text in enumerate(table.rows[header_index]):  # "Latest Note", once
             key = header_map([text], contract, mapping).get(0)  # "Progress" is the %
             if index not in columns and key and key not in columns.values():
