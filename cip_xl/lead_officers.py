@@ -4,7 +4,8 @@ cip-xl's dropdown offers officer codes (HF, CEX), but plans are typed by people 
 know their colleagues: "Head of Finance", "Alison Marsh", "CEX / Head of Finance",
 "HF and CPPU". :class:`LeadOfficers` reads each part of the cell — split at ``/ , ; &
 +`` and "and" — as an officer's code, else as an officer's title or name (whole, any
-case), else, where every word is a code, as those codes ("CEX CPPU"); a remark in
+case), else as a title and name joined by a dash ("Head of Housing - Amir Khan"), else,
+where every word is a code, as those codes ("CEX CPPU"); a remark in
 brackets beside it ("HF (lead)") is passed over where the part is not a title or name
 with brackets of its own. A part that
 names no officer is given back as written, for validation to name it with a
@@ -26,6 +27,8 @@ from .model import Action, Officer
 _BETWEEN = re.compile(r"\s*(?:[/,;&+\n]|\band\b)\s*", re.IGNORECASE)
 
 
+#: a dash between an officer's title and name: "Head of Housing - Amir Khan"
+_DASH = re.compile(r"\s+[-–—]\s+")
 #: a remark in brackets beside an officer: "HF (lead)", "CEX (sponsor)"
 _REMARK = re.compile(r"\s*\([^()]*\)\s*")
 
@@ -90,8 +93,8 @@ class LeadOfficers:
     def codes(self, cell: str) -> tuple[str, ...]:
         """:meth:`__call__` of a cell's text."""
         found = self._read.get(cell)
-        if found is None:
-            found = self._read[cell] = tuple(self._parts(cell))
+        if found is None:  # "Jane Smith, Head of Planning": one officer, named once
+            found = self._read[cell] = tuple(dict.fromkeys(self._parts(cell)))
         return found
 
     def is_officer(self, code: str) -> bool:
@@ -115,12 +118,22 @@ class LeadOfficers:
             if len(named) == 1:
                 yield named[0]
                 continue
+            halves = {self._one(half) for half in _DASH.split(part)}
+            if len(halves) == 1 and None not in halves and _DASH.search(part):
+                yield halves.pop()  # "Head of Housing - Amir Khan": one officer's both
+                continue
             words = part.split()
             if len(named) > 1 or not any(word.upper() in self._codes for word in words):
                 yield part  # "Chief Exec", or a title two officers share: named whole
                 continue
             for word in words:  # "CEX CPPU", "CEX Bob"
                 yield self._codes.get(word.upper(), word)
+
+    def _one(self, text: str) -> str | None:
+        """The code of the one officer ``text`` is the code, title or name of; None."""
+        code = self._codes.get(text.upper())
+        named = self._named.get(_words(text), ())
+        return code or (named[0] if len(named) == 1 else None)
 
     def advice(self, part: str, sheet: str = "Officers") -> str:
         """For a part of a cell that names no officer: why, or who may be meant ("did

@@ -1331,6 +1331,66 @@ def test_a_list_without_codes_matching_no_lead_says_so(tmp_path):
     assert "add a Code column" in said[0].message
 
 
+def _monitoring_tracker(path, lead_cells: list[str]):
+    """A council's quarterly tracker as a manager keeps it: the council's name over the
+    plan's title, priorities as rows across the table, a lead officer each from
+    ``lead_cells`` and a key to the colours under it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "CIP 2026-27"
+    ws["A1"] = "Marshfield Borough Council"
+    ws["A2"] = "Corporate Improvement Plan 2026/27 - Q2 monitoring"
+    ws.append([])
+    ws.append(["Ref", "What we will do", "Lead", "By when", "RAG", "Progress update"])
+    ws.append(["Priority 1: Homes for local people"])
+    ws.merge_cells("A5:F5")
+    for number, lead in enumerate(lead_cells, start=1):
+        ws.append([f"1.{number}", f"Action {number}", lead, "Mar 2027", "Green",
+                   f"Update {number}"])
+    ws.append([])
+    ws.append(["Key: Green = on track; Amber = some slippage; Red = significant slippage"])
+    wb.save(path)
+    return path
+
+
+def test_a_trackers_title_key_and_named_leads_are_read_as_meant(tmp_path):
+    """The title is the row naming the plan, not the council's name above it; the key
+    under the table is no theme; "Jane Smith, Head of Planning" (or "Head of Housing -
+    Amir Khan", "Sam Patel (Economic Development Manager)") is one officer with a name
+    and a title, and validation reads the cell as written as that officer; two names
+    are two officers, "Jane Smith" among them the Head of Planning named before."""
+    source = _monitoring_tracker(tmp_path / "tracker.xlsx", [
+        "Jane Smith, Head of Planning", "Head of Housing - Amir Khan",
+        "Sam Patel (Economic Development Manager)", "Jane Smith, John Brown"])
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out), "-v")
+    assert result.returncode == 0, result.stderr
+    assert "'Key: Green = on track; Amber = some slippage; Red = significant slippage' " \
+        "reads as a note to the table" in result.stdout + result.stderr
+    book = CalamineWorkbook.from_path(str(out))
+    settings = dict((row[0], row[1]) for row in
+                    book.get_sheet_by_name("Settings").to_python()[1:])
+    assert settings["Plan title"] == "Corporate Improvement Plan 2026/27"
+    assert settings["Council"] == "Marshfield Borough Council"
+    themes = [row[1] for row in book.get_sheet_by_name("Themes").to_python()[1:]]
+    assert themes == ["Priority 1: Homes for local people"]
+    officers = {tuple(row[1:3]): row[0] for row in
+                book.get_sheet_by_name("Officers").to_python()[1:]}
+    assert officers[("Head of Planning", "Jane Smith")] == "HP"
+    assert officers[("Head of Housing", "Amir Khan")] == "HH"
+    assert officers[("Economic Development Manager", "Sam Patel")] == "EDM"
+    assert ("", "John Brown") in officers and ("", "Jane Smith") not in officers  # HP
+    leads = [row[4] for row in book.get_sheet_by_name("Plan").to_python()[1:]]
+    assert leads[:3] == ["Jane Smith, Head of Planning", "Head of Housing - Amir Khan",
+                         "Sam Patel (Economic Development Manager)"]  # as written
+    checked = run_cli("validate", str(out))
+    assert "officer-unknown" not in checked.stdout + checked.stderr, checked.stdout
+    plan = cip_xl.load_plan(out)
+    reader = plan.lead_officer_reader()
+    assert [reader(action) for action in plan.actions[:3]] == [["HP"], ["HH"], ["EDM"]]
+    assert reader(plan.actions[3]) == ["HP", officers[("", "John Brown")]]
+
+
 def test_a_trackers_columns_by_quarter_give_the_latest_with_entries(tmp_path):
     """"Q1 update", "Q2 update", "Q3 update" (not yet filled): the Progress update is
     Q2's, and the Status Q2's RAG; Q1's are kept as columns of their own, and a header

@@ -69,6 +69,11 @@ _TITLE_LABEL = re.compile(r"(?:plan\s+name|plan\s+title|title|name\s+of\s+plan)\
                           re.IGNORECASE)
 
 
+#: a title that names a plan, not the council over it: "Corporate Improvement Plan
+#: 2026/27" rather than "Marshfield Borough Council" in the row above
+_NAMES_A_PLAN = re.compile(r"\b(?:plan|strategy|programme|priorities)\b", re.IGNORECASE)
+
+
 def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str,
                                             tuple[str, str]]:
     from openpyxl.utils import get_column_letter
@@ -92,8 +97,10 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
             legend += pairs
             continue
         if not title:
-            title = next((clean(r[0]) for r in rows[:3] if r and r[0] and
-                          sum(1 for c in r if c) == 1), "") or next(
+            alone = [clean(r[0]) for r in rows[:4] if r and r[0] and
+                     sum(1 for c in r if c) == 1]  # the one that names a plan, if one does
+            title = next((text for text in alone if _NAMES_A_PLAN.search(text)),
+                         alone[0] if alone else "") or next(
                 (clean(r[1]) for r in rows[:3] if len(r) > 1 and
                  _TITLE_LABEL.fullmatch(clean(r[0])) and clean(r[1])), "")
         tables.append(RawTable(ws.title, rows,

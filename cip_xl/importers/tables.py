@@ -511,6 +511,11 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 name = re.sub(r"^\d+(\.\d+)*\.?\s+", "", name)
                 if cells.get("theme"):
                     name = cells["theme"]
+                if _NOTE_ROW.match(name):  # "Key: Green = on track; ...", under the table
+                    note("import-note-row", INFO, f"'{_shortened(name)}' reads as a note "
+                         "to the table (its key, a source), not a theme: it is not "
+                         "carried into the plan.")
+                    continue
                 state.theme, state.objective = name, ""
                 if name not in themes:
                     themes.append(name)
@@ -865,6 +870,19 @@ def _looks_like_codes(text: str) -> bool:
         re.fullmatch(r"[A-Z][A-Z()&.]{0,9}|[A-Z][A-Za-z]{1,3}|[a-z]{2,5}", t) for t in tokens)
 
 
+#: a row across a tracker that is a note to it, not a theme heading: "Key: Green = on
+#: track", "RAG key", "Note: figures at 30 September", "Source: ..."
+_NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\-–—=]|$)|"
+                       r"^(?:notes?|n\.\s?b\.?|please\s+note|source)\s*[:\-–—]",
+                       re.IGNORECASE)
+
+
+def _shortened(text: str, most: int = 80) -> str:
+    """``text`` on one line, cut at ``most`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
+
+
 def _row_kind(cells: dict[str, str], columns: dict[int, str]) -> str:
     """'theme', 'continuation' or 'action' for a row's cells."""
     filled = {k for k, v in cells.items() if v}
@@ -992,13 +1010,41 @@ def _lead_parts(cell: str) -> list[str]:
     parts of the cell (:func:`cip_xl.lead_officers.cell_parts`), a part's words one
     officer's title or name unless all look like codes."""
     parts = []
-    for part in cell_parts(" ".join(str(cell).split())):
-        words = part.split()
-        if len(words) > 1 and all(_looks_like_code(word) for word in words):
-            parts.extend(words)
-        elif part:
-            parts.append(part)
+    for chunk in _NOT_COMMA.split(" ".join(str(cell).split())):
+        if _name_and_title(chunk):  # "Jane Smith, Head of Planning": one officer
+            parts.append(chunk)
+            continue
+        for part in cell_parts(chunk):
+            words = part.split()
+            if len(words) > 1 and all(_looks_like_code(word) for word in words):
+                parts.extend(words)
+            elif part:
+                parts.append(part)
     return parts
+
+
+#: between officers, but not a comma: "Jane Smith, Head of Planning" may be one
+_NOT_COMMA = re.compile(r"\s*(?:[/;&+\n]|\band\b)\s*", re.IGNORECASE)
+#: a person's name as a tracker writes it beside their title: "Jane Smith", "J. Smith",
+#: "Dr Amir Khan", "Siân O'Neill-Jones"
+_PERSON = re.compile(r"(?:(?:mr|mrs|ms|miss|dr|cllr)\.?\s+)?[^\W\d_][^\W\d_'’\-]*\.?"
+                     r"(?:\s+[^\W\d_][\w'’\-]*\.?){1,3}", re.IGNORECASE)
+#: a name and a title: "Jane Smith, Head of Planning", "Head of Planning - Jane Smith",
+#: "Jane Smith (Head of Planning)"
+_NAME_AND_TITLE = re.compile(r"^([^,()]+?)\s*(?:,|\s[-–—]\s|\()\s*([^,()]+?)\s*\)?$")
+
+
+def _name_and_title(part: str) -> tuple[str, str] | None:
+    """(name, title) where ``part`` gives one officer's name and title, either way
+    round; None otherwise ("Jane Smith, John Brown" is two officers)."""
+    found = _NAME_AND_TITLE.match(part.strip())
+    if found is None or ("(" in part) != part.rstrip().endswith(")"):
+        return None
+    for name, title in ((found[1], found[2]), (found[2], found[1])):
+        if _PERSON.fullmatch(name) and name[0].isupper() and not ROLE.search(name) \
+                and ROLE.search(title):
+            return name, title
+    return None
 
 
 def _looks_like_code(word: str) -> bool:
@@ -1030,12 +1076,17 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
     meaning_of = {" ".join(meaning.split()).casefold(): code for code, meaning in legend}
     used: set[str] = set()
     described: dict[str, str] = {}  # a title or name as written (upper) → legend code or ""
+    named_in_cell: dict[str, str] = {}  # a key's code → the name a cell gives with its title
     for action in plan.actions:
         for part in _lead_parts(action.lead_officer):
             if " " not in part or part.upper() in legend_codes:
                 used.add(part.upper())
             else:
-                code = meaning_of.get(part.casefold(), "")
+                pair = _name_and_title(part)  # the key's officer by title, and a name
+                code = meaning_of.get(part.casefold(), "") or (
+                    meaning_of.get(" ".join(pair[1].split()).casefold(), "") if pair else "")
+                if code and pair:
+                    named_in_cell.setdefault(code.upper(), pair[0])
                 described.setdefault(part, code)
                 if code:
                     used.add(code.upper())
@@ -1047,7 +1098,8 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
         if key in seen:
             continue
         if key in used or ROLE.search(meaning):
-            officers.append(Officer(code.upper() if code.islower() else code, meaning))
+            officers.append(Officer(code.upper() if code.islower() else code, meaning,
+                                    name=named_in_cell.get(key, "")))
             seen.add(key)
         else:
             skipped.append(f"{code} ({meaning})")
@@ -1066,17 +1118,22 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
     taken = {o.code.upper() for o in officers} | legend_codes
     made = []
     made_for: dict[str, str] = {}  # a title or name (any case) → the code made for it
-    for part, code in described.items():
+    # an officer named with a title first: "Jane Smith" elsewhere is the same officer
+    for part, code in sorted(described.items(), key=lambda item: not _name_and_title(item[0])):
         if code:
             continue  # the key's officer, by its meaning
         if part.casefold() in made_for:  # "Helen Forde" and "helen forde": one officer
             described[part] = made_for[part.casefold()]
             continue
         role = bool(ROLE.search(part))
-        officer = Officer(_code_for(part, taken), title=part if role else "",
-                          name="" if role else part)
+        pair = _name_and_title(part)
+        officer = Officer(_code_for(pair[1], taken), title=pair[1], name=pair[0]) if pair \
+            else Officer(_code_for(part, taken), title=part if role else "",
+                         name="" if role else part)
         officers.append(officer)
         described[part] = made_for[part.casefold()] = officer.code
+        if pair:
+            made_for.setdefault(pair[0].casefold(), officer.code)
         made.append(f"{officer.code} ({part})")
     if made:
         findings.append(Finding(
