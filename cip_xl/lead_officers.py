@@ -4,7 +4,8 @@ cip-xl's dropdown offers officer codes (HF, CEX), but plans are typed by people 
 know their colleagues: "Head of Finance", "Alison Marsh", "CEX / Head of Finance",
 "HF and CPPU". :class:`LeadOfficers` reads each part of the cell — split at ``/ , ; &
 +`` and "and" — as an officer's code, else as an officer's title or name (whole, any
-case), else as a title and name joined by a dash ("Head of Housing - Amir Khan"), else,
+case; an officer's name surname first, "Smith, Jane", and email address too), else as
+a title and name joined by a dash ("Head of Housing - Amir Khan"), else,
 where every word is a code, as those codes ("CEX CPPU"); a remark in
 brackets beside it ("HF (lead)") is passed over where the part is not a title or name
 with brackets of its own. A part that
@@ -55,6 +56,13 @@ def initials(description: str) -> str:
                    if word.lower() not in _NOT_INITIALLED)[:8]
 
 
+def _surname_first(name: str) -> str:
+    """A name of two words as Outlook's address book shows it: "Jane Smith" is "Smith,
+    Jane"; '' for any other."""
+    words = str(name or "").split()
+    return f"{words[1]}, {words[0]}" if len(words) == 2 else ""
+
+
 def _words(text: object) -> str:
     return " ".join(str(text or "").split()).casefold()
 
@@ -70,7 +78,8 @@ class LeadOfficers:
         self._named: dict[str, list[str]] = {}
         for officer in officers:
             code = officer.code.strip()
-            for text in (officer.title, officer.name):
+            for text in (officer.title, officer.name, _surname_first(officer.name),
+                         officer.email):
                 key = _words(text)
                 if code and key and code not in self._named.setdefault(key, []):
                     self._named[key].append(code)

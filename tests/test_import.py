@@ -1415,3 +1415,40 @@ def test_a_trackers_columns_by_quarter_give_the_latest_with_entries(tmp_path):
     assert action["Status"] == "At risk"  # Amber, as written beside it
     assert (action["Q1 RAG"], action["Q1 update"]) == ("Green", "Consultation done")
     assert not any(header.startswith("Q3") for header in rows[0])  # nothing in them
+
+
+def test_leads_named_by_address_or_surname_first_and_a_total_row(tmp_path):
+    """A tracker's Owner column as Outlook fills it: "jane.smith@marshfield.gov.uk" is
+    an officer Jane Smith with that address, "Smith, Jane" (Outlook's order) the same
+    officer, not the officers SMITH and JANE — and the cells keep what they said; two
+    services ("Finance, Planning") stay two; the Total row under the table is no theme."""
+    source = tmp_path / "tracker.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["No.", "Theme", "Action", "Owner", "End date", "Comments"])
+    ws.append([1, "Place", "Refresh the parking strategy", "jane.smith@marshfield.gov.uk",
+               datetime(2027, 3, 31), "Draft out for consultation"])
+    ws.append([2, "Place", "LED street lights", "Smith, Jane", datetime(2026, 12, 31), ""])
+    ws.append([3, "People", "Budget consultation", "Finance, Planning",
+               datetime(2027, 1, 31), ""])
+    ws.append(["Total", None, None, None, None, None])
+    wb.save(source)
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out), "-v")
+    assert result.returncode == 0, result.stderr
+    said = result.stdout + result.stderr
+    assert "'Total' reads as a note to the table" in said
+    assert "read as one of them: 'Smith, Jane' (JS)" in said
+    book = CalamineWorkbook.from_path(str(out))
+    officers = {row[0]: row[1:4] for row in book.get_sheet_by_name("Officers").to_python()[1:]}
+    assert officers["JS"] == ["", "Jane Smith", "jane.smith@marshfield.gov.uk"]
+    assert "SMITH" not in officers and "JANE" not in officers
+    assert {"FINANCE", "PLANNING"} <= set(officers)  # two services, as before
+    themes = [row[1] for row in book.get_sheet_by_name("Themes").to_python()[1:]]
+    assert themes == ["Place", "People"]
+    leads = [row[4] for row in book.get_sheet_by_name("Plan").to_python()[1:]]
+    assert leads == ["jane.smith@marshfield.gov.uk", "Smith, Jane", "FINANCE/PLANNING"]
+    plan = cip_xl.load_plan(out)
+    reader = plan.lead_officer_reader()
+    assert [reader(action) for action in plan.actions] == [["JS"], ["JS"],
+                                                          ["FINANCE", "PLANNING"]]

@@ -513,7 +513,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     name = cells["theme"]
                 if _NOTE_ROW.match(name):  # "Key: Green = on track; ...", under the table
                     note("import-note-row", INFO, f"'{_shortened(name)}' reads as a note "
-                         "to the table (its key, a source), not a theme: it is not "
+                         "to the table (a key, a total, a source), not a theme: it is not "
                          "carried into the plan.")
                     continue
                 state.theme, state.objective = name, ""
@@ -873,6 +873,7 @@ def _looks_like_codes(text: str) -> bool:
 #: a row across a tracker that is a note to it, not a theme heading: "Key: Green = on
 #: track", "RAG key", "Note: figures at 30 September", "Source: ..."
 _NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\-–—=]|$)|"
+                       r"^(?:grand\s+)?totals?\b(?!\s+[a-z])|"
                        r"^(?:notes?|n\.\s?b\.?|please\s+note|source)\s*[:\-–—]",
                        re.IGNORECASE)
 
@@ -1011,7 +1012,7 @@ def _lead_parts(cell: str) -> list[str]:
     officer's title or name unless all look like codes."""
     parts = []
     for chunk in _NOT_COMMA.split(" ".join(str(cell).split())):
-        if _name_and_title(chunk):  # "Jane Smith, Head of Planning": one officer
+        if _name_and_title(chunk) or _surname_first(chunk):  # "Smith, Jane": one officer
             parts.append(chunk)
             continue
         for part in cell_parts(chunk):
@@ -1032,6 +1033,50 @@ _PERSON = re.compile(r"(?:(?:mr|mrs|ms|miss|dr|cllr)\.?\s+)?[^\W\d_][^\W\d_'’\
 #: a name and a title: "Jane Smith, Head of Planning", "Head of Planning - Jane Smith",
 #: "Jane Smith (Head of Planning)"
 _NAME_AND_TITLE = re.compile(r"^([^,()]+?)\s*(?:,|\s[-–—]\s|\()\s*([^,()]+?)\s*\)?$")
+
+
+#: a name as Outlook's address book shows it, surname first: "Smith, Jane", "Smith,
+#: Jane (Planning)"
+_SURNAME_FIRST = re.compile(r"^([A-Z][a-z'’\-]+),\s*([A-Z][a-z'’\-]+)(?:\s*\([^()]*\))?$")
+#: words of a service, not a name: "Finance, Planning" is two services
+_SERVICE_WORDS = frozenset((
+    "finance planning housing legal audit revenues benefits waste parking leisure "
+    "licensing environment regeneration estates property procurement communications comms "
+    "elections customer customers digital policy performance economy transport highways "
+    "education schools health culture tourism payroll insurance facilities transformation "
+    "partnerships community communities safety governance democratic development strategy "
+    "resources people place children adults public services corporate").split())
+
+
+def _surname_first(part: str) -> str:
+    """The name ``part`` gives surname first ("Smith, Jane": "Jane Smith"), or ''."""
+    found = _SURNAME_FIRST.match(part.strip())
+    if found is None or {found[1].lower(), found[2].lower()} & _SERVICE_WORDS or \
+            ROLE.search(part.split("(")[0]):
+        return ""
+    return f"{found[2]} {found[1]}"
+
+
+#: an officer's email address in a Lead officer cell, and a name its first part gives:
+#: "jane.smith@marshfield.gov.uk" (Jane Smith)
+_EMAIL = re.compile(r"^([a-z]+)(?:[._\-]([a-z]+))?(?:[._\-]([a-z]+))?@[\w\-]+(?:\.[\w\-]+)+$",
+                    re.IGNORECASE)
+
+
+def _name_in_email(part: str) -> str | None:
+    """For an email address: the name its first part gives ("jane.smith@...": "Jane
+    Smith"; "" for "planning@..."); None for no address."""
+    found = _EMAIL.match(part.strip())
+    if found is None:
+        return None if "@" not in part else ""
+    words = [w for w in found.groups() if w]
+    return " ".join(w.capitalize() for w in words) if len(words) > 1 else ""
+
+
+def _naming_order(part: str) -> int:
+    """Which officers an import makes first: those named with their title, then by
+    address, then the rest — so that a bare name is the officer already made."""
+    return 0 if _name_and_title(part) else 1 if _name_in_email(part) is not None else 2
 
 
 def _name_and_title(part: str) -> tuple[str, str] | None:
@@ -1079,7 +1124,8 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
     named_in_cell: dict[str, str] = {}  # a key's code → the name a cell gives with its title
     for action in plan.actions:
         for part in _lead_parts(action.lead_officer):
-            if " " not in part or part.upper() in legend_codes:
+            if (" " not in part and "@" not in part and not _surname_first(part)) or \
+                    part.upper() in legend_codes:
                 used.add(part.upper())
             else:
                 pair = _name_and_title(part)  # the key's officer by title, and a name
@@ -1118,29 +1164,48 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
     taken = {o.code.upper() for o in officers} | legend_codes
     made = []
     made_for: dict[str, str] = {}  # a title or name (any case) → the code made for it
-    # an officer named with a title first: "Jane Smith" elsewhere is the same officer
-    for part, code in sorted(described.items(), key=lambda item: not _name_and_title(item[0])):
+    # an officer named with a title first, then by address: "Jane Smith, Head of
+    # Planning", "jane.smith@..." and "Smith, Jane" elsewhere are the same officer
+    by_code: dict[str, Officer] = {}
+    same: list[str] = []  # another way of naming an officer made already
+    for part, code in sorted(described.items(), key=lambda item: _naming_order(item[0])):
         if code:
             continue  # the key's officer, by its meaning
-        if part.casefold() in made_for:  # "Helen Forde" and "helen forde": one officer
-            described[part] = made_for[part.casefold()]
+        pair = _name_and_title(part)
+        named, emailed = _surname_first(part), _name_in_email(part)
+        name = pair[0] if pair else named or emailed or part
+        known = made_for.get(part.casefold()) or made_for.get(name.casefold())
+        if known:  # "Helen Forde" and "helen forde": one officer
+            described[part] = known
+            if part.casefold() not in made_for:
+                same.append(f"'{part}' ({known})")
+            if emailed is not None and not by_code[known].email:
+                by_code[known].email = part.strip()
             continue
         role = bool(ROLE.search(part))
-        pair = _name_and_title(part)
-        officer = Officer(_code_for(pair[1], taken), title=pair[1], name=pair[0]) if pair \
-            else Officer(_code_for(part, taken), title=part if role else "",
-                         name="" if role else part)
-        officers.append(officer)
-        described[part] = made_for[part.casefold()] = officer.code
         if pair:
-            made_for.setdefault(pair[0].casefold(), officer.code)
+            officer = Officer(_code_for(pair[1], taken), title=pair[1], name=pair[0])
+        elif named:  # "Smith, Jane"
+            officer = Officer(_code_for(named, taken), name=named)
+        elif emailed is not None:  # "jane.smith@...": Jane Smith, by that address
+            officer = Officer(_code_for(emailed or part.split("@")[0], taken), name=emailed,
+                              email=part.strip())
+        else:
+            officer = Officer(_code_for(part, taken), title=part if role else "",
+                              name="" if role else part)
+        officers.append(officer)
+        by_code[officer.code] = officer
+        described[part] = made_for[part.casefold()] = officer.code
+        if officer.name:
+            made_for.setdefault(officer.name.casefold(), officer.code)
         made.append(f"{officer.code} ({part})")
     if made:
         findings.append(Finding(
             "import-officer-named", INFO,
-            "Lead officers named by title or name were added to Officers with a code "
-            f"each: {', '.join(made)}. The plan keeps what it said; check each officer's "
-            "title, name and email there.", file))
+            "Lead officers named by title, name or email address were added to Officers "
+            f"with a code each: {', '.join(made)}"
+            f"{'; read as one of them: ' + ', '.join(same) if same else ''}. The plan keeps "
+            "what it said; check each officer's title, name and email there.", file))
     if directorates:
         for part, code in described.items():
             if part.upper() in directorates:
