@@ -1212,6 +1212,29 @@ def test_headers_councils_give_their_plans_columns_are_read(tmp_path):
     assert cip_xl.load_plan(out).actions[0].lead_officer  # (a code for the title given)
 
 
+def test_more_headers_of_councils_trackers_are_read(tmp_path):
+    """"Key milestones", "Lead department", "Date for completion", "Revised completion",
+    "Success measures", "Resources required", "Current status", "Status update",
+    "Date last updated": each the plan column it means, none set aside."""
+    rows = [["Ref", "Priority", "Key milestones", "Responsible officer", "Lead department",
+             "Date for completion", "Revised completion", "Success measures",
+             "Resources required", "Current status", "Status update", "Date last updated"],
+            ["4.2", "Healthy lives", "Open the leisure centre", "Head of Leisure", "People",
+             "Sep 2027", "Dec 2027", "Centre open", "£2m capital", "Slipped",
+             "Contractor delayed", "30/09/2026"]]
+    out, _ = _tracker_imported(tmp_path, rows)
+    book = CalamineWorkbook.from_path(str(out))
+    sheet = book.get_sheet_by_name("Plan").to_python()
+    action = dict(zip(sheet[0], sheet[1]))
+    assert (action["Key action"], action["Target date"], action["Revised date"],
+            action["Target / outcomes"], action["Resource implications"], action["Status"],
+            action["Progress update"], action["Last updated"]) == (
+        "Open the leisure centre", "Sep 2027", "Dec 2027", "Centre open", "£2m capital",
+        "Slipped", "Contractor delayed", date(2026, 9, 30))
+    officers = book.get_sheet_by_name("Officers").to_python()
+    assert [(row[1], row[4]) for row in officers[1:]] == [("Head of Leisure", "People")]
+
+
 @pytest.mark.parametrize("header", ["Department", "Service area", "Dept."])
 def test_a_trackers_department_column_gives_the_officers_directorates(tmp_path, header):
     """A tracker's "Department" column says which part of the council each lead works
