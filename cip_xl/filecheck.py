@@ -407,27 +407,33 @@ def row_of(coordinate: str) -> int:
 
 def merged_ranges(path: Path, sheet_name: str) -> list[tuple[str, str]]:
     """The merged ranges (first, last cell) of sheet ``sheet_name``, read from the
-    package's XML: openpyxl's read-only mode does not report them."""
+    package's XML: openpyxl's read-only mode does not report them. None found (or a
+    package laid out otherwise than Excel's) gives none."""
     import posixpath
     import re
     import zipfile
+    from xml.sax.saxutils import escape
 
-    with zipfile.ZipFile(path) as archive:
-        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        match = re.search(r'<(?:\w+:)?sheet\b[^>]*name="' + re.escape(sheet_name) +
-                          r'"[^>]*r:id="([^"]+)"', workbook)
-        if not match:
-            return []
-        target = re.search(r'<Relationship\b[^>]*Id="' + re.escape(match[1]) +
-                           r'"[^>]*Target="([^"]+)"', rels) or re.search(
-            r'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="' + re.escape(match[1]) + '"', rels)
-        if not target:
-            return []
-        part = target[1].lstrip("/")
-        part = part if part.startswith("xl/") else posixpath.normpath("xl/" + part)
-        try:
+    names = {escape(sheet_name, {'"': "&quot;"}),
+             escape(sheet_name, {'"': "&quot;", "'": "&apos;"})}  # "Q&A": "Q&amp;A"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            match = re.search(r'<(?:\w+:)?sheet\b[^>]*name="(?:' +
+                              "|".join(map(re.escape, names)) + r')"[^>]*r:id="([^"]+)"',
+                              workbook)
+            if not match:
+                return []
+            target = re.search(r'<Relationship\b[^>]*Id="' + re.escape(match[1]) +
+                               r'"[^>]*Target="([^"]+)"', rels) or re.search(
+                r'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="' + re.escape(match[1]) + '"',
+                rels)
+            if not target:
+                return []
+            part = target[1].lstrip("/")
+            part = part if part.startswith("xl/") else posixpath.normpath("xl/" + part)
             xml = archive.read(part).decode("utf-8", "replace")
-        except KeyError:
-            return []
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
     return re.findall(r'<(?:\w+:)?mergeCell\b[^>]*ref="([A-Z]+\d+):([A-Z]+\d+)"', xml)

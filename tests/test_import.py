@@ -1475,3 +1475,37 @@ def test_leads_named_by_address_or_surname_first_and_a_total_row(tmp_path):
     reader = plan.lead_officer_reader()
     assert [reader(action) for action in plan.actions] == [["JS"], ["JS"],
                                                           ["FINANCE", "PLANNING"]]
+
+
+def test_cells_merged_down_beside_their_actions_are_read_in_each_row(tmp_path):
+    """A tracker writes each priority, objective and lead officer once, merged down
+    beside its actions: every action gets them, as the sheet shows (Excel keeps the text
+    in the top row only) — none is left without a theme or a lead officer. A heading
+    merged across a row is still a theme heading."""
+    source = tmp_path / "merged.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Homes & Economy"  # (the sheet's name escaped in the package: &amp;)
+    ws.append(["Priority", "Objective", "Ref", "Action", "Lead officer", "Target date"])
+    ws.append(["Homes", "More affordable homes", "1.1", "Adopt the housing strategy", "HH",
+               "Mar 2027"])
+    ws.append([None, None, "1.2", "Deliver 200 homes", None, "Q4 2026/27"])
+    ws.append([None, "Fewer empty homes", "1.3", "Empty homes grants", "HH", "Dec 2026"])
+    ws.append(["Economy", "Jobs", "2.1", "Market hall", "EDM", "Spring 2027"])
+    ws.append([None, None, "2.2", "Town centre plan", None, "Sep 2027"])
+    ws.append(["Added in year"])
+    ws.append([None, None, "3.1", "Cost of living support", "HH", "Mar 2027"])
+    for cells in ("A2:A4", "B2:B3", "E2:E3", "A5:A6", "B5:B6", "E5:E6", "A7:F7"):
+        ws.merge_cells(cells)
+    wb.save(source)
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    assert [tuple(row[:5]) for row in rows[1:]] == [
+        ("1.1", "Homes", "More affordable homes", "Adopt the housing strategy", "HH"),
+        ("1.2", "Homes", "More affordable homes", "Deliver 200 homes", "HH"),
+        ("1.3", "Homes", "Fewer empty homes", "Empty homes grants", "HH"),
+        ("2.1", "Economy", "Jobs", "Market hall", "EDM"),
+        ("2.2", "Economy", "Jobs", "Town centre plan", "EDM"),
+        ("3.1", "Added in year", "", "Cost of living support", "HH")]

@@ -3,7 +3,9 @@
 Each sheet is one raw table, addressed by sheet and cell (``Sheet!A5``); a sheet that is
 a key ("Code | Meaning") gives officer codes. The first text above the header row is
 taken as the plan's title. A blank cell coloured red, amber, green or blue is noted with
-its colour word (:mod:`cip_xl.importers.colours`): a status said by colour alone.
+its colour word (:mod:`cip_xl.importers.colours`): a status said by colour alone. A cell
+merged down several rows (a theme or lead officer beside all its actions) is read in
+each of them, as it shows.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from ..dates import typed_month
 from ..fastbook import date_shown
+from ..filecheck import merged_ranges
 from ..findings import ERROR, Finding, PlanFileError
 from ..cells import as_text, read_workbook_text
 from ..text_files import read_text_file
@@ -86,6 +89,7 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
     for ws in wb.worksheets:
         rows, colours, numbers = _cells(ws, palette)
         at = {number: index for index, number in enumerate(numbers)}
+        _fill_merged_down(rows, at, merged_ranges(path, ws.title))
         for number in sums.get(ws.title, ()):  # a table's Total Row: sums, not an action
             if number in at:
                 rows[at[number]] = [""] * len(rows[at[number]])
@@ -162,6 +166,29 @@ def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str], li
                     colours[(r, c)] = word
         rows.append(texts)
     return rows, colours, numbers
+
+
+def _fill_merged_down(rows: list[list[str]], at: dict[int, int],
+                      merged: list[tuple[str, str]]) -> None:
+    """Give the text of a cell merged down several rows — a theme, objective or lead
+    officer written once beside all its actions — to each row it spans, in its first
+    column, as the sheet shows it (Excel keeps it in the top row alone). ``at``: the
+    index in ``rows`` of each sheet row number listed. A cell merged across one row (a
+    heading) is left as it is."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for first, last in merged:
+        column, top, _, bottom = range_boundaries(f"{first}:{last}")
+        if bottom == top or at.get(top) is None or column > len(rows[at[top]]):
+            continue
+        text = rows[at[top]][column - 1]
+        for number in range(top + 1, bottom + 1):
+            row = rows[at[number]] if number in at else None
+            if row is None or not text.strip():
+                continue
+            row.extend([""] * (column - len(row)))
+            if not row[column - 1].strip():
+                row[column - 1] = text
 
 
 def _total_rows(path: Path) -> dict[str, set[int]]:
