@@ -288,7 +288,22 @@ STATUS_ALIASES: dict[str, str] = {
     "paused": "Deferred",
     "off target": "Slipped",
     "not on target": "Slipped",
+    "ahead of target": "On track",
+    "behind target": "At risk",
+    "minor slippage": "At risk",
+    "significant slippage": "Slipped",
+    "major slippage": "Slipped",
+    "late": "Slipped",
+    "yet to start": "Not started",
+    "not commenced": "Not started",
+    "not yet commenced": "Not started",
+    "no longer applicable": "Cancelled",
+    "removed": "Cancelled",
 }
+#: a traffic light's colour with its meaning beside it: "Green - on track", "Amber:
+#: some slippage", "Complete (Blue)" — the words say which status, else the colour
+_COLOUR_AND_WORDS = re.compile(r"^(red|amber|green|blue|r|a|g|b)\s*(?:\s[-–—]\s*|:\s*|\()"
+                               r"\s*([^()]+?)\)?$|^([^()]+?)\s*\((red|amber|green|blue)\)$")
 
 
 def normalise_status(text: object) -> str | None:
@@ -313,8 +328,15 @@ def _status_word(text: str) -> str | None:
     found = STATUS_ALIASES.get(words)
     if found is None:  # a traffic light's label pasted in ("◆ On track"), "on-track"
         bare = status_letters(words)
-        if bare and bare != words:
+        if bare and bare != words and not _COLOUR_AND_WORDS.match(words):
             return _status_word(bare)
+    coloured = _COLOUR_AND_WORDS.match(words) if found is None else None
+    if coloured:  # "Green - on track"; "Green (complete)" is Complete, as it says
+        colour, meant = (coloured[1], coloured[2]) if coloured[1] else \
+            (coloured[4], coloured[3])
+        if status_letters(meant) in ("red", "amber", "green", "blue", "r", "a", "g", "b"):
+            return None  # "Amber - Green": two colours, the manager's to decide
+        return _status_word(meant) or STATUS_ALIASES[colour]
     return found
 
 

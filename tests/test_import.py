@@ -423,6 +423,13 @@ def test_a_status_shaded_in_a_word_table_is_read_as_a_word(tmp_path):
     ("Ahead of schedule", "On track"), ("Amber/Green", None), ("Partially achieved", None),
     ("Superseded", "Cancelled"), ("No longer required", "Cancelled"), ("Paused", "Deferred"),
     ("Fully achieved", "Complete"), ("Off target", "Slipped"), ("Finished.", "Complete"),
+    # a colour with its meaning: the words say which, else the colour
+    ("Green - on track", "On track"), ("Red - significant slippage", "Slipped"),
+    ("Amber: see update", "At risk"), ("Green (complete)", "Complete"),
+    ("Complete (Blue)", "Complete"), ("Amber - Green", None),  # two colours
+    ("Significant slippage", "Slipped"), ("Minor slippage", "At risk"),
+    ("Behind target", "At risk"), ("Late", "Slipped"), ("Yet to start", "Not started"),
+    ("No longer applicable", "Cancelled"),
 ])
 def test_status_words_and_letters_councils_write(written, word):
     """What trackers' RAG and status columns hold, letters included; mixed or hedged
