@@ -1516,3 +1516,22 @@ def test_cells_merged_down_beside_their_actions_are_read_in_each_row(tmp_path):
         ("2.1", "Economy", "Jobs", "Market hall", "EDM"),
         ("2.2", "Economy", "Jobs", "Town centre plan", "EDM"),
         ("3.1", "Added in year", "", "Cost of living support", "HH")]
+
+
+def test_a_guidance_sheets_heading_is_not_the_plans_title(tmp_path):
+    """A tracker with a sheet of guidance after the plan's ("How to complete this
+    tracker"): that heading names no plan, so it is not the title; a heading on a later
+    sheet that does name one is."""
+    wb = openpyxl.Workbook()
+    wb.active.append(["Ref", "Action", "Lead officer", "Target date"])
+    wb.active.append(["1.1", "Adopt the strategy", "HF", "Mar 2027"])
+    guidance = wb.create_sheet("Guidance")
+    guidance.append(["How to complete this tracker"])
+    guidance.append(["Update the RAG and commentary by the 10th after the quarter's end."])
+    wb.save(tmp_path / "tracker.xlsx")
+    assert import_plan(tmp_path / "tracker.xlsx").plan.settings.plan_title == \
+        "Corporate Improvement Plan"  # the default, as for a tracker with no heading
+    wb.create_sheet("Cover").append(["Delivery Plan 2026-2029"])
+    wb.save(tmp_path / "tracker.xlsx")
+    assert import_plan(tmp_path / "tracker.xlsx").plan.settings.plan_title == \
+        "Delivery Plan 2026-2029"

@@ -83,7 +83,8 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
 
     from .colours import RagPalette
 
-    tables, legend, title = [], [], ""
+    tables, legend = [], []
+    titles: list[str] = []  # each sheet's heading, or ''
     sums = _total_rows(path)
     palette = RagPalette(getattr(wb, "loaded_theme", None))
     for ws in wb.worksheets:
@@ -100,17 +101,20 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
         if pairs:
             legend += pairs
             continue
-        if not title:
-            alone = [clean(r[0]) for r in rows[:4] if r and r[0] and
-                     sum(1 for c in r if c) == 1]  # the one that names a plan, if one does
-            title = next((text for text in alone if _NAMES_A_PLAN.search(text)),
-                         alone[0] if alone else "") or next(
-                (clean(r[1]) for r in rows[:3] if len(r) > 1 and
-                 _TITLE_LABEL.fullmatch(clean(r[0])) and clean(r[1])), "")
+        alone = [clean(r[0]) for r in rows[:4] if r and r[0] and
+                 sum(1 for c in r if c) == 1]  # the one that names a plan, if one does
+        titles.append(next((text for text in alone if _NAMES_A_PLAN.search(text)), "") or
+                      next((clean(r[1]) for r in rows[:3] if len(r) > 1 and
+                            _TITLE_LABEL.fullmatch(clean(r[0])) and clean(r[1])), "") or
+                      (alone[0] if alone else ""))
         tables.append(RawTable(ws.title, rows,
                                lambda r, c, numbers=numbers:
                                f"{get_column_letter(c + 1)}{numbers[r]}",
                                sheet_label=ws.title, part_name=ws.title, colours=colours))
+    # the title is a heading naming a plan, on any sheet ("How to complete this tracker"
+    # on a guidance sheet names none); else the first sheet's
+    title = next((text for text in titles if _NAMES_A_PLAN.search(text)),
+                 titles[0] if titles else "")
     properties = wb.properties
     council = _council(
         [("the workbook's Author property", properties.creator or ""),
