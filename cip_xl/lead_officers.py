@@ -28,6 +28,10 @@ from .model import Action, Officer
 _BETWEEN = re.compile(r"\s*(?:[/,;&+\n]|\band\b)\s*", re.IGNORECASE)
 
 
+#: between officers, but not a comma: "Smith, Jane" may be one
+_NOT_COMMA = re.compile(r"\s*(?:[/;&+\n]|\band\b)\s*", re.IGNORECASE)
+#: a name surname first, as Outlook shows it: "Smith, Jane"
+_SURNAME_FIRST = re.compile(r"([A-Z][a-z'’\-]+),\s*([A-Z][a-z'’\-]+)")
 #: a dash between an officer's title and name: "Head of Housing - Amir Khan"
 _DASH = re.compile(r"\s+[-–—]\s+")
 #: a remark in brackets beside an officer: "HF (lead)", "CEX (sponsor)"
@@ -116,27 +120,33 @@ class LeadOfficers:
             return
         if self._joined is not None:
             cell = self._joined.sub(lambda m: self._named[_words(m[0])][0], cell)
-        for part in cell_parts(cell):
-            if part.upper() not in self._codes and _words(part) not in self._named:
-                part = _REMARK.sub(" ", part).strip() or part  # "HF (lead)": HF
-            code = self._codes.get(part.upper())
-            if code is not None:
-                yield code
+        for chunk in _NOT_COMMA.split(cell):
+            bare = _REMARK.sub(" ", chunk).strip()
+            reversed_name = _SURNAME_FIRST.fullmatch(bare)
+            if reversed_name and not any(self._one(word) for word in reversed_name.groups()):
+                yield bare  # "Smith, Jane", no officer so named: one person, unknown
                 continue
-            named = self._named.get(_words(part), ())
-            if len(named) == 1:
-                yield named[0]
-                continue
-            halves = {self._one(half) for half in _DASH.split(part)}
-            if len(halves) == 1 and None not in halves and _DASH.search(part):
-                yield halves.pop()  # "Head of Housing - Amir Khan": one officer's both
-                continue
-            words = part.split()
-            if len(named) > 1 or not any(word.upper() in self._codes for word in words):
-                yield part  # "Chief Exec", or a title two officers share: named whole
-                continue
-            for word in words:  # "CEX CPPU", "CEX Bob"
-                yield self._codes.get(word.upper(), word)
+            for part in cell_parts(chunk):
+                if part.upper() not in self._codes and _words(part) not in self._named:
+                    part = _REMARK.sub(" ", part).strip() or part  # "HF (lead)": HF
+                code = self._codes.get(part.upper())
+                if code is not None:
+                    yield code
+                    continue
+                named = self._named.get(_words(part), ())
+                if len(named) == 1:
+                    yield named[0]
+                    continue
+                halves = {self._one(half) for half in _DASH.split(part)}
+                if len(halves) == 1 and None not in halves and _DASH.search(part):
+                    yield halves.pop()  # "Head of Housing - Amir Khan": one officer's both
+                    continue
+                words = part.split()
+                if len(named) > 1 or not any(word.upper() in self._codes for word in words):
+                    yield part  # "Chief Exec", or a title two officers share: named whole
+                    continue
+                for word in words:  # "CEX CPPU", "CEX Bob"
+                    yield self._codes.get(word.upper(), word)
 
     def _one(self, text: str) -> str | None:
         """The code of the one officer ``text`` is the code, title or name of; None."""

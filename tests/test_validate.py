@@ -138,6 +138,21 @@ def test_lead_officer_cells_as_plans_write_them(example_path):
     assert leads(report.plan.actions[1]) == ["CEX"]
 
 
+def test_a_lead_named_surname_first_is_one_officer(example_path):
+    """"Marsh, Alison" (as Outlook shows names) is the officer Alison Marsh, alone or
+    beside another; "Brown, John", whom the Officers sheet lacks, is one unknown officer
+    named as typed — not the two officers 'Brown' and 'John'."""
+    _break(example_path, {"E2": "Marsh, Alison", "E3": "HF / Marsh, Alison (sponsor)",
+                          "E4": "Brown, John"})
+    report = cip_xl.validate(example_path)
+    unknown = [(f.cell, f.message) for f in report.findings if f.code == "officer-unknown"]
+    assert [cell for cell, _ in unknown] == ["E4"]
+    assert "lead officer 'Brown, John' is not on the Officers sheet" in unknown[0][1]
+    leads = report.plan.lead_officer_reader()
+    assert leads(report.plan.actions[0]) == ["CEX"]
+    assert leads(report.plan.actions[1]) == ["HF", "CEX"]
+
+
 def test_a_date_read_far_off_is_questioned(example_path):
     """A slip of the keyboard in a year (2207 for 2027), a month and two figures read as
     a year ('March 31': March 2031, not the 31st), and a number shown as a day of 1900
