@@ -28,10 +28,11 @@ from .model import Action, Officer
 _BETWEEN = re.compile(r"\s*(?:[/,;&+\n]|\band\b)\s*", re.IGNORECASE)
 
 
-#: between officers, but not a comma: "Smith, Jane" may be one
+#: between officers, but not a comma: "Smith, Jane" or "Jane Smith, Head of Planning"
+#: may be one
 _NOT_COMMA = re.compile(r"\s*(?:[/;&+\n]|\band\b)\s*", re.IGNORECASE)
-#: a name surname first, as Outlook shows it: "Smith, Jane"
-_SURNAME_FIRST = re.compile(r"([A-Z][a-z'’\-]+),\s*([A-Z][a-z'’\-]+)")
+#: a name surname first, as Outlook shows it: "Smith, Jane" (surname, then forename)
+SURNAME_FIRST = re.compile(r"([A-Z][a-z'’\-]+),\s*([A-Z][a-z'’\-]+)")
 #: a dash between an officer's title and name: "Head of Housing - Amir Khan"
 _DASH = re.compile(r"\s+[-–—]\s+")
 #: a remark in brackets beside an officer: "HF (lead)", "CEX (sponsor)"
@@ -60,7 +61,14 @@ def initials(description: str) -> str:
                    if word.lower() not in _NOT_INITIALLED)[:8]
 
 
-def _surname_first(name: str) -> str:
+def chunks(cell: str) -> list[str]:
+    """A Lead officer cell split where it names another officer, but not at a comma:
+    "HF / Smith, Jane" → ["HF", "Smith, Jane"] (a comma may be inside one officer's
+    name, to be told apart by the reader)."""
+    return _NOT_COMMA.split(cell)
+
+
+def _written_surname_first(name: str) -> str:
     """A name of two words as Outlook's address book shows it: "Jane Smith" is "Smith,
     Jane"; '' for any other."""
     words = str(name or "").split()
@@ -82,7 +90,7 @@ class LeadOfficers:
         self._named: dict[str, list[str]] = {}
         for officer in officers:
             code = officer.code.strip()
-            for text in (officer.title, officer.name, _surname_first(officer.name),
+            for text in (officer.title, officer.name, _written_surname_first(officer.name),
                          officer.email):
                 key = _words(text)
                 if code and key and code not in self._named.setdefault(key, []):
@@ -120,9 +128,9 @@ class LeadOfficers:
             return
         if self._joined is not None:
             cell = self._joined.sub(lambda m: self._named[_words(m[0])][0], cell)
-        for chunk in _NOT_COMMA.split(cell):
+        for chunk in chunks(cell):
             bare = _REMARK.sub(" ", chunk).strip()
-            reversed_name = _SURNAME_FIRST.fullmatch(bare)
+            reversed_name = SURNAME_FIRST.fullmatch(bare)
             if reversed_name and not any(self._one(word) for word in reversed_name.groups()):
                 yield bare  # "Smith, Jane", no officer so named: one person, unknown
                 continue

@@ -302,7 +302,8 @@ STATUS_ALIASES: dict[str, str] = {
 }
 #: a traffic light's colour with its meaning beside it: "Green - on track", "Amber:
 #: some slippage", "Complete (Blue)" — the words say which status, else the colour
-_COLOUR_AND_WORDS = re.compile(r"^(red|amber|green|blue|r|a|g|b)\s*(?:\s[-–—]\s*|:\s*|\()"
+_RAG_WORDS = ("red", "amber", "green", "blue", "r", "a", "g", "b")
+_COLOUR_AND_WORDS = re.compile(rf"^({'|'.join(_RAG_WORDS)})\s*(?:\s[-–—]\s*|:\s*|\()"
                                r"\s*([^()]+?)\)?$|^([^()]+?)\s*\((red|amber|green|blue)\)$")
 
 
@@ -334,7 +335,7 @@ def _status_word(text: str) -> str | None:
     if coloured:  # "Green - on track"; "Green (complete)" is Complete, as it says
         colour, meant = (coloured[1], coloured[2]) if coloured[1] else \
             (coloured[4], coloured[3])
-        if status_letters(meant) in ("red", "amber", "green", "blue", "r", "a", "g", "b"):
+        if status_letters(meant) in _RAG_WORDS:
             return None  # "Amber - Green": two colours, the manager's to decide
         return _status_word(meant) or STATUS_ALIASES[colour]
     return found

@@ -30,7 +30,7 @@ from .. import schema
 from ..cells import listed as listed_names
 from ..dates import MONTHS, parse_due
 from ..findings import INFO, WARNING, Finding
-from ..lead_officers import cell_parts, initials as officer_initials
+from ..lead_officers import SURNAME_FIRST, cell_parts, chunks, initials as officer_initials
 from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
@@ -1012,7 +1012,7 @@ def _lead_parts(cell: str) -> list[str]:
     parts of the cell (:func:`cip_xl.lead_officers.cell_parts`), a part's words one
     officer's title or name unless all look like codes."""
     parts = []
-    for chunk in _NOT_COMMA.split(" ".join(str(cell).split())):
+    for chunk in chunks(" ".join(str(cell).split())):
         if _name_and_title(chunk) or _surname_first(chunk):  # "Smith, Jane": one officer
             parts.append(chunk)
             continue
@@ -1025,8 +1025,6 @@ def _lead_parts(cell: str) -> list[str]:
     return parts
 
 
-#: between officers, but not a comma: "Jane Smith, Head of Planning" may be one
-_NOT_COMMA = re.compile(r"\s*(?:[/;&+\n]|\band\b)\s*", re.IGNORECASE)
 #: a person's name as a tracker writes it beside their title: "Jane Smith", "J. Smith",
 #: "Dr Amir Khan", "Siân O'Neill-Jones"
 _PERSON = re.compile(r"(?:(?:mr|mrs|ms|miss|dr|cllr)\.?\s+)?[^\W\d_][^\W\d_'’\-]*\.?"
@@ -1038,7 +1036,7 @@ _NAME_AND_TITLE = re.compile(r"^([^,()]+?)\s*(?:,|\s[-–—]\s|\()\s*([^,()]+?)
 
 #: a name as Outlook's address book shows it, surname first: "Smith, Jane", "Smith,
 #: Jane (Planning)"
-_SURNAME_FIRST = re.compile(r"^([A-Z][a-z'’\-]+),\s*([A-Z][a-z'’\-]+)(?:\s*\([^()]*\))?$")
+_SURNAME_FIRST = re.compile(SURNAME_FIRST.pattern + r"(?:\s*\([^()]*\))?")
 #: words of a service, not a name: "Finance, Planning" is two services
 _SERVICE_WORDS = frozenset((
     "finance planning housing legal audit revenues benefits waste parking leisure "
@@ -1051,7 +1049,7 @@ _SERVICE_WORDS = frozenset((
 
 def _surname_first(part: str) -> str:
     """The name ``part`` gives surname first ("Smith, Jane": "Jane Smith"), or ''."""
-    found = _SURNAME_FIRST.match(part.strip())
+    found = _SURNAME_FIRST.fullmatch(part.strip())
     if found is None or {found[1].lower(), found[2].lower()} & _SERVICE_WORDS or \
             ROLE.search(part.split("(")[0]):
         return ""
