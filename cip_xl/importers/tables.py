@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import schema
-from ..cells import listed as listed_names
+from ..cells import listed as listed_names, quoted
 from ..dates import MONTHS, parse_due
 from ..findings import INFO, WARNING, Finding
 from ..lead_officers import SURNAME_FIRST, cell_parts, chunks, initials as officer_initials
@@ -513,7 +513,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 if cells.get("theme"):
                     name = cells["theme"]
                 if _NOTE_ROW.match(name):  # "Key: Green = on track; ...", under the table
-                    note("import-note-row", INFO, f"'{_shortened(name)}' reads as a note "
+                    said = quoted(" ".join(name.split()), 80)
+                    note("import-note-row", INFO, f"'{said}' reads as a note "
                          "to the table (a key, a total, a source), not a theme: it is not "
                          "carried into the plan.")
                     continue
@@ -877,12 +878,6 @@ _NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\
                        r"^(?:grand\s+)?totals?\b(?!\s+[a-z])|"
                        r"^(?:notes?|n\.\s?b\.?|please\s+note|source)\s*[:\-–—]",
                        re.IGNORECASE)
-
-
-def _shortened(text: str, most: int = 80) -> str:
-    """``text`` on one line, cut at ``most`` characters with an ellipsis."""
-    text = " ".join(text.split())
-    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
 def _row_kind(cells: dict[str, str], columns: dict[int, str]) -> str:
