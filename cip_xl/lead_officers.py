@@ -174,6 +174,10 @@ class LeadOfficers:
         codeless = self._codeless(part, sheet)
         if codeless:
             return codeless
+        halves = [self._one(half) for half in _DASH.split(part)]
+        if len(halves) == 2 and all(halves) and halves[0] != halves[1]:
+            return (f"'{part}' names two officers, {halves[0]} and {halves[1]}: write the "
+                    f"one who leads, or both as '{halves[0]}/{halves[1]}'.")
         shared = self._named.get(_words(part), ())
         if len(shared) > 1:
             return (f"'{part}' is the title or name of {len(shared)} officers "

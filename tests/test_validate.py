@@ -141,13 +141,17 @@ def test_lead_officer_cells_as_plans_write_them(example_path):
 def test_a_lead_named_surname_first_is_one_officer(example_path):
     """"Marsh, Alison" (as Outlook shows names) is the officer Alison Marsh, alone or
     beside another; "Brown, John", whom the Officers sheet lacks, is one unknown officer
-    named as typed — not the two officers 'Brown' and 'John'."""
+    named as typed — not the two officers 'Brown' and 'John'; a title and a name joined
+    by a dash that are two officers' is asked about."""
     _break(example_path, {"E2": "Marsh, Alison", "E3": "HF / Marsh, Alison (sponsor)",
-                          "E4": "Brown, John"})
+                          "E4": "Brown, John", "E5": "Head of Finance - Alison Marsh"})
     report = cip_xl.validate(example_path)
     unknown = [(f.cell, f.message) for f in report.findings if f.code == "officer-unknown"]
-    assert [cell for cell, _ in unknown] == ["E4"]
+    assert [cell for cell, _ in unknown] == ["E4", "E5"]
     assert "lead officer 'Brown, John' is not on the Officers sheet" in unknown[0][1]
+    # a title and a name of two officers: which leads is asked, not who they are
+    assert "'Head of Finance - Alison Marsh' names two officers, HF and CEX: write the " \
+        "one who leads, or both as 'HF/CEX'." in unknown[1][1]
     leads = report.plan.lead_officer_reader()
     assert leads(report.plan.actions[0]) == ["CEX"]
     assert leads(report.plan.actions[1]) == ["HF", "CEX"]
