@@ -145,8 +145,8 @@ class LeadOfficers:
                 if len(named) == 1:
                     yield named[0]
                     continue
-                halves = {self._one(half) for half in _DASH.split(part)}
-                if len(halves) == 1 and None not in halves and _DASH.search(part):
+                halves = set(self._halves(part))
+                if len(halves) == 1 and None not in halves:
                     yield halves.pop()  # "Head of Housing - Amir Khan": one officer's both
                     continue
                 words = part.split()
@@ -155,6 +155,11 @@ class LeadOfficers:
                     continue
                 for word in words:  # "CEX CPPU", "CEX Bob"
                     yield self._codes.get(word.upper(), word)
+
+    def _halves(self, part: str) -> list[str | None]:
+        """For a part with a dash in it ("Head of Housing - Amir Khan"): the officer
+        each side names (:meth:`_one`); [] for a part without one."""
+        return [self._one(half) for half in _DASH.split(part)] if _DASH.search(part) else []
 
     def _one(self, text: str) -> str | None:
         """The code of the one officer ``text`` is the code, title or name of; None."""
@@ -174,7 +179,7 @@ class LeadOfficers:
         codeless = self._codeless(part, sheet)
         if codeless:
             return codeless
-        halves = [self._one(half) for half in _DASH.split(part)]
+        halves = self._halves(part)
         if len(halves) == 2 and all(halves) and halves[0] != halves[1]:
             return (f"'{part}' names two officers, {halves[0]} and {halves[1]}: write the "
                     f"one who leads, or both as '{halves[0]}/{halves[1]}'.")

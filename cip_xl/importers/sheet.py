@@ -186,9 +186,11 @@ def _fill_merged_down(rows: list[list[str]], at: dict[int, int],
         if bottom == top or at.get(top) is None or column > len(rows[at[top]]):
             continue
         text = rows[at[top]][column - 1]
+        if not text.strip():
+            continue
         for number in range(top + 1, bottom + 1):
             row = rows[at[number]] if number in at else None
-            if row is None or not text.strip():
+            if row is None:
                 continue
             row.extend([""] * (column - len(row)))
             if not row[column - 1].strip():
