@@ -293,6 +293,9 @@ def build_template(kind: str):
     normal = document.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(11)
+    # Word's 24 pt above each numbered heading ran the cover of a five-theme plan onto a
+    # second page for its last two lines, the contact officer; 12 pt keeps it on one
+    document.styles["Heading 1"].paragraph_format.space_before = Pt(12)
     set_language(document)
     if kind == "committee":
         _cover(document)

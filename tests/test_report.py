@@ -307,6 +307,21 @@ def test_a_pdf_is_made_when_the_temporary_folder_has_a_space(example_path, tmp_p
     assert result.pdf.exists() and result.pages >= 1
 
 
+@pytest.mark.libreoffice
+def test_the_cover_of_the_example_plan_is_one_page(example_path, tmp_path):
+    """The cover of a plan of five themes ran its last lines, the contact officer, onto
+    a page of their own before the appendix."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    result = cip_xl.report(example_path, tmp_path / "report.docx", item="7", pdf=True)
+    first, second = (subprocess.run(["pdftotext", "-f", str(page), "-l", str(page),
+                                      str(result.pdf), "-"], capture_output=True,
+                                     text=True, check=True).stdout for page in (1, 2))
+    assert "REPORT TO THE MEETING" in first and "Contact officer" in first
+    assert "Places and communities" in first  # the fifth theme, in the list of 2.2
+    assert "Item 7 Appendix 1" in second
+
+
 def test_libreoffice_is_found_where_its_windows_installer_puts_it(tmp_path, monkeypatch):
     """LibreOffice's Windows installer does not put soffice on the PATH: --pdf said it
     was not installed. Its usual folder is looked in too."""
