@@ -1535,3 +1535,129 @@ def test_a_guidance_sheets_heading_is_not_the_plans_title(tmp_path):
     wb.save(tmp_path / "tracker.xlsx")
     assert import_plan(tmp_path / "tracker.xlsx").plan.settings.plan_title == \
         "Delivery Plan 2026-2029"
+
+
+def _word_plan_with_two_header_rows(path):
+    """A delivery plan in Word as a district council keeps one: the council's name in
+    Title style over the plan's heading, a key on one line, "Timescale" merged across
+    "Start" and "End", the other headers merged down both rows, status letters."""
+    document = docx.Document()
+    document.add_paragraph("Ashdown District Council", style="Title")
+    document.add_heading("Council Delivery Plan 2026/27 – Quarter 2 Progress Report", 1)
+    document.add_paragraph("Key: G – on track; A – some slippage, action in hand; "
+                           "R – significant slippage; C – complete")
+    document.add_paragraph("Key: HR – Head of Regeneration; HL – Head of Leisure")
+    table = document.add_table(rows=2, cols=6)
+    for cell, text in zip(table.rows[0].cells, ["Ref", "Action", "Responsible officer",
+                                                "Timescale", "", "RAG"]):
+        cell.text = text
+    for cell, text in zip(table.rows[1].cells, ["", "", "", "Start", "End", ""]):
+        cell.text = text
+    table.cell(0, 3).merge(table.cell(0, 4))
+    for column in (0, 1, 2, 5):
+        table.cell(0, column).merge(table.cell(1, column))
+    for values in (("1.1", "Adopt the Economic Development Strategy", "HR", "Apr 2026",
+                    "Sept 2026", "C"),
+                   ("1.2", "Deliver the town centre projects", "HR", "Apr 2026",
+                    "Mar 2028", "A"),
+                   ("1.3", "Open the refurbished leisure centre", "HL", "2025/26",
+                    "Jan 2027", "R")):
+        for cell, text in zip(table.add_row().cells, values):
+            cell.text = text
+    document.save(path)
+
+
+def test_a_header_two_rows_deep_is_read_by_both_rows(tmp_path):
+    """'Timescale' merged over 'Start' and 'End' gave every action its start as the
+    target date and its end as text in the progress update; the key's status letters
+    were unknown statuses; the council's name in Title style was the plan's title."""
+    source = tmp_path / "delivery-plan.docx"
+    _word_plan_with_two_header_rows(source)
+    result = import_plan(source)
+    plan = result.plan
+    assert [(a.target_date, a.extra["Start date"]) for a in plan.actions] == [
+        ("Sept 2026", "Apr 2026"), ("Mar 2028", "Apr 2026"), ("Jan 2027", "2025/26")]
+    assert [a.progress_update for a in plan.actions] == ["", "", ""]
+    assert [a.status for a in plan.actions] == ["Complete", "At risk", "Slipped"]
+    assert [a.extra[STATUS_AS_WRITTEN] for a in plan.actions] == ["C", "A", "R"]
+    assert plan.settings.plan_title == "Council Delivery Plan 2026/27"
+    # the officers' key on one line gives their titles; the status letters are no officers
+    assert [(o.code, o.title) for o in plan.officers] == [
+        ("HR", "Head of Regeneration"), ("HL", "Head of Leisure")]
+    codes = {f.code for f in result.findings}
+    assert {"import-two-row-header", "import-status-key"} <= codes
+    assert not codes & {"import-extra-cells", "import-status-unknown", "import-abbreviations"}
+    told = next(f.message for f in result.findings if f.code == "import-two-row-header")
+    assert "'Timescale' over 'Start', 'End'" in told
+
+
+def test_a_trackers_header_merged_over_two_rows_and_its_key_under_it(tmp_path):
+    """The same in Excel: the quarters' progress under one merged 'Progress' heading
+    (the last with entries is the progress update), a key of status letters in a row
+    under the table."""
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Council Delivery Plan 2026/27 - Q2 monitoring"])
+    ws.append(["Ref", "Action", "Lead", "Timescale", None, "Progress", None, "RAG"])
+    ws.append([None, None, None, "Start", "End", "Q1", "Q2", None])
+    for column in "ABCH":
+        ws.merge_cells(f"{column}2:{column}3")
+    ws.merge_cells("D2:E2")
+    ws.merge_cells("F2:G2")
+    ws.append(["1.1", "Adopt the strategy", "HR", "Apr 2026", "Sept 2026",
+               "Out to consultation", "Adopted on 9 September.", "C"])
+    ws.append(["1.2", "Deliver the town centre projects", "HR", "Apr 2026", "Mar 2028",
+               "Design agreed", None, "A"])
+    ws.append([])
+    ws.append(["Key: G = on track, A = some slippage, R = significant slippage, "
+               "C = complete"])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    header = [str(h) for h in rows[0]]
+    read = [{name: row[i] for i, name in enumerate(header)} for row in rows[1:3]]
+    assert [(r["Target date"], r["Start date"], r["Status"], r["Progress update"],
+             r["Progress Q1"]) for r in read] == [
+        ("Sept 2026", "Apr 2026", "Complete", "Adopted on 9 September.",
+         "Out to consultation"),
+        ("Mar 2028", "Apr 2026", "At risk", "", "Design agreed")]
+    assert get_column_letter(header.index("Start date") + 1) > "H"  # kept at the right
+
+
+@pytest.mark.parametrize("top, below", [
+    # an action under a header with a blank cell: text under columns of their own
+    (["Ref", "Action", "Lead", "Target date", "", "RAG"],
+     ["1.1", "Build homes", "HH", "Mar 2027", "see note", "G"]),
+    # a theme row across the table, under a header with no heading merged across
+    (["Ref", "Action", "Lead", "Target date", "RAG"],
+     ["Priority 1: Homes", "", "", "", ""]),
+    # the header again, as a new page repeats it
+    (["Ref", "Action", "Lead", "Target date", "RAG"],
+     ["Ref", "Action", "Lead", "Target date", "RAG"]),
+])
+def test_a_row_under_a_header_is_a_second_header_row_only_under_a_merged_heading(top, below):
+    from cip_xl.importers.two_row_headers import two_row_header
+    from cip_xl.schema import DEFAULT_CONTRACT
+
+    assert two_row_header(top, below, DEFAULT_CONTRACT) is None
+
+
+@pytest.mark.parametrize("line, codes", [
+    ("Key: G – on track; A – some slippage, action in hand; R – significant slippage; "
+     "C – complete", {"G": "On track", "A": "At risk", "R": "Slipped", "C": "Complete"}),
+    ("1 = on track | 2 = at risk | 3 = behind schedule | 4 = achieved",
+     {"1": "On track", "2": "At risk", "3": "At risk", "4": "Complete"}),
+    ("RAG key: B = completed, G = on target", {"B": "Complete", "G": "On track"}),
+    ("Key: HF - Head of Finance; CEX - Chief Executive", {}),  # officers, no statuses
+    ("Note: G - the Q2 figure", {}),  # not a key
+    ("Adopted by Cabinet on 9 September 2026.", {}),
+])
+def test_a_keys_status_letters(line, codes):
+    from cip_xl.importers.keys import key_line, status_codes
+
+    assert status_codes(key_line(line)) == codes

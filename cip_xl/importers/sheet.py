@@ -21,7 +21,7 @@ from ..filecheck import merged_ranges
 from ..findings import ERROR, Finding, PlanFileError
 from ..cells import as_text, read_workbook_text
 from ..text_files import read_text_file
-from .tables import RawTable, clean, council_named, legend_from_table
+from .tables import NAMES_A_PLAN, RawTable, clean, council_named, legend_from_table
 
 
 def read_sheet(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str,
@@ -63,18 +63,13 @@ _HEADING_ROWS = 6
 def _council(properties: list[tuple[str, str]], rows: list[list[str]]) -> tuple[str, str]:
     """The council named by a workbook's ``properties`` ((where, text) pairs) or the
     top ``rows`` of its sheets, and where."""
-    return council_named(properties + [("its headings", "\n".join(
+    return council_named(properties + [("a heading at its top", "\n".join(
         cell for row in rows for cell in row if cell))])
 
 
 #: a label beside a title at the head of an export: Planner's "Plan name", "Title:"
 _TITLE_LABEL = re.compile(r"(?:plan\s+name|plan\s+title|title|name\s+of\s+plan)\s*:?",
                           re.IGNORECASE)
-
-
-#: a title that names a plan, not the council over it: "Corporate Improvement Plan
-#: 2026/27" rather than "Marshfield Borough Council" in the row above
-_NAMES_A_PLAN = re.compile(r"\b(?:plan|strategy|programme|priorities)\b", re.IGNORECASE)
 
 
 def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str,
@@ -103,7 +98,7 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
             continue
         alone = [clean(r[0]) for r in rows[:4] if r and r[0] and
                  sum(1 for c in r if c) == 1]  # the one that names a plan, if one does
-        titles.append(next((text for text in alone if _NAMES_A_PLAN.search(text)), "") or
+        titles.append(next((text for text in alone if NAMES_A_PLAN.search(text)), "") or
                       next((clean(r[1]) for r in rows[:3] if len(r) > 1 and
                             _TITLE_LABEL.fullmatch(clean(r[0])) and clean(r[1])), "") or
                       (alone[0] if alone else ""))
@@ -113,7 +108,7 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
                                sheet_label=ws.title, part_name=ws.title, colours=colours))
     # the title is a heading naming a plan, on any sheet ("How to complete this tracker"
     # on a guidance sheet names none); else the first sheet's
-    title = next((text for text in titles if _NAMES_A_PLAN.search(text)),
+    title = next((text for text in titles if NAMES_A_PLAN.search(text)),
                  titles[0] if titles else "")
     properties = wb.properties
     council = _council(

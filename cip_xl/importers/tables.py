@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -34,6 +34,8 @@ from ..lead_officers import SURNAME_FIRST, cell_parts, chunks, initials as offic
 from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
+from .keys import key_line, status_codes
+from .two_row_headers import sub_header_words, two_row_header
 
 STATUS_AS_WRITTEN = "Status (as written)"
 UPDATED_AS_WRITTEN = "Last updated (as written)"
@@ -43,6 +45,9 @@ ROLE = re.compile(r"\b(head|heads|manager|officer|director|chief|executive|team|
                   r"coordinator|co-ordinator|administrator|leader|cabinet)\b", re.I)
 REF = re.compile(r"[A-Za-z]{0,3}\s?\d+(\s?\.\s?\d+)*[a-z]?\.?")
 CODE = re.compile(r"^[A-Za-z][A-Za-z()&.\-]{0,9}$")
+#: a title that names a plan, not the council over it: "Corporate Improvement Plan
+#: 2026/27" rather than "Marshfield Borough Council" in the row above
+NAMES_A_PLAN = re.compile(r"\b(?:plan|strategy|programme|priorities)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -282,11 +287,15 @@ def legend_from_table(rows: list[list[str]]) -> list[tuple[str, str]] | None:
 
 
 def legend_from_lines(lines: list[str]) -> list[tuple[str, str]]:
-    """Code/meaning pairs from paragraphs under a "Legend:" or "Key:" heading."""
+    """Code/meaning pairs from paragraphs under a "Legend:" or "Key:" heading, or
+    of a key on one line (:func:`~cip_xl.importers.keys.key_line`)."""
     pairs = []
     collecting = False
     for line in lines:
         text = line.strip()
+        if key_line(text):  # "Key: G – on track; A – at risk; ..." on one line
+            pairs += key_line(text)
+            continue
         if re.match(r"^(key|legend|abbreviations)\s*:?\s*$", text, re.I):
             collecting = True
             continue
@@ -432,9 +441,25 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     listed: list[_Listed] = []  # officers a list of them beside the plan gives
     #: lists of officers with no codes, each with where it is: matched by name
     uncoded: list[tuple[str, list[_Listed]]] = []
-    for table in tables:
+    # the statuses a key beside or under the plan gives its letters ("C – complete")
+    codes = status_codes(legend + [entry for table in tables for row in table.rows
+                                   for cell in row if cell for entry in key_line(cell)])
+    coded: dict[str, str] = {}  # each status letter read by the key → its status
+    for number, table in enumerate(tables):
         header_index = next((i for i, row in enumerate(table.rows[:6])
                              if is_header(row, contract, mapping)), None)
+        deep = two_row_header(table.rows[header_index], table.rows[header_index + 1],
+                              contract, mapping) \
+            if header_index is not None and header_index + 1 < len(table.rows) else None
+        if deep:  # "Timescale" over "Start" and "End": one header row, the other blank
+            table = tables[number] = replace(table, rows=table.rows[:header_index] + [
+                deep.names, [""] * len(deep.names)] + table.rows[header_index + 2:])
+            findings.append(Finding(
+                "import-two-row-header", INFO,
+                f"The table's header is two rows deep ({sub_header_words(deep)}): each "
+                "column is read by both rows' words — "
+                + ", ".join(f"'{name}'" for name in deep.names if name) + ".", file,
+                table.sheet_label or table.name, table.where(header_index, 0)))
         if header_index is None:
             found = _officers_listed(table)
             if found and not found[0].code:
@@ -586,7 +611,11 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     state.previous_values[key] = text
             status_text = cells.get("status", "")
             if status_text:
-                word = schema.normalise_status(status_text.split("\n")[0])
+                letter = " ".join(status_text.split()).upper()
+                word = codes.get(letter) or schema.normalise_status(
+                    status_text.split("\n")[0])
+                if letter in codes:
+                    coded[status_text] = word
                 if word is None:
                     word = _status_from_text(status_text)
                 if word is None:
@@ -702,6 +731,12 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 "amber = At risk, green = On track, blue = Complete) and the colour kept "
                 f"in '{STATUS_AS_WRITTEN}'. Check them.", file,
                 table.sheet_label or table.name, span))
+    if coded:
+        findings.append(Finding(
+            "import-status-key", INFO,
+            "Status letters read as the plan's key explains them: " + ", ".join(
+                f"{letter} = {word}" for letter, word in sorted(coded.items())) + f" (kept "
+            f"as written in '{STATUS_AS_WRITTEN}').", file))
     if not plan_tables:
         findings.append(Finding(
             "import-no-plan-table", WARNING,
@@ -730,6 +765,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         plan.extra_columns.append(STATUS_AS_WRITTEN)
     if updated_originals:
         plan.extra_columns.append(UPDATED_AS_WRITTEN)
+    # the key's status letters are no officers (and no abbreviations to list)
+    legend = [(code, meaning) for code, meaning in legend if code.upper() not in codes]
     known = {code.upper() for code, _ in legend}
     legend = legend + [(e.code, e.title or e.name) for e in listed
                        if e.code.upper() not in known] + \

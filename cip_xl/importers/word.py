@@ -13,7 +13,8 @@ from pathlib import Path
 from ..findings import ERROR, Finding, PlanFileError
 from ..model import ReviewEntry
 from ..schema import REVIEW_LOG, header_key
-from .tables import RawTable, clean, council_named, legend_from_lines, legend_from_table
+from .tables import (NAMES_A_PLAN, RawTable, clean, council_named, legend_from_lines,
+                     legend_from_table)
 
 
 def _row_texts(row) -> list[str]:
@@ -143,14 +144,15 @@ def _style_name(paragraph) -> str:
 
 
 def _title(document, paragraphs: list) -> str:
-    """The plan's title as the document gives it: a paragraph styled Title or Heading;
-    else the document's own title (File > Properties) or the "Appendix 1: ..." line of a
-    covering report, where it names a plan — council papers are typed in Normal style,
-    and a property title that names no plan is usually a template's leftover."""
-    styled = next((p.text.strip() for p in paragraphs
-                   if _style_name(p).startswith(("Title", "Heading")) and p.text.strip()), "")
-    if styled:
-        return styled
+    """The plan's title as the document gives it: a paragraph styled Title or Heading
+    (the first naming a plan, if one does); else the document's own title (File >
+    Properties) or the "Appendix 1: ..." line of a covering report, where it names a
+    plan — council papers are typed in Normal style, and a property title that names no
+    plan is usually a template's leftover."""
+    styled = [p.text.strip() for p in paragraphs
+              if _style_name(p).startswith(("Title", "Heading")) and p.text.strip()]
+    if styled:  # the heading naming a plan, not the council's name in Title style above
+        return next((text for text in styled if NAMES_A_PLAN.search(text)), styled[0])
     candidates = [document.core_properties.title or ""]
     candidates += [found[1] for found in (_APPENDIX_LINE.match(p.text)
                                           for p in paragraphs) if found]

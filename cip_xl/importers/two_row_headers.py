@@ -1,0 +1,113 @@
+"""Read a table whose header is two rows deep into one header row.
+
+Councils' plans often group columns under a header merged across them: "Timescale"
+over "Start" and "End", "Progress" over "Q1", "Q2", "Q3" and "Q4". Read as one row,
+"Timescale" (the first column, the start) was taken for the target date and each end
+date was text outside the plan's columns. :func:`two_row_header` names each column as
+the two rows do together: the end (or target, or due) under a timescale is the target
+date, its start a Start date column of its own; a quarter under a heading is that
+heading for the quarter ("Progress Q2"), as a tracker names its quarters' columns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..schema import Contract
+
+#: what a sub-header under a date heading says the column holds
+_START = {"start", "start date", "from", "begin", "begins", "commence", "commencement",
+          "planned start", "start by", "starting"}
+_END = {"end", "end date", "finish", "finish date", "to", "by", "complete", "completion",
+        "completion date", "target", "target date", "due", "due date", "deadline", "until"}
+_ORIGINAL = {"original", "original date", "baseline", "planned", "agreed"}
+_REVISED = {"revised", "revised date", "new date", "forecast", "current", "latest"}
+#: a sub-header is a few words, not a cell of an action's text
+_LONGEST = 40
+
+
+@dataclass(frozen=True)
+class DeepHeader:
+    """A header two rows deep read as one: each column's name, and each heading merged
+    across columns with the sub-headers under it, as the rows gave them."""
+
+    names: list[str]
+    groups: list[tuple[str, list[str]]]
+
+
+def _key(text: str, contract: Contract, mapping: dict[str, str] | None) -> str | None:
+    from .tables import header_map
+
+    return header_map([text], contract, mapping).get(0)
+
+
+def _name(group: str, sub: str, contract: Contract,
+          mapping: dict[str, str] | None) -> str:
+    """The column's name, from the heading over it (``group``) and its own (``sub``)."""
+    word = " ".join(sub.casefold().rstrip(":").split())
+    if _key(group, contract, mapping) == "target_date":  # "Timescale", "Target date"
+        if word in _START:
+            return "Start date"
+        if word in _END:
+            return group
+        if word in _ORIGINAL:
+            return group if group.casefold().startswith("original") else f"Original {group}"
+        if word in _REVISED:
+            return f"Revised {group}" if _key(f"Revised {group}", contract, mapping) == \
+                "revised_date" else "Revised date"
+    for name in (f"{group} {sub}", f"{sub} {group}"):
+        if _key(name, contract, mapping):
+            return name
+    return f"{group} {sub}"
+
+
+def two_row_header(top: list[str], below: list[str], contract: Contract,
+                   mapping: dict[str, str] | None = None) -> DeepHeader | None:
+    """The header ``top`` with the row under it, ``below``, where that row is its second
+    row: short sub-headers under a heading spread across their columns (its text in the
+    first, blank cells after it, as a cell merged across columns reads) and, under every
+    other column, nothing or the header again (a header cell merged down, as the readers
+    give it in each row it spans). None where ``below`` is no such row — an action
+    under a header with a blank cell has text under the other columns too."""
+    from .tables import clean
+
+    width = max(len(top), len(below))
+    top = [clean(c) for c in top] + [""] * (width - len(top))
+    below = [clean(c) for c in below] + [""] * (width - len(below))
+    spans: list[tuple[int, int]] = []  # each heading's first column and the one after
+    for index, text in enumerate(top):
+        if text:
+            spans.append((index, index + 1))
+        elif spans:
+            spans[-1] = (spans[-1][0], index + 1)
+    new = [i for i in range(width) if below[i] and below[i] != top[i]]
+    if not new or any(len(below[i]) > _LONGEST or "\n" in below[i] for i in new):
+        return None
+    heading_of = {i: start for start, end in spans for i in range(start, end)}
+    if any(i not in heading_of for i in new):
+        return None  # text under blank cells before the first heading: an action's
+    grouped = {start for start, end in spans if end - start > 1}
+    if any(heading_of[i] not in grouped for i in new) or \
+            not any(not top[i] for i in new):
+        return None  # text under a column of its own: the row is an action
+    names = list(top)
+    groups: list[tuple[str, list[str]]] = []
+    for start, end in spans:
+        if start not in grouped:
+            continue
+        subs = [below[i] for i in range(start, end) if i in new]
+        if not subs:
+            continue
+        groups.append((top[start], subs))
+        for i in range(start, end):
+            if i in new:
+                names[i] = _name(top[start], below[i], contract, mapping)
+            elif i != start:
+                names[i] = ""
+    return DeepHeader(names, groups)
+
+
+def sub_header_words(header: DeepHeader) -> str:
+    """'Timescale' over 'Start', 'End'; 'Progress' over 'Q1', 'Q2', for a finding."""
+    return "; ".join(f"'{group}' over " + ", ".join(f"'{s}'" for s in subs)
+                     for group, subs in header.groups)
+
