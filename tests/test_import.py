@@ -1629,6 +1629,38 @@ def test_a_trackers_header_merged_over_two_rows_and_its_key_under_it(tmp_path):
     assert get_column_letter(header.index("Start date") + 1) > "H"  # kept at the right
 
 
+def test_headings_grouping_the_columns_in_the_row_above_the_header(tmp_path):
+    """'Action details', 'Timescale' and 'Monitoring' merged across the columns in the
+    row over 'Ref | Action | Lead | Start | End | RAG | Comments': the target date was
+    missing for every action ('Start' and 'End' mean nothing alone). And 'Target date'
+    over 'Original' and 'Revised': the revised date is the second."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Tracker"
+    ws.append(["Corporate Plan 2026/27 action tracker"])
+    ws.append(["Action details", None, None, "Timescale", None, "Monitoring", None])
+    ws.append(["Ref", "Action", "Lead", "Start", "End", "RAG", "Comments"])
+    for cells in ("A2:C2", "D2:E2", "F2:G2"):
+        ws.merge_cells(cells)
+    ws.append(["1.1", "Adopt the strategy", "HR", "Apr 2026", "Sept 2026", "Green", "Done"])
+    ws.append(["1.2", "Deliver the projects", "HR", "Apr 2026", "Mar 2028", "Amber", "Late"])
+    other = wb.create_sheet("Revised")
+    other.append(["Ref", "Action", "Lead", "Target date", None, "Status", "Update"])
+    other.append([None, None, None, "Original", "Revised", None, None])
+    other.merge_cells("D1:E1")
+    other.append(["2.1", "Review the CSP plan", "CSM", "Dec 2026", "Mar 2027", "Amber", ""])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    result = import_plan(source)
+    assert [(a.ref, a.target_date, a.revised_date, a.extra.get("Start date"))
+            for a in result.plan.actions] == [
+        ("1.1", "Sept 2026", None, "Apr 2026"), ("1.2", "Mar 2028", None, "Apr 2026"),
+        ("2.1", "Dec 2026", "Mar 2027", None)]
+    told = [f.message for f in result.findings if f.code == "import-two-row-header"]
+    assert len(told) == 2 and "'Timescale' over 'Start', 'End'" in told[0]
+    assert "'Target date' over 'Original', 'Revised'" in told[1]
+
+
 @pytest.mark.parametrize("top, below", [
     # an action under a header with a blank cell: text under columns of their own
     (["Ref", "Action", "Lead", "Target date", "", "RAG"],
@@ -1645,6 +1677,19 @@ def test_a_row_under_a_header_is_a_second_header_row_only_under_a_merged_heading
     from cip_xl.schema import DEFAULT_CONTRACT
 
     assert two_row_header(top, below, DEFAULT_CONTRACT) is None
+
+
+@pytest.mark.parametrize("above", [
+    ["Corporate Plan 2026/27 action tracker", "", "", "", ""],  # a title over the table
+    ["Ref", "Action", "Lead", "Timescale", "RAG"],  # merged down, grouping nothing
+    ["Marshfield Borough Council – Corporate Plan delivery tracker, Q2", "", "", "", ""],
+])
+def test_a_row_over_a_header_groups_its_columns_only_with_headings_merged_across(above):
+    from cip_xl.importers.two_row_headers import heading_row_above
+    from cip_xl.schema import DEFAULT_CONTRACT
+
+    assert heading_row_above(above, ["Ref", "Action", "Lead", "Start", "End"],
+                             DEFAULT_CONTRACT) is None
 
 
 @pytest.mark.parametrize("line, codes", [

@@ -35,7 +35,7 @@ from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
 from .keys import key_line, status_codes
-from .two_row_headers import sub_header_words, two_row_header
+from .two_row_headers import heading_row_above, sub_header_words, two_row_header
 
 STATUS_AS_WRITTEN = "Status (as written)"
 UPDATED_AS_WRITTEN = "Last updated (as written)"
@@ -445,15 +445,23 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     codes = status_codes(legend + [entry for table in tables for row in table.rows
                                    for cell in row if cell for entry in key_line(cell)])
     coded: dict[str, str] = {}  # each status letter read by the key → its status
-    for number, table in enumerate(tables):
+    for table in tables:
         header_index = next((i for i, row in enumerate(table.rows[:6])
                              if is_header(row, contract, mapping)), None)
         deep = two_row_header(table.rows[header_index], table.rows[header_index + 1],
                               contract, mapping) \
             if header_index is not None and header_index + 1 < len(table.rows) else None
         if deep:  # "Timescale" over "Start" and "End": one header row, the other blank
-            table = tables[number] = replace(table, rows=table.rows[:header_index] + [
+            table = replace(table, rows=table.rows[:header_index] + [
                 deep.names, [""] * len(deep.names)] + table.rows[header_index + 2:])
+        elif header_index:  # the headings grouping the columns in the row above
+            deep = heading_row_above(table.rows[header_index - 1], table.rows[header_index],
+                                     contract, mapping)
+            if deep:
+                table = replace(
+                    table, rows=table.rows[:header_index] + [deep.names] +
+                    table.rows[header_index + 1:])
+        if deep:
             findings.append(Finding(
                 "import-two-row-header", INFO,
                 f"The table's header is two rows deep ({sub_header_words(deep)}): each "

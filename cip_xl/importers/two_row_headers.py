@@ -60,6 +60,18 @@ def _name(group: str, sub: str, contract: Contract,
     return f"{group} {sub}"
 
 
+def _spans(row: list[str]) -> list[tuple[int, int]]:
+    """Each heading of ``row`` as its first column and the one after its last: a
+    heading spans the blank cells after it (a cell merged across columns)."""
+    spans: list[tuple[int, int]] = []
+    for index, text in enumerate(row):
+        if text:
+            spans.append((index, index + 1))
+        elif spans:
+            spans[-1] = (spans[-1][0], index + 1)
+    return spans
+
+
 def two_row_header(top: list[str], below: list[str], contract: Contract,
                    mapping: dict[str, str] | None = None) -> DeepHeader | None:
     """The header ``top`` with the row under it, ``below``, where that row is its second
@@ -73,12 +85,7 @@ def two_row_header(top: list[str], below: list[str], contract: Contract,
     width = max(len(top), len(below))
     top = [clean(c) for c in top] + [""] * (width - len(top))
     below = [clean(c) for c in below] + [""] * (width - len(below))
-    spans: list[tuple[int, int]] = []  # each heading's first column and the one after
-    for index, text in enumerate(top):
-        if text:
-            spans.append((index, index + 1))
-        elif spans:
-            spans[-1] = (spans[-1][0], index + 1)
+    spans = _spans(top)
     new = [i for i in range(width) if below[i] and below[i] != top[i]]
     if not new or any(len(below[i]) > _LONGEST or "\n" in below[i] for i in new):
         return None
@@ -111,3 +118,35 @@ def sub_header_words(header: DeepHeader) -> str:
     return "; ".join(f"'{group}' over " + ", ".join(f"'{s}'" for s in subs)
                      for group, subs in header.groups)
 
+
+def heading_row_above(above: list[str], header: list[str], contract: Contract,
+                      mapping: dict[str, str] | None = None) -> DeepHeader | None:
+    """The header ``header`` read with the row over it, ``above``, where that row
+    groups its columns under headings merged across them ("Action details" over Ref,
+    Action and Lead; "Timescale" over "Start" and "End"): a column whose own header
+    means none of the plan's columns is named by both rows where that names one ("End"
+    under "Timescale" is the target date, "Start" a Start date). None where ``above``
+    groups no columns, or names none anew (a title over the table, say)."""
+    from .tables import clean
+
+    width = max(len(above), len(header))
+    above = [clean(c) for c in above] + [""] * (width - len(above))
+    names = [clean(c) for c in header] + [""] * (width - len(header))
+    spans = [(start, end) for start, end in _spans(above)
+             if above[start] != names[start] or end - start > 1]  # not merged down
+    if not spans or any(end - start < 2 or len(above[start]) > _LONGEST
+                        for start, end in spans):
+        return None
+    groups: list[tuple[str, list[str]]] = []
+    for start, end in spans:
+        renamed = []
+        for i in range(start, end):
+            if not names[i] or _key(names[i], contract, mapping):
+                continue
+            name = _name(above[start], names[i], contract, mapping)
+            if name == "Start date" or _key(name, contract, mapping):
+                renamed.append(names[i])
+                names[i] = name
+        if renamed:
+            groups.append((above[start], renamed))
+    return DeepHeader(names, groups) if groups else None
