@@ -299,7 +299,19 @@ STATUS_ALIASES: dict[str, str] = {
     "not yet commenced": "Not started",
     "no longer applicable": "Cancelled",
     "removed": "Cancelled",
+    "bau": "Ongoing",  # the work now part of a service's day-to-day
+    "business as usual": "Ongoing",
 }
+#: a status given by a coloured circle, square or tick alone, as trackers kept in Excel
+#: for the web, Teams or SharePoint lists show one (the words stripped of symbols are
+#: blank): each colour's traffic light, the tick done
+_STATUS_SYMBOLS = {**dict.fromkeys("🟢🟩", "On track"), **dict.fromkeys("🟡🟠🟨🟧", "At risk"),
+                   **dict.fromkeys("🔴🟥", "Slipped"), **dict.fromkeys("🔵🟦✅✔✓☑", "Complete")}
+#: done, with the work carried on as part of a service's day-to-day: "Complete -
+#: ongoing", "Completed and now business as usual", "Complete/BAU"
+_DONE_AND_CARRIED_ON = re.compile(
+    r"^(?:complete|completed|achieved|done)\s*(?:[-–—/,:;]|\band\b|\s)\s*(?:now\s+)?"
+    r"(?:ongoing|on-going|bau|business\s+as\s+usual|embedded|(?:now\s+)?monitored)$")
 #: a traffic light's colour with its meaning beside it: "Green - on track", "Amber:
 #: some slippage", "Complete (Blue)" — the words say which status, else the colour
 _RAG_WORDS = ("red", "amber", "green", "blue", "r", "a", "g", "b")
@@ -326,7 +338,9 @@ def _status_word(text: str) -> str | None:
     for word in STATUS_WORDS:
         if word.lower() == words:
             return word
-    found = STATUS_ALIASES.get(words)
+    found = STATUS_ALIASES.get(words) or _STATUS_SYMBOLS.get(words.replace("\ufe0f", ""))
+    if found is None and _DONE_AND_CARRIED_ON.match(words):
+        return "Complete"
     if found is None:  # a traffic light's label pasted in ("◆ On track"), "on-track"
         bare = status_letters(words)
         if bare and bare != words and not _COLOUR_AND_WORDS.match(words):

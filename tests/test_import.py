@@ -430,6 +430,15 @@ def test_a_status_shaded_in_a_word_table_is_read_as_a_word(tmp_path):
     ("Significant slippage", "Slipped"), ("Minor slippage", "At risk"),
     ("Behind target", "At risk"), ("Late", "Slipped"), ("Yet to start", "Not started"),
     ("No longer applicable", "Cancelled"),
+    # a coloured circle or square alone (Excel for the web, Teams, SharePoint lists),
+    # with Windows' emoji selector after it or not; a tick alone is done
+    ("🟢", "On track"), ("🟠", "At risk"), ("🟡", "At risk"), ("🔴", "Slipped"),
+    ("🟥", "Slipped"), ("🔵", "Complete"), ("🟢\ufe0f", "On track"), ("✅", "Complete"),
+    ("✔", "Complete"), ("⚠", None),  # a warning: at risk, or overdue? asked
+    # done, the work carried on day to day
+    ("Complete - ongoing", "Complete"), ("Completed and now business as usual", "Complete"),
+    ("Complete/BAU", "Complete"), ("BAU", "Ongoing"), ("Business as usual", "Ongoing"),
+    ("Complete - on track", None),  # two statuses: the manager's to decide
 ])
 def test_status_words_and_letters_councils_write(written, word):
     """What trackers' RAG and status columns hold, letters included; mixed or hedged
