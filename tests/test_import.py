@@ -1715,3 +1715,81 @@ def test_a_keys_status_letters(line, codes):
     from cip_xl.importers.keys import key_line, status_codes
 
     assert status_codes(key_line(line)) == codes
+
+
+def test_a_word_plan_of_a_table_per_action_under_each_prioritys_heading(tmp_path):
+    """One small table per action, its labels down the left, under a heading for each
+    priority: no row was a header, so import found no plan at all. Each table is now
+    the action's row, the heading it is under its theme, and a finding about a value
+    names the row of the table it is in."""
+    document = docx.Document()
+    document.add_heading("Corporate Improvement Plan 2026/27", 0)
+
+    def record(rows):
+        table = document.add_table(rows=0, cols=len(rows[0]))
+        for values in rows:
+            for cell, text in zip(table.add_row().cells, values):
+                cell.text = text
+        document.add_paragraph()
+
+    document.add_heading("Priority 1: Financial resilience", 1)
+    record([("Action ref", "1.1"), ("Action", "Deliver the MTFS savings"),
+            ("Lead officer", "Head of Finance"), ("Target date", "31/03/2027"),
+            ("Progress update", "£1.2m of £2m delivered."), ("RAG status", "Green")])
+    record([("Action ref", "1.2"), ("Action", "Review fees and charges"),
+            ("Lead officer", "Head of Finance"), ("Target date", "As per project plan"),
+            ("Progress update", "Benchmarking under way."), ("RAG status", "Amber")])
+    document.add_heading("Priority 2: Our people", 1)
+    # the same details in pairs across four columns
+    record([("Ref", "2.1", "Lead officer", "Head of HR"),
+            ("Action", "Launch the workforce strategy", "Target date", "Jan 2027"),
+            ("Partners", "Trade unions", "RAG status", "")])
+    # the action named in a row across the top; a label the plan has no column for
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Action 2.2: Run a staff survey"
+    for label, value in (("Lead officer:", "Head of HR"), ("Timescale:", "Q4 2026/27"),
+                         ("What we have done:", "Questions agreed."),
+                         ("Partners:", "Staff forum")):
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, value
+    source = tmp_path / "plan.docx"
+    document.save(source)
+    result = import_plan(source)
+    plan = result.plan
+    assert [(a.ref, a.theme, a.key_action, a.lead_officer, a.status)
+            for a in plan.actions] == [
+        ("1.1", "Priority 1: Financial resilience", "Deliver the MTFS savings",
+         "Head of Finance", "On track"),
+        ("1.2", "Priority 1: Financial resilience", "Review fees and charges",
+         "Head of Finance", "At risk"),
+        ("2.1", "Priority 2: Our people", "Launch the workforce strategy", "Head of HR",
+         ""),
+        ("2.2", "Priority 2: Our people", "Run a staff survey", "Head of HR", "")]
+    assert [a.target_date for a in plan.actions] == [
+        date(2027, 3, 31), "As per project plan", "Jan 2027", "Q4 2026/27"]
+    assert [a.progress_update for a in plan.actions] == [
+        "£1.2m of £2m delivered.", "Benchmarking under way.", "", "Questions agreed."]
+    # a label of no column of the plan is one column of its own, for every action
+    assert plan.extra_columns.count("Partners") == 1
+    assert [a.extra.get("Partners") for a in plan.actions] == [
+        None, None, "Trade unions", "Staff forum"]
+    unreadable = next(f for f in result.findings if f.code == "import-date-unreadable")
+    assert (unreadable.sheet, unreadable.cell) == ("table 2", "row 4")
+    assert {"import-action-records", "import-themes-from-sheets"} <= \
+        {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize("rows", [
+    # a key of officers: codes and titles, no action
+    [["HF", "Head of Finance"], ["CEX", "Chief Executive"], ["HHR", "Head of HR"]],
+    # a plan table of two columns with its header row
+    [["Action", "Lead officer"], ["Build 50 homes", "HH"], ["Review lettings", "HH"]],
+    # a table of three columns
+    [["Action", "Build homes", "x"], ["Lead officer", "HH", ""], ["Target date", "Mar", ""]],
+])
+def test_only_a_table_of_an_actions_labels_and_values_is_read_as_one(rows):
+    from cip_xl.importers.action_records import as_rows
+    from cip_xl.importers.tables import RawTable
+    from cip_xl.schema import DEFAULT_CONTRACT
+
+    assert as_rows(RawTable("table 1", rows), DEFAULT_CONTRACT) is None

@@ -61,6 +61,9 @@ class RawTable:
     #: the name of the part of the plan the table is, where its place gives one: a
     #: spreadsheet kept a sheet per theme or directorate gives the sheet's name
     part_name: str = ""
+    #: what parts the source in :attr:`part_name`: its "sheet", or the "heading" a Word
+    #: table is under
+    part_kind: str = "sheet"
     #: (row, column) of each blank cell coloured red, amber, green or blue → that word
     colours: dict[tuple[int, int], str] = field(default_factory=dict)
 
@@ -441,11 +444,21 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     listed: list[_Listed] = []  # officers a list of them beside the plan gives
     #: lists of officers with no codes, each with where it is: matched by name
     uncoded: list[tuple[str, list[_Listed]]] = []
+    #: the header of each column kept as one of its own (its key) → its name: the same
+    #: column of the next table (a sheet per theme, a table per action) goes into it
+    kept_before: dict[str, str] = {}
     # the statuses a key beside or under the plan gives its letters ("C – complete")
     codes = status_codes(legend + [entry for table in tables for row in table.rows
                                    for cell in row if cell for entry in key_line(cell)])
     coded: dict[str, str] = {}  # each status letter read by the key → its status
+    from .action_records import as_rows
+
+    records = 0  # tables that record one action or more, labels down the left
     for table in tables:
+        recorded = as_rows(table, contract, mapping)
+        if recorded is not None:
+            table = recorded
+            records += 1
         header_index = next((i for i, row in enumerate(table.rows[:6])
                              if is_header(row, contract, mapping)), None)
         deep = two_row_header(table.rows[header_index], table.rows[header_index + 1],
@@ -512,6 +525,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         headed = {i: clean(text) for i, text in enumerate(table.rows[header_index])
                   if i not in columns and clean(text)}
         kept_as: dict[int, str] = {}
+        reused: set[int] = set()  # columns of this table kept as an earlier table's were
         completed_column = next((i for i, text in headed.items()
                                  if schema.header_key(text) in COMPLETED_HEADERS), None)
         dated_by_completion: list[str] = []
@@ -679,9 +693,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     directorates.setdefault(part.upper(), {}).setdefault(directorate, at)
             for index in (i for i in headed if i < len(raw) and clean(raw[i])):
                 if index not in kept_as:
-                    kept_as[index] = _kept_column(headed[index], plan, contract,
-                                                  table.sheet_label or table.name)
-                    plan.extra_columns.append(kept_as[index])
+                    same = kept_before.get(schema.header_key(headed[index]))
+                    if same and same not in kept_as.values():  # an earlier table's
+                        kept_as[index] = same
+                        reused.add(index)
+                    else:
+                        kept_as[index] = _kept_column(headed[index], plan, contract,
+                                                      table.sheet_label or table.name)
+                        plan.extra_columns.append(kept_as[index])
+                        kept_before.setdefault(schema.header_key(headed[index]),
+                                               kept_as[index])
                 action.extra[kept_as[index]] = clean(raw[index])
             if extra:
                 note("import-extra-cells", WARNING, f"{table.where(r, extra_at[0])} has text "
@@ -705,10 +726,11 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             part_of[id(action)] = table.part_name
             places[id(action)] = (table.sheet_label or table.name, where)
             state.last = action
-        if kept_as:
-            order = sorted(kept_as)  # the source's order, not the order first filled
+        if set(kept_as) - reused:
+            # the source's order, not the order first filled
+            order = sorted(set(kept_as) - reused)
             plan.extra_columns = [c for c in plan.extra_columns if c not in
-                                  kept_as.values()] + [kept_as[i] for i in order]
+                                  {kept_as[i] for i in order}] + [kept_as[i] for i in order]
             names = [f"'{headed[i]}'" + (f" (as '{kept_as[i]}')" if kept_as[i] != headed[i]
                                          else "") for i in order]
             findings.append(Finding(
@@ -752,16 +774,26 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             "Completion date...) was found. Use --mapping to say which headers mean what.",
             file))
     _repair_refs(plan, findings, file, places)
+    if records:
+        findings.append(Finding(
+            "import-action-records", INFO,
+            f"{records} table{'s' if records != 1 else ''} give{'' if records != 1 else 's'}"
+            " an action's details with the labels down the left (Action, Lead officer, "
+            "Target date...): each was read as the plan's row for that action.", file))
     named = list(dict.fromkeys(part_of[id(a)] for a in plan.actions if part_of.get(id(a))))
     if not themes and len(named) > 1:  # a sheet per theme or directorate
         for action in plan.actions:
             action.theme = action.theme or part_of.get(id(action)) or "Plan"
         themes = list(dict.fromkeys(a.theme for a in plan.actions))
+        part = next((t.part_kind for t in tables if t.part_name), "sheet")
+        where = f"on {len(named)} sheets" if part == "sheet" else \
+            f"in tables under {len(named)} headings"
         findings.append(Finding(
             "import-themes-from-sheets", INFO,
-            f"No theme headings were found, and the actions are on {len(named)} sheets "
-            f"({', '.join(named)}): each action is under a theme named after its sheet. "
-            "Rename the themes on the Themes sheet if the sheets are something else.", file))
+            f"No theme headings were found in the tables, and the actions are {where} "
+            f"({', '.join(named)}): each action is under a theme named after its {part}. "
+            f"Rename the themes on the Themes sheet if the {part}s are something else.",
+            file))
     if not themes and plan.actions:
         themes = ["Plan"]
         for action in plan.actions:

@@ -69,7 +69,7 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
             f"{path.name} cannot be read as a Word document ({type(exc).__name__}). Open it "
             "in Word and save it again as a .docx.", file=str(path))) from None
     tables, legend, review = [], [], []
-    for number, table in enumerate(_all_tables(document), start=1):
+    for number, (table, part) in enumerate(_all_tables(document), start=1):
         rows = [_row_texts(row) for row in table.rows]
         colours = {}
         for r, (row, texts) in enumerate(zip(table.rows, rows)):
@@ -84,23 +84,45 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
             continue
         tables.append(RawTable(f"table {number}", rows,
                                lambda r, c: f"row {r + 1}",
-                               sheet_label=f"table {number}", colours=colours))
+                               sheet_label=f"table {number}", part_name=part,
+                               part_kind="heading", colours=colours))
     paragraphs = _paragraphs(document)
     legend += legend_from_lines([p.text for p in paragraphs])
     return tables, legend, review, _title(document, paragraphs), \
         _council(document, paragraphs)
 
 
-def _all_tables(document) -> list:
+def _all_tables(document) -> list[tuple[object, str]]:
     """Every table in the document's body, in the order written — those python-docx's
     ``document.tables`` leaves out too: a plan table inside a content control (council
     templates wrap their parts in them) or inside another table's cell (a one-cell
-    table drawn as a frame around the appendix, or a layout table)."""
+    table drawn as a frame around the appendix, or a layout table) — each with the
+    heading it is under, where the document's headings part its tables (a table, or a
+    table per action, under each priority's heading): of the headings of each level,
+    the widest level whose headings differ between tables; else ''."""
     from docx.oxml.ns import qn
     from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
-    body = document.element.body
-    return [Table(element, document._body) for element in body.iter(qn("w:tbl"))]
+    table_tag, paragraph_tag = qn("w:tbl"), qn("w:p")
+    found: list[tuple[object, dict[int, str]]] = []
+    under: dict[int, str] = {}  # the heading of each level the text is under now
+    for element in document.element.body.iter(table_tag, paragraph_tag):
+        if element.tag == table_tag:
+            found.append((Table(element, document._body), dict(under)))
+            continue
+        if next(element.iterancestors(table_tag), None) is not None:
+            continue
+        paragraph = Paragraph(element, document._body)
+        level = re.fullmatch(r"Heading (\d)", _style_name(paragraph))
+        if level and paragraph.text.strip():
+            depth = int(level[1])
+            under = {d: text for d, text in under.items() if d < depth}
+            under[depth] = clean(paragraph.text)
+    parting = next((depth for depth in range(1, 10)
+                    if len({headings.get(depth, "") for _, headings in found}) > 1), None)
+    return [(table, headings.get(parting, "") if parting else "")
+            for table, headings in found]
 
 
 def _paragraphs(document) -> list:
