@@ -1793,3 +1793,33 @@ def test_only_a_table_of_an_actions_labels_and_values_is_read_as_one(rows):
     from cip_xl.schema import DEFAULT_CONTRACT
 
     assert as_rows(RawTable("table 1", rows), DEFAULT_CONTRACT) is None
+
+
+def test_a_table_per_theme_on_one_sheet_gives_the_first_theme_too(tmp_path):
+    """Each theme a table of its own on one sheet: its heading, the header again, its
+    actions. The first heading is over the first header, where the plan's rows were
+    taken to begin: the first theme's actions had no theme. A title over a sheet's only
+    header is no theme."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Strategic Plan 2026-2030: Year 1 delivery"])
+    ws.append([])
+    for theme, actions in (("Priority 1: Economy", [("1.1", "Business grants", "EDM")]),
+                           ("Priority 2: Environment", [("2.1", "Tree planting", "HES"),
+                                                        ("2.2", "Food waste", "HES")])):
+        ws.append([theme])
+        ws.append(["Ref", "Action", "Lead", "Due"])
+        for action in actions:
+            ws.append([*action, "Mar 2027"])
+        ws.append([])
+    one = wb.create_sheet("One table")
+    one.append(["Corporate Plan delivery tracker"])
+    one.append(["Ref", "Action", "Lead", "Due"])
+    one.append(["3.1", "Digital front door", "HCS", "Mar 2027"])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    plan = import_plan(source).plan
+    assert [(a.ref, a.theme) for a in plan.actions][:3] == [
+        ("1.1", "Priority 1: Economy"), ("2.1", "Priority 2: Environment"),
+        ("2.2", "Priority 2: Environment")]
+    assert [t.name for t in plan.themes] == ["Priority 1: Economy", "Priority 2: Environment"]

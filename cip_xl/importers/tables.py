@@ -495,6 +495,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     table.sheet_label or table.name, found[0].where))
             continue
         plan_tables += 1
+        over = theme_over_header(table.rows, header_index, contract, mapping)
+        if over is not None:  # a table per theme on one sheet: the first one's heading
+            first_theme = _one_text(table.rows[over])
+            state.theme, state.objective = first_theme, ""
+            if first_theme not in themes:
+                themes.append(first_theme)
+            findings.append(Finding(
+                "import-theme-row", INFO, f"'{first_theme}' read as a theme heading, over "
+                "the first of the tables of each theme.", file,
+                table.sheet_label or table.name, table.where(over, 0)))
         columns = header_map(table.rows[header_index], contract, mapping)
         read_as = by_content(table.rows[header_index + 1:], columns)
         for index in sorted(set(read_as.items()) - set(columns.items())):
@@ -955,6 +965,33 @@ _NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\
                        r"^(?:grand\s+)?totals?\b(?!\s+[a-z])|"
                        r"^(?:notes?|n\.\s?b\.?|please\s+note|source)\s*[:\-–—]",
                        re.IGNORECASE)
+
+
+def _one_text(row: list[str]) -> str:
+    """The text of a row with one cell of text (a heading across it), else ''."""
+    texts = [clean(c) for c in row if clean(c)]
+    return texts[0] if len(texts) == 1 else ""
+
+
+def theme_over_header(rows: list[list[str]], header_index: int, contract: Contract,
+                      mapping: dict[str, str] | None = None) -> int | None:
+    """The row of the heading of the first theme, over the first header row,
+    ``rows[header_index]``, where a tracker gives each theme a table of its own on one
+    sheet — a heading, the header again, the theme's actions — so the first theme's
+    heading is above where the plan's rows begin; None where the layout does not recur
+    (a row over the only header is the sheet's title)."""
+    def heading_before(index: int) -> int | None:
+        found = next((i for i in range(index - 1, -1, -1)
+                      if any(clean(c) for c in rows[i])), None)
+        return found if found is not None and _one_text(rows[found]) else None
+
+    first = heading_before(header_index)
+    if first is None or _NOTE_ROW.match(_one_text(rows[first])):
+        return None
+    recurs = any(heading_before(i) is not None and is_header(rows[i], contract, mapping)
+                 for i in range(header_index + 1, len(rows)) if _one_text(rows[i - 1]) or
+                 not any(clean(c) for c in rows[i - 1]))
+    return first if recurs else None
 
 
 def _row_kind(cells: dict[str, str], columns: dict[int, str]) -> str:
