@@ -300,6 +300,9 @@ _MONTH_LIST = re.compile(r"^([a-z]{3,9}\.?(?:\s*,\s*[a-z]{3,9}\.?)+(?:,?\s*(?:\b
                          r"[a-z]{3,9}\.?)?)\s+'?(\d{4}|\d{2})$", re.IGNORECASE)
 #: a quarter with its months in brackets: "Q4 (Jan-Mar 2027)"
 _QUARTER_MONTHS = re.compile(r"^(?:q|qtr|quarter)\s*([1-4])\s*\((.+)\)$", re.IGNORECASE)
+#: a year of a plan of several counted, with the year meant in brackets: "Year 2
+#: (2027/28)" (the count alone depends on when the plan began: unreadable, with a hint)
+_PLAN_YEAR_MEANT = re.compile(r"^(?:year|yr)\s*\d{1,2}\s*\((.+)\)$", re.IGNORECASE)
 #: a date given as yet to be confirmed: "TBC - Q4 2026/27", "TBC (Mar 2027)"
 _TBC_LEAD = re.compile(r"^(?:tbc|tba|to\s+be\s+confirmed)\s*(?:[-–—:,]\s*(.+)|\((.+)\))$",
                        re.IGNORECASE)
@@ -326,7 +329,8 @@ _ONGOING_REVIEW = re.compile(r"^(?:ongoing|on-going|on\s+going|continuous|rollin
 #: "Original: Sep 2026 Revised: Mar 2027", "Sep 2026 (now Mar 2027)", "Sep 2026 → Mar 2027"
 _REVISED = re.compile(
     r"(?:\b(?:(?:" + _MOVED_WORDS + r")(?:\s+(?:target\s+)?date)?|new\s+(?:target\s+)?date)"
-    r"\b\.?\s*(?:\b(?:to|until|till)\b)?|→|->|=>)\s*[:\-–—]?\s*", re.IGNORECASE)
+    r"\b\.?\s*(?:\b(?:to|until|till)\b)?|→|->|=>|(?<=\s)>(?=\s))\s*[:\-–—]?\s*",
+    re.IGNORECASE)
 #: words that mark the date a revision replaced ("was", "original")
 _SUPERSEDED = re.compile(r"\b(?:original(?:ly)?|was|initially|previously|old|planned|"
                          r"target|date)\b", re.IGNORECASE)
@@ -568,6 +572,11 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
         _read_quarter_months(text, as_of)
     if read is not None:
         return read
+    counted = _PLAN_YEAR_MEANT.match(text)
+    if counted:  # "Year 2 (2027/28)": the year in brackets
+        read = _parse_text(counted[1], as_of)
+        if _one_date(read):
+            return DueDate(text, read.kind, read.due, read.milestones)
     listed = _MONTH_LIST.match(text)
     if listed:  # "Mar, Jun, Sep, Dec 2027": a milestone each
         months = [_month(word) for word in re.split(r"\s*(?:,|\band\b|&)\s*", listed[1])]
@@ -684,15 +693,22 @@ def _read_conditional(text: str, as_of: date | None) -> DueDate | None:
 def _read_quarter_months(text: str, as_of: date | None) -> DueDate | None:
     """A quarter with its months in brackets ("Q4 (Jan-Mar 2027)", "Quarter 2 (Jul - Sep
     2026)"): due at the bracket's end, where that is the quarter's, of a financial
-    year or a calendar one; None otherwise."""
+    year or a calendar one; or with one month of it ("Q4 (Jan 2027)"): due at that
+    month's end. None otherwise."""
     found = _QUARTER_MONTHS.match(text)
     if found is None:
         return None
     read = _parse_text(found[2], as_of)
     quarter = int(found[1])
-    if not _one_date(read) or read.due.month not in (3 * quarter, (3 * quarter + 2) % 12 + 1):
+    if not _one_date(read):
         return None
-    return DueDate(text, "period", read.due, (read.due,))
+    if read.due.month in (3 * quarter, (3 * quarter + 2) % 12 + 1):
+        return DueDate(text, "period", read.due, (read.due,))
+    months = {3 * quarter - step for step in range(3)} | \
+        {(3 * quarter + step) % 12 + 1 for step in range(3)}  # calendar's, financial's
+    if read.kind == "month" and read.due.month in months:
+        return DueDate(text, "month", read.due, (read.due,))
+    return None
 
 
 def _read_revised(text: str, as_of: date | None) -> DueDate | None:

@@ -151,6 +151,7 @@ AS_OF = date(2010, 9, 30)
     ("Sep 2026 (now Mar 2027)", "month", date(2027, 3, 31)),  # not the September
     ("Was Sep 2026, now Q4 2026/27", "period", date(2027, 3, 31)),
     ("30/09/2026 → 31/03/2027", "date", date(2027, 3, 31)),
+    ("Oct 2026 > Jan 2027", "month", date(2027, 1, 31)),  # moved, typed with a ">"
     ("Sep 2026 slipped to Mar 2027 - awaiting funding", "month", date(2027, 3, 31)),
     ("Q4 (2026/27)", "period", date(2027, 3, 31)),  # a quarter and its year, set apart
     ("Q4 - 2026/27", "period", date(2027, 3, 31)),
@@ -187,7 +188,12 @@ AS_OF = date(2010, 9, 30)
     ("FY 2026/27 Q4", "period", date(2027, 3, 31)),
     ("Q4 (Jan-Mar 2027)", "period", date(2027, 3, 31)),  # the quarter's own months
     ("Q2 (Jul - Sep 2026)", "period", date(2026, 9, 30)),
-    ("Q4 (Jan 2027)", "unreadable", None),  # not the quarter's end: which is meant?
+    # a month of the quarter: the month, the nearer and more exact of the two
+    ("Q4 (Jan 2027)", "month", date(2027, 1, 31)), ("Q1 (May 2026)", "month", date(2026, 5, 31)),
+    ("Q4 (Jun 2027)", "unreadable", None),  # no month of any Q4: which is meant?
+    # a year of a plan of several, the year meant in brackets
+    ("Year 2 (2027/28)", "period", date(2028, 3, 31)), ("Yr 1 (Mar 2027)", "month",
+                                                         date(2027, 3, 31)),
     ("Academic year 2026/27", "period", date(2027, 7, 31)),  # as its summer term ends
     ("End of the 2026/27 academic year", "period", date(2027, 7, 31)),
     ("Subject to Cabinet approval - Mar 2027", "month", date(2027, 3, 31)),
