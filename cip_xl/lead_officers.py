@@ -45,6 +45,13 @@ def cell_parts(cell: str) -> list[str]:
     return [part for part in _BETWEEN.split(str(cell).strip()) if part]
 
 
+def without_remark(part: str) -> str:
+    """An officer named in a Lead officer cell without a remark in brackets beside
+    them: "HF (lead)" → "HF", "Chief Executive (supported by the Climate Officer)" →
+    "Chief Executive"; ``part`` as it is where nothing else is left."""
+    return _REMARK.sub(" ", part).strip() or part
+
+
 #: what a Lead officer cell says before anyone is named
 _NOBODY = {"tbc", "tba", "to be confirmed", "to be agreed", "tbd", "vacant", "vacancy",
            "n/a", "na", "none", "unknown", "?", "-"}
@@ -136,7 +143,7 @@ class LeadOfficers:
                 continue
             for part in cell_parts(chunk):
                 if part.upper() not in self._codes and _words(part) not in self._named:
-                    part = _REMARK.sub(" ", part).strip() or part  # "HF (lead)": HF
+                    part = without_remark(part)  # "HF (lead)": HF
                 code = self._codes.get(part.upper())
                 if code is not None:
                     yield code

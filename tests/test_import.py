@@ -1823,3 +1823,24 @@ def test_a_table_per_theme_on_one_sheet_gives_the_first_theme_too(tmp_path):
         ("1.1", "Priority 1: Economy"), ("2.1", "Priority 2: Environment"),
         ("2.2", "Priority 2: Environment")]
     assert [t.name for t in plan.themes] == ["Priority 1: Economy", "Priority 2: Environment"]
+
+
+def test_a_lead_officer_with_a_remark_in_brackets_is_the_officer_alone(tmp_path):
+    """'Chief Executive (supported by Climate Officer)' was made an officer of that
+    whole title (code CESBCO); the officer is the Chief Executive, the same one another
+    row names plainly, and the cell keeps its remark."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Action", "Lead Officer", "Target date"])
+    ws.append(["1", "Climate action plan", "Chief Executive (supported by Climate Officer)",
+               "Jun 2027"])
+    ws.append(["2", "Corporate peer challenge", "Chief Executive", "Mar 2027"])
+    ws.append(["3", "Local Plan", "Sam Patel (Planning Policy Manager)", "Dec 2027"])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    plan = import_plan(source).plan
+    assert sorted((o.code, o.title, o.name) for o in plan.officers) == [
+        ("CE", "Chief Executive", ""), ("PPM", "Planning Policy Manager", "Sam Patel")]
+    assert plan.actions[0].lead_officer == "Chief Executive (supported by Climate Officer)"
+    read = plan.lead_officer_reader()
+    assert [read(a) for a in plan.actions] == [["CE"], ["CE"], ["PPM"]]

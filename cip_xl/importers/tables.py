@@ -30,7 +30,8 @@ from .. import schema
 from ..cells import listed as listed_names, quoted
 from ..dates import MONTHS, parse_due
 from ..findings import INFO, WARNING, Finding
-from ..lead_officers import SURNAME_FIRST, cell_parts, chunks, initials as officer_initials
+from ..lead_officers import (SURNAME_FIRST, cell_parts, chunks, initials as officer_initials,
+                             without_remark)
 from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
@@ -1281,7 +1282,9 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
             continue  # the key's officer, by its meaning
         pair = _name_and_title(part)
         named, emailed = _surname_first(part), _name_in_email(part)
-        name = pair[0] if pair else named or emailed or part
+        # "Chief Executive (supported by Climate Officer)": the officer, not the remark
+        bare = part if pair or named or emailed is not None else without_remark(part)
+        name = pair[0] if pair else named or emailed or bare
         known = made_for.get(part.casefold()) or made_for.get(name.casefold())
         if known:  # "Helen Forde" and "helen forde": one officer
             described[part] = known
@@ -1290,7 +1293,7 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
             if emailed is not None and not by_code[known].email:
                 by_code[known].email = part.strip()
             continue
-        role = bool(ROLE.search(part))
+        role = bool(ROLE.search(bare))
         if pair:
             officer = Officer(_code_for(pair[1], taken), title=pair[1], name=pair[0])
         elif named:  # "Smith, Jane"
@@ -1299,11 +1302,12 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
             officer = Officer(_code_for(emailed or part.split("@")[0], taken), name=emailed,
                               email=part.strip())
         else:
-            officer = Officer(_code_for(part, taken), title=part if role else "",
-                              name="" if role else part)
+            officer = Officer(_code_for(bare, taken), title=bare if role else "",
+                              name="" if role else bare)
         officers.append(officer)
         by_code[officer.code] = officer
         described[part] = made_for[part.casefold()] = officer.code
+        made_for.setdefault(bare.casefold(), officer.code)
         if officer.name:
             made_for.setdefault(officer.name.casefold(), officer.code)
         made.append(f"{officer.code} ({part})")
