@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -36,7 +36,7 @@ from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
 from .keys import key_line, status_codes
-from .two_row_headers import heading_row_above, sub_header_words, two_row_header
+from .two_row_headers import one_header_row, sub_header_words
 
 STATUS_AS_WRITTEN = "Status (as written)"
 UPDATED_AS_WRITTEN = "Last updated (as written)"
@@ -297,8 +297,9 @@ def legend_from_lines(lines: list[str]) -> list[tuple[str, str]]:
     collecting = False
     for line in lines:
         text = line.strip()
-        if key_line(text):  # "Key: G – on track; A – at risk; ..." on one line
-            pairs += key_line(text)
+        entries = key_line(text)  # "Key: G – on track; A – at risk; ..." on one line
+        if entries:
+            pairs += entries
             continue
         if re.match(r"^(key|legend|abbreviations)\s*:?\s*$", text, re.I):
             collecting = True
@@ -448,11 +449,13 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     #: the header of each column kept as one of its own (its key) → its name: the same
     #: column of the next table (a sheet per theme, a table per action) goes into it
     kept_before: dict[str, str] = {}
-    # the statuses a key beside or under the plan gives its letters ("C – complete")
+    # the statuses a key beside or under the plan, in a row of its own, gives its
+    # letters ("Key: G – on track; ...; C – complete")
     codes = status_codes(legend + [entry for table in tables for row in table.rows
-                                   for cell in row if cell for entry in key_line(cell)])
+                                   if sum(1 for cell in row if cell) == 1
+                                   for entry in key_line(next(c for c in row if c))])
     coded: dict[str, str] = {}  # each status letter read by the key → its status
-    from .action_records import as_rows
+    from .action_records import as_rows  # it reads tables with this module's helpers
 
     records = 0  # tables that record one action or more, labels down the left
     for table in tables:
@@ -462,19 +465,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             records += 1
         header_index = next((i for i, row in enumerate(table.rows[:6])
                              if is_header(row, contract, mapping)), None)
-        deep = two_row_header(table.rows[header_index], table.rows[header_index + 1],
-                              contract, mapping) \
-            if header_index is not None and header_index + 1 < len(table.rows) else None
-        if deep:  # "Timescale" over "Start" and "End": one header row, the other blank
-            table = replace(table, rows=table.rows[:header_index] + [
-                deep.names, [""] * len(deep.names)] + table.rows[header_index + 2:])
-        elif header_index:  # the headings grouping the columns in the row above
-            deep = heading_row_above(table.rows[header_index - 1], table.rows[header_index],
-                                     contract, mapping)
-            if deep:
-                table = replace(
-                    table, rows=table.rows[:header_index] + [deep.names] +
-                    table.rows[header_index + 1:])
+        table, deep = one_header_row(table, header_index, contract, mapping)
         if deep:
             findings.append(Finding(
                 "import-two-row-header", INFO,

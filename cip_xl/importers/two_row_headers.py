@@ -10,9 +10,13 @@ heading for the quarter ("Progress Q2"), as a tracker names its quarters' column
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..schema import Contract
+
+if TYPE_CHECKING:
+    from .tables import RawTable
 
 #: what a sub-header under a date heading says the column holds
 _START = {"start", "start date", "from", "begin", "begins", "commence", "commencement",
@@ -150,3 +154,25 @@ def heading_row_above(above: list[str], header: list[str], contract: Contract,
         if renamed:
             groups.append((above[start], renamed))
     return DeepHeader(names, groups) if groups else None
+
+
+def one_header_row(table: RawTable, header_index: int | None, contract: Contract,
+                   mapping: dict[str, str] | None = None) -> tuple[RawTable, DeepHeader | None]:
+    """``table`` with its header, ``table.rows[header_index]``, read as one row where
+    it is two rows deep (:func:`two_row_header`: its second row left blank; or
+    :func:`heading_row_above`), and how; ``table`` as it is, and None, otherwise. The
+    rows keep their places, so findings name the cells the source has."""
+    if header_index is None:
+        return table, None
+    rows = table.rows
+    deep = two_row_header(rows[header_index], rows[header_index + 1], contract, mapping) \
+        if header_index + 1 < len(rows) else None
+    if deep:  # "Timescale" over "Start" and "End"
+        return replace(table, rows=rows[:header_index] + [
+            deep.names, [""] * len(deep.names)] + rows[header_index + 2:]), deep
+    deep = heading_row_above(rows[header_index - 1], rows[header_index], contract,
+                             mapping) if header_index else None
+    if deep:  # the headings grouping the columns in the row above
+        return replace(table, rows=rows[:header_index] + [deep.names] +
+                       rows[header_index + 1:]), deep
+    return table, None
