@@ -1844,3 +1844,20 @@ def test_a_lead_officer_with_a_remark_in_brackets_is_the_officer_alone(tmp_path)
     assert plan.actions[0].lead_officer == "Chief Executive (supported by Climate Officer)"
     read = plan.lead_officer_reader()
     assert [read(a) for a in plan.actions] == [["CE"], ["CE"], ["PPM"]]
+
+
+@pytest.mark.parametrize("title, ref, action", [
+    ("Action 1.2: Review fees", "1.2", "Review fees"),
+    ("1.2 Review fees", "1.2", "Review fees"),
+    ("2027 budget setting", None, "2027 budget setting"),  # a year, not a ref
+    ("10 homes built", None, "10 homes built"),
+])
+def test_a_row_across_an_actions_table_names_it(title, ref, action):
+    from cip_xl.importers.action_records import as_rows
+    from cip_xl.importers.tables import RawTable
+    from cip_xl.schema import DEFAULT_CONTRACT
+
+    table = as_rows(RawTable("table 1", [[title, ""], ["Lead officer", "HF"],
+                                         ["Target date", "Mar 2027"]]), DEFAULT_CONTRACT)
+    read = dict(zip(table.rows[0], table.rows[1]))
+    assert (read.get("Ref"), read["Action"], read["Lead officer"]) == (ref, action, "HF")

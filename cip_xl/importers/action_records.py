@@ -20,10 +20,10 @@ from .tables import RawTable, clean, header_map, is_header
 #: how much of a table's labels must name the plan's columns for it to be a record
 _NAMED_SHARE = 0.5
 #: a row across the top of an action's table naming it: "Action 1.2: Review fees",
-#: "Ref 3 - Open the leisure centre", "1.2 Review fees"
-_TITLE = re.compile(r"^(?:(?:key\s+)?action|ref(?:erence)?|no\.?)?\s*"
-                    r"(?P<ref>[A-Za-z]{0,3}\s?\d+(?:\.\d+)*[a-z]?)?\s*[:.\-–—]?\s*"
-                    r"(?P<text>\S.*)$", re.IGNORECASE | re.DOTALL)
+#: "Ref 3 - Open the leisure centre", "1.2 Review fees" (not "2027 budget setting")
+_TITLE = re.compile(r"^(?:(?:(?:key\s+)?action|ref(?:erence)?|no\.?)\s*"
+                    r"(?P<ref>[A-Za-z]{0,3}\s?\d+(?:\.\d+)*[a-z]?)|(?P<dotted>\d+(?:\.\d+)+))?"
+                    r"\s*[:.\-–—]?\s*(?P<text>\S.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def _pairs(row: list[str]) -> list[tuple[int, str, str]] | None:
@@ -80,8 +80,9 @@ def as_rows(table: RawTable, contract: Contract,
                 if records[-1]:
                     records.append({})
                 title = _TITLE.match(value)
-                if title and title["ref"]:
-                    put("Ref", "ref", (r, 0), " ".join(title["ref"].split()))
+                ref = title and (title["ref"] or title["dotted"])
+                if ref:
+                    put("Ref", "ref", (r, 0), " ".join(ref.split()))
                 put("Action", "key_action", (r, 0), title["text"] if title else value)
                 keys |= {"ref", "key_action"}
                 continue
