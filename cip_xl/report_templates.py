@@ -259,7 +259,9 @@ def _appendices(document, new_section: bool) -> None:
                 ("{{ a.ref }}", "{{ a.objective }}", "{{ a.key_action }}", "{{ a.lead }}",
                  "{{ a.target }}", "{{ a.progress }}", "{% cellbg a.fill %}{{ a.rag }}"),
                 "for a in theme.actions", "Actions under this theme with their status",
-                (1.3, 4.5, 5.5, 2.2, 2.8, 7.6, 2.8))
+                # a lead officer given by title ("Head of Regeneration", as an imported
+                # plan keeps it) fits without a word broken across lines
+                (1.3, 4.5, 5.3, 3.0, 2.8, 7.0, 2.8))
     document.add_paragraph("{%p endfor %}")
     _heading(document, "Key to lead officers", 2)
     _loop_table(document, ("Code", "Title", "Name"),
@@ -280,7 +282,7 @@ def _appendices(document, new_section: bool) -> None:
                 ("{{ a.ref }}", "{{ a.theme }}", "{{ a.key_action }}", "{{ a.lead }}",
                  "{% cellbg a.fill %}{{ a.rag }}", "{{ a.reason }}"),
                 "for a in exceptions", "Actions overdue or at risk, with the reason",
-                (1.3, 4.5, 7.0, 2.4, 3.0, 8.0))
+                (1.3, 4.5, 7.0, 3.0, 3.0, 7.4))
 
 
 def build_template(kind: str):

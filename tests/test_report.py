@@ -680,3 +680,21 @@ def test_a_meeting_before_the_quarter_reported_is_warned_of(tmp_path):
     given = run_cli("report", str(path), "-o", str(tmp_path / "report.docx"),
                     "--meeting-date", "19/01/2027")
     assert given.returncode == 0 and "report-meeting-before-date" not in given.stderr
+
+
+@pytest.mark.libreoffice
+def test_a_lead_officer_given_by_title_is_not_broken_across_lines(tmp_path):
+    """An imported plan keeps its lead officers as written: 'Head of Regeneration' in
+    the appendix's Lead officer column broke as 'Regenerat' and 'ion'."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    plan = example_plan()
+    for action in plan.actions:
+        action.lead_officer = "Head of Regeneration"
+    path = tmp_path / "plan.xlsx"
+    cip_xl.save_plan(plan, path)
+    result = cip_xl.report(path, tmp_path / "report.docx", item="7", pdf=True)
+    text = subprocess.run(["pdftotext", "-layout", str(result.pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert text.count("Regeneration") >= len(plan.actions)
+    assert not re.search(r"Regenerat\s*$", text, re.MULTILINE)
