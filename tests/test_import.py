@@ -1851,6 +1851,8 @@ def test_a_lead_officer_with_a_remark_in_brackets_is_the_officer_alone(tmp_path)
     ("1.2 Review fees", "1.2", "Review fees"),
     ("2027 budget setting", None, "2027 budget setting"),  # a year, not a ref
     ("10 homes built", None, "10 homes built"),
+    ("Action: Run a staff survey", None, "Run a staff survey"),
+    ("Action plan for housing", None, "Action plan for housing"),
 ])
 def test_a_row_across_an_actions_table_names_it(title, ref, action):
     from cip_xl.importers.action_records import as_rows

@@ -20,9 +20,11 @@ from .tables import RawTable, clean, header_map, is_header
 #: how much of a table's labels must name the plan's columns for it to be a record
 _NAMED_SHARE = 0.5
 #: a row across the top of an action's table naming it: "Action 1.2: Review fees",
-#: "Ref 3 - Open the leisure centre", "1.2 Review fees" (not "2027 budget setting")
+#: "Ref 3 - Open the leisure centre", "1.2 Review fees" (not "2027 budget setting"),
+#: "Action: Run a staff survey"
 _TITLE = re.compile(r"^(?:(?:(?:key\s+)?action|ref(?:erence)?|no\.?)\s*"
-                    r"(?P<ref>[A-Za-z]{0,3}\s?\d+(?:\.\d+)*[a-z]?)|(?P<dotted>\d+(?:\.\d+)+))?"
+                    r"(?P<ref>[A-Za-z]{0,3}\s?\d+(?:\.\d+)*[a-z]?)|(?P<dotted>\d+(?:\.\d+)+)|"
+                    r"(?:key\s+)?action(?=\s*[:\-–—]))?"
                     r"\s*[:.\-–—]?\s*(?P<text>\S.*)$", re.IGNORECASE | re.DOTALL)
 
 
