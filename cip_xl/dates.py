@@ -573,9 +573,9 @@ def _parse_text(value: object, as_of: date | None) -> DueDate:
     if read is not None:
         return read
     counted = _PLAN_YEAR_MEANT.match(text)
-    if counted:  # "Year 2 (2027/28)": the year in brackets
+    if counted:  # "Year 2 (2027/28)": the year in brackets; "Year 3 (TBC)" is TBC
         read = _parse_text(counted[1], as_of)
-        if _one_date(read):
+        if _one_date(read) or read.kind == "tbc":
             return DueDate(text, read.kind, read.due, read.milestones)
     listed = _MONTH_LIST.match(text)
     if listed:  # "Mar, Jun, Sep, Dec 2027": a milestone each

@@ -194,6 +194,7 @@ AS_OF = date(2010, 9, 30)
     # a year of a plan of several, the year meant in brackets
     ("Year 2 (2027/28)", "period", date(2028, 3, 31)), ("Yr 1 (Mar 2027)", "month",
                                                          date(2027, 3, 31)),
+    ("Year 3 (TBC)", "tbc", None),
     ("Academic year 2026/27", "period", date(2027, 7, 31)),  # as its summer term ends
     ("End of the 2026/27 academic year", "period", date(2027, 7, 31)),
     ("Subject to Cabinet approval - Mar 2027", "month", date(2027, 3, 31)),
