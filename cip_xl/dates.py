@@ -1005,7 +1005,24 @@ def unreadable_hint(text: str) -> str:
     return (f"did you mean '{hint}'? " if hint else
             _numeric_hint(text) or moving_date_hint(text) or _status_hint(text) or
             _short_month_hint(text) or _no_year_hint(text) or _condition_hint(text) or
-            _sentence_hint(text))
+            _year_span_hint(text) or _sentence_hint(text))
+
+
+#: years spanned, more than one financial year: "2026-2028", "2026 to 2030"
+_YEAR_SPAN = re.compile(r"^\s*((?:19|20)\d{2})\s*(?:[-–—/]|\bto\b)\s*((?:19|20)\d{2})\s*$",
+                        re.IGNORECASE)
+
+
+def _year_span_hint(text: str) -> str:
+    """For years spanned ("2026-2028", a strategy's life): ask for the date the action
+    is due by within them; '' for anything else."""
+    span = _YEAR_SPAN.match(text)
+    if not span or int(span[2]) <= int(span[1]) + 1:
+        return ""
+    last = int(span[2])
+    return (f"it spans the years {span[1]} to {span[2]}: write the date the action is due "
+            f"by, as in 'Mar {last}' (the end of {last - 1}/{last % 100:02d}) or "
+            f"'Dec {last}'; ")
 
 
 def _condition_hint(text: str) -> str:

@@ -296,6 +296,9 @@ def test_work_that_recurs_from_a_first_date_is_due_at_the_next(phrase, as_of, du
     ("Mid 2027", "write the month meant, as in 'Jun 2027'"),
     ("Late 2026/27", "as in 'Mar 2027'"),  # late in the financial year
     ("Year 2", "counts from when the plan began"),
+    ("2026-2028", "it spans the years 2026 to 2028: write the date the action is due by, as "
+     "in 'Mar 2028' (the end of 2027/28) or 'Dec 2028'"),  # a strategy's life
+    ("2026 to 2030", "it spans the years 2026 to 2030"),
     ("Complete", "'Complete' says how the action stands, which the Status column is for"),
     ("Delayed.", "which the Status column is for: pick it there; this cell takes a date"),
     ("Autumn", "it has no year: add it, as in 'Autumn 2027'"),
