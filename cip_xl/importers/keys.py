@@ -45,15 +45,9 @@ def key_line(text: str) -> list[tuple[str, str]]:
 def _status_of(meaning: str) -> str | None:
     """The status ``meaning`` says ("some slippage, action in hand": At risk): itself,
     else its first words."""
-    word = schema.normalise_status(meaning)
-    if word:
-        return word
-    words = re.split(r"[,;(]", meaning)[0].split()
-    for size in range(min(4, len(words)), 0, -1):
-        word = schema.normalise_status(" ".join(words[:size]))
-        if word:
-            return word
-    return None
+    from .tables import opening_status  # tables reads keys with this module
+
+    return schema.normalise_status(meaning) or opening_status(meaning)
 
 
 def status_codes(entries: list[tuple[str, str]]) -> dict[str, str]:

@@ -1010,16 +1010,23 @@ def _row_kind(cells: dict[str, str], columns: dict[int, str]) -> str:
     return "action"
 
 
-def _status_from_text(text: str) -> str | None:
-    """A status word opening the text ("Completed as part of...", "• Completed")."""
+def opening_status(text: str, allowed: tuple[str, ...] | None = None) -> str | None:
+    """The status the first words of ``text``'s first line say, the most words first
+    ("Completed as part of...", "• Completed", "some slippage, action in hand"): one of
+    ``allowed``, where given; None if they say none."""
     first = re.sub(r"^[•\-\s]+", "", text.split("\n")[0]).strip()
     for size in (4, 3, 2, 1):
         words = " ".join(first.split()[:size]).rstrip(".,;:")
         word = schema.normalise_status(words)
-        if word in ("Complete", "On track", "Slipped", "At risk", "Ongoing", "Cancelled",
-                    "Deferred"):
+        if word and (allowed is None or word in allowed):
             return word
     return None
+
+
+def _status_from_text(text: str) -> str | None:
+    """A status word opening the text ("Completed as part of...", "• Completed")."""
+    return opening_status(text, ("Complete", "On track", "Slipped", "At risk", "Ongoing",
+                                 "Cancelled", "Deferred"))
 
 
 def _repair_refs(plan: Plan, findings: list[Finding], file: str,

@@ -64,6 +64,15 @@ def _name(group: str, sub: str, contract: Contract,
     return f"{group} {sub}"
 
 
+def _padded(one: list[str], other: list[str]) -> tuple[list[str], list[str]]:
+    """Two rows' cells, cleaned, the shorter row filled out with blanks."""
+    from .tables import clean
+
+    width = max(len(one), len(other))
+    return ([clean(c) for c in one] + [""] * (width - len(one)),
+            [clean(c) for c in other] + [""] * (width - len(other)))
+
+
 def _spans(row: list[str]) -> list[tuple[int, int]]:
     """Each heading of ``row`` as its first column and the one after its last: a
     heading spans the blank cells after it (a cell merged across columns)."""
@@ -84,11 +93,8 @@ def two_row_header(top: list[str], below: list[str], contract: Contract,
     other column, nothing or the header again (a header cell merged down, as the readers
     give it in each row it spans). None where ``below`` is no such row — an action
     under a header with a blank cell has text under the other columns too."""
-    from .tables import clean
-
-    width = max(len(top), len(below))
-    top = [clean(c) for c in top] + [""] * (width - len(top))
-    below = [clean(c) for c in below] + [""] * (width - len(below))
+    top, below = _padded(top, below)
+    width = len(top)
     spans = _spans(top)
     new = [i for i in range(width) if below[i] and below[i] != top[i]]
     if not new or any(len(below[i]) > _LONGEST or "\n" in below[i] for i in new):
@@ -131,11 +137,7 @@ def heading_row_above(above: list[str], header: list[str], contract: Contract,
     means none of the plan's columns is named by both rows where that names one ("End"
     under "Timescale" is the target date, "Start" a Start date). None where ``above``
     groups no columns, or names none anew (a title over the table, say)."""
-    from .tables import clean
-
-    width = max(len(above), len(header))
-    above = [clean(c) for c in above] + [""] * (width - len(above))
-    names = [clean(c) for c in header] + [""] * (width - len(header))
+    above, names = _padded(above, header)
     spans = [(start, end) for start, end in _spans(above)
              if above[start] != names[start] or end - start > 1]  # not merged down
     if not spans or any(end - start < 2 or len(above[start]) > _LONGEST
