@@ -388,6 +388,81 @@ def test_a_status_said_by_colour_alone_is_read_as_a_word(tmp_path):
         ("", ""), ("", ""), ("On track", "Green")]
 
 
+def test_a_key_along_a_row_says_what_each_status_and_colour_means(tmp_path):
+    """A tracker's key laid along a row, a cell to each entry, above the table ("Key:" |
+    "G = on track" | ... | "C = complete"), its colours' meanings under a sheet's
+    table ("Key" | "Green = completed" | "Amber = in progress" | "Red = not started"),
+    or a coloured swatch beside each meaning: C was an unknown status, a key row under
+    a table became an action, and green, typed or coloured, was on track where the key
+    says complete."""
+    from openpyxl.styles import PatternFill
+
+    fill = {word: PatternFill("solid", fgColor=rgb) for word, rgb in
+            {"green": "FF00B050", "amber": "FFFFC000", "red": "FFFF0000"}.items()}
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Letters"
+    ws.append(["Delivery Plan Tracker 2026/27"])
+    ws.append(["Key:", "G = on track", "A = at risk", "R = off track", "C = complete"])
+    ws.append(["Ref", "Action", "Lead officer", "Due", "RAG", "Update"])
+    ws.append(["1", "Adopt the strategy", "HF", "Sep 2026", "C", "Adopted."])
+    ws.append(["2", "Open the hub", "HF", "Mar 2027", "A", "Fit-out late."])
+    words = wb.create_sheet("Words")
+    words.append(["Ref", "Action", "Lead officer", "Due", "RAG", "Update"])
+    words.append(["3", "Plant trees", "HF", "Mar 2027", "Green", "Planted."])
+    words.append(["4", "Review fees", "HF", "Mar 2027", "Amber", "Benchmarking."])
+    words.append(["Key", "Green = completed", "Amber = in progress", "Red = not started"])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    result = import_plan(source)
+    assert [(a.ref, a.status, a.extra.get(STATUS_AS_WRITTEN)) for a in result.plan.actions] \
+        == [("1", "Complete", "C"), ("2", "At risk", "A"), ("3", "Complete", "Green"),
+            ("4", "On track", "Amber")]
+    said = {(f.code, f.cell) for f in result.findings}
+    assert ("import-note-row", "A4") in said  # the key under the table: no action
+    assert not any(f.code == "import-status-unknown" for f in result.findings)
+
+    # a swatch key under a table whose RAG cells are coloured and blank
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Action", "Lead officer", "Due", "RAG", "Update"])
+    for ref, colour in (("1", "green"), ("2", "amber"), ("3", "red")):
+        ws.append([ref, f"Action {ref}", "HF", "Mar 2027", None, ""])
+        ws.cell(ws.max_row, 5).fill = fill[colour]
+    ws.append([])
+    ws.append(["Key:", None, "Completed", None, "In progress", None, "Not started"])
+    for column, colour in ((2, "green"), (4, "amber"), (6, "red")):
+        ws.cell(ws.max_row, column).fill = fill[colour]
+    wb.save(source)
+    out = tmp_path / "plan.xlsx"
+    ran = run_cli("import", str(source), "-o", str(out))
+    assert ran.returncode == 0, ran.stderr
+    assert "red = Not started, amber = On track, green = Complete, blue = Complete, as " \
+        "the plan's key says" in ran.stdout + ran.stderr
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    header = [str(h) for h in rows[0]]
+    assert [(r[0], r[header.index("Status")]) for r in rows[1:]] == [
+        ("1", "Complete"), ("2", "On track"), ("3", "Not started")]
+
+
+@pytest.mark.parametrize("cells, colours, entries", [
+    (["Key:", "G = on track", "A = at risk"], None, [("G", "on track"), ("A", "at risk")]),
+    (["Key", "G", "On track", "A", "At risk"], None, [("G", "On track"), ("A", "At risk")]),
+    (["", "On track", "", "At risk"], {0: "green", 2: "amber"},
+     [("green", "On track"), ("amber", "At risk")]),
+    (["Key: Green – done; Red – late"], None, [("Green", "done"), ("Red", "late")]),
+    # a plan's rows are none
+    (["1", "Adopt the strategy", "HF", "Sep 2026", "G"], None, []),
+    (["1", "", "Q1 update", "", "Q2 update"], {1: "green", 3: "amber"}, []),
+    (["Key", "G", "On track", "A"], None, []),
+    (["A = at risk", "R = off track"], None, []),  # two entries, no label: not a key
+])
+def test_a_key_row(cells, colours, entries):
+    from cip_xl.importers.keys import key_row
+
+    assert key_row(cells, colours) == entries
+
+
 def test_a_status_shaded_in_a_word_table_is_read_as_a_word(tmp_path):
     """The same in a Word appendix: a blank Progress status cell shaded red or green."""
     from docx.oxml import OxmlElement
@@ -1710,6 +1785,8 @@ def test_a_row_over_a_header_groups_its_columns_only_with_headings_merged_across
     ("Key: HF - Head of Finance; CEX - Chief Executive", {}),  # officers, no statuses
     ("Note: G - the Q2 figure", {}),  # not a key
     ("Adopted by Cabinet on 9 September 2026.", {}),
+    ("Key: Green – completed; Amber – in progress; Red – not started",
+     {"GREEN": "Complete", "AMBER": "On track", "RED": "Not started"}),
 ])
 def test_a_keys_status_letters(line, codes):
     from cip_xl.importers.keys import key_line, status_codes

@@ -35,7 +35,7 @@ from ..lead_officers import (SURNAME_FIRST, cell_parts, chunks, initials as offi
 from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
-from .keys import key_line, status_codes
+from .keys import key_line, key_row, status_codes
 from .two_row_headers import one_header_row, sub_header_words
 
 STATUS_AS_WRITTEN = "Status (as written)"
@@ -450,10 +450,11 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     #: column of the next table (a sheet per theme, a table per action) goes into it
     kept_before: dict[str, str] = {}
     # the statuses a key beside or under the plan, in a row of its own, gives its
-    # letters ("Key: G – on track; ...; C – complete")
-    codes = status_codes(legend + [entry for table in tables for row in table.rows
-                                   if sum(1 for cell in row if cell) == 1
-                                   for entry in key_line(next(c for c in row if c))])
+    # letters ("Key: G – on track; ...; C – complete"), a cell to each, or its colours
+    codes = status_codes(legend + [entry for table in tables
+                                   for coloured in [_colours_by_row(table)]
+                                   for r, row in enumerate(table.rows)
+                                   for entry in key_row(row, coloured.get(r))])
     coded: dict[str, str] = {}  # each status letter read by the key → its status
     from .action_records import as_rows  # it reads tables with this module's helpers
 
@@ -533,6 +534,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         dated_by_completion: list[str] = []
         status_column = next((i for i, key in columns.items() if key == "status"), None)
         coloured: list[str] = []
+        coloured_rows = _colours_by_row(table)
         for r in range(header_index + 1, len(table.rows)):
             raw = table.rows[r]
             if is_header(raw, contract, mapping):
@@ -553,6 +555,11 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                                         table.sheet_label or table.name,
                                         table.where(r, column), cells.get("ref") or None))
 
+            if key_row(raw, coloured_rows.get(r)):  # the plan's key, under its table
+                said = quoted(" | ".join(clean(c) for c in raw if clean(c)), 80)
+                note("import-note-row", INFO, f"'{said}' reads as a note to the table "
+                     "(the plan's key), not an action: it is not carried into the plan.")
+                continue
             kind = _row_kind(cells, columns)
             if kind == "theme":
                 order = [i for i in sorted(columns) if i < len(raw)]
@@ -651,7 +658,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     status_originals = True
             elif (r, status_column) in table.colours:  # said by colour alone
                 colour = table.colours[(r, status_column)]
-                action.status = schema.normalise_status(colour) or ""
+                action.status = codes.get(colour.upper()) or \
+                    schema.normalise_status(colour) or ""
                 action.extra[STATUS_AS_WRITTEN] = f"{colour} (the cell's colour)"
                 status_originals = True
                 coloured.append(table.where(r, status_column))
@@ -759,14 +767,17 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             findings.append(Finding(
                 "import-status-from-colour", WARNING,
                 f"The status of {len(coloured)} action{'s' if len(coloured) != 1 else ''} "
-                "was said by colour alone; it was read from the colour (red = Slipped, "
-                "amber = At risk, green = On track, blue = Complete) and the colour kept "
-                f"in '{STATUS_AS_WRITTEN}'. Check them.", file,
+                "was said by colour alone; it was read from the colour ("
+                + ", ".join(f"{colour} = {codes.get(colour.upper()) or word}"
+                            for colour, word in _COLOUR_STATUSES.items())
+                + (", as the plan's key says" if any(
+                    colour.upper() in codes for colour in _COLOUR_STATUSES) else "")
+                + f") and the colour kept in '{STATUS_AS_WRITTEN}'. Check them.", file,
                 table.sheet_label or table.name, span))
     if coded:
         findings.append(Finding(
             "import-status-key", INFO,
-            "Status letters read as the plan's key explains them: " + ", ".join(
+            "Statuses written as the plan's key explains them: " + ", ".join(
                 f"{letter} = {word}" for letter, word in sorted(coded.items())) + f" (kept "
             f"as written in '{STATUS_AS_WRITTEN}').", file))
     if not plan_tables:
@@ -957,6 +968,19 @@ _NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\
                        r"^(?:grand\s+)?totals?\b(?!\s+[a-z])|"
                        r"^(?:notes?|n\.\s?b\.?|please\s+note|source)\s*[:\-–—]",
                        re.IGNORECASE)
+
+
+#: the status a blank cell's colour says where the plan's key does not say otherwise
+_COLOUR_STATUSES = {colour: schema.normalise_status(colour)
+                    for colour in ("red", "amber", "green", "blue")}
+
+
+def _colours_by_row(table: RawTable) -> dict[int, dict[int, str]]:
+    """The colour word of each blank coloured cell of ``table``, by row and column."""
+    rows: dict[int, dict[int, str]] = {}
+    for (r, c), word in table.colours.items():
+        rows.setdefault(r, {})[c] = word
+    return rows
 
 
 def _one_text(row: list[str]) -> str:
