@@ -172,6 +172,37 @@ def test_the_plan_title_is_found_in_a_paper_typed_in_normal_style(tmp_path, core
     assert import_plan(path).plan.settings.plan_title == expected
 
 
+@pytest.mark.parametrize("opening, expected", [
+    (["Anytown District Council", "Corporate Improvement Plan 2026/27 – action sheets",
+      "This plan sets out what we will do this year."],
+     "Corporate Improvement Plan 2026/27 – action sheets"),
+    # a sentence naming the plan is no title; the first heading is the one left
+    (["This report presents the Corporate Improvement Plan for 2026/27."],
+     "Priority 1: Financial resilience"),
+])
+def test_a_title_typed_in_normal_style_over_headings_of_priorities(tmp_path, opening,
+                                                                    expected):
+    """A Word plan whose title is typed in bold Normal text at its top, its priorities
+    Heading 1: the title was the first priority's heading."""
+    document = docx.Document()
+    for line in opening:
+        document.add_paragraph().add_run(line).bold = True
+    for number, priority in enumerate(("Priority 1: Financial resilience",
+                                       "Priority 2: Our people"), start=1):
+        document.add_heading(priority, 1)
+        table = document.add_table(rows=2, cols=4)
+        for row, texts in zip(table.rows, (["Ref", "Action", "Lead officer", "Target date"],
+                                           [f"{number}.1", "Adopt the plan", "HF", "Mar 2027"])):
+            for cell, text in zip(row.cells, texts):
+                cell.text = text
+    path = tmp_path / "plan.docx"
+    document.save(path)
+    plan = import_plan(path).plan
+    assert plan.settings.plan_title == expected
+    assert [theme.name for theme in plan.themes] == ["Priority 1: Financial resilience",
+                                                     "Priority 2: Our people"]
+
+
 def _paper(path, author: str, lines: list[str], header: str = "") -> None:
     """A council paper: ``lines`` of text in Normal style above a one-action plan."""
     document = docx.Document()

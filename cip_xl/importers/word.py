@@ -166,20 +166,31 @@ def _style_name(paragraph) -> str:
 
 
 def _title(document, paragraphs: list) -> str:
-    """The plan's title as the document gives it: a paragraph styled Title or Heading
-    (the first naming a plan, if one does); else the document's own title (File >
-    Properties) or the "Appendix 1: ..." line of a covering report, where it names a
-    plan — council papers are typed in Normal style, and a property title that names no
-    plan is usually a template's leftover."""
+    """The plan's title as the document gives it: the first paragraph styled Title or
+    Heading that names a plan; else the document's own title (File > Properties), the
+    "Appendix 1: ..." line of a covering report or a line typed as a title at the top
+    (in Normal style, a short line: "Corporate Improvement Plan 2026/27"), where it
+    names a plan — council papers are typed in Normal style, and a property title that
+    names no plan is usually a template's leftover; else the first Title or Heading
+    paragraph (a plan's priorities are its Headings, its title not always one)."""
     styled = [p.text.strip() for p in paragraphs
               if _style_name(p).startswith(("Title", "Heading")) and p.text.strip()]
-    if styled:  # the heading naming a plan, not the council's name in Title style above
-        return next((text for text in styled if NAMES_A_PLAN.search(text)), styled[0])
+    named = next((text for text in styled if NAMES_A_PLAN.search(text)), None)
+    if named:  # the heading naming a plan, not the council's name in Title style above
+        return named
     candidates = [document.core_properties.title or ""]
     candidates += [found[1] for found in (_APPENDIX_LINE.match(p.text)
                                           for p in paragraphs) if found]
+    opening = [p.text.strip() for p in paragraphs if p.text.strip()][:6]
+    candidates += [text for text in opening if _TYPED_TITLE.fullmatch(text)]
     return next((clean(text) for text in candidates
-                 if re.search(r"\bplan\b", text, re.IGNORECASE) and len(text) < 150), "")
+                 if re.search(r"\bplan\b", text, re.IGNORECASE) and len(text) < 150),
+                styled[0] if styled else "")
+
+
+#: a line at a document's top that reads as a title, not a sentence: fifteen words at
+#: most, no full stop or colon at its end
+_TYPED_TITLE = re.compile(r"(?:\S+\s+){0,14}\S+(?<![.:;,])")
 
 
 def _is_review_log(header: list[str]) -> bool:
