@@ -476,6 +476,46 @@ def test_a_key_along_a_row_says_what_each_status_and_colour_means(tmp_path):
         ("1", "Complete"), ("2", "On track"), ("3", "Not started")]
 
 
+def test_a_sheet_of_no_theme_headings_beside_sheets_of_them(tmp_path):
+    """A tracker's "Completed actions" sheet, no theme headings on it, after the plan's
+    sheet of them: its actions took the last theme of the sheet before (1.2 Adopt the
+    housing strategy under Economy), silently; and the first theme heading, under the
+    header, was taken for the plan's title. Each goes under the theme its Ref is
+    numbered by, else a theme named after its sheet, with a warning naming them."""
+    header = ["Ref", "Action", "Lead officer", "Due", "Status", "Update"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Open actions"
+    for row in (header, ["Priority 1: Homes"], ["1.1", "Build 50 homes", "HH", "Mar 2027",
+                                                "Green", "On site."],
+                ["2. Economy"], ["2.1", "Open the hub", "HR", "Mar 2027", "Amber", ""]):
+        ws.append(row)
+    done = wb.create_sheet("Completed actions")
+    for row in (header, ["1.2", "Adopt the housing strategy", "HH", "Jun 2026", "Complete",
+                         "Adopted."],
+                ["2.2", "Launch the grants", "HR", "Jul 2026", "Complete", ""],
+                ["3.1", "Review the leisure contract", "HL", "Sep 2026", "Complete", ""]):
+        done.append(row)
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    out = tmp_path / "plan.xlsx"
+    ran = run_cli("import", str(source), "-o", str(out))
+    assert ran.returncode == 0, ran.stderr
+    said = ran.stdout + ran.stderr
+    assert "3 actions on 'Completed actions' are under no theme heading" in said
+    assert "1.2 under 'Priority 1: Homes', 2.2 under 'Economy' and 3.1 under 'Completed " \
+        "actions', the sheet's name" in said
+    book = CalamineWorkbook.from_path(str(out))
+    rows = book.get_sheet_by_name("Plan").to_python()
+    assert [(r[0], r[1]) for r in rows[1:]] == [
+        ("1.1", "Priority 1: Homes"), ("2.1", "Economy"), ("1.2", "Priority 1: Homes"),
+        ("2.2", "Economy"), ("3.1", "Completed actions")]
+    assert [r[1] for r in book.get_sheet_by_name("Themes").to_python()[1:]] == [
+        "Priority 1: Homes", "Economy", "Completed actions"]
+    assert _settings(out)["Plan title"] != "Priority 1: Homes"
+    assert run_cli("validate", str(out)).returncode == 0
+
+
 @pytest.mark.parametrize("cells, colours, entries", [
     (["Key:", "G = on track", "A = at risk"], None, [("G", "on track"), ("A", "at risk")]),
     (["Key", "G", "On track", "A", "At risk"], None, [("G", "On track"), ("A", "At risk")]),
@@ -1927,10 +1967,13 @@ def test_a_table_per_theme_on_one_sheet_gives_the_first_theme_too(tmp_path):
     source = tmp_path / "tracker.xlsx"
     wb.save(source)
     plan = import_plan(source).plan
-    assert [(a.ref, a.theme) for a in plan.actions][:3] == [
+    # the other sheet's action, of no theme heading there and numbered by none here, is
+    # under its sheet's name (not the last theme of the sheet before)
+    assert [(a.ref, a.theme) for a in plan.actions] == [
         ("1.1", "Priority 1: Economy"), ("2.1", "Priority 2: Environment"),
-        ("2.2", "Priority 2: Environment")]
-    assert [t.name for t in plan.themes] == ["Priority 1: Economy", "Priority 2: Environment"]
+        ("2.2", "Priority 2: Environment"), ("3.1", "One table")]
+    assert [t.name for t in plan.themes] == ["Priority 1: Economy", "Priority 2: Environment",
+                                             "One table"]
 
 
 def test_a_lead_officer_with_a_remark_in_brackets_is_the_officer_alone(tmp_path):

@@ -96,7 +96,9 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
         if pairs:
             legend += pairs
             continue
-        alone = [clean(r[0]) for r in rows[:4] if r and r[0] and
+        # the rows over the table (a theme heading under its header is no title)
+        over = next((i for i, r in enumerate(rows[:4]) if sum(1 for c in r if c) >= 3), 4)
+        alone = [clean(r[0]) for r in rows[:over] if r and r[0] and
                  sum(1 for c in r if c) == 1]  # the one that names a plan, if one does
         titles.append(next((text for text in alone if NAMES_A_PLAN.search(text)), "") or
                       next((clean(r[1]) for r in rows[:3] if len(r) > 1 and

@@ -459,7 +459,12 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     from .action_records import as_rows  # it reads tables with this module's helpers
 
     records = 0  # tables that record one action or more, labels down the left
+    numbered: dict[str, str] = {}  # a theme heading's number ("Priority 1: ...") → it
+    sheet_before = ""
     for table in tables:
+        if table.part_kind == "sheet" and table.part_name != sheet_before:
+            state.theme = state.objective = ""  # a sheet's themes are its own
+        sheet_before = table.part_name
         recorded = as_rows(table, contract, mapping)
         if recorded is not None:
             table = recorded
@@ -565,6 +570,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 order = [i for i in sorted(columns) if i < len(raw)]
                 parts = [clean(raw[i]) for i in order if columns[i] != "ref"]
                 name = join_split(parts) or cells.get("ref", "")
+                number = _theme_number(cells.get("ref", ""), name)
                 name = re.sub(r"^\d+(\.\d+)*\.?\s+", "", name)
                 if cells.get("theme"):
                     name = cells["theme"]
@@ -577,6 +583,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 state.theme, state.objective = name, ""
                 if name not in themes:
                     themes.append(name)
+                if number:
+                    numbered.setdefault(number, name)
                 note("import-theme-row", INFO, f"'{name}' read as a theme heading.")
                 continue
             if kind == "continuation" and state.last is not None:
@@ -793,6 +801,9 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             f"{records} table{'s' if records != 1 else ''} give{'' if records != 1 else 's'}"
             " an action's details with the labels down the left (Action, Lead officer, "
             "Target date...): each was read as the plan's row for that action.", file))
+    if themes:  # a sheet of no theme headings beside sheets of them: "Completed actions"
+        themes += _themes_by_ref_or_sheet(plan.actions, numbered, part_of, themes,
+                                          findings, file)
     named = list(dict.fromkeys(part_of[id(a)] for a in plan.actions if part_of.get(id(a))))
     if not themes and len(named) > 1:  # a sheet per theme or directorate
         for action in plan.actions:
@@ -968,6 +979,49 @@ _NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\
                        r"^(?:grand\s+)?totals?\b(?!\s+[a-z])|"
                        r"^(?:notes?|n\.\s?b\.?|please\s+note|source)\s*[:\-–—]",
                        re.IGNORECASE)
+
+
+def _theme_number(ref: str, heading: str) -> str:
+    """The number of a theme heading, in its Ref cell ("1") or at its start ("Priority
+    1: Homes", "2. Economy", "Theme 3 – Leisure"); '' where it has none."""
+    found = re.fullmatch(r"(\d{1,2})\.?", ref.strip()) or re.match(
+        r"(?:[A-Za-z]+\s+)?(\d{1,2})(?:\s*[.:)–—-]\s*|\s+)\S", heading)
+    return found[1] if found else ""
+
+
+def _themes_by_ref_or_sheet(actions: list[Action], numbered: dict[str, str],
+                            part_of: dict[int, str], themes: list[str],
+                            findings: list[Finding], file: str) -> list[str]:
+    """Give each action under no theme heading — on a sheet of none, where other sheets
+    have them ("Completed actions" beside the plan), or above a sheet's first — the
+    theme whose number its Ref begins with ("1.2": "Priority 1: Homes"), else a theme
+    named after its sheet, with a warning for each sheet saying which; the themes
+    named after sheets are returned (not in ``themes`` before)."""
+    added: list[str] = []
+    placed: dict[str, list[str]] = {}  # each sheet → what was said of its actions
+    for action in actions:
+        if action.theme:
+            continue
+        sheet = part_of.get(id(action)) or "Plan"
+        number = re.match(r"(\d{1,2})[.\-/]\d", action.ref or "")
+        if number and number[1] in numbered:
+            action.theme = numbered[number[1]]
+            said = f"{action.ref} under '{action.theme}'"
+        else:
+            action.theme = sheet
+            if sheet not in themes and sheet not in added:
+                added.append(sheet)
+            said = f"{action.ref or 'one without a Ref'} under '{sheet}', the sheet's name"
+        placed.setdefault(sheet, []).append(said)
+    for sheet, said in placed.items():
+        findings.append(Finding(
+            "import-theme-by-ref", WARNING,
+            f"{len(said)} action{'s' if len(said) != 1 else ''} on '{sheet}' "
+            f"{'are' if len(said) != 1 else 'is'} under no theme heading: each was put under "
+            "the theme its Ref is numbered by, else one named after the sheet: "
+            + listed_names(said[:4] + ([f"{len(said) - 4} more"] if len(said) > 4 else []))
+            + ". Check them on the Plan sheet.", file, sheet))
+    return added
 
 
 #: the status a blank cell's colour says where the plan's key does not say otherwise
