@@ -1397,6 +1397,58 @@ def test_more_headers_of_councils_trackers_are_read(tmp_path):
     assert [(row[1], row[4]) for row in officers[1:]] == [("Head of Leisure", "People")]
 
 
+def test_an_outcome_left_of_the_actions_and_headers_in_plain_words(tmp_path):
+    """"Outcome | What we will do | How we will know we've succeeded | Who is responsible
+    | By when | RAG", no Refs: the outcome the actions serve was taken for each action's
+    target and "How we will know" set aside; "Who is responsible" was no lead officer,
+    so the actions had none; the Refs given were '0a', '0aa' beside a sheet numbered
+    M1; a "BRAG" column was set aside, not the status."""
+    rows = [["Outcome", "What we will do", "How we will know we've succeeded",
+             "Who is responsible", "By when", "RAG"],
+            ["A place to live", "Deliver 120 affordable homes", "120 homes completed",
+             "Head of Housing", "March 2027", "G"],
+            ["A place to live", "Adopt the Local Plan", "Plan adopted",
+             "Planning Policy Manager", "Dec 2026", "A"]]
+    out, said = _tracker_imported(tmp_path, rows)
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    actions = [dict(zip(sheet[0], row)) for row in sheet[1:]]
+    assert [(a["Ref"], a["Objective"], a["Key action"], a["Target / outcomes"],
+             a["Lead officer"], a["Status"]) for a in actions] == [
+        ("1.1", "A place to live", "Deliver 120 affordable homes", "120 homes completed",
+         "Head of Housing", "On track"),
+        ("1.2", "A place to live", "Adopt the Local Plan", "Plan adopted",
+         "Planning Policy Manager", "At risk")]
+    # an outcome right of the action is that action's own
+    (tmp_path / "right").mkdir()
+    out, _ = _tracker_imported(tmp_path / "right", [["Ref", "Action", "Outcome", "Lead", "Due"],
+                                                   ["1", "Adopt the plan", "Plan adopted",
+                                                    "HF", "Mar 2027"]])
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Plan").to_python()
+    action = dict(zip(sheet[0], sheet[1]))
+    assert (action["Objective"], action["Target / outcomes"]) == ("", "Plan adopted")
+
+    # a sheet never numbered, beside one numbered M1, M2; a BRAG column
+    wb = openpyxl.Workbook()
+    wb.active.title = "Action plan"
+    for row in rows:
+        wb.active.append(row)
+    milestones = wb.create_sheet("Milestones")
+    milestones.append(["Ref", "Milestone", "Responsible officer", "Completion date", "BRAG"])
+    milestones.append(["M1", "Procure the waste contract", "Head of Environment",
+                       "31/03/2027", "B"])
+    source = tmp_path / "two sheets.xlsx"
+    wb.save(source)
+    result = import_plan(source)
+    assert [(a.ref, a.status) for a in result.plan.actions] == [
+        ("1.1", "On track"), ("1.2", "At risk"), ("M1", "Complete")]
+    numbered = next(f for f in result.findings if f.code == "import-refs-numbered")
+    assert (numbered.sheet, numbered.cell) == ("Action plan", "A2")
+    assert "No action on 'Action plan' had a Ref; the 2 actions are numbered" in \
+        numbered.message
+    assert not any(f.code in ("import-ref-missing", "import-column-kept")
+                   for f in result.findings)
+
+
 @pytest.mark.parametrize("header", ["Department", "Service area", "Dept."])
 def test_a_trackers_department_column_gives_the_officers_directorates(tmp_path, header):
     """A tracker's "Department" column says which part of the council each lead works

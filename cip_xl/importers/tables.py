@@ -157,6 +157,13 @@ def _period_key(text: str, contract: Contract) -> str | None:
     return column.key if column else EXPORT_HEADERS.get(schema.header_key(rest))
 
 
+#: headers of the outcomes a plan's actions serve, where they are left of the actions
+#: ("Outcome | What we will do | ..."): the objective; right of them, each action's own
+#: outcome (target / outcomes)
+_OUTCOMES_SERVED = frozenset(schema.header_key(h) for h in (
+    "outcome", "outcomes", "intended outcome", "intended outcomes"))
+
+
 def header_map(row: list[str], contract: Contract,
                mapping: dict[str, str] | None = None, exports: bool = True) -> dict[int, str]:
     """Column index → column key for a header row (``mapping`` overrides by header),
@@ -177,6 +184,10 @@ def header_map(row: list[str], contract: Contract,
             # in a hand-made tracker the RAG column is the status people typed; a
             # Directorate column gives the lead officers' directorates (_directorates)
             key = {"rag": "status", "due_date": None, "action_id": None}.get(key, key)
+        if key == "target_outcomes" and "key_action" not in found.values() and \
+                "objective" not in found.values() and \
+                schema.header_key(text) in _OUTCOMES_SERVED:
+            key = "objective"  # "Outcome" left of the actions: what they serve
         due = next((i for i, k in found.items() if k == "target_date"), None)
         if key == "target_date" and due is not None and "revised_date" not in \
                 found.values():
@@ -794,7 +805,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             "No table with plan headers (Ref, Objective, Key action, Lead officer, "
             "Completion date...) was found. Use --mapping to say which headers mean what.",
             file))
-    _repair_refs(plan, findings, file, places)
+    _repair_refs(plan, findings, file, places,
+                 {t.sheet_label or t.name for t in tables if t.part_kind == "sheet"})
     if records:
         findings.append(Finding(
             "import-action-records", INFO,
@@ -1108,26 +1120,43 @@ def _status_from_text(text: str) -> str | None:
 
 
 def _repair_refs(plan: Plan, findings: list[Finding], file: str,
-                 places: dict[int, tuple[str, str]]) -> None:
+                 places: dict[int, tuple[str, str]], sheets_apart: set[str]) -> None:
     """Renumber repeated refs that look number-mangled; give missing refs a number —
-    and where no action has one (a Planner or SharePoint export), number them all by
-    theme: 1.1, 1.2, then 2.1 for the second theme."""
-    taken: set[str] = set()
+    and where no action has one (a Planner or SharePoint export), or none on a sheet
+    of ``sheets_apart`` (a workbook's sheets, each numbered on its own: a tracker's
+    sheet of actions never numbered), number those by theme: 1.1, 1.2, then 2.1 for
+    the second theme (a number another sheet's action has passed over). A Word
+    table's actions are numbered with those of the tables round it."""
     actions = plan.actions
-    if actions and not any(a.ref for a in actions):
-        themes: dict[str, int] = {}
-        numbered: dict[int, int] = {}  # theme's number → actions numbered in it
-        for action in actions:
-            theme = themes.setdefault(action.theme, len(themes) + 1)
-            numbered[theme] = numbered.get(theme, 0) + 1
+    sheets: dict[str | None, list[Action]] = {}
+    for action in actions:
+        sheets.setdefault(places.get(id(action), (None, None))[0], []).append(action)
+    bare = [action for sheet, on_sheet in sheets.items() if not any(a.ref for a in on_sheet)
+            and (sheet in sheets_apart or len(on_sheet) == len(actions))
+            for action in on_sheet]
+    taken: set[str] = {a.ref for a in actions if a.ref}
+    if bare:
+        themes = {theme: number for number, theme in enumerate(
+            dict.fromkeys(a.theme for a in actions), start=1)}
+        numbered: dict[int, int] = {}  # theme's number → the last numbered in it
+        for action in bare:
+            theme = themes[action.theme]
+            while True:
+                numbered[theme] = numbered.get(theme, 0) + 1
+                if f"{theme}.{numbered[theme]}" not in taken:
+                    break
             action.ref = f"{theme}.{numbered[theme]}"
+            taken.add(action.ref)
+        where = "" if len(bare) == len(actions) else " on " + listed_names(
+            [f"'{sheet}'" for sheet, on_sheet in sheets.items() if on_sheet[0] in bare])
         findings.append(Finding(
             "import-refs-numbered", WARNING,
-            f"No action had a Ref; the {len(actions)} actions are numbered by theme, in "
-            f"the order found (1.1, 1.2, ... then 2.1 for the next theme). Check them: "
-            "returns and reports know actions by Ref.", file, *places.get(id(actions[0]),
-                                                                        (None, None))))
-        return
+            f"No action{where} had a Ref; the {len(bare)} "
+            f"action{'s are' if len(bare) != 1 else ' is'} numbered by theme, in the order "
+            "found (1.1, 1.2, ... then 2.1 for the next theme). Check them: returns and "
+            "reports know actions by Ref.", file,
+            *places.get(id(bare[0]), (None, None))))
+    taken = set()
     for index, action in enumerate(actions):
         sheet, cell = places.get(id(action), (None, None))
         previous = actions[index - 1].ref if index else ""
