@@ -35,6 +35,9 @@ _NOT_COMMA = re.compile(r"\s*(?:[/;&+\n]|\band\b)\s*", re.IGNORECASE)
 SURNAME_FIRST = re.compile(r"([A-Z][a-z'’\-]+),\s*([A-Z][a-z'’\-]+)")
 #: a dash between an officer's title and name: "Head of Housing - Amir Khan"
 _DASH = re.compile(r"\s+[-–—]\s+")
+#: a name given by an initial and a surname: "J. Smith", "J Smith", "J.Smith" — read as
+#: the one officer whose name has them (Jane Smith), where only one has
+INITIAL_AND_SURNAME = re.compile(r"([A-Z])\.?\s*([A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?)")
 #: a remark in brackets beside an officer: "HF (lead)", "CEX (sponsor)"
 _REMARK = re.compile(r"\s*\([^()]*\)\s*")
 
@@ -102,6 +105,14 @@ class LeadOfficers:
                 key = _words(text)
                 if code and key and code not in self._named.setdefault(key, []):
                     self._named[key].append(code)
+        #: an initial and surname ("j smith") → the codes of the officers named so
+        self._initialled: dict[str, list[str]] = {}
+        for officer in officers:
+            code, words = officer.code.strip(), officer.name.split()
+            if code and len(words) >= 2:
+                codes = self._initialled.setdefault(f"{words[0][0]} {words[-1]}".casefold(), [])
+                if code not in codes:
+                    codes.append(code)
         self._officers = officers
         self._read: dict[str, tuple[str, ...]] = {}
         # titles that hold a separator ("Head of Digital & Customer Services") are
@@ -152,6 +163,10 @@ class LeadOfficers:
                 if len(named) == 1:
                     yield named[0]
                     continue
+                initialled = self._by_initial(part) if not named else ()
+                if len(initialled) == 1:  # "J. Smith": the one Jane Smith
+                    yield initialled[0]
+                    continue
                 halves = set(self._halves(part))
                 if len(halves) == 1 and None not in halves:
                     yield halves.pop()  # "Head of Housing - Amir Khan": one officer's both
@@ -162,6 +177,13 @@ class LeadOfficers:
                     continue
                 for word in words:  # "CEX CPPU", "CEX Bob"
                     yield self._codes.get(word.upper(), word)
+
+    def _by_initial(self, part: str) -> list[str]:
+        """The codes of the officers whose names have the initial and surname ``part``
+        gives ("J. Smith": Jane Smith's, John Smith's); [] for a part that is none."""
+        found = INITIAL_AND_SURNAME.fullmatch(part.strip())
+        return self._initialled.get(f"{found[1]} {found[2]}".casefold(), []) if found \
+            else []
 
     def _halves(self, part: str) -> list[str | None]:
         """For a part with a dash in it ("Head of Housing - Amir Khan"): the officer
@@ -194,6 +216,10 @@ class LeadOfficers:
         if len(shared) > 1:
             return (f"'{part}' is the title or name of {len(shared)} officers "
                     f"({', '.join(shared)}): write the code of the one meant.")
+        initialled = self._by_initial(part)
+        if len(initialled) > 1:
+            return (f"'{part}' may be any of the {len(initialled)} officers of that initial "
+                    f"and surname ({', '.join(initialled)}): write the code of the one meant.")
         wanted = _words(part)
         by_word = [o for o in self._officers if o.code.strip() and wanted and any(
             wanted == word for word in _words(o.name).split())]

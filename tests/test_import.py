@@ -1691,6 +1691,58 @@ def test_leads_named_by_address_or_surname_first_and_a_total_row(tmp_path):
                                                           ["FINANCE", "PLANNING"]]
 
 
+def test_an_officer_by_title_alone_or_by_initial_is_the_one_named_in_full(tmp_path):
+    """"Jane Smith (Head of Finance)" in one row, "Head of Finance", "J. Smith" and "J
+    Smith" in others: three more officers were made (HF2, JS, JS2) for one person, so
+    returns and reminders split her actions. Her title alone is her, and so is an
+    initial with her surname where no other officer has them — with a warning naming
+    it; Jane and John Smith leave "J. Smith" to be someone else."""
+    source = tmp_path / "tracker.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Action", "Lead officer", "Due"])
+    for ref, lead in enumerate(["Jane Smith (Head of Finance)", "Head of Finance",
+                                "J. Smith", "J Smith", "Smith, Jane"], start=1):
+        ws.append([str(ref), f"Action {ref}", lead, "Mar 2027"])
+    wb.save(source)
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("import", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "'J. Smith' as Jane Smith (HF)" in result.stdout + result.stderr
+    officers = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Officers").to_python()
+    assert [row[:3] for row in officers[1:]] == [["HF", "Head of Finance", "Jane Smith"]]
+    plan = cip_xl.load_plan(out)
+    reader = plan.lead_officer_reader()
+    assert [reader(action) for action in plan.actions] == [["HF"]] * 5
+    assert [a.lead_officer for a in plan.actions][1:4] == ["Head of Finance", "J. Smith",
+                                                           "J Smith"]  # kept as written
+    validated = run_cli("validate", str(out))
+    assert validated.returncode == 0 and "lead" not in validated.stdout.lower()
+
+    # two officers of that initial and surname: "J. Smith" is neither
+    ws.append(["6", "Action 6", "John Smith (Head of Planning)", "Mar 2027"])
+    wb.save(source)
+    result = import_plan(source)
+    assert [(o.code, o.title, o.name) for o in result.plan.officers] == [
+        ("HF", "Head of Finance", "Jane Smith"), ("HP", "Head of Planning", "John Smith"),
+        ("JS", "", "J. Smith")]
+    assert not any(f.code == "import-officer-initial" for f in result.findings)
+
+
+def test_an_initial_and_surname_is_read_against_the_officers_sheet():
+    from cip_xl.lead_officers import LeadOfficers
+    from cip_xl.model import Officer
+
+    one = LeadOfficers([Officer("JS", "Head of Finance", "Jane Smith")])
+    assert one.codes("J. Smith") == ("JS",) and one.codes("J Smith / HF") == ("JS", "HF")
+    assert one.codes("K. Smith") == ("K. Smith",)
+    two = LeadOfficers([Officer("JS", name="Jane Smith"), Officer("JO", name="John Smith")])
+    assert two.codes("J. Smith") == ("J. Smith",)
+    assert two.advice("J. Smith") == ("'J. Smith' may be any of the 2 officers of that "
+                                      "initial and surname (JS, JO): write the code of the "
+                                      "one meant.")
+
+
 def test_cells_merged_down_beside_their_actions_are_read_in_each_row(tmp_path):
     """A tracker writes each priority, objective and lead officer once, merged down
     beside its actions: every action gets them, as the sheet shows (Excel keeps the text

@@ -24,14 +24,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from .. import schema
 from ..cells import listed as listed_names, quoted
 from ..dates import MONTHS, parse_due
 from ..findings import INFO, WARNING, Finding
-from ..lead_officers import (SURNAME_FIRST, cell_parts, chunks, initials as officer_initials,
-                             without_remark)
+from ..lead_officers import (INITIAL_AND_SURNAME, SURNAME_FIRST, cell_parts, chunks,
+                             initials as officer_initials, without_remark)
 from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
@@ -1289,8 +1289,30 @@ def _name_in_email(part: str) -> str | None:
 
 def _naming_order(part: str) -> int:
     """Which officers an import makes first: those named with their title, then by
-    address, then the rest — so that a bare name is the officer already made."""
-    return 0 if _name_and_title(part) else 1 if _name_in_email(part) is not None else 2
+    address, then the rest, then those named by an initial ("J. Smith") — so that a
+    bare name is the officer already made."""
+    return 0 if _name_and_title(part) else 1 if _name_in_email(part) is not None else \
+        3 if INITIAL_AND_SURNAME.fullmatch(part.strip()) else 2
+
+
+def _naming_key(text: str) -> str:
+    """How an officer's title or name is compared: any case, the full stops and spacing
+    of an initial aside ("J. Smith", "J Smith" and "j.smith" are one)."""
+    return " ".join(text.replace(".", " ").split()).casefold()
+
+
+def _by_initial(part: str, made: Iterable[Officer]) -> Officer | None:
+    """The one officer made already whose name has the initial and surname ``part``
+    gives ("J. Smith": Jane Smith); None where it gives none, or two officers have
+    them (Jane and John Smith)."""
+    found = INITIAL_AND_SURNAME.fullmatch(part.strip())
+    if found is None:
+        return None
+    initial, surname = found[1].casefold(), found[2].casefold()
+    matches = [o for o in made if len(o.name.split()) >= 2
+               and o.name.split()[0][:1].casefold() == initial
+               and o.name.split()[-1].casefold() == surname]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _name_and_title(part: str) -> tuple[str, str] | None:
@@ -1377,11 +1399,16 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
                                 "was added to Officers without a title.", file))
     taken = {o.code.upper() for o in officers} | legend_codes
     made = []
-    made_for: dict[str, str] = {}  # a title or name (any case) → the code made for it
+    made_for: dict[str, str] = {}  # a title or name (_naming_key) → the code made for it
+    #: the title of an officer made with a name too → its code; '' where two officers
+    #: of different names share it ("Head of Service")
+    titled: dict[str, str] = {}
     # an officer named with a title first, then by address: "Jane Smith, Head of
-    # Planning", "jane.smith@..." and "Smith, Jane" elsewhere are the same officer
+    # Planning", "jane.smith@..." and "Smith, Jane" elsewhere are the same officer, and
+    # the "Head of Planning" of another cell
     by_code: dict[str, Officer] = {}
     same: list[str] = []  # another way of naming an officer made already
+    initialled: list[str] = []  # "J. Smith" read as the one Jane Smith made already
     for part, code in sorted(described.items(), key=lambda item: _naming_order(item[0])):
         if code:
             continue  # the key's officer, by its meaning
@@ -1390,11 +1417,17 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
         # "Chief Executive (supported by Climate Officer)": the officer, not the remark
         bare = part if pair or named or emailed is not None else without_remark(part)
         name = pair[0] if pair else named or emailed or bare
-        known = made_for.get(part.casefold()) or made_for.get(name.casefold())
+        known = made_for.get(_naming_key(part)) or made_for.get(_naming_key(name)) or \
+            titled.get(_naming_key(bare))
+        by_initial = None if known else _by_initial(bare, by_code.values())
+        if by_initial is not None:
+            known = by_initial.code
+            initialled.append(f"'{part}' as {by_initial.name} ({known})")
         if known:  # "Helen Forde" and "helen forde": one officer
             described[part] = known
-            if part.casefold() not in made_for:
+            if _naming_key(part) not in made_for and by_initial is None:
                 same.append(f"'{part}' ({known})")
+            made_for.setdefault(_naming_key(part), known)
             if emailed is not None and not by_code[known].email:
                 by_code[known].email = part.strip()
             continue
@@ -1411,10 +1444,14 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
                               name="" if role else bare)
         officers.append(officer)
         by_code[officer.code] = officer
-        described[part] = made_for[part.casefold()] = officer.code
-        made_for.setdefault(bare.casefold(), officer.code)
+        described[part] = made_for[_naming_key(part)] = officer.code
+        made_for.setdefault(_naming_key(bare), officer.code)
         if officer.name:
-            made_for.setdefault(officer.name.casefold(), officer.code)
+            made_for.setdefault(_naming_key(officer.name), officer.code)
+            if officer.title:
+                title = _naming_key(officer.title)
+                titled[title] = officer.code if titled.get(title, officer.code) == \
+                    officer.code else ""
         made.append(f"{officer.code} ({part})")
     if made:
         findings.append(Finding(
@@ -1423,6 +1460,12 @@ def _officers(plan: Plan, legend: list[tuple[str, str]], findings: list[Finding]
             f"with a code each: {', '.join(made)}"
             f"{'; read as one of them: ' + ', '.join(same) if same else ''}. The plan keeps "
             "what it said; check each officer's title, name and email there.", file))
+    if initialled:
+        findings.append(Finding(
+            "import-officer-initial", WARNING,
+            "Lead officers named by an initial and surname were read as the one officer "
+            f"of that initial and surname the plan names in full: {', '.join(initialled)}. "
+            "Check them on the Plan sheet: the cells keep what they said.", file))
     if directorates:
         for part, code in described.items():
             if part.upper() in directorates:
