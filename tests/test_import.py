@@ -1729,6 +1729,41 @@ def test_an_officer_by_title_alone_or_by_initial_is_the_one_named_in_full(tmp_pa
     assert not any(f.code == "import-officer-initial" for f in result.findings)
 
 
+def test_a_word_plan_merged_down_with_its_status_in_the_progress_column(tmp_path):
+    """A Word plan of no Status column, the progress text saying it ("Complete", "Not
+    started", "On track – 40 built"), its Priority and Lead cells merged down over
+    each priority's actions: every action has its priority and lead, and a progress
+    text that is a status whole is that status — "Not started" was left blank — where
+    one that merely opens with its words ("Not due to start until April") is none."""
+    document = docx.Document()
+    document.add_heading("Corporate Improvement Plan 2026/27", 0)
+    table = document.add_table(rows=6, cols=6)
+    rows = [["Priority", "Ref", "Action", "Lead", "Due", "Progress"],
+            ["Housing", "1.1", "Build homes", "Head of Housing", "Mar 2027",
+             "On track – 40 built"],
+            ["", "1.2", "Adopt the strategy", "", "Dec 2026", "Complete"],
+            ["Economy", "2.1", "Open the hub", "Head of Regeneration", "Mar 2027",
+             "Not started"],
+            ["", "2.2", "Grants scheme", "", "Jun 2027", "Not due to start until April"],
+            ["", "2.3", "Market review", "", "Jun 2027", "Delayed: supplier"]]
+    for r, values in enumerate(rows):
+        for c, text in enumerate(values):
+            if text:
+                table.cell(r, c).text = text
+    for column in (0, 3):
+        table.cell(1, column).merge(table.cell(2, column))
+        table.cell(3, column).merge(table.cell(5, column))
+    source = tmp_path / "plan.docx"
+    document.save(source)
+    plan = import_plan(source).plan
+    assert [(a.ref, a.theme, a.lead_officer, a.status) for a in plan.actions] == [
+        ("1.1", "Housing", "Head of Housing", "On track"),
+        ("1.2", "Housing", "Head of Housing", "Complete"),
+        ("2.1", "Economy", "Head of Regeneration", "Not started"),
+        ("2.2", "Economy", "Head of Regeneration", ""),
+        ("2.3", "Economy", "Head of Regeneration", "Slipped")]
+
+
 def test_an_initial_and_surname_is_read_against_the_officers_sheet():
     from cip_xl.lead_officers import LeadOfficers
     from cip_xl.model import Officer

@@ -1114,9 +1114,13 @@ def opening_status(text: str, allowed: tuple[str, ...] | None = None) -> str | N
 
 
 def _status_from_text(text: str) -> str | None:
-    """A status word opening the text ("Completed as part of...", "• Completed")."""
-    return opening_status(text, ("Complete", "On track", "Slipped", "At risk", "Ongoing",
-                                 "Cancelled", "Deferred"))
+    """The status a text is, whole ("Not started", where a Progress column takes the
+    status's place), else a status word opening it ("Completed as part of...", "•
+    Completed") — not "Not started", whose words open texts of other meaning ("Not
+    due to start until...", "Assigned to the team")."""
+    return schema.normalise_status(text.strip()) or opening_status(
+        text, ("Complete", "On track", "Slipped", "At risk", "Ongoing", "Cancelled",
+               "Deferred"))
 
 
 def _repair_refs(plan: Plan, findings: list[Finding], file: str,
