@@ -1764,6 +1764,40 @@ def test_a_word_plan_merged_down_with_its_status_in_the_progress_column(tmp_path
         ("2.3", "Economy", "Head of Regeneration", "Slipped")]
 
 
+@pytest.mark.parametrize("over_the_table", [
+    [["Last updated: 12 November 2026"]],
+    [["Delivery Plan tracker"], ["Updated:", datetime(2026, 11, 12)]],
+])
+def test_a_trackers_last_updated_line_dates_its_progress(tmp_path, over_the_table):
+    """A tracker that says over its table when it was last updated, its actions with
+    no date of their own: imported, every action with progress was 'No update' in the
+    report. Those with a progress update are taken as updated that day; one dated
+    itself keeps its own date, one with no progress none."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in over_the_table:
+        ws.append(row)
+    ws.append(["Ref", "Action", "Lead officer", "Due", "Status", "Progress", "Date updated"])
+    ws.append(["1", "Build homes", "HH", "Mar 2027", "On track", "40 built.", None])
+    ws.append(["2", "Open the hub", "HH", "Mar 2027", "On track", "Fitted out.",
+               datetime(2026, 10, 2)])
+    ws.append(["3", "Review fees", "HH", "Mar 2027", "Not started", "", None])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    result = import_plan(source)
+    assert [a.last_updated for a in result.plan.actions] == [
+        date(2026, 11, 12), date(2026, 10, 2), None]
+    said = next(f for f in result.findings if f.code == "import-updated-by-sheet")
+    assert said.cell == f"A{len(over_the_table)}"
+    assert "updated on 12 November 2026: the 1 action with a progress update" in \
+        said.message
+    from cip_xl.status import judge
+
+    settings = result.plan.settings
+    assert judge(result.plan.actions[0], settings, date(2026, 11, 30)).verdict.word == \
+        "On track"
+
+
 def test_an_initial_and_surname_is_read_against_the_officers_sheet():
     from cip_xl.lead_officers import LeadOfficers
     from cip_xl.model import Officer

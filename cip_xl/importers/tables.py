@@ -548,6 +548,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         completed_column = next((i for i, text in headed.items()
                                  if schema.header_key(text) in COMPLETED_HEADERS), None)
         dated_by_completion: list[str] = []
+        sheet_updated = updated_over(table.rows, header_index)
+        dated_by_sheet = 0  # actions given the day the line over the table says
         status_column = next((i for i, key in columns.items() if key == "status"), None)
         coloured: list[str] = []
         coloured_rows = _colours_by_row(table)
@@ -712,6 +714,10 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     note("import-date-unreadable", WARNING, f"Last updated '{updated[:60]}' "
                          f"is not a date cip-xl can read; it is kept in "
                          f"'{UPDATED_AS_WRITTEN}'.", "last_updated")
+            if sheet_updated and action.progress_update and not action.last_updated and \
+                    not updated:  # "Last updated: 12 November 2026" over the table
+                action.last_updated = sheet_updated[0]
+                dated_by_sheet += 1
             if completed_column is not None and action.status == "Complete" and \
                     _completed_later(raw, completed_column, action):
                 dated_by_completion.append(table.where(r, completed_column))
@@ -769,6 +775,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 f"{'their' if len(names) != 1 else 'its'} own at the Plan sheet's right "
                 f"(delete any not wanted there): {', '.join(names)}.", file,
                 table.sheet_label or table.name, table.where(header_index, order[0])))
+        if dated_by_sheet:
+            day, r, c = sheet_updated
+            findings.append(Finding(
+                "import-updated-by-sheet", INFO,
+                f"The table says it was updated on {day:%d %B %Y}: the {dated_by_sheet} "
+                f"action{'s' if dated_by_sheet != 1 else ''} with a progress update and no "
+                f"date of {'their' if dated_by_sheet != 1 else 'its'} own "
+                f"{'are' if dated_by_sheet != 1 else 'is'} taken as updated then (reports "
+                "judge an update by its date).", file, table.sheet_label or table.name,
+                table.where(r, c)))
         if dated_by_completion:
             count = len(dated_by_completion)
             findings.append(Finding(
@@ -991,6 +1007,31 @@ _NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\
                        r"^(?:grand\s+)?totals?\b(?!\s+[a-z])|"
                        r"^(?:notes?|n\.\s?b\.?|please\s+note|source)\s*[:\-–—]",
                        re.IGNORECASE)
+
+
+#: a line over a tracker's table saying when its progress was written: "Last updated:
+#: 12 November 2026", "Updated 30/09/2026", "Position as at 30 September 2026"
+_UPDATED_LINE = re.compile(
+    r"^\s*(?:(?:date\s+)?(?:last\s+)?updated(?:\s+on)?|(?:position|progress)\s+as\s+at)"
+    r"\s*[:\-–]?\s*(?P<when>.*)$", re.IGNORECASE)
+
+
+def updated_over(rows: list[list[str]], header_index: int | None
+                 ) -> tuple[date, int, int] | None:
+    """(the day, its row and column) a line over the table at ``rows[header_index]``
+    says its progress was written, in one cell ("Last updated: 12 November 2026") or a
+    label beside the day ("Updated:" | 30/09/2026); None where no line gives a day."""
+    for r, row in enumerate(rows[:header_index or 0]):
+        texts = [(c, clean(text)) for c, text in enumerate(row) if clean(text)]
+        for i, (c, text) in enumerate(texts):
+            found = _UPDATED_LINE.match(text)
+            if not found:
+                continue
+            when = found["when"] or (texts[i + 1][1] if i + 1 < len(texts) else "")
+            read = parse_due(when)
+            if read.kind == "date":
+                return read.due, r, c
+    return None
 
 
 def _theme_number(ref: str, heading: str) -> str:
