@@ -1798,6 +1798,34 @@ def test_a_trackers_last_updated_line_dates_its_progress(tmp_path, over_the_tabl
         "On track"
 
 
+def test_a_word_plans_position_as_at_line_dates_its_progress(tmp_path):
+    """A Word plan "Position as at 30 September 2026" over its table: the progress it
+    gives is as at that day; a "Last updated" line in a paper dates its own revision,
+    and is not taken."""
+    def paper(line: str):
+        document = docx.Document()
+        document.add_heading("Corporate Improvement Plan 2026/27", 0)
+        document.add_paragraph(line)
+        table = document.add_table(rows=3, cols=5)
+        for row, texts in zip(table.rows, (
+                ["Ref", "Action", "Lead officer", "Target date", "Progress"],
+                ["1.1", "Build homes", "HH", "Mar 2027", "40 built."],
+                ["1.2", "Adopt the strategy", "HH", "Mar 2027", ""])):
+            for cell, text in zip(row.cells, texts):
+                cell.text = text
+        path = tmp_path / "plan.docx"
+        document.save(path)
+        return import_plan(path)
+
+    result = paper("Position as at 30 September 2026")
+    assert [a.last_updated for a in result.plan.actions] == [date(2026, 9, 30), None]
+    said = next(f for f in result.findings if f.code == "import-updated-by-sheet")
+    assert said.message.startswith("The document gives the position as at 30 September "
+                                   "2026 ('Position as at 30 September 2026'): the 1 action")
+    assert [a.last_updated for a in paper("Last updated: 1 April 2026").plan.actions] == \
+        [None, None]
+
+
 def test_an_initial_and_surname_is_read_against_the_officers_sheet():
     from cip_xl.lead_officers import LeadOfficers
     from cip_xl.model import Officer

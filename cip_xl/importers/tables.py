@@ -67,6 +67,9 @@ class RawTable:
     part_kind: str = "sheet"
     #: (row, column) of each blank cell coloured red, amber, green or blue → that word
     colours: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: a line outside the table's rows saying when its progress was written: a Word
+    #: paragraph "Position as at 30 September 2026" (see :func:`updated_over`)
+    dated_by: str = ""
 
 
 @dataclass
@@ -471,6 +474,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
 
     records = 0  # tables that record one action or more, labels down the left
     numbered: dict[str, str] = {}  # a theme heading's number ("Priority 1: ...") → it
+    dated_by_line, day_by_line = 0, None  # actions the document's "as at" line dates
     sheet_before = ""
     for table in tables:
         if table.part_kind == "sheet" and table.part_name != sheet_before:
@@ -548,7 +552,8 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         completed_column = next((i for i, text in headed.items()
                                  if schema.header_key(text) in COMPLETED_HEADERS), None)
         dated_by_completion: list[str] = []
-        sheet_updated = updated_over(table.rows, header_index)
+        sheet_updated = updated_over(table.rows, header_index) or \
+            updated_over([[table.dated_by]], 1)
         dated_by_sheet = 0  # actions given the day the line over the table says
         status_column = next((i for i, key in columns.items() if key == "status"), None)
         coloured: list[str] = []
@@ -775,16 +780,15 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                 f"{'their' if len(names) != 1 else 'its'} own at the Plan sheet's right "
                 f"(delete any not wanted there): {', '.join(names)}.", file,
                 table.sheet_label or table.name, table.where(header_index, order[0])))
-        if dated_by_sheet:
-            day, r, c = sheet_updated
+        if dated_by_sheet and table.dated_by:
+            dated_by_line += dated_by_sheet  # one note for the document's tables
+            day_by_line = sheet_updated[0]
+        elif dated_by_sheet:
             findings.append(Finding(
                 "import-updated-by-sheet", INFO,
-                f"The table says it was updated on {day:%d %B %Y}: the {dated_by_sheet} "
-                f"action{'s' if dated_by_sheet != 1 else ''} with a progress update and no "
-                f"date of {'their' if dated_by_sheet != 1 else 'its'} own "
-                f"{'are' if dated_by_sheet != 1 else 'is'} taken as updated then (reports "
-                "judge an update by its date).", file, table.sheet_label or table.name,
-                table.where(r, c)))
+                f"The table says it was updated on {sheet_updated[0]:%d %B %Y}: "
+                + _dated_then(dated_by_sheet), file, table.sheet_label or table.name,
+                table.where(sheet_updated[1], sheet_updated[2])))
         if dated_by_completion:
             count = len(dated_by_completion)
             findings.append(Finding(
@@ -829,6 +833,11 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             f"{records} table{'s' if records != 1 else ''} give{'' if records != 1 else 's'}"
             " an action's details with the labels down the left (Action, Lead officer, "
             "Target date...): each was read as the plan's row for that action.", file))
+    if dated_by_line:
+        findings.append(Finding(
+            "import-updated-by-sheet", INFO,
+            f"The document gives the position as at {day_by_line:%d %B %Y} "
+            f"('{tables[0].dated_by}'): " + _dated_then(dated_by_line), file))
     if themes:  # a sheet of no theme headings beside sheets of them: "Completed actions"
         themes += _themes_by_ref_or_sheet(plan.actions, numbered, part_of, themes,
                                           findings, file)
@@ -1012,8 +1021,27 @@ _NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\
 #: a line over a tracker's table saying when its progress was written: "Last updated:
 #: 12 November 2026", "Updated 30/09/2026", "Position as at 30 September 2026"
 _UPDATED_LINE = re.compile(
-    r"^\s*(?:(?:date\s+)?(?:last\s+)?updated(?:\s+on)?|(?:position|progress)\s+as\s+at)"
-    r"\s*[:\-–]?\s*(?P<when>.*)$", re.IGNORECASE)
+    r"^\s*(?:(?:date\s+)?(?:last\s+)?updated(?:\s+on)?|" + r"(?P<as_at>(?:position|progress"
+    r"(?:\s+update)?)\s+(?:as\s+at|at))" + r")\s*[:\-–]?\s*(?P<when>.*)$", re.IGNORECASE)
+
+
+def _dated_then(count: int) -> str:
+    """What an import says of the ``count`` actions a line over their table dates."""
+    return (f"the {count} action{'s' if count != 1 else ''} with a progress update and no "
+            f"date of {'their' if count != 1 else 'its'} own {'are' if count != 1 else 'is'} "
+            "taken as updated then (reports judge an update by its date).")
+
+
+def position_line(lines: list[str]) -> str:
+    """The first of a document's ``lines`` that gives the day its progress is as at
+    ("Position as at 30 September 2026", "Progress update at 30/09/2026"); '' where none
+    does. A document's "Last updated" line is not taken: a plan's paper often dates its
+    own revision so."""
+    for line in lines:
+        found = _UPDATED_LINE.match(clean(line))
+        if found and found["as_at"] and parse_due(found["when"]).kind == "date":
+            return clean(line)
+    return ""
 
 
 def updated_over(rows: list[list[str]], header_index: int | None

@@ -14,7 +14,7 @@ from ..findings import ERROR, Finding, PlanFileError
 from ..model import ReviewEntry
 from ..schema import REVIEW_LOG, header_key
 from .tables import (NAMES_A_PLAN, RawTable, clean, council_named, legend_from_lines,
-                     legend_from_table)
+                     legend_from_table, position_line)
 
 
 def _row_texts(row) -> list[str]:
@@ -88,6 +88,9 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
                                part_kind="heading", colours=colours))
     paragraphs = _paragraphs(document)
     legend += legend_from_lines([p.text for p in paragraphs])
+    position = position_line([p.text for p in paragraphs])  # "Position as at 30 Sep..."
+    for table in tables:
+        table.dated_by = position
     return tables, legend, review, _title(document, paragraphs), \
         _council(document, paragraphs)
 
