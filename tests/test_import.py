@@ -1826,6 +1826,42 @@ def test_a_word_plans_position_as_at_line_dates_its_progress(tmp_path):
         [None, None]
 
 
+def test_a_row_of_progress_across_the_table_under_each_action(tmp_path):
+    """A tracker writing each action's update in a row merged across the table under
+    it ("Update: 40 homes built...", "Q2: fit-out delayed..."): each was read as a
+    theme heading, so the next action was filed under it and the updates were lost
+    among the themes. They are the progress of the action above; a heading between
+    actions is still a theme."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Action", "Lead officer", "Target date", "RAG"])
+
+    def across(text):
+        ws.append([text])
+        ws.merge_cells(f"A{ws.max_row}:E{ws.max_row}")
+
+    across("Priority 1: Homes")
+    ws.append(["1.1", "Build 120 homes", "HH", "Mar 2027", "G"])
+    across("Update: 40 homes built by September; on site at two more.")
+    ws.append(["1.2", "Adopt the housing strategy", "HH", "Dec 2026", "A"])
+    across("Consultation closed in October and the report goes to Cabinet in January.")
+    across("Priority 2: Economy")
+    ws.append(["2.1", "Open the business hub", "HR", "Mar 2027", "R"])
+    across("Q2: fit-out delayed by the supplier")
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    result = import_plan(source)
+    assert [(a.ref, a.theme, a.progress_update) for a in result.plan.actions] == [
+        ("1.1", "Priority 1: Homes", "40 homes built by September; on site at two more."),
+        ("1.2", "Priority 1: Homes",
+         "Consultation closed in October and the report goes to Cabinet in January."),
+        ("2.1", "Priority 2: Economy", "Q2: fit-out delayed by the supplier")]
+    assert [t.name for t in result.plan.themes] == ["Priority 1: Homes",
+                                                    "Priority 2: Economy"]
+    assert [f.cell for f in result.findings if f.code == "import-progress-row"] == \
+        ["A4", "A6", "A9"]
+
+
 def test_an_initial_and_surname_is_read_against_the_officers_sheet():
     from cip_xl.lead_officers import LeadOfficers
     from cip_xl.model import Officer

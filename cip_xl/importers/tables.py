@@ -558,6 +558,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         status_column = next((i for i, key in columns.items() if key == "status"), None)
         coloured: list[str] = []
         coloured_rows = _colours_by_row(table)
+        last_here: Action | None = None  # the table's last action read
         for r in range(header_index + 1, len(table.rows)):
             raw = table.rows[r]
             if is_header(raw, contract, mapping):
@@ -597,6 +598,16 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                     note("import-note-row", INFO, f"'{said}' reads as a note "
                          "to the table (a key, a total, a source), not a theme: it is not "
                          "carried into the plan.")
+                    continue
+                written = " ".join(clean(c) for c in raw if clean(c))
+                if last_here is not None and _reads_as_progress(written):
+                    label = _PROGRESS_LABEL.match(written)
+                    text = written[label.end():] if label and not label["period"] else written
+                    old = last_here.progress_update
+                    last_here.progress_update = f"{old}\n{text}" if old else text
+                    note("import-progress-row", INFO, f"'{quoted(written, 60)}' under Ref "
+                         f"{last_here.ref or '(none)'} read as its progress update (a row "
+                         "across the table under the action), not a theme heading.")
                     continue
                 state.theme, state.objective = name, ""
                 if name not in themes:
@@ -765,7 +776,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             plan.actions.append(action)
             part_of[id(action)] = table.part_name
             places[id(action)] = (table.sheet_label or table.name, where)
-            state.last = action
+            state.last = last_here = action
         if set(kept_as) - reused:
             # the source's order, not the order first filled
             order = sorted(set(kept_as) - reused)
@@ -1143,6 +1154,23 @@ def theme_over_header(rows: list[list[str]], header_index: int, contract: Contra
                  for i in range(header_index + 1, len(rows)) if _one_text(rows[i - 1]) or
                  not any(clean(c) for c in rows[i - 1]))
     return first if recurs else None
+
+
+#: a label opening a row of progress under its action: "Update:", "Progress update -",
+#: "Comments:", or a period's, kept with the text: "Q2:", "Q2 update:", "Quarter 2:"
+_PROGRESS_LABEL = re.compile(
+    r"^(?:(?P<period>(?:q|qtr|quarter)\s*[1-4](?:\s+\d{4}(?:/\d{2,4})?)?)(?:\s+(?:update|"
+    r"progress|comments?|position))?|(?:latest\s+|progress\s+)?update|progress(?:\s+to\s+date)?|"
+    r"comments?|commentary|current\s+position)\s*[:\-–—]\s*(?=\S)", re.IGNORECASE)
+
+
+def _reads_as_progress(text: str) -> bool:
+    """Whether a row across a table under an action, of one text, is that action's
+    progress rather than the next theme's heading: it opens with a progress label
+    ("Update:", "Q2:") or is a sentence (eight words or more, ending with a full
+    stop) — a heading is neither."""
+    return bool(_PROGRESS_LABEL.match(text)) or (
+        text.rstrip().endswith(".") and len(text.split()) >= 8)
 
 
 def _row_kind(cells: dict[str, str], columns: dict[int, str]) -> str:
