@@ -37,7 +37,7 @@ SURNAME_FIRST = re.compile(r"([A-Z][a-z'’\-]+),\s*([A-Z][a-z'’\-]+)")
 _DASH = re.compile(r"\s+[-–—]\s+")
 #: a name given by an initial and a surname: "J. Smith", "J Smith", "J.Smith" — read as
 #: the one officer whose name has them (Jane Smith), where only one has
-INITIAL_AND_SURNAME = re.compile(r"([A-Z])\.?\s*([A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?)")
+_INITIAL_AND_SURNAME = re.compile(r"([A-Z])\.?\s*([A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?)")
 #: a remark in brackets beside an officer: "HF (lead)", "CEX (sponsor)"
 _REMARK = re.compile(r"\s*\([^()]*\)\s*")
 
@@ -85,6 +85,20 @@ def _written_surname_first(name: str) -> str:
     return f"{words[1]}, {words[0]}" if len(words) == 2 else ""
 
 
+def initialled(part: str) -> str:
+    """The initial and surname ``part`` gives a name by ("j smith" for "J. Smith", "J
+    Smith" or "J.Smith"); '' for text that is not so written."""
+    found = _INITIAL_AND_SURNAME.fullmatch(part.strip())
+    return f"{found[1]} {found[2]}".casefold() if found else ""
+
+
+def initial_and_surname(name: str) -> str:
+    """The initial and surname of a full name ("j smith" for "Jane Smith"), as
+    :func:`initialled` gives them from "J. Smith"; '' for a name of one word."""
+    words = name.split()
+    return f"{words[0][0]} {words[-1]}".casefold() if len(words) >= 2 else ""
+
+
 def _words(text: object) -> str:
     return " ".join(str(text or "").split()).casefold()
 
@@ -108,11 +122,9 @@ class LeadOfficers:
         #: an initial and surname ("j smith") → the codes of the officers named so
         self._initialled: dict[str, list[str]] = {}
         for officer in officers:
-            code, words = officer.code.strip(), officer.name.split()
-            if code and len(words) >= 2:
-                codes = self._initialled.setdefault(f"{words[0][0]} {words[-1]}".casefold(), [])
-                if code not in codes:
-                    codes.append(code)
+            code, key = officer.code.strip(), initial_and_surname(officer.name)
+            if code and key and code not in self._initialled.setdefault(key, []):
+                self._initialled[key].append(code)
         self._officers = officers
         self._read: dict[str, tuple[str, ...]] = {}
         # titles that hold a separator ("Head of Digital & Customer Services") are
@@ -181,9 +193,7 @@ class LeadOfficers:
     def _by_initial(self, part: str) -> list[str]:
         """The codes of the officers whose names have the initial and surname ``part``
         gives ("J. Smith": Jane Smith's, John Smith's); [] for a part that is none."""
-        found = INITIAL_AND_SURNAME.fullmatch(part.strip())
-        return self._initialled.get(f"{found[1]} {found[2]}".casefold(), []) if found \
-            else []
+        return self._initialled.get(initialled(part), []) if initialled(part) else []
 
     def _halves(self, part: str) -> list[str | None]:
         """For a part with a dash in it ("Head of Housing - Amir Khan"): the officer

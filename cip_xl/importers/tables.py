@@ -30,8 +30,8 @@ from .. import schema
 from ..cells import listed as listed_names, quoted
 from ..dates import MONTHS, parse_due
 from ..findings import INFO, WARNING, Finding
-from ..lead_officers import (INITIAL_AND_SURNAME, SURNAME_FIRST, cell_parts, chunks,
-                             initials as officer_initials, without_remark)
+from ..lead_officers import (SURNAME_FIRST, cell_parts, chunks, initial_and_surname,
+                             initialled, initials as officer_initials, without_remark)
 from ..model import Action, Officer, Plan, Theme
 from ..plan_read import EXCEL_CELL_LIMIT
 from ..schema import Contract
@@ -1032,8 +1032,9 @@ _NOTE_ROW = re.compile(r"^(?:(?:rag|status|colour)\s+)?(?:key|legend)\b\s*(?:[:\
 #: a line over a tracker's table saying when its progress was written: "Last updated:
 #: 12 November 2026", "Updated 30/09/2026", "Position as at 30 September 2026"
 _UPDATED_LINE = re.compile(
-    r"^\s*(?:(?:date\s+)?(?:last\s+)?updated(?:\s+on)?|" + r"(?P<as_at>(?:position|progress"
-    r"(?:\s+update)?)\s+(?:as\s+at|at))" + r")\s*[:\-–]?\s*(?P<when>.*)$", re.IGNORECASE)
+    r"^\s*(?:(?:date\s+)?(?:last\s+)?updated(?:\s+on)?|"
+    r"(?P<as_at>(?:position|progress(?:\s+update)?)\s+(?:as\s+at|at)))"
+    r"\s*[:\-–]?\s*(?P<when>.*)$", re.IGNORECASE)
 
 
 def _dated_then(count: int) -> str:
@@ -1393,7 +1394,7 @@ def _naming_order(part: str) -> int:
     address, then the rest, then those named by an initial ("J. Smith") — so that a
     bare name is the officer already made."""
     return 0 if _name_and_title(part) else 1 if _name_in_email(part) is not None else \
-        3 if INITIAL_AND_SURNAME.fullmatch(part.strip()) else 2
+        3 if initialled(part) else 2
 
 
 def _naming_key(text: str) -> str:
@@ -1406,13 +1407,8 @@ def _by_initial(part: str, made: Iterable[Officer]) -> Officer | None:
     """The one officer made already whose name has the initial and surname ``part``
     gives ("J. Smith": Jane Smith); None where it gives none, or two officers have
     them (Jane and John Smith)."""
-    found = INITIAL_AND_SURNAME.fullmatch(part.strip())
-    if found is None:
-        return None
-    initial, surname = found[1].casefold(), found[2].casefold()
-    matches = [o for o in made if len(o.name.split()) >= 2
-               and o.name.split()[0][:1].casefold() == initial
-               and o.name.split()[-1].casefold() == surname]
+    wanted = initialled(part)
+    matches = [o for o in made if wanted and initial_and_surname(o.name) == wanted]
     return matches[0] if len(matches) == 1 else None
 
 
