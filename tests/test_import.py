@@ -515,6 +515,14 @@ def test_a_sheet_of_no_theme_headings_beside_sheets_of_them(tmp_path):
     assert _settings(out)["Plan title"] != "Priority 1: Homes"
     assert run_cli("validate", str(out)).returncode == 0
 
+    # headings of no number are numbered by the Refs of the actions under them
+    ws["A2"] = "Homes"
+    ws["A4"] = "Economy"
+    wb.save(source)
+    assert [(a.ref, a.theme) for a in import_plan(source).plan.actions] == [
+        ("1.1", "Homes"), ("2.1", "Economy"), ("1.2", "Homes"), ("2.2", "Economy"),
+        ("3.1", "Completed actions")]
+
 
 @pytest.mark.parametrize("cells, colours, entries", [
     (["Key:", "G = on track", "A = at risk"], None, [("G", "on track"), ("A", "at risk")]),

@@ -1087,18 +1087,30 @@ def _themes_by_ref_or_sheet(actions: list[Action], numbered: dict[str, str],
                             findings: list[Finding], file: str) -> list[str]:
     """Give each action under no theme heading — on a sheet of none, where other sheets
     have them ("Completed actions" beside the plan), or above a sheet's first — the
-    theme whose number its Ref begins with ("1.2": "Priority 1: Homes"), else a theme
-    named after its sheet, with a warning for each sheet saying which; the themes
-    named after sheets are returned (not in ``themes`` before)."""
+    theme whose number its Ref begins with ("1.2": "Priority 1: Homes", or "Homes",
+    whose actions are 1.1 and 1.3), else a theme named after its sheet, with a warning
+    for each sheet saying which; the themes named after sheets are returned (not in
+    ``themes`` before)."""
+    def leading(ref: str) -> str:
+        found = re.match(r"(\d{1,2})[.\-/]\d", ref or "")
+        return found[1] if found else ""
+
+    # a heading of no number ("Homes") is numbered by the Refs of its actions (1.1, 1.3)
+    refs_under: dict[str, set[str]] = {}
+    for action in actions:
+        if action.theme and leading(action.ref):
+            refs_under.setdefault(leading(action.ref), set()).add(action.theme)
+    numbered = {**{number: next(iter(named)) for number, named in refs_under.items()
+                   if len(named) == 1}, **numbered}
     added: list[str] = []
     placed: dict[str, list[str]] = {}  # each sheet → what was said of its actions
     for action in actions:
         if action.theme:
             continue
         sheet = part_of.get(id(action)) or "Plan"
-        number = re.match(r"(\d{1,2})[.\-/]\d", action.ref or "")
-        if number and number[1] in numbered:
-            action.theme = numbered[number[1]]
+        number = leading(action.ref)
+        if number in numbered:
+            action.theme = numbered[number]
             said = f"{action.ref} under '{action.theme}'"
         else:
             action.theme = sheet
