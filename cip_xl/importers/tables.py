@@ -600,9 +600,9 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
                          "carried into the plan.")
                     continue
                 written = " ".join(clean(c) for c in raw if clean(c))
-                if last_here is not None and _reads_as_progress(written):
-                    label = _PROGRESS_LABEL.match(written)
-                    text = written[label.end():] if label and not label["period"] else written
+                label = _progress_label(written, contract, mapping)
+                if last_here is not None and (label or _is_sentence(written)):
+                    text = written[label[0]:] if label and not label[1] else written
                     old = last_here.progress_update
                     last_here.progress_update = f"{old}\n{text}" if old else text
                     note("import-progress-row", INFO, f"'{quoted(written, 60)}' under Ref "
@@ -1169,21 +1169,27 @@ def theme_over_header(rows: list[list[str]], header_index: int, contract: Contra
     return first if recurs else None
 
 
-#: a label opening a row of progress under its action: "Update:", "Progress update -",
-#: "Comments:", or a period's, kept with the text: "Q2:", "Q2 update:", "Quarter 2:"
-_PROGRESS_LABEL = re.compile(
-    r"^(?:(?P<period>(?:q|qtr|quarter)\s*[1-4](?:\s+\d{4}(?:/\d{2,4})?)?)(?:\s+(?:update|"
-    r"progress|comments?|position))?|(?:latest\s+|progress\s+)?update|progress(?:\s+to\s+date)?|"
-    r"comments?|commentary|current\s+position)\s*[:\-–—]\s*(?=\S)", re.IGNORECASE)
+def _progress_label(text: str, contract: Contract, mapping: dict[str, str] | None
+                    ) -> tuple[int, bool] | None:
+    """For a row of one text under an action that opens with a label of its progress —
+    a header of the Progress update column ("Update:", "Comments -", "Q2 update:", the
+    council's own by ``mapping``) or a period alone ("Q2:") — where the text after it
+    begins and whether the label names a period (kept with the text); else None."""
+    found = re.match(r"([^:\-–—]{1,40}?)\s*[:\-–—]\s*(?=\S)", text)
+    if found is None:
+        return None
+    label = found[1].strip()
+    if _PERIOD_IN_HEADER.fullmatch(label):
+        return found.end(), True
+    if header_map([label], contract, mapping).get(0) == "progress_update":
+        return found.end(), bool(_PERIOD_IN_HEADER.search(label))
+    return None
 
 
-def _reads_as_progress(text: str) -> bool:
-    """Whether a row across a table under an action, of one text, is that action's
-    progress rather than the next theme's heading: it opens with a progress label
-    ("Update:", "Q2:") or is a sentence (eight words or more, ending with a full
-    stop) — a heading is neither."""
-    return bool(_PROGRESS_LABEL.match(text)) or (
-        text.rstrip().endswith(".") and len(text.split()) >= 8)
+def _is_sentence(text: str) -> bool:
+    """Eight words or more ending with a full stop: a row of progress under an action,
+    where a theme heading is a few words."""
+    return text.rstrip().endswith(".") and len(text.split()) >= 8
 
 
 def _row_kind(cells: dict[str, str], columns: dict[int, str]) -> str:
