@@ -1772,6 +1772,33 @@ def test_a_word_plan_merged_down_with_its_status_in_the_progress_column(tmp_path
         ("2.3", "Economy", "Head of Regeneration", "Slipped")]
 
 
+@pytest.mark.parametrize("column", ["Status", "Progress"])
+def test_a_status_with_a_remark_after_it(tmp_path, column):
+    """A status column (or a progress column standing for one) holding "Not started –
+    awaiting funding": it was an unknown status (or none), its words opening texts of
+    other meaning. Set apart from the remark by a dash, colon, comma or bracket, it is
+    that status, the words kept as written; a remark that is a status itself leaves
+    the opening word, as before, and "Not due to start until April" is still none."""
+    written = ["Not started – awaiting funding", "Not started: due in April",
+               "Not due (see 2.1)", "Not due to start until April",
+               "Delayed - supplier gone into administration", "Ongoing, monthly returns"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Action", "Lead officer", "Due", column])
+    for n, text in enumerate(written, start=1):
+        ws.append([f"1.{n}", f"Action {n}", "HH", "Mar 2027", text])
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    result = import_plan(source)
+    assert [a.status for a in result.plan.actions] == [
+        "Not started", "Not started", "Not started", "", "Slipped", "Ongoing"]
+    kept = [a.extra.get("Status (as written)") for a in result.plan.actions] \
+        if column == "Status" else [a.progress_update for a in result.plan.actions]
+    assert kept == written
+    unknown = [f.cell for f in result.findings if f.code == "import-status-unknown"]
+    assert unknown == (["E5"] if column == "Status" else [])
+
+
 @pytest.mark.parametrize("over_the_table", [
     [["Last updated: 12 November 2026"]],
     [["Delivery Plan tracker"], ["Updated:", datetime(2026, 11, 12)]],

@@ -1233,10 +1233,25 @@ def _status_from_text(text: str) -> str | None:
     """The status a text is, whole ("Not started", where a Progress column takes the
     status's place), else a status word opening it ("Completed as part of...", "•
     Completed") — not "Not started", whose words open texts of other meaning ("Not
-    due to start until...", "Assigned to the team")."""
-    return schema.normalise_status(text.strip()) or opening_status(
+    due to start until...", "Assigned to the team"), unless a dash, colon, comma or
+    bracket sets them apart from a remark that is no status ("Not started – awaiting
+    funding")."""
+    whole = schema.normalise_status(text.strip())
+    if whole:
+        return whole
+    said = _STATUS_AND_REMARK.match(text)
+    if said and not _status_from_text(said[2]):  # "Complete - on track": the manager's
+        word = schema.normalise_status(said[1])
+        if word:
+            return word
+    return opening_status(
         text, ("Complete", "On track", "Slipped", "At risk", "Ongoing", "Cancelled",
                "Deferred"))
+
+
+#: a status and a remark after a dash, colon, comma or bracket: "Not started – awaiting
+#: funding", "Not started: due in April"
+_STATUS_AND_REMARK = re.compile(r"([^\n:;,(–—]+?)\s*(?:[:;,(–—]|\s-\s)\s*(\S.*)", re.S)
 
 
 def _repair_refs(plan: Plan, findings: list[Finding], file: str,
