@@ -1772,6 +1772,97 @@ def test_a_word_plan_merged_down_with_its_status_in_the_progress_column(tmp_path
         ("2.3", "Economy", "Head of Regeneration", "Slipped")]
 
 
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _in_cell(cell, inner: str, keep: bool = False) -> None:
+    """Replace the runs of ``cell``'s first paragraph (``keep``: add after them) with
+    the WordprocessingML ``inner``, written as the body of a paragraph."""
+    from docx.oxml import parse_xml
+
+    paragraph = cell.paragraphs[0]._p
+    if not keep:
+        for run in paragraph.findall(docx.oxml.ns.qn("w:r")):
+            paragraph.remove(run)
+    for element in parse_xml(f"<w:p {_W}>{inner}</w:p>"):
+        paragraph.append(element)
+
+
+def test_a_word_plan_with_changes_tracked_and_content_controls(tmp_path):
+    """A Word plan circulated with its changes tracked, its cells partly content
+    controls, a date Word 2003 tagged: python-docx reads a paragraph's runs and a
+    table's rows only where they are its children, so the text inserted ("A further 20
+    are on site"), a revised date typed with changes tracked, a content control's value
+    and a date in a smart tag were imported blank, and a row in a repeating section
+    was left out. The plan is read as the document shows with its changes accepted
+    (deleted text and a deleted row left out, a control's placeholder blank), with a
+    warning that says so; the plan made says it, read by another reader."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_heading("Corporate Improvement Plan 2026/27", 0)
+    rows = [["Ref", "Action", "Lead", "Due", "Progress"],
+            ["1.1", "Build 100 homes", "Head of Housing", "Mar 2027", "40 built."],
+            ["1.2", "Adopt the strategy", "Head of Housing", "", "Adopted."],
+            ["1.3", "Close the depot", "Head of Housing", "Jun 2026", ""],
+            ["1.4", "Open the hub", "Head of Housing", "", ""],
+            ["1.5", "Review fees", "Head of Housing", "Sep 2026", "Reviewed."]]
+    table = document.add_table(rows=len(rows), cols=5)
+    for r, values in enumerate(rows):
+        for c, text in enumerate(values):
+            if text:
+                table.cell(r, c).text = text
+    change = 'w:author="Jo Bloggs" w:date="2026-11-01T00:00:00Z"'
+    _in_cell(table.cell(1, 4), f'<w:ins w:id="1" {change}><w:r><w:t xml:space="preserve"> '
+             'A further 20 are on site.</w:t></w:r></w:ins>', keep=True)
+    _in_cell(table.cell(2, 3), f'<w:del w:id="2" {change}><w:r><w:delText>Dec 2026'
+             f'</w:delText></w:r></w:del><w:ins w:id="3" {change}><w:r><w:t>Mar 2027</w:t>'
+             '</w:r></w:ins>')
+    _in_cell(table.cell(3, 4), '<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>'
+             '<w:r><w:t>Click or tap here to enter text.</w:t></w:r></w:sdtContent></w:sdt>')
+    _in_cell(table.cell(4, 3), '<w:smartTag w:uri="urn:schemas-microsoft-com:office:'
+             'smarttags" w:element="date"><w:r><w:t>Dec 2026</w:t></w:r></w:smartTag>')
+    _in_cell(table.cell(4, 4), '<w:sdt><w:sdtPr/><w:sdtContent><w:r><w:t>Fitted out.</w:t>'
+             '</w:r></w:sdtContent></w:sdt>')
+    # 1.5 deleted, changes tracked: its row marked so, its text deleted
+    gone = table.rows[5]._tr
+    gone.get_or_add_trPr().append(parse_xml(f'<w:del {_W} w:id="4" {change}/>'))
+    for cell in table.rows[5].cells:
+        _in_cell(cell, f'<w:del w:id="5" {change}><w:r><w:delText>'
+                 f'{cell.text}</w:delText></w:r></w:del>')
+    # 1.6 in a repeating section's content control, wrapping the row
+    section = parse_xml(f"<w:sdt {_W}><w:sdtPr/><w:sdtContent/></w:sdt>")
+    table._tbl.append(section)
+    added = table.add_row()
+    for c, text in enumerate(["1.6", "Grants scheme", "Head of Housing", "Jun 2027",
+                              "Launched."]):
+        added.cells[c].text = text
+    section[1].append(added._tr)
+    source = tmp_path / "plan.docx"
+    document.save(source)
+    out = tmp_path / "plan.xlsx"
+    made = run_cli("import", str(source), "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    assert "has changes tracked by Jo Bloggs and not yet accepted or rejected (2 " \
+        "insertions, 2 deletions): it was read as if they were all accepted" in made.stdout
+    plan = CalamineWorkbook.from_path(out).get_sheet_by_name("Plan").to_python()
+    header = plan[0]
+    assert [[row[header.index(name)] for name in ("Ref", "Target date", "Progress update")]
+            for row in plan[1:]] == [
+        ["1.1", "Mar 2027", "40 built. A further 20 are on site."],
+        ["1.2", "Mar 2027", "Adopted."], ["1.3", "Jun 2026", ""],
+        ["1.4", "Dec 2026", "Fitted out."], ["1.6", "Jun 2027", "Launched."]]
+    plain = tmp_path / "plain.docx"
+    document = docx.Document(source)
+    document.element.body.remove(document.tables[0]._tbl)
+    table = document.add_table(rows=2, cols=3)
+    for c, (header, value) in enumerate(zip(["Ref", "Action", "Due"],
+                                            ["1.1", "Build homes", "Mar 2027"])):
+        table.cell(0, c).text, table.cell(1, c).text = header, value
+    document.save(plain)
+    assert not [f for f in import_plan(plain).findings if f.code == "import-tracked-changes"]
+
+
 @pytest.mark.parametrize("column", ["Status", "Progress"])
 def test_a_status_with_a_remark_after_it(tmp_path, column):
     """A status column (or a progress column standing for one) holding "Not started –

@@ -72,10 +72,12 @@ def import_plan(source: str | Path, contract: Contract | None = None,
     if suffix in WORD_SUFFIXES:
         if what_it_is(source) is not None:  # a PDF or a Word 97 file renamed, say
             return _other_form(source, contract, mapping, open_only, convert)
-        from .word import read_word
-        tables, legend, review, title, council = read_word(source)
+        from .word import read_word, tracked_changes_finding
+        tables, legend, review, title, council, tracked = read_word(source)
         result = build_plan(tables, legend, str(source), contract, mapping, title, council)
         result.plan.review_log = review
+        if tracked:
+            result.findings.insert(0, tracked_changes_finding(tracked, source))
         return result
     if suffix in SHEET_SUFFIXES:
         if suffix != ".csv":

@@ -8,9 +8,10 @@ table gives the review log.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..findings import ERROR, Finding, PlanFileError
+from ..findings import ERROR, WARNING, Finding, PlanFileError
 from ..model import ReviewEntry
 from ..schema import REVIEW_LOG, header_key
 from .tables import (NAMES_A_PLAN, RawTable, clean, council_named, legend_from_lines,
@@ -54,9 +55,10 @@ def _row_colours(row, texts: list[str], r: int) -> dict[tuple[int, int], str]:
 
 
 def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[ReviewEntry],
-                                   str, tuple[str, str]]:
+                                   str, tuple[str, str], TrackedChanges]:
     """(tables, legend entries, review log, a title guess, the council named and
-    where: see :func:`~cip_xl.importers.tables.council_named`) from a .docx file."""
+    where: see :func:`~cip_xl.importers.tables.council_named`, the tracked changes the
+    document was read as if accepted: see :func:`as_accepted`) from a .docx file."""
     import docx
 
     from ..word_forms import openable
@@ -68,6 +70,7 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
             "import-unreadable", ERROR,
             f"{path.name} cannot be read as a Word document ({type(exc).__name__}). Open it "
             "in Word and save it again as a .docx.", file=str(path))) from None
+    tracked = as_accepted(document.element.body)
     tables, legend, review = [], [], []
     for number, (table, part) in enumerate(_all_tables(document), start=1):
         rows = [_row_texts(row) for row in table.rows]
@@ -92,7 +95,99 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
     for table in tables:
         table.dated_by = position
     return tables, legend, review, _title(document, paragraphs), \
-        _council(document, paragraphs)
+        _council(document, paragraphs), tracked
+
+
+@dataclass
+class TrackedChanges:
+    """The changes tracked in a document and not yet accepted or rejected: how many
+    insertions and deletions (a move counts as both), and who made them."""
+
+    insertions: int = 0
+    deletions: int = 0
+    authors: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.insertions or self.deletions)
+
+
+def tracked_changes_finding(tracked: TrackedChanges, path: Path) -> Finding:
+    """The warning that the document at ``path`` was read with ``tracked`` accepted."""
+    def count(number: int, what: str) -> str:
+        return f"{number} {what}{'s' if number != 1 else ''}"
+
+    by = f" by {', '.join(tracked.authors)}" if tracked.authors else ""
+    return Finding(
+        "import-tracked-changes", WARNING,
+        f"{path.name} has changes tracked{by} and not yet accepted or rejected "
+        f"({count(tracked.insertions, 'insertion')}, {count(tracked.deletions, 'deletion')}):"
+        " it was read as if they were all accepted, text inserted kept and text deleted "
+        "left out. Where a change was not agreed, correct the plan.", file=str(path))
+
+
+#: what wraps text, or rows of a table, without being text: a tracked insertion or
+#: move, a smart tag (Word 2003's dates and places), custom XML, a simple field's
+#: result, a content control, text direction
+_WRAPPERS = ("ins", "moveTo", "smartTag", "customXml", "fldSimple", "sdt", "dir", "bdo")
+#: text tracked as deleted, or moved away from here
+_REMOVED = ("del", "moveFrom")
+
+
+def as_accepted(body) -> TrackedChanges:
+    """Make ``body`` (a document's ``w:body`` element, changed in place) read as the
+    document shows with its tracked changes accepted, and its text wrapped in content
+    controls, smart tags, custom XML and simple fields as the text it is: python-docx
+    reads a paragraph's runs and a table's rows where they are its children only, so a
+    tracked insertion ("A further 20 are on site"), a revised date typed with changes
+    tracked, a cell or a row inside a content control, or a date Word 2003 tagged was
+    read as blank. Deleted text, and table rows deleted, are left out; a content
+    control showing its placeholder ("Click or tap here to enter text.") is blank.
+    Returns the tracked changes found."""
+    from docx.oxml.ns import qn
+
+    def tags(names: tuple[str, ...]) -> set[str]:
+        return {qn(f"w:{name}") for name in names}
+
+    wrappers, removed = tags(_WRAPPERS), tags(_REMOVED)
+    inserted, moved_to, content = qn("w:ins"), qn("w:moveTo"), qn("w:sdtContent")
+    property_tags = tags(("rPr", "pPr", "trPr", "tcPr", "sectPr", "tblPr"))
+    found = TrackedChanges()
+    authors: dict[str, None] = {}
+    for element in list(body.iter(*wrappers, *removed)):
+        parent = element.getparent()
+        if parent is None or not any(above is body for above in element.iterancestors()):
+            continue  # inside what was left out already (a row deleted)
+        if parent.tag in property_tags:  # a paragraph mark or a row marked changed
+            if element.tag in removed and parent.tag == qn("w:trPr"):
+                row = parent.getparent()  # a row deleted, changes tracked
+                if row.getparent() is not None:
+                    row.getparent().remove(row)
+                    found.deletions += 1
+            continue
+        if element.tag in (inserted, moved_to) or element.tag in removed:
+            author = element.get(qn("w:author"))
+            if author:
+                authors[author] = None
+            if element.tag in removed:
+                found.deletions += 1
+            else:
+                found.insertions += 1
+        if element.tag in removed:
+            parent.remove(element)
+            continue
+        children = list(element)
+        if element.tag == qn("w:sdt"):
+            inside = element.find(content)
+            children = list(inside) if inside is not None else []
+            if element.find(f"{qn('w:sdtPr')}/{qn('w:showingPlcHdr')}") is not None:
+                for text in (t for child in children for t in child.iter(qn("w:t"))):
+                    text.text = ""  # the control's prompt, not a value
+        at = parent.index(element)
+        parent.remove(element)
+        for offset, child in enumerate(children):
+            parent.insert(at + offset, child)
+    found.authors = list(authors)
+    return found
 
 
 def _all_tables(document) -> list[tuple[object, str]]:
