@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import re
+import subprocess
 from datetime import date, datetime
 
 import docx
@@ -15,7 +17,7 @@ from cip_xl.findings import PlanFileError
 from cip_xl.importers import import_plan
 from cip_xl.importers.tables import STATUS_AS_WRITTEN
 
-from .conftest import SHARED, run_cli
+from .conftest import SHARED, convert_with_libreoffice, run_cli
 from .returns_helpers import edit_return
 
 SAMPLES = SHARED / "samples"
@@ -1861,6 +1863,80 @@ def test_a_word_plan_with_changes_tracked_and_content_controls(tmp_path):
         table.cell(0, c).text, table.cell(1, c).text = header, value
     document.save(plain)
     assert not [f for f in import_plan(plain).findings if f.code == "import-tracked-changes"]
+
+
+def test_a_word_plan_of_no_refs_is_numbered_by_the_headings_over_its_tables(tmp_path):
+    """A Word plan of a table per priority under its heading and no Ref column: each
+    table's actions were numbered between their neighbours, "0a", "0aa"... "0aaaaa",
+    and once that was mended, all as the first theme's (1.4 for the second's first).
+    They are numbered by theme, 1.1 then 2.1, the theme each heading is."""
+    document = docx.Document()
+    document.add_heading("Corporate Improvement Plan 2026/27", 0)
+    for theme, count in (("Homes", 3), ("Economy", 2)):
+        document.add_heading(theme, 1)
+        table = document.add_table(rows=count + 1, cols=3)
+        for c, header in enumerate(["Key action", "Lead officer", "Due"]):
+            table.cell(0, c).text = header
+        for r in range(1, count + 1):
+            for c, text in enumerate([f"{theme} action {r}", "HH", "Mar 2027"]):
+                table.cell(r, c).text = text
+    source = tmp_path / "plan.docx"
+    document.save(source)
+    result = import_plan(source)
+    assert [(a.ref, a.theme) for a in result.plan.actions] == [
+        ("1.1", "Homes"), ("1.2", "Homes"), ("1.3", "Homes"), ("2.1", "Economy"),
+        ("2.2", "Economy")]
+    assert [f.code for f in result.findings if f.code.startswith("import-ref")] == \
+        ["import-refs-numbered"]
+
+
+@pytest.mark.parametrize("level_text, style, refs", [
+    ("%1.%2", "decimal", ["1.1", "1.2", "1.3", "2.1", "2.2"]),
+    ("%1%2", "lowerLetter", ["1a", "1b", "1c", "2a", "2b"]),
+])
+def test_a_word_plan_numbered_by_its_lists(tmp_path, level_text, style, refs):
+    """A Word plan whose priorities are numbered by the Heading 1 style's multilevel
+    list and whose Ref cells by its second level ("1.1", or "1a"), as Word numbers
+    them: the cells hold no figure, so every action had no Ref and was renumbered
+    '0a', '0aa', '0aaa'. Each paragraph a list numbers is read with the number Word
+    shows — the same LibreOffice shows in its PDF of the document."""
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_heading("Corporate Improvement Plan 2026/27", 0)
+    numbering = document.part.numbering_part.element
+    numbering.find(docx.oxml.ns.qn("w:num")).addprevious(parse_xml(
+        f'<w:abstractNum {_W} w:abstractNumId="90"><w:multiLevelType w:val="multilevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+        '<w:pStyle w:val="Heading1"/><w:lvlText w:val="%1."/></w:lvl>'
+        f'<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="{style}"/>'
+        f'<w:lvlText w:val="{level_text}"/></w:lvl></w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {_W} w:numId="90"><w:abstractNumId w:val="90"/>'
+                               '</w:num>'))
+    document.styles["Heading 1"].element.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr {_W}><w:numId w:val="90"/></w:numPr>'))
+    for theme, count in (("Homes", 3), ("Economy", 2)):
+        document.add_heading(theme, 1)
+        table = document.add_table(rows=count + 1, cols=4)
+        for c, header in enumerate(["Ref", "Key action", "Lead officer", "Due"]):
+            table.cell(0, c).text = header
+        for r in range(1, count + 1):
+            table.cell(r, 0).paragraphs[0]._p.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr {_W}><w:ilvl w:val="1"/><w:numId w:val="90"/></w:numPr>'))
+            for c, text in enumerate([f"Task {theme[0]}{r}", "HH", "Mar 2027"], start=1):
+                table.cell(r, c).text = text
+    source = tmp_path / "plan.docx"
+    document.save(source)
+    result = import_plan(source)
+    assert [(a.ref, a.theme) for a in result.plan.actions] == [
+        (ref, "1. Homes" if ref.startswith("1") else "2. Economy") for ref in refs]
+    assert not [f for f in result.findings if f.code.startswith("import-ref")]
+    shown = subprocess.run(["pdftotext", "-layout", str(convert_with_libreoffice(
+        source, "pdf", tmp_path)), "-"], capture_output=True, text=True, check=True).stdout
+    for action in result.plan.actions:
+        assert re.search(rf"^\s*{re.escape(action.ref)}\s+{action.key_action}", shown,
+                         re.MULTILINE), (action.ref, shown)
+    assert re.search(r"^\s*2\.\s+Economy", shown, re.MULTILINE)
 
 
 @pytest.mark.parametrize("column", ["Status", "Progress"])

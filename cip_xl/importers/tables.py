@@ -276,11 +276,12 @@ def join_split(parts: list[str]) -> str:
 
 
 def fix_ref(text: str) -> tuple[str, bool]:
-    """Undo the damage number-formatting does to refs: '3.1 0' → '3.10', '3.3.' → '3.3'.
+    """Undo the damage number-formatting does to refs: '3.1 0' → '3.10', and whether it
+    did any; a full stop after a ref ('3.3.', as a list numbers it) goes, as no damage.
     A space between figures goes; one after letters stays ('CP 01.01', 'HOU 3'), as
     does a ref's line break, as a space."""
     ref = re.sub(r"(?<=[\d.]) (?=[\d.])", "", " ".join(text.split())).rstrip(".")
-    return ref, ref != " ".join(text.split())
+    return ref, ref != " ".join(text.split()).rstrip(".")
 
 
 def legend_from_table(rows: list[list[str]]) -> list[tuple[str, str]] | None:
@@ -837,7 +838,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             "Completion date...) was found. Use --mapping to say which headers mean what.",
             file))
     _repair_refs(plan, findings, file, places,
-                 {t.sheet_label or t.name for t in tables if t.part_kind == "sheet"})
+                 {t.sheet_label or t.name for t in tables if t.part_kind == "sheet"}, part_of)
     if records:
         findings.append(Finding(
             "import-action-records", INFO,
@@ -1255,27 +1256,33 @@ _STATUS_AND_REMARK = re.compile(r"([^\n:;,(–—]+?)\s*(?:[:;,(–—]|\s-\s)\s
 
 
 def _repair_refs(plan: Plan, findings: list[Finding], file: str,
-                 places: dict[int, tuple[str, str]], sheets_apart: set[str]) -> None:
+                 places: dict[int, tuple[str, str]], sheets_apart: set[str],
+                 part_of: dict[int, str] | None = None) -> None:
     """Renumber repeated refs that look number-mangled; give missing refs a number —
     and where no action has one (a Planner or SharePoint export), or none on a sheet
     of ``sheets_apart`` (a workbook's sheets, each numbered on its own: a tracker's
     sheet of actions never numbered), number those by theme: 1.1, 1.2, then 2.1 for
     the second theme (a number another sheet's action has passed over). A Word
-    table's actions are numbered with those of the tables round it."""
+    table's actions are numbered with those of the tables round it. An action under no
+    theme heading is numbered with those of its part (``part_of``: the Word heading
+    its table is under, its sheet), which will be its theme."""
     actions = plan.actions
     sheets: dict[str | None, list[Action]] = {}
     for action in actions:
         sheets.setdefault(places.get(id(action), (None, None))[0], []).append(action)
+    refless = not any(a.ref for a in actions)  # a Word plan's tables too, each its own
     bare = [action for sheet, on_sheet in sheets.items() if not any(a.ref for a in on_sheet)
-            and (sheet in sheets_apart or len(on_sheet) == len(actions))
-            for action in on_sheet]
+            and (sheet in sheets_apart or refless) for action in on_sheet]
     taken: set[str] = {a.ref for a in actions if a.ref}
     if bare:
+        def theme_of(action: Action) -> str:
+            return action.theme or (part_of or {}).get(id(action), "")
+
         themes = {theme: number for number, theme in enumerate(
-            dict.fromkeys(a.theme for a in actions), start=1)}
+            dict.fromkeys(theme_of(a) for a in actions), start=1)}
         numbered: dict[int, int] = {}  # theme's number → the last numbered in it
         for action in bare:
-            theme = themes[action.theme]
+            theme = themes[theme_of(action)]
             while True:
                 numbered[theme] = numbered.get(theme, 0) + 1
                 if f"{theme}.{numbered[theme]}" not in taken:

@@ -16,6 +16,7 @@ from ..model import ReviewEntry
 from ..schema import REVIEW_LOG, header_key
 from .tables import (NAMES_A_PLAN, RawTable, clean, council_named, legend_from_lines,
                      legend_from_table, position_line)
+from .word_numbers import write_list_numbers
 
 
 def _row_texts(row) -> list[str]:
@@ -71,6 +72,7 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
             f"{path.name} cannot be read as a Word document ({type(exc).__name__}). Open it "
             "in Word and save it again as a .docx.", file=str(path))) from None
     tracked = as_accepted(document.element.body)
+    write_list_numbers(document.element.body, _numbering(document), document.styles.element)
     tables, legend, review = [], [], []
     for number, (table, part) in enumerate(_all_tables(document), start=1):
         rows = [_row_texts(row) for row in table.rows]
@@ -188,6 +190,17 @@ def as_accepted(body) -> TrackedChanges:
             parent.insert(at + offset, child)
     found.authors = list(authors)
     return found
+
+
+def _numbering(document):
+    """The element of ``document``'s numbering part (its lists' definitions), or None
+    where it has none."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    try:
+        return document.part.part_related_by(RELATIONSHIP_TYPE.NUMBERING).element
+    except (KeyError, AttributeError):
+        return None
 
 
 def _all_tables(document) -> list[tuple[object, str]]:
