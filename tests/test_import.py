@@ -572,6 +572,38 @@ def test_a_status_shaded_in_a_word_table_is_read_as_a_word(tmp_path):
     assert len(warned) == 1 and warned[0].cell == "rows 2-3"
 
 
+def test_a_word_table_row_drawn_from_its_second_column(tmp_path):
+    """A Word table row that starts a grid column late (gridBefore: its Ref cell taken
+    out, as a table pasted from a web page or a PDF has): python-docx gives its cells
+    from the first, so its action was read as its Ref, its lead officer as its action
+    and its progress as its date. Each cell is read in its column, a blank status
+    cell's shading too."""
+    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=5)
+    rows = [["Ref", "Key action", "Lead officer", "Target date", "Status"],
+            ["1", "Adopt the plan", "HF", "Dec 2027", "Complete"],
+            ["", "Review fees", "HF", "Mar 2028", ""]]
+    for row, texts in zip(table.rows, rows):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:fill"), "FF0000")
+    table.rows[2].cells[4]._tc.get_or_add_tcPr().append(shading)
+    row = table.rows[2]._tr
+    row.remove(row.tc_lst[0])
+    row.get_or_add_trPr().insert(0, parse_xml(f'<w:gridBefore {_W} w:val="1"/>'))
+    source = tmp_path / "appendix.docx"
+    document.save(source)
+    plan = import_plan(source).plan
+    assert [(a.key_action, a.lead_officer, a.target_date, a.status)
+            for a in plan.actions] == [("Adopt the plan", "HF", "Dec 2027", "Complete"),
+                                       ("Review fees", "HF", "Mar 2028", "Slipped")]
+
+
 @pytest.mark.parametrize("written, word", [
     ("R", "Slipped"), ("A", "At risk"), ("G", "On track"), ("B", "Complete"),
     ("g", "On track"), ("Not yet due", "Not started"), ("On-track", "On track"),

@@ -20,8 +20,10 @@ from .word_numbers import write_list_numbers
 
 
 def _row_texts(row) -> list[str]:
-    """The text of each grid cell; a cell merged across columns appears once."""
-    texts = []
+    """The text of each grid cell; a cell merged across columns appears once, a grid
+    column a row starts after (Word's "gridBefore": a row drawn from the second
+    column) as blank."""
+    texts = [""] * row.grid_cols_before
     seen = set()
     for cell in row.cells:
         if id(cell._tc) in seen:
@@ -40,7 +42,8 @@ def _row_colours(row, texts: list[str], r: int) -> dict[tuple[int, int], str]:
     from .colours import rag_word
 
     found = {}
-    for c, (cell, text) in enumerate(zip(row.cells, texts)):
+    for c, (cell, text) in enumerate(zip(row.cells, texts[row.grid_cols_before:]),
+                                     start=row.grid_cols_before):
         if text.strip():
             continue
         tc_pr = cell._tc.tcPr
