@@ -604,6 +604,39 @@ def test_a_word_table_row_drawn_from_its_second_column(tmp_path):
                                        ("Review fees", "HF", "Mar 2028", "Slipped")]
 
 
+def test_a_trackers_cell_notes_are_kept_with_their_actions(tmp_path):
+    """A tracker whose officers put what matters in notes on its cells ("Revised date
+    of June 2027 agreed by CMT" on a status, "Was Dec 2026" on a deadline): import
+    left every note behind, unsaid. Each note on an action's row is kept in the
+    plan's 'Cell notes' column after its column's header, read there by another
+    reader; a note on a heading is a warning with its text."""
+    from openpyxl.comments import Comment
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Tracker"
+    ws.append(["Ref", "Action", "Lead", "Deadline", "Status", "Update"])
+    ws.append(["Priority 1: Homes"])
+    ws.append(["1.1", "Build 100 homes", "HH", "31/03/2027", "Amber", "Slight delay."])
+    ws.append(["1.2", "Adopt the strategy", "HH", "30/09/2026", "Complete", "Adopted."])
+    ws["E3"].comment = Comment("Revised date of June 2027 agreed by CMT 12/10", "Jo")
+    ws["D4"].comment = Comment("Was Dec 2026", "Sam")
+    ws["F4"].comment = Comment("Cabinet minute 45/26", "Jo")
+    ws["A2"].comment = Comment("Theme lead: Director of Place", "Jo")
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    out = tmp_path / "plan.xlsx"
+    made = run_cli("import", str(source), "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    assert "Tracker!A2: warning: A note on this cell says 'Theme lead: Director of " \
+        "Place'; it is on no action's row" in " ".join(made.stdout.split())
+    plan = CalamineWorkbook.from_path(out).get_sheet_by_name("Plan").to_python()
+    kept = plan[0].index("Cell notes")
+    assert [(row[0], row[kept]) for row in plan[1:]] == [
+        ("1.1", "Status: Revised date of June 2027 agreed by CMT 12/10"),
+        ("1.2", "Deadline: Was Dec 2026\nUpdate: Cabinet minute 45/26")]
+
+
 @pytest.mark.parametrize("written, word", [
     ("R", "Slipped"), ("A", "At risk"), ("G", "On track"), ("B", "Complete"),
     ("g", "On track"), ("Not yet due", "Not started"), ("On-track", "On track"),

@@ -113,5 +113,9 @@ def as_rows(table: RawTable, contract: Contract,
     colours = {(number, place): table.colours[(r, column)]
                for number, record in enumerate(records, start=1)
                for place, (r, column, _) in record.items() if (r, column) in table.colours}
+    notes = {(number, place): table.notes[(r, column)]
+             for number, record in enumerate(records, start=1)
+             for place, (r, column, _) in record.items() if (r, column) in table.notes}
     return RawTable(table.name, rows, where, sheet_label=table.sheet_label,
-                    part_name=table.part_name, part_kind=table.part_kind, colours=colours)
+                    part_name=table.part_name, part_kind=table.part_kind, colours=colours,
+                    notes=notes)

@@ -3,7 +3,8 @@
 Each sheet is one raw table, addressed by sheet and cell (``Sheet!A5``); a sheet that is
 a key ("Code | Meaning") gives officer codes. The first text above the header row is
 taken as the plan's title. A blank cell coloured red, amber, green or blue is noted with
-its colour word (:mod:`cip_xl.importers.colours`): a status said by colour alone. A cell
+its colour word (:mod:`cip_xl.importers.colours`): a status said by colour alone; a note
+attached to a cell, with its text. A cell
 merged down several rows (a theme or lead officer beside all its actions) is read in
 each of them, as it shows.
 """
@@ -74,17 +75,23 @@ _TITLE_LABEL = re.compile(r"(?:plan\s+name|plan\s+title|title|name\s+of\s+plan)\
 
 def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]], str,
                                             tuple[str, str]]:
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import column_index_from_string, get_column_letter
 
     from .colours import RagPalette
 
     tables, legend = [], []
     titles: list[str] = []  # each sheet's heading, or ''
     sums = _total_rows(path)
+    notes = _cell_notes(path)
     palette = RagPalette(getattr(wb, "loaded_theme", None))
     for ws in wb.worksheets:
         rows, colours, numbers = _cells(ws, palette)
         at = {number: index for index, number in enumerate(numbers)}
+        noted = {}  # the notes on this sheet's cells, by (row, column) in ``rows``
+        for cell, text in notes.get(ws.title, {}).items():
+            found = re.fullmatch(r"\$?([A-Z]{1,3})\$?([0-9]+)", cell.split(":")[0])
+            if found and int(found[2]) in at:
+                noted[(at[int(found[2])], column_index_from_string(found[1]) - 1)] = text
         _fill_merged_down(rows, at, merged_ranges(path, ws.title))
         for number in sums.get(ws.title, ()):  # a table's Total Row: sums, not an action
             if number in at:
@@ -107,7 +114,8 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
         tables.append(RawTable(ws.title, rows,
                                lambda r, c, numbers=numbers:
                                f"{get_column_letter(c + 1)}{numbers[r]}",
-                               sheet_label=ws.title, part_name=ws.title, colours=colours))
+                               sheet_label=ws.title, part_name=ws.title, colours=colours,
+                               notes=noted))
     # the title is a heading naming a plan, on any sheet ("How to complete this tracker"
     # on a guidance sheet names none); else the first sheet's
     title = next((text for text in titles if NAMES_A_PLAN.search(text)),
@@ -118,6 +126,23 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
          ("the workbook's Title property", properties.title or "")],
         [row for table in tables for row in table.rows[:_HEADING_ROWS]])
     return tables, legend, title, council
+
+
+def _cell_notes(path: Path) -> dict[str, dict[str, str]]:
+    """The notes attached to the cells of the workbook at ``path``, by sheet and cell
+    (:func:`cip_xl.cell_notes.cell_notes`); none where it cannot be read for them (the
+    values are read all the same)."""
+    from ..cell_notes import cell_notes
+    from ..fastbook import FastWorkbook
+
+    try:
+        book = FastWorkbook(path, share=False)
+    except PlanFileError:
+        return {}
+    try:
+        return cell_notes(book)
+    finally:
+        book.close()
 
 
 #: the blank rows kept of a longer run: they part tables as the whole run would, and

@@ -40,6 +40,8 @@ from .two_row_headers import one_header_row, sub_header_words
 
 STATUS_AS_WRITTEN = "Status (as written)"
 UPDATED_AS_WRITTEN = "Last updated (as written)"
+#: the column an imported action's cell notes are kept in, each "header: text"
+CELL_NOTES = "Cell notes"
 ROLE = re.compile(r"\b(head|heads|manager|officer|director|chief|executive|team|unit|"
                   r"board|partnership|accountant|lead|group|service|services|member|"
                   r"portfolio|clerk|monitoring|assistant|deputy|adviser|advisor|"
@@ -67,6 +69,9 @@ class RawTable:
     part_kind: str = "sheet"
     #: (row, column) of each blank cell coloured red, amber, green or blue → that word
     colours: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: (row, column) of each cell with a note attached (Excel's New Note or New
+    #: Comment) → its text
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)
     #: a line outside the table's rows saying when its progress was written: a Word
     #: paragraph "Position as at 30 September 2026" (see :func:`updated_over`)
     dated_by: str = ""
@@ -474,6 +479,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     from .action_records import as_rows  # it reads tables with this module's helpers
 
     records = 0  # tables that record one action or more, labels down the left
+    noted: list[str] = []  # the cells whose notes were kept with their actions
     numbered: dict[str, str] = {}  # a theme heading's number ("Priority 1: ...") → it
     dated_by_line, day_by_line = 0, None  # actions the document's "as at" line dates
     sheet_before = ""
@@ -560,6 +566,7 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         coloured: list[str] = []
         coloured_rows = _colours_by_row(table)
         last_here: Action | None = None  # the table's last action read
+        action_at: dict[int, Action] = {}  # the action read from each row
         for r in range(header_index + 1, len(table.rows)):
             raw = table.rows[r]
             if is_header(raw, contract, mapping):
@@ -778,6 +785,9 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
             part_of[id(action)] = table.part_name
             places[id(action)] = (table.sheet_label or table.name, where)
             state.last = last_here = action
+            action_at[r] = action
+        if table.notes:
+            noted += _keep_notes(table, header_index, action_at, findings, file)
         if set(kept_as) - reused:
             # the source's order, not the order first filled
             order = sorted(set(kept_as) - reused)
@@ -876,6 +886,14 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
     plan.themes = [Theme(name, order) for order, name in enumerate(themes, start=1)]
     if status_originals:
         plan.extra_columns.append(STATUS_AS_WRITTEN)
+    if noted:
+        plan.extra_columns.append(CELL_NOTES)
+        findings.append(Finding(
+            "import-cell-notes", INFO,
+            f"{len(noted)} note{'s' if len(noted) != 1 else ''} attached to cells of actions' "
+            f"rows ({listed_names(noted[:6]) + (', ...' if len(noted) > 6 else '')}) "
+            f"{'are' if len(noted) != 1 else 'is'} kept in the '{CELL_NOTES}' column at the "
+            "Plan sheet's right, each after the header of the column it was on.", file))
     if updated_originals:
         plan.extra_columns.append(UPDATED_AS_WRITTEN)
     # the key's status letters are no officers (and no abbreviations to list)
@@ -1133,6 +1151,33 @@ def _themes_by_ref_or_sheet(actions: list[Action], numbered: dict[str, str],
 #: the status a blank cell's colour says where the plan's key does not say otherwise
 _COLOUR_STATUSES = {colour: schema.normalise_status(colour)
                     for colour in ("red", "amber", "green", "blue")}
+
+
+def _keep_notes(table: RawTable, header_index: int, action_at: dict[int, Action],
+                findings: list[Finding], file: str) -> list[str]:
+    """Keep each note attached to a cell of ``table`` with the action read from its row,
+    in :data:`CELL_NOTES` as "Status: <the note>" (the header of its column); a note on
+    any other row (a heading, the header, the title) is a warning with its text, so
+    none is lost unsaid. Returns the places of the notes kept."""
+    header = table.rows[header_index]
+    kept = []
+    for (r, c), text in sorted(table.notes.items()):
+        action = action_at.get(r)
+        place = table.where(r, c)
+        if action is None:
+            findings.append(Finding(
+                "import-cell-note", WARNING,
+                f"A note on this cell says '{quoted(' '.join(text.split()), 200)}'; it is on "
+                "no action's row, so it is not imported: copy what matters into the plan.",
+                file, table.sheet_label or table.name, place))
+            continue
+        label = clean(header[c]) if c < len(header) and clean(header[c]) else \
+            f"Column {re.sub(r'[0-9]+$', '', place)}"
+        said = f"{label}: {text.strip()}"
+        old = action.extra.get(CELL_NOTES, "")
+        action.extra[CELL_NOTES] = f"{old}\n{said}" if old else said
+        kept.append(f"{table.sheet_label or table.name}!{place}")
+    return kept
 
 
 def _colours_by_row(table: RawTable) -> dict[int, dict[int, str]]:
