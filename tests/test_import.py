@@ -637,6 +637,64 @@ def test_a_trackers_cell_notes_are_kept_with_their_actions(tmp_path):
         ("1.2", "Deadline: Was Dec 2026\nUpdate: Cabinet minute 45/26")]
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "docx"])
+def test_a_key_of_meanings_in_cells_of_their_colours(tmp_path, kind):
+    """A tracker's key as its own colours: "Key:" then a green cell reading
+    "Complete", an amber one "In progress", a red one "Not started" — where the
+    council's green means done, not on track. The key was not read (a swatch had to
+    be a blank cell beside its meaning), so its blank green status cell was On track.
+    Each meaning's cell gives its colour's status, in a workbook and a Word table."""
+    statuses = [("1.1", "Build homes", "FFC000"), ("1.2", "Adopt the strategy", "00B050"),
+                ("1.3", "Review fees", "FF0000")]
+    key = [("Key:", None), ("Complete", "00B050"), ("In progress", "FFC000"),
+           ("Not started", "FF0000")]
+    source = tmp_path / f"tracker.{kind}"
+    if kind == "xlsx":
+        from openpyxl.styles import PatternFill
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["Ref", "Key action", "Lead officer", "Target date", "RAG"])
+        for number, (ref, action, fill) in enumerate(statuses, start=2):
+            ws.append([ref, action, "HH", "Mar 2027", None])
+            ws.cell(number, 5).fill = PatternFill("solid", fgColor=fill)
+        ws.append([])
+        ws.append([text for text, _ in key])
+        for column, (_, fill) in enumerate(key, start=1):
+            if fill:
+                ws.cell(ws.max_row, column).fill = PatternFill("solid", fgColor=fill)
+        wb.save(source)
+    else:
+        from docx.oxml import parse_xml
+
+        def shade(cell, fill):
+            cell._tc.get_or_add_tcPr().append(parse_xml(
+                f'<w:shd {_W} w:val="clear" w:fill="{fill}"/>'))
+
+        document = docx.Document()
+        table = document.add_table(rows=4, cols=5)
+        for c, header in enumerate(["Ref", "Key action", "Lead officer", "Target date",
+                                    "RAG"]):
+            table.cell(0, c).text = header
+        for r, (ref, action, fill) in enumerate(statuses, start=1):
+            for c, text in enumerate([ref, action, "HH", "Mar 2027"]):
+                table.cell(r, c).text = text
+            shade(table.cell(r, 4), fill)
+        document.add_paragraph("")
+        legend = document.add_table(rows=1, cols=4)
+        for c, (text, fill) in enumerate(key):
+            legend.cell(0, c).text = text
+            if fill:
+                shade(legend.cell(0, c), fill)
+        document.save(source)
+    result = import_plan(source)
+    assert [(a.ref, a.status) for a in result.plan.actions] == [
+        ("1.1", "On track"), ("1.2", "Complete"), ("1.3", "Not started")]
+    warned = next(f for f in result.findings if f.code == "import-status-from-colour"
+                  and f.severity == "warning")
+    assert "red = Not started, amber = On track, green = Complete" in warned.message
+
+
 @pytest.mark.parametrize("written, word", [
     ("R", "Slipped"), ("A", "At risk"), ("G", "On track"), ("B", "Complete"),
     ("g", "On track"), ("Not yet due", "Not started"), ("On-track", "On track"),

@@ -3,7 +3,8 @@
 A key comes as a table ("HF | Head of Finance"), as lines under a "Key:" heading, as
 one line: "Key: G – on track; A – some slippage; R – significant slippage; C –
 complete", or along a tracker's row, a cell to each entry ("Key:" | "G = on track" |
-"A = at risk"), or a coloured swatch beside each meaning. :func:`key_line` reads the one
+"A = at risk"), or a coloured swatch beside each meaning, or each meaning in a cell of its
+colour. :func:`key_line` reads the one
 line, :func:`key_row` the row; :func:`status_codes` the codes of a key whose meaning is
 a status — a plan that writes C for a complete action, 1 for one on track, or Green for
 one completed ("Green – completed; Amber – in progress; Red – not started"), says so
@@ -58,8 +59,9 @@ def key_row(cells: list[str], colours: dict[int, str] | None = None
     "A = at risk"); after a "Key" cell, codes and meanings in turn ("Key" | "G" | "On
     track" | "A" | "At risk"); or a coloured swatch, a blank cell whose colour
     ``colours`` names by its column ("green"), before each meaning ([green] | "On track"
-    | [amber] | "At risk"), the colour its code. [] for any other row, a plan's among
-    them: a row of two entries or more only."""
+    | [amber] | "At risk"), the colour its code; or, after a "Key" cell, each meaning in
+    a cell of its colour (a green cell reading "Complete"). [] for any other row, a
+    plan's among them: a row of two entries or more only."""
     colours = colours or {}
     filled = [(i, text.strip()) for i, text in enumerate(cells) if text and text.strip()]
     if not filled:
@@ -79,7 +81,15 @@ def key_row(cells: list[str], colours: dict[int, str] | None = None
         if all(re.fullmatch(_CODE, code) and not re.fullmatch(_CODE, meaning)
                for code, meaning in pairs):
             return pairs
+    painted = [(colours[i], text) for i, text in filled[1:] if colours.get(i)]
+    if labelled and len(painted) >= 2 and len(painted) == len(texts):
+        return painted  # "Key:" | a green cell reading "Complete" | an amber one...
     return []
+
+
+def is_key_label(text: str) -> bool:
+    """Whether ``text`` is a key's label alone: "Key", "Key:", "RAG key -", "Legend"."""
+    return bool(_LABEL_ALONE.match(text))
 
 
 def _status_of(meaning: str) -> str | None:

@@ -22,6 +22,7 @@ from ..filecheck import merged_ranges
 from ..findings import ERROR, Finding, PlanFileError
 from ..cells import as_text, read_workbook_text
 from ..text_files import read_text_file
+from .keys import is_key_label
 from .tables import NAMES_A_PLAN, RawTable, clean, council_named, legend_from_table
 
 
@@ -152,11 +153,12 @@ _BLANK_RUN = 10
 
 def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str], list[int]]:
     """The text of every cell of ``ws`` by row, the traffic-light colour word of each
-    blank cell filled red, amber, green or blue (a status said by colour alone) by
-    (row, column) in that list, and the sheet's number of each row listed. Of a run of
-    blank rows only the first :data:`_BLANK_RUN` are listed: one value typed in row
-    1,048,576 would otherwise make a million rows for the tables to be looked for in
-    (21 seconds for a sheet of 20 rows); each row ends at its last cell."""
+    blank cell filled red, amber, green or blue (a status said by colour alone), and of
+    each cell after a "Key" cell (a meaning in its colour), by (row, column) in that
+    list, and the sheet's number of each row listed. Of a run of blank rows only the
+    first :data:`_BLANK_RUN` are listed: one value typed in row 1,048,576 would
+    otherwise make a million rows for the tables to be looked for in (21 seconds for a
+    sheet of 20 rows); each row ends at its last cell."""
     from openpyxl.cell.read_only import EMPTY_CELL
 
     rows, colours, numbers = [], {}, []
@@ -188,6 +190,12 @@ def _cells(ws, palette) -> tuple[list[list[str]], dict[tuple[int, int], str], li
             texts.append(text)
             if not text.strip():
                 word = palette.word(cell)
+                if word:
+                    colours[(r, c)] = word
+        labelled = next((c for c, text in enumerate(texts) if text.strip()), None)
+        if labelled is not None and is_key_label(texts[labelled]):
+            for c in range(labelled + 1, len(texts)):  # a key's meanings in their colours
+                word = palette.word(row[c]) if texts[c].strip() else None
                 if word:
                     colours[(r, c)] = word
         rows.append(texts)

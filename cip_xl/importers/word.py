@@ -16,6 +16,7 @@ from ..model import ReviewEntry
 from ..schema import REVIEW_LOG, header_key
 from .tables import (NAMES_A_PLAN, RawTable, clean, council_named, legend_from_lines,
                      legend_from_table, position_line)
+from .keys import is_key_label
 from .word_numbers import write_list_numbers
 
 
@@ -36,15 +37,18 @@ def _row_texts(row) -> list[str]:
 
 def _row_colours(row, texts: list[str], r: int) -> dict[tuple[int, int], str]:
     """The traffic-light colour word of each blank cell of ``row`` (row ``r`` of its
-    table) shaded red, amber, green or blue: a status said by colour alone."""
+    table) shaded red, amber, green or blue: a status said by colour alone; and of each
+    cell after a "Key" cell: a key's meaning in its colour."""
     from docx.oxml.ns import qn
 
     from .colours import rag_word
 
     found = {}
+    labelled = next((c for c, text in enumerate(texts) if text.strip()), None)
+    key = labelled is not None and is_key_label(texts[labelled])
     for c, (cell, text) in enumerate(zip(row.cells, texts[row.grid_cols_before:]),
                                      start=row.grid_cols_before):
-        if text.strip():
+        if text.strip() and not (key and c > labelled):  # a key's meaning in its colour
             continue
         tc_pr = cell._tc.tcPr
         if tc_pr is None:
