@@ -495,7 +495,7 @@ def import_(source, output, mapping, council, overwrite, open_only, convert, ver
     Finds the plan tables (a header two rows deep too: "Timescale" over "Start" and
     "End"; a Word table per action, labels down the left), theme headings, the key of
     officer codes and status letters ("C = complete", "Green = completed", in a line,
-    along a row or as coloured swatches) and the review log; every guess (a ref
+    along a row, as coloured swatches or cells) and the review log; every guess (a ref
     repaired, "See above" filled in, a status word mapped, a status read from a blank
     RAG cell's red, amber, green or blue fill) is listed with its table and row. A
     "Last updated:" line over a tracker's table, or a Word plan's "Position as at"

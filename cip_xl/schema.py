@@ -327,6 +327,10 @@ _COLOUR_AND_WORDS = re.compile(rf"^({'|'.join(_RAG_WORDS)})\s*(?:\s[-–—]\s*|
                                r"\s*([^()]+?)\)?$|^([^()]+?)\s*\((red|amber|green|blue)\)$")
 
 
+#: a status numbered on a scale, as a dropdown's options are: "1 - On track", "(3) Red"
+_NUMBERED = re.compile(r"^\(?\d{1,2}\)?\s*(?:[-–—.:)]\s*|\s)([^\d\s].*)$")
+
+
 def normalise_status(text: object) -> str | None:
     """Map an officer's status word to the vocabulary; ``None`` if it is not one.
 
@@ -349,6 +353,9 @@ def _status_word(text: str) -> str | None:
     found = STATUS_ALIASES.get(words) or _STATUS_SYMBOLS.get(words.replace("\ufe0f", ""))
     if found is None and _DONE_AND_CARRIED_ON.match(words):
         return "Complete"
+    numbered = _NUMBERED.match(words) if found is None else None
+    if numbered:  # a performance system's scale: "1 - Not started", "4. Complete"
+        return _status_word(numbered[1])
     if found is None:  # a traffic light's label pasted in ("◆ On track"), "on-track"
         bare = status_letters(words)
         if bare and bare != words and not _COLOUR_AND_WORDS.match(words):

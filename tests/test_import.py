@@ -718,6 +718,9 @@ def test_a_key_of_meanings_in_cells_of_their_colours(tmp_path, kind):
     ("Complete - ongoing", "Complete"), ("Completed and now business as usual", "Complete"),
     ("Complete/BAU", "Complete"), ("BAU", "Ongoing"), ("Business as usual", "Ongoing"),
     ("Complete - on track", None),  # two statuses: the manager's to decide
+    # a performance system's scale, numbered as its dropdown's options are
+    ("1 - Not started", "Not started"), ("4. Complete", "Complete"), ("(3) Red", "Slipped"),
+    ("2: On track", "On track"), ("12 months", None),
 ])
 def test_status_words_and_letters_councils_write(written, word):
     """What trackers' RAG and status columns hold, letters included; mixed or hedged
