@@ -637,6 +637,39 @@ def test_a_trackers_cell_notes_are_kept_with_their_actions(tmp_path):
         ("1.2", "Deadline: Was Dec 2026\nUpdate: Cabinet minute 45/26")]
 
 
+def test_comments_on_a_word_plans_cells_are_kept_with_their_actions(tmp_path):
+    """A Word plan circulated for comment, a comment on an action's target date
+    ("Revised to June 2027 by CMT"): left behind on import. It is kept in the 'Cell
+    notes' column with who made it; one on the header is a warning with its text, and
+    one on the text outside the tables (about the paper) is not the plan's."""
+    document = docx.Document()
+    document.add_heading("Corporate Improvement Plan 2026/27", 0)
+    table = document.add_table(rows=3, cols=4)
+    for r, values in enumerate([["Ref", "Key action", "Lead officer", "Target date"],
+                                ["1.1", "Build homes", "HH", "Mar 2027"],
+                                ["1.2", "Adopt the strategy", "HH", "Dec 2026"]]):
+        for c, text in enumerate(values):
+            table.cell(r, c).text = text
+    document.add_comment(table.cell(1, 3).paragraphs[0].runs, author="Jo Bloggs",
+                         text="Revised to June 2027 by CMT")
+    document.add_comment(table.cell(0, 1).paragraphs[0].runs, author="Sam",
+                         text="Should this say Action?")
+    document.add_comment(document.add_paragraph("Appendix notes").runs, author="Sam",
+                         text="Check before Cabinet")
+    source = tmp_path / "plan.docx"
+    document.save(source)
+    out = tmp_path / "plan.xlsx"
+    made = run_cli("import", str(source), "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    assert "'table 1'!row 1: warning: A comment on this cell says 'Should this say " \
+        "Action? (Sam)'; it is on no action's row" in " ".join(made.stdout.split())
+    assert "Check before Cabinet" not in made.stdout
+    plan = CalamineWorkbook.from_path(out).get_sheet_by_name("Plan").to_python()
+    kept = plan[0].index("Cell notes")
+    assert [(row[0], row[kept]) for row in plan[1:]] == [
+        ("1.1", "Target date: Revised to June 2027 by CMT (Jo Bloggs)"), ("1.2", "")]
+
+
 @pytest.mark.parametrize("kind", ["xlsx", "docx"])
 def test_a_key_of_meanings_in_cells_of_their_colours(tmp_path, kind):
     """A tracker's key as its own colours: "Key:" then a green cell reading

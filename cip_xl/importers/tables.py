@@ -888,9 +888,10 @@ def build_plan(tables: list[RawTable], legend: list[tuple[str, str]], file: str,
         plan.extra_columns.append(STATUS_AS_WRITTEN)
     if noted:
         plan.extra_columns.append(CELL_NOTES)
+        what = "comment" if any(t.part_kind == "heading" for t in tables) else "note"
         findings.append(Finding(
             "import-cell-notes", INFO,
-            f"{len(noted)} note{'s' if len(noted) != 1 else ''} attached to cells of actions' "
+            f"{len(noted)} {what}{'s' if len(noted) != 1 else ''} on cells of actions' "
             f"rows ({listed_names(noted[:6]) + (', ...' if len(noted) > 6 else '')}) "
             f"{'are' if len(noted) != 1 else 'is'} kept in the '{CELL_NOTES}' column at the "
             "Plan sheet's right, each after the header of the column it was on.", file))
@@ -1155,19 +1156,21 @@ _COLOUR_STATUSES = {colour: schema.normalise_status(colour)
 
 def _keep_notes(table: RawTable, header_index: int, action_at: dict[int, Action],
                 findings: list[Finding], file: str) -> list[str]:
-    """Keep each note attached to a cell of ``table`` with the action read from its row,
-    in :data:`CELL_NOTES` as "Status: <the note>" (the header of its column); a note on
-    any other row (a heading, the header, the title) is a warning with its text, so
-    none is lost unsaid. Returns the places of the notes kept."""
+    """Keep each note attached to a cell of ``table`` (a comment, in a Word table) with
+    the action read from its row, in :data:`CELL_NOTES` as "Status: <the note>" (the
+    header of its column); a note on any other row (a heading, the header, the title)
+    is a warning with its text, so none is lost unsaid. Returns the places of the notes
+    kept."""
     header = table.rows[header_index]
     kept = []
+    what = "comment" if table.part_kind == "heading" else "note"  # Word's, Excel's
     for (r, c), text in sorted(table.notes.items()):
         action = action_at.get(r)
         place = table.where(r, c)
         if action is None:
             findings.append(Finding(
                 "import-cell-note", WARNING,
-                f"A note on this cell says '{quoted(' '.join(text.split()), 200)}'; it is on "
+                f"A {what} on this cell says '{quoted(' '.join(text.split()), 200)}'; it is on "
                 "no action's row, so it is not imported: copy what matters into the plan.",
                 file, table.sheet_label or table.name, place))
             continue

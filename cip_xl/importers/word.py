@@ -1,7 +1,7 @@
 """Read a Word (.docx) plan appendix into raw tables and legend entries.
 
-Every table is read with its rows of cell text (paragraphs inside a cell kept as lines)
-and the colour of blank cells shaded red, amber, green or blue;
+Every table is read with its rows of cell text (paragraphs inside a cell kept as lines),
+the colour of blank cells shaded red, amber, green or blue and the comments on its cells;
 key tables and "Legend:" paragraphs give officer codes; a "Record of Review & Amendment"
 table gives the review log.
 """
@@ -33,6 +33,38 @@ def _row_texts(row) -> list[str]:
         seen.add(id(cell._tc))
         texts.append("\n".join(p.text for p in cell.paragraphs))
     return texts
+
+
+def _comments(document) -> dict[str, str]:
+    """The text of each comment in ``document`` by its id, who made it after it: "Date
+    agreed by CMT (Jo Bloggs)"; empty where it has none."""
+    try:
+        listed = list(document.comments)
+    except Exception:  # a comments part python-docx cannot read: the plan is read all the same
+        return {}
+    return {str(comment.comment_id): comment.text.strip() + (
+        f" ({comment.author})" if comment.author else "")
+        for comment in listed if comment.text.strip()}
+
+
+def _row_comments(row, r: int, comments: dict[str, str]) -> dict[tuple[int, int], str]:
+    """The comments anchored in each cell of ``row`` (row ``r`` of its table), by (row,
+    grid column), as notes on those cells: a comment on an action's date or progress.
+    Each is taken out of ``comments``: one spanning cells is the first cell's."""
+    from docx.oxml.ns import qn
+
+    found: dict[tuple[int, int], str] = {}
+    seen: set[int] = set()
+    for c, cell in enumerate(row.cells, start=row.grid_cols_before):
+        if id(cell._tc) in seen:
+            continue
+        seen.add(id(cell._tc))
+        ids = dict.fromkeys(mark.get(qn("w:id")) for mark in cell._tc.iter(
+            qn("w:commentRangeStart"), qn("w:commentReference")))
+        said = [comments.pop(i) for i in ids if i in comments]
+        if said:
+            found[(r, c)] = "\n".join(said)
+    return found
 
 
 def _row_colours(row, texts: list[str], r: int) -> dict[tuple[int, int], str]:
@@ -80,12 +112,15 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
             "in Word and save it again as a .docx.", file=str(path))) from None
     tracked = as_accepted(document.element.body)
     write_list_numbers(document.element.body, _numbering(document), document.styles.element)
+    comments = _comments(document)
     tables, legend, review = [], [], []
     for number, (table, part) in enumerate(_all_tables(document), start=1):
         rows = [_row_texts(row) for row in table.rows]
-        colours = {}
+        colours, notes = {}, {}
         for r, (row, texts) in enumerate(zip(table.rows, rows)):
             colours.update(_row_colours(row, texts, r))
+            if comments:
+                notes.update(_row_comments(row, r, comments))
         pairs = legend_from_table(rows)
         if pairs:
             legend += pairs
@@ -97,7 +132,7 @@ def read_word(path: Path) -> tuple[list[RawTable], list[tuple[str, str]], list[R
         tables.append(RawTable(f"table {number}", rows,
                                lambda r, c: f"row {r + 1}",
                                sheet_label=f"table {number}", part_name=part,
-                               part_kind="heading", colours=colours))
+                               part_kind="heading", colours=colours, notes=notes))
     paragraphs = _paragraphs(document)
     legend += legend_from_lines([p.text for p in paragraphs])
     position = position_line([p.text for p in paragraphs])  # "Position as at 30 Sep..."
