@@ -501,8 +501,8 @@ def import_(source, output, mapping, council, overwrite, open_only, convert, ver
     "Last updated:" line over a tracker's table, or a Word plan's "Position as at"
     line, dates the progress updates that have no date of their own. A Word plan
     with changes tracked is read as if they were accepted (a warning says so); notes
-    on a spreadsheet's cells, and comments on a Word table's, are kept with their
-    actions, in a 'Cell notes' column.
+    on a spreadsheet's cells and the addresses its links point to, and comments on a
+    Word table's cells, are kept with their actions, in a 'Cell notes' column.
     The plan's title is taken from the document, without a covering report's
     "- Quarterly Update", and the council's name from the file's Author property, page
     headers, headings or text ("Rochford District Council", not "Full Council"), unless

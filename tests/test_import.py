@@ -637,6 +637,29 @@ def test_a_trackers_cell_notes_are_kept_with_their_actions(tmp_path):
         ("1.2", "Deadline: Was Dec 2026\nUpdate: Cabinet minute 45/26")]
 
 
+def test_a_trackers_links_are_kept_with_their_actions(tmp_path):
+    """A tracker's Evidence column reading "Cabinet report", the address of the
+    report behind the words (Insert > Link): import kept the words and lost where
+    they pointed. The address is kept in 'Cell notes'; a cell that shows its address
+    whole, or links within the workbook, adds nothing."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Key action", "Lead officer", "Target date", "Evidence"])
+    ws.append(["1.1", "Adopt the strategy", "HH", "Dec 2026", "Cabinet report"])
+    ws.append(["1.2", "Build homes", "HH", "Mar 2027", "https://example.gov.uk/homes"])
+    ws.append(["1.3", "Review fees", "HH", "Jun 2027", "See the Fees sheet"])
+    ws["E2"].hyperlink = "https://example.gov.uk/meetings?id=45&item=7"
+    ws["E3"].hyperlink = "https://example.gov.uk/homes"
+    ws["E4"].hyperlink = "#Fees!A1"
+    wb.create_sheet("Fees")
+    source = tmp_path / "tracker.xlsx"
+    wb.save(source)
+    plan = import_plan(source).plan
+    assert [(a.ref, a.extra.get("Cell notes", "")) for a in plan.actions] == [
+        ("1.1", "Evidence: links to https://example.gov.uk/meetings?id=45&item=7"),
+        ("1.2", ""), ("1.3", "")]
+
+
 def test_comments_on_a_word_plans_cells_are_kept_with_their_actions(tmp_path):
     """A Word plan circulated for comment, a comment on an action's target date
     ("Revised to June 2027 by CMT"): left behind on import. It is kept in the 'Cell

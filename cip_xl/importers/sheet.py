@@ -92,7 +92,12 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
         for cell, text in notes.get(ws.title, {}).items():
             found = re.fullmatch(r"\$?([A-Z]{1,3})\$?([0-9]+)", cell.split(":")[0])
             if found and int(found[2]) in at:
-                noted[(at[int(found[2])], column_index_from_string(found[1]) - 1)] = text
+                place = (at[int(found[2])], column_index_from_string(found[1]) - 1)
+                shown = rows[place[0]][place[1]].strip() if place[1] < len(
+                    rows[place[0]]) else ""
+                if shown and text.endswith(shown) and text.startswith("links to "):
+                    continue  # the cell shows the address it links to: nothing more
+                noted[place] = text
         _fill_merged_down(rows, at, merged_ranges(path, ws.title))
         for number in sums.get(ws.title, ()):  # a table's Total Row: sums, not an action
             if number in at:
@@ -131,8 +136,10 @@ def _read_workbook(wb, path: Path) -> tuple[list[RawTable], list[tuple[str, str]
 
 def _cell_notes(path: Path) -> dict[str, dict[str, str]]:
     """The notes attached to the cells of the workbook at ``path``, by sheet and cell
-    (:func:`cip_xl.cell_notes.cell_notes`); none where it cannot be read for them (the
-    values are read all the same)."""
+    (:func:`cip_xl.cell_notes.cell_notes`), and where a cell links to a page or file
+    outside the workbook, "links to <address>" (a tracker's "Cabinet report" cell
+    showing its words, the address behind them); none where it cannot be read for them
+    (the values are read all the same)."""
     from ..cell_notes import cell_notes
     from ..fastbook import FastWorkbook
 
@@ -141,9 +148,42 @@ def _cell_notes(path: Path) -> dict[str, dict[str, str]]:
     except PlanFileError:
         return {}
     try:
-        return cell_notes(book)
+        found = cell_notes(book)
+        for title in book.sheetnames:
+            for cell, address in _links(book, title).items():
+                notes = found.setdefault(title, {})
+                said = f"links to {address}"
+                notes[cell] = f"{notes[cell]}\n{said}" if cell in notes else said
+        return found
     finally:
         book.close()
+
+
+def _links(book, title: str) -> dict[str, str]:
+    """The address each cell of sheet ``title`` links to outside the workbook, by cell;
+    a link to a place in the workbook is none."""
+    import html
+    import posixpath
+
+    from ..fastbook import attributes, relationships
+
+    try:
+        part = book.sheet_part(title)
+        outside = {rel.get(b"Id"): rel.get(b"Target", b"") for rel in relationships(book.part(
+            posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")))
+            if rel.get(b"TargetMode") == b"External"}
+    except KeyError:  # a sheet with no relationships, or a chart sheet
+        return {}
+    if not outside:
+        return {}
+    links = {}
+    for tag in re.findall(rb"<(?:\w+:)?hyperlink\b[^>]*>", book.part(part)):
+        said = attributes(tag)
+        target = next((outside[value] for name, value in said.items()
+                       if name.endswith(b":id") and value in outside), None)
+        if target and not target.startswith(b"#") and said.get(b"ref"):  # "#Fees!A1": here
+            links[said[b"ref"].decode()] = html.unescape(target.decode("utf-8", "replace"))
+    return links
 
 
 #: the blank rows kept of a longer run: they part tables as the whole run would, and
