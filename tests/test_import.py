@@ -155,6 +155,8 @@ def test_an_imported_plan_without_directorates_is_issued_per_lead_officer(tmp_pa
      "monitoring report", "Housing Improvement Plan"),
     ("Improvement Plan 2027/28: half-yearly update", "", "Improvement Plan 2027/28"),
     ("Corporate Plan Review", "", "Corporate Plan Review"),  # the name, not a report kind
+    ("Corporate Plan 2026/27 - Q2 summary", "", "Corporate Plan 2026/27"),
+    ("Delivery Plan 2026/27 – performance dashboard", "", "Delivery Plan 2026/27"),
 ])
 def test_the_plan_title_is_found_in_a_paper_typed_in_normal_style(tmp_path, core_title,
                                                                   appendix, expected):

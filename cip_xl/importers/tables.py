@@ -987,11 +987,13 @@ def council_named(places: list[tuple[str, str]]) -> tuple[str, str]:
     return best, first[best]
 
 
-#: what a covering report calls itself after the plan's name: "– Progress Update",
-#: ": Quarterly Update", "- Q2 monitoring report"
+#: what a covering report (or a tracker's summary sheet) calls itself after the plan's
+#: name: "– Progress Update", ": Quarterly Update", "- Q2 monitoring report", "- Q2
+#: summary", "– performance dashboard"
 _REPORT_KIND = re.compile(
     r"\s*[:\-–—]\s*(?:(?:q[1-4]|quarter\s+\w+|quarterly|progress|half[- ]year(?:ly)?|"
-    r"annual|monitoring)\s+)*(?:update|report|monitoring|review)\s*$", re.IGNORECASE)
+    r"annual|monitoring|performance|position)\s+)*(?:update|report|monitoring|review|"
+    r"summary|dashboard|tracker|statement)\s*$", re.IGNORECASE)
 
 
 def plan_title(text: str) -> str:
