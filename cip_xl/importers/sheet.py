@@ -4,9 +4,9 @@ Each sheet is one raw table, addressed by sheet and cell (``Sheet!A5``); a sheet
 a key ("Code | Meaning") gives officer codes. The first text above the header row is
 taken as the plan's title. A blank cell coloured red, amber, green or blue is noted with
 its colour word (:mod:`cip_xl.importers.colours`): a status said by colour alone; a note
-attached to a cell, with its text. A cell
-merged down several rows (a theme or lead officer beside all its actions) is read in
-each of them, as it shows.
+attached to a cell, or the address a cell links to, with its text. A cell merged down
+several rows (a theme or lead officer beside all its actions) is read in each of them,
+as it shows.
 """
 from __future__ import annotations
 

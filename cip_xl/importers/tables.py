@@ -70,7 +70,7 @@ class RawTable:
     #: (row, column) of each blank cell coloured red, amber, green or blue → that word
     colours: dict[tuple[int, int], str] = field(default_factory=dict)
     #: (row, column) of each cell with a note attached (Excel's New Note or New
-    #: Comment) → its text
+    #: Comment, a Word comment, the address a cell links to) → its text
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     #: a line outside the table's rows saying when its progress was written: a Word
     #: paragraph "Position as at 30 September 2026" (see :func:`updated_over`)
@@ -1307,7 +1307,7 @@ _STATUS_AND_REMARK = re.compile(r"([^\n:;,(–—]+?)\s*(?:[:;,(–—]|\s-\s)\s
 
 def _repair_refs(plan: Plan, findings: list[Finding], file: str,
                  places: dict[int, tuple[str, str]], sheets_apart: set[str],
-                 part_of: dict[int, str] | None = None) -> None:
+                 part_of: dict[int, str]) -> None:
     """Renumber repeated refs that look number-mangled; give missing refs a number —
     and where no action has one (a Planner or SharePoint export), or none on a sheet
     of ``sheets_apart`` (a workbook's sheets, each numbered on its own: a tracker's
@@ -1326,7 +1326,7 @@ def _repair_refs(plan: Plan, findings: list[Finding], file: str,
     taken: set[str] = {a.ref for a in actions if a.ref}
     if bare:
         def theme_of(action: Action) -> str:
-            return action.theme or (part_of or {}).get(id(action), "")
+            return action.theme or part_of.get(id(action), "")
 
         themes = {theme: number for number, theme in enumerate(
             dict.fromkeys(theme_of(a) for a in actions), start=1)}

@@ -201,6 +201,9 @@ def as_accepted(body) -> TrackedChanges:
         parent = element.getparent()
         if parent is None or not any(above is body for above in element.iterancestors()):
             continue  # inside what was left out already (a row deleted)
+        changed = element.tag in (inserted, moved_to) or element.tag in removed
+        if changed and element.get(qn("w:author")):
+            authors[element.get(qn("w:author"))] = None
         if parent.tag in property_tags:  # a paragraph mark or a row marked changed
             if element.tag in removed and parent.tag == qn("w:trPr"):
                 row = parent.getparent()  # a row deleted, changes tracked
@@ -208,10 +211,7 @@ def as_accepted(body) -> TrackedChanges:
                     row.getparent().remove(row)
                     found.deletions += 1
             continue
-        if element.tag in (inserted, moved_to) or element.tag in removed:
-            author = element.get(qn("w:author"))
-            if author:
-                authors[author] = None
+        if changed:
             if element.tag in removed:
                 found.deletions += 1
             else:
