@@ -327,6 +327,8 @@ _COLOUR_AND_WORDS = re.compile(rf"^({'|'.join(_RAG_WORDS)})\s*(?:\s[-–—]\s*|
                                r"\s*([^()]+?)\)?$|^([^()]+?)\s*\((red|amber|green|blue)\)$")
 
 
+#: a status said of what it is the status of: "Action complete", "Project delayed"
+_SAID_OF = re.compile(r"^(?:action|task|project|work|milestone)s?\s+(?:is\s+|are\s+)?(.+)$")
 #: a status numbered on a scale, as a dropdown's options are: "1 - On track", "(3) Red"
 _NUMBERED = re.compile(r"^\(?\d{1,2}\)?\s*(?:[-–—.:)]\s*|\s)([^\d\s].*)$")
 
@@ -356,6 +358,9 @@ def _status_word(text: str) -> str | None:
     numbered = _NUMBERED.match(words) if found is None else None
     if numbered:  # a performance system's scale: "1 - Not started", "4. Complete"
         return _status_word(numbered[1])
+    said_of = _SAID_OF.match(words) if found is None else None
+    if said_of:  # "Action complete", "Project delayed", "Work ongoing"
+        return _status_word(said_of[1])
     if found is None:  # a traffic light's label pasted in ("◆ On track"), "on-track"
         bare = status_letters(words)
         if bare and bare != words and not _COLOUR_AND_WORDS.match(words):

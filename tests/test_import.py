@@ -781,6 +781,10 @@ def test_a_key_of_meanings_in_cells_of_their_colours(tmp_path, kind):
     # a performance system's scale, numbered as its dropdown's options are
     ("1 - Not started", "Not started"), ("4. Complete", "Complete"), ("(3) Red", "Slipped"),
     ("2: On track", "On track"), ("12 months", None),
+    # said of the action, task or project it is the status of
+    ("Action complete", "Complete"), ("Project delayed", "Slipped"),
+    ("Work ongoing", "Ongoing"), ("Milestone achieved", "Complete"),
+    ("Task not started", "Not started"), ("Action plan", None),
 ])
 def test_status_words_and_letters_councils_write(written, word):
     """What trackers' RAG and status columns hold, letters included; mixed or hedged
