@@ -142,20 +142,19 @@ def _written(number: int, style: str) -> str:
     return str(number)  # decimal, and what is read as it (ordinal, a cardinal's words)
 
 
-def write_list_numbers(body, numbering, styles) -> int:
+def write_list_numbers(body, numbering, styles) -> None:
     """Write, at the start of each paragraph of ``body`` (a document's ``w:body``,
     changed in place) that a list numbers, the number Word shows for it, as text;
     ``numbering`` and ``styles``: the document's numbering and styles parts' elements
     (``numbering`` None: the document numbers nothing). Counts follow Word's: a list's
     numbers run on through the document (across tables), a level starts again after a
     level above it is used, a list restarted ("Restart at 1") starts its levels
-    again. Returns how many paragraphs were numbered."""
+    again."""
     if numbering is None:
-        return 0
+        return
     lists = _read_lists(numbering, styles)
     counts: dict[str, list[int | None]] = {}
     begun: set[str] = set()
-    written = 0
     for paragraph in body.iter(f"{_W}p"):
         found = _list_of(paragraph, lists)
         if found is None:
@@ -187,8 +186,6 @@ def write_list_numbers(body, numbering, styles) -> int:
                 label = label.replace(f"%{at}", _written(
                     number, "decimal" if this.legal else shown.style))
         _write_first(paragraph, label + ("" if this.suffix == "nothing" else " "))
-        written += 1
-    return written
 
 
 def _write_first(paragraph, text: str) -> None:
